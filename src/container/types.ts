@@ -1,0 +1,199 @@
+// Container records in the Engine API's own shape, so inspect is a projection,
+// not a translation. config.json holds the record, hostconfig.json HostConfig.
+import type { HealthConfig } from '../image/types';
+
+export interface ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  ExposedPorts?: Record<string, object>;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[];
+  Cmd: string[] | null;
+  Healthcheck?: HealthConfig;
+  ArgsEscaped?: boolean;
+  Image: string;
+  Volumes: Record<string, object> | null;
+  WorkingDir: string;
+  Entrypoint: string[] | null;
+  NetworkDisabled?: boolean;
+  MacAddress?: string;
+  OnBuild: string[] | null;
+  Labels: Record<string, string>;
+  StopSignal?: string;
+  StopTimeout?: number;
+  Shell?: string[];
+}
+
+export interface RestartPolicy {
+  Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  MaximumRetryCount: number;
+}
+
+export interface Ulimit {
+  Name: string;
+  Soft: number;
+  Hard: number;
+}
+
+export interface DeviceMapping {
+  PathOnHost: string;
+  PathInContainer: string;
+  CgroupPermissions: string;
+}
+
+export interface MountSpec {
+  Type: 'bind' | 'volume' | 'tmpfs' | 'npipe' | 'cluster';
+  Source?: string;
+  Target: string;
+  ReadOnly?: boolean;
+  Consistency?: string;
+  BindOptions?: { Propagation?: string; NonRecursive?: boolean; CreateMountpoint?: boolean };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+}
+
+export interface HostConfig {
+  Binds: string[] | null;
+  ContainerIDFile: string;
+  LogConfig: { Type: string; Config: Record<string, string> };
+  NetworkMode: string;
+  PortBindings: Record<string, Array<{ HostIp: string; HostPort: string }>>;
+  RestartPolicy: RestartPolicy;
+  AutoRemove: boolean;
+  VolumeDriver: string;
+  VolumesFrom: string[] | null;
+  ConsoleSize: [number, number];
+  CapAdd: string[] | null;
+  CapDrop: string[] | null;
+  CgroupnsMode: string;
+  Dns: string[];
+  DnsOptions: string[];
+  DnsSearch: string[];
+  ExtraHosts: string[] | null;
+  GroupAdd: string[] | null;
+  IpcMode: string;
+  Cgroup: string;
+  Links: string[] | null;
+  OomScoreAdj: number;
+  PidMode: string;
+  Privileged: boolean;
+  PublishAllPorts: boolean;
+  ReadonlyRootfs: boolean;
+  SecurityOpt: string[] | null;
+  Tmpfs?: Record<string, string>;
+  UTSMode: string;
+  UsernsMode: string;
+  ShmSize: number;
+  Sysctls?: Record<string, string>;
+  Runtime: string;
+  Isolation: string;
+  CpuShares: number;
+  Memory: number;
+  NanoCpus: number;
+  CgroupParent: string;
+  BlkioWeight: number;
+  BlkioWeightDevice: unknown[];
+  BlkioDeviceReadBps: unknown[];
+  BlkioDeviceWriteBps: unknown[];
+  BlkioDeviceReadIOps: unknown[];
+  BlkioDeviceWriteIOps: unknown[];
+  CpuPeriod: number;
+  CpuQuota: number;
+  CpuRealtimePeriod: number;
+  CpuRealtimeRuntime: number;
+  CpusetCpus: string;
+  CpusetMems: string;
+  Devices: DeviceMapping[];
+  DeviceCgroupRules: string[] | null;
+  DeviceRequests: unknown[] | null;
+  MemoryReservation: number;
+  MemorySwap: number;
+  MemorySwappiness: number | null;
+  OomKillDisable: boolean | null;
+  PidsLimit: number | null;
+  Ulimits: Ulimit[];
+  CpuCount: number;
+  CpuPercent: number;
+  IOMaximumIOps: number;
+  IOMaximumBandwidth: number;
+  Mounts?: MountSpec[];
+  MaskedPaths: string[];
+  ReadonlyPaths: string[];
+  Init: boolean | null;
+}
+
+export interface HealthLogEntry {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+export interface Health {
+  Status: 'starting' | 'healthy' | 'unhealthy' | 'none';
+  FailingStreak: number;
+  Log: HealthLogEntry[];
+}
+
+export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  Status: Status;
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+  Health?: Health;
+}
+
+export interface MountPoint {
+  Type: string;
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+}
+
+/** What berth persists for a container (config.json). */
+export interface ContainerRecord {
+  ID: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  Config: ContainerConfig;
+  /** image ID (sha256:…) */
+  Image: string;
+  Name: string;
+  RestartCount: number;
+  Driver: string;
+  Platform: string;
+  State: ContainerState;
+  ExecIDs: string[] | null;
+  HasBeenStartedBefore: boolean;
+  HasBeenManuallyStopped: boolean;
+  LogPath: string;
+  MountPoints: MountPoint[];
+  /** conmon pid while running */
+  MonitorPid: number;
+  /** top layer chain ID of the image, for the overlay mount */
+  ImageTopLayer: string | null;
+}
+
+export interface Container extends ContainerRecord {
+  HostConfig: HostConfig;
+}

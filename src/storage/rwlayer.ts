@@ -1,0 +1,56 @@
+// A container's writable layer: upper/ and work/ on top of its image's layers,
+// mounted at merged/. Lower dirs are given relative to the layer store root
+// (the "l/<short>" links) so the mount options stay under a page however many
+// layers the image has; that is why the mount runs with the cwd there.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { mount, umount2, MNT_DETACH } from '../sys';
+import type { LayerStore } from './layers';
+
+export interface RwLayerPaths {
+  upper: string;
+  work: string;
+  merged: string;
+}
+
+export function rwLayerPaths(dir: string): RwLayerPaths {
+  return { upper: path.join(dir, 'upper'), work: path.join(dir, 'work'), merged: path.join(dir, 'merged') };
+}
+
+export function createRwLayer(dir: string): RwLayerPaths {
+  const p = rwLayerPaths(dir);
+  for (const d of [p.upper, p.work, p.merged]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
+  return p;
+}
+
+export function isMounted(target: string): boolean {
+  // /proc/self/mountinfo field 5 is the mount point; cheap enough per start.
+  const info = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  const needle = ` ${target} `;
+  return info.includes(needle);
+}
+
+export function mountRwLayer(layers: LayerStore, topChainId: string | null, dir: string): string {
+  const p = rwLayerPaths(dir);
+  if (isMounted(p.merged)) return p.merged;
+  const lower = topChainId ? layers.lowerChain(topChainId) : [path.relative(layers.root, layers.emptyDir)];
+  const opts = `lowerdir=${lower.join(':')},upperdir=${p.upper},workdir=${p.work}`;
+  const prev = process.cwd();
+  process.chdir(layers.root);
+  try {
+    mount('overlay', p.merged, 'overlay', 0, opts);
+  } finally {
+    process.chdir(prev);
+  }
+  return p.merged;
+}
+
+export function unmountRwLayer(dir: string): void {
+  const { merged } = rwLayerPaths(dir);
+  try {
+    umount2(merged, MNT_DETACH);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOENT') throw e;
+  }
+}

@@ -1,0 +1,52 @@
+/** RFC3339 with nanoseconds, UTC, as Go's time.RFC3339Nano prints it (trailing zeros trimmed). */
+export function rfc3339Nano(ms: number, extraNs = 0): string {
+  const d = new Date(ms);
+  const base = d.toISOString().slice(0, 19);
+  const ns = (Math.round(ms % 1000) * 1e6 + extraNs) % 1e9;
+  if (ns === 0) return `${base}Z`;
+  return `${base}.${String(ns).padStart(9, '0').replace(/0+$/, '')}Z`;
+}
+
+/** A precise wall clock in nanoseconds (bigint), for event and log timestamps. */
+const originNs = BigInt(Date.now()) * 1000000n - process.hrtime.bigint();
+export const nowNs = (): bigint => originNs + process.hrtime.bigint();
+
+export function nsToRfc3339(ns: bigint): string {
+  const ms = Number(ns / 1000000n);
+  const d = new Date(ms);
+  const frac = String(ns % 1000000000n).padStart(9, '0').replace(/0+$/, '');
+  return `${d.toISOString().slice(0, 19)}${frac ? '.' + frac : ''}Z`;
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** go-units HumanDuration, which `docker ps` shows in STATUS. */
+export function humanDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const m = Math.floor(s / 60);
+  if (m === 1) return 'About a minute';
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(s / 3600);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
+  return `${Math.floor(h / 24 / 365)} years`;
+}
+
+/** Parses Docker's since/until values: unix seconds (with fraction), RFC3339, or a Go duration ago. */
+export function parseTimeArg(v: string, nowMs = Date.now()): number | undefined {
+  if (v === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(parseFloat(v) * 1000);
+  const dur = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(v);
+  if (dur) {
+    const mult: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+    return nowMs - parseFloat(dur[1]) * mult[dur[2]];
+  }
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? NaN : t;
+}
