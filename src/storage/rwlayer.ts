@@ -30,10 +30,12 @@ export function isMounted(target: string): boolean {
   return info.includes(needle);
 }
 
-export function mountRwLayer(layers: LayerStore, topChainId: string | null, dir: string): string {
+/** Mounts the container rootfs; `initDir` (absolute) sits between the image and upper/. */
+export function mountRwLayer(layers: LayerStore, topChainId: string | null, dir: string, initDir?: string): string {
   const p = rwLayerPaths(dir);
   if (isMounted(p.merged)) return p.merged;
   const lower = topChainId ? layers.lowerChain(topChainId) : [path.relative(layers.root, layers.emptyDir)];
+  if (initDir) lower.unshift(initDir);
   const opts = `lowerdir=${lower.join(':')},upperdir=${p.upper},workdir=${p.work}`;
   const prev = process.cwd();
   process.chdir(layers.root);

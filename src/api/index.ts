@@ -1,0 +1,19 @@
+// The Engine API: routes wired to an engine.
+import type { Engine } from '../engine/engine';
+import { containerRoutes } from './routes/containers';
+import { execRoutes } from './routes/exec';
+import { imageRoutes } from './routes/images';
+import { systemRoutes } from './routes/system';
+import { Router } from './router';
+import { ApiServer } from './server';
+
+export function createApiServer(engine: Engine): ApiServer {
+  const r = new Router();
+  systemRoutes(r, engine);
+  containerRoutes(r, engine);
+  execRoutes(r, engine);
+  imageRoutes(r, engine);
+  return new ApiServer(r);
+}
+
+export { ApiServer, API_VERSION, MIN_API_VERSION } from './server';

@@ -1,0 +1,143 @@
+// /containers/* — thin handlers over the container service.
+import type { Engine } from '../../engine/engine';
+import type { WaitCondition } from '../../engine/containers/lifecycle';
+import { parseSignal } from '../../runtime';
+import { badRequest, notFound } from '../../util/errors';
+import { parseTimeArg } from '../../util/time';
+import { readBody, readJson, sendJson, sendNoContent } from '../http';
+import { boolParam, filtersParam, intParam, type Router } from '../router';
+import { cmpVersion } from '../server';
+import { attachHandler } from './attach';
+import { logsHandler } from './logs';
+import { fsRoutes } from './container-fs';
+import { statsHandler, topHandler } from './container-stats';
+
+export function containerRoutes(r: Router, engine: Engine): void {
+  const svc = engine.containers;
+
+  r.post('/containers/create', async ({ req, res, query }) => {
+    const body = await readJson<Record<string, unknown>>(req, {});
+    if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('invalid JSON: expected an object');
+    const name = query.get('name') ?? undefined;
+    const out = svc.create({ name, config: body as never, platform: query.get('platform') ?? undefined });
+    sendJson(res, 201, out);
+  });
+
+  r.get('/containers/json', ({ res, query }) => {
+    const list = svc.list({
+      all: boolParam(query, 'all'),
+      limit: intParam(query, 'limit') ?? (boolParam(query, 'latest') ? 1 : undefined),
+      size: boolParam(query, 'size'),
+      filters: filtersParam(query),
+    });
+    sendJson(res, 200, list);
+  });
+
+  r.get('/containers/{id}/json', ({ res, params, query }) => {
+    sendJson(res, 200, svc.inspect(params.id, boolParam(query, 'size')));
+  });
+
+  r.post('/containers/{id}/start', async ({ res, params, query }) => {
+    if (query.get('detachKeys')) parseDetachKeysOrThrow(query.get('detachKeys')!);
+    await svc.start(params.id);
+    sendNoContent(res);
+  });
+
+  const stopArgs = (query: URLSearchParams, version: number) => {
+    const t = intParam(query, 't');
+    const sig = query.get('signal');
+    return { timeout: t, signal: sig && cmpVersion(String(version), '1.42') >= 0 ? parseSignal(sig) : sig ? parseSignal(sig) : undefined };
+  };
+
+  r.post('/containers/{id}/stop', async ({ res, params, query, version }) => {
+    const { timeout, signal } = stopArgs(query, version);
+    await svc.stop(params.id, signal, timeout);
+    sendNoContent(res);
+  });
+
+  r.post('/containers/{id}/restart', async ({ res, params, query, version }) => {
+    const { timeout, signal } = stopArgs(query, version);
+    await svc.restart(params.id, signal, timeout);
+    sendNoContent(res);
+  });
+
+  r.post('/containers/{id}/kill', async ({ res, params, query }) => {
+    const raw = query.get('signal') || 'SIGKILL';
+    const c = svc.get(params.id);
+    const sig = parseSignal(raw);
+    await svc.kill(c.ID, sig, raw);
+    sendNoContent(res);
+  });
+
+  r.post('/containers/{id}/pause', async ({ res, params }) => {
+    await svc.pause(params.id);
+    sendNoContent(res);
+  });
+
+  r.post('/containers/{id}/unpause', async ({ res, params }) => {
+    await svc.unpause(params.id);
+    sendNoContent(res);
+  });
+
+  r.post('/containers/{id}/wait', async ({ req, res, params, query }) => {
+    const cond = (query.get('condition') || 'not-running') as WaitCondition;
+    if (!['not-running', 'next-exit', 'removed'].includes(cond)) throw badRequest(`invalid condition: "${cond}"`);
+    const w = svc.wait(params.id, cond);
+    // headers go out at once so the client knows the wait is registered
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    req.on('close', () => w.cancel());
+    res.on('close', () => w.cancel());
+    const code = await w.promise;
+    const err = w.container.State.Error;
+    res.end(JSON.stringify({ StatusCode: code, Error: err ? { Message: err } : null }) + '\n');
+  });
+
+  r.delete('/containers/{id}', async ({ res, params, query }) => {
+    await svc.remove(params.id, { force: boolParam(query, 'force'), volumes: boolParam(query, 'v'), link: boolParam(query, 'link') });
+    sendNoContent(res);
+  });
+
+  r.post('/containers/{id}/rename', ({ res, params, query }) => {
+    svc.rename(params.id, query.get('name') ?? '');
+    sendNoContent(res);
+  });
+
+  r.post('/containers/{id}/update', async ({ req, res, params }) => {
+    const body = await readJson<Record<string, unknown>>(req, {});
+    sendJson(res, 200, await svc.update(params.id, body as never));
+  });
+
+  r.post('/containers/{id}/resize', ({ res, params, query }) => {
+    const h = intParam(query, 'h') ?? 0;
+    const w = intParam(query, 'w') ?? 0;
+    const c = svc.get(params.id);
+    if (!c.State.Running) throw badRequest(`Container ${c.ID} is not running`);
+    svc.resize(c, h, w);
+    sendNoContent(res);
+  });
+
+  r.post('/containers/prune', async ({ res, query }) => {
+    sendJson(res, 200, await svc.prune(filtersParam(query)));
+  });
+
+  r.post('/containers/{id}/exec', async ({ req, res, params }) => {
+    const body = await readJson<Record<string, unknown>>(req, {});
+    sendJson(res, 201, engine.exec.create(params.id, body as never));
+  });
+
+  r.hijack('POST', '/containers/{id}/attach', (ctx) => attachHandler(engine, ctx));
+  r.get('/containers/{id}/logs', (ctx) => logsHandler(engine, ctx));
+  r.get('/containers/{id}/top', (ctx) => topHandler(engine, ctx));
+  r.get('/containers/{id}/stats', (ctx) => statsHandler(engine, ctx));
+  fsRoutes(r, engine);
+
+  void readBody;
+  void notFound;
+  void parseTimeArg;
+}
+
+import { parseDetachKeys } from '../streams';
+function parseDetachKeysOrThrow(s: string): void {
+  parseDetachKeys(s);
+}

@@ -1,0 +1,94 @@
+// /exec/{id}/start|resize|json
+import type { Engine } from '../../engine/engine';
+import type { AttachConnection } from '../../monitor';
+import { badRequest } from '../../util/errors';
+import { readJson, sendJson, sendNoContent } from '../http';
+import { intParam, type HijackContext, type Router } from '../router';
+import { hijackResponse } from '../server';
+import { bridge, DEFAULT_DETACH_KEYS, parseDetachKeys } from '../streams';
+import { streamContentType } from './attach';
+
+/** The exec-start JSON body arrives after the headers: in `head`, then on the socket. */
+function readHijackBody(ctx: HijackContext): Promise<{ body: Buffer; rest: Buffer }> {
+  const len = Number(ctx.req.headers['content-length'] ?? 0);
+  if (!ctx.upgrade) return readJson<unknown>(ctx.req, {}).then((v) => ({ body: Buffer.from(JSON.stringify(v)), rest: Buffer.alloc(0) }));
+  if (len > 1 << 20) return Promise.reject(badRequest('request body is too large'));
+  return new Promise((resolve) => {
+    let buf = ctx.head;
+    const check = () => {
+      if (buf.length >= len) {
+        ctx.socket.off('data', onData);
+        ctx.socket.pause();
+        resolve({ body: buf.subarray(0, len), rest: buf.subarray(len) });
+        return true;
+      }
+      return false;
+    };
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      check();
+    };
+    if (!check()) ctx.socket.on('data', onData);
+  });
+}
+
+export function execRoutes(r: Router, engine: Engine): void {
+  r.hijack('POST', '/exec/{id}/start', async (ctx) => {
+    const e = engine.exec.get(ctx.params.id);
+    const { body, rest } = await readHijackBody(ctx);
+    let opts: { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] } = {};
+    if (body.length) {
+      try {
+        opts = JSON.parse(body.toString('utf8')) ?? {};
+      } catch {
+        throw badRequest('invalid JSON body');
+      }
+    }
+    const tty = opts.Tty ?? !!e.Config.Tty;
+    if (opts.ConsoleSize) e.Config.ConsoleSize = opts.ConsoleSize;
+    if (opts.Detach) {
+      await engine.exec.start(e.ID, { tty, attach: false });
+      if (ctx.upgrade) {
+        ctx.socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n`);
+      } else {
+        sendNoContent(ctx.res!, 200);
+      }
+      return;
+    }
+    const keys = parseDetachKeys(e.Config.DetachKeys || DEFAULT_DETACH_KEYS);
+    let conn: AttachConnection | undefined;
+    const { exited } = await engine.exec.start(e.ID, {
+      tty,
+      attach: true,
+      onAttach: (cn) => {
+        conn = cn;
+        hijackResponse(ctx, streamContentType(tty, ctx.version));
+      },
+    });
+    if (!conn) throw new Error('exec attach did not happen');
+    if (rest.length && e.Config.AttachStdin) conn.write(rest);
+    ctx.socket.resume();
+    const why = await bridge(conn, ctx.socket, {
+      tty,
+      stdin: !!e.Config.AttachStdin,
+      stdout: e.Config.AttachStdout !== false,
+      stderr: e.Config.AttachStderr !== false,
+      detachKeys: keys,
+      closeStdinOnEof: true,
+    });
+    if (why === 'closed') {
+      // the client reads ExitCode right after the stream closes: record it first
+      await exited.catch(() => -1);
+      if (!ctx.socket.destroyed) ctx.socket.end();
+    }
+  });
+
+  r.post('/exec/{id}/resize', ({ res, params, query }) => {
+    engine.exec.resize(params.id, intParam(query, 'h') ?? 0, intParam(query, 'w') ?? 0);
+    sendNoContent(res, 200);
+  });
+
+  r.get('/exec/{id}/json', ({ res, params }) => {
+    sendJson(res, 200, engine.exec.inspect(params.id));
+  });
+}

@@ -1,0 +1,171 @@
+// Turning a create request (Config + HostConfig) into a container record:
+// Docker's defaults, the merge with the image config, and validation.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Container, ContainerConfig, HostConfig, RestartPolicy } from '../../container';
+import type { ImageRecord } from '../../image';
+import { badRequest } from '../../util/errors';
+import { newId, VALID_NAME } from '../../util/ids';
+import { ZERO_TIME } from '../../util/time';
+import type { EngineContext } from '../context';
+
+export interface CreateRequest {
+  name?: string;
+  config: Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig>; NetworkingConfig?: unknown };
+  platform?: string;
+}
+
+const RESTART_NAMES = new Set(['', 'no', 'always', 'unless-stopped', 'on-failure']);
+const LOG_DRIVERS = new Set(['json-file', 'none', 'k8s-file', 'local']);
+
+export function defaultHostConfig(): HostConfig {
+  return {
+    Binds: null, ContainerIDFile: '', LogConfig: { Type: '', Config: {} }, NetworkMode: 'default', PortBindings: {},
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '', VolumesFrom: null,
+    ConsoleSize: [0, 0], CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: [], DnsOptions: [], DnsSearch: [],
+    ExtraHosts: null, GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
+    Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '',
+    ShmSize: 0, Runtime: '', Isolation: '', CpuShares: 0, Memory: 0, NanoCpus: 0, CgroupParent: '', BlkioWeight: 0,
+    BlkioWeightDevice: [], BlkioDeviceReadBps: [], BlkioDeviceWriteBps: [], BlkioDeviceReadIOps: [], BlkioDeviceWriteIOps: [],
+    CpuPeriod: 0, CpuQuota: 0, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '', Devices: [],
+    DeviceCgroupRules: null, DeviceRequests: null, MemoryReservation: 0, MemorySwap: 0, MemorySwappiness: null,
+    OomKillDisable: null, PidsLimit: null, Ulimits: [], CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0, IOMaximumBandwidth: 0,
+    MaskedPaths: [], ReadonlyPaths: [], Init: null,
+  };
+}
+
+export function validateRestartPolicy(p: RestartPolicy, autoRemove: boolean): void {
+  if (!RESTART_NAMES.has(p.Name)) throw badRequest(`invalid restart policy '${p.Name}'`);
+  if (p.MaximumRetryCount < 0) throw badRequest('invalid restart policy: maximum retry count cannot be negative');
+  if ((p.Name === 'always' || p.Name === 'unless-stopped') && p.MaximumRetryCount > 0)
+    throw badRequest(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+  if (autoRemove && p.Name !== '' && p.Name !== 'no')
+    throw badRequest(`conflicting options: cannot specify both --restart and --rm`);
+}
+
+export function validateLogConfig(lc: { Type: string; Config: Record<string, string> }): void {
+  if (!LOG_DRIVERS.has(lc.Type)) throw badRequest(`failed to create container: logger: no log driver named '${lc.Type}' is registered`);
+  for (const [k, v] of Object.entries(lc.Config ?? {})) {
+    if (k === 'max-size') {
+      if (!/^\d+(\.\d+)?\s*([kmgtp]?i?b?)?$/i.test(v)) throw badRequest(`failed to parse max-size: invalid size: '${v}'`);
+    } else if (k === 'max-file') {
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw badRequest(`max-file cannot be less than 1`);
+    } else if (!['compress', 'labels', 'env', 'env-regex', 'tag', 'mode', 'max-buffer-size'].includes(k)) {
+      throw badRequest(`unknown log opt '${k}' for ${lc.Type} log driver`);
+    }
+  }
+  if (lc.Config?.['max-file'] && Number(lc.Config['max-file']) > 1 && !lc.Config['max-size'])
+    throw badRequest('max-file cannot be set without max-size');
+}
+
+function mergeEnv(image: string[] = [], own: string[] = []): string[] {
+  const out = [...image];
+  for (const e of own) {
+    const k = e.split('=')[0];
+    const i = out.findIndex((x) => x.split('=')[0] === k);
+    if (i >= 0) out[i] = e;
+    else out.push(e);
+  }
+  return out;
+}
+
+/** Docker's rule: an entrypoint given at create drops the image's CMD. */
+export function resolveCommand(cfg: Partial<ContainerConfig>, img: ImageRecord): { entrypoint: string[] | null; cmd: string[] | null } {
+  const ic = img.config.config ?? {};
+  const epGiven = cfg.Entrypoint !== undefined && cfg.Entrypoint !== null;
+  let entrypoint = epGiven ? cfg.Entrypoint! : (ic.Entrypoint ?? null);
+  if (epGiven && entrypoint!.length === 1 && entrypoint![0] === '') entrypoint = null;
+  let cmd = cfg.Cmd !== undefined && cfg.Cmd !== null ? cfg.Cmd : epGiven ? null : (ic.Cmd ?? null);
+  if (cmd && cmd.length === 0) cmd = null;
+  return { entrypoint, cmd };
+}
+
+export function buildContainer(ctx: EngineContext, req: CreateRequest, img: ImageRecord): Container {
+  const c = req.config;
+  const id = newId();
+  if (req.name !== undefined && req.name !== '' && !VALID_NAME.test(req.name))
+    throw badRequest(`Invalid container name (${req.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  const hc: HostConfig = { ...defaultHostConfig(), ...(c.HostConfig ?? {}) } as HostConfig;
+  hc.RestartPolicy = { Name: hc.RestartPolicy?.Name ?? 'no', MaximumRetryCount: hc.RestartPolicy?.MaximumRetryCount ?? 0 };
+  if (hc.RestartPolicy.Name === '') hc.RestartPolicy.Name = 'no';
+  validateRestartPolicy(hc.RestartPolicy, hc.AutoRemove);
+  if (!hc.LogConfig || !hc.LogConfig.Type) hc.LogConfig = { Type: ctx.cfg.logDriver, Config: { ...ctx.cfg.logOpts, ...(hc.LogConfig?.Config ?? {}) } };
+  hc.LogConfig.Config ??= {};
+  validateLogConfig(hc.LogConfig);
+  if (!hc.Runtime) hc.Runtime = ctx.cfg.defaultRuntime;
+  if (!ctx.cfg.runtimes[hc.Runtime]) throw badRequest(`unknown or invalid runtime name: ${hc.Runtime}`);
+  if (!hc.NetworkMode) hc.NetworkMode = 'default';
+  if (!/^(default|bridge|none|host|container:.+)$/.test(hc.NetworkMode) && hc.NetworkMode !== 'default')
+    throw badRequest(`network ${hc.NetworkMode} not found`);
+  if (hc.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
+  if (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw badRequest(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
+
+  const ic = img.config.config ?? {};
+  const { entrypoint, cmd } = resolveCommand(c, img);
+  const args = [...(entrypoint ?? []), ...(cmd ?? [])];
+  if (args.length === 0) throw badRequest('No command specified');
+
+  const config: ContainerConfig = {
+    Hostname: c.Hostname || id.slice(0, 12),
+    Domainname: c.Domainname ?? '',
+    User: c.User || ic.User || '',
+    AttachStdin: !!c.AttachStdin,
+    AttachStdout: !!c.AttachStdout,
+    AttachStderr: !!c.AttachStderr,
+    ExposedPorts: { ...(ic.ExposedPorts ?? {}), ...(c.ExposedPorts ?? {}) },
+    Tty: !!c.Tty,
+    OpenStdin: !!c.OpenStdin,
+    StdinOnce: !!c.StdinOnce,
+    Env: mergeEnv(ic.Env, c.Env ?? []),
+    Cmd: cmd,
+    Healthcheck: c.Healthcheck ?? ic.Healthcheck,
+    Image: c.Image!,
+    Volumes: c.Volumes ?? ic.Volumes ?? null,
+    WorkingDir: c.WorkingDir || ic.WorkingDir || '',
+    Entrypoint: entrypoint,
+    OnBuild: null,
+    Labels: { ...(ic.Labels ?? {}), ...(c.Labels ?? {}) },
+    StopSignal: c.StopSignal || ic.StopSignal,
+    StopTimeout: c.StopTimeout ?? undefined,
+  };
+  if (config.ExposedPorts && Object.keys(config.ExposedPorts).length === 0) delete config.ExposedPorts;
+  if (config.WorkingDir && !path.posix.isAbsolute(config.WorkingDir))
+    throw badRequest(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
+  if (!config.Env.some((e) => e.startsWith('PATH=')))
+    config.Env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+
+  const dir = ctx.containers.dir(id);
+  const container: Container = {
+    ID: id,
+    Created: new Date().toISOString(),
+    Path: args[0],
+    Args: args.slice(1),
+    Config: config,
+    Image: img.id,
+    Name: '',
+    RestartCount: 0,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    State: {
+      Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+      Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME,
+    },
+    ExecIDs: null,
+    HasBeenStartedBefore: false,
+    HasBeenManuallyStopped: false,
+    LogPath: hc.LogConfig.Type === 'none' ? '' : path.join(dir, `${id}-json.log`),
+    MountPoints: [],
+    MonitorPid: 0,
+    ImageTopLayer: img.topLayer,
+    HostConfig: hc,
+  };
+  if (config.Healthcheck?.Test && config.Healthcheck.Test[0] !== 'NONE')
+    container.State.Health = { Status: 'starting', FailingStreak: 0, Log: [] };
+  return container;
+}
+
+/** Files in the init layer: mount points that must not show in `diff`, and /.dockerenv. */
+export function prepareInitLayer(initDir: string): void {
+  for (const d of ['dev/pts', 'dev/shm', 'dev/mqueue', 'proc', 'sys/fs/cgroup', 'etc']) fs.mkdirSync(path.join(initDir, d), { recursive: true, mode: 0o755 });
+  for (const f of ['.dockerenv', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf', 'dev/console']) fs.writeFileSync(path.join(initDir, f), '', { mode: 0o755 });
+}

@@ -1,0 +1,64 @@
+// Container filesystem access for cp, diff and export. Paths are resolved inside
+// the rootfs by the archive module, so a symlink in the container can never
+// lead outside it. A stopped container's rootfs is mounted for the operation.
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { changes, extractInto, packPath, statPath, type PathStat } from '../../archive';
+import type { Container } from '../../container';
+import { forbidden } from '../../util/errors';
+import type { EngineContext } from '../context';
+import type { Lifecycle } from './lifecycle';
+
+export class ContainerFs {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly lc: Lifecycle,
+  ) {}
+
+  /** Runs `fn` with the container's rootfs mounted; unmounts after if the container is not running. */
+  private async withRootfs<T>(ref: string, fn: (rootfs: string, c: Container) => Promise<T>): Promise<T> {
+    const c = this.ctx.containers.get(ref);
+    return this.lc.locked(c.ID, async () => {
+      const rootfs = this.lc.mountRootfs(c);
+      try {
+        return await fn(rootfs, c);
+      } finally {
+        if (!c.State.Running) this.lc.unmountRootfs(c);
+      }
+    });
+  }
+
+  stat(ref: string, p: string): Promise<PathStat> {
+    return this.withRootfs(ref, async (rootfs) => statPath(rootfs, p));
+  }
+
+  archive(ref: string, p: string, send: (stat: PathStat, stream: Readable) => Promise<void>): Promise<void> {
+    return this.withRootfs(ref, async (rootfs, c) => {
+      const { stat, stream } = packPath(rootfs, p);
+      await send(stat, stream);
+      this.ctx.events.emit('container', 'archive-path', c.ID, { name: c.Name.slice(1), path: p });
+    });
+  }
+
+  extract(ref: string, p: string, body: Readable, opts: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean }): Promise<void> {
+    return this.withRootfs(ref, async (rootfs, c) => {
+      if (c.HostConfig.ReadonlyRootfs) throw forbidden('container rootfs is marked read-only');
+      await extractInto(body, rootfs, p, opts);
+      this.ctx.events.emit('container', 'extract-to-dir', c.ID, { name: c.Name.slice(1), path: p });
+    });
+  }
+
+  async changes(ref: string): Promise<Array<{ Path: string; Kind: number }>> {
+    const c = this.ctx.containers.get(ref);
+    const rw = this.lc.rwDir(c);
+    return changes(path.join(rw, 'upper'), [path.join(rw, 'init'), ...this.ctx.layers.diffDirs(c.ImageTopLayer)]);
+  }
+
+  export(ref: string, send: (stream: Readable) => Promise<void>): Promise<void> {
+    return this.withRootfs(ref, async (rootfs, c) => {
+      const { stream } = packPath(rootfs, '/');
+      await send(stream);
+      this.ctx.events.emit('container', 'export', c.ID, { name: c.Name.slice(1) });
+    });
+  }
+}

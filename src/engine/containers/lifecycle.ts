@@ -1,0 +1,396 @@
+// Start, stop, kill, pause, wait and exit handling for containers, on conmon +
+// runc. One operation at a time per container (a promise chain per ID), and
+// the exit of a container is learned from conmon's exit file, never by polling.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Container } from '../../container';
+import { createContainer, type AttachConnection, connectAttach } from '../../monitor';
+import * as runc from './runc';
+import { createRwLayer, mountRwLayer, unmountRwLayer } from '../../storage';
+import { conflict, EngineError, internal, notModified } from '../../util/errors';
+import { log } from '../../util/log';
+import type { EngineContext } from '../context';
+import { RestartManager } from './restart';
+import { prepareInitLayer } from './create';
+import { buildContainerSpec } from './spec';
+import { writeNetworkFiles } from './netfiles';
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve: (code: number) => void;
+}
+
+export type AttachHook = (conn: AttachConnection) => void;
+
+export class Lifecycle {
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  /** attach requests that arrived before start: connected after create, before runc start */
+  private readonly pendingAttach = new Map<string, Set<AttachHook>>();
+  private watcher?: fs.FSWatcher;
+  readonly restarts: RestartManager;
+  /** set by the container service: removes an auto-remove container after exit */
+  onAutoRemove: (c: Container) => void = () => {};
+
+  constructor(private readonly ctx: EngineContext) {
+    this.restarts = new RestartManager((c) => this.restartAfterExit(c));
+  }
+
+  /** Serialises lifecycle operations on one container. */
+  locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => {});
+    this.chains.set(id, tail);
+    tail.then(() => {
+      if (this.chains.get(id) === tail) this.chains.delete(id);
+    });
+    return next;
+  }
+
+  rwDir(c: Container): string {
+    return path.join(this.ctx.containers.dir(c.ID), 'rootfs-rw');
+  }
+  initDir(c: Container): string {
+    return path.join(this.rwDir(c), 'init');
+  }
+  bundle(c: Container): string {
+    return path.join(this.ctx.paths.bundles, c.ID);
+  }
+
+  /** Creates the writable layer and init layer at create time. */
+  prepareFilesystem(c: Container): void {
+    createRwLayer(this.rwDir(c));
+    prepareInitLayer(this.initDir(c));
+  }
+
+  mountRootfs(c: Container): string {
+    return mountRwLayer(this.ctx.layers, c.ImageTopLayer, this.rwDir(c), this.initDir(c));
+  }
+
+  unmountRootfs(c: Container): void {
+    try {
+      unmountRwLayer(this.rwDir(c));
+    } catch (e) {
+      log().warn({ err: e, id: c.ID }, 'unmount failed');
+    }
+  }
+
+  // ---------- start ----------
+
+  start(c: Container): Promise<void> {
+    return this.locked(c.ID, () => this.startLocked(c));
+  }
+
+  private async startLocked(c: Container): Promise<void> {
+    if (c.State.Status === 'removing' || c.State.Dead) throw conflict(`container ${c.ID} is marked for removal and cannot be started`);
+    if (c.State.Paused) throw conflict(`cannot start a paused container, try unpause instead`);
+    if (c.State.Running) throw notModified();
+    const rt = this.ctx.cfg.runtimes[c.HostConfig.Runtime] ? c.HostConfig.Runtime : this.ctx.cfg.defaultRuntime;
+    const mcfg = this.ctx.monitorConfig(rt);
+    const bundle = this.bundle(c);
+    const rootfs = this.mountRootfs(c);
+    let created = false;
+    try {
+      fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
+      writeNetworkFiles(this.ctx, c);
+      const spec = await buildContainerSpec(this.ctx, c, rootfs);
+      fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
+      await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
+      const logSizeMax = undefined;
+      const { pid, conmonPid } = await createContainer(mcfg, {
+        id: c.ID,
+        name: c.Name.slice(1),
+        bundle,
+        exitDir: this.ctx.paths.exits,
+        persistDir: this.ctx.containers.dir(c.ID),
+        logPath: c.LogPath || null,
+        logSizeMax,
+        tty: c.Config.Tty,
+        stdin: c.Config.OpenStdin,
+        leaveStdinOpen: c.Config.OpenStdin && !c.Config.StdinOnce,
+      });
+      created = true;
+      // attach clients waiting for this start see every byte
+      const hooks = this.pendingAttach.get(c.ID);
+      if (hooks?.size) {
+        this.pendingAttach.delete(c.ID);
+        await Promise.all(
+          [...hooks].map(async (h) => {
+            try {
+              h(await connectAttach(path.join(bundle, 'attach')));
+            } catch (e) {
+              log().warn({ err: e }, 'attach before start failed');
+            }
+          }),
+        );
+      }
+      await runc.start(mcfg.runtimeRoot, c.ID);
+      const now = new Date().toISOString();
+      Object.assign(c.State, {
+        Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+        Pid: pid, ExitCode: 0, Error: '', StartedAt: now,
+      });
+      if (c.State.Health) c.State.Health = { Status: 'starting', FailingStreak: 0, Log: c.State.Health.Log };
+      c.MonitorPid = conmonPid;
+      c.HasBeenStartedBefore = true;
+      c.HasBeenManuallyStopped = false;
+      this.ctx.containers.save(c);
+      this.restarts.started(c);
+      this.ctx.events.emit('container', 'start', c.ID, this.attrs(c));
+    } catch (e) {
+      if (created) await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
+      this.unmountRootfs(c);
+      const msg = startErrorMessage(e);
+      c.State.Error = msg;
+      c.State.ExitCode = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied|is a directory/.test(msg) ? 126 : 128;
+      if (c.State.Status === 'restarting') {
+        c.State.Status = 'exited';
+        c.State.Restarting = false;
+      }
+      this.ctx.containers.save(c);
+      this.ctx.events.emit('container', 'die', c.ID, { ...this.attrs(c), exitCode: String(c.State.ExitCode) });
+      this.notifyWaiters(c, 'exit');
+      throw e instanceof EngineError ? e : new EngineError(c.State.ExitCode === 128 ? 500 : 400, msg);
+    }
+  }
+
+  /** Registers an attach for the next start (container not running yet). */
+  attachOnStart(id: string, hook: AttachHook): () => void {
+    let set = this.pendingAttach.get(id);
+    if (!set) this.pendingAttach.set(id, (set = new Set()));
+    set.add(hook);
+    return () => set!.delete(hook);
+  }
+
+  attrs(c: Container): Record<string, string> {
+    return { ...c.Config.Labels, image: c.Config.Image, name: c.Name.slice(1) };
+  }
+
+  // ---------- signals ----------
+
+  kill(c: Container, signal: number, signalName: string): Promise<void> {
+    return this.locked(c.ID, async () => {
+      if (!c.State.Running) throw conflict(`Cannot kill container: ${c.ID}: Container ${c.ID} is not running`);
+      this.sendSignal(c, signal);
+      if (signal === 9 || signal === 15 || signal === 2) c.HasBeenManuallyStopped = true;
+      this.ctx.events.emit('container', 'kill', c.ID, { ...this.attrs(c), signal: String(signal) });
+      void signalName;
+    });
+  }
+
+  private sendSignal(c: Container, signal: number): void {
+    try {
+      process.kill(c.State.Pid, signal);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw internal(`cannot kill container: ${(e as Error).message}`);
+    }
+  }
+
+  stop(c: Container, signal: number, timeoutSec: number): Promise<void> {
+    return this.locked(c.ID, async () => {
+      if (!c.State.Running) throw notModified();
+      c.HasBeenManuallyStopped = true;
+      this.restarts.cancel(c.ID);
+      this.ctx.containers.save(c);
+      const exited = this.waitExit(c);
+      if (timeoutSec !== 0) {
+        this.sendSignal(c, signal);
+        if (c.State.Paused) await this.resumeQuiet(c);
+      }
+      const done = timeoutSec < 0 ? await exited.then(() => true) : await Promise.race([exited.then(() => true), sleep(timeoutSec * 1000).then(() => false)]);
+      if (!done) {
+        this.sendSignal(c, 9);
+        if (c.State.Paused) await this.resumeQuiet(c);
+        await exited;
+      }
+      this.ctx.events.emit('container', 'stop', c.ID, this.attrs(c));
+    });
+  }
+
+  private async resumeQuiet(c: Container): Promise<void> {
+    await runc.resume(this.runtimeRoot(c), c.ID).catch(() => {});
+    c.State.Paused = false;
+    c.State.Status = 'running';
+  }
+
+  pause(c: Container): Promise<void> {
+    return this.locked(c.ID, async () => {
+      if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
+      if (c.State.Paused) throw conflict(`Container ${c.ID} is already paused`);
+      await runc.pause(this.runtimeRoot(c), c.ID);
+      c.State.Paused = true;
+      c.State.Status = 'paused';
+      this.ctx.containers.save(c);
+      this.ctx.events.emit('container', 'pause', c.ID, this.attrs(c));
+    });
+  }
+
+  unpause(c: Container): Promise<void> {
+    return this.locked(c.ID, async () => {
+      if (!c.State.Paused) throw conflict(`Container ${c.ID} is not paused`);
+      await runc.resume(this.runtimeRoot(c), c.ID);
+      c.State.Paused = false;
+      c.State.Status = 'running';
+      this.ctx.containers.save(c);
+      this.ctx.events.emit('container', 'unpause', c.ID, this.attrs(c));
+    });
+  }
+
+  runtimeRoot(c: Container): string {
+    return this.ctx.monitorConfig(c.HostConfig.Runtime).runtimeRoot;
+  }
+
+  // ---------- wait ----------
+
+  /** Resolves when the running container exits (or at once if it is not running). */
+  waitExit(c: Container): Promise<number> {
+    if (!c.State.Running) return Promise.resolve(c.State.ExitCode);
+    return this.wait(c, 'next-exit');
+  }
+
+  wait(c: Container, condition: WaitCondition): Promise<number> {
+    if (condition === 'not-running' && !c.State.Running && c.State.Status !== 'restarting') return Promise.resolve(c.State.ExitCode);
+    return new Promise((resolve) => {
+      let set = this.waiters.get(c.ID);
+      if (!set) this.waiters.set(c.ID, (set = new Set()));
+      set.add({ condition, resolve });
+    });
+  }
+
+  cancelWait(c: Container, resolve: (n: number) => void): void {
+    const set = this.waiters.get(c.ID);
+    if (set) for (const w of set) if (w.resolve === resolve) set.delete(w);
+  }
+
+  notifyWaiters(c: Container, what: 'exit' | 'removed'): void {
+    const set = this.waiters.get(c.ID);
+    if (!set) return;
+    for (const w of [...set]) {
+      if (what === 'removed' || w.condition !== 'removed') {
+        // restarting containers are not "not-running" yet
+        if (what === 'exit' && w.condition === 'not-running' && c.State.Restarting) continue;
+        set.delete(w);
+        w.resolve(c.State.ExitCode);
+      }
+    }
+    if (set.size === 0) this.waiters.delete(c.ID);
+  }
+
+  // ---------- exits ----------
+
+  watchExits(): void {
+    fs.mkdirSync(this.ctx.paths.exits, { recursive: true });
+    this.watcher = fs.watch(this.ctx.paths.exits, (_ev, name) => {
+      if (name && /^[a-f0-9]{64}$/.test(name)) this.onExitFile(name);
+    });
+  }
+
+  stopWatching(): void {
+    this.watcher?.close();
+    this.restarts.cancelAll();
+  }
+
+  private onExitFile(id: string): void {
+    const c = this.ctx.containers.find(id);
+    if (!c || !c.State.Running) return;
+    const code = readExitCode(path.join(this.ctx.paths.exits, id));
+    if (code === undefined) return; // written atomically by conmon; an empty read means not yet
+    void this.locked(id, () => this.handleExit(c, code));
+  }
+
+  /** Records an exit: state, runtime cleanup, events, waiters, then --rm or the restart policy. */
+  async handleExit(c: Container, code: number, finishedAt = new Date()): Promise<void> {
+    if (!c.State.Running) return;
+    const oom = fs.existsSync(path.join(this.ctx.containers.dir(c.ID), 'oom'));
+    const root = this.runtimeRoot(c);
+    await runc.deleteContainer(root, c.ID, { force: true }).catch(() => {});
+    fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
+    this.unmountRootfs(c);
+    Object.assign(c.State, {
+      Status: 'exited', Running: false, Paused: false, Restarting: false, OOMKilled: oom, Pid: 0,
+      ExitCode: code, FinishedAt: finishedAt.toISOString(),
+    });
+    if (c.State.Health) c.State.Health.Status = 'unhealthy';
+    c.MonitorPid = 0;
+    const willRestart = !c.HostConfig.AutoRemove && this.restarts.shouldRestart(c);
+    if (willRestart) {
+      c.State.Restarting = true;
+      c.State.Status = 'restarting';
+    }
+    this.ctx.containers.save(c);
+    if (oom) this.ctx.events.emit('container', 'oom', c.ID, this.attrs(c));
+    this.ctx.events.emit('container', 'die', c.ID, { ...this.attrs(c), exitCode: String(code) });
+    this.notifyWaiters(c, 'exit');
+    if (c.HostConfig.AutoRemove) this.onAutoRemove(c);
+    else if (willRestart) this.restarts.schedule(c);
+  }
+
+  private async restartAfterExit(c: Container): Promise<void> {
+    if (!this.ctx.containers.find(c.ID) || c.State.Running) return;
+    c.RestartCount++;
+    try {
+      await this.start(c);
+      this.ctx.events.emit('container', 'restart', c.ID, this.attrs(c));
+    } catch (e) {
+      log().warn({ err: e, id: c.ID }, 'restart failed');
+    }
+  }
+
+  /**
+   * After a daemon (re)start: containers still running under their conmon stay
+   * as they are; the ones that exited while we were away get their real exit code.
+   */
+  async restore(c: Container): Promise<'running' | 'exited' | 'stopped'> {
+    if (!c.State.Running) return 'stopped';
+    const exitFile = path.join(this.ctx.paths.exits, c.ID);
+    let code = readExitCode(exitFile) ?? readExitCode(path.join(this.ctx.containers.dir(c.ID), 'exit'));
+    let finished = new Date();
+    if (code !== undefined) {
+      try {
+        finished = fs.statSync(fs.existsSync(exitFile) ? exitFile : path.join(this.ctx.containers.dir(c.ID), 'exit')).mtime;
+      } catch {
+        /* keep now */
+      }
+    } else if (!alive(c.MonitorPid) || !alive(c.State.Pid)) {
+      code = 255; // the monitor is gone without a word (e.g. a reboot)
+    }
+    if (code === undefined) {
+      this.restarts.started(c);
+      return 'running';
+    }
+    await this.handleExit(c, code, finished);
+    return 'exited';
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readExitCode(file: string): number | undefined {
+  try {
+    const t = fs.readFileSync(file, 'utf8').trim();
+    if (t === '') return undefined;
+    const n = Number(t);
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function startErrorMessage(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  if (e instanceof EngineError) return m;
+  return `failed to create task for container: OCI runtime create failed: ${m}: unknown`;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,164 @@
+// Read-only views of containers: inspect and the `ps` summary, in Docker's shape.
+import * as path from 'node:path';
+import type { Container } from '../../container';
+import { badRequest } from '../../util/errors';
+import { humanDuration, ZERO_TIME } from '../../util/time';
+import type { EngineContext } from '../context';
+import { netFilePaths } from './netfiles';
+
+function networkName(c: Container): string {
+  const m = c.HostConfig.NetworkMode;
+  return m === 'default' ? 'bridge' : m;
+}
+
+function endpoint() {
+  return {
+    IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '',
+    IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null,
+  };
+}
+
+export function networkSettings(c: Container) {
+  const name = networkName(c);
+  const networks: Record<string, ReturnType<typeof endpoint>> = {};
+  if (!name.startsWith('container:')) networks[name] = endpoint();
+  return {
+    Bridge: '', SandboxID: '', SandboxKey: c.State.Running && !name.startsWith('container:') && name !== 'host' ? `/proc/${c.State.Pid}/ns/net` : '',
+    HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {} as Record<string, unknown>,
+    SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '', GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '', Networks: networks,
+  };
+}
+
+export function inspectContainer(ctx: EngineContext, c: Container, sizes?: { rw: number; rootfs: number }) {
+  const rw = path.join(ctx.containers.dir(c.ID), 'rootfs-rw');
+  const nf = netFilePaths(ctx, c);
+  const lower = [path.join(rw, 'init'), ...ctx.layers.diffDirs(c.ImageTopLayer)].join(':');
+  const out: Record<string, unknown> = {
+    Id: c.ID,
+    Created: c.Created,
+    Path: c.Path,
+    Args: c.Args,
+    State: c.State,
+    Image: c.Image,
+    ResolvConfPath: nf.resolv,
+    HostnamePath: nf.hostname,
+    HostsPath: nf.hosts,
+    LogPath: c.LogPath,
+    Name: c.Name,
+    RestartCount: c.RestartCount,
+    Driver: c.Driver,
+    Platform: c.Platform,
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: c.ExecIDs && c.ExecIDs.length ? c.ExecIDs : null,
+    HostConfig: c.HostConfig,
+    GraphDriver: {
+      Data: { LowerDir: lower, MergedDir: path.join(rw, 'merged'), UpperDir: path.join(rw, 'upper'), WorkDir: path.join(rw, 'work') },
+      Name: 'overlay2',
+    },
+    Mounts: c.MountPoints,
+    Config: c.Config,
+    NetworkSettings: networkSettings(c),
+  };
+  if (sizes) {
+    out.SizeRw = sizes.rw;
+    out.SizeRootFs = sizes.rootfs;
+  }
+  return out;
+}
+
+export function statusText(c: Container, now = Date.now()): string {
+  const s = c.State;
+  const ago = (t: string) => humanDuration(now - Date.parse(t));
+  switch (s.Status) {
+    case 'created':
+      return 'Created';
+    case 'running':
+    case 'paused': {
+      let t = `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
+      if (s.Paused) t += ' (Paused)';
+      else if (s.Health && s.Health.Status !== 'none') t += s.Health.Status === 'starting' ? ' (health: starting)' : ` (${s.Health.Status})`;
+      return t;
+    }
+    case 'restarting':
+      return `Restarting (${s.ExitCode}) ${ago(s.FinishedAt)} ago`;
+    case 'removing':
+      return 'Removal In Progress';
+    case 'dead':
+      return 'Dead';
+    default:
+      return s.FinishedAt === ZERO_TIME ? `Exited (${s.ExitCode})` : `Exited (${s.ExitCode}) ${ago(s.FinishedAt)} ago`;
+  }
+}
+
+export function summarize(c: Container, imageName: (id: string) => string, sizes?: { rw: number; rootfs: number }) {
+  const out: Record<string, unknown> = {
+    Id: c.ID,
+    Names: [c.Name],
+    Image: c.Config.Image,
+    ImageID: c.Image,
+    Command: [c.Path, ...c.Args].join(' '),
+    Created: Math.floor(Date.parse(c.Created) / 1000),
+    Ports: [],
+    Labels: c.Config.Labels ?? {},
+    State: c.State.Status,
+    Status: statusText(c),
+    HostConfig: { NetworkMode: c.HostConfig.NetworkMode },
+    NetworkSettings: { Networks: networkSettings(c).Networks },
+    Mounts: c.MountPoints,
+  };
+  void imageName;
+  if (sizes) {
+    out.SizeRw = sizes.rw;
+    out.SizeRootFs = sizes.rootfs;
+  }
+  return out;
+}
+
+const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
+const LIST_FILTERS = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'volume', 'network', 'is-task', 'publish', 'expose']);
+
+export interface ListOptions {
+  all: boolean;
+  limit?: number;
+  filters: Record<string, string[]>;
+}
+
+export function listContainers(ctx: EngineContext, opts: ListOptions): Container[] {
+  const f = opts.filters;
+  for (const k of Object.keys(f)) if (!LIST_FILTERS.has(k)) throw badRequest(`invalid filter '${k}'`);
+  for (const s of f.status ?? []) if (!STATUSES.has(s)) throw badRequest(`invalid filter 'status=${s}'`);
+  for (const h of f.health ?? []) if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw badRequest(`Unrecognised filter value for health: ${h}`);
+  let list = ctx.containers.all().sort((a, b) => (b.Created < a.Created ? -1 : b.Created > a.Created ? 1 : 0));
+  const refTime = (ref: string) => ctx.containers.get(ref).Created;
+  const before = f.before?.length ? refTime(f.before[0]) : undefined;
+  const since = f.since?.length ? refTime(f.since[0]) : undefined;
+  const ancestors = (f.ancestor ?? []).map((a) => ctx.images.find(a)?.id ?? a);
+  const showAll = opts.all || (opts.limit !== undefined && opts.limit > 0) || !!f.status || !!f.exited || before !== undefined || since !== undefined;
+  list = list.filter((c) => {
+    if (!showAll && !c.State.Running) return false;
+    if (f.id && !f.id.some((v) => c.ID.startsWith(v))) return false;
+    if (f.name && !f.name.some((v) => new RegExp(v).test(c.Name.slice(1)))) return false;
+    if (f.status && !f.status.includes(c.State.Status)) return false;
+    if (f.exited && !(c.State.Status === 'exited' && f.exited.includes(String(c.State.ExitCode)))) return false;
+    if (f.label) {
+      for (const l of f.label) {
+        const eq = l.indexOf('=');
+        const k = eq < 0 ? l : l.slice(0, eq);
+        if (!(k in (c.Config.Labels ?? {}))) return false;
+        if (eq >= 0 && c.Config.Labels[k] !== l.slice(eq + 1)) return false;
+      }
+    }
+    if (ancestors.length && !ancestors.includes(c.Image) && !f.ancestor!.includes(c.Config.Image)) return false;
+    if (before !== undefined && c.Created >= before) return false;
+    if (since !== undefined && c.Created <= since) return false;
+    if (f.health && !f.health.includes(c.State.Health?.Status ?? 'none')) return false;
+    if (f.network && !f.network.includes(networkName(c))) return false;
+    if (f.volume && !c.MountPoints.some((m) => f.volume!.includes(m.Name ?? '') || f.volume!.includes(m.Destination))) return false;
+    return true;
+  });
+  if (opts.limit !== undefined && opts.limit > 0) list = list.slice(0, opts.limit);
+  return list;
+}

@@ -1,0 +1,282 @@
+// The container service: what the API and the CLI ask of containers. Start/stop
+// mechanics live in lifecycle.ts, views in query.ts, stdio in attach.ts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Container, HostConfig } from '../../container';
+import * as runc from './runc';
+import { dirSize } from '../../util/fsutil';
+import { badRequest, conflict, EngineError, notFound } from '../../util/errors';
+import { randomName, VALID_NAME } from '../../util/ids';
+import { log } from '../../util/log';
+import type { EngineContext } from '../context';
+import { LogRotator } from '../logs';
+import { buildContainer, type CreateRequest } from './create';
+import { Lifecycle, type WaitCondition } from './lifecycle';
+import { inspectContainer, listContainers, summarize, type ListOptions } from './query';
+import { validateResources } from './spec';
+import { ContainerFs } from './fsops';
+import { resizeTty } from '../../monitor';
+
+export class ContainerService {
+  readonly lifecycle: Lifecycle;
+  readonly rotator = new LogRotator();
+  readonly fs: ContainerFs;
+
+  constructor(private readonly ctx: EngineContext) {
+    this.lifecycle = new Lifecycle(ctx);
+    this.fs = new ContainerFs(ctx, this.lifecycle);
+    this.lifecycle.onAutoRemove = (c) => {
+      void this.remove(c.ID, { force: true, volumes: true }).catch((e) => log().warn({ err: e, id: c.ID }, 'auto-remove failed'));
+    };
+    ctx.events.subscribe((e) => {
+      if (e.Type !== 'container') return;
+      const c = ctx.containers.find(e.Actor.ID);
+      if (!c) return;
+      if (e.Action === 'start') this.rotator.watch(c, this.lifecycle.bundle(c));
+      else if (e.Action === 'die') this.rotator.unwatch(c.ID);
+    });
+  }
+
+  get(ref: string): Container {
+    return this.ctx.containers.get(ref);
+  }
+
+  create(req: CreateRequest): { Id: string; Warnings: string[] } {
+    const imageRef = req.config.Image;
+    if (!imageRef) throw badRequest('Config cannot be empty in order to create a container');
+    const img = this.ctx.images.find(imageRef);
+    if (!img) throw notFound(`No such image: ${imageRef.includes(':') || imageRef.includes('@') ? imageRef : imageRef + ':latest'}`);
+    const c = buildContainer(this.ctx, req, img);
+    validateResources(c.HostConfig);
+    let name = req.name;
+    if (!name) {
+      do name = randomName();
+      while (this.ctx.containers.hasName(name));
+    }
+    c.Name = '/' + name.replace(/^\//, '');
+    this.ctx.containers.reserveName(c.Name, c.ID);
+    try {
+      fs.mkdirSync(this.ctx.containers.dir(c.ID), { recursive: true, mode: 0o710 });
+      this.lifecycle.prepareFilesystem(c);
+      this.ctx.containers.add(c);
+    } catch (e) {
+      this.ctx.containers.releaseName(c.Name);
+      fs.rmSync(this.ctx.containers.dir(c.ID), { recursive: true, force: true });
+      throw e;
+    }
+    this.ctx.events.emit('container', 'create', c.ID, this.lifecycle.attrs(c));
+    return { Id: c.ID, Warnings: [] };
+  }
+
+  inspect(ref: string, size: boolean) {
+    const c = this.get(ref);
+    return inspectContainer(this.ctx, c, size ? this.sizes(c) : undefined);
+  }
+
+  list(opts: ListOptions & { size: boolean }) {
+    return listContainers(this.ctx, opts).map((c) => summarize(c, (id) => id, opts.size ? this.sizes(c) : undefined));
+  }
+
+  sizes(c: Container): { rw: number; rootfs: number } {
+    const rw = dirSize(path.join(this.lifecycle.rwDir(c), 'upper'));
+    const img = this.ctx.images.find(c.Image);
+    return { rw, rootfs: rw + (img?.size ?? 0) };
+  }
+
+  start(ref: string): Promise<void> {
+    return this.lifecycle.start(this.get(ref));
+  }
+
+  stop(ref: string, signal: number | undefined, timeout: number | undefined): Promise<void> {
+    const c = this.get(ref);
+    return this.lifecycle.stop(c, signal ?? stopSignalOf(c), timeout ?? c.Config.StopTimeout ?? 10);
+  }
+
+  async restart(ref: string, signal: number | undefined, timeout: number | undefined): Promise<void> {
+    const c = this.get(ref);
+    if (c.State.Running) {
+      try {
+        await this.lifecycle.stop(c, signal ?? stopSignalOf(c), timeout ?? c.Config.StopTimeout ?? 10);
+      } catch (e) {
+        if (!(e instanceof EngineError && e.status === 304)) throw e;
+      }
+    }
+    await this.lifecycle.start(c);
+    this.ctx.events.emit('container', 'restart', c.ID, this.lifecycle.attrs(c));
+  }
+
+  resize(c: Container, h: number, w: number): void {
+    resizeTty(this.lifecycle.bundle(c), h, w);
+  }
+
+  kill(ref: string, signal: number, name: string): Promise<void> {
+    return this.lifecycle.kill(this.get(ref), signal, name);
+  }
+
+  pause(ref: string): Promise<void> {
+    return this.lifecycle.pause(this.get(ref));
+  }
+
+  unpause(ref: string): Promise<void> {
+    return this.lifecycle.unpause(this.get(ref));
+  }
+
+  wait(ref: string, condition: WaitCondition): { promise: Promise<number>; cancel: () => void; container: Container } {
+    const c = this.get(ref);
+    let resolveFn: (n: number) => void = () => {};
+    const promise = new Promise<number>((resolve) => {
+      resolveFn = resolve;
+      this.lifecycle.wait(c, condition).then(resolve);
+    });
+    return { promise, container: c, cancel: () => this.lifecycle.cancelWait(c, resolveFn) };
+  }
+
+  async remove(ref: string, opts: { force: boolean; volumes: boolean; link?: boolean }): Promise<void> {
+    const c = this.get(ref);
+    if (opts.link) throw badRequest('links are not supported until bridge networking lands');
+    await this.lifecycle.locked(c.ID, async () => {
+      if (c.State.Status === 'removing') throw conflict(`removal of container ${c.ID} is already in progress`);
+      if (c.State.Running) {
+        if (!opts.force) {
+          const what = c.State.Paused ? 'paused' : 'running';
+          throw conflict(`cannot remove container "${c.Name}": container is ${what}: stop the container before removing or force remove`);
+        }
+      }
+    });
+    if (c.State.Running) {
+      const exited = this.lifecycle.waitExit(c);
+      await this.lifecycle.locked(c.ID, async () => {
+        try {
+          process.kill(c.State.Pid, 9);
+        } catch {
+          /* already gone */
+        }
+        if (c.State.Paused) await runc.resume(this.lifecycle.runtimeRoot(c), c.ID).catch(() => {});
+      });
+      await exited;
+    }
+    await this.lifecycle.locked(c.ID, async () => {
+      if (!this.ctx.containers.find(c.ID)) return;
+      c.State.Status = 'removing';
+      this.lifecycle.restarts.forget(c.ID);
+      this.rotator.unwatch(c.ID);
+      this.lifecycle.unmountRootfs(c);
+      await runc.deleteContainer(this.lifecycle.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
+      this.ctx.containers.delete(c);
+      const trash = path.join(this.ctx.paths.tmp, `ctr-${c.ID}`);
+      try {
+        fs.renameSync(this.ctx.containers.dir(c.ID), trash);
+      } catch (e) {
+        log().warn({ err: e }, 'moving container dir away failed');
+      }
+      fs.rmSync(this.lifecycle.bundle(c), { recursive: true, force: true });
+      fs.rmSync(trash, { recursive: true, force: true });
+      this.ctx.events.emit('container', 'destroy', c.ID, this.lifecycle.attrs(c));
+      this.lifecycle.notifyWaiters(c, 'removed');
+    });
+  }
+
+  rename(ref: string, newName: string): void {
+    const c = this.get(ref);
+    const name = newName.replace(/^\//, '');
+    if (!name) throw badRequest('Neither old nor new names may be empty');
+    if (!VALID_NAME.test(name)) throw badRequest(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    if ('/' + name === c.Name) throw badRequest(`Renaming a container with the same name as its current name`);
+    this.ctx.containers.reserveName('/' + name, c.ID);
+    const old = c.Name;
+    this.ctx.containers.releaseName(old);
+    c.Name = '/' + name;
+    this.ctx.containers.save(c);
+    this.ctx.events.emit('container', 'rename', c.ID, { ...this.lifecycle.attrs(c), oldName: old });
+  }
+
+  async update(ref: string, body: Partial<HostConfig>): Promise<{ Warnings: string[] }> {
+    const c = this.get(ref);
+    return this.lifecycle.locked(c.ID, async () => {
+      const next: HostConfig = { ...c.HostConfig };
+      const keys: Array<keyof HostConfig> = [
+        'CpuShares', 'Memory', 'NanoCpus', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'MemoryReservation',
+        'MemorySwap', 'PidsLimit', 'BlkioWeight', 'OomKillDisable', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
+      ];
+      for (const k of keys) if (body[k] !== undefined && body[k] !== null) (next as unknown as Record<string, unknown>)[k] = body[k];
+      if (body.RestartPolicy && body.RestartPolicy.Name !== undefined) {
+        if (c.HostConfig.AutoRemove && body.RestartPolicy.Name !== 'no' && body.RestartPolicy.Name !== '')
+          throw badRequest('Restart policy cannot be updated because AutoRemove is enabled for the container');
+        next.RestartPolicy = { Name: body.RestartPolicy.Name || 'no', MaximumRetryCount: body.RestartPolicy.MaximumRetryCount ?? 0 };
+      }
+      if (body.Memory && !body.MemorySwap && c.HostConfig.MemorySwap > 0 && body.Memory > c.HostConfig.MemorySwap)
+        throw badRequest('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
+      validateResources(next);
+      if (c.State.Running) await runc.update(this.lifecycle.runtimeRoot(c), c.ID, resourcesForUpdate(next));
+      c.HostConfig = next;
+      this.ctx.containers.save(c, true);
+      this.ctx.events.emit('container', 'update', c.ID, this.lifecycle.attrs(c));
+      return { Warnings: [] };
+    });
+  }
+
+  async prune(filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const deleted: string[] = [];
+    let space = 0;
+    const until = filters.until?.[0];
+    for (const c of this.ctx.containers.all()) {
+      if (c.State.Running || c.State.Status === 'restarting') continue;
+      if (until && Date.parse(c.Created) >= parseUntil(until)) continue;
+      if (!labelsMatch(c.Config.Labels, filters.label ?? [], filters['label!'] ?? [])) continue;
+      const size = dirSize(path.join(this.lifecycle.rwDir(c), 'upper'));
+      try {
+        await this.remove(c.ID, { force: false, volumes: false });
+        deleted.push(c.ID);
+        space += size;
+      } catch {
+        /* in use again: skip */
+      }
+    }
+    this.ctx.events.emit('container', 'prune', '', { reclaimed: String(space) });
+    return { ContainersDeleted: deleted, SpaceReclaimed: space };
+  }
+
+  /** Is this image used by a container? For `rmi`. */
+  userOf(imageId: string): { id: string; running: boolean } | undefined {
+    let stopped: { id: string; running: boolean } | undefined;
+    for (const c of this.ctx.containers.all()) {
+      if (c.Image !== imageId) continue;
+      if (c.State.Running) return { id: c.ID, running: true };
+      stopped ??= { id: c.ID, running: false };
+    }
+    return stopped;
+  }
+}
+
+function stopSignalOf(c: Container): number {
+  const s = c.Config.StopSignal;
+  if (!s) return 15;
+  return signalNumber(s) ?? 15;
+}
+
+import { parseSignal } from '../../runtime';
+function signalNumber(s: string): number | undefined {
+  try {
+    return parseSignal(s);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseUntil(v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return parseFloat(v) * 1000;
+  const d = /^(\d+)(s|m|h)$/.exec(v);
+  if (d) return Date.now() - Number(d[1]) * ({ s: 1000, m: 60000, h: 3600000 } as Record<string, number>)[d[2]];
+  return Date.parse(v);
+}
+
+function labelsMatch(labels: Record<string, string>, want: string[], notWant: string[]): boolean {
+  const has = (l: string) => {
+    const eq = l.indexOf('=');
+    const k = eq < 0 ? l : l.slice(0, eq);
+    return k in (labels ?? {}) && (eq < 0 || labels[k] === l.slice(eq + 1));
+  };
+  return want.every(has) && !notWant.some(has);
+}
+
+import { resourcesForUpdate } from './spec';

@@ -1,0 +1,171 @@
+// From a container record to the runtime's SpecInput (and OCI process for exec):
+// the one place where Docker's HostConfig meets src/runtime.
+import * as fs from 'node:fs';
+import { resolveInRoot } from '../../archive';
+import type { Container, HostConfig } from '../../container';
+import {
+  buildSpec, cgroupsPathFor, computeCapabilities, parseSecurityOpts, toOciResources, validateResources as validateRuntimeResources,
+  type BindMount, type NamespaceMode, type NetworkNamespace, type OciProcess, type OciSpec, type ResourceConfig,
+} from '../../runtime';
+import { badRequest, conflict } from '../../util/errors';
+import type { EngineContext } from '../context';
+import type { ExecConfig } from '../exec';
+import { netFilePaths } from './netfiles';
+import { resolveUser } from './user';
+
+function resourcesOf(hc: HostConfig): ResourceConfig {
+  return {
+    Memory: hc.Memory, MemorySwap: hc.MemorySwap, MemoryReservation: hc.MemoryReservation, MemorySwappiness: hc.MemorySwappiness,
+    OomKillDisable: hc.OomKillDisable, NanoCpus: hc.NanoCpus, CpuShares: hc.CpuShares, CpuPeriod: hc.CpuPeriod, CpuQuota: hc.CpuQuota,
+    CpusetCpus: hc.CpusetCpus, CpusetMems: hc.CpusetMems, PidsLimit: hc.PidsLimit, BlkioWeight: hc.BlkioWeight,
+    BlkioWeightDevice: hc.BlkioWeightDevice as never, BlkioDeviceReadBps: hc.BlkioDeviceReadBps as never,
+    BlkioDeviceWriteBps: hc.BlkioDeviceWriteBps as never, BlkioDeviceReadIOps: hc.BlkioDeviceReadIOps as never,
+    BlkioDeviceWriteIOps: hc.BlkioDeviceWriteIOps as never,
+  };
+}
+
+/** Validates (and normalises, e.g. swap = 2 × memory) resources in place, as Docker does at create. */
+export function validateResources(hc: HostConfig, update = false): void {
+  const { resources } = validateRuntimeResources(resourcesOf(hc), { update });
+  if (resources.MemorySwap !== undefined) hc.MemorySwap = resources.MemorySwap;
+  parseSecurityOpts(hc.SecurityOpt);
+}
+
+export function resourcesForUpdate(hc: HostConfig) {
+  return toOciResources(validateRuntimeResources(resourcesOf(hc), { update: true }).resources);
+}
+
+function peerNamespace(ctx: EngineContext, mode: string, kind: 'net' | 'pid' | 'ipc', what: string): { path: string } {
+  const ref = mode.slice('container:'.length);
+  const peer = ctx.containers.find(ref);
+  if (!peer) throw badRequest(`cannot join ${what} of a non running container: ${ref}`);
+  if (!peer.State.Running) throw conflict(`cannot join ${what} of a non running container: ${ref}`);
+  return { path: `/proc/${peer.State.Pid}/ns/${kind}` };
+}
+
+function nsMode(ctx: EngineContext, mode: string, kind: 'pid' | 'ipc', what: string): NamespaceMode | undefined {
+  if (mode === 'host') return 'host';
+  if (mode.startsWith('container:')) return peerNamespace(ctx, mode, kind, what);
+  return undefined;
+}
+
+function networkOf(ctx: EngineContext, c: Container): NetworkNamespace {
+  const m = c.HostConfig.NetworkMode;
+  if (m === 'host') return { kind: 'host' };
+  if (m.startsWith('container:')) return { kind: 'path', path: peerNamespace(ctx, m, 'net', 'network namespace').path };
+  return { kind: 'private' };
+}
+
+function bindsOf(hc: HostConfig): BindMount[] {
+  const out: BindMount[] = [];
+  for (const b of hc.Binds ?? []) {
+    const parts = b.split(':');
+    if (parts.length < 2 || parts.length > 3) throw badRequest(`invalid volume specification: '${b}'`);
+    const [src, dst, opts = ''] = parts;
+    if (!src.startsWith('/')) throw badRequest(`named volumes are not supported yet: '${b}'`);
+    if (!dst.startsWith('/')) throw badRequest(`invalid volume specification: '${b}': invalid mount config for type "bind": invalid mount path: '${dst}' mount path must be absolute`);
+    if (!fs.existsSync(src)) fs.mkdirSync(src, { recursive: true, mode: 0o755 });
+    const o = opts.split(',').filter(Boolean);
+    const options = ['rbind', o.includes('ro') ? 'ro' : 'rw'];
+    const prop = o.find((x) => /^r?(shared|slave|private)$/.test(x));
+    options.push(prop ?? 'rprivate');
+    out.push({ source: src, destination: dst, options });
+  }
+  return out;
+}
+
+function envWithDefaults(c: Container, hostname: string, home: string, extra: string[] = []): string[] {
+  const env = [...c.Config.Env];
+  const set = (k: string, v: string, force = false) => {
+    const i = env.findIndex((e) => e.split('=')[0] === k);
+    if (i >= 0) {
+      if (force) env[i] = `${k}=${v}`;
+    } else env.push(`${k}=${v}`);
+  };
+  set('HOSTNAME', hostname, true);
+  if (c.Config.Tty) set('TERM', 'xterm');
+  set('HOME', home);
+  for (const e of extra) {
+    const k = e.split('=')[0];
+    const i = env.findIndex((x) => x.split('=')[0] === k);
+    if (i >= 0) env[i] = e;
+    else env.push(e);
+  }
+  return env;
+}
+
+export async function buildContainerSpec(ctx: EngineContext, c: Container, rootfs: string): Promise<OciSpec> {
+  const hc = c.HostConfig;
+  const sec = parseSecurityOpts(hc.SecurityOpt);
+  const user = resolveUser(rootfs, c.Config.User, hc.GroupAdd ?? []);
+  const cwd = c.Config.WorkingDir || '/';
+  if (cwd !== '/') {
+    // Docker creates a missing working directory, owned by the container user
+    const host = resolveInRoot(rootfs, cwd, { followFinal: true });
+    if (!fs.existsSync(host)) {
+      fs.mkdirSync(host, { recursive: true, mode: 0o755 });
+      fs.chownSync(host, user.uid, user.gid);
+    }
+  }
+  const nf = netFilePaths(ctx, c);
+  const hostname = fs.readFileSync(nf.hostname, 'utf8').trim();
+  return buildSpec({
+    process: {
+      args: [c.Path, ...c.Args],
+      env: envWithDefaults(c, hostname, user.home),
+      cwd,
+      terminal: c.Config.Tty,
+      consoleSize: hc.ConsoleSize && hc.ConsoleSize[0] > 0 ? { height: hc.ConsoleSize[0], width: hc.ConsoleSize[1] } : undefined,
+      user,
+      noNewPrivileges: sec.noNewPrivileges,
+      ulimits: hc.Ulimits,
+      oomScoreAdj: hc.OomScoreAdj || undefined,
+    },
+    root: { path: rootfs, readonly: hc.ReadonlyRootfs },
+    hostname: hc.UTSMode === 'host' ? undefined : hostname,
+    domainname: c.Config.Domainname || undefined,
+    cgroupsPath: cgroupsPathFor(c.ID, hc.CgroupParent || ctx.cfg.cgroupParent),
+    pidMode: nsMode(ctx, hc.PidMode || '', 'pid', 'PID namespace'),
+    ipcMode: nsMode(ctx, hc.IpcMode || '', 'ipc', 'IPC namespace') ?? (hc.IpcMode === 'none' ? 'none' : undefined),
+    utsMode: hc.UTSMode === 'host' ? 'host' : 'private',
+    network: networkOf(ctx, c),
+    mounts: bindsOf(hc),
+    tmpfs: hc.Tmpfs ?? null,
+    shmSize: hc.ShmSize || ctx.cfg.shmSize,
+    etcFiles: { hostname: nf.hostname, hosts: nf.hosts, resolvConf: nf.resolv },
+    privileged: hc.Privileged,
+    capAdd: hc.CapAdd,
+    capDrop: hc.CapDrop,
+    seccomp: sec.seccomp,
+    seccompProfilePath: ctx.cfg.seccompProfile,
+    maskedPaths: hc.MaskedPaths?.length ? hc.MaskedPaths : null,
+    readonlyPaths: hc.ReadonlyPaths?.length ? hc.ReadonlyPaths : null,
+    sysctls: hc.Sysctls ?? null,
+    devices: hc.Devices,
+    deviceCgroupRules: hc.DeviceCgroupRules,
+    resources: resourcesOf(hc),
+    init: !!hc.Init,
+    initPath: ctx.cfg.initPath,
+  });
+}
+
+/** The OCI process for an exec session: the container's env and security, the exec's command. */
+export async function buildExecProcess(ctx: EngineContext, c: Container, e: ExecConfig): Promise<OciProcess> {
+  const hc = c.HostConfig;
+  const rootfs = `/proc/${c.State.Pid}/root`;
+  const user = resolveUser(rootfs, e.User || c.Config.User, e.User ? [] : (hc.GroupAdd ?? []));
+  const caps = computeCapabilities({ privileged: hc.Privileged || !!e.Privileged, capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [] });
+  const sec = parseSecurityOpts(hc.SecurityOpt);
+  const hostname = fs.readFileSync(netFilePaths(ctx, c).hostname, 'utf8').trim();
+  const proc: OciProcess = {
+    terminal: !!e.Tty,
+    user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids.length ? user.additionalGids : undefined },
+    args: e.Cmd ?? [],
+    env: envWithDefaults(c, hostname, user.home, e.Env ?? []),
+    cwd: e.WorkingDir || c.Config.WorkingDir || '/',
+    capabilities: { bounding: caps, effective: caps, permitted: caps },
+    noNewPrivileges: sec.noNewPrivileges,
+  };
+  if (e.Tty && e.ConsoleSize && e.ConsoleSize[0] > 0) proc.consoleSize = { height: e.ConsoleSize[0], width: e.ConsoleSize[1] };
+  return proc;
+}

@@ -1,0 +1,18 @@
+// What every engine service shares: settings, paths, stores and the event bus.
+import type { ContainerStore } from '../container';
+import type { ImageStore } from '../image';
+import type { MonitorConfig } from '../monitor';
+import type { ContentStore, LayerStore } from '../storage';
+import type { EngineConfig, EnginePaths } from './config';
+import type { EventBus } from './events';
+
+export interface EngineContext {
+  cfg: EngineConfig;
+  paths: EnginePaths;
+  content: ContentStore;
+  layers: LayerStore;
+  images: ImageStore;
+  containers: ContainerStore;
+  events: EventBus;
+  monitorConfig(runtime: string): MonitorConfig;
+}

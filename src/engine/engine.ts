@@ -1,0 +1,107 @@
+// The engine: opens the data root, builds the stores and services, restores
+// containers after a (re)start. The API and the tests both drive this object.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { ContainerStore } from '../container';
+import { ImageStore } from '../image';
+import type { MonitorConfig } from '../monitor';
+import { ContentStore, LayerStore } from '../storage';
+import { log } from '../util/log';
+import { enginePaths, type EngineConfig } from './config';
+import type { EngineContext } from './context';
+import { ContainerService } from './containers/service';
+import { EventBus } from './events';
+import { ExecService } from './exec';
+import { ImageService } from './images';
+
+export class Engine {
+  readonly ctx: EngineContext;
+  readonly containers: ContainerService;
+  readonly exec: ExecService;
+  readonly images: ImageService;
+  readonly startedAt = new Date();
+
+  constructor(readonly cfg: EngineConfig) {
+    const paths = enginePaths(cfg);
+    for (const d of [cfg.dataRoot, paths.tmp, paths.bundles, paths.exits, paths.runcRoot, paths.execs]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    fs.chmodSync(cfg.dataRoot, 0o711);
+    // staging leftovers from a crash are garbage by definition
+    for (const n of fs.readdirSync(paths.tmp)) fs.rmSync(`${paths.tmp}/${n}`, { recursive: true, force: true });
+    const content = new ContentStore(paths.content, paths.tmp);
+    const layers = new LayerStore(paths.layers, paths.tmp);
+    const images = new ImageStore(paths.image, content, layers);
+    const containers = new ContainerStore(paths.containers);
+    const broken = containers.load();
+    for (const id of broken) log().warn({ id }, 'container record unreadable; left in place');
+    const monitorConfig = (runtime: string): MonitorConfig => ({
+      conmonPath: cfg.conmonPath,
+      runtimePath: (cfg.runtimes[runtime] ?? cfg.runtimes[cfg.defaultRuntime]).path,
+      runtimeRoot: `${paths.runcRoot}/${cfg.runtimes[runtime] ? runtime : cfg.defaultRuntime}`,
+      logLevel: 'error',
+    });
+    this.ctx = { cfg, paths, content, layers, images, containers, events: new EventBus(), monitorConfig };
+    this.containers = new ContainerService(this.ctx);
+    this.exec = new ExecService(this.ctx, this.containers);
+    this.images = new ImageService(this.ctx, this.containers);
+  }
+
+  /** Reconciles records with reality and applies restart policies. */
+  async restore(): Promise<void> {
+    const lc = this.containers.lifecycle;
+    lc.watchExits();
+    const toStart: string[] = [];
+    for (const c of this.ctx.containers.all()) {
+      if (c.State.Status === 'removing') {
+        c.State.Status = 'dead';
+        c.State.Dead = true;
+        this.ctx.containers.save(c);
+        continue;
+      }
+      if (c.State.Restarting) {
+        c.State.Restarting = false;
+        c.State.Status = 'exited';
+      }
+      try {
+        const r = await lc.restore(c);
+        if (r === 'running') {
+          if (c.State.Running) this.containers.rotator.watch(c, lc.bundle(c));
+          continue;
+        }
+      } catch (e) {
+        log().warn({ err: e, id: c.ID }, 'restore failed');
+      }
+      const p = c.HostConfig.RestartPolicy.Name;
+      if (!c.State.Running && c.HasBeenStartedBefore && (p === 'always' || (p === 'unless-stopped' && !c.HasBeenManuallyStopped))) toStart.push(c.ID);
+    }
+    for (const id of toStart) {
+      const c = this.ctx.containers.find(id);
+      if (!c || c.State.Running) continue;
+      try {
+        await lc.start(c);
+      } catch (e) {
+        log().warn({ err: e, id }, 'restart on daemon start failed');
+      }
+    }
+  }
+
+  shutdown(): void {
+    this.containers.lifecycle.stopWatching();
+    this.containers.rotator.stopAll();
+  }
+
+  counts() {
+    let running = 0;
+    let paused = 0;
+    let stopped = 0;
+    for (const c of this.ctx.containers.all()) {
+      if (c.State.Paused) paused++;
+      else if (c.State.Running) running++;
+      else stopped++;
+    }
+    return { total: this.ctx.containers.size, running, paused, stopped };
+  }
+
+  hostFacts() {
+    return { ncpu: os.cpus().length, mem: os.totalmem(), kernel: os.release(), hostname: os.hostname() };
+  }
+}

@@ -1,0 +1,315 @@
+// Container logs as conmon writes them (k8s-file: "<time> <stream> <P|F> <text>"),
+// read back for `docker logs` with tail/since/until/follow, and rotated by berth
+// when the log driver has max-size/max-file (conmon itself only truncates).
+import * as fs from 'node:fs';
+import type { Container } from '../container';
+import { reopenLog } from '../monitor';
+
+export interface LogRecord {
+  stream: 'stdout' | 'stderr';
+  /** RFC3339Nano in UTC */
+  time: string;
+  /** milliseconds since the epoch (for since/until) */
+  ms: number;
+  data: Buffer;
+}
+
+export interface LogReadOptions {
+  follow: boolean;
+  tail?: number;
+  sinceMs?: number;
+  untilMs?: number;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+/** Rotated files oldest first, then the live file. */
+export function logFiles(logPath: string): string[] {
+  const rotated: string[] = [];
+  for (let i = 1; fs.existsSync(`${logPath}.${i}`); i++) rotated.push(`${logPath}.${i}`);
+  return [...rotated.reverse(), logPath];
+}
+
+function toUtc(ts: string): { time: string; ms: number } {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(ts);
+  if (!m) return { time: ts, ms: Date.parse(ts) };
+  const frac = m[2] ?? '';
+  if (m[3] === 'Z' || m[3] === '+00:00') return { time: `${m[1]}${frac}Z`, ms: Date.parse(`${m[1]}${frac.slice(0, 4)}Z`) };
+  const ms = Date.parse(`${m[1]}${m[3]}`);
+  return { time: `${new Date(ms).toISOString().slice(0, 19)}${frac}Z`, ms: ms + Number(`0${frac.slice(0, 4) || '.0'}`) * 1000 };
+}
+
+/** Splits k8s-file text into records, joining partial (P) pieces into one record. */
+class RecordParser {
+  private rest = Buffer.alloc(0);
+  private partial: { stream: 'stdout' | 'stderr'; parts: Buffer[]; time: string; ms: number } | null = null;
+
+  push(chunk: Buffer, out: (r: LogRecord) => void): void {
+    let buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      if (nl < 0) break;
+      this.line(buf.subarray(start, nl), out);
+      start = nl + 1;
+    }
+    this.rest = Buffer.from(buf.subarray(start));
+    buf = Buffer.alloc(0);
+  }
+
+  private line(line: Buffer, out: (r: LogRecord) => void): void {
+    const s1 = line.indexOf(32);
+    const s2 = line.indexOf(32, s1 + 1);
+    const s3 = line.indexOf(32, s2 + 1);
+    if (s1 < 0 || s2 < 0) return;
+    const ts = line.toString('latin1', 0, s1);
+    const stream = line.toString('latin1', s1 + 1, s2) === 'stderr' ? 'stderr' : 'stdout';
+    const tag = s3 < 0 ? line.toString('latin1', s2 + 1) : line.toString('latin1', s2 + 1, s3);
+    const text = s3 < 0 ? Buffer.alloc(0) : line.subarray(s3 + 1);
+    const { time, ms } = toUtc(ts);
+    if (tag.startsWith('P')) {
+      if (this.partial && this.partial.stream === stream) this.partial.parts.push(Buffer.from(text));
+      else {
+        this.flushPartial(out);
+        this.partial = { stream, parts: [Buffer.from(text)], time, ms };
+      }
+      return;
+    }
+    let data: Buffer;
+    if (this.partial && this.partial.stream === stream) {
+      data = Buffer.concat([...this.partial.parts, text, NL]);
+      out({ stream, time: this.partial.time, ms: this.partial.ms, data });
+      this.partial = null;
+      return;
+    }
+    this.flushPartial(out);
+    out({ stream, time, ms, data: Buffer.concat([text, NL]) });
+  }
+
+  flushPartial(out: (r: LogRecord) => void): void {
+    if (!this.partial) return;
+    out({ stream: this.partial.stream, time: this.partial.time, ms: this.partial.ms, data: Buffer.concat(this.partial.parts) });
+    this.partial = null;
+  }
+}
+const NL = Buffer.from('\n');
+
+/** The last `n` records of a set of files, reading backwards only as far as needed. */
+function tailRecords(files: string[], n: number): LogRecord[] {
+  const out: LogRecord[] = [];
+  for (let fi = files.length - 1; fi >= 0 && out.length < n; fi--) {
+    let data: Buffer;
+    try {
+      data = fs.readFileSync(files[fi]);
+    } catch {
+      continue;
+    }
+    const recs: LogRecord[] = [];
+    const p = new RecordParser();
+    p.push(data, (r) => recs.push(r));
+    p.flushPartial((r) => recs.push(r));
+    out.unshift(...recs.slice(Math.max(0, recs.length - (n - out.length))));
+  }
+  return out;
+}
+
+export interface LogFollower {
+  stop(): void;
+}
+
+/**
+ * Streams a container's log records to `emit`. Resolves when everything asked
+ * for was sent: at EOF, or with `follow`, once `stopped()` says the container
+ * is no longer running and the file is drained.
+ */
+export async function readLogs(
+  c: Container,
+  opts: LogReadOptions,
+  emit: (r: LogRecord) => boolean | void,
+  signal: { aborted: boolean; onAbort(cb: () => void): void },
+  isRunning: () => boolean,
+): Promise<void> {
+  const want = (r: LogRecord) =>
+    ((r.stream === 'stdout' && opts.stdout) || (r.stream === 'stderr' && opts.stderr)) &&
+    (opts.sinceMs === undefined || r.ms >= opts.sinceMs) &&
+    (opts.untilMs === undefined || r.ms < opts.untilMs);
+  const files = logFiles(c.LogPath);
+  const live = c.LogPath;
+  let liveOffset = 0;
+  if (opts.tail !== undefined && opts.tail >= 0) {
+    for (const r of tailRecords(files, opts.tail)) if (want(r)) emit(r);
+    try {
+      liveOffset = fs.statSync(live).size;
+    } catch {
+      liveOffset = 0;
+    }
+  } else {
+    for (const f of files.slice(0, -1)) await streamFile(f, 0, want, emit, signal);
+    liveOffset = await streamFile(live, 0, want, emit, signal);
+  }
+  if (!opts.follow || signal.aborted) return;
+  if (opts.untilMs !== undefined && opts.untilMs <= Date.now()) return;
+  await followFile(live, liveOffset, want, emit, signal, isRunning);
+}
+
+async function streamFile(
+  file: string,
+  offset: number,
+  want: (r: LogRecord) => boolean,
+  emit: (r: LogRecord) => boolean | void,
+  signal: { aborted: boolean },
+  parser = new RecordParser(),
+): Promise<number> {
+  let pos = offset;
+  let fd: fs.promises.FileHandle;
+  try {
+    fd = await fs.promises.open(file, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(256 * 1024);
+    for (;;) {
+      if (signal.aborted) break;
+      const { bytesRead } = await fd.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      parser.push(buf.subarray(0, bytesRead), (r) => {
+        if (want(r)) emit(r);
+      });
+    }
+  } finally {
+    await fd.close();
+  }
+  return pos;
+}
+
+async function followFile(
+  file: string,
+  offset: number,
+  want: (r: LogRecord) => boolean,
+  emit: (r: LogRecord) => boolean | void,
+  signal: { aborted: boolean; onAbort(cb: () => void): void },
+  isRunning: () => boolean,
+): Promise<void> {
+  const parser = new RecordParser();
+  let pos = offset;
+  let ino = inode(file);
+  await new Promise<void>((resolve) => {
+    let busy = false;
+    let again = false;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearInterval(timer);
+      watcher?.close();
+      resolve();
+    };
+    const pump = async () => {
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      do {
+        again = false;
+        const cur = inode(file);
+        if (cur !== ino) {
+          // rotated: drain the old file through its new name, then start over
+          pos = await streamFile(`${file}.1`, pos, want, emit, signal, parser);
+          ino = cur;
+          pos = 0;
+        }
+        pos = await streamFile(file, pos, want, emit, signal, parser);
+      } while (again && !signal.aborted);
+      busy = false;
+      if (signal.aborted) finish();
+      else if (!isRunning()) {
+        pos = await streamFile(file, pos, want, emit, signal, parser);
+        finish();
+      }
+    };
+    let watcher: fs.FSWatcher | undefined;
+    try {
+      watcher = fs.watch(file, () => void pump());
+    } catch {
+      watcher = undefined;
+    }
+    const timer = setInterval(() => void pump(), 250);
+    signal.onAbort(finish);
+    void pump();
+  });
+}
+
+function inode(f: string): number {
+  try {
+    return fs.statSync(f).ino;
+  } catch {
+    return -1;
+  }
+}
+
+// ---------- rotation ----------
+
+export function parseSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)i?b?$/i.exec(v.trim());
+  if (!m) return NaN;
+  const mult: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+  return Math.floor(parseFloat(m[1]) * mult[m[2].toLowerCase()]);
+}
+
+/** Rotates a running container's log when it passes max-size, keeping max-file files. */
+export class LogRotator {
+  private readonly watchers = new Map<string, { w: fs.FSWatcher; t: NodeJS.Timeout }>();
+
+  watch(c: Container, bundle: string): void {
+    this.unwatch(c.ID);
+    const maxSize = parseSize(c.HostConfig.LogConfig.Config['max-size'] ?? '');
+    if (!c.LogPath || !Number.isFinite(maxSize) || maxSize <= 0) return;
+    const maxFile = Math.max(1, Number(c.HostConfig.LogConfig.Config['max-file'] ?? '1'));
+    let last = 0;
+    const check = () => {
+      const now = Date.now();
+      if (now - last < 50) return;
+      last = now;
+      let size: number;
+      try {
+        size = fs.statSync(c.LogPath).size;
+      } catch {
+        return;
+      }
+      if (size < maxSize) return;
+      rotate(c.LogPath, maxFile);
+      reopenLog(bundle);
+      if (maxFile <= 1) setTimeout(() => fs.rmSync(`${c.LogPath}.1`, { force: true }), 100).unref();
+    };
+    let w: fs.FSWatcher;
+    try {
+      w = fs.watch(c.LogPath, check);
+    } catch {
+      return;
+    }
+    const t = setInterval(check, 1000);
+    t.unref();
+    this.watchers.set(c.ID, { w, t });
+  }
+
+  unwatch(id: string): void {
+    const x = this.watchers.get(id);
+    if (!x) return;
+    x.w.close();
+    clearInterval(x.t);
+    this.watchers.delete(id);
+  }
+
+  stopAll(): void {
+    for (const id of [...this.watchers.keys()]) this.unwatch(id);
+  }
+}
+
+function rotate(logPath: string, maxFile: number): void {
+  fs.rmSync(`${logPath}.${Math.max(1, maxFile - 1)}`, { force: true });
+  for (let i = maxFile - 2; i >= 1; i--) if (fs.existsSync(`${logPath}.${i}`)) fs.renameSync(`${logPath}.${i}`, `${logPath}.${i + 1}`);
+  fs.renameSync(logPath, `${logPath}.1`);
+}
