@@ -1,0 +1,35 @@
+#!/bin/sh
+# Installs everything berth needs on a Debian/Ubuntu machine, as root:
+# system packages, Docker's default seccomp profile, npm dependencies, the build.
+# Idempotent: run it again at any time.
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "setup.sh must run as root (it installs system packages)" >&2
+  exit 1
+fi
+
+PKGS="runc crun conmon tini busybox-static iptables nftables iproute2 procps util-linux bzip2 xz-utils zstd docker-registry skopeo netavark aardvark-dns"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+sh scripts/fetch-seccomp-profile.sh >/dev/null
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npx tsc -p .
+
+# the berth and berthd commands on PATH
+ln -sf "$(pwd)/bin/berth" /usr/local/bin/berth
+ln -sf "$(pwd)/bin/berthd" /usr/local/bin/berthd

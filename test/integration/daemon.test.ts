@@ -1,0 +1,65 @@
+// Daemon restarts: containers outlive berthd (even kill -9), and every
+// command works on them afterwards; exits while it was down are recorded.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestDaemon, waitFor, sleep } from '../helpers/daemon';
+
+describe('berthd restarts', () => {
+  const d = new TestDaemon('daemon');
+  before(async () => {
+    await d.start();
+    await d.importBusybox();
+  });
+  after(() => d.stop());
+
+  it('exits 0 on SIGTERM leaving containers running, and a second daemon on the same data root is refused', async () => {
+    d.docker(['run', '-d', '--name', 'keep', 'busybox', 'sh', '-c', 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done']);
+    const pid = Number(d.docker(['inspect', '-f', '{{.State.Pid}}', 'keep']).stdout.trim());
+    const second = new TestDaemon('second');
+    // same data root, other socket: refused by the lock
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, [require('../helpers/daemon').BERTHD, '--data-root', d.dataRoot, '--exec-root', second.execRoot, '-H', second.host, '--pidfile', '/tmp/x.pid'], { encoding: 'utf8', timeout: 10000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /already running with data root/);
+    await second.stop();
+    assert.equal(await d.stopDaemon('SIGTERM'), 0);
+    process.kill(pid, 0); // still alive
+    await d.start();
+    assert.equal(d.docker(['inspect', '-f', '{{.State.Running}} {{.State.Pid}}', 'keep']).stdout.trim(), `true ${pid}`);
+  });
+
+  it('survives kill -9: logs, exec, stop and wait work after restart', async () => {
+    const pid = Number(d.docker(['inspect', '-f', '{{.State.Pid}}', 'keep']).stdout.trim());
+    await d.stopDaemon('SIGKILL');
+    await sleep(300);
+    process.kill(pid, 0);
+    await d.start();
+    const ex = d.docker(['exec', 'keep', 'echo', 'still-here']);
+    assert.equal(ex.stdout.trim(), 'still-here', ex.stderr);
+    const logs = d.docker(['logs', '--tail', '2', 'keep']);
+    assert.match(logs.stdout, /^tick\d+\ntick\d+\n$/);
+    assert.equal(d.docker(['stop', '-t', '1', 'keep']).status, 0);
+    assert.equal(d.docker(['inspect', '-f', '{{.State.Running}}', 'keep']).stdout.trim(), 'false');
+  });
+
+  it('records the real exit code of a container that exited while the daemon was down', async () => {
+    d.docker(['run', '-d', '--name', 'quitter', 'busybox', 'sh', '-c', 'sleep 1; exit 42']);
+    await d.stopDaemon('SIGKILL');
+    await sleep(1800);
+    await d.start();
+    await waitFor(() => d.docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'quitter']).stdout.trim() === 'exited 42', 5000);
+  });
+
+  it('restarts "always" containers on daemon start, but not "unless-stopped" ones a user stopped', async () => {
+    d.docker(['run', '-d', '--name', 'alw', '--restart', 'always', 'busybox', 'sleep', '1000']);
+    d.docker(['run', '-d', '--name', 'uls', '--restart', 'unless-stopped', 'busybox', 'sleep', '1000']);
+    d.docker(['stop', '-t', '0', 'uls']);
+    const pid = Number(d.docker(['inspect', '-f', '{{.State.Pid}}', 'alw']).stdout.trim());
+    await d.stopDaemon('SIGKILL');
+    process.kill(pid, 'SIGKILL');
+    await sleep(500);
+    await d.start();
+    await waitFor(() => d.docker(['inspect', '-f', '{{.State.Running}}', 'alw']).stdout.trim() === 'true', 10000);
+    assert.equal(d.docker(['inspect', '-f', '{{.State.Running}}', 'uls']).stdout.trim(), 'false');
+  });
+});

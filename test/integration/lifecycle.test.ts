@@ -1,0 +1,155 @@
+// The container lifecycle driven by the real docker CLI against berthd.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { TestDaemon, waitFor, sleep } from '../helpers/daemon';
+
+describe('container lifecycle with the docker CLI', () => {
+  const d = new TestDaemon('life');
+  before(async () => {
+    await d.start();
+    await d.importBusybox();
+  });
+  after(() => d.stop());
+
+  it('negotiates the API version and reports the server', () => {
+    const r = d.docker(['version', '--format', '{{.Server.APIVersion}}']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '1.41');
+  });
+
+  it('lists the imported image', () => {
+    const r = d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^busybox:latest$/m);
+  });
+
+  it('runs a container, prints its output and removes it with --rm', () => {
+    const r = d.docker(['run', '--rm', '--name', 'hello', 'busybox', 'echo', 'hello world']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'hello world\n');
+    const ps = d.docker(['ps', '-a', '--filter', 'name=hello', '-q']);
+    assert.equal(ps.stdout.trim(), '');
+  });
+
+  it('passes stdout and stderr separately and returns the exit code', () => {
+    const r = d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.equal(r.status, 3);
+    assert.equal(r.stdout, 'out\n');
+    assert.equal(r.stderr, 'err\n');
+  });
+
+  it('gives 127 for a command that does not exist and 126 for one that cannot run', () => {
+    const r = d.docker(['run', '--rm', 'busybox', 'nosuchcmd']);
+    assert.equal(r.status, 127, r.stderr);
+    assert.match(r.stderr, /executable file not found|no such file/);
+    const r2 = d.docker(['run', '--rm', 'busybox', '/etc']);
+    assert.equal(r2.status, 126, r2.stderr);
+  });
+
+  it('pipes stdin with -i', () => {
+    const r = d.docker(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'cat; echo done'], { input: 'line1\nline2\n' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'line1\nline2\ndone\n');
+  });
+
+  it('allocates a TTY with -t under a terminal', () => {
+    const r = spawnSync('script', ['-qec', `docker -H ${d.host} run --rm -t busybox sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 30000, env: { ...process.env, COLUMNS: '100', LINES: '30' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\/dev\/pts\/\d+/);
+  });
+
+  it('runs detached, shows in ps, logs, execs and stops with the stop signal', () => {
+    const r = d.docker(['run', '-d', '--name', 'svc', 'busybox', 'sh', '-c', 'trap "echo got-term; exit 0" TERM; echo ready; while true; do sleep 0.1; done']);
+    assert.equal(r.status, 0, r.stderr);
+    const id = r.stdout.trim();
+    assert.match(id, /^[a-f0-9]{64}$/);
+    const ps = d.docker(['ps', '--format', '{{.ID}} {{.Names}} {{.Status}}']);
+    assert.match(ps.stdout, new RegExp(`^${id.slice(0, 12)} svc Up`, 'm'));
+    const ex = d.docker(['exec', 'svc', 'sh', '-c', 'echo $HOSTNAME; exit 4']);
+    assert.equal(ex.status, 4);
+    assert.equal(ex.stdout.trim(), id.slice(0, 12));
+    const stop = d.docker(['stop', 'svc']);
+    assert.equal(stop.status, 0, stop.stderr);
+    const logs = d.docker(['logs', 'svc']);
+    assert.equal(logs.stdout, 'ready\ngot-term\n');
+    const st = d.docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'svc']);
+    assert.equal(st.stdout.trim(), 'exited 0');
+    assert.equal(d.docker(['rm', 'svc']).status, 0);
+  });
+
+  it('kills with SIGKILL after the stop timeout', () => {
+    d.docker(['run', '-d', '--name', 'stubborn', 'busybox', 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done']);
+    const t0 = Date.now();
+    const stop = d.docker(['stop', '-t', '1', 'stubborn']);
+    assert.equal(stop.status, 0, stop.stderr);
+    assert.ok(Date.now() - t0 >= 1000);
+    const st = d.docker(['inspect', '-f', '{{.State.ExitCode}}', 'stubborn']);
+    assert.equal(st.stdout.trim(), '137');
+    d.docker(['rm', '-f', 'stubborn']);
+  });
+
+  it('pauses and unpauses', () => {
+    d.docker(['run', '-d', '--name', 'p', 'busybox', 'sleep', '100']);
+    assert.equal(d.docker(['pause', 'p']).status, 0);
+    assert.equal(d.docker(['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'p']).stdout.trim(), 'paused true');
+    assert.match(d.docker(['ps', '--filter', 'name=p', '--format', '{{.Status}}']).stdout, /\(Paused\)/);
+    assert.equal(d.docker(['unpause', 'p']).status, 0);
+    assert.equal(d.docker(['inspect', '-f', '{{.State.Status}}', 'p']).stdout.trim(), 'running');
+    assert.equal(d.docker(['rm', '-f', 'p']).status, 0);
+  });
+
+  it('reports Docker errors for unknown containers, name conflicts and bad policies', () => {
+    const r = d.docker(['inspect', 'nope']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /No such (container|object): nope/);
+    const s = d.docker(['start', 'nope']);
+    assert.match(s.stderr, /Error response from daemon: No such container: nope/);
+    d.docker(['create', '--name', 'dup', 'busybox', 'true']);
+    const c = d.docker(['create', '--name', 'dup', 'busybox', 'true']);
+    assert.equal(c.status, 125);
+    assert.match(c.stderr, /Conflict\. The container name "\/dup" is already in use/);
+    d.docker(['rm', 'dup']);
+    const p = d.docker(['run', '--restart', 'always', '--rm', 'busybox', 'true']);
+    assert.equal(p.status, 125);
+    const img = d.docker(['run', '--rm', 'nosuchimage']);
+    assert.equal(img.status, 125);
+    assert.match(img.stderr, /Unable to find image 'nosuchimage:latest' locally/);
+  });
+
+  it('applies on-failure restart policies with a retry limit', async () => {
+    d.docker(['run', '-d', '--name', 'flaky', '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'exit 1']);
+    await waitFor(() => d.docker(['inspect', '-f', '{{.RestartCount}} {{.State.Status}}', 'flaky']).stdout.trim() === '2 exited', 20000, 200);
+    d.docker(['rm', '-f', 'flaky']);
+  });
+
+  it('waits for a container and prints its exit code', () => {
+    d.docker(['run', '-d', '--name', 'w', 'busybox', 'sh', '-c', 'sleep 0.3; exit 9']);
+    const w = d.docker(['wait', 'w']);
+    assert.equal(w.stdout.trim(), '9');
+    d.docker(['rm', 'w']);
+  });
+
+  it('renames and restarts containers', async () => {
+    d.docker(['run', '-d', '--name', 'r1', 'busybox', 'sleep', '100']);
+    assert.equal(d.docker(['rename', 'r1', 'r2']).status, 0);
+    assert.equal(d.docker(['inspect', '-f', '{{.Name}}', 'r2']).stdout.trim(), '/r2');
+    const before = d.docker(['inspect', '-f', '{{.State.Pid}}', 'r2']).stdout.trim();
+    assert.equal(d.docker(['restart', '-t', '0', 'r2']).status, 0);
+    const afterPid = d.docker(['inspect', '-f', '{{.State.Pid}} {{.State.Running}}', 'r2']).stdout.trim();
+    assert.notEqual(afterPid.split(' ')[0], before);
+    assert.equal(afterPid.split(' ')[1], 'true');
+    d.docker(['rm', '-f', 'r2']);
+    await sleep(0);
+  });
+
+  it('prunes stopped containers only', () => {
+    d.docker(['create', '--name', 'old', 'busybox', 'true']);
+    d.docker(['run', '-d', '--name', 'live', 'busybox', 'sleep', '100']);
+    const r = d.docker(['container', 'prune', '-f']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(d.docker(['inspect', 'old']).status, 1);
+    assert.equal(d.docker(['inspect', 'live']).status, 0);
+    d.docker(['rm', '-f', 'live']);
+  });
+});
