@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { LayerStore } from '../storage';
 import { applyChanges } from './changes';
-import { decompress } from './compression';
+import { decompressStream } from '../archive';
 import type { ImageStore } from './store';
 import { goArch, type ImageConfig, type ImageRecord } from './types';
 
@@ -19,7 +19,7 @@ export async function importImage(
   body: Readable,
   opts: ImportOptions = {},
 ): Promise<ImageRecord> {
-  const { stream } = await decompress(body);
+  const stream = await decompressStream(body);
   const layer = await layers.create(null, stream);
   const created = new Date().toISOString();
   const config: ImageConfig = {

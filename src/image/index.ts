@@ -2,5 +2,4 @@ export { ImageStore, type DeleteResult } from './store';
 export { importImage, type ImportOptions } from './import';
 export { parseReference, normaliseTagged, fullName, type Reference } from './reference';
 export { applyChanges } from './changes';
-export { decompress, detectCompression, type Compression } from './compression';
 export * from './types';

@@ -26,6 +26,7 @@ export async function attachHandler(engine: Engine, ctx: HijackContext): Promise
   const keys = parseDetachKeys(query.get('detachKeys') || DEFAULT_DETACH_KEYS);
   if (c.State.Paused && stream) throw badRequest(`You cannot attach to a paused container, unpause it first`);
   hijackResponse(ctx, streamContentType(c.Config.Tty, ctx.version));
+  engine.ctx.events.emit('container', 'attach', c.ID, engine.containers.lifecycle.attrs(c));
   const tty = c.Config.Tty;
 
   if (logs && c.LogPath) {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Container } from '../../container';
 import { createContainer, type AttachConnection, connectAttach } from '../../monitor';
 import * as runc from './runc';
+import { serializeSpec } from '../../runtime';
 import { createRwLayer, mountRwLayer, unmountRwLayer } from '../../storage';
 import { conflict, EngineError, internal, notModified } from '../../util/errors';
 import { log } from '../../util/log';
@@ -97,7 +98,7 @@ export class Lifecycle {
       fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
       writeNetworkFiles(this.ctx, c);
       const spec = await buildContainerSpec(this.ctx, c, rootfs);
-      fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
+      fs.writeFileSync(path.join(bundle, 'config.json'), serializeSpec(spec));
       await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
       const logSizeMax = undefined;
       const { pid, conmonPid } = await createContainer(mcfg, {
