@@ -1,0 +1,85 @@
+// packPath: GET /containers/{id}/archive and docker export.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { TarWriter, type WalkOptions } from './tarwriter';
+import { absContainerPath, statResolved, type PathStat } from './stat';
+
+export interface WalkHooks {
+  /** Handles an object instead of the default add; return true when handled. */
+  replace?(abs: string, name: string, st: fs.Stats, w: TarWriter): Promise<boolean> | boolean;
+  /** Called after a directory's own entry, before its contents. */
+  afterDir?(abs: string, name: string, st: fs.Stats, w: TarWriter): Promise<void> | void;
+}
+
+/** Adds the contents of absDir (sorted by name, symlinks not followed) with names prefix + relative path. */
+export async function walkDir(w: TarWriter, absDir: string, prefix: string, opts: WalkOptions, hooks: WalkHooks = {}): Promise<void> {
+  const names = fs.readdirSync(absDir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const n of names) {
+    const abs = absDir + '/' + n;
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(abs);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // vanished meanwhile
+      throw e;
+    }
+    const name = prefix + n;
+    if (hooks.replace && (await hooks.replace(abs, name, st, w))) continue;
+    await w.add(abs, name, st, opts);
+    if (st.isDirectory()) {
+      await hooks.afterDir?.(abs, name, st, w);
+      await walkDir(w, abs, name + '/', opts, hooks);
+    }
+  }
+}
+
+/** Runs a producer into a TarWriter and returns the tar stream. */
+export function tarStream(produce: (w: TarWriter) => Promise<void>): Readable {
+  const w = new TarWriter();
+  const out = w.readable();
+  produce(w).then(
+    () => w.finalize(),
+    (e: Error) => w.destroy(e),
+  );
+  return out;
+}
+
+export interface PackOptions extends WalkOptions {
+  /**
+   * Include the requested directory itself, named after the path's basename
+   * (default true, as GET archive does). false gives `docker export`'s layout:
+   * entries relative to the directory, no entry for the directory itself.
+   */
+  includeSourceDir?: boolean;
+  /** Container name for error messages. */
+  container?: string;
+}
+
+/**
+ * Tar of a file or directory inside rootfs. Parents resolve inside rootfs; a
+ * final symlink is archived as a link unless the path ends in "/". Entries are
+ * rebased to the path's basename (`/etc` gives `etc/`, `etc/passwd`, ...).
+ * Throws 404 (EngineError) when the path does not exist.
+ */
+export function packPath(rootfs: string, containerPath: string, opts: PackOptions = {}): { stat: PathStat; stream: Readable } {
+  const r = statResolved(rootfs, containerPath, opts.container);
+  const abs = absContainerPath(containerPath);
+  let rebase = path.posix.basename(abs);
+  const st = fs.lstatSync(r.hostPath);
+  const stream = tarStream(async (w) => {
+    if (!st.isDirectory()) {
+      await w.add(r.hostPath, rebase, st, opts);
+      return;
+    }
+    let prefix = '';
+    if (opts.includeSourceDir !== false) {
+      // like Docker, the root directory rebases to "" ("/" entry, "/bin", ...)
+      await w.add(r.hostPath, rebase === '' ? '/' : rebase, st, opts);
+      prefix = rebase + '/';
+    }
+    rebase = '';
+    await walkDir(w, r.hostPath, prefix, opts);
+  });
+  return { stat: r.stat, stream };
+}

@@ -1,0 +1,174 @@
+// tar-stream with binary-safe PAX records. tar-stream decodes and encodes PAX
+// values as UTF-8 strings, which corrupts binary xattrs (security.capability).
+// On extract we re-read the raw PAX block and keep SCHILY.xattr.* values as
+// latin1 strings (one char per byte); on pack we write the PAX block ourselves.
+import * as tar from 'tar-stream';
+
+export const XATTR_PREFIX = 'SCHILY.xattr.';
+const LIBARCHIVE_PREFIX = 'LIBARCHIVE.xattr.';
+
+interface ExtractInternals {
+  _decodeLongHeader(buf: Buffer): void;
+  _header: { type: string } | null;
+  _pax: Record<string, string> | null;
+  _paxGlobal: Record<string, string> | null;
+}
+
+interface PackInternals {
+  _encode(header: tar.Header): void;
+  _encodePax(header: tar.Header): void;
+  push(chunk: Buffer): boolean;
+}
+
+/** Yields [key, raw value] of each record in a PAX extended header block. */
+function* paxRecords(buf: Buffer): Generator<[string, Buffer]> {
+  let off = 0;
+  while (off < buf.length) {
+    const sp = buf.indexOf(0x20, off);
+    if (sp < 0) return;
+    const len = parseInt(buf.toString('latin1', off, sp), 10);
+    if (!(len > 0) || off + len > buf.length) return;
+    const rec = buf.subarray(sp + 1, off + len - 1); // without trailing \n
+    const eq = rec.indexOf(0x3d);
+    if (eq > 0) yield [rec.toString('utf8', 0, eq), rec.subarray(eq + 1)];
+    off += len;
+  }
+}
+
+export function createExtract(): tar.Extract {
+  // v7 (pre-ustar) headers are accepted like Go's archive/tar; checksums are still verified
+  const ex = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]) as unknown as ExtractInternals;
+  const orig = ex._decodeLongHeader;
+  if (typeof orig !== 'function') throw new Error('tar-stream internals changed: _decodeLongHeader missing');
+  ex._decodeLongHeader = function (this: ExtractInternals, buf: Buffer) {
+    orig.call(this, buf);
+    const t = this._header?.type;
+    const target = t === 'pax-header' ? this._pax : t === 'pax-global-header' ? this._paxGlobal : null;
+    if (!target) return;
+    for (const [k, v] of paxRecords(buf)) if (k.startsWith(XATTR_PREFIX)) target[k] = v.toString('latin1');
+  };
+  return ex as unknown as tar.Extract;
+}
+
+/** uid and gid of an entry, PAX records taking precedence over the ustar fields. */
+export function entryIds(h: tar.Header): [number, number] {
+  const pax = h.pax as Record<string, string> | undefined;
+  const uid = pax?.uid !== undefined ? parseInt(pax.uid, 10) : h.uid;
+  const gid = pax?.gid !== undefined ? parseInt(pax.gid, 10) : h.gid;
+  return [Number.isFinite(uid) ? uid : 0, Number.isFinite(gid) ? gid : 0];
+}
+
+/** Extended attributes carried by an entry's PAX records (SCHILY and LIBARCHIVE forms). */
+export function paxXattrs(pax: unknown): Map<string, Buffer> | undefined {
+  if (!pax || typeof pax !== 'object') return undefined;
+  let out: Map<string, Buffer> | undefined;
+  for (const [k, v] of Object.entries(pax as Record<string, string>)) {
+    if (k.startsWith(XATTR_PREFIX)) {
+      (out ??= new Map()).set(k.slice(XATTR_PREFIX.length), Buffer.from(v, 'latin1'));
+    } else if (k.startsWith(LIBARCHIVE_PREFIX)) {
+      (out ??= new Map()).set(decodeURIComponent(k.slice(LIBARCHIVE_PREFIX.length)), Buffer.from(v, 'base64'));
+    }
+  }
+  return out;
+}
+
+function record(key: string, value: Buffer | string): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), typeof value === 'string' ? Buffer.from(value) : value, Buffer.from('\n')]);
+  let d = String(body.length).length;
+  if (String(body.length + d).length > d) d++;
+  const n = body.length + d; // the length field counts its own digits
+  return Buffer.concat([Buffer.from(String(n)), body]);
+}
+
+const USTAR_ID_MAX = 0o777777;
+
+function fitsUstar(name: string): boolean {
+  if (!/^[\x20-\x7e]*$/.test(name)) return false;
+  if (name.length <= 100) return true;
+  // ustar may split at a "/" into prefix (<=155) and name (<=100)
+  for (let i = name.indexOf('/'); i >= 0 && i <= 155; i = name.indexOf('/', i + 1)) {
+    if (name.length - i - 1 <= 100) return i > 0;
+  }
+  return false;
+}
+
+/** Whether an entry needs a PAX header for its name, link, ids or xattrs. */
+export function needsPax(h: { name: string; linkname?: string; uid?: number; gid?: number; pax?: unknown }): boolean {
+  return (
+    !!h.pax ||
+    !fitsUstar(h.name) ||
+    (!!h.linkname && (h.linkname.length > 100 || !/^[\x20-\x7e]*$/.test(h.linkname))) ||
+    (h.uid ?? 0) > USTAR_ID_MAX ||
+    (h.gid ?? 0) > USTAR_ID_MAX
+  );
+}
+
+function placeholder(name: string, max: number): string {
+  const dir = name.endsWith('/');
+  let s = name.replace(/[^\x20-\x7e]/g, '_');
+  if (s.length > max) s = s.slice(s.length - max + (dir ? 1 : 0));
+  if (dir && !s.endsWith('/')) s += '/';
+  return s.replace(/^\/+/, '') || '_';
+}
+
+/**
+ * A tar-stream pack whose PAX headers carry raw bytes: set `header.pax` to a map
+ * of extra records (values Buffer or string); path, linkpath, uid and gid
+ * records are added when the ustar fields cannot hold them.
+ */
+export function createPack(): tar.Pack {
+  const p = tar.pack() as unknown as PackInternals;
+  if (typeof p._encode !== 'function' || typeof p._encodePax !== 'function') {
+    throw new Error('tar-stream internals changed: _encode/_encodePax missing');
+  }
+  let nested = false;
+  p._encodePax = function (this: PackInternals, header: tar.Header) {
+    if (nested) throw new Error(`tar: cannot encode header for ${JSON.stringify(header.name)}`);
+    const recs: Buffer[] = [];
+    const h = { ...header };
+    if (!fitsUstar(h.name)) {
+      recs.push(record('path', h.name));
+      h.name = placeholder(h.name, 100);
+    }
+    if (h.linkname && !fitsUstar(h.linkname) || (h.linkname?.length ?? 0) > 100) {
+      recs.push(record('linkpath', h.linkname));
+      h.linkname = placeholder(h.linkname, 100);
+    }
+    if (h.uid > USTAR_ID_MAX) {
+      recs.push(record('uid', String(h.uid)));
+      h.uid = 0;
+    }
+    if (h.gid > USTAR_ID_MAX) {
+      recs.push(record('gid', String(h.gid)));
+      h.gid = 0;
+    }
+    const extra = (h.pax ?? {}) as Record<string, Buffer | string>;
+    for (const k of Object.keys(extra)) recs.push(record(k, extra[k]));
+    h.pax = null;
+    const body = Buffer.concat(recs);
+    this._encode({
+      name: 'PaxHeader',
+      type: 'pax-header' as tar.Header['type'],
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      size: body.length,
+      mtime: h.mtime,
+      linkname: '',
+      uname: '',
+      gname: '',
+      devmajor: 0,
+      devminor: 0,
+    });
+    this.push(body);
+    const pad = (512 - (body.length % 512)) % 512;
+    if (pad) this.push(Buffer.alloc(pad));
+    nested = true;
+    try {
+      this._encode(h);
+    } finally {
+      nested = false;
+    }
+  };
+  return p as unknown as tar.Pack;
+}
