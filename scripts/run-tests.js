@@ -23,7 +23,7 @@ if (chosen.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...chosen], {
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-timeout=600000', ...chosen], {
   stdio: 'inherit',
 });
 process.exit(r.status ?? 1);

@@ -204,7 +204,6 @@ export async function execProcess(cfg: MonitorConfig, e: ExecLaunch, onAttachRea
     '-b', e.dir,
     '-p', path.join(e.dir, 'exec_pid'),
     '--exit-dir', exitDir,
-    '-0', e.dir,
     '--full-attach',
     '--socket-dir-path', e.dir,
     '-l', 'none',
@@ -233,11 +232,18 @@ export async function execProcess(cfg: MonitorConfig, e: ExecLaunch, onAttachRea
       const m = await sync.next();
       closeAll(child);
       if (m && m.data >= 0) return m.data;
-      try {
-        return Number(fs.readFileSync(path.join(e.dir, 'exit'), 'utf8').trim());
-      } catch {
-        return -1;
+      // conmon closes the sync pipe and writes the status to <exit-dir>/<session id>
+      const file = path.join(exitDir, e.execId);
+      for (let i = 0; i < 200; i++) {
+        try {
+          const t = fs.readFileSync(file, 'utf8').trim();
+          if (t !== '') return Number(t);
+        } catch {
+          /* not yet */
+        }
+        await new Promise((r) => setTimeout(r, 10));
       }
+      return -1;
     })();
     return { pid: msg.data, exited, attachPath };
   } catch (err) {

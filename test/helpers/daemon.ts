@@ -108,11 +108,11 @@ export class TestDaemon {
   }
 
   docker(args: string[], opts: { input?: string | Buffer; timeout?: number; env?: Record<string, string> } = {}): RunResult {
-    return toResult(spawnSync('docker', ['-H', this.host, ...args], { input: opts.input, timeout: opts.timeout ?? 60000, env: { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config'), ...opts.env } }));
+    return toResult(spawnSync('docker', ['-H', this.host, ...args], { input: opts.input, timeout: opts.timeout ?? 60000, killSignal: 'SIGKILL', env: { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config'), ...opts.env } }));
   }
 
   berth(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): RunResult {
-    return toResult(spawnSync(process.execPath, [BERTH, '-H', this.host, ...args], { input: opts.input, timeout: opts.timeout ?? 60000 }));
+    return toResult(spawnSync(process.execPath, [BERTH, '-H', this.host, ...args], { input: opts.input, timeout: opts.timeout ?? 60000, killSignal: 'SIGKILL' }));
   }
 
   /** docker without waiting: for long-running clients (attach, logs -f, events). */

@@ -90,13 +90,13 @@ describe('container lifecycle with the docker CLI', () => {
   });
 
   it('pauses and unpauses', () => {
-    d.docker(['run', '-d', '--name', 'p', 'busybox', 'sleep', '100']);
-    assert.equal(d.docker(['pause', 'p']).status, 0);
-    assert.equal(d.docker(['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'p']).stdout.trim(), 'paused true');
-    assert.match(d.docker(['ps', '--filter', 'name=p', '--format', '{{.Status}}']).stdout, /\(Paused\)/);
-    assert.equal(d.docker(['unpause', 'p']).status, 0);
-    assert.equal(d.docker(['inspect', '-f', '{{.State.Status}}', 'p']).stdout.trim(), 'running');
-    assert.equal(d.docker(['rm', '-f', 'p']).status, 0);
+    d.docker(['run', '-d', '--name', 'pz', 'busybox', 'sleep', '100']);
+    assert.equal(d.docker(['pause', 'pz']).status, 0);
+    assert.equal(d.docker(['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'pz']).stdout.trim(), 'paused true');
+    assert.match(d.docker(['ps', '--filter', 'name=pz', '--format', '{{.Status}}']).stdout, /\(Paused\)/);
+    assert.equal(d.docker(['unpause', 'pz']).status, 0);
+    assert.equal(d.docker(['inspect', '-f', '{{.State.Status}}', 'pz']).stdout.trim(), 'running');
+    assert.equal(d.docker(['rm', '-f', 'pz']).status, 0);
   });
 
   it('reports Docker errors for unknown containers, name conflicts and bad policies', () => {
@@ -124,10 +124,10 @@ describe('container lifecycle with the docker CLI', () => {
   });
 
   it('waits for a container and prints its exit code', () => {
-    d.docker(['run', '-d', '--name', 'w', 'busybox', 'sh', '-c', 'sleep 0.3; exit 9']);
-    const w = d.docker(['wait', 'w']);
+    d.docker(['run', '-d', '--name', 'waiter', 'busybox', 'sh', '-c', 'sleep 0.3; exit 9']);
+    const w = d.docker(['wait', 'waiter']);
     assert.equal(w.stdout.trim(), '9');
-    d.docker(['rm', 'w']);
+    d.docker(['rm', 'waiter']);
   });
 
   it('renames and restarts containers', async () => {

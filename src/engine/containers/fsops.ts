@@ -56,7 +56,7 @@ export class ContainerFs {
 
   export(ref: string, send: (stream: Readable) => Promise<void>): Promise<void> {
     return this.withRootfs(ref, async (rootfs, c) => {
-      const { stream } = packPath(rootfs, '/');
+      const { stream } = packPath(rootfs, '/', { includeSourceDir: false });
       await send(stream);
       this.ctx.events.emit('container', 'export', c.ID, { name: c.Name.slice(1) });
     });

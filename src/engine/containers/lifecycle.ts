@@ -154,6 +154,7 @@ export class Lifecycle {
       this.ctx.containers.save(c);
       this.ctx.events.emit('container', 'die', c.ID, { ...this.attrs(c), exitCode: String(c.State.ExitCode) });
       this.notifyWaiters(c, 'exit');
+      if (c.HostConfig.AutoRemove) this.onAutoRemove(c);
       throw e instanceof EngineError ? e : new EngineError(c.State.ExitCode === 128 ? 500 : 400, msg);
     }
   }
@@ -299,12 +300,24 @@ export class Lifecycle {
     if (!c || !c.State.Running) return;
     const code = readExitCode(path.join(this.ctx.paths.exits, id));
     if (code === undefined) return; // written atomically by conmon; an empty read means not yet
-    void this.locked(id, () => this.handleExit(c, code));
+    // not through the lock: stop/remove hold it while they wait for this very exit
+    void this.handleExit(c, code).catch((e) => log().warn({ err: e, id }, 'exit handling failed'));
   }
 
   /** Records an exit: state, runtime cleanup, events, waiters, then --rm or the restart policy. */
+  private readonly exiting = new Set<string>();
+
   async handleExit(c: Container, code: number, finishedAt = new Date()): Promise<void> {
-    if (!c.State.Running) return;
+    if (!c.State.Running || this.exiting.has(c.ID)) return;
+    this.exiting.add(c.ID);
+    try {
+      await this.recordExit(c, code, finishedAt);
+    } finally {
+      this.exiting.delete(c.ID);
+    }
+  }
+
+  private async recordExit(c: Container, code: number, finishedAt: Date): Promise<void> {
     const oom = fs.existsSync(path.join(this.ctx.containers.dir(c.ID), 'oom'));
     const root = this.runtimeRoot(c);
     await runc.deleteContainer(root, c.ID, { force: true }).catch(() => {});
