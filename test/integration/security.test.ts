@@ -20,7 +20,7 @@ describe('security defaults and resources', () => {
   });
 
   it('applies the seccomp filter and masks /proc paths', () => {
-    const r = run('busybox', 'sh', '-c', 'grep Seccomp: /proc/self/status; wc -c < /proc/kcore');
+    const r = run('busybox', 'sh', '-c', 'grep Seccomp: /proc/self/status; wc -c < /proc/interrupts');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Seccomp:\s+2/);
     assert.match(r.stdout.split('\n')[1], /^\s*0$/);
@@ -28,8 +28,8 @@ describe('security defaults and resources', () => {
 
   it('refuses hostname changes and mounts by default, allows them with --privileged', () => {
     assert.notEqual(run('busybox', 'hostname', 'x').status, 0);
-    assert.notEqual(run('busybox', 'mount', '-t', 'tmpfs', 'none', '/mnt').status, 0);
-    const p = run('--privileged', 'busybox', 'sh', '-c', 'hostname x && hostname && mount -t tmpfs none /mnt && echo mounted');
+    assert.notEqual(run('busybox', 'mount', '-t', 'tmpfs', 'none', '/tmp').status, 0);
+    const p = run('--privileged', 'busybox', 'sh', '-c', 'hostname x && hostname && mount -t tmpfs none /tmp && echo mounted');
     assert.equal(p.status, 0, p.stderr);
     assert.equal(p.stdout, 'x\nmounted\n');
   });

@@ -29,12 +29,12 @@ export class ContainerFs {
   }
 
   stat(ref: string, p: string): Promise<PathStat> {
-    return this.withRootfs(ref, async (rootfs) => statPath(rootfs, p));
+    return this.withRootfs(ref, async (rootfs, c) => statPath(rootfs, p, c.Name.slice(1)));
   }
 
   archive(ref: string, p: string, send: (stat: PathStat, stream: Readable) => Promise<void>): Promise<void> {
     return this.withRootfs(ref, async (rootfs, c) => {
-      const { stat, stream } = packPath(rootfs, p);
+      const { stat, stream } = packPath(rootfs, p, { container: c.Name.slice(1) });
       await send(stat, stream);
       this.ctx.events.emit('container', 'archive-path', c.ID, { name: c.Name.slice(1), path: p });
     });

@@ -141,6 +141,9 @@ export class Lifecycle {
       this.ctx.containers.save(c);
       this.restarts.started(c);
       this.ctx.events.emit('container', 'start', c.ID, this.attrs(c));
+      // a process that exited before we marked it running: its exit file event was ignored
+      const early = readExitCode(path.join(this.ctx.paths.exits, c.ID));
+      if (early !== undefined) setImmediate(() => void this.handleExit(c, early).catch(() => {}));
     } catch (e) {
       if (created) await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
       this.unmountRootfs(c);
