@@ -159,7 +159,7 @@ export async function createContainer(cfg: MonitorConfig, l: ContainerLaunch): P
   fs.rmSync(path.join(l.persistDir, 'exit'), { force: true });
   fs.rmSync(path.join(l.persistDir, 'oom'), { force: true });
   fs.rmSync(path.join(l.exitDir, l.id), { force: true });
-  const { child, sync, start } = startConmon(cfg, args, 2);
+  const { child, sync, start } = startConmon(cfg, args, 2, l.bundle);
   try {
     start.write('0');
     const msg = await sync.next();
