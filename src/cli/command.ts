@@ -1,0 +1,64 @@
+// What a CLI command is, and the context it runs in. Commands only talk to the
+// Engine API through the client; they never touch the data root.
+import type { ApiClient } from '../client/api';
+import type { FlagDef, Flags } from './flags';
+
+export const PROG = 'berth';
+
+export interface CliContext {
+  /** connects lazily (and starts berthd when the default socket has no daemon) */
+  api(): Promise<ApiClient>;
+  out(s: string): void;
+  err(s: string): void;
+  /** true when stdin / stdout are terminals */
+  stdinTty: boolean;
+  stdoutTty: boolean;
+  stderrTty: boolean;
+  /** asks a yes/no question on the terminal (prune confirmations) */
+  confirm(question: string): Promise<boolean>;
+}
+
+export interface Command {
+  /** the name inside its group ("ls"), or the top-level name ("version") */
+  name: string;
+  /** other names inside the group ("ps", "list") */
+  aliases?: string[];
+  usage: string;
+  summary: string;
+  flags: FlagDef[];
+  /** false for run/exec/create: options stop at the image or container name */
+  interspersed?: boolean;
+  minArgs?: number;
+  maxArgs?: number;
+  run(ctx: CliContext, flags: Flags, args: string[]): Promise<number | void>;
+}
+
+/** An error whose exit status is not 1 (run's 125/126/127). */
+export class StatusError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs fn for each name, printing errors like docker ("Error response from daemon: …") and continuing. */
+export async function forEachName(ctx: CliContext, names: string[], fn: (name: string) => Promise<void>): Promise<number> {
+  let failed = false;
+  for (const n of names) {
+    try {
+      await fn(n);
+    } catch (e) {
+      failed = true;
+      ctx.err(errorText(e) + '\n');
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+/** "Error response from daemon: …" for API errors, the message for the rest. */
+export function errorText(e: unknown): string {
+  if (e && typeof e === 'object' && (e as { name?: string }).name === 'ApiError') return `Error response from daemon: ${(e as Error).message}`;
+  return e instanceof Error ? e.message : String(e);
+}

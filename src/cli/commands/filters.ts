@@ -1,0 +1,26 @@
+// The --filter flag: repeated key=value pairs sent as the API's JSON map.
+import { FlagError, type FlagDef } from '../flags';
+
+export const filterFlag = (help: string): FlagDef => ({
+  long: 'filter',
+  short: 'f',
+  kind: 'list',
+  help,
+  valueName: 'filter',
+  parse: (v) => {
+    if (!v.includes('=')) throw new FlagError(`invalid argument "${v}" for "-f, --filter" flag: bad format of filter (expected name=value)`);
+    return v;
+  },
+});
+
+/** ["status=exited", "label=a"] → '{"status":{"exited":true},"label":{"a":true}}' */
+export function filterQuery(values: string[]): string | undefined {
+  if (!values.length) return undefined;
+  const m: Record<string, Record<string, boolean>> = {};
+  for (const v of values) {
+    const i = v.indexOf('=');
+    const k = v.slice(0, i).trim().toLowerCase();
+    (m[k] ??= {})[v.slice(i + 1)] = true;
+  }
+  return JSON.stringify(m);
+}

@@ -1,0 +1,190 @@
+// berth: the CLI. Global flags, command lookup (`berth ps` and `berth container
+// ls` are one command), flag parsing with docker's messages, and exit codes.
+import * as readline from 'node:readline';
+import { ApiClient, ConnectError } from '../client/api';
+import { PROG, StatusError, errorText, type CliContext, type Command } from './command';
+import { DEFAULT_HOST, startDaemon } from './daemon';
+import { FlagError, flagUsages, parseFlags, type FlagDef } from './flags';
+import { groups, topLevel } from './registry';
+
+const globalFlags: FlagDef[] = [
+  { long: 'config', kind: 'string', help: 'Location of client config files' },
+  { long: 'context', short: 'c', kind: 'string', help: 'Name of the context to use to connect to the daemon' },
+  { long: 'debug', short: 'D', kind: 'bool', help: 'Enable debug mode' },
+  { long: 'host', short: 'H', kind: 'list', help: 'Daemon socket to connect to' },
+  { long: 'log-level', short: 'l', kind: 'string', help: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', def: 'info' },
+  { long: 'version', short: 'v', kind: 'bool', help: 'Print version information and quit' },
+];
+
+function resolveHost(hosts: string[]): { host: string; explicit: boolean } {
+  if (hosts.length > 1) throw new StatusError('Specify only one -H', 1);
+  if (hosts.length) return { host: hosts[0], explicit: true };
+  const env = process.env.BERTH_HOST || process.env.DOCKER_HOST;
+  if (env) return { host: env, explicit: true };
+  return { host: DEFAULT_HOST, explicit: false };
+}
+
+function makeContext(host: string): CliContext & { client?: ApiClient } {
+  const ctx: CliContext & { client?: ApiClient } = {
+    async api() {
+      ctx.client ??= new ApiClient(host);
+      return ctx.client;
+    },
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+    stdinTty: Boolean(process.stdin.isTTY),
+    stdoutTty: Boolean(process.stdout.isTTY),
+    stderrTty: Boolean(process.stderr.isTTY),
+    confirm: (q) => confirm(q),
+  };
+  return ctx;
+}
+
+function confirm(question: string): Promise<boolean> {
+  process.stdout.write(question);
+  return new Promise((resolve) => {
+    const rl = readline.createInterface({ input: process.stdin });
+    let answered = false;
+    rl.once('line', (l) => {
+      answered = true;
+      rl.close();
+      resolve(/^y(es)?$/i.test(l.trim()));
+    });
+    rl.once('close', () => !answered && resolve(false));
+  });
+}
+
+function fullName(group: string | undefined, cmd: Command): string {
+  return group ? `${PROG} ${group} ${cmd.name}` : `${PROG} ${cmd.name}`;
+}
+
+function commandHelp(group: string | undefined, cmd: Command, typed: string): string {
+  const aliases = [fullName(group, cmd), ...(cmd.aliases ?? []).map((a) => (group ? `${PROG} ${group} ${a}` : `${PROG} ${a}`))];
+  const short = topLevel.find(([, g, n]) => g === group && n === cmd.name);
+  if (short && group) aliases.push(`${PROG} ${short[0]}`);
+  let s = `\nUsage:  ${typed} ${cmd.usage}\n\n${cmd.summary}\n`;
+  if (aliases.length > 1) s += `\nAliases:\n  ${aliases.join(', ')}\n`;
+  if (cmd.flags.length) s += `\nOptions:\n${flagUsages(cmd.flags)}\n`;
+  return s;
+}
+
+function mainHelp(): string {
+  const rows = topLevel.map(([n, g, c]) => [n, groups[g ?? '']?.find((x) => x.name === c)?.summary ?? '']);
+  const w = Math.max(...rows.map((r) => r[0].length)) + 2;
+  return (
+    `\nUsage:  ${PROG} [OPTIONS] COMMAND\n\nA container engine that speaks the Docker Engine API\n\n` +
+    `Management Commands:\n  container   Manage containers\n  image       Manage images\n  system      Manage berth\n\n` +
+    `Commands:\n${rows.map(([n, s]) => `  ${n.padEnd(w)}${s}`).join('\n')}\n\nGlobal Options:\n${flagUsages(globalFlags)}\n\n` +
+    `Run '${PROG} COMMAND --help' for more information on a command.\n`
+  );
+}
+
+/** Finds the command for argv (after global flags); returns it with its own arguments. */
+function lookup(argv: string[]): { group?: string; cmd?: Command; rest: string[]; unknown?: string; invoked: string } {
+  const [first, ...rest] = argv;
+  if (first in groups && first !== '') {
+    const [sub, ...rest2] = rest;
+    if (sub === undefined || sub === '--help' || sub === '-h') return { group: first, rest: [], invoked: first };
+    const cmd = groups[first].find((c) => c.name === sub || c.aliases?.includes(sub));
+    return cmd ? { group: first, cmd, rest: rest2, invoked: `${first} ${sub}` } : { group: first, rest: rest2, unknown: sub, invoked: first };
+  }
+  const short = topLevel.find(([n]) => n === first);
+  if (!short) return { rest, unknown: first, invoked: first };
+  const [, g, name] = short;
+  return { group: g, cmd: groups[g].find((c) => c.name === name)!, rest, invoked: first };
+}
+
+function groupHelp(group: string): string {
+  const cmds = groups[group];
+  const w = Math.max(...cmds.map((c) => c.name.length)) + 2;
+  return `\nUsage:  ${PROG} ${group} COMMAND\n\nManage ${group === 'system' ? PROG : group + 's'}\n\nCommands:\n${cmds
+    .map((c) => `  ${c.name.padEnd(w)}${c.summary}`)
+    .join('\n')}\n\nRun '${PROG} ${group} COMMAND --help' for more information on a command.\n`;
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  let g;
+  try {
+    g = parseFlags(globalFlags, argv, false);
+  } catch (e) {
+    process.stderr.write(`${PROG}: ${(e as Error).message}\nSee '${PROG} --help'.\n`);
+    return 125;
+  }
+  if (g.flags.bool('version')) {
+    g.args.unshift('version');
+  }
+  if (g.help || g.args.length === 0 || g.args[0] === 'help') {
+    process.stdout.write(mainHelp());
+    return 0;
+  }
+  const { host, explicit } = resolveHost(g.flags.list('host'));
+  const { group, cmd, rest, unknown, invoked } = lookup(g.args);
+  const typed = `${PROG} ${invoked}`;
+  if (!cmd) {
+    if (unknown === undefined && group) {
+      process.stdout.write(groupHelp(group));
+      return 0;
+    }
+    const where = group ? `${PROG} ${group}` : PROG;
+    process.stderr.write(`${PROG}: unknown command: ${where} ${unknown}\n\nRun '${where} --help' for more information\n`);
+    return 1;
+  }
+  let parsed;
+  try {
+    parsed = parseFlags(cmd.flags, rest, cmd.interspersed !== false);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    process.stderr.write(`${PROG}: ${e.message}\n\nRun '${typed} --help' for more information\n`);
+    return 125;
+  }
+  if (parsed.help) {
+    process.stdout.write(commandHelp(group, cmd, typed));
+    return 0;
+  }
+  const n = parsed.args.length;
+  const argErr = (what: string) => {
+    process.stderr.write(`${PROG}: '${typed}' ${what}\n\nUsage:  ${typed} ${cmd.usage}\n\nRun '${typed} --help' for more information\n`);
+    return 1;
+  };
+  const plural = (k: number) => `${k} argument${k === 1 ? '' : 's'}`;
+  if (cmd.minArgs !== undefined && cmd.minArgs === cmd.maxArgs && n !== cmd.minArgs) return argErr(`requires exactly ${plural(cmd.minArgs)}`);
+  if (cmd.minArgs !== undefined && n < cmd.minArgs) return argErr(`requires at least ${plural(cmd.minArgs)}`);
+  if (cmd.maxArgs !== undefined && n > cmd.maxArgs) return argErr(cmd.maxArgs === 0 ? 'accepts no arguments' : `requires at most ${plural(cmd.maxArgs)}`);
+
+  const run = async () => {
+    const ctx = makeContext(host);
+    try {
+      return (await cmd.run(ctx, parsed.flags, parsed.args)) ?? 0;
+    } finally {
+      ctx.client?.close();
+    }
+  };
+  try {
+    return await run();
+  } catch (e) {
+    // nothing was sent when the socket refused: start the default daemon and go again
+    if (e instanceof ConnectError && !explicit) {
+      await startDaemon(new ApiClient(host).socketPath, (s) => process.stderr.write(s));
+      return run();
+    }
+    throw e;
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let code: number;
+  try {
+    code = await dispatch(argv);
+  } catch (e) {
+    if (e instanceof StatusError) {
+      process.stderr.write(e.message + '\n');
+      code = e.status;
+    } else {
+      process.stderr.write(errorText(e) + '\n');
+      code = 1;
+    }
+  }
+  process.exitCode = code;
+  // stdin and sockets may hold the loop open after a session: leave once output is flushed
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}

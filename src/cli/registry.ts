@@ -1,0 +1,40 @@
+// Every command, by management group, and the top-level shortcuts docker has
+// (`berth ps` = `berth container ls`, `berth rmi` = `berth image rm`).
+import type { Command } from './command';
+import { attachCommand } from './commands/attach';
+import { execCommand, logsCommand } from './commands/io';
+import {
+  containerPruneCommand, killCommand, pauseCommand, renameCommand, restartCommand, rmCommand, startCommand, stopCommand,
+  unpauseCommand, updateCommand, waitCommand,
+} from './commands/lifecycle';
+import { createCommand, runCommand } from './commands/run';
+
+export const groups: Record<string, Command[]> = {
+  container: [
+    attachCommand, createCommand, execCommand, killCommand, logsCommand, pauseCommand, containerPruneCommand, renameCommand,
+    restartCommand, rmCommand, runCommand, startCommand, stopCommand, unpauseCommand, updateCommand, waitCommand,
+  ],
+  image: [],
+  system: [],
+  // commands that exist only at the top level
+  '': [],
+};
+
+/** [top-level name, group ('' = top-level only), name in the group] */
+export const topLevel: Array<[string, string, string]> = [
+  ['attach', 'container', 'attach'],
+  ['create', 'container', 'create'],
+  ['exec', 'container', 'exec'],
+  ['kill', 'container', 'kill'],
+  ['logs', 'container', 'logs'],
+  ['pause', 'container', 'pause'],
+  ['rename', 'container', 'rename'],
+  ['restart', 'container', 'restart'],
+  ['rm', 'container', 'rm'],
+  ['run', 'container', 'run'],
+  ['start', 'container', 'start'],
+  ['stop', 'container', 'stop'],
+  ['unpause', 'container', 'unpause'],
+  ['update', 'container', 'update'],
+  ['wait', 'container', 'wait'],
+];
