@@ -36,6 +36,8 @@ export interface ExtractIntoOptions {
   /** docker cp -a: own every entry by `chown` (the container's user, resolved by the caller). */
   copyUIDGID: boolean;
   chown?: { uid: number; gid: number };
+  /** keep the extracting user's ownership (the CLI's side of docker cp) */
+  ignoreOwnership?: boolean;
   /** Container name for error messages. */
   container?: string;
 }
@@ -80,6 +82,7 @@ export async function extractInto(stream: Readable, rootfs: string, destPath: st
       whiteouts: false,
       noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
       chown: opts.copyUIDGID ? opts.chown : undefined,
+      ignoreOwnership: opts.ignoreOwnership,
     });
   } catch (e) {
     throw tarError(e);

@@ -54,6 +54,8 @@ export interface PackOptions extends WalkOptions {
   includeSourceDir?: boolean;
   /** Container name for error messages. */
   container?: string;
+  /** The name the top entry gets instead of the path's basename (docker cp to a new name). */
+  rebaseTo?: string;
 }
 
 /**
@@ -65,7 +67,7 @@ export interface PackOptions extends WalkOptions {
 export function packPath(rootfs: string, containerPath: string, opts: PackOptions = {}): { stat: PathStat; stream: Readable } {
   const r = statResolved(rootfs, containerPath, opts.container);
   const abs = absContainerPath(containerPath);
-  let rebase = path.posix.basename(abs);
+  let rebase = opts.rebaseTo ?? path.posix.basename(abs);
   const st = fs.lstatSync(r.hostPath);
   const stream = tarStream(async (w) => {
     if (!st.isDirectory()) {

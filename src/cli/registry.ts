@@ -8,13 +8,15 @@ import {
   unpauseCommand, updateCommand, waitCommand,
 } from './commands/lifecycle';
 import { createCommand, runCommand } from './commands/run';
+import { cpCommand, diffCommand, exportCommand } from './commands/files';
+import { importCommand, rmiCommand } from './commands/image';
 
 export const groups: Record<string, Command[]> = {
   container: [
-    attachCommand, createCommand, execCommand, killCommand, logsCommand, pauseCommand, containerPruneCommand, renameCommand,
+    attachCommand, cpCommand, createCommand, diffCommand, execCommand, exportCommand, killCommand, logsCommand, pauseCommand, containerPruneCommand, renameCommand,
     restartCommand, rmCommand, runCommand, startCommand, stopCommand, unpauseCommand, updateCommand, waitCommand,
   ],
-  image: [],
+  image: [importCommand, rmiCommand],
   system: [],
   // commands that exist only at the top level
   '': [],
@@ -23,6 +25,11 @@ export const groups: Record<string, Command[]> = {
 /** [top-level name, group ('' = top-level only), name in the group] */
 export const topLevel: Array<[string, string, string]> = [
   ['attach', 'container', 'attach'],
+  ['cp', 'container', 'cp'],
+  ['diff', 'container', 'diff'],
+  ['export', 'container', 'export'],
+  ['import', 'image', 'import'],
+  ['rmi', 'image', 'rm'],
   ['create', 'container', 'create'],
   ['exec', 'container', 'exec'],
   ['kill', 'container', 'kill'],
