@@ -1,0 +1,79 @@
+// inspect (any object), container inspect and image inspect: docker's indented
+// JSON array, or a Go template per object with -f.
+import { ApiError, type ApiClient } from '../../client/api';
+import type { CliContext, Command } from '../command';
+import { renderOne } from '../format';
+
+type Kind = 'container' | 'image';
+
+/** JSON as Go's json.MarshalIndent writes it (4 spaces, <>& escaped). */
+export function goIndentJson(v: unknown): string {
+  return JSON.stringify(v, null, 4).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+}
+
+async function fetchObject(api: ApiClient, kind: Kind, name: string, size: boolean): Promise<unknown> {
+  if (kind === 'container') return api.get(`/containers/${encodeURIComponent(name)}/json`, { size: size || undefined });
+  return api.get(`/images/${name}/json`);
+}
+
+async function inspectAll(ctx: CliContext, kinds: Kind[], names: string[], format: string, size: boolean, notFound: (n: string) => string): Promise<number> {
+  const api = await ctx.api();
+  const found: unknown[] = [];
+  const errors: string[] = [];
+  for (const n of names) {
+    let obj: unknown;
+    for (const k of kinds) {
+      try {
+        obj = await fetchObject(api, k, n, size);
+        break;
+      } catch (e) {
+        if (!(e instanceof ApiError && e.status === 404)) throw e;
+      }
+    }
+    if (obj === undefined) errors.push(notFound(n));
+    else found.push(obj);
+  }
+  if (format) {
+    for (const o of found) ctx.out(renderOne(format, o));
+  } else ctx.out(goIndentJson(found) + '\n');
+  for (const e of errors) ctx.err(`Error: ${e}\n`);
+  return errors.length ? 1 : 0;
+}
+
+const inspectFlags = (withType: boolean) => [
+  { long: 'format', short: 'f', kind: 'string' as const, help: 'Format output using a custom template' },
+  { long: 'size', short: 's', kind: 'bool' as const, help: 'Display total file sizes if the type is container' },
+  ...(withType ? [{ long: 'type', kind: 'string' as const, help: 'Return JSON for specified type' }] : []),
+];
+
+export const inspectCommand: Command = {
+  name: 'inspect',
+  usage: '[OPTIONS] NAME|ID [NAME|ID...]',
+  summary: 'Return low-level information on Docker objects',
+  minArgs: 1,
+  flags: inspectFlags(true),
+  run(ctx, f, args) {
+    const type = f.str('type');
+    if (type && type !== 'container' && type !== 'image') throw new Error(`"${type}" is not a valid value for --type`);
+    const kinds: Kind[] = type ? [type as Kind] : ['container', 'image'];
+    return inspectAll(ctx, kinds, args, f.str('format'), f.bool('size'), (n) => (type ? `No such ${type}: ${n}` : `No such object: ${n}`));
+  },
+};
+
+export const containerInspectCommand: Command = {
+  name: 'inspect',
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  summary: 'Display detailed information on one or more containers',
+  minArgs: 1,
+  flags: inspectFlags(false),
+  run: (ctx, f, args) => inspectAll(ctx, ['container'], args, f.str('format'), f.bool('size'), (n) => `No such container: ${n}`),
+};
+
+export const imageInspectCommand: Command = {
+  name: 'inspect',
+  usage: '[OPTIONS] IMAGE [IMAGE...]',
+  summary: 'Display detailed information on one or more images',
+  minArgs: 1,
+  flags: [{ long: 'format', short: 'f', kind: 'string', help: 'Format output using a custom template' }],
+  run: (ctx, f, args) => inspectAll(ctx, ['image'], args, f.str('format'), false, (n) => `No such image: ${n}`),
+};

@@ -1,0 +1,225 @@
+// Watching containers: top, port, stats and events.
+import type { IncomingMessage } from 'node:http';
+import { jsonLines } from '../../client/streams';
+import { nsToRfc3339 } from '../../util/time';
+import type { CliContext, Command } from '../command';
+import { renderOne, renderRows, tabwrite } from '../format';
+import { bytesSize, humanSize } from '../units';
+import { filterFlag, filterQuery } from './filters';
+
+const enc = encodeURIComponent;
+
+export const topCommand: Command = {
+  name: 'top',
+  usage: 'CONTAINER [ps OPTIONS]',
+  summary: 'Display the running processes of a container',
+  minArgs: 1,
+  interspersed: false,
+  flags: [],
+  async run(ctx, _f, args) {
+    const api = await ctx.api();
+    const r = await api.get<{ Titles: string[]; Processes: string[][] }>(`/containers/${enc(args[0])}/top`, { ps_args: args.length > 1 ? args.slice(1).join(' ') : undefined });
+    const lines = [r.Titles.join('\t'), ...(r.Processes ?? []).map((p) => p.join('\t'))];
+    ctx.out(tabwrite(lines.join('\n') + '\n', { minwidth: 20 }));
+  },
+};
+
+export const portCommand: Command = {
+  name: 'port',
+  usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
+  summary: 'List port mappings or a specific mapping for the container',
+  minArgs: 1,
+  maxArgs: 2,
+  flags: [],
+  async run(ctx, _f, args) {
+    const api = await ctx.api();
+    const c = await api.get<{ Name: string; NetworkSettings?: { Ports?: Record<string, Array<{ HostIp: string; HostPort: string }> | null> } }>(`/containers/${enc(args[0])}/json`);
+    const ports = c.NetworkSettings?.Ports ?? {};
+    const fmt = (b: { HostIp: string; HostPort: string }) => `${b.HostIp.includes(':') ? `[${b.HostIp}]` : b.HostIp}:${b.HostPort}`;
+    if (args[1]) {
+      const key = args[1].includes('/') ? args[1] : `${args[1]}/tcp`;
+      const list = ports[key];
+      if (!list?.length) throw new Error(`Error: No public port '${key}' published for ${args[0]}`);
+      ctx.out(list.map((b) => fmt(b) + '\n').join(''));
+      return;
+    }
+    const keys = Object.keys(ports).sort((a, b) => parseInt(a) - parseInt(b) || a.localeCompare(b));
+    for (const k of keys) for (const b of ports[k] ?? []) ctx.out(`${k} -> ${fmt(b)}\n`);
+  },
+};
+
+// ---- stats ----
+
+interface StatsJson {
+  id?: string;
+  name?: string;
+  read?: string;
+  pids_stats?: { current?: number };
+  cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+  blkio_stats?: { io_service_bytes_recursive?: Array<{ op: string; value: number }> | null };
+  networks?: Record<string, { rx_bytes: number; tx_bytes: number }>;
+}
+
+export class StatsRow {
+  constructor(
+    private readonly container: string,
+    private readonly s: StatsJson,
+    private readonly trunc: boolean,
+  ) {}
+  get Container(): string {
+    return this.container;
+  }
+  get Name(): string {
+    return (this.s.name ?? '').replace(/^\//, '') || '--';
+  }
+  get ID(): string {
+    const id = this.s.id ?? '';
+    return this.trunc ? id.slice(0, 12) : id;
+  }
+  get CPUPerc(): string {
+    const cur = this.s.cpu_stats;
+    const pre = this.s.precpu_stats;
+    const cpuDelta = (cur?.cpu_usage?.total_usage ?? 0) - (pre?.cpu_usage?.total_usage ?? 0);
+    const sysDelta = (cur?.system_cpu_usage ?? 0) - (pre?.system_cpu_usage ?? 0);
+    const n = cur?.online_cpus || cur?.cpu_usage?.percpu_usage?.length || 1;
+    const pct = sysDelta > 0 && cpuDelta > 0 ? (cpuDelta / sysDelta) * n * 100 : 0;
+    return `${pct.toFixed(2)}%`;
+  }
+  private mem(): number {
+    const m = this.s.memory_stats;
+    const usage = m?.usage ?? 0;
+    const st = m?.stats ?? {};
+    // page cache that can be reclaimed is not counted, as docker does (v1 / v2 keys)
+    const inactive = st.total_inactive_file !== undefined && st.total_inactive_file < usage ? st.total_inactive_file : st.inactive_file !== undefined && st.inactive_file < usage ? st.inactive_file : 0;
+    return usage - inactive;
+  }
+  get MemUsage(): string {
+    return `${bytesSize(this.mem())} / ${bytesSize(this.s.memory_stats?.limit ?? 0)}`;
+  }
+  get MemPerc(): string {
+    const limit = this.s.memory_stats?.limit ?? 0;
+    return `${(limit ? (this.mem() / limit) * 100 : 0).toFixed(2)}%`;
+  }
+  get NetIO(): string {
+    let rx = 0;
+    let tx = 0;
+    for (const n of Object.values(this.s.networks ?? {})) {
+      rx += n.rx_bytes;
+      tx += n.tx_bytes;
+    }
+    return `${humanSize(rx)} / ${humanSize(tx)}`;
+  }
+  get BlockIO(): string {
+    let r = 0;
+    let w = 0;
+    for (const e of this.s.blkio_stats?.io_service_bytes_recursive ?? []) {
+      const op = e.op.toLowerCase();
+      if (op.startsWith('r')) r += e.value;
+      else if (op.startsWith('w')) w += e.value;
+    }
+    return `${humanSize(r)} / ${humanSize(w)}`;
+  }
+  get PIDs(): string {
+    return String(this.s.pids_stats?.current ?? 0);
+  }
+}
+
+const statsHeaders = { Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS' };
+const statsTable = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
+
+export const statsCommand: Command = {
+  name: 'stats',
+  usage: '[OPTIONS] [CONTAINER...]',
+  summary: 'Display a live stream of container(s) resource usage statistics',
+  flags: [
+    { long: 'all', short: 'a', kind: 'bool', help: 'Show all containers (default shows just running)' },
+    { long: 'format', kind: 'string', help: 'Format output using a custom template' },
+    { long: 'no-stream', kind: 'bool', help: 'Disable streaming stats and only pull the first result' },
+    { long: 'no-trunc', kind: 'bool', help: 'Do not truncate output' },
+  ],
+  async run(ctx, f, args) {
+    const api = await ctx.api();
+    const names = async () => (args.length ? args : (await api.get<Array<{ Id: string }>>('/containers/json', { all: f.bool('all') || undefined })).map((c) => c.Id));
+    const render = (rows: StatsRow[]) => renderRows(f.str('format') || undefined, rows, { defaultTable: statsTable, headers: statsHeaders });
+    if (f.bool('no-stream')) {
+      const rows: StatsRow[] = [];
+      let failed = false;
+      for (const n of await names()) {
+        try {
+          rows.push(new StatsRow(n, await api.get<StatsJson>(`/containers/${enc(n)}/stats`, { stream: false }), !f.bool('no-trunc')));
+        } catch (e) {
+          failed = true;
+          ctx.err(`Error response from daemon: ${(e as Error).message}\n`);
+        }
+      }
+      ctx.out(render(rows));
+      return failed ? 1 : 0;
+    }
+    // streaming: one stats stream per container, the screen redrawn every second
+    const latest = new Map<string, StatsRow>();
+    const streams = new Map<string, IncomingMessage>();
+    const follow = async () => {
+      const want = new Set(await names());
+      for (const [n, s] of streams) if (!want.has(n)) {
+        s.destroy();
+        streams.delete(n);
+        latest.delete(n);
+      }
+      for (const n of want) {
+        if (streams.has(n)) continue;
+        const res = await api.stream('GET', `/containers/${enc(n)}/stats`, { query: { stream: true } });
+        streams.set(n, res);
+        jsonLines<StatsJson>(res, (s) => latest.set(n, new StatsRow(n, s, !f.bool('no-trunc')))).catch(() => {}).finally(() => {
+          streams.delete(n);
+          if (args.length === 0) latest.delete(n);
+        });
+      }
+    };
+    await follow();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      if (ctx.stdoutTty) ctx.out('\x1b[2J\x1b[H');
+      ctx.out(render([...latest.values()]));
+      if (args.length === 0) await follow().catch(() => {});
+      else if (streams.size === 0) return 0;
+    }
+  },
+};
+
+// ---- events ----
+
+interface EventJson {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes?: Record<string, string> };
+  time: number;
+  timeNano: number;
+}
+
+/** docker's default event line: time type action id (k=v, …). */
+export function eventLine(e: EventJson): string {
+  const attrs = Object.entries(e.Actor.Attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const t = nsToRfc3339(BigInt(Math.round(e.timeNano ?? e.time * 1e9)));
+  return `${t} ${e.Type} ${e.Action} ${e.Actor.ID}${attrs.length ? ` (${attrs.map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}\n`;
+}
+
+export const eventsCommand: Command = {
+  name: 'events',
+  usage: '[OPTIONS]',
+  summary: 'Get real time events from the server',
+  maxArgs: 0,
+  flags: [
+    filterFlag('Filter output based on conditions provided'),
+    { long: 'format', kind: 'string', help: 'Format output using a custom template' },
+    { long: 'since', kind: 'string', help: 'Show all events created since timestamp' },
+    { long: 'until', kind: 'string', help: 'Stream events until this timestamp' },
+  ],
+  async run(ctx: CliContext, f) {
+    const api = await ctx.api();
+    const res = await api.stream('GET', '/events', { query: { since: f.str('since') || undefined, until: f.str('until') || undefined, filters: filterQuery(f.list('filter')) } });
+    const format = f.str('format');
+    await jsonLines<EventJson>(res, (e) => ctx.out(format ? renderOne(format === 'json' ? '{{json .}}' : format, e) : eventLine(e)));
+  },
+};
