@@ -123,6 +123,14 @@ describe('healthchecks', () => {
     assert.equal(e.Output, 'Health check exceeded timeout (300ms)');
     // the probe process is gone, not left behind in the container
     await waitFor(() => !/sleep 30/.test(d.docker(['top', 'hang']).stdout), 10000, 200);
+    // output so far is kept after the message; the probe's children are killed with it
+    run(['--name', 'hang2', '--health-cmd', 'echo started; sleep 31; echo never', '--health-timeout', '1500ms', '--health-interval', '200ms', '--health-retries', '2', 'busybox', 'sleep', '100']);
+    await waitStatus('hang2', 'unhealthy');
+    for (const e2 of health('hang2')!.Log) {
+      assert.equal(e2.ExitCode, -1);
+      assert.equal(e2.Output, 'Health check exceeded timeout (1.5s): started\n');
+    }
+    assert.doesNotMatch(d.docker(['top', 'hang2']).stdout, /sleep 31/);
   });
 
   it('caps the output at 4096 bytes', async () => {

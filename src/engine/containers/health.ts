@@ -10,7 +10,8 @@
 //   consecutive failures; a success resets FailingStreak; while still starting,
 //   failures inside StartPeriod do not count;
 // - the last 5 results are kept, each Output capped at 4096 bytes (+ "...");
-// - a probe over Timeout is killed: ExitCode -1, "Health check exceeded timeout (1s)";
+// - a probe over Timeout is killed: ExitCode -1, "Health check exceeded timeout (1s)"
+//   (berth kills the probe's whole process tree, so no orphans are left behind);
 // - `health_status: <status>` is emitted when the status changes;
 // - stopping the monitor (exit, pause) leaves the status `unhealthy`, as
 //   Docker's CloseMonitorChannel does; start resets to `starting` and keeps the log;
@@ -22,6 +23,7 @@ import type { HealthConfig } from '../../image';
 import type { AttachConnection } from '../../monitor';
 import { badRequest } from '../../util/errors';
 import { log } from '../../util/log';
+import { killTree } from '../../util/proctree';
 import { formatGoDuration, nowNs, nsToRfc3339 } from '../../util/time';
 import type { EngineContext } from '../context';
 import type { ExecConfig } from '../exec';
@@ -186,7 +188,9 @@ export function execProbeRunner(exec: ExecPort): ProbeRunner {
     const kill = () => {
       try {
         const rec = exec.get(Id);
-        if (rec.Running && rec.Pid > 0) process.kill(rec.Pid, 'SIGKILL');
+        // the probe and whatever it started: Docker kills only the probe, and its
+        // orphans (a `sleep` under `sh -c`) pile up in the container
+        if (rec.Running && rec.Pid > 1) killTree(rec.Pid, 'SIGKILL');
       } catch {
         /* gone already */
       }
