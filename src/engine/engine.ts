@@ -10,6 +10,7 @@ import { log } from '../util/log';
 import { enginePaths, type EngineConfig } from './config';
 import type { EngineContext } from './context';
 import { ContainerService } from './containers/service';
+import { execProbeRunner, HealthMonitor } from './containers/health';
 import { EventBus } from './events';
 import { ExecService } from './exec';
 import { ImageService } from './images';
@@ -18,6 +19,7 @@ export class Engine {
   readonly ctx: EngineContext;
   readonly containers: ContainerService;
   readonly exec: ExecService;
+  readonly health: HealthMonitor;
   readonly images: ImageService;
   readonly startedAt = new Date();
 
@@ -42,6 +44,7 @@ export class Engine {
     this.ctx = { cfg, paths, content, layers, images, containers, events: new EventBus(), monitorConfig };
     this.containers = new ContainerService(this.ctx);
     this.exec = new ExecService(this.ctx, this.containers);
+    this.health = new HealthMonitor(this.ctx, execProbeRunner(this.exec));
     this.images = new ImageService(this.ctx, this.containers);
   }
 
@@ -64,7 +67,10 @@ export class Engine {
       try {
         const r = await lc.restore(c);
         if (r === 'running') {
-          if (c.State.Running) this.containers.rotator.watch(c, lc.bundle(c));
+          if (c.State.Running) {
+            this.containers.rotator.watch(c, lc.bundle(c));
+            this.health.resume(c);
+          }
           continue;
         }
       } catch (e) {
@@ -85,6 +91,7 @@ export class Engine {
   }
 
   shutdown(): void {
+    this.health.stopAll();
     this.containers.lifecycle.stopWatching();
     this.containers.rotator.stopAll();
   }

@@ -152,6 +152,18 @@ export class ExecService {
     return { exited };
   }
 
+  /** Drops a finished session's record (health probes: they are not kept around). */
+  forget(id: string): void {
+    const e = this.execs.get(id);
+    if (!e) return;
+    this.execs.delete(id);
+    const c = this.ctx.containers.find(e.ContainerID);
+    if (c?.ExecIDs) {
+      const rest = c.ExecIDs.filter((x) => x !== id);
+      c.ExecIDs = rest.length ? rest : null;
+    }
+  }
+
   resize(id: string, h: number, w: number): void {
     const e = this.get(id);
     if (!e.Running) throw conflict(`Exec ${id} is not running`);

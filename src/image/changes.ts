@@ -1,8 +1,9 @@
 // The Dockerfile subset `import --change` and `commit --change` accept.
 import { badRequest } from '../util/errors';
+import { parseHealthcheckInstruction } from './healthcheck';
 import type { ImageRunConfig } from './types';
 
-const ALLOWED = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'USER', 'VOLUME', 'WORKDIR', 'STOPSIGNAL']);
+const ALLOWED = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'ONBUILD', 'USER', 'VOLUME', 'WORKDIR', 'STOPSIGNAL']);
 
 function execOrShell(arg: string): string[] {
   const t = arg.trim();
@@ -85,6 +86,9 @@ export function applyChanges(cfg: ImageRunConfig, changes: string[]): ImageRunCo
         break;
       case 'STOPSIGNAL':
         out.StopSignal = arg.trim();
+        break;
+      case 'HEALTHCHECK':
+        out.Healthcheck = parseHealthcheckInstruction(arg);
         break;
       case 'ONBUILD':
         out.OnBuild = [...(out.OnBuild ?? []), arg.trim()];

@@ -2,4 +2,5 @@ export { ImageStore, type DeleteResult } from './store';
 export { importImage, type ImportOptions } from './import';
 export { parseReference, normaliseTagged, fullName, type Reference } from './reference';
 export { applyChanges } from './changes';
+export { parseHealthcheckInstruction } from './healthcheck';
 export * from './types';

@@ -50,3 +50,60 @@ export function parseTimeArg(v: string, nowMs = Date.now()): number | undefined 
   const t = Date.parse(v);
   return Number.isNaN(t) ? NaN : t;
 }
+
+const GO_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Parses a Go duration string ("1m30s", "500ms", "1.5h", "0") into nanoseconds; undefined if invalid. */
+export function parseGoDuration(s: string): number | undefined {
+  let t = s.trim();
+  if (t === '') return undefined;
+  let sign = 1;
+  if (t[0] === '-' || t[0] === '+') {
+    if (t[0] === '-') sign = -1;
+    t = t.slice(1);
+  }
+  if (t === '0') return 0;
+  if (t === '') return undefined;
+  const re = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+  let total = 0;
+  let pos = 0;
+  while (pos < t.length) {
+    re.lastIndex = pos;
+    const m = re.exec(t);
+    if (!m) return undefined;
+    total += parseFloat(m[1]) * GO_UNITS[m[2]];
+    pos = re.lastIndex;
+  }
+  return sign * Math.round(total);
+}
+
+/** Formats nanoseconds as Go's time.Duration.String() does: "1s", "500ms", "1m30s", "1h0m0s", "1.5µs". */
+export function formatGoDuration(ns: number): string {
+  if (ns === 0) return '0s';
+  const neg = ns < 0;
+  let u = Math.abs(Math.round(ns));
+  const frac = (v: number, digits: number): string => {
+    // v in units of 10^-digits; print the integer part and trimmed fraction
+    const p = 10 ** digits;
+    const whole = Math.floor(v / p);
+    const rest = v % p;
+    if (rest === 0) return String(whole);
+    return `${whole}.${String(rest).padStart(digits, '0').replace(/0+$/, '')}`;
+  };
+  let out: string;
+  if (u < 1e9) {
+    if (u < 1e3) out = `${u}ns`;
+    else if (u < 1e6) out = `${frac(u, 3)}µs`;
+    else out = `${frac(u, 6)}ms`;
+  } else {
+    const secNs = u % 60e9;
+    u = Math.floor(u / 60e9); // whole minutes
+    out = `${frac(secNs, 9)}s`;
+    if (u > 0) {
+      out = `${u % 60}m${out}`;
+      const h = Math.floor(u / 60);
+      if (h > 0) out = `${h}h${out}`;
+    }
+  }
+  return neg ? `-${out}` : out;
+}

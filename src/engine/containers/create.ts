@@ -8,6 +8,7 @@ import { badRequest } from '../../util/errors';
 import { newId, VALID_NAME } from '../../util/ids';
 import { ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
+import { mergeHealthcheck, validateHealthcheck } from './health';
 
 export interface CreateRequest {
   name?: string;
@@ -100,6 +101,7 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
   if (hc.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
   if (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw badRequest(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
 
+  validateHealthcheck(c.Healthcheck);
   const ic = img.config.config ?? {};
   const { entrypoint, cmd } = resolveCommand(c, img);
   const args = [...(entrypoint ?? []), ...(cmd ?? [])];
@@ -118,7 +120,7 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
     StdinOnce: !!c.StdinOnce,
     Env: mergeEnv(ic.Env, c.Env ?? []),
     Cmd: cmd,
-    Healthcheck: c.Healthcheck ?? ic.Healthcheck,
+    Healthcheck: mergeHealthcheck(c.Healthcheck, ic.Healthcheck),
     Image: c.Image!,
     Volumes: c.Volumes ?? ic.Volumes ?? null,
     WorkingDir: c.WorkingDir || ic.WorkingDir || '',
@@ -129,6 +131,9 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
     StopTimeout: c.StopTimeout ?? undefined,
   };
   if (config.ExposedPorts && Object.keys(config.ExposedPorts).length === 0) delete config.ExposedPorts;
+  if (!config.Healthcheck) delete config.Healthcheck;
+  const shell = c.Shell && c.Shell.length ? c.Shell : ic.Shell;
+  if (shell && shell.length) config.Shell = [...shell];
   if (config.WorkingDir && !path.posix.isAbsolute(config.WorkingDir))
     throw badRequest(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
   if (!config.Env.some((e) => e.startsWith('PATH=')))
@@ -159,8 +164,6 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
     ImageTopLayer: img.topLayer,
     HostConfig: hc,
   };
-  if (config.Healthcheck?.Test && config.Healthcheck.Test[0] !== 'NONE')
-    container.State.Health = { Status: 'starting', FailingStreak: 0, Log: [] };
   return container;
 }
 

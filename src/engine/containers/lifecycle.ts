@@ -14,6 +14,7 @@ import type { EngineContext } from '../context';
 import { RestartManager } from './restart';
 import { prepareInitLayer } from './create';
 import { buildContainerSpec } from './spec';
+import { initHealthState } from './health';
 import { writeNetworkFiles } from './netfiles';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -134,7 +135,7 @@ export class Lifecycle {
         Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
         Pid: pid, ExitCode: 0, Error: '', StartedAt: now,
       });
-      if (c.State.Health) c.State.Health = { Status: 'starting', FailingStreak: 0, Log: c.State.Health.Log };
+      initHealthState(c);
       c.MonitorPid = conmonPid;
       c.HasBeenStartedBefore = true;
       c.HasBeenManuallyStopped = false;
