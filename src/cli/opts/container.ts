@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseMemory, parseUlimit } from '../../runtime/units';
-import { parseGoDuration } from '../../util/duration';
+import { parseGoDuration } from '../../util/time';
 import { FlagError, type FlagDef, type Flags } from '../flags';
 import { parseMountSpec } from './mount';
 import { parsePortSpecs } from './ports';
@@ -16,7 +16,7 @@ const bytes = (v: string): string => {
 };
 const swapBytes = (v: string): string => (v === '-1' ? v : bytes(v));
 const duration = (v: string): string => {
-  parseGoDuration(v);
+  if (parseGoDuration(v) === undefined) throw new Error(`time: invalid duration "${v}"`);
   return v;
 };
 const decimal = (v: string): string => {
@@ -264,7 +264,7 @@ function nanoCpus(v: string): number {
   return Math.round(parseFloat(v) * 1e9);
 }
 
-const ns = (f: Flags, name: string): number => (f.isSet(name) ? parseGoDuration(f.str(name)) : 0);
+const ns = (f: Flags, name: string): number => (f.isSet(name) ? parseGoDuration(f.str(name)) ?? 0 : 0);
 
 /** Builds the create request from parsed flags and the positional IMAGE [COMMAND] [ARG...]. */
 export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; stdinIsTty: boolean; consoleSize?: [number, number] }): ParsedContainer {
