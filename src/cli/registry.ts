@@ -9,17 +9,22 @@ import {
 } from './commands/lifecycle';
 import { createCommand, runCommand } from './commands/run';
 import { cpCommand, diffCommand, exportCommand } from './commands/files';
-import { importCommand, rmiCommand } from './commands/image';
+import { imagesCommand, importCommand, rmiCommand } from './commands/image';
+import { containerInspectCommand, imageInspectCommand, inspectCommand } from './commands/inspect';
+import { eventsCommand, portCommand, statsCommand, topCommand } from './commands/observe';
+import { psCommand } from './commands/ps';
+import { infoCommand, versionCommand } from './commands/system';
 
 export const groups: Record<string, Command[]> = {
   container: [
-    attachCommand, cpCommand, createCommand, diffCommand, execCommand, exportCommand, killCommand, logsCommand, pauseCommand, containerPruneCommand, renameCommand,
+    attachCommand, cpCommand, createCommand, diffCommand, execCommand, exportCommand, containerInspectCommand, psCommand, portCommand,
+    statsCommand, topCommand, killCommand, logsCommand, pauseCommand, containerPruneCommand, renameCommand,
     restartCommand, rmCommand, runCommand, startCommand, stopCommand, unpauseCommand, updateCommand, waitCommand,
   ],
-  image: [importCommand, rmiCommand],
-  system: [],
+  image: [importCommand, imageInspectCommand, imagesCommand, rmiCommand],
+  system: [eventsCommand, infoCommand],
   // commands that exist only at the top level
-  '': [],
+  '': [inspectCommand, versionCommand],
 };
 
 /** [top-level name, group ('' = top-level only), name in the group] */
@@ -31,7 +36,16 @@ export const topLevel: Array<[string, string, string]> = [
   ['import', 'image', 'import'],
   ['rmi', 'image', 'rm'],
   ['create', 'container', 'create'],
+  ['events', 'system', 'events'],
   ['exec', 'container', 'exec'],
+  ['images', 'image', 'ls'],
+  ['info', 'system', 'info'],
+  ['inspect', '', 'inspect'],
+  ['port', 'container', 'port'],
+  ['ps', 'container', 'ls'],
+  ['stats', 'container', 'stats'],
+  ['top', 'container', 'top'],
+  ['version', '', 'version'],
   ['kill', 'container', 'kill'],
   ['logs', 'container', 'logs'],
   ['pause', 'container', 'pause'],

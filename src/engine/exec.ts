@@ -27,6 +27,9 @@ export interface ExecConfig {
   ConsoleSize?: [number, number] | null;
 }
 
+/** The runtime could not start the process (exit code 126/127 is on the record). */
+export class ExecStartError extends EngineError {}
+
 export interface ExecRecord {
   ID: string;
   ContainerID: string;
@@ -136,7 +139,7 @@ export class ExecService {
       const msg = (err as Error).message;
       if (/executable file not found|no such file or directory/.test(msg)) e.ExitCode = 127;
       fs.rmSync(e.dir, { recursive: true, force: true });
-      throw new EngineError(e.ExitCode === 127 ? 404 : 500, `OCI runtime exec failed: ${msg}: unknown`);
+      throw new ExecStartError(e.ExitCode === 127 ? 404 : 500, `OCI runtime exec failed: ${msg}: unknown`);
     }
     e.Running = true;
     e.Pid = handle.pid;

@@ -5,7 +5,8 @@ import { badRequest } from '../../util/errors';
 import { readJson, sendJson, sendNoContent } from '../http';
 import { intParam, type HijackContext, type Router } from '../router';
 import { hijackResponse } from '../server';
-import { bridge, DEFAULT_DETACH_KEYS, parseDetachKeys } from '../streams';
+import { bridge, DEFAULT_DETACH_KEYS, frame, parseDetachKeys, STDOUT } from '../streams';
+import { ExecStartError } from '../../engine/exec';
 import { streamContentType } from './attach';
 
 /** The exec-start JSON body arrives after the headers: in `head`, then on the socket. */
@@ -57,14 +58,24 @@ export function execRoutes(r: Router, engine: Engine): void {
     }
     const keys = parseDetachKeys(e.Config.DetachKeys || DEFAULT_DETACH_KEYS);
     let conn: AttachConnection | undefined;
-    const { exited } = await engine.exec.start(e.ID, {
-      tty,
-      attach: true,
-      onAttach: (cn) => {
-        conn = cn;
-        hijackResponse(ctx, streamContentType(tty, ctx.version));
-      },
-    });
+    let started;
+    try {
+      started = await engine.exec.start(e.ID, {
+        tty,
+        attach: true,
+        onAttach: (cn) => {
+          conn = cn;
+          hijackResponse(ctx, streamContentType(tty, ctx.version));
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof ExecStartError)) throw err;
+      // as Docker: the client gets the runtime's message on the stream, the exit code from exec inspect
+      if (!conn) hijackResponse(ctx, streamContentType(tty, ctx.version));
+      ctx.socket.end(tty ? `${err.message}\r\n` : frame(STDOUT, Buffer.from(`${err.message}\r\n`)));
+      return;
+    }
+    const { exited } = started;
     if (!conn) throw new Error('exec attach did not happen');
     if (rest.length && e.Config.AttachStdin) conn.write(rest);
     ctx.socket.resume();

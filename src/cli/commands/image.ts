@@ -1,8 +1,13 @@
 // import and rmi (images, image inspect, pull, push, … live with the image store's commands).
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
+import { humanDuration } from '../../util/time';
 import { forEachName, type Command } from '../command';
+import { renderRows } from '../format';
 import { renderJsonMessages } from '../progress';
+import { humanSize } from '../units';
+import { filterFlag, filterQuery } from './filters';
+import { goTimeString } from './ps';
 
 /** "repo:tag" → {repo, tag}; a ":" before the last "/" is a registry port, not a tag. */
 export function splitRepoTag(ref: string): { repo: string; tag?: string } {
@@ -68,5 +73,117 @@ export const rmiCommand: Command = {
       });
       for (const e of r ?? []) ctx.out(e.Untagged ? `Untagged: ${e.Untagged}\n` : `Deleted: ${e.Deleted}\n`);
     });
+  },
+};
+
+interface ImageSummary {
+  Id: string;
+  ParentId: string;
+  RepoTags: string[] | null;
+  RepoDigests: string[] | null;
+  Created: number;
+  Size: number;
+  SharedSize: number;
+  Labels: Record<string, string> | null;
+  Containers: number;
+}
+
+export class ImageRow {
+  constructor(
+    private readonly img: ImageSummary,
+    private readonly repo: string,
+    private readonly tag: string,
+    private readonly digest: string,
+    private readonly trunc: boolean,
+  ) {}
+  get ID(): string {
+    return this.trunc ? this.img.Id.replace(/^sha256:/, '').slice(0, 12) : this.img.Id;
+  }
+  get Repository(): string {
+    return this.repo;
+  }
+  get Tag(): string {
+    return this.tag;
+  }
+  get Digest(): string {
+    return this.digest;
+  }
+  get CreatedSince(): string {
+    return `${humanDuration(Date.now() - this.img.Created * 1000)} ago`;
+  }
+  get CreatedAt(): string {
+    return goTimeString(this.img.Created * 1000);
+  }
+  get Size(): string {
+    return humanSize(this.img.Size);
+  }
+  get VirtualSize(): string {
+    return humanSize(this.img.Size);
+  }
+  get SharedSize(): string {
+    return this.img.SharedSize < 0 ? 'N/A' : humanSize(this.img.SharedSize);
+  }
+  get UniqueSize(): string {
+    return this.img.SharedSize < 0 ? 'N/A' : humanSize(this.img.Size - this.img.SharedSize);
+  }
+  get Containers(): string {
+    return this.img.Containers < 0 ? 'N/A' : String(this.img.Containers);
+  }
+  get Labels(): string {
+    return Object.entries(this.img.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  }
+}
+
+/** One row per tag (docker's images view); an untagged image is <none>:<none>. */
+function imageRows(list: ImageSummary[], trunc: boolean): ImageRow[] {
+  const rows: ImageRow[] = [];
+  for (const img of list) {
+    const digests = img.RepoDigests ?? [];
+    const digestOf = (repo: string) => digests.find((d) => d.startsWith(repo + '@'))?.split('@')[1] ?? '<none>';
+    const tags = (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
+    if (tags.length === 0) {
+      if (digests.length) for (const d of digests) rows.push(new ImageRow(img, d.split('@')[0], '<none>', d.split('@')[1], trunc));
+      else rows.push(new ImageRow(img, '<none>', '<none>', '<none>', trunc));
+      continue;
+    }
+    for (const t of tags) {
+      const { repo, tag } = splitRepoTag(t);
+      rows.push(new ImageRow(img, repo, tag ?? '<none>', digestOf(repo), trunc));
+    }
+  }
+  return rows;
+}
+
+const imageHeaders = {
+  ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT',
+  Size: 'SIZE', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS', Labels: 'LABELS',
+};
+
+export const imagesCommand: Command = {
+  name: 'ls',
+  aliases: ['images', 'list'],
+  usage: '[OPTIONS] [REPOSITORY[:TAG]]',
+  summary: 'List images',
+  maxArgs: 1,
+  flags: [
+    { long: 'all', short: 'a', kind: 'bool', help: 'Show all images (default hides intermediate images)' },
+    { long: 'digests', kind: 'bool', help: 'Show digests' },
+    filterFlag('Filter output based on conditions provided'),
+    { long: 'format', kind: 'string', help: 'Format output using a custom template' },
+    { long: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
+    { long: 'quiet', short: 'q', kind: 'bool', help: 'Only show image IDs' },
+  ],
+  async run(ctx, f, args) {
+    const filters = [...f.list('filter'), ...(args[0] ? [`reference=${args[0]}`] : [])];
+    const api = await ctx.api();
+    const list = await api.get<ImageSummary[]>('/images/json', { all: f.bool('all') || undefined, filters: filterQuery(filters) });
+    const rows = imageRows(list.sort((a, b) => b.Created - a.Created), !f.bool('no-trunc'));
+    if (f.bool('quiet')) {
+      ctx.out([...new Set(rows.map((r) => r.ID))].map((id) => id + '\n').join(''));
+      return;
+    }
+    const digests = f.bool('digests') ? '\t{{.Digest}}' : '';
+    const defaultTable = `table {{.Repository}}\t{{.Tag}}${digests}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}`;
+    ctx.out(renderRows(f.str('format') || undefined, rows, { defaultTable, headers: imageHeaders }));
   },
 };

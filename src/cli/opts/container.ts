@@ -89,7 +89,7 @@ export const containerFlags: FlagDef[] = [
   F('memory-reservation', 'string', 'Memory soft limit', { valueName: 'bytes', parse: bytes }),
   F('memory-swap', 'string', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", { valueName: 'bytes', parse: swapBytes }),
   F('memory-swappiness', 'int', 'Tune container memory swappiness (0 to 100)', { def: -1 }),
-  F('mount', 'list', 'Attach a filesystem mount to the container', { valueName: 'mount' }),
+  F('mount', 'list', 'Attach a filesystem mount to the container', { valueName: 'mount', parse: (v) => (parseMountSpec(v), v) }),
   F('name', 'string', 'Assign a name to the container'),
   F('network', 'string', 'Connect a container to a network', { valueName: 'network', def: 'default' }),
   F('network-alias', 'list', 'Add network-scoped alias for the container'),
