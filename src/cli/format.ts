@@ -31,16 +31,22 @@ function prepare(format: string): string {
   return format.replace(/^ +| +$/g, '').replace(/\\[tn]/g, (m) => (m === '\\t' ? '\t' : '\n'));
 }
 
-// Header functions pass the header text through, as docker's do.
+// Header functions pass the header text through, as docker's do; pad is kept
+// so headers stay aligned with padded cells.
 const passthrough = (v: unknown) => (typeof v === 'string' ? v : '');
-const headerFuncs = Object.fromEntries(Object.keys(dockerFuncs).map((k) => [k, passthrough]));
+const headerFuncs = { ...Object.fromEntries(Object.keys(dockerFuncs).map((k) => [k, passthrough])), pad: dockerFuncs.pad };
 
-/** A header "row": every field (or method) yields its column header. */
+/**
+ * A header "row": every field (or method) yields its column header. Fields
+ * without a header get their upper-cased name, except boolean fields, which
+ * docker leaves without a value (so `{{if .Flag}}` is false in the header).
+ */
 function headerContext(spec: FormatSpec<object>, sample: object | undefined): object {
-  const text = (field: string): string => {
+  const text = (field: string): string | undefined => {
     if (Object.prototype.hasOwnProperty.call(spec.headers, field)) return spec.headers[field];
-    if (sample && !hasField(sample, field)) return '';
-    return field.toUpperCase();
+    if (!sample) return field.toUpperCase();
+    if (!hasField(sample, field)) return '';
+    return typeof (sample as Record<string, unknown>)[field] === 'boolean' ? undefined : field.toUpperCase();
   };
   const get = (_: object, key: string | symbol) => (typeof key === 'string' ? () => text(key) : undefined);
   return new Proxy(
@@ -52,6 +58,13 @@ function headerContext(spec: FormatSpec<object>, sample: object | undefined): ob
         typeof key === 'string' ? { value: get(t, key), writable: false, enumerable: false, configurable: true } : undefined,
     },
   );
+}
+
+/** Plain-object rows act as Go structs (docker's formatter contexts): unknown fields are errors. */
+class Row {}
+
+function asContext(row: object): object {
+  return Object.getPrototypeOf(row) === Object.prototype ? Object.assign(new Row(), row) : row;
 }
 
 /**
@@ -73,7 +86,7 @@ export function renderRows<Row extends object>(
   let body = '';
   try {
     const tmpl = parseTemplate(src, dockerFuncs);
-    for (const row of rows) body += tmpl.execute(row) + '\n';
+    for (const row of rows) body += tmpl.execute(asContext(row)) + '\n';
   } catch (e) {
     wrap(e);
   }

@@ -84,10 +84,10 @@ function indexArg(i: unknown, cap: number, isSliceOp: boolean): number {
   return x;
 }
 
-/** Go's zero value for a missing map entry; a map of strings yields "". */
+/** Go's zero value for a missing map entry: "" for a map of strings, else no value. */
 function zeroOf(m: object): unknown {
   const vals = m instanceof Map ? [...m.values()] : Object.values(m);
-  return vals.every((v) => typeof v === 'string') ? '' : null;
+  return vals.every((v) => typeof v === 'string') ? '' : undefined;
 }
 
 function index(item: unknown, ...idx: unknown[]): unknown {
@@ -103,11 +103,9 @@ function index(item: unknown, ...idx: unknown[]): unknown {
       const arr = toArray(cur);
       cur = arr[indexArg(i, arr.length, false)];
     } else if (k === 'map') {
-      if (i == null || (typeof i !== 'string' && typeof i !== 'number')) {
-        throw new Error(`value has type ${goTypeName(i)}; should be string`);
-      }
       if (cur instanceof Map) cur = cur.has(i) ? cur.get(i) : zeroOf(cur);
       else {
+        if (typeof i !== 'string') throw new Error(`value has type ${goTypeName(i)}; should be string`);
         const o = cur as Record<string, unknown>;
         cur = Object.prototype.hasOwnProperty.call(o, String(i)) ? o[String(i)] : zeroOf(o);
       }
@@ -149,7 +147,7 @@ function len(v: unknown): number {
 
 function call(fn: unknown, ...args: unknown[]): unknown {
   if (fn == null) throw new Error('call of nil');
-  if (typeof fn !== 'function') throw new Error(`non-function of type ${goTypeName(fn)}`);
+  if (typeof fn !== 'function') throw new Error(`non-function ${formatValue(fn)} of type ${goTypeName(fn)}`);
   return fn(...args.map((a) => (a === undefined ? null : a)));
 }
 
@@ -197,7 +195,7 @@ function urlquery(...args: unknown[]): string {
 }
 
 function printf(format: unknown, ...args: unknown[]): string {
-  if (typeof format !== 'string') throw new ArgTypeError(`wrong type for value; expected string; got ${goTypeName(format)}`);
+  if (typeof format !== 'string') throw new ArgTypeError(0, 'string', goTypeName(format));
   return sprintf(format, args);
 }
 

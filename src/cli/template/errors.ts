@@ -8,11 +8,19 @@ export class TemplateError extends Error {
 }
 
 /**
- * Thrown by template functions when an argument has the wrong type. Go checks
- * argument types before calling, so these are reported without the
- * "error calling X:" prefix that real function failures get.
+ * Thrown by template functions when argument `index` has the wrong type. Go
+ * checks argument types before calling, so these are reported at the argument
+ * without the "error calling X:" prefix that real function failures get.
  */
-export class ArgTypeError extends Error {}
+export class ArgTypeError extends Error {
+  constructor(
+    readonly index: number,
+    readonly want: 'string' | 'int' | '[]string',
+    gotType: string,
+  ) {
+    super(`wrong type for value; expected ${want}; got ${gotType}`);
+  }
+}
 
 export function errMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

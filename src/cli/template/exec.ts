@@ -19,7 +19,8 @@ export interface Program {
 const NO_FINAL = Symbol('no final');
 const BREAK = Symbol('break');
 const CONTINUE = Symbol('continue');
-// Go allows 100000; JS stacks are shallower.
+// Go allows 100000; JS stacks are shallower (deep recursion also ends as a
+// RangeError, reported the same way).
 const MAX_DEPTH = 1000;
 
 const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
@@ -61,8 +62,7 @@ class ExecState {
     const before = this.p.src.slice(0, this.node.pos);
     const line = before.split('\n').length;
     const col = Buffer.byteLength(before.slice(before.lastIndexOf('\n') + 1), 'utf8');
-    let ctx = nodeString(this.node);
-    if (Array.from(ctx).length > 20) ctx = Array.from(ctx).slice(0, 20).join('') + '...';
+    const ctx = nodeString(this.node);
     throw new TemplateError(`template: ${name}:${line}:${col}: executing ${JSON.stringify(this.tmplName)} at <${ctx}>: ${msg}`);
   }
 
@@ -184,7 +184,6 @@ class ExecState {
         case 'nil':
           break;
         default:
-          this.at(node);
           this.error(`range can't iterate over ${formatValue(val)}`);
       }
       if (!ran && node.elseList) this.walk(dot, node.elseList);
@@ -206,6 +205,12 @@ class ExecState {
     this.depth++;
     try {
       this.walk(newDot, body);
+    } catch (e) {
+      if (e instanceof RangeError && /call stack/.test(e.message)) {
+        this.at(node);
+        this.error(`exceeded maximum template depth (${MAX_DEPTH})`);
+      }
+      throw e;
     } finally {
       this.depth--;
       this.vars = saved.vars;
@@ -289,8 +294,8 @@ class ExecState {
   private evalChainNode(dot: unknown, chain: ChainNode, rest: Arg[], final: unknown, raw = false): unknown {
     this.at(chain);
     if (chain.node.kind === 'nil') this.error(`indirection through explicit nil in ${nodeString(chain)}`);
+    // Like Go, errors in the fields are reported at the last node evaluated.
     const base = this.evalArg(dot, chain.node);
-    this.at(chain);
     const prefix = chain.node.kind === 'pipe' ? `(${nodeString(chain.node)})` : nodeString(chain.node);
     return this.evalFieldChain(dot, base, chain, prefix, chain.fields, rest, final, false, raw);
   }
@@ -369,19 +374,37 @@ class ExecState {
     if (typeof v === 'function' && !(raw && !hasArgs)) {
       const args = rest.map((a) => this.evalArg(dot, a));
       if (final !== NO_FINAL) args.push(final);
-      return this.invoke(name, here, () => (v as Func).apply(obj, args.map(nilIfMissing)));
+      return this.invoke(name, here, rest, () => (v as Func).apply(obj, args.map(nilIfMissing)));
     }
     if (hasArgs) this.error(kind === 'map' ? `${name} is not a method but has arguments` : `${name} has arguments but cannot be invoked as function`);
     return v;
   }
 
-  private invoke(name: string, errNode: AnyNode, fn: () => unknown): unknown {
+  private invoke(name: string, errNode: AnyNode, rest: Arg[], fn: () => unknown): unknown {
     try {
       return fn();
     } catch (e) {
       this.at(errNode);
-      if (e instanceof ArgTypeError) this.error(e.message);
+      if (e instanceof ArgTypeError) this.argTypeError(e, rest[e.index]);
       this.error(`error calling ${name}: ${errMessage(e)}`);
+    }
+  }
+
+  /** Go words type errors for literal arguments differently from computed ones. */
+  private argTypeError(e: ArgTypeError, arg: Arg | undefined): never {
+    if (!arg) this.error(e.message);
+    this.at(arg);
+    const lit = nodeString(arg);
+    switch (arg.kind) {
+      case 'nil':
+        this.error(`cannot assign nil to ${e.want}`);
+      case 'bool':
+      case 'number':
+      case 'string':
+        if (e.want === '[]string') this.error(`can't handle ${lit} for arg of type []string`);
+        this.error(`expected ${e.want === 'int' ? 'integer' : e.want}; found ${lit}`);
+      default:
+        this.error(e.message);
     }
   }
 
@@ -411,7 +434,7 @@ class ExecState {
     const args = rest.map((a, i) => this.evalArg(dot, a, i === 0 && builtin && name === 'call'));
     if (final !== NO_FINAL) args.push(final);
     const passed = builtin && RAW_ARGS.has(name) ? args : args.map(nilIfMissing);
-    return this.invoke(name, errNode, () => fn(...passed));
+    return this.invoke(name, errNode, rest, () => fn(...passed));
   }
 }
 

@@ -6,13 +6,13 @@ import { formatValue } from './fmt';
 import { marshal } from './json';
 import { goTypeName, isSlice, kindOf, toArray } from './values';
 
-function str(v: unknown): string {
-  if (typeof v !== 'string') throw new ArgTypeError(`wrong type for value; expected string; got ${goTypeName(v)}`);
+function str(v: unknown, index = 0): string {
+  if (typeof v !== 'string') throw new ArgTypeError(index, 'string', goTypeName(v));
   return v;
 }
 
-function int(v: unknown): number {
-  if (kindOf(v) !== 'int') throw new ArgTypeError(`wrong type for value; expected int; got ${goTypeName(v)}`);
+function int(v: unknown, index: number): number {
+  if (kindOf(v) !== 'int') throw new ArgTypeError(index, 'int', goTypeName(v));
   return Number(v);
 }
 
@@ -49,28 +49,28 @@ export const dockerFuncs: Record<string, Func> = {
     }
   }, 1),
   split: withArity((s: unknown, sep: unknown) => {
-    const [a, b] = [str(s), str(sep)];
+    const [a, b] = [str(s), str(sep, 1)];
     return b === '' ? Array.from(a) : a.split(b);
   }, 2),
   join: withArity((list: unknown, sep: unknown) => {
-    if (!isSlice(list)) throw new ArgTypeError(`wrong type for value; expected []string; got ${goTypeName(list)}`);
+    if (!isSlice(list)) throw new ArgTypeError(0, '[]string', goTypeName(list));
     return toArray(list)
       .map((e) => (typeof e === 'string' ? e : formatValue(e)))
-      .join(str(sep));
+      .join(str(sep, 1));
   }, 2),
   title: withArity((s: unknown) => title(str(s)), 1),
   lower: withArity((s: unknown) => str(s).toLowerCase(), 1),
   upper: withArity((s: unknown) => str(s).toUpperCase(), 1),
   pad: withArity((s: unknown, left: unknown, right: unknown) => {
-    const [v, l, r] = [str(s), int(left), int(right)];
+    const [v, l, r] = [str(s), int(left, 1), int(right, 2)];
     if (l < 0 || r < 0) throw new Error('strings: negative Repeat count');
     return v === '' ? v : ' '.repeat(l) + v + ' '.repeat(r);
   }, 3),
   truncate: withArity((s: unknown, n: unknown) => {
-    const [v, len] = [str(s), int(n)];
+    const [v, len] = [str(s), int(n, 1)];
     const runes = Array.from(v);
     if (runes.length < len) return v;
-    if (len < 0) throw new Error(`slice bounds out of range [:${len}]`);
+    if (len < 0) throw new Error(`runtime error: slice bounds out of range [:${len}]`);
     return runes.slice(0, len).join('');
   }, 2),
 };

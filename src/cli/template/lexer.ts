@@ -185,7 +185,7 @@ export function lex(input: string, opts: LexOptions): Token[] {
         emit('rightParen', c, pos++);
       } else if (c === '+' || c === '-' || c === '.' || isDigit(c)) {
         pos = scanNumber(input, pos);
-        if (isAlnumAt(pos) || input[pos] === '.') {
+        if (isAlnumAt(pos)) {
           pos += codePoint(pos).length;
           return fail(`bad number syntax: ${JSON.stringify(input.slice(start, pos))}`, start);
         }

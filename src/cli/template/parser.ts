@@ -358,13 +358,16 @@ class Parser {
 
   private number(text: string): number {
     const v = parseGoNumber(text);
+    // Go reads "08" as a float (not octal) and then rejects it as an oversized int.
+    if (v === undefined && /^[+-]?\d+$/.test(text)) this.error(`integer overflow: ${JSON.stringify(text)}`);
     if (v === undefined) this.error(`illegal number syntax: ${JSON.stringify(text)}`);
     return v;
   }
 
   private charValue(text: string): number {
     const r = unescapeRun(text.slice(1, -1), "'");
-    if (r === undefined || r.length !== 1) this.error(`malformed character constant: ${text}`);
+    if (r === undefined || r.length === 0) this.error('invalid syntax');
+    if (r.length > 1) this.error(`malformed character constant: ${text}`);
     return r[0];
   }
 

@@ -62,10 +62,15 @@ export function goTypeName(v: unknown): string {
       return 'string';
     case 'func':
       return 'func';
-    case 'slice':
-      return v instanceof Uint8Array ? '[]uint8' : '[]interface {}';
-    case 'map':
-      return 'map[string]interface {}';
+    case 'slice': {
+      if (v instanceof Uint8Array) return '[]uint8';
+      const a = toArray(v);
+      return a.length > 0 && a.every((e) => typeof e === 'string') ? '[]string' : '[]interface {}';
+    }
+    case 'map': {
+      const vals = v instanceof Map ? [...v.values()] : Object.values(v as object);
+      return vals.length > 0 && vals.every((e) => typeof e === 'string') ? 'map[string]string' : 'map[string]interface {}';
+    }
     case 'struct': {
       const name = (v as { constructor?: { name?: string } }).constructor?.name;
       return name ? name : 'struct';
