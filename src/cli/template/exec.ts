@@ -288,7 +288,7 @@ class ExecState {
 
   private evalFieldNode(dot: unknown, field: FieldNode, rest: Arg[], final: unknown, raw = false): unknown {
     this.at(field);
-    return this.evalFieldChain(dot, dot, field, '', field.ident, rest, final, true, raw);
+    return this.evalFieldChain(dot, dot, '', field.ident, rest, final, true, raw);
   }
 
   private evalChainNode(dot: unknown, chain: ChainNode, rest: Arg[], final: unknown, raw = false): unknown {
@@ -297,7 +297,7 @@ class ExecState {
     // Like Go, errors in the fields are reported at the last node evaluated.
     const base = this.evalArg(dot, chain.node);
     const prefix = chain.node.kind === 'pipe' ? `(${nodeString(chain.node)})` : nodeString(chain.node);
-    return this.evalFieldChain(dot, base, chain, prefix, chain.fields, rest, final, false, raw);
+    return this.evalFieldChain(dot, base, prefix, chain.fields, rest, final, false, raw);
   }
 
   private evalVariableNode(dot: unknown, v: VariableNode, rest: Arg[], final: unknown, raw = false): unknown {
@@ -307,13 +307,12 @@ class ExecState {
       this.notAFunction(v, rest, final);
       return value;
     }
-    return this.evalFieldChain(dot, value, v, v.ident[0], v.ident.slice(1), rest, final, false, raw);
+    return this.evalFieldChain(dot, value, v.ident[0], v.ident.slice(1), rest, final, false, raw);
   }
 
   private evalFieldChain(
     dot: unknown,
     receiver: unknown,
-    node: AnyNode,
     prefix: string,
     idents: string[],
     rest: Arg[],

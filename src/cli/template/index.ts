@@ -6,8 +6,7 @@
 // errors, getters and methods are fields), undefined as a missing value and
 // null as nil.
 
-import { Func } from './builtins';
-import { builtins } from './builtins';
+import { Func, builtins } from './builtins';
 import { TemplateError, errMessage } from './errors';
 import { Program, execute } from './exec';
 import { parse } from './parser';
