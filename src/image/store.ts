@@ -174,6 +174,11 @@ export class ImageStore {
     const tags = this.tagsOf(img.id);
     const user = opts.usedBy(img.id);
     if (!isId) {
+      // the last name of an image a container uses is kept unless forced, as Docker does
+      if (tags.length <= 1 && user && !opts.force)
+        throw conflict(
+          `conflict: unable to remove repository reference "${ref}" (must force) - container ${user.id.slice(0, 12)} is using its referenced image ${img.id.slice(7, 19)}`,
+        );
       const key = this.untag(ref);
       if (key) out.push({ Untagged: key });
       if (this.tagsOf(img.id).length > 0 || user) return out;

@@ -66,7 +66,7 @@ describe('berth CLI', () => {
 
     const ps = d.berth(['ps']);
     assert.match(ps.stdout.split('\n')[0], /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
-    assert.match(ps.stdout, new RegExp(`^${id.slice(0, 12)}\\s+busybox\\s+"sh -c 'echo starte…"\\s+.* ago\\s+Up .*\\s+web$`, 'm'));
+    assert.match(ps.stdout, new RegExp(`^${id.slice(0, 12)}\\s+busybox\\s+"sh -c echo started;…"\\s+.* ago\\s+Up .*\\s+web$`, 'm'));
     assert.equal(d.berth(['ps', '-q', '--no-trunc']).stdout.trim(), id);
     assert.equal(d.berth(['ps', '--format', '{{.Names}}:{{.Label "tier"}}:{{.State}}']).stdout, 'web:front:running\n');
     const json = JSON.parse(d.berth(['ps', '--format', 'json']).stdout);
@@ -191,7 +191,7 @@ describe('berth CLI', () => {
 
   it('runs a TTY session under a terminal and detaches with ctrl-p ctrl-q', async () => {
     const r = spawnSync('script', ['-qec', `${process.execPath} ${BERTH} -H ${d.host} run --rm -t busybox sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 30000, env: { ...process.env, COLUMNS: '90', LINES: '33' } });
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.status, 0, r.stdout);
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
     // an interactive session that detaches: the container keeps running
     const child = spawn('script', ['-qfc', `${process.execPath} ${BERTH} -H ${d.host} run -it --name det busybox sh`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });

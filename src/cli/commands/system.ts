@@ -1,6 +1,6 @@
 // version and info: the client's own facts beside the daemon's.
 import * as os from 'node:os';
-import { CLIENT_API_VERSION } from '../../client/api';
+import { CLIENT_API_VERSION, ConnectError } from '../../client/api';
 import { errorText, PROG, type Command } from '../command';
 import { renderOne } from '../format';
 import { bytesSize } from '../units';
@@ -45,6 +45,8 @@ export const versionCommand: Command = {
       server!.APIVersion = server!.ApiVersion;
       server!.MinAPIVersion ??= server!.MinApiVersion;
     } catch (e) {
+      // an absent default daemon is started by main; only other failures are shown here
+      if (e instanceof ConnectError) throw e;
       serverErr = e;
     }
     const format = f.str('format');
