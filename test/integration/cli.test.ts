@@ -190,9 +190,10 @@ describe('berth CLI', () => {
   });
 
   it('runs a TTY session under a terminal and detaches with ctrl-p ctrl-q', async () => {
-    const r = spawnSync('script', ['-qec', `${process.execPath} ${BERTH} -H ${d.host} run --rm -t busybox sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 30000, env: { ...process.env, COLUMNS: '90', LINES: '33' } });
+    const r = spawnSync('script', ['-qec', `stty rows 33 cols 90; ${process.execPath} ${BERTH} -H ${d.host} run --rm -t busybox sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 30000 });
     assert.equal(r.status, 0, r.stdout);
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
+    assert.match(r.stdout, /^33 90\r?$/m);
     // an interactive session that detaches: the container keeps running
     const child = spawn('script', ['-qfc', `${process.execPath} ${BERTH} -H ${d.host} run -it --name det busybox sh`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';

@@ -78,6 +78,16 @@ describe('container lifecycle with the docker CLI', () => {
     assert.equal(d.docker(['rm', 'svc']).status, 0);
   });
 
+  it('exec of a missing or non-executable command prints the runtime error and exits 127/126', () => {
+    d.docker(['run', '-d', '--name', 'execerr', 'busybox', 'sleep', '1000']);
+    const nf = d.docker(['exec', 'execerr', 'nosuchcmd']);
+    assert.equal(nf.status, 127);
+    assert.match(nf.stdout, /OCI runtime exec failed: .*executable file not found/);
+    const dir = d.docker(['exec', 'execerr', '/etc']);
+    assert.equal(dir.status, 126);
+    d.docker(['rm', '-f', 'execerr']);
+  });
+
   it('kills with SIGKILL after the stop timeout', () => {
     d.docker(['run', '-d', '--name', 'stubborn', 'busybox', 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done']);
     const t0 = Date.now();
