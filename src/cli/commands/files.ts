@@ -5,14 +5,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Readable } from 'node:stream';
-import * as tar from 'tar-stream';
 import { ApiError, type ApiClient } from '../../client/api';
-import { extractInto, packPath } from '../../archive';
 import type { CliContext, Command } from '../command';
 import { humanSize } from '../units';
 
 const enc = encodeURIComponent;
 const GO_DIR = 0x80000000;
+
+// tar handling is loaded only when cp runs: it would cost every other command ~20 ms
+const archive = () => require('../../archive') as typeof import('../../archive');
+const tarStream = () => require('tar-stream') as typeof import('tar-stream');
 
 interface PathStat {
   name: string;
@@ -51,6 +53,7 @@ async function statInContainer(api: ApiClient, container: string, p: string): Pr
 
 /** Renames the archive's top entry (`from`, `from/...`) to `to`; an empty `to` keeps only the contents. */
 function renameTop(src: Readable, from: string, to: string): Readable {
+  const tar = tarStream();
   const ex = tar.extract();
   const pack = tar.pack();
   ex.on('entry', (header, stream, next) => {
@@ -122,7 +125,7 @@ async function copyFromContainer(ctx: CliContext, api: ApiClient, container: str
   const counter = new PassThrough();
   counter.on('data', (c: Buffer) => (bytes += c.length));
   res.pipe(counter);
-  await extractInto(renameTop(counter, top, name), path.resolve(targetDir), '/', { noOverwriteDirNonDir: true, copyUIDGID: false, ignoreOwnership: true });
+  await archive().extractInto(renameTop(counter, top, name), path.resolve(targetDir), '/', { noOverwriteDirNonDir: true, copyUIDGID: false, ignoreOwnership: true });
   if (!opts.quiet) ctx.err(`Successfully copied ${humanSize(bytes)} to ${dst}\n`);
 }
 
@@ -159,7 +162,7 @@ async function copyToContainer(ctx: CliContext, api: ApiClient, src: string, con
     target = path.posix.dirname(clean);
     rebaseTo = path.posix.basename(clean);
   }
-  const { stream } = packPath('/', local, { rebaseTo, includeSourceDir });
+  const { stream } = archive().packPath('/', local, { rebaseTo, includeSourceDir });
   let bytes = 0;
   const counter = new PassThrough();
   counter.on('data', (c: Buffer) => (bytes += c.length));
