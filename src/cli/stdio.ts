@@ -94,3 +94,18 @@ export function monitorTtySize(resize: (h: number, w: number) => Promise<unknown
   process.on('SIGWINCH', send);
   return () => process.off('SIGWINCH', send);
 }
+
+/**
+ * An interactive session on a hijacked connection: raw mode for a TTY with
+ * stdin, the TTY size kept in sync through `resize`, terminal restored after.
+ */
+export async function runSession(o: PumpOptions & { resize: (h: number, w: number) => Promise<unknown> }): Promise<PumpResult> {
+  if (o.tty && o.stdin) setRawTerminal();
+  const stopResize = o.tty ? monitorTtySize(o.resize) : () => {};
+  try {
+    return await pumpStreams(o);
+  } finally {
+    restoreTerminal();
+    stopResize();
+  }
+}

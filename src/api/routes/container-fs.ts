@@ -1,8 +1,22 @@
 // /containers/{id}/archive (HEAD, GET, PUT), /changes, /export.
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Engine } from '../../engine/engine';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
 import { boolParam, type Router } from '../router';
+
+/** Streams a tar body; a failure mid-stream cuts the connection (the status is already sent). */
+function pipeToResponse(stream: Readable, res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    stream.on('error', (e) => {
+      res.destroy(e);
+      reject(e);
+    });
+    res.on('close', () => resolve());
+    stream.pipe(res);
+  });
+}
 
 function statHeader(stat: unknown): string {
   return Buffer.from(JSON.stringify(stat)).toString('base64');
@@ -24,14 +38,7 @@ export function fsRoutes(r: Router, engine: Engine): void {
     if (!p) throw badRequest('Path cannot be empty');
     await fsops.archive(params.id, p, (stat, stream) => {
       res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(stat), 'Content-Type': 'application/x-tar' });
-      return new Promise<void>((resolve, reject) => {
-        stream.on('error', (e) => {
-          res.destroy(e);
-          reject(e);
-        });
-        res.on('close', () => resolve());
-        stream.pipe(res);
-      });
+      return pipeToResponse(stream, res);
     });
   });
 
@@ -53,14 +60,7 @@ export function fsRoutes(r: Router, engine: Engine): void {
   r.get('/containers/{id}/export', async ({ res, params }) => {
     await fsops.export(params.id, (stream) => {
       res.writeHead(200, { 'Content-Type': 'application/x-tar' });
-      return new Promise<void>((resolve, reject) => {
-        stream.on('error', (e) => {
-          res.destroy(e);
-          reject(e);
-        });
-        res.on('close', () => resolve());
-        stream.pipe(res);
-      });
+      return pipeToResponse(stream, res);
     });
   });
 }

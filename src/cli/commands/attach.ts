@@ -2,7 +2,7 @@
 // return the container's exit code when the stream ends.
 import { readAll, type ApiClient } from '../../client/api';
 import type { CliContext, Command } from '../command';
-import { monitorTtySize, pumpStreams, restoreTerminal, setRawTerminal } from '../stdio';
+import { runSession } from '../stdio';
 import { proxySignals } from './run';
 
 const enc = encodeURIComponent;
@@ -41,15 +41,11 @@ export async function attachAndWait(ctx: CliContext, api: ApiClient, name: strin
     waitBody = readAll(res);
     await api.post(`/containers/${c.Id}/start`);
   }
-  if (tty && stdin) setRawTerminal();
-  const stopResize = tty ? monitorTtySize((h, w) => api.post(`/containers/${c.Id}/resize`, { h, w })) : () => {};
   const stopSignals = !tty && o.sigProxy ? proxySignals(api, c.Id) : () => {};
   let result;
   try {
-    result = await pumpStreams({ socket, head, tty, stdin, detachKeys: o.detachKeys });
+    result = await runSession({ socket, head, tty, stdin, detachKeys: o.detachKeys, resize: (h, w) => api.post(`/containers/${c.Id}/resize`, { h, w }) });
   } finally {
-    restoreTerminal();
-    stopResize();
     stopSignals();
   }
   if (result === 'detached') return 0;

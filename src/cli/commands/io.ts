@@ -2,7 +2,7 @@
 import type { Command } from '../command';
 import { demux } from '../../client/streams';
 import { readKvFile } from '../opts/container';
-import { monitorTtySize, pumpStreams, restoreTerminal, setRawTerminal } from '../stdio';
+import { runSession } from '../stdio';
 
 const enc = encodeURIComponent;
 
@@ -51,15 +51,7 @@ export const execCommand: Command = {
       return 0;
     }
     const { socket, head } = await api.hijack(`/exec/${Id}/start`, { body: { Detach: false, Tty: tty } });
-    if (tty && stdin) setRawTerminal();
-    const stopResize = tty ? monitorTtySize((h, w) => api.post(`/exec/${Id}/resize`, { h, w })) : () => {};
-    let result;
-    try {
-      result = await pumpStreams({ socket, head, tty, stdin, detachKeys: f.str('detach-keys') || undefined });
-    } finally {
-      restoreTerminal();
-      stopResize();
-    }
+    const result = await runSession({ socket, head, tty, stdin, detachKeys: f.str('detach-keys') || undefined, resize: (h, w) => api.post(`/exec/${Id}/resize`, { h, w }) });
     if (result === 'detached') return 0;
     const info = await api.get<{ ExitCode: number | null; Running: boolean }>(`/exec/${Id}/json`);
     return info.ExitCode ?? 0;

@@ -7,7 +7,7 @@ import { PROG, StatusError, errorText, type CliContext, type Command } from '../
 import type { Flags } from '../flags';
 import { buildCreateBody, containerFlags, runOnlyFlags, type ParsedContainer } from '../opts/container';
 import { renderJsonMessages } from '../progress';
-import { monitorTtySize, pumpStreams, restoreTerminal, setRawTerminal } from '../stdio';
+import { runSession } from '../stdio';
 
 /** "busybox" → "busybox:latest" (a digest or tag is kept). */
 export function withDefaultTag(ref: string): string {
@@ -138,24 +138,16 @@ async function runAttached(ctx: CliContext, api: ApiClient, id: string, p: Parse
   // the wait is registered before start so a fast exit cannot be missed
   const waitRes = await api.stream('POST', `/containers/${id}/wait`, { query: { condition: autoRemove ? 'removed' : 'next-exit' } });
   const waitBody = readAll(waitRes);
-  if (tty && stdin) setRawTerminal();
   try {
     await api.post(`/containers/${id}/start`);
   } catch (e) {
-    restoreTerminal();
     hijack?.socket.destroy();
     waitRes.destroy();
     throw runError('run', e);
   }
-  const stopResize = tty ? monitorTtySize((h, w) => api.post(`/containers/${id}/resize`, { h, w })) : () => {};
   const stopSignals = !tty && f.bool('sig-proxy') ? proxySignals(api, id) : () => {};
   let result: 'done' | 'detached' = 'done';
-  try {
-    if (hijack) result = await pumpStreams({ socket: hijack.socket, head: hijack.head, tty, stdin, detachKeys });
-  } finally {
-    restoreTerminal();
-    stopResize();
-  }
+  if (hijack) result = await runSession({ socket: hijack.socket, head: hijack.head, tty, stdin, detachKeys, resize: (h, w) => api.post(`/containers/${id}/resize`, { h, w }) });
   if (result === 'detached') {
     stopSignals();
     waitRes.destroy();
