@@ -1,7 +1,7 @@
 // The container lifecycle driven by the real docker CLI against berthd.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { TestDaemon, waitFor, sleep } from '../helpers/daemon';
 
 describe('container lifecycle with the docker CLI', () => {
@@ -161,5 +161,23 @@ describe('container lifecycle with the docker CLI', () => {
     assert.equal(d.docker(['inspect', 'old']).status, 1);
     assert.equal(d.docker(['inspect', 'live']).status, 0);
     d.docker(['rm', '-f', 'live']);
+  });
+
+  it('attaches to a running TTY container and detaches with ctrl-p ctrl-q, or custom keys', async () => {
+    d.docker(['run', '-dit', '--name', 'att', 'busybox', 'sh']);
+    for (const [keys, bytes] of [[undefined, '\x10\x11'], ['ctrl-x,x', '\x18x']] as const) {
+      const args = keys ? `--detach-keys ${keys} ` : '';
+      const child = spawn('script', ['-qfc', `docker -H ${d.host} attach ${args}att`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      await sleep(500);
+      child.stdin.write('echo attached-$((40+2))\r');
+      await waitFor(() => out.includes('attached-42'), 10000);
+      child.stdin.write(bytes);
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      assert.equal(code, 0, out);
+      assert.equal(d.docker(['inspect', '-f', '{{.State.Running}}', 'att']).stdout.trim(), 'true');
+    }
+    d.docker(['rm', '-f', 'att']);
   });
 });
