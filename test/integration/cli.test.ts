@@ -67,7 +67,8 @@ describe('berth CLI', () => {
     const ps = d.berth(['ps']);
     assert.match(ps.stdout.split('\n')[0], /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
     assert.match(ps.stdout, new RegExp(`^${id.slice(0, 12)}\\s+busybox\\s+"sh -c echo started;…"\\s+.* ago\\s+Up .*\\s+web$`, 'm'));
-    assert.equal(d.berth(['ps', '-q', '--no-trunc']).stdout.trim(), id);
+    const q = d.berth(['ps', '-q', '--no-trunc']);
+    assert.equal(q.stdout.trim(), id, `${q.stderr}\n${d.berth(['ps', '-a']).stdout}`);
     assert.equal(d.berth(['ps', '--format', '{{.Names}}:{{.Label "tier"}}:{{.State}}']).stdout, 'web:front:running\n');
     const json = JSON.parse(d.berth(['ps', '--format', 'json']).stdout);
     assert.equal(json.Names, 'web');
@@ -80,11 +81,13 @@ describe('berth CLI', () => {
 
     await waitFor(() => d.berth(['logs', 'web']).stdout === 'started\n');
     const ex = d.berth(['exec', '-e', 'X=1', '-w', '/etc', 'web', 'sh', '-c', 'echo $X $(pwd); exit 3']);
-    assert.equal(ex.status, 3);
-    assert.equal(ex.stdout, '1 /etc\n');
-    assert.equal(d.berth(['exec', '-i', 'web', 'cat'], { input: 'piped' }).stdout, 'piped');
+    assert.equal(ex.status, 3, ex.stderr);
+    assert.equal(ex.stdout, '1 /etc\n', ex.stderr);
+    const cat = d.berth(['exec', '-i', 'web', 'cat'], { input: 'piped' });
+    assert.equal(cat.stdout, 'piped', `status ${cat.status}: ${cat.stderr}`);
 
     const top = d.berth(['top', 'web']);
+    assert.equal(top.status, 0, top.stderr);
     assert.match(top.stdout.split('\n')[0], /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
 
     const stats = d.berth(['stats', '--no-stream', 'web']);
@@ -93,7 +96,7 @@ describe('berth CLI', () => {
     assert.match(stats.stdout, /\sweb\s+\d+\.\d\d%\s+[\d.]+[KMG]?i?B \/ [\d.]+[KMGT]iB/);
 
     const stop = d.berth(['stop', 'web']);
-    assert.equal(stop.stdout, 'web\n');
+    assert.equal(stop.stdout, 'web\n', stop.stderr);
     assert.match(d.berth(['ps', '-a', '--format', '{{.Status}}']).stdout, /^Exited \(0\) .* ago$/m);
     assert.equal(d.berth(['rm', 'web']).stdout, 'web\n');
   });
