@@ -170,7 +170,8 @@ export class ContainerService {
         log().warn({ err: e }, 'moving container dir away failed');
       }
       fs.rmSync(this.lifecycle.bundle(c), { recursive: true, force: true });
-      fs.rmSync(trash, { recursive: true, force: true });
+      // the record is gone and the dir is in tmp/ (swept at daemon start): finish after answering
+      fs.rm(trash, { recursive: true, force: true }, (e) => e && log().warn({ err: e }, 'removing container dir failed'));
       this.ctx.events.emit('container', 'destroy', c.ID, this.lifecycle.attrs(c));
       this.lifecycle.notifyWaiters(c, 'removed');
     });
