@@ -2,7 +2,11 @@
 // values as UTF-8 strings, which corrupts binary xattrs (security.capability).
 // On extract we re-read the raw PAX block and keep SCHILY.xattr.* values as
 // latin1 strings (one char per byte); on pack we write the PAX block ourselves.
-import * as tar from 'tar-stream';
+import type * as tar from 'tar-stream';
+
+// loaded on first use: tar-stream and its streamx stack cost an idle daemon ~5 MiB
+let tarLib: typeof import('tar-stream') | undefined;
+const tarStream = () => (tarLib ??= require('tar-stream') as typeof import('tar-stream'));
 
 export const XATTR_PREFIX = 'SCHILY.xattr.';
 const LIBARCHIVE_PREFIX = 'LIBARCHIVE.xattr.';
@@ -37,7 +41,7 @@ function* paxRecords(buf: Buffer): Generator<[string, Buffer]> {
 
 export function createExtract(): tar.Extract {
   // v7 (pre-ustar) headers are accepted like Go's archive/tar; checksums are still verified
-  const ex = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]) as unknown as ExtractInternals;
+  const ex = tarStream().extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]) as unknown as ExtractInternals;
   const orig = ex._decodeLongHeader;
   if (typeof orig !== 'function') throw new Error('tar-stream internals changed: _decodeLongHeader missing');
   ex._decodeLongHeader = function (this: ExtractInternals, buf: Buffer) {
@@ -117,7 +121,7 @@ function placeholder(name: string, max: number): string {
  * records are added when the ustar fields cannot hold them.
  */
 export function createPack(): tar.Pack {
-  const p = tar.pack() as unknown as PackInternals;
+  const p = tarStream().pack() as unknown as PackInternals;
   if (typeof p._encode !== 'function' || typeof p._encodePax !== 'function') {
     throw new Error('tar-stream internals changed: _encode/_encodePax missing');
   }

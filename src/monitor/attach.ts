@@ -3,7 +3,11 @@
 // raw bytes) and its ctl fifo ("1 h w" resizes the pty, "2 0 0" reopens the log).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SeqpacketSocket } from 'node-unix-socket';
+import type { SeqpacketSocket as SeqpacketSocketType } from 'node-unix-socket';
+
+// the native SEQPACKET module is loaded on the first attach, not by an idle daemon
+let Seqpacket: typeof SeqpacketSocketType | undefined;
+const seqpacket = () => (Seqpacket ??= (require('node-unix-socket') as typeof import('node-unix-socket')).SeqpacketSocket);
 
 export type StreamName = 'stdout' | 'stderr';
 
@@ -25,7 +29,7 @@ function connectPath(p: string): { path: string; fd?: number } {
 
 export function connectAttach(socketPath: string): Promise<AttachConnection> {
   return new Promise((resolve, reject) => {
-    const sock = new SeqpacketSocket();
+    const sock = new (seqpacket())();
     const target = connectPath(socketPath);
     const dataCbs: Array<(s: StreamName, d: Buffer) => void> = [];
     const closeCbs: Array<() => void> = [];
