@@ -23,7 +23,7 @@ export function renderChart(rows: Row[], title: string, subtitle: string[]): Buf
   const shown = rows.filter((r) => r.metric.chart !== false);
   const labels = shown.map((r) => r.metric.label + (r.metric.better === 'higher' ? ' ↑' : ''));
   const labelW = Math.max(...labels.map((l) => textWidth(l, S)), 200) + 24;
-  const plotW = 600;
+  const plotW = 720;
   const valueW = 110;
   const width = M + labelW + plotW + valueW + M;
 

@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { api, ping } from './api';
+import { abort, Aborted } from './framework';
 import { exited, listProcs } from './procs';
 import { CONTAINERD, DOCKERD } from './setup';
 import { excerpt, mapLimit, runCommand, waitUntil, type CommandResult } from './util';
@@ -84,6 +85,7 @@ export abstract class Engine {
   /** Creates (and optionally starts) containers through the API, 4 at a time; setup only, never timed. */
   async createContainers(n: number, body: Record<string, unknown>, startThem: boolean): Promise<string[]> {
     return mapLimit(Array.from({ length: n }, (_, i) => i), 4, async () => {
+      if (abort.requested) throw new Aborted();
       const r = await this.api('POST', '/containers/create', body);
       if (startThem) await this.api('POST', `/containers/${r.Id}/start`);
       return r.Id as string;

@@ -100,6 +100,7 @@ export async function runCase(c: Case, engines: Engine[], opts: Options, log: (s
   const states = new Map<EngineName, unknown>();
   const active: Engine[] = [];
   const fail = (e: Engine, where: string, err: unknown) => {
+    if (err instanceof Aborted || abort.requested) throw new Aborted();
     const list = res.errors.get(e.name) ?? [];
     list.push(`${where}: ${errorText(err)}`);
     res.errors.set(e.name, list);

@@ -76,7 +76,7 @@ export async function versions(engines: Engine[]): Promise<Versions> {
       v[e.label] = `${ver.Version} (API ${ver.ApiVersion})`;
       for (const comp of ver.Components ?? []) {
         if (comp.Name === 'Engine') continue;
-        v[`${e.label}: ${comp.Name}`] = comp.Version;
+        v[`${e.label}: ${comp.Name}`] = comp.Version || '(no version reported)';
       }
     } catch (err) {
       v[e.label] = `unknown (${(err as Error).message})`;

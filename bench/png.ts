@@ -79,6 +79,7 @@ export function textWidth(s: string, scale = 2): number {
   return [...s].length * ADVANCE * scale - scale;
 }
 
+/** Height of a line of text, descenders included. */
 export function textHeight(scale = 2): number {
   return GLYPH_H * scale;
 }

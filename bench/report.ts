@@ -5,7 +5,8 @@ import type { MachineFacts, Versions } from './machine';
 import { ratio, summarize, type Summary } from './stats';
 
 export interface TargetCheck {
-  met: boolean;
+  /** undefined: could not be checked (a figure is missing) */
+  met?: boolean;
   text: string;
 }
 
@@ -37,12 +38,12 @@ function checkTarget(row: Row): TargetCheck | undefined {
   const t = row.metric.target;
   if (!t) return undefined;
   if (t.ratioMax !== undefined) {
-    if (row.ratio === undefined) return { met: false, text: `${t.text}: not checked (${row.berth ? 'no Docker figure' : 'no berth figure'})` };
+    if (row.ratio === undefined) return { text: `${t.text}: not checked (${row.berth ? 'no Docker figure' : 'no berth figure'})` };
     const met = row.ratio <= t.ratioMax;
     return { met, text: met ? `met: ${fmtRatio(row.ratio)} (target ${t.text})` : `missed: ${fmtRatio(row.ratio)} vs ${t.text}, ${(row.ratio / t.ratioMax).toFixed(2)}× over` };
   }
   if (t.absMax !== undefined) {
-    if (!row.berth) return { met: false, text: `${t.text}: not checked (no berth figure)` };
+    if (!row.berth) return { text: `${t.text}: not checked (no berth figure)` };
     const v = row.berth.median;
     const met = v <= t.absMax;
     const vs = `${fmtValue(v, row.metric.unit)} ${row.metric.unit}`;
@@ -79,7 +80,7 @@ export function textTable(rows: Row[], dockerPresent: boolean): string {
     fmtSummary(r.berth, r.metric.unit, true),
     dockerPresent ? fmtSummary(r.docker, r.metric.unit, true) : 'absent',
     fmtRatio(r.ratio) + (r.ratio !== undefined && r.metric.better === 'higher' ? ' (higher is better)' : ''),
-    r.target ? (r.target.met ? 'OK ' : 'MISS ') + r.target.text.replace(/^(met|missed): /, '') : '',
+    r.target ? (r.target.met === undefined ? 'n/a ' : r.target.met ? 'OK ' : 'MISS ') + r.target.text.replace(/^(met|missed): /, '') : '',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
@@ -149,7 +150,7 @@ export function markdown(r: ReportInput): string {
   L.push(`- The machine is shared (${r.machine.cores} cores, other builds and tests running): absolute numbers are noisy; the ratios are the figures to read.`, '');
 
   L.push('## Results', '');
-  L.push(`| figure | unit | berth median | berth min–max | ${r.dockerPresent ? 'Docker median | Docker min–max' : 'Docker | '} | berth/Docker | target |`);
+  L.push('| figure | unit | berth median | berth min–max | Docker median | Docker min–max | berth/Docker | target |');
   L.push('|---|---|--:|--:|--:|--:|--:|---|');
   let section = '';
   for (const row of r.rows) {
@@ -160,15 +161,16 @@ export function markdown(r: ReportInput): string {
     const u = row.metric.unit;
     const range = (s?: { min: number; max: number; n: number }) => (s ? `${fmtValue(s.min, u)}–${fmtValue(s.max, u)}` : '–');
     L.push(
-      `| ${esc(row.metric.label)} | ${u} | ${row.berth ? fmtValue(row.berth.median, u) : '–'} | ${range(row.berth)} | ${row.docker ? fmtValue(row.docker.median, u) : r.dockerPresent ? '–' : 'absent'} | ${range(row.docker)} | ${fmtRatio(row.ratio)}${row.ratio !== undefined && row.metric.better === 'higher' ? ' ↑' : ''} | ${row.target ? esc(row.target.text) : ''} |`,
+      `| ${esc(row.metric.label)} | ${u} | ${row.berth ? fmtValue(row.berth.median, u) : '–'} | ${range(row.berth)} | ${row.docker ? fmtValue(row.docker.median, u) : r.dockerPresent ? '–' : 'absent'} | ${r.dockerPresent ? range(row.docker) : 'absent'} | ${fmtRatio(row.ratio)}${row.ratio !== undefined && row.metric.better === 'higher' ? ' ↑' : ''} | ${row.target ? esc(row.target.text) : ''} |`,
     );
   }
-  L.push('', '↑: higher is better for this figure.', '');
+  L.push('');
+  if (r.rows.some((x) => x.metric.better === 'higher' && x.ratio !== undefined)) L.push('↑: higher is better for this figure.', '');
 
   const targets = r.rows.filter((x) => x.target);
   if (targets.length) {
     L.push('## Targets', '');
-    for (const t of targets) L.push(`- ${t.target!.met ? '✅' : '❌'} ${t.metric.label}: ${t.target!.text}`);
+    for (const t of targets) L.push(`- ${t.target!.met === undefined ? '➖' : t.target!.met ? '✅' : '❌'} ${t.metric.label}: ${t.target!.text}`);
     L.push('', 'Targets are reported, never enforced: the bench does not fail on them.', '');
   }
 

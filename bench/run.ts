@@ -7,12 +7,12 @@ import * as path from 'node:path';
 import { renderChart } from './chart';
 import { CASES } from './cases';
 import { BerthEngine, DockerEngine, type Engine } from './engines';
-import { BENCH_IMAGE, runCase, type Case, type CaseEnv, type CaseResult } from './framework';
+import { abort, Aborted, BENCH_IMAGE, runCase, type Case, type CaseEnv, type CaseResult } from './framework';
 import { loadavg, machineFacts, versions } from './machine';
 import { parseOptions, USAGE } from './options';
 import { listProcs } from './procs';
 import { buildRows, markdown, textTable } from './report';
-import { dockerInstalled, ensureDocker } from './setup';
+import { daemonPids, dockerInstalled, ensureDocker } from './setup';
 import { makeBusyboxTar } from '../test/fixtures/make-busybox';
 import { Cleanup, makeRunDirs, removeRunDirs, SystemPathGuard } from './workspace';
 import { errorText } from './util';
@@ -58,10 +58,9 @@ async function main(argv: string[]): Promise<number> {
   let dockerAbsentReason: string | undefined;
   const results: CaseResult[] = [];
   const planned: Array<{ c: Case; reason: string }> = [];
-  let dirs;
   try {
-    dirs = makeRunDirs();
-    const d = dirs;
+    const d = makeRunDirs();
+    cleanup.after = () => verifyClean(d.run, d.data, engines);
     cleanup.add('remove bench directories', () => removeRunDirs(d));
     log(`bench: run dir ${d.run}, data ${d.data}, daemon logs ${d.logs}`);
 
@@ -117,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
       results.push(await runCase(c, engines, opts, log));
     }
 
+    if (abort.requested) throw new Aborted();
     // report
     const rows = buildRows(results);
     const dockerPresent = engines.some((e) => e.name === 'docker');
@@ -133,6 +133,8 @@ async function main(argv: string[]): Promise<number> {
         'containers with --network none on both engines',
       ]);
       fs.writeFileSync(path.join(outDir, chartFile), png);
+    } else {
+      fs.rmSync(path.join(outDir, 'results.png'), { force: true }); // a stale chart would not match this RESULTS.md
     }
     const notes: Record<string, string[]> = {};
     for (const e of engines) if (e.notes.length) notes[e.label] = [...e.notes];
@@ -159,12 +161,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`Wrote ${path.relative(process.cwd(), path.join(outDir, 'RESULTS.md'))}${chartFile ? ` and ${path.relative(process.cwd(), path.join(outDir, chartFile))}` : ''}\n`);
     return 0;
   } catch (e) {
+    if (e instanceof Aborted) return 130;
     log(`bench failed: ${e instanceof Error ? e.stack : e}`);
     return 1;
   } finally {
     log('bench: cleaning up');
     await cleanup.run();
-    if (dirs) verifyClean(dirs.run, dirs.data, engines);
     log(`bench: done in ${Math.round((Date.now() - started) / 1000)} s`);
   }
 }
@@ -182,6 +184,8 @@ function verifyClean(run: string, data: string, engines: Engine[]): void {
   for (const d of [run, data]) if (fs.existsSync(d)) left.push(`directory ${d}`);
   if (left.length) log(`bench: NOT CLEAN after cleanup: ${left.join('; ')}`);
   else log('bench: clean: no daemon, monitor, shim, mount or directory of this run is left');
+  const system = daemonPids();
+  if (system.length) log(`bench: note: dockerd/containerd running on this machine, not started by this run (left alone): pids ${system.join(', ')}`);
 }
 
 main(process.argv.slice(2)).then(

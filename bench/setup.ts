@@ -9,8 +9,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { listProcs } from './procs';
 
-export const DOCKERD = '/usr/sbin/dockerd';
-export const CONTAINERD = '/usr/bin/containerd';
+/** Debian docker.io's binaries; BENCH_DOCKERD / BENCH_CONTAINERD point elsewhere (another build, or a failure test). */
+export const DOCKERD = process.env.BENCH_DOCKERD || '/usr/sbin/dockerd';
+export const CONTAINERD = process.env.BENCH_CONTAINERD || '/usr/bin/containerd';
 const POLICY_RC = '/usr/sbin/policy-rc.d';
 
 export function dockerInstalled(): boolean {

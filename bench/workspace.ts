@@ -83,6 +83,8 @@ type Step = { name: string; fn: () => Promise<void> | void };
 export class Cleanup {
   private steps: Step[] = [];
   private running?: Promise<void>;
+  /** Runs once after every step, on every path (the leftover check). */
+  after?: () => void;
   constructor(private readonly log: (s: string) => void) {}
 
   add(name: string, fn: () => Promise<void> | void): void {
@@ -101,6 +103,7 @@ export class Cleanup {
             this.log(`cleanup: ${s.name} failed: ${(e as Error).message}`);
           }
         }
+        this.after?.();
       })();
     }
     return this.running;
