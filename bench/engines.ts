@@ -387,7 +387,8 @@ function tryRmdir(d: string): void {
 
 export function tailFile(file: string, lines: number): string {
   try {
-    return excerpt(fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join(' | '), 1500);
+    const text = fs.readFileSync(file, 'utf8').trim();
+    return text ? excerpt(text.split('\n').slice(-lines).join(' | '), 1500) : '(its log is empty)';
   } catch {
     return '(no log)';
   }

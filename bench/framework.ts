@@ -72,7 +72,8 @@ export interface Case<S = any> {
   /** true when the case can run on this engine, else why not (features not built yet) */
   available?(env: CaseEnv): Promise<true | string> | true | string;
   setup?(env: CaseEnv): Promise<S>;
-  sample(env: CaseEnv, state: S): Promise<Record<string, number>>;
+  /** round: 0-based sample number (-1 for the warm-up) */
+  sample(env: CaseEnv, state: S, round: number): Promise<Record<string, number>>;
   teardown?(env: CaseEnv, state: S): Promise<void>;
 }
 
@@ -130,7 +131,7 @@ export async function runCase(c: Case, engines: Engine[], opts: Options, log: (s
     if (opts.warmup && !c.heavy) {
       for (const e of [...active]) {
         try {
-          await c.sample(envs.get(e.name)!, states.get(e.name));
+          await c.sample(envs.get(e.name)!, states.get(e.name), -1);
         } catch (err) {
           fail(e, 'warm-up', err);
         }
@@ -144,7 +145,7 @@ export async function runCase(c: Case, engines: Engine[], opts: Options, log: (s
         if (!active.includes(e)) continue;
         if (abort.requested) throw new Aborted();
         try {
-          const r = await c.sample(envs.get(e.name)!, states.get(e.name));
+          const r = await c.sample(envs.get(e.name)!, states.get(e.name), i);
           const bucket = res.samples.get(e.name)!;
           for (const [k, v] of Object.entries(r)) bucket.get(k)?.push(v);
           failures.set(e.name, 0);
