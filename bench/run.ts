@@ -145,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
       runs: opts.runs,
       heavyRuns: opts.heavyRuns,
       apiSeconds: opts.apiSeconds,
+      warmup: opts.warmup,
       machine,
       loadEnd: loadavg(),
       versions: vers,
