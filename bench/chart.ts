@@ -1,7 +1,7 @@
 // The results chart: one horizontal bar per figure, grouped by section, for the
 // berth/Docker ratio of the medians on a log scale centred on 1.0 (parity).
 // Green where berth is ahead (smaller time/memory, more requests/s), red where
-// it trails; a blue tick marks a ratio target. Written as a PNG with png.ts.
+// it trails, grey within 3% of parity; a blue tick marks a ratio target. Written as a PNG with png.ts.
 import { Raster, textWidth, type RGB } from './png';
 import type { Row } from './report';
 import { fmtRatio } from './report';
@@ -12,6 +12,9 @@ const GRID: RGB = [226, 226, 226];
 const AHEAD: RGB = [46, 160, 67];
 const BEHIND: RGB = [207, 34, 46];
 const TARGET: RGB = [30, 70, 190];
+const PAR: RGB = [150, 150, 150];
+/** within ±3% counts as parity: grey, neither ahead nor behind */
+const PAR_BAND = 1.03;
 const BAND: RGB = [246, 246, 246];
 
 const S = 2; // font scale
@@ -70,10 +73,12 @@ export function renderChart(rows: Row[], title: string, subtitle: string[]): Buf
       img.text(M + 8, y + (ROW - 14) / 2, label, INK, S);
       if (r.ratio !== undefined && r.ratio > 0) {
         const ahead = r.metric.better === 'lower' ? r.ratio < 1 : r.ratio > 1;
+        const par = r.ratio < PAR_BAND && r.ratio > 1 / PAR_BAND;
+        const colour = par ? PAR : ahead ? AHEAD : BEHIND;
         const x = xOf(r.ratio);
         const x0 = Math.min(x, mid);
-        img.fillRect(x0, y + 5, Math.max(2, Math.abs(x - mid)), ROW - 10, ahead ? AHEAD : BEHIND);
-        img.text(plotX + plotW + 14, y + (ROW - 14) / 2, fmtRatio(r.ratio), ahead ? AHEAD : BEHIND, S);
+        img.fillRect(x0, y + 5, Math.max(3, Math.abs(x - mid)), ROW - 10, colour);
+        img.text(plotX + plotW + 14, y + (ROW - 14) / 2, fmtRatio(r.ratio), colour, S);
       } else {
         img.text(plotX + plotW + 14, y + (ROW - 14) / 2, 'n/a', MUTED, S);
       }
@@ -105,6 +110,7 @@ export function renderChart(rows: Row[], title: string, subtitle: string[]): Buf
   };
   key(AHEAD, 'berth ahead');
   key(BEHIND, 'berth behind');
+  key(PAR, 'within 3%');
   key(TARGET, 'target', 3);
   img.text(lx, ly, '↑ higher is better', INK, S);
   return img.encodePng();

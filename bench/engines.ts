@@ -1,8 +1,9 @@
 // The two engines under test. Each one starts its own daemon on private
 // sockets, data roots and exec roots (never /var/lib/docker, /var/run/docker.sock
 // or /var/lib/berth), is driven by the same docker CLI, and on stop() removes
-// everything it made: containers, the daemons it started (by pid), leftover
-// runtime state, mounts under its directories, and the directories.
+// what it made: containers, the daemons it started (by pid), leftover runtime
+// state and monitor/shim processes. Mounts and directories under the run's
+// directories are removed afterwards by workspace.ts.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -42,7 +43,6 @@ export abstract class Engine {
   /** Notes for the report: anything odd seen while driving this engine. */
   readonly notes: string[] = [];
   protected readonly cliEnv: NodeJS.ProcessEnv;
-  protected procs: ChildProcess[] = [];
 
   constructor(protected readonly dirs: RunDirs, socketName: string) {
     this.socket = path.join(dirs.run, socketName);
@@ -70,7 +70,7 @@ export abstract class Engine {
   /** The docker CLI; a non-zero exit is an error with the CLI's message. Returns the result (ms included). */
   async dockerOk(args: string[], timeoutMs = 120_000): Promise<CommandResult> {
     const r = await this.docker(args, timeoutMs);
-    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code ?? r.signal}: ${excerpt(r.stderr || r.stdout)}`);
+    if (r.code !== 0) throw new Error(`docker ${args.slice(0, 8).join(' ')}${args.length > 8 ? ' …' : ''} exited ${r.code ?? r.signal}: ${excerpt(r.stderr || r.stdout)}`);
     return r;
   }
 
@@ -118,7 +118,6 @@ export abstract class Engine {
     const child = spawn(cmd, args, { stdio: ['ignore', log, log], detached: true });
     fs.closeSync(log);
     child.on('error', () => undefined);
-    this.procs.push(child);
     return child;
   }
 

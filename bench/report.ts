@@ -179,7 +179,7 @@ export function markdown(r: ReportInput): string {
   if (r.chartFile) {
     L.push('## Chart', '');
     L.push(`![berth/Docker ratio per figure](${r.chartFile})`, '');
-    L.push('Bars start at 1.0 (parity) on a log scale; green where berth is ahead, red where it trails; a tick marks the target where there is one.', '');
+    L.push('Bars start at 1.0 (parity) on a log scale; green where berth is ahead, red where it trails, grey within 3% of parity; a blue tick marks the target where there is one.', '');
   }
 
   L.push('## How each figure is measured', '');
