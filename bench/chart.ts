@@ -1,7 +1,8 @@
 // The results chart: one horizontal bar per figure, grouped by section, for the
 // berth/Docker ratio of the medians on a log scale centred on 1.0 (parity).
 // Green where berth is ahead (smaller time/memory, more requests/s), red where
-// it trails, grey within 3% of parity; a blue tick marks a ratio target. Written as a PNG with png.ts.
+// it trails, grey within 3% of parity; a blue tick marks a ratio target.
+// Written as a PNG with png.ts.
 import { Raster, textWidth, type RGB } from './png';
 import type { Row } from './report';
 import { fmtRatio } from './report';

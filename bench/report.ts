@@ -188,7 +188,7 @@ export function markdown(r: ReportInput): string {
 
   if (r.planned.length) {
     L.push('## Not measured yet', '');
-    for (const p of r.planned) L.push(`- ${p.c.title}: ${p.c.how}. ${p.reason}.`);
+    for (const p of r.planned) L.push(`- ${p.c.title}: ${p.c.how}. Waits for ${p.reason.replace(/^not measured yet: /, '')}.`);
     L.push('');
   }
 

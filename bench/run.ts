@@ -14,7 +14,7 @@ import { listProcs } from './procs';
 import { buildRows, markdown, textTable } from './report';
 import { daemonPids, dockerInstalled, ensureDocker } from './setup';
 import { makeBusyboxTar } from '../test/fixtures/make-busybox';
-import { Cleanup, makeRunDirs, removeRunDirs, SystemPathGuard } from './workspace';
+import { Cleanup, makeRunDirs, removeRunDirs, staleRunDirs, SystemPathGuard } from './workspace';
 import { errorText } from './util';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -59,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
   const results: CaseResult[] = [];
   const planned: Array<{ c: Case; reason: string }> = [];
   try {
+    const stale = staleRunDirs();
+    if (stale.length) log(`bench: warning: directories of an earlier bench run that did not finish: ${stale.join(', ')} (this run leaves them alone; another bench may be running)`);
     const d = makeRunDirs();
     cleanup.after = () => verifyClean(d.run, d.data, engines);
     cleanup.add('remove bench directories', () => removeRunDirs(d));

@@ -15,6 +15,21 @@ const RUN_PARENT = '/run';
 const DATA_PARENT = '/var/lib/berth-bench';
 const REPO = path.resolve(__dirname, '..', '..');
 
+/** Directories of earlier runs that were killed before they could clean up (SIGKILL, power loss). */
+export function staleRunDirs(): string[] {
+  const list = (dir: string, prefix: string) => {
+    try {
+      return fs
+        .readdirSync(dir)
+        .filter((n) => n.startsWith(prefix))
+        .map((n) => path.join(dir, n));
+    } catch {
+      return [];
+    }
+  };
+  return [...list(RUN_PARENT, 'bbench-'), ...list(DATA_PARENT, 'run-')];
+}
+
 export function makeRunDirs(): RunDirs {
   fs.mkdirSync(DATA_PARENT, { recursive: true, mode: 0o700 });
   const run = fs.mkdtempSync(path.join(RUN_PARENT, 'bbench-'));
