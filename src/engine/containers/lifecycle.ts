@@ -323,10 +323,10 @@ export class Lifecycle {
 
   private async recordExit(c: Container, code: number, finishedAt: Date): Promise<void> {
     const oom = fs.existsSync(path.join(this.ctx.containers.dir(c.ID), 'oom'));
-    const root = this.runtimeRoot(c);
-    await runc.deleteContainer(root, c.ID, { force: true }).catch(() => {});
     fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
-    this.unmountRootfs(c);
+    // runtime state and the rootfs mount go on the container's chain: stop and wait
+    // answer without waiting for a runc spawn, while a start right after still does
+    void this.locked(c.ID, () => this.cleanupAfterExit(c)).catch((e) => log().warn({ err: e, id: c.ID }, 'cleanup after exit failed'));
     Object.assign(c.State, {
       Status: 'exited', Running: false, Paused: false, Restarting: false, OOMKilled: oom, Pid: 0,
       ExitCode: code, FinishedAt: finishedAt.toISOString(),
@@ -344,6 +344,12 @@ export class Lifecycle {
     this.notifyWaiters(c, 'exit');
     if (c.HostConfig.AutoRemove) this.onAutoRemove(c);
     else if (willRestart) this.restarts.schedule(c);
+  }
+
+  private async cleanupAfterExit(c: Container): Promise<void> {
+    if (c.State.Running) return; // already started again
+    await runc.deleteContainer(this.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
+    this.unmountRootfs(c);
   }
 
   private async restartAfterExit(c: Container): Promise<void> {
