@@ -151,3 +151,28 @@ export function thermalThrottlePaths(): string[] {
     .map((n) => `${base}/${n}/thermal_throttle`)
     .filter((p) => fs.existsSync(p));
 }
+
+export interface ToolVersion {
+  version: string;
+  commit: string;
+}
+
+const toolVersions = new Map<string, Promise<ToolVersion>>();
+
+/** `<binary> --version` ("runc version 1.1.5", "commit: …"), asked once per binary. */
+export function toolVersion(binary: string): Promise<ToolVersion> {
+  let p = toolVersions.get(binary);
+  if (!p) {
+    p = new Promise((resolve) => {
+      const { execFile } = require('node:child_process') as typeof import('node:child_process');
+      execFile(binary, ['--version'], { timeout: 5000 }, (err, out) => {
+        if (err) return resolve({ version: '', commit: '' });
+        const version = /version\s+(\S+)/.exec(out)?.[1] ?? '';
+        const commit = /^commit:\s*(\S+)/m.exec(out)?.[1] ?? '';
+        resolve({ version, commit });
+      });
+    });
+    toolVersions.set(binary, p);
+  }
+  return p;
+}

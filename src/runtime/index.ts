@@ -19,5 +19,5 @@ export { CgroupMode, CgroupLayout, cgroupLayout, parseCgroupLayout, cgroupsPathF
 export { readStats, ReadStatsOptions, CgroupStats, CpuStats, MemoryStats, BlkioStats, BlkioStatEntry, NetworkStats,
   systemCpuUsage } from './cgroup-stats';
 export { Runc, RuncOptions, RuncState, RuncError, DEFAULT_RUNC } from './runc';
-export { hostFacts, HostFacts } from './host';
+export { hostFacts, HostFacts, toolVersion, ToolVersion } from './host';
 export * as runc from './runc';

@@ -8,6 +8,7 @@ import { sendJson } from '../http';
 import { filtersParam, type Router } from '../router';
 import { API_VERSION, MIN_API_VERSION, SERVER_VERSION } from '../server';
 import { cgroupLayout } from '../../runtime/cgroups';
+import { toolVersion } from '../../runtime/host';
 
 export function systemRoutes(r: Router, engine: Engine): void {
   r.get('/_ping', ({ req, res }) => {
@@ -22,8 +23,10 @@ export function systemRoutes(r: Router, engine: Engine): void {
     res.end(req.method === 'HEAD' ? undefined : 'OK');
   });
 
-  r.get('/version', ({ res }) => {
+  r.get('/version', async ({ res }) => {
     const arch = goArch();
+    const cfg = engine.cfg;
+    const [rt, mon] = await Promise.all([toolVersion(cfg.runtimes[cfg.defaultRuntime]?.path ?? 'runc'), toolVersion(cfg.conmonPath)]);
     sendJson(res, 200, {
       Platform: { Name: 'berth' },
       Components: [
@@ -32,7 +35,8 @@ export function systemRoutes(r: Router, engine: Engine): void {
           Version: SERVER_VERSION,
           Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: `node${process.versions.node}`, Os: 'linux', Arch: arch, KernelVersion: os.release(), BuildTime: '', Experimental: 'false' },
         },
-        { Name: 'runc', Version: '', Details: { GitCommit: '' } },
+        { Name: cfg.defaultRuntime, Version: rt.version, Details: { GitCommit: rt.commit } },
+        { Name: 'conmon', Version: mon.version, Details: { GitCommit: mon.commit } },
       ],
       Version: SERVER_VERSION,
       ApiVersion: API_VERSION,
@@ -46,9 +50,10 @@ export function systemRoutes(r: Router, engine: Engine): void {
     });
   });
 
-  r.get('/info', ({ res }) => {
+  r.get('/info', async ({ res }) => {
     const n = engine.counts();
     const cfg = engine.cfg;
+    const rt = await toolVersion(cfg.runtimes[cfg.defaultRuntime]?.path ?? 'runc');
     const layout = cgroupLayout();
     sendJson(res, 200, {
       ID: '',
@@ -102,7 +107,7 @@ export function systemRoutes(r: Router, engine: Engine): void {
       Isolation: '',
       InitBinary: 'docker-init',
       ContainerdCommit: { ID: '' },
-      RuncCommit: { ID: '' },
+      RuncCommit: { ID: rt.commit, Expected: rt.commit },
       InitCommit: { ID: '' },
       SecurityOptions: ['name=seccomp,profile=builtin'],
       Warnings: [],
