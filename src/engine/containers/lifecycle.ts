@@ -16,6 +16,7 @@ import { prepareInitLayer } from './create';
 import { buildContainerSpec } from './spec';
 import { initHealthState } from './health';
 import { writeNetworkFiles } from './netfiles';
+import { mountVolumes, unmountVolumes } from './mounts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -95,9 +96,12 @@ export class Lifecycle {
     const bundle = this.bundle(c);
     const rootfs = this.mountRootfs(c);
     let created = false;
+    let volumes = false;
     try {
       fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
       writeNetworkFiles(this.ctx, c);
+      mountVolumes(this.ctx, c);
+      volumes = true;
       const spec = await buildContainerSpec(this.ctx, c, rootfs);
       fs.writeFileSync(path.join(bundle, 'config.json'), serializeSpec(spec));
       await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
@@ -147,6 +151,7 @@ export class Lifecycle {
       if (early !== undefined) setImmediate(() => void this.handleExit(c, early).catch(() => {}));
     } catch (e) {
       if (created) await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
+      if (volumes) unmountVolumes(this.ctx, c);
       this.unmountRootfs(c);
       const msg = startErrorMessage(e);
       c.State.Error = msg;
@@ -327,6 +332,7 @@ export class Lifecycle {
     await runc.deleteContainer(root, c.ID, { force: true }).catch(() => {});
     fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
     this.unmountRootfs(c);
+    unmountVolumes(this.ctx, c);
     Object.assign(c.State, {
       Status: 'exited', Running: false, Paused: false, Restarting: false, OOMKilled: oom, Pid: 0,
       ExitCode: code, FinishedAt: finishedAt.toISOString(),

@@ -15,6 +15,7 @@ import { Lifecycle, type WaitCondition } from './lifecycle';
 import { inspectContainer, listContainers, summarize, type ListOptions } from './query';
 import { validateResources } from './spec';
 import { ContainerFs } from './fsops';
+import { createMounts, releaseMounts } from './mounts';
 import { resizeTty } from '../../monitor';
 
 export class ContainerService {
@@ -58,8 +59,15 @@ export class ContainerService {
     try {
       fs.mkdirSync(this.ctx.containers.dir(c.ID), { recursive: true, mode: 0o710 });
       this.lifecycle.prepareFilesystem(c);
+      let rootfs = false;
+      try {
+        createMounts(this.ctx, c, () => ((rootfs = true), this.lifecycle.mountRootfs(c)));
+      } finally {
+        if (rootfs) this.lifecycle.unmountRootfs(c);
+      }
       this.ctx.containers.add(c);
     } catch (e) {
+      releaseMounts(this.ctx, c, true);
       this.ctx.containers.releaseName(c.Name);
       fs.rmSync(this.ctx.containers.dir(c.ID), { recursive: true, force: true });
       throw e;
@@ -171,6 +179,7 @@ export class ContainerService {
       }
       fs.rmSync(this.lifecycle.bundle(c), { recursive: true, force: true });
       fs.rmSync(trash, { recursive: true, force: true });
+      releaseMounts(this.ctx, c, opts.volumes);
       this.ctx.events.emit('container', 'destroy', c.ID, this.lifecycle.attrs(c));
       this.lifecycle.notifyWaiters(c, 'removed');
     });
