@@ -132,6 +132,24 @@ describe('volumes and mounts', () => {
     ok(docker('volume', 'rm', 'keep'));
   });
 
+  it('keeps a mount-option volume mounted for a running container across a daemon restart', async () => {
+    ok(docker('volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=1m', 'tmpvol'));
+    const mounted = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${volDir('tmpvol')} `);
+    ok(docker('run', '-d', '--name', 't1', '-v', 'tmpvol:/t', 'busybox', 'sh', '-c', 'echo shared > /t/f; sleep 300'));
+    ok(docker('run', '-d', '--name', 't2', '-v', 'tmpvol:/t', 'busybox', 'sleep', '300'));
+    assert.ok(mounted());
+    await d.stopDaemon('SIGKILL');
+    await d.start();
+    ok(docker('stop', '-t', '0', 't1'));
+    // the other user still has it
+    assert.ok(mounted());
+    assert.equal(ok(docker('exec', 't2', 'cat', '/t/f')), 'shared\n');
+    ok(docker('stop', '-t', '0', 't2'));
+    assert.ok(!mounted(), 'unmounted with its last user');
+    ok(docker('rm', 't1', 't2'));
+    ok(docker('volume', 'rm', 'tmpvol'));
+  });
+
   it('copies image content into an empty volume, keeping owners and modes', () => {
     const show = 'stat -c "%n %U %G %a" /data /data/owned.txt /data/sub /data/sub/deep; readlink /data/link; cat /data/owned.txt';
     const expected = '/data berth berth 750\n/data/owned.txt berth berth 640\n/data/sub berth berth 700\n/data/sub/deep berth staff 600\nowned.txt\nimage content\n';
@@ -397,6 +415,9 @@ describe('volumes and mounts', () => {
       [['-v', `${path.join(d.dataRoot, 'volumes')}:/x:rprivate`], /must use either propagation mode "rslave" or "rshared"/],
     ];
     for (const [args, re] of cases) fails(docker('run', '--rm', ...args, 'busybox', 'true'), re);
+    // SELinux labels are accepted (and mean nothing here); a trailing "/" is the same destination
+    ok(docker('run', '--rm', '-v', `${tmp}:/z1:z`, '-v', `${tmp}:/z2:Z,ro`, 'busybox', 'true'));
+    assert.equal(ok(docker('run', '--rm', '-v', 'precious:/data/', 'datavol', 'cat', '/data/f')), 'keep\n');
     // the daemon root may be bound rslave (Docker's default there)
     ok(docker('run', '--rm', '-v', `${path.join(d.dataRoot, 'volumes')}:/x:ro`, 'busybox', 'ls', '/x'));
     assert.deepEqual(volumes().sort(), ['precious', 'v1x']);

@@ -164,6 +164,8 @@ describe('mount grammar', () => {
     const a = parseBind('/anon');
     assert.deepEqual([a.Type, a.Name, a.Destination], ['volume', undefined, '/anon']);
     assert.equal(parseBind('data:/x', 'mydriver').Driver, 'mydriver');
+    assert.equal(parseBind('data:/x//y/').Destination, '/x/y');
+    assert.equal(parseBind('/h/:/c:Z,ro').Source, '/h');
   });
 
   it("refuses bad -v specs with Docker's messages", () => {

@@ -21,6 +21,12 @@ const CONSISTENCY = new Set(['consistent', 'cached', 'delegated']);
 const COPY_MODES = new Set(['nocopy']);
 export const DEFAULT_PROPAGATION = 'rprivate';
 
+/** Go's path.Clean (with Docker's backslash tolerance): no "..", no "//", no trailing "/". */
+export function cleanPath(p: string): string {
+  const n = path.posix.normalize(p.replace(/\\/g, '/'));
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}
+
 const invalidSpec = (raw: string) => `invalid volume specification: '${raw}'`;
 const mountConfigError = (type: string, msg: string) => badRequest(`invalid mount config for type "${type}": ${msg}`);
 
@@ -52,7 +58,7 @@ function validateAbsolute(p: string): string | undefined {
 }
 
 function validateNotRoot(p: string): string | undefined {
-  return path.posix.normalize(p.replace(/\\/g, '/')) === '/' ? "invalid specification: destination can't be '/'" : undefined;
+  return cleanPath(p) === '/' ? "invalid specification: destination can't be '/'" : undefined;
 }
 
 /** Docker's validateMountConfig; `checkSource`: a bind source must exist (--mount), unlike -v. */
@@ -124,7 +130,7 @@ function fromSpec(cfg: MountSpec, checkSource: boolean): ParsedMount {
   const mp: ParsedMount = {
     Type: cfg.Type,
     Source: '',
-    Destination: path.posix.normalize(cfg.Target.replace(/\\/g, '/')),
+    Destination: cleanPath(cfg.Target),
     Mode: '',
     RW: !cfg.ReadOnly,
     Propagation: '',
@@ -136,7 +142,7 @@ function fromSpec(cfg: MountSpec, checkSource: boolean): ParsedMount {
     mp.CopyData = !cfg.VolumeOptions?.NoCopy;
     if (cfg.VolumeOptions?.DriverConfig?.Name) mp.Driver = cfg.VolumeOptions.DriverConfig.Name;
   } else if (cfg.Type === 'bind') {
-    mp.Source = path.posix.normalize(cfg.Source!.replace(/\\/g, '/'));
+    mp.Source = cleanPath(cfg.Source!);
     mp.Propagation = cfg.BindOptions?.Propagation || DEFAULT_PROPAGATION;
     mp.CreateSource = !!cfg.BindOptions?.CreateMountpoint;
   }

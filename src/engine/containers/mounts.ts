@@ -17,7 +17,7 @@ import { log } from '../../util/log';
 import { unescapeMountPath } from '../../volume';
 import type { EngineContext } from '../context';
 import { copyIntoEmpty } from './copyup';
-import { parseBind, parseMountSpec, parseVolumesFrom, readWrite, convertTmpfsOptions, type ParsedMount } from './mountparse';
+import { cleanPath, convertTmpfsOptions, parseBind, parseMountSpec, parseVolumesFrom, readWrite, type ParsedMount } from './mountparse';
 
 const duplicate = (dest: string) => badRequest(`Duplicate mount point: ${dest}`);
 
@@ -54,6 +54,19 @@ export function createMounts(ctx: EngineContext, c: Container, rootfs: () => str
     if (created && !name) made.push(v.Name);
     return v;
   };
+  /** A later mount at a destination replaces an earlier one (which gives up its volume reference). */
+  const place = (mp: ParsedMount) => {
+    dereference(ctx, c, points.get(mp.Destination));
+    points.set(mp.Destination, mp);
+  };
+  /** -v and --mount volumes: created (or found) now, named mounts get Docker's "z" mode. */
+  const useVolume = (mp: ParsedMount, opts: { options?: Record<string, string> | null; labels?: Record<string, string> | null } = {}) => {
+    const v = volume(mp.Name ?? '', { driver: mp.Driver, ...opts });
+    mp.Name = v.Name;
+    mp.Source = v.Mountpoint;
+    mp.Driver = v.Driver;
+    if (!mp.Mode) mp.Mode = 'z';
+  };
   try {
     // 1. --volumes-from: the other container's mounts, read-only with :ro
     for (const spec of hc.VolumesFrom ?? []) {
@@ -71,50 +84,34 @@ export function createMounts(ctx: EngineContext, c: Container, rootfs: () => str
           ctx.volumes.reference(v.Name, c.ID);
           cp.Source = v.Mountpoint;
         }
-        dereference(ctx, c, points.get(cp.Destination));
-        points.set(cp.Destination, cp);
+        place(cp);
       }
     }
-    // 2. -v
+    // 2. -v, then 3. --mount: one destination each
     const binds = new Set<string>();
     for (const raw of hc.Binds ?? []) {
       const mp = parseBind(raw, hc.VolumeDriver);
       checkDaemonRoot(ctx, mp);
       if (binds.has(mp.Destination) || mp.Destination in tmpfs) throw duplicate(mp.Destination);
-      if (mp.Type === 'volume') {
-        const v = volume(mp.Name ?? '', { driver: mp.Driver });
-        mp.Name = v.Name;
-        mp.Source = v.Mountpoint;
-        mp.Driver = v.Driver;
-        if (!mp.Mode) mp.Mode = 'z';
-      }
+      if (mp.Type === 'volume') useVolume(mp);
       binds.add(mp.Destination);
-      dereference(ctx, c, points.get(mp.Destination));
-      points.set(mp.Destination, mp);
+      place(mp);
     }
-    // 3. --mount
     for (const cfg of hc.Mounts ?? []) {
       const mp = parseMountSpec(cfg);
       checkDaemonRoot(ctx, mp);
       if (binds.has(mp.Destination)) throw duplicate(cfg.Target);
-      if (mp.Type === 'volume') {
-        const vo = cfg.VolumeOptions;
-        const v = volume(mp.Name ?? '', { driver: mp.Driver, options: vo?.DriverConfig?.Options ?? null, labels: vo?.Labels ?? null });
-        mp.Name = v.Name;
-        mp.Source = v.Mountpoint;
-        mp.Driver = v.Driver;
-        if (!mp.Mode) mp.Mode = 'z';
-      }
+      const vo = cfg.VolumeOptions;
+      if (mp.Type === 'volume') useVolume(mp, { options: vo?.DriverConfig?.Options ?? null, labels: vo?.Labels ?? null });
       binds.add(mp.Destination);
-      dereference(ctx, c, points.get(mp.Destination));
-      points.set(mp.Destination, mp);
+      place(mp);
     }
     // 4. image VOLUMEs and -v /path: anonymous volumes where nothing else is mounted
     const anon = Object.keys(c.Config.Volumes ?? {});
     if (anon.length || [...points.values()].some((m) => m.CopyData)) {
       const root = rootfs();
       for (const spec of anon) {
-        const dest = path.posix.normalize(spec);
+        const dest = cleanPath(spec);
         if (!path.posix.isAbsolute(dest))
           throw badRequest(`invalid volume specification: '${spec}': invalid mount config for type "volume": invalid mount path: '${spec}' mount path must be absolute`);
         if (dest === '/') throw badRequest(`invalid volume specification: '${spec}': invalid mount config for type "volume": invalid specification: destination can't be '/'`);

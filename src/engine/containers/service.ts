@@ -59,11 +59,16 @@ export class ContainerService {
     try {
       fs.mkdirSync(this.ctx.containers.dir(c.ID), { recursive: true, mode: 0o710 });
       this.lifecycle.prepareFilesystem(c);
-      let rootfs = false;
+      // image volumes and copy-up read the container's filesystem: mounted only when needed
+      let mounted = false;
+      const rootfs = () => {
+        mounted = true;
+        return this.lifecycle.mountRootfs(c);
+      };
       try {
-        createMounts(this.ctx, c, () => ((rootfs = true), this.lifecycle.mountRootfs(c)));
+        createMounts(this.ctx, c, rootfs);
       } finally {
-        if (rootfs) this.lifecycle.unmountRootfs(c);
+        if (mounted) this.lifecycle.unmountRootfs(c);
       }
       this.ctx.containers.add(c);
     } catch (e) {
