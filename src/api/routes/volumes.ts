@@ -1,7 +1,7 @@
 // /volumes/* — thin handlers over the volume service.
 import type { Engine } from '../../engine/engine';
 import type { CreateVolumeRequest } from '../../engine/volumes';
-import { badRequest } from '../../util/errors';
+import { badRequest, EngineError } from '../../util/errors';
 import { readJson, sendJson, sendNoContent } from '../http';
 import { boolParam, filtersParam, type Router } from '../router';
 
@@ -24,6 +24,10 @@ export function volumeRoutes(r: Router, engine: Engine): void {
 
   r.get('/volumes/{name}', ({ res, params }) => {
     sendJson(res, 200, svc.inspect(params.name));
+  });
+
+  r.put('/volumes/{name}', () => {
+    throw new EngineError(503, 'volume update only valid for cluster volumes, but swarm is unavailable');
   });
 
   r.delete('/volumes/{name}', ({ res, params, query }) => {

@@ -54,10 +54,11 @@ export function createMounts(ctx: EngineContext, c: Container, rootfs: () => str
     if (created && !name) made.push(v.Name);
     return v;
   };
-  /** A later mount at a destination replaces an earlier one (which gives up its volume reference). */
+  /** A later mount at a destination replaces an earlier one, whose volume is released unless used elsewhere. */
   const place = (mp: ParsedMount) => {
-    dereference(ctx, c, points.get(mp.Destination));
+    const old = points.get(mp.Destination);
     points.set(mp.Destination, mp);
+    if (old?.Type === 'volume' && old.Name && ![...points.values()].some((p) => p.Type === 'volume' && p.Name === old.Name)) ctx.volumes.release(old.Name, c.ID);
   };
   /** -v and --mount volumes: created (or found) now, named mounts get Docker's "z" mode. */
   const useVolume = (mp: ParsedMount, opts: { options?: Record<string, string> | null; labels?: Record<string, string> | null } = {}) => {
@@ -142,11 +143,6 @@ export function createMounts(ctx: EngineContext, c: Container, rootfs: () => str
     if (!m.Spec) delete m.Spec;
     return m;
   });
-}
-
-/** A mount point replaced by a later one at the same destination gives up its volume reference. */
-function dereference(ctx: EngineContext, c: Container, mp: MountPoint | undefined): void {
-  if (mp?.Type === 'volume' && mp.Name) ctx.volumes.release(mp.Name, c.ID);
 }
 
 function populate(ctx: EngineContext, c: Container, root: string, mp: ParsedMount): void {
