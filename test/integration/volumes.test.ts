@@ -257,6 +257,14 @@ describe('volumes and mounts', () => {
     const dst = JSON.parse(ok(docker('inspect', '-f', '{{json .Mounts}}', 'vfdst')));
     const key = (m: { Destination: string; Name?: string; Source: string }) => `${m.Destination} ${m.Name ?? ''} ${m.Source}`;
     assert.deepEqual(dst.map(key).sort(), src.map(key).sort());
+    // a later -v over one destination replaces that mount; the volume stays in use where it is still mounted
+    ok(docker('create', '--name', 'twice', '-v', 'vtwice:/a', '-v', 'vtwice:/b', 'busybox', 'true'));
+    ok(docker('create', '--name', 'over', '--volumes-from', 'twice', '-v', 'vother:/a', 'busybox', 'true'));
+    assert.equal(ok(docker('inspect', '-f', '{{range .Mounts}}{{.Destination}}={{.Name}} {{end}}', 'over')).trim().split(' ').sort().join(' '), '/a=vother /b=vtwice');
+    ok(docker('rm', 'twice'));
+    fails(docker('volume', 'rm', 'vtwice'), /volume is in use/, 1);
+    ok(docker('rm', 'over'));
+    ok(docker('volume', 'rm', 'vtwice', 'vother'));
     fails(docker('run', '--rm', '--volumes-from', 'nosuchctr', 'busybox', 'true'), /No such container: nosuchctr/);
     fails(docker('run', '--rm', '--volumes-from', 'vfsrc:rshared', 'busybox', 'true'), /invalid mode: rshared/);
     ok(docker('rm', '-v', 'vfsrc', 'vfdst'));
