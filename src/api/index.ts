@@ -4,6 +4,7 @@ import { containerRoutes } from './routes/containers';
 import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
 import { systemRoutes } from './routes/system';
+import { volumeRoutes } from './routes/volumes';
 import { Router } from './router';
 import { ApiServer } from './server';
 
@@ -13,6 +14,7 @@ export function createApiServer(engine: Engine): ApiServer {
   containerRoutes(r, engine);
   execRoutes(r, engine);
   imageRoutes(r, engine);
+  volumeRoutes(r, engine);
   return new ApiServer(r);
 }
 

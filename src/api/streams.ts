@@ -25,6 +25,8 @@ export interface BridgeOptions {
   detachKeys: number[];
   /** stdin EOF from the client closes the process's stdin */
   closeStdinOnEof: boolean;
+  /** end the client socket when the process side closes (exec ends it itself, after recording the exit code) */
+  endOnClose?: boolean;
   onDetach?: () => void;
 }
 
@@ -44,7 +46,7 @@ export function bridge(conn: AttachConnection, socket: Duplex, opts: BridgeOptio
       socket.write(opts.tty ? data : frame(stream === 'stderr' ? STDERR : STDOUT, data));
     });
     conn.onClose(() => {
-      if (!socket.destroyed) socket.end();
+      if (opts.endOnClose !== false && !socket.destroyed) socket.end();
       finish('closed');
     });
     const scanner = new DetachScanner(opts.detachKeys);

@@ -14,6 +14,7 @@ import { containerInspectCommand, imageInspectCommand, inspectCommand } from './
 import { eventsCommand, portCommand, statsCommand, topCommand } from './commands/observe';
 import { psCommand } from './commands/ps';
 import { infoCommand, versionCommand } from './commands/system';
+import { volumeCreateCommand, volumeInspectCommand, volumeLsCommand, volumePruneCommand, volumeRmCommand } from './commands/volume';
 
 export const groups: Record<string, Command[]> = {
   container: [
@@ -23,6 +24,7 @@ export const groups: Record<string, Command[]> = {
   ],
   image: [importCommand, imageInspectCommand, imagesCommand, rmiCommand],
   system: [eventsCommand, infoCommand],
+  volume: [volumeCreateCommand, volumeInspectCommand, volumeLsCommand, volumePruneCommand, volumeRmCommand],
   // commands that exist only at the top level
   '': [inspectCommand, versionCommand],
 };

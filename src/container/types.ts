@@ -54,8 +54,8 @@ export interface MountSpec {
   ReadOnly?: boolean;
   Consistency?: string;
   BindOptions?: { Propagation?: string; NonRecursive?: boolean; CreateMountpoint?: boolean };
-  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
-  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; Subpath?: string; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number; Options?: string[][] };
 }
 
 export interface HostConfig {
@@ -158,6 +158,7 @@ export interface ContainerState {
   Health?: Health;
 }
 
+/** A container's mount, as inspect shows it (Mounts), plus what berth keeps to set it up. */
 export interface MountPoint {
   Type: string;
   Name?: string;
@@ -167,6 +168,10 @@ export interface MountPoint {
   Mode: string;
   RW: boolean;
   Propagation: string;
+  /** not in the API: the request that made this mount (-v or --mount; absent for image volumes) */
+  Spec?: MountSpec;
+  /** not in the API: create a missing bind source at start (-v does, --mount does not) */
+  CreateSource?: boolean;
 }
 
 /** What berth persists for a container (config.json). */

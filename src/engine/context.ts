@@ -3,6 +3,7 @@ import type { ContainerStore } from '../container';
 import type { ImageStore } from '../image';
 import type { MonitorConfig } from '../monitor';
 import type { ContentStore, LayerStore } from '../storage';
+import type { VolumeStore } from '../volume';
 import type { EngineConfig, EnginePaths } from './config';
 import type { EventBus } from './events';
 
@@ -13,6 +14,7 @@ export interface EngineContext {
   layers: LayerStore;
   images: ImageStore;
   containers: ContainerStore;
+  volumes: VolumeStore;
   events: EventBus;
   monitorConfig(runtime: string): MonitorConfig;
 }

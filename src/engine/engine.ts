@@ -6,6 +6,7 @@ import { ContainerStore } from '../container';
 import { ImageStore } from '../image';
 import type { MonitorConfig } from '../monitor';
 import { ContentStore, LayerStore } from '../storage';
+import { VolumeStore } from '../volume';
 import { log } from '../util/log';
 import { enginePaths, type EngineConfig } from './config';
 import type { EngineContext } from './context';
@@ -14,6 +15,8 @@ import { execProbeRunner, HealthMonitor } from './containers/health';
 import { EventBus } from './events';
 import { ExecService } from './exec';
 import { ImageService } from './images';
+import { restoreMounts } from './containers/mounts';
+import { VolumeService } from './volumes';
 
 export class Engine {
   readonly ctx: EngineContext;
@@ -21,6 +24,7 @@ export class Engine {
   readonly exec: ExecService;
   readonly health: HealthMonitor;
   readonly images: ImageService;
+  readonly volumes: VolumeService;
   readonly startedAt = new Date();
 
   constructor(readonly cfg: EngineConfig) {
@@ -41,11 +45,17 @@ export class Engine {
       runtimeRoot: `${paths.runcRoot}/${cfg.runtimes[runtime] ? runtime : cfg.defaultRuntime}`,
       logLevel: 'error',
     });
-    this.ctx = { cfg, paths, content, layers, images, containers, events: new EventBus(), monitorConfig };
+    const events = new EventBus();
+    const volumes = new VolumeStore(paths.volumes, (action, v) => events.emit('volume', action, v.Name, { driver: v.Driver }));
+    volumes.load();
+    this.ctx = { cfg, paths, content, layers, images, containers, volumes, events, monitorConfig };
+    // containers reference their volumes again; running ones still have them mounted
+    for (const c of containers.all()) restoreMounts(this.ctx, c);
     this.containers = new ContainerService(this.ctx);
     this.exec = new ExecService(this.ctx, this.containers);
     this.health = new HealthMonitor(this.ctx, execProbeRunner(this.exec));
     this.images = new ImageService(this.ctx, this.containers);
+    this.volumes = new VolumeService(this.ctx);
   }
 
   /** Reconciles records with reality and applies restart policies. */

@@ -312,4 +312,7 @@ function rotate(logPath: string, maxFile: number): void {
   fs.rmSync(`${logPath}.${Math.max(1, maxFile - 1)}`, { force: true });
   for (let i = maxFile - 2; i >= 1; i--) if (fs.existsSync(`${logPath}.${i}`)) fs.renameSync(`${logPath}.${i}`, `${logPath}.${i + 1}`);
   fs.renameSync(logPath, `${logPath}.1`);
+  // conmon recreates the file when it reopens; if the container exits first it never
+  // will, and readers must still find a (now empty) live file
+  fs.closeSync(fs.openSync(logPath, 'a', 0o600));
 }

@@ -107,3 +107,12 @@ export function formatGoDuration(ns: number): string {
   }
   return neg ? `-${out}` : out;
 }
+
+/** Go's time.RFC3339 (seconds) in the local time zone: "2024-05-01T12:00:00Z" or "…+02:00". */
+export function rfc3339Local(ms: number): string {
+  const d = new Date(ms);
+  const off = -d.getTimezoneOffset();
+  const p = (n: number) => String(Math.trunc(Math.abs(n))).padStart(2, '0');
+  const local = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return off === 0 ? `${local}Z` : `${local}${off > 0 ? '+' : '-'}${p(off / 60)}:${p(off % 60)}`;
+}

@@ -71,7 +71,7 @@ export class TestDaemon {
 
   ping(): Promise<boolean> {
     return new Promise((resolve) => {
-      const req = http.request({ socketPath: this.socket, path: '/_ping', method: 'GET' }, (res) => {
+      const req = http.request({ socketPath: this.socket, path: '/_ping', method: 'GET', agent: false }, (res) => {
         res.resume();
         resolve(res.statusCode === 200);
       });
@@ -93,7 +93,7 @@ export class TestDaemon {
   request(method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; json: () => any }> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-      const req = http.request({ socketPath: this.socket, path: p, method, headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': String(data.length) } : {}), ...headers } }, (res) => {
+      const req = http.request({ socketPath: this.socket, path: p, method, agent: false, headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': String(data.length) } : {}), ...headers } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => {

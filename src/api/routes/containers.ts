@@ -11,13 +11,15 @@ import { attachHandler } from './attach';
 import { logsHandler } from './logs';
 import { fsRoutes } from './container-fs';
 import { statsHandler, topHandler } from './container-stats';
+import { normalizeMountsForVersion } from '../../engine/containers/mountparse';
 
 export function containerRoutes(r: Router, engine: Engine): void {
   const svc = engine.containers;
 
-  r.post('/containers/create', async ({ req, res, query }) => {
+  r.post('/containers/create', async ({ req, res, query, version }) => {
     const body = await readJson<Record<string, unknown>>(req, {});
     if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('invalid JSON: expected an object');
+    normalizeMountsForVersion(body.HostConfig as never, version);
     const name = query.get('name') ?? undefined;
     const out = svc.create({ name, config: body as never, platform: query.get('platform') ?? undefined });
     sendJson(res, 201, out);
@@ -89,7 +91,8 @@ export function containerRoutes(r: Router, engine: Engine): void {
     req.on('close', () => w.cancel());
     res.on('close', () => w.cancel());
     const code = await w.promise;
-    const err = w.container.State.Error;
+    // a removed container's start error was already the start call's answer (dockerd sends no Error then)
+    const err = cond === 'removed' ? '' : w.container.State.Error;
     res.end(JSON.stringify({ StatusCode: code, Error: err ? { Message: err } : null }) + '\n');
   });
 

@@ -86,6 +86,7 @@ export function execRoutes(r: Router, engine: Engine): void {
       stderr: e.Config.AttachStderr !== false,
       detachKeys: keys,
       closeStdinOnEof: true,
+      endOnClose: false,
     });
     if (why === 'closed') {
       // the client reads ExitCode right after the stream closes: record it first

@@ -70,6 +70,12 @@ function mergeEnv(image: string[] = [], own: string[] = []): string[] {
   return out;
 }
 
+/** The image's VOLUMEs and the request's (-v /path) together, as Docker merges them. */
+function mergeVolumes(image?: Record<string, object> | null, own?: Record<string, object> | null): Record<string, object> | null {
+  const out = { ...(image ?? {}), ...(own ?? {}) };
+  return Object.keys(out).length ? out : null;
+}
+
 /** Docker's rule: an entrypoint given at create drops the image's CMD. */
 export function resolveCommand(cfg: Partial<ContainerConfig>, img: ImageRecord): { entrypoint: string[] | null; cmd: string[] | null } {
   const ic = img.config.config ?? {};
@@ -122,7 +128,7 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
     Cmd: cmd,
     Healthcheck: mergeHealthcheck(c.Healthcheck, ic.Healthcheck),
     Image: c.Image!,
-    Volumes: c.Volumes ?? ic.Volumes ?? null,
+    Volumes: mergeVolumes(ic.Volumes, c.Volumes),
     WorkingDir: c.WorkingDir || ic.WorkingDir || '',
     Entrypoint: entrypoint,
     OnBuild: null,

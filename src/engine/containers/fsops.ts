@@ -3,11 +3,12 @@
 // lead outside it. A stopped container's rootfs is mounted for the operation.
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { changes, extractInto, packPath, statPath, type PathStat } from '../../archive';
+import * as fs from 'node:fs';
+import { changes, extractInto, packPath, resolveInRoot, statPath, type PathStat } from '../../archive';
 import type { Container } from '../../container';
-import { forbidden } from '../../util/errors';
 import type { EngineContext } from '../context';
 import type { Lifecycle } from './lifecycle';
+import { checkWritable, mountIntoRootfs } from './mounts';
 
 export class ContainerFs {
   constructor(
@@ -15,7 +16,28 @@ export class ContainerFs {
     private readonly lc: Lifecycle,
   ) {}
 
-  /** Runs `fn` with the container's rootfs mounted; unmounts after if the container is not running. */
+  /**
+   * Runs `fn` on the container's filesystem as `docker cp` sees it, volumes and
+   * bind mounts included: a running container's own view (/proc/<pid>/root),
+   * or the stopped container's rootfs with its mounts bound in for the call.
+   */
+  private async withView<T>(ref: string, fn: (root: string, c: Container) => Promise<T>): Promise<T> {
+    const c = this.ctx.containers.get(ref);
+    return this.lc.locked(c.ID, async () => {
+      if (c.State.Running && c.State.Pid) return fn(`/proc/${c.State.Pid}/root`, c);
+      const rootfs = this.lc.mountRootfs(c);
+      let undo = () => {};
+      try {
+        undo = mountIntoRootfs(this.ctx, c, rootfs);
+        return await fn(rootfs, c);
+      } finally {
+        undo();
+        if (!c.State.Running) this.lc.unmountRootfs(c);
+      }
+    });
+  }
+
+  /** Runs `fn` with the container's rootfs (no volumes: export) mounted; unmounts after if the container is not running. */
   private async withRootfs<T>(ref: string, fn: (rootfs: string, c: Container) => Promise<T>): Promise<T> {
     const c = this.ctx.containers.get(ref);
     return this.lc.locked(c.ID, async () => {
@@ -29,11 +51,11 @@ export class ContainerFs {
   }
 
   stat(ref: string, p: string): Promise<PathStat> {
-    return this.withRootfs(ref, async (rootfs, c) => statPath(rootfs, p, c.Name.slice(1)));
+    return this.withView(ref, async (rootfs, c) => statPath(rootfs, p, c.Name.slice(1)));
   }
 
   archive(ref: string, p: string, send: (stat: PathStat, stream: Readable) => Promise<void>): Promise<void> {
-    return this.withRootfs(ref, async (rootfs, c) => {
+    return this.withView(ref, async (rootfs, c) => {
       const { stat, stream } = packPath(rootfs, p, { container: c.Name.slice(1) });
       await send(stat, stream);
       this.ctx.events.emit('container', 'archive-path', c.ID, { name: c.Name.slice(1), path: p });
@@ -41,8 +63,10 @@ export class ContainerFs {
   }
 
   extract(ref: string, p: string, body: Readable, opts: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean }): Promise<void> {
-    return this.withRootfs(ref, async (rootfs, c) => {
-      if (c.HostConfig.ReadonlyRootfs) throw forbidden('container rootfs is marked read-only');
+    return this.withView(ref, async (rootfs, c) => {
+      // a read-only volume or rootfs refuses, judged where the path really leads
+      const dest = resolveInRoot(rootfs, path.posix.join('/', p), { followFinal: true });
+      if (fs.existsSync(dest)) checkWritable(c, dest.slice(path.resolve(rootfs).length) || '/');
       await extractInto(body, rootfs, p, opts);
       this.ctx.events.emit('container', 'extract-to-dir', c.ID, { name: c.Name.slice(1), path: p });
     });

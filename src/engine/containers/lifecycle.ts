@@ -16,6 +16,7 @@ import { prepareInitLayer } from './create';
 import { buildContainerSpec } from './spec';
 import { initHealthState } from './health';
 import { writeNetworkFiles } from './netfiles';
+import { mountVolumes, unmountVolumes } from './mounts';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -95,9 +96,12 @@ export class Lifecycle {
     const bundle = this.bundle(c);
     const rootfs = this.mountRootfs(c);
     let created = false;
+    let volumes = false;
     try {
       fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
       writeNetworkFiles(this.ctx, c);
+      mountVolumes(this.ctx, c);
+      volumes = true;
       const spec = await buildContainerSpec(this.ctx, c, rootfs);
       fs.writeFileSync(path.join(bundle, 'config.json'), serializeSpec(spec));
       await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
@@ -147,6 +151,7 @@ export class Lifecycle {
       if (early !== undefined) setImmediate(() => void this.handleExit(c, early).catch(() => {}));
     } catch (e) {
       if (created) await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
+      if (volumes) unmountVolumes(this.ctx, c);
       this.unmountRootfs(c);
       const msg = startErrorMessage(e);
       c.State.Error = msg;
@@ -324,9 +329,12 @@ export class Lifecycle {
   private async recordExit(c: Container, code: number, finishedAt: Date): Promise<void> {
     const oom = fs.existsSync(path.join(this.ctx.containers.dir(c.ID), 'oom'));
     fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
-    // runtime state and the rootfs mount go on the container's chain: stop and wait
-    // answer without waiting for a runc spawn, while a start right after still does
-    void this.locked(c.ID, () => this.cleanupAfterExit(c)).catch((e) => log().warn({ err: e, id: c.ID }, 'cleanup after exit failed'));
+    // mounts go now (users see them, and Docker has them gone when stop answers); runc's
+    // state goes on the container's chain: stop and wait answer without waiting for a runc
+    // spawn, while a start right after still does
+    this.unmountRootfs(c);
+    unmountVolumes(this.ctx, c);
+    void this.locked(c.ID, () => this.deleteRuntimeState(c)).catch((e) => log().warn({ err: e, id: c.ID }, 'runc delete after exit failed'));
     Object.assign(c.State, {
       Status: 'exited', Running: false, Paused: false, Restarting: false, OOMKilled: oom, Pid: 0,
       ExitCode: code, FinishedAt: finishedAt.toISOString(),
@@ -346,10 +354,9 @@ export class Lifecycle {
     else if (willRestart) this.restarts.schedule(c);
   }
 
-  private async cleanupAfterExit(c: Container): Promise<void> {
+  private async deleteRuntimeState(c: Container): Promise<void> {
     if (c.State.Running) return; // already started again
     await runc.deleteContainer(this.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
-    this.unmountRootfs(c);
   }
 
   private async restartAfterExit(c: Container): Promise<void> {

@@ -4,6 +4,7 @@ import type { Container } from '../../container';
 import { badRequest } from '../../util/errors';
 import { humanDuration, ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
+import { apiMountPoints } from './mounts';
 import { netFilePaths } from './netfiles';
 
 function networkName(c: Container): string {
@@ -58,7 +59,7 @@ export function inspectContainer(ctx: EngineContext, c: Container, sizes?: { rw:
       Data: { LowerDir: lower, MergedDir: path.join(rw, 'merged'), UpperDir: path.join(rw, 'upper'), WorkDir: path.join(rw, 'work') },
       Name: 'overlay2',
     },
-    Mounts: c.MountPoints,
+    Mounts: apiMountPoints(c),
     Config: c.Config,
     NetworkSettings: networkSettings(c),
   };
@@ -107,7 +108,7 @@ export function summarize(c: Container, imageName: (id: string) => string, sizes
     Status: statusText(c),
     HostConfig: { NetworkMode: c.HostConfig.NetworkMode },
     NetworkSettings: { Networks: networkSettings(c).Networks },
-    Mounts: c.MountPoints,
+    Mounts: apiMountPoints(c),
   };
   void imageName;
   if (sizes) {

@@ -15,6 +15,7 @@ import { Lifecycle, type WaitCondition } from './lifecycle';
 import { inspectContainer, listContainers, summarize, type ListOptions } from './query';
 import { validateResources } from './spec';
 import { ContainerFs } from './fsops';
+import { createMounts, releaseMounts } from './mounts';
 import { resizeTty } from '../../monitor';
 
 export class ContainerService {
@@ -58,8 +59,20 @@ export class ContainerService {
     try {
       fs.mkdirSync(this.ctx.containers.dir(c.ID), { recursive: true, mode: 0o710 });
       this.lifecycle.prepareFilesystem(c);
+      // image volumes and copy-up read the container's filesystem: mounted only when needed
+      let mounted = false;
+      const rootfs = () => {
+        mounted = true;
+        return this.lifecycle.mountRootfs(c);
+      };
+      try {
+        createMounts(this.ctx, c, rootfs);
+      } finally {
+        if (mounted) this.lifecycle.unmountRootfs(c);
+      }
       this.ctx.containers.add(c);
     } catch (e) {
+      releaseMounts(this.ctx, c, true);
       this.ctx.containers.releaseName(c.Name);
       fs.rmSync(this.ctx.containers.dir(c.ID), { recursive: true, force: true });
       throw e;
@@ -172,6 +185,7 @@ export class ContainerService {
       fs.rmSync(this.lifecycle.bundle(c), { recursive: true, force: true });
       // the record is gone and the dir is in tmp/ (swept at daemon start): finish after answering
       fs.rm(trash, { recursive: true, force: true }, (e) => e && log().warn({ err: e }, 'removing container dir failed'));
+      releaseMounts(this.ctx, c, opts.volumes);
       this.ctx.events.emit('container', 'destroy', c.ID, this.lifecycle.attrs(c));
       this.lifecycle.notifyWaiters(c, 'removed');
     });

@@ -5,11 +5,12 @@ import { resolveInRoot } from '../../archive';
 import type { Container, HostConfig } from '../../container';
 import {
   buildSpec, cgroupsPathFor, computeCapabilities, parseSecurityOpts, toOciResources, validateResources as validateRuntimeResources,
-  type BindMount, type NamespaceMode, type NetworkNamespace, type OciProcess, type OciSpec, type ResourceConfig,
+  type NamespaceMode, type NetworkNamespace, type OciProcess, type OciSpec, type ResourceConfig,
 } from '../../runtime';
 import { badRequest, conflict } from '../../util/errors';
 import type { EngineContext } from '../context';
 import type { ExecConfig } from '../exec';
+import { specMounts } from './mounts';
 import { netFilePaths } from './netfiles';
 import { resolveUser } from './user';
 
@@ -56,24 +57,6 @@ function networkOf(ctx: EngineContext, c: Container): NetworkNamespace {
   return { kind: 'private' };
 }
 
-function bindsOf(hc: HostConfig): BindMount[] {
-  const out: BindMount[] = [];
-  for (const b of hc.Binds ?? []) {
-    const parts = b.split(':');
-    if (parts.length < 2 || parts.length > 3) throw badRequest(`invalid volume specification: '${b}'`);
-    const [src, dst, opts = ''] = parts;
-    if (!src.startsWith('/')) throw badRequest(`named volumes are not supported yet: '${b}'`);
-    if (!dst.startsWith('/')) throw badRequest(`invalid volume specification: '${b}': invalid mount config for type "bind": invalid mount path: '${dst}' mount path must be absolute`);
-    if (!fs.existsSync(src)) fs.mkdirSync(src, { recursive: true, mode: 0o755 });
-    const o = opts.split(',').filter(Boolean);
-    const options = ['rbind', o.includes('ro') ? 'ro' : 'rw'];
-    const prop = o.find((x) => /^r?(shared|slave|private)$/.test(x));
-    options.push(prop ?? 'rprivate');
-    out.push({ source: src, destination: dst, options });
-  }
-  return out;
-}
-
 function envWithDefaults(c: Container, hostname: string, home: string, extra: string[] = []): string[] {
   const env = [...c.Config.Env];
   const set = (k: string, v: string, force = false) => {
@@ -109,6 +92,7 @@ export async function buildContainerSpec(ctx: EngineContext, c: Container, rootf
   }
   const nf = netFilePaths(ctx, c);
   const hostname = fs.readFileSync(nf.hostname, 'utf8').trim();
+  const mounts = specMounts(ctx, c);
   return buildSpec({
     process: {
       args: [c.Path, ...c.Args],
@@ -129,8 +113,8 @@ export async function buildContainerSpec(ctx: EngineContext, c: Container, rootf
     ipcMode: nsMode(ctx, hc.IpcMode || '', 'ipc', 'IPC namespace') ?? (hc.IpcMode === 'none' ? 'none' : undefined),
     utsMode: hc.UTSMode === 'host' ? 'host' : 'private',
     network: networkOf(ctx, c),
-    mounts: bindsOf(hc),
-    tmpfs: hc.Tmpfs ?? null,
+    mounts: mounts.binds,
+    tmpfs: mounts.tmpfs,
     shmSize: hc.ShmSize || ctx.cfg.shmSize,
     etcFiles: { hostname: nf.hostname, hosts: nf.hosts, resolvConf: nf.resolv },
     privileged: hc.Privileged,

@@ -1,0 +1,37 @@
+// /volumes/* — thin handlers over the volume service.
+import type { Engine } from '../../engine/engine';
+import type { CreateVolumeRequest } from '../../engine/volumes';
+import { badRequest, EngineError } from '../../util/errors';
+import { readJson, sendJson, sendNoContent } from '../http';
+import { boolParam, filtersParam, type Router } from '../router';
+
+export function volumeRoutes(r: Router, engine: Engine): void {
+  const svc = engine.volumes;
+
+  r.get('/volumes', ({ res, query }) => {
+    sendJson(res, 200, svc.list(filtersParam(query)));
+  });
+
+  r.post('/volumes/create', async ({ req, res }) => {
+    const body = await readJson<CreateVolumeRequest>(req, {});
+    if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('invalid JSON: expected an object');
+    sendJson(res, 201, svc.create(body));
+  });
+
+  r.post('/volumes/prune', ({ res, query, version }) => {
+    sendJson(res, 200, svc.prune(filtersParam(query), version));
+  });
+
+  r.get('/volumes/{name}', ({ res, params }) => {
+    sendJson(res, 200, svc.inspect(params.name));
+  });
+
+  r.put('/volumes/{name}', () => {
+    throw new EngineError(503, 'volume update only valid for cluster volumes, but swarm is unavailable');
+  });
+
+  r.delete('/volumes/{name}', ({ res, params, query }) => {
+    svc.remove(params.name, boolParam(query, 'force'));
+    sendNoContent(res);
+  });
+}
