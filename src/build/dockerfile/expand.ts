@@ -253,6 +253,7 @@ class WordRun {
     if (first === '{' || first === '}' || first === ':') throw new ExpandError('syntax error: bad substitution');
     const name = this.processName();
     let ch = this.sc.next();
+    if (ch === EOF) throw new ExpandError("syntax error: missing '}'");
     let chs = ch;
     let nullIsUnset = false;
     switch (ch) {

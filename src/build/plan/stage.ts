@@ -288,14 +288,14 @@ export class StageState {
         return this.meta(c, 'ONBUILD ' + c.expression);
       case 'CMD': {
         cfg.Cmd = c.cmd.args.length === 0 ? [] : c.cmd.prependShell ? [...shellOf(cfg), ...c.cmd.args] : [...c.cmd.args];
-        cfg.ArgsEscaped = false;
+        delete cfg.ArgsEscaped; // false, which the image JSON omits
         const step = this.meta(c, `CMD ${goQuoteList(cfg.Cmd)}`);
         if (c.cmd.args.length !== 0) this.cmdSet = true;
         return step;
       }
       case 'ENTRYPOINT':
         cfg.Entrypoint = c.cmd.args.length === 0 ? [] : c.cmd.prependShell ? [...shellOf(cfg), ...c.cmd.args] : [...c.cmd.args];
-        cfg.ArgsEscaped = false;
+        delete cfg.ArgsEscaped;
         if (!this.cmdSet) cfg.Cmd = null;
         return this.meta(c, `ENTRYPOINT ${goQuoteList(cfg.Entrypoint)}`);
       case 'WORKDIR': {
@@ -335,7 +335,8 @@ export class StageState {
     const visible = this.args.filterAllowed(cfgEnv);
     const keyed = visible.filter((e) => this.args.isReferencedOrNotBuiltin(e.slice(0, e.indexOf('=')))).sort();
     const saveCmd = visible.length > 0 ? [`|${keyed.length}`, ...keyed, ...argv] : argv;
-    const containerConfig: ImageRunConfig = { ...cloneConfig(cfg), Cmd: saveCmd, ArgsEscaped: false };
+    const containerConfig: ImageRunConfig = { ...cloneConfig(cfg), Cmd: saveCmd };
+    delete containerConfig.ArgsEscaped;
     if (saveCmd.length > 0) containerConfig.Entrypoint = null;
     return {
       kind: 'run',
