@@ -101,8 +101,18 @@ export { parseExposeSpec } from './plan/ports';
 export { DEFAULT_SHELL, DEFAULT_PATH } from './plan/history';
 export { IgnoreMatcher, parseIgnoreFile, keepBuildFiles, cleanPath, type MatchState } from './context/ignore';
 export { listContext, readIgnorePatterns, type ContextEntry } from './context/walk';
-export { extractContext, readContextDockerfile, dropIgnoredBuildFiles, contextIgnorePatterns, type BuildContext } from './context/extract';
-export { resolveSources, globSources, normalizeSource, isRemoteSource, type SourceInfo, type ResolveOptions } from './context/sources';
-export { SourceHasher, checksumSources, combineChecksums, type ChecksumOptions } from './context/checksum';
+export {
+  extractContext,
+  indexContext,
+  readContextDockerfile,
+  dropIgnoredBuildFiles,
+  contextIgnorePatterns,
+  type BuildContext,
+  type Context,
+} from './context/extract';
+export { ContextIndex, type IndexOptions } from './context/tarindex';
+export { DiskFS, resolveIn, type SourceFS, type FileInfo, type FileType } from './context/fs';
+export { resolveSources, globSources, normalizeSource, isRemoteSource, escapesRoot, type SourceInfo, type ResolveOptions } from './context/sources';
+export { hashSource, hashData, checksumSources, combineChecksums, type ChecksumOptions } from './context/checksum';
 export { isArchiveFile, isTarHeader } from './context/archive';
 export { goMatch, hasWildcards } from './context/glob';

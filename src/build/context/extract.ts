@@ -1,14 +1,19 @@
 // The daemon's side of a build context: the tar body (plain, gzip, bzip2, xz,
-// zstd) unpacked into a private temp dir with every path confined to it
-// (symlinks are stored as links and only ever resolved inside the context),
-// the Dockerfile read from it, and the Dockerfile and .dockerignore dropped
-// from it when .dockerignore excludes them, as Docker's daemon does.
+// zstd) indexed in memory (indexContext, the fast path: nothing is written
+// until a COPY needs files) or unpacked into a private temp dir
+// (extractContext); either way every path is confined to the context and
+// symlinks are only ever resolved inside it. Then the Dockerfile is read from
+// it, and the Dockerfile and .dockerignore are dropped from it when
+// .dockerignore excludes them, as Docker's daemon does.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { extractInto, resolveInRoot } from '../../archive';
+import { extractInto } from '../../archive';
 import { badRequest } from '../../util/errors';
-import { IgnoreMatcher, cleanPath, parseIgnoreFile } from './ignore';
+import { DiskFS, SourceFS, resolveIn } from './fs';
+import { IgnoreMatcher, parseIgnoreFile } from './ignore';
+import { escapesRoot } from './sources';
+import { ContextIndex, IndexOptions } from './tarindex';
 
 export interface BuildContext {
   /** The unpacked context (owned by the daemon: file owners are not kept). */
@@ -32,39 +37,39 @@ export async function extractContext(body: Readable, parentDir: string): Promise
   return { dir, cleanup };
 }
 
-/** A context-relative path that climbs above the root ("../x"), as Docker refuses it. */
-export function escapesRoot(rel: string): boolean {
-  const c = cleanPath(rel.replace(/^\/+/, ''));
-  return c === '..' || c.startsWith('../');
+/** Indexes a context tar in memory (spooling beyond opts.memoryLimit into opts.spoolDir). */
+export function indexContext(body: Readable, opts: IndexOptions): Promise<ContextIndex> {
+  return ContextIndex.fromTar(body, opts);
 }
 
-export function forbiddenPath(rel: string): Error {
-  return badRequest(`forbidden path outside the build context: ${rel} ()`);
+/** A context as a tree: an index, or an unpacked directory. */
+export type Context = ContextIndex | string;
+
+const treeOf = (ctx: Context): SourceFS => (typeof ctx === 'string' ? new DiskFS(ctx) : ctx);
+
+function readFileIn(ctx: Context, real: string): Buffer {
+  return typeof ctx === 'string' ? fs.readFileSync(new DiskFS(ctx).abs(real)) : ctx.readFile(real);
+}
+
+/** The regular file at rel (symlinks followed inside the context), or null. */
+function readIfFile(ctx: Context, rel: string): Buffer | null {
+  const t = treeOf(ctx);
+  const real = resolveIn(t, rel, true);
+  const info = t.lstat(real);
+  return info?.type === 'file' ? readFileIn(ctx, real) : null;
 }
 
 /**
  * Reads the Dockerfile named `name` (relative to the context root; "Dockerfile"
  * falls back to "dockerfile"). Errors as Docker's daemon words them.
  */
-export function readContextDockerfile(dir: string, name = 'Dockerfile'): { name: string; text: string } {
-  if (escapesRoot(name)) throw forbiddenPath(name);
-  const tryRead = (n: string): Buffer | null => {
-    const p = resolveInRoot(dir, n, { followFinal: true });
-    try {
-      const st = fs.statSync(p);
-      if (!st.isFile()) return null;
-      return fs.readFileSync(p);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-      throw e;
-    }
-  };
+export function readContextDockerfile(ctx: Context, name = 'Dockerfile'): { name: string; text: string } {
+  if (escapesRoot(name)) throw badRequest(`forbidden path outside the build context: ${name} ()`);
   let used = name;
-  let data = tryRead(name);
+  let data = readIfFile(ctx, name);
   if (data === null && name === 'Dockerfile') {
     used = 'dockerfile';
-    data = tryRead(used);
+    data = readIfFile(ctx, used);
   }
   if (data === null) throw badRequest(`Cannot locate specified Dockerfile: ${name}`);
   if (data.length === 0) throw badRequest(`the Dockerfile (${used}) cannot be empty`);
@@ -72,26 +77,24 @@ export function readContextDockerfile(dir: string, name = 'Dockerfile'): { name:
 }
 
 /** The context's .dockerignore patterns ([] when it has none). */
-export function contextIgnorePatterns(dir: string): string[] {
-  try {
-    return parseIgnoreFile(fs.readFileSync(resolveInRoot(dir, '.dockerignore', { followFinal: true })));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return [];
-    throw e;
-  }
+export function contextIgnorePatterns(ctx: Context): string[] {
+  const data = readIfFile(ctx, '.dockerignore');
+  return data ? parseIgnoreFile(data) : [];
 }
 
 /**
  * After the Dockerfile was read: removes .dockerignore and the Dockerfile from
  * the context when .dockerignore excludes them, so COPY cannot see them.
  */
-export function dropIgnoredBuildFiles(dir: string, dockerfileName: string): void {
-  const patterns = contextIgnorePatterns(dir);
+export function dropIgnoredBuildFiles(ctx: Context, dockerfileName: string): void {
+  const patterns = contextIgnorePatterns(ctx);
   if (patterns.length === 0) return;
   const m = new IgnoreMatcher(patterns);
+  const t = treeOf(ctx);
   for (const f of ['.dockerignore', dockerfileName]) {
     if (escapesRoot(f) || !m.matches(f)) continue;
-    fs.rmSync(resolveInRoot(dir, f, { followFinal: false }), { force: true });
+    const real = resolveIn(t, f, false);
+    if (typeof ctx === 'string') fs.rmSync(new DiskFS(ctx).abs(real), { force: true });
+    else ctx.remove(real);
   }
 }

@@ -1,25 +1,28 @@
-// COPY/ADD sources resolved inside a root (the build context, or a stage's or
+// COPY/ADD sources resolved inside a tree (the build context, or a stage's or
 // image's filesystem for COPY --from), with the classic builder's rules:
 // - a leading "/" or "./" is dropped: sources are always relative to the root;
 // - a path that climbs above the root ("../x") is refused;
 // - wildcards (`*`, `?`, `[…]`, filepath.Match rules) match whole relative
 //   paths, element by element, and may match nothing if other sources exist;
-// - the source itself is resolved with symlinks followed *inside* the root
-//   (an absolute link target restarts at the root), never outside it;
+// - the source itself is resolved with symlinks followed *inside* the tree
+//   (an absolute link target restarts at its root), never outside it;
 // - a directory source stands for its contents.
-import * as fs from 'node:fs';
-import { resolveInRoot } from '../../archive';
 import { badRequest } from '../../util/errors';
-import { escapesRoot } from './extract';
+import { cleanPath } from './ignore';
+import { DiskFS, FileInfo, SourceFS, resolveIn } from './fs';
 import { goMatch, hasWildcards } from './glob';
 
 export interface SourceInfo {
   /** The source as Docker names it: relative to the root, "/"-separated ("." for the root). */
   path: string;
-  /** Host path after resolution inside the root. */
-  abs: string;
-  /** stat of abs (symlinks resolved, so a directory or a file/device). */
-  stat: fs.Stats;
+  /** Its real path in the tree once symlinks are resolved ('' for the root). */
+  real: string;
+  /** What is there (never a symlink). */
+  info: FileInfo;
+  /** The tree it is in. */
+  fs: SourceFS;
+  /** Host path, when the tree is a directory on disk. */
+  abs?: string;
 }
 
 export interface ResolveOptions {
@@ -32,10 +35,11 @@ export interface ResolveOptions {
   otherSources?: number;
 }
 
-const isMissing = (e: unknown) => {
-  const c = (e as NodeJS.ErrnoException).code;
-  return c === 'ENOENT' || c === 'ENOTDIR';
-};
+/** A relative path that climbs above the root ("../x"), as Docker refuses it. */
+export function escapesRoot(rel: string): boolean {
+  const c = cleanPath(rel.replace(/^\/+/, ''));
+  return c === '..' || c.startsWith('../');
+}
 
 /** Docker's trimming of a source path. */
 export function normalizeSource(src: string): string {
@@ -44,19 +48,18 @@ export function normalizeSource(src: string): string {
   return p === '' ? '.' : p;
 }
 
-function statIn(root: string, rel: string, opts: ResolveOptions): SourceInfo {
+function statIn(sfs: SourceFS, rel: string, opts: ResolveOptions): SourceInfo {
   const fail = (msg: string) => badRequest(`${opts.cmd} failed: ${msg}`);
   if (escapesRoot(rel)) throw fail(`forbidden path outside the build context: ${rel} ()`);
-  const abs = resolveInRoot(root, rel, { followFinal: true });
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(abs);
-  } catch (e) {
-    if (!isMissing(e)) throw e;
+  const real = resolveIn(sfs, rel, true);
+  const info = sfs.lstat(real);
+  if (!info || info.type === 'symlink') {
     if (opts.context) throw fail(`file not found in build context or excluded by .dockerignore: stat ${rel}: file does not exist`);
     throw fail(`stat ${rel}: file does not exist`);
   }
-  return { path: rel, abs, stat };
+  const out: SourceInfo = { path: rel, real, info, fs: sfs };
+  if (sfs instanceof DiskFS) out.abs = sfs.abs(real);
+  return out;
 }
 
 /** Unescapes a literal pattern element ("a\*b" -> "a*b"). */
@@ -64,11 +67,11 @@ function unescape(seg: string): string {
   return seg.replace(/\\(.)/gs, '$1');
 }
 
-/** Relative paths below root matching a wildcard pattern, in walk (lexical) order. */
-export function globSources(root: string, pattern: string): string[] {
+/** Relative paths in the tree matching a wildcard pattern, in walk (lexical) order. */
+export function globSources(sfs: SourceFS, pattern: string): string[] {
   const segs = pattern.split('/');
   const out: string[] = [];
-  const walk = (absDir: string, relDir: string, k: number) => {
+  const walk = (relDir: string, k: number) => {
     const seg = segs[k];
     const last = k === segs.length - 1;
     let names: string[];
@@ -77,43 +80,36 @@ export function globSources(root: string, pattern: string): string[] {
       if (lit === '' || lit === '.' || lit === '..') return;
       names = [lit];
     } else {
-      try {
-        names = fs.readdirSync(absDir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      } catch (e) {
-        if (isMissing(e)) return;
-        throw e;
-      }
+      const d = sfs.lstat(relDir);
+      if (!d || d.type !== 'dir') return;
+      names = sfs.readdir(relDir);
     }
     for (const name of names) {
       if (!goMatch(seg, name)) continue;
-      const abs = absDir + '/' + name;
       const rel = relDir ? relDir + '/' + name : name;
-      let st: fs.Stats;
-      try {
-        st = fs.lstatSync(abs);
-      } catch (e) {
-        if (isMissing(e)) continue;
-        throw e;
-      }
+      const info = sfs.lstat(rel);
+      if (!info) continue;
       if (last) out.push(rel);
-      else if (st.isDirectory()) walk(abs, rel, k + 1);
+      else if (info.type === 'dir') walk(rel, k + 1);
     }
   };
-  walk(root.replace(/\/+$/, '') || '/', '', 0);
+  walk('', 0);
   return out;
 }
 
 /**
  * Resolves the path sources of one COPY/ADD (URLs excluded: the executor
- * downloads those). Errors are Docker's, prefixed "COPY failed: ".
+ * downloads those) in a tree, or in a directory on disk given by its path.
+ * Errors are Docker's, prefixed "COPY failed: ".
  */
-export function resolveSources(root: string, sources: readonly string[], opts: ResolveOptions): SourceInfo[] {
+export function resolveSources(tree: SourceFS | string, sources: readonly string[], opts: ResolveOptions): SourceInfo[] {
+  const sfs = typeof tree === 'string' ? new DiskFS(tree) : tree;
   const infos: SourceInfo[] = [];
   for (const src of sources) {
     const p = normalizeSource(src);
     if (hasWildcards(p)) {
-      for (const rel of globSources(root, p)) infos.push(statIn(root, rel, opts));
-    } else infos.push(statIn(root, p, opts));
+      for (const rel of globSources(sfs, p)) infos.push(statIn(sfs, rel, opts));
+    } else infos.push(statIn(sfs, p, opts));
   }
   const total = infos.length + (opts.otherSources ?? 0);
   if (total === 0) throw badRequest(`${opts.cmd} failed: no source files were specified`);
