@@ -114,5 +114,6 @@ export { ContextIndex, type IndexOptions } from './context/tarindex';
 export { DiskFS, resolveIn, type SourceFS, type FileInfo, type FileType } from './context/fs';
 export { resolveSources, globSources, normalizeSource, isRemoteSource, escapesRoot, type SourceInfo, type ResolveOptions } from './context/sources';
 export { hashSource, hashData, checksumSources, combineChecksums, type ChecksumOptions } from './context/checksum';
-export { isArchiveFile, isTarHeader } from './context/archive';
+export { isArchiveFile, isArchiveStream, isTarHeader } from './context/archive';
+export { applyCopy, ensureDir, type CopyOptions, type CopyDest } from './context/copy';
 export { goMatch, hasWildcards } from './context/glob';

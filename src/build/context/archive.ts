@@ -3,6 +3,7 @@
 // a file. A file counts as an archive when, once decompressed, it starts with
 // a valid tar header (as Go's tar reader would accept it).
 import * as fs from 'node:fs';
+import type { Readable } from 'node:stream';
 import { decompressStream, detectCompression } from '../../archive';
 
 /** A 512-byte block is a tar header: not all zeros, and its checksum is right. */
@@ -60,6 +61,18 @@ export async function isArchiveFile(abs: string): Promise<boolean> {
   if (detectCompression(first) === 'none') return isTarHeader(first);
   try {
     const s = await decompressStream(fs.createReadStream(abs));
+    return isTarHeader(await head(s as NodeJS.ReadableStream & { destroy(): void }, 512));
+  } catch {
+    return false;
+  }
+}
+
+/** The same test on data from a stream factory (called at most twice). */
+export async function isArchiveStream(open: () => Readable): Promise<boolean> {
+  const first = await head(open() as Readable & { destroy(): void }, 512);
+  if (detectCompression(first) === 'none') return isTarHeader(first);
+  try {
+    const s = await decompressStream(open());
     return isTarHeader(await head(s as NodeJS.ReadableStream & { destroy(): void }, 512));
   } catch {
     return false;

@@ -5,6 +5,7 @@
 // the tree (absolute targets restart at its root, ".." stops at it).
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { major, minor } from '../../sys';
 
 export type FileType = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo';
@@ -29,6 +30,8 @@ export interface SourceFS {
   readdir(rel: string): string[];
   /** sha256 (hex) of a regular file's data; implementations cache it. */
   dataHash(rel: string): string;
+  /** A regular file's data. */
+  openData(rel: string): Readable;
   /** Bytes of data read to hash (for measurements). */
   readonly bytesHashed: number;
 }
@@ -121,6 +124,11 @@ export class DiskFS implements SourceFS {
 
   readdir(rel: string): string[] {
     return fs.readdirSync(this.abs(rel)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  openData(rel: string): Readable {
+    const fd = fs.openSync(this.abs(rel), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    return fs.createReadStream('', { fd, highWaterMark: CHUNK });
   }
 
   dataHash(rel: string): string {

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type * as tar from 'tar-stream';
 import { decompressStream } from '../../archive';
 import { createExtract, entryIds } from '../../archive/tarfmt';
@@ -259,6 +259,10 @@ export class ContextIndex implements SourceFS {
     const e = this.entries.get(rel);
     if (!e?.data) throw new Error(`not a regular file in the context: ${rel}`);
     return e.data.hash;
+  }
+
+  openData(rel: string): Readable {
+    return Readable.from([this.readFile(rel)], { objectMode: false });
   }
 
   /** A regular file's data. */
