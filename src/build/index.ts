@@ -1,60 +1,77 @@
 // The builder's frontend and build-context handling: pure libraries the
-// executor (POST /build, `berth build`) drives. No I/O here except reading the
-// build context.
+// executor (POST /build, `berth build`) drives. No engine, image store or
+// runtime dependency; the only I/O is on the build context and, in
+// applyCopy, on the rootfs directory it is given.
 //
 // ## How the executor uses it
 //
 // 1. Context (daemon side of POST /build):
-//      const ctx = await extractContext(body, `${dataRoot}/tmp`)   // confined unpack, any compression
-//      const df  = readContextDockerfile(ctx.dir, query.dockerfile) // "Cannot locate specified Dockerfile: x"
-//      dropIgnoredBuildFiles(ctx.dir, df.name)                      // as Docker's daemon: hide excluded build files
-//    (Client side, `berth build DIR`: readIgnorePatterns + keepBuildFiles +
-//    new IgnoreMatcher + listContext give the entries to send.)
+//      const ctx = await indexContext(body, { spoolDir: `${dataRoot}/tmp` })
+//        // the tar (plain/gzip/bzip2/xz/zstd) indexed in memory: names confined,
+//        // every file hashed while it streams in; nothing written to disk
+//        // (extractContext(body, dir) unpacks to disk instead; both are a `Context`)
+//      const df = readContextDockerfile(ctx, query.dockerfile || 'Dockerfile')
+//        // "Cannot locate specified Dockerfile: x", "the Dockerfile (x) cannot be empty"
+//      dropIgnoredBuildFiles(ctx, df.name)   // as Docker's daemon: hide excluded build files
+//      … ctx.close() when the build ends (drops the spool file, if any).
+//    Client side (`berth build DIR`): readIgnorePatterns(dir, dockerfile) ->
+//    keepBuildFiles(patterns, dockerfileRel) -> new IgnoreMatcher(...) ->
+//    listContext(dir, matcher) gives the entries to send (excluded directories
+//    are pruned unless an exception could re-include something below them).
 //
 // 2. Plan:
 //      const plan = planDockerfile(df.text, { buildArgs, target, platform, labels }, df.name)
 //    Errors are DockerfileError (400, "Dockerfile:12: unknown instruction: FOO").
-//    plan.stages are the stages to build, in order (the target and, transitively,
-//    the stages it needs through FROM <stage> and COPY --from); plan.totalSteps
-//    counts the `Step n/m` lines: first plan.metaArgs (global ARGs: print only),
+//    plan.stages are the stages to build, in order: the target and, transitively,
+//    what it needs through FROM <stage> and COPY --from. plan.totalSteps counts
+//    the `Step n/m : <text>` lines: plan.metaArgs (global ARGs, printed only),
 //    then per stage its FROM (stage.from.text) and each command's text.
 //
 // 3. Per stage:
-//      base: stage.base is {scratch} | {stage: i} (the result of a stage built
-//      earlier) | {image: ref} (pull when missing, for stage.platform or
-//      plan.targetPlatform). stage.copyFromImages are images COPY --from needs.
+//      stage.base is {scratch} | {stage: i} (the image an earlier stage produced)
+//      | {image: ref} (pull when missing, for stage.platform ?? plan.targetPlatform);
+//      stage.copyFromImages are images COPY --from names (pull them too).
 //      const st = new StageState(plan, stage)
-//      const triggers = st.begin({ config: baseImage.config.config })  // parsed ONBUILD triggers
+//      const triggers = st.begin({ config: baseImage?.config.config })  // parsed ONBUILD triggers
 //      for (const c of [...triggers, ...stage.commands]) { const step = st.resolve(c); … }
+//    ("# Executing N build trigger(s)" before the triggers, as Docker prints.)
 //    resolve() expands variables (ENV first, then the build args the stage
-//    declared), updates the image config and returns what to do:
-//      'meta'    commit step.config as a new image, history {created_by: step.createdBy,
-//                empty_layer: true}; no container, no layer.
-//      'run'     run step.args (no ENTRYPOINT) with step.env, step.user, step.workdir
-//                and step.scripts mounted read-only (heredoc scripts with a #! line),
-//                no healthcheck, the build's network mode; the rw layer's changes
-//                become a layer; history created_by = step.createdBy
-//                ("|1 A=v /bin/sh -c cmd": build args in the cache key, never in Env).
-//                A non-zero exit: "The command '<args joined>' returned a non-zero code: N".
+//    declared), applies the instruction to the image config and says what to do:
+//      'meta'    commit step.config with history {created_by: step.createdBy,
+//                empty_layer: true}; no container, no layer (ENV, LABEL, CMD, ARG, …).
+//      'run'     run step.args (the image ENTRYPOINT is not used) with step.env,
+//                step.user, step.workdir, no healthcheck, the build's network mode,
+//                step.scripts mounted read-only (heredoc bodies starting with #!);
+//                the rw layer's changes become the layer; created_by = step.createdBy
+//                ("|1 A=v /bin/sh -c cmd": build args are in the cache key, never in
+//                the image's Env). Non-zero exit: "The command '<args joined by
+//                space>' returned a non-zero code: N"; the partial image is not tagged.
 //      'workdir' mkdir -p step.path (root, 0755) in the image; a layer only if created.
-//      'copy'    resolveSources(root, spec.sources, …) where root is the context dir,
-//                or the rootfs of spec.from (a stage result / an image); ADD URLs
-//                (isRemoteSource) are downloaded (mode 0600, name from the URL path).
-//                Owner: resolveChown(spec.chown, <image /etc/passwd>, <…/group>)
-//                when --chown, else root, else (COPY --from) the source's own.
-//                Then checksumSources(infos, {owner, chmod, preserveOwnership})
-//                (+ hashData for heredoc files) -> combineChecksums -> step.history(sum)
-//                gives created_by and the cache key. Copy semantics: a directory source
-//                copies its contents into dest; a file goes to dest, or dest/<basename>
-//                when spec.destIsDir or dest is an existing directory; missing parent
-//                directories are created; ADD extracts local archives (isArchiveFile)
-//                into dest when spec.allowDecompress.
-//    Cache: a step is reused when (parent image ID, step.cacheKey) matches a cached
-//    step; for copy steps the cacheKey comes from history(sum), so it covers the
-//    sources' content, modes and owners.
+//      'copy'    sources from the context, or from spec.from (a stage result / an
+//                image rootfs, as a DiskFS): infos = resolveSources(tree, spec.sources
+//                minus URLs, {cmd, context, destIsDir: spec.destIsDir, otherSources});
+//                ADD URLs (isRemoteSource) are downloaded by the executor.
+//                owner = --chown ? resolveChown(spec.chown, <rootfs /etc/passwd>, <…/group>)
+//                : undefined (root), or the sources' own (spec.preserveOwnership).
+//                sum = combineChecksums([await checksumSources(infos, {owner, chmod,
+//                preserveOwnership}), ...heredocs via hashData]); step.history(sum) gives
+//                created_by and the cache key. On a cache miss:
+//                applyCopy(mergedRootfs, spec, infos, spec.contents, {owner, chmod,
+//                preserveOwnership, allowDecompress}) then commit the rw layer.
+//    Cache: reuse a step when (parent image ID, step.cacheKey) matches a cached
+//    one; for 'copy' the key comes from history(sum), covering the sources'
+//    names, data, modes and owners. Metadata steps are cached too (their image
+//    IDs must not change on a rebuild).
 //
 // 4. After the last stage: unusedBuildArgsWarning(plan) is Docker's
 //    "[Warning] One or more build-args [X] were not consumed" line.
+//
+// Deliberate choices: unsupported BuildKit-only flags (RUN --mount/--network/
+// --security/--device, COPY --parents/--exclude, ADD --keep-git-dir/--unpack/
+// --exclude) fail with Docker's "the --x option requires BuildKit" error; COPY
+// --chmod and heredocs are supported (BuildKit semantics) although the classic
+// builder lacks them; only the stages the target needs are built (BuildKit),
+// where the classic builder builds every stage up to the target.
 
 export { DockerfileError, type Location } from './dockerfile/errors';
 export { ShellLex, ExpandError, envFromList, type Env } from './dockerfile/expand';

@@ -226,6 +226,7 @@ describe('stage: COPY and ADD', () => {
   it('heredoc files are expanded unless the delimiter was quoted', () => {
     const { steps: s } = steps('ENV NAME=world\nCOPY <<A <<"B" /etc/\nhello "$NAME"\nA\nbye $NAME\nB\n');
     assert.deepEqual((s[1] as CopyStep).copy.contents, [{ path: 'A', data: 'hello "world"\n' }, { path: 'B', data: 'bye $NAME\n' }]);
+    failsAt('COPY <<A <<B /etc/x\na\nA\nb\nB\n', 2, 'When using COPY with more than one source file, the destination must be a directory and end with a /');
   });
 });
 

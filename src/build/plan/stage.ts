@@ -392,6 +392,8 @@ export class StageState {
     }
     const d = destText === '' ? '.' : destText;
     const destIsDir = d === '.' || d.endsWith('/') || d.endsWith('/.');
+    if (sources.length === 0 && contents.length > 1 && !destIsDir)
+      throw errorAt(c.loc, `When using ${c.kind} with more than one source file, the destination must be a directory and end with a /`);
     const dest = d.startsWith('/') ? posixClean(d) : posixClean('/' + (cfg.WorkingDir ?? '') + '/' + d);
     const spec: CopySpec = {
       cmd: c.kind,
