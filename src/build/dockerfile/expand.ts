@@ -8,6 +8,8 @@
 // expands `$` and lets the escape character escape `"`, `$` and itself only,
 // outside quotes the escape character makes the next character literal.
 
+import { goQuote } from '../gofmt';
+
 export type Env = ReadonlyMap<string, string>;
 
 /** "K=V" entries to a lookup; later entries win, a bare "K" is set to "". */
@@ -118,7 +120,7 @@ class WordRun {
     try {
       return this.processStopOn(EOF, this.rawEscapes);
     } catch (e) {
-      if (e instanceof ExpandError) throw new ExpandError(`failed to process ${JSON.stringify(this.source)}: ${e.message}`);
+      if (e instanceof ExpandError) throw new ExpandError(`failed to process ${goQuote(this.source)}: ${e.message}`);
       throw e;
     }
   }
