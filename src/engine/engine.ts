@@ -2,9 +2,11 @@
 // containers after a (re)start. The API and the tests both drive this object.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { ContainerStore } from '../container';
 import { ImageStore } from '../image';
 import type { MonitorConfig } from '../monitor';
+import { NetworkManager } from '../network';
 import { ContentStore, LayerStore } from '../storage';
 import { log } from '../util/log';
 import { enginePaths, type EngineConfig } from './config';
@@ -14,6 +16,7 @@ import { execProbeRunner, HealthMonitor } from './containers/health';
 import { EventBus } from './events';
 import { ExecService } from './exec';
 import { ImageService } from './images';
+import { NetworkService } from './networks';
 
 export class Engine {
   readonly ctx: EngineContext;
@@ -21,6 +24,7 @@ export class Engine {
   readonly exec: ExecService;
   readonly health: HealthMonitor;
   readonly images: ImageService;
+  readonly networkService: NetworkService;
   readonly startedAt = new Date();
 
   constructor(readonly cfg: EngineConfig) {
@@ -41,15 +45,27 @@ export class Engine {
       runtimeRoot: `${paths.runcRoot}/${cfg.runtimes[runtime] ? runtime : cfg.defaultRuntime}`,
       logLevel: 'error',
     });
-    this.ctx = { cfg, paths, content, layers, images, containers, events: new EventBus(), monitorConfig };
+    const events = new EventBus();
+    const networks = new NetworkManager(
+      cfg.network,
+      { records: path.join(cfg.dataRoot, 'networks'), netns: path.join(cfg.execRoot, 'netns'), nvConfig: path.join(cfg.execRoot, 'netavark') },
+      containers,
+      events,
+      cfg.dataRoot,
+      { dns: cfg.dns, search: cfg.dnsSearch, options: cfg.dnsOptions },
+    );
+    this.ctx = { cfg, paths, content, layers, images, containers, events, networks, monitorConfig };
     this.containers = new ContainerService(this.ctx);
     this.exec = new ExecService(this.ctx, this.containers);
     this.health = new HealthMonitor(this.ctx, execProbeRunner(this.exec));
     this.images = new ImageService(this.ctx, this.containers);
+    this.networkService = new NetworkService(this.ctx, this.containers);
   }
 
   /** Reconciles records with reality and applies restart policies. */
   async restore(): Promise<void> {
+    await this.ctx.networks.init();
+    await this.ctx.networks.restore();
     const lc = this.containers.lifecycle;
     lc.watchExits();
     const toStart: string[] = [];
@@ -90,10 +106,15 @@ export class Engine {
     }
   }
 
-  shutdown(): void {
+  async shutdown(): Promise<void> {
     this.health.stopAll();
     this.containers.lifecycle.stopWatching();
     this.containers.rotator.stopAll();
+    await this.ctx.networks.shutdown().catch((e) => log().warn({ err: e }, 'network shutdown failed'));
+  }
+
+  get networks(): NetworkManager {
+    return this.ctx.networks;
   }
 
   counts() {

@@ -95,8 +95,11 @@ export class Lifecycle {
     const bundle = this.bundle(c);
     const rootfs = this.mountRootfs(c);
     let created = false;
+    let networked = false;
     try {
       fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
+      await this.ctx.networks.attach(c);
+      networked = true;
       writeNetworkFiles(this.ctx, c);
       const spec = await buildContainerSpec(this.ctx, c, rootfs);
       fs.writeFileSync(path.join(bundle, 'config.json'), serializeSpec(spec));
@@ -147,6 +150,7 @@ export class Lifecycle {
       if (early !== undefined) setImmediate(() => void this.handleExit(c, early).catch(() => {}));
     } catch (e) {
       if (created) await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
+      if (networked) await this.ctx.networks.detach(c).catch((err) => log().warn({ err, id: c.ID }, 'network detach failed'));
       this.unmountRootfs(c);
       const msg = startErrorMessage(e);
       c.State.Error = msg;
@@ -326,6 +330,7 @@ export class Lifecycle {
     const root = this.runtimeRoot(c);
     await runc.deleteContainer(root, c.ID, { force: true }).catch(() => {});
     fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
+    await this.ctx.networks.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'network detach failed'));
     this.unmountRootfs(c);
     Object.assign(c.State, {
       Status: 'exited', Running: false, Paused: false, Restarting: false, OOMKilled: oom, Pid: 0,
