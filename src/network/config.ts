@@ -55,6 +55,11 @@ export function validateIpam(configs: IpamConfig[], enableIPv6: boolean): void {
 
 /** Fills the gateway (first address) of a config that has none. */
 export function withGateway(cfg: IpamConfig): IpamConfig {
+  if (cfg.AuxiliaryAddresses && !Object.keys(cfg.AuxiliaryAddresses).length) {
+    const { AuxiliaryAddresses: _a, ...rest } = cfg;
+    void _a;
+    cfg = rest;
+  }
   if (cfg.Gateway) return cfg;
   const s = parseCidr(cfg.Subnet)!;
   return { ...cfg, Gateway: addrString(s.family, networkOf(s) + 1n) };
