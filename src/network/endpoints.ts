@@ -82,9 +82,8 @@ export class Endpoints {
   private joined(c: Container): Joined[] {
     const out: Joined[] = [];
     for (const [name, ep] of Object.entries(this.state(c).Networks)) {
-      const n = (ep.NetworkID && this.m.store.find(ep.NetworkID)) || this.m.store.byName(name);
-      if (!n) throw notFound(`network ${name} not found`);
-      if (n.Name !== name) throw notFound(`network ${name} not found`);
+      const n = (ep.NetworkID && this.m.store.find(ep.NetworkID)) || this.m.store.find(name);
+      if (!n || (n.Name !== name && n.Id !== name)) throw notFound(`network ${name} not found`);
       ep.NetworkID = n.Id;
       out.push({ name, ep, n });
     }
@@ -135,13 +134,13 @@ export class Endpoints {
       st.SandboxID = newId();
       return;
     }
-    const joined = this.joined(c);
-    if (joined.some((j) => j.n.Name === 'bridge')) this.checkLinks(c);
     const leases = new Map<string, Lease[]>();
     const file = this.netnsFile(c.ID);
     let nsMade = false;
-    const epIds = new Map(joined.map((j) => [j.n.Id, newId()]));
     try {
+      const joined = this.joined(c);
+      if (joined.some((j) => j.n.Name === 'bridge')) this.checkLinks(c);
+      const epIds = new Map(joined.map((j) => [j.n.Id, newId()]));
       for (const j of joined) {
         const l: Lease[] = [];
         leases.set(j.n.Id, l);
@@ -174,6 +173,8 @@ export class Endpoints {
         const dns = this.dnsServers(c);
         if (dns) opts.dns_servers = dns;
         const status = await this.setup(file, opts);
+        // fault injection for the crash-recovery test: die with the container wired but not started
+        if (process.env.BERTHD_TEST_CRASH_AFTER_NETWORK_SETUP === '1') process.kill(process.pid, 'SIGKILL');
         joined.forEach((j) => this.fill(j, leases.get(j.n.Id)!, status, opts, epIds.get(j.n.Id)!, c));
       }
       st.Ports = portMap(c.Config, pubs);

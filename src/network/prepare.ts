@@ -60,10 +60,10 @@ export function emptyState(): ContainerNetworkState {
 const MAC_RE = /^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/;
 
 /** Checks one endpoint request against its network and turns it into the recorded settings. */
-export function endpointFor(n: NetworkRecord, req: EndpointRequest | null | undefined): EndpointSettings {
-  const ep = emptyEndpoint(n.Id);
+export function endpointFor(n: NetworkRecord | undefined, req: EndpointRequest | null | undefined): EndpointSettings {
+  const ep = emptyEndpoint(n?.Id ?? '');
   const r = req ?? {};
-  const isDefault = n.Name === 'bridge';
+  const isDefault = n?.Name === 'bridge';
   const ipam = r.IPAMConfig;
   if (ipam && (ipam.IPv4Address || ipam.IPv6Address)) {
     const errs: string[] = [];
@@ -72,10 +72,9 @@ export function endpointFor(n: NetworkRecord, req: EndpointRequest | null | unde
     if (ipam.IPv4Address && (!v4 || v4.family !== 4 || v4.n === 0n)) errs.push(`invalid IPv4 address: ${ipam.IPv4Address}`);
     if (ipam.IPv6Address && (!v6 || v6.family !== 6 || v6.n === 0n)) errs.push(`invalid IPv6 address: ${ipam.IPv6Address}`);
     if (errs.length) throw badRequest(errs.join('\n'));
-    if (isDefault) throw badRequest(ERR.ipOnDefault);
-    if (n.Driver !== 'bridge') throw badRequest(ERR.ipOnDefault);
-    const statics = n.IPAM.Config.filter((c) => !(n.berth?.autoSubnet && !c.Subnet.includes(':')));
-    for (const a of [v4, v6]) {
+    if (isDefault || (n && n.Driver !== 'bridge')) throw badRequest(ERR.ipOnDefault);
+    const statics = (n?.IPAM.Config ?? []).filter((c) => !(n?.berth?.autoSubnet && !c.Subnet.includes(':')));
+    for (const a of n ? [v4, v6] : []) {
       if (!a) continue;
       const mine = statics.map((c) => parseCidr(c.Subnet)!).filter((s) => s.family === a.family);
       if (!mine.length) throw badRequest(ERR.ipNoSubnet);
@@ -86,12 +85,12 @@ export function endpointFor(n: NetworkRecord, req: EndpointRequest | null | unde
     ep.IPAMConfig = { LinkLocalIPs: ipam.LinkLocalIPs };
   }
   if (r.Aliases?.length) {
-    if (isDefault || n.Driver !== 'bridge') throw badRequest(ERR.aliasOnDefault);
+    if (isDefault || (n && n.Driver !== 'bridge')) throw badRequest(ERR.aliasOnDefault);
     ep.Aliases = [...r.Aliases];
   }
   if (r.Links?.length) ep.Links = [...r.Links];
   if (r.MacAddress) {
-    if (!MAC_RE.test(r.MacAddress)) throw badRequest(`invalid MAC address: ${r.MacAddress}`);
+    if (!MAC_RE.test(r.MacAddress)) throw badRequest(`invalid MAC address ${r.MacAddress}`);
     ep.MacAddress = r.MacAddress.toLowerCase().replace(/-/g, ':');
   }
   if (r.DriverOpts && Object.keys(r.DriverOpts).length) ep.DriverOpts = { ...r.DriverOpts };
@@ -133,27 +132,34 @@ export function prepareNetworking(c: Container, raw: RawCreate, nets: NetworkLoo
     return warnings;
   }
 
+  // a network that does not exist yet is Docker's start-time error, not a create-time one
   const primaryRef = mode === 'default' ? 'bridge' : mode;
   const primary = nets.find(primaryRef);
-  if (!primary) throw notFound(`network ${primaryRef} not found`);
-  if (primary.Driver === 'host' || primary.Driver === 'null') {
+  if (primary && (primary.Driver === 'host' || primary.Driver === 'null')) {
     // NetworkMode given as the ID of a built-in network
     hc.NetworkMode = primary.Name;
     return prepareNetworking(c, raw, nets);
   }
-  const order: Array<[NetworkRecord, EndpointRequest | null | undefined]> = [];
-  const primaryReq = eps[primaryRef] ?? eps[primary.Name] ?? eps[primary.Id] ?? (mode === 'default' ? eps.default : undefined);
-  order.push([primary, primaryReq]);
+  const primaryKey = Object.keys(eps).find((k) => k === primaryRef || k === mode || (primary && (k === primary.Name || k === primary.Id)));
+  const order: Array<{ key: string; name: string; n?: NetworkRecord; req: EndpointRequest | null | undefined }> = [
+    { key: primaryKey ?? mode, name: primary?.Name ?? primaryRef, n: primary, req: primaryKey ? eps[primaryKey] : undefined },
+  ];
   for (const [k, v] of Object.entries(eps)) {
+    if (k === primaryKey) continue;
     const n = nets.find(k === 'default' ? 'bridge' : k);
-    if (!n) throw notFound(`network ${k} not found`);
-    if (n.Id === primary.Id) continue;
-    if (n.Driver !== 'bridge') throw badRequest(n.Driver === 'host' ? ERR.connectHost : ERR.noNetwork);
-    if (order.some(([x]) => x.Id === n.Id)) continue;
-    order.push([n, v]);
+    if (n && (n.Driver === 'host' || n.Driver === 'null')) throw badRequest(n.Driver === 'host' ? ERR.connectHost : ERR.noNetwork);
+    const name = n?.Name ?? k;
+    if (order.some((o) => o.name === name)) continue;
+    order.push({ key: k, name, n, req: v });
   }
-  for (const [n, req] of order) st.Networks[n.Name] = endpointFor(n, req);
-  const first = st.Networks[primary.Name];
+  for (const o of order) {
+    try {
+      st.Networks[o.name] = endpointFor(o.n, o.req);
+    } catch (e) {
+      throw badRequest(`invalid config for network ${o.key}: ${(e as Error).message}`);
+    }
+  }
+  const first = st.Networks[order[0].name];
   if (raw.MacAddress && !first.MacAddress) first.MacAddress = raw.MacAddress.toLowerCase();
   for (const l of hc.Links ?? []) {
     const name = l.split(':')[0].replace(/^\//, '');
