@@ -95,7 +95,10 @@ export class Endpoints {
     if (n.Options[MTU_OPT] && n.Options[MTU_OPT] !== '1500') options.mtu = n.Options[MTU_OPT];
     return {
       name: n.Id, id: n.Id, driver: 'bridge', network_interface: this.m.bridgeOf(n),
-      subnets: n.IPAM.Config.map((s) => ({ subnet: s.Subnet, ...(s.Gateway ? { gateway: s.Gateway } : {}) })),
+      // netavark pairs static_ips with subnets by position: IPv4 first, as the leases are
+      subnets: [...n.IPAM.Config]
+        .sort((a, b) => Number(a.Subnet.includes(':')) - Number(b.Subnet.includes(':')))
+        .map((s) => ({ subnet: s.Subnet, ...(s.Gateway ? { gateway: s.Gateway } : {}) })),
       ipv6_enabled: n.EnableIPv6, internal: n.Internal, dns_enabled: n.Name !== 'bridge', options,
     };
   }

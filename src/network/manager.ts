@@ -245,7 +245,7 @@ export class NetworkManager {
         auto = true;
       }
       if (n.EnableIPv6 && !configs.some((c) => c.Subnet.includes(':'))) configs.push(withGateway({ Subnet: cidrString(pickUlaSubnet(this.taken())) }));
-      n.IPAM.Config = configs;
+      n.IPAM.Config = configs.sort((a, b) => Number(a.Subnet.includes(':')) - Number(b.Subnet.includes(':')));
       n.berth = { bridge, autoSubnet: auto };
       await this.bridgeUp(n);
       this.store.save(n);
