@@ -123,7 +123,14 @@ export class Endpoints {
     }
   }
 
-  /** Networking for a container about to start. Throws with nothing left behind. */
+  /** netavark setups still running, by container: start awaits them just before the process runs */
+  private readonly pending = new Map<string, Promise<void>>();
+
+  /**
+   * Networking for a container about to start: addresses, host ports and the
+   * namespace now, the netavark setup in the background (it overlaps the
+   * runtime's create; ready() waits for it). Throws with nothing left behind.
+   */
   async attach(c: Container): Promise<void> {
     const st = this.state(c);
     const mode = c.HostConfig.NetworkMode || 'default';
@@ -165,6 +172,7 @@ export class Endpoints {
       }
       await createNetns(file);
       nsMade = true;
+      joined.forEach((j) => this.fill(j, leases.get(j.n.Id)!, epIds.get(j.n.Id)!, c));
       if (joined.length) {
         const opts: nv.NvOptions = { container_id: c.ID, container_name: c.Name.slice(1), networks: {}, network_info: {} };
         joined.forEach((j, i) => {
@@ -175,21 +183,37 @@ export class Endpoints {
         if (pm.length) opts.port_mappings = pm;
         const dns = this.dnsServers(c);
         if (dns) opts.dns_servers = dns;
-        const status = await this.setup(file, opts);
-        // fault injection for the crash-recovery test: die with the container wired but not started
-        if (process.env.BERTHD_TEST_CRASH_AFTER_NETWORK_SETUP === '1') process.kill(process.pid, 'SIGKILL');
-        joined.forEach((j) => this.fill(j, leases.get(j.n.Id)!, status, opts, epIds.get(j.n.Id)!, c));
+        const job = this.setup(file, opts).then((status) => {
+          // fault injection for the crash-recovery test: die with the container wired but not started
+          if (process.env.BERTHD_TEST_CRASH_AFTER_NETWORK_SETUP === '1') process.kill(process.pid, 'SIGKILL');
+          for (const j of joined) this.fillMac(j, status, opts);
+        });
+        job.catch(() => {});
+        this.pending.set(c.ID, job);
       }
       st.Ports = portMap(c.Config, pubs);
       st.SandboxKey = file;
       st.SandboxID = newId();
     } catch (e) {
       for (const [netId, ls] of leases) for (const l of ls) this.m.ipam.release(netId, l.address);
+      for (const ep of Object.values(st.Networks)) clearRuntime(ep);
       this.m.ports.release(c.ID);
       if (nsMade) removeNetns(file);
       fs.rmSync(this.stateFile(c.ID), { force: true });
-      const status = e instanceof EngineError ? e.status : 500;
-      throw new EngineError(status, `failed to set up container networking: ${(e as Error).message}`);
+      throw setupError(e);
+    }
+  }
+
+  /** Waits for the background netavark setup; if it failed, undoes attach and throws Docker's error. */
+  async ready(c: Container): Promise<void> {
+    const job = this.pending.get(c.ID);
+    if (!job) return;
+    this.pending.delete(c.ID);
+    try {
+      await job;
+    } catch (e) {
+      await this.detach(c);
+      throw setupError(e);
     }
   }
 
@@ -214,14 +238,13 @@ export class Endpoints {
     return status;
   }
 
-  private fill(j: Joined, leases: Lease[], status: nv.NvStatus, opts: nv.NvOptions, epId: string, c: Container): void {
-    const iface = opts.networks[j.n.Id].interface_name;
+  /** Addresses are known before netavark runs: IPAM is ours. */
+  private fill(j: Joined, leases: Lease[], epId: string, c: Container): void {
     const v4 = leases.find((l) => l.family === 4);
     const v6 = leases.find((l) => l.family === 6);
     Object.assign(j.ep, {
       NetworkID: j.n.Id,
       EndpointID: epId,
-      MacAddress: status[j.n.Id]?.interfaces?.[iface]?.mac_address ?? j.ep.MacAddress,
       IPAddress: v4?.address ?? '',
       IPPrefixLen: v4?.prefixLen ?? 0,
       Gateway: j.n.Internal ? '' : v4?.gateway ?? '',
@@ -232,8 +255,20 @@ export class Endpoints {
     });
   }
 
+  /** The MAC address comes from netavark (random unless one was asked for). */
+  private fillMac(j: Joined, status: nv.NvStatus, opts: nv.NvOptions): void {
+    const iface = opts.networks[j.n.Id].interface_name;
+    const mac = status[j.n.Id]?.interfaces?.[iface]?.mac_address;
+    if (mac) j.ep.MacAddress = mac;
+  }
+
   /** Undoes attach: teardown with the recorded input, netns gone, addresses and ports released. */
   async detach(c: Container): Promise<void> {
+    const job = this.pending.get(c.ID);
+    if (job) {
+      this.pending.delete(c.ID);
+      await job.catch(() => {});
+    }
     const file = this.netnsFile(c.ID);
     const opts = readState(this.stateFile(c.ID));
     if (opts && Object.keys(opts.network_info).length && fs.existsSync(file)) {
@@ -291,7 +326,8 @@ export class Endpoints {
         if (opts.port_mappings) one.port_mappings = opts.port_mappings;
         if (opts.dns_servers) one.dns_servers = opts.dns_servers;
         const status = await this.setup(st.SandboxKey, one, opts);
-        this.fill(j, leases, status, one, newId(), c);
+        this.fill(j, leases, newId(), c);
+        this.fillMac(j, status, one);
       } catch (e) {
         for (const l of leases) this.m.ipam.release(n.Id, l.address);
         throw e;
@@ -380,6 +416,12 @@ export class Endpoints {
       log().info({ id }, 'removed network leftovers of a container that is not running');
     }
   }
+}
+
+function setupError(e: unknown): EngineError {
+  const msg = (e as Error).message;
+  if (msg.startsWith('failed to set up container networking')) return e as EngineError;
+  return new EngineError(e instanceof EngineError ? e.status : 500, `failed to set up container networking: ${msg}`);
 }
 
 function readState(file: string): nv.NvOptions | undefined {

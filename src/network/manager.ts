@@ -194,6 +194,11 @@ export class NetworkManager {
     return this.endpoints.attach(c);
   }
 
+  /** Before the container's process runs: its network is wired (or the start fails). */
+  ready(c: Container): Promise<void> {
+    return this.endpoints.ready(c);
+  }
+
   detach(c: Container): Promise<void> {
     return this.endpoints.detach(c);
   }

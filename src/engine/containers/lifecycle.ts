@@ -132,6 +132,7 @@ export class Lifecycle {
           }),
         );
       }
+      await this.ctx.networks.ready(c);
       await runc.start(mcfg.runtimeRoot, c.ID);
       const now = new Date().toISOString();
       Object.assign(c.State, {
