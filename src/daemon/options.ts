@@ -3,6 +3,8 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { defaultEngineConfig, type EngineConfig } from '../engine/config';
+import { parseBip } from '../network/config';
+import { parseCidr } from '../network/ipnet';
 import { defaultNetworkConfig, type AddressPool, type NetworkDaemonConfig } from '../network/types';
 
 export interface DaemonOptions {
@@ -17,6 +19,7 @@ const FLAG_TO_KEY: Record<string, string> = {
   'default-runtime': 'default-runtime', 'live-restore': 'live-restore', bip: 'bip', 'fixed-cidr': 'fixed-cidr',
   'fixed-cidr-v6': 'fixed-cidr-v6', ipv6: 'ipv6', 'default-address-pool': 'default-address-pools', icc: 'icc', 'ip-masq': 'ip-masq',
   mtu: 'mtu', bridge: 'bridge', 'host-gateway-ip': 'host-gateway-ip', dns: 'dns', 'dns-search': 'dns-search', 'dns-opt': 'dns-opts',
+  iptables: 'iptables',
 };
 
 /** dockerd's booleans take "--icc=false"; node's parseArgs does not, so they are read here. */
@@ -162,7 +165,13 @@ function networkOptions(v: Record<string, unknown>, file: Record<string, unknown
   for (const p of pools ?? []) if (typeof p.base !== 'string' || typeof p.size !== 'number') throw new OptionsError('invalid default-address-pools in the configuration file');
   const mtu = pick(v.mtu as string | undefined, 'mtu');
   if (mtu !== undefined && !/^\d+$/.test(String(mtu))) throw new OptionsError(`invalid MTU: ${mtu}`);
-  return defaultNetworkConfig({
+  if (pick(v.iptables as boolean | undefined, 'iptables') === false)
+    throw new OptionsError('--iptables=false is not supported: bridge networks and published ports are iptables rules (netavark)');
+  for (const p of pools ?? []) {
+    const c = parseCidr(p.base);
+    if (!c || p.size < c.bits || p.size > (c.family === 4 ? 32 : 128)) throw new OptionsError(`invalid default address pool: base=${p.base},size=${p.size}`);
+  }
+  const cfg = defaultNetworkConfig({
     bip: pick(v.bip as string | undefined, 'bip'),
     fixedCidr: pick(v['fixed-cidr'] as string | undefined, 'fixed-cidr'),
     fixedCidrV6: pick(v['fixed-cidr-v6'] as string | undefined, 'fixed-cidr-v6'),
@@ -174,6 +183,12 @@ function networkOptions(v: Record<string, unknown>, file: Record<string, unknown
     hostGatewayIp: pick(v['host-gateway-ip'] as string | undefined, 'host-gateway-ip'),
     defaultAddressPools: pools,
   });
+  try {
+    parseBip(cfg);
+  } catch (e) {
+    throw new OptionsError((e as Error).message);
+  }
+  return cfg;
 }
 
 function normaliseHost(h: string): string {

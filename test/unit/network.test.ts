@@ -263,6 +263,9 @@ describe('daemon network flags', () => {
       assert.deepEqual(n.defaultAddressPools, [{ base: '10.7.0.0/16', size: 24 }]);
       assert.deepEqual(o.engine.dns, ['1.1.1.1']);
       assert.throws(() => parseDaemonArgs(['--config-file', file, '--icc=maybe']), /invalid argument "maybe" for "--icc" flag/);
+      assert.throws(() => parseDaemonArgs(['--config-file', file, '--bip', '10.6.0.0/24']), /is the network address, not a gateway address/);
+      assert.throws(() => parseDaemonArgs(['--config-file', file, '--bip', '10.6.0.1/24']), /fixed-cidr 10\.5\.0\.128\/25 is not within bip 10\.6\.0\.1\/24/);
+      assert.throws(() => parseDaemonArgs(['--config-file', file, '--iptables=false']), /--iptables=false is not supported/);
       fs.writeFileSync(file, JSON.stringify({ bip: '10.5.0.1/24' }));
       assert.throws(() => parseDaemonArgs(['--config-file', file, '--bip', '10.6.0.1/24']), /specified both as a flag and in the configuration file: bip/);
     } finally {
