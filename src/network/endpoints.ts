@@ -142,6 +142,7 @@ export class Endpoints {
       ep.NetworkID = this.m.store.byName(mode)!.Id;
       ep.EndpointID = newId();
       st.SandboxID = newId();
+      this.event('connect', c, ep.NetworkID);
       return;
     }
     const leases = new Map<string, Lease[]>();
@@ -194,6 +195,7 @@ export class Endpoints {
       st.Ports = portMap(c.Config, pubs);
       st.SandboxKey = file;
       st.SandboxID = newId();
+      for (const j of joined) this.event('connect', c, j.n.Id);
     } catch (e) {
       for (const [netId, ls] of leases) for (const l of ls) this.m.ipam.release(netId, l.address);
       for (const ep of Object.values(st.Networks)) clearRuntime(ep);
@@ -284,6 +286,7 @@ export class Endpoints {
     const st = c.NetworkSettings;
     if (!st) return;
     for (const ep of Object.values(st.Networks)) {
+      if (ep.EndpointID) this.event('disconnect', c, ep.NetworkID);
       if (ep.IPAddress) this.m.ipam.release(ep.NetworkID, ep.IPAddress);
       if (ep.GlobalIPv6Address) this.m.ipam.release(ep.NetworkID, ep.GlobalIPv6Address);
       clearRuntime(ep);
@@ -334,7 +337,13 @@ export class Endpoints {
       }
     }
     st.Networks[n.Name] = ep;
-    this.m.events.emit('network', 'connect', n.Id, { container: c.ID, name: n.Name, type: n.Driver });
+    if (ep.EndpointID) this.event('connect', c, n.Id);
+  }
+
+  /** Docker's network events: a container joins or leaves a network when it starts, stops, connects, disconnects. */
+  private event(action: 'connect' | 'disconnect', c: Container, netId: string): void {
+    const n = this.m.store.find(netId);
+    if (n) this.m.events.emit('network', action, n.Id, { container: c.ID, name: n.Name, type: n.Driver });
   }
 
   async disconnect(c: Container, ref: string, force: boolean): Promise<void> {
@@ -373,8 +382,8 @@ export class Endpoints {
       if (ep.IPAddress) this.m.ipam.release(n.Id, ep.IPAddress);
       if (ep.GlobalIPv6Address) this.m.ipam.release(n.Id, ep.GlobalIPv6Address);
     }
+    if (ep.EndpointID) this.event('disconnect', c, n.Id);
     delete st.Networks[n.Name];
-    this.m.events.emit('network', 'disconnect', n.Id, { container: c.ID, name: n.Name, type: n.Driver });
   }
 
   // ---------- daemon restart ----------

@@ -226,6 +226,7 @@ describe('networking with the docker CLI', () => {
   });
 
   it('connects and disconnects a running container', () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
     ok(['network', 'create', '--subnet', '10.231.12.0/24', 'side']);
     ok(['run', '-d', '--name', 'roamer', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     ok(['network', 'connect', '--alias', 'rover', '--ip', '10.231.12.9', 'side', 'roamer']);
@@ -239,6 +240,9 @@ describe('networking with the docker CLI', () => {
     assert.doesNotMatch(ok(['exec', 'roamer', 'ip', '-o', 'link']), /eth1/);
     assert.notEqual(d.docker(['run', '--rm', '--network', 'side', 'busybox', 'nslookup', 'rover']).status, 0);
     assert.equal(ok(['inspect', '-f', '{{len .NetworkSettings.Networks}}', 'roamer']), '1');
+    const events = ok(['events', '--since', since, '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=network', '--filter', 'network=side', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}']);
+    const mine = events.split('\n').filter((l) => l.startsWith('create') || l.endsWith(id));
+    assert.deepEqual(mine, ['create side <no value>', `connect side ${id}`, `disconnect side ${id}`]);
     // a stopped container is connected on paper and wired at start
     ok(['create', '--name', 'later', 'busybox', 'sleep', '60']);
     ok(['network', 'connect', 'side', 'later']);
