@@ -233,7 +233,8 @@ export class NetworkManager {
     n.IPAM.Options = req.IPAM?.Options ?? null;
     const bridge = req.Options?.[BRIDGE_NAME_OPT] || `br-${n.Id.slice(0, 12)}`;
     if (this.store.all().some((x) => x.Driver === 'bridge' && this.bridgeOf(x) === bridge)) throw forbidden(`bridge name ${bridge} is already used by another network`);
-    if (linkExists(bridge) && !fs.existsSync(`/sys/class/net/${bridge}/bridge`)) throw forbidden(`interface ${bridge} already exists and is not a bridge`);
+    // an interface berth did not make is never taken over (nor deleted with the network later)
+    if (linkExists(bridge)) throw forbidden(`bridge name ${bridge} is already used by an interface on the host`);
     const given = (req.IPAM?.Config ?? []).filter((c) => n.EnableIPv6 || !c.Subnet.includes(':'));
     await withHostLock(async () => {
       const ours = this.store.all().flatMap(subnetsOf);

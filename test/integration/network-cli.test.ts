@@ -44,6 +44,7 @@ describe('berth network commands', () => {
     assert.match(e(['network', 'create', '--subnet', '10.236.0.0/24', '--gateway', '10.237.0.1', 'x']), /no matching subnet for gateway 10\.237\.0\.1/);
     assert.match(e(['network', 'create', '--gateway', '10.237.0.1', 'x']), /every ip-range or gateway must have a corresponding subnet/);
     assert.match(e(['network', 'create', '--subnet', '10.235.1.0/25', 'x']), /Error response from daemon: invalid pool request: Pool overlaps with other one on this address space/);
+    assert.match(e(['network', 'create', '-o', 'com.docker.network.bridge.name=lo', 'x']), /bridge name lo is already used by an interface on the host/);
     assert.match(e(['network', 'inspect', 'nosuch']), /Error response from daemon: network nosuch not found/);
     assert.match(e(['network', 'rm', 'nosuch']), /network nosuch not found/);
     assert.equal(d.berth(['network', 'rm', '-f', 'nosuch']).status, 0);
