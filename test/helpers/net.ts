@@ -2,6 +2,7 @@
 // timeout, a listener that occupies a port, the current iptables rules.
 import { execFile } from 'node:child_process';
 import * as http from 'node:http';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 
 export function freePort(): Promise<number> {
@@ -38,4 +39,35 @@ export function httpGet(url: string, timeoutMs = 10000): Promise<string> {
 
 export function iptablesDump(): Promise<string> {
   return new Promise((resolve) => execFile('iptables-save', [], (_e, out) => resolve(out ?? '')));
+}
+
+/**
+ * "10.N" for a /16 no interface routes, chosen at random: test files that run at
+ * the same time (other suites, other daemons) must not pick the same subnets.
+ */
+export function freeSubnet16(exclude: string[] = []): string {
+  const routed = fs
+    .readFileSync('/proc/net/route', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length > 7 && f[7] !== '00000000')
+    .map((f) => {
+      const dst = parseInt(f[1], 16);
+      const mask = parseInt(f[7], 16);
+      return { first: dst & 0xff, second: (dst >> 8) & 0xff, maskFirst: mask & 0xff, maskSecond: (mask >> 8) & 0xff };
+    });
+  const taken = (n: number) => routed.some((r) => (10 & r.maskFirst) === r.first && (n & r.maskSecond) === r.second);
+  const start = Math.floor(Math.random() * 150);
+  for (let i = 0; i < 150; i++) {
+    const n = 100 + ((start + i) % 150);
+    if (!taken(n) && !exclude.includes(`10.${n}`)) return `10.${n}`;
+  }
+  throw new Error('no free 10.x.0.0/16 for the test');
+}
+
+/** A random unique-local /64 prefix ("fdxx:xxxx:xxxx") for IPv6 tests. */
+export function randomUla(): string {
+  const h = () => Math.floor(Math.random() * 0x10000).toString(16);
+  return `fd${Math.floor(Math.random() * 0x100).toString(16).padStart(2, '0')}:${h()}:${h()}`;
 }

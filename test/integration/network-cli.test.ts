@@ -3,7 +3,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDaemon, busyboxTarball } from '../helpers/daemon';
-import { freePort, httpGet } from '../helpers/net';
+import { freePort, freeSubnet16, httpGet } from '../helpers/net';
+
+// subnets of this run: concurrent test runs must not share them
+const S = freeSubnet16();
+const S2 = freeSubnet16([S]);
+const S3 = freeSubnet16([S, S2]);
+const Sr = S.replace(/\./g, '\\.');
+const S3r = S3.replace(/\./g, '\\.');
 
 describe('berth network commands', () => {
   const d = new TestDaemon('netcli');
@@ -19,7 +26,7 @@ describe('berth network commands', () => {
   after(() => d.stop());
 
   it('creates, lists, filters and inspects networks as docker shows them', () => {
-    const id = ok(['network', 'create', '--subnet', '10.235.1.0/24', '--gateway', '10.235.1.254', '--ip-range', '10.235.1.128/25', '--label', 'team=a', '-o', 'com.docker.network.bridge.name=bt-cli0', 'clinet']);
+    const id = ok(['network', 'create', '--subnet', `${S}.1.0/24`, '--gateway', `${S}.1.254`, '--ip-range', `${S}.1.128/25`, '--label', 'team=a', '-o', 'com.docker.network.bridge.name=bt-cli0', 'clinet']);
     assert.match(id, /^[0-9a-f]{64}$/);
     assert.equal(ok(['network', 'ls', '--format', '{{.Name}}']), d.docker(['network', 'ls', '--format', '{{.Name}}']).stdout.trim());
     const table = ok(['network', 'ls']).split('\n');
@@ -29,7 +36,7 @@ describe('berth network commands', () => {
     assert.equal(ok(['network', 'ls', '--filter', 'type=custom', '--format', '{{.Name}} {{.Internal}} {{.IPv6}}']), 'clinet false false');
     assert.equal(ok(['network', 'ls', '--filter', 'driver=null', '--format', '{{.Name}}']), 'none');
     const ins = JSON.parse(ok(['network', 'inspect', 'clinet']));
-    assert.deepEqual(ins[0].IPAM.Config, [{ Subnet: '10.235.1.0/24', IPRange: '10.235.1.128/25', Gateway: '10.235.1.254' }]);
+    assert.deepEqual(ins[0].IPAM.Config, [{ Subnet: `${S}.1.0/24`, IPRange: `${S}.1.128/25`, Gateway: `${S}.1.254` }]);
     assert.equal(ins[0].Options['com.docker.network.bridge.name'], 'bt-cli0');
     assert.equal(ok(['network', 'inspect', '-f', '{{.Name}} {{.Driver}}', 'clinet', 'host']), 'clinet bridge\nhost host');
     assert.equal(ok(['inspect', '-f', '{{.Labels.team}}', 'clinet']), 'a');
@@ -41,9 +48,9 @@ describe('berth network commands', () => {
       assert.notEqual(r.status, 0);
       return r.stderr;
     };
-    assert.match(e(['network', 'create', '--subnet', '10.236.0.0/24', '--gateway', '10.237.0.1', 'x']), /no matching subnet for gateway 10\.237\.0\.1/);
-    assert.match(e(['network', 'create', '--gateway', '10.237.0.1', 'x']), /every ip-range or gateway must have a corresponding subnet/);
-    assert.match(e(['network', 'create', '--subnet', '10.235.1.0/25', 'x']), /Error response from daemon: invalid pool request: Pool overlaps with other one on this address space/);
+    assert.match(e(['network', 'create', '--subnet', `${S2}.0.0/24`, '--gateway', `${S3}.0.1`, 'x']), new RegExp(`no matching subnet for gateway ${S3r}\\.0\\.1`));
+    assert.match(e(['network', 'create', '--gateway', `${S3}.0.1`, 'x']), /every ip-range or gateway must have a corresponding subnet/);
+    assert.match(e(['network', 'create', '--subnet', `${S}.1.0/25`, 'x']), /Error response from daemon: invalid pool request: Pool overlaps with other one on this address space/);
     assert.match(e(['network', 'create', '-o', 'com.docker.network.bridge.name=lo', 'x']), /bridge name lo is already used by an interface on the host/);
     assert.match(e(['network', 'inspect', 'nosuch']), /Error response from daemon: network nosuch not found/);
     assert.match(e(['network', 'rm', 'nosuch']), /network nosuch not found/);
@@ -53,13 +60,13 @@ describe('berth network commands', () => {
   });
 
   it('runs on several networks with aliases, a fixed address and a MAC', () => {
-    ok(['network', 'create', '--subnet', '10.235.2.0/24', 'clinet2']);
-    ok(['run', '-d', '--name', 'srv', '--network', 'clinet', '--network-alias', 'api', '--ip', '10.235.1.200', '--mac-address', '02:42:0a:eb:01:c8', '--network', 'name=clinet2,alias=api2', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+    ok(['network', 'create', '--subnet', `${S}.2.0/24`, 'clinet2']);
+    ok(['run', '-d', '--name', 'srv', '--network', 'clinet', '--network-alias', 'api', '--ip', `${S}.1.200`, '--mac-address', '02:42:0a:eb:01:c8', '--network', 'name=clinet2,alias=api2', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     const nets = JSON.parse(ok(['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'srv']));
     assert.deepEqual(Object.keys(nets).sort(), ['clinet', 'clinet2']);
-    assert.equal(nets.clinet.IPAddress, '10.235.1.200');
+    assert.equal(nets.clinet.IPAddress, `${S}.1.200`);
     assert.equal(nets.clinet.MacAddress, '02:42:0a:eb:01:c8');
-    assert.equal(nets.clinet2.IPAddress, '10.235.2.2');
+    assert.equal(nets.clinet2.IPAddress, `${S}.2.2`);
     assert.match(ok(['exec', 'srv', 'ip', 'link', 'show', 'eth0']), /02:42:0a:eb:01:c8/);
     const id = ok(['inspect', '-f', '{{.Id}}', 'srv']);
     assert.equal(ok(['run', '--rm', '--network', 'clinet2', 'busybox', 'wget', '-qO-', 'http://api2/hostname']), id.slice(0, 12));
@@ -69,9 +76,9 @@ describe('berth network commands', () => {
 
   it('connects and disconnects with berth network connect/disconnect', () => {
     ok(['run', '-d', '--name', 'mover', 'busybox', 'sleep', '300']);
-    ok(['network', 'connect', '--ip', '10.235.2.77', '--alias', 'm2', 'clinet2', 'mover']);
-    assert.equal(ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "clinet2").IPAddress}}', 'mover']), '10.235.2.77');
-    assert.match(ok(['run', '--rm', '--network', 'clinet2', 'busybox', 'nslookup', 'm2']), /Address: 10\.235\.2\.77/);
+    ok(['network', 'connect', '--ip', `${S}.2.77`, '--alias', 'm2', 'clinet2', 'mover']);
+    assert.equal(ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "clinet2").IPAddress}}', 'mover']), `${S}.2.77`);
+    assert.match(ok(['run', '--rm', '--network', 'clinet2', 'busybox', 'nslookup', 'm2']), new RegExp(`Address: ${Sr}\\.2\\.77`));
     const r = d.berth(['network', 'connect', 'clinet2', 'mover']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /endpoint with name mover already exists in network clinet2/);

@@ -8,8 +8,15 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import { TestDaemon, waitFor } from '../helpers/daemon';
 import { leftovers } from '../helpers/netclean';
-import { freePort, httpGet, iptablesDump } from '../helpers/net';
+import { freePort, freeSubnet16, httpGet, iptablesDump, randomUla } from '../helpers/net';
 import { chainHash } from '../../src/network/netavark';
+
+// subnets of this run: concurrent test runs must not share them
+const A = freeSubnet16();
+const B = freeSubnet16([A]);
+const C = freeSubnet16([A, B]);
+const Ar = A.replace(/\./g, '\\.');
+const U = randomUla();
 
 const okOf = (d: TestDaemon) => (args: string[]) => {
   const r = d.docker(args);
@@ -48,20 +55,20 @@ describe('daemon network options', () => {
   const d = new TestDaemon('netopt');
   const ok = okOf(d);
   before(async () => {
-    await d.start(['--icc=false', '--ip-masq=false', '--bip', '10.232.0.1/24', '--fixed-cidr', '10.232.0.128/25', '--default-address-pool', 'base=10.233.0.0/16,size=24', '--dns', '127.0.0.1']);
+    await d.start(['--icc=false', '--ip-masq=false', '--bip', `${A}.0.1/24`, '--fixed-cidr', `${A}.0.128/25`, '--default-address-pool', `base=${B}.0.0/16,size=24`, '--dns', '127.0.0.1']);
     await d.importBusybox();
   });
   after(() => d.stop());
 
   it('builds the default bridge from --bip and --fixed-cidr', () => {
     const ipam = JSON.parse(ok(['network', 'inspect', '-f', '{{json .IPAM.Config}}', 'bridge']));
-    assert.deepEqual(ipam, [{ Subnet: '10.232.0.0/24', Gateway: '10.232.0.1', IPRange: '10.232.0.128/25' }]);
+    assert.deepEqual(ipam, [{ Subnet: `${A}.0.0/24`, Gateway: `${A}.0.1`, IPRange: `${A}.0.128/25` }]);
     const opts = JSON.parse(ok(['network', 'inspect', '-f', '{{json .Options}}', 'bridge']));
     assert.equal(opts['com.docker.network.bridge.enable_icc'], 'false');
     assert.equal(opts['com.docker.network.bridge.enable_ip_masquerade'], 'false');
     ok(['run', '-d', '--name', 'c1', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     const ip = ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'c1']);
-    assert.match(ip, /^10\.232\.0\.(\d+)$/);
+    assert.match(ip, new RegExp(`^${Ar}\\.0\\.(\\d+)$`));
     assert.ok(Number(ip.split('.')[3]) >= 128, ip);
   });
 
@@ -79,13 +86,13 @@ describe('daemon network options', () => {
     const id = ok(['network', 'inspect', '-f', '{{.Id}}', 'bridge']);
     const chain = `NETAVARK-${chainHash(id)}`;
     const dump = await iptablesDump();
-    assert.ok(dump.includes(`-A POSTROUTING -s 10.232.0.0/24 -j ${chain}`), 'the network chain exists');
+    assert.ok(dump.includes(`-A POSTROUTING -s ${A}.0.0/24 -j ${chain}`), 'the network chain exists');
     assert.ok(!dump.includes(`-A ${chain} ! -d 224.0.0.0/4 -j MASQUERADE`), 'but without masquerading');
   });
 
   it('--default-address-pool gives user networks their subnets', () => {
     ok(['network', 'create', 'pooled']);
-    assert.equal(ok(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}}{{end}}', 'pooled']), '10.233.0.0/24');
+    assert.equal(ok(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}}{{end}}', 'pooled']), `${B}.0.0/24`);
   });
 
   it('forwards names it does not know to the daemon --dns servers', async (t) => {
@@ -106,19 +113,19 @@ describe('daemon network options', () => {
   });
 
   it('IPv6 networks: addresses of both families, names resolve to both, ports published on both', async () => {
-    ok(['network', 'create', '--ipv6', '--subnet', 'fd3c:77:1::/64', '--subnet', '10.233.99.0/24', 'dual']);
+    ok(['network', 'create', '--ipv6', '--subnet', `${U}::/64`, '--subnet', `${B}.99.0/24`, 'dual']);
     const p = await freePort();
     ok(['run', '-d', '--name', 'six', '--network', 'dual', '-p', `${p}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
-    assert.equal(ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "dual").GlobalIPv6Address}}', 'six']), 'fd3c:77:1::2');
-    const out = ok(['run', '--rm', '--network', 'dual', 'busybox', 'sh', '-c', 'nslookup -type=AAAA six | grep "Address: fd"; wget -qO- "http://[fd3c:77:1::2]/hostname"']);
+    assert.equal(ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "dual").GlobalIPv6Address}}', 'six']), `${U}::2`);
+    const out = ok(['run', '--rm', '--network', 'dual', 'busybox', 'sh', '-c', `nslookup -type=AAAA six | grep "Address: fd"; wget -qO- "http://[${U}::2]/hostname"`]);
     const id = ok(['inspect', '-f', '{{.Id}}', 'six']);
-    assert.equal(out, `Address: fd3c:77:1::2\n${id.slice(0, 12)}`);
+    assert.equal(out, `Address: ${U}::2\n${id.slice(0, 12)}`);
     assert.equal(ok(['port', 'six']), `80/tcp -> 0.0.0.0:${p}\n80/tcp -> [::]:${p}`);
     assert.equal((await httpGet(`http://127.0.0.1:${p}/hostname`)).trim(), id.slice(0, 12));
     ok(['rm', '-f', 'six']);
     ok(['network', 'rm', 'dual']);
     const v6 = execFileSync('ip6tables-save', { encoding: 'utf8' });
-    assert.ok(!v6.includes('fd3c:77:1::'), 'no IPv6 rule left');
+    assert.ok(!v6.includes(`${U}::`), 'no IPv6 rule left');
   });
 
   it('leaves nothing once stopped', async () => {
@@ -141,7 +148,7 @@ describe('recovery after a crash in the middle of a container start', () => {
   after(() => d.stop());
 
   it('removes the veth, rules and netns a crash left and starts the container afterwards', async () => {
-    ok(['network', 'create', '--subnet', '10.234.5.0/24', 'cnet']);
+    ok(['network', 'create', '--subnet', `${C}.5.0/24`, 'cnet']);
     const p = await freePort();
     const id = ok(['create', '--name', 'victim', '--network', 'cnet', '-p', `127.0.0.1:${p}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     const bridge = d.netFootprint().bridges.find((b) => b.startsWith('br-'))!;
@@ -170,7 +177,7 @@ describe('recovery after a crash in the middle of a container start', () => {
     assert.equal(ok(['inspect', '-f', '{{.State.Status}}', 'victim']), 'created');
     ok(['start', 'victim']);
     assert.equal((await httpGet(`http://127.0.0.1:${p}/hostname`)).trim(), id.slice(0, 12));
-    assert.equal(ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "cnet").IPAddress}}', 'victim']), '10.234.5.2');
+    assert.equal(ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "cnet").IPAddress}}', 'victim']), `${C}.5.2`);
     ok(['rm', '-f', 'victim']);
     ok(['network', 'rm', 'cnet']);
   });

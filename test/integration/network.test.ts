@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { TestDaemon, waitFor } from '../helpers/daemon';
 import { leftovers } from '../helpers/netclean';
-import { freePort, httpGet, iptablesDump, runningIn } from '../helpers/net';
+import { freePort, freeSubnet16, httpGet, iptablesDump, runningIn } from '../helpers/net';
+
+// subnets of this run: concurrent test runs must not share them
+const S = freeSubnet16();
+const Sr = S.replace(/\./g, '\\.');
 
 describe('networking with the docker CLI', () => {
   const d = new TestDaemon('net');
@@ -71,15 +75,15 @@ describe('networking with the docker CLI', () => {
   });
 
   it('resolves names, aliases and short IDs on a user-defined network', () => {
-    ok(['network', 'create', '--subnet', '10.231.7.0/24', 'appnet']);
+    ok(['network', 'create', '--subnet', `${S}.7.0/24`, 'appnet']);
     const web = ok(['run', '-d', '--name', 'web', '--network', 'appnet', '--network-alias', 'www', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     const out = ok(['run', '--rm', '--network', 'appnet', 'busybox', 'sh', '-c', `wget -qO- http://web/hostname; wget -qO- http://www/hostname; wget -qO- http://${web.slice(0, 12)}/hostname; cat /etc/resolv.conf`]);
     assert.equal(out.split('\n').slice(0, 3).join(','), [web.slice(0, 12), web.slice(0, 12), web.slice(0, 12)].join(','));
-    assert.match(out, /^nameserver 10\.231\.7\.1$/m);
+    assert.match(out, new RegExp(`^nameserver ${Sr}\\.7\\.1$`, 'm'));
     const ins = JSON.parse(ok(['network', 'inspect', 'appnet']))[0];
     assert.equal(ins.Containers[web].Name, 'web');
-    assert.equal(ins.Containers[web].IPv4Address, '10.231.7.2/24');
-    assert.deepEqual(ins.IPAM.Config, [{ Subnet: '10.231.7.0/24', Gateway: '10.231.7.1' }]);
+    assert.equal(ins.Containers[web].IPv4Address, `${S}.7.2/24`);
+    assert.deepEqual(ins.IPAM.Config, [{ Subnet: `${S}.7.0/24`, Gateway: `${S}.7.1` }]);
     const aliases = ok(['inspect', '-f', '{{json .NetworkSettings.Networks.appnet.Aliases}}', 'web']);
     assert.deepEqual(JSON.parse(aliases), ['www', web.slice(0, 12)]);
   });
@@ -179,23 +183,23 @@ describe('networking with the docker CLI', () => {
       assert.notEqual(r.status, 0, `docker ${args.join(' ')} should fail`);
       return r.stderr;
     };
-    assert.match(e(['network', 'create', '--subnet', '10.231.7.128/25', 'overlap']), /invalid pool request: Pool overlaps with other one on this address space/);
-    assert.match(e(['network', 'create', '--subnet', '10.231.9.0/24', '--gateway', '10.231.8.1', 'gwout']), /no matching subnet for gateway 10\.231\.8\.1/);
-    const api = await d.request('POST', '/v1.41/networks/create', { Name: 'gwout', IPAM: { Config: [{ Subnet: '10.231.9.0/24', Gateway: '10.231.8.1' }] } });
+    assert.match(e(['network', 'create', '--subnet', `${S}.7.128/25`, 'overlap']), /invalid pool request: Pool overlaps with other one on this address space/);
+    assert.match(e(['network', 'create', '--subnet', `${S}.9.0/24`, '--gateway', `${S}.8.1`, 'gwout']), new RegExp(`no matching subnet for gateway ${Sr}\\.8\\.1`));
+    const api = await d.request('POST', '/v1.41/networks/create', { Name: 'gwout', IPAM: { Config: [{ Subnet: `${S}.9.0/24`, Gateway: `${S}.8.1` }] } });
     assert.equal(api.status, 400);
-    assert.equal(api.json().message, 'invalid network config:\ninvalid gateway 10.231.8.1: parent subnet 10.231.9.0/24 doesn\'t contain this address');
+    assert.equal(api.json().message, `invalid network config:\ninvalid gateway ${S}.8.1: parent subnet ${S}.9.0/24 doesn\'t contain this address`);
     assert.match(e(['network', 'create', 'bridge']), /bridge is a pre-defined network and cannot be created/);
     assert.match(e(['network', 'create', 'appnet']), /network with name appnet already exists/);
     assert.match(e(['run', '--rm', '--network', 'appnet', '--ip', '10.99.0.5', 'busybox', 'true']), /invalid config for network appnet: no configured subnet or ip-range contain the IP address 10\.99\.0\.5/);
     assert.match(e(['run', '--rm', '--ip', '172.17.0.50', 'busybox', 'true']), /invalid config for network default: user specified IP address is supported on user defined networks only/);
-    ok(['run', '-d', '--name', 'fixed', '--network', 'appnet', '--ip', '10.231.7.50', 'busybox', 'sleep', '60']);
-    assert.equal(ipOf('fixed'), '10.231.7.50');
-    assert.match(e(['run', '--name', 'fixed2', '--network', 'appnet', '--ip', '10.231.7.50', 'busybox', 'true']), /Address already in use/);
+    ok(['run', '-d', '--name', 'fixed', '--network', 'appnet', '--ip', `${S}.7.50`, 'busybox', 'sleep', '60']);
+    assert.equal(ipOf('fixed'), `${S}.7.50`);
+    assert.match(e(['run', '--name', 'fixed2', '--network', 'appnet', '--ip', `${S}.7.50`, 'busybox', 'true']), /Address already in use/);
     ok(['rm', 'fixed2']);
     // as in Docker, a missing network is a start-time error: the container is created first
     assert.match(e(['run', '--name', 'lost', '--network', 'nosuch', 'busybox', 'true']), /failed to set up container networking: network nosuch not found/);
     assert.equal(ok(['inspect', '-f', '{{.State.Status}}', 'lost']), 'created');
-    ok(['network', 'create', '--subnet', '10.231.15.0/24', 'nosuch']);
+    ok(['network', 'create', '--subnet', `${S}.15.0/24`, 'nosuch']);
     ok(['start', 'lost']);
     ok(['rm', '-f', 'lost']);
     ok(['network', 'rm', 'nosuch']);
@@ -213,7 +217,7 @@ describe('networking with the docker CLI', () => {
   });
 
   it('an --internal network reaches its own members but routes nowhere else', () => {
-    ok(['network', 'create', '--internal', '--subnet', '10.231.11.0/24', 'inner']);
+    ok(['network', 'create', '--internal', '--subnet', `${S}.11.0/24`, 'inner']);
     ok(['run', '-d', '--name', 'peer', '--network', 'inner', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     ok(['run', '-d', '--name', 'outside', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     const outsideIp = ipOf('outside');
@@ -229,12 +233,12 @@ describe('networking with the docker CLI', () => {
 
   it('connects and disconnects a running container', () => {
     const since = String(Math.floor(Date.now() / 1000) - 1);
-    ok(['network', 'create', '--subnet', '10.231.12.0/24', 'side']);
+    ok(['network', 'create', '--subnet', `${S}.12.0/24`, 'side']);
     ok(['run', '-d', '--name', 'roamer', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
-    ok(['network', 'connect', '--alias', 'rover', '--ip', '10.231.12.9', 'side', 'roamer']);
-    assert.equal(ipOf('roamer', 'side'), '10.231.12.9');
-    assert.match(ok(['exec', 'roamer', 'ip', '-o', '-4', 'addr']), /eth1\s+inet 10\.231\.12\.9\/24/);
-    assert.match(ok(['exec', 'roamer', 'cat', '/etc/hosts']), /^10\.231\.12\.9\t/m);
+    ok(['network', 'connect', '--alias', 'rover', '--ip', `${S}.12.9`, 'side', 'roamer']);
+    assert.equal(ipOf('roamer', 'side'), `${S}.12.9`);
+    assert.match(ok(['exec', 'roamer', 'ip', '-o', '-4', 'addr']), new RegExp(`eth1\\s+inet ${Sr}\\.12\\.9\\/24`));
+    assert.match(ok(['exec', 'roamer', 'cat', '/etc/hosts']), new RegExp(`^${Sr}\\.12\\.9\\t`, 'm'));
     const id = ok(['inspect', '-f', '{{.Id}}', 'roamer']);
     assert.equal(ok(['run', '--rm', '--network', 'side', 'busybox', 'wget', '-qO-', 'http://rover/hostname']), id.slice(0, 12));
     assert.match(ok(['network', 'inspect', '-f', '{{range $k, $v := .Containers}}{{$v.Name}} {{end}}', 'side']), /roamer/);
@@ -249,17 +253,17 @@ describe('networking with the docker CLI', () => {
     ok(['create', '--name', 'later', 'busybox', 'sleep', '60']);
     ok(['network', 'connect', 'side', 'later']);
     ok(['start', 'later']);
-    assert.match(ok(['exec', 'later', 'ip', '-o', '-4', 'addr']), /eth1\s+inet 10\.231\.12\./);
+    assert.match(ok(['exec', 'later', 'ip', '-o', '-4', 'addr']), new RegExp(`eth1\\s+inet ${Sr}\\.12\\.`));
     ok(['rm', '-f', 'roamer', 'later']);
     ok(['network', 'rm', 'side']);
   });
 
   it('starts a container on several networks given at create', () => {
-    ok(['network', 'create', '--subnet', '10.231.13.0/24', 'multi1']);
-    ok(['network', 'create', '--subnet', '10.231.14.0/24', 'multi2']);
+    ok(['network', 'create', '--subnet', `${S}.13.0/24`, 'multi1']);
+    ok(['network', 'create', '--subnet', `${S}.14.0/24`, 'multi2']);
     const out = ok(['run', '--rm', '--network', 'multi1', '--network', 'multi2', 'busybox', 'ip', '-o', '-4', 'addr']);
-    assert.match(out, /eth0\s+inet 10\.231\.13\.2\/24/);
-    assert.match(out, /eth1\s+inet 10\.231\.14\.2\/24/);
+    assert.match(out, new RegExp(`eth0\\s+inet ${Sr}\\.13\\.2\\/24`));
+    assert.match(out, new RegExp(`eth1\\s+inet ${Sr}\\.14\\.2\\/24`));
     ok(['network', 'rm', 'multi1', 'multi2']);
   });
 
@@ -283,7 +287,7 @@ describe('networking with the docker CLI', () => {
     ok(['network', 'rm', 'appnet']);
     assert.equal(fp.bridges.filter((b) => fs.existsSync(`/sys/class/net/${b}`)).length, 1, 'only the default bridge remains');
     const dump = await iptablesDump();
-    assert.ok(!dump.includes('10.231.7.0/24'), 'no rule for the removed network');
+    assert.ok(!dump.includes(`${S}.7.0/24`), 'no rule for the removed network');
     assert.deepEqual(fs.readdirSync(`${d.execRoot}/netns`), []);
   });
 
