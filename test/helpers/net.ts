@@ -71,3 +71,11 @@ export function randomUla(): string {
   const h = () => Math.floor(Math.random() * 0x10000).toString(16);
   return `fd${Math.floor(Math.random() * 0x100).toString(16).padStart(2, '0')}:${h()}:${h()}`;
 }
+
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}

@@ -11,6 +11,7 @@ const S2 = freeSubnet16([S]);
 const S3 = freeSubnet16([S, S2]);
 const Sr = S.replace(/\./g, '\\.');
 const S3r = S3.replace(/\./g, '\\.');
+const BR = `bt-${Math.random().toString(16).slice(2, 10)}`;
 
 describe('berth network commands', () => {
   const d = new TestDaemon('netcli');
@@ -26,7 +27,7 @@ describe('berth network commands', () => {
   after(() => d.stop());
 
   it('creates, lists, filters and inspects networks as docker shows them', () => {
-    const id = ok(['network', 'create', '--subnet', `${S}.1.0/24`, '--gateway', `${S}.1.254`, '--ip-range', `${S}.1.128/25`, '--label', 'team=a', '-o', 'com.docker.network.bridge.name=bt-cli0', 'clinet']);
+    const id = ok(['network', 'create', '--subnet', `${S}.1.0/24`, '--gateway', `${S}.1.254`, '--ip-range', `${S}.1.128/25`, '--label', 'team=a', '-o', `com.docker.network.bridge.name=${BR}`, 'clinet']);
     assert.match(id, /^[0-9a-f]{64}$/);
     assert.equal(ok(['network', 'ls', '--format', '{{.Name}}']), d.docker(['network', 'ls', '--format', '{{.Name}}']).stdout.trim());
     const table = ok(['network', 'ls']).split('\n');
@@ -37,7 +38,7 @@ describe('berth network commands', () => {
     assert.equal(ok(['network', 'ls', '--filter', 'driver=null', '--format', '{{.Name}}']), 'none');
     const ins = JSON.parse(ok(['network', 'inspect', 'clinet']));
     assert.deepEqual(ins[0].IPAM.Config, [{ Subnet: `${S}.1.0/24`, IPRange: `${S}.1.128/25`, Gateway: `${S}.1.254` }]);
-    assert.equal(ins[0].Options['com.docker.network.bridge.name'], 'bt-cli0');
+    assert.equal(ins[0].Options['com.docker.network.bridge.name'], BR);
     assert.equal(ok(['network', 'inspect', '-f', '{{.Name}} {{.Driver}}', 'clinet', 'host']), 'clinet bridge\nhost host');
     assert.equal(ok(['inspect', '-f', '{{.Labels.team}}', 'clinet']), 'a');
   });

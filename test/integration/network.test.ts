@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { TestDaemon, waitFor } from '../helpers/daemon';
 import { leftovers } from '../helpers/netclean';
-import { freePort, freeSubnet16, httpGet, iptablesDump, runningIn } from '../helpers/net';
+import { freePort, freeSubnet16, httpGet, iptablesDump, portFree, runningIn } from '../helpers/net';
 
 // subnets of this run: concurrent test runs must not share them
 const S = freeSubnet16();
@@ -57,6 +57,14 @@ describe('networking with the docker CLI', () => {
     // stopped: the address is released, the network is remembered
     assert.equal(ok(['inspect', '-f', '{{json .NetworkSettings.Networks.bridge.IPAddress}} {{len .NetworkSettings.Networks}}', 'plain']), '"" 1');
     ok(['rm', 'plain']);
+  });
+
+  it('writes --dns, --dns-search and --dns-option into resolv.conf; a user network keeps its own resolver first', () => {
+    const flags = ['--dns', '10.0.0.53', '--dns-search', 'example.test', '--dns-option', 'ndots:2'];
+    assert.equal(ok(['run', '--rm', ...flags, 'busybox', 'cat', '/etc/resolv.conf']), 'nameserver 10.0.0.53\nsearch example.test\noptions ndots:2');
+    ok(['network', 'create', '--subnet', `${S}.40.0/24`, 'dnsnet']);
+    assert.equal(ok(['run', '--rm', '--network', 'dnsnet', ...flags, 'busybox', 'cat', '/etc/resolv.conf']), `nameserver ${S}.40.1\nsearch example.test\noptions ndots:2`);
+    ok(['network', 'rm', 'dnsnet']);
   });
 
   it('shows the address in inspect as Docker does, and hands out the lowest free one', () => {
@@ -151,6 +159,17 @@ describe('networking with the docker CLI', () => {
     // released: the rules for those ports are gone
     const dump = await iptablesDump();
     assert.ok(!dump.includes(`--dport ${p} `) && !dump.includes(`--dport ${m![1]} `), 'no DNAT rule left for the ports');
+  });
+
+  it('publishes a range of ports', async () => {
+    let p = await freePort();
+    while (!(await portFree(p + 1))) p = await freePort();
+    ok(['run', '-d', '--name', 'ranged', '-p', `127.0.0.1:${p}-${p + 1}:80-81`, 'busybox', 'sh', '-c', 'httpd -p 80 -h /etc; echo -n second > /tmp/x; httpd -f -p 81 -h /tmp']);
+    assert.equal(ok(['port', 'ranged']), `80/tcp -> 127.0.0.1:${p}\n81/tcp -> 127.0.0.1:${p + 1}`);
+    const id = ok(['inspect', '-f', '{{.Id}}', 'ranged']);
+    await waitFor(async () => (await httpGet(`http://127.0.0.1:${p + 1}/x`).catch(() => '')) === 'second');
+    assert.equal((await httpGet(`http://127.0.0.1:${p}/hostname`)).trim(), id.slice(0, 12));
+    ok(['rm', '-f', 'ranged']);
   });
 
   it('refuses a host port that is taken, with Docker’s errors, leaving nothing behind', async () => {
