@@ -3,6 +3,7 @@ import type { Engine } from '../engine/engine';
 import { containerRoutes } from './routes/containers';
 import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
+import { networkRoutes } from './routes/networks';
 import { systemRoutes } from './routes/system';
 import { volumeRoutes } from './routes/volumes';
 import { Router } from './router';
@@ -15,6 +16,7 @@ export function createApiServer(engine: Engine): ApiServer {
   execRoutes(r, engine);
   imageRoutes(r, engine);
   volumeRoutes(r, engine);
+  networkRoutes(r, engine);
   return new ApiServer(r);
 }
 

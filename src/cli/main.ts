@@ -73,7 +73,7 @@ function mainHelp(): string {
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;
   return (
     `\nUsage:  ${PROG} [OPTIONS] COMMAND\n\nA container engine that speaks the Docker Engine API\n\n` +
-    `Management Commands:\n  container   Manage containers\n  image       Manage images\n  system      Manage berth\n  volume      Manage volumes\n\n` +
+    `Management Commands:\n  container   Manage containers\n  image       Manage images\n  network     Manage networks\n  system      Manage berth\n  volume      Manage volumes\n\n` +
     `Commands:\n${rows.map(([n, s]) => `  ${n.padEnd(w)}${s}`).join('\n')}\n\nGlobal Options:\n${flagUsages(globalFlags)}\n\n` +
     `Run '${PROG} COMMAND --help' for more information on a command.\n`
   );

@@ -12,6 +12,10 @@ import { cpCommand, diffCommand, exportCommand } from './commands/files';
 import { imagesCommand, importCommand, rmiCommand } from './commands/image';
 import { containerInspectCommand, imageInspectCommand, inspectCommand } from './commands/inspect';
 import { eventsCommand, portCommand, statsCommand, topCommand } from './commands/observe';
+import {
+  networkConnectCommand, networkCreateCommand, networkDisconnectCommand, networkInspectCommand, networkLsCommand, networkPruneCommand,
+  networkRmCommand,
+} from './commands/network';
 import { psCommand } from './commands/ps';
 import { infoCommand, versionCommand } from './commands/system';
 import { volumeCreateCommand, volumeInspectCommand, volumeLsCommand, volumePruneCommand, volumeRmCommand } from './commands/volume';
@@ -23,6 +27,10 @@ export const groups: Record<string, Command[]> = {
     restartCommand, rmCommand, runCommand, startCommand, stopCommand, unpauseCommand, updateCommand, waitCommand,
   ],
   image: [importCommand, imageInspectCommand, imagesCommand, rmiCommand],
+  network: [
+    networkConnectCommand, networkCreateCommand, networkDisconnectCommand, networkInspectCommand, networkLsCommand, networkPruneCommand,
+    networkRmCommand,
+  ],
   system: [eventsCommand, infoCommand],
   volume: [volumeCreateCommand, volumeInspectCommand, volumeLsCommand, volumePruneCommand, volumeRmCommand],
   // commands that exist only at the top level

@@ -174,6 +174,34 @@ export interface MountPoint {
   CreateSource?: boolean;
 }
 
+/** A container's attachment to one network, in the Engine API's shape. */
+export interface EndpointSettings {
+  IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
+  Links: string[] | null;
+  Aliases: string[] | null;
+  MacAddress: string;
+  DriverOpts: Record<string, string> | null;
+  NetworkID: string;
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  IPv6Gateway: string;
+  GlobalIPv6Address: string;
+  GlobalIPv6PrefixLen: number;
+  DNSNames: string[] | null;
+}
+
+export type PortMap = Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
+
+/** Networks a container is connected to (kept while stopped) and, while running, its addresses and ports. */
+export interface ContainerNetworkState {
+  Networks: Record<string, EndpointSettings>;
+  Ports: PortMap;
+  SandboxID: string;
+  SandboxKey: string;
+}
+
 /** What berth persists for a container (config.json). */
 export interface ContainerRecord {
   ID: string;
@@ -197,6 +225,8 @@ export interface ContainerRecord {
   MonitorPid: number;
   /** top layer chain ID of the image, for the overlay mount */
   ImageTopLayer: string | null;
+  /** set at create by the network service (records from before networking have none) */
+  NetworkSettings?: ContainerNetworkState;
 }
 
 export interface Container extends ContainerRecord {

@@ -92,7 +92,7 @@ export async function main(argv: string[]): Promise<void> {
     stopping = true;
     logger.info({ signal: sig }, 'shutting down; containers keep running');
     await api.close(3000);
-    engine.shutdown();
+    await engine.shutdown();
     fs.rmSync(opts.pidfile, { force: true });
     for (const h of opts.hosts) if (h.startsWith('unix://')) fs.rmSync(h.slice(7), { force: true });
     logger.flush?.();

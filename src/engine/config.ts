@@ -1,5 +1,6 @@
 // Daemon settings the engine needs (from flags and daemon.json).
 import * as path from 'node:path';
+import { defaultNetworkConfig, type NetworkDaemonConfig } from '../network/types';
 
 export interface RuntimeEntry {
   path: string;
@@ -23,6 +24,7 @@ export interface EngineConfig {
   dnsOptions: string[];
   cgroupParent: string;
   logLevel: string;
+  network: NetworkDaemonConfig;
 }
 
 export function defaultEngineConfig(partial: Partial<EngineConfig> = {}): EngineConfig {
@@ -42,6 +44,7 @@ export function defaultEngineConfig(partial: Partial<EngineConfig> = {}): Engine
     dnsOptions: [],
     cgroupParent: '/berth',
     logLevel: 'info',
+    network: defaultNetworkConfig(),
     ...partial,
   };
 }

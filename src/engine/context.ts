@@ -2,6 +2,7 @@
 import type { ContainerStore } from '../container';
 import type { ImageStore } from '../image';
 import type { MonitorConfig } from '../monitor';
+import type { NetworkManager } from '../network';
 import type { ContentStore, LayerStore } from '../storage';
 import type { VolumeStore } from '../volume';
 import type { EngineConfig, EnginePaths } from './config';
@@ -16,5 +17,6 @@ export interface EngineContext {
   containers: ContainerStore;
   volumes: VolumeStore;
   events: EventBus;
+  networks: NetworkManager;
   monitorConfig(runtime: string): MonitorConfig;
 }

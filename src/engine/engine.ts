@@ -2,9 +2,11 @@
 // containers after a (re)start. The API and the tests both drive this object.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { ContainerStore } from '../container';
 import { ImageStore } from '../image';
 import type { MonitorConfig } from '../monitor';
+import { NetworkManager } from '../network';
 import { ContentStore, LayerStore } from '../storage';
 import { VolumeStore } from '../volume';
 import { log } from '../util/log';
@@ -17,6 +19,7 @@ import { ExecService } from './exec';
 import { ImageService } from './images';
 import { restoreMounts } from './containers/mounts';
 import { VolumeService } from './volumes';
+import { NetworkService } from './networks';
 
 export class Engine {
   readonly ctx: EngineContext;
@@ -25,6 +28,7 @@ export class Engine {
   readonly health: HealthMonitor;
   readonly images: ImageService;
   readonly volumes: VolumeService;
+  readonly networkService: NetworkService;
   readonly startedAt = new Date();
 
   constructor(readonly cfg: EngineConfig) {
@@ -46,9 +50,17 @@ export class Engine {
       logLevel: 'error',
     });
     const events = new EventBus();
+    const networks = new NetworkManager(
+      cfg.network,
+      { records: path.join(cfg.dataRoot, 'networks'), netns: path.join(cfg.execRoot, 'netns'), nvConfig: path.join(cfg.execRoot, 'netavark') },
+      containers,
+      events,
+      cfg.dataRoot,
+      { dns: cfg.dns, search: cfg.dnsSearch, options: cfg.dnsOptions },
+    );
     const volumes = new VolumeStore(paths.volumes, (action, v) => events.emit('volume', action, v.Name, { driver: v.Driver }));
     volumes.load();
-    this.ctx = { cfg, paths, content, layers, images, containers, volumes, events, monitorConfig };
+    this.ctx = { cfg, paths, content, layers, images, containers, volumes, events, networks, monitorConfig };
     // containers reference their volumes again; running ones still have them mounted
     for (const c of containers.all()) restoreMounts(this.ctx, c);
     this.containers = new ContainerService(this.ctx);
@@ -56,10 +68,13 @@ export class Engine {
     this.health = new HealthMonitor(this.ctx, execProbeRunner(this.exec));
     this.images = new ImageService(this.ctx, this.containers);
     this.volumes = new VolumeService(this.ctx);
+    this.networkService = new NetworkService(this.ctx, this.containers);
   }
 
   /** Reconciles records with reality and applies restart policies. */
   async restore(): Promise<void> {
+    await this.ctx.networks.init();
+    await this.ctx.networks.restore();
     const lc = this.containers.lifecycle;
     lc.watchExits();
     const toStart: string[] = [];
@@ -100,10 +115,15 @@ export class Engine {
     }
   }
 
-  shutdown(): void {
+  async shutdown(): Promise<void> {
     this.health.stopAll();
     this.containers.lifecycle.stopWatching();
     this.containers.rotator.stopAll();
+    await this.ctx.networks.shutdown().catch((e) => log().warn({ err: e }, 'network shutdown failed'));
+  }
+
+  get networks(): NetworkManager {
+    return this.ctx.networks;
   }
 
   counts() {

@@ -22,7 +22,7 @@ export const DEFAULT_MASKED_PATHS: readonly string[] = [
 ];
 export const DEFAULT_READONLY_PATHS: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-export type NetworkNamespace = { kind: 'private' } | { kind: 'host' } | { kind: 'path'; path: string };
+export type NetworkNamespace = { kind: 'private' } | { kind: 'host' } | { kind: 'path'; path: string; /** a namespace made for this container alone */ own?: boolean };
 /** "private" = new namespace, "host" = the host's, {path} = join /proc/<pid>/ns/… of another container */
 export type NamespaceMode = 'private' | 'host' | { path: string };
 /** ipc: like NamespaceMode plus Docker's "shareable" (= private) and "none" (private, no /dev/shm) */
@@ -254,7 +254,7 @@ export function buildSpec(input: SpecInput): OciSpec {
   const validated = validateResources(input.resources ?? {}).resources;
   const resources = { devices: rules, ...toOciResources(validated) };
   const sysctl: Record<string, string> = {};
-  if (input.network.kind === 'private') {
+  if (input.network.kind === 'private' || (input.network.kind === 'path' && input.network.own)) {
     if (sysctlExists('net.ipv4.ping_group_range')) sysctl['net.ipv4.ping_group_range'] = '0 2147483647';
     if (sysctlExists('net.ipv4.ip_unprivileged_port_start')) sysctl['net.ipv4.ip_unprivileged_port_start'] = '0';
   }

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as http from 'node:http';
 import { makeBusyboxTar } from '../fixtures/make-busybox';
+import { cleanupNetworks, footprint, type Footprint } from './netclean';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 export const BERTHD = path.join(REPO, 'bin', 'berthd');
@@ -52,12 +53,12 @@ export class TestDaemon {
     return this.proc?.pid;
   }
 
-  async start(extraArgs: string[] = []): Promise<void> {
+  async start(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<void> {
     const log = fs.openSync(this.logFile, 'a');
     this.proc = spawn(
       process.execPath,
       [BERTHD, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', this.host, '--pidfile', path.join(this.base, 'berthd.pid'), '--config-file', path.join(this.base, 'daemon.json'), ...extraArgs],
-      { stdio: ['ignore', log, log] },
+      { stdio: ['ignore', log, log], env: { ...process.env, ...env } },
     );
     fs.closeSync(log);
     const deadline = Date.now() + 15000;
@@ -127,8 +128,14 @@ export class TestDaemon {
     return r.stdout.trim();
   }
 
+  /** The bridges, subnets and rule chains of this daemon's networks (from its records). */
+  netFootprint(): Footprint {
+    return footprint(this.dataRoot, this.execRoot);
+  }
+
   /** Removes every container, stops the daemon, unmounts and deletes everything it made. */
   async stop(): Promise<void> {
+    const fp = this.netFootprint();
     try {
       if (this.proc && this.proc.exitCode === null) {
         const ids = this.docker(['ps', '-aq']).stdout.split('\n').filter(Boolean);
@@ -139,6 +146,7 @@ export class TestDaemon {
     }
     await this.stopDaemon();
     killLeftovers(this.execRoot);
+    await cleanupNetworks(fp).catch(() => {});
     unmountUnder(this.base);
     unmountUnder(this.execRoot);
     fs.rmSync(this.base, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { ApiError, type ApiClient } from '../../client/api';
 import type { CliContext, Command } from '../command';
 import { renderOne } from '../format';
 
-type Kind = 'container' | 'image' | 'volume';
+type Kind = 'container' | 'image' | 'volume' | 'network';
 
 /** JSON as Go's json.MarshalIndent writes it (4 spaces, <>& escaped). */
 export function goIndentJson(v: unknown): string {
@@ -14,6 +14,7 @@ export function goIndentJson(v: unknown): string {
 async function fetchObject(api: ApiClient, kind: Kind, name: string, size: boolean): Promise<unknown> {
   if (kind === 'container') return api.get(`/containers/${encodeURIComponent(name)}/json`, { size: size || undefined });
   if (kind === 'volume') return api.get(`/volumes/${encodeURIComponent(name)}`);
+  if (kind === 'network') return api.get(`/networks/${encodeURIComponent(name)}`);
   return api.get(`/images/${name}/json`);
 }
 
@@ -55,8 +56,8 @@ export const inspectCommand: Command = {
   flags: inspectFlags(true),
   run(ctx, f, args) {
     const type = f.str('type');
-    if (type && type !== 'container' && type !== 'image' && type !== 'volume') throw new Error(`"${type}" is not a valid value for --type`);
-    const kinds: Kind[] = type ? [type as Kind] : ['container', 'image', 'volume'];
+    if (type && !['container', 'image', 'volume', 'network'].includes(type)) throw new Error(`"${type}" is not a valid value for --type`);
+    const kinds: Kind[] = type ? [type as Kind] : ['container', 'image', 'volume', 'network'];
     return inspectAll(ctx, kinds, args, f.str('format'), f.bool('size'), (n) => (type ? `No such ${type}: ${n}` : `No such object: ${n}`));
   },
 };

@@ -91,7 +91,7 @@ export const containerFlags: FlagDef[] = [
   F('memory-swappiness', 'int', 'Tune container memory swappiness (0 to 100)', { def: -1 }),
   F('mount', 'list', 'Attach a filesystem mount to the container', { valueName: 'mount', parse: (v) => (parseMountSpec(v), v) }),
   F('name', 'string', 'Assign a name to the container'),
-  F('network', 'string', 'Connect a container to a network', { valueName: 'network', def: 'default' }),
+  F('network', 'list', 'Connect a container to a network', { valueName: 'network' }),
   F('network-alias', 'list', 'Add network-scoped alias for the container'),
   F('no-healthcheck', 'bool', 'Disable any container-specified HEALTHCHECK'),
   F('oom-kill-disable', 'bool', 'Disable OOM Killer'),
@@ -267,6 +267,66 @@ function nanoCpus(v: string): number {
 const ns = (f: Flags, name: string): number => (f.isSet(name) ? parseGoDuration(f.str(name)) ?? 0 : 0);
 
 /** Builds the create request from parsed flags and the positional IMAGE [COMMAND] [ARG...]. */
+const isUserDefined = (n: string) => !['default', 'bridge', 'host', 'none'].includes(n) && !n.startsWith('container:');
+
+/** --network (repeatable, "name" or "name=…,alias=…,ip=…"), with --network-alias/--link/--ip/--ip6/--mac-address applying to the first. */
+function networkEndpoints(f: Flags): { network: string; endpoints: Record<string, unknown> } {
+  const given = f.list('network').map((v) => {
+    if (!v.includes('=')) return { target: v, aliases: [] as string[], links: [] as string[], ip: '', ip6: '', mac: '', driverOpts: {} as Record<string, string> };
+    const o = { target: '', aliases: [] as string[], links: [] as string[], ip: '', ip6: '', mac: '', driverOpts: {} as Record<string, string> };
+    for (const part of v.split(',')) {
+      const i = part.indexOf('=');
+      if (i < 0) throw new Error(`invalid field '${part}' must be a key=value pair`);
+      const k = part.slice(0, i).trim().toLowerCase();
+      const val = part.slice(i + 1).trim();
+      if (k === 'name') o.target = val;
+      else if (k === 'alias') o.aliases.push(val);
+      else if (k === 'link') o.links.push(val);
+      else if (k === 'ip') o.ip = val;
+      else if (k === 'ip6') o.ip6 = val;
+      else if (k === 'mac-address') o.mac = val;
+      else if (k === 'driver-opt') {
+        const j = val.indexOf('=');
+        o.driverOpts[val.slice(0, j)] = val.slice(j + 1);
+      } else throw new Error(`invalid field key ${k}`);
+    }
+    return o;
+  });
+  if (!given.length) given.push({ target: 'default', aliases: [], links: [], ip: '', ip6: '', mac: '', driverOpts: {} });
+  const first = given[0];
+  if (f.list('network-alias').length) {
+    if (first.aliases.length) throw new Error('conflicting options: cannot specify both --network-alias and per-network alias');
+    first.aliases = f.list('network-alias');
+  }
+  if (isUserDefined(first.target) && f.list('link').length) first.links = f.list('link');
+  if (f.str('ip')) first.ip = f.str('ip');
+  if (f.str('ip6')) first.ip6 = f.str('ip6');
+  if (f.str('mac-address')) first.mac = f.str('mac-address');
+  const endpoints: Record<string, unknown> = {};
+  let user = false;
+  let builtin = false;
+  given.forEach((g, i) => {
+    if (!g.target) throw new Error('no name set for network');
+    if (isUserDefined(g.target)) user = true;
+    else {
+      builtin = true;
+      if (g.aliases.length) throw new Error('network-scoped aliases are only supported for user-defined networks');
+      if (g.links.length) throw new Error('links are only supported for user-defined networks');
+    }
+    if (endpoints[g.target]) throw new Error(`network "${g.target}" is specified multiple times`);
+    const ep: Record<string, unknown> = {};
+    if (g.aliases.length) ep.Aliases = g.aliases;
+    if (g.links.length) ep.Links = g.links;
+    if (g.ip || g.ip6) ep.IPAMConfig = { IPv4Address: g.ip || undefined, IPv6Address: g.ip6 || undefined };
+    if (g.mac) ep.MacAddress = g.mac;
+    if (Object.keys(g.driverOpts).length) ep.DriverOpts = g.driverOpts;
+    if (i === 0 && given.length === 1 && !Object.keys(ep).length && g.target !== 'default') return;
+    endpoints[g.target] = ep;
+  });
+  if (user && builtin) throw new Error('conflicting options: cannot attach both user-defined and non-user-defined network-modes');
+  return { network: first.target, endpoints };
+}
+
 export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; stdinIsTty: boolean; consoleSize?: [number, number] }): ParsedContainer {
   const image = args[0];
   const cmd = args.slice(1);
@@ -316,13 +376,7 @@ export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; 
   let entrypoint: string[] | undefined;
   if (f.isSet('entrypoint')) entrypoint = [f.str('entrypoint')];
 
-  const network = f.str('network');
-  const endpoint: Record<string, unknown> = {};
-  if (f.list('network-alias').length) endpoint.Aliases = f.list('network-alias');
-  if (f.list('link').length) endpoint.Links = f.list('link');
-  if (f.str('ip') || f.str('ip6')) endpoint.IPAMConfig = { IPv4Address: f.str('ip') || undefined, IPv6Address: f.str('ip6') || undefined };
-  const endpoints: Record<string, unknown> = {};
-  if (Object.keys(endpoint).length && network !== 'default' && network !== 'bridge' && !network.startsWith('container:')) endpoints[network] = endpoint;
+  const { network, endpoints } = networkEndpoints(f);
 
   const mem = (n: string) => (f.str(n) ? parseMemory(f.str(n)) : 0);
   const body: CreateBody = {
@@ -343,7 +397,7 @@ export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; 
     Volumes: Object.keys(volumes).length ? volumes : null,
     WorkingDir: f.str('workdir'),
     Entrypoint: entrypoint ?? null,
-    MacAddress: f.str('mac-address') || undefined,
+    MacAddress: (endpoints[network === 'default' ? 'default' : network] as { MacAddress?: string } | undefined)?.MacAddress || f.str('mac-address') || undefined,
     OnBuild: null,
     Labels: labels,
     StopSignal: f.str('stop-signal') || undefined,
@@ -370,7 +424,7 @@ export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; 
       GroupAdd: f.list('group-add').length ? f.list('group-add') : null,
       IpcMode: f.str('ipc'),
       Cgroup: '',
-      Links: f.list('link').length && !Object.keys(endpoints).length ? f.list('link') : null,
+      Links: f.list('link').length && !isUserDefined(network) ? f.list('link') : null,
       OomScoreAdj: f.int('oom-score-adj') ?? 0,
       PidMode: f.str('pid'),
       Privileged: f.bool('privileged'),

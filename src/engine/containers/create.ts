@@ -9,6 +9,7 @@ import { newId, VALID_NAME } from '../../util/ids';
 import { ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
 import { mergeHealthcheck, validateHealthcheck } from './health';
+import { validatePortBindings } from '../../network';
 
 export interface CreateRequest {
   name?: string;
@@ -102,8 +103,7 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
   if (!hc.Runtime) hc.Runtime = ctx.cfg.defaultRuntime;
   if (!ctx.cfg.runtimes[hc.Runtime]) throw badRequest(`unknown or invalid runtime name: ${hc.Runtime}`);
   if (!hc.NetworkMode) hc.NetworkMode = 'default';
-  if (!/^(default|bridge|none|host|container:.+)$/.test(hc.NetworkMode) && hc.NetworkMode !== 'default')
-    throw badRequest(`network ${hc.NetworkMode} not found`);
+  validatePortBindings(hc.PortBindings);
   if (hc.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
   if (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw badRequest(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
 

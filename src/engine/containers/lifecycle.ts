@@ -97,8 +97,11 @@ export class Lifecycle {
     const rootfs = this.mountRootfs(c);
     let created = false;
     let volumes = false;
+    let networked = false;
     try {
       fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
+      await this.ctx.networks.attach(c);
+      networked = true;
       writeNetworkFiles(this.ctx, c);
       mountVolumes(this.ctx, c);
       volumes = true;
@@ -133,6 +136,7 @@ export class Lifecycle {
           }),
         );
       }
+      await this.ctx.networks.ready(c);
       await runc.start(mcfg.runtimeRoot, c.ID);
       const now = new Date().toISOString();
       Object.assign(c.State, {
@@ -152,6 +156,7 @@ export class Lifecycle {
     } catch (e) {
       if (created) await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
       if (volumes) unmountVolumes(this.ctx, c);
+      if (networked) await this.ctx.networks.detach(c).catch((err) => log().warn({ err, id: c.ID }, 'network detach failed'));
       this.unmountRootfs(c);
       const msg = startErrorMessage(e);
       c.State.Error = msg;
@@ -329,6 +334,7 @@ export class Lifecycle {
   private async recordExit(c: Container, code: number, finishedAt: Date): Promise<void> {
     const oom = fs.existsSync(path.join(this.ctx.containers.dir(c.ID), 'oom'));
     fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
+    await this.ctx.networks.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'network detach failed'));
     // mounts go now (users see them, and Docker has them gone when stop answers); runc's
     // state goes on the container's chain: stop and wait answer without waiting for a runc
     // spawn, while a start right after still does

@@ -6,29 +6,14 @@ import { humanDuration, ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
 import { apiMountPoints } from './mounts';
 import { netFilePaths } from './netfiles';
+import { networkSettingsView, summaryNetworking } from '../../network';
 
-function networkName(c: Container): string {
+/** Names and IDs of the networks a container is on, for the `network` filter. */
+function networkRefs(c: Container): string[] {
+  const nets = c.NetworkSettings?.Networks ?? {};
   const m = c.HostConfig.NetworkMode;
-  return m === 'default' ? 'bridge' : m;
-}
-
-function endpoint() {
-  return {
-    IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '',
-    IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null,
-  };
-}
-
-export function networkSettings(c: Container) {
-  const name = networkName(c);
-  const networks: Record<string, ReturnType<typeof endpoint>> = {};
-  if (!name.startsWith('container:')) networks[name] = endpoint();
-  return {
-    Bridge: '', SandboxID: '', SandboxKey: c.State.Running && !name.startsWith('container:') && name !== 'host' ? `/proc/${c.State.Pid}/ns/net` : '',
-    HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {} as Record<string, unknown>,
-    SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '', GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '', Networks: networks,
-  };
+  const names = Object.keys(nets).length ? Object.keys(nets) : [m === 'default' ? 'bridge' : m];
+  return [...names, ...Object.values(nets).map((e) => e.NetworkID).filter(Boolean)];
 }
 
 export function inspectContainer(ctx: EngineContext, c: Container, sizes?: { rw: number; rootfs: number }) {
@@ -61,7 +46,7 @@ export function inspectContainer(ctx: EngineContext, c: Container, sizes?: { rw:
     },
     Mounts: apiMountPoints(c),
     Config: c.Config,
-    NetworkSettings: networkSettings(c),
+    NetworkSettings: networkSettingsView(c),
   };
   if (sizes) {
     out.SizeRw = sizes.rw;
@@ -95,6 +80,7 @@ export function statusText(c: Container, now = Date.now()): string {
 }
 
 export function summarize(c: Container, imageName: (id: string) => string, sizes?: { rw: number; rootfs: number }) {
+  const net = summaryNetworking(c);
   const out: Record<string, unknown> = {
     Id: c.ID,
     Names: [c.Name],
@@ -102,12 +88,12 @@ export function summarize(c: Container, imageName: (id: string) => string, sizes
     ImageID: c.Image,
     Command: [c.Path, ...c.Args].join(' '),
     Created: Math.floor(Date.parse(c.Created) / 1000),
-    Ports: [],
+    Ports: net.Ports,
     Labels: c.Config.Labels ?? {},
     State: c.State.Status,
     Status: statusText(c),
     HostConfig: { NetworkMode: c.HostConfig.NetworkMode },
-    NetworkSettings: { Networks: networkSettings(c).Networks },
+    NetworkSettings: { Networks: net.Networks },
     Mounts: apiMountPoints(c),
   };
   void imageName;
@@ -156,7 +142,7 @@ export function listContainers(ctx: EngineContext, opts: ListOptions): Container
     if (before !== undefined && c.Created >= before) return false;
     if (since !== undefined && c.Created <= since) return false;
     if (f.health && !f.health.includes(c.State.Health?.Status ?? 'none')) return false;
-    if (f.network && !f.network.includes(networkName(c))) return false;
+    if (f.network && !networkRefs(c).some((r) => f.network!.some((v) => r === v || (v.length >= 12 && r.startsWith(v))))) return false;
     if (f.volume && !c.MountPoints.some((m) => f.volume!.includes(m.Name ?? '') || f.volume!.includes(m.Destination))) return false;
     return true;
   });

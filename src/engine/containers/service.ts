@@ -17,6 +17,7 @@ import { validateResources } from './spec';
 import { ContainerFs } from './fsops';
 import { createMounts, releaseMounts } from './mounts';
 import { resizeTty } from '../../monitor';
+import type { RawCreate } from '../../network';
 
 export class ContainerService {
   readonly lifecycle: Lifecycle;
@@ -49,6 +50,7 @@ export class ContainerService {
     if (!img) throw notFound(`No such image: ${imageRef.includes(':') || imageRef.includes('@') ? imageRef : imageRef + ':latest'}`);
     const c = buildContainer(this.ctx, req, img);
     validateResources(c.HostConfig);
+    const warnings = this.ctx.networks.prepare(c, req.config as RawCreate);
     let name = req.name;
     if (!name) {
       do name = randomName();
@@ -78,7 +80,7 @@ export class ContainerService {
       throw e;
     }
     this.ctx.events.emit('container', 'create', c.ID, this.lifecycle.attrs(c));
-    return { Id: c.ID, Warnings: [] };
+    return { Id: c.ID, Warnings: warnings };
   }
 
   inspect(ref: string, size: boolean) {
@@ -145,8 +147,8 @@ export class ContainerService {
   }
 
   async remove(ref: string, opts: { force: boolean; volumes: boolean; link?: boolean }): Promise<void> {
+    if (opts.link) return this.removeLink(ref);
     const c = this.get(ref);
-    if (opts.link) throw badRequest('links are not supported until bridge networking lands');
     await this.lifecycle.locked(c.ID, async () => {
       if (c.State.Status === 'removing') throw conflict(`removal of container ${c.ID} is already in progress`);
       if (c.State.Running) {
@@ -189,6 +191,21 @@ export class ContainerService {
       this.ctx.events.emit('container', 'destroy', c.ID, this.lifecycle.attrs(c));
       this.lifecycle.notifyWaiters(c, 'removed');
     });
+  }
+
+  /** `rm --link /parent/alias`: the parent forgets that legacy link; no container goes. */
+  private removeLink(ref: string): void {
+    const m = /^\/?([^/]+)\/([^/]+)$/.exec(ref);
+    const parent = m ? this.ctx.containers.find(m[1]) : undefined;
+    const links = parent?.HostConfig.Links ?? [];
+    const keep = links.filter((l) => {
+      const i = l.indexOf(':');
+      const alias = (i < 0 ? l : l.slice(i + 1)).split('/').pop();
+      return alias !== m![2];
+    });
+    if (!parent || keep.length === links.length) throw notFound(`Could not find entity for ${ref}`);
+    parent.HostConfig.Links = keep.length ? keep : null;
+    this.ctx.containers.save(parent, true);
   }
 
   rename(ref: string, newName: string): void {

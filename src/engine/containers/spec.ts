@@ -54,11 +54,15 @@ function networkOf(ctx: EngineContext, c: Container): NetworkNamespace {
   const m = c.HostConfig.NetworkMode;
   if (m === 'host') return { kind: 'host' };
   if (m.startsWith('container:')) return { kind: 'path', path: peerNamespace(ctx, m, 'net', 'network namespace').path };
+  // bridge networks: the namespace the network service made and wired
+  if (c.NetworkSettings?.SandboxKey) return { kind: 'path', path: c.NetworkSettings.SandboxKey, own: true };
   return { kind: 'private' };
 }
 
-function envWithDefaults(c: Container, hostname: string, home: string, extra: string[] = []): string[] {
-  const env = [...c.Config.Env];
+function envWithDefaults(c: Container, hostname: string, home: string, extra: string[] = [], before: string[] = []): string[] {
+  // `before` (legacy link variables) yields to the container's own
+  const own = new Set(c.Config.Env.map((e) => e.split('=')[0]));
+  const env = [...before.filter((e) => !own.has(e.split('=')[0])), ...c.Config.Env];
   const set = (k: string, v: string, force = false) => {
     const i = env.findIndex((e) => e.split('=')[0] === k);
     if (i >= 0) {
@@ -96,7 +100,7 @@ export async function buildContainerSpec(ctx: EngineContext, c: Container, rootf
   return buildSpec({
     process: {
       args: [c.Path, ...c.Args],
-      env: envWithDefaults(c, hostname, user.home),
+      env: envWithDefaults(c, hostname, user.home, [], ctx.networks.linkEnv(c)),
       cwd,
       terminal: c.Config.Tty,
       consoleSize: hc.ConsoleSize && hc.ConsoleSize[0] > 0 ? { height: hc.ConsoleSize[0], width: hc.ConsoleSize[1] } : undefined,

@@ -1,0 +1,48 @@
+// /networks/* — thin handlers over the network service.
+import type { Engine } from '../../engine/engine';
+import type { NetworkCreateRequest } from '../../network';
+import { badRequest } from '../../util/errors';
+import { readJson, sendJson, sendNoContent } from '../http';
+import { filtersParam, type Router } from '../router';
+
+export function networkRoutes(r: Router, engine: Engine): void {
+  const svc = engine.networkService;
+  const nets = engine.networks;
+
+  r.get('/networks', ({ res, query }) => {
+    sendJson(res, 200, nets.list(filtersParam(query)));
+  });
+
+  r.get('/networks/{id}', ({ res, params }) => {
+    sendJson(res, 200, nets.inspect(params.id));
+  });
+
+  r.post('/networks/create', async ({ req, res }) => {
+    const body = await readJson<NetworkCreateRequest>(req, {} as NetworkCreateRequest);
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('invalid JSON: expected an object');
+    sendJson(res, 201, await nets.create(body));
+  });
+
+  r.delete('/networks/{id}', async ({ res, params }) => {
+    await nets.remove(params.id);
+    sendNoContent(res);
+  });
+
+  r.post('/networks/prune', async ({ res, query }) => {
+    sendJson(res, 200, await nets.prune(filtersParam(query)));
+  });
+
+  r.post('/networks/{id}/connect', async ({ req, res, params }) => {
+    const body = await readJson<{ Container?: string; EndpointConfig?: Record<string, unknown> | null }>(req, {});
+    if (!body.Container) throw badRequest('no container specified');
+    await svc.connect(params.id, body.Container, body.EndpointConfig as never);
+    sendNoContent(res, 200);
+  });
+
+  r.post('/networks/{id}/disconnect', async ({ req, res, params }) => {
+    const body = await readJson<{ Container?: string; Force?: boolean }>(req, {});
+    if (!body.Container) throw badRequest('no container specified');
+    await svc.disconnect(params.id, body.Container, !!body.Force);
+    sendNoContent(res, 200);
+  });
+}
