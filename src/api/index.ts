@@ -3,6 +3,7 @@ import type { Engine } from '../engine/engine';
 import { containerRoutes } from './routes/containers';
 import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
+import { imageTransferRoutes } from './routes/image-transfer';
 import { systemRoutes } from './routes/system';
 import { Router } from './router';
 import { ApiServer } from './server';
@@ -13,6 +14,7 @@ export function createApiServer(engine: Engine): ApiServer {
   containerRoutes(r, engine);
   execRoutes(r, engine);
   imageRoutes(r, engine);
+  imageTransferRoutes(r, engine);
   return new ApiServer(r);
 }
 

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { defaultEngineConfig, type EngineConfig } from '../engine/config';
+import { parseRegistryOptions } from './registry-options';
 
 export interface DaemonOptions {
   hosts: string[];
@@ -94,6 +95,7 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' | 'versi
     seccompProfile: file['seccomp-profile'] as string | undefined,
     initPath: file['init-path'] as string | undefined,
     runtimes,
+    registry: parseRegistryOptions(file, (m) => new OptionsError(m)),
   });
   // undefined values must not erase defaults
   const defaults = defaultEngineConfig();

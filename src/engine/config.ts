@@ -1,5 +1,6 @@
 // Daemon settings the engine needs (from flags and daemon.json).
 import * as path from 'node:path';
+import { defaultRegistryConfig, type RegistryConfig } from '../registry/transport';
 
 export interface RuntimeEntry {
   path: string;
@@ -23,6 +24,8 @@ export interface EngineConfig {
   dnsOptions: string[];
   cgroupParent: string;
   logLevel: string;
+  /** registry-mirrors, insecure-registries, download/upload concurrency, proxies */
+  registry: RegistryConfig;
 }
 
 export function defaultEngineConfig(partial: Partial<EngineConfig> = {}): EngineConfig {
@@ -42,6 +45,7 @@ export function defaultEngineConfig(partial: Partial<EngineConfig> = {}): Engine
     dnsOptions: [],
     cgroupParent: '/berth',
     logLevel: 'info',
+    registry: defaultRegistryConfig(),
     ...partial,
   };
 }

@@ -2,6 +2,7 @@
 import type { ContainerStore } from '../container';
 import type { ImageStore } from '../image';
 import type { MonitorConfig } from '../monitor';
+import type { Registry } from '../registry';
 import type { ContentStore, LayerStore } from '../storage';
 import type { EngineConfig, EnginePaths } from './config';
 import type { EventBus } from './events';
@@ -14,5 +15,6 @@ export interface EngineContext {
   images: ImageStore;
   containers: ContainerStore;
   events: EventBus;
+  registry: Registry;
   monitorConfig(runtime: string): MonitorConfig;
 }

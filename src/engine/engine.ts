@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { ContainerStore } from '../container';
 import { ImageStore } from '../image';
+import { Registry } from '../registry';
 import type { MonitorConfig } from '../monitor';
 import { ContentStore, LayerStore } from '../storage';
 import { log } from '../util/log';
@@ -41,7 +42,10 @@ export class Engine {
       runtimeRoot: `${paths.runcRoot}/${cfg.runtimes[runtime] ? runtime : cfg.defaultRuntime}`,
       logLevel: 'error',
     });
-    this.ctx = { cfg, paths, content, layers, images, containers, events: new EventBus(), monitorConfig };
+    // layers a container mounts stay while the container exists, even if its image goes
+    images.setLayerUsers(() => containers.all().map((c) => c.ImageTopLayer));
+    images.gc();
+    this.ctx = { cfg, paths, content, layers, images, containers, events: new EventBus(), monitorConfig, registry: new Registry(cfg.registry) };
     this.containers = new ContainerService(this.ctx);
     this.exec = new ExecService(this.ctx, this.containers);
     this.health = new HealthMonitor(this.ctx, execProbeRunner(this.exec));

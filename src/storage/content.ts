@@ -84,4 +84,86 @@ export class ContentStore {
   delete(digest: string): void {
     fs.rmSync(this.path(digest), { force: true });
   }
+
+  /** Digests of every stored blob (for garbage collection). */
+  list(): string[] {
+    return fs
+      .readdirSync(this.blobsDir)
+      .filter((n) => /^[a-f0-9]{64}$/.test(n))
+      .map((n) => 'sha256:' + n);
+  }
+
+  size(digest: string): number {
+    try {
+      return fs.statSync(this.path(digest)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** A blob written piece by piece (synchronously, from a stream tap) and committed once verified. */
+  writer(): BlobWriter {
+    return new BlobWriter(this, path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`));
+  }
+
+  /** Moves a verified temp file into place (a blob already there wins). */
+  adopt(tmp: string, digest: string): void {
+    const final = this.path(digest);
+    if (fs.existsSync(final)) {
+      fs.rmSync(tmp, { force: true });
+      return;
+    }
+    fs.renameSync(tmp, final);
+  }
+}
+
+export class BlobWriter {
+  private fd: number;
+  private readonly hash = createHash('sha256');
+  size = 0;
+  private closed = false;
+
+  constructor(
+    private readonly store: ContentStore,
+    readonly tmp: string,
+  ) {
+    this.fd = fs.openSync(tmp, 'w', 0o600);
+  }
+
+  write(chunk: Buffer): void {
+    this.hash.update(chunk);
+    let off = 0;
+    while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
+    this.size += chunk.length;
+  }
+
+  digest(): string {
+    return 'sha256:' + this.hash.copy().digest('hex');
+  }
+
+  /** Verifies, flushes (in the thread pool) and renames into place. */
+  async commit(expected?: string): Promise<{ digest: string; size: number }> {
+    const digest = this.digest();
+    if (expected && expected !== digest) {
+      this.abort();
+      throw new Error(`digest mismatch: expected ${expected}, got ${digest}`);
+    }
+    await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
+    fs.closeSync(this.fd);
+    this.closed = true;
+    this.store.adopt(this.tmp, digest);
+    return { digest, size: this.size };
+  }
+
+  abort(): void {
+    if (!this.closed) {
+      this.closed = true;
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* already closed */
+      }
+    }
+    fs.rmSync(this.tmp, { force: true });
+  }
 }
