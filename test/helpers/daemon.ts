@@ -48,16 +48,27 @@ export class TestDaemon {
     fs.writeFileSync(path.join(this.base, 'daemon.json'), '{}');
   }
 
+  /** Replaces daemon.json (takes effect at the next start). */
+  configure(cfg: Record<string, unknown>): void {
+    fs.writeFileSync(path.join(this.base, 'daemon.json'), JSON.stringify(cfg));
+  }
+
+  /** The docker/berth client config dir (config.json with credentials). */
+  get clientConfigDir(): string {
+    return path.join(this.base, 'docker-config');
+  }
+
   get pid(): number | undefined {
     return this.proc?.pid;
   }
 
-  async start(extraArgs: string[] = []): Promise<void> {
+  async start(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<void> {
     const log = fs.openSync(this.logFile, 'a');
     this.proc = spawn(
       process.execPath,
       [BERTHD, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', this.host, '--pidfile', path.join(this.base, 'berthd.pid'), '--config-file', path.join(this.base, 'daemon.json'), ...extraArgs],
-      { stdio: ['ignore', log, log] },
+      // a private credentials dir: the daemon never reads the host's ~/.docker
+      { stdio: ['ignore', log, log], env: { ...process.env, DOCKER_CONFIG: path.join(this.base, 'daemon-docker-config'), ...env } },
     );
     fs.closeSync(log);
     const deadline = Date.now() + 15000;
@@ -112,7 +123,14 @@ export class TestDaemon {
   }
 
   berth(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): RunResult {
-    return toResult(spawnSync(process.execPath, [BERTH, '-H', this.host, ...args], { input: opts.input, timeout: opts.timeout ?? 60000, killSignal: 'SIGKILL' }));
+    return toResult(
+      spawnSync(process.execPath, [BERTH, '-H', this.host, ...args], {
+        input: opts.input,
+        timeout: opts.timeout ?? 60000,
+        killSignal: 'SIGKILL',
+        env: { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config') },
+      }),
+    );
   }
 
   /** docker without waiting: for long-running clients (attach, logs -f, events). */
