@@ -133,6 +133,15 @@ export class TestDaemon {
     );
   }
 
+  /** docker without blocking the event loop (for tests that serve HTTP in this process). */
+  dockerAsync(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): Promise<RunResult> {
+    return runAsync('docker', ['-H', this.host, ...args], { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config') }, opts);
+  }
+
+  berthAsync(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): Promise<RunResult> {
+    return runAsync(process.execPath, [BERTH, '-H', this.host, ...args], { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config') }, opts);
+  }
+
   /** docker without waiting: for long-running clients (attach, logs -f, events). */
   spawnDocker(args: string[]): ChildProcess {
     return spawn('docker', ['-H', this.host, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config') } });
@@ -162,6 +171,22 @@ export class TestDaemon {
     fs.rmSync(this.base, { recursive: true, force: true });
     fs.rmSync(this.execRoot, { recursive: true, force: true });
   }
+}
+
+function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: { input?: string | Buffer; timeout?: number }): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout!.on('data', (c: Buffer) => out.push(c));
+    p.stderr!.on('data', (c: Buffer) => err.push(c));
+    const t = setTimeout(() => p.kill('SIGKILL'), opts.timeout ?? 60000);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ status: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    p.stdin!.end(opts.input);
+  });
 }
 
 function toResult(r: SpawnSyncReturns<Buffer>): RunResult {

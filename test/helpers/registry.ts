@@ -4,7 +4,7 @@
 // throwaway self-signed certificate the registry trusts). stop() kills the
 // processes this helper started (by pid) and removes their files.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createSign, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -30,65 +30,52 @@ export function freePort(): Promise<number> {
   });
 }
 
-const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
-
-/** A token server speaking Docker's token protocol (GET realm?service&scope, Basic credentials). */
+/**
+ * The token server runs as a child process (test/helpers/token-server.ts): the
+ * tests drive clients with spawnSync, which would block an in-process server.
+ */
 class TokenServer {
-  readonly requests: Array<{ scopes: string[]; account?: string }> = [];
-  private server?: http.Server;
+  private proc?: ChildProcess;
   port = 0;
 
   constructor(
-    private readonly keyPem: string,
-    private readonly certDer: Buffer,
-    private readonly users: Record<string, string>,
-    readonly issuer: string,
-    readonly service: string,
+    private readonly dir: string,
+    private readonly spec: { key: string; certDer: string; users: Record<string, string>; issuer: string; service: string },
   ) {}
 
+  get logFile(): string {
+    return path.join(this.dir, 'token-requests.log');
+  }
+
+  get requests(): Array<{ scopes: string[]; account?: string }> {
+    try {
+      return fs.readFileSync(this.logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    } catch {
+      return [];
+    }
+  }
+
   async start(): Promise<void> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
-    this.port = (this.server.address() as net.AddressInfo).port;
+    const spec = path.join(this.dir, 'token-server.json');
+    fs.writeFileSync(spec, JSON.stringify({ ...this.spec, log: this.logFile }));
+    this.proc = spawn(process.execPath, [path.join(__dirname, 'token-server.js'), spec], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      this.proc!.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /^(\d+)\n/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      this.proc!.once('exit', (c) => reject(new Error(`token server exited with ${c}`)));
+    });
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const u = new URL(req.url ?? '/', 'http://x');
-    if (u.pathname !== '/token') {
-      res.writeHead(404).end();
-      return;
-    }
-    const scopes = u.searchParams.getAll('scope');
-    let user: string | undefined;
-    const h = req.headers.authorization;
-    if (h?.startsWith('Basic ')) {
-      const [name, pass] = Buffer.from(h.slice(6), 'base64').toString().split(/:(.*)/s);
-      if (this.users[name] !== pass) {
-        res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ details: 'incorrect username or password' }));
-        return;
-      }
-      user = name;
-    }
-    this.requests.push({ scopes, account: user });
-    // authenticated users get what they ask for; anonymous users get nothing
-    const access = user
-      ? scopes.map((s) => {
-          const [type, ...rest] = s.split(':');
-          const actions = rest.pop()!.split(',');
-          return { type, name: rest.join(':'), actions };
-        })
-      : [];
-    const now = Math.floor(Date.now() / 1000);
-    const header = { typ: 'JWT', alg: 'RS256', x5c: [this.certDer.toString('base64')] };
-    const claims = { iss: this.issuer, sub: user ?? '', aud: this.service, exp: now + 300, nbf: now - 30, iat: now, jti: randomBytes(8).toString('hex'), access };
-    const signing = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-    const sig = createSign('RSA-SHA256').update(signing).sign(this.keyPem);
-    const token = `${signing}.${b64url(sig)}`;
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
-  }
-
-  stop(): Promise<void> {
-    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
+  async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill('SIGTERM');
+    await exited;
   }
 }
 
@@ -158,8 +145,8 @@ export class TestRegistry {
       const key = path.join(this.dir, 'token.key');
       const cert = path.join(this.dir, 'token.crt');
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=berth-test-token'], { stdio: 'ignore' });
-      const der = Buffer.from(fs.readFileSync(cert, 'utf8').replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-      this.token = new TokenServer(fs.readFileSync(key, 'utf8'), der, this.users, 'berth-test-issuer', 'berth-test-registry');
+      const der = fs.readFileSync(cert, 'utf8').replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+      this.token = new TokenServer(this.dir, { key: fs.readFileSync(key, 'utf8'), certDer: der, users: this.users, issuer: 'berth-test-issuer', service: 'berth-test-registry' });
       await this.token.start();
       lines.push(
         'auth:',

@@ -4,7 +4,7 @@
 // made here, compressed once with parallel gzip and kept for the next push.
 // A manifest known for the image is pushed byte for byte (its digest stays).
 import * as fs from 'node:fs';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { ParallelGzip } from '../../archive';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
 import { MT, buildManifest, layerCompression, parseManifest, type AuthConfig, type Descriptor, type Endpoint, type Repository } from '../../registry';
@@ -190,37 +190,49 @@ export class Pusher {
   }
 
   private async compressAndUpload(repo: Repository, diffId: string, t: Throttle, signal?: AbortSignal): Promise<Descriptor> {
-    const src = this.plainTar(diffId, signal);
+    const up = await repo.startUpload();
+    if (up.mounted) throw new EngineError(500, 'the registry mounted a blob it was not asked for');
     const rec = this.ctx.layers.all().find((l) => l.diffId === diffId);
     const total = rec?.tarSize ?? 0;
     let read = 0;
     const writer = this.ctx.content.writer();
+    const src = this.plainTar(diffId, signal);
+    const count = new Transform({
+      highWaterMark: 1 << 20,
+      transform(chunk: Buffer, _e, cb) {
+        read += chunk.length;
+        t.progress('Pushing', read, total, read === total);
+        cb(null, chunk);
+      },
+    });
+    // the compressed bytes go to the registry and, once, to the content store
+    const keep = new Transform({
+      highWaterMark: 1 << 20,
+      transform(chunk: Buffer, _e, cb) {
+        try {
+          writer.write(chunk);
+          cb(null, chunk);
+        } catch (e) {
+          cb(e as Error);
+        }
+      },
+    });
     const gz = new ParallelGzip({ level: 1 });
-    src.on('data', (c: Buffer) => {
-      read += c.length;
-      t.progress('Pushing', read, total, read === total);
-    });
-    src.on('error', (e) => gz.destroy(e));
-    src.pipe(gz);
-    const tee = new PassThrough({ highWaterMark: 1 << 20 });
-    gz.on('data', (c: Buffer) => {
-      writer.write(c);
-      if (!tee.write(c)) gz.pause();
-    });
-    tee.on('drain', () => gz.resume());
-    gz.on('end', () => tee.end());
-    gz.on('error', (e) => tee.destroy(e));
+    const streams = [src, count, gz, keep];
+    const fail = (e: Error) => {
+      for (const x of streams) x.destroy(e);
+    };
+    for (const x of streams) x.on('error', fail);
+    src.pipe(count).pipe(gz).pipe(keep);
     try {
-      const up = await repo.startUpload();
-      if (up.mounted) throw new EngineError(500, 'unexpected mount');
       // the digest is known only at the end: stream the PATCH, then PUT ?digest=
-      await repo.patchBlob(up.location, () => writer.digest(), tee, this.ctx.cfg.registry.uploadChunkSize);
+      await repo.patchBlob(up.location, () => writer.digest(), keep, this.ctx.cfg.registry.uploadChunkSize);
       const digest = writer.digest();
       const { size } = await writer.commit(digest);
       return { mediaType: MT.dockerLayerGzip, digest, size };
     } catch (e) {
+      fail(e as Error);
       writer.abort();
-      src.destroy();
       throw e;
     }
   }
