@@ -43,8 +43,13 @@ export async function ingestLayer(content: ContentStore, layers: LayerStore, src
   let size = 0;
   let tapErr: unknown;
   let writeSource = true;
+  let sourceDone = false;
   const tap = new Transform({
     highWaterMark: 1 << 20,
+    flush(cb) {
+      sourceDone = true;
+      cb();
+    },
     transform(chunk: Buffer, _e, cb) {
       try {
         size += chunk.length;
@@ -122,10 +127,27 @@ export async function ingestLayer(content: ContentStore, layers: LayerStore, src
     return { staged, source: { digest, size, compression: kind }, kept: o.keepSource };
   } catch (e) {
     if (staged) layers.discard(staged);
+    // A bad blob often breaks decompression first; as Docker verifies before
+    // it extracts, read the rest and report the digest mismatch if there is one.
+    let mismatch: IngestError | undefined;
+    const digestNow = () => (writer ? writer.digest() : 'sha256:' + hashOnly!.digest('hex'));
+    const wrong = (d: string) => (d !== o.expectedDigest ? new IngestError(`digest mismatch: the content is ${d}, expected ${o.expectedDigest}`) : undefined);
+    if (!tapErr && !(e instanceof IngestError) && o.expectedDigest && sourceDone) mismatch = wrong(digestNow());
+    else if (!tapErr && !(e instanceof IngestError) && o.expectedDigest && !tap.destroyed) {
+      mismatch = await new Promise<IngestError | undefined>((resolve) => {
+        tap.removeAllListeners('data');
+        tap.unpipe();
+        tap.on('data', () => undefined);
+        tap.once('end', () => resolve(wrong(digestNow())));
+        tap.once('error', () => resolve(undefined));
+        tap.once('close', () => resolve(undefined));
+        tap.resume();
+      });
+    }
     writer?.abort();
     src.unpipe(tap);
     src.resume();
     tap.destroy();
-    throw tapErr ?? e;
+    throw mismatch ?? tapErr ?? e;
   }
 }

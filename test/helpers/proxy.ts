@@ -57,7 +57,7 @@ export class FaultProxy {
     const up = http.request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (ur) => {
       res.writeHead(ur.statusCode ?? 502, ur.headers);
       let body: NodeJS.ReadableStream = ur;
-      if (isBlobGet && this.cuts > 0 && (ur.statusCode === 200 || ur.statusCode === 206)) {
+      if (isBlobGet && this.cuts > 0 && (ur.statusCode === 200 || ur.statusCode === 206) && Number(ur.headers['content-length']) > this.cutAfter) {
         this.cuts--;
         let left = this.cutAfter;
         body = ur.pipe(

@@ -17,6 +17,7 @@ import { chainIdOf, ingestLayer, type StagedLayer } from '../../storage';
 import { EngineError, badRequest } from '../../util/errors';
 import type { EngineContext } from '../context';
 import { limiter, shortId, Throttle, type Emit } from './progress';
+import { dropOrphanBlob } from './pull';
 
 interface StagedFile {
   file: string;
@@ -263,6 +264,8 @@ export async function loadImages(ctx: EngineContext, body: Readable, emit: Emit,
 async function loadLayers(ctx: EngineContext, files: StagedFile[], e: ImageEntry, diffIds: string[], chain: string[], emit: Emit, quiet: boolean): Promise<void> {
   const limit = limiter(2);
   const staged = new Map<number, StagedLayer>();
+  const adopted: string[] = [];
+  let done = false;
   const jobs = files.map((f, i) => {
     if (ctx.layers.has(chain[i])) return Promise.resolve(null);
     const t = new Throttle(quiet ? () => undefined : emit, shortId(diffIds[i]));
@@ -292,6 +295,7 @@ async function loadLayers(ctx: EngineContext, files: StagedFile[], e: ImageEntry
         try {
           for await (const c of decompressAs(fs.createReadStream(src), kind)) w.write(c as Buffer);
           const b = await w.commit(diffIds[i]);
+          adopted.push(b.digest);
           return { staged: res.staged, blob: { digest: b.digest, mediaType: MT.dockerLayerTar, size: b.size } };
         } catch (err) {
           w.abort();
@@ -300,7 +304,10 @@ async function loadLayers(ctx: EngineContext, files: StagedFile[], e: ImageEntry
       }
       // the staged file is the blob: compressed as it came, or the plain tar
       const mediaType = e.layers[i].mediaType ?? (kind === 'gzip' ? MT.dockerLayerGzip : kind === 'zstd' ? MT.dockerLayerZstd : MT.dockerLayerTar);
-      if (fs.existsSync(f.file)) ctx.content.adopt(f.file, res.source.digest);
+      if (fs.existsSync(f.file)) {
+        ctx.content.adopt(f.file, res.source.digest);
+        adopted.push(res.source.digest);
+      }
       return { staged: res.staged, blob: { digest: res.source.digest, mediaType, size: res.source.size } };
     });
   });
@@ -314,7 +321,9 @@ async function loadLayers(ctx: EngineContext, files: StagedFile[], e: ImageEntry
       staged.delete(i);
       ctx.layers.commitStaged(i ? chain[i - 1] : null, v.staged, [v.blob]);
     });
+    done = true;
   } finally {
     for (const s of staged.values()) ctx.layers.discard(s);
+    if (!done) for (const d of adopted) dropOrphanBlob(ctx, d);
   }
 }

@@ -161,7 +161,8 @@ export class Puller {
     const chain: string[] = [];
     for (let i = 0; i < layers.length; i++) chain.push(chainIdOf(i ? chain[i - 1] : null, diffIds[i]));
     const source = `${r.ep.name}/${r.repo.path}`;
-    const unpin = this.ctx.layers.pin(chain);
+    const unpin = this.ctx.layers.pin([...chain, ...layers.map((l) => l.digest)]);
+    let done = false;
     const abort = new AbortController();
     const onAbort = () => abort.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort);
@@ -226,11 +227,15 @@ export class Puller {
       const results = await Promise.allSettled([...downloads, ...commits]);
       const failed = results.find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
       if (failed) throw failed.reason;
-      return this.ctx.images.add(r.config);
+      const img = this.ctx.images.add(r.config);
+      done = true;
+      return img;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       for (const s of staged.values()) this.ctx.layers.discard(s);
       unpin();
+      // blobs this pull verified but no layer took (another layer failed) go again
+      if (!done) for (const l of layers) dropOrphanBlob(this.ctx, l.digest);
     }
   }
 
@@ -318,6 +323,11 @@ export class Puller {
       }
     }
   }
+}
+
+/** Deletes a blob no layer record references and no running operation holds. */
+export function dropOrphanBlob(ctx: EngineContext, digest: string): void {
+  if (ctx.content.has(digest) && !ctx.layers.blobInUse(digest) && !ctx.layers.isPinned(digest)) ctx.content.delete(digest);
 }
 
 /** A layer failure as Docker words it. */
