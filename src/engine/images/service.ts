@@ -2,7 +2,7 @@
 // prune, and the registry and archive work (pull, push, save, load, commit,
 // search, login) that lives in the modules beside this one.
 import type { Readable, Writable } from 'node:stream';
-import { request } from 'undici';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { importImage, normaliseTagged, parseReference, type ImageRecord } from '../../image';
 import { Registry, RegistryError, domainOf, parsePlatform, PlatformError, type AuthConfig, type SearchResult } from '../../registry';
 import { chainIdOf } from '../../storage';
@@ -62,7 +62,8 @@ export class ImageService {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badRequest(`unsupported URL scheme in ${url}`);
     let res;
     try {
-      res = await request(u, { method: 'GET', maxRedirections: 5 } as Parameters<typeof request>[1]);
+      importAgent ??= new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
+      res = await request(u, { method: 'GET', dispatcher: importAgent });
     } catch (e) {
       throw badRequest(`Get "${url}": ${(e as Error).message}`);
     }
@@ -345,6 +346,8 @@ export class ImageService {
     return img;
   }
 }
+
+let importAgent: Dispatcher | undefined;
 
 function globMatch(pattern: string, s: string): boolean {
   const re = new RegExp('^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.') + '$');
