@@ -1,6 +1,7 @@
 // Registry authentication: WWW-Authenticate challenges, Basic credentials and
 // the Bearer token flow (realm, service, scope), with tokens cached per scope
 // set until shortly before they expire.
+import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { AuthConfig } from './types';
 
@@ -81,7 +82,9 @@ export class TokenCache {
     if (!realm) throw new AuthError('invalid bearer challenge: no realm');
     const basic = basicCredentials(creds);
     const sorted = [...new Set(scopes)].sort();
-    const key = JSON.stringify([realm, ch.params.service ?? '', basic?.username ?? '', creds?.identitytoken ? 'id' : '', sorted, extra]);
+    // the secret is part of the key: other credentials for the same user must not reuse a token
+    const secret = createHash('sha256').update(`${basic?.password ?? ''}\0${creds?.identitytoken ?? ''}`).digest('hex');
+    const key = JSON.stringify([realm, ch.params.service ?? '', basic?.username ?? '', secret, sorted, extra]);
     const hit = this.tokens.get(key);
     if (hit && hit.expires > Date.now()) return hit.token;
     let p = this.inflight.get(key);
