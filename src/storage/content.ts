@@ -117,11 +117,19 @@ export class ContentStore {
   }
 }
 
+/** Bytes a writer may have in flight before it writes synchronously (bounds memory). */
+const MAX_PENDING = 32 << 20;
+
 export class BlobWriter {
   private fd: number;
   private readonly hash = createHash('sha256');
   size = 0;
   private closed = false;
+  /** writes run in the thread pool at explicit offsets, so their order does not matter */
+  private pending = 0;
+  private inflight = 0;
+  private failure: Error | undefined;
+  private idle: Array<() => void> = [];
 
   constructor(
     private readonly store: ContentStore,
@@ -131,10 +139,35 @@ export class BlobWriter {
   }
 
   write(chunk: Buffer): void {
+    if (this.failure) throw this.failure;
     this.hash.update(chunk);
-    let off = 0;
-    while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
+    const pos = this.size;
     this.size += chunk.length;
+    if (this.pending + chunk.length > MAX_PENDING) {
+      let off = 0;
+      while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off, pos + off);
+      return;
+    }
+    this.pending += chunk.length;
+    this.inflight++;
+    const done = (e: Error | null) => {
+      this.pending -= chunk.length;
+      this.inflight--;
+      if (e && !this.failure) this.failure = e;
+      if (this.inflight === 0) for (const f of this.idle.splice(0)) f();
+    };
+    const writeFrom = (off: number) =>
+      fs.write(this.fd, chunk, off, chunk.length - off, pos + off, (e, n) => {
+        if (e || this.closed) return done(e ?? null);
+        if (off + n < chunk.length) return writeFrom(off + n);
+        done(null);
+      });
+    writeFrom(0);
+  }
+
+  private settled(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((r) => this.idle.push(r));
   }
 
   digest(): string {
@@ -148,6 +181,11 @@ export class BlobWriter {
       this.abort();
       throw new Error(`digest mismatch: expected ${expected}, got ${digest}`);
     }
+    await this.settled();
+    if (this.failure) {
+      this.abort();
+      throw this.failure;
+    }
     await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
     fs.closeSync(this.fd);
     this.closed = true;
@@ -158,11 +196,15 @@ export class BlobWriter {
   abort(): void {
     if (!this.closed) {
       this.closed = true;
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        /* already closed */
-      }
+      // writes still in the thread pool finish on the fd first
+      const fd = this.fd;
+      void this.settled().then(() => {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          /* already closed */
+        }
+      });
     }
     fs.rmSync(this.tmp, { force: true });
   }

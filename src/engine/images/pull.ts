@@ -186,15 +186,15 @@ export class Puller {
         const other = this.inflight.get(chain[i]);
         const t = new Throttle(emit, shortId(l.digest));
         if (running++ >= max) t.status('Waiting');
-        return limit(async () => {
+        return (async () => {
           if (other) {
             await other.catch(() => undefined);
             if (this.ctx.layers.has(chain[i])) return null;
           }
-          const s = await this.download(r.repo, l, diffIds[i], t, abort.signal);
+          const s = await this.download(r.repo, l, diffIds[i], t, abort.signal, limit);
           staged.set(i, s);
           return s;
-        });
+        })();
       });
       // commit in chain order; each waits for its parent
       let prev: Promise<void> = Promise.resolve();
@@ -240,7 +240,16 @@ export class Puller {
   }
 
   /** One layer: download (resuming on transient errors) into the ingest pipeline. */
-  private async download(repo: Repository, d: Descriptor, diffId: string, t: Throttle, outer: AbortSignal): Promise<StagedLayer> {
+  /**
+   * One layer: download (resuming on transient errors) into the ingest
+   * pipeline. Only the transfer holds a download slot: verifying and finishing
+   * the unpack of one layer overlaps the next download.
+   */
+  private download(repo: Repository, d: Descriptor, diffId: string, t: Throttle, outer: AbortSignal, limit: <T>(fn: () => Promise<T>) => Promise<T>): Promise<StagedLayer> {
+    return limit(() => this.transfer(repo, d, diffId, t, outer)).then((finish) => finish());
+  }
+
+  private async transfer(repo: Repository, d: Descriptor, diffId: string, t: Throttle, outer: AbortSignal): Promise<() => Promise<StagedLayer>> {
     const pipe = new PassThrough({ highWaterMark: 1 << 20 });
     const stop = new AbortController();
     const onOuter = () => stop.abort(outer.reason ?? new Error('pull cancelled'));
@@ -261,29 +270,29 @@ export class Puller {
     // a verification or unpack failure stops the download
     ingest.catch((e) => stop.abort(e));
     try {
+      await this.fetchInto(repo, d, pipe, t, stop.signal);
+    } catch (e) {
+      outer.removeEventListener('abort', onOuter);
+      pipe.destroy(e as Error);
+      const ie = await ingest.then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      throw layerError(d, stop.signal.aborted && ie ? ie : e);
+    }
+    t.status('Verifying Checksum');
+    return async () => {
       try {
-        await this.fetchInto(repo, d, pipe, t, stop.signal);
-      } catch (e) {
-        pipe.destroy(e as Error);
-        const ie = await ingest.then(
-          () => undefined,
-          (x: unknown) => x,
-        );
-        throw layerError(d, stop.signal.aborted && ie ? ie : e);
-      }
-      t.status('Verifying Checksum');
-      let res;
-      try {
-        res = await ingest;
+        const res = await ingest;
+        t.status('Download complete');
+        t.progress('Extracting', d.size, d.size, true);
+        return res.staged;
       } catch (e) {
         throw layerError(d, e);
+      } finally {
+        outer.removeEventListener('abort', onOuter);
       }
-      t.status('Download complete');
-      t.progress('Extracting', d.size, d.size, true);
-      return res.staged;
-    } finally {
-      outer.removeEventListener('abort', onOuter);
-    }
+    };
   }
 
   /** Streams a blob into `pipe`, resuming with Range after transient failures. */
