@@ -4,6 +4,7 @@
 // logs every request it forwards.
 import * as http from 'node:http';
 import type * as net from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { Transform } from 'node:stream';
 
 export type Override = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
@@ -31,6 +32,21 @@ export class FaultProxy {
   static async start(target: string): Promise<FaultProxy> {
     const p = new FaultProxy(target);
     p.server = http.createServer((req, res) => p.handle(req, res));
+    // forward proxy use (daemon.json proxies): CONNECT tunnels, logged
+    p.server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+      p.requests.push(`CONNECT ${req.url}`);
+      const [h, port] = (req.url ?? '').split(':');
+      const up = netConnect(Number(port), h, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        up.write(head);
+        up.pipe(client);
+        client.pipe(up);
+      });
+      up.on('error', () => client.destroy());
+      client.on('error', () => up.destroy());
+      p.sockets.add(up);
+      up.on('close', () => p.sockets.delete(up));
+    });
     p.server.on('connection', (s) => {
       p.sockets.add(s);
       s.on('close', () => p.sockets.delete(s));

@@ -1,7 +1,8 @@
 // The token server for token-auth test registries, run as its own process:
 // Docker's token protocol (GET /token?service&scope with Basic credentials),
 // JWTs signed RS256 with a throwaway certificate carried in the x5c header.
-// Authenticated users get what they ask for; anonymous users get nothing.
+// Authenticated users get what they ask for; anonymous users may pull
+// repositories under public/ (as Docker Hub lets anyone pull public images).
 // Prints its port on stdout; appends one JSON line per token request to a log.
 import { createSign, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -41,14 +42,15 @@ function main(): void {
       user = name;
     }
     fs.appendFileSync(spec.log, JSON.stringify({ scopes, account: user }) + '\n');
-    const access = user
-      ? scopes.map((s) => {
-          const parts = s.split(':');
-          const actions = parts.pop()!.split(',');
-          const type = parts.shift()!;
-          return { type, name: parts.join(':'), actions };
-        })
-      : [];
+    const access = scopes
+      .map((s) => {
+        const parts = s.split(':');
+        const actions = parts.pop()!.split(',');
+        const type = parts.shift()!;
+        const name = parts.join(':');
+        return { type, name, actions: user ? actions : type === 'repository' && name.startsWith('public/') ? actions.filter((a) => a === 'pull') : [] };
+      })
+      .filter((a) => a.actions.length);
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: 'JWT', alg: 'RS256', x5c: [spec.certDer] };
     const claims = { iss: spec.issuer, sub: user ?? '', aud: spec.service, exp: now + 300, nbf: now - 30, iat: now, jti: randomBytes(8).toString('hex'), access };

@@ -130,7 +130,10 @@ describe('images: save and load', () => {
     const layout = await tarOf(ociLayoutEntries([{ img: oci, gzip: true, refName: 'ocitest:v1' }]).entries);
     assert.match(ok(d.docker(['load'], { input: layout }), 'load oci'), /Loaded image: ocitest:v1/);
     assert.equal(ok(d.docker(['run', '--rm', 'ocitest:v1'])), 'from oci\n');
-    // the gzip layer was kept as it came: it is the stored blob
+    const z = await runnable([[{ name: 'z.txt', content: 'zstd\n' }]], { cmd: ['cat', '/z.txt'] });
+    assert.match(ok(d.docker(['load'], { input: await tarOf(ociLayoutEntries([{ img: z, zstd: true, refName: 'zstdtest:1' }]).entries) }), 'load zstd'), /Loaded image: zstdtest:1/);
+    assert.equal(ok(d.docker(['run', '--rm', 'zstdtest:1'])), 'zstd\n');
+    // an image whose index entry carries no name loads untagged
     const untagged = await tarOf(ociLayoutEntries([{ img: await buildImage([[{ name: 'z', content: 'z' }]]) }]).entries);
     assert.match(ok(d.docker(['load'], { input: untagged })), /Loaded image ID: sha256:[a-f0-9]{64}/);
   });
@@ -237,7 +240,7 @@ describe('images: commit, history, export/import, tag, rmi, prune, df', () => {
     ok(d.docker(['rm', 'user']));
   });
 
-  it('images filters, --digests, -q; image prune removes dangling, -a unused; system df', () => {
+  it('images filters, --digests, -q; image prune removes dangling, -a unused; system df', async () => {
     ok(d.docker(['run', '--name', 'dang', 'busybox', 'touch', '/x']));
     ok(d.docker(['commit', 'dang']));
     ok(d.docker(['rm', 'dang']));
@@ -262,6 +265,15 @@ describe('images: commit, history, export/import, tag, rmi, prune, df', () => {
     assert.match(pruned, /^Deleted Images:$/m);
     assert.match(pruned, /^Total reclaimed space: /m);
     assert.equal(ok(d.docker(['images', '-q', '--filter', 'dangling=true'])), '');
+    // until and label filters: only old images, only labelled ones
+    const { buildImage: b, dockerArchive: a } = { buildImage, dockerArchive };
+    const old = await b([[{ name: 'o', content: 'o' }]], { labels: { tier: 'old' } });
+    ok(d.docker(['load'], { input: await a([{ img: old, tags: ['old:1'] }]) }));
+    const labelled = ok(d.docker(['image', 'prune', '-a', '-f', '--filter', 'label=tier=none']));
+    assert.match(labelled, /^Total reclaimed space: 0B$/m);
+    const untilOut = ok(d.docker(['image', 'prune', '-a', '-f', '--filter', 'until=24h']));
+    assert.match(untilOut, /untagged: old:1/);
+    assert.doesNotMatch(untilOut, /untagged: flat:1/);
     ok(d.docker(['create', '--name', 'keep', 'busybox', 'true']));
     const all = ok(d.berth(['image', 'prune', '-a', '-f']));
     assert.match(all, /untagged: flat:1/);

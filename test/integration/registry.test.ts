@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { TestDaemon, busyboxTarball } from '../helpers/daemon';
 import { FaultProxy } from '../helpers/proxy';
 import { TestRegistry, skopeo } from '../helpers/registry';
@@ -139,7 +140,9 @@ describe('registry: push and pull (open registry)', () => {
     ok(d.docker(['pull', `${reg.host}/multi`]), 'pull multi');
     assert.equal(inspect(d, `${reg.host}/multi`, '{{.Architecture}}'), 'amd64');
     assert.equal(ok(d.docker(['run', '--rm', `${reg.host}/multi`, 'cat', '/platform'])), 'amd64\n');
-    ok(d.docker(['pull', '--platform', 'linux/arm64', `${reg.host}/multi`]), 'pull arm64');
+    const arm = ok(d.docker(['pull', '--platform', 'linux/arm64', `${reg.host}/multi`]), 'pull arm64');
+    // the busybox layer is shared by every platform's image
+    assert.equal((arm.match(/: Already exists$/gm) ?? []).length, 1, arm);
     assert.equal(inspect(d, `${reg.host}/multi`, '{{.Architecture}}/{{.Variant}}'), 'arm64/v8');
     ok(d.berth(['pull', '--platform', 'linux/arm/v7', `${reg.host}/multi`]), 'berth pull arm/v7');
     assert.equal(inspect(d, `${reg.host}/multi`, '{{.Architecture}}/{{.Variant}}'), 'arm/v7');
@@ -152,6 +155,57 @@ describe('registry: push and pull (open registry)', () => {
     const wrong = d.docker(['pull', '--platform', 'linux/arm64', `${reg.host}/app:v1`]);
     assert.equal(wrong.status, 1);
     assert.match(wrong.stderr, /does not match the specified platform: wanted linux\/arm64, actual: linux\/amd64/);
+  });
+
+  it('zstd layers: pulled from an OCI image skopeo pushed, and pushed back as an OCI manifest', async () => {
+    const bb = fs.readFileSync(await busyboxTarball());
+    const { sha256 } = await import('../fixtures/images');
+    const img = await buildImage([[], [{ name: 'z.txt', content: 'zstd layer\n' }]]);
+    img.layers[0] = bb;
+    img.diffIds[0] = sha256(bb);
+    const cfg = JSON.parse(img.config.toString());
+    cfg.rootfs.diff_ids = img.diffIds;
+    img.config = Buffer.from(JSON.stringify(cfg));
+    img.configDigest = sha256(img.config);
+    const layout = path.join(tmp, 'zstd');
+    writeOciLayout(layout, [{ img, zstd: true, refName: 'z' }]);
+    ok(skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:z`, `docker://${reg.host}/zstd:1`]), 'skopeo copy zstd');
+    ok(d.docker(['pull', `${reg.host}/zstd:1`]), 'pull zstd');
+    assert.equal(ok(d.docker(['run', '--rm', `${reg.host}/zstd:1`, 'cat', '/z.txt'])), 'zstd layer\n');
+    ok(d.docker(['tag', `${reg.host}/zstd:1`, `${reg.host}/zstd-copy:1`]));
+    ok(d.docker(['push', `${reg.host}/zstd-copy:1`]), 'push zstd');
+    const raw = JSON.parse(ok(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/zstd-copy:1`])));
+    assert.equal(raw.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+    assert.ok(raw.layers.some((l: { mediaType: string }) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+zstd'));
+  });
+
+  it('pull --all-tags, and berth pull draws progress on a terminal', () => {
+    const all = ok(d.docker(['pull', '--all-tags', `${reg.host}/app`]), 'pull -a');
+    for (const t of ['v1', 'v2', 'v3']) assert.match(all, new RegExp(`^${t}: Pulling from app$`, 'm'));
+    assert.match(all, new RegExp(`\n${reg.host}/app\n$`));
+    ok(d.docker(['rmi', `${reg.host}/zstd:1`, `${reg.host}/zstd-copy:1`]));
+    const berth = path.resolve(__dirname, '../../../bin/berth');
+    const r = spawnSync('script', ['-qec', `stty cols 120; ${process.execPath} ${berth} -H ${d.host} pull ${reg.host}/zstd:1`, '/dev/null'], { encoding: 'utf8', timeout: 60000, env: { ...process.env, DOCKER_CONFIG: d.clientConfigDir } });
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /1: Pulling from zstd/);
+    assert.match(r.stdout, /Already exists/);
+    assert.match(r.stdout, /Pull complete/);
+    assert.match(r.stdout, /\x1b\[\d+A/, 'lines keyed by layer are redrawn in place');
+  });
+
+  it('proxies: with daemon.json proxies, registry traffic goes through the proxy', async () => {
+    const proxy = await FaultProxy.start(reg.host);
+    const p = new TestDaemon('proxied');
+    try {
+      p.configure({ proxies: { 'http-proxy': `http://${proxy.host}`, 'https-proxy': `http://${proxy.host}` } });
+      await p.start();
+      const r = await p.dockerAsync(['pull', `${reg.host}/app:v1`]);
+      assert.equal(r.status, 0, r.stderr + r.stdout);
+      assert.ok(proxy.requests.includes(`CONNECT ${reg.host}`), proxy.requests.join('\n'));
+    } finally {
+      await p.stop();
+      await proxy.stop();
+    }
   });
 
   it('search: a clear error where the registry has no search API, results where it has one', async () => {
@@ -265,5 +319,31 @@ describe('registry: credentials (basic and token auth)', () => {
     ok(d.docker(['pull', `${token.host}/team/tok:1`]), 'pull');
     assert.equal(ok(d.docker(['run', '--rm', `${token.host}/team/tok:1`, 'echo', 'ran'])), 'ran\n');
     ok(skopeo(['inspect', '--tls-verify=false', '--creds', token.creds, `docker://${token.host}/team/tok:1`]), 'skopeo');
+  });
+
+  it('token auth: anonymous pulls get a token for public repositories only', () => {
+    ok(d.docker(['tag', 'busybox', `${token.host}/public/pub:1`]));
+    ok(d.docker(['push', `${token.host}/public/pub:1`]), 'push public');
+    ok(d.docker(['logout', token.host]));
+    ok(d.docker(['rmi', `${token.host}/public/pub:1`, `${token.host}/team/tok:1`]));
+    const before = token.tokenRequests.length;
+    ok(d.docker(['pull', `${token.host}/public/pub:1`]), 'anonymous pull');
+    assert.ok(token.tokenRequests.slice(before).some((r) => r.account === undefined && r.scopes.includes('repository:public/pub:pull')));
+    const denied = d.docker(['pull', `${token.host}/team/tok:1`]);
+    assert.equal(denied.status, 1);
+    assert.match(denied.stderr, /pull access denied for .*team\/tok, repository does not exist or may require 'docker login'/);
+  });
+
+  it('the daemon falls back to its own config.json for API clients that send no credentials', async () => {
+    const dir = path.join(path.dirname(d.clientConfigDir), 'daemon-docker-config');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { [basic.host]: { auth: Buffer.from('berth:secret-pw').toString('base64') } } }));
+    try {
+      const r = await d.request('POST', `/v1.41/images/create?fromImage=${basic.host}/priv&tag=1`);
+      assert.equal(r.status, 200, r.body.toString());
+      assert.doesNotMatch(r.body.toString(), /errorDetail/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -181,6 +181,27 @@ describe('parallel gzip', () => {
   });
 });
 
+describe('insecure registries', () => {
+  test('127.0.0.0/8 by default, listed names and CIDRs, nothing else', async () => {
+    const { Transport } = await import('../../src/registry');
+    const t = new Transport(parseRegistryOptions({ 'insecure-registries': ['myreg.example:5000', '10.1.0.0/16', 'plain.example'] }, (m) => new Error(m)));
+    try {
+      assert.equal(await t.isInsecure('127.0.0.1:5000'), true);
+      assert.equal(await t.isInsecure('127.9.9.9'), true);
+      assert.equal(await t.isInsecure('localhost:5000'), true);
+      assert.equal(await t.isInsecure('myreg.example:5000'), true);
+      assert.equal(await t.isInsecure('plain.example:443'), true);
+      assert.equal(await t.isInsecure('10.1.200.3:5000'), true);
+      assert.equal(await t.isInsecure('10.2.0.1:5000'), false);
+      assert.equal(await t.isInsecure('myreg.example:5001'), false);
+      const eps = await t.endpoints('docker.io', true);
+      assert.deepEqual(eps.map((e) => e.base), ['https://registry-1.docker.io']);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('daemon.json registry options', () => {
   const fail = (m: string) => new Error(m);
   test('defaults and values', () => {

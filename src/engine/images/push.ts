@@ -97,7 +97,8 @@ export class Pusher {
       let bytes: Buffer;
       if (known) ({ mediaType, bytes } = known);
       else {
-        const oci = pushed.some((d) => d.mediaType.startsWith('application/vnd.oci.'));
+        // zstd layers have no Docker schema 2 media type: such images go out as OCI
+        const oci = pushed.some((d) => d.mediaType.startsWith('application/vnd.oci.') || layerCompression(d.mediaType) === 'zstd');
         const layers = pushed.map((d) => ({ ...d, mediaType: oci ? ociType(d.mediaType) : d.mediaType }));
         bytes = buildManifest({ mediaType: oci ? MT.ociConfig : MT.dockerConfig, digest: img.id, size: cfgBytes.length }, layers, oci);
         mediaType = oci ? MT.ociManifest : MT.dockerManifest;

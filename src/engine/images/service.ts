@@ -4,7 +4,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { importImage, normaliseTagged, parseReference, type ImageRecord } from '../../image';
-import { Registry, RegistryError, domainOf, parsePlatform, PlatformError, type AuthConfig, type SearchResult } from '../../registry';
+import {
+  CredentialFile, HUB_AUTH_KEY, Registry, RegistryError, defaultConfigPath, domainOf, parsePlatform, PlatformError, type AuthConfig, type SearchResult,
+} from '../../registry';
 import { chainIdOf } from '../../storage';
 import { EngineError, badRequest, notFound } from '../../util/errors';
 import { parseTimeArg } from '../../util/time';
@@ -271,16 +273,31 @@ export class ImageService {
     }
   }
 
+  /**
+   * Credentials for a reference: the client's X-Registry-Auth, else the
+   * daemon's own Docker-compatible config.json ($DOCKER_CONFIG or ~/.docker),
+   * for API clients that send none.
+   */
+  private credsFor(ref: string, given: AuthConfig | undefined): AuthConfig | undefined {
+    if (given && (given.username || given.password || given.auth || given.identitytoken || given.registrytoken)) return given;
+    try {
+      const domain = parseReference(ref).domain;
+      return new CredentialFile(defaultConfigPath()).get(domain === 'docker.io' ? HUB_AUTH_KEY : domain);
+    } catch {
+      return undefined;
+    }
+  }
+
   pull(ref: string, o: { platform?: string; creds?: AuthConfig; signal?: AbortSignal }, start: () => Emit): Promise<ImageRecord> {
-    return this.puller.pull(ref, { platform: this.parsePlatform(o.platform), creds: o.creds, signal: o.signal }, start);
+    return this.puller.pull(ref, { platform: this.parsePlatform(o.platform), creds: this.credsFor(ref, o.creds), signal: o.signal }, start);
   }
 
   pullAllTags(name: string, o: { platform?: string; creds?: AuthConfig; signal?: AbortSignal }, emit: Emit): Promise<void> {
-    return this.puller.pullAllTags(name, { platform: this.parsePlatform(o.platform), creds: o.creds, signal: o.signal }, emit);
+    return this.puller.pullAllTags(name, { platform: this.parsePlatform(o.platform), creds: this.credsFor(name, o.creds), signal: o.signal }, emit);
   }
 
   push(name: string, tag: string, o: { creds?: AuthConfig; signal?: AbortSignal }, start: () => Emit): Promise<void> {
-    return this.pusher.push(name, tag, o, start);
+    return this.pusher.push(name, tag, { ...o, creds: this.credsFor(name, o.creds) }, start);
   }
 
   async login(creds: AuthConfig) {
