@@ -145,6 +145,30 @@ describe('bad input from registries', () => {
     }
   });
 
+  it('a pull the client abandons is cancelled and cleaned up', async () => {
+    const img = await buildImage([[{ name: 'c.bin', content: noise(6 << 20, 21) }]]);
+    ok(d.docker(['load'], { input: await dockerArchive([{ img, tags: [`${reg.host}/gone:1`] }]) }), 'load');
+    ok(d.docker(['push', `${reg.host}/gone:1`]), 'push');
+    ok(d.docker(['rmi', `${reg.host}/gone:1`]), 'rmi');
+    const s = snapshot(d);
+    proxy.throttle = 1 << 20;
+    const pull = d.spawnDocker(['pull', `${proxy.host}/gone:1`]);
+    pull.stdout!.resume();
+    pull.stderr!.resume();
+    try {
+      await waitFor(() => fs.readdirSync(path.join(d.dataRoot, 'tmp')).length > 0, 20000);
+      await sleep(300);
+      pull.kill('SIGKILL');
+      // the daemon notices the closed connection, stops the download and removes its staging
+      await waitFor(() => fs.readdirSync(path.join(d.dataRoot, 'tmp')).length === 0, 20000);
+    } finally {
+      proxy.throttle = 0;
+      pull.kill('SIGKILL');
+    }
+    assertUnchanged(d, s);
+    assert.notEqual(d.docker(['image', 'inspect', `${proxy.host}/gone:1`]).status, 0);
+  });
+
   it('a pull interrupted by killing berthd leaves the store consistent; pulling again completes', async () => {
     const big = await buildImage([[{ name: 'a.bin', content: noise(6 << 20, 11) }], [{ name: 'b.bin', content: noise(6 << 20, 12) }]]);
     ok(d.docker(['load'], { input: await dockerArchive([{ img: big, tags: [`${reg.host}/big:1`] }]) }), 'load big');
