@@ -252,6 +252,23 @@ describe('registry: push and pull (open registry)', () => {
       await m.stop();
     }
   });
+  it('concurrent pulls of one image share each layer download and both succeed', async () => {
+    const proxy = await FaultProxy.start(reg.host);
+    try {
+      const ids = [...new Set(ok(d.docker(['images', '-aq'])).split('\n').filter(Boolean))];
+      ok(d.docker(['rmi', '-f', ...ids]), 'rmi');
+      proxy.throttle = 4 << 20;
+      const [a, b] = await Promise.all([d.dockerAsync(['pull', `${proxy.host}/app:v1`]), d.dockerAsync(['pull', `${proxy.host}/app:v1`])]);
+      assert.equal(a.status, 0, a.stderr);
+      assert.equal(b.status, 0, b.stderr);
+      const layerGets = proxy.requests.filter((r) => /^GET \/v2\/app\/blobs\/sha256:/.test(r));
+      // two layers and the config; the config may be read by both pulls
+      assert.ok(layerGets.length <= 4, layerGets.join('\n'));
+      assert.equal(ok(d.docker(['run', '--rm', `${proxy.host}/app:v1`, 'cat', '/hello'])), 'hi\n');
+    } finally {
+      await proxy.stop();
+    }
+  });
 });
 
 describe('registry: credentials (basic and token auth)', () => {

@@ -36,8 +36,6 @@ function must(r: { status: number; stdout: string; stderr: string }, what: strin
 async function main(): Promise<void> {
   const text = process.argv.includes('--text');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
-  const reg = await TestRegistry.start();
-  const reg2 = await TestRegistry.start();
   const d = new TestDaemon('bench');
   try {
     await d.start();
@@ -49,32 +47,47 @@ async function main(): Promise<void> {
     }
     const img = await buildImage(layers);
     const total = img.layers.reduce((s, l) => s + l.length, 0);
-    const ref = `${reg.host}/bench/big:1`;
     const archive = path.join(tmp, 'made.tar');
-    fs.writeFileSync(archive, await dockerArchive([{ img, tags: [ref] }]));
+    fs.writeFileSync(archive, await dockerArchive([{ img, tags: ['bench:made'] }]));
     img.layers.length = 0;
     const mb = total / 1e6;
-    const rate = (ms: number) => `${(mb / (ms / 1000)).toFixed(0)} MB/s`;
-    const rows: Array<[string, string, string]> = [];
-    const record = (name: string, ms: number) => rows.push([name, `${(ms / 1000).toFixed(2)} s`, rate(ms)]);
-
-    record('load (docker load -i, docker-archive)', time('load', () => must(d.docker(['load', '-i', archive], { timeout: 600000 }), 'load')).ms);
-    record('push, image made here (compresses)', time('push', () => must(d.docker(['push', ref], { timeout: 600000 }), 'push')).ms);
-    must(d.docker(['rmi', ref]), 'rmi');
-    record('pull (6 layers, 3 concurrent)', time('pull', () => must(d.docker(['pull', ref], { timeout: 600000 }), 'pull')).ms);
-    const ref2 = `${reg2.host}/bench/big:1`;
-    must(d.docker(['tag', ref, ref2]), 'tag');
-    record('push of the pulled image to a fresh registry', time('push pulled', () => must(d.docker(['push', ref2], { timeout: 600000 }), 'push 2')).ms);
-    const saved = path.join(tmp, 'saved.tar');
-    record('save (docker save -o)', time('save', () => must(d.docker(['save', '-o', saved, ref], { timeout: 600000 }), 'save')).ms);
-    must(d.docker(['rmi', ref, ref2]), 'rmi');
-    record('load of the saved archive', time('load saved', () => must(d.docker(['load', '-i', saved], { timeout: 600000 }), 'load saved')).ms);
+    const ROUNDS = Number(process.env.ROUNDS ?? 3);
+    const times: Record<string, number[]> = {};
+    const record = (name: string, ms: number) => (times[name] ??= []).push(ms);
+    for (let round = 0; round < ROUNDS; round++) {
+      // fresh registries each round: nothing to skip or mount, compression not cached
+      const r1 = await TestRegistry.start();
+      const r2 = await TestRegistry.start();
+      try {
+        const ref = `${r1.host}/bench/big:1`;
+        const ref2 = `${r2.host}/bench/big:1`;
+        const saved = path.join(tmp, 'saved.tar');
+        record('load (docker load -i, docker-archive)', time('load', () => must(d.docker(['load', '-i', archive], { timeout: 600000 }), 'load')).ms);
+        must(d.docker(['tag', 'bench:made', ref]), 'tag');
+        record('push, image made here (compresses)', time('push', () => must(d.docker(['push', ref], { timeout: 600000 }), 'push')).ms);
+        must(d.docker(['rmi', ref, 'bench:made']), 'rmi');
+        record('pull (6 layers, 3 concurrent)', time('pull', () => must(d.docker(['pull', ref], { timeout: 600000 }), 'pull')).ms);
+        must(d.docker(['tag', ref, ref2]), 'tag');
+        record('push of the pulled image (stored blobs)', time('push pulled', () => must(d.docker(['push', ref2], { timeout: 600000 }), 'push 2')).ms);
+        record('save (docker save -o)', time('save', () => must(d.docker(['save', '-o', saved, ref], { timeout: 600000 }), 'save')).ms);
+        must(d.docker(['rmi', ref, ref2]), 'rmi');
+        record('load of the saved archive', time('load saved', () => must(d.docker(['load', '-i', saved], { timeout: 600000 }), 'load saved')).ms);
+        must(d.docker(['rmi', ref]), 'rmi');
+        fs.rmSync(saved, { force: true });
+      } finally {
+        await r1.stop();
+        await r2.stop();
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const rows = Object.entries(times).map(([name, xs]) => {
+      const m = median(xs);
+      return [name, `${(m / 1000).toFixed(2)} s`, `${(mb / (m / 1000)).toFixed(0)} MB/s`, xs.map((x) => (x / 1000).toFixed(2)).join(' / ')];
+    });
     process.stdout.write(`\nimage: ${LAYERS} layers, ${mb.toFixed(0)} MB of layer tars, ${text ? 'base64 text (compressible)' : 'random data (incompressible)'}\n`);
-    process.stdout.write(`| operation | time | throughput |\n|---|---|---|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`);
+    process.stdout.write(`| operation | median | throughput | runs (s) |\n|---|---|---|---|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`);
   } finally {
     await d.stop();
-    await reg.stop();
-    await reg2.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
