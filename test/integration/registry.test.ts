@@ -243,6 +243,7 @@ describe('registry: push and pull (open registry)', () => {
     try {
       m.configure({ 'registry-mirrors': [`http://${reg.host}`], 'max-concurrent-downloads': 1 });
       await m.start();
+      assert.match(ok(m.docker(['info']), 'info'), new RegExp(`Registry Mirrors:\\n\\s+http://${reg.host}/`));
       const out = ok(m.docker(['pull', 'mirrored']), 'pull via mirror');
       assert.match(out, /^latest: Pulling from library\/mirrored$/m);
       assert.match(out, /^docker\.io\/library\/mirrored:latest$/m);
