@@ -114,7 +114,7 @@ export class Puller {
     if (doc.kind === 'index') {
       const d = selectManifest(doc.index.manifests, want);
       if (!d) throw notFound(`no matching manifest for ${formatPlatform(want)} in the manifest list entries`);
-      const sub = await repo.manifest(d.digest, `${familiar.replace(/[:@].*$/, '')}@${d.digest}`);
+      const sub = await repo.manifest(d.digest, `${ref.repo}@${d.digest}`);
       if (sub.doc.kind !== 'manifest') throw new EngineError(500, `manifest ${d.digest} for ${formatPlatform(want)} is an index, not an image manifest`);
       doc = sub.doc;
       m = { digest: sub.digest, mediaType: sub.mediaType, bytes: sub.bytes };
