@@ -16,6 +16,8 @@ export class FaultProxy {
   /** the next `cuts` blob GETs are cut after `cutAfter` bytes */
   cuts = 0;
   cutAfter = 0;
+  /** the next `uploadCuts` blob PATCHes lose their connection after `cutAfter` bytes of body */
+  uploadCuts = 0;
   /** blob GETs that carried a Range header */
   ranges: string[] = [];
   private overrides: Override[] = [];
@@ -67,6 +69,16 @@ export class FaultProxy {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.requests.push(`${req.method} ${req.url}`);
     for (const o of this.overrides) if (o(req, res)) return;
+    if (req.method === 'PATCH' && /\/blobs\/uploads\//.test(req.url ?? '') && this.uploadCuts > 0) {
+      this.uploadCuts--;
+      let seen = 0;
+      req.on('data', (c: Buffer) => {
+        seen += c.length;
+        if (seen >= this.cutAfter) req.socket.destroy();
+      });
+      req.on('end', () => req.socket.destroy());
+      return;
+    }
     const isBlobGet = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '');
     if (isBlobGet && req.headers.range) this.ranges.push(String(req.headers.range));
     const [host, port] = this.target.split(':');

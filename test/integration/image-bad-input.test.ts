@@ -104,6 +104,19 @@ describe('bad input from registries', () => {
     ok(d.docker(['rmi', `${proxy.host}/victim:1`]));
   });
 
+  it('an upload cut by the network is retried and the push completes', async () => {
+    const img = await buildImage([[{ name: 'up.bin', content: noise(2 << 20, 31) }]]);
+    ok(d.docker(['load'], { input: await dockerArchive([{ img, tags: [`${proxy.host}/upload:1`] }]) }), 'load');
+    proxy.uploadCuts = 1;
+    proxy.cutAfter = 256 * 1024;
+    const r = await d.dockerAsync(['push', `${proxy.host}/upload:1`]);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Retrying in 1 second/);
+    assert.equal(proxy.uploadCuts, 0);
+    const raw = JSON.parse(ok(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/upload:1`]), 'skopeo'));
+    assert.equal(raw.layers.length, 1);
+  });
+
   it('malformed manifests and indexes, schema 1, and indexes without our platform are refused clearly', async () => {
     const answers: Record<string, { type: string; body: string }> = {
       garbage: { type: 'application/vnd.docker.distribution.manifest.v2+json', body: '{not json' },

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { ParallelGzip } from '../../archive';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
-import { MT, buildManifest, layerCompression, parseManifest, type AuthConfig, type Descriptor, type Endpoint, type Repository } from '../../registry';
+import { MT, buildManifest, isTransient, layerCompression, parseManifest, sleep, type AuthConfig, type Descriptor, type Endpoint, type Repository } from '../../registry';
 import type { LayerBlob } from '../../storage';
 import { EngineError, notFound } from '../../util/errors';
 import type { EngineContext } from '../context';
@@ -80,7 +80,7 @@ export class Pusher {
         const t = new Throttle(emit, shortId(diffIds[i]));
         if (queued++ >= max) t.status('Waiting');
         return limit(async () => {
-          pushed[i] = await this.pushLayer(repo, ep, diffIds[i], t, here, o);
+          pushed[i] = await this.withRetries(t, o.signal, () => this.pushLayer(repo, ep, diffIds[i], t, here, o));
         });
       });
       const results = await Promise.allSettled(jobs);
@@ -110,6 +110,22 @@ export class Pusher {
       throw asEngineError(e);
     } finally {
       unpin();
+    }
+  }
+
+  /** A layer upload cut by the network starts over (a fresh upload session), as Docker retries. */
+  private async withRetries<T>(t: Throttle, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    const attempts = Math.max(1, this.ctx.cfg.registry.maxDownloadAttempts);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (signal?.aborted || attempt >= attempts || !isTransient(e)) throw e;
+        for (let left = Math.min(attempt, 5); left > 0; left--) {
+          t.status(`Retrying in ${left} second${left > 1 ? 's' : ''}`);
+          await sleep(1000);
+        }
+      }
     }
   }
 
