@@ -4,6 +4,7 @@ import { containerRoutes } from './routes/containers';
 import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
 import { networkRoutes } from './routes/networks';
+import { imageTransferRoutes } from './routes/image-transfer';
 import { systemRoutes } from './routes/system';
 import { volumeRoutes } from './routes/volumes';
 import { Router } from './router';
@@ -17,6 +18,7 @@ export function createApiServer(engine: Engine): ApiServer {
   imageRoutes(r, engine);
   volumeRoutes(r, engine);
   networkRoutes(r, engine);
+  imageTransferRoutes(r, engine);
   return new ApiServer(r);
 }
 

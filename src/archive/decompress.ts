@@ -78,23 +78,36 @@ function viaTool(input: Readable, cmd: string, args: string[]): Readable {
   return out;
 }
 
+/** Decompresses input of a known compression (a layer's media type says which). */
+export function decompressAs(input: Readable, kind: Compression): Readable {
+  switch (kind) {
+    case 'gzip': {
+      const gz = zlib.createGunzip({ chunkSize: 256 * 1024 });
+      input.on('error', (e) => gz.destroy(e));
+      return input.pipe(gz);
+    }
+    case 'bzip2':
+      return viaTool(input, 'bzip2', ['-dc']);
+    case 'xz':
+      return viaTool(input, 'xz', ['-dc']);
+    case 'zstd':
+      return viaTool(input, 'zstd', ['-dc']);
+    default:
+      return input;
+  }
+}
+
 /** Decompresses input according to its magic bytes (identity when not compressed). */
 export async function decompressStream(input: Readable): Promise<Readable> {
   const { head, ended } = await peek(input, 6);
   const src = ended ? Readable.from(head.length ? [head] : [], { objectMode: false }) : input;
-  switch (detectCompression(head)) {
-    case 'gzip': {
-      const gz = zlib.createGunzip({ chunkSize: 256 * 1024 });
-      src.on('error', (e) => gz.destroy(e));
-      return src.pipe(gz);
-    }
-    case 'bzip2':
-      return viaTool(src, 'bzip2', ['-dc']);
-    case 'xz':
-      return viaTool(src, 'xz', ['-dc']);
-    case 'zstd':
-      return viaTool(src, 'zstd', ['-dc']);
-    default:
-      return src;
-  }
+  return decompressAs(src, detectCompression(head));
+}
+
+/** Like decompressStream, also saying which compression it found. */
+export async function detectAndDecompress(input: Readable): Promise<{ kind: Compression; out: Readable }> {
+  const { head, ended } = await peek(input, 6);
+  const src = ended ? Readable.from(head.length ? [head] : [], { objectMode: false }) : input;
+  const kind = detectCompression(head);
+  return { kind, out: decompressAs(src, kind) };
 }

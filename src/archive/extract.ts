@@ -11,6 +11,8 @@ import { unpack } from './unpack';
 export interface ExtractLayerOptions {
   /** Leave ownership as created (the daemon's uid/gid) instead of the tar's. */
   ignoreOwnership?: boolean;
+  /** Refuse suspicious entries instead of confining them (see UnpackOptions.strict). */
+  strict?: boolean;
 }
 
 /**
@@ -27,6 +29,9 @@ export async function extractLayer(stream: Readable, targetDir: string, opts: Ex
     whiteouts: true,
     noOverwriteDirNonDir: false,
     ignoreOwnership: opts.ignoreOwnership,
+    strict: opts.strict,
+  }).catch((e) => {
+    throw tarError(e);
   });
 }
 
@@ -42,7 +47,7 @@ export interface ExtractIntoOptions {
   container?: string;
 }
 
-function tarError(e: unknown): unknown {
+export function tarError(e: unknown): unknown {
   if (e instanceof EngineError) return e;
   const msg = (e as Error)?.message ?? String(e);
   if (/Invalid (tar )?header|Unexpected end of data|Header exceeds/i.test(msg)) return badRequest(`invalid tar archive: ${msg}`);

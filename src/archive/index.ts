@@ -5,4 +5,5 @@ export { packPath, type PackOptions } from './pack';
 export { statPath, goFileMode, rfc3339Nano, GO_MODE, type PathStat } from './stat';
 export { resolveInRoot, MAX_SYMLINKS } from './paths';
 export { diffLayer, changes, ChangeKind, type Change } from './diff';
-export { decompressStream, detectCompression, type Compression } from './decompress';
+export { decompressStream, decompressAs, detectAndDecompress, detectCompression, type Compression } from './decompress';
+export { ParallelGzip, type PgzipOptions } from './pgzip';

@@ -24,6 +24,13 @@ export interface UnpackOptions {
   chown?: { uid: number; gid: number };
   /** Skip ownership entirely. */
   ignoreOwnership?: boolean;
+  /**
+   * Image layers from a registry or an archive: refuse absolute names,
+   * symlinks whose relative target climbs out of the layer, and device nodes
+   * outside /dev (or 0:0 character devices, which overlay would take for
+   * whiteouts), instead of quietly confining them.
+   */
+  strict?: boolean;
 }
 
 type EntryStream = tar.ExtractEvents['entry'][1];
@@ -173,6 +180,7 @@ class Unpacker {
       this.size += h.size || 0;
       comps = cleanEntryName(h.name);
       if (comps === null) throw breakout(h.name);
+      if (this.o.strict) this.checkStrict(h, comps);
       if (comps.length === 0) return drain(s, h, done); // the extraction dir itself
       const name = comps[comps.length - 1];
       const pc = comps.slice(0, -1);
@@ -213,6 +221,29 @@ class Unpacker {
       return done(e);
     }
     drain(s, h, done);
+  }
+
+  private checkStrict(h: tar.Header, comps: string[]): void {
+    if (h.name.startsWith('/')) throw badRequest(`invalid layer entry ${JSON.stringify(h.name)}: absolute path`);
+    if (h.type === 'symlink') {
+      const target = h.linkname ?? '';
+      if (!target.startsWith('/')) {
+        // resolve lexically from the link's directory: climbing above the layer root is a breakout
+        const parts = comps.slice(0, -1);
+        for (const p of target.split('/')) {
+          if (p === '' || p === '.') continue;
+          if (p === '..') {
+            if (parts.length === 0) throw badRequest(`invalid symlink ${JSON.stringify(h.name)} -> ${JSON.stringify(target)}: target outside the layer`);
+            parts.pop();
+          } else parts.push(p);
+        }
+      }
+    }
+    if (h.type === 'character-device' || h.type === 'block-device') {
+      if (h.type === 'character-device' && !h.devmajor && !h.devminor)
+        throw badRequest(`invalid layer entry ${JSON.stringify(h.name)}: a 0:0 character device (whiteouts must be .wh. files)`);
+      if (comps[0] !== 'dev') throw badRequest(`invalid layer entry ${JSON.stringify(h.name)}: device node outside /dev`);
+    }
   }
 
   /** Runs mk; when something is in the way, removes it and retries once. */

@@ -118,6 +118,7 @@ async function dispatch(argv: string[]): Promise<number> {
     return 0;
   }
   const { host, explicit } = resolveHost(g.flags.list('host'));
+  if (g.flags.str('config')) process.env.DOCKER_CONFIG = g.flags.str('config');
   const { group, cmd, rest, unknown, invoked } = lookup(g.args);
   const typed = `${PROG} ${invoked}`;
   if (!cmd) {

@@ -42,7 +42,7 @@ export async function renderJsonMessages(src: Readable, o: RenderOptions): Promi
       o.write(m.stream);
       return;
     }
-    const text = formatLine(m);
+    const text = formatLine(m, o.tty);
     if (!o.tty) {
       // without a terminal, progress bars would be noise
       if (m.progress || (m.progressDetail && m.progressDetail.current !== undefined)) return;
@@ -68,10 +68,35 @@ export async function renderJsonMessages(src: Readable, o: RenderOptions): Promi
   if (failure) throw new StreamError(failure);
 }
 
-function formatLine(m: JsonMessage): string {
+/** go-units HumanSize: 4 significant digits, decimal units. */
+function size4(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${Number(n.toPrecision(4))}${units[i]}`;
+}
+
+/** The bar docker draws from progressDetail on a terminal: "[====>   ]  1.2MB/3.4MB". */
+export function progressBar(current: number, total: number, width = process.stdout.columns ?? 80): string {
+  if (!(total > 0)) return current > 0 ? size4(current).padStart(8) : '';
+  const pct = Math.min(50, Math.floor(Math.floor((current / total) * 100) / 2));
+  const nums = current > total ? '' : `${size4(current).padStart(8)}/${size4(total)}`;
+  // narrow terminals get the numbers only, as docker does below 110 columns
+  if (width <= 110) return nums;
+  return `[${'='.repeat(pct)}>${' '.repeat(Math.max(0, 50 - pct))}] ${nums}`;
+}
+
+function formatLine(m: JsonMessage, tty = false): string {
   let s = '';
   if (m.id) s += `${m.id}: `;
   s += m.status ?? '';
-  if (m.progress) s += ` ${m.progress}`;
+  const d = m.progressDetail;
+  if (tty && d && d.total !== undefined && d.current !== undefined) {
+    const bar = progressBar(d.current, d.total);
+    if (bar) s += ` ${bar}`;
+  } else if (m.progress) s += ` ${m.progress}`;
   return s;
 }

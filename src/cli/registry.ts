@@ -9,7 +9,10 @@ import {
 } from './commands/lifecycle';
 import { createCommand, runCommand } from './commands/run';
 import { cpCommand, diffCommand, exportCommand } from './commands/files';
-import { imagesCommand, importCommand, rmiCommand } from './commands/image';
+import { historyCommand, imagePruneCommand, imagesCommand, importCommand, rmiCommand, tagCommand } from './commands/image';
+import { commitCommand, loadCommand, saveCommand } from './commands/archive';
+import { dfCommand } from './commands/df';
+import { loginCommand, logoutCommand, pullCommand, pushCommand, searchCommand } from './commands/registry';
 import { containerInspectCommand, imageInspectCommand, inspectCommand } from './commands/inspect';
 import { eventsCommand, portCommand, statsCommand, topCommand } from './commands/observe';
 import {
@@ -22,24 +25,37 @@ import { volumeCreateCommand, volumeInspectCommand, volumeLsCommand, volumePrune
 
 export const groups: Record<string, Command[]> = {
   container: [
-    attachCommand, cpCommand, createCommand, diffCommand, execCommand, exportCommand, containerInspectCommand, psCommand, portCommand,
+    attachCommand, commitCommand, cpCommand, createCommand, diffCommand, execCommand, exportCommand, containerInspectCommand, psCommand, portCommand,
     statsCommand, topCommand, killCommand, logsCommand, pauseCommand, containerPruneCommand, renameCommand,
     restartCommand, rmCommand, runCommand, startCommand, stopCommand, unpauseCommand, updateCommand, waitCommand,
   ],
-  image: [importCommand, imageInspectCommand, imagesCommand, rmiCommand],
+  image: [
+    historyCommand, importCommand, imageInspectCommand, loadCommand, imagesCommand, imagePruneCommand, pullCommand, pushCommand, rmiCommand,
+    saveCommand, tagCommand,
+  ],
   network: [
     networkConnectCommand, networkCreateCommand, networkDisconnectCommand, networkInspectCommand, networkLsCommand, networkPruneCommand,
     networkRmCommand,
   ],
-  system: [eventsCommand, infoCommand],
+  system: [dfCommand, eventsCommand, infoCommand],
   volume: [volumeCreateCommand, volumeInspectCommand, volumeLsCommand, volumePruneCommand, volumeRmCommand],
   // commands that exist only at the top level
-  '': [inspectCommand, versionCommand],
+  '': [inspectCommand, loginCommand, logoutCommand, searchCommand, versionCommand],
 };
 
 /** [top-level name, group ('' = top-level only), name in the group] */
 export const topLevel: Array<[string, string, string]> = [
   ['attach', 'container', 'attach'],
+  ['commit', 'container', 'commit'],
+  ['history', 'image', 'history'],
+  ['load', 'image', 'load'],
+  ['login', '', 'login'],
+  ['logout', '', 'logout'],
+  ['pull', 'image', 'pull'],
+  ['push', 'image', 'push'],
+  ['save', 'image', 'save'],
+  ['search', '', 'search'],
+  ['tag', 'image', 'tag'],
   ['cp', 'container', 'cp'],
   ['diff', 'container', 'diff'],
   ['export', 'container', 'export'],

@@ -6,6 +6,7 @@ import { defaultEngineConfig, type EngineConfig } from '../engine/config';
 import { parseBip } from '../network/config';
 import { parseCidr } from '../network/ipnet';
 import { defaultNetworkConfig, type AddressPool, type NetworkDaemonConfig } from '../network/types';
+import { parseRegistryOptions } from './registry-options';
 
 export interface DaemonOptions {
   hosts: string[];
@@ -148,6 +149,7 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' | 'versi
     seccompProfile: file['seccomp-profile'] as string | undefined,
     initPath: file['init-path'] as string | undefined,
     runtimes,
+    registry: parseRegistryOptions(file, (m) => new OptionsError(m)),
   });
   // undefined values must not erase defaults
   const defaults = defaultEngineConfig();

@@ -1,6 +1,7 @@
 // Daemon settings the engine needs (from flags and daemon.json).
 import * as path from 'node:path';
 import { defaultNetworkConfig, type NetworkDaemonConfig } from '../network/types';
+import { defaultRegistryConfig, type RegistryConfig } from '../registry/transport';
 
 export interface RuntimeEntry {
   path: string;
@@ -25,6 +26,8 @@ export interface EngineConfig {
   cgroupParent: string;
   logLevel: string;
   network: NetworkDaemonConfig;
+  /** registry-mirrors, insecure-registries, download/upload concurrency, proxies */
+  registry: RegistryConfig;
 }
 
 export function defaultEngineConfig(partial: Partial<EngineConfig> = {}): EngineConfig {
@@ -45,6 +48,7 @@ export function defaultEngineConfig(partial: Partial<EngineConfig> = {}): Engine
     cgroupParent: '/berth',
     logLevel: 'info',
     network: defaultNetworkConfig(),
+    registry: defaultRegistryConfig(),
     ...partial,
   };
 }

@@ -3,6 +3,7 @@ import type { ContainerStore } from '../container';
 import type { ImageStore } from '../image';
 import type { MonitorConfig } from '../monitor';
 import type { NetworkManager } from '../network';
+import type { Registry } from '../registry';
 import type { ContentStore, LayerStore } from '../storage';
 import type { VolumeStore } from '../volume';
 import type { EngineConfig, EnginePaths } from './config';
@@ -18,5 +19,6 @@ export interface EngineContext {
   volumes: VolumeStore;
   events: EventBus;
   networks: NetworkManager;
+  registry: Registry;
   monitorConfig(runtime: string): MonitorConfig;
 }

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ContainerStore } from '../container';
 import { ImageStore } from '../image';
+import { Registry } from '../registry';
 import type { MonitorConfig } from '../monitor';
 import { NetworkManager } from '../network';
 import { ContentStore, LayerStore } from '../storage';
@@ -50,6 +51,9 @@ export class Engine {
       logLevel: 'error',
     });
     const events = new EventBus();
+    // layers a container mounts stay while the container exists, even if its image goes
+    images.setLayerUsers(() => containers.all().map((c) => c.ImageTopLayer));
+    images.gc();
     const networks = new NetworkManager(
       cfg.network,
       { records: path.join(cfg.dataRoot, 'networks'), netns: path.join(cfg.execRoot, 'netns'), nvConfig: path.join(cfg.execRoot, 'netavark') },
@@ -60,7 +64,7 @@ export class Engine {
     );
     const volumes = new VolumeStore(paths.volumes, (action, v) => events.emit('volume', action, v.Name, { driver: v.Driver }));
     volumes.load();
-    this.ctx = { cfg, paths, content, layers, images, containers, volumes, events, networks, monitorConfig };
+    this.ctx = { cfg, paths, content, layers, images, containers, volumes, events, networks, monitorConfig, registry: new Registry(cfg.registry) };
     // containers reference their volumes again; running ones still have them mounted
     for (const c of containers.all()) restoreMounts(this.ctx, c);
     this.containers = new ContainerService(this.ctx);

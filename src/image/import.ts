@@ -1,8 +1,9 @@
-// `docker import`: a filesystem tarball becomes a one-layer image.
+// `docker import`: a filesystem tarball becomes a one-layer image. The tarball
+// is kept as the layer's blob (compressed as given), so push and save need no
+// second pass over the files.
 import type { Readable } from 'node:stream';
-import type { LayerStore } from '../storage';
+import { ingestLayer, type ContentStore, type LayerStore } from '../storage';
 import { applyChanges } from './changes';
-import { decompressStream } from '../archive';
 import type { ImageStore } from './store';
 import { goArch, type ImageConfig, type ImageRecord } from './types';
 
@@ -11,25 +12,36 @@ export interface ImportOptions {
   changes?: string[];
   source?: string;
   platform?: { os?: string; architecture?: string };
+  /** where the tarball is kept as the layer's blob */
+  content: ContentStore;
 }
 
-export async function importImage(
-  images: ImageStore,
-  layers: LayerStore,
-  body: Readable,
-  opts: ImportOptions = {},
-): Promise<ImageRecord> {
-  const stream = await decompressStream(body);
-  const layer = await layers.create(null, stream);
-  const created = new Date().toISOString();
-  const config: ImageConfig = {
-    architecture: opts.platform?.architecture || goArch(),
-    os: opts.platform?.os || 'linux',
-    created,
-    comment: opts.message ?? '',
-    config: applyChanges({}, opts.changes ?? []),
-    rootfs: { type: 'layers', diff_ids: [layer.diffId] },
-    history: [{ created, comment: opts.message || `Imported from ${opts.source ?? '-'}` }],
-  };
-  return images.add(config);
+const LAYER_TYPES = {
+  gzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  zstd: 'application/vnd.docker.image.rootfs.diff.tar.zstd',
+  none: 'application/vnd.docker.image.rootfs.diff.tar',
+} as Record<string, string>;
+
+export async function importImage(images: ImageStore, layers: LayerStore, body: Readable, opts: ImportOptions): Promise<ImageRecord> {
+  const changes = applyChanges({}, opts.changes ?? []); // bad changes fail before the body is read
+  const res = await ingestLayer(opts.content, layers, body, { compression: 'detect', keepSource: true, keepPlainFor: ['bzip2', 'xz'] });
+  const mediaType = LAYER_TYPES[res.source.compression];
+  const blobs = mediaType ? [{ digest: res.source.digest, mediaType, size: res.source.size }] : [];
+  const unpin = layers.pin([res.staged.diffId]);
+  try {
+    const layer = layers.commitStaged(null, res.staged, blobs);
+    const created = new Date().toISOString();
+    const config: ImageConfig = {
+      architecture: opts.platform?.architecture || goArch(),
+      os: opts.platform?.os || 'linux',
+      created,
+      comment: opts.message ?? '',
+      config: changes,
+      rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+      history: [{ created, comment: opts.message || `Imported from ${opts.source ?? '-'}` }],
+    };
+    return images.add(config);
+  } finally {
+    unpin();
+  }
 }

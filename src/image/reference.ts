@@ -20,6 +20,7 @@ const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9]
 
 export function parseReference(ref: string): Reference {
   if (ref === '' || ref.length > 255 * 2) throw badRequest('invalid reference format');
+  if (/^[a-f0-9]{64}$/.test(ref)) throw badRequest(`invalid repository name (${ref}), cannot specify 64-byte hexadecimal strings`);
   let rest = ref;
   let digest: string | undefined;
   const at = rest.indexOf('@');
@@ -43,13 +44,16 @@ export function parseReference(ref: string): Reference {
   }
   for (const c of parts) {
     if (!COMPONENT.test(c)) {
-      if (c.toLowerCase() !== c && COMPONENT.test(c.toLowerCase()))
-        throw badRequest('invalid reference format: repository name (' + rest + ') must be lowercase');
+      if (c.toLowerCase() !== c && COMPONENT.test(c.toLowerCase())) {
+        const remote = (domain === 'docker.io' || domain === 'index.docker.io') && parts.length === 1 ? `library/${parts[0]}` : parts.join('/');
+        throw badRequest(`invalid reference format: repository name (${remote}) must be lowercase`);
+      }
       throw badRequest('invalid reference format');
     }
   }
   if (domain === 'index.docker.io') domain = 'docker.io';
   let p = parts.join('/');
+  if (`${domain}/${p}`.length > 255) throw badRequest('repository name must not be more than 255 characters');
   if (domain === 'docker.io' && parts.length === 1) p = `library/${p}`;
   const repo = domain === 'docker.io' ? p.replace(/^library\//, '') : `${domain}/${p}`;
   return { repo, domain, path: p, tag, digest };

@@ -10,11 +10,18 @@ import { readJsonSync, writeJsonAtomicSync, removeStaleTemps } from '../util/fsu
 import { normaliseTagged, parseReference } from './reference';
 import type { ImageConfig, ImageRecord } from './types';
 
+/** A manifest known to describe an image (as pulled, or as pushed): its bytes are in the content store. */
+export interface ManifestRef {
+  digest: string;
+  mediaType: string;
+}
+
 interface StoredRecord {
   id: string;
   parent?: string;
   repoDigests: string[];
   lastTagTime?: string;
+  manifests?: ManifestRef[];
 }
 
 interface RepositoriesFile {
@@ -32,6 +39,8 @@ export class ImageStore {
   private readonly tags = new Map<string, string>();
   private readonly dir: string;
   private readonly reposFile: string;
+  /** chain IDs in use outside the image store (containers' image layers) */
+  private layerUsers: () => Iterable<string | null> = () => [];
 
   constructor(
     root: string,
@@ -73,12 +82,17 @@ export class ImageStore {
       if (!l) return undefined; // layers missing: not a usable image
       size += l.size;
     }
-    return { id: rec.id, config, topLayer: top, parent: rec.parent, repoDigests: rec.repoDigests ?? [], lastTagTime: rec.lastTagTime, size };
+    return { id: rec.id, config, topLayer: top, parent: rec.parent, repoDigests: rec.repoDigests ?? [], lastTagTime: rec.lastTagTime, size, manifests: rec.manifests ?? [] };
   }
 
   private saveRecord(img: ImageRecord): void {
-    const rec: StoredRecord = { id: img.id, parent: img.parent, repoDigests: img.repoDigests, lastTagTime: img.lastTagTime };
+    const rec: StoredRecord = { id: img.id, parent: img.parent, repoDigests: img.repoDigests, lastTagTime: img.lastTagTime, manifests: img.manifests.length ? img.manifests : undefined };
     writeJsonAtomicSync(path.join(this.dir, img.id.slice(7) + '.json'), rec);
+  }
+
+  /** Tells the store which layers containers hold, so removals never free them. */
+  setLayerUsers(fn: () => Iterable<string | null>): void {
+    this.layerUsers = fn;
   }
 
   private saveTags(): void {
@@ -90,17 +104,65 @@ export class ImageStore {
     writeJsonAtomicSync(this.reposFile, out);
   }
 
-  /** Registers an image whose layers are already in the layer store. */
-  add(config: ImageConfig, parent?: string): ImageRecord {
-    const bytes = Buffer.from(JSON.stringify(config));
+  /**
+   * Registers an image whose layers are already in the layer store. Config
+   * bytes are kept exactly as given (the image ID is their digest); an object
+   * is serialised first.
+   */
+  add(config: ImageConfig | Buffer, parent?: string): ImageRecord {
+    const bytes = Buffer.isBuffer(config) ? config : Buffer.from(JSON.stringify(config));
+    const parsed = Buffer.isBuffer(config) ? (JSON.parse(config.toString('utf8')) as ImageConfig) : config;
     const id = this.content.putBytes(bytes);
     const existing = this.images.get(id);
-    if (existing) return existing;
-    const img = this.hydrate({ id, parent, repoDigests: [] }, config);
+    if (existing) {
+      if (parent && !existing.parent && parent !== id) {
+        existing.parent = parent;
+        this.saveRecord(existing);
+      }
+      return existing;
+    }
+    const img = this.hydrate({ id, parent, repoDigests: [] }, parsed);
     if (!img) throw new Error('image layers are missing from the layer store');
     this.saveRecord(img);
     this.images.set(id, img);
     return img;
+  }
+
+  /** Remembers a manifest for an image and, with `repoDigest` ("repo@sha256:…"), a RepoDigest. */
+  addManifest(id: string, m: ManifestRef | undefined, repoDigest?: string): void {
+    const img = this.images.get(id);
+    if (!img) return;
+    let changed = false;
+    if (m && !img.manifests.some((x) => x.digest === m.digest)) {
+      img.manifests.push(m);
+      changed = true;
+    }
+    if (repoDigest) {
+      const repo = repoDigest.slice(0, repoDigest.indexOf('@'));
+      // one digest per repository, the newest, as Docker keeps them
+      const others = img.repoDigests.filter((d) => d !== repoDigest && d.slice(0, d.indexOf('@')) !== repo);
+      const next = [...others, repoDigest];
+      if (JSON.stringify(next) !== JSON.stringify(img.repoDigests)) {
+        img.repoDigests = next;
+        changed = true;
+      }
+    }
+    if (changed) this.saveRecord(img);
+  }
+
+  /** The image a tag or digest reference points at, without ID-prefix guessing. */
+  byTag(key: string): string | undefined {
+    return this.tags.get(key);
+  }
+
+  /** Every "repo:tag" key. */
+  allTags(): Array<[string, string]> {
+    return [...this.tags.entries()].filter(([k]) => !k.includes('@'));
+  }
+
+  /** Images whose parent is `id` (children keep a parent from deletion). */
+  children(id: string): ImageRecord[] {
+    return [...this.images.values()].filter((i) => i.parent === id);
   }
 
   list(): ImageRecord[] {
@@ -167,7 +229,7 @@ export class ImageStore {
    * Docker's `rmi`: a reference untags; the image is deleted when no tag is left.
    * `usedBy(id)` says which container uses the image (running or not).
    */
-  remove(ref: string, opts: { force: boolean; usedBy: (id: string) => { id: string; running: boolean } | undefined }): DeleteResult[] {
+  remove(ref: string, opts: { force: boolean; noPrune?: boolean; usedBy: (id: string) => { id: string; running: boolean } | undefined }): DeleteResult[] {
     const img = this.get(ref);
     const out: DeleteResult[] = [];
     const isId = img.id === ref || img.id.slice(7).startsWith(ref.replace(/^sha256:/, ''));
@@ -181,8 +243,11 @@ export class ImageStore {
         );
       const key = this.untag(ref);
       if (key) out.push({ Untagged: key });
-      if (this.tagsOf(img.id).length > 0 || user) return out;
+      // an intermediate image stays while a child needs it
+      if (this.tagsOf(img.id).length > 0 || user || this.children(img.id).length > 0) return out;
     } else {
+      if (this.children(img.id).length > 0)
+        throw conflict(`conflict: unable to delete ${img.id.slice(7, 19)} (cannot be forced) - image has dependent child images`);
       if (tags.length > 1 && !opts.force)
         throw conflict(`conflict: unable to delete ${img.id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`);
       if (user && (!opts.force || user.running))
@@ -195,23 +260,93 @@ export class ImageStore {
       }
     }
     for (const d of img.repoDigests) out.push({ Untagged: d });
-    this.images.delete(img.id);
-    fs.rmSync(path.join(this.dir, img.id.slice(7) + '.json'), { force: true });
-    this.content.delete(img.id);
+    this.drop(img);
     out.push({ Deleted: img.id });
+    // untagged parents nothing else needs go too, unless --no-prune
+    for (let p = img.parent ? this.images.get(img.parent) : undefined; p && !opts.noPrune; ) {
+      if (this.tagsOf(p.id).length || this.children(p.id).length || opts.usedBy(p.id)) break;
+      const next = p.parent ? this.images.get(p.parent) : undefined;
+      for (const d of p.repoDigests) out.push({ Untagged: d });
+      this.drop(p);
+      out.push({ Deleted: p.id });
+      p = next;
+    }
     this.releaseLayers();
     return out;
   }
 
-  /** Removes layers no image references any more. */
-  releaseLayers(extraInUse: Iterable<string> = []): void {
-    const used = new Set<string>(extraInUse);
-    for (const img of this.images.values()) for (let c = img.topLayer; c && !used.has(c); c = this.layers.get(c)?.parent ?? null) used.add(c);
+  /** Forgets an image record and its config and manifests (unless another image shares them). */
+  private drop(img: ImageRecord): void {
+    this.images.delete(img.id);
+    for (const [k, v] of [...this.tags]) if (v === img.id) this.tags.delete(k);
+    fs.rmSync(path.join(this.dir, img.id.slice(7) + '.json'), { force: true });
+    for (const c of this.children(img.id)) {
+      c.parent = undefined;
+      this.saveRecord(c);
+    }
+    this.content.delete(img.id);
+    for (const m of img.manifests) if (![...this.images.values()].some((i) => i.manifests.some((x) => x.digest === m.digest))) this.content.delete(m.digest);
+  }
+
+  /** Removes an untagged image outright (prune); the caller checks it is unused. Returns the freed bytes. */
+  delete(id: string): { results: DeleteResult[]; freed: number } {
+    const img = this.images.get(id);
+    if (!img) return { results: [], freed: 0 };
+    const results: DeleteResult[] = [];
+    for (const t of this.tagsOf(id)) {
+      this.untag(t);
+      results.push({ Untagged: t });
+    }
+    for (const d of img.repoDigests) results.push({ Untagged: d });
+    this.drop(img);
+    results.push({ Deleted: id });
+    const freed = this.releaseLayers();
+    return { results, freed };
+  }
+
+  /** Chain IDs in use: every image's layers, containers' layers, pinned ones; with their parents. */
+  usedLayers(): Set<string> {
+    const used = new Set<string>();
+    const mark = (top: string | null) => {
+      for (let c = top; c && !used.has(c); c = this.layers.get(c)?.parent ?? null) used.add(c);
+    };
+    for (const img of this.images.values()) mark(img.topLayer);
+    for (const c of this.layerUsers()) mark(c);
+    for (const k of this.layers.pinnedKeys()) if (this.layers.has(k)) mark(k);
+    return used;
+  }
+
+  /** Removes layers nothing uses any more (and the blobs only they had); returns the bytes freed. */
+  releaseLayers(): number {
+    const used = this.usedLayers();
     // remove children before parents so lower chains stay valid during removal
     const dead = this.layers.all().filter((l) => !used.has(l.chainId));
     const depth = (c: string | null): number => (c ? 1 + depth(this.layers.get(c)?.parent ?? null) : 0);
     dead.sort((a, b) => depth(b.chainId) - depth(a.chainId));
-    for (const l of dead) this.layers.remove(l.chainId);
+    let freed = 0;
+    for (const l of dead) {
+      freed += l.size;
+      for (const d of this.layers.remove(l.chainId)) {
+        freed += this.content.size(d);
+        this.content.delete(d);
+      }
+    }
+    return freed;
+  }
+
+  /**
+   * Start-up sweep (nothing is in flight then): layers no image or container
+   * uses (an interrupted pull's), and blobs nothing references.
+   */
+  gc(): void {
+    this.releaseLayers();
+    const keep = new Set<string>();
+    for (const img of this.images.values()) {
+      keep.add(img.id);
+      for (const m of img.manifests) keep.add(m.digest);
+    }
+    for (const l of this.layers.all()) for (const b of l.blobs ?? []) keep.add(b.digest);
+    for (const d of this.content.list()) if (!keep.has(d)) this.content.delete(d);
   }
 
   /** Validates a reference the way `tag`/`import` need it. */

@@ -61,6 +61,8 @@ export interface ImageRecord {
   lastTagTime?: string;
   /** total unpacked size of its layers */
   size: number;
+  /** manifests known to describe this image (pulled or pushed), bytes in the content store */
+  manifests: Array<{ digest: string; mediaType: string }>;
 }
 
 export const goArch = (): string =>

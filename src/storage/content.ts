@@ -84,4 +84,128 @@ export class ContentStore {
   delete(digest: string): void {
     fs.rmSync(this.path(digest), { force: true });
   }
+
+  /** Digests of every stored blob (for garbage collection). */
+  list(): string[] {
+    return fs
+      .readdirSync(this.blobsDir)
+      .filter((n) => /^[a-f0-9]{64}$/.test(n))
+      .map((n) => 'sha256:' + n);
+  }
+
+  size(digest: string): number {
+    try {
+      return fs.statSync(this.path(digest)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** A blob written piece by piece (synchronously, from a stream tap) and committed once verified. */
+  writer(): BlobWriter {
+    return new BlobWriter(this, path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`));
+  }
+
+  /** Moves a verified temp file into place (a blob already there wins). */
+  adopt(tmp: string, digest: string): void {
+    const final = this.path(digest);
+    if (fs.existsSync(final)) {
+      fs.rmSync(tmp, { force: true });
+      return;
+    }
+    fs.renameSync(tmp, final);
+  }
+}
+
+/** Bytes a writer may have in flight before it writes synchronously (bounds memory). */
+const MAX_PENDING = 32 << 20;
+
+export class BlobWriter {
+  private fd: number;
+  private readonly hash = createHash('sha256');
+  size = 0;
+  private closed = false;
+  /** writes run in the thread pool at explicit offsets, so their order does not matter */
+  private pending = 0;
+  private inflight = 0;
+  private failure: Error | undefined;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly store: ContentStore,
+    readonly tmp: string,
+  ) {
+    this.fd = fs.openSync(tmp, 'w', 0o600);
+  }
+
+  write(chunk: Buffer): void {
+    if (this.failure) throw this.failure;
+    this.hash.update(chunk);
+    const pos = this.size;
+    this.size += chunk.length;
+    if (this.pending + chunk.length > MAX_PENDING) {
+      let off = 0;
+      while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off, pos + off);
+      return;
+    }
+    this.pending += chunk.length;
+    this.inflight++;
+    const done = (e: Error | null) => {
+      this.pending -= chunk.length;
+      this.inflight--;
+      if (e && !this.failure) this.failure = e;
+      if (this.inflight === 0) for (const f of this.idle.splice(0)) f();
+    };
+    const writeFrom = (off: number) =>
+      fs.write(this.fd, chunk, off, chunk.length - off, pos + off, (e, n) => {
+        if (e || this.closed) return done(e ?? null);
+        if (off + n < chunk.length) return writeFrom(off + n);
+        done(null);
+      });
+    writeFrom(0);
+  }
+
+  private settled(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((r) => this.idle.push(r));
+  }
+
+  digest(): string {
+    return 'sha256:' + this.hash.copy().digest('hex');
+  }
+
+  /** Verifies, flushes (in the thread pool) and renames into place. */
+  async commit(expected?: string): Promise<{ digest: string; size: number }> {
+    const digest = this.digest();
+    if (expected && expected !== digest) {
+      this.abort();
+      throw new Error(`digest mismatch: expected ${expected}, got ${digest}`);
+    }
+    await this.settled();
+    if (this.failure) {
+      this.abort();
+      throw this.failure;
+    }
+    await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
+    fs.closeSync(this.fd);
+    this.closed = true;
+    this.store.adopt(this.tmp, digest);
+    return { digest, size: this.size };
+  }
+
+  abort(): void {
+    if (!this.closed) {
+      this.closed = true;
+      // writes still in the thread pool finish on the fd first
+      const fd = this.fd;
+      void this.settled().then(() => {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          /* already closed */
+        }
+      });
+    }
+    fs.rmSync(this.tmp, { force: true });
+  }
 }

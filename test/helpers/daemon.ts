@@ -49,6 +49,16 @@ export class TestDaemon {
     fs.writeFileSync(path.join(this.base, 'daemon.json'), '{}');
   }
 
+  /** Replaces daemon.json (takes effect at the next start). */
+  configure(cfg: Record<string, unknown>): void {
+    fs.writeFileSync(path.join(this.base, 'daemon.json'), JSON.stringify(cfg));
+  }
+
+  /** The docker/berth client config dir (config.json with credentials). */
+  get clientConfigDir(): string {
+    return path.join(this.base, 'docker-config');
+  }
+
   get pid(): number | undefined {
     return this.proc?.pid;
   }
@@ -58,7 +68,8 @@ export class TestDaemon {
     this.proc = spawn(
       process.execPath,
       [BERTHD, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', this.host, '--pidfile', path.join(this.base, 'berthd.pid'), '--config-file', path.join(this.base, 'daemon.json'), ...extraArgs],
-      { stdio: ['ignore', log, log], env: { ...process.env, ...env } },
+      // a private credentials dir: the daemon never reads the host's ~/.docker
+      { stdio: ['ignore', log, log], env: { ...process.env, DOCKER_CONFIG: path.join(this.base, 'daemon-docker-config'), ...env } },
     );
     fs.closeSync(log);
     const deadline = Date.now() + 15000;
@@ -113,7 +124,23 @@ export class TestDaemon {
   }
 
   berth(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): RunResult {
-    return toResult(spawnSync(process.execPath, [BERTH, '-H', this.host, ...args], { input: opts.input, timeout: opts.timeout ?? 60000, killSignal: 'SIGKILL' }));
+    return toResult(
+      spawnSync(process.execPath, [BERTH, '-H', this.host, ...args], {
+        input: opts.input,
+        timeout: opts.timeout ?? 60000,
+        killSignal: 'SIGKILL',
+        env: { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config') },
+      }),
+    );
+  }
+
+  /** docker without blocking the event loop (for tests that serve HTTP in this process). */
+  dockerAsync(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): Promise<RunResult> {
+    return runAsync('docker', ['-H', this.host, ...args], { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config') }, opts);
+  }
+
+  berthAsync(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): Promise<RunResult> {
+    return runAsync(process.execPath, [BERTH, '-H', this.host, ...args], { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config') }, opts);
   }
 
   /** docker without waiting: for long-running clients (attach, logs -f, events). */
@@ -152,6 +179,22 @@ export class TestDaemon {
     fs.rmSync(this.base, { recursive: true, force: true });
     fs.rmSync(this.execRoot, { recursive: true, force: true });
   }
+}
+
+function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: { input?: string | Buffer; timeout?: number }): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout!.on('data', (c: Buffer) => out.push(c));
+    p.stderr!.on('data', (c: Buffer) => err.push(c));
+    const t = setTimeout(() => p.kill('SIGKILL'), opts.timeout ?? 60000);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ status: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    p.stdin!.end(opts.input);
+  });
 }
 
 function toResult(r: SpawnSyncReturns<Buffer>): RunResult {

@@ -1,34 +1,76 @@
-// /images/* — import, list, inspect, tag, delete (pull and push come with the image issue).
+// /images/* — pull and import (create), list, inspect, history, tag, delete,
+// prune, search. Push, save, load, commit and auth are in image-transfer.ts.
 import type { Engine } from '../../engine/engine';
-import { badRequest, EngineError } from '../../util/errors';
+import { decodeAuthHeader } from '../../registry';
+import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
-import { boolParam, filtersParam, type Router } from '../router';
+import { boolParam, filtersParam, intParam, type Router } from '../router';
+import { progressStream, type ProgressStream } from './progress-stream';
+
+/** Runs a streaming operation: errors before the first message are HTTP errors. */
+export async function streamed(ps: ProgressStream, op: () => Promise<unknown>): Promise<void> {
+  try {
+    await op();
+  } catch (e) {
+    if (!ps.started()) throw e;
+    ps.finish(e);
+    return;
+  }
+  ps.finish();
+}
 
 export function imageRoutes(r: Router, engine: Engine): void {
   r.post('/images/create', async ({ req, res, query }) => {
     const fromSrc = query.get('fromSrc');
     const fromImage = query.get('fromImage');
     if (fromSrc === null && fromImage === null) throw badRequest('fromImage or fromSrc is required');
-    if (fromImage !== null) throw new EngineError(501, `pulling images is not supported yet: import one with 'berth import'`);
-    if (fromSrc !== '-') throw new EngineError(501, 'importing from a URL is not supported yet: pipe the tarball on stdin');
-    const changes = query.getAll('changes');
-    const img = await engine.images.import(req, {
+    const platform = query.get('platform') || undefined;
+    const ps = progressStream(res);
+    if (fromImage !== null) {
+      if (!fromImage) throw badRequest('invalid reference format');
+      const tag = query.get('tag') ?? '';
+      const creds = decodeAuthHeader(req.headers['x-registry-auth']);
+      const ref = tag ? (/^[a-z0-9]+:[a-f0-9]{32,}$/.test(tag) ? `${fromImage}@${tag}` : `${fromImage}:${tag}`) : fromImage;
+      req.resume();
+      await streamed(ps, async () => {
+        if (!tag && !/[:@][^/]*$/.test(fromImage)) await engine.images.pullAllTags(fromImage, { platform, creds, signal: ps.signal }, ps.emit);
+        else await engine.images.pull(ref, { platform, creds, signal: ps.signal }, () => ps.emit);
+      });
+      return;
+    }
+    const opts = {
       repo: query.get('repo') || undefined,
       tag: query.get('tag') || undefined,
       message: query.get('message') || undefined,
-      changes,
-      platform: query.get('platform') || undefined,
+      changes: query.getAll('changes'),
+      platform,
+    };
+    await streamed(ps, async () => {
+      const img = fromSrc === '-' || fromSrc === '' ? await engine.images.import(req, opts) : await engine.images.importUrl(fromSrc!, opts, ps.emit);
+      ps.emit({ status: img.id });
     });
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ status: img.id }) + '\n');
   });
 
   r.get('/images/json', ({ res, query }) => {
-    sendJson(res, 200, engine.images.list({ all: boolParam(query, 'all'), filters: filtersParam(query) }));
+    sendJson(res, 200, engine.images.list({ all: boolParam(query, 'all'), filters: filtersParam(query), sharedSize: boolParam(query, 'shared-size') }));
+  });
+
+  r.get('/images/search', async ({ req, res, query }) => {
+    const limit = intParam(query, 'limit') ?? 25;
+    const creds = decodeAuthHeader(req.headers['x-registry-auth']);
+    sendJson(res, 200, await engine.images.search(query.get('term') ?? '', limit, filtersParam(query), creds));
+  });
+
+  r.post('/images/prune', ({ res, query }) => {
+    sendJson(res, 200, engine.images.prune(filtersParam(query)));
   });
 
   r.get('/images/{name*}/json', ({ res, params }) => {
     sendJson(res, 200, engine.images.inspect(params.name));
+  });
+
+  r.get('/images/{name*}/history', ({ res, params }) => {
+    sendJson(res, 200, engine.images.history(params.name));
   });
 
   r.post('/images/{name*}/tag', ({ res, params, query }) => {
@@ -40,6 +82,6 @@ export function imageRoutes(r: Router, engine: Engine): void {
   });
 
   r.delete('/images/{name*}', ({ res, params, query }) => {
-    sendJson(res, 200, engine.images.remove(params.name, boolParam(query, 'force')));
+    sendJson(res, 200, engine.images.remove(params.name, boolParam(query, 'force'), boolParam(query, 'noprune')));
   });
 }

@@ -88,7 +88,7 @@ export function systemRoutes(r: Router, engine: Engine): void {
       OSType: 'linux',
       Architecture: os.machine(),
       IndexServerAddress: 'https://index.docker.io/v1/',
-      RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+      RegistryConfig: registryInfo(cfg.registry),
       NCPU: os.cpus().length,
       MemTotal: os.totalmem(),
       GenericResources: null,
@@ -142,6 +142,17 @@ export function systemRoutes(r: Router, engine: Engine): void {
     if (untilMs !== undefined) timer = setTimeout(end, untilMs - nowMs);
     req.on('close', end);
   });
+}
+
+/** daemon.json's registry settings as `docker info` shows them. */
+function registryInfo(r: { mirrors: string[]; insecureRegistries: string[] }) {
+  const cidrs = r.insecureRegistries.filter((x) => x.includes('/'));
+  const names = r.insecureRegistries.filter((x) => !x.includes('/'));
+  const IndexConfigs: Record<string, unknown> = {
+    'docker.io': { Name: 'docker.io', Mirrors: r.mirrors.map((m) => m + '/'), Secure: true, Official: true },
+  };
+  for (const n of names) IndexConfigs[n] = { Name: n, Mirrors: [], Secure: false, Official: false };
+  return { AllowNondistributableArtifactsCIDRs: [], AllowNondistributableArtifactsHostnames: [], InsecureRegistryCIDRs: ['127.0.0.0/8', ...cidrs], IndexConfigs, Mirrors: r.mirrors.map((m) => m + '/') };
 }
 
 function goArch(): string {

@@ -187,3 +187,112 @@ export const imagesCommand: Command = {
     ctx.out(renderRows(f.str('format') || undefined, rows, { defaultTable, headers: imageHeaders }));
   },
 };
+
+export const tagCommand: Command = {
+  name: 'tag',
+  usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
+  summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+  minArgs: 2,
+  maxArgs: 2,
+  flags: [],
+  async run(ctx, _f, [source, target]) {
+    const { repo, tag } = splitRepoTag(target);
+    if (target.includes('@')) throw new Error('refusing to create a tag with a digest reference');
+    const api = await ctx.api();
+    await api.post(`/images/${source}/tag`, { repo, tag });
+  },
+};
+
+interface HistoryItem {
+  Id: string;
+  Created: number;
+  CreatedBy: string;
+  Tags: string[] | null;
+  Size: number;
+  Comment: string;
+}
+
+class HistoryRow {
+  constructor(
+    private readonly h: HistoryItem,
+    private readonly trunc: boolean,
+    private readonly human: boolean,
+  ) {}
+  get ID(): string {
+    if (this.h.Id === '<missing>' || !this.trunc) return this.h.Id;
+    return this.h.Id.replace(/^sha256:/, '').slice(0, 12);
+  }
+  get CreatedSince(): string {
+    if (!this.human) return new Date(this.h.Created * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.h.Created > 0 ? `${humanDuration(Date.now() - this.h.Created * 1000)} ago` : 'N/A';
+  }
+  get CreatedAt(): string {
+    return new Date(this.h.Created * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  get CreatedBy(): string {
+    const c = this.h.CreatedBy.replace(/\t/g, ' ');
+    return this.trunc && [...c].length > 45 ? [...c].slice(0, 44).join('') + '…' : c;
+  }
+  get Size(): string {
+    return this.human ? humanSize(this.h.Size) : String(this.h.Size);
+  }
+  get Comment(): string {
+    return this.h.Comment;
+  }
+}
+
+export const historyCommand: Command = {
+  name: 'history',
+  usage: '[OPTIONS] IMAGE',
+  summary: 'Show the history of an image',
+  minArgs: 1,
+  maxArgs: 1,
+  flags: [
+    { long: 'format', kind: 'string', help: 'Format output using a custom template' },
+    { long: 'human', short: 'H', kind: 'bool', help: 'Print sizes and dates in human readable format', def: true },
+    { long: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
+    { long: 'quiet', short: 'q', kind: 'bool', help: 'Only show image IDs' },
+  ],
+  async run(ctx, f, [name]) {
+    const api = await ctx.api();
+    const list = await api.get<HistoryItem[]>(`/images/${name}/history`);
+    const rows = list.map((h) => new HistoryRow(h, !f.bool('no-trunc'), f.bool('human')));
+    ctx.out(
+      renderRows(f.str('format') || undefined, rows, {
+        defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
+        headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
+      }, { quiet: f.bool('quiet') }),
+    );
+  },
+};
+
+export const imagePruneCommand: Command = {
+  name: 'prune',
+  usage: '[OPTIONS]',
+  summary: 'Remove unused images',
+  maxArgs: 0,
+  flags: [
+    { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused images, not just dangling ones' },
+    filterFlag('Provide filter values (e.g. "until=<timestamp>")'),
+    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
+  ],
+  async run(ctx, f) {
+    const all = f.bool('all');
+    const warning = all
+      ? 'WARNING! This will remove all images without at least one container associated to them.'
+      : 'WARNING! This will remove all dangling images.';
+    if (!f.bool('force') && !(await ctx.confirm(`${warning}\nAre you sure you want to continue? [y/N] `))) return;
+    const filters = [...f.list('filter'), `dangling=${all ? 'false' : 'true'}`];
+    const api = await ctx.api();
+    const r = await api.post<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null; SpaceReclaimed: number }>('/images/prune', {
+      filters: filterQuery(filters),
+    });
+    let out = '';
+    if (r.ImagesDeleted?.length) {
+      out += 'Deleted Images:\n';
+      for (const e of r.ImagesDeleted) out += e.Untagged ? `untagged: ${e.Untagged}\n` : `deleted: ${e.Deleted}\n`;
+      out += '\n';
+    }
+    ctx.out(out + `Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
+  },
+};

@@ -7,6 +7,7 @@ import { PROG, StatusError, errorText, type CliContext, type Command } from '../
 import type { Flags } from '../flags';
 import { buildCreateBody, containerFlags, runOnlyFlags, type ParsedContainer } from '../opts/container';
 import { renderJsonMessages } from '../progress';
+import { registryAuthHeader } from './registry';
 import { runSession } from '../stdio';
 
 /** "busybox" → "busybox:latest" (a digest or tag is kept). */
@@ -21,7 +22,7 @@ export async function pullImage(ctx: CliContext, api: ApiClient, ref: string, op
   const at = full.lastIndexOf(':');
   const hasDigest = full.includes('@');
   const query = hasDigest ? { fromImage: full } : { fromImage: full.slice(0, at), tag: full.slice(at + 1), platform: opts.platform };
-  const res = await api.stream('POST', '/images/create', { query });
+  const res = await api.stream('POST', '/images/create', { query, headers: registryAuthHeader(full) });
   await renderJsonMessages(res, { tty: ctx.stderrTty, write: opts.quiet ? () => {} : (s) => ctx.err(s) });
 }
 

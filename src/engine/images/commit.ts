@@ -1,0 +1,111 @@
+// docker commit: the container's writable layer (its overlay upper dir, so no
+// volume data) becomes a new layer on top of its image, with the container's
+// config, --change instructions, author and message. A running container is
+// paused meanwhile unless asked not to be.
+import * as path from 'node:path';
+import { diffLayer } from '../../archive';
+import type { Container } from '../../container';
+import { applyChanges, normaliseTagged, parseReference, type ImageConfig, type ImageRecord, type ImageRunConfig } from '../../image';
+import { MT } from '../../registry';
+import { ingestLayer } from '../../storage';
+import { badRequest, conflict } from '../../util/errors';
+import type { EngineContext } from '../context';
+import type { ContainerService } from '../containers/service';
+
+/** sha256 of an empty tar (two zero blocks): a commit that changed nothing. */
+export const EMPTY_TAR_DIGEST = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
+
+export interface CommitOptions {
+  repo?: string;
+  tag?: string;
+  comment?: string;
+  author?: string;
+  pause: boolean;
+  changes: string[];
+  /** the request body: container config fields that override the container's */
+  config?: Partial<ImageRunConfig> | null;
+}
+
+/** The image-relevant part of a container's config. */
+function runConfigOf(c: Container): ImageRunConfig {
+  const k = c.Config;
+  const out: ImageRunConfig = {
+    User: k.User,
+    ExposedPorts: k.ExposedPorts,
+    Env: k.Env,
+    Entrypoint: k.Entrypoint,
+    Cmd: k.Cmd,
+    Volumes: k.Volumes,
+    WorkingDir: k.WorkingDir,
+    Labels: k.Labels,
+    OnBuild: k.OnBuild,
+  };
+  if (k.StopSignal) out.StopSignal = k.StopSignal;
+  if (k.Healthcheck) out.Healthcheck = k.Healthcheck;
+  if (k.Shell) out.Shell = k.Shell;
+  if (k.ArgsEscaped) out.ArgsEscaped = k.ArgsEscaped;
+  return out;
+}
+
+export async function commitContainer(ctx: EngineContext, containers: ContainerService, ref: string, o: CommitOptions): Promise<ImageRecord> {
+  const c = containers.get(ref);
+  let key: string | undefined;
+  if (o.repo) {
+    const r = parseReference(o.tag ? `${o.repo}:${o.tag}` : o.repo);
+    if (r.digest) throw badRequest('refusing to create a tag with a digest reference');
+    key = normaliseTagged(o.tag ? `${o.repo}:${o.tag}` : o.repo).key;
+  } else if (o.tag) throw badRequest('tag is specified without a repository');
+  if (c.State.Status === 'removing' || c.State.Dead) throw conflict(`You cannot commit container ${c.ID} which is being removed`);
+  const parent = ctx.images.find(c.Image);
+  if (!parent) throw conflict(`the image of container ${c.ID} is gone: ${c.Image}`);
+  let run: ImageRunConfig = { ...runConfigOf(c), ...(o.config ?? {}) };
+  run = applyChanges(run, o.changes);
+  const lc = containers.lifecycle;
+  const pauseIt = o.pause && c.State.Running && !c.State.Paused;
+  if (pauseIt) await lc.pause(c);
+  const unpinParent = ctx.layers.pin(parent.topLayer ? [parent.topLayer] : []);
+  let layerDiff: string | undefined;
+  try {
+    const upper = path.join(lc.rwDir(c), 'upper');
+    const res = await ingestLayer(ctx.content, ctx.layers, diffLayer(upper), { compression: 'none', keepSource: true });
+    const diffId = res.staged.diffId;
+    const empty = diffId === EMPTY_TAR_DIGEST;
+    if (empty) ctx.layers.discard(res.staged);
+    else {
+      ctx.layers.commitStaged(parent.topLayer, res.staged, [{ digest: diffId, mediaType: MT.dockerLayerTar, size: res.source.size }]);
+      layerDiff = diffId;
+    }
+    const now = new Date().toISOString();
+    const pc = parent.config;
+    const config: ImageConfig = {
+      architecture: pc.architecture,
+      os: pc.os,
+      ...(pc.variant ? { variant: pc.variant } : {}),
+      author: o.author ?? '',
+      comment: o.comment ?? '',
+      config: run,
+      container: c.ID,
+      container_config: runConfigOf(c),
+      created: now,
+      docker_version: 'berth',
+      history: [
+        ...(pc.history ?? []),
+        {
+          created: now,
+          ...(o.author ? { author: o.author } : {}),
+          created_by: [...(c.Config.Entrypoint ?? []), ...(c.Config.Cmd ?? [])].join(' '),
+          ...(o.comment ? { comment: o.comment } : {}),
+          ...(empty ? { empty_layer: true } : {}),
+        },
+      ],
+      rootfs: { type: 'layers', diff_ids: [...pc.rootfs.diff_ids, ...(layerDiff ? [layerDiff] : [])] },
+    };
+    const img = ctx.images.add(config, parent.id);
+    if (key) ctx.images.tag(img.id, key);
+    ctx.events.emit('container', 'commit', c.ID, { name: c.Name.slice(1), comment: o.comment ?? '', imageID: img.id, imageRef: key ?? '' });
+    return img;
+  } finally {
+    unpinParent();
+    if (pauseIt) await lc.unpause(c).catch(() => undefined);
+  }
+}

@@ -1,0 +1,2 @@
+export { ImageService } from './service';
+export type { JsonMessage, Emit } from './progress';

@@ -1,0 +1,278 @@
+// docker push: layers the registry already has are skipped (HEAD), blobs that
+// came from another repository on the same registry are mounted, the rest are
+// uploaded as stored (a pulled layer needs no recompression) or, for layers
+// made here, compressed once with parallel gzip and kept for the next push.
+// A manifest known for the image is pushed byte for byte (its digest stays).
+import * as fs from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { ParallelGzip } from '../../archive';
+import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
+import { MT, buildManifest, isTransient, layerCompression, parseManifest, sleep, type AuthConfig, type Descriptor, type Endpoint, type Repository } from '../../registry';
+import type { LayerBlob } from '../../storage';
+import { EngineError, notFound } from '../../util/errors';
+import type { EngineContext } from '../context';
+import { asEngineError } from './pull';
+import { limiter, shortId, Throttle, type Emit } from './progress';
+
+export interface PushOptions {
+  creds?: AuthConfig;
+  signal?: AbortSignal;
+}
+
+const MONOLITHIC_MAX = 16 << 20;
+const COMPRESSED = new Set([MT.dockerLayerGzip, MT.ociLayerGzip, MT.dockerLayerZstd, MT.ociLayerZstd]);
+
+export class Pusher {
+  constructor(private readonly ctx: EngineContext) {}
+
+  /**
+   * Pushes `name` (repository) with `tag`, or every tag of the repository
+   * when tag is empty. Checks that the image exists before `start`.
+   */
+  async push(name: string, tag: string, o: PushOptions, start: () => Emit): Promise<void> {
+    const ref = parseReference(name);
+    if (ref.digest) throw new EngineError(400, 'cannot push a digest reference');
+    const repoName = ref.repo;
+    let tags: Array<[string, string]>;
+    if (tag || ref.tag) {
+      const key = normaliseTagged(`${repoName}:${tag || ref.tag}`).key;
+      const id = this.ctx.images.byTag(key);
+      if (!id) throw notFound(`An image does not exist locally with the tag: ${repoName}`);
+      tags = [[tag || ref.tag!, id]];
+    } else {
+      tags = this.ctx.images
+        .allTags()
+        .filter(([k]) => k.slice(0, k.lastIndexOf(':')) === repoName)
+        .map(([k, id]) => [k.slice(k.lastIndexOf(':') + 1), id] as [string, string])
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      if (tags.length === 0) throw notFound(`An image does not exist locally with the tag: ${repoName}`);
+    }
+    const eps = await this.ctx.registry.endpoints(ref.domain, false);
+    const ep = eps[eps.length - 1];
+    const emit = start();
+    emit({ status: `The push refers to repository [${ref.domain}/${ref.path}]` });
+    for (const [t, id] of tags) {
+      const img = this.ctx.images.get(id);
+      const res = await this.pushImage(ep, ref.path, img, t, o, emit);
+      emit({ status: `${t}: digest: ${res.digest} size: ${res.size}` });
+      emit({ progressDetail: {}, aux: { Tag: t, Digest: res.digest, Size: res.size } });
+      this.ctx.images.addManifest(img.id, { digest: res.digest, mediaType: res.mediaType }, `${repoName}@${res.digest}`);
+      this.ctx.events.emit('image', 'push', `${repoName}:${t}`, { name: `${repoName}:${t}` });
+    }
+  }
+
+  private async pushImage(ep: Endpoint, path: string, img: ImageRecord, tag: string, o: PushOptions, emit: Emit): Promise<{ digest: string; size: number; mediaType: string }> {
+    const repo = this.ctx.registry.repository(ep, path, o.creds, true);
+    const diffIds = img.config.rootfs.diff_ids;
+    const chain: string[] = [];
+    for (let c = img.topLayer; c; c = this.ctx.layers.get(c)?.parent ?? null) chain.unshift(c);
+    const unpin = this.ctx.layers.pin(chain);
+    const here = `${ep.name}/${path}`;
+    try {
+      // Docker lists layers top first
+      const order = diffIds.map((_, i) => i).reverse();
+      for (const i of order) emit({ status: 'Preparing', progressDetail: {}, id: shortId(diffIds[i]) });
+      const limit = limiter(this.ctx.cfg.registry.maxConcurrentUploads);
+      const max = this.ctx.cfg.registry.maxConcurrentUploads;
+      const pushed: Descriptor[] = new Array(diffIds.length);
+      let queued = 0;
+      const jobs = order.map((i) => {
+        const t = new Throttle(emit, shortId(diffIds[i]));
+        if (queued++ >= max) t.status('Waiting');
+        return limit(async () => {
+          pushed[i] = await this.withRetries(t, o.signal, () => this.pushLayer(repo, ep, diffIds[i], t, here, o));
+        });
+      });
+      const results = await Promise.allSettled(jobs);
+      const bad = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+      if (bad) throw asEngineError(bad.reason);
+      // config
+      const cfgBytes = this.ctx.content.read(img.id);
+      if ((await repo.hasBlob(img.id)) === undefined) {
+        const up = await repo.startUpload();
+        if (!up.mounted) await repo.putBlob(up.location, img.id, cfgBytes, cfgBytes.length);
+      }
+      const known = this.reusableManifest(img, pushed);
+      let mediaType: string;
+      let bytes: Buffer;
+      if (known) ({ mediaType, bytes } = known);
+      else {
+        // zstd layers have no Docker schema 2 media type: such images go out as OCI
+        const oci = pushed.some((d) => d.mediaType.startsWith('application/vnd.oci.') || layerCompression(d.mediaType) === 'zstd');
+        const layers = pushed.map((d) => ({ ...d, mediaType: oci ? ociType(d.mediaType) : d.mediaType }));
+        bytes = buildManifest({ mediaType: oci ? MT.ociConfig : MT.dockerConfig, digest: img.id, size: cfgBytes.length }, layers, oci);
+        mediaType = oci ? MT.ociManifest : MT.dockerManifest;
+        this.ctx.content.putBytes(bytes);
+      }
+      const digest = await repo.putManifest(tag, mediaType, bytes);
+      return { digest, size: bytes.length, mediaType };
+    } catch (e) {
+      throw asEngineError(e);
+    } finally {
+      unpin();
+    }
+  }
+
+  /** A layer upload cut by the network starts over (a fresh upload session), as Docker retries. */
+  private async withRetries<T>(t: Throttle, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    const attempts = Math.max(1, this.ctx.cfg.registry.maxDownloadAttempts);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (signal?.aborted || attempt >= attempts || !isTransient(e)) throw e;
+        for (let left = Math.min(attempt, 5); left > 0; left--) {
+          t.status(`Retrying in ${left} second${left > 1 ? 's' : ''}`);
+          await sleep(1000);
+        }
+      }
+    }
+  }
+
+  /** A stored manifest of this image whose layers are exactly the blobs just pushed. */
+  private reusableManifest(img: ImageRecord, pushed: Descriptor[]): { mediaType: string; bytes: Buffer } | undefined {
+    for (const m of img.manifests) {
+      if (!this.ctx.content.has(m.digest)) continue;
+      const bytes = this.ctx.content.read(m.digest);
+      try {
+        const { doc } = parseManifest(bytes, m.mediaType, img.id);
+        if (doc.kind !== 'manifest' || doc.manifest.config.digest !== img.id) continue;
+        const ls = doc.manifest.layers;
+        if (ls.length === pushed.length && ls.every((l, i) => l.digest === pushed[i].digest)) return { mediaType: m.mediaType, bytes };
+      } catch {
+        /* unusable: build a new one */
+      }
+    }
+    return undefined;
+  }
+
+  /** Picks the blob to push for a layer: one the target registry knows, else any compressed one. */
+  private pickBlob(diffId: string, registry: string): LayerBlob | undefined {
+    const blobs = this.ctx.layers.blobsOf(diffId).filter((b) => COMPRESSED.has(b.mediaType as never) && this.ctx.content.has(b.digest));
+    return blobs.find((b) => b.sources?.some((s) => s.startsWith(registry + '/'))) ?? blobs.find((b) => layerCompression(b.mediaType) === 'gzip') ?? blobs[0];
+  }
+
+  private async pushLayer(repo: Repository, ep: Endpoint, diffId: string, t: Throttle, here: string, o: PushOptions): Promise<Descriptor> {
+    const blob = this.pickBlob(diffId, ep.name);
+    if (blob) {
+      const desc = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
+      if ((await repo.hasBlob(blob.digest)) !== undefined) {
+        t.status('Layer already exists');
+        this.ctx.layers.addBlob(diffId, { ...blob, sources: [here] });
+        return desc;
+      }
+      const from = blob.sources?.find((s) => s.startsWith(ep.name + '/') && s !== here);
+      let location: string | undefined;
+      if (from) {
+        const fromPath = from.slice(ep.name.length + 1);
+        const mountRepo = this.ctx.registry.repository(ep, repo.path, o.creds, true, [`repository:${fromPath}:pull`]);
+        const up = await mountRepo.startUpload({ digest: blob.digest, from: fromPath });
+        if (up.mounted) {
+          t.status(`Mounted from ${fromPath}`);
+          this.ctx.layers.addBlob(diffId, { ...blob, sources: [here] });
+          return desc;
+        }
+        location = up.location;
+      }
+      await this.upload(repo, blob, t, location, o.signal);
+      t.status('Pushed');
+      this.ctx.layers.addBlob(diffId, { ...blob, sources: [here] });
+      return desc;
+    }
+    // made here: compress once (kept for later pushes), uploading while compressing
+    const desc = await this.compressAndUpload(repo, diffId, t, o.signal);
+    t.status('Pushed');
+    this.ctx.layers.addBlob(diffId, { ...desc, sources: [here] });
+    return desc;
+  }
+
+  private async upload(repo: Repository, blob: LayerBlob, t: Throttle, location: string | undefined, signal?: AbortSignal): Promise<void> {
+    const loc = location ?? ((await repo.startUpload()) as { location: string }).location;
+    let sent = 0;
+    const file = fs.createReadStream(this.ctx.content.path(blob.digest), { highWaterMark: 1 << 20, signal });
+    const counted = file.pipe(
+      new Transform({
+        highWaterMark: 1 << 20,
+        transform(chunk: Buffer, _e, cb) {
+          sent += chunk.length;
+          t.progress('Pushing', sent, blob.size, sent === blob.size);
+          cb(null, chunk);
+        },
+      }),
+    );
+    file.on('error', (e) => counted.destroy(e));
+    const chunkSize = this.ctx.cfg.registry.uploadChunkSize;
+    if (blob.size <= MONOLITHIC_MAX && !chunkSize) await repo.putBlob(loc, blob.digest, counted, blob.size);
+    else await repo.patchBlob(loc, blob.digest, counted, chunkSize);
+  }
+
+  private async compressAndUpload(repo: Repository, diffId: string, t: Throttle, signal?: AbortSignal): Promise<Descriptor> {
+    const up = await repo.startUpload();
+    if (up.mounted) throw new EngineError(500, 'the registry mounted a blob it was not asked for');
+    const rec = this.ctx.layers.all().find((l) => l.diffId === diffId);
+    const total = rec?.tarSize ?? 0;
+    let read = 0;
+    const writer = this.ctx.content.writer();
+    const src = this.plainTar(diffId, signal);
+    const count = new Transform({
+      highWaterMark: 1 << 20,
+      transform(chunk: Buffer, _e, cb) {
+        read += chunk.length;
+        t.progress('Pushing', read, total, read === total);
+        cb(null, chunk);
+      },
+    });
+    // the compressed bytes go to the registry and, once, to the content store
+    const keep = new Transform({
+      highWaterMark: 1 << 20,
+      transform(chunk: Buffer, _e, cb) {
+        try {
+          writer.write(chunk);
+          cb(null, chunk);
+        } catch (e) {
+          cb(e as Error);
+        }
+      },
+    });
+    const gz = new ParallelGzip({ level: 1 });
+    const streams = [src, count, gz, keep];
+    const fail = (e: Error) => {
+      for (const x of streams) x.destroy(e);
+    };
+    for (const x of streams) x.on('error', fail);
+    src.pipe(count).pipe(gz).pipe(keep);
+    try {
+      // the digest is known only at the end: stream the PATCH, then PUT ?digest=
+      await repo.patchBlob(up.location, () => writer.digest(), keep, this.ctx.cfg.registry.uploadChunkSize);
+      const digest = writer.digest();
+      const { size } = await writer.commit(digest);
+      return { mediaType: MT.dockerLayerGzip, digest, size };
+    } catch (e) {
+      fail(e as Error);
+      writer.abort();
+      throw e;
+    }
+  }
+
+  /** The layer's exact tar bytes, from a stored blob (plain or compressed). */
+  private plainTar(diffId: string, signal?: AbortSignal): Readable {
+    const blobs = this.ctx.layers.blobsOf(diffId).filter((b) => this.ctx.content.has(b.digest));
+    const plain = blobs.find((b) => b.digest === diffId);
+    if (plain) return fs.createReadStream(this.ctx.content.path(plain.digest), { highWaterMark: 1 << 20, signal });
+    throw new EngineError(500, `layer ${diffId} has no stored tar to push`);
+  }
+}
+
+function ociType(mt: string): string {
+  switch (mt) {
+    case MT.dockerLayerGzip:
+      return MT.ociLayerGzip;
+    case MT.dockerLayerZstd:
+      return MT.ociLayerZstd;
+    case MT.dockerLayerTar:
+      return MT.ociLayerTar;
+    default:
+      return mt;
+  }
+}
+

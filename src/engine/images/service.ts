@@ -1,0 +1,372 @@
+// Image operations behind the API: import, list, inspect, tag, delete, history,
+// prune, and the registry and archive work (pull, push, save, load, commit,
+// search, login) that lives in the modules beside this one.
+import type { Readable, Writable } from 'node:stream';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { importImage, normaliseTagged, parseReference, type ImageRecord } from '../../image';
+import {
+  CredentialFile, HUB_AUTH_KEY, Registry, RegistryError, defaultConfigPath, domainOf, parsePlatform, PlatformError, type AuthConfig, type SearchResult,
+} from '../../registry';
+import { chainIdOf } from '../../storage';
+import { EngineError, badRequest, notFound } from '../../util/errors';
+import { parseTimeArg } from '../../util/time';
+import type { EngineContext } from '../context';
+import type { ContainerService } from '../containers/service';
+import { commitContainer, type CommitOptions } from './commit';
+import { loadImages } from './load';
+import type { Emit } from './progress';
+import { asEngineError, Puller } from './pull';
+import { Pusher } from './push';
+import { resolveSaveNames, writeSaveArchive } from './save';
+
+export class ImageService {
+  private readonly puller: Puller;
+  private readonly pusher: Pusher;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly containers: ContainerService,
+  ) {
+    this.puller = new Puller(ctx);
+    this.pusher = new Pusher(ctx);
+  }
+
+  private get registry(): Registry {
+    return this.ctx.registry;
+  }
+
+  async import(body: Readable, opts: { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string; source?: string }): Promise<ImageRecord> {
+    let ref: string | undefined;
+    if (opts.repo) {
+      ref = opts.tag ? `${opts.repo}:${opts.tag}` : opts.repo;
+      normaliseTagged(ref); // validate before reading the body
+    }
+    let platform: { os?: string; architecture?: string } | undefined;
+    if (opts.platform) {
+      const [os, architecture] = opts.platform.split('/');
+      if (os !== 'linux') throw badRequest(`"${opts.platform}": unknown operating system or architecture: invalid argument`);
+      platform = { os, architecture };
+    }
+    const img = await importImage(this.ctx.images, this.ctx.layers, body, { message: opts.message, changes: opts.changes, platform, source: opts.source, content: this.ctx.content });
+    this.ctx.events.emit('image', 'import', img.id, { name: img.id });
+    if (ref) this.tag(img.id, ref);
+    return img;
+  }
+
+  /** `import` from a URL: the tarball is fetched by the daemon. */
+  async importUrl(url: string, opts: { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string }, emit: Emit): Promise<ImageRecord> {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw badRequest(`invalid URL: ${url}`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badRequest(`unsupported URL scheme in ${url}`);
+    let res;
+    try {
+      importAgent ??= new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
+      res = await request(u, { method: 'GET', dispatcher: importAgent });
+    } catch (e) {
+      throw badRequest(`Get "${url}": ${(e as Error).message}`);
+    }
+    if (res.statusCode >= 300) {
+      await res.body.dump();
+      throw badRequest(`Get "${url}": unexpected status ${res.statusCode}`);
+    }
+    emit({ status: 'Downloading from ' + url });
+    return this.import(res.body, { ...opts, source: url });
+  }
+
+  tag(source: string, target: string): void {
+    const img = this.ctx.images.get(source);
+    const { key } = normaliseTagged(target);
+    if (parseReference(target).digest) throw badRequest('refusing to create a tag with a digest reference');
+    this.ctx.images.tag(img.id, key);
+    this.ctx.events.emit('image', 'tag', img.id, { name: key });
+  }
+
+  remove(ref: string, force: boolean, noPrune = false) {
+    const res = this.ctx.images.remove(ref, { force, noPrune, usedBy: (id) => this.containers.userOf(id) });
+    for (const r of res) {
+      if (r.Untagged) this.ctx.events.emit('image', 'untag', r.Untagged, { name: r.Untagged });
+      if (r.Deleted) this.ctx.events.emit('image', 'delete', r.Deleted, { name: r.Deleted });
+    }
+    return res;
+  }
+
+  /** How many containers use each image. */
+  private containerCounts(): Map<string, number> {
+    const n = new Map<string, number>();
+    for (const c of this.ctx.containers.all()) n.set(c.Image, (n.get(c.Image) ?? 0) + 1);
+    return n;
+  }
+
+  summary(img: ImageRecord, extra?: { shared: number; containers: number }) {
+    const tags = this.ctx.images.tagsOf(img.id);
+    return {
+      Id: img.id,
+      ParentId: img.parent ?? '',
+      RepoTags: tags,
+      RepoDigests: img.repoDigests,
+      Created: Math.floor(Date.parse(img.config.created ?? '1970-01-01T00:00:00Z') / 1000),
+      Size: img.size,
+      SharedSize: extra ? extra.shared : -1,
+      VirtualSize: img.size,
+      Labels: img.config.config?.Labels ?? null,
+      Containers: extra ? extra.containers : -1,
+    };
+  }
+
+  private matchesFilters(i: ImageRecord, f: Record<string, string[]>): boolean {
+    if (f.dangling?.length) {
+      const want = f.dangling[0] === 'true' || f.dangling[0] === '1';
+      if ((this.ctx.images.tagsOf(i.id).length === 0) !== want) return false;
+    }
+    if (f.reference?.length) {
+      const tags = this.ctx.images.tagsOf(i.id);
+      if (!tags.some((t) => f.reference!.some((r) => globMatch(r.includes(':') ? r : `${r}:*`, t) || globMatch(r, t)))) return false;
+    }
+    const labels = i.config.config?.Labels ?? {};
+    const has = (l: string) => {
+      const eq = l.indexOf('=');
+      const k = eq < 0 ? l : l.slice(0, eq);
+      return k in labels && (eq < 0 || labels[k] === l.slice(eq + 1));
+    };
+    if (f.label?.length && !f.label.every(has)) return false;
+    if (f['label!']?.length && f['label!'].some(has)) return false;
+    const created = Date.parse(i.config.created ?? '') || 0;
+    for (const b of f.before ?? []) if (created >= (Date.parse(this.ctx.images.get(b).config.created ?? '') || 0)) return false;
+    for (const s of f.since ?? []) if (created <= (Date.parse(this.ctx.images.get(s).config.created ?? '') || 0)) return false;
+    for (const u of f.until ?? []) {
+      const t = parseTimeArg(u);
+      if (t === undefined || Number.isNaN(t)) throw badRequest(`invalid filter 'until=${u}'`);
+      if (created >= t) return false;
+    }
+    return true;
+  }
+
+  list(opts: { all: boolean; filters: Record<string, string[]>; sharedSize?: boolean }) {
+    const f = opts.filters;
+    for (const k of Object.keys(f)) if (!['dangling', 'reference', 'label', 'label!', 'before', 'since', 'until'].includes(k)) throw badRequest(`invalid filter '${k}'`);
+    let list = this.ctx.images.list().filter((i) => this.matchesFilters(i, f));
+    // intermediate images (untagged parents of other images) only with -a
+    if (!opts.all && !f.dangling?.length) list = list.filter((i) => this.ctx.images.tagsOf(i.id).length > 0 || this.ctx.images.children(i.id).length === 0);
+    const counts = opts.sharedSize ? this.containerCounts() : undefined;
+    const shared = opts.sharedSize ? this.sharedSizes() : undefined;
+    return list
+      .sort((a, b) => (b.config.created ?? '').localeCompare(a.config.created ?? ''))
+      .map((i) => this.summary(i, counts && shared ? { shared: shared.get(i.id) ?? 0, containers: counts.get(i.id) ?? 0 } : undefined));
+  }
+
+  /** Per image: bytes of its layers that other images share too. */
+  private sharedSizes(): Map<string, number> {
+    const users = new Map<string, number>();
+    const chains = new Map<string, string[]>();
+    for (const img of this.ctx.images.list()) {
+      const chain: string[] = [];
+      for (let c = img.topLayer; c; c = this.ctx.layers.get(c)?.parent ?? null) chain.push(c);
+      chains.set(img.id, chain);
+      for (const c of chain) users.set(c, (users.get(c) ?? 0) + 1);
+    }
+    const out = new Map<string, number>();
+    for (const [id, chain] of chains) out.set(id, chain.filter((c) => (users.get(c) ?? 0) > 1).reduce((s, c) => s + (this.ctx.layers.get(c)?.size ?? 0), 0));
+    return out;
+  }
+
+  inspect(ref: string) {
+    const img = this.ctx.images.get(ref);
+    const c = img.config;
+    return {
+      Id: img.id,
+      RepoTags: this.ctx.images.tagsOf(img.id),
+      RepoDigests: img.repoDigests,
+      Parent: img.parent ?? '',
+      Comment: c.comment ?? '',
+      Created: c.created ?? '',
+      Container: c.container ?? '',
+      ContainerConfig: c.container_config ?? {},
+      DockerVersion: c.docker_version ?? '',
+      Author: c.author ?? '',
+      Config: c.config ?? {},
+      Architecture: c.architecture,
+      Variant: c.variant,
+      Os: c.os,
+      Size: img.size,
+      VirtualSize: img.size,
+      GraphDriver: {
+        Name: 'overlay2',
+        Data: img.topLayer ? { LowerDir: this.ctx.layers.diffDirs(img.topLayer).slice(1).join(':') || undefined, UpperDir: this.ctx.layers.diffDir(img.topLayer), MergedDir: '', WorkDir: '' } : {},
+      },
+      RootFS: { Type: 'layers', Layers: c.rootfs.diff_ids },
+      Metadata: { LastTagTime: img.lastTagTime ?? '0001-01-01T00:00:00Z' },
+    };
+  }
+
+  /** GET /images/{name}/history: newest first; IDs along the parent chain, "<missing>" beyond. */
+  history(ref: string) {
+    const img = this.ctx.images.get(ref);
+    const diffIds = img.config.rootfs.diff_ids;
+    const chain: string[] = [];
+    for (let i = 0; i < diffIds.length; i++) chain.push(chainIdOf(i ? chain[i - 1] : null, diffIds[i]));
+    let li = 0;
+    const rows = (img.config.history ?? []).map((h) => {
+      let size = 0;
+      if (!h.empty_layer) {
+        size = chain[li] ? (this.ctx.layers.get(chain[li])?.size ?? 0) : 0;
+        li++;
+      }
+      return { Id: '<missing>', Created: Math.floor((Date.parse(h.created ?? '') || 0) / 1000), CreatedBy: h.created_by ?? '', Tags: null as string[] | null, Size: size, Comment: h.comment ?? '' };
+    });
+    rows.reverse();
+    let cur: ImageRecord | undefined = img;
+    for (const r of rows) {
+      if (!cur) break;
+      r.Id = cur.id;
+      const tags = this.ctx.images.tagsOf(cur.id);
+      r.Tags = tags.length ? tags : null;
+      cur = cur.parent ? this.ctx.images.find(cur.parent) : undefined;
+    }
+    return rows;
+  }
+
+  /** `image prune`: dangling images, or with dangling=false every image no container uses. */
+  prune(filters: Record<string, string[]>) {
+    for (const k of Object.keys(filters)) if (!['dangling', 'until', 'label', 'label!'].includes(k)) throw badRequest(`invalid filter '${k}'`);
+    const danglingOnly = !(filters.dangling?.[0] === 'false' || filters.dangling?.[0] === '0');
+    const used = new Set(this.ctx.containers.all().map((c) => c.Image));
+    const deleted: Array<{ Untagged?: string; Deleted?: string }> = [];
+    let space = 0;
+    // leaves first; removing one may make its parent a leaf
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const img of this.ctx.images.list()) {
+        if (used.has(img.id) || this.ctx.images.children(img.id).length) continue;
+        if (danglingOnly && this.ctx.images.tagsOf(img.id).length) continue;
+        if (!this.matchesFilters(img, { ...filters, dangling: [] })) continue;
+        const r = this.ctx.images.delete(img.id);
+        deleted.push(...r.results);
+        space += r.freed;
+        for (const x of r.results) if (x.Deleted) this.ctx.events.emit('image', 'delete', x.Deleted, { name: x.Deleted });
+        changed = true;
+      }
+    }
+    this.ctx.events.emit('image', 'prune', '', { reclaimed: String(space) });
+    return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: space };
+  }
+
+  /** The image half of GET /system/df. */
+  df() {
+    const images = this.list({ all: true, filters: {}, sharedSize: true });
+    const layersSize = this.ctx.layers.all().reduce((s, l) => s + l.size, 0);
+    return { LayersSize: layersSize, Images: images };
+  }
+
+  // ---- registries ----
+
+  parsePlatform(p: string | undefined) {
+    if (!p) return undefined;
+    try {
+      return parsePlatform(p);
+    } catch (e) {
+      if (e instanceof PlatformError) throw badRequest(e.message);
+      throw e;
+    }
+  }
+
+  /**
+   * Credentials for a reference: the client's X-Registry-Auth, else the
+   * daemon's own Docker-compatible config.json ($DOCKER_CONFIG or ~/.docker),
+   * for API clients that send none.
+   */
+  private credsFor(ref: string, given: AuthConfig | undefined): AuthConfig | undefined {
+    if (given && (given.username || given.password || given.auth || given.identitytoken || given.registrytoken)) return given;
+    try {
+      const domain = parseReference(ref).domain;
+      return new CredentialFile(defaultConfigPath()).get(domain === 'docker.io' ? HUB_AUTH_KEY : domain);
+    } catch {
+      return undefined;
+    }
+  }
+
+  pull(ref: string, o: { platform?: string; creds?: AuthConfig; signal?: AbortSignal }, start: () => Emit): Promise<ImageRecord> {
+    return this.puller.pull(ref, { platform: this.parsePlatform(o.platform), creds: this.credsFor(ref, o.creds), signal: o.signal }, start);
+  }
+
+  pullAllTags(name: string, o: { platform?: string; creds?: AuthConfig; signal?: AbortSignal }, emit: Emit): Promise<void> {
+    return this.puller.pullAllTags(name, { platform: this.parsePlatform(o.platform), creds: this.credsFor(name, o.creds), signal: o.signal }, emit);
+  }
+
+  push(name: string, tag: string, o: { creds?: AuthConfig; signal?: AbortSignal }, start: () => Emit): Promise<void> {
+    return this.pusher.push(name, tag, { ...o, creds: this.credsFor(name, o.creds) }, start);
+  }
+
+  async login(creds: AuthConfig) {
+    try {
+      return await this.registry.login(creds);
+    } catch (e) {
+      if (e instanceof RegistryError && e.status === 401) throw new EngineError(401, e.message);
+      throw asEngineError(e);
+    }
+  }
+
+  async search(term: string, limit: number, filters: Record<string, string[]>, creds?: AuthConfig): Promise<SearchResult[]> {
+    for (const k of Object.keys(filters)) if (!['is-official', 'is-automated', 'stars'].includes(k)) throw badRequest(`invalid filter '${k}'`);
+    if (!term) throw badRequest('term is required');
+    let domain = 'docker.io';
+    let q = term;
+    const slash = term.indexOf('/');
+    if (slash > 0) {
+      const first = term.slice(0, slash);
+      if (first.includes('.') || first.includes(':') || first === 'localhost') {
+        domain = domainOf(first);
+        q = term.slice(slash + 1);
+      }
+    }
+    if (limit < 1 || limit > 100) throw badRequest(`limit ${limit} is outside the range of [1, 100]`);
+    let results: SearchResult[];
+    try {
+      results = await this.registry.search(domain, q, limit, creds);
+    } catch (e) {
+      throw asEngineError(e);
+    }
+    const bool = (k: string) => (filters[k]?.length ? filters[k][0] === 'true' || filters[k][0] === '1' : undefined);
+    const off = bool('is-official');
+    const auto = bool('is-automated');
+    const stars = filters.stars?.length ? Number(filters.stars[0]) : 0;
+    if (Number.isNaN(stars)) throw badRequest(`invalid filter 'stars=${filters.stars![0]}'`);
+    return results.filter((r) => (off === undefined || r.is_official === off) && (auto === undefined || r.is_automated === auto) && r.star_count >= stars).slice(0, limit);
+  }
+
+  // ---- archives ----
+
+  checkSave(names: string[]) {
+    return resolveSaveNames(this.ctx, names);
+  }
+
+  async save(items: ReturnType<ImageService['checkSave']>, out: Writable): Promise<void> {
+    await writeSaveArchive(this.ctx, items, out);
+    for (const it of items) this.ctx.events.emit('image', 'save', it.img.id, { name: it.tags[0] ?? it.img.id });
+  }
+
+  load(body: Readable, emit: Emit, quiet: boolean) {
+    return loadImages(this.ctx, body, emit, quiet);
+  }
+
+  commit(container: string, o: CommitOptions) {
+    return commitContainer(this.ctx, this.containers, container, o);
+  }
+
+  /** Throws 404 unless the image exists (for routes that stream). */
+  mustExist(ref: string): ImageRecord {
+    const img = this.ctx.images.find(ref);
+    if (!img) throw notFound(`No such image: ${ref}`);
+    return img;
+  }
+}
+
+let importAgent: Dispatcher | undefined;
+
+function globMatch(pattern: string, s: string): boolean {
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.') + '$');
+  return re.test(s);
+}
