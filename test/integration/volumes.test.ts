@@ -396,6 +396,17 @@ describe('volumes and mounts', () => {
     ok(docker('volume', 'rm', 'used-named', 'with-options'));
   });
 
+  it('counts volumes in system df with their size and links', () => {
+    ok(docker('volume', 'create', 'dfvol'));
+    ok(docker('run', '--rm', '-v', 'dfvol:/d', 'busybox', 'sh', '-c', 'printf 0123456789 > /d/f'));
+    ok(docker('create', '--name', 'dfuser', '-v', 'dfvol:/d', 'busybox', 'true'));
+    const v = ok(docker('system', 'df', '-v'));
+    assert.match(v, /^dfvol\s+1\s+10B$/m);
+    assert.match(ok(docker('system', 'df')), /^Local Volumes\s+\d+\s+\d+\s+\S+/m);
+    ok(docker('rm', 'dfuser'));
+    ok(docker('volume', 'rm', 'dfvol'));
+  });
+
   it('shows volumes in ps and reports volume events', () => {
     const since = String(Date.now() / 1000);
     ok(docker('run', '--name', 'ev', '-v', 'evvol:/e', 'busybox', 'true'));

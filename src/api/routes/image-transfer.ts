@@ -12,11 +12,6 @@ import { progressStream } from './progress-stream';
  * sets `volumes` (entries with UsageData {Size, RefCount}); build cache stays
  * empty until there is one.
  */
-export const dfSources: { volumes: () => unknown[]; buildCache: () => unknown[] } = {
-  volumes: () => [],
-  buildCache: () => [],
-};
-
 export function imageTransferRoutes(r: Router, engine: Engine): void {
   r.post('/images/{name*}/push', async ({ req, res, params, query }) => {
     const creds = decodeAuthHeader(req.headers['x-registry-auth']);
@@ -63,6 +58,6 @@ export function imageTransferRoutes(r: Router, engine: Engine): void {
   r.get('/system/df', ({ res }) => {
     const images = engine.images.df();
     const containers = engine.containers.list({ all: true, size: true, filters: {} });
-    sendJson(res, 200, { ...images, Containers: containers, Volumes: dfSources.volumes(), BuildCache: dfSources.buildCache() });
+    sendJson(res, 200, { ...images, Containers: containers, Volumes: engine.volumes.diskUsage(), BuildCache: [] });
   });
 }
