@@ -69,7 +69,7 @@ function commandHelp(group: string | undefined, cmd: Command, typed: string): st
 }
 
 function mainHelp(): string {
-  const rows = topLevel.map(([n, g, c]) => [n, groups[g ?? '']?.find((x) => x.name === c)?.summary ?? '']);
+  const rows = [...topLevel].sort(([a], [b]) => a.localeCompare(b)).map(([n, g, c]) => [n, groups[g ?? '']?.find((x) => x.name === c)?.load().summary ?? '']);
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;
   return (
     `\nUsage:  ${PROG} [OPTIONS] COMMAND\n\nA container engine that speaks the Docker Engine API\n\n` +
@@ -85,20 +85,20 @@ function lookup(argv: string[]): { group?: string; cmd?: Command; rest: string[]
   if (first in groups && first !== '') {
     const [sub, ...rest2] = rest;
     if (sub === undefined || sub === '--help' || sub === '-h') return { group: first, rest: [], invoked: first };
-    const cmd = groups[first].find((c) => c.name === sub || c.aliases?.includes(sub));
+    const cmd = groups[first].find((c) => c.name === sub || c.aliases?.includes(sub))?.load();
     return cmd ? { group: first, cmd, rest: rest2, invoked: `${first} ${sub}` } : { group: first, rest: rest2, unknown: sub, invoked: first };
   }
   const short = topLevel.find(([n]) => n === first);
   if (!short) return { rest, unknown: first, invoked: first };
   const [, g, name] = short;
-  return { group: g, cmd: groups[g].find((c) => c.name === name)!, rest, invoked: first };
+  return { group: g, cmd: groups[g].find((c) => c.name === name)!.load(), rest, invoked: first };
 }
 
 function groupHelp(group: string): string {
   const cmds = groups[group];
   const w = Math.max(...cmds.map((c) => c.name.length)) + 2;
   return `\nUsage:  ${PROG} ${group} COMMAND\n\nManage ${group === 'system' ? PROG : group + 's'}\n\nCommands:\n${cmds
-    .map((c) => `  ${c.name.padEnd(w)}${c.summary}`)
+    .map((c) => `  ${c.name.padEnd(w)}${c.load().summary}`)
     .join('\n')}\n\nRun '${PROG} ${group} COMMAND --help' for more information on a command.\n`;
 }
 

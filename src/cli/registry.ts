@@ -1,46 +1,88 @@
 // Every command, by management group, and the top-level shortcuts docker has
-// (`berth ps` = `berth container ls`, `berth rmi` = `berth image rm`).
+// (`berth ps` = `berth container ls`, `berth rmi` = `berth image rm`). Command
+// modules load on first use: a CLI call pays only for the command it runs.
 import type { Command } from './command';
-import { attachCommand } from './commands/attach';
-import { execCommand, logsCommand } from './commands/io';
-import {
-  containerPruneCommand, killCommand, pauseCommand, renameCommand, restartCommand, rmCommand, startCommand, stopCommand,
-  unpauseCommand, updateCommand, waitCommand,
-} from './commands/lifecycle';
-import { createCommand, runCommand } from './commands/run';
-import { cpCommand, diffCommand, exportCommand } from './commands/files';
-import { historyCommand, imagePruneCommand, imagesCommand, importCommand, rmiCommand, tagCommand } from './commands/image';
-import { commitCommand, loadCommand, saveCommand } from './commands/archive';
-import { dfCommand } from './commands/df';
-import { loginCommand, logoutCommand, pullCommand, pushCommand, searchCommand } from './commands/registry';
-import { containerInspectCommand, imageInspectCommand, inspectCommand } from './commands/inspect';
-import { eventsCommand, portCommand, statsCommand, topCommand } from './commands/observe';
-import {
-  networkConnectCommand, networkCreateCommand, networkDisconnectCommand, networkInspectCommand, networkLsCommand, networkPruneCommand,
-  networkRmCommand,
-} from './commands/network';
-import { psCommand } from './commands/ps';
-import { infoCommand, versionCommand } from './commands/system';
-import { volumeCreateCommand, volumeInspectCommand, volumeLsCommand, volumePruneCommand, volumeRmCommand } from './commands/volume';
 
-export const groups: Record<string, Command[]> = {
+export interface CommandRef {
+  name: string;
+  aliases?: string[];
+  load(): Command;
+}
+
+function cmd(file: string, exp: string, name: string, aliases?: string[]): CommandRef {
+  return { name, aliases, load: () => (require(`./commands/${file}`) as Record<string, Command>)[exp] };
+}
+
+export const groups: Record<string, CommandRef[]> = {
   container: [
-    attachCommand, commitCommand, cpCommand, createCommand, diffCommand, execCommand, exportCommand, containerInspectCommand, psCommand, portCommand,
-    statsCommand, topCommand, killCommand, logsCommand, pauseCommand, containerPruneCommand, renameCommand,
-    restartCommand, rmCommand, runCommand, startCommand, stopCommand, unpauseCommand, updateCommand, waitCommand,
+    cmd('attach', 'attachCommand', 'attach'),
+    cmd('archive', 'commitCommand', 'commit'),
+    cmd('files', 'cpCommand', 'cp'),
+    cmd('run', 'createCommand', 'create'),
+    cmd('files', 'diffCommand', 'diff'),
+    cmd('io', 'execCommand', 'exec'),
+    cmd('files', 'exportCommand', 'export'),
+    cmd('inspect', 'containerInspectCommand', 'inspect'),
+    cmd('lifecycle', 'killCommand', 'kill'),
+    cmd('io', 'logsCommand', 'logs'),
+    cmd('ps', 'psCommand', 'ls', ['ps', 'list']),
+    cmd('lifecycle', 'pauseCommand', 'pause'),
+    cmd('observe', 'portCommand', 'port'),
+    cmd('lifecycle', 'containerPruneCommand', 'prune'),
+    cmd('lifecycle', 'renameCommand', 'rename'),
+    cmd('lifecycle', 'restartCommand', 'restart'),
+    cmd('lifecycle', 'rmCommand', 'rm', ['remove']),
+    cmd('run', 'runCommand', 'run'),
+    cmd('lifecycle', 'startCommand', 'start'),
+    cmd('observe', 'statsCommand', 'stats'),
+    cmd('lifecycle', 'stopCommand', 'stop'),
+    cmd('observe', 'topCommand', 'top'),
+    cmd('lifecycle', 'unpauseCommand', 'unpause'),
+    cmd('lifecycle', 'updateCommand', 'update'),
+    cmd('lifecycle', 'waitCommand', 'wait'),
   ],
   image: [
-    historyCommand, importCommand, imageInspectCommand, loadCommand, imagesCommand, imagePruneCommand, pullCommand, pushCommand, rmiCommand,
-    saveCommand, tagCommand,
+    cmd('image', 'historyCommand', 'history'),
+    cmd('image', 'importCommand', 'import'),
+    cmd('inspect', 'imageInspectCommand', 'inspect'),
+    cmd('archive', 'loadCommand', 'load'),
+    cmd('image', 'imagesCommand', 'ls', ['images', 'list']),
+    cmd('image', 'imagePruneCommand', 'prune'),
+    cmd('registry', 'pullCommand', 'pull'),
+    cmd('registry', 'pushCommand', 'push'),
+    cmd('image', 'rmiCommand', 'rm', ['rmi', 'remove']),
+    cmd('archive', 'saveCommand', 'save'),
+    cmd('image', 'tagCommand', 'tag'),
   ],
   network: [
-    networkConnectCommand, networkCreateCommand, networkDisconnectCommand, networkInspectCommand, networkLsCommand, networkPruneCommand,
-    networkRmCommand,
+    cmd('network', 'networkConnectCommand', 'connect'),
+    cmd('network', 'networkCreateCommand', 'create'),
+    cmd('network', 'networkDisconnectCommand', 'disconnect'),
+    cmd('network', 'networkInspectCommand', 'inspect'),
+    cmd('network', 'networkLsCommand', 'ls', ['list']),
+    cmd('network', 'networkPruneCommand', 'prune'),
+    cmd('network', 'networkRmCommand', 'rm', ['remove']),
   ],
-  system: [dfCommand, eventsCommand, infoCommand],
-  volume: [volumeCreateCommand, volumeInspectCommand, volumeLsCommand, volumePruneCommand, volumeRmCommand],
+  system: [
+    cmd('df', 'dfCommand', 'df'),
+    cmd('observe', 'eventsCommand', 'events'),
+    cmd('system', 'infoCommand', 'info'),
+  ],
+  volume: [
+    cmd('volume', 'volumeCreateCommand', 'create'),
+    cmd('volume', 'volumeInspectCommand', 'inspect'),
+    cmd('volume', 'volumeLsCommand', 'ls', ['list']),
+    cmd('volume', 'volumePruneCommand', 'prune'),
+    cmd('volume', 'volumeRmCommand', 'rm', ['remove']),
+  ],
   // commands that exist only at the top level
-  '': [inspectCommand, loginCommand, logoutCommand, searchCommand, versionCommand],
+  '': [
+    cmd('inspect', 'inspectCommand', 'inspect'),
+    cmd('registry', 'loginCommand', 'login'),
+    cmd('registry', 'logoutCommand', 'logout'),
+    cmd('registry', 'searchCommand', 'search'),
+    cmd('system', 'versionCommand', 'version'),
+  ],
 };
 
 /** [top-level name, group ('' = top-level only), name in the group] */
