@@ -1,6 +1,7 @@
 // Renders the Engine API's JSON progress messages (pull, push, import, load,
 // build) the way the docker CLI does: on a terminal, lines keyed by layer ID are
 // redrawn in place; otherwise only lines without a progress bar are printed.
+import { humanSize } from '../util/humansize';
 import type { Readable } from 'node:stream';
 import { jsonLines } from '../client/streams';
 
@@ -68,22 +69,11 @@ export async function renderJsonMessages(src: Readable, o: RenderOptions): Promi
   if (failure) throw new StreamError(failure);
 }
 
-/** go-units HumanSize: 4 significant digits, decimal units. */
-function size4(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${Number(n.toPrecision(4))}${units[i]}`;
-}
-
 /** The bar docker draws from progressDetail on a terminal: "[====>   ]  1.2MB/3.4MB". */
 export function progressBar(current: number, total: number, width = process.stdout.columns ?? 80): string {
-  if (!(total > 0)) return current > 0 ? size4(current).padStart(8) : '';
+  if (!(total > 0)) return current > 0 ? humanSize(current).padStart(8) : '';
   const pct = Math.min(50, Math.floor(Math.floor((current / total) * 100) / 2));
-  const nums = current > total ? '' : `${size4(current).padStart(8)}/${size4(total)}`;
+  const nums = current > total ? '' : `${humanSize(current).padStart(8)}/${humanSize(total)}`;
   // narrow terminals get the numbers only, as docker does below 110 columns
   if (width <= 110) return nums;
   return `[${'='.repeat(pct)}>${' '.repeat(Math.max(0, 50 - pct))}] ${nums}`;

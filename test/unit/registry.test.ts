@@ -13,7 +13,8 @@ import {
   CredentialFile, ManifestError, Schema1Error, decodeAuthHeader, encodeAuthHeader, parseChallenges, parseManifest, parsePlatform, registryKey,
   selectManifest, HUB_AUTH_KEY, type Descriptor,
 } from '../../src/registry';
-import { humanSize4, progressText } from '../../src/engine/images/progress';
+import { progressText } from '../../src/engine/images/progress';
+import { humanSize } from '../../src/util/humansize';
 import { parseRegistryOptions } from '../../src/daemon/registry-options';
 
 describe('references (Docker normalisation and errors)', () => {
@@ -143,9 +144,9 @@ describe('credentials', () => {
 
 describe('progress text', () => {
   test('go-units sizes and the 50-cell bar', () => {
-    assert.equal(humanSize4(1536), '1.536kB');
-    assert.equal(humanSize4(2_220_000), '2.22MB');
-    assert.equal(humanSize4(0), '0B');
+    assert.equal(humanSize(1536), '1.536kB');
+    assert.equal(humanSize(2_220_000), '2.22MB');
+    assert.equal(humanSize(0), '0B');
     assert.equal(progressText(0, 100), `[>${' '.repeat(50)}] ${'0B'.padStart(8)}/100B`);
     assert.equal(progressText(50, 100), `[${'='.repeat(25)}>${' '.repeat(25)}] ${'50B'.padStart(8)}/100B`);
     assert.equal(progressText(100, 100), `[${'='.repeat(50)}>] ${'100B'.padStart(8)}/100B`);

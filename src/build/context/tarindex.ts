@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import type * as tar from 'tar-stream';
 import { decompressStream } from '../../archive';
 import { createExtract, entryIds } from '../../archive/tarfmt';
+import { cleanEntryName } from '../../archive/paths';
 import { S_IFBLK, S_IFCHR, S_IFIFO, makedev, mknod } from '../../sys';
 import { badRequest } from '../../util/errors';
 import { FileInfo, SourceFS, resolveIn } from './fs';
@@ -38,17 +39,6 @@ export interface IndexOptions {
 
 const DEFAULT_MEMORY = 128 << 20;
 
-function cleanName(name: string): string[] | null {
-  const out: string[] = [];
-  for (const p of name.split('/')) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') {
-      if (out.length === 0) return null;
-      out.pop();
-    } else out.push(p);
-  }
-  return out;
-}
 
 const escapes = (name: string) => badRequest(`invalid entry name ${JSON.stringify(name)}: path escapes the destination directory`);
 
@@ -202,7 +192,7 @@ export class ContextIndex implements SourceFS {
   }
 
   private add(h: tar.Header, data?: DataRef): void {
-    const comps = cleanName(h.name);
+    const comps = cleanEntryName(h.name);
     if (comps === null) throw escapes(h.name);
     const [uid, gid] = entryIds(h);
     const base = { mode: (h.mode ?? 0o644) & 0o7777, uid, gid, mtime: mtimeOf(h), size: 0 };
@@ -225,7 +215,7 @@ export class ContextIndex implements SourceFS {
         this.put(rel, { ...base, mode: 0o777, type: 'symlink', linkname: h.linkname ?? '' });
         break;
       case 'link': {
-        const lc = cleanName(h.linkname ?? '');
+        const lc = cleanEntryName(h.linkname ?? '');
         if (lc === null || lc.length === 0) throw badRequest(`invalid hardlink target ${JSON.stringify(h.linkname ?? '')}: path escapes the destination directory`);
         const src = this.entries.get(resolveIn(this, lc.join('/'), false));
         if (!src || src.type === 'dir') throw badRequest(`invalid tar archive: hardlink target ${h.linkname} not found`);

@@ -1,5 +1,6 @@
 // `system df`: disk usage of images, containers, local volumes and build cache,
 // with docker's summary table (shared vs unique sizes in -v).
+import { humanSize } from '../../util/humansize';
 import { humanDuration } from '../../util/time';
 import type { Command } from '../command';
 import { renderRows, tabwrite } from '../format';
@@ -45,17 +46,7 @@ interface DiskUsage {
   BuildCache: DfBuildCache[] | null;
 }
 
-/** units.HumanSize (4 significant digits), as docker's df prints sizes. */
-function size(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${Number(n.toPrecision(4))}${units[i]}`;
-}
-
+const size = (n: number): string => humanSize(n);
 const withPct = (reclaimable: number, total: number) => (total > 0 ? `${size(reclaimable)} (${Math.floor((reclaimable * 100) / total)}%)` : size(reclaimable));
 const isActive = (c: DfContainer) => /running|paused|restarting/.test(c.State);
 

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { ApiError, type ApiClient } from '../../client/api';
 import type { CliContext, Command } from '../command';
-import { humanSize } from '../units';
+import { humanSize } from '../../util/humansize';
 
 const enc = encodeURIComponent;
 const GO_DIR = 0x80000000;

@@ -5,7 +5,7 @@ import { humanDuration } from '../../util/time';
 import { forEachName, type Command } from '../command';
 import { renderRows } from '../format';
 import { renderJsonMessages } from '../progress';
-import { humanSize } from '../units';
+import { humanSize } from '../../util/humansize';
 import { filterFlag, filterQuery } from './filters';
 import { goTimeString } from './ps';
 
@@ -115,16 +115,16 @@ export class ImageRow {
     return goTimeString(this.img.Created * 1000);
   }
   get Size(): string {
-    return humanSize(this.img.Size);
+    return humanSize(this.img.Size, 3);
   }
   get VirtualSize(): string {
-    return humanSize(this.img.Size);
+    return humanSize(this.img.Size, 3);
   }
   get SharedSize(): string {
-    return this.img.SharedSize < 0 ? 'N/A' : humanSize(this.img.SharedSize);
+    return this.img.SharedSize < 0 ? 'N/A' : humanSize(this.img.SharedSize, 3);
   }
   get UniqueSize(): string {
-    return this.img.SharedSize < 0 ? 'N/A' : humanSize(this.img.Size - this.img.SharedSize);
+    return this.img.SharedSize < 0 ? 'N/A' : humanSize(this.img.Size - this.img.SharedSize, 3);
   }
   get Containers(): string {
     return this.img.Containers < 0 ? 'N/A' : String(this.img.Containers);
@@ -234,7 +234,7 @@ class HistoryRow {
     return this.trunc && [...c].length > 45 ? [...c].slice(0, 44).join('') + '…' : c;
   }
   get Size(): string {
-    return this.human ? humanSize(this.h.Size) : String(this.h.Size);
+    return this.human ? humanSize(this.h.Size, 3) : String(this.h.Size);
   }
   get Comment(): string {
     return this.h.Comment;

@@ -3,7 +3,7 @@ import { readAll } from '../../client/api';
 import { parseMemory } from '../../runtime/units';
 import { forEachName, type Command } from '../command';
 import { FlagError, type FlagDef } from '../flags';
-import { humanSize } from '../units';
+import { humanSize } from '../../util/humansize';
 import { filterQuery, filterFlag } from './filters';
 import { attachAndWait } from './attach';
 

@@ -4,7 +4,7 @@ import { jsonLines } from '../../client/streams';
 import { nsToRfc3339 } from '../../util/time';
 import type { CliContext, Command } from '../command';
 import { renderOne, renderRows, tabwrite } from '../format';
-import { bytesSize, humanSize } from '../units';
+import { bytesSize, humanSize } from '../../util/humansize';
 import { filterFlag, filterQuery } from './filters';
 
 const enc = encodeURIComponent;
@@ -109,7 +109,7 @@ export class StatsRow {
       rx += n.rx_bytes;
       tx += n.tx_bytes;
     }
-    return `${humanSize(rx)} / ${humanSize(tx)}`;
+    return `${humanSize(rx, 3)} / ${humanSize(tx, 3)}`;
   }
   get BlockIO(): string {
     let r = 0;
@@ -119,7 +119,7 @@ export class StatsRow {
       if (op.startsWith('r')) r += e.value;
       else if (op.startsWith('w')) w += e.value;
     }
-    return `${humanSize(r)} / ${humanSize(w)}`;
+    return `${humanSize(r, 3)} / ${humanSize(w, 3)}`;
   }
   get PIDs(): string {
     return String(this.s.pids_stats?.current ?? 0);

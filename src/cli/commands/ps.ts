@@ -3,7 +3,7 @@
 import { humanDuration } from '../../util/time';
 import type { Command } from '../command';
 import { renderRows } from '../format';
-import { humanSize } from '../units';
+import { humanSize } from '../../util/humansize';
 import { filterFlag, filterQuery } from './filters';
 
 export interface PortSummary {
@@ -120,8 +120,8 @@ export class ContainerRow {
   }
   get Size(): string {
     if (this.c.SizeRw === undefined && this.c.SizeRootFs === undefined) return '0B';
-    const rw = humanSize(this.c.SizeRw ?? 0);
-    return this.c.SizeRootFs ? `${rw} (virtual ${humanSize(this.c.SizeRootFs)})` : rw;
+    const rw = humanSize(this.c.SizeRw ?? 0, 3);
+    return this.c.SizeRootFs ? `${rw} (virtual ${humanSize(this.c.SizeRootFs, 3)})` : rw;
   }
   get Labels(): string {
     return Object.entries(this.c.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import { CLIENT_API_VERSION, ConnectError } from '../../client/api';
 import { errorText, PROG, type Command } from '../command';
 import { renderOne } from '../format';
-import { bytesSize } from '../units';
+import { bytesSize } from '../../util/humansize';
 
 export const CLIENT_VERSION = '0.1.0';
 

@@ -3,7 +3,7 @@ import { ApiError } from '../../client/api';
 import { errorText, forEachName, type Command } from '../command';
 import { FlagError } from '../flags';
 import { renderOne, renderRows } from '../format';
-import { humanSize } from '../units';
+import { humanSize } from '../../util/humansize';
 import { filterFlag, filterQuery } from './filters';
 import { goIndentJson } from './inspect';
 
@@ -109,7 +109,7 @@ class VolumeRow {
     return this.v.UsageData ? String(this.v.UsageData.RefCount) : 'N/A';
   }
   get Size(): string {
-    return this.v.UsageData ? humanSize(this.v.UsageData.Size) : 'N/A';
+    return this.v.UsageData ? humanSize(this.v.UsageData.Size, 3) : 'N/A';
   }
   get Group(): string {
     return 'N/A';

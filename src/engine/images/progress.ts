@@ -1,5 +1,6 @@
 // Progress as the Engine API streams it (JSON messages the docker CLI renders
 // as its progress bars): per-layer lines keyed by a short ID, throttled.
+import { humanSize } from '../../util/humansize';
 
 export interface JsonMessage {
   status?: string;
@@ -14,23 +15,12 @@ export interface JsonMessage {
 
 export type Emit = (m: JsonMessage) => void;
 
-/** go-units HumanSize (4 significant digits, decimal units): "2.22MB", "1.536kB". */
-export function humanSize4(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${Number(n.toPrecision(4))}${units[i]}`;
-}
-
 /** The classic progress text: "[=====>     ]  1.2MB/3.4MB" (50 cells). */
 export function progressText(current: number, total: number): string {
-  if (total <= 0) return humanSize4(current).padStart(8);
+  if (total <= 0) return humanSize(current).padStart(8);
   const cells = Math.min(50, Math.floor(Math.floor((current / total) * 100) / 2));
   const bar = `[${'='.repeat(cells)}>${' '.repeat(Math.max(0, 50 - cells))}] `;
-  const nums = current > total ? '' : `${humanSize4(current).padStart(8)}/${humanSize4(total)}`;
+  const nums = current > total ? '' : `${humanSize(current).padStart(8)}/${humanSize(total)}`;
   return bar + nums;
 }
 
