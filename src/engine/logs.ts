@@ -94,22 +94,58 @@ class RecordParser {
 }
 const NL = Buffer.from('\n');
 
-/** The last `n` records of a set of files, reading backwards only as far as needed. */
-function tailRecords(files: string[], n: number): LogRecord[] {
-  const out: LogRecord[] = [];
-  for (let fi = files.length - 1; fi >= 0 && out.length < n; fi--) {
-    let data: Buffer;
-    try {
-      data = fs.readFileSync(files[fi]);
-    } catch {
-      continue;
-    }
-    const recs: LogRecord[] = [];
-    const p = new RecordParser();
-    p.push(data, (r) => recs.push(r));
-    p.flushPartial((r) => recs.push(r));
-    out.unshift(...recs.slice(Math.max(0, recs.length - (n - out.length))));
+/** Parses a whole buffer into records. */
+function parseAll(data: Buffer): LogRecord[] {
+  const recs: LogRecord[] = [];
+  const p = new RecordParser();
+  p.push(data, (r) => recs.push(r));
+  p.flushPartial((r) => recs.push(r));
+  return recs;
+}
+
+const TAIL_BLOCK = 64 * 1024;
+
+/**
+ * The last `want` records of one file, read backwards in blocks: only as much
+ * of a 100 MB log as the tail needs. The first line of a window may continue a
+ * record that began before it, so a window counts only when it holds one
+ * record more than asked for (or reaches the file's start).
+ */
+function tailOfFile(file: string, want: number): LogRecord[] {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return [];
   }
+  try {
+    let pos = fs.fstatSync(fd).size;
+    let buf = Buffer.alloc(0);
+    let lines = 0;
+    while (pos > 0) {
+      const len = Math.min(TAIL_BLOCK, pos);
+      pos -= len;
+      const block = Buffer.allocUnsafe(len);
+      fs.readSync(fd, block, 0, len, pos);
+      for (const b of block) if (b === 10) lines++;
+      buf = Buffer.concat([block, buf]);
+      if (pos > 0 && lines <= want + 1) continue;
+      // drop the (possibly cut) first line unless the window starts the file
+      const start = pos === 0 ? 0 : buf.indexOf(10) + 1;
+      const recs = parseAll(buf.subarray(start));
+      if (pos === 0 || recs.length > want) return recs.slice(Math.max(0, recs.length - want));
+    }
+    return [];
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The last `n` records of a set of files (oldest first), newest file first. */
+export function tailRecords(files: string[], n: number): LogRecord[] {
+  const out: LogRecord[] = [];
+  if (n === 0) return out;
+  for (let fi = files.length - 1; fi >= 0 && out.length < n; fi--) out.unshift(...tailOfFile(files[fi], n - out.length));
   return out;
 }
 
