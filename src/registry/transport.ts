@@ -4,7 +4,12 @@
 // authorization on every request, redirects and retries of transient errors.
 import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+
+// undici costs an idle daemon ~20 MiB: it loads with the first registry call
+let undiciLib: typeof import('undici') | undefined;
+export const undici = (): typeof import('undici') => (undiciLib ??= require('undici') as typeof import('undici'));
+const request: typeof import('undici').request = (...args) => undici().request(...args);
 import { parseChallenges, TokenCache, basicCredentials, basicHeader, errorDetail, AuthError, type Challenge } from './auth';
 import type { AuthConfig } from './types';
 
@@ -112,26 +117,35 @@ function hostOnly(hostport: string): string {
 }
 
 export class Transport {
-  private readonly secure: Dispatcher;
-  private readonly insecure: Dispatcher;
+  private secureD?: Dispatcher;
+  private insecureD?: Dispatcher;
   private readonly hosts = new Map<string, HostState>();
   readonly tokens: TokenCache;
 
   constructor(readonly cfg: RegistryConfig) {
-    const base = { connections: 32, keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 60_000 };
-    const p = cfg.proxies;
-    const useProxy = !!(p.httpProxy || p.httpsProxy || process.env.HTTP_PROXY || process.env.HTTPS_PROXY || process.env.http_proxy || process.env.https_proxy);
-    const mk = (rejectUnauthorized: boolean): Dispatcher =>
-      useProxy
-        ? new EnvHttpProxyAgent({ ...base, httpProxy: p.httpProxy, httpsProxy: p.httpsProxy, noProxy: p.noProxy, connect: { rejectUnauthorized } })
-        : new Agent({ ...base, connect: { rejectUnauthorized } });
-    this.secure = mk(true);
-    this.insecure = mk(false);
     this.tokens = new TokenCache((url, init) => request(url, { ...init, dispatcher: this.secure }));
   }
 
+  private makeDispatcher(rejectUnauthorized: boolean): Dispatcher {
+    const { Agent, EnvHttpProxyAgent } = undici();
+    const base = { connections: 32, keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 60_000 };
+    const p = this.cfg.proxies;
+    const useProxy = !!(p.httpProxy || p.httpsProxy || process.env.HTTP_PROXY || process.env.HTTPS_PROXY || process.env.http_proxy || process.env.https_proxy);
+    return useProxy
+      ? new EnvHttpProxyAgent({ ...base, httpProxy: p.httpProxy, httpsProxy: p.httpsProxy, noProxy: p.noProxy, connect: { rejectUnauthorized } })
+      : new Agent({ ...base, connect: { rejectUnauthorized } });
+  }
+
+  private get secure(): Dispatcher {
+    return (this.secureD ??= this.makeDispatcher(true));
+  }
+
+  private get insecure(): Dispatcher {
+    return (this.insecureD ??= this.makeDispatcher(false));
+  }
+
   close(): Promise<void> {
-    return Promise.all([this.secure.close(), this.insecure.close()]).then(() => undefined);
+    return Promise.all([this.secureD?.close(), this.insecureD?.close()]).then(() => undefined);
   }
 
   /** Is this registry (host[:port]) served without verified TLS? */

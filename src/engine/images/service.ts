@@ -2,10 +2,10 @@
 // prune, and the registry and archive work (pull, push, save, load, commit,
 // search, login) that lives in the modules beside this one.
 import type { Readable, Writable } from 'node:stream';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { importImage, normaliseTagged, parseReference, type ImageRecord } from '../../image';
 import {
-  CredentialFile, HUB_AUTH_KEY, Registry, RegistryError, defaultConfigPath, domainOf, parsePlatform, PlatformError, type AuthConfig, type SearchResult,
+  CredentialFile, HUB_AUTH_KEY, Registry, RegistryError, defaultConfigPath, domainOf, parsePlatform, PlatformError, undici, type AuthConfig, type SearchResult,
 } from '../../registry';
 import { chainIdOf } from '../../storage';
 import { EngineError, badRequest, notFound } from '../../util/errors';
@@ -64,6 +64,7 @@ export class ImageService {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badRequest(`unsupported URL scheme in ${url}`);
     let res;
     try {
+      const { Agent, interceptors, request } = undici();
       importAgent ??= new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
       res = await request(u, { method: 'GET', dispatcher: importAgent });
     } catch (e) {
