@@ -51,7 +51,7 @@ export function renderChart(rows: Row[], title: string, subtitle: string[]): Buf
 
   // log scale, symmetric around 1
   const ratios = shown.map((r) => r.ratio).filter((r): r is number => r !== undefined && r > 0);
-  const targets = shown.map((r) => r.metric.target?.ratioMax).filter((t): t is number => t !== undefined);
+  const targets = shown.map((r) => r.metric.target?.ratioMax ?? r.metric.target?.ratioMin).filter((t): t is number => t !== undefined);
   const extent = Math.max(Math.log10(2), ...[...ratios, ...targets].map((r) => Math.abs(Math.log10(r))));
   const k = [Math.log10(2), Math.log10(4), 1, Math.log10(20), 2, 3].find((c) => c >= extent * 1.05) ?? extent * 1.05;
   const plotX = M + labelW;
@@ -83,7 +83,7 @@ export function renderChart(rows: Row[], title: string, subtitle: string[]): Buf
       } else {
         img.text(plotX + plotW + 14, y + (ROW - 14) / 2, 'n/a', MUTED, S);
       }
-      const t = r.metric.target?.ratioMax;
+      const t = r.metric.target?.ratioMax ?? r.metric.target?.ratioMin;
       if (t !== undefined) img.fillRect(xOf(t) - 1, y + 1, 3, ROW - 2, TARGET);
       y += ROW;
     });

@@ -42,6 +42,11 @@ function checkTarget(row: Row): TargetCheck | undefined {
     const met = row.ratio <= t.ratioMax;
     return { met, text: met ? `met: ${fmtRatio(row.ratio)} (target ${t.text})` : `missed: ${fmtRatio(row.ratio)} vs ${t.text}, ${(row.ratio / t.ratioMax).toFixed(2)}× over` };
   }
+  if (t.ratioMin !== undefined) {
+    if (row.ratio === undefined) return { text: `${t.text}: not checked (${row.berth ? 'no Docker figure' : 'no berth figure'})` };
+    const met = row.ratio >= t.ratioMin;
+    return { met, text: met ? `met: ${fmtRatio(row.ratio)} (target ${t.text})` : `missed: ${fmtRatio(row.ratio)} vs ${t.text}, needs ${(t.ratioMin / row.ratio).toFixed(2)}× more` };
+  }
   if (t.absMax !== undefined) {
     if (!row.berth) return { text: `${t.text}: not checked (no berth figure)` };
     const v = row.berth.median;
@@ -55,7 +60,7 @@ function checkTarget(row: Row): TargetCheck | undefined {
 export function fmtValue(v: number, unit: string): string {
   if (unit === 'req/s') return v >= 100 ? v.toFixed(0) : v.toFixed(1);
   if (unit === 'per ctr' || unit === 'count') return v.toFixed(2);
-  if (unit === 'MiB') return v >= 100 ? v.toFixed(0) : v.toFixed(1);
+  if (unit === 'MiB' || unit === 'MB/s') return v >= 100 ? v.toFixed(0) : v.toFixed(1);
   const a = Math.abs(v);
   return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
@@ -109,6 +114,8 @@ export interface ReportInput {
   versions: Versions;
   dockerPresent: boolean;
   dockerAbsentReason?: string;
+  /** how Docker's networking was set up, for the Setup section */
+  dockerBridge?: string;
   rows: Row[];
   results: CaseResult[];
   planned: Array<{ c: Case; reason: string }>;
@@ -144,10 +151,10 @@ export function markdown(r: ReportInput): string {
 
   L.push('## Setup', '');
   L.push('- The same client drives both engines: the docker CLI listed above with `-H unix://<socket>`, each command timed from spawn to exit with `process.hrtime`; the API figures use node:http over the unix socket.');
-  L.push('- berth: `berthd` started by the bench on its own data root, exec root, socket and an empty daemon.json. Docker: Debian\'s `dockerd` with its own containerd (private root, state and socket), started by the bench with `--bridge none --iptables=false` on its own data root, exec root and socket.');
+  L.push(`- berth: \`berthd\` started by the bench on its own data root, exec root, socket and an empty daemon.json (its default bridge is a device of its own, named after the data root). Docker: Debian's \`dockerd\` with its own containerd (private root, state and socket), started by the bench on its own data root, exec root and socket, ${r.dockerBridge ?? 'with `--bridge none --iptables=false`'}.`);
   L.push('- Every CLI figure includes the docker CLI\'s own start-up, the same for both engines (the `docker --version` row).');
-  L.push('- Both engines get the same image: the busybox image of `test/fixtures/make-busybox.ts`, imported with `docker import`.');
-  L.push('- **Every container runs with `--network none`** on both engines: berth has no bridge networking yet, so network setup is not part of any figure.');
+  L.push('- Both engines get the same images: the busybox image of `test/fixtures/make-busybox.ts`, imported with `docker import`, for every container figure; for the image figures, a 6-layer image of random data the bench writes as a docker-archive (`bench/image-fixture.ts`), loaded with `docker load` or pulled from a `docker-registry` the bench starts on 127.0.0.1 (plain HTTP; random port, private storage, removed at the end).');
+  L.push('- Containers run with `--network none` on both engines except in the Networking figures, which use each engine\'s default bridge.');
   L.push('- The engines are measured in the same run, interleaved: each round takes one sample from each engine, and the engine that goes first alternates from round to round.');
   L.push(`- The machine is shared (${r.machine.cores} cores, other builds and tests running): absolute numbers are noisy; the ratios are the figures to read.`, '');
 
