@@ -144,7 +144,6 @@ async function main(argv: string[]): Promise<number> {
     }
     const notes: Record<string, string[]> = {};
     for (const e of engines) if (e.notes.length) notes[e.label] = [...e.notes];
-    if (shared.notes.length) notes['bench'] = [...shared.notes];
     const md = markdown({
       date: new Date(started),
       command,
@@ -163,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
       results,
       planned,
       notes,
+      info: shared.notes,
       chartFile,
       seconds: (Date.now() - started) / 1000,
     });

@@ -5,9 +5,9 @@
 // engine, from the setup.
 import type { Case, CaseEnv } from '../framework';
 
-const LINE = 'berth-bench log line: the quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmnopqrstu'; // 99 + \n
+const LINE = 'berth-bench log line: the quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmnopqrstuv'; // 99 chars + \n: 100-byte lines
 const FULL_BYTES = 100_000_000;
-const QUICK_BYTES = 20_000_000;
+const QUICK_BYTES = 10_000_000;
 const MB = 1e6;
 
 interface LogState {
@@ -24,7 +24,8 @@ export const logs: Case<LogState> = {
   id: 'logs',
   title: 'logs of a container that wrote 100 MB',
   section: 'Logs (100 MB of stdout)',
-  how: `a \`--network none\` container runs \`yes '<99-char line>' | head -c 100000000\` (--quick: 20 MB) and exits; \`docker logs CTR > /dev/null\` is timed (MB/s of the container's output), and \`docker logs --tail 100 CTR\`; the write (from \`docker run -d\` to the end of \`docker wait\`) is measured once per engine, in the untimed setup`,
+  heavy: true, // each read is 100 MB: 3 samples (--heavy-runs), no warm-up
+  how: `a \`--network none\` container runs \`yes '<99-char line>' | head -c 100000000\` (--quick: 10 MB) and exits; \`docker logs CTR > /dev/null\` is timed (MB/s of the container's output), and \`docker logs --tail 100 CTR\`; the write (from \`docker run -d\` to the end of \`docker wait\`) is measured once per engine, in the untimed setup`,
   metrics: [
     { id: 'read', label: 'logs CTR > /dev/null (MB/s)', unit: 'MB/s', better: 'higher' },
     { id: 'tail', label: 'logs --tail 100 CTR', unit: 'ms', better: 'lower' },
