@@ -67,11 +67,62 @@ function parseSave(dump: string): { chains: Map<string, Set<string>>; rules: Rul
 
 const key = (r: Rule) => `${r.table}\0${r.chain}\0${r.spec}`;
 
+export interface SweepPlan {
+  /** iptables-restore --noflush input; '' when there is nothing to remove */
+  script: string;
+  /** the rules it deletes, as `-t table -A chain spec` */
+  rules: string[];
+  /** the chains it removes, as `table/chain` */
+  chains: string[];
+}
+
+/**
+ * What to remove after the bench's dockerd stopped, from iptables-save dumps
+ * taken before it started and now. Only rules that are new since `before` are
+ * candidates; of those, the ones naming `bridge` (-i/-o), an address in
+ * `subnet` (-s/-d), or jumping to a DOCKER chain that did not exist before.
+ * Those DOCKER chains themselves go too unless `keepNewChains` (another dockerd
+ * that manages iptables is running and may use them).
+ */
+export function sweepPlan(beforeDump: string, nowDump: string, o: { bridge: string; subnet: Cidr; keepNewChains?: boolean }): SweepPlan {
+  const before = parseSave(beforeDump);
+  const now = parseSave(nowDump);
+  const seen = new Set(before.rules.map(key));
+  const removable = new Set<string>();
+  if (!o.keepNewChains) {
+    for (const [table, chains] of now.chains) for (const c of chains) if (c.startsWith('DOCKER') && !before.chains.get(table)?.has(c)) removable.add(`${table}/${c}`);
+  }
+  const ours = (r: Rule) => {
+    const words = r.spec.split(/\s+/);
+    const args = (flag: string) => words.flatMap((w, i) => (w === flag && i + 1 < words.length ? [words[i + 1]] : []));
+    if (args('-j').some((j) => removable.has(`${r.table}/${j}`))) return true;
+    if ([...args('-i'), ...args('-o')].includes(o.bridge)) return true;
+    return [...args('-s'), ...args('-d')].some((a) => {
+      const c = parseCidr(a.includes('/') ? a : `${a}/32`);
+      return !!c && c.family === 4 && c.bits >= 8 && overlaps(c, o.subnet);
+    });
+  };
+  const script: string[] = [];
+  const rules: string[] = [];
+  for (const table of now.chains.keys()) {
+    const lines: string[] = [];
+    for (const r of now.rules) {
+      if (r.table !== table || seen.has(key(r)) || removable.has(`${table}/${r.chain}`) || !ours(r)) continue;
+      lines.push(`-D ${r.chain} ${r.spec}`);
+      rules.push(`-t ${table} -A ${r.chain} ${r.spec}`);
+    }
+    const chains = [...removable].filter((c) => c.startsWith(table + '/')).map((c) => c.slice(table.length + 1));
+    // rules inside a removed chain go with -F; then the chain itself
+    if (lines.length || chains.length) script.push(`*${table}`, ...lines, ...chains.map((c) => `-F ${c}`), ...chains.map((c) => `-X ${c}`), 'COMMIT');
+  }
+  return { script: script.length ? script.join('\n') + '\n' : '', rules, chains: [...removable] };
+}
+
 export class DockerBridge {
   readonly name = `bbd-${randomBytes(3).toString('hex')}`;
   readonly subnet: Cidr = pickSubnet();
   private created = false;
-  private before?: ReturnType<typeof parseSave>;
+  private before?: string;
   private sysctls = new Map<string, string>();
 
   /** "10.a.b.0/24" and the gateway address on the bridge, "10.a.b.1/24" */
@@ -87,7 +138,7 @@ export class DockerBridge {
   setup(): void {
     const save = sh('iptables-save', []);
     if (!save.ok) throw new Error(`iptables-save failed: ${save.out.trim()}`);
-    this.before = parseSave(save.out);
+    this.before = save.out;
     for (const f of SYSCTLS) {
       try {
         this.sysctls.set(f, fs.readFileSync(f, 'utf8').trim());
@@ -109,19 +160,6 @@ export class DockerBridge {
     return ['--bridge', this.name, '--iptables=true', '--ip-forward=false', '--ip-masq=true'];
   }
 
-  /** Rules that are ours: new since the snapshot and naming our bridge, our subnet, or a DOCKER chain we remove. */
-  private ours(r: Rule, removedChains: Set<string>): boolean {
-    const words = r.spec.split(/\s+/);
-    const args = (flag: string) => words.flatMap((w, i) => (w === flag && i + 1 < words.length ? [words[i + 1]] : []));
-    if (args('-j').some((j) => removedChains.has(`${r.table}/${j}`))) return true;
-    if ([...args('-i'), ...args('-o')].includes(this.name)) return true;
-    for (const a of [...args('-s'), ...args('-d')]) {
-      const c = parseCidr(a.includes('/') ? a : `${a}/32`);
-      if (c && c.family === 4 && c.bits >= 8 && overlaps(c, this.subnet)) return true;
-    }
-    return false;
-  }
-
   /** What of ours is still on the host (for the leftover check). */
   leftovers(): string[] {
     const out: string[] = [];
@@ -132,47 +170,25 @@ export class DockerBridge {
       if (p.comm === 'docker-proxy' && ip && contains(this.subnet, ip)) out.push(`docker-proxy pid ${p.pid}`);
     }
     if (!this.before) return out;
-    const now = parseSave(sh('iptables-save', []).out);
-    const seen = new Set(this.before.rules.map(key));
-    const removable = this.removableChains(now);
-    for (const r of now.rules) if (!seen.has(key(r)) && (removable.has(`${r.table}/${r.chain}`) || this.ours(r, removable))) out.push(`iptables -t ${r.table} -A ${r.chain} ${r.spec}`);
-    for (const c of removable) out.push(`iptables chain ${c}`);
+    const plan = this.plan();
+    out.push(...plan.rules.map((r) => `iptables ${r}`), ...plan.chains.map((c) => `iptables chain ${c}`));
     return out;
   }
 
-  /** DOCKER* chains that appeared since the snapshot; none while another iptables-managing dockerd runs. */
-  private removableChains(now: ReturnType<typeof parseSave>): Set<string> {
-    const out = new Set<string>();
+  private plan(): SweepPlan {
+    // another dockerd that manages iptables shares the DOCKER chains: leave them to it
     const foreign = listProcs().some((p) => p.comm === 'dockerd' && !p.cmdline.includes('--iptables=false') && !p.cmdline.includes(this.name));
-    if (foreign) return out;
-    for (const [table, chains] of now.chains) {
-      for (const c of chains) if (c.startsWith('DOCKER') && !this.before!.chains.get(table)?.has(c)) out.add(`${table}/${c}`);
-    }
-    return out;
+    return sweepPlan(this.before!, sh('iptables-save', []).out, { bridge: this.name, subnet: this.subnet, keepNewChains: foreign });
   }
 
   /** After dockerd stopped: deletes our rules and chains, the bridge, and puts sysctls back. Returns what it removed. */
   teardown(): string[] {
     const done: string[] = [];
     if (this.before) {
-      const now = parseSave(sh('iptables-save', []).out);
-      const seen = new Set(this.before.rules.map(key));
-      const removable = this.removableChains(now);
-      const script: string[] = [];
-      for (const table of now.chains.keys()) {
-        const lines: string[] = [];
-        for (const r of now.rules) {
-          if (r.table !== table || seen.has(key(r)) || removable.has(`${table}/${r.chain}`)) continue;
-          if (this.ours(r, removable)) lines.push(`-D ${r.chain} ${r.spec}`);
-        }
-        const chains = [...removable].filter((c) => c.startsWith(table + '/')).map((c) => c.slice(table.length + 1));
-        if (!lines.length && !chains.length) continue;
-        script.push(`*${table}`, ...lines, ...chains.map((c) => `-F ${c}`), ...chains.map((c) => `-X ${c}`), 'COMMIT');
-        done.push(`${lines.length} rule(s) and ${chains.length} chain(s) in ${table}`);
-      }
-      if (script.length) {
-        const r = sh('iptables-restore', ['--noflush', '--wait'], script.join('\n') + '\n');
-        if (!r.ok) done.push(`iptables-restore failed: ${r.out.trim()}`);
+      const plan = this.plan();
+      if (plan.script) {
+        const r = sh('iptables-restore', ['--noflush', '--wait'], plan.script);
+        done.push(r.ok ? `${plan.rules.length} iptables rule(s), ${plan.chains.length} chain(s)` : `iptables-restore failed: ${r.out.trim()}`);
       }
     }
     if (this.created && linkExists(this.name)) {

@@ -415,7 +415,7 @@ export class DockerEngine extends Engine {
     this.killLeftoverMonitors();
     await this.stopProcess(this.containerd, 15_000);
     removeCgroupParent(DockerEngine.CGROUP_PARENT);
-    this.bridge?.teardown();
+    for (const x of this.bridge?.teardown() ?? []) if (x.includes('failed')) this.note(`removing the bench bridge: ${x}`);
   }
 }
 
