@@ -16,7 +16,7 @@ export const netStart: Case = {
   id: 'net-start',
   title: 'start on the bridge vs --network none',
   section: 'Networking',
-  how: '`docker run --rm IMG true` on the default bridge and `docker run --rm --network none IMG true`, one of each per sample (which goes first alternates); "bridge cost" is the difference of the two medians',
+  how: '`docker run --rm IMG true` on the default bridge and `docker run --rm --network none IMG true`, one of each per sample (which goes first alternates); "bridge cost" is the median of the per-sample differences',
   metrics: [
     { id: 'bridge', label: 'run --rm IMG true (default bridge)', unit: 'ms', better: 'lower' },
     { id: 'none', label: 'run --rm --network none IMG true', unit: 'ms', better: 'lower', chart: false },
