@@ -51,13 +51,15 @@ export function renderChart(rows: Row[], title: string, subtitle: string[]): Buf
 
   // log scale, symmetric around 1
   const ratios = shown.map((r) => r.ratio).filter((r): r is number => r !== undefined && r > 0);
-  const targets = shown.map((r) => r.metric.target?.ratioMax).filter((t): t is number => t !== undefined);
+  const targets = shown.map((r) => r.metric.target?.ratioMax ?? r.metric.target?.ratioMin).filter((t): t is number => t !== undefined);
   const extent = Math.max(Math.log10(2), ...[...ratios, ...targets].map((r) => Math.abs(Math.log10(r))));
-  const k = [Math.log10(2), Math.log10(4), 1, Math.log10(20), 2, 3].find((c) => c >= extent * 1.05) ?? extent * 1.05;
+  const k = [Math.log10(2), Math.log10(4), 1, Math.log10(20), 2, Math.log10(200), 3].find((c) => c >= extent * 1.05) ?? extent * 1.05;
   const plotX = M + labelW;
   const mid = plotX + plotW / 2;
   const xOf = (r: number) => mid + (Math.max(-k, Math.min(k, Math.log10(r))) / k) * (plotW / 2);
-  const ticks = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20, 50, 100, 200, 500, 1000].filter((t) => Math.abs(Math.log10(t)) <= k + 1e-9 && !(k > 0.7 && (t === 0.25 || t === 4)));
+  // beyond ±1.5 decades only the decades are labelled: the 1-2-5 steps would overlap
+  const steps = k > 1.5 ? [0.001, 0.01, 0.1, 1, 10, 100, 1000] : [0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20, 50, 100];
+  const ticks = steps.filter((t) => Math.abs(Math.log10(t)) <= k + 1e-9 && !(k > 0.7 && (t === 0.25 || t === 4)));
 
   const top = y;
   const bottom = top + sections.length * SECTION + shown.length * ROW;
@@ -83,7 +85,7 @@ export function renderChart(rows: Row[], title: string, subtitle: string[]): Buf
       } else {
         img.text(plotX + plotW + 14, y + (ROW - 14) / 2, 'n/a', MUTED, S);
       }
-      const t = r.metric.target?.ratioMax;
+      const t = r.metric.target?.ratioMax ?? r.metric.target?.ratioMin;
       if (t !== undefined) img.fillRect(xOf(t) - 1, y + 1, 3, ROW - 2, TARGET);
       y += ROW;
     });

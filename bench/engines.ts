@@ -11,6 +11,8 @@ import { api, ping } from './api';
 import { abort, Aborted } from './framework';
 import { exited, listProcs } from './procs';
 import { CONTAINERD, DOCKERD } from './setup';
+import { DockerBridge } from './docker-net';
+import { cleanupNetworks, footprint as netFootprint, leftovers as netLeftovers, type Footprint } from '../test/helpers/netclean';
 import { excerpt, mapLimit, runCommand, waitUntil, type CommandResult } from './util';
 
 export type EngineName = 'berth' | 'docker';
@@ -61,15 +63,21 @@ export abstract class Engine {
   abstract daemonProcs(): DaemonProc[];
   /** The per-container monitor/shim processes that belong to this engine. */
   abstract monitorPids(): number[];
+  /** Why this engine cannot run bridge-networked containers in this run, or undefined when it can. */
+  abstract readonly noBridge: string | undefined;
+  /** Network devices, rules and helper processes of this engine still on the host (after stop). */
+  abstract netLeftovers(): string[];
+  /** Files of image content in the data root (blobs / layer records): should fall back after rmi + prune. */
+  abstract imageFileCount(): number;
 
   /** The docker CLI against this engine, timed from spawn to exit. */
-  docker(args: string[], timeoutMs = 120_000): Promise<CommandResult> {
-    return runCommand(DOCKER_CLI, ['-H', this.host, ...args], { env: this.cliEnv, timeoutMs });
+  docker(args: string[], timeoutMs = 120_000, stdout: 'pipe' | 'ignore' = 'pipe'): Promise<CommandResult> {
+    return runCommand(DOCKER_CLI, ['-H', this.host, ...args], { env: this.cliEnv, timeoutMs, stdout });
   }
 
   /** The docker CLI; a non-zero exit is an error with the CLI's message. Returns the result (ms included). */
-  async dockerOk(args: string[], timeoutMs = 120_000): Promise<CommandResult> {
-    const r = await this.docker(args, timeoutMs);
+  async dockerOk(args: string[], timeoutMs = 120_000, stdout: 'pipe' | 'ignore' = 'pipe'): Promise<CommandResult> {
+    const r = await this.docker(args, timeoutMs, stdout);
     if (r.code !== 0) throw new Error(`docker ${args.slice(0, 8).join(' ')}${args.length > 8 ? ' …' : ''} exited ${r.code ?? r.signal}: ${excerpt(r.stderr || r.stdout)}`);
     return r;
   }
@@ -192,10 +200,21 @@ export class BerthEngine extends Engine {
   readonly dataRoot: string;
   readonly execRoot: string;
 
+  readonly noBridge = undefined; // berthd always has its default bridge (a device named after its data root)
+  private netFp?: Footprint;
+
   constructor(dirs: RunDirs) {
     super(dirs, 'berth.sock');
     this.dataRoot = path.join(dirs.data, 'berth');
     this.execRoot = path.join(dirs.run, 'b'); // conmon's attach sockets live here: keep it short
+  }
+
+  netLeftovers(): string[] {
+    return this.netFp ? netLeftovers(this.netFp) : [];
+  }
+
+  imageFileCount(): number {
+    return countEntries(path.join(this.dataRoot, 'content', 'blobs', 'sha256')) + countEntries(path.join(this.dataRoot, 'layers'));
   }
 
   async start(): Promise<void> {
@@ -228,12 +247,21 @@ export class BerthEngine extends Engine {
     } catch (e) {
       this.note(`cleanup could not list/remove containers: ${(e as Error).message}`);
     }
+    // the networks berthd made (from its records, read while they exist): a safety net after it stops
+    this.netFp = netFootprint(this.dataRoot, this.execRoot);
     this.checkCrashed(this.daemon, 'berthd');
     await this.stopProcess(this.daemon, 15_000);
     this.deleteLeftoverRuncContainers(this.execRoot);
     this.killLeftoverMonitors();
+    const left = netLeftovers(this.netFp);
+    if (left.length) {
+      this.note(`after berthd stopped, its networking was still there (removed by the bench): ${left.join('; ')}`);
+      await cleanupNetworks(this.netFp).catch((e) => this.note(`removing berth's leftover networking failed: ${(e as Error).message}`));
+    }
   }
 }
+
+const NO_BRIDGE = ['--bridge', 'none', '--iptables=false', '--ip-forward=false', '--ip-masq=false'];
 
 export class DockerEngine extends Engine {
   readonly name = 'docker' as const;
@@ -246,12 +274,44 @@ export class DockerEngine extends Engine {
   readonly containerdSocket: string;
   /** dockerd's --cgroup-parent: a name of the bench's own, so cleanup can remove it. */
   static readonly CGROUP_PARENT = 'berth-bench-docker';
+  /** dockerd's default bridge: a device and subnet of the bench's own (undefined: --bridge none) */
+  bridge?: DockerBridge;
+  noBridge: string | undefined = 'not started';
 
   constructor(dirs: RunDirs) {
     super(dirs, 'docker.sock');
     this.dataRoot = path.join(dirs.data, 'docker');
     this.execRoot = path.join(dirs.run, 'd');
     this.containerdSocket = path.join(dirs.run, 'containerd.sock');
+  }
+
+  netLeftovers(): string[] {
+    return this.bridge?.leftovers() ?? [];
+  }
+
+  imageFileCount(): number {
+    return countEntries(path.join(this.dataRoot, 'image', 'overlay2', 'layerdb', 'sha256')) + countEntries(path.join(this.dataRoot, 'image', 'overlay2', 'imagedb', 'content', 'sha256'));
+  }
+
+  /** The bridge for dockerd, or --bridge none when the host cannot give it one (noted). */
+  private networkArgs(): string[] {
+    const none = NO_BRIDGE;
+    if (process.env.BENCH_DOCKER_BRIDGE === '0') {
+      this.noBridge = 'BENCH_DOCKER_BRIDGE=0: dockerd started with --bridge none';
+      return none;
+    }
+    const b = new DockerBridge();
+    try {
+      b.setup();
+    } catch (e) {
+      b.teardown();
+      this.noBridge = `no bridge for dockerd: ${(e as Error).message}`;
+      this.note(this.noBridge);
+      return none;
+    }
+    this.bridge = b;
+    this.noBridge = undefined;
+    return b.dockerdArgs();
   }
 
   async start(): Promise<void> {
@@ -284,24 +344,35 @@ export class DockerEngine extends Engine {
     const cfg = path.join(this.dirs.data, 'docker-daemon.json');
     // dockerd 20.10 otherwise writes its trust key to /etc/docker/key.json
     fs.writeFileSync(cfg, JSON.stringify({ 'deprecated-key-path': path.join(this.dirs.data, 'docker-key.json') }) + '\n');
-    this.dockerd = this.spawnDaemon(
-      DOCKERD,
-      [
-        '--host', this.host,
-        '--data-root', this.dataRoot,
-        '--exec-root', this.execRoot,
-        '--pidfile', path.join(this.dirs.run, 'dockerd.pid'),
-        '--config-file', cfg,
-        '--containerd', this.containerdSocket,
-        '--bridge', 'none',
-        '--iptables=false',
-        '--ip-forward=false',
-        '--ip-masq=false',
-        '--cgroup-parent', `/${DockerEngine.CGROUP_PARENT}`,
-      ],
-      'dockerd.log',
-    );
-    await this.waitForApi(this.dockerd, 'dockerd', 60_000, 'dockerd.log');
+    const launch = async (net: string[]) => {
+      this.dockerd = this.spawnDaemon(
+        DOCKERD,
+        [
+          '--host', this.host,
+          '--data-root', this.dataRoot,
+          '--exec-root', this.execRoot,
+          '--pidfile', path.join(this.dirs.run, 'dockerd.pid'),
+          '--config-file', cfg,
+          '--containerd', this.containerdSocket,
+          ...net,
+          '--cgroup-parent', `/${DockerEngine.CGROUP_PARENT}`,
+        ],
+        'dockerd.log',
+      );
+      await this.waitForApi(this.dockerd, 'dockerd', 60_000, 'dockerd.log');
+    };
+    try {
+      await launch(this.networkArgs());
+    } catch (e) {
+      if (!this.bridge) throw e;
+      // the bridge (iptables) is what failed, most likely: measure without it rather than not at all
+      await this.stopProcess(this.dockerd, 30_000);
+      this.bridge.teardown();
+      this.bridge = undefined;
+      this.noBridge = `dockerd did not start with its own bridge (${(e as Error).message}); restarted with --bridge none`;
+      this.note(this.noBridge);
+      await launch(NO_BRIDGE);
+    }
   }
 
   daemonProcs(): DaemonProc[] {
@@ -328,12 +399,31 @@ export class DockerEngine extends Engine {
     }
     this.checkCrashed(this.dockerd, 'dockerd');
     this.checkCrashed(this.containerd, 'containerd');
+    // docker-proxy processes are dockerd's children: remembered now, killed if they outlive it
+    const proxies = this.dockerd?.pid ? listProcs().filter((p) => p.comm === 'docker-proxy' && p.ppid === this.dockerd!.pid).map((p) => p.pid) : [];
     await this.stopProcess(this.dockerd, 30_000);
+    for (const pid of proxies.filter((p) => !exited(p))) {
+      this.note(`docker-proxy pid ${pid} outlived dockerd; killed`);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     this.deleteLeftoverRuncContainers(this.execRoot);
     this.deleteLeftoverRuncContainers(path.join(this.dirs.run, 'c'));
     this.killLeftoverMonitors();
     await this.stopProcess(this.containerd, 15_000);
     removeCgroupParent(DockerEngine.CGROUP_PARENT);
+    for (const x of this.bridge?.teardown() ?? []) if (x.includes('failed')) this.note(`removing the bench bridge: ${x}`);
+  }
+}
+
+function countEntries(dir: string): number {
+  try {
+    return fs.readdirSync(dir).length;
+  } catch {
+    return 0;
   }
 }
 

@@ -4,6 +4,7 @@
 // returns one number per metric. New figures (pull/push, build, logs,
 // networking…) are added as more cases in bench/cases/.
 import type { Engine, EngineName } from './engines';
+import type { Shared } from './shared';
 import { errorText } from './util';
 
 export type Better = 'lower' | 'higher';
@@ -20,6 +21,8 @@ export class Aborted extends Error {
 export interface Target {
   /** berth/Docker of the medians must be at most this */
   ratioMax?: number;
+  /** berth/Docker of the medians must be at least this (throughputs: "≥ 1.5× Docker's MB/s") */
+  ratioMin?: number;
   /** berth's median must be at most this, in the metric's unit */
   absMax?: number;
   /** how the target reads in the report, e.g. "≤ 0.3× Docker" */
@@ -29,7 +32,7 @@ export interface Target {
 export interface Metric {
   id: string;
   label: string;
-  unit: 'ms' | 'req/s' | 'MiB' | 'per ctr' | 'count';
+  unit: 'ms' | 'req/s' | 'MiB' | 'MB/s' | 'per ctr' | 'count';
   better: Better;
   target?: Target;
   /** false: shown in the table, left out of the chart (context figures) */
@@ -57,6 +60,8 @@ export interface CaseEnv {
   image: string;
   opts: Options;
   log: (s: string) => void;
+  /** fixtures shared by cases and engines (made once per run) and cleanup hooks */
+  shared: Shared;
 }
 
 export interface Case<S = any> {
@@ -94,7 +99,7 @@ export interface CaseResult {
  * the report. Teardown always runs, and any container the case left behind is
  * removed.
  */
-export async function runCase(c: Case, engines: Engine[], opts: Options, log: (s: string) => void): Promise<CaseResult> {
+export async function runCase(c: Case, engines: Engine[], opts: Options, log: (s: string) => void, shared: Shared): Promise<CaseResult> {
   const t0 = Date.now();
   const res: CaseResult = { c, samples: new Map(), errors: new Map(), skipped: new Map(), seconds: 0 };
   const envs = new Map<EngineName, CaseEnv>();
@@ -109,7 +114,7 @@ export async function runCase(c: Case, engines: Engine[], opts: Options, log: (s
   };
 
   for (const e of engines) {
-    const env: CaseEnv = { engine: e, image: BENCH_IMAGE, opts, log };
+    const env: CaseEnv = { engine: e, image: BENCH_IMAGE, opts, log, shared };
     envs.set(e.name, env);
     res.samples.set(e.name, new Map(c.metrics.map((m) => [m.id, []])));
     const avail = c.available ? await c.available(env) : true;
@@ -186,8 +191,12 @@ export async function runCase(c: Case, engines: Engine[], opts: Options, log: (s
 export const BENCH_IMAGE = 'berth-bench/busybox:latest';
 
 function briefSample(c: Case, r: Record<string, number>): string {
-  const m = c.metrics.find((x) => r[x.id] !== undefined);
-  if (!m) return '-';
-  const v = r[m.id];
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${m.unit}`;
+  const shown = c.metrics.filter((x) => r[x.id] !== undefined);
+  if (!shown.length) return '-';
+  const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1));
+  if (shown.length === 1) return `${fmt(r[shown[0].id])} ${shown[0].unit}`;
+  return shown
+    .slice(0, 4)
+    .map((m) => `${m.id} ${fmt(r[m.id])} ${m.unit}`)
+    .join(', ');
 }

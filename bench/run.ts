@@ -14,6 +14,7 @@ import { listProcs } from './procs';
 import { buildRows, markdown, textTable } from './report';
 import { daemonPids, dockerInstalled, ensureDocker } from './setup';
 import { makeBusyboxTar } from '../test/fixtures/make-busybox';
+import { Shared } from './shared';
 import { Cleanup, makeRunDirs, removeRunDirs, staleRunDirs, SystemPathGuard } from './workspace';
 import { errorText } from './util';
 
@@ -58,12 +59,15 @@ async function main(argv: string[]): Promise<number> {
   let dockerAbsentReason: string | undefined;
   const results: CaseResult[] = [];
   const planned: Array<{ c: Case; reason: string }> = [];
+  let shared: Shared | undefined;
   try {
     const stale = staleRunDirs();
     if (stale.length) log(`bench: warning: directories of an earlier bench run that did not finish: ${stale.join(', ')} (this run leaves them alone; another bench may be running)`);
     const d = makeRunDirs();
     cleanup.after = () => verifyClean(d.run, d.data, engines);
     cleanup.add('remove bench directories', () => removeRunDirs(d));
+    // registered after the directories: its steps (registries, …) run before they go
+    shared = new Shared(d, cleanup);
     log(`bench: run dir ${d.run}, data ${d.data}, daemon logs ${d.logs}`);
 
     // Docker: installed (or installable) and wanted?
@@ -108,14 +112,14 @@ async function main(argv: string[]): Promise<number> {
     const vers = await versions(engines);
     for (const c of selected) {
       if (c.available) {
-        const why = await c.available({ engine: berth, image: BENCH_IMAGE, opts, log } as CaseEnv);
+        const why = await c.available({ engine: berth, image: BENCH_IMAGE, opts, log, shared } as CaseEnv);
         if (why !== true) {
           planned.push({ c, reason: why });
           continue;
         }
       }
       log(`case ${c.id}: ${c.title}`);
-      results.push(await runCase(c, engines, opts, log));
+      results.push(await runCase(c, engines, opts, log, shared));
     }
 
     if (abort.requested) throw new Aborted();
@@ -124,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
     const dockerPresent = engines.some((e) => e.name === 'docker');
     process.stdout.write('\n' + textTable(rows, dockerPresent) + '\n\n');
     if (dockerAbsentReason) process.stdout.write(`Docker was absent: ${dockerAbsentReason}\n`);
-    process.stdout.write('All containers ran with --network none on both engines (berth has no bridge networking yet).\n');
+    process.stdout.write('Containers ran with --network none on both engines, except in the Networking figures (each engine\'s default bridge).\n');
 
     fs.mkdirSync(outDir, { recursive: true });
     let chartFile: string | undefined;
@@ -132,7 +136,7 @@ async function main(argv: string[]): Promise<number> {
       chartFile = 'results.png';
       const png = renderChart(rows, 'berth vs Docker', [
         `median ratio per figure, ${new Date().toISOString().slice(0, 10)}, ${machine.cores} cores, ${opts.quick ? 'quick run' : `${opts.runs} samples per figure`}`,
-        'containers with --network none on both engines',
+        'containers with --network none on both engines, except for the networking figures',
       ]);
       fs.writeFileSync(path.join(outDir, chartFile), png);
     } else {
@@ -153,10 +157,12 @@ async function main(argv: string[]): Promise<number> {
       versions: vers,
       dockerPresent,
       dockerAbsentReason,
+      dockerBridge: dockerBridgeText(engines),
       rows,
       results,
       planned,
       notes,
+      info: shared.notes,
       chartFile,
       seconds: (Date.now() - started) / 1000,
     });
@@ -174,6 +180,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+function dockerBridgeText(engines: Engine[]): string | undefined {
+  const d = engines.find((e): e is DockerEngine => e instanceof DockerEngine);
+  if (!d) return undefined;
+  if (!d.bridge) return `with \`--bridge none --iptables=false\` (${d.noBridge})`;
+  return `with a default bridge of the bench's own: device \`${d.bridge.name}\` with address ${d.bridge.bip}, both set by the bench (\`--bridge ${d.bridge.name}\`), iptables on, \`--ip-forward=false\` (the host's forwarding setting is left alone), the default userland proxy for published ports; its bridge and the iptables rules dockerd leaves behind are removed at the end`;
+}
+
 /** After cleanup: nothing of ours may be left (processes, mounts, directories). */
 function verifyClean(run: string, data: string, engines: Engine[]): void {
   const left: string[] = [];
@@ -182,11 +195,12 @@ function verifyClean(run: string, data: string, engines: Engine[]): void {
     if (cmd.includes(run) || cmd.includes(data)) left.push(`process ${p.pid} ${p.comm}`);
   }
   for (const e of engines) for (const d of e.daemonProcs()) left.push(`${d.name} pid ${d.pid}`);
+  for (const e of engines) left.push(...e.netLeftovers().map((x) => `${e.label}: ${x}`));
   const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && (m.startsWith(run) || m.startsWith(data)));
   left.push(...mounts.map((m) => `mount ${m}`));
   for (const d of [run, data]) if (fs.existsSync(d)) left.push(`directory ${d}`);
   if (left.length) log(`bench: NOT CLEAN after cleanup: ${left.join('; ')}`);
-  else log('bench: clean: no daemon, monitor, shim, mount or directory of this run is left');
+  else log('bench: clean: no daemon, monitor, shim, registry, mount, directory, bridge or iptables rule of this run is left');
   const system = daemonPids();
   if (system.length) log(`bench: note: dockerd/containerd running on this machine, not started by this run (left alone): pids ${system.join(', ')}`);
 }

@@ -4,7 +4,10 @@ import type { Case } from '../framework';
 import { apiLoad } from './api';
 import { createRemove, psMany } from './bulk';
 import { cliFloor, exec, runDetached, runRm, stop } from './containers';
+import { pull, push, saveLoad } from './images';
 import { later } from './later';
+import { logs } from './logs';
 import { memory } from './memory';
+import { netStart, portThroughput } from './network';
 
-export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, ...later];
+export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, ...later];
