@@ -10,11 +10,16 @@ export { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from '../util/det
 export const STDOUT = 1;
 export const STDERR = 2;
 
-export function frame(stream: number, data: Buffer): Buffer {
+/** The 8-byte header of a multiplexed frame: [stream, 0, 0, 0, length (uint32 BE)]. */
+export function frameHeader(stream: number, length: number): Buffer {
   const h = Buffer.alloc(8);
   h[0] = stream;
-  h.writeUInt32BE(data.length, 4);
-  return Buffer.concat([h, data]);
+  h.writeUInt32BE(length, 4);
+  return h;
+}
+
+export function frame(stream: number, data: Buffer): Buffer {
+  return Buffer.concat([frameHeader(stream, data.length), data]);
 }
 
 export interface BridgeOptions {

@@ -5,13 +5,25 @@ import * as fs from 'node:fs';
 import type { Container } from '../container';
 import { reopenLog } from '../monitor';
 
-export interface LogRecord {
-  stream: 'stdout' | 'stderr';
+/**
+ * One log entry. Its time is parsed only when asked for (since/until, --timestamps):
+ * plain `logs` of 100 MB would otherwise spend most of its CPU on dates.
+ */
+export class LogRecord {
+  private utc?: { time: string; ms: number };
+  constructor(
+    readonly stream: 'stdout' | 'stderr',
+    private readonly ts: string,
+    readonly data: Buffer,
+  ) {}
   /** RFC3339Nano in UTC */
-  time: string;
+  get time(): string {
+    return (this.utc ??= toUtc(this.ts)).time;
+  }
   /** milliseconds since the epoch (for since/until) */
-  ms: number;
-  data: Buffer;
+  get ms(): number {
+    return (this.utc ??= toUtc(this.ts)).ms;
+  }
 }
 
 export interface LogReadOptions {
@@ -42,53 +54,56 @@ function toUtc(ts: string): { time: string; ms: number } {
 /** Splits k8s-file text into records, joining partial (P) pieces into one record. */
 class RecordParser {
   private rest = Buffer.alloc(0);
-  private partial: { stream: 'stdout' | 'stderr'; parts: Buffer[]; time: string; ms: number } | null = null;
+  private partial: { stream: 'stdout' | 'stderr'; parts: Buffer[]; ts: string } | null = null;
 
+  /** `chunk` must not be reused by the caller: full records are views into it. */
   push(chunk: Buffer, out: (r: LogRecord) => void): void {
-    let buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    const buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
     let start = 0;
     for (;;) {
       const nl = buf.indexOf(10, start);
       if (nl < 0) break;
-      this.line(buf.subarray(start, nl), out);
+      this.line(buf, start, nl, out);
       start = nl + 1;
     }
     this.rest = Buffer.from(buf.subarray(start));
-    buf = Buffer.alloc(0);
   }
 
-  private line(line: Buffer, out: (r: LogRecord) => void): void {
-    const s1 = line.indexOf(32);
-    const s2 = line.indexOf(32, s1 + 1);
-    const s3 = line.indexOf(32, s2 + 1);
-    if (s1 < 0 || s2 < 0) return;
-    const ts = line.toString('latin1', 0, s1);
-    const stream = line.toString('latin1', s1 + 1, s2) === 'stderr' ? 'stderr' : 'stdout';
-    const tag = s3 < 0 ? line.toString('latin1', s2 + 1) : line.toString('latin1', s2 + 1, s3);
-    const text = s3 < 0 ? Buffer.alloc(0) : line.subarray(s3 + 1);
-    const { time, ms } = toUtc(ts);
-    if (tag.startsWith('P')) {
-      if (this.partial && this.partial.stream === stream) this.partial.parts.push(Buffer.from(text));
+  /** One line: buf[start, nl), the newline at nl. */
+  private line(buf: Buffer, start: number, nl: number, out: (r: LogRecord) => void): void {
+    const s1 = buf.indexOf(32, start);
+    if (s1 < 0 || s1 >= nl) return;
+    const s2 = buf.indexOf(32, s1 + 1);
+    if (s2 < 0 || s2 >= nl) return;
+    let s3 = buf.indexOf(32, s2 + 1);
+    if (s3 >= nl) s3 = -1;
+    const ts = buf.toString('latin1', start, s1);
+    const stream = s2 - s1 === 7 && buf[s1 + 4] === 0x65 /* stdErr */ ? 'stderr' : 'stdout';
+    const partial = buf[s2 + 1] === 0x50; // 'P'
+    const textStart = s3 < 0 ? nl : s3 + 1;
+    if (partial) {
+      const text = Buffer.from(buf.subarray(textStart, nl));
+      if (this.partial && this.partial.stream === stream) this.partial.parts.push(text);
       else {
         this.flushPartial(out);
-        this.partial = { stream, parts: [Buffer.from(text)], time, ms };
+        this.partial = { stream, parts: [text], ts };
       }
       return;
     }
-    let data: Buffer;
     if (this.partial && this.partial.stream === stream) {
-      data = Buffer.concat([...this.partial.parts, text, NL]);
-      out({ stream, time: this.partial.time, ms: this.partial.ms, data });
+      const data = Buffer.concat([...this.partial.parts, buf.subarray(textStart, nl), NL]);
+      out(new LogRecord(stream, this.partial.ts, data));
       this.partial = null;
       return;
     }
     this.flushPartial(out);
-    out({ stream, time, ms, data: Buffer.concat([text, NL]) });
+    // the text and its newline are already contiguous in the chunk: no copy
+    out(new LogRecord(stream, ts, buf.subarray(textStart, nl + 1)));
   }
 
   flushPartial(out: (r: LogRecord) => void): void {
     if (!this.partial) return;
-    out({ stream: this.partial.stream, time: this.partial.time, ms: this.partial.ms, data: Buffer.concat(this.partial.parts) });
+    out(new LogRecord(this.partial.stream, this.partial.ts, Buffer.concat(this.partial.parts)));
     this.partial = null;
   }
 }
@@ -164,6 +179,8 @@ export async function readLogs(
   emit: (r: LogRecord) => boolean | void,
   signal: { aborted: boolean; onAbort(cb: () => void): void },
   isRunning: () => boolean,
+  /** called after each chunk of records: the caller may batch emits until then */
+  flush: () => Promise<void> | void = () => {},
 ): Promise<void> {
   const want = (r: LogRecord) =>
     ((r.stream === 'stdout' && opts.stdout) || (r.stream === 'stderr' && opts.stderr)) &&
@@ -172,29 +189,39 @@ export async function readLogs(
   const files = logFiles(c.LogPath);
   const live = c.LogPath;
   let liveOffset = 0;
+  const parser = new RecordParser();
+  const out = (r: LogRecord) => {
+    if (want(r)) emit(r);
+  };
   if (opts.tail !== undefined && opts.tail >= 0) {
-    for (const r of tailRecords(files, opts.tail)) if (want(r)) emit(r);
+    for (const r of tailRecords(files, opts.tail)) out(r);
     try {
       liveOffset = fs.statSync(live).size;
     } catch {
       liveOffset = 0;
     }
   } else {
-    for (const f of files.slice(0, -1)) await streamFile(f, 0, want, emit, signal);
-    liveOffset = await streamFile(live, 0, want, emit, signal);
+    for (const f of files.slice(0, -1)) await streamFile(f, 0, out, signal, parser, flush);
+    liveOffset = await streamFile(live, 0, out, signal, parser, flush);
   }
-  if (!opts.follow || signal.aborted) return;
-  if (opts.untilMs !== undefined && opts.untilMs <= Date.now()) return;
-  await followFile(live, liveOffset, want, emit, signal, isRunning);
+  const done = async () => {
+    // a last line without its newline is still a record
+    parser.flushPartial(out);
+    await flush();
+  };
+  if (!opts.follow || signal.aborted) return done();
+  if (opts.untilMs !== undefined && opts.untilMs <= Date.now()) return done();
+  await followFile(live, liveOffset, out, signal, isRunning, parser, flush);
+  await done();
 }
 
 async function streamFile(
   file: string,
   offset: number,
-  want: (r: LogRecord) => boolean,
-  emit: (r: LogRecord) => boolean | void,
+  out: (r: LogRecord) => void,
   signal: { aborted: boolean },
-  parser = new RecordParser(),
+  parser: RecordParser,
+  flush: () => Promise<void> | void,
 ): Promise<number> {
   let pos = offset;
   let fd: fs.promises.FileHandle;
@@ -204,15 +231,15 @@ async function streamFile(
     return 0;
   }
   try {
-    const buf = Buffer.allocUnsafe(256 * 1024);
     for (;;) {
       if (signal.aborted) break;
+      // a fresh buffer per read: records are views into it until the caller copies them
+      const buf = Buffer.allocUnsafe(256 * 1024);
       const { bytesRead } = await fd.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) break;
       pos += bytesRead;
-      parser.push(buf.subarray(0, bytesRead), (r) => {
-        if (want(r)) emit(r);
-      });
+      parser.push(buf.subarray(0, bytesRead), out);
+      await flush();
     }
   } finally {
     await fd.close();
@@ -223,12 +250,12 @@ async function streamFile(
 async function followFile(
   file: string,
   offset: number,
-  want: (r: LogRecord) => boolean,
-  emit: (r: LogRecord) => boolean | void,
+  out: (r: LogRecord) => void,
   signal: { aborted: boolean; onAbort(cb: () => void): void },
   isRunning: () => boolean,
+  parser: RecordParser,
+  flush: () => Promise<void> | void,
 ): Promise<void> {
-  const parser = new RecordParser();
   let pos = offset;
   let ino = inode(file);
   await new Promise<void>((resolve) => {
@@ -253,16 +280,16 @@ async function followFile(
         const cur = inode(file);
         if (cur !== ino) {
           // rotated: drain the old file through its new name, then start over
-          pos = await streamFile(`${file}.1`, pos, want, emit, signal, parser);
+          pos = await streamFile(`${file}.1`, pos, out, signal, parser, flush);
           ino = cur;
           pos = 0;
         }
-        pos = await streamFile(file, pos, want, emit, signal, parser);
+        pos = await streamFile(file, pos, out, signal, parser, flush);
       } while (again && !signal.aborted);
       busy = false;
       if (signal.aborted) finish();
       else if (!isRunning()) {
-        pos = await streamFile(file, pos, want, emit, signal, parser);
+        pos = await streamFile(file, pos, out, signal, parser, flush);
         finish();
       }
     };

@@ -42,6 +42,15 @@ describe('logs and container files', () => {
     d.docker(['rm', 'fl']);
   });
 
+  it('returns a last line that has no newline, with and without --tail', () => {
+    const r = d.docker(['run', '--name', 'nonl', 'busybox', 'printf', 'first\\nlast-without-newline']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(d.docker(['logs', 'nonl']).stdout, 'first\nlast-without-newline');
+    assert.equal(d.docker(['logs', '--tail', '1', 'nonl']).stdout, 'last-without-newline');
+    assert.match(d.docker(['logs', '-t', 'nonl']).stdout, /^\S+Z first\n\S+Z last-without-newline$/);
+    d.docker(['rm', 'nonl']);
+  });
+
   it('rotates logs at max-size keeping max-file files', async () => {
     const r = d.docker(['run', '-d', '--name', 'rot', '--log-opt', 'max-size=10k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 3000 ]; do echo "line $i padding padding padding"; i=$((i+1)); done; sleep 1']);
     assert.equal(r.status, 0, r.stderr);

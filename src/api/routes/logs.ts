@@ -5,7 +5,7 @@ import { badRequest, EngineError } from '../../util/errors';
 import { parseTimeArg } from '../../util/time';
 import type { HttpContext } from '../router';
 import { boolParam } from '../router';
-import { frame, STDERR, STDOUT } from '../streams';
+import { frameHeader, STDERR, STDOUT } from '../streams';
 import { streamContentType } from './attach';
 
 export async function logsHandler(engine: Engine, { req, res, params, query, version }: HttpContext): Promise<void> {
@@ -46,15 +46,29 @@ export async function logsHandler(engine: Engine, { req, res, params, query, ver
     },
     onAbort: (cb: () => void) => abortCbs.push(cb),
   };
+  // records are gathered into one write per chunk read (a socket write per line costs
+  // more CPU than the whole parse), and the reader waits when the client is slow
+  let pending: Buffer[] = [];
+  const add = (b: Buffer) => void pending.push(b);
+  const flush = async () => {
+    if (pending.length === 0 || res.destroyed) return;
+    const out = Buffer.concat(pending);
+    pending = [];
+    if (!res.write(out)) await new Promise<void>((r) => (res.once('drain', r), res.once('close', r)));
+  };
   await readLogs(
     c,
     { follow, tail, sinceMs, untilMs, stdout, stderr },
     (r) => {
-      const data = timestamps ? Buffer.concat([Buffer.from(r.time + ' '), r.data]) : r.data;
-      return res.write(tty ? data : frame(r.stream === 'stderr' ? STDERR : STDOUT, data));
+      const stamp = timestamps ? Buffer.from(r.time + ' ') : undefined;
+      const len = r.data.length + (stamp?.length ?? 0);
+      if (!tty) add(frameHeader(r.stream === 'stderr' ? STDERR : STDOUT, len));
+      if (stamp) add(stamp);
+      add(r.data);
     },
     signal,
     () => !!engine.ctx.containers.find(c.ID)?.State.Running,
+    flush,
   );
   res.end();
 }
