@@ -142,12 +142,12 @@ function* contentsOf(sfs: SourceFS, real: string, prefix = ''): Generator<Entry>
 
 const extractOpts = { noOverwriteDirNonDir: false, copyUIDGID: false } as const;
 
-/** Copies one step's sources (and heredoc files) into rootfs. */
+/** Copies one step's sources (and files made from data: heredocs, ADD downloads) into rootfs. */
 export async function applyCopy(
   rootfs: string,
   dest: CopyDest,
   infos: readonly SourceInfo[],
-  contents: ReadonlyArray<{ path: string; data: string | Buffer }>,
+  contents: ReadonlyArray<{ path: string; data: string | Buffer; mode?: number; mtime?: number }>,
   opts: CopyOptions = {},
 ): Promise<void> {
   const root = path.resolve(rootfs);
@@ -175,7 +175,7 @@ export async function applyCopy(
   for (const c of contents) {
     const data = typeof c.data === 'string' ? Buffer.from(c.data) : c.data;
     const t = fileTarget(c.path);
-    const info: FileInfo = { type: 'file', mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: Math.floor(Date.now() / 1000) };
+    const info: FileInfo = { type: 'file', mode: c.mode ?? 0o644, uid: 0, gid: 0, size: data.length, mtime: c.mtime ?? Math.floor(Date.now() / 1000) };
     const mem: SourceFS = {
       lstat: () => info,
       readdir: () => [],
