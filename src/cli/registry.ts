@@ -12,6 +12,7 @@ import { cpCommand, diffCommand, exportCommand } from './commands/files';
 import { historyCommand, imagePruneCommand, imagesCommand, importCommand, rmiCommand, tagCommand } from './commands/image';
 import { commitCommand, loadCommand, saveCommand } from './commands/archive';
 import { dfCommand } from './commands/df';
+import { buildCommand, builderPruneCommand } from './commands/build';
 import { loginCommand, logoutCommand, pullCommand, pushCommand, searchCommand } from './commands/registry';
 import { containerInspectCommand, imageInspectCommand, inspectCommand } from './commands/inspect';
 import { eventsCommand, portCommand, statsCommand, topCommand } from './commands/observe';
@@ -29,8 +30,9 @@ export const groups: Record<string, Command[]> = {
     statsCommand, topCommand, killCommand, logsCommand, pauseCommand, containerPruneCommand, renameCommand,
     restartCommand, rmCommand, runCommand, startCommand, stopCommand, unpauseCommand, updateCommand, waitCommand,
   ],
+  builder: [buildCommand, builderPruneCommand],
   image: [
-    historyCommand, importCommand, imageInspectCommand, loadCommand, imagesCommand, imagePruneCommand, pullCommand, pushCommand, rmiCommand,
+    buildCommand, historyCommand, importCommand, imageInspectCommand, loadCommand, imagesCommand, imagePruneCommand, pullCommand, pushCommand, rmiCommand,
     saveCommand, tagCommand,
   ],
   network: [
@@ -46,6 +48,7 @@ export const groups: Record<string, Command[]> = {
 /** [top-level name, group ('' = top-level only), name in the group] */
 export const topLevel: Array<[string, string, string]> = [
   ['attach', 'container', 'attach'],
+  ['build', 'image', 'build'],
   ['commit', 'container', 'commit'],
   ['history', 'image', 'history'],
   ['load', 'image', 'load'],

@@ -67,7 +67,7 @@ export class Build {
       const img = this.results.get(this.plan.target.index);
       if (!img) throw badRequest('No image was generated. Is your Dockerfile empty?');
       const warn = unusedBuildArgsWarning(this.plan);
-      if (warn) this.out.line(warn);
+      if (warn) this.out.text(warn);
       return img;
     } finally {
       await Promise.all(this.removals);
