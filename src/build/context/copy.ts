@@ -106,7 +106,9 @@ function packEntries(entries: Iterable<Entry>, opts: CopyOptions): Readable {
       if (e.info.devmajor !== undefined) h.devmajor = e.info.devmajor;
       if (e.info.devminor !== undefined) h.devminor = e.info.devminor;
       if (e.info.type !== 'file' || e.info.size === 0) {
-        await new Promise<void>((res, rej) => pack.entry(h as tar.Header, (err) => (err ? rej(err) : res())));
+        // an empty file needs its (empty) body, or the pack waits for it forever
+        const cb = (res: () => void, rej: (e: Error) => void) => (err?: Error | null) => (err ? rej(err) : res());
+        await new Promise<void>((res, rej) => (e.info.type === 'file' ? pack.entry(h as tar.Header, Buffer.alloc(0), cb(res, rej)) : pack.entry(h as tar.Header, cb(res, rej))));
         continue;
       }
       await new Promise<void>((res, rej) => {
