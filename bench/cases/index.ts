@@ -5,6 +5,7 @@ import { apiLoad } from './api';
 import { createRemove, psMany } from './bulk';
 import { cliFloor, exec, runDetached, runRm, stop } from './containers';
 import { later } from './later';
+import { buildCase } from './build';
 import { memory } from './memory';
 
-export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, ...later];
+export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, buildCase, ...later];

@@ -24,7 +24,6 @@ export const later: Case[] = [
   planned('pull', 'pull ~300 MB image', 'Images', 'MB/s of `docker pull` of a ~300 MB image from a local registry', 'image pull (registry client) and a local registry fixture'),
   planned('push', 'push ~300 MB image', 'Images', 'MB/s of `docker push` of the same image to a local registry', 'image push'),
   planned('save-load', 'save / load', 'Images', '`docker save` and `docker load` of the ~300 MB image, MB/s', 'image save/load'),
-  planned('build', 'build, cold and cached', 'Build', '`DOCKER_BUILDKIT=0 docker build` of a small multi-step Dockerfile, cold then fully cached', 'the builder'),
   planned('logs', 'logs throughput', 'Logs', '`docker logs` of a container that wrote 100 MB, MB/s', 'a 100 MB log workload (logs exist; case not written yet)'),
   planned('net-start', 'bridge vs none start', 'Networking', '`docker run --rm` on the default bridge vs --network none', 'bridge networking'),
   planned('port-throughput', 'published-port throughput', 'Networking', 'MB/s through a `-p 127.0.0.1::PORT` published port', 'published ports'),

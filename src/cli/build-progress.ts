@@ -161,7 +161,8 @@ export class TtyRenderer implements BuildRenderer {
 
   end(err?: string): void {
     clearInterval(this.timer);
-    if (this.partial) this.line(this.partial);
+    // a last unterminated line (a colour reset alone is not one)
+    if (this.partial.replace(/\x1b\[[0-9;]*m/g, '')) this.line(this.partial);
     this.partial = '';
     this.clear();
     const s = this.cur;

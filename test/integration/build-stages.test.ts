@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TestDaemon } from '../helpers/daemon';
 import { CLIENTS, build, buildOk, contextDir, inspect, ok, runIn } from '../helpers/build';
+import { TestRegistry } from '../helpers/registry';
 
 const MULTI = `ARG VERSION=1.2
 FROM busybox AS builder
@@ -159,6 +160,47 @@ it('berth: <Dockerfile>.dockerignore beside the Dockerfile wins over .dockerigno
       buildOk(d, client, dir, ['--no-cache', '--network', 'none', '-t', `plat-${client}`]);
       const arch = inspect(d, 'busybox', '{{.Architecture}}');
       assert.equal(runIn(d, `plat-${client}`, 'cat /p'), `linux/${arch} ${arch} linux\n`);
+    }
+  });
+});
+
+describe('build: base images from a registry', () => {
+  const d = new TestDaemon('bpull');
+  let reg: TestRegistry;
+  before(async () => {
+    reg = await TestRegistry.start({ auth: 'basic' });
+    await d.start();
+    await d.importBusybox();
+    ok(d.docker(['login', '-u', 'berth', '--password-stdin', reg.host], { input: 'secret-pw\n' }), 'login');
+    ok(d.docker(['tag', 'busybox', `${reg.host}/base:1`]));
+    ok(d.docker(['push', `${reg.host}/base:1`]), 'push');
+    ok(d.docker(['rmi', `${reg.host}/base:1`]));
+  });
+  after(async () => {
+    await d.stop();
+    await reg.stop();
+  });
+
+  for (const client of CLIENTS) {
+    it(`${client}: FROM an image that is not here pulls it with the client's credentials (X-Registry-Config); --pull pulls again`, () => {
+      const dir = contextDir({ Dockerfile: `FROM ${reg.host}/base:1\nRUN echo pulled > /p\n` });
+      const out = buildOk(d, client, dir, ['--network', 'none', '-t', `pulled-${client}`]);
+      assert.match(out, /Pulling from base|Downloaded newer image|Status: /, out);
+      assert.equal(runIn(d, `pulled-${client}`, 'cat /p'), 'pulled\n');
+      const again = buildOk(d, client, dir, ['--network', 'none', '--pull', '-t', `pulled-${client}`]);
+      assert.match(again, /Image is up to date/);
+      assert.match(again, /Using cache/);
+      ok(d.docker(['rmi', `pulled-${client}`, `${reg.host}/base:1`]));
+    });
+  }
+
+  it('without credentials the pull of the base fails and says so', () => {
+    ok(d.docker(['logout', reg.host]));
+    const dir = contextDir({ Dockerfile: `FROM ${reg.host}/base:1\n` });
+    for (const client of CLIENTS) {
+      const r = build(d, client, dir);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /no basic auth credentials|unauthorized|authentication required/i);
     }
   });
 });
