@@ -162,13 +162,16 @@ describe('build: every instruction, with docker and berth', () => {
     });
   }
 
-  it('ONBUILD triggers run in a child image and are not inherited further', () => {
-    const child = contextDir({ Dockerfile: 'FROM inst-docker\nRUN cat /onbuild.txt > /seen.txt\n' });
+  it('ONBUILD triggers run in a child image and are not inherited further; HEALTHCHECK NONE; WORKDIR creates its directory', () => {
+    const child = contextDir({ Dockerfile: 'FROM inst-docker\nRUN cat /onbuild.txt > /seen.txt\nHEALTHCHECK NONE\nWORKDIR /made/here\n' });
     for (const client of CLIENTS) {
       const out = buildOk(d, client, child, ['--network', 'none', '-t', `child-${client}`]);
       assert.match(out, /# Executing 1 build trigger\n/);
       assert.equal(runIn(d, `child-${client}`, 'cat /seen.txt', ['--entrypoint', '']), 'onbuild-ran\n');
       assert.equal(inspect(d, `child-${client}`, '{{json .Config.OnBuild}}'), 'null');
+      assert.deepEqual(JSON.parse(inspect(d, `child-${client}`, '{{json .Config.Healthcheck}}')), { Test: ['NONE'] });
+      // the directory is in the image itself, not made by the runtime for the working dir
+      assert.equal(runIn(d, `child-${client}`, 'stat -c "%U %a" /made/here', ['--entrypoint', '', '--workdir', '/']), 'root 755\n');
     }
   });
 
