@@ -7,7 +7,7 @@ import { encodeAuthHeader, CredentialFile, defaultConfigPath, type AuthConfig } 
 import { parseMemory, parseUlimit } from '../../runtime/units';
 import { jsonLines } from '../../client/streams';
 import { StatusError, type Command } from '../command';
-import { dirContext, readStream, stdinContext, type PreparedContext } from '../build-context';
+import type { PreparedContext } from '../build-context';
 import { plainRenderer, TtyRenderer, type BuildRenderer } from '../build-progress';
 import type { JsonMessage } from '../progress';
 import { humanSize } from '../units';
@@ -86,6 +86,8 @@ export const buildCommand: Command = {
     if (contextArg === '-' && dockerfile === '-') throw new StatusError('invalid argument: can\'t use stdin for both build context and dockerfile', 1);
     if (/^(https?|git):\/\/|^git@/.test(contextArg)) throw new StatusError('remote build contexts are not supported: clone or download the context first', 1);
     const quiet = f.bool('quiet');
+    // the context code (and the Dockerfile frontend's .dockerignore rules) loads only for a build
+    const { dirContext, readStream, stdinContext } = require('../build-context') as typeof import('../build-context');
     let prepared: PreparedContext;
     if (contextArg === '-') prepared = await stdinContext(process.stdin, dockerfile);
     else prepared = await dirContext(contextArg, dockerfile, () => readStream(process.stdin));

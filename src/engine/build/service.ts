@@ -4,7 +4,6 @@
 // output: until that point every error is a plain HTTP error.
 import type { Readable } from 'node:stream';
 import * as path from 'node:path';
-import { dropIgnoredBuildFiles, indexContext, planDockerfile, readContextDockerfile } from '../../build';
 import type { HostConfig } from '../../container';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
 import { registryKey, type AuthConfig } from '../../registry';
@@ -12,10 +11,13 @@ import { badRequest } from '../../util/errors';
 import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
 import type { Emit, ImageService } from '../images';
-import { Build } from './builder';
 import { BuildCacheStore, type CacheEntry } from './cache';
 import { BuildOutput, StepError } from './output';
-import { StepRunner } from './run';
+import type { StepRunner } from './run';
+
+// The frontend and the executor load on the first build: an idle daemon does not carry them.
+type Frontend = typeof import('../../build');
+type Executor = typeof import('./builder');
 
 export interface BuildRequest {
   /** -t, as given (validated before anything else). */
@@ -56,15 +58,14 @@ export interface BuildCacheRecord {
 
 export class BuildService {
   readonly cache: BuildCacheStore;
-  private readonly runner: StepRunner;
+  private runner?: StepRunner;
 
   constructor(
     private readonly ctx: EngineContext,
-    containers: ContainerService,
+    private readonly containers: ContainerService,
     private readonly images: ImageService,
   ) {
     this.cache = new BuildCacheStore(path.join(ctx.cfg.dataRoot, 'builder', 'cache'));
-    this.runner = new StepRunner(ctx, containers);
   }
 
   /**
@@ -78,12 +79,18 @@ export class BuildService {
       if (r.digest) throw badRequest(`invalid reference format: ${t}`);
       return normaliseTagged(t).key;
     });
-    const context = await indexContext(body, { spoolDir: this.ctx.paths.tmp });
+    const fe = require('../../build') as Frontend;
+    const { Build } = require('./builder') as Executor;
+    if (!this.runner) {
+      const { StepRunner } = require('./run') as typeof import('./run');
+      this.runner = new StepRunner(this.ctx, this.containers);
+    }
+    const context = await fe.indexContext(body, { spoolDir: this.ctx.paths.tmp });
     let out: BuildOutput | undefined;
     try {
-      const df = readContextDockerfile(context, req.dockerfile || 'Dockerfile');
-      dropIgnoredBuildFiles(context, df.name);
-      const plan = planDockerfile(df.text, { buildArgs: req.buildArgs, target: req.target, platform: req.platform, labels: req.labels }, df.name);
+      const df = fe.readContextDockerfile(context, req.dockerfile || 'Dockerfile');
+      fe.dropIgnoredBuildFiles(context, df.name);
+      const plan = fe.planDockerfile(df.text, { buildArgs: req.buildArgs, target: req.target, platform: req.platform, labels: req.labels }, df.name);
       out = new BuildOutput(start(), req.quiet);
       for (const w of plan.warnings) out.line(`[WARNING]: ${w}`);
       const creds = (ref: string) => credsFor(req.registryAuth, ref);
