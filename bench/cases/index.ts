@@ -7,7 +7,8 @@ import { cliFloor, exec, runDetached, runRm, stop } from './containers';
 import { pull, push, saveLoad } from './images';
 import { later } from './later';
 import { logs } from './logs';
+import { buildCase } from './build';
 import { memory } from './memory';
 import { netStart, portThroughput } from './network';
 
-export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, ...later];
+export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, buildCase, ...later];

@@ -19,5 +19,4 @@ function planned(id: string, title: string, section: string, how: string, waitin
 }
 
 export const later: Case[] = [
-  planned('build', 'build, cold and cached', 'Build', '`DOCKER_BUILDKIT=0 docker build` of a small multi-step Dockerfile, cold then fully cached', 'the builder'),
 ];

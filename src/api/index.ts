@@ -7,6 +7,7 @@ import { networkRoutes } from './routes/networks';
 import { imageTransferRoutes } from './routes/image-transfer';
 import { systemRoutes } from './routes/system';
 import { volumeRoutes } from './routes/volumes';
+import { buildRoutes } from './routes/build';
 import { Router } from './router';
 import { ApiServer } from './server';
 
@@ -19,6 +20,7 @@ export function createApiServer(engine: Engine): ApiServer {
   volumeRoutes(r, engine);
   networkRoutes(r, engine);
   imageTransferRoutes(r, engine);
+  buildRoutes(r, engine);
   return new ApiServer(r);
 }
 

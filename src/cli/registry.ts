@@ -41,6 +41,10 @@ export const groups: Record<string, CommandRef[]> = {
     cmd('lifecycle', 'updateCommand', 'update'),
     cmd('lifecycle', 'waitCommand', 'wait'),
   ],
+  builder: [
+    cmd('build', 'buildCommand', 'build'),
+    cmd('build', 'builderPruneCommand', 'prune'),
+  ],
   image: [
     cmd('image', 'historyCommand', 'history'),
     cmd('image', 'importCommand', 'import'),
@@ -53,6 +57,7 @@ export const groups: Record<string, CommandRef[]> = {
     cmd('image', 'rmiCommand', 'rm', ['rmi', 'remove']),
     cmd('archive', 'saveCommand', 'save'),
     cmd('image', 'tagCommand', 'tag'),
+    cmd('build', 'buildCommand', 'build'),
   ],
   network: [
     cmd('network', 'networkConnectCommand', 'connect'),
@@ -88,6 +93,7 @@ export const groups: Record<string, CommandRef[]> = {
 /** [top-level name, group ('' = top-level only), name in the group] */
 export const topLevel: Array<[string, string, string]> = [
   ['attach', 'container', 'attach'],
+  ['build', 'image', 'build'],
   ['commit', 'container', 'commit'],
   ['history', 'image', 'history'],
   ['load', 'image', 'load'],

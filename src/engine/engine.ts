@@ -21,6 +21,7 @@ import { ImageService } from './images';
 import { restoreMounts } from './containers/mounts';
 import { VolumeService } from './volumes';
 import { NetworkService } from './networks';
+import { BuildService } from './build';
 
 export class Engine {
   readonly ctx: EngineContext;
@@ -30,6 +31,7 @@ export class Engine {
   readonly images: ImageService;
   readonly volumes: VolumeService;
   readonly networkService: NetworkService;
+  readonly build: BuildService;
   readonly startedAt = new Date();
 
   constructor(readonly cfg: EngineConfig) {
@@ -73,6 +75,7 @@ export class Engine {
     this.images = new ImageService(this.ctx, this.containers);
     this.volumes = new VolumeService(this.ctx);
     this.networkService = new NetworkService(this.ctx, this.containers);
+    this.build = new BuildService(this.ctx, this.containers, this.images);
   }
 
   /** Reconciles records with reality and applies restart policies. */

@@ -48,6 +48,8 @@ before(async () => {
         { name: 'two.txt', body: 'two' },
         { name: 'vendor.tar.gz', body: archive },
         { name: 'plain.gz', body: zlib.gzipSync(Buffer.from('not a tar')) },
+        { name: 'blank/', type: 'directory', mode: 0o755 },
+        { name: 'blank/empty', body: '' },
       ]),
     ]),
     { spoolDir: tmp },
@@ -98,6 +100,13 @@ describe('applyCopy: destinations', () => {
     assert.equal(fs.readFileSync(at('new/name.txt'), 'utf8'), 'one');
     assert.equal(fs.readFileSync(at('dir/one.txt'), 'utf8'), 'one');
     assert.equal(fs.readFileSync(at('existing/two.txt'), 'utf8'), 'two');
+  });
+
+  it('empty files, alone or in a directory, are copied (and do not stall the copy)', async () => {
+    await copy(['blank'], '/b1');
+    await copy(['blank/empty'], '/b2/');
+    assert.equal(fs.statSync(at('b1/empty')).size, 0);
+    assert.equal(fs.statSync(at('b2/empty')).size, 0);
   });
 
   it('several sources into a directory; an existing file is replaced', async () => {

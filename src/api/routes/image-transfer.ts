@@ -8,9 +8,8 @@ import { streamed } from './images';
 import { progressStream } from './progress-stream';
 
 /**
- * What `system df` reports beside images and containers. The volume service
- * sets `volumes` (entries with UsageData {Size, RefCount}); build cache stays
- * empty until there is one.
+ * What `system df` reports beside images and containers: volumes (entries
+ * with UsageData {Size, RefCount}) and the build cache, from their services.
  */
 export function imageTransferRoutes(r: Router, engine: Engine): void {
   r.post('/images/{name*}/push', async ({ req, res, params, query }) => {
@@ -58,6 +57,6 @@ export function imageTransferRoutes(r: Router, engine: Engine): void {
   r.get('/system/df', ({ res }) => {
     const images = engine.images.df();
     const containers = engine.containers.list({ all: true, size: true, filters: {} });
-    sendJson(res, 200, { ...images, Containers: containers, Volumes: engine.volumes.diskUsage(), BuildCache: [] });
+    sendJson(res, 200, { ...images, Containers: containers, Volumes: engine.volumes.diskUsage(), BuildCache: engine.build.diskUsage() });
   });
 }

@@ -106,7 +106,9 @@ function packEntries(entries: Iterable<Entry>, opts: CopyOptions): Readable {
       if (e.info.devmajor !== undefined) h.devmajor = e.info.devmajor;
       if (e.info.devminor !== undefined) h.devminor = e.info.devminor;
       if (e.info.type !== 'file' || e.info.size === 0) {
-        await new Promise<void>((res, rej) => pack.entry(h as tar.Header, (err) => (err ? rej(err) : res())));
+        // an empty file needs its (empty) body, or the pack waits for it forever
+        const cb = (res: () => void, rej: (e: Error) => void) => (err?: Error | null) => (err ? rej(err) : res());
+        await new Promise<void>((res, rej) => (e.info.type === 'file' ? pack.entry(h as tar.Header, Buffer.alloc(0), cb(res, rej)) : pack.entry(h as tar.Header, cb(res, rej))));
         continue;
       }
       await new Promise<void>((res, rej) => {
@@ -142,12 +144,12 @@ function* contentsOf(sfs: SourceFS, real: string, prefix = ''): Generator<Entry>
 
 const extractOpts = { noOverwriteDirNonDir: false, copyUIDGID: false } as const;
 
-/** Copies one step's sources (and heredoc files) into rootfs. */
+/** Copies one step's sources (and files made from data: heredocs, ADD downloads) into rootfs. */
 export async function applyCopy(
   rootfs: string,
   dest: CopyDest,
   infos: readonly SourceInfo[],
-  contents: ReadonlyArray<{ path: string; data: string | Buffer }>,
+  contents: ReadonlyArray<{ path: string; data: string | Buffer; mode?: number; mtime?: number }>,
   opts: CopyOptions = {},
 ): Promise<void> {
   const root = path.resolve(rootfs);
@@ -175,7 +177,7 @@ export async function applyCopy(
   for (const c of contents) {
     const data = typeof c.data === 'string' ? Buffer.from(c.data) : c.data;
     const t = fileTarget(c.path);
-    const info: FileInfo = { type: 'file', mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: Math.floor(Date.now() / 1000) };
+    const info: FileInfo = { type: 'file', mode: c.mode ?? 0o644, uid: 0, gid: 0, size: data.length, mtime: c.mtime ?? Math.floor(Date.now() / 1000) };
     const mem: SourceFS = {
       lstat: () => info,
       readdir: () => [],

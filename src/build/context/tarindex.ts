@@ -17,6 +17,7 @@ import { cleanEntryName } from '../../archive/paths';
 import { S_IFBLK, S_IFCHR, S_IFIFO, makedev, mknod } from '../../sys';
 import { badRequest } from '../../util/errors';
 import { FileInfo, SourceFS, resolveIn } from './fs';
+import { TarEndFixer } from './tarend';
 
 interface DataRef {
   hash: string;
@@ -70,7 +71,10 @@ export class ContextIndex implements SourceFS {
   static async fromTar(body: Readable, opts: IndexOptions): Promise<ContextIndex> {
     const idx = new ContextIndex(opts);
     try {
-      await idx.read(await decompressStream(body));
+      const tar = await decompressStream(body);
+      const fixed = new TarEndFixer();
+      tar.on('error', (e) => fixed.destroy(e));
+      await idx.read(tar.pipe(fixed));
     } catch (e) {
       idx.close();
       const msg = (e as Error)?.message ?? String(e);

@@ -118,7 +118,8 @@ function verbose(d: DiskUsage): string {
   const bc = d.BuildCache ?? [];
   out += `\nBuild cache usage: ${size(bc.reduce((s, b) => s + b.Size, 0))}\n\n`;
   const b: string[] = ['CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED'];
-  for (const x of bc) b.push([x.ID.slice(0, 12), x.Type, size(x.Size), x.CreatedAt, x.LastUsedAt ?? '', String(x.UsageCount), String(x.Shared)].join('\t'));
+  const since = (t: string | null) => (t ? ago(Date.parse(t) / 1000) : '');
+  for (const x of bc) b.push([x.ID.slice(0, 12), x.Type, size(x.Size), since(x.CreatedAt), since(x.LastUsedAt), String(x.UsageCount), String(x.Shared)].join('\t'));
   return out + tabwrite(b.join('\n') + '\n');
 }
 

@@ -1,0 +1,115 @@
+// POST /build (the classic builder: context tar in the body, JSON-lines
+// output) and POST /build/prune.
+import type { IncomingMessage } from 'node:http';
+import type { Engine } from '../../engine/engine';
+import { StepError, type BuildRequest } from '../../engine/build';
+import type { AuthConfig } from '../../registry';
+import type { Ulimit } from '../../container';
+import { badRequest } from '../../util/errors';
+import { parseTimeArg } from '../../util/time';
+import { sendJson } from '../http';
+import { boolParam, filtersParam, intParam, type Router } from '../router';
+import { progressStream } from './progress-stream';
+
+function jsonParam<T>(q: URLSearchParams, name: string, check: (v: unknown) => boolean, what: string): T | undefined {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw badRequest(`invalid ${what}: ${raw}`);
+  }
+  if (v === null) return undefined;
+  if (!check(v)) throw badRequest(`invalid ${what}: ${raw}`);
+  return v as T;
+}
+
+const isMap = (nullable: boolean) => (v: unknown) =>
+  !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every((x) => typeof x === 'string' || (nullable && x === null));
+const isStrings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** X-Registry-Config: base64url JSON of registry -> AuthConfig. */
+function registryConfig(h: string | string[] | undefined): Record<string, AuthConfig> {
+  const s = Array.isArray(h) ? h[0] : h;
+  if (!s) return {};
+  try {
+    const j = JSON.parse(Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
+    return j && typeof j === 'object' ? (j as Record<string, AuthConfig>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage): BuildRequest {
+  if (query.get('version') === '2') throw badRequest('BuildKit is not supported by this daemon: use the classic builder (DOCKER_BUILDKIT=0)');
+  if (query.get('remote')) throw badRequest('remote build contexts are not supported: send the context as a tar in the request body');
+  if (boolParam(query, 'squash')) throw badRequest('squash is only supported with experimental mode');
+  const num = (n: string) => intParam(query, n);
+  const hostConfig: BuildRequest['hostConfig'] = {};
+  const set = <K extends keyof BuildRequest['hostConfig']>(k: K, v: BuildRequest['hostConfig'][K] | undefined) => {
+    if (v !== undefined && v !== '' && v !== 0) hostConfig[k] = v;
+  };
+  set('Memory', num('memory'));
+  set('MemorySwap', num('memswap'));
+  set('CpuShares', num('cpushares'));
+  set('CpuPeriod', num('cpuperiod'));
+  set('CpuQuota', num('cpuquota'));
+  set('ShmSize', num('shmsize'));
+  set('CpusetCpus', query.get('cpusetcpus') ?? undefined);
+  set('CpusetMems', query.get('cpusetmems') ?? undefined);
+  const hosts = query.getAll('extrahosts').flatMap((h) => h.split(',')).filter(Boolean);
+  if (hosts.length) hostConfig.ExtraHosts = hosts;
+  const ulimits = jsonParam<Ulimit[]>(query, 'ulimits', Array.isArray, 'ulimits');
+  if (ulimits?.length) hostConfig.Ulimits = ulimits;
+  return {
+    tags: query.getAll('t').filter(Boolean),
+    dockerfile: query.get('dockerfile') || 'Dockerfile',
+    buildArgs: jsonParam(query, 'buildargs', isMap(true), 'build args') ?? {},
+    labels: jsonParam(query, 'labels', isMap(false), 'labels') ?? {},
+    target: query.get('target') || undefined,
+    platform: query.get('platform') || undefined,
+    noCache: boolParam(query, 'nocache'),
+    pull: boolParam(query, 'pull'),
+    rm: boolParam(query, 'rm', true),
+    forceRm: boolParam(query, 'forcerm'),
+    quiet: boolParam(query, 'q'),
+    networkMode: query.get('networkmode') || 'default',
+    cacheFrom: jsonParam<string[]>(query, 'cachefrom', isStrings, 'cache-from') ?? [],
+    hostConfig,
+    registryAuth: registryConfig(req.headers['x-registry-config']),
+  };
+}
+
+export function buildRoutes(r: Router, engine: Engine): void {
+  r.post('/build', async ({ req, res, query }) => {
+    let br: BuildRequest;
+    try {
+      br = parseBuildRequest(query, req);
+    } catch (e) {
+      req.resume();
+      throw e;
+    }
+    const ps = progressStream(res);
+    try {
+      await engine.build.build(br, req, () => ps.emit, ps.signal);
+    } catch (e) {
+      if (!ps.started()) {
+        req.resume();
+        throw e;
+      }
+      const message = (e as Error)?.message ?? String(e);
+      ps.emit({ errorDetail: { message, ...(e instanceof StepError ? { code: e.code } : {}) }, error: message });
+    }
+    ps.finish();
+  });
+
+  r.post('/build/prune', ({ res, query }) => {
+    const f = filtersParam(query);
+    for (const k of Object.keys(f)) if (!['until', 'unused-for', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private'].includes(k)) throw badRequest(`invalid filter '${k}'`);
+    const u = f.until?.[0] ?? f['unused-for']?.[0];
+    const until = u ? parseTimeArg(/^\d+(\.\d+)?$/.test(u) ? u + 's' : u) : undefined;
+    if (until !== undefined && Number.isNaN(until)) throw badRequest(`invalid filter 'until=${u}'`);
+    sendJson(res, 200, engine.build.prune({ all: boolParam(query, 'all'), until }));
+  });
+}

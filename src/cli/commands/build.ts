@@ -1,0 +1,184 @@
+// `berth build` (also `image build`, `builder build`) with docker's flags, and
+// `builder prune`. The context is prepared here (see build-context.ts) and
+// sent to POST /build; the output is docker's plain text, or a live view on
+// a terminal.
+import * as fs from 'node:fs';
+import { encodeAuthHeader, CredentialFile, defaultConfigPath, type AuthConfig } from '../../registry';
+import { parseMemory, parseUlimit } from '../../runtime/units';
+import { jsonLines } from '../../client/streams';
+import { StatusError, type Command } from '../command';
+import type { PreparedContext } from '../build-context';
+import { plainRenderer, TtyRenderer, type BuildRenderer } from '../build-progress';
+import type { JsonMessage } from '../progress';
+import { humanSize } from '../../util/humansize';
+
+const bytes = (v: string): string => {
+  if (v !== '' && v !== '-1') parseMemory(v);
+  return v;
+};
+
+/** KEY=VALUE, or KEY alone (taken from the environment, null when unset: the daemon then uses the default). */
+function keyValues(list: string[], env: boolean): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const kv of list) {
+    const eq = kv.indexOf('=');
+    if (eq >= 0) out[kv.slice(0, eq)] = kv.slice(eq + 1);
+    else out[kv] = env ? (process.env[kv] ?? null) : '';
+  }
+  return out;
+}
+
+/** X-Registry-Config: every credential the client has, by registry (the daemon picks per FROM). */
+function registryConfig(): string {
+  const out: Record<string, AuthConfig> = {};
+  try {
+    const file = defaultConfigPath();
+    const cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as { auths?: Record<string, unknown> };
+    const creds = new CredentialFile(file);
+    for (const k of Object.keys(cfg.auths ?? {})) {
+      const a = creds.get(k);
+      if (a) out[k] = a;
+    }
+  } catch {
+    /* no config: anonymous pulls */
+  }
+  return encodeAuthHeader(out as AuthConfig);
+}
+
+export const buildCommand: Command = {
+  name: 'build',
+  usage: '[OPTIONS] PATH | -',
+  summary: 'Build an image from a Dockerfile',
+  minArgs: 1,
+  maxArgs: 1,
+  flags: [
+    { long: 'add-host', kind: 'list', help: 'Add a custom host-to-IP mapping (host:ip)' },
+    { long: 'build-arg', kind: 'list', help: 'Set build-time variables' },
+    { long: 'cache-from', kind: 'list', help: 'Images to consider as cache sources' },
+    { long: 'cpu-period', kind: 'int', help: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
+    { long: 'cpu-quota', kind: 'int', help: 'Limit the CPU CFS (Completely Fair Scheduler) quota' },
+    { long: 'cpu-shares', short: 'c', kind: 'int', help: 'CPU shares (relative weight)' },
+    { long: 'cpuset-cpus', kind: 'string', help: 'CPUs in which to allow execution (0-3, 0,1)' },
+    { long: 'cpuset-mems', kind: 'string', help: 'MEMs in which to allow execution (0-3, 0,1)' },
+    { long: 'disable-content-trust', kind: 'bool', help: 'Skip image verification', def: true },
+    { long: 'file', short: 'f', kind: 'string', help: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
+    { long: 'force-rm', kind: 'bool', help: 'Always remove intermediate containers' },
+    { long: 'iidfile', kind: 'string', help: 'Write the image ID to the file' },
+    { long: 'label', kind: 'list', help: 'Set metadata for an image' },
+    { long: 'memory', short: 'm', kind: 'string', help: 'Memory limit', valueName: 'bytes', parse: bytes },
+    { long: 'memory-swap', kind: 'string', help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap", valueName: 'bytes', parse: bytes },
+    { long: 'network', kind: 'string', help: 'Set the networking mode for the RUN instructions during build', def: 'default' },
+    { long: 'no-cache', kind: 'bool', help: 'Do not use cache when building the image' },
+    { long: 'platform', kind: 'string', help: 'Set platform if server is multi-platform capable' },
+    { long: 'progress', kind: 'string', help: 'Set type of progress output (auto, plain, tty)', def: 'auto' },
+    { long: 'pull', kind: 'bool', help: 'Always attempt to pull a newer version of the image' },
+    { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress the build output and print image ID on success' },
+    { long: 'rm', kind: 'bool', help: 'Remove intermediate containers after a successful build', def: true },
+    { long: 'shm-size', kind: 'string', help: 'Size of /dev/shm', valueName: 'bytes', parse: bytes },
+    { long: 'tag', short: 't', kind: 'list', help: "Name and optionally a tag in the 'name:tag' format" },
+    { long: 'target', kind: 'string', help: 'Set the target build stage to build.' },
+    { long: 'ulimit', kind: 'list', help: 'Ulimit options', parse: (v) => (parseUlimit(v), v) },
+  ],
+  async run(ctx, f, [contextArg]) {
+    const progress = f.str('progress');
+    if (!['auto', 'plain', 'tty'].includes(progress)) throw new StatusError(`invalid progress mode "${progress}": use auto, plain or tty`, 1);
+    const dockerfile = f.str('file');
+    if (contextArg === '-' && dockerfile === '-') throw new StatusError('invalid argument: can\'t use stdin for both build context and dockerfile', 1);
+    if (/^(https?|git):\/\/|^git@/.test(contextArg)) throw new StatusError('remote build contexts are not supported: clone or download the context first', 1);
+    const quiet = f.bool('quiet');
+    // the context code (and the Dockerfile frontend's .dockerignore rules) loads only for a build
+    const { dirContext, readStream, stdinContext } = require('../build-context') as typeof import('../build-context');
+    let prepared: PreparedContext;
+    if (contextArg === '-') prepared = await stdinContext(process.stdin, dockerfile);
+    else prepared = await dirContext(contextArg, dockerfile, () => readStream(process.stdin));
+
+    const mem = (n: string) => (f.str(n) ? (f.str(n) === '-1' ? -1 : parseMemory(f.str(n))) : undefined);
+    const json = (v: object) => (Object.keys(v).length ? JSON.stringify(v) : undefined);
+    const api = await ctx.api();
+    const res = await api.stream('POST', '/build', {
+      query: {
+        t: f.list('tag'),
+        dockerfile: prepared.dockerfile,
+        buildargs: json(keyValues(f.list('build-arg'), true)),
+        labels: json(keyValues(f.list('label'), false)),
+        target: f.str('target') || undefined,
+        nocache: f.bool('no-cache') || undefined,
+        pull: f.bool('pull') || undefined,
+        rm: f.bool('rm'),
+        forcerm: f.bool('force-rm') || undefined,
+        q: quiet || undefined,
+        networkmode: f.str('network'),
+        platform: f.str('platform') || undefined,
+        cachefrom: f.list('cache-from').length ? JSON.stringify(f.list('cache-from')) : undefined,
+        memory: mem('memory'),
+        memswap: mem('memory-swap'),
+        shmsize: mem('shm-size'),
+        cpushares: f.int('cpu-shares'),
+        cpuperiod: f.int('cpu-period'),
+        cpuquota: f.int('cpu-quota'),
+        cpusetcpus: f.str('cpuset-cpus') || undefined,
+        cpusetmems: f.str('cpuset-mems') || undefined,
+        extrahosts: f.list('add-host').length ? f.list('add-host').join(',') : undefined,
+        ulimits: f.list('ulimit').length ? JSON.stringify(f.list('ulimit').map(parseUlimit)) : undefined,
+      },
+      body: prepared.body,
+      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': registryConfig() },
+    });
+
+    const tty = progress === 'tty' || (progress === 'auto' && ctx.stdoutTty);
+    const r: BuildRenderer = quiet ? { message: () => {}, end: () => {} } : tty ? new TtyRenderer((s) => ctx.out(s)) : plainRenderer((s) => ctx.out(s));
+    let id = '';
+    let quietText = '';
+    let failure: { message: string; code: number } | undefined;
+    await jsonLines<JsonMessage & { aux?: { ID?: string } }>(res, (m) => {
+      if (failure) return;
+      if (m.error || m.errorDetail) {
+        failure = { message: m.errorDetail?.message ?? m.error ?? 'unknown error', code: m.errorDetail?.code || 1 };
+        return;
+      }
+      if (m.aux && typeof m.aux === 'object' && m.aux.ID) id = m.aux.ID;
+      if (quiet && m.stream) quietText += m.stream;
+      r.message(m);
+    });
+    r.end(failure?.message);
+    if (failure) throw new StatusError(failure.message, failure.code);
+    if (quiet) {
+      ctx.out(quietText);
+      id ||= quietText.trim();
+    }
+    const iid = f.str('iidfile');
+    if (iid) fs.writeFileSync(iid, id);
+  },
+};
+
+export const builderPruneCommand: Command = {
+  name: 'prune',
+  usage: '[OPTIONS]',
+  summary: 'Remove build cache',
+  maxArgs: 0,
+  flags: [
+    { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused build cache, not just dangling ones' },
+    { long: 'filter', kind: 'list', help: 'Provide filter values (e.g. "until=24h")' },
+    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
+    { long: 'keep-storage', kind: 'string', help: 'Amount of disk space to keep for cache', valueName: 'bytes' },
+  ],
+  async run(ctx, f) {
+    if (!f.bool('force')) {
+      const what = f.bool('all') ? 'all build cache' : 'all dangling build cache';
+      if (!(await ctx.confirm(`WARNING! This will remove ${what}.\nAre you sure you want to continue? [y/N] `))) return;
+    }
+    const filters: Record<string, string[]> = {};
+    for (const kv of f.list('filter')) {
+      const eq = kv.indexOf('=');
+      if (eq < 0) throw new StatusError(`bad format of filter (expected name=value)`, 1);
+      (filters[kv.slice(0, eq)] ??= []).push(kv.slice(eq + 1));
+    }
+    const api = await ctx.api();
+    const r = await api.post<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('/build/prune', {
+      all: f.bool('all') || undefined,
+      filters: Object.keys(filters).length ? JSON.stringify(filters) : undefined,
+    });
+    if (r.CachesDeleted?.length) ctx.out(`Deleted build cache objects:\n${r.CachesDeleted.join('\n')}\n\n`);
+    ctx.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
+  },
+};

@@ -1,0 +1,197 @@
+// The build service behind POST /build, `builder prune` and the build-cache
+// part of `system df`. A build reads the context (indexed in memory, hashed
+// as it streams in), the Dockerfile, plans it, and only then starts the
+// output: until that point every error is a plain HTTP error.
+import type { Readable } from 'node:stream';
+import * as path from 'node:path';
+import type { HostConfig } from '../../container';
+import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
+import { registryKey, type AuthConfig } from '../../registry';
+import { badRequest } from '../../util/errors';
+import type { EngineContext } from '../context';
+import type { ContainerService } from '../containers/service';
+import type { Emit, ImageService } from '../images';
+import { BuildCacheStore, type CacheEntry } from './cache';
+import { BuildOutput, StepError } from './output';
+import type { StepRunner } from './run';
+
+// The frontend and the executor load on the first build: an idle daemon does not carry them.
+type Frontend = typeof import('../../build');
+type Executor = typeof import('./builder');
+
+export interface BuildRequest {
+  /** -t, as given (validated before anything else). */
+  tags: string[];
+  dockerfile: string;
+  buildArgs: Record<string, string | null>;
+  labels: Record<string, string>;
+  target?: string;
+  platform?: string;
+  noCache: boolean;
+  pull: boolean;
+  rm: boolean;
+  forceRm: boolean;
+  quiet: boolean;
+  /** '' / 'default' is the default bridge, as Docker's builder uses it. */
+  networkMode: string;
+  cacheFrom: string[];
+  /** Limits for the RUN containers: Memory, MemorySwap, CpuShares, CpusetCpus, CpusetMems, CpuPeriod, CpuQuota, ShmSize, ExtraHosts, Ulimits. */
+  hostConfig: Partial<HostConfig>;
+  /** X-Registry-Config: credentials by registry. */
+  registryAuth: Record<string, AuthConfig>;
+}
+
+/** One entry of `system df`'s BuildCache. */
+export interface BuildCacheRecord {
+  ID: string;
+  Parent: string;
+  Parents: string[];
+  Type: string;
+  Description: string;
+  InUse: boolean;
+  Shared: boolean;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt: string | null;
+  UsageCount: number;
+}
+
+export class BuildService {
+  readonly cache: BuildCacheStore;
+  private runner?: StepRunner;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly containers: ContainerService,
+    private readonly images: ImageService,
+  ) {
+    this.cache = new BuildCacheStore(path.join(ctx.cfg.dataRoot, 'builder', 'cache'));
+  }
+
+  /**
+   * Runs a build. `start` is called once the Dockerfile is planned (errors
+   * before it are HTTP errors); errors after it belong in the stream. The
+   * body is the context tar (plain or compressed).
+   */
+  async build(req: BuildRequest, body: Readable, start: () => Emit, signal: AbortSignal): Promise<ImageRecord> {
+    const tags = req.tags.map((t) => {
+      const r = parseReference(t);
+      if (r.digest) throw badRequest(`invalid reference format: ${t}`);
+      return normaliseTagged(t).key;
+    });
+    const fe = require('../../build') as Frontend;
+    const { Build } = require('./builder') as Executor;
+    if (!this.runner) {
+      const { StepRunner } = require('./run') as typeof import('./run');
+      this.runner = new StepRunner(this.ctx, this.containers);
+    }
+    const context = await fe.indexContext(body, { spoolDir: this.ctx.paths.tmp });
+    let out: BuildOutput | undefined;
+    try {
+      const df = fe.readContextDockerfile(context, req.dockerfile || 'Dockerfile');
+      fe.dropIgnoredBuildFiles(context, df.name);
+      const plan = fe.planDockerfile(df.text, { buildArgs: req.buildArgs, target: req.target, platform: req.platform, labels: req.labels }, df.name);
+      out = new BuildOutput(start(), req.quiet);
+      for (const w of plan.warnings) out.line(`[WARNING]: ${w}`);
+      const creds = (ref: string) => credsFor(req.registryAuth, ref);
+      const b = new Build({ ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache }, plan, context, { ...req, creds }, out, signal);
+      const img = await b.run();
+      for (const t of tags) this.images.tag(img.id, t);
+      out.done(img.id, tags);
+      return img;
+    } catch (e) {
+      out?.flush();
+      throw e;
+    } finally {
+      context.close();
+    }
+  }
+
+  /** The build cache as `system df` lists it. */
+  diskUsage(): BuildCacheRecord[] {
+    const images = this.ctx.images;
+    const used = new Set(this.ctx.containers.all().map((c) => c.Image));
+    const shared = this.sharedImages();
+    return this.cache.all().flatMap((e) => {
+      const img = images.find(e.image);
+      if (!img) return [];
+      return [{
+        ID: e.id.slice(0, 25),
+        Parent: e.parent,
+        Parents: e.parent ? [e.parent] : [],
+        Type: 'regular',
+        Description: e.description,
+        InUse: used.has(img.id),
+        Shared: shared.has(img.id),
+        Size: this.stepSize(img, e),
+        CreatedAt: e.created,
+        LastUsedAt: e.lastUsed ?? null,
+        UsageCount: e.usage ?? 0,
+      }];
+    });
+  }
+
+  /** Bytes of the layer a cached step added (0 for a metadata step). */
+  private stepSize(img: ImageRecord, e: CacheEntry): number {
+    const parent = e.parent ? this.ctx.images.find(e.parent) : undefined;
+    if (!img.topLayer || img.topLayer === (parent?.topLayer ?? null)) return 0;
+    return this.ctx.layers.get(img.topLayer)?.size ?? 0;
+  }
+
+  /** Images that tagged images or containers build on (their cache is shared with a result someone keeps). */
+  private sharedImages(): Set<string> {
+    const out = new Set<string>();
+    const roots = [...this.ctx.images.allTags().map(([, id]) => id), ...this.ctx.containers.all().map((c) => c.Image)];
+    for (const r of roots) for (let img = this.ctx.images.find(r); img && !out.has(img.id); img = img.parent ? this.ctx.images.find(img.parent) : undefined) out.add(img.id);
+    return out;
+  }
+
+  /**
+   * `builder prune`: drops cache entries (all of them with `all`, else those
+   * no tagged image or container builds on), then the images only the cache
+   * kept: untagged, unused, without children, leaves first.
+   */
+  prune(opts: { all: boolean; until?: number }): { CachesDeleted: string[]; SpaceReclaimed: number } {
+    const shared = this.sharedImages();
+    const deleted: string[] = [];
+    const dropped = new Set<string>();
+    for (const e of this.cache.all()) {
+      if (!opts.all && shared.has(e.image)) continue;
+      if (opts.until !== undefined && Date.parse(e.created) >= opts.until) continue;
+      this.cache.delete(e.id);
+      deleted.push(e.id.slice(0, 25));
+      dropped.add(e.image);
+    }
+    const images = this.ctx.images;
+    const inUse = new Set(this.ctx.containers.all().map((c) => c.Image));
+    const cached = new Set(this.cache.all().map((e) => e.image));
+    let space = 0;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const id of dropped) {
+        const img = images.find(id);
+        if (!img || cached.has(id) || inUse.has(id) || images.tagsOf(id).length || images.children(id).length) continue;
+        const r = images.delete(id);
+        space += r.freed;
+        for (const x of r.results) if (x.Deleted) this.ctx.events.emit('image', 'delete', x.Deleted, { name: x.Deleted });
+        dropped.delete(id);
+        changed = true;
+      }
+    }
+    return { CachesDeleted: deleted, SpaceReclaimed: space };
+  }
+}
+
+function credsFor(auth: Record<string, AuthConfig>, ref: string): AuthConfig | undefined {
+  let domain = 'docker.io';
+  try {
+    domain = parseReference(ref).domain;
+  } catch {
+    return undefined;
+  }
+  const want = registryKey(domain === 'docker.io' ? undefined : domain);
+  for (const [k, v] of Object.entries(auth)) if (registryKey(k) === want) return v;
+  return undefined;
+}
+
+export { StepError };
