@@ -7,7 +7,7 @@ import { DEFAULT_DOMAIN, RegistryError, Transport, type Endpoint, type RegistryC
 import type { AuthConfig } from './types';
 
 export { Repository } from './client';
-export { Transport, RegistryError, defaultRegistryConfig, isTransient, sleep, undici, DEFAULT_DOMAIN, type Endpoint, type RegistryConfig } from './transport';
+export { Transport, RegistryError, defaultRegistryConfig, isTransient, sleep, undici, getFollowingRedirects, DEFAULT_DOMAIN, type Endpoint, type RegistryConfig } from './transport';
 export { AuthError, parseChallenges, type Challenge } from './auth';
 export { CredentialFile, decodeAuthHeader, encodeAuthHeader, registryKey, defaultConfigPath, HUB_AUTH_KEY } from './credentials';
 export { parseManifest, buildManifest, ManifestError, Schema1Error, sha256, DIGEST_RE } from './manifest';

@@ -10,6 +10,17 @@ import type { Dispatcher } from 'undici';
 let undiciLib: typeof import('undici') | undefined;
 export const undici = (): typeof import('undici') => (undiciLib ??= require('undici') as typeof import('undici'));
 const request: typeof import('undici').request = (...args) => undici().request(...args);
+
+let redirecting: Dispatcher | undefined;
+/**
+ * A plain GET that follows redirects (import from a URL, ADD <url>), on one
+ * shared agent that loads undici only when first used.
+ */
+export function getFollowingRedirects(url: string | URL, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+  const { Agent, interceptors } = undici();
+  redirecting ??= new Agent().compose(interceptors.redirect({ maxRedirections: 10 }));
+  return request(url, { method: 'GET', dispatcher: redirecting, signal });
+}
 import { parseChallenges, TokenCache, basicCredentials, basicHeader, errorDetail, AuthError, type Challenge } from './auth';
 import type { AuthConfig } from './types';
 

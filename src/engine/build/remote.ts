@@ -4,7 +4,8 @@
 // extracted. ADD --checksum is verified against the downloaded bytes.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { getFollowingRedirects } from '../../registry';
 import { badRequest } from '../../util/errors';
 
 export interface Download {
@@ -17,7 +18,6 @@ export interface Download {
 }
 
 const MAX_BYTES = 1 << 30;
-let agent: Dispatcher | undefined;
 
 /** The file name a URL gives (Docker's rule: the last element of its path). */
 export function urlFileName(url: string): string {
@@ -34,10 +34,9 @@ export function urlFileName(url: string): string {
 
 export async function download(url: string, checksum: string, signal: AbortSignal): Promise<Download> {
   const name = urlFileName(url);
-  agent ??= new Agent().compose(interceptors.redirect({ maxRedirections: 10 }));
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(url, { method: 'GET', dispatcher: agent, signal });
+    res = await getFollowingRedirects(url, signal);
   } catch (e) {
     throw badRequest(`failed to GET ${url}: ${(e as Error).message}`);
   }

@@ -2,10 +2,9 @@
 // prune, and the registry and archive work (pull, push, save, load, commit,
 // search, login) that lives in the modules beside this one.
 import type { Readable, Writable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import { importImage, normaliseTagged, parseReference, type ImageRecord } from '../../image';
 import {
-  CredentialFile, HUB_AUTH_KEY, Registry, RegistryError, defaultConfigPath, domainOf, parsePlatform, PlatformError, undici, type AuthConfig, type SearchResult,
+  CredentialFile, HUB_AUTH_KEY, Registry, RegistryError, defaultConfigPath, domainOf, parsePlatform, PlatformError, getFollowingRedirects, type AuthConfig, type SearchResult,
 } from '../../registry';
 import { chainIdOf } from '../../storage';
 import { EngineError, badRequest, notFound } from '../../util/errors';
@@ -64,9 +63,7 @@ export class ImageService {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badRequest(`unsupported URL scheme in ${url}`);
     let res;
     try {
-      const { Agent, interceptors, request } = undici();
-      importAgent ??= new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
-      res = await request(u, { method: 'GET', dispatcher: importAgent });
+      res = await getFollowingRedirects(u);
     } catch (e) {
       throw badRequest(`Get "${url}": ${(e as Error).message}`);
     }
@@ -365,7 +362,6 @@ export class ImageService {
   }
 }
 
-let importAgent: Dispatcher | undefined;
 
 function globMatch(pattern: string, s: string): boolean {
   const re = new RegExp('^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.') + '$');
