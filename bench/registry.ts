@@ -4,13 +4,13 @@
 // berth treat 127.0.0.0/8 as insecure by default. stop() kills the process by
 // pid and removes its storage; the Shared cleanup calls it on every exit path.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { tailFile } from './engines';
 import { waitUntil } from './util';
+import { registryConfigLines } from '../test/fixtures/registry-config';
 
 export const REGISTRY_BIN = process.env.BENCH_REGISTRY || '/usr/bin/docker-registry';
 
@@ -63,28 +63,7 @@ export class BenchRegistry {
       const port = await freePort();
       this.host = `127.0.0.1:${port}`;
       const cfg = path.join(this.dir, 'config.yml');
-      fs.writeFileSync(
-        cfg,
-        [
-          'version: 0.1',
-          'log:',
-          '  level: error',
-          '  accesslog:',
-          '    disabled: true',
-          'storage:',
-          '  filesystem:',
-          `    rootdirectory: ${path.join(this.dir, 'data')}`,
-          '  delete:',
-          '    enabled: true',
-          '  maintenance:',
-          '    uploadpurging:',
-          '      enabled: false',
-          'http:',
-          `  addr: ${this.host}`,
-          `  secret: ${randomBytes(16).toString('hex')}`,
-          '',
-        ].join('\n'),
-      );
+      fs.writeFileSync(cfg, [...registryConfigLines(this.dir, this.host), ''].join('\n'));
       const log = fs.openSync(path.join(this.dir, 'registry.log'), 'a');
       // detached: a Ctrl-C reaches the bench, which stops the registry in its cleanup
       const p = spawn(REGISTRY_BIN, ['serve', cfg], { stdio: ['ignore', log, log], detached: true });

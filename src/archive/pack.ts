@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { TarWriter, type WalkOptions } from './tarwriter';
 import { absContainerPath, statResolved, type PathStat } from './stat';
+import { lstatIfExists } from '../util/fsutil';
 
 export interface WalkHooks {
   /** Handles an object instead of the default add; return true when handled. */
@@ -17,13 +18,8 @@ export async function walkDir(w: TarWriter, absDir: string, prefix: string, opts
   const names = fs.readdirSync(absDir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (const n of names) {
     const abs = absDir + '/' + n;
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(abs);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // vanished meanwhile
-      throw e;
-    }
+    const st = lstatIfExists(abs);
+    if (!st) continue;
     const name = prefix + n;
     if (hooks.replace && (await hooks.replace(abs, name, st, w))) continue;
     await w.add(abs, name, st, opts);

@@ -97,3 +97,13 @@ export function dirSize(dir: string): number {
   walk(dir);
   return total;
 }
+
+/** lstat, or undefined when the entry vanished since it was listed. */
+export function lstatIfExists(abs: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}

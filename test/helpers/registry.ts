@@ -4,12 +4,12 @@
 // throwaway self-signed certificate the registry trusts). stop() kills the
 // processes this helper started (by pid) and removes their files.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { registryConfigLines } from '../fixtures/registry-config';
 
 export type RegistryAuth = 'none' | 'basic' | 'token';
 
@@ -117,24 +117,7 @@ export class TestRegistry {
   }
 
   private async launch(): Promise<void> {
-    const lines = [
-      'version: 0.1',
-      'log:',
-      '  level: error',
-      '  accesslog:',
-      '    disabled: true',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${path.join(this.dir, 'data')}`,
-      '  delete:',
-      '    enabled: true',
-      '  maintenance:',
-      '    uploadpurging:',
-      '      enabled: false',
-      'http:',
-      `  addr: ${this.host}`,
-      `  secret: ${randomBytes(16).toString('hex')}`,
-    ];
+    const lines = registryConfigLines(this.dir, this.host);
     if (this.auth === 'basic') {
       const file = path.join(this.dir, 'htpasswd');
       fs.writeFileSync(file, '');

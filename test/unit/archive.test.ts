@@ -20,29 +20,10 @@ import {
   ChangeKind,
   GO_MODE,
 } from '../../src/archive';
-import { createPack, entryIds } from '../../src/archive/tarfmt';
+import { entryIds } from '../../src/archive/tarfmt';
+import { tarBuf, type TarEntry } from '../helpers/tar';
 
-type E = Partial<tar.Header> & { name: string; body?: string | Buffer; xattrs?: Record<string, Buffer> };
-
-/** A tar built with tar-stream (binary-safe PAX for xattrs). */
-async function tarBuf(entries: E[]): Promise<Buffer> {
-  const p = createPack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((res, rej) => {
-    p.on('data', (c: unknown) => chunks.push(c as Buffer));
-    p.on('end', () => res());
-    p.on('error', rej);
-  });
-  for (const e of entries) {
-    const { body, xattrs, ...h } = e;
-    if (xattrs) h.pax = Object.fromEntries(Object.entries(xattrs).map(([k, v]) => ['SCHILY.xattr.' + k, v]));
-    h.mtime ??= new Date(1_600_000_000_000);
-    await new Promise<void>((res, rej) => p.entry(h, body ?? Buffer.alloc(0), (err) => (err ? rej(err) : res())));
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
+type E = TarEntry;
 const tarStream = async (entries: E[]) => Readable.from([await tarBuf(entries)]);
 
 async function readTar(s: Readable): Promise<Array<tar.Header & { body: Buffer }>> {

@@ -9,8 +9,6 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
-import type * as tar from 'tar-stream';
-import { createPack } from '../../src/archive/tarfmt';
 import { EngineError } from '../../src/util/errors';
 import {
   ContextIndex,
@@ -29,26 +27,9 @@ import {
   type Context,
   type ResolveOptions,
 } from '../../src/build';
+import { tarBuf, type TarEntry } from '../helpers/tar';
 
-type E = Partial<tar.Header> & { name: string; body?: string | Buffer };
-
-async function tarBuf(entries: E[]): Promise<Buffer> {
-  const p = createPack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((res, rej) => {
-    p.on('data', (c: unknown) => chunks.push(c as Buffer));
-    p.on('end', () => res());
-    p.on('error', rej);
-  });
-  for (const e of entries) {
-    const { body, ...h } = e;
-    h.mtime ??= new Date(1_600_000_000_000);
-    await new Promise<void>((res, rej) => p.entry(h, body ?? Buffer.alloc(0), (err) => (err ? rej(err) : res())));
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
+type E = TarEntry;
 
 let tmp: string;
 before(() => {

@@ -8,25 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
-import type * as tar from 'tar-stream';
-import { createPack } from '../../src/archive/tarfmt';
 import { ContextIndex, applyCopy, indexContext, resolveSources, type CopyOptions, type ResolveOptions } from '../../src/build';
+import { tarBuf, type TarEntry } from '../helpers/tar';
 
-type E = Partial<tar.Header> & { name: string; body?: string | Buffer };
-async function tarBuf(entries: E[]): Promise<Buffer> {
-  const p = createPack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((res) => p.on('end', () => res()));
-  p.on('data', (c: unknown) => chunks.push(c as Buffer));
-  for (const e of entries) {
-    const { body, ...h } = e;
-    h.mtime ??= new Date(1_600_000_000_000);
-    await new Promise<void>((res, rej) => p.entry(h, body ?? Buffer.alloc(0), (err) => (err ? rej(err) : res())));
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
+type E = TarEntry;
 
 let tmp: string;
 let ctx: ContextIndex;

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IgnoreMatcher, MatchState, parseIgnoreFile } from './ignore';
+import { lstatIfExists } from '../../util/fsutil';
 
 export interface ContextEntry {
   /** Path relative to the context root, "/"-separated. */
@@ -23,13 +24,8 @@ export function listContext(dir: string, matcher: IgnoreMatcher | null): Context
     for (const name of fs.readdirSync(absDir).sort(byName)) {
       const abs = absDir + '/' + name;
       const rel = relDir ? relDir + '/' + name : name;
-      let st: fs.Stats;
-      try {
-        st = fs.lstatSync(abs);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // vanished meanwhile
-        throw e;
-      }
+      const st = lstatIfExists(abs);
+      if (!st) continue;
       let state: MatchState | undefined;
       if (matcher && matcher.size > 0) {
         state = matcher.match(rel, parent);
