@@ -29,8 +29,13 @@ function fullRef(ref: string): string {
   return s;
 }
 
-function refError(e: unknown): Error {
-  return new StatusError((e as Error).message, 1);
+/** A reference the user typed; a bad one exits 1 with the parser's message, as docker does. */
+function userReference(name: string): ReturnType<typeof parseReference> {
+  try {
+    return parseReference(name);
+  } catch (e) {
+    throw new StatusError((e as Error).message, 1);
+  }
 }
 
 export const pullCommand: Command = {
@@ -46,12 +51,7 @@ export const pullCommand: Command = {
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' },
   ],
   async run(ctx, f, [name]) {
-    let r;
-    try {
-      r = parseReference(name);
-    } catch (e) {
-      throw refError(e);
-    }
+    const r = userReference(name);
     const all = f.bool('all-tags');
     if (all && (r.tag || r.digest)) throw new StatusError('tag can\'t be used with --all-tags/-a', 1);
     const api = await ctx.api();
@@ -77,12 +77,7 @@ export const pushCommand: Command = {
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' },
   ],
   async run(ctx, f, [name]) {
-    let r;
-    try {
-      r = parseReference(name);
-    } catch (e) {
-      throw refError(e);
-    }
+    const r = userReference(name);
     const all = f.bool('all-tags');
     if (all && r.tag) throw new StatusError('tag can\'t be used with --all-tags/-a', 1);
     if (r.digest) throw new StatusError('cannot push a digest reference', 1);
