@@ -222,7 +222,8 @@ export class BerthEngine extends Engine {
     fs.writeFileSync(cfg, '{}\n');
     this.daemon = this.spawnDaemon(
       process.execPath,
-      [BERTHD, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', this.host, '--pidfile', path.join(this.dirs.run, 'berthd.pid'), '--config-file', cfg],
+      // BENCH_BERTHD_NODE_ARGS: node flags for berthd only (e.g. --cpu-prof), to profile a case
+      [...(process.env.BENCH_BERTHD_NODE_ARGS ?? '').split(' ').filter(Boolean), BERTHD, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', this.host, '--pidfile', path.join(this.dirs.run, 'berthd.pid'), '--config-file', cfg],
       'berthd.log',
     );
     await this.waitForApi(this.daemon, 'berthd', 30_000, 'berthd.log');

@@ -15,7 +15,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --out DIR          where RESULTS.md and results.png go (default: bench/ for a full run,
                      dist/bench-results/ for --quick or --only runs)
   --list             list the cases and exit
-Run as root. Results: a table on stdout, RESULTS.md and results.png.`;
+Run as root. Results: a table on stdout, RESULTS.md and results.png.
+BENCH_BERTHD_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles berthd during the run.`;
 
 export function parseOptions(argv: string[]): Options & { list: boolean; help: boolean } {
   const o = { quick: false, runs: NaN, heavyRuns: NaN, apiSeconds: NaN, docker: true, install: true, only: undefined as string[] | undefined, out: undefined as string | undefined, warmup: true, list: false, help: false };

@@ -58,6 +58,11 @@ function code(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException).code;
 }
 
+/** Files from this size on are written in the thread pool; small ones stay synchronous (a round trip each would cost more). */
+const ASYNC_WRITE_MIN = 1 << 20;
+/** Bytes of one file in flight before its entry stream pauses. */
+const ASYNC_WRITE_PENDING = 16 << 20;
+
 function writeAll(fd: number, buf: Buffer): void {
   let off = 0;
   while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
@@ -346,6 +351,7 @@ class Unpacker {
       done();
     };
     if (!h.size) return finish();
+    if (h.size >= ASYNC_WRITE_MIN) return this.bigFile(s, () => fd, fail, finish, close);
     s.on('data', (data: unknown) => {
       if (failed) return;
       try {
@@ -358,6 +364,64 @@ class Unpacker {
       if (!failed) finish();
     });
     s.on('close', close); // destroyed mid-file (the archive failed): do not leak the fd
+  }
+
+  /**
+   * A large file's data goes to the thread pool at explicit offsets, so the
+   * main thread keeps hashing and parsing while the kernel copies (a pull's
+   * main thread spent a third of its time in write()). The fd is closed only
+   * once no write is in flight: a reused descriptor must never get our bytes.
+   */
+  private bigFile(s: EntryStream, fdOf: () => number, fail: (e: unknown) => void, finish: () => void, close: () => void): void {
+    const fd = fdOf();
+    let pos = 0;
+    let inflight = 0;
+    let pending = 0;
+    let ended = false;
+    let error: unknown;
+    let paused = false;
+    let settled = false;
+    const settle = () => {
+      if (inflight > 0 || settled || (error === undefined && !ended)) return;
+      settled = true;
+      if (error !== undefined) fail(error);
+      else if (ended) finish();
+    };
+    const writeFrom = (buf: Buffer, off: number, at: number) => {
+      fs.write(fd, buf, off, buf.length - off, at, (e, n) => {
+        if (!e && error === undefined && off + n < buf.length) return writeFrom(buf, off + n, at + n);
+        if (e && error === undefined) error = e;
+        inflight--;
+        pending -= buf.length;
+        if (paused && pending < ASYNC_WRITE_PENDING / 2) {
+          paused = false;
+          s.resume();
+        }
+        settle();
+      });
+    };
+    s.on('data', (data: unknown) => {
+      if (error !== undefined) return;
+      const buf = data as Buffer;
+      inflight++;
+      pending += buf.length;
+      writeFrom(buf, 0, pos);
+      pos += buf.length;
+      if (pending >= ASYNC_WRITE_PENDING && !paused) {
+        paused = true;
+        s.pause();
+      }
+    });
+    s.on('end', () => {
+      ended = true;
+      settle();
+    });
+    // destroyed mid-file (the archive failed): close once the writes are out of the pool
+    s.on('close', () => {
+      if (ended) return;
+      if (error === undefined) error = new Error('archive ended inside a file');
+      if (inflight === 0) close();
+    });
   }
 
   /** Directory times last: creating their contents changed them. */

@@ -98,6 +98,38 @@ describe('extractLayer', () => {
     assert.equal(fs.statSync(`${d}/big`).size, 3 << 20);
   });
 
+  test('large files (written in the thread pool) keep their bytes, mode, owner and time; a cut archive fails without leaking fds', async () => {
+    const { randomBytes, createHash } = await import('node:crypto');
+    const a = randomBytes((5 << 20) + 123);
+    const b = randomBytes(2 << 20);
+    const buf = await tarBuf([
+      { name: 'a.bin', body: a, mode: 0o4750, uid: 7, gid: 8, mtime: new Date(1_400_000_000_000) },
+      { name: 'b.bin', body: b, mode: 0o600 },
+      { name: 'small', body: 'after' },
+    ]);
+    // many small chunks: many writes in flight at once, out of order in the pool
+    const chunked = (data: Buffer, size: number) => Readable.from((function* () {
+      for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+    })());
+    const d = fresh();
+    await extractLayer(chunked(buf, 64 << 10), d);
+    const sum = (x: Buffer) => createHash('sha256').update(x).digest('hex');
+    assert.equal(sum(fs.readFileSync(`${d}/a.bin`)), sum(a));
+    assert.equal(sum(fs.readFileSync(`${d}/b.bin`)), sum(b));
+    assert.equal(fs.readFileSync(`${d}/small`, 'utf8'), 'after');
+    const st = fs.statSync(`${d}/a.bin`);
+    assert.equal(st.mode & 0o7777, 0o4750);
+    assert.equal(st.uid, 7);
+    assert.equal(st.mtimeMs, 1_400_000_000_000, 'time set after the last write landed');
+
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const cut = buf.subarray(0, 512 + (3 << 20)); // inside a.bin's data
+    await assert.rejects(extractLayer(chunked(cut, 64 << 10), fresh()));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(fds(), before, 'no descriptor left open');
+  });
+
   test('whiteouts and opaque dirs', async () => {
     const d = fresh();
     await extractLayer(
