@@ -1,6 +1,7 @@
 // The terminal side of attach/run/exec: stdin → hijacked socket (raw mode and
 // detach keys for a TTY), socket → stdout/stderr (demultiplexed without a TTY),
 // and the TTY size sent to the daemon at start and on SIGWINCH.
+import { spawnSync } from 'node:child_process';
 import type * as net from 'node:net';
 import { demux } from '../client/streams';
 import { DetachScanner, parseDetachKeys, DEFAULT_DETACH_KEYS } from '../util/detachkeys';
@@ -23,6 +24,10 @@ export function setRawTerminal(): void {
   const stdin = process.stdin;
   if (!stdin.isTTY || rawRestore) return;
   stdin.setRawMode(true);
+  // libuv's raw mode keeps output processing (ONLCR), so the container's
+  // "\r\n" would reach the screen as "\r\r\n"; Docker's raw mode clears OPOST.
+  // setRawMode(false) puts back the termios saved before, OPOST included.
+  spawnSync('stty', ['-opost'], { stdio: [0, 'ignore', 'ignore'] });
   rawRestore = () => stdin.setRawMode(false);
   process.once('exit', restoreTerminal);
 }

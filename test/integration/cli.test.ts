@@ -197,6 +197,11 @@ describe('berth CLI', () => {
     assert.equal(r.status, 0, r.stdout);
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
     assert.match(r.stdout, /^33 90\r?$/m);
+    // -it puts the terminal in Docker's raw mode (no output processing: the
+    // container's \r\n arrives as is) and gives the terminal back as it was
+    const raw = spawnSync('script', ['-qec', `stty -a | grep -o -- '-\\?opost'; ${process.execPath} ${BERTH} -H ${d.host} run --rm -it busybox echo x; stty -a | grep -o -- '-\\?opost'`, '/dev/null'], { encoding: 'utf8', timeout: 30000, input: '' });
+    assert.equal(raw.status, 0, raw.stdout);
+    assert.match(raw.stdout, /^opost\r\nx\r\nopost\r\n$/, JSON.stringify(raw.stdout));
     // an interactive session that detaches: the container keeps running
     const child = spawn('script', ['-qfc', `${process.execPath} ${BERTH} -H ${d.host} run -it --name det busybox sh`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
