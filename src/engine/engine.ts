@@ -84,6 +84,7 @@ export class Engine {
     await this.ctx.networks.restore();
     const lc = this.containers.lifecycle;
     lc.watchExits();
+    await lc.sweepRuntimeState();
     const toStart: string[] = [];
     for (const c of this.ctx.containers.all()) {
       if (c.State.Status === 'removing') {

@@ -2,6 +2,9 @@
 // command works on them afterwards; exits while it was down are recorded.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { TestDaemon, waitFor, sleep } from '../helpers/daemon';
 
 describe('berthd restarts', () => {
@@ -61,5 +64,30 @@ describe('berthd restarts', () => {
     await d.start();
     await waitFor(() => d.docker(['inspect', '-f', '{{.State.Running}}', 'alw']).stdout.trim() === 'true', 10000);
     assert.equal(d.docker(['inspect', '-f', '{{.State.Running}}', 'uls']).stdout.trim(), 'false');
+  });
+
+  it('a removal cut after the record went (runc state left behind) is finished at the next start', async () => {
+    // removal drops the record, answers, then deletes runc's state: crash in between
+    const id = d.docker(['run', '-d', '--name', 'halfgone', 'busybox', 'sleep', '1000']).stdout.trim();
+    const pid = Number(d.docker(['inspect', '-f', '{{.State.Pid}}', id]).stdout.trim());
+    await d.stopDaemon('SIGKILL');
+    const dir = path.join(d.dataRoot, 'containers', id);
+    spawnSync('umount', ['-l', path.join(dir, 'rootfs-rw', 'merged')]);
+    fs.renameSync(dir, path.join(d.dataRoot, 'tmp', `ctr-${id}`));
+    const state = path.join(d.execRoot, 'runc', 'runc', id);
+    assert.ok(fs.existsSync(state), 'runc state of the container');
+    await d.start();
+    assert.equal(fs.existsSync(state), false, 'runc state swept');
+    await waitFor(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 5000);
+    assert.equal(d.docker(['ps', '-aq', '--filter', 'name=halfgone']).stdout, '');
+    // a record that is there keeps its state: 'alw' still runs under the same runtime
+    assert.equal(d.docker(['inspect', '-f', '{{.State.Running}}', 'alw']).stdout.trim(), 'true');
   });
 });

@@ -32,6 +32,8 @@ export class Lifecycle {
   private readonly waiters = new Map<string, Set<Waiter>>();
   /** attach requests that arrived before start: connected after create, before runc start */
   private readonly pendingAttach = new Map<string, Set<AttachHook>>();
+  /** containers a removal has claimed: the removal deletes their runtime state itself, after answering */
+  readonly removalPending = new Set<string>();
   private watcher?: fs.FSWatcher;
   readonly restarts: RestartManager;
   /** set by the container service: removes an auto-remove container after exit */
@@ -340,7 +342,8 @@ export class Lifecycle {
     // spawn, while a start right after still does
     this.unmountRootfs(c);
     unmountVolumes(this.ctx, c);
-    void this.locked(c.ID, () => this.deleteRuntimeState(c)).catch((e) => log().warn({ err: e, id: c.ID }, 'runc delete after exit failed'));
+    if (!c.HostConfig.AutoRemove && !this.removalPending.has(c.ID))
+      void this.locked(c.ID, () => this.deleteRuntimeState(c)).catch((e) => log().warn({ err: e, id: c.ID }, 'runc delete after exit failed'));
     Object.assign(c.State, {
       Status: 'exited', Running: false, Paused: false, Restarting: false, OOMKilled: oom, Pid: 0,
       ExitCode: code, FinishedAt: finishedAt.toISOString(),
@@ -358,6 +361,28 @@ export class Lifecycle {
     this.notifyWaiters(c, 'exit');
     if (c.HostConfig.AutoRemove) this.onAutoRemove(c);
     else if (willRestart) this.restarts.schedule(c);
+  }
+
+  /**
+   * Runtime state without a container record: a removal drops the record first
+   * and deletes runc's state after answering, so a crash in between leaves one.
+   * A record that exists but cannot be read keeps its state (it may be running).
+   */
+  async sweepRuntimeState(): Promise<void> {
+    for (const rt of Object.keys(this.ctx.cfg.runtimes)) {
+      const { runtimeRoot } = this.ctx.monitorConfig(rt);
+      let ids: string[];
+      try {
+        ids = fs.readdirSync(runtimeRoot);
+      } catch {
+        continue;
+      }
+      for (const id of ids) {
+        if (!/^[a-f0-9]{64}$/.test(id) || fs.existsSync(this.ctx.containers.dir(id))) continue;
+        await runc.deleteContainer(runtimeRoot, id, { force: true }).catch((e) => log().warn({ err: e, id }, 'removing stale runtime state failed'));
+        fs.rmSync(path.join(this.ctx.paths.bundles, id), { recursive: true, force: true });
+      }
+    }
   }
 
   private async deleteRuntimeState(c: Container): Promise<void> {

@@ -158,6 +158,15 @@ export class ContainerService {
         }
       }
     });
+    this.lifecycle.removalPending.add(c.ID);
+    try {
+      await this.removeClaimed(c, opts.volumes);
+    } finally {
+      this.lifecycle.removalPending.delete(c.ID);
+    }
+  }
+
+  private async removeClaimed(c: Container, volumes: boolean): Promise<void> {
     if (c.State.Running) {
       const exited = this.lifecycle.waitExit(c);
       await this.lifecycle.locked(c.ID, async () => {
@@ -176,7 +185,6 @@ export class ContainerService {
       this.lifecycle.restarts.forget(c.ID);
       this.rotator.unwatch(c.ID);
       this.lifecycle.unmountRootfs(c);
-      await runc.deleteContainer(this.lifecycle.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
       this.ctx.containers.delete(c);
       const trash = path.join(this.ctx.paths.tmp, `ctr-${c.ID}`);
       try {
@@ -184,12 +192,15 @@ export class ContainerService {
       } catch (e) {
         log().warn({ err: e }, 'moving container dir away failed');
       }
-      fs.rmSync(this.lifecycle.bundle(c), { recursive: true, force: true });
       // the record is gone and the dir is in tmp/ (swept at daemon start): finish after answering
       fs.rm(trash, { recursive: true, force: true }, (e) => e && log().warn({ err: e }, 'removing container dir failed'));
-      releaseMounts(this.ctx, c, opts.volumes);
+      releaseMounts(this.ctx, c, volumes);
       this.ctx.events.emit('container', 'destroy', c.ID, this.lifecycle.attrs(c));
       this.lifecycle.notifyWaiters(c, 'removed');
+      // runc's state (and cgroup) go after the answer, still under the lock; a crash
+      // before this leaves a state dir without a record, which the next start sweeps
+      await runc.deleteContainer(this.lifecycle.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
+      fs.rmSync(this.lifecycle.bundle(c), { recursive: true, force: true });
     });
   }
 
