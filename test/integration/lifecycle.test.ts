@@ -32,6 +32,18 @@ describe('container lifecycle with the docker CLI', () => {
     assert.equal(ps.stdout.trim(), '');
   });
 
+  it('run --rm delivers all of the output of a container that exits at once, every time', () => {
+    // the removal follows the exit within milliseconds: it must not cut the attach stream
+    const want = Array.from({ length: 2000 }, (_, i) => `${i + 1}\n`).join('');
+    for (let i = 0; i < 10; i++) {
+      const r = d.docker(['run', '--rm', '--network', 'none', 'busybox', 'seq', '1', '2000']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, want, `run ${i}: ${r.stdout.length} of ${want.length} bytes`);
+      const b = d.berth(['run', '--rm', '--network', 'none', 'busybox', 'echo', `berth-${i}`]);
+      assert.equal(b.stdout, `berth-${i}\n`, `berth run ${i}`);
+    }
+  });
+
   it('passes stdout and stderr separately and returns the exit code', () => {
     const r = d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
     assert.equal(r.status, 3);

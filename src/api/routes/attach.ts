@@ -60,13 +60,19 @@ export async function attachHandler(engine: Engine, ctx: HijackContext): Promise
     }
     return;
   }
-  const unregister = engine.containers.lifecycle.attachOnStart(c.ID, run);
+  let connected = false;
+  const unregister = engine.containers.lifecycle.attachOnStart(c.ID, (conn) => {
+    connected = true;
+    run(conn);
+  });
   socket.on('close', unregister);
-  // the container may be removed without ever starting
+  // the container may be removed without ever starting; once it started, the
+  // monitor's stream ends the session (a removal right after the exit must not
+  // cut output still on its way)
   const w = engine.containers.wait(c.ID, 'removed');
   w.promise.then(() => {
     unregister();
-    if (!socket.destroyed) socket.end();
+    if (!connected && !socket.destroyed) socket.end();
   });
   socket.on('close', () => w.cancel());
 }
