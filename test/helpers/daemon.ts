@@ -216,6 +216,16 @@ export function unmountUnder(dir: string): void {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** True once no process has this pid (kill -0 fails). */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 10000, stepMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TestDaemon, waitFor, sleep } from '../helpers/daemon';
+import { TestDaemon, waitFor, sleep, processGone } from '../helpers/daemon';
 
 describe('berthd restarts', () => {
   const d = new TestDaemon('daemon');
@@ -78,14 +78,7 @@ describe('berthd restarts', () => {
     assert.ok(fs.existsSync(state), 'runc state of the container');
     await d.start();
     assert.equal(fs.existsSync(state), false, 'runc state swept');
-    await waitFor(() => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 5000);
+    await waitFor(() => processGone(pid), 5000);
     assert.equal(d.docker(['ps', '-aq', '--filter', 'name=halfgone']).stdout, '');
     // a record that is there keeps its state: 'alw' still runs under the same runtime
     assert.equal(d.docker(['inspect', '-f', '{{.State.Running}}', 'alw']).stdout.trim(), 'true');

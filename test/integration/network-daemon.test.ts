@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
-import { TestDaemon, waitFor } from '../helpers/daemon';
+import { TestDaemon, waitFor, processGone } from '../helpers/daemon';
 import { leftovers } from '../helpers/netclean';
 import { freePort, freeSubnet16, httpGet, iptablesDump, randomUla } from '../helpers/net';
 import { chainHash } from '../../src/network/netavark';
@@ -157,14 +157,7 @@ describe('recovery after a crash in the middle of a container start', () => {
     const pid = d.pid!;
     const r = d.docker(['start', 'victim']);
     assert.notEqual(r.status, 0);
-    await waitFor(() => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    await waitFor(() => processGone(pid));
     // what the crash left: a veth on the bridge, the DNAT rule, the netns
     assert.equal(fs.readdirSync(`/sys/class/net/${bridge}/brif`).length, 2);
     assert.ok((await iptablesDump()).includes(`--dport ${p} `));
