@@ -2,6 +2,7 @@
 // values as UTF-8 strings, which corrupts binary xattrs (security.capability).
 // On extract we re-read the raw PAX block and keep SCHILY.xattr.* values as
 // latin1 strings (one char per byte); on pack we write the PAX block ourselves.
+import type { Readable } from 'node:stream';
 import type * as tar from 'tar-stream';
 
 // loaded on first use: tar-stream and its streamx stack cost an idle daemon ~5 MiB
@@ -52,6 +53,54 @@ export function createExtract(): tar.Extract {
     for (const [k, v] of paxRecords(buf)) if (k.startsWith(XATTR_PREFIX)) target[k] = v.toString('latin1');
   };
   return ex as unknown as tar.Extract;
+}
+
+export type TarEntryStream = tar.ExtractEvents['entry'][1];
+/** Reads one entry's body and calls done() (with an error to stop the whole archive). */
+export type TarEntryHandler = (h: tar.Header, body: TarEntryStream, done: (err?: unknown) => void) => void;
+
+/**
+ * Feeds `input` through an extractor one entry at a time. Resolves after the
+ * last entry; the first failure rejects and the rest of the input is drained,
+ * so its producer is never left hanging. `mapError` rewords the extractor's own
+ * errors (input that is not a tar).
+ */
+export function forEachTarEntry(input: Readable, onEntry: TarEntryHandler, mapError: (e: Error) => unknown = (e) => e): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ex = createExtract();
+    let over = false;
+    const fail = (e: unknown) => {
+      if (over) return;
+      over = true;
+      input.unpipe(ex as unknown as NodeJS.WritableStream);
+      input.resume();
+      ex.destroy(e as Error);
+      reject(e);
+    };
+    ex.on('entry', (h, s, next) => {
+      if (over) return;
+      // a failure destroys the extractor and, with it, this entry with the error:
+      // that error is the archive's, already on its way to the caller
+      s.on('error', () => {});
+      // tar-stream emits the next entry from inside next(): when an entry completes
+      // synchronously, defer next() so long runs of small entries do not recurse
+      let sync = true;
+      onEntry(h, s, (err) => {
+        if (err) fail(err);
+        else if (sync) queueMicrotask(next);
+        else next();
+      });
+      sync = false;
+    });
+    ex.on('error', (e) => fail(mapError(e)));
+    ex.on('finish', () => {
+      if (over) return;
+      over = true;
+      resolve();
+    });
+    input.on('error', fail);
+    input.pipe(ex as unknown as NodeJS.WritableStream);
+  });
 }
 
 /** uid and gid of an entry, PAX records taking precedence over the ustar fields. */

@@ -10,7 +10,7 @@ import type * as tar from 'tar-stream';
 import { badRequest } from '../util/errors';
 import { lsetxattr, makeWhiteout, mknod, makedev, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys';
 import { breakout, cleanEntryName, walkInRoot } from './paths';
-import { createExtract, entryIds, paxXattrs } from './tarfmt';
+import { entryIds, forEachTarEntry, paxXattrs, type TarEntryStream } from './tarfmt';
 
 export interface UnpackOptions {
   /** Confinement root (symlinks resolve inside it). */
@@ -33,7 +33,7 @@ export interface UnpackOptions {
   strict?: boolean;
 }
 
-type EntryStream = tar.ExtractEvents['entry'][1];
+type EntryStream = TarEntryStream;
 
 interface Dir {
   abs: string;
@@ -444,48 +444,9 @@ function drain(s: EntryStream, h: tar.Header, done: (err?: unknown) => void): vo
 }
 
 /** Unpacks a plain (decompressed) tar stream. */
-export function unpack(input: Readable, o: UnpackOptions): Promise<{ size: number }> {
-  return new Promise((resolve, reject) => {
-    let u: Unpacker;
-    try {
-      u = new Unpacker(o);
-    } catch (e) {
-      return reject(e);
-    }
-    const ex = createExtract();
-    let over = false;
-    const fail = (e: unknown) => {
-      if (over) return;
-      over = true;
-      input.unpipe(ex as unknown as NodeJS.WritableStream);
-      input.resume();
-      ex.destroy(e as Error);
-      reject(e);
-    };
-    ex.on('entry', (h, s, next) => {
-      if (over) return;
-      // tar-stream emits the next entry from inside next(): when an entry completes
-      // synchronously, defer next() so long runs of small entries do not recurse
-      let sync = true;
-      u.entry(h, s, (err) => {
-        if (err) fail(err);
-        else if (sync) queueMicrotask(next);
-        else next();
-      });
-      sync = false;
-    });
-    ex.on('error', fail);
-    ex.on('finish', () => {
-      if (over) return;
-      try {
-        u.finish();
-      } catch (e) {
-        return fail(e);
-      }
-      over = true;
-      resolve({ size: u.size });
-    });
-    input.on('error', fail);
-    input.pipe(ex as unknown as NodeJS.WritableStream);
-  });
+export async function unpack(input: Readable, o: UnpackOptions): Promise<{ size: number }> {
+  const u = new Unpacker(o);
+  await forEachTarEntry(input, (h, s, done) => u.entry(h, s, done));
+  u.finish();
+  return { size: u.size };
 }

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type * as tar from 'tar-stream';
 import { decompressStream } from '../../archive';
-import { createExtract, entryIds } from '../../archive/tarfmt';
+import { entryIds, forEachTarEntry } from '../../archive/tarfmt';
 import { cleanEntryName } from '../../archive/paths';
 import { S_IFBLK, S_IFCHR, S_IFIFO, makedev, mknod } from '../../sys';
 import { badRequest } from '../../util/errors';
@@ -85,51 +85,31 @@ export class ContextIndex implements SourceFS {
   }
 
   private read(input: Readable): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const ex = createExtract();
-      let failed = false;
-      const fail = (e: unknown) => {
-        if (failed) return;
-        failed = true;
-        input.unpipe(ex as unknown as NodeJS.WritableStream);
-        input.resume();
-        ex.destroy(e as Error);
-        reject(e);
-      };
-      ex.on('entry', (h, s, next) => {
-        if (failed) return;
-        s.on('error', () => {});
-        if (h.type !== 'file' && h.type !== 'contiguous-file') {
-          try {
-            this.add(h);
-          } catch (e) {
-            return fail(e);
-          }
-          s.on('end', () => next());
-          s.resume();
-          return;
+    return forEachTarEntry(input, (h, s, done) => {
+      if (h.type !== 'file' && h.type !== 'contiguous-file') {
+        try {
+          this.add(h);
+        } catch (e) {
+          return done(e);
         }
-        const hash = createHash('sha256');
-        const chunks: Buffer[] = [];
-        s.on('data', (c: unknown) => {
-          hash.update(c as Buffer);
-          chunks.push(c as Buffer);
-        });
-        s.on('end', () => {
-          try {
-            this.add(h, this.store(chunks, h.size ?? 0, hash.digest('hex')));
-          } catch (e) {
-            return fail(e);
-          }
-          next();
-        });
+        s.on('end', () => done());
+        s.resume();
+        return;
+      }
+      const hash = createHash('sha256');
+      const chunks: Buffer[] = [];
+      s.on('data', (c: unknown) => {
+        hash.update(c as Buffer);
+        chunks.push(c as Buffer);
       });
-      ex.on('error', fail);
-      ex.on('finish', () => {
-        if (!failed) resolve();
+      s.on('end', () => {
+        try {
+          this.add(h, this.store(chunks, h.size ?? 0, hash.digest('hex')));
+        } catch (e) {
+          return done(e);
+        }
+        done();
       });
-      input.on('error', fail);
-      input.pipe(ex as unknown as NodeJS.WritableStream);
     });
   }
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { decompressAs, detectAndDecompress } from '../../archive';
 import { cleanEntryName } from '../../archive/paths';
-import { createExtract } from '../../archive/tarfmt';
+import { forEachTarEntry } from '../../archive/tarfmt';
 import { normaliseTagged, type ImageRecord } from '../../image';
 import { DIGEST_RE, MT, hostPlatform, parseManifest, selectManifest, type ImageManifest } from '../../registry';
 import { chainIdOf, ingestLayer, type StagedLayer } from '../../storage';
@@ -51,18 +51,9 @@ async function stage(ctx: EngineContext, body: Readable): Promise<Archive> {
   let n = 0;
   try {
     const { out } = await detectAndDecompress(body);
-    const ex = createExtract();
-    await new Promise<void>((resolve, reject) => {
-      let failed = false;
-      const fail = (e: unknown) => {
-        if (failed) return;
-        failed = true;
-        out.unpipe(ex as unknown as NodeJS.WritableStream);
-        out.resume();
-        ex.destroy();
-        reject(e);
-      };
-      ex.on('entry', (h, s, next) => {
+    await forEachTarEntry(
+      out,
+      (h, s, done) => {
         try {
           if (h.name.startsWith('/')) throw archiveError(`entry ${JSON.stringify(h.name)} has an absolute path`);
           const comps = cleanEntryName(h.name);
@@ -96,29 +87,26 @@ async function stage(ctx: EngineContext, body: Readable): Promise<Archive> {
               s.on('end', () => {
                 fs.closeSync(fd);
                 a.files.set(name, { file, digest: 'sha256:' + hash.digest('hex'), size });
-                next();
+                done();
               });
               s.on('error', (e) => {
                 fs.closeSync(fd);
-                fail(e);
+                done(e);
               });
               return;
             }
             default:
               throw archiveError(`entry ${JSON.stringify(h.name)} is a ${h.type}, which an image archive may not contain`);
           }
-          s.on('end', () => next());
+          s.on('end', () => done());
           s.resume();
         } catch (e) {
           s.resume();
-          fail(e);
+          done(e);
         }
-      });
-      ex.on('finish', () => !failed && resolve());
-      ex.on('error', (e) => fail(/Invalid tar header|Unexpected end of data/i.test(e.message) ? archiveError(`not a tar archive (${e.message})`) : e));
-      out.on('error', fail);
-      out.pipe(ex as unknown as NodeJS.WritableStream);
-    });
+      },
+      (e) => (/Invalid tar header|Unexpected end of data/i.test(e.message) ? archiveError(`not a tar archive (${e.message})`) : e),
+    );
     if (a.files.size === 0) throw archiveError('the archive is empty');
     return a;
   } catch (e) {
