@@ -4,6 +4,7 @@ import { humanSize } from '../../util/humansize';
 import { humanDuration } from '../../util/time';
 import type { Command } from '../command';
 import { renderRows, tabwrite } from '../format';
+import { formatFlag } from './filters';
 
 interface DfImage {
   Id: string;
@@ -129,7 +130,7 @@ export const dfCommand: Command = {
   summary: 'Show docker disk usage',
   maxArgs: 0,
   flags: [
-    { long: 'format', kind: 'string', help: 'Format output using a custom template' },
+    formatFlag(),
     { long: 'verbose', short: 'v', kind: 'bool', help: 'Show detailed information on space usage' },
   ],
   async run(ctx, f) {

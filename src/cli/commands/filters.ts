@@ -1,5 +1,9 @@
-// The --filter flag: repeated key=value pairs sent as the API's JSON map.
+// The --filter flag (repeated key=value pairs sent as the API's JSON map) and
+// the --format flag the listing and inspecting commands share.
 import { FlagError, type FlagDef } from '../flags';
+
+/** --format; `-f` is its short form where docker gives it one (inspect, version, info, …). */
+export const formatFlag = (short = false): FlagDef => ({ long: 'format', ...(short ? { short: 'f' } : {}), kind: 'string', help: 'Format output using a custom template' });
 
 export const filterFlag = (help: string): FlagDef => ({
   long: 'filter',

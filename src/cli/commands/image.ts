@@ -6,7 +6,7 @@ import { forEachName, type Command } from '../command';
 import { renderRows } from '../format';
 import { renderJsonMessages } from '../progress';
 import { humanSize } from '../../util/humansize';
-import { filterFlag, filterQuery } from './filters';
+import { filterFlag, filterQuery, formatFlag } from './filters';
 import { goTimeString } from './ps';
 
 /** "repo:tag" → {repo, tag}; a ":" before the last "/" is a registry port, not a tag. */
@@ -169,7 +169,7 @@ export const imagesCommand: Command = {
     { long: 'all', short: 'a', kind: 'bool', help: 'Show all images (default hides intermediate images)' },
     { long: 'digests', kind: 'bool', help: 'Show digests' },
     filterFlag('Filter output based on conditions provided'),
-    { long: 'format', kind: 'string', help: 'Format output using a custom template' },
+    formatFlag(),
     { long: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Only show image IDs' },
   ],
@@ -248,7 +248,7 @@ export const historyCommand: Command = {
   minArgs: 1,
   maxArgs: 1,
   flags: [
-    { long: 'format', kind: 'string', help: 'Format output using a custom template' },
+    formatFlag(),
     { long: 'human', short: 'H', kind: 'bool', help: 'Print sizes and dates in human readable format', def: true },
     { long: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Only show image IDs' },

@@ -3,6 +3,7 @@
 import { ApiError, type ApiClient } from '../../client/api';
 import type { CliContext, Command } from '../command';
 import { renderOne } from '../format';
+import { formatFlag } from './filters';
 
 type Kind = 'container' | 'image' | 'volume' | 'network';
 
@@ -43,7 +44,7 @@ async function inspectAll(ctx: CliContext, kinds: Kind[], names: string[], forma
 }
 
 const inspectFlags = (withType: boolean) => [
-  { long: 'format', short: 'f', kind: 'string' as const, help: 'Format output using a custom template' },
+  formatFlag(true),
   { long: 'size', short: 's', kind: 'bool' as const, help: 'Display total file sizes if the type is container' },
   ...(withType ? [{ long: 'type', kind: 'string' as const, help: 'Return JSON for specified type' }] : []),
 ];
@@ -76,6 +77,6 @@ export const imageInspectCommand: Command = {
   usage: '[OPTIONS] IMAGE [IMAGE...]',
   summary: 'Display detailed information on one or more images',
   minArgs: 1,
-  flags: [{ long: 'format', short: 'f', kind: 'string', help: 'Format output using a custom template' }],
+  flags: [formatFlag(true)],
   run: (ctx, f, args) => inspectAll(ctx, ['image'], args, f.str('format'), false, (n) => `No such image: ${n}`),
 };

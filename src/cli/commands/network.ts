@@ -2,7 +2,7 @@
 // does them, including its client-side pairing of --subnet/--gateway/--ip-range.
 import { errorText, forEachName, type CliContext, type Command } from '../command';
 import { renderOne, renderRows } from '../format';
-import { filterFlag, filterQuery } from './filters';
+import { filterFlag, filterQuery, formatFlag } from './filters';
 import { goIndentJson } from './inspect';
 import { goTimeString } from './ps';
 import { parseAddr, parseCidr, contains, overlaps, type Cidr } from '../../network/ipnet';
@@ -179,7 +179,7 @@ export const networkInspectCommand: Command = {
   summary: 'Display detailed information on one or more networks',
   minArgs: 1,
   flags: [
-    { long: 'format', short: 'f', kind: 'string', help: 'Format output using a custom template' },
+    formatFlag(true),
     { long: 'verbose', short: 'v', kind: 'bool', help: 'Verbose output for diagnostics' },
   ],
   run: (ctx, f, args) => inspectNetworks(ctx, args, f.str('format')),
@@ -244,7 +244,7 @@ export const networkLsCommand: Command = {
   maxArgs: 0,
   flags: [
     filterFlag('Provide filter values (e.g. "driver=bridge")'),
-    { long: 'format', kind: 'string', help: 'Format output using a custom template' },
+    formatFlag(),
     { long: 'no-trunc', kind: 'bool', help: 'Do not truncate the output' },
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Only display network IDs' },
   ],

@@ -5,7 +5,7 @@ import { nsToRfc3339 } from '../../util/time';
 import type { CliContext, Command } from '../command';
 import { renderOne, renderRows, tabwrite } from '../format';
 import { bytesSize, humanSize } from '../../util/humansize';
-import { filterFlag, filterQuery } from './filters';
+import { filterFlag, filterQuery, formatFlag } from './filters';
 
 const enc = encodeURIComponent;
 
@@ -135,7 +135,7 @@ export const statsCommand: Command = {
   summary: 'Display a live stream of container(s) resource usage statistics',
   flags: [
     { long: 'all', short: 'a', kind: 'bool', help: 'Show all containers (default shows just running)' },
-    { long: 'format', kind: 'string', help: 'Format output using a custom template' },
+    formatFlag(),
     { long: 'no-stream', kind: 'bool', help: 'Disable streaming stats and only pull the first result' },
     { long: 'no-trunc', kind: 'bool', help: 'Do not truncate output' },
   ],
@@ -212,7 +212,7 @@ export const eventsCommand: Command = {
   maxArgs: 0,
   flags: [
     filterFlag('Filter output based on conditions provided'),
-    { long: 'format', kind: 'string', help: 'Format output using a custom template' },
+    formatFlag(),
     { long: 'since', kind: 'string', help: 'Show all events created since timestamp' },
     { long: 'until', kind: 'string', help: 'Stream events until this timestamp' },
   ],

@@ -4,7 +4,7 @@ import { humanDuration } from '../../util/time';
 import type { Command } from '../command';
 import { renderRows } from '../format';
 import { humanSize } from '../../util/humansize';
-import { filterFlag, filterQuery } from './filters';
+import { filterFlag, filterQuery, formatFlag } from './filters';
 
 export interface PortSummary {
   IP?: string;
@@ -161,7 +161,7 @@ export const psCommand: Command = {
   flags: [
     { long: 'all', short: 'a', kind: 'bool', help: 'Show all containers (default shows just running)' },
     filterFlag('Filter output based on conditions provided'),
-    { long: 'format', kind: 'string', help: 'Format output using a custom template' },
+    formatFlag(),
     { long: 'last', short: 'n', kind: 'int', help: 'Show n last created containers (includes all states)', def: -1 },
     { long: 'latest', short: 'l', kind: 'bool', help: 'Show the latest created container (includes all states)' },
     { long: 'no-trunc', kind: 'bool', help: "Don't truncate output" },

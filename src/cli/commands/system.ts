@@ -4,6 +4,7 @@ import { CLIENT_API_VERSION, ConnectError } from '../../client/api';
 import { errorText, PROG, type Command } from '../command';
 import { renderOne } from '../format';
 import { bytesSize } from '../../util/humansize';
+import { formatFlag } from './filters';
 
 export const CLIENT_VERSION = '0.1.0';
 
@@ -33,7 +34,7 @@ export const versionCommand: Command = {
   usage: '[OPTIONS]',
   summary: 'Show the berth version information',
   maxArgs: 0,
-  flags: [{ long: 'format', short: 'f', kind: 'string', help: 'Format output using a custom template' }],
+  flags: [formatFlag(true)],
   async run(ctx, f) {
     const api = await ctx.api();
     const client = { ...clientFacts(api.host), ApiVersion: api.apiVersion, APIVersion: api.apiVersion };
@@ -83,7 +84,7 @@ export const infoCommand: Command = {
   usage: '[OPTIONS]',
   summary: 'Display system-wide information',
   maxArgs: 0,
-  flags: [{ long: 'format', short: 'f', kind: 'string', help: 'Format output using a custom template' }],
+  flags: [formatFlag(true)],
   async run(ctx, f) {
     const api = await ctx.api();
     const i = await api.get<Record<string, any>>('/info');

@@ -4,7 +4,7 @@ import { errorText, forEachName, type Command } from '../command';
 import { FlagError } from '../flags';
 import { renderOne, renderRows } from '../format';
 import { humanSize } from '../../util/humansize';
-import { filterFlag, filterQuery } from './filters';
+import { filterFlag, filterQuery, formatFlag } from './filters';
 import { goIndentJson } from './inspect';
 
 interface ApiVolume {
@@ -139,7 +139,7 @@ export const volumeLsCommand: Command = {
   maxArgs: 0,
   flags: [
     filterFlag('Provide filter values (e.g. "dangling=true")'),
-    { long: 'format', kind: 'string', help: 'Format output using a custom template' },
+    formatFlag(),
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Only display volume names' },
   ],
   async run(ctx, f) {
@@ -158,7 +158,7 @@ export const volumeInspectCommand: Command = {
   usage: '[OPTIONS] VOLUME [VOLUME...]',
   summary: 'Display detailed information on one or more volumes',
   minArgs: 1,
-  flags: [{ long: 'format', short: 'f', kind: 'string', help: 'Format output using a custom template' }],
+  flags: [formatFlag(true)],
   async run(ctx, f, args) {
     const api = await ctx.api();
     const found: ApiVolume[] = [];
