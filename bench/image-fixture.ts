@@ -8,8 +8,9 @@ import { createCipheriv, createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
+import { tap } from '../src/util/tap';
 
 export interface ImageSpec {
   layers: number;
@@ -53,12 +54,9 @@ async function writeLayer(file: string, layer: number, spec: ImageSpec): Promise
   const pack = tar.pack();
   const hash = createHash('sha256');
   let size = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
+  const counter = tap((chunk) => {
+    hash.update(chunk);
+    size += chunk.length;
   });
   const done = pipeline(pack, counter, fs.createWriteStream(file));
   const entry = (h: EntryHeader, body?: Readable) =>

@@ -5,8 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { fsyncDir } from '../util/fsutil';
+import { tap } from '../util/tap';
 
 export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
@@ -58,15 +59,12 @@ export class ContentStore {
     const tmp = path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
     let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
+    const seen = tap((chunk) => {
+      hash.update(chunk);
+      size += chunk.length;
     });
     try {
-      await pipeline(src, tap, fs.createWriteStream(tmp, { mode: 0o600 }));
+      await pipeline(src, seen, fs.createWriteStream(tmp, { mode: 0o600 }));
       const digest = 'sha256:' + hash.digest('hex');
       if (expected && expected !== digest) throw new Error(`digest mismatch: expected ${expected}, got ${digest}`);
       const fd = fs.openSync(tmp, 'r');

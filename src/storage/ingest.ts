@@ -4,10 +4,11 @@
 // until both digests check out: the blob is renamed into place, the staged
 // layer is left for the caller to commit in chain order.
 import { createHash, type Hash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { decompressAs, detectAndDecompress, type Compression, type ExtractLayerOptions } from '../archive';
 import type { BlobWriter, ContentStore } from './content';
 import type { LayerStore, StagedLayer } from './layers';
+import { tap } from '../util/tap';
 
 export interface IngestOptions {
   /** compression of the source: known from a media type, or found from its magic bytes */
@@ -44,39 +45,34 @@ export async function ingestLayer(content: ContentStore, layers: LayerStore, src
   let tapErr: unknown;
   let writeSource = true;
   let sourceDone = false;
-  const tap = new Transform({
-    highWaterMark: 1 << 20,
-    flush(cb) {
-      sourceDone = true;
-      cb();
-    },
-    transform(chunk: Buffer, _e, cb) {
+  const source = tap(
+    (chunk) => {
       try {
         size += chunk.length;
         if (o.expectedSize !== undefined && size > o.expectedSize) throw new IngestError(`blob is larger than its descriptor says (${o.expectedSize} bytes)`);
         if (writer && writeSource) writer.write(chunk);
         else if (hashOnly) hashOnly.update(chunk);
         o.onSource?.(chunk.length);
-        cb(null, chunk);
       } catch (e) {
         tapErr = e;
-        cb(e as Error);
+        throw e;
       }
     },
-  });
-  src.on('error', (e) => tap.destroy(e));
-  src.pipe(tap);
+    () => (sourceDone = true),
+  );
+  src.on('error', (e) => source.destroy(e));
+  src.pipe(source);
   let staged: StagedLayer | undefined;
   try {
     let kind: Compression;
     let tar: Readable;
     if (o.compression === 'detect') {
-      const d = await detectAndDecompress(tap);
+      const d = await detectAndDecompress(source);
       kind = d.kind;
       tar = d.out;
     } else {
       kind = o.compression;
-      tar = decompressAs(tap, kind);
+      tar = decompressAs(source, kind);
     }
     let plainWriter: BlobWriter | undefined;
     if (writer && o.keepPlainFor?.includes(kind)) {
@@ -86,19 +82,7 @@ export async function ingestLayer(content: ContentStore, layers: LayerStore, src
       writer = plainWriter = content.writer();
       const w = plainWriter;
       const src = tar;
-      tar = src.pipe(
-        new Transform({
-          highWaterMark: 1 << 20,
-          transform(chunk: Buffer, _e, cb) {
-            try {
-              w.write(chunk);
-              cb(null, chunk);
-            } catch (e) {
-              cb(e as Error);
-            }
-          },
-        }),
-      );
+      tar = src.pipe(tap((chunk) => w.write(chunk)));
       src.on('error', (e) => tar.destroy(e));
     }
     // a plain tar's diff ID is its digest: hash it once
@@ -133,21 +117,21 @@ export async function ingestLayer(content: ContentStore, layers: LayerStore, src
     const digestNow = () => (writer ? writer.digest() : 'sha256:' + hashOnly!.digest('hex'));
     const wrong = (d: string) => (d !== o.expectedDigest ? new IngestError(`digest mismatch: the content is ${d}, expected ${o.expectedDigest}`) : undefined);
     if (!tapErr && !(e instanceof IngestError) && o.expectedDigest && sourceDone) mismatch = wrong(digestNow());
-    else if (!tapErr && !(e instanceof IngestError) && o.expectedDigest && !tap.destroyed) {
+    else if (!tapErr && !(e instanceof IngestError) && o.expectedDigest && !source.destroyed) {
       mismatch = await new Promise<IngestError | undefined>((resolve) => {
-        tap.removeAllListeners('data');
-        tap.unpipe();
-        tap.on('data', () => undefined);
-        tap.once('end', () => resolve(wrong(digestNow())));
-        tap.once('error', () => resolve(undefined));
-        tap.once('close', () => resolve(undefined));
-        tap.resume();
+        source.removeAllListeners('data');
+        source.unpipe();
+        source.on('data', () => undefined);
+        source.once('end', () => resolve(wrong(digestNow())));
+        source.once('error', () => resolve(undefined));
+        source.once('close', () => resolve(undefined));
+        source.resume();
       });
     }
     writer?.abort();
-    src.unpipe(tap);
+    src.unpipe(source);
     src.resume();
-    tap.destroy();
+    source.destroy();
     throw mismatch ?? tapErr ?? e;
   }
 }

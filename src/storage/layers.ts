@@ -7,9 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { extractLayer, type ExtractLayerOptions } from '../archive';
 import { fsyncDir, readJsonSync, writeJsonAtomicSync } from '../util/fsutil';
+import { tap } from '../util/tap';
 
 /** A stored tar of a layer: compressed as pulled or pushed, or the plain tar (digest = diff ID). */
 export interface LayerBlob {
@@ -110,18 +111,14 @@ export class LayerStore {
     fs.mkdirSync(path.join(dir, 'diff'), { recursive: true, mode: 0o755 });
     const hash = createHash('sha256');
     let tarSize = 0;
-    const tap = new Transform({
-      highWaterMark: 1 << 20,
-      transform(chunk: Buffer, _e, cb) {
-        if (hashIt) hash.update(chunk);
-        tarSize += chunk.length;
-        onBytes?.(chunk.length);
-        cb(null, chunk);
-      },
+    const seen = tap((chunk) => {
+      if (hashIt) hash.update(chunk);
+      tarSize += chunk.length;
+      onBytes?.(chunk.length);
     });
     try {
-      tar.on('error', (e) => tap.destroy(e));
-      const { size } = await extractLayer(tar.pipe(tap), path.join(dir, 'diff'), opts);
+      tar.on('error', (e) => seen.destroy(e));
+      const { size } = await extractLayer(tar.pipe(seen), path.join(dir, 'diff'), opts);
       return { dir, diffId: hashIt ? 'sha256:' + hash.digest('hex') : '', size, tarSize };
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
 // made here, compressed once with parallel gzip and kept for the next push.
 // A manifest known for the image is pushed byte for byte (its digest stays).
 import * as fs from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ParallelGzip } from '../../archive';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
 import { MT, buildManifest, isTransient, layerCompression, parseManifest, sleep, type AuthConfig, type Descriptor, type Endpoint, type Repository } from '../../registry';
@@ -13,6 +13,7 @@ import { EngineError, notFound } from '../../util/errors';
 import type { EngineContext } from '../context';
 import { asEngineError } from './pull';
 import { limiter, shortId, Throttle, type Emit } from './progress';
+import { tap } from '../../util/tap';
 
 export interface PushOptions {
   creds?: AuthConfig;
@@ -191,13 +192,9 @@ export class Pusher {
     let sent = 0;
     const file = fs.createReadStream(this.ctx.content.path(blob.digest), { highWaterMark: 1 << 20, signal });
     const counted = file.pipe(
-      new Transform({
-        highWaterMark: 1 << 20,
-        transform(chunk: Buffer, _e, cb) {
-          sent += chunk.length;
-          t.progress('Pushing', sent, blob.size, sent === blob.size);
-          cb(null, chunk);
-        },
+      tap((chunk) => {
+        sent += chunk.length;
+        t.progress('Pushing', sent, blob.size, sent === blob.size);
       }),
     );
     file.on('error', (e) => counted.destroy(e));
@@ -214,26 +211,12 @@ export class Pusher {
     let read = 0;
     const writer = this.ctx.content.writer();
     const src = this.plainTar(diffId, signal);
-    const count = new Transform({
-      highWaterMark: 1 << 20,
-      transform(chunk: Buffer, _e, cb) {
-        read += chunk.length;
-        t.progress('Pushing', read, total, read === total);
-        cb(null, chunk);
-      },
+    const count = tap((chunk) => {
+      read += chunk.length;
+      t.progress('Pushing', read, total, read === total);
     });
     // the compressed bytes go to the registry and, once, to the content store
-    const keep = new Transform({
-      highWaterMark: 1 << 20,
-      transform(chunk: Buffer, _e, cb) {
-        try {
-          writer.write(chunk);
-          cb(null, chunk);
-        } catch (e) {
-          cb(e as Error);
-        }
-      },
-    });
+    const keep = tap((chunk) => writer.write(chunk));
     const gz = new ParallelGzip({ level: 1 });
     const streams = [src, count, gz, keep];
     const fail = (e: Error) => {
