@@ -186,6 +186,26 @@ describe('remote engines: daemon TLS configuration', () => {
     assert.match(await startFails(['-H', `tcp://127.0.0.1:${port}`, '--tls', '--tlscert', '/etc/hostname', '--tlskey', '/etc']), /could not read server key "\/etc"/);
   });
 
+  it('takes the TLS settings from daemon.json, and refuses them twice', async () => {
+    const certs = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-tlsjson-'));
+    makeCerts(certs);
+    const d = new TestDaemon('tlsjson');
+    const port = await freePort();
+    const cfg = { tlsverify: true, tlscacert: path.join(certs, 'ca.pem'), tlscert: path.join(certs, 'server-cert.pem'), tlskey: path.join(certs, 'server-key.pem') };
+    try {
+      d.configure(cfg);
+      await d.start(['-H', `tcp://127.0.0.1:${port}`]);
+      const r = run('docker', ['-H', `tcp://127.0.0.1:${port}`, '--tlsverify', '--tlscacert', cfg.tlscacert, '--tlscert', path.join(certs, 'cert.pem'), '--tlskey', path.join(certs, 'key.pem'), 'version', '--format', '{{.Server.Os}}']);
+      assert.equal(r.stdout, 'linux\n', r.stderr);
+      await d.stopDaemon();
+      // the same setting as a flag and in the file: dockerd's refusal
+      await assert.rejects(d.start(['-H', `tcp://127.0.0.1:${port}`, '--tlsverify']), /specified both as a flag and in the configuration file: tlsverify/);
+    } finally {
+      await d.stop();
+      fs.rmSync(certs, { recursive: true, force: true });
+    }
+  });
+
   it('serves plain tcp with --tls=false and warns at start', async () => {
     const d = new TestDaemon('tlsoff');
     const port = await freePort();
@@ -241,6 +261,23 @@ describe('remote engines: ssh', { skip: !sshdAvailable() && 'openssh-server is n
     r = berth(['-H', `ssh://nobody-here@127.0.0.1:${sshd.port}`, 'ps'], env);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /error during connect|Permission denied/);
+  });
+
+  it('falls back to the docker CLI on a far side without berth', async () => {
+    // a second sshd whose sessions find only `docker` on PATH: berth's ssh
+    // client then runs `docker system dial-stdio`, as for a machine running Docker
+    const onlyDocker = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-onlydocker-'));
+    fs.symlinkSync(run('sh', ['-c', 'command -v docker']).stdout.trim(), path.join(onlyDocker, 'docker'));
+    const other = new TestSshd();
+    try {
+      await other.start({ DOCKER_HOST: d.host, PATH: `${onlyDocker}:/usr/bin:/bin` });
+      const r = berth(['-H', `ssh://root@127.0.0.1:${other.port}`, 'run', '--rm', 'busybox', 'echo', 'through-docker'], { PATH: other.path, DOCKER_CONFIG: path.join(other.dir, 'cfg') });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'through-docker\n');
+    } finally {
+      await other.stop();
+      fs.rmSync(onlyDocker, { recursive: true, force: true });
+    }
   });
 
   it('proxies a raw API connection with system dial-stdio', () => {
