@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import { createHash } from 'node:crypto';
 import { createApiServer } from '../api';
 import { SERVER_VERSION } from '../api/server';
+import { CriServer } from '../cri/server';
 import { Engine } from '../engine/engine';
 import { setRuntimeBinaries } from '../engine/containers/runc';
 import { setupLogger } from '../util/log';
@@ -94,6 +95,17 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
   }
+  let cri: CriServer | undefined;
+  if (opts.cri) {
+    try {
+      cri = new CriServer(engine, { confDir: opts.cri.cniConfDir, binDirs: opts.cri.cniBinDirs });
+      await cri.listen(opts.cri.socket);
+    } catch (e) {
+      process.stderr.write(`berthd: failed to listen on CRI socket unix://${opts.cri.socket}: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+    logger.info({ socket: opts.cri.socket }, 'CRI listen on unix://' + opts.cri.socket);
+  }
   fs.writeFileSync(opts.pidfile, `${process.pid}`);
   logger.info({ hosts: opts.hosts, dataRoot: opts.engine.dataRoot, version: SERVER_VERSION }, 'API listen on ' + opts.hosts.join(', '));
   let stopping = false;
@@ -102,6 +114,10 @@ export async function main(argv: string[]): Promise<void> {
     stopping = true;
     logger.info({ signal: sig }, 'shutting down; containers keep running');
     await api.close(3000);
+    if (cri) {
+      await cri.close();
+      fs.rmSync(opts.cri!.socket, { force: true });
+    }
     await engine.shutdown();
     fs.rmSync(opts.pidfile, { force: true });
     for (const h of opts.hosts) if (h.startsWith('unix://')) fs.rmSync(h.slice(7), { force: true });

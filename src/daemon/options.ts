@@ -24,6 +24,8 @@ export interface DaemonOptions {
   pidfile: string;
   configFile: string;
   engine: EngineConfig;
+  /** the CRI (Kubernetes) listener; undefined = off */
+  cri?: { socket: string; cniConfDir: string; cniBinDirs: string[] };
 }
 
 const FLAG_TO_KEY: Record<string, string> = {
@@ -31,7 +33,7 @@ const FLAG_TO_KEY: Record<string, string> = {
   'default-runtime': 'default-runtime', 'live-restore': 'live-restore', bip: 'bip', 'fixed-cidr': 'fixed-cidr',
   'fixed-cidr-v6': 'fixed-cidr-v6', ipv6: 'ipv6', 'default-address-pool': 'default-address-pools', icc: 'icc', 'ip-masq': 'ip-masq',
   mtu: 'mtu', bridge: 'bridge', 'host-gateway-ip': 'host-gateway-ip', dns: 'dns', 'dns-search': 'dns-search', 'dns-opt': 'dns-opts',
-  iptables: 'iptables', tls: 'tls', tlsverify: 'tlsverify', tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
+  iptables: 'iptables', 'cri-socket': 'cri-socket', 'cni-conf-dir': 'cni-conf-dir', 'cni-bin-dir': 'cni-bin-dirs', tls: 'tls', tlsverify: 'tlsverify', tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
 };
 
 /** dockerd's booleans take "--icc=false"; node's parseArgs does not, so they are read here. */
@@ -59,6 +61,7 @@ function parsePool(s: string): AddressPool {
 }
 
 export const DEFAULT_SOCKET = '/run/berth.sock';
+export const DEFAULT_CRI_SOCKET = 'unix:///run/berth/cri.sock';
 
 export const USAGE = `Usage:	berthd [OPTIONS]
 
@@ -70,6 +73,9 @@ Options:
       --default-runtime string  Default OCI runtime for containers (default "runc")
       --exec-root string        Root directory for execution state files (default "/run/berth")
   -H, --host list               Daemon socket(s) to connect to (unix://, fd://, or tcp:// with TLS)
+      --cri-socket string       Kubernetes CRI socket (default "unix:///run/berth/cri.sock" with the default data root; '' = off)
+      --cni-conf-dir string     CNI network configurations for pods (default "/etc/cni/net.d")
+      --cni-bin-dir list        CNI plugin directories (default /opt/cni/bin and /usr/lib/cni)
       --bip string              Specify default-bridge IP and subnet (e.g. 172.26.0.1/16)
   -b, --bridge string           Name of the default bridge device (default "berth0")
       --default-address-pool    Default address pools for networks (base=10.10.0.0/16,size=24)
@@ -120,6 +126,9 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' | 'versi
         dns: { type: 'string', multiple: true },
         'dns-search': { type: 'string', multiple: true },
         'dns-opt': { type: 'string', multiple: true },
+        'cri-socket': { type: 'string' },
+        'cni-conf-dir': { type: 'string' },
+        'cni-bin-dir': { type: 'string', multiple: true },
         tlscacert: { type: 'string' },
         tlscert: { type: 'string' },
         tlskey: { type: 'string' },
@@ -183,7 +192,20 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' | 'versi
     tlscert: pick(v.tlscert, 'tlscert'),
     tlskey: pick(v.tlskey, 'tlskey'),
   };
-  return { hosts: hosts.map(normaliseHost), tls, pidfile: pick(v.pidfile, 'pidfile') ?? '/run/berthd.pid', configFile, engine };
+  return { hosts: hosts.map(normaliseHost), tls, pidfile: pick(v.pidfile, 'pidfile') ?? '/run/berthd.pid', configFile, engine, cri: criOptions(v, pick, engine.dataRoot === defaults.dataRoot) };
+}
+
+/** CRI is on by default only for the default data root: a second daemon must not take the node's socket. */
+function criOptions(v: Record<string, unknown>, pick: <T>(flag: T | undefined, key: string) => T | undefined, defaultRoot: boolean): DaemonOptions['cri'] {
+  const sock = pick(v['cri-socket'] as string | undefined, 'cri-socket') ?? (defaultRoot ? DEFAULT_CRI_SOCKET : '');
+  if (!sock) return undefined;
+  const socket = sock.startsWith('unix://') ? sock.slice(7) : sock;
+  if (!socket.startsWith('/')) throw new OptionsError(`invalid --cri-socket ${sock}: only unix:// sockets are supported`);
+  return {
+    socket,
+    cniConfDir: pick(v['cni-conf-dir'] as string | undefined, 'cni-conf-dir') ?? '/etc/cni/net.d',
+    cniBinDirs: pick(v['cni-bin-dir'] as string[] | undefined, 'cni-bin-dirs') ?? ['/opt/cni/bin', '/usr/lib/cni'],
+  };
 }
 
 function networkOptions(v: Record<string, unknown>, file: Record<string, unknown>, pick: <T>(flag: T | undefined, key: string) => T | undefined): NetworkDaemonConfig {

@@ -36,7 +36,7 @@ export function resourcesForUpdate(hc: HostConfig) {
   return toOciResources(validateRuntimeResources(resourcesOf(hc), { update: true }).resources);
 }
 
-function peerNamespace(ctx: EngineContext, mode: string, kind: 'net' | 'pid' | 'ipc', what: string): { path: string } {
+function peerNamespace(ctx: EngineContext, mode: string, kind: 'net' | 'pid' | 'ipc' | 'uts', what: string): { path: string } {
   const ref = mode.slice('container:'.length);
   const peer = ctx.containers.find(ref);
   if (!peer) throw badRequest(`cannot join ${what} of a non running container: ${ref}`);
@@ -110,12 +110,12 @@ export async function buildContainerSpec(ctx: EngineContext, c: Container, rootf
       oomScoreAdj: hc.OomScoreAdj || undefined,
     },
     root: { path: rootfs, readonly: hc.ReadonlyRootfs },
-    hostname: hc.UTSMode === 'host' ? undefined : hostname,
+    hostname: hc.UTSMode === 'host' || hc.UTSMode?.startsWith('container:') ? undefined : hostname,
     domainname: c.Config.Domainname || undefined,
     cgroupsPath: cgroupsPathFor(c.ID, hc.CgroupParent || ctx.cfg.cgroupParent),
     pidMode: nsMode(ctx, hc.PidMode || '', 'pid', 'PID namespace'),
     ipcMode: nsMode(ctx, hc.IpcMode || '', 'ipc', 'IPC namespace') ?? (hc.IpcMode === 'none' ? 'none' : undefined),
-    utsMode: hc.UTSMode === 'host' ? 'host' : 'private',
+    utsMode: hc.UTSMode === 'host' ? 'host' : hc.UTSMode?.startsWith('container:') ? peerNamespace(ctx, hc.UTSMode, 'uts', 'UTS namespace') : 'private',
     network: networkOf(ctx, c),
     mounts: mounts.binds,
     tmpfs: mounts.tmpfs,

@@ -1,0 +1,157 @@
+// The CRI endpoint: gRPC on a unix socket, served in-process over the engine.
+// Handlers are thin: decode -> sandboxes/containers/images -> shape.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { SERVER_VERSION } from '../api/server';
+import type { Engine } from '../engine/engine';
+import { log } from '../util/log';
+import { Cni, type CniConfig } from './cni';
+import { Containers } from './containers';
+import { grpcStatus, notFoundCri } from './errors';
+import { Images } from './images';
+import { loadCri } from './proto';
+import { Sandboxes } from './sandboxes';
+
+export const CRI_API_VERSION = 'v1';
+
+type Handler = (req: any) => Promise<unknown> | unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Wraps a handler: its answer or the gRPC status of what it threw. */
+function unary(name: string, fn: Handler): grpc.handleUnaryCall<unknown, unknown> {
+  return (call, cb) => {
+    Promise.resolve()
+      .then(() => fn(call.request))
+      .then(
+        (res) => cb(null, res ?? {}),
+        (e) => {
+          const s = grpcStatus(e);
+          if (s.code === grpc.status.UNKNOWN) log().warn({ err: e, rpc: name }, 'CRI request failed');
+          cb({ code: s.code, details: s.details });
+        },
+      );
+  };
+}
+
+export class CriServer {
+  readonly sandboxes: Sandboxes;
+  readonly containers: Containers;
+  readonly images: Images;
+  private readonly cni: Cni;
+  private readonly server = new grpc.Server();
+  private podCidr = '';
+
+  constructor(
+    private readonly engine: Engine,
+    cni: CniConfig,
+  ) {
+    this.cni = new Cni(cni);
+    this.sandboxes = new Sandboxes(engine, this.cni);
+    this.containers = new Containers(engine, this.sandboxes);
+    this.images = new Images(engine);
+    const svc = loadCri();
+    this.server.addService(svc.RuntimeService, this.runtimeHandlers());
+    this.server.addService(svc.ImageService, this.imageHandlers());
+  }
+
+  private runtimeHandlers(): grpc.UntypedServiceImplementation {
+    const sb = this.sandboxes;
+    const ct = this.containers;
+    const h: Record<string, Handler> = {
+      Version: () => ({ version: '0.1.0', runtime_name: 'berth', runtime_version: SERVER_VERSION, runtime_api_version: CRI_API_VERSION }),
+      Status: () => {
+        const { problem } = this.cni.load();
+        return {
+          status: {
+            conditions: [
+              { type: 'RuntimeReady', status: true, reason: '', message: '' },
+              { type: 'NetworkReady', status: !problem, reason: problem ? 'NetworkPluginNotReady' : '', message: problem ? `Network plugin returns error: ${problem}` : '' },
+            ],
+          },
+          info: {},
+          runtime_handlers: Object.keys(this.engine.cfg.runtimes).map((name) => ({ name, features: { recursive_read_only_mounts: false, user_namespaces: false } })),
+          features: { supplemental_groups_policy: false },
+        };
+      },
+      RuntimeConfig: () => ({ linux: { cgroup_driver: this.engine.cfg.cgroupParent?.endsWith('.slice') ? 'SYSTEMD' : 'CGROUPFS' } }),
+      UpdateRuntimeConfig: (r) => {
+        this.podCidr = r.runtime_config?.network_config?.pod_cidr ?? '';
+        return {};
+      },
+      RunPodSandbox: async (r) => ({ pod_sandbox_id: await sb.run(r) }),
+      StopPodSandbox: async (r) => {
+        const c = sb.get(r.pod_sandbox_id);
+        await sb.stop(c, ct.ofSandbox(c.ID));
+      },
+      RemovePodSandbox: async (r) => {
+        const c = sb.find(r.pod_sandbox_id);
+        if (c) await sb.remove(c, ct.ofSandbox(c.ID));
+      },
+      PodSandboxStatus: (r) => {
+        const c = sb.get(r.pod_sandbox_id);
+        const res = sb.status(c, r.verbose);
+        res.containers_statuses = ct.ofSandbox(c.ID).map((k) => ct.status(k));
+        return res;
+      },
+      ListPodSandbox: (r) => ({ items: sb.list(r.filter ?? undefined) }),
+      CreateContainer: async (r) => ({ container_id: await ct.create(r) }),
+      StartContainer: async (r) => {
+        const c = ct.get(r.container_id);
+        const s = c.Config.Labels?.['io.berth.cri.sandbox-id'];
+        if (!s || !sb.find(s)?.State.Running) throw notFoundCri(`sandbox of container ${c.ID} is not running`);
+        await this.engine.containers.start(c.ID);
+      },
+      StopContainer: async (r) => {
+        await ct.stop(ct.get(r.container_id), Number(r.timeout) || 0);
+      },
+      RemoveContainer: async (r) => {
+        const c = this.engine.ctx.containers.find(r.container_id);
+        if (c && c.Config.Labels?.['io.berth.cri.kind'] === 'container') await this.engine.containers.remove(c.ID, { force: true, volumes: true });
+      },
+      ListContainers: (r) => ({ containers: ct.list(r.filter ?? undefined) }),
+      ContainerStatus: (r) => {
+        const c = ct.get(r.container_id);
+        return { status: ct.status(c), info: r.verbose ? { info: JSON.stringify({ pid: c.State.Pid, name: c.Name.slice(1), sandboxID: c.Config.Labels?.['io.berth.cri.sandbox-id'] }) } : {} };
+      },
+      ExecSync: (r) => ct.execSync(ct.get(r.container_id), r.cmd ?? [], Number(r.timeout) || 0),
+    };
+    return Object.fromEntries(Object.entries(h).map(([k, fn]) => [k, unary(k, fn)]));
+  }
+
+  private imageHandlers(): grpc.UntypedServiceImplementation {
+    const im = this.images;
+    const h: Record<string, Handler> = {
+      ListImages: (r) => ({ images: im.list(r.filter?.image ?? undefined) }),
+      ImageStatus: (r) => im.status(r.image, r.verbose),
+      PullImage: async (r) => ({ image_ref: await im.pull(r.image, r.auth ?? undefined) }),
+      RemoveImage: (r) => im.remove(r.image),
+      ImageFsInfo: () => im.fsInfo(),
+    };
+    return Object.fromEntries(Object.entries(h).map(([k, fn]) => [k, unary(k, fn)]));
+  }
+
+  listen(socket: string): Promise<void> {
+    fs.mkdirSync(path.dirname(socket), { recursive: true, mode: 0o711 });
+    fs.rmSync(socket, { force: true });
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (err) => {
+        if (err) return reject(err);
+        fs.chmodSync(socket, 0o660);
+        resolve();
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 2000);
+      this.server.tryShutdown(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}
