@@ -1,0 +1,301 @@
+// berth as a Kubernetes node runtime, driven by the real crictl (built by
+// scripts/setup-tools.sh) over berthd's CRI socket: pods with CNI networking,
+// containers sharing a pod's namespaces, exec, logs, images, and errors.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TestDaemon } from '../helpers/daemon';
+import { freeSubnet16 } from '../helpers/net';
+import { TestRegistry } from '../helpers/registry';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const CRICTL = [process.env.CRICTL, path.join(REPO, 'tools', 'crictl')].find((p) => p && fs.existsSync(p));
+const PLUGINS = ['/usr/lib/cni', '/opt/cni/bin'].find((d) => fs.existsSync(path.join(d, 'bridge')));
+const REFERENCE = [path.resolve(REPO, '..', '..', 'shared', 'reference', 'cri', 'api.proto'), '/work/shared/reference/cri/api.proto'].find((p) => fs.existsSync(p));
+const CATATONIT = fs.existsSync('/usr/bin/catatonit');
+const skip = !CRICTL
+  ? 'crictl is not built: run scripts/setup-tools.sh'
+  : !PLUGINS
+    ? 'CNI plugins are not installed (Debian containernetworking-plugins)'
+    : !CATATONIT
+      ? 'catatonit is not installed'
+      : false;
+
+const S = freeSubnet16();
+const BRIDGE = `bcri-${Math.random().toString(16).slice(2, 8)}`;
+const until = async (what: string, fn: () => boolean, ms = 15000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (fn()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+};
+
+describe('CRI through crictl', { skip }, () => {
+  const d = new TestDaemon('cri');
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cri-'));
+  const sock = path.join(base, 'cri.sock');
+  const netd = path.join(base, 'net.d');
+  const ipamDir = path.join(base, 'ipam');
+  const logs = path.join(base, 'pods');
+  const conflist = path.join(netd, '10-berth-test.conflist');
+  let reg: TestRegistry;
+  const netconf = (bridgePlugin = 'bridge') =>
+    JSON.stringify({
+      cniVersion: '1.0.0',
+      name: 'berth-cri-test',
+      plugins: [
+        { type: bridgePlugin, bridge: BRIDGE, isGateway: true, ipMasq: false, ipam: { type: 'host-local', dataDir: ipamDir, ranges: [[{ subnet: `${S}.0.0/24` }]] } },
+        { type: 'portmap', capabilities: { portMappings: true } },
+        { type: 'loopback' },
+      ],
+    });
+
+  const crictl = (args: string[], timeout = 60000) => {
+    const r = spawnSync(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, '--image-endpoint', `unix://${sock}`, '--timeout', '30s', ...args], {
+      encoding: 'utf8',
+      timeout,
+      env: { ...process.env, HOME: base },
+    });
+    return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '').split('\n').filter((l) => !/level=warning/.test(l)).join('\n') };
+  };
+  const ok = (args: string[]) => {
+    const r = crictl(args);
+    assert.equal(r.status, 0, `crictl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const file = (name: string, v: unknown) => {
+    const p = path.join(base, name);
+    fs.writeFileSync(p, JSON.stringify(v));
+    return p;
+  };
+  const podConfig = (name: string, extra: Record<string, unknown> = {}) =>
+    file(`${name}-pod.json`, { metadata: { name, namespace: 'berth-test', uid: `uid-${name}`, attempt: 0 }, hostname: name, log_directory: path.join(logs, name), linux: {}, ...extra });
+  const ctrConfig = (name: string, command: string[], extra: Record<string, unknown> = {}) =>
+    file(`${name}-ctr.json`, { metadata: { name }, image: { image: 'busybox:latest' }, command, log_path: `${name}.log`, linux: {}, ...extra });
+
+  before(async () => {
+    fs.mkdirSync(netd);
+    fs.writeFileSync(conflist, netconf());
+    reg = await TestRegistry.start();
+    await d.start(['--cri-socket', `unix://${sock}`, '--cni-conf-dir', netd, '--cni-bin-dir', PLUGINS!]);
+    await d.importBusybox();
+  });
+  after(async () => {
+    for (const id of crictl(['pods', '-q']).stdout.split('\n').filter(Boolean)) crictl(['rmp', '-f', id]);
+    await d.stop();
+    await reg?.stop();
+    spawnSync('ip', ['link', 'del', BRIDGE]);
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  it('reports the runtime and the network ready', () => {
+    assert.match(ok(['version']), /RuntimeName:\s+berth[\s\S]*RuntimeApiVersion:\s+v1/);
+    const info = JSON.parse(ok(['info']));
+    const cond = Object.fromEntries(info.status.conditions.map((c: { type: string; status: boolean }) => [c.type, c.status]));
+    assert.deepEqual(cond, { RuntimeReady: true, NetworkReady: true });
+    assert.match(ok(['runtime-config']), /cgroupfs|systemd/i);
+  });
+
+  it('runs a pod of two containers that share its network, IPC and hostname; logs and exec', async () => {
+    const pod = ok(['runp', podConfig('web')]);
+    assert.match(pod, /^[0-9a-f]{64}$/);
+    const sb = JSON.parse(ok(['inspectp', pod]));
+    assert.equal(sb.status.state, 'SANDBOX_READY');
+    assert.equal(sb.status.metadata.name, 'web');
+    const ip: string = sb.status.network.ip;
+    assert.ok(ip.startsWith(`${S}.0.`), `pod IP ${ip} is from the conflist's subnet`);
+
+    const server = ok(['create', pod, ctrConfig('server', ['sh', '-c', 'echo hello-out; echo hello-err >&2; mkdir -p /www; echo from-server > /www/index.html; exec httpd -f -p 8080 -h /www']), podConfig('web')]);
+    const client = ok(['create', pod, ctrConfig('client', ['sleep', '1000']), podConfig('web')]);
+    ok(['start', server]);
+    ok(['start', client]);
+    const ps = ok(['ps', '--pod', pod, '-o', 'json']);
+    assert.deepEqual(JSON.parse(ps).containers.map((c: { state: string }) => c.state), ['CONTAINER_RUNNING', 'CONTAINER_RUNNING']);
+
+    // the client reaches the server on localhost: one network namespace
+    let page = '';
+    await until('the server to answer on localhost', () => {
+      const r = crictl(['exec', '-s', client, 'wget', '-qO-', 'http://127.0.0.1:8080/']);
+      page = r.stdout;
+      return r.status === 0;
+    });
+    assert.equal(page.trim(), 'from-server');
+    assert.equal(ok(['exec', '-s', client, 'hostname']), 'web');
+    assert.match(ok(['exec', '-s', client, 'ip', '-4', 'addr', 'show', 'eth0']), new RegExp(`inet ${ip.replace(/\./g, '\\.')}/24`));
+    // IPC: both see the pod's namespace (same inode)
+    assert.equal(ok(['exec', '-s', client, 'readlink', '/proc/self/ns/ipc']), ok(['exec', '-s', server, 'readlink', '/proc/self/ns/ipc']));
+    // exit codes and stderr come back apart
+    const r = crictl(['exec', '-s', client, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /exited with 3/);
+
+    // logs: CRI format at <log_directory>/<log_path>, read by crictl
+    const logPath = path.join(logs, 'web', 'server.log');
+    await until('the server log', () => fs.existsSync(logPath) && fs.readFileSync(logPath, 'utf8').includes('hello-err'));
+    assert.match(fs.readFileSync(logPath, 'utf8'), /^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d) stdout F hello-out$/m);
+    assert.match(fs.readFileSync(logPath, 'utf8'), / stderr F hello-err$/m);
+    const lr = crictl(['logs', server]);
+    assert.equal(lr.stdout.trim(), 'hello-out');
+    assert.match(lr.stderr, /hello-err/);
+    assert.equal(JSON.parse(ok(['inspect', server])).status.logPath, logPath);
+
+    // berth sees the pod's parts as containers, with Kubernetes' names
+    const names = d.berth(['ps', '-a', '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean).sort();
+    assert.deepEqual(names, ['k8s_POD_web_berth-test_uid-web_0', 'k8s_client_web_berth-test_uid-web_0', 'k8s_server_web_berth-test_uid-web_0']);
+
+    // stop: TERM, then KILL after the timeout; the status says how it ended
+    const stubborn = ok(['create', pod, ctrConfig('stubborn', ['sh', '-c', 'trap "" TERM; echo ready; while true; do sleep 1; done']), podConfig('web')]);
+    ok(['start', stubborn]);
+    await until('the trap to be set', () => crictl(['logs', stubborn]).stdout.includes('ready'));
+    ok(['stop', '--timeout', '1', stubborn]);
+    const st = JSON.parse(ok(['inspect', stubborn])).status;
+    assert.equal(st.state, 'CONTAINER_EXITED');
+    assert.equal(st.exitCode, 137);
+    assert.equal(st.reason, 'Error');
+    ok(['rm', stubborn]);
+    assert.match(crictl(['inspect', stubborn]).stderr, /NotFound/);
+
+    // teardown: stopping the pod stops its containers and releases its address
+    const ipFile = path.join(ipamDir, 'berth-cri-test', ip);
+    assert.ok(fs.existsSync(ipFile), 'host-local holds the pod address');
+    ok(['stopp', pod]);
+    assert.equal(JSON.parse(ok(['inspectp', pod])).status.state, 'SANDBOX_NOTREADY');
+    assert.deepEqual(JSON.parse(ok(['ps', '-a', '--pod', pod, '-o', 'json'])).containers.map((c: { state: string }) => c.state), ['CONTAINER_EXITED', 'CONTAINER_EXITED']);
+    assert.ok(!fs.existsSync(ipFile), 'the address went back to the pool');
+    ok(['rmp', pod]);
+    assert.equal(ok(['pods', '-q']), '');
+    assert.equal(d.berth(['ps', '-aq']).stdout.trim(), '');
+  });
+
+  it('runs a command with a deadline', () => {
+    const pod = ok(['runp', podConfig('deadline')]);
+    const c = ok(['create', pod, ctrConfig('sleeper', ['sleep', '1000']), podConfig('deadline')]);
+    ok(['start', c]);
+    assert.equal(ok(['exec', '-s', '--timeout', '20', c, 'echo', 'in-time']), 'in-time');
+    const r = crictl(['exec', '-s', '--timeout', '1', c, 'sleep', '30']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /DeadlineExceeded|timed out/);
+    ok(['rmp', '-f', pod]);
+  });
+
+  it('lists pods and containers by id prefix, state and labels', () => {
+    const a = ok(['runp', podConfig('lista', { labels: { app: 'a', tier: 'x' } })]);
+    const b = ok(['runp', podConfig('listb', { labels: { app: 'b' } })]);
+    assert.deepEqual(ok(['pods', '-q', '--label', 'app=a']).split('\n'), [a]);
+    assert.deepEqual(ok(['pods', '-q', '--id', b.slice(0, 10)]).split('\n'), [b]);
+    assert.equal(ok(['pods', '-q', '--label', 'app=zzz']), '');
+    ok(['stopp', b]);
+    assert.deepEqual(ok(['pods', '-q', '--state', 'ready']).split('\n'), [a]);
+    assert.deepEqual(ok(['pods', '-q', '--state', 'notready']).split('\n'), [b]);
+    const c = ok(['create', a, ctrConfig('labelled', ['sleep', '1000'], { labels: { role: 'db' } }), podConfig('lista')]);
+    assert.deepEqual(ok(['ps', '-a', '-q', '--label', 'role=db']).split('\n'), [c]);
+    assert.deepEqual(ok(['ps', '-a', '-q', '--state', 'created']).split('\n'), [c]);
+    assert.equal(ok(['ps', '-q', '--state', 'running']), '');
+    assert.deepEqual(JSON.parse(ok(['inspectp', a])).status.labels, { app: 'a', tier: 'x' });
+    ok(['rmp', '-f', a]);
+    ok(['rmp', '-f', b]);
+  });
+
+  it('pulls, lists, inspects and removes images in the store berth uses', async () => {
+    assert.equal(d.docker(['tag', 'busybox:latest', `${reg.host}/cri/bb:v1`]).status, 0);
+    assert.equal(d.docker(['push', `${reg.host}/cri/bb:v1`]).status, 0);
+    assert.equal(d.docker(['rmi', `${reg.host}/cri/bb:v1`]).status, 0);
+    assert.equal(crictl(['inspecti', `${reg.host}/cri/bb:v1`]).status, 1);
+    const pulled = ok(['pull', `${reg.host}/cri/bb:v1`]);
+    assert.match(pulled, /Image is up to date for sha256:[0-9a-f]{64}/);
+    assert.match(ok(['images']), new RegExp(`${reg.host}/cri/bb\\s+v1`));
+    assert.match(d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout, new RegExp(`${reg.host}/cri/bb:v1`));
+    const img = JSON.parse(ok(['inspecti', `${reg.host}/cri/bb:v1`]));
+    assert.ok(img.status.repoTags.includes(`${reg.host}/cri/bb:v1`), img.status.repoTags.join());
+    assert.ok(img.status.repoTags.includes('docker.io/library/busybox:latest'), 'the same image, pushed and pulled back');
+    assert.match(ok(['imagefsinfo']), /usedBytes/);
+    ok(['rmi', `${reg.host}/cri/bb:v1`]);
+    // the image goes with all its names, as with containerd's CRI
+    assert.doesNotMatch(ok(['images']), /cri\/bb|busybox/);
+    assert.equal(d.docker(['image', 'inspect', 'busybox:latest']).status, 1);
+    await d.importBusybox();
+    assert.match(crictl(['pull', `${reg.host}/cri/none:v1`]).stderr, /not found|unknown/i);
+  });
+
+  it('answers NotFound for unknown ids and images, Unimplemented for what it does not serve', () => {
+    const unknown = 'f'.repeat(64);
+    for (const args of [['inspectp', unknown], ['inspect', unknown], ['stop', unknown], ['start', unknown], ['stopp', unknown]]) {
+      const r = crictl(args);
+      assert.notEqual(r.status, 0, args.join(' '));
+      assert.match(r.stderr, /code = NotFound/, args.join(' '));
+    }
+    const pod = ok(['runp', podConfig('bad')]);
+    const missingImage = ctrConfig('missing', ['true'], { image: { image: 'no-such-image:v9' } });
+    assert.match(crictl(['create', pod, missingImage, podConfig('bad')]).stderr, /code = NotFound/);
+    // a good config in the same pod still works (control)
+    const c = ok(['create', pod, ctrConfig('good', ['true']), podConfig('bad')]);
+    assert.match(c, /^[0-9a-f]{64}$/);
+    assert.match(crictl(['stats']).stderr, /code = Unimplemented/);
+    ok(['rmp', '-f', pod]);
+  });
+
+  it('answers InvalidArgument with what is wrong to a client that skips crictl\'s checks', { skip: !REFERENCE && 'no reference api.proto' }, async () => {
+    // crictl validates names itself: a raw gRPC client (the contract's proto) sends what crictl would not
+    const def = protoLoader.loadSync(REFERENCE!, { keepCase: true, longs: Number, enums: String, defaults: true });
+    const v1 = (grpc.loadPackageDefinition(def) as any).runtime.v1; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const rt = new v1.RuntimeService(`unix://${sock}`, grpc.credentials.createInsecure());
+    const call = (m: string, req: unknown) =>
+      new Promise<{ code: number; details: string; res?: Record<string, unknown> }>((resolve) =>
+        rt[m](req, (e: grpc.ServiceError | null, res: Record<string, unknown>) => resolve(e ? { code: e.code, details: e.details } : { code: 0, details: '', res })),
+      );
+    try {
+      let r = await call('RunPodSandbox', { config: { metadata: { namespace: 'x', uid: 'u' } } });
+      assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'sandbox config must include metadata.name']);
+      r = await call('RunPodSandbox', { config: {} });
+      assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'sandbox config must include metadata']);
+      r = await call('RunPodSandbox', { config: { metadata: { name: 'raw', namespace: 'berth-test', uid: 'uid-raw' }, log_directory: path.join(logs, 'raw') } });
+      assert.equal(r.code, 0, r.details);
+      const pod = r.res!.pod_sandbox_id as string;
+      r = await call('CreateContainer', { pod_sandbox_id: pod, config: { metadata: { name: 'x' }, command: ['true'] } });
+      assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'container config must include image']);
+      r = await call('CreateContainer', { pod_sandbox_id: pod, config: { metadata: { name: 'x' }, image: { image: 'busybox:latest' }, mounts: [{ container_path: 'rel', host_path: '/tmp' }] } });
+      assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'mount container path "rel" must be absolute']);
+      r = await call('CreateContainer', { pod_sandbox_id: pod, config: { metadata: { name: 'x' }, image: { image: 'busybox:latest' }, command: ['true'] } });
+      assert.equal(r.code, 0, r.details);
+      r = await call('ListMetricDescriptors', {});
+      assert.equal(r.code, grpc.status.UNIMPLEMENTED);
+      r = await call('RemovePodSandbox', { pod_sandbox_id: pod });
+      assert.equal(r.code, 0, r.details);
+      // removal is idempotent, as the CRI requires
+      r = await call('RemovePodSandbox', { pod_sandbox_id: pod });
+      assert.equal(r.code, 0, r.details);
+    } finally {
+      rt.close();
+    }
+  });
+
+  it('stays up after all that', () => {
+    assert.match(ok(['version']), /berth/);
+  });
+
+  it('leaves nothing behind when the pod network cannot be set up', () => {
+    const before = d.berth(['ps', '-aq']).stdout;
+    const pods = ok(['pods', '-q']);
+    fs.writeFileSync(conflist, netconf('no-such-plugin'));
+    try {
+      const r = crictl(['runp', podConfig('broken')]);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /failed to find plugin .{0,4}no-such-plugin/);
+      assert.equal(d.berth(['ps', '-aq']).stdout, before);
+      assert.equal(ok(['pods', '-q']), pods);
+    } finally {
+      fs.writeFileSync(conflist, netconf());
+    }
+    // the same pod runs once the network is back (control)
+    const pod = ok(['runp', podConfig('broken')]);
+    assert.equal(JSON.parse(ok(['inspectp', pod])).status.state, 'SANDBOX_READY');
+    ok(['rmp', '-f', pod]);
+  });
+});
