@@ -46,6 +46,7 @@ describe('CRI through crictl', { skip }, () => {
   const logs = path.join(base, 'pods');
   const conflist = path.join(netd, '10-berth-test.conflist');
   let reg: TestRegistry;
+  const daemonArgs = () => ['--cri-socket', `unix://${sock}`, '--cni-conf-dir', netd, '--cni-bin-dir', PLUGINS!];
   const netconf = (bridgePlugin = 'bridge') =>
     JSON.stringify({
       cniVersion: '1.0.0',
@@ -84,7 +85,7 @@ describe('CRI through crictl', { skip }, () => {
     fs.mkdirSync(netd);
     fs.writeFileSync(conflist, netconf());
     reg = await TestRegistry.start();
-    await d.start(['--cri-socket', `unix://${sock}`, '--cni-conf-dir', netd, '--cni-bin-dir', PLUGINS!]);
+    await d.start(daemonArgs());
     await d.importBusybox();
   });
   after(async () => {
@@ -274,6 +275,22 @@ describe('CRI through crictl', { skip }, () => {
     } finally {
       rt.close();
     }
+  });
+
+  it('keeps a pod running across a kill -9 of berthd, and lists it after the restart', async () => {
+    const pod = ok(['runp', podConfig('survivor')]);
+    const c = ok(['create', pod, ctrConfig('sleeper', ['sleep', '1000']), podConfig('survivor')]);
+    ok(['start', c]);
+    const ip = JSON.parse(ok(['inspectp', pod])).status.network.ip;
+    assert.equal(await d.stopDaemon('SIGKILL'), -1);
+    await d.start(daemonArgs());
+    const sb = JSON.parse(ok(['inspectp', pod])).status;
+    assert.equal(sb.state, 'SANDBOX_READY');
+    assert.equal(sb.network.ip, ip);
+    assert.equal(JSON.parse(ok(['inspect', c])).status.state, 'CONTAINER_RUNNING');
+    assert.equal(ok(['exec', '-s', c, 'echo', 'still-here']), 'still-here');
+    ok(['rmp', '-f', pod]);
+    assert.match(crictl(['inspectp', pod]).stderr, /NotFound/);
   });
 
   it('stays up after all that', () => {

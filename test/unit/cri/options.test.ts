@@ -1,5 +1,5 @@
 // berthd's CRI flags: on by default only for the default data root.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,6 +11,7 @@ fs.writeFileSync(cfg, '{}');
 const parse = (...a: string[]) => parseDaemonArgs(['--config-file', cfg, ...a]) as DaemonOptions;
 
 describe('berthd --cri-socket', () => {
+  after(() => fs.rmSync(path.dirname(cfg), { recursive: true, force: true }));
   it('listens at /run/berth/cri.sock for the default data root, with the default CNI dirs', () => {
     assert.deepEqual(parse().cri, { socket: '/run/berth/cri.sock', cniConfDir: '/etc/cni/net.d', cniBinDirs: ['/opt/cni/bin', '/usr/lib/cni'] });
   });
