@@ -146,13 +146,37 @@ export class Sandboxes {
     return { id: c.ID, netns, ifName: 'eth0', podName: m.name, podNamespace: m.namespace, podUid: m.uid, portMappings: s.portMappings };
   }
 
+  private readonly detaching = new Map<string, Promise<void>>();
+
   /** CNI teardown, once: the attachment is forgotten only when the plugins agreed. */
-  async detach(c: Container): Promise<void> {
+  detach(c: Container): Promise<void> {
+    const running = this.detaching.get(c.ID);
+    if (running) return running;
+    // the state is read now: a removal may delete the directory while the plugins run
     const s = this.state(c);
-    if (!s.network) return;
-    await this.cni.del(this.attachment(c, s.network.netns, s), s.network.name);
-    delete s.network;
-    this.saveState(c.ID, s);
+    if (!s.network) return Promise.resolve();
+    const p = this.cni
+      .del(this.attachment(c, s.network.netns, s), s.network.name)
+      .then(() => {
+        delete s.network;
+        if (fs.existsSync(this.engine.ctx.containers.dir(c.ID))) this.saveState(c.ID, s);
+      })
+      .finally(() => this.detaching.delete(c.ID));
+    this.detaching.set(c.ID, p);
+    return p;
+  }
+
+  /**
+   * An infra process that ends by any path (crash, `berth rm -f`, stop) gives its
+   * address back; so does one that ended while berthd was down.
+   */
+  watch(): () => void {
+    for (const c of this.all()) if (!c.State.Running) void this.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'CNI teardown failed'));
+    return this.engine.ctx.events.subscribe((e) => {
+      if (e.Type !== 'container' || e.Action !== 'die') return;
+      const c = this.find(e.Actor.ID);
+      if (c) void this.detach(c).catch((err) => log().warn({ err, id: c.ID }, 'CNI teardown failed'));
+    });
   }
 
   async stop(c: Container, containers: Container[]): Promise<void> {

@@ -40,12 +40,13 @@ export class CriServer {
   private readonly cni: Cni;
   private readonly server = new grpc.Server();
   private podCidr = '';
+  private unwatch?: () => void;
 
   constructor(
     private readonly engine: Engine,
-    cni: CniConfig,
+    private readonly cniConfig: CniConfig,
   ) {
-    this.cni = new Cni(cni);
+    this.cni = new Cni(cniConfig);
     this.sandboxes = new Sandboxes(engine, this.cni);
     this.containers = new Containers(engine, this.sandboxes);
     this.images = new Images(engine);
@@ -59,7 +60,7 @@ export class CriServer {
     const ct = this.containers;
     const h: Record<string, Handler> = {
       Version: () => ({ version: '0.1.0', runtime_name: 'berth', runtime_version: SERVER_VERSION, runtime_api_version: CRI_API_VERSION }),
-      Status: () => {
+      Status: (r) => {
         const { problem } = this.cni.load();
         return {
           status: {
@@ -68,7 +69,7 @@ export class CriServer {
               { type: 'NetworkReady', status: !problem, reason: problem ? 'NetworkPluginNotReady' : '', message: problem ? `Network plugin returns error: ${problem}` : '' },
             ],
           },
-          info: {},
+          info: r.verbose ? { config: JSON.stringify({ podCIDR: this.podCidr, cniConfDir: this.cniConfig.confDir, cniBinDirs: this.cniConfig.binDirs }) } : {},
           runtime_handlers: Object.keys(this.engine.cfg.runtimes).map((name) => ({ name, features: { recursive_read_only_mounts: false, user_namespaces: false } })),
           features: { supplemental_groups_policy: false },
         };
@@ -131,6 +132,7 @@ export class CriServer {
   }
 
   listen(socket: string): Promise<void> {
+    this.unwatch ??= this.sandboxes.watch();
     fs.mkdirSync(path.dirname(socket), { recursive: true, mode: 0o711 });
     fs.rmSync(socket, { force: true });
     return new Promise((resolve, reject) => {
@@ -143,6 +145,7 @@ export class CriServer {
   }
 
   close(): Promise<void> {
+    this.unwatch?.();
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.server.forceShutdown();

@@ -293,6 +293,22 @@ describe('CRI through crictl', { skip }, () => {
     assert.match(crictl(['inspectp', pod]).stderr, /NotFound/);
   });
 
+  it('gives the pod address back when the infra process dies or is removed outside the CRI', async () => {
+    const ipFile = (pod: string) => path.join(ipamDir, 'berth-cri-test', JSON.parse(ok(['inspectp', pod])).status.network.ip);
+    const crashed = ok(['runp', podConfig('crashed')]);
+    const f1 = ipFile(crashed);
+    assert.ok(fs.existsSync(f1));
+    process.kill(JSON.parse(ok(['inspectp', crashed])).info.pid, 'SIGKILL');
+    await until('the crashed pod to be NotReady and its address released', () => !fs.existsSync(f1) && JSON.parse(ok(['inspectp', crashed])).status.state === 'SANDBOX_NOTREADY');
+    ok(['rmp', crashed]);
+    const removed = ok(['runp', podConfig('removed')]);
+    const f2 = ipFile(removed);
+    assert.ok(fs.existsSync(f2));
+    assert.equal(d.berth(['rm', '-f', removed]).status, 0);
+    await until('the removed pod address to be released', () => !fs.existsSync(f2));
+    assert.match(crictl(['inspectp', removed]).stderr, /NotFound/);
+  });
+
   it('stays up after all that', () => {
     assert.match(ok(['version']), /berth/);
   });
