@@ -72,14 +72,8 @@ export class Containers {
       SecurityOpt: securityOpts(sec),
       MaskedPaths: sec?.masked_paths?.length ? sec.masked_paths : undefined,
       ReadonlyPaths: sec?.readonly_paths?.length ? sec.readonly_paths : undefined,
-      CpuShares: res?.cpu_shares || 0,
-      CpuQuota: res?.cpu_quota || 0,
-      CpuPeriod: res?.cpu_period || 0,
-      Memory: res?.memory_limit_in_bytes || 0,
-      MemorySwap: res?.memory_swap_limit_in_bytes || 0,
+      ...this.resources(res),
       OomScoreAdj: res?.oom_score_adj || 0,
-      CpusetCpus: res?.cpuset_cpus || '',
-      CpusetMems: res?.cpuset_mems || '',
       CgroupParent: sb.HostConfig.CgroupParent || '',
       Runtime: sb.HostConfig.Runtime,
     };
@@ -125,6 +119,19 @@ export class Containers {
       this.engine.ctx.containers.save(c);
     }
     return Id;
+  }
+
+  /** CRI resources in the engine's HostConfig terms (create and UpdateContainerResources). */
+  resources(res: T.LinuxContainerResources | undefined): Partial<HostConfig> {
+    return {
+      CpuShares: res?.cpu_shares || 0,
+      CpuQuota: res?.cpu_quota || 0,
+      CpuPeriod: res?.cpu_period || 0,
+      Memory: res?.memory_limit_in_bytes || 0,
+      MemorySwap: res?.memory_swap_limit_in_bytes || 0,
+      CpusetCpus: res?.cpuset_cpus || '',
+      CpusetMems: res?.cpuset_mems || '',
+    };
   }
 
   async stop(c: Container, timeoutSec: number): Promise<void> {

@@ -12,6 +12,7 @@ import { grpcStatus, notFoundCri } from './errors';
 import { Images } from './images';
 import { loadCri } from './proto';
 import { Sandboxes } from './sandboxes';
+import { Stats } from './stats';
 
 export const CRI_API_VERSION = 'v1';
 
@@ -37,6 +38,7 @@ export class CriServer {
   readonly sandboxes: Sandboxes;
   readonly containers: Containers;
   readonly images: Images;
+  readonly stats: Stats;
   private readonly cni: Cni;
   private readonly server = new grpc.Server();
   private podCidr = '';
@@ -50,6 +52,7 @@ export class CriServer {
     this.sandboxes = new Sandboxes(engine, this.cni);
     this.containers = new Containers(engine, this.sandboxes);
     this.images = new Images(engine);
+    this.stats = new Stats(engine);
     const svc = loadCri();
     this.server.addService(svc.RuntimeService, this.runtimeHandlers());
     this.server.addService(svc.ImageService, this.imageHandlers());
@@ -107,12 +110,25 @@ export class CriServer {
       },
       RemoveContainer: async (r) => {
         const c = this.engine.ctx.containers.find(r.container_id);
-        if (c && c.Config.Labels?.['io.berth.cri.kind'] === 'container') await this.engine.containers.remove(c.ID, { force: true, volumes: true });
+        if (c && c.Config.Labels?.['io.berth.cri.kind'] === 'container') {
+          await this.engine.containers.remove(c.ID, { force: true, volumes: true });
+          this.stats.forget(c.ID);
+        }
       },
       ListContainers: (r) => ({ containers: ct.list(r.filter ?? undefined) }),
       ContainerStatus: (r) => {
         const c = ct.get(r.container_id);
         return { status: ct.status(c), info: r.verbose ? { info: JSON.stringify({ pid: c.State.Pid, name: c.Name.slice(1), sandboxID: c.Config.Labels?.['io.berth.cri.sandbox-id'] }) } : {} };
+      },
+      UpdateContainerResources: async (r) => {
+        const c = ct.get(r.container_id);
+        await this.engine.containers.update(c.ID, ct.resources(r.linux ?? undefined));
+      },
+      ContainerStats: (r) => ({ stats: this.stats.of(ct.get(r.container_id)) }),
+      ListContainerStats: (r) => {
+        const f = r.filter ?? {};
+        const ids = new Set(ct.list({ id: f.id ?? '', pod_sandbox_id: f.pod_sandbox_id ?? '', label_selector: f.label_selector ?? {} }).map((c) => c.id));
+        return { stats: ct.all().filter((c) => ids.has(c.ID) && c.State.Running).map((c) => this.stats.of(c)) };
       },
       ExecSync: (r) => ct.execSync(ct.get(r.container_id), r.cmd ?? [], Number(r.timeout) || 0),
     };
