@@ -1,6 +1,6 @@
 // berth: the CLI. Global flags, command lookup (`berth ps` and `berth container
 // ls` are one command), flag parsing with docker's messages, and exit codes.
-import * as readline from 'node:readline';
+import type * as readline from 'node:readline';
 import { ApiClient, ConnectError } from '../client/api';
 import { PROG, StatusError, errorText, type CliContext, type Command } from './command';
 import { DEFAULT_HOST, startDaemon } from './daemon';
@@ -32,9 +32,16 @@ function makeContext(host: string): CliContext & { client?: ApiClient } {
     },
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
-    stdinTty: Boolean(process.stdin.isTTY),
-    stdoutTty: Boolean(process.stdout.isTTY),
-    stderrTty: Boolean(process.stderr.isTTY),
+    // getters: process.stdin costs a handle and most commands never ask
+    get stdinTty() {
+      return Boolean(process.stdin.isTTY);
+    },
+    get stdoutTty() {
+      return Boolean(process.stdout.isTTY);
+    },
+    get stderrTty() {
+      return Boolean(process.stderr.isTTY);
+    },
     confirm: (q) => confirm(q),
   };
   return ctx;
@@ -43,7 +50,7 @@ function makeContext(host: string): CliContext & { client?: ApiClient } {
 function confirm(question: string): Promise<boolean> {
   process.stdout.write(question);
   return new Promise((resolve) => {
-    const rl = readline.createInterface({ input: process.stdin });
+    const rl = (require('node:readline') as typeof readline).createInterface({ input: process.stdin });
     let answered = false;
     rl.once('line', (l) => {
       answered = true;
@@ -188,4 +195,14 @@ export async function main(argv: string[]): Promise<void> {
   process.exitCode = code;
   // stdin and sockets may hold the loop open after a session: leave once output is flushed
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+/**
+ * Loads every command module and renders the help once: run while a start-up
+ * snapshot is built, so a command starts with all of it ready.
+ */
+export function preload(): void {
+  for (const refs of Object.values(groups)) for (const r of refs) r.load();
+  mainHelp();
+  for (const g of Object.keys(groups)) if (g) groupHelp(g);
 }

@@ -10,7 +10,7 @@ export interface CommandRef {
 }
 
 function cmd(file: string, exp: string, name: string, aliases?: string[]): CommandRef {
-  return { name, aliases, load: () => (require(`./commands/${file}`) as Record<string, Command>)[exp] };
+  return { name, aliases, load: () => (require(`./commands/${file}.js`) as Record<string, Command>)[exp] };
 }
 
 export const groups: Record<string, CommandRef[]> = {

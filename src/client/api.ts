@@ -1,8 +1,14 @@
 // An Engine API client over a unix socket: plain requests, JSON, long streams
 // and hijacked (101) connections. It works against berthd and a real dockerd.
-import * as http from 'node:http';
-import * as net from 'node:net';
+import type * as http from 'node:http';
+import type * as net from 'node:net';
 import type { Readable } from 'node:stream';
+
+// loaded on the first request: `berth --help` and flag errors never pay for it
+const httpModule = (): typeof http => require('node:http') as typeof http;
+// no TLS on a unix socket: an empty server name spares the agent's IP-address
+// check, whose first use compiles a regular expression costing milliseconds
+const NO_TLS = { servername: '' } as http.RequestOptions;
 
 /** The highest API version this client speaks; lowered when the server is older. */
 export const CLIENT_API_VERSION = '1.41';
@@ -75,7 +81,7 @@ export class ApiClient {
 
   constructor(readonly host: string) {
     this.socketPath = socketPathOf(host);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    this.agent = new (httpModule().Agent)({ keepAlive: true, maxSockets: 8 });
   }
 
   get apiVersion(): string {
@@ -127,7 +133,7 @@ export class ApiClient {
   private send(method: string, p: string, opts: RequestOptions): Promise<http.IncomingMessage> {
     const { headers, data, stream } = this.prepare(opts);
     return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath: this.socketPath, agent: this.agent, method, path: this.path(p, opts.query), headers }, resolve);
+      const req = httpModule().request({ socketPath: this.socketPath, agent: this.agent, ...NO_TLS, method, path: this.path(p, opts.query), headers }, resolve);
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES') reject(connectError(this.host, e));
         else reject(e);
@@ -165,7 +171,8 @@ export class ApiClient {
   hijack(p: string, opts: RequestOptions = {}): Promise<{ socket: net.Socket; head: Buffer }> {
     const { headers, data } = this.prepare(opts);
     return new Promise((resolve, reject) => {
-      const req = http.request({
+      const req = httpModule().request({
+        ...NO_TLS,
         socketPath: this.socketPath,
         method: 'POST',
         path: this.path(p, opts.query),
@@ -207,5 +214,5 @@ function errorMessage(body: Buffer, status: number): string {
   } catch {
     /* not JSON */
   }
-  return t || `${status} ${http.STATUS_CODES[status] ?? ''}`.trim();
+  return t || `${status} ${httpModule().STATUS_CODES[status] ?? ''}`.trim();
 }

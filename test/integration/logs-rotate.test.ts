@@ -138,7 +138,7 @@ describe('log rotation (docker CLI and berth)', () => {
     const script = 'echo ready; while [ ! -f /tmp/go ]; do sleep 0.05; done; i=1; while [ $i -le 400 ]; do echo line$i; if [ $((i % 25)) = 0 ]; then sleep 0.05; fi; i=$((i+1)); done';
     const r = d.docker(['run', '-d', '--name', 'follow', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=2', '--log-opt', 'compress=false', 'busybox', 'sh', '-c', script]);
     assert.equal(r.status, 0, r.stderr);
-    const followers = [d.spawnDocker(['logs', '-f', 'follow']), spawn(process.execPath, [BERTH, '-H', d.host, 'logs', '-f', 'follow'])];
+    const followers = [d.spawnDocker(['logs', '-f', 'follow']), spawn(BERTH, ['-H', d.host, 'logs', '-f', 'follow'])];
     const outs = followers.map((p) => {
       const o = { text: '', code: new Promise<number | null>((res) => p.on('exit', res)) };
       p.stdout!.on('data', (c) => (o.text += c));
