@@ -11,5 +11,6 @@ import { buildCase } from './build';
 import { cliStart } from './cli';
 import { memory } from './memory';
 import { netStart, portThroughput } from './network';
+import { remote } from './remote';
 
-export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, buildCase, ...later];
+export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, buildCase, remote, ...later];
