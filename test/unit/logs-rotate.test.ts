@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { mergeStaged } from '../../src/engine/logs/rotate';
-import { gzipLastTime, rotatedFiles, type LogLimits } from '../../src/engine/logs/files';
+import { gzipLastTime, logLimits, logStartError, rotatedFiles, type LogLimits } from '../../src/engine/logs/files';
 
 /** Docker's rule over the whole stream: the newest maxFile files, oldest first. */
 function dockerFiles(records: string[], lim: LogLimits): string[] {
@@ -101,6 +101,18 @@ describe('log rotation', () => {
     } finally {
       fs.closeSync(fd);
     }
+  });
+
+  it('reads the limits as Docker does: json-file only with max-size, local by default', () => {
+    assert.equal(logLimits({}), undefined);
+    assert.equal(logLimits({ 'max-file': '3' }), undefined);
+    assert.deepEqual(logLimits({ 'max-size': '1k' }), { maxSize: 1024, maxFile: 1, compress: false });
+    assert.deepEqual(logLimits({ 'max-size': '1.5m', 'max-file': '3', compress: 'true' }), { maxSize: 1572864, maxFile: 3, compress: true });
+    assert.deepEqual(logLimits({}, 'local'), { maxSize: 20 * 1024 * 1024, maxFile: 5, compress: true });
+    assert.deepEqual(logLimits({ 'max-size': '10k', compress: 'false' }, 'local'), { maxSize: 10240, maxFile: 5, compress: false });
+    assert.equal(logStartError({ 'max-size': '1k', 'max-file': '2', compress: 'T' }), undefined);
+    assert.match(logStartError({ compress: 'true' }) ?? '', /^compress cannot be true when max-file is less than 2 or max-size is not set$/);
+    assert.match(logStartError({ 'max-size': '1k', 'max-file': '2', compress: 'on' }) ?? '', /^strconv.ParseBool: parsing "on": invalid syntax$/);
   });
 
   it('cleans up', () => fs.rmSync(dir, { recursive: true, force: true }));

@@ -115,7 +115,7 @@ export class Lifecycle {
       if (c.LogPath) await logLocks.idle(c.LogPath);
       const logErr = c.HostConfig.LogConfig.Type === 'json-file' ? logStartError(c.HostConfig.LogConfig.Config) : undefined;
       if (logErr) throw internal(`failed to initialize logging driver: ${logErr}`);
-      const logSizeMax = liveSizeCap(c.HostConfig.LogConfig.Config);
+      const logSizeMax = liveSizeCap(c.HostConfig.LogConfig);
       const { pid, conmonPid } = await createContainer(mcfg, {
         id: c.ID,
         name: c.Name.slice(1),

@@ -29,12 +29,16 @@ export function parseBool(v: string): boolean | undefined {
   return undefined;
 }
 
-/** The rotation a log config asks for; undefined when the log only grows (no max-size). */
-export function logLimits(cfg: Record<string, string>): LogLimits | undefined {
-  const maxSize = parseSize(cfg['max-size'] ?? '');
+/**
+ * The rotation a log config asks for; undefined when the log only grows (json-file
+ * without max-size). Docker's `local` driver rotates by default: 20m, 5 files, compressed.
+ */
+export function logLimits(cfg: Record<string, string>, driver = 'json-file'): LogLimits | undefined {
+  const local = driver === 'local';
+  const maxSize = parseSize(cfg['max-size'] ?? (local ? '20m' : ''));
   if (!Number.isFinite(maxSize) || maxSize <= 0) return undefined;
-  const maxFile = Math.max(1, Math.floor(Number(cfg['max-file'] ?? '1')) || 1);
-  return { maxSize, maxFile, compress: maxFile > 1 && parseBool(cfg.compress ?? '') === true };
+  const maxFile = Math.max(1, Math.floor(Number(cfg['max-file'] ?? (local ? '5' : '1'))) || 1);
+  return { maxSize, maxFile, compress: maxFile > 1 && parseBool(cfg.compress ?? (local ? 'true' : '')) === true };
 }
 
 /** What json-file refuses when it starts logging (Docker checks it at start, not create). */

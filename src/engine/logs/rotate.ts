@@ -34,8 +34,8 @@ const SETTLED: LiveWriter = { reopen: () => {}, writing: () => false, stopped: (
  * conmon's own limit on the live file (it truncates past it): far above what
  * berth lets the live file reach, it only bounds the disk while berthd is away.
  */
-export function liveSizeCap(cfg: Record<string, string>): number | undefined {
-  const lim = logLimits(cfg);
+export function liveSizeCap(lc: { Type: string; Config: Record<string, string> }): number | undefined {
+  const lim = logLimits(lc.Config, lc.Type);
   return lim && Math.max(2 * lim.maxSize * lim.maxFile, 16 * 1024 * 1024);
 }
 
@@ -262,7 +262,7 @@ export class LogRotator {
   /** After a start (or a daemon restart that found the container running). */
   watch(c: Container, bundle: string): void {
     this.unwatch(c.ID);
-    const lim = logLimits(c.HostConfig.LogConfig.Config);
+    const lim = logLimits(c.HostConfig.LogConfig.Config, c.HostConfig.LogConfig.Type);
     if (!c.LogPath || !lim) return;
     const w: Watched = {
       c, lim, bundle, monitorPid: c.MonitorPid, exited: false, closed: false, busy: false, again: false,
@@ -289,7 +289,7 @@ export class LogRotator {
       w.exited = true; // a rotation in flight stops waiting for conmon
       this.unwatch(c.ID);
     }
-    const lim = c.LogPath ? logLimits(c.HostConfig.LogConfig.Config) : undefined;
+    const lim = c.LogPath ? logLimits(c.HostConfig.LogConfig.Config, c.HostConfig.LogConfig.Type) : undefined;
     if (!lim) return Promise.resolve();
     // queued now, so a reader or a start that comes after waits for it
     return logLocks.run(c.LogPath, () => rotateIfDue(c.LogPath, lim, SETTLED)).catch((e) => log().warn({ err: e, id: c.ID }, 'log rotation failed'));
