@@ -28,4 +28,40 @@ describe('client compatibility', () => {
     // positive control: a non-swarm route on the same daemon still answers
     assert.equal((await d.request('GET', '/v1.41/info')).status, 200);
   });
+
+  async function run(body: Record<string, unknown>, name?: string): Promise<string> {
+    const c = await d.request('POST', `/v1.41/containers/create${name ? `?name=${name}` : ''}`, { Image: 'busybox', ...body });
+    assert.equal(c.status, 201, c.body.toString());
+    const id = c.json().Id as string;
+    const s = await d.request('POST', `/v1.41/containers/${id}/start`);
+    assert.equal(s.status, 204, s.body.toString());
+    return id;
+  }
+
+  it('kill answers once the container is dead: an rm right after succeeds', async () => {
+    for (let i = 0; i < 5; i++) {
+      const id = await run({ Cmd: ['sleep', '100'], HostConfig: { RestartPolicy: { Name: 'always' } } });
+      assert.equal((await d.request('POST', `/v1.41/containers/${id}/kill`)).status, 204);
+      const rm = await d.request('DELETE', `/v1.41/containers/${id}`);
+      assert.equal(rm.status, 204, rm.body.toString());
+      assert.equal((await d.request('GET', `/v1.41/containers/${id}/json`)).status, 404);
+    }
+    // positive control: a signal other than KILL leaves it running, and rm without force refuses
+    const id = await run({ Cmd: ['sh', '-c', 'trap "" USR1; sleep 100'] });
+    assert.equal((await d.request('POST', `/v1.41/containers/${id}/kill?signal=USR1`)).status, 204);
+    assert.equal((await d.request('DELETE', `/v1.41/containers/${id}`)).status, 409);
+    assert.equal((await d.request('DELETE', `/v1.41/containers/${id}?force=1`)).status, 204);
+  });
+
+  it('wait returns at the exit of a container that restart policy "always" restarts, and rm refuses it', async () => {
+    const id = await run({ Cmd: ['sleep', '1'], HostConfig: { RestartPolicy: { Name: 'always' }, NetworkMode: 'none' } });
+    const w = await d.request('POST', `/v1.41/containers/${id}/wait`);
+    assert.equal(w.status, 200);
+    assert.equal(w.json().StatusCode, 0);
+    const rm = await d.request('DELETE', `/v1.41/containers/${id}`);
+    assert.equal(rm.status, 409);
+    assert.match(rm.json().message.toLowerCase(), /stop the container before/);
+    assert.equal((await d.request('DELETE', `/v1.41/containers/${id}?force=1`)).status, 204);
+    assert.equal((await d.request('GET', `/v1.41/containers/${id}/json`)).status, 404);
+  });
 });

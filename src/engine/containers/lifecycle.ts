@@ -18,6 +18,9 @@ import { initHealthState } from './health';
 import { writeNetworkFiles } from './netfiles';
 import { mountVolumes, unmountVolumes } from './mounts';
 
+/** How long a SIGKILL waits for the exit before answering (Docker waits too). */
+const KILL_WAIT_MS = 10_000;
+
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 interface Waiter {
@@ -192,10 +195,13 @@ export class Lifecycle {
   kill(c: Container, signal: number, signalName: string): Promise<void> {
     return this.locked(c.ID, async () => {
       if (!c.State.Running) throw conflict(`Cannot kill container: ${c.ID}: Container ${c.ID} is not running`);
+      const exited = signal === 9 ? this.waitExit(c) : undefined;
       this.sendSignal(c, signal);
       if (signal === 9 || signal === 15 || signal === 2) c.HasBeenManuallyStopped = true;
       this.ctx.events.emit('container', 'kill', c.ID, { ...this.attrs(c), signal: String(signal) });
       void signalName;
+      // Docker answers a SIGKILL once the container is dead: an `rm` right after must not see it running
+      if (exited) await Promise.race([exited, sleep(KILL_WAIT_MS)]);
     });
   }
 
