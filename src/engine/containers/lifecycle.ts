@@ -294,8 +294,7 @@ export class Lifecycle {
     if (!set) return;
     for (const w of [...set]) {
       if (what === 'removed' || w.condition !== 'removed') {
-        // restarting containers are not "not-running" yet
-        if (what === 'exit' && w.condition === 'not-running' && c.State.Restarting) continue;
+        // every exit ends a not-running wait, one the restart policy follows too (Docker 20.10)
         set.delete(w);
         w.resolve(c.State.ExitCode);
       }
