@@ -64,4 +64,26 @@ describe('client compatibility', () => {
     assert.equal((await d.request('DELETE', `/v1.41/containers/${id}?force=1`)).status, 204);
     assert.equal((await d.request('GET', `/v1.41/containers/${id}/json`)).status, 404);
   });
+
+  it('exec: the terminal comes from exec create, the stream framing from the start body', async () => {
+    const id = await run({ Cmd: ['sleep', '100'] });
+    const script = ['sh', '-c', 'if [ -t 1 ]; then echo tty; else echo notty; fi'];
+    async function exec(createTty: boolean, startBody: Record<string, unknown>): Promise<Buffer> {
+      const e = await d.request('POST', `/v1.41/containers/${id}/exec`, { Cmd: script, Tty: createTty, AttachStdout: true, AttachStderr: true });
+      assert.equal(e.status, 201);
+      const s = await d.request('POST', `/v1.41/exec/${e.json().Id}/start`, { Detach: false, ...startBody });
+      assert.equal(s.status, 200);
+      return s.body;
+    }
+    const framed = (b: Buffer) => b[0] === 1 && b.readUInt32BE(4) === b.length - 8;
+    // created with a TTY, started without saying: a terminal, multiplexed (Docker 20.10)
+    const a = await exec(true, {});
+    assert.ok(framed(a), a.toString('hex'));
+    assert.equal(a.subarray(8).toString(), 'tty\r\n');
+    // created without, started with Tty: no terminal, raw stream
+    const b = await exec(false, { Tty: true });
+    assert.equal(b.toString(), 'notty\n');
+    // both: a terminal on a raw stream
+    assert.equal((await exec(true, { Tty: true })).toString(), 'tty\r\n');
+  });
 });
