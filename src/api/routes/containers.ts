@@ -2,7 +2,7 @@
 import type { Engine } from '../../engine/engine';
 import type { WaitCondition } from '../../engine/containers/lifecycle';
 import { parseSignal } from '../../runtime';
-import { badRequest, notFound } from '../../util/errors';
+import { badRequest, conflict, notFound } from '../../util/errors';
 import { parseTimeArg } from '../../util/time';
 import { readBody, readJson, sendJson, sendNoContent } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
@@ -115,9 +115,9 @@ export function containerRoutes(r: Router, engine: Engine): void {
     const h = intParam(query, 'h') ?? 0;
     const w = intParam(query, 'w') ?? 0;
     const c = svc.get(params.id);
-    if (!c.State.Running) throw badRequest(`Container ${c.ID} is not running`);
+    if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
     svc.resize(c, h, w);
-    sendNoContent(res);
+    sendNoContent(res, 200); // Docker answers 200 with an empty body; clients check for it
   });
 
   r.post('/containers/prune', async ({ res, query }) => {
