@@ -86,4 +86,29 @@ describe('client compatibility', () => {
     // both: a terminal on a raw stream
     assert.equal((await exec(true, { Tty: true })).toString(), 'tty\r\n');
   });
+
+  it('resize answers 200 on a running container and 409 on a stopped one', async () => {
+    const id = await run({ Cmd: ['sleep', '100'], Tty: true });
+    const ok = await d.request('POST', `/v1.41/containers/${id}/resize?h=40&w=100`);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.length, 0);
+    assert.equal((await d.request('POST', `/v1.41/containers/${id}/kill`)).status, 204);
+    const stopped = await d.request('POST', `/v1.41/containers/${id}/resize?h=40&w=100`);
+    assert.equal(stopped.status, 409);
+    assert.equal(stopped.json().message, `Container ${id} is not running`);
+  });
+
+  it('stats carry read and preread times', async () => {
+    const id = await run({ Cmd: ['sleep', '100'] });
+    const r = await d.request('GET', `/v1.41/containers/${id}/stats?stream=false`);
+    assert.equal(r.status, 200);
+    const s = r.json();
+    for (const k of ['read', 'preread', 'cpu_stats', 'precpu_stats', 'memory_stats', 'networks']) assert.ok(k in s, k);
+    const read = Date.parse(s.read);
+    const pre = Date.parse(s.preread);
+    assert.ok(Number.isFinite(read) && read > Date.now() - 60_000, s.read);
+    // the no-stream answer compares with a sample a second older
+    assert.ok(Number.isFinite(pre) && pre < read, `${s.preread} < ${s.read}`);
+    assert.equal((await d.request('DELETE', `/v1.41/containers/${id}?force=1`)).status, 204);
+  });
 });
