@@ -111,4 +111,16 @@ describe('client compatibility', () => {
     assert.ok(Number.isFinite(pre) && pre < read, `${s.preread} < ${s.read}`);
     assert.equal((await d.request('DELETE', `/v1.41/containers/${id}?force=1`)).status, 204);
   });
+
+  it('inspect shows CpuRealtimePeriod and CpuRealtimeRuntime as created', async () => {
+    const c = await d.request('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { CpuRealtimePeriod: 1000, CpuRealtimeRuntime: 500 } });
+    assert.equal(c.status, 201, c.body.toString());
+    const hc = (await d.request('GET', `/v1.41/containers/${c.json().Id}/json`)).json().HostConfig;
+    assert.equal(hc.CpuRealtimePeriod, 1000);
+    assert.equal(hc.CpuRealtimeRuntime, 500);
+    const plain = await d.request('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'] });
+    const hp = (await d.request('GET', `/v1.41/containers/${plain.json().Id}/json`)).json().HostConfig;
+    assert.equal(hp.CpuRealtimePeriod, 0);
+    assert.equal(hp.CpuRealtimeRuntime, 0);
+  });
 });
