@@ -3,6 +3,7 @@
 // checked through the API with Docker 20.10's status codes and wording.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
 import { TestDaemon } from '../helpers/daemon';
 
 describe('client compatibility', () => {
@@ -122,5 +123,50 @@ describe('client compatibility', () => {
     const hp = (await d.request('GET', `/v1.41/containers/${plain.json().Id}/json`)).json().HostConfig;
     assert.equal(hp.CpuRealtimePeriod, 0);
     assert.equal(hp.CpuRealtimeRuntime, 0);
+  });
+
+  it('commit succeeds while the process exits (no "container not running" from the pause)', async () => {
+    for (let i = 0; i < 3; i++) {
+      const id = await run({ Cmd: ['sh', '-c', 'echo data > /f; usleep 50000'] });
+      // commit again and again across the exit: every one must succeed
+      let exited = false;
+      for (let n = 0; n < 200 && !exited; n++) {
+        const cm = await d.request('POST', `/v1.41/commit?container=${id}&pause=1`);
+        assert.equal(cm.status, 201, cm.body.toString());
+        exited = !(await d.request('GET', `/v1.41/containers/${id}/json`)).json().State.Running;
+      }
+      assert.ok(exited);
+      const cm = await d.request('POST', `/v1.41/commit?container=${id}&repo=after-exit&tag=${i}`);
+      assert.equal(cm.status, 201);
+      const out = d.docker(['run', '--rm', `after-exit:${i}`, 'cat', '/f']);
+      assert.equal(out.stdout, 'data\n', out.stderr);
+    }
+  });
+
+  it('an export stream nobody reads blocks neither commit nor stop nor rm -f', async () => {
+    const id = await run({ Cmd: ['sleep', '100'] });
+    // open an export and leave it unread: the server fills the socket and waits
+    const req = http.request({ socketPath: d.socket, path: `/v1.41/containers/${id}/export`, method: 'GET', agent: false });
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => req.on('response', resolve).on('error', reject).end());
+    assert.equal(res.statusCode, 200);
+    res.pause();
+    const cm = await d.request('POST', `/v1.41/commit?container=${id}&pause=1&repo=while-export`);
+    assert.equal(cm.status, 201, cm.body.toString());
+    const st = (await d.request('GET', `/v1.41/containers/${id}/json`)).json().State;
+    assert.equal(st.Paused, false);
+    assert.equal(st.Status, 'running');
+    // the container still runs processes (not left frozen)
+    const ex = d.docker(['exec', id, 'echo', 'alive']);
+    assert.equal(ex.stdout, 'alive\n', ex.stderr);
+    assert.equal((await d.request('POST', `/v1.41/containers/${id}/stop?t=1`)).status, 204);
+    // a stopped container's export, unread too, does not block start or rm -f
+    const req2 = http.request({ socketPath: d.socket, path: `/v1.41/containers/${id}/export`, method: 'GET', agent: false });
+    const res2 = await new Promise<http.IncomingMessage>((resolve, reject) => req2.on('response', resolve).on('error', reject).end());
+    res2.pause();
+    assert.equal((await d.request('POST', `/v1.41/containers/${id}/start`)).status, 204);
+    assert.equal((await d.request('DELETE', `/v1.41/containers/${id}?force=1`)).status, 204);
+    req.destroy();
+    req2.destroy();
+    assert.equal((await d.request('GET', `/v1.41/containers/${id}/json`)).status, 404);
   });
 });

@@ -78,7 +78,26 @@ export class Lifecycle {
     return mountRwLayer(this.ctx.layers, c.ImageTopLayer, this.rwDir(c), this.initDir(c));
   }
 
-  unmountRootfs(c: Container): void {
+  /** Readers that stream the rootfs without holding the container's lock (export). */
+  private readonly rootfsReaders = new Map<string, number>();
+
+  /** Mounts the rootfs for a reader; the exit of the container leaves it mounted until releaseRootfs. */
+  holdRootfs(c: Container): string {
+    const rootfs = this.mountRootfs(c);
+    this.rootfsReaders.set(c.ID, (this.rootfsReaders.get(c.ID) ?? 0) + 1);
+    return rootfs;
+  }
+
+  releaseRootfs(c: Container): void {
+    const n = (this.rootfsReaders.get(c.ID) ?? 1) - 1;
+    if (n > 0) return void this.rootfsReaders.set(c.ID, n);
+    this.rootfsReaders.delete(c.ID);
+    if (!c.State.Running) this.unmountRootfs(c);
+  }
+
+  /** Unmounts the rootfs unless a reader still streams it (`force`: removal, which ends the readers). */
+  unmountRootfs(c: Container, force = false): void {
+    if (!force && this.rootfsReaders.has(c.ID)) return;
     try {
       unmountRwLayer(this.rwDir(c));
     } catch (e) {

@@ -186,7 +186,7 @@ export class ContainerService {
       c.State.Status = 'removing';
       this.lifecycle.restarts.forget(c.ID);
       this.rotator.unwatch(c.ID);
-      this.lifecycle.unmountRootfs(c);
+      this.lifecycle.unmountRootfs(c, true);
       this.ctx.containers.delete(c);
       const trash = path.join(this.ctx.paths.tmp, `ctr-${c.ID}`);
       try {
