@@ -4,7 +4,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { TestDaemon } from '../helpers/daemon';
+import * as net from 'node:net';
+import { sleep, TestDaemon, waitFor } from '../helpers/daemon';
 
 describe('client compatibility', () => {
   const d = new TestDaemon('compat');
@@ -168,5 +169,31 @@ describe('client compatibility', () => {
     req.destroy();
     req2.destroy();
     assert.equal((await d.request('GET', `/v1.41/containers/${id}/json`)).status, 404);
+  });
+
+  it('exec create honours detachKeys spelled in any case (Go decodes JSON keys without case)', async () => {
+    const id = await run({ Cmd: ['sleep', '100'] });
+    async function detachesOn(body: Record<string, unknown>, key: string): Promise<boolean> {
+      const e = await d.request('POST', `/v1.41/containers/${id}/exec`, { Cmd: ['cat'], AttachStdin: true, AttachStdout: true, ...body });
+      assert.equal(e.status, 201);
+      const execId = e.json().Id;
+      const sock = net.connect(d.socket);
+      const payload = JSON.stringify({ Detach: false, Tty: false });
+      sock.write(`POST /v1.41/exec/${execId}/start HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`);
+      let got = '';
+      const ended = new Promise<void>((r) => sock.on('close', () => r()));
+      await new Promise<void>((r) => sock.on('data', (b) => { got += b.toString('latin1'); if (got.includes('\r\n\r\n')) r(); }));
+      assert.match(got, /^HTTP\/1.1 101/);
+      await waitFor(async () => (await d.request('GET', `/v1.41/exec/${execId}/json`)).json().Running === true);
+      sock.write(key);
+      const detached = await Promise.race([ended.then(() => true), sleep(1500).then(() => false)]);
+      sock.destroy();
+      return detached;
+    }
+    assert.equal(await detachesOn({ detachKeys: 'ctrl-x' }, '\x18'), true);
+    assert.equal(await detachesOn({ DetachKeys: 'ctrl-x' }, '\x18'), true);
+    // control: with the default keys, ctrl-x is just input
+    assert.equal(await detachesOn({}, '\x18'), false);
+    assert.equal((await d.request('DELETE', `/v1.41/containers/${id}?force=1`)).status, 204);
   });
 });

@@ -3,6 +3,7 @@ import type { Engine } from '../../engine/engine';
 import type { WaitCondition } from '../../engine/containers/lifecycle';
 import { parseSignal } from '../../runtime';
 import { badRequest, conflict, notFound } from '../../util/errors';
+import { EXEC_CONFIG_FIELDS, foldKeys } from '../jsonfold';
 import { parseTimeArg } from '../../util/time';
 import { readBody, readJson, sendJson, sendNoContent } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
@@ -125,7 +126,7 @@ export function containerRoutes(r: Router, engine: Engine): void {
   });
 
   r.post('/containers/{id}/exec', async ({ req, res, params }) => {
-    const body = await readJson<Record<string, unknown>>(req, {});
+    const body = foldKeys(await readJson<Record<string, unknown>>(req, {}), EXEC_CONFIG_FIELDS);
     sendJson(res, 201, engine.exec.create(params.id, body as never));
   });
 
