@@ -196,4 +196,19 @@ describe('client compatibility', () => {
     assert.equal(await detachesOn({}, '\x18'), false);
     assert.equal((await d.request('DELETE', `/v1.41/containers/${id}?force=1`)).status, 204);
   });
+
+  it('log config: max-file alone is accepted, an unknown driver gets Docker\'s words', async () => {
+    for (const Type of ['json-file', '']) {
+      const c = await d.request('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { LogConfig: { Type, Config: { 'max-file': '100' } } } });
+      assert.equal(c.status, 201, c.body.toString());
+      const lc = (await d.request('GET', `/v1.41/containers/${c.json().Id}/json`)).json().HostConfig.LogConfig;
+      assert.deepEqual(lc, { Type: 'json-file', Config: { 'max-file': '100' } });
+    }
+    const bad = await d.request('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { LogConfig: { Type: 'asdf', Config: {} } } });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.json(), { message: "logger: no log driver named 'asdf' is registered" });
+    const cli = d.docker(['run', '--log-driver', 'asdf', 'busybox']);
+    assert.equal(cli.status, 125);
+    assert.match(cli.stderr, /Error response from daemon: logger: no log driver named 'asdf' is registered/);
+  });
 });
