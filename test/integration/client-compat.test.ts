@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { sleep, TestDaemon, waitFor } from '../helpers/daemon';
+import { freeSubnet16 } from '../helpers/net';
 
 describe('client compatibility', () => {
   const d = new TestDaemon('compat');
@@ -210,5 +211,40 @@ describe('client compatibility', () => {
     const cli = d.docker(['run', '--log-driver', 'asdf', 'busybox']);
     assert.equal(cli.status, 125);
     assert.match(cli.stderr, /Error response from daemon: logger: no log driver named 'asdf' is registered/);
+  });
+
+  it('links: aliases on a user network resolve, a link can be removed, the short-ID alias comes at start', async () => {
+    const net = await d.request('POST', '/v1.41/networks/create', { Name: 'linknet', IPAM: { Config: [{ Subnet: `${freeSubnet16()}.0.0/16` }] } });
+    assert.equal(net.status, 201, net.body.toString());
+    const c = await d.request('POST', '/v1.41/containers/create?name=linker', {
+      Image: 'busybox', Cmd: ['sleep', '100'], HostConfig: { NetworkMode: 'linknet' },
+      NetworkingConfig: { EndpointsConfig: { linknet: { Links: ['upstream:bar'], Aliases: ['me'] } } },
+    });
+    assert.equal(c.status, 201, c.body.toString());
+    const id = c.json().Id;
+    // created, never started: only the aliases asked for
+    const before = (await d.request('GET', `/v1.41/containers/${id}/json`)).json().NetworkSettings.Networks.linknet;
+    assert.deepEqual(before.Aliases, ['me']);
+    assert.deepEqual(before.Links, ['upstream:bar']);
+    assert.equal((await d.request('POST', `/v1.41/containers/${id}/start`)).status, 204);
+    const after = (await d.request('GET', `/v1.41/containers/${id}/json`)).json().NetworkSettings.Networks.linknet;
+    assert.deepEqual(after.Aliases, ['me', id.slice(0, 12)]);
+    const up = await run({ Cmd: ['sleep', '100'], HostConfig: { NetworkMode: 'linknet' } }, 'upstream');
+    const upIp = (await d.request('GET', `/v1.41/containers/${up}/json`)).json().NetworkSettings.Networks.linknet.IPAddress;
+    const look = d.docker(['exec', 'linker', 'nslookup', 'bar']);
+    assert.equal(look.status, 0, look.stdout + look.stderr);
+    assert.match(look.stdout, new RegExp(`Address: ${upIp.replace(/\./g, '\\.')}`));
+    // control: a name nobody declared does not resolve
+    assert.notEqual(d.docker(['exec', 'linker', 'nslookup', 'baz']).status, 0);
+
+    // legacy link on the default bridge, removed through DELETE /containers/{parent}/{alias}?link=1
+    const target = await run({ Cmd: ['sleep', '100'] }, 'ltarget');
+    const parent = await run({ Cmd: ['sleep', '100'], HostConfig: { Links: ['ltarget:mylink'] } }, 'lparent');
+    assert.equal((await d.request('DELETE', '/v1.41/containers/lparent/nolink?link=1')).status, 404);
+    assert.equal((await d.request('DELETE', '/v1.41/containers/lparent/mylink?link=1')).status, 204);
+    assert.equal((await d.request('GET', `/v1.41/containers/${parent}/json`)).json().HostConfig.Links, null);
+    for (const x of [target, parent]) assert.equal((await d.request('GET', `/v1.41/containers/${x}/json`)).status, 200);
+    for (const x of [id, up, target, parent]) await d.request('DELETE', `/v1.41/containers/${x}?force=1`);
+    assert.equal((await d.request('DELETE', '/v1.41/networks/linknet')).status, 204);
   });
 });

@@ -102,6 +102,13 @@ export function containerRoutes(r: Router, engine: Engine): void {
     sendNoContent(res);
   });
 
+  // `DELETE /containers/parent/alias?link=1` (docker-py, `docker rm --link`): a link's name has a slash
+  r.delete('/containers/{parent}/{alias}', async ({ res, params, query }) => {
+    const ref = `${params.parent}/${params.alias}`;
+    await svc.remove(ref, { force: boolParam(query, 'force'), volumes: boolParam(query, 'v'), link: boolParam(query, 'link') });
+    sendNoContent(res);
+  });
+
   r.post('/containers/{id}/rename', ({ res, params, query }) => {
     svc.rename(params.id, query.get('name') ?? '');
     sendNoContent(res);
