@@ -5,6 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { tarBuf } from '../helpers/tar';
 import { sleep, TestDaemon, waitFor } from '../helpers/daemon';
 import { freeSubnet16 } from '../helpers/net';
 
@@ -246,5 +248,45 @@ describe('client compatibility', () => {
     for (const x of [target, parent]) assert.equal((await d.request('GET', `/v1.41/containers/${x}/json`)).status, 200);
     for (const x of [id, up, target, parent]) await d.request('DELETE', `/v1.41/containers/${x}?force=1`);
     assert.equal((await d.request('DELETE', '/v1.41/networks/linknet')).status, 204);
+  });
+
+  it('image load: the legacy `docker save` layout loads; a bad archive is reported inside the 200 stream', async () => {
+    const base = 'a'.repeat(64);
+    const top = 'b'.repeat(64);
+    const v1 = (id: string, parent: string | undefined, cmd: string[]) =>
+      JSON.stringify({ id, ...(parent ? { parent } : {}), created: '2015-10-13T23:47:48.5Z', container_config: { Cmd: ['/bin/sh', '-c', '#(nop) x'] }, config: { Cmd: cmd, Env: ['A=1'] }, architecture: 'amd64', os: 'linux', Size: 0 });
+    const archive = await tarBuf([
+      { name: `${base}/`, type: 'directory' },
+      { name: `${base}/VERSION`, body: '1.0' },
+      { name: `${base}/json`, body: v1(base, undefined, []) },
+      { name: `${base}/layer.tar`, body: await tarBuf([{ name: 'a', body: 'from base\n' }]) },
+      { name: `${top}/`, type: 'directory' },
+      { name: `${top}/VERSION`, body: '1.0' },
+      { name: `${top}/json`, body: v1(top, base, ['/hello']) },
+      { name: `${top}/layer.tar`, body: await tarBuf([{ name: 'b', body: 'from top\n' }]) },
+      { name: 'repositories', body: JSON.stringify({ legacy: { '1': top } }) },
+    ]);
+    const r = await d.request('POST', '/v1.41/images/load?quiet=1', archive, { 'Content-Type': 'application/x-tar' });
+    assert.equal(r.status, 200, r.body.toString());
+    assert.match(r.body.toString(), /Loaded image: legacy:1/);
+    const img = (await d.request('GET', '/v1.41/images/legacy:1/json')).json();
+    assert.equal(img.RootFS.Layers.length, 2);
+    assert.deepEqual(img.Config.Cmd, ['/hello']);
+    assert.deepEqual(img.Config.Env, ['A=1']);
+    const ctr = d.docker(['create', 'legacy:1']);
+    assert.equal(ctr.status, 0, ctr.stderr);
+    for (const [f, want] of [['a', 'from base\n'], ['b', 'from top\n']]) {
+      const out = spawnSync('docker', ['-H', d.host, 'cp', `${ctr.stdout.trim()}:/${f}`, '-']);
+      assert.equal(out.status, 0, out.stderr.toString());
+      assert.ok(out.stdout.includes(want), f);
+    }
+    // not an archive: Docker's 200 with the error in the JSON stream, and `docker load` fails with it
+    const bad = await d.request('POST', '/v1.41/images/load', Buffer.from('no tar here'), { 'Content-Type': 'application/x-tar' });
+    assert.equal(bad.status, 200);
+    const last = JSON.parse(bad.body.toString().trim().split('\n').pop()!);
+    assert.match(last.errorDetail.message, /invalid archive/);
+    const cli = d.docker(['load'], { input: 'no tar here' });
+    assert.equal(cli.status, 1);
+    assert.match(cli.stderr, /invalid archive/);
   });
 });
