@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { tarBuf } from '../helpers/tar';
+import { contextDir } from '../helpers/build';
 import { sleep, TestDaemon, waitFor } from '../helpers/daemon';
 import { freeSubnet16 } from '../helpers/net';
 
@@ -288,5 +289,19 @@ describe('client compatibility', () => {
     const cli = d.docker(['load'], { input: 'no tar here' });
     assert.equal(cli.status, 1);
     assert.match(cli.stderr, /invalid archive/);
+  });
+
+  it('build cachefrom: only the named images (and their ancestors) serve as cache', async () => {
+    const dir = contextDir({ Dockerfile: 'FROM busybox\nENV FOO=bar\nRUN touch baz\nRUN touch bax\n' });
+    const hits = (args: string[]) => {
+      const r = d.docker(['build', ...args, dir], { env: { DOCKER_BUILDKIT: '0' }, timeout: 120000 });
+      assert.equal(r.status, 0, r.stderr);
+      return (r.stdout.match(/Using cache/g) ?? []).length;
+    };
+    assert.equal(hits(['-t', 'build1']), 0);
+    // control: without cachefrom the local cache serves every step
+    assert.equal(hits(['-t', 'build2']), 3);
+    assert.equal(hits(['-t', 'build2', '--cache-from', 'build1']), 3);
+    assert.equal(hits(['-t', 'build2', '--cache-from', 'nosuchtag']), 0);
   });
 });
