@@ -304,4 +304,30 @@ describe('client compatibility', () => {
     assert.equal(hits(['-t', 'build2', '--cache-from', 'build1']), 3);
     assert.equal(hits(['-t', 'build2', '--cache-from', 'nosuchtag']), 0);
   });
+
+  it('a client that drops an export or a save midway leaves the daemon serving', async () => {
+    const id = await run({ Cmd: ['sh', '-c', 'dd if=/dev/zero of=/big bs=1M count=16 2>/dev/null; touch /ready; exec sleep 100'] });
+    await waitFor(() => d.docker(['exec', id, 'test', '-f', '/ready']).status === 0, 20000, 100);
+    for (const [p, cut] of [[`/v1.41/containers/${id}/export`, 4 << 20], ['/v1.41/images/busybox/get', 64 << 10], ['/v1.41/images/busybox/get', 1]] as const) {
+      await new Promise<void>((resolve, reject) => {
+        const req = http.request({ socketPath: d.socket, path: p, method: 'GET', agent: false }, (res) => {
+          let n = 0;
+          res.on('data', (b: Buffer) => {
+            n += b.length;
+            // midway through a big file: hang up
+            if (n >= cut) {
+              req.destroy();
+              resolve();
+            }
+          });
+          res.on('end', () => reject(new Error('export ended before the client hung up')));
+        });
+        req.on('error', () => undefined);
+        req.end();
+      });
+      await waitFor(async () => d.ping(), 5000);
+    }
+    assert.equal((await d.request('GET', '/v1.41/_ping')).status, 200);
+    assert.equal((await d.request('DELETE', `/v1.41/containers/${id}?force=1`)).status, 204);
+  });
 });
