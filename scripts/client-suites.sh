@@ -70,7 +70,7 @@ prepare_images() { # $1: docker host
   printf 'FROM busybox\nCMD ["echo","Hello from Docker!"]\n' > "$ctx/Dockerfile"
   DOCKER_BUILDKIT=0 docker -H "$H" build -q -t hello-world:latest "$ctx" >/dev/null || return 1
   # alpine: the users and directories docker-py's tests expect of it
-  printf 'FROM busybox\nRUN adduser -D -H -u 70 postgres && mkdir -p /var/opt /home\nCMD ["/bin/sh"]\n' > "$ctx/Dockerfile"
+  printf 'FROM busybox\nRUN echo postgres:x:70:70::/var/lib/postgresql:/bin/sh >> /etc/passwd && echo postgres:x:70: >> /etc/group && mkdir -p /var/opt /home\nCMD ["/bin/sh"]\n' > "$ctx/Dockerfile"
   DOCKER_BUILDKIT=0 docker -H "$H" build -q -t alpine:3.10 "$ctx" >/dev/null || return 1
   docker -H "$H" tag alpine:3.10 alpine:latest || return 1
   for t in debian:latest redis:latest; do docker -H "$H" tag busybox:latest "$t" || return 1; done
@@ -97,7 +97,7 @@ run_dockerpy() {
     PY="$WORK/venv/bin/python"
   fi
   local out="$WORK/docker-py-$2.txt"
-  (cd "$DOCKERPY" && DOCKER_HOST="$1" "$PY" -m pytest -q -p no:cacheprovider --timeout 120 -o addopts='' -v -rfE \
+  (cd "$DOCKERPY" && DOCKER_HOST="$1" DOCKER_CONFIG="$WORK/docker-py-config-$2" "$PY" -m pytest -q -p no:cacheprovider --timeout 120 -o addopts='' -v -rfE \
     --ignore tests/integration/api_swarm_test.py --ignore tests/integration/api_service_test.py \
     --ignore tests/integration/api_secret_test.py --ignore tests/integration/api_config_test.py \
     --ignore tests/integration/api_plugin_test.py --ignore tests/integration/models_nodes_test.py \
