@@ -97,6 +97,8 @@ run_dockerpy() {
     PY="$WORK/venv/bin/python"
   fi
   local out="$WORK/docker-py-$2.txt"
+  # a config.json of its own: docker-py keeps contexts beside it (else in the checkout)
+  mkdir -p "$WORK/docker-py-config-$2" && echo '{}' > "$WORK/docker-py-config-$2/config.json"
   (cd "$DOCKERPY" && DOCKER_HOST="$1" DOCKER_CONFIG="$WORK/docker-py-config-$2" "$PY" -m pytest -q -p no:cacheprovider --timeout 120 -o addopts='' -v -rfE \
     --ignore tests/integration/api_swarm_test.py --ignore tests/integration/api_service_test.py \
     --ignore tests/integration/api_secret_test.py --ignore tests/integration/api_config_test.py \

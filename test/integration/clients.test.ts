@@ -37,7 +37,12 @@ describe('dockerode and testcontainers against the daemon', () => {
     return r.stdout.toString().trim();
   };
 
+  // testcontainers' follow streams do not hold the event loop; our daemon child does, an
+  // external daemon does not: hold it while the tests run
+  let keepAlive: NodeJS.Timeout | undefined;
+
   before(async () => {
+    keepAlive = setInterval(() => undefined, 1000);
     if (d) {
       await d.start();
       await d.importBusybox();
@@ -59,6 +64,7 @@ describe('dockerode and testcontainers against the daemon', () => {
     await registry?.stop();
     await d?.stop();
     fs.rmSync(clientConfig, { recursive: true, force: true });
+    clearInterval(keepAlive);
   });
 
   // ---- dockerode ----
@@ -133,6 +139,7 @@ describe('dockerode and testcontainers against the daemon', () => {
         text += l;
         if (text.includes('ready to serve')) resolve();
       });
+      logs.on('end', () => resolve());
     });
     assert.match(text, /starting[\s\S]*ready to serve/);
     await c.stop({ timeout: 1 });
