@@ -43,6 +43,11 @@ cleanup() {
     done
     kill "$BERTHD_PID" 2>/dev/null && wait "$BERTHD_PID" 2>/dev/null
   fi
+  # what a daemon that died mid-run left: its containers (through runc), netns, bridges, rules
+  if [ -d "$EXEC_ROOT/runc/runc" ]; then
+    for id in $(ls "$EXEC_ROOT/runc/runc"); do runc --root "$EXEC_ROOT/runc/runc" delete -f "$id" >/dev/null 2>&1; done
+  fi
+  node -e "const n = require('$REPO/dist/test/helpers/netclean'); n.cleanupNetworks(n.footprint('$WORK/data', '$EXEC_ROOT')).catch(() => {})" 2>/dev/null
   grep -o " $WORK[^ ]*\| $EXEC_ROOT[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
   rm -rf "$EXEC_ROOT"
   echo "logs kept in $WORK" >&2
