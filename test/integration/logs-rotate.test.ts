@@ -26,9 +26,14 @@ function kept(lines: string[], recordSize: (line: string) => number, maxSize: nu
   return files.slice(Math.max(0, files.length - maxFile)).flat();
 }
 
-/** Bytes of one k8s-file record conmon writes for a stdout line: "<time> stdout F <line>\n". */
+/**
+ * Bytes of one k8s-file record conmon writes for a stdout line: "<time> stdout F <line>\n".
+ * Read once the rotation is over (a `logs` call waits for it).
+ */
 function recordSizer(logPath: string): (line: string) => number {
-  const first = [logPath, `${logPath}.1`].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '')).find(Boolean)!;
+  const read = (f: string) => (!fs.existsSync(f) ? '' : f.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(f)).toString() : fs.readFileSync(f, 'utf8'));
+  const first = [logPath, `${logPath}.1`, `${logPath}.1.gz`, `${logPath}.2.gz`].map(read).find(Boolean);
+  assert.ok(first, `no log file of ${logPath} has a record`);
   const ts = first.split(' ')[0];
   return (line) => Buffer.byteLength(`${ts} stdout F ${line}\n`);
 }
@@ -57,10 +62,10 @@ describe('log rotation (docker CLI and berth)', () => {
       const r = run(['run', '--name', name, '--log-opt', 'max-size=1k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c', 'i=1; while [ $i -le 200 ]; do echo line$i; i=$((i+1)); done']);
       assert.equal(r.status, 0, r.stderr);
       const logPath = run(['inspect', '-f', '{{.LogPath}}', name]).stdout.trim();
-      const want = kept(seq('line', 200), recordSizer(logPath), 1024, 2);
-      assert.ok(want.length < 200 && want.length > 20, `model keeps ${want.length}`);
       const out = run(['logs', name]);
       assert.equal(out.status, 0, out.stderr);
+      const want = kept(seq('line', 200), recordSizer(logPath), 1024, 2);
+      assert.ok(want.length < 200 && want.length > 20, `model keeps ${want.length}`);
       assert.deepEqual(out.stdout.split('\n').slice(0, -1), want);
       // what stays on disk is what Docker keeps: two files' worth (berth's rotated .1 and .2,
       // the live file holding only what has not been moved yet), nothing older, nothing left over
@@ -109,9 +114,10 @@ describe('log rotation (docker CLI and berth)', () => {
       const r = run(['run', '--name', name, '--log-opt', 'max-size=1k', '--log-opt', 'max-file=4', '--log-opt', 'compress=true', 'busybox', 'sh', '-c', script]);
       assert.equal(r.status, 0, r.stderr);
       const logPath = run(['inspect', '-f', '{{.LogPath}}', name]).stdout.trim();
+      const all = run(['logs', name]).stdout;
       const want = kept([...seq('a', 60), ...seq('b', 60)], recordSizer(logPath), 1024, 4);
       assert.ok(want.includes('a60') && !want.includes('a1'), `the model keeps the end of the first burst: ${want[0]}`);
-      assert.deepEqual(run(['logs', name]).stdout.split('\n').slice(0, -1), want);
+      assert.deepEqual(all.split('\n').slice(0, -1), want);
       const base = path.basename(logPath);
       const rotated = files(logPath).filter((f) => f !== base);
       assert.ok(rotated.includes(`${base}.1`), rotated.join(','));
