@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
-import { EngineError } from '../util/errors';
+import { errorResponse } from './errors';
 import { log } from '../util/log';
 import { sendError } from './http';
 import { Router, type HijackContext } from './router';
@@ -54,10 +54,6 @@ export function cmpVersion(a: string, b: string): number {
   return a1 - b1 || a2 - b2;
 }
 
-function errorMessage(err: unknown): { status: number; message: string } {
-  if (err instanceof EngineError) return { status: err.status, message: err.message };
-  return { status: 500, message: err instanceof Error ? err.message : String(err) };
-}
 
 export class ApiServer {
   private readonly servers: http.Server[] = [];
@@ -135,8 +131,8 @@ export class ApiServer {
       }
     };
     run().catch((err) => {
-      const { status, message } = errorMessage(err);
-      if (status >= 500) log().error({ err, url: req.url }, 'request failed');
+      const { status, message, fault } = errorResponse(err);
+      if (fault) log().error({ err, url: req.url }, 'request failed');
       sendError(res, status, message);
     });
   }
@@ -154,8 +150,8 @@ export class ApiServer {
     if (!m || m === 'method' || !m.route.hijack) return fail(404, 'page not found');
     socket.on('error', () => {});
     Promise.resolve(m.route.hijack({ req, params: m.params, query, version, socket, head, upgrade: true })).catch((err) => {
-      const { status, message } = errorMessage(err);
-      if (status >= 500) log().error({ err, url: req.url }, 'hijack failed');
+      const { status, message, fault } = errorResponse(err);
+      if (fault) log().error({ err, url: req.url }, 'hijack failed');
       if (!(socket as { __hijacked?: boolean }).__hijacked) fail(status, message);
       else socket.destroy();
     });
