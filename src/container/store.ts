@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { conflict, notFound, badRequest } from '../util/errors';
 import { readJsonSync, writeJsonAtomicSync, removeStaleTemps } from '../util/fsutil';
+import { isObject, isStringArray, isStringMap } from '../util/records';
 import type { Container, ContainerRecord, HostConfig } from './types';
 
 export class ContainerStore {
@@ -15,9 +16,9 @@ export class ContainerStore {
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   }
 
-  /** Loads every record; returns the IDs of directories that held no usable record. */
-  load(): string[] {
-    const broken: string[] = [];
+  /** Loads every record; returns the IDs of directories that held no usable record, and why. */
+  load(): Array<{ id: string; reason: string }> {
+    const broken: Array<{ id: string; reason: string }> = [];
     for (const id of fs.readdirSync(this.root)) {
       if (!/^[a-f0-9]{64}$/.test(id)) continue;
       const dir = path.join(this.root, id);
@@ -26,14 +27,19 @@ export class ContainerStore {
         const rec = readJsonSync<ContainerRecord>(path.join(dir, 'config.json'));
         const hc = readJsonSync<HostConfig>(path.join(dir, 'hostconfig.json'));
         if (!rec || !hc) {
-          broken.push(id);
+          broken.push({ id, reason: 'config.json or hostconfig.json is missing' });
+          continue;
+        }
+        const bad = recordProblem(rec, hc, id);
+        if (bad) {
+          broken.push({ id, reason: bad });
           continue;
         }
         const c: Container = { ...rec, HostConfig: hc };
         this.byId.set(c.ID, c);
         this.byName.set(c.Name, c.ID);
-      } catch {
-        broken.push(id);
+      } catch (e) {
+        broken.push({ id, reason: e instanceof SyntaxError ? 'not JSON' : String((e as Error).message ?? e) });
       }
     }
     return broken;
@@ -111,4 +117,15 @@ export class ContainerStore {
     this.byId.delete(c.ID);
     if (this.byName.get(c.Name) === c.ID) this.byName.delete(c.Name);
   }
+}
+
+/** What makes a record unfit to list (the fields every view of a container reads), or undefined. */
+function recordProblem(rec: ContainerRecord, hc: HostConfig, dirId: string): string | undefined {
+  if (!isObject(rec) || rec.ID !== dirId) return 'the record is not this container\'s';
+  if (typeof rec.Name !== 'string' || typeof rec.Image !== 'string' || typeof rec.Created !== 'string') return 'Name, Image or Created is not a string';
+  if (!isObject(rec.Config) || !isObject(rec.State) || !isObject(hc)) return 'Config, State or HostConfig is not an object';
+  if (!isStringMap(rec.Config.Labels)) return 'Config.Labels is not a map of strings';
+  if (!isStringArray(rec.Config.Env) || !isStringArray(rec.Config.Cmd) || !isStringArray(rec.Config.Entrypoint)) return 'Config.Env, Cmd or Entrypoint is not a list of strings';
+  if (typeof rec.State.Status !== 'string') return 'State.Status is not a string';
+  return undefined;
 }

@@ -7,6 +7,8 @@ import type { ContentStore, LayerStore } from '../storage';
 import { chainIdOf } from '../storage';
 import { conflict, notFound } from '../util/errors';
 import { readJsonSync, writeJsonAtomicSync, removeStaleTemps } from '../util/fsutil';
+import { log } from '../util/log';
+import { isObject, isStringMap } from '../util/records';
 import { normaliseTagged, parseReference } from './reference';
 import type { ImageConfig, ImageRecord } from './types';
 
@@ -62,10 +64,15 @@ export class ImageStore {
         const rec = readJsonSync<StoredRecord>(path.join(this.dir, f));
         if (!rec || !this.content.has(rec.id)) continue;
         const config = JSON.parse(this.content.read(rec.id).toString('utf8')) as ImageConfig;
+        if (!isObject(config) || (config.config !== undefined && config.config !== null && !isObject(config.config)) || !isStringMap(config.config?.Labels)) {
+          log().error({ id: rec.id }, 'image config unusable (labels that are not strings); left out of every listing');
+          continue;
+        }
         const img = this.hydrate(rec, config);
         if (img) this.images.set(img.id, img);
-      } catch {
+      } catch (err) {
         // a broken record must not stop the daemon; it is simply not listed
+        log().error({ err, file: f }, 'image record unreadable; left out of every listing');
       }
     }
     const repos = readJsonSync<RepositoriesFile>(this.reposFile);

@@ -8,6 +8,7 @@ import { dirSize } from '../../util/fsutil';
 import { badRequest, conflict, EngineError, notFound } from '../../util/errors';
 import { randomName, VALID_NAME } from '../../util/ids';
 import { log } from '../../util/log';
+import { showEach } from '../../util/records';
 import type { EngineContext } from '../context';
 import { LogRotator } from '../logs';
 import { buildContainer, validateRestartPolicy, type CreateRequest } from './create';
@@ -89,7 +90,7 @@ export class ContainerService {
   }
 
   list(opts: ListOptions & { size: boolean }) {
-    return listContainers(this.ctx, opts).map((c) => summarize(c, (id) => id, opts.size ? this.sizes(c) : undefined));
+    return showEach(listContainers(this.ctx, opts), 'container', (c) => c.ID, (c) => summarize(c, (id) => id, opts.size ? this.sizes(c) : undefined));
   }
 
   sizes(c: Container): { rw: number; rootfs: number } {
