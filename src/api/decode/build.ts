@@ -1,7 +1,7 @@
 // The JSON-valued query parameters of POST /build, read as dockerd reads them
 // (json.Unmarshal, then "error reading <what>: <Go's error>").
 import type { Ulimit } from '../../container';
-import { badRequest } from '../../util/errors';
+import { InvalidArgument } from '../../util/errors';
 import { DecodeError, int64, list, map, ptr, slice, string, struct, type Codec } from './codec';
 import { JsonSyntaxError, unmarshalGoJson } from './json';
 
@@ -14,7 +14,7 @@ function param<T>(q: URLSearchParams, name: string, what: string, codec: Codec<T
     const v = unmarshalGoJson(raw);
     return v === null ? undefined : codec.decode(v, undefined);
   } catch (e) {
-    if (e instanceof JsonSyntaxError || e instanceof DecodeError) throw badRequest(`error reading ${what}: ${e.message}`);
+    if (e instanceof JsonSyntaxError || e instanceof DecodeError) throw new InvalidArgument(`error reading ${what}: ${e.message}`, name);
     throw e;
   }
 }
