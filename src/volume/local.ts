@@ -156,7 +156,8 @@ export class LocalDriver implements VolumeDriver {
     for (const m of under) umount2(m, MNT_DETACH);
     if ([...mountPoints()].some((m) => m === real || m.startsWith(real + '/'))) throw internal(`error removing volume path '${real}': still mounted`);
     // rename first: a crash mid-removal leaves trash (finished at the next start), never half a volume
-    const trash = path.join(this.root, `${TRASH_PREFIX}${v.Name}-${randomBytes(4).toString('hex')}`);
+    // not named after the volume: a 255-byte name plus the prefix would not fit in a directory name
+    const trash = path.join(this.root, `${TRASH_PREFIX}${randomBytes(8).toString('hex')}`);
     fs.renameSync(real, trash);
     this.destroy(trash);
   }
