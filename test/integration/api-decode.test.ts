@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tar from 'tar-stream';
 import { TestDaemon, waitFor, type RunResult } from '../helpers/daemon';
 
 function ok(r: RunResult): string {
@@ -205,6 +206,43 @@ describe('request decoding', () => {
     assert.match(ok(d.docker(['images', '--filter', 'reference=b[tu]sybox', '--format', '{{.Repository}}'])), /^busybox$/m);
     // a name filter that is not a regular expression matches nothing, as in dockerd
     assert.equal(ok(d.docker(['ps', '-a', '--filter', 'name=['])), 'CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n');
+  });
+});
+
+async function tarOf(entries: Array<Partial<tar.Header> & { name: string; data?: string }>): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const { data, ...h } of entries) pack.entry(h, data ?? '');
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('archives with a hardlink to nothing', () => {
+  const d = new TestDaemon('hardlink');
+  before(async () => {
+    await d.start();
+    await d.importBusybox();
+  });
+  after(() => d.stop());
+
+  it('refuses them in cp and import with a 400 naming the entries, not a host path', async () => {
+    const bad = await tarOf([{ name: 'a.txt', type: 'link', linkname: 'missing.txt' }]);
+    const good = await tarOf([{ name: 'target.txt', data: 'x' }, { name: 'a.txt', type: 'link', linkname: 'target.txt' }]);
+    ok(d.docker(['create', '--name', 'hl', 'busybox', 'true']));
+    const want = 'invalid hardlink a.txt: target missing.txt is not in the archive';
+    const cp = await d.request('PUT', '/containers/hl/archive?path=/', bad, { 'Content-Type': 'application/x-tar' });
+    assert.deepEqual([cp.status, cp.json().message], [400, want]);
+    const imp = await d.request('POST', '/images/create?fromSrc=-&repo=hardlink', bad, { 'Content-Type': 'application/x-tar' });
+    assert.deepEqual([imp.status, imp.json().message], [400, want]);
+    // positive control: a link to an entry the archive has
+    const cpOk = await d.request('PUT', '/containers/hl/archive?path=/', good, { 'Content-Type': 'application/x-tar' });
+    assert.equal(cpOk.status, 200, cpOk.body.toString());
+    const impOk = await d.request('POST', '/images/create?fromSrc=-&repo=hardlink', good, { 'Content-Type': 'application/x-tar' });
+    assert.equal(impOk.status, 200);
+    assert.doesNotMatch(impOk.body.toString(), /error/);
+    ok(d.docker(['rm', 'hl']));
+    ok(d.docker(['rmi', 'hardlink']));
   });
 });
 
