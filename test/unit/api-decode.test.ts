@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJsonBytes } from '../../src/api/decode/body';
-import { decodeCommitConfig, decodeCreateContainer, decodeUpdate } from '../../src/api/decode/container';
+import { decodeCommitConfig, decodeCreateContainer, decodeUpdate, hostConfig } from '../../src/api/decode/container';
+import { HOST_CONFIG_USE } from '../../src/engine/containers/spec';
 import { decodeExecCreate, decodeExecStart } from '../../src/api/decode/exec';
 import { decodeNetworkConnect, decodeNetworkCreate, decodeNetworkDisconnect } from '../../src/api/decode/network';
 import { decodeVolumeCreate } from '../../src/api/decode/volume';
@@ -116,6 +117,12 @@ describe('container create decoding', () => {
     const r = create('{"Image":"b","Labels":{"__proto__":"x"}}');
     assert.equal(Object.getPrototypeOf(r.config!.Labels), Object.prototype);
     assert.equal(r.config!.Labels!['__proto__'], 'x');
+  });
+
+  it('has one decoder entry and one place of effect for every HostConfig field', () => {
+    const decoded = hostConfig.fields.sort();
+    assert.deepEqual(decoded, Object.keys(HOST_CONFIG_USE).sort());
+    for (const k of Object.keys(defaultHostConfig())) assert.ok(decoded.includes(k), k);
   });
 
   it('decodes update and commit bodies', () => {

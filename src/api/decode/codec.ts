@@ -204,6 +204,8 @@ export type Fields<T> = { [K in keyof T]-?: Codec<T[K]> | Field<T[K]> };
 export interface StructCodec<T> extends Codec<T> {
   /** Go's struct name in error paths ("HostConfig") */
   readonly name: string;
+  /** the JSON names of its fields */
+  readonly fields: string[];
 }
 
 /**
@@ -224,6 +226,7 @@ export function struct<T extends object>(goType: string, fields: Fields<T>, zero
   const codec: StructCodec<T> = {
     goType,
     name,
+    fields: [...byKey.keys()],
     onNull: 'keep',
     zero,
     decode(v, at, into) {

@@ -26,6 +26,18 @@ export function validateRestartPolicy(p: RestartPolicy, autoRemove: boolean): vo
     throw badRequest(`conflicting options: cannot specify both --restart and --rm`);
 }
 
+/**
+ * The create-time checks of a HostConfig that need nothing but the request
+ * (Docker's verifyContainerSettings): the one place each of these concepts is
+ * validated. Resources are checked with the runtime's rules in spec.ts.
+ */
+export function validateHostConfig(hc: HostConfig): void {
+  validateRestartPolicy(hc.RestartPolicy, hc.AutoRemove);
+  validatePortBindings(hc.PortBindings);
+  if (hc.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
+  if (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw badRequest(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
+}
+
 export function validateLogConfig(lc: { Type: string; Config: Record<string, string> }): void {
   if (!LOG_DRIVERS.has(lc.Type)) throw badRequest(`failed to create container: logger: no log driver named '${lc.Type}' is registered`);
   for (const [k, v] of Object.entries(lc.Config ?? {})) {
@@ -76,16 +88,13 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
     throw badRequest(`Invalid container name (${req.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   const hc: HostConfig = req.hostConfig;
   if (hc.RestartPolicy.Name === '') hc.RestartPolicy.Name = 'no';
-  validateRestartPolicy(hc.RestartPolicy, hc.AutoRemove);
+  validateHostConfig(hc);
   if (!hc.LogConfig || !hc.LogConfig.Type) hc.LogConfig = { Type: ctx.cfg.logDriver, Config: { ...ctx.cfg.logOpts, ...(hc.LogConfig?.Config ?? {}) } };
   hc.LogConfig.Config ??= {};
   validateLogConfig(hc.LogConfig);
   if (!hc.Runtime) hc.Runtime = ctx.cfg.defaultRuntime;
   if (!ctx.cfg.runtimes[hc.Runtime]) throw badRequest(`unknown or invalid runtime name: ${hc.Runtime}`);
   if (!hc.NetworkMode) hc.NetworkMode = 'default';
-  validatePortBindings(hc.PortBindings);
-  if (hc.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
-  if (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw badRequest(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
 
   validateHealthcheck(c.Healthcheck);
   const ic = img.config.config ?? {};
