@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContentStore, LayerStore } from '../storage';
 import { chainIdOf } from '../storage';
-import { conflict, notFound } from '../util/errors';
+import { badRequest, conflict, notFound } from '../util/errors';
 import { readJsonSync, writeJsonAtomicSync, removeStaleTemps } from '../util/fsutil';
 import { log } from '../util/log';
 import { isObject, isStringMap } from '../util/records';
@@ -119,6 +119,8 @@ export class ImageStore {
   add(config: ImageConfig | Buffer, parent?: string): ImageRecord {
     const bytes = Buffer.isBuffer(config) ? config : Buffer.from(JSON.stringify(config));
     const parsed = Buffer.isBuffer(config) ? (JSON.parse(config.toString('utf8')) as ImageConfig) : config;
+    // what every listing reads back must have its type (dockerd's decoder refuses such a config too)
+    if (!isStringMap(parsed.config?.Labels)) throw badRequest('invalid image config: Labels must map strings to strings');
     const id = this.content.putBytes(bytes);
     const existing = this.images.get(id);
     if (existing) {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import * as tar from 'tar-stream';
 import { TestDaemon, waitFor, type RunResult } from '../helpers/daemon';
 
@@ -209,7 +210,7 @@ describe('request decoding', () => {
   });
 });
 
-async function tarOf(entries: Array<Partial<tar.Header> & { name: string; data?: string }>): Promise<Buffer> {
+async function tarOf(entries: Array<Partial<tar.Header> & { name: string; data?: string | Buffer }>): Promise<Buffer> {
   const pack = tar.pack();
   for (const { data, ...h } of entries) pack.entry(h, data ?? '');
   pack.finalize();
@@ -243,6 +244,36 @@ describe('archives with a hardlink to nothing', () => {
     assert.doesNotMatch(impOk.body.toString(), /error/);
     ok(d.docker(['rm', 'hl']));
     ok(d.docker(['rmi', 'hardlink']));
+  });
+});
+
+/** A `docker save` archive of one image with one layer and these labels. */
+async function savedImage(tag: string, labels: Record<string, unknown>): Promise<Buffer> {
+  const layer = await tarOf([{ name: 'hello.txt', data: 'hello' }]);
+  const diffId = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
+  const config = JSON.stringify({
+    architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z',
+    config: { Cmd: ['true'], Labels: labels }, rootfs: { type: 'layers', diff_ids: [diffId] }, history: [{ created: '2026-01-01T00:00:00Z' }],
+  });
+  const manifest = JSON.stringify([{ Config: 'config.json', RepoTags: [tag], Layers: ['layer.tar'] }]);
+  return tarOf([{ name: 'config.json', data: config }, { name: 'layer.tar', data: layer }, { name: 'manifest.json', data: manifest }]);
+}
+
+describe('images whose config has labels that are not strings', () => {
+  const d = new TestDaemon('badlabels');
+  before(() => d.start());
+  after(() => d.stop());
+
+  it('are refused at load, so image listings never carry them', async () => {
+    const bad = await d.request('POST', '/images/load?quiet=1', await savedImage('badlabels:1', { a: 1 }), { 'Content-Type': 'application/x-tar' });
+    assert.match(bad.body.toString(), /invalid image config: Labels must map strings to strings/);
+    assert.doesNotMatch(ok(d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])), /badlabels/);
+    // positive control: string labels load and list
+    const good = await d.request('POST', '/images/load?quiet=1', await savedImage('badlabels:2', { a: '1' }), { 'Content-Type': 'application/x-tar' });
+    assert.equal(good.status, 200, good.body.toString());
+    assert.match(ok(d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])), /badlabels:2/);
+    ok(d.docker(['system', 'df']));
+    ok(d.docker(['rmi', 'badlabels:2']));
   });
 });
 

@@ -19,9 +19,9 @@ function resourcesOf(hc: HostConfig): ResourceConfig {
     Memory: hc.Memory, MemorySwap: hc.MemorySwap, MemoryReservation: hc.MemoryReservation, MemorySwappiness: hc.MemorySwappiness,
     OomKillDisable: hc.OomKillDisable, NanoCpus: hc.NanoCpus, CpuShares: hc.CpuShares, CpuPeriod: hc.CpuPeriod, CpuQuota: hc.CpuQuota,
     CpusetCpus: hc.CpusetCpus, CpusetMems: hc.CpusetMems, PidsLimit: hc.PidsLimit, BlkioWeight: hc.BlkioWeight,
-    BlkioWeightDevice: hc.BlkioWeightDevice as never, BlkioDeviceReadBps: hc.BlkioDeviceReadBps as never,
-    BlkioDeviceWriteBps: hc.BlkioDeviceWriteBps as never, BlkioDeviceReadIOps: hc.BlkioDeviceReadIOps as never,
-    BlkioDeviceWriteIOps: hc.BlkioDeviceWriteIOps as never,
+    BlkioWeightDevice: hc.BlkioWeightDevice, BlkioDeviceReadBps: hc.BlkioDeviceReadBps,
+    BlkioDeviceWriteBps: hc.BlkioDeviceWriteBps, BlkioDeviceReadIOps: hc.BlkioDeviceReadIOps,
+    BlkioDeviceWriteIOps: hc.BlkioDeviceWriteIOps,
   };
 }
 
