@@ -72,6 +72,7 @@ const EXEC: Fields = {
   User: 'string', Privileged: 'bool', Tty: 'bool', ConsoleSize: 'pair', AttachStdin: 'bool', AttachStderr: 'bool', AttachStdout: 'bool',
   Detach: 'bool', DetachKeys: 'string', Env: 'strings', WorkingDir: 'string', Cmd: 'strings',
 };
+const EXEC_START: Fields = { Detach: 'bool', Tty: 'bool', ConsoleSize: 'pair' };
 const NETWORK: Fields = {
   Name: 'string', CheckDuplicate: 'bool', Driver: 'string', Scope: 'string', EnableIPv6: 'bool', IPAM: 'object', Internal: 'bool',
   Attachable: 'bool', Ingress: 'bool', ConfigOnly: 'bool', ConfigFrom: 'object', Options: 'labels', Labels: 'labels',
@@ -127,6 +128,21 @@ describe('request decoding', () => {
     ok(d.docker(['rm', 'typed', 'nulls']));
   });
 
+  it('decodes update bodies strictly and changes only what they say', async () => {
+    ok(d.docker(['create', '--name', 'upd', '--restart', 'always', 'busybox', 'true']));
+    const bad = await d.request('POST', '/containers/upd/update', { Memory: '1g' });
+    assert.deepEqual([bad.status, bad.json().message], [400, 'invalid JSON: json: cannot unmarshal string into Go struct field UpdateConfig.Resources.Memory of type int64']);
+    // the docker CLI sends an empty RestartPolicy with every update: it means "unchanged"
+    ok(d.docker(['update', '--cpu-shares', '512', 'upd']));
+    const hc = (await d.request('GET', '/containers/upd/json')).json().HostConfig;
+    assert.deepEqual([hc.CpuShares, hc.RestartPolicy.Name], [512, 'always']);
+    ok(d.docker(['update', '--restart', 'no', 'upd']));
+    assert.equal((await d.request('GET', '/containers/upd/json')).json().HostConfig.RestartPolicy.Name, 'no');
+    const pol = await d.request('POST', '/containers/upd/update', { RestartPolicy: { Name: 'sometimes' } });
+    assert.deepEqual([pol.status, pol.json().message], [400, "invalid restart policy 'sometimes'"]);
+    ok(d.docker(['rm', 'upd']));
+  });
+
   it('refuses bad JSON with Go\'s words and no JavaScript text', async () => {
     const cases: Array<[string, string]> = [
       ['{"Image": "busybox",', 'invalid JSON: unexpected EOF'],
@@ -140,7 +156,7 @@ describe('request decoding', () => {
     }
   });
 
-  it('fuzz: wrong types for every field of create, exec, network and volume create and build params are 400s (seed 20261206)', async () => {
+  it('fuzz: wrong types for every field of create, exec create and start, network and volume create and build params are 400s (seed 20261206)', async () => {
     const seed = Number(process.env.BERTH_FUZZ_SEED ?? 20261206);
     const rnd = prng(seed);
     const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)];
@@ -151,6 +167,7 @@ describe('request decoding', () => {
         route: '/containers/create', field: f, kind: k, body: (v: string) => `{"Image":"busybox","Cmd":["true"],"NetworkingConfig":{"EndpointsConfig":{"bridge":{"${f}":${v}}}}}`,
       })),
       ...Object.entries(EXEC).map(([f, k]) => ({ route: '/containers/nothere/exec', field: f, kind: k, body: (v: string) => `{"Cmd":["true"],"${f}":${v}}` })),
+      ...Object.entries(EXEC_START).map(([f, k]) => ({ route: '/exec/nothere/start', field: f, kind: k, body: (v: string) => `{"${f}":${v}}` })),
       ...Object.entries(NETWORK).map(([f, k]) => ({ route: '/networks/create', field: f, kind: k, body: (v: string) => `{"Name":"fuzz","${f}":${v}}` })),
       ...Object.entries(VOLUME).map(([f, k]) => ({ route: '/volumes/create', field: f, kind: k, body: (v: string) => `{"${f}":${v}}` })),
     ];
@@ -167,7 +184,7 @@ describe('request decoding', () => {
       if (r.status !== 400 || !msg.startsWith('invalid JSON: json: cannot unmarshal ') || !new RegExp(`\\.${t.field}(\\.\\w+)* of type `).test(msg)) failures.push(`${t.route} ${body} -> ${r.status} ${r.body}`);
     }
     for (const top of ['[]', '"x"', '1', 'true']) {
-      for (const route of ['/containers/create', '/containers/nothere/exec', '/networks/create', '/volumes/create']) {
+      for (const route of ['/containers/create', '/containers/nothere/exec', '/exec/nothere/start', '/networks/create', '/volumes/create']) {
         const r = await d.request('POST', route, top);
         if (r.status !== 400 || !/^invalid JSON: json: cannot unmarshal \w+ into Go value of type /.test(r.json().message)) failures.push(`${route} ${top} -> ${r.status} ${r.body}`);
       }

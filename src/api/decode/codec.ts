@@ -64,7 +64,8 @@ export function int(goType: keyof typeof INT_RANGE | 'time.Duration' = 'int64', 
   const [lo, hi] = INT_RANGE[kind];
   return scalar(goType, 0, (v, at) => {
     if (!(v instanceof JsonNumber)) return refuse(at, v, goType);
-    if (!/^-?\d+$/.test(v.raw)) return refuse(at, v, goType, `number ${v.raw}`);
+    // ParseInt / ParseUint: digits only, and no sign at all for unsigned kinds ("-0" included)
+    if (!(lo < 0n ? /^-?\d+$/ : /^\d+$/).test(v.raw)) return refuse(at, v, goType, `number ${v.raw}`);
     const n = BigInt(v.raw);
     if (n < lo || n > hi) return refuse(at, v, goType, `number ${v.raw}`);
     return Number(n);

@@ -37,9 +37,10 @@ function readHijackBody(ctx: HijackContext): Promise<{ body: Buffer; rest: Buffe
 
 export function execRoutes(r: Router, engine: Engine): void {
   r.hijack('POST', '/exec/{id}/start', async (ctx) => {
-    const e = engine.exec.get(ctx.params.id);
+    // as dockerd: the body is decoded before the exec is looked up
     const { body, rest } = await readHijackBody(ctx);
     const opts = decodeJsonBytes(body, decodeExecStart);
+    const e = engine.exec.get(ctx.params.id);
     const tty = opts.Tty ?? !!e.Config.Tty;
     if (opts.ConsoleSize) e.Config.ConsoleSize = opts.ConsoleSize;
     if (opts.Detach) {
