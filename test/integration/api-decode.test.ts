@@ -72,6 +72,11 @@ const EXEC: Fields = {
   User: 'string', Privileged: 'bool', Tty: 'bool', ConsoleSize: 'pair', AttachStdin: 'bool', AttachStderr: 'bool', AttachStdout: 'bool',
   Detach: 'bool', DetachKeys: 'string', Env: 'strings', WorkingDir: 'string', Cmd: 'strings',
 };
+const RESOURCES = Object.fromEntries(
+  ['CpuShares', 'Memory', 'NanoCpus', 'CgroupParent', 'BlkioWeight', 'BlkioWeightDevice', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'Devices', 'MemoryReservation', 'MemorySwap', 'MemorySwappiness', 'OomKillDisable', 'PidsLimit', 'Ulimits']
+    .map((f) => [f, HOST_CONFIG[f]]),
+) as Fields;
+const UPDATE: Fields = { ...RESOURCES, RestartPolicy: 'object' };
 const EXEC_START: Fields = { Detach: 'bool', Tty: 'bool', ConsoleSize: 'pair' };
 const NETWORK: Fields = {
   Name: 'string', CheckDuplicate: 'bool', Driver: 'string', Scope: 'string', EnableIPv6: 'bool', IPAM: 'object', Internal: 'bool',
@@ -156,7 +161,7 @@ describe('request decoding', () => {
     }
   });
 
-  it('fuzz: wrong types for every field of create, exec create and start, network and volume create and build params are 400s (seed 20261206)', async () => {
+  it('fuzz: wrong types for every field of create, update, exec create and start, network and volume create and build params are 400s (seed 20261206)', async () => {
     const seed = Number(process.env.BERTH_FUZZ_SEED ?? 20261206);
     const rnd = prng(seed);
     const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)];
@@ -167,6 +172,7 @@ describe('request decoding', () => {
         route: '/containers/create', field: f, kind: k, body: (v: string) => `{"Image":"busybox","Cmd":["true"],"NetworkingConfig":{"EndpointsConfig":{"bridge":{"${f}":${v}}}}}`,
       })),
       ...Object.entries(EXEC).map(([f, k]) => ({ route: '/containers/nothere/exec', field: f, kind: k, body: (v: string) => `{"Cmd":["true"],"${f}":${v}}` })),
+      ...Object.entries(UPDATE).map(([f, k]) => ({ route: '/containers/nothere/update', field: f, kind: k, body: (v: string) => `{"${f}":${v}}` })),
       ...Object.entries(EXEC_START).map(([f, k]) => ({ route: '/exec/nothere/start', field: f, kind: k, body: (v: string) => `{"${f}":${v}}` })),
       ...Object.entries(NETWORK).map(([f, k]) => ({ route: '/networks/create', field: f, kind: k, body: (v: string) => `{"Name":"fuzz","${f}":${v}}` })),
       ...Object.entries(VOLUME).map(([f, k]) => ({ route: '/volumes/create', field: f, kind: k, body: (v: string) => `{"${f}":${v}}` })),
@@ -184,7 +190,7 @@ describe('request decoding', () => {
       if (r.status !== 400 || !msg.startsWith('invalid JSON: json: cannot unmarshal ') || !new RegExp(`\\.${t.field}(\\.\\w+)* of type `).test(msg)) failures.push(`${t.route} ${body} -> ${r.status} ${r.body}`);
     }
     for (const top of ['[]', '"x"', '1', 'true']) {
-      for (const route of ['/containers/create', '/containers/nothere/exec', '/exec/nothere/start', '/networks/create', '/volumes/create']) {
+      for (const route of ['/containers/create', '/containers/nothere/exec', '/exec/nothere/start', '/containers/nothere/update', '/networks/create', '/volumes/create']) {
         const r = await d.request('POST', route, top);
         if (r.status !== 400 || !/^invalid JSON: json: cannot unmarshal \w+ into Go value of type /.test(r.json().message)) failures.push(`${route} ${top} -> ${r.status} ${r.body}`);
       }

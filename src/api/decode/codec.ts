@@ -9,10 +9,18 @@
 import { InvalidArgument } from '../../util/errors';
 import { JsonNumber, JsonObject, kindName, type Json } from './json';
 
-/** Where a value sits: the innermost Go struct and the JSON field path from the root. */
+/** Where a value sits: the innermost Go struct, and its field (with the fields above it) from the root. */
 interface Where {
   struct: string;
-  path: string[];
+  /** the JSON field name, prefixed with the embedded struct that holds it ("Resources.Memory") */
+  field: string;
+  up: Where | undefined;
+}
+
+function pathOf(at: Where): string {
+  const parts: string[] = [];
+  for (let w: Where | undefined = at; w; w = w.up) parts.push(w.field);
+  return parts.reverse().join('.');
 }
 
 export class DecodeError extends InvalidArgument {}
@@ -21,7 +29,7 @@ export class DecodeError extends InvalidArgument {}
 function refuse(at: Where | undefined, v: Json, goType: string, literal?: string): never {
   const what = literal ?? kindName(v);
   if (!at) throw new DecodeError(`json: cannot unmarshal ${what} into Go value of type ${goType}`);
-  const field = at.path.join('.');
+  const field = pathOf(at);
   throw new DecodeError(`json: cannot unmarshal ${what} into Go struct field ${at.struct}.${field} of type ${goType}`, field);
 }
 
@@ -62,10 +70,17 @@ const INT_RANGE: Record<string, [bigint, bigint]> = {
 /** An integer of a Go kind: a literal that ParseInt/ParseUint takes, in range. */
 export function int(goType: keyof typeof INT_RANGE | 'time.Duration' = 'int64', kind: keyof typeof INT_RANGE = goType === 'time.Duration' ? 'int64' : (goType as keyof typeof INT_RANGE)): Codec<number> {
   const [lo, hi] = INT_RANGE[kind];
+  const [loN, hiN] = [Number(lo), Number(hi)];
   return scalar(goType, 0, (v, at) => {
     if (!(v instanceof JsonNumber)) return refuse(at, v, goType);
     // ParseInt / ParseUint: digits only, and no sign at all for unsigned kinds ("-0" included)
     if (!(lo < 0n ? /^-?\d+$/ : /^\d+$/).test(v.raw)) return refuse(at, v, goType, `number ${v.raw}`);
+    // up to 15 digits a double is exact: no BigInt needed
+    if (v.raw.length <= 15) {
+      const n = Number(v.raw);
+      if (n < loN || n > hiN) return refuse(at, v, goType, `number ${v.raw}`);
+      return n;
+    }
     const n = BigInt(v.raw);
     if (n < lo || n > hi) return refuse(at, v, goType, `number ${v.raw}`);
     return Number(n);
@@ -215,14 +230,16 @@ export interface StructCodec<T> extends Codec<T> {
  */
 export function struct<T extends object>(goType: string, fields: Fields<T>, zero: () => T): StructCodec<T> {
   const name = goType.slice(goType.lastIndexOf('.') + 1);
-  const byKey = new Map<string, { key: keyof T; f: Field<unknown> }>();
-  const byFold = new Map<string, { key: keyof T; f: Field<unknown> }>();
+  type Entry = { key: keyof T; codec: Codec<unknown>; label: string };
+  const byKey = new Map<string, Entry>();
+  const byFold = new Map<string, Entry>();
   for (const key of Object.keys(fields) as Array<keyof T>) {
     const spec = fields[key] as Codec<unknown> | Field<unknown>;
     const f: Field<unknown> = 'codec' in spec ? spec : { codec: spec };
     const jsonName = f.json ?? String(key);
-    byKey.set(jsonName, { key, f });
-    byFold.set(jsonName.toLowerCase(), { key, f });
+    const e: Entry = { key, codec: f.codec, label: f.embedded ? `${f.embedded}.${jsonName}` : jsonName };
+    byKey.set(jsonName, e);
+    byFold.set(jsonName.toLowerCase(), e);
   }
   const codec: StructCodec<T> = {
     goType,
@@ -237,15 +254,12 @@ export function struct<T extends object>(goType: string, fields: Fields<T>, zero
         // Go: an exact match first, then any field equal but for case
         const hit = byKey.get(k) ?? byFold.get(k.toLowerCase());
         if (!hit) continue;
-        const { key, f } = hit;
-        const jsonName = f.json ?? String(key);
-        const here: Where = { struct: name, path: [...(at?.path ?? []), ...(f.embedded ? [f.embedded] : []), jsonName] };
         const rec = out as Record<keyof T, unknown>;
         if (x === null) {
-          if (f.codec.onNull !== 'keep') rec[key] = f.codec.onNull.value;
+          if (hit.codec.onNull !== 'keep') rec[hit.key] = hit.codec.onNull.value;
           continue;
         }
-        rec[key] = f.codec.decode(x, here, rec[key] as never);
+        rec[hit.key] = hit.codec.decode(x, { struct: name, field: hit.label, up: at }, rec[hit.key] as never);
       }
       return out;
     },

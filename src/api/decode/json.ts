@@ -39,6 +39,7 @@ function quoteChar(c: number): string {
   return `'${String.fromCharCode(c)}'`;
 }
 
+const ESCAPES: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isHex = (c: number) => isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
@@ -46,7 +47,7 @@ const isHex = (c: number) => isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x4
 class Reader {
   i = 0;
   constructor(
-    readonly b: Uint8Array,
+    readonly b: Buffer,
     /** Go's json.Unmarshal words the end of input differently from its Decoder */
     readonly eofText = 'unexpected EOF',
   ) {}
@@ -110,7 +111,7 @@ class Reader {
       if (!isDigit(b[this.i])) this.fail('in exponent of numeric literal');
       while (isDigit(b[this.i])) this.i++;
     }
-    return new JsonNumber(Buffer.from(b.buffer, b.byteOffset + start, this.i - start).toString('latin1'));
+    return new JsonNumber(b.toString('latin1', start, this.i));
   }
 
   string(): string {
@@ -119,29 +120,32 @@ class Reader {
     let start = this.i;
     let out = '';
     for (;;) {
-      if (this.i >= b.length) this.fail('');
-      const c = b[this.i];
+      // the plain run up to a quote, backslash or control byte
+      let i = this.i;
+      while (i < b.length) {
+        const c = b[i];
+        if (c === 0x22 || c === 0x5c || c < 0x20) break;
+        i++;
+      }
+      this.i = i;
+      if (i >= b.length) this.fail('');
+      const c = b[i];
       if (c === 0x22) {
-        out += Buffer.from(b.buffer, b.byteOffset + start, this.i - start).toString('utf8');
+        out += b.toString('utf8', start, i);
         this.i++;
         return out;
       }
       if (c < 0x20) this.fail('in string literal');
-      if (c !== 0x5c) {
-        this.i++;
-        continue;
-      }
-      out += Buffer.from(b.buffer, b.byteOffset + start, this.i - start).toString('utf8');
+      out += b.toString('utf8', start, this.i);
       this.i++;
       const e = b[this.i];
-      const simple: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
-      if (e !== undefined && simple[e] !== undefined) {
-        out += simple[e];
+      if (e !== undefined && ESCAPES[e] !== undefined) {
+        out += ESCAPES[e];
         this.i++;
       } else if (e === 0x75) {
         this.i++;
         for (let k = 0; k < 4; k++, this.i++) if (!isHex(b[this.i])) this.fail('in \\u hexadecimal character escape');
-        out += String.fromCharCode(parseInt(Buffer.from(b.buffer, b.byteOffset + this.i - 4, 4).toString('latin1'), 16));
+        out += String.fromCharCode(parseInt(b.toString('latin1', this.i - 4, this.i), 16));
       } else {
         this.fail('in string escape code');
       }
@@ -204,7 +208,7 @@ class Reader {
  * value is refused unless it starts with a closing bracket, as dockerd does.
  */
 export function readGoJson(body: Uint8Array): Json | undefined {
-  const r = new Reader(body);
+  const r = new Reader(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length));
   if (r.skip() < 0) return undefined;
   const v = r.value();
   const next = r.skip();
