@@ -95,6 +95,7 @@ export const groups: Record<string, CommandRef[]> = {
   ],
   // commands that exist only at the top level
   '': [
+    { name: 'compose', load: () => (require('../compose/cli/main') as typeof import('../compose/cli/main')).composeCommand },
     cmd('inspect', 'inspectCommand', 'inspect'),
     cmd('registry', 'loginCommand', 'login'),
     cmd('registry', 'logoutCommand', 'logout'),
@@ -108,6 +109,7 @@ export const topLevel: Array<[string, string, string]> = [
   ['attach', 'container', 'attach'],
   ['build', 'image', 'build'],
   ['commit', 'container', 'commit'],
+  ['compose', '', 'compose'],
   ['history', 'image', 'history'],
   ['load', 'image', 'load'],
   ['login', '', 'login'],
