@@ -50,7 +50,8 @@ export interface ErrorResponse {
 
 export function errorResponse(err: unknown): ErrorResponse {
   const status = STATUS[kindOf(err)];
-  if (err instanceof BerthError) return { status, message: err.message, fault: status >= 500 };
+  // unavailable is an answer (no swarm here, a cluster-only feature), not a fault of the daemon
+  if (err instanceof BerthError) return { status, message: err.message, fault: status >= 500 && err.kind !== 'unavailable' };
   if (err instanceof Error && JS_FAULTS.some((t) => err instanceof t)) return { status, message: 'internal error: see the daemon log', fault: true };
   const e = err as NodeJS.ErrnoException;
   if (e instanceof Error && typeof e.code === 'string' && e.syscall) return { status, message: errnoMessage(e), fault: true };

@@ -143,6 +143,8 @@ describe('exec, network and volume decoding', () => {
     const ex = (b: string) => decodeJsonBytes(Buffer.from(b), decodeExecCreate);
     assert.deepEqual(ex('{"Cmd":["ls"],"Tty":true,"ConsoleSize":[10,20],"Env":null}'), { Cmd: ['ls'], Tty: true, ConsoleSize: [10, 20], Env: null });
     assert.equal(refused(() => ex('{"Cmd":"ls"}')), cannot('string', 'ExecOptions.Cmd', '[]string'));
+    // docker-py spells some keys in lower camel case: Go matches them regardless of case
+    assert.deepEqual(ex('{"cmd":["ls"],"detachKeys":"ctrl-a","attachstdout":true}'), { Cmd: ['ls'], DetachKeys: 'ctrl-a', AttachStdout: true });
     assert.equal(refused(() => ex('{"Privileged":"false"}')), cannot('string', 'ExecOptions.Privileged', 'bool'));
     assert.equal(refused(() => ex('{"ConsoleSize":[1,-1]}')), cannot('number -1', 'ExecOptions.ConsoleSize', 'uint'));
     const st = (b: string) => decodeJsonBytes(Buffer.from(b), decodeExecStart);
