@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { conflict, notFound, badRequest } from '../util/errors';
 import { readJsonSync, writeJsonAtomicSync, removeStaleTemps } from '../util/fsutil';
+import { log } from '../util/log';
 import { isObject, isStringArray, isStringMap } from '../util/records';
 import type { Container, ContainerRecord, HostConfig } from './types';
 
@@ -16,9 +17,13 @@ export class ContainerStore {
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   }
 
-  /** Loads every record; returns the IDs of directories that held no usable record, and why. */
-  load(): Array<{ id: string; reason: string }> {
-    const broken: Array<{ id: string; reason: string }> = [];
+  /**
+   * Loads every record; returns the IDs of directories that held no readable
+   * record. A readable record of the wrong shape is left in place and out of
+   * every listing, with a logged error.
+   */
+  load(): string[] {
+    const broken: string[] = [];
     for (const id of fs.readdirSync(this.root)) {
       if (!/^[a-f0-9]{64}$/.test(id)) continue;
       const dir = path.join(this.root, id);
@@ -27,19 +32,19 @@ export class ContainerStore {
         const rec = readJsonSync<ContainerRecord>(path.join(dir, 'config.json'));
         const hc = readJsonSync<HostConfig>(path.join(dir, 'hostconfig.json'));
         if (!rec || !hc) {
-          broken.push({ id, reason: 'config.json or hostconfig.json is missing' });
+          broken.push(id);
           continue;
         }
         const bad = recordProblem(rec, hc, id);
         if (bad) {
-          broken.push({ id, reason: bad });
+          log().error({ id, reason: bad }, 'container record unusable; left in place and out of every listing');
           continue;
         }
         const c: Container = { ...rec, HostConfig: hc };
         this.byId.set(c.ID, c);
         this.byName.set(c.Name, c.ID);
-      } catch (e) {
-        broken.push({ id, reason: e instanceof SyntaxError ? 'not JSON' : String((e as Error).message ?? e) });
+      } catch {
+        broken.push(id);
       }
     }
     return broken;

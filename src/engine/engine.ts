@@ -45,7 +45,7 @@ export class Engine {
     const images = new ImageStore(paths.image, content, layers);
     const containers = new ContainerStore(paths.containers);
     const broken = containers.load();
-    for (const { id, reason } of broken) log().error({ id, reason }, 'container record unusable; left in place and out of every listing');
+    for (const id of broken) log().warn({ id }, 'container record unreadable; left in place');
     const monitorConfig = (runtime: string): MonitorConfig => ({
       conmonPath: cfg.conmonPath,
       runtimePath: (cfg.runtimes[runtime] ?? cfg.runtimes[cfg.defaultRuntime]).path,
