@@ -12,5 +12,6 @@ import { cliStart } from './cli';
 import { memory } from './memory';
 import { netStart, portThroughput } from './network';
 import { remote } from './remote';
+import { composeCase } from './compose';
 
-export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, buildCase, remote, ...later];
+export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, buildCase, remote, composeCase, ...later];
