@@ -10,6 +10,7 @@ import { readJsonSync, writeJsonAtomicSync } from '../util/fsutil';
 import { newId } from '../util/ids';
 import { log } from '../util/log';
 import { boolOpt } from './config';
+import { embeddedDnsTarget } from './dns';
 import { dropMasquerade } from './firewall';
 import { createNetns, isolatePorts, removeNetns } from './hostnet';
 import type { Lease } from './ipam';
@@ -171,9 +172,9 @@ export class Endpoints {
       } catch (e) {
         throw new EngineError(500, `driver failed programming external connectivity on endpoint ${c.Name.slice(1)} (${epIds.get(first.n.Id)}): ${(e as Error).message}`);
       }
-      await createNetns(file);
-      nsMade = true;
       joined.forEach((j) => this.fill(j, leases.get(j.n.Id)!, epIds.get(j.n.Id)!, c));
+      await createNetns(file, embeddedDnsTarget(this.m, c));
+      nsMade = true;
       if (joined.length) {
         const opts: nv.NvOptions = { container_id: c.ID, container_name: c.Name.slice(1), networks: {}, network_info: {} };
         joined.forEach((j, i) => {
