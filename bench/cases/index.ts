@@ -9,6 +9,6 @@ import { later } from './later';
 import { logs } from './logs';
 import { buildCase } from './build';
 import { memory } from './memory';
-import { netStart, portThroughput } from './network';
+import { netStart, portThroughput, spawnCount } from './network';
 
-export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, buildCase, ...later];
+export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, saveLoad, buildCase, ...later];

@@ -5,6 +5,7 @@
 // rules. Traffic only goes between the host's 127.0.0.1 and the bench's containers.
 import * as http from 'node:http';
 import type { Case, CaseEnv } from '../framework';
+import { countSpawns } from '../spawns';
 import { percentile } from '../stats';
 import { waitUntil } from '../util';
 
@@ -136,5 +137,45 @@ export const portThroughput: Case<PortState> = {
   },
   async teardown({ engine }, s) {
     await engine.removeContainers([s.id]);
+  },
+};
+
+const SPAWN_LOOP = 'trap "exit 0" TERM; while :; do sleep 0.1; done';
+
+/** Programs the daemons start per operation, with what they were (for the notes). */
+export const spawnCount: Case = {
+  id: 'spawns',
+  title: 'process spawns per operation',
+  section: 'Networking',
+  how: 'strace -f on the engine\'s daemons (berthd; dockerd + containerd) counts every successful execve during one `run --rm IMG true` with `--network none`, on the default bridge and with `-p 127.0.0.1::80`, one `exec CTR true` and one `stop CTR` (monitor, runtime and network tools included; the container\'s own process counts one)',
+  metrics: [
+    { id: 'none', label: 'spawns: run --rm (--network none)', unit: 'count', better: 'lower', chart: false },
+    { id: 'bridge', label: 'spawns: run --rm (default bridge)', unit: 'count', better: 'lower', chart: false },
+    { id: 'port', label: 'spawns: run --rm -p 127.0.0.1::80 (bridge)', unit: 'count', better: 'lower', chart: false },
+    { id: 'exec', label: 'spawns: exec CTR true', unit: 'count', better: 'lower', chart: false },
+    { id: 'stop', label: 'spawns: stop CTR (bridge)', unit: 'count', better: 'lower', chart: false },
+  ],
+  available: bridgeAvailable,
+  async sample({ engine, image }, _s, round) {
+    const pids = engine.daemonProcs().map((p) => p.pid);
+    const out: Record<string, number> = {};
+    const seen: Record<string, Record<string, number>> = {};
+    const count = async (id: string, fn: () => Promise<unknown>) => {
+      const r = await countSpawns(pids, fn);
+      out[id] = r.count;
+      seen[id] = r.programs;
+    };
+    await count('none', () => engine.dockerOk(['run', '--rm', '--network', 'none', image, 'true']));
+    await count('bridge', () => engine.dockerOk(['run', '--rm', image, 'true']));
+    await count('port', () => engine.dockerOk(['run', '--rm', '-p', '127.0.0.1::80', image, 'true']));
+    const id = (await engine.dockerOk(['run', '-d', image, 'sh', '-c', SPAWN_LOOP])).stdout.trim();
+    try {
+      await count('exec', () => engine.dockerOk(['exec', id, 'true']));
+      await count('stop', () => engine.dockerOk(['stop', id]));
+    } finally {
+      await engine.removeContainers([id]);
+    }
+    if (round <= 0) for (const [k, v] of Object.entries(seen)) engine.note(`spawns ${k}: ${Object.entries(v).map(([p, n]) => `${p}×${n}`).join(', ')}`);
+    return out;
   },
 };

@@ -100,3 +100,16 @@ export function isNetnsMounted(file: string): boolean {
     return false;
   }
 }
+
+export interface DefaultRoute {
+  gateway: string;
+  iface: string;
+  metric: number;
+}
+
+/** Default routes inside a container's netns once netavark made its interfaces: one `ip -batch`. */
+export async function addDefaultRoutes(file: string, routes: DefaultRoute[]): Promise<void> {
+  if (!routes.length) return;
+  const lines = routes.map((r) => `route replace default via ${r.gateway} dev ${r.iface} metric ${r.metric}`);
+  await runOk('nsenter', [`--net=${file}`, 'ip', '-batch', '-'], lines.join('\n') + '\n');
+}
