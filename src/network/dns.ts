@@ -32,10 +32,15 @@ export function embeddedDnsRules(target: string): string {
 }
 
 /**
- * Shell run inside the new netns: lo up, route_localnet on (needed for the
- * DNAT above; /proc/sys/net is the opener's namespace), then the rules.
+ * Shell run inside the new netns (/proc/sys/net is the opener's namespace):
+ * arp_notify, so the container announces its address when netavark brings
+ * eth0 up (an address freed and handed out again is otherwise sent to the old
+ * MAC until the host's neighbour entry ages out, up to a minute); with the
+ * embedded DNS also route_localnet (needed for its DNAT) and the nft rules.
+ * netavark brings lo up.
  */
-export const NETNS_INIT_WITH_DNS = 'ip link set lo up && echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet && exec nft -f -';
+export const NETNS_INIT = 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_notify';
+export const NETNS_INIT_WITH_DNS = `${NETNS_INIT} && echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet && exec nft -f -`;
 
 /**
  * Where 127.0.0.11 inside the container leads: aardvark-dns on the gateway of

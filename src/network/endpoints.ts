@@ -17,7 +17,7 @@ import type { NetworkManager } from './manager';
 import * as nv from './netavark';
 import { emptyEndpoint, emptyState, endpointFor, ERR, type EndpointRequest } from './prepare';
 import { portMap, portRequests, toNetavark, type Published } from './ports';
-import { applyPortRules, enableForwarding, type PortTarget } from './rules';
+import { applyPortRules, enableForwarding, readForwardedPorts, type PortTarget } from './rules';
 import { ICC_OPT, MTU_OPT, type NetworkRecord } from './types';
 
 interface Joined {
@@ -170,7 +170,8 @@ export class Endpoints {
       const describe = (p: Published) => `${p.hostIp}:${p.hostPort}:${leases.get(first?.n.Id ?? '')?.[0]?.address ?? ''}:${p.ctrPort}/${p.proto}`;
       let pubs: Published[] = [];
       try {
-        pubs = first ? await this.m.ports.reserve(c.ID, portRequests(c.Config, c.HostConfig), v6, describe) : [];
+        const reqs = first ? portRequests(c.Config, c.HostConfig) : [];
+        pubs = reqs.length ? await this.m.ports.reserve(c.ID, reqs, v6, describe, await readForwardedPorts(v6)) : [];
       } catch (e) {
         throw new EngineError(500, `driver failed programming external connectivity on endpoint ${c.Name.slice(1)} (${epIds.get(first.n.Id)}): ${(e as Error).message}`);
       }

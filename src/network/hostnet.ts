@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { MNT_DETACH, umount2 } from '../sys';
-import { embeddedDnsRules, NETNS_INIT_WITH_DNS } from './dns';
+import { embeddedDnsRules, NETNS_INIT, NETNS_INIT_WITH_DNS } from './dns';
 import { run, runOk } from './exec';
 
 export function keeperName(bridge: string): string {
@@ -70,14 +70,14 @@ export function isolatePorts(bridge: string): void {
 }
 
 /**
- * A network namespace kept alive by a bind mount on `file`, with lo up; with
+ * A network namespace kept alive by a bind mount on `file`; with
  * `dnsTarget`, 127.0.0.11 inside it leads to the DNS server there.
  */
 export async function createNetns(file: string, dnsTarget?: string): Promise<void> {
   fs.writeFileSync(file, '', { mode: 0o600 });
   const r = dnsTarget
     ? await run('unshare', [`--net=${file}`, 'sh', '-c', NETNS_INIT_WITH_DNS], embeddedDnsRules(dnsTarget))
-    : await run('unshare', [`--net=${file}`, 'ip', 'link', 'set', 'lo', 'up']);
+    : await run('unshare', [`--net=${file}`, 'sh', '-c', NETNS_INIT]);
   if (r.code !== 0) {
     removeNetns(file);
     throw new Error(`creating network namespace: ${r.stderr.trim()}`);
@@ -110,6 +110,6 @@ export interface DefaultRoute {
 /** Default routes inside a container's netns once netavark made its interfaces: one `ip -batch`. */
 export async function addDefaultRoutes(file: string, routes: DefaultRoute[]): Promise<void> {
   if (!routes.length) return;
-  const lines = routes.map((r) => `route replace default via ${r.gateway} dev ${r.iface} metric ${r.metric}`);
+  const lines = ['link set lo up', ...routes.map((r) => `route replace default via ${r.gateway} dev ${r.iface} metric ${r.metric}`)];
   await runOk('nsenter', [`--net=${file}`, 'ip', '-batch', '-'], lines.join('\n') + '\n');
 }

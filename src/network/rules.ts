@@ -189,3 +189,41 @@ export async function applyPortRules(t: PortTarget, maps: NvPortMapping[], add: 
     if (left.length) await run(RESTORE[f], ['--noflush', '--wait'], `*nat\n${left.join('\n')}\nCOMMIT\n`);
   }
 }
+
+/** A host port some DNAT rule on the host already forwards (this or any other daemon's, live or crashed). */
+export interface Forwarded {
+  proto: string;
+  /** '' when the rule matches every local address */
+  ip: string;
+  lo: number;
+  hi: number;
+}
+
+/** The DNAT rules of netavark-shaped port forwards in an iptables-save dump of the nat table. */
+export function forwardedPorts(dump: string): Forwarded[] {
+  const out: Forwarded[] = [];
+  for (const line of dump.split('\n')) {
+    if (!line.startsWith('-A NETAVARK-DN-') || !line.includes(' -j DNAT ')) continue;
+    const proto = / -p (\w+)/.exec(line)?.[1];
+    const port = / --dport (\d+)(?::(\d+))?/.exec(line);
+    if (!proto || !port) continue;
+    const ip = / -d ([^\s/]+)(?:\/\d+)?/.exec(line)?.[1] ?? '';
+    out.push({ proto, ip, lo: Number(port[1]), hi: Number(port[2] ?? port[1]) });
+  }
+  return out;
+}
+
+/**
+ * Host ports forwarded on this host right now. A daemon that crashed leaves its
+ * forwards (its containers may still run) but not its port holders: a port is
+ * only free when no rule captures it either. One iptables-save per start that
+ * publishes ports.
+ */
+export async function readForwardedPorts(v6: boolean): Promise<Forwarded[]> {
+  const out: Forwarded[] = [];
+  for (const f of v6 ? ([4, 6] as const) : ([4] as const)) {
+    const d = await run(SAVE[f], ['-t', 'nat']);
+    if (d.code === 0) out.push(...forwardedPorts(d.stdout));
+  }
+  return out;
+}

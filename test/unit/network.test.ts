@@ -10,7 +10,7 @@ import { pickSubnet } from '../../src/network/pool';
 import { Ipam } from '../../src/network/ipam';
 import { portMap, portRequests, toNetavark, validatePortBindings } from '../../src/network/ports';
 import { sweepScript } from '../../src/network/firewall';
-import { missingScript, networkPlan, portRules } from '../../src/network/rules';
+import { forwardedPorts, missingScript, networkPlan, portRules } from '../../src/network/rules';
 import { embeddedDnsRules } from '../../src/network/dns';
 import { chainHash } from '../../src/network/netavark';
 import { checkCreateRequest, validateIpam } from '../../src/network/config';
@@ -209,6 +209,23 @@ describe('network rules', () => {
     ]);
     assert.equal(rules.length, 8, 'a range of two is two forwards');
     assert.deepEqual(portRules(t, [{ host_ip: '::1', container_port: 80, host_port: 8080, range: 1, protocol: 'tcp' }], 4), []);
+  });
+});
+
+describe('host ports other daemons forward', () => {
+  it('reads every DNAT of a port forward, with its address and port range, whoever made it', () => {
+    const dump = [
+      '*nat',
+      '-A NETAVARK-DN-AAA -s 10.1.0.0/24 -d 127.0.0.1/32 -p tcp -m tcp --dport 8080 -j NETAVARK-HOSTPORT-SETMARK',
+      '-A NETAVARK-DN-AAA -d 127.0.0.1/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.1.0.5:80',
+      '-A NETAVARK-DN-BBB -p udp -m udp --dport 9000:9002 -j DNAT --to-destination 10.2.0.5:9000-9002/9000',
+      '-A DOCKER -p tcp -m tcp --dport 7000 -j DNAT --to-destination 172.17.0.2:80',
+      'COMMIT',
+    ].join('\n');
+    assert.deepEqual(forwardedPorts(dump), [
+      { proto: 'tcp', ip: '127.0.0.1', lo: 8080, hi: 8080 },
+      { proto: 'udp', ip: '', lo: 9000, hi: 9002 },
+    ]);
   });
 });
 
