@@ -10,5 +10,7 @@ import { logs } from './logs';
 import { buildCase } from './build';
 import { memory } from './memory';
 import { netStart, portThroughput, spawnCount } from './network';
+import { remote } from './remote';
+import { composeCase } from './compose';
 
-export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, saveLoad, buildCase, ...later];
+export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, saveLoad, buildCase, remote, composeCase, ...later];
