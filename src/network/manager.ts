@@ -265,7 +265,12 @@ export class NetworkManager {
       n.IPAM.Config = configs.sort((a, b) => Number(a.Subnet.includes(':')) - Number(b.Subnet.includes(':')));
       n.berth = { bridge, autoSubnet: auto };
       await this.bridgeUp(n);
-      await ensureNetworkRules([this.fw(n)]);
+      try {
+        await ensureNetworkRules([this.fw(n)]);
+      } catch (e) {
+        await this.bridgeDown(n).catch(() => {});
+        throw e;
+      }
       this.store.save(n);
     });
     this.events.emit('network', 'create', n.Id, { name: n.Name, type: n.Driver });
