@@ -37,6 +37,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run build --silent
 
+# the reference clients the side-by-side tests use (the real Compose), built
+# from their Go modules into tools/; when that fails those tests say so and skip
+sh scripts/setup-tools.sh || echo "setup: reference tools not built; the tests that need them will be skipped" >&2
+
 # the berth and berthd commands on PATH
 ln -sf "$(pwd)/bin/berth" /usr/local/bin/berth
 ln -sf "$(pwd)/bin/berthd" /usr/local/bin/berthd
