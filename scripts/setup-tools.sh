@@ -1,9 +1,21 @@
 #!/bin/sh
-# Builds the Go test clients the tests drive into ./tools (never committed):
-# crictl from cri-tools, the Kubernetes CRI client. Needs Go and the module proxy.
-set -e
+# Reference clients for the side-by-side tests and the bench, built from their
+# Go modules into ./tools (ignored by git, never committed): the real Compose
+# (docker/compose v5). Idempotent; safe to run again. Needs Go and the module proxy.
+# (`go install module@version` refuses Compose's go.mod, which has exclude
+# directives, so it is built in its downloaded module directory instead.)
+set -eu
 cd "$(dirname "$0")/.."
+mkdir -p tools/bin
+if [ ! -x tools/bin/docker-compose ]; then
+  echo "building the real Compose (github.com/docker/compose/v5 v5.6.0) into tools/bin"
+  go mod download github.com/docker/compose/v5@v5.6.0
+  out="$(pwd)/tools/bin/docker-compose"
+  (cd "$(go env GOMODCACHE)/github.com/docker/compose/v5@v5.6.0" && go build -o "$out" ./cmd)
+fi
+# crictl (cri-tools), the Kubernetes CRI client, for the CRI tests (test/integration/cri.test.ts).
 CRI_TOOLS_VERSION="${CRI_TOOLS_VERSION:-v1.34.0}"
-mkdir -p tools
-GOBIN="$PWD/tools" go install "sigs.k8s.io/cri-tools/cmd/crictl@$CRI_TOOLS_VERSION"
-echo "crictl $CRI_TOOLS_VERSION in $PWD/tools"
+if [ ! -x tools/bin/crictl ]; then
+  echo "building crictl (sigs.k8s.io/cri-tools $CRI_TOOLS_VERSION) into tools/bin"
+  GOBIN="$(pwd)/tools/bin" go install "sigs.k8s.io/cri-tools/cmd/crictl@$CRI_TOOLS_VERSION"
+fi

@@ -14,6 +14,7 @@ import {
 } from './meta';
 import type { Sandboxes } from './sandboxes';
 import type * as T from './types';
+import { withDefaults } from './meta';
 
 const MAX_EXEC_OUTPUT = 16 << 20;
 
@@ -108,8 +109,8 @@ export class Containers {
           [L_POD_UID]: pod.uid,
           [L_CONTAINER_NAME]: meta.name,
         },
-        HostConfig: hc,
       },
+      hostConfig: withDefaults(hc),
     });
     if (sbState.logDirectory && cfg.log_path) {
       // the kubelet reads <log_directory>/<log_path>; conmon writes it in CRI's format

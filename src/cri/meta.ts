@@ -1,7 +1,7 @@
 // CRI metadata on engine containers: sandboxes and containers are ordinary
 // berth containers (listed by `berth ps -a`) whose labels carry what the CRI
 // gave, and whose names are the ones Kubernetes runtimes use.
-import type { Container } from '../container';
+import { defaultHostConfig, type Container, type HostConfig } from '../container';
 
 export const L_KIND = 'io.berth.cri.kind';
 export const L_SANDBOX = 'io.berth.cri.sandbox-id';
@@ -57,4 +57,11 @@ export function ns(iso: string | undefined): string {
 export function matchLabels(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
   for (const [k, v] of Object.entries(selector ?? {})) if (labels[k] !== v) return false;
   return true;
+}
+
+/** Docker's HostConfig defaults under what the CRI asked for (an undefined value keeps the default). */
+export function withDefaults(hc: Partial<HostConfig>): HostConfig {
+  const out = defaultHostConfig();
+  for (const [k, v] of Object.entries(hc)) if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+  return out;
 }

@@ -14,6 +14,7 @@ import {
 } from './meta';
 import { ensurePauseImage } from './pause';
 import type * as T from './types';
+import { withDefaults } from './meta';
 
 /** What a sandbox needs after its creation: kept in the infra container's directory. */
 export interface SandboxState {
@@ -105,20 +106,20 @@ export class Sandboxes {
           [L_POD_NAMESPACE]: meta.namespace,
           [L_POD_UID]: meta.uid,
         },
-        HostConfig: {
-          NetworkMode: hostNetwork ? 'host' : 'none',
-          IpcMode: nsOpts.ipc === 'NODE' ? 'host' : 'shareable',
-          PidMode: nsOpts.pid === 'NODE' ? 'host' : '',
-          Dns: cfg.dns_config?.servers?.length ? cfg.dns_config.servers : undefined,
-          DnsSearch: cfg.dns_config?.searches?.length ? cfg.dns_config.searches : undefined,
-          DnsOptions: cfg.dns_config?.options?.length ? cfg.dns_config.options : undefined,
-          CgroupParent: cfg.linux?.cgroup_parent || undefined,
-          Privileged: !!sec?.privileged,
-          ReadonlyRootfs: !!sec?.readonly_rootfs,
-          Sysctls: Object.keys(sysctls).length ? sysctls : undefined,
-          Runtime: req.runtime_handler || undefined,
-        },
       },
+      hostConfig: withDefaults({
+        NetworkMode: hostNetwork ? 'host' : 'none',
+        IpcMode: nsOpts.ipc === 'NODE' ? 'host' : 'shareable',
+        PidMode: nsOpts.pid === 'NODE' ? 'host' : '',
+        Dns: cfg.dns_config?.servers?.length ? cfg.dns_config.servers : undefined,
+        DnsSearch: cfg.dns_config?.searches?.length ? cfg.dns_config.searches : undefined,
+        DnsOptions: cfg.dns_config?.options?.length ? cfg.dns_config.options : undefined,
+        CgroupParent: cfg.linux?.cgroup_parent || undefined,
+        Privileged: !!sec?.privileged,
+        ReadonlyRootfs: !!sec?.readonly_rootfs,
+        Sysctls: Object.keys(sysctls).length ? sysctls : undefined,
+        Runtime: req.runtime_handler || undefined,
+      }),
     });
     const state: SandboxState = { logDirectory: cfg.log_directory ?? '', hostNetwork, namespaceOptions: nsOpts, portMappings, runtimeHandler: req.runtime_handler ?? '' };
     this.saveState(Id, state);

@@ -14,7 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
-const CRICTL = [process.env.CRICTL, path.join(REPO, 'tools', 'crictl')].find((p) => p && fs.existsSync(p));
+const CRICTL = [process.env.CRICTL, path.join(REPO, 'tools', 'bin', 'crictl')].find((p) => p && fs.existsSync(p));
 const PLUGINS = ['/usr/lib/cni', '/opt/cni/bin'].find((d) => fs.existsSync(path.join(d, 'bridge')));
 const REFERENCE = [path.resolve(REPO, '..', '..', 'shared', 'reference', 'cri', 'api.proto'), '/work/shared/reference/cri/api.proto'].find((p) => fs.existsSync(p));
 const CATATONIT = fs.existsSync('/usr/bin/catatonit');
