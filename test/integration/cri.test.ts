@@ -81,6 +81,18 @@ describe('CRI through crictl', { skip }, () => {
   const ctrConfig = (name: string, command: string[], extra: Record<string, unknown> = {}) =>
     file(`${name}-ctr.json`, { metadata: { name }, image: { image: 'busybox:latest' }, command, log_path: `${name}.log`, linux: {}, ...extra });
 
+  /** A gRPC client on the contract's own proto: sends what crictl would refuse to. */
+  const rawClient = () => {
+    const def = protoLoader.loadSync(REFERENCE!, { keepCase: true, longs: Number, enums: String, defaults: true });
+    const v1 = (grpc.loadPackageDefinition(def) as any).runtime.v1; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const rt = new v1.RuntimeService(`unix://${sock}`, grpc.credentials.createInsecure());
+    const call = (m: string, req: unknown) =>
+      new Promise<{ code: number; details: string; res?: Record<string, unknown> }>((resolve) =>
+        rt[m](req, (e: grpc.ServiceError | null, res: Record<string, unknown>) => resolve(e ? { code: e.code, details: e.details } : { code: 0, details: '', res })),
+      );
+    return { call, close: () => rt.close() };
+  };
+
   before(async () => {
     fs.mkdirSync(netd);
     fs.writeFileSync(conflist, netconf());
@@ -268,13 +280,7 @@ describe('CRI through crictl', { skip }, () => {
 
   it('answers InvalidArgument with what is wrong to a client that skips crictl\'s checks', { skip: !REFERENCE && 'no reference api.proto' }, async () => {
     // crictl validates names itself: a raw gRPC client (the contract's proto) sends what crictl would not
-    const def = protoLoader.loadSync(REFERENCE!, { keepCase: true, longs: Number, enums: String, defaults: true });
-    const v1 = (grpc.loadPackageDefinition(def) as any).runtime.v1; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const rt = new v1.RuntimeService(`unix://${sock}`, grpc.credentials.createInsecure());
-    const call = (m: string, req: unknown) =>
-      new Promise<{ code: number; details: string; res?: Record<string, unknown> }>((resolve) =>
-        rt[m](req, (e: grpc.ServiceError | null, res: Record<string, unknown>) => resolve(e ? { code: e.code, details: e.details } : { code: 0, details: '', res })),
-      );
+    const { call, close } = rawClient();
     try {
       let r = await call('RunPodSandbox', { config: { metadata: { namespace: 'x', uid: 'u' } } });
       assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'sandbox config must include metadata.name']);
@@ -297,7 +303,61 @@ describe('CRI through crictl', { skip }, () => {
       r = await call('RemovePodSandbox', { pod_sandbox_id: pod });
       assert.equal(r.code, 0, r.details);
     } finally {
-      rt.close();
+      close();
+    }
+  });
+
+  it('reopens a container log the kubelet moved away', async () => {
+    const { call, close } = rawClient();
+    const pod = ok(['runp', podConfig('reopen')]);
+    try {
+      const c = ok(['create', pod, ctrConfig('ticker', ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.1; done']), podConfig('reopen')]);
+      ok(['start', c]);
+      const log = path.join(logs, 'reopen', 'ticker.log');
+      await until('ticks in the log', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('tick-2'));
+      fs.renameSync(log, `${log}.1`);
+      const r = await call('ReopenContainerLog', { container_id: c });
+      assert.equal(r.code, 0, r.details);
+      await until('new ticks in a new file', () => fs.existsSync(log) && / stdout F tick-\d+$/m.test(fs.readFileSync(log, 'utf8')));
+      const moved = fs.readFileSync(`${log}.1`, 'utf8');
+      const fresh = fs.readFileSync(log, 'utf8');
+      const last = (t: string, first: boolean) => Number((first ? t.match(/tick-(\d+)/) : [...t.matchAll(/tick-(\d+)/g)].pop())![1]);
+      assert.ok(last(fresh, true) > last(moved, false), 'the new file continues where the moved one ended');
+      ok(['stop', c]);
+      const stopped = await call('ReopenContainerLog', { container_id: c });
+      assert.equal(stopped.code, grpc.status.FAILED_PRECONDITION);
+    } finally {
+      close();
+      ok(['rmp', '-f', pod]);
+    }
+  });
+
+  it('runs a pod in the host network namespace, and one whose containers share its PID namespace', () => {
+    const host = ok(['runp', podConfig('hostnet', { linux: { security_context: { namespace_options: { network: 2 } } } })]);
+    try {
+      assert.equal(JSON.parse(ok(['inspectp', host])).status.linux.namespaces.options.network, 'NODE');
+      const c = ok(['create', host, ctrConfig('h', ['sleep', '1000']), podConfig('hostnet')]);
+      ok(['start', c]);
+      assert.equal(ok(['exec', '-s', c, 'hostname']), os.hostname());
+      assert.equal(ok(['exec', '-s', c, 'readlink', '/proc/self/ns/net']), fs.readlinkSync('/proc/self/ns/net'));
+    } finally {
+      ok(['rmp', '-f', host]);
+    }
+    const shared = ok(['runp', podConfig('sharedpid', { linux: { security_context: { namespace_options: { pid: 0 } } } })]);
+    try {
+      const a = ok(['create', shared, ctrConfig('a', ['sleep', '1001'], { linux: { security_context: { namespace_options: { pid: 0 } } } }), podConfig('sharedpid')]);
+      const b = ok(['create', shared, ctrConfig('b', ['sleep', '1002'], { linux: { security_context: { namespace_options: { pid: 1 } } } }), podConfig('sharedpid')]);
+      ok(['start', a]);
+      ok(['start', b]);
+      // a shares the pod's PID namespace (catatonit is PID 1); b has its own (control)
+      const psA = ok(['exec', '-s', a, 'ps', '-o', 'pid,args']);
+      assert.match(psA, /^\s*1 \/catatonit -P$/m);
+      assert.match(psA, /sleep 1001/);
+      const psB = ok(['exec', '-s', b, 'ps', '-o', 'pid,args']);
+      assert.match(psB, /^\s*1 sleep 1002$/m);
+      assert.doesNotMatch(psB, /catatonit/);
+    } finally {
+      ok(['rmp', '-f', shared]);
     }
   });
 
