@@ -138,6 +138,14 @@ export class CriServer {
         const ids = new Set(ct.list({ id: f.id ?? '', pod_sandbox_id: f.pod_sandbox_id ?? '', label_selector: f.label_selector ?? {} }).map((c) => c.id));
         return { stats: ct.all().filter((c) => ids.has(c.ID) && c.State.Running).map((c) => this.stats.of(c)) };
       },
+      PodSandboxStats: (r) => {
+        const c = sb.get(r.pod_sandbox_id);
+        return { stats: this.stats.pod(c, ct.ofSandbox(c.ID)) };
+      },
+      ListPodSandboxStats: (r) => {
+        const f = r.filter ?? {};
+        return { stats: sb.list({ id: f.id ?? '', label_selector: f.label_selector ?? {} }).filter((p) => p.state === 'SANDBOX_READY').map((p) => this.stats.pod(sb.get(p.id), ct.ofSandbox(p.id))) };
+      },
       ExecSync: (r) => ct.execSync(ct.get(r.container_id), r.cmd ?? [], Number(r.timeout) || 0),
     };
     return Object.fromEntries(Object.entries(h).map(([k, fn]) => [k, unary(k, fn)]));

@@ -212,6 +212,17 @@ describe('CRI through crictl', { skip }, () => {
     assert.ok(Number(s!.memory.workingSetBytes.value) < Number(s!.memory.usageBytes.value));
     assert.equal(s!.attributes.id, c);
     try {
+      // the pod: its containers summed with the infra, its interfaces, its processes
+      let ps: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      await until('pod stats with CPU and memory', () => {
+        ps = JSON.parse(ok(['statsp', '-o', 'json', '--id', pod])).stats[0];
+        return !!ps?.linux?.cpu && Number(ps.linux.memory.usageBytes.value) >= Number(s!.memory.usageBytes.value);
+      });
+      assert.equal(ps.attributes.id, pod);
+      assert.equal(ps.attributes.metadata.name, 'stats');
+      assert.equal(ps.linux.network.defaultInterface.name, 'eth0');
+      assert.ok(Number(ps.linux.process.processCount.value) >= 2, 'catatonit and the shell');
+      assert.deepEqual(ps.linux.containers.map((x: { attributes: { id: string } }) => x.attributes.id), [c]);
       ok(['update', '--memory', '67108864', '--cpu-quota', '50000', '--cpu-period', '100000', c]);
       // the container's own view of its cgroup (cgroup v2, private cgroup namespace)
       const limits = ok(['exec', '-s', c, 'sh', '-c', 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes']);
@@ -274,7 +285,8 @@ describe('CRI through crictl', { skip }, () => {
     // a good config in the same pod still works (control)
     const c = ok(['create', pod, ctrConfig('good', ['true']), podConfig('bad')]);
     assert.match(c, /^[0-9a-f]{64}$/);
-    assert.match(crictl(['statsp']).stderr, /code = Unimplemented/);
+    assert.match(crictl(['metricdescs']).stderr, /code = Unimplemented/);
+    assert.match(crictl(['exec', '-i', c, 'true']).stderr, /code = Unimplemented/);
     ok(['rmp', '-f', pod]);
   });
 
