@@ -14,6 +14,7 @@ import { Images } from './images';
 import { loadCri } from './proto';
 import { Sandboxes } from './sandboxes';
 import { Stats } from './stats';
+import { StreamingServer } from './streaming';
 
 export const CRI_API_VERSION = 'v1';
 
@@ -40,6 +41,7 @@ export class CriServer {
   readonly containers: Containers;
   readonly images: Images;
   readonly stats: Stats;
+  readonly streaming: StreamingServer;
   private readonly cni: Cni;
   private readonly server = new grpc.Server();
   private podCidr = '';
@@ -48,12 +50,15 @@ export class CriServer {
   constructor(
     private readonly engine: Engine,
     private readonly cniConfig: CniConfig,
+    /** the streaming server's address: loopback unless the operator says otherwise */
+    private readonly streamHost = '127.0.0.1',
   ) {
     this.cni = new Cni(cniConfig);
     this.sandboxes = new Sandboxes(engine, this.cni);
     this.containers = new Containers(engine, this.sandboxes);
     this.images = new Images(engine);
     this.stats = new Stats(engine);
+    this.streaming = new StreamingServer(engine);
     const svc = loadCri();
     this.server.addService(svc.RuntimeService, this.runtimeHandlers());
     this.server.addService(svc.ImageService, this.imageHandlers());
@@ -146,6 +151,13 @@ export class CriServer {
         const f = r.filter ?? {};
         return { stats: sb.list({ id: f.id ?? '', label_selector: f.label_selector ?? {} }).filter((p) => p.state === 'SANDBOX_READY').map((p) => this.stats.pod(sb.get(p.id), ct.ofSandbox(p.id))) };
       },
+      Exec: (r) => {
+        const c = ct.get(r.container_id);
+        if (!r.cmd?.length) throw new CriError(grpc.status.INVALID_ARGUMENT, 'cmd is a required field');
+        if (!r.stdin && !r.stdout && !r.stderr) throw new CriError(grpc.status.INVALID_ARGUMENT, 'one of stdin, stdout, or stderr must be set');
+        if (!c.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `container ${c.ID} is not running`);
+        return { url: this.streaming.execUrl({ containerId: c.ID, cmd: r.cmd, tty: !!r.tty, stdin: !!r.stdin, stdout: !!r.stdout, stderr: !!r.stderr }) };
+      },
       ExecSync: (r) => ct.execSync(ct.get(r.container_id), r.cmd ?? [], Number(r.timeout) || 0),
     };
     return Object.fromEntries(Object.entries(h).map(([k, fn]) => [k, unary(k, fn)]));
@@ -163,11 +175,12 @@ export class CriServer {
     return Object.fromEntries(Object.entries(h).map(([k, fn]) => [k, unary(k, fn)]));
   }
 
-  listen(socket: string): Promise<void> {
+  async listen(socket: string): Promise<void> {
     this.unwatch ??= this.sandboxes.watch();
+    await this.streaming.listen(this.streamHost);
     fs.mkdirSync(path.dirname(socket), { recursive: true, mode: 0o711 });
     fs.rmSync(socket, { force: true });
-    return new Promise((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       this.server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (err) => {
         if (err) return reject(err);
         fs.chmodSync(socket, 0o660);
@@ -178,6 +191,7 @@ export class CriServer {
 
   close(): Promise<void> {
     this.unwatch?.();
+    this.streaming.close();
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.server.forceShutdown();
