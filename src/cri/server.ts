@@ -158,6 +158,13 @@ export class CriServer {
         if (!c.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `container ${c.ID} is not running`);
         return { url: this.streaming.execUrl({ containerId: c.ID, cmd: r.cmd, tty: !!r.tty, stdin: !!r.stdin, stdout: !!r.stdout, stderr: !!r.stderr }) };
       },
+      Attach: (r) => {
+        const c = ct.get(r.container_id);
+        if (!r.stdin && !r.stdout && !r.stderr) throw new CriError(grpc.status.INVALID_ARGUMENT, 'one of stdin, stdout, and stderr must be set');
+        if (!c.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `container ${c.ID} is not running`);
+        if (!!r.tty !== c.Config.Tty) throw new CriError(grpc.status.INVALID_ARGUMENT, `tty ${r.tty} does not match the container's (${c.Config.Tty})`);
+        return { url: this.streaming.execUrl({ kind: 'attach', containerId: c.ID, cmd: [], tty: !!r.tty, stdin: !!r.stdin && c.Config.OpenStdin, stdout: !!r.stdout, stderr: !!r.stderr }) };
+      },
       ExecSync: (r) => ct.execSync(ct.get(r.container_id), r.cmd ?? [], Number(r.timeout) || 0),
     };
     return Object.fromEntries(Object.entries(h).map(([k, fn]) => [k, unary(k, fn)]));

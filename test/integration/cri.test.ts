@@ -210,6 +210,13 @@ describe('CRI through crictl', { skip }, () => {
       const t = spawnSync('script', ['-qec', `${CRICTL} --runtime-endpoint unix://${sock} exec -it --transport websocket ${c} sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 60000, input: '', env: { ...process.env, HOME: base, COLUMNS: '100', LINES: '30' } });
       assert.equal(t.status, 0, t.stdout + t.stderr);
       assert.match(t.stdout, /\/dev\/pts\/\d+/);
+      // attach: the container's own stdio; its end (stdin closed once) ends the session
+      const echo = ok(['create', pod, ctrConfig('echo', ['sh', '-c', 'while read l; do echo got-$l; done; echo bye'], { stdin: true, stdin_once: true }), podConfig('stream')]);
+      ok(['start', echo]);
+      const ar = spawnSync(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, 'attach', '--transport', 'websocket', '-i', echo], { encoding: 'utf8', input: 'one\ntwo\n', timeout: 60000, env: { ...process.env, HOME: base } });
+      assert.equal(ar.status, 0, ar.stderr);
+      assert.equal(ar.stdout, 'got-one\ngot-two\nbye\n');
+      assert.equal(JSON.parse(ok(['inspect', echo])).status.state, 'CONTAINER_EXITED');
       // the URL is single-use and the server speaks only WebSocket: crictl's SPDY default is refused
       const spdy = crictl(['exec', c, 'true']);
       assert.notEqual(spdy.status, 0);
@@ -317,7 +324,7 @@ describe('CRI through crictl', { skip }, () => {
     const c = ok(['create', pod, ctrConfig('good', ['true']), podConfig('bad')]);
     assert.match(c, /^[0-9a-f]{64}$/);
     assert.match(crictl(['metricdescs']).stderr, /code = Unimplemented/);
-    assert.match(crictl(['attach', c]).stderr, /code = Unimplemented/);
+    assert.match(crictl(['port-forward', pod, '8080:80']).stderr, /code = Unimplemented/);
     ok(['rmp', '-f', pod]);
   });
 
