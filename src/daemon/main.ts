@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import { createHash } from 'node:crypto';
 import { createApiServer } from '../api';
 import { SERVER_VERSION } from '../api/server';
-import { CriServer } from '../cri/server';
+import type { CriServer } from '../cri/server';
 import { Engine } from '../engine/engine';
 import { setRuntimeBinaries } from '../engine/containers/runc';
 import { setupLogger } from '../util/log';
@@ -98,7 +98,9 @@ export async function main(argv: string[]): Promise<void> {
   let cri: CriServer | undefined;
   if (opts.cri) {
     try {
-      cri = new CriServer(engine, { confDir: opts.cri.cniConfDir, binDirs: opts.cri.cniBinDirs });
+      // gRPC is loaded only by a daemon that serves the CRI (~120 ms), after the Engine API is up
+      const { CriServer: Server } = require('../cri/server') as typeof import('../cri/server');
+      cri = new Server(engine, { confDir: opts.cri.cniConfDir, binDirs: opts.cri.cniBinDirs });
       await cri.listen(opts.cri.socket);
     } catch (e) {
       process.stderr.write(`berthd: failed to listen on CRI socket unix://${opts.cri.socket}: ${(e as Error).message}\n`);
