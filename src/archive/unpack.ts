@@ -4,11 +4,23 @@
 // the root (symlinks re-rooted), final components are never followed.
 // Hot path: one open per file with the right mode, sync writes of each chunk,
 // chown/chmod only when creation did not already give the right result.
+//
+// Two ways to reach the directories:
+// - by path string (extractLayer): a fresh layer directory that only this
+//   unpack can see (pull, load, import), so nothing can swap a component
+//   between our calls; resolving by string keeps the pull's fast path.
+// - by directory fd (rootFd set: docker cp, the builder's COPY): the root may
+//   belong to a running container that changes it while we write. Each parent
+//   directory is opened with openat2(RESOLVE_IN_ROOT) from the root fd and
+//   entries are made through /proc/self/fd/<dir>/<name> with calls that never
+//   follow the final name; modes, owners, xattrs and times of directories go
+//   through an fd opened O_NOFOLLOW. See inroot.ts.
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type * as tar from 'tar-stream';
 import { badRequest } from '../util/errors';
-import { lsetxattr, makeWhiteout, mknod, makedev, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys';
+import { fsetxattr, lsetxattr, openat2, makeWhiteout, mknod, makedev, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys';
+import { O_PATH, closeQuietly, fdPath, hideFdPaths, openIn, removeAt } from './inroot';
 import { breakout, cleanEntryName, walkInRoot } from './paths';
 import { entryIds, forEachTarEntry, paxXattrs, type TarEntryStream } from './tarfmt';
 
@@ -31,6 +43,13 @@ export interface UnpackOptions {
    * whiteouts), instead of quietly confining them.
    */
   strict?: boolean;
+  /**
+   * Directory fd of the root: resolve everything through fds (see above).
+   * `base` is then the extraction directory's container path components,
+   * re-resolved inside the root, and `baseFd` its open fd.
+   */
+  rootFd?: number;
+  baseFd?: number;
 }
 
 type EntryStream = TarEntryStream;
@@ -40,9 +59,13 @@ interface Dir {
   sgid: boolean;
   /** Reached without following a symlink, so its entry path can be cached. */
   trivial: boolean;
+  /** fd mode: the directory's fd (abs is its /proc/self/fd path). */
+  fd?: number;
 }
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
+/** fd mode: directory fds kept open for later entries (a tar lists a directory's files together). */
+const FD_CACHE_MAX = 64;
 const CREATE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
 const WH = '.wh.';
 const WH_META = '.wh..wh.';
@@ -90,14 +113,41 @@ class Unpacker {
   private readonly euid = process.geteuid?.() ?? 0;
   private readonly egid = process.getegid?.() ?? 0;
 
+  private readonly rootFd: number | undefined;
+  /** fd mode: dev:ino of the extraction dir and each directory above it up to the root (never replaced). */
+  private baseChain = new Set<string>();
+
   constructor(private readonly o: UnpackOptions) {
     this.root = o.root.replace(/\/+$/, '') || '';
-    this.baseAbs = this.at(o.base);
-    this.base = { abs: this.baseAbs, sgid: (fs.statSync(this.baseAbs).mode & 0o2000) !== 0, trivial: true };
+    this.rootFd = o.rootFd;
+    if (this.rootFd !== undefined) {
+      const fd = o.baseFd!;
+      this.baseAbs = fdPath(fd);
+      this.base = { abs: this.baseAbs, sgid: (fs.fstatSync(fd).mode & 0o2000) !== 0, trivial: true, fd };
+      this.baseChain = chainToRoot(fd, this.rootFd);
+    } else {
+      this.baseAbs = this.at(o.base);
+      this.base = { abs: this.baseAbs, sgid: (fs.statSync(this.baseAbs).mode & 0o2000) !== 0, trivial: true };
+    }
     this.resetCache();
   }
 
+  /** fd mode: fds dropped from the cache, closed once the entry that may still use them is done. */
+  private stale: number[] = [];
+
+  private closeStale(): void {
+    for (const fd of this.stale) closeQuietly(fd);
+    this.stale.length = 0;
+  }
+
+  /** Closes the directory fds this unpack opened (not the root's or the base's). */
+  close(): void {
+    this.resetCache();
+    this.closeStale();
+  }
+
   private resetCache(): void {
+    for (const d of this.cache.values()) if (d.fd !== undefined && d !== this.base) this.stale.push(d.fd);
     this.cache.clear();
     this.cachedAbs.clear();
     this.cache.set('', this.base);
@@ -105,6 +155,11 @@ class Unpacker {
   }
 
   private remember(key: string, d: Dir): void {
+    if (this.rootFd !== undefined) {
+      const old = this.cache.get(key);
+      if (old && old !== d && old.fd !== undefined) this.stale.push(old.fd);
+      if (this.cache.size >= FD_CACHE_MAX && !old) this.resetCache();
+    }
     this.cache.set(key, d);
     this.cachedAbs.add(d.abs);
   }
@@ -114,11 +169,17 @@ class Unpacker {
     return parts.length ? this.root + '/' + parts.join('/') : this.root || '/';
   }
 
+  /** fd mode: the container path of entry components below the base. */
+  private rel(pc: string[]): string {
+    return '/' + this.o.base.concat(pc).join('/');
+  }
+
   /** The directory holding entry components `pc`, created (0755) where missing. */
   private parentDir(pc: string[], create = true): Dir {
     const key = pc.join('/');
     const hit = this.cache.get(key);
     if (hit) return hit;
+    if (this.rootFd !== undefined) return this.openParent(pc, key, create);
     let i = pc.length - 1;
     while (i > 0 && !this.cache.has(pc.slice(0, i).join('/'))) i--;
     const from = this.o.base.concat(pc.slice(0, i));
@@ -140,6 +201,45 @@ class Unpacker {
     return d;
   }
 
+  /**
+   * fd mode: opens the directory at entry components pc inside the root (every
+   * symlink resolved in the root), making missing components in the directory
+   * that holds them, and caches its fd.
+   */
+  private openParent(pc: string[], key: string, create: boolean): Dir {
+    const flags = O_PATH | O_DIRECTORY;
+    let fd: number;
+    let sgid: boolean | undefined;
+    try {
+      fd = openIn(this.rootFd!, this.rel(pc), flags);
+    } catch (e) {
+      if (!create || code(e) !== 'ENOENT') throw e;
+      let cur = this.base.fd!;
+      for (let k = 0; k < pc.length; k++) {
+        const rel = this.rel(pc.slice(0, k + 1));
+        let next: number;
+        try {
+          next = openIn(this.rootFd!, rel, flags);
+        } catch (e2) {
+          if (code(e2) !== 'ENOENT') throw e2;
+          try {
+            fs.mkdirSync(fdPath(cur) + '/' + pc[k], 0o755);
+          } catch (e3) {
+            if (code(e3) !== 'EEXIST') throw e3;
+          }
+          next = openIn(this.rootFd!, rel, flags);
+          sgid = true; // may have inherited setgid from its parent: report it conservatively
+        }
+        if (cur !== this.base.fd) closeQuietly(cur);
+        cur = next;
+      }
+      fd = cur;
+    }
+    const d: Dir = { abs: fdPath(fd), fd, sgid: sgid ?? (fs.fstatSync(fd).mode & 0o2000) !== 0, trivial: true };
+    this.remember(key, d);
+    return d;
+  }
+
   /** Removes whatever is at abs so an entry can take its place. */
   private replace(abs: string, name: string, isDirEntry: boolean, st?: fs.Stats): void {
     st ??= fs.lstatSync(abs);
@@ -147,6 +247,15 @@ class Unpacker {
     if (this.o.noOverwriteDirNonDir) {
       if (isDir && !isDirEntry) throw badRequest(`cannot overwrite directory "${abs.slice(this.root.length) || '/'}" with non-directory "${name}"`);
       if (!isDir && isDirEntry) throw badRequest(`cannot overwrite non-directory "${abs.slice(this.root.length)}" with directory "${name}"`);
+    }
+    if (this.rootFd !== undefined) {
+      if (isDir && this.baseChain.has(`${st.dev}:${st.ino}`)) throw breakout(name);
+      // a removed directory may hold cached ones: drop them all
+      if (isDir) this.resetCache();
+      const slash = abs.lastIndexOf('/');
+      if (isDir) removeAt(abs.slice(0, slash), abs.slice(slash + 1));
+      else fs.unlinkSync(abs);
+      return;
     }
     if (abs === this.baseAbs || this.baseAbs.startsWith(abs + '/')) throw breakout(name);
     if (this.cachedAbs.has(abs)) this.resetCache();
@@ -164,13 +273,15 @@ class Unpacker {
     return own !== null && (own[0] !== this.euid || own[1] !== this.egid || parent.sgid);
   }
 
-  private setXattrs(abs: string, h: tar.Header): void {
+  /** Extended attributes of an entry, by path (symlink not followed) or by fd. */
+  private setXattrs(at: string | number, h: tar.Header): void {
     const x = paxXattrs(h.pax);
     if (!x) return;
     for (const [name, value] of x) {
       if (name.startsWith('trusted.overlay.')) continue; // overlay internals are ours to set
       try {
-        lsetxattr(abs, name, value);
+        if (typeof at === 'number') fsetxattr(at, name, value);
+        else lsetxattr(at, name, value);
       } catch (e) {
         if (code(e) !== 'ENOTSUP' && code(e) !== 'EOPNOTSUPP') throw e;
       }
@@ -181,6 +292,7 @@ class Unpacker {
   entry(h: tar.Header, s: EntryStream, done: (err?: unknown) => void): void {
     let comps: string[] | null;
     s.on('error', noop); // errors surface through the extract stream
+    if (this.stale.length) this.closeStale();
     try {
       this.size += h.size || 0;
       comps = cleanEntryName(h.name);
@@ -223,9 +335,14 @@ class Unpacker {
           break; // unsupported types (sparse, sockets) are skipped like Docker
       }
     } catch (e) {
-      return done(e);
+      return done(this.reword(e, h.name));
     }
     drain(s, h, done);
+  }
+
+  /** fd mode: errors name the entry, not a /proc/self/fd path. */
+  private reword(e: unknown, name: string): unknown {
+    return this.rootFd === undefined ? e : hideFdPaths(e, name);
   }
 
   private checkStrict(h: tar.Header, comps: string[]): void {
@@ -288,10 +405,25 @@ class Unpacker {
       }
     }
     const own = this.owner(h);
+    const mt = mtimeOf(h);
+    if (this.rootFd !== undefined) {
+      // through an fd opened without following: the name may have been swapped for a symlink meanwhile
+      const fd = fs.openSync(abs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+      try {
+        if (own) fs.fchownSync(fd, own[0], own[1]);
+        fs.fchmodSync(fd, mode);
+        this.setXattrs(fd, h);
+      } catch (e) {
+        closeQuietly(fd);
+        throw e;
+      }
+      this.dirTimes.push([this.rel(comps), mt, mt]);
+      this.remember(comps.join('/'), { abs: fdPath(fd), fd, sgid: (mode & 0o2000) !== 0, trivial: true });
+      return;
+    }
     if (own) fs.lchownSync(abs, own[0], own[1]);
     fs.chmodSync(abs, mode);
     this.setXattrs(abs, h);
-    const mt = mtimeOf(h);
     this.dirTimes.push([abs, mt, mt]);
     if (parent.trivial) this.remember(comps.join('/'), { abs, sgid: (mode & 0o2000) !== 0, trivial: true });
   }
@@ -301,19 +433,42 @@ class Unpacker {
     const own = this.owner(h);
     if (this.needsChown(own, parent)) fs.lchownSync(abs, own![0], own![1]);
     const mode = h.mode & 0o7777;
-    if (chmod && ((mode & 0o7000) !== 0 || (mode & this.umask) !== 0)) fs.chmodSync(abs, mode);
+    if (chmod && ((mode & 0o7000) !== 0 || (mode & this.umask) !== 0)) this.chmodNode(abs, mode);
     this.setXattrs(abs, h);
     const mt = mtimeOf(h);
     fs.lutimesSync(abs, mt, mt);
   }
 
+  /** chmod of a device or fifo; in fd mode through an O_PATH fd of the node itself, never a symlink's target. */
+  private chmodNode(abs: string, mode: number): void {
+    if (this.rootFd === undefined) return fs.chmodSync(abs, mode);
+    const fd = fs.openSync(abs, O_PATH | O_NOFOLLOW);
+    try {
+      if (fs.fstatSync(fd).isSymbolicLink()) return;
+      fs.chmodSync(fdPath(fd), mode);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   private hardlink(h: tar.Header, abs: string): void {
     const lc = cleanEntryName(h.linkname ?? '');
     if (lc === null || lc.length === 0) throw breakout(h.linkname ?? '', 'hardlink target');
-    const srcParent = this.parentDir(lc.slice(0, -1), false);
+    let srcParent: Dir;
+    try {
+      srcParent = this.parentDir(lc.slice(0, -1), false);
+    } catch (e) {
+      if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') throw missingLinkTarget(h);
+      throw e;
+    }
     const src = child(srcParent.abs, lc[lc.length - 1]);
     if (src === abs) return;
-    this.create(abs, h.name, false, () => fs.linkSync(src, abs));
+    try {
+      this.create(abs, h.name, false, () => fs.linkSync(src, abs));
+    } catch (e) {
+      if (code(e) === 'ENOENT') throw missingLinkTarget(h);
+      throw e;
+    }
   }
 
   private file(h: tar.Header, s: EntryStream, parent: Dir, abs: string, done: (err?: unknown) => void): void {
@@ -324,7 +479,7 @@ class Unpacker {
         fd = fs.openSync(abs, CREATE_FLAGS, mode & 0o777);
       });
     } catch (e) {
-      return done(e);
+      return done(this.reword(e, h.name));
     }
     let failed = false;
     const close = () => {
@@ -341,7 +496,7 @@ class Unpacker {
         const own = this.owner(h);
         if (this.needsChown(own, parent)) fs.fchownSync(fd, own![0], own![1]);
         if ((mode & 0o7000) !== 0 || (mode & this.umask) !== 0) fs.fchmodSync(fd, mode);
-        this.setXattrs(abs, h);
+        this.setXattrs(fd, h);
         const mt = mtimeOf(h);
         fs.futimesSync(fd, mt, mt);
         close();
@@ -428,12 +583,47 @@ class Unpacker {
   finish(): void {
     for (const [abs, at, mt] of this.dirTimes) {
       try {
+        if (this.rootFd !== undefined) {
+          // abs is a container path here: reopened inside the root, never followed at the end
+          const fd = openIn(this.rootFd, abs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+          try {
+            fs.futimesSync(fd, at, mt);
+          } finally {
+            fs.closeSync(fd);
+          }
+          continue;
+        }
         fs.lutimesSync(abs, at, mt);
       } catch (e) {
-        if (code(e) !== 'ENOENT' && code(e) !== 'ENOTDIR') throw e;
+        if (code(e) !== 'ENOENT' && code(e) !== 'ENOTDIR' && code(e) !== 'ELOOP') throw e;
       }
     }
   }
+}
+
+/** dev:ino of dir and its ancestors up to (and with) root, through ".." from fds. */
+function chainToRoot(dirFd: number, rootFd: number): Set<string> {
+  const key = (st: fs.Stats) => `${st.dev}:${st.ino}`;
+  const rootKey = key(fs.fstatSync(rootFd));
+  const out = new Set<string>([rootKey]);
+  let cur = dirFd;
+  try {
+    for (let depth = 0; depth < 4096; depth++) {
+      const k = key(fs.fstatSync(cur));
+      out.add(k);
+      if (k === rootKey) break;
+      const up = openat2(cur, '..', O_PATH | O_DIRECTORY, 0);
+      if (cur !== dirFd) closeQuietly(cur);
+      cur = up;
+    }
+  } finally {
+    if (cur !== dirFd) closeQuietly(cur);
+  }
+  return out;
+}
+
+function missingLinkTarget(h: tar.Header): Error {
+  return badRequest(`invalid hardlink ${JSON.stringify(h.name)}: target ${JSON.stringify(h.linkname ?? '')} not found in the archive or the destination`);
 }
 
 /** Consumes an entry's body (if any) and signals completion. */
@@ -446,7 +636,11 @@ function drain(s: EntryStream, h: tar.Header, done: (err?: unknown) => void): vo
 /** Unpacks a plain (decompressed) tar stream. */
 export async function unpack(input: Readable, o: UnpackOptions): Promise<{ size: number }> {
   const u = new Unpacker(o);
-  await forEachTarEntry(input, (h, s, done) => u.entry(h, s, done));
-  u.finish();
+  try {
+    await forEachTarEntry(input, (h, s, done) => u.entry(h, s, done));
+    u.finish();
+  } finally {
+    u.close();
+  }
   return { size: u.size };
 }
