@@ -97,3 +97,26 @@ export function openDirNoFollow(abs: string): number | undefined {
     throw e;
   }
 }
+
+/**
+ * Reads the file at container path p inside rootfs (symlinks resolved inside
+ * it, through an fd: a running container cannot point the read at a host
+ * file). null when missing or not a regular file.
+ */
+export function readFileInRoot(rootfs: string, p: string): Buffer | null {
+  let rootFd = -1;
+  let fd = -1;
+  try {
+    rootFd = openRoot(rootfs);
+    fd = openIn(rootFd, p, O_RDONLY | fs.constants.O_NONBLOCK);
+    if (!fs.fstatSync(fd).isFile()) return null;
+    return fs.readFileSync(fd);
+  } catch (e) {
+    const c = code(e);
+    if (c === 'ENOENT' || c === 'ENOTDIR' || c === 'ELOOP' || c === 'EACCES') return null;
+    throw e;
+  } finally {
+    if (fd >= 0) closeQuietly(fd);
+    if (rootFd >= 0) closeQuietly(rootFd);
+  }
+}
