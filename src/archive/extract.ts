@@ -45,6 +45,8 @@ export interface ExtractIntoOptions {
   ignoreOwnership?: boolean;
   /** Container name for error messages. */
   container?: string;
+  /** The extraction directory as errors name it (default destPath). */
+  destName?: string;
 }
 
 export function tarError(e: unknown): unknown {
@@ -88,6 +90,7 @@ export async function extractInto(stream: Readable, rootfs: string, destPath: st
       rootFd,
       baseFd,
       base: dest.split('/').filter((c) => c !== ''),
+      destName: opts.destName ?? dest,
       whiteouts: false,
       noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
       chown: opts.copyUIDGID ? opts.chown : undefined,

@@ -18,7 +18,7 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type * as tar from 'tar-stream';
-import { badRequest } from '../util/errors';
+import { badRequest, internal } from '../util/errors';
 import { fsetxattr, lsetxattr, openat2, makeWhiteout, mknod, makedev, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys';
 import { O_PATH, closeQuietly, fdPath, hideFdPaths, openIn, removeAt } from './inroot';
 import { breakout, cleanEntryName, walkInRoot } from './paths';
@@ -50,6 +50,8 @@ export interface UnpackOptions {
    */
   rootFd?: number;
   baseFd?: number;
+  /** The extraction directory as errors name it (default: the base's container path). */
+  destName?: string;
 }
 
 type EntryStream = TarEntryStream;
@@ -245,8 +247,10 @@ class Unpacker {
     st ??= fs.lstatSync(abs);
     const isDir = st.isDirectory();
     if (this.o.noOverwriteDirNonDir) {
-      if (isDir && !isDirEntry) throw badRequest(`cannot overwrite directory "${abs.slice(this.root.length) || '/'}" with non-directory "${name}"`);
-      if (!isDir && isDirEntry) throw badRequest(`cannot overwrite non-directory "${abs.slice(this.root.length)}" with directory "${name}"`);
+      // Docker's wording (entry name first, then the extraction dir), a server error like Docker's
+      const dest = this.o.destName ?? '/' + this.o.base.join('/');
+      if (isDir && !isDirEntry) throw internal(`cannot overwrite directory ${JSON.stringify(name)} with non-directory ${JSON.stringify(dest)}`);
+      if (!isDir && isDirEntry) throw internal(`cannot overwrite non-directory ${JSON.stringify(name)} with directory ${JSON.stringify(dest)}`);
     }
     if (this.rootFd !== undefined) {
       if (isDir && this.baseChain.has(`${st.dev}:${st.ino}`)) throw breakout(name);

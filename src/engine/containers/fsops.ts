@@ -51,12 +51,12 @@ export class ContainerFs {
   }
 
   stat(ref: string, p: string): Promise<PathStat> {
-    return this.withView(ref, async (rootfs, c) => statPath(rootfs, p, c.Name.slice(1)));
+    return this.withView(ref, async (rootfs) => statPath(rootfs, p, ref));
   }
 
   archive(ref: string, p: string, send: (stat: PathStat, stream: Readable) => Promise<void>): Promise<void> {
     return this.withView(ref, async (rootfs, c) => {
-      const { stat, stream } = packPath(rootfs, p, { container: c.Name.slice(1) });
+      const { stat, stream } = packPath(rootfs, p, { container: ref });
       await send(stat, stream);
       this.ctx.events.emit('container', 'archive-path', c.ID, { name: c.Name.slice(1), path: p });
     });
@@ -67,7 +67,7 @@ export class ContainerFs {
       // a read-only volume or rootfs refuses, judged where the path really leads
       const dest = resolveInRoot(rootfs, path.posix.join('/', p), { followFinal: true });
       if (fs.existsSync(dest)) checkWritable(c, dest.slice(path.resolve(rootfs).length) || '/');
-      await extractInto(body, rootfs, p, opts);
+      await extractInto(body, rootfs, p, { ...opts, container: ref });
       this.ctx.events.emit('container', 'extract-to-dir', c.ID, { name: c.Name.slice(1), path: p });
     });
   }
