@@ -22,7 +22,7 @@ import { badRequest, internal } from '../util/errors';
 import { fsetxattr, lsetxattr, openat2, makeWhiteout, mknod, makedev, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys';
 import { O_PATH, closeQuietly, fdPath, hideFdPaths, openIn, removeAt } from './inroot';
 import { breakout, cleanEntryName, walkInRoot } from './paths';
-import { entryIds, forEachTarEntry, paxXattrs, type TarEntryStream } from './tarfmt';
+import { entryIds, forEachTarEntry, paxXattrs, sparseOf, type SparseInfo, type TarEntryStream } from './tarfmt';
 
 export interface UnpackOptions {
   /** Confinement root (symlinks resolve inside it). */
@@ -116,6 +116,8 @@ class Unpacker {
   private readonly egid = process.getegid?.() ?? 0;
 
   private readonly rootFd: number | undefined;
+  /** The current entry's sparse layout (GNU or PAX sparse formats). */
+  private sparse: SparseInfo | undefined;
   /** fd mode: dev:ino of the extraction dir and each directory above it up to the root (never replaced). */
   private baseChain = new Set<string>();
 
@@ -298,7 +300,14 @@ class Unpacker {
     s.on('error', noop); // errors surface through the extract stream
     if (this.stale.length) this.closeStale();
     try {
-      this.size += h.size || 0;
+      const sp = h.type === 'file' || h.type === 'contiguous-file' || (h.type as string) === 'gnu-sparse' ? sparseOf(h) : undefined;
+      if (sp) {
+        if ((h as unknown as { sparseExtended?: boolean }).sparseExtended)
+          throw badRequest(`unsupported sparse file ${JSON.stringify(h.name)}: GNU sparse map continued in extension headers (more than 4 data segments)`);
+        if (sp.name) h.name = sp.name;
+        this.sparse = sp.info;
+      } else this.sparse = undefined;
+      this.size += sp ? sp.info.realSize : h.size || 0;
       comps = cleanEntryName(h.name);
       if (comps === null) throw breakout(h.name);
       if (this.o.strict) this.checkStrict(h, comps);
@@ -312,9 +321,10 @@ class Unpacker {
       }
       const parent = this.parentDir(pc);
       const abs = child(parent.abs, name);
-      switch (h.type) {
+      switch (h.type as string) {
         case 'file':
         case 'contiguous-file':
+        case 'gnu-sparse':
           return this.file(h, s, parent, abs, done);
         case 'directory':
           this.dir(h, parent, abs, comps);
@@ -509,6 +519,30 @@ class Unpacker {
       }
       done();
     };
+    const sparse = this.sparse;
+    if (sparse) {
+      const w = new SparseWriter(fd, sparse);
+      s.on('data', (data: unknown) => {
+        if (failed) return;
+        try {
+          w.write(data as Buffer);
+        } catch (e) {
+          fail(e);
+        }
+      });
+      s.on('end', () => {
+        if (failed) return;
+        try {
+          // the tail past the last segment is a hole too
+          fs.ftruncateSync(fd, w.realSize());
+        } catch (e) {
+          return fail(e);
+        }
+        finish();
+      });
+      s.on('close', close);
+      return;
+    }
     if (!h.size) return finish();
     if (h.size >= ASYNC_WRITE_MIN) return this.bigFile(s, () => fd, fail, finish, close);
     s.on('data', (data: unknown) => {
@@ -624,6 +658,81 @@ function chainToRoot(dirFd: number, rootFd: number): Set<string> {
     if (cur !== dirFd) closeQuietly(cur);
   }
   return out;
+}
+
+/**
+ * Writes a sparse entry's stored data at the offsets of its map, so the gaps
+ * stay holes (never written, never zero-filled). PAX 1.0 entries carry the map
+ * first, as decimal lines padded to a 512-byte block.
+ */
+class SparseWriter {
+  private seg = 0;
+  private done = 0;
+  private head: Buffer | undefined;
+  private map: Array<[number, number]>;
+
+  constructor(
+    private readonly fd: number,
+    private readonly info: SparseInfo,
+  ) {
+    this.map = info.map;
+    if (info.mapInData) this.head = Buffer.alloc(0);
+  }
+
+  realSize(): number {
+    if (this.head) throw badRequest('invalid sparse file: the map is incomplete');
+    return this.info.realSize;
+  }
+
+  write(buf: Buffer): void {
+    if (this.head) {
+      const all = Buffer.concat([this.head, buf]);
+      const parsed = parseSparseMap(all);
+      if (!parsed) {
+        if (all.length > 1 << 20) throw badRequest('invalid sparse file: map too large');
+        this.head = all;
+        return;
+      }
+      this.head = undefined;
+      this.map = parsed.map;
+      buf = all.subarray(parsed.dataStart);
+    }
+    let off = 0;
+    while (off < buf.length) {
+      while (this.seg < this.map.length && this.done >= this.map[this.seg][1]) {
+        this.seg++;
+        this.done = 0;
+      }
+      if (this.seg >= this.map.length) throw badRequest('invalid sparse file: more data than its map describes');
+      const [at, len] = this.map[this.seg];
+      const n = Math.min(len - this.done, buf.length - off);
+      let w = 0;
+      while (w < n) w += fs.writeSync(this.fd, buf, off + w, n - w, at + this.done + w);
+      this.done += n;
+      off += n;
+    }
+  }
+}
+
+/** PAX 1.0 map: "N\n" then N pairs of "offset\nlength\n", the block padded to 512 bytes. null until complete. */
+function parseSparseMap(b: Buffer): { map: Array<[number, number]>; dataStart: number } | null {
+  const nums: number[] = [];
+  let pos = 0;
+  let want = 1;
+  while (nums.length < want) {
+    const nl = b.indexOf(0x0a, pos);
+    if (nl < 0) return null;
+    const v = Number(b.toString('latin1', pos, nl));
+    if (!Number.isSafeInteger(v) || v < 0) throw badRequest('invalid sparse file: bad map');
+    nums.push(v);
+    pos = nl + 1;
+    if (nums.length === 1) want = 1 + 2 * v;
+  }
+  const dataStart = Math.ceil(pos / 512) * 512;
+  if (b.length < dataStart) return null;
+  const map: Array<[number, number]> = [];
+  for (let i = 1; i < nums.length; i += 2) map.push([nums[i], nums[i + 1]]);
+  return { map, dataStart };
 }
 
 function missingLinkTarget(h: tar.Header): Error {
