@@ -161,6 +161,34 @@ describe("docker cp's rules, docker CLI and berth alike", () => {
     assert.match(owners.docker, /1234:2345/, 'the archive carries the source owners');
   });
 
+  it('expands sparse files from cp - and import, holes kept', () => {
+    const dir = path.join(base, 'sparse');
+    fs.mkdirSync(dir);
+    const f = fs.openSync(path.join(dir, 'big.img'), 'w');
+    fs.writeSync(f, Buffer.from('head'), 0, 4, 0);
+    fs.writeSync(f, Buffer.from('tail'), 0, 4, 32 * 1024 * 1024 - 4);
+    fs.closeSync(f);
+    for (const fmt of [['--format=gnu'], ['--format=pax', '--sparse-version=1.0']]) {
+      const t = spawnSync('tar', ['-C', dir, '-S', ...fmt, '-cf', '-', 'big.img'], { maxBuffer: 1 << 27 }).stdout;
+      assert.ok(t.length < 1 << 20, 'a sparse tar (control)');
+      assert.equal(d.docker(['exec', 'tc', 'sh', '-c', 'rm -rf /dst && mkdir /dst']).status, 0);
+      const r = d.docker(['cp', '-', 'tc:/dst'], { input: t });
+      assert.equal(r.status, 0, r.stderr);
+      const [size, blocks] = d.docker(['exec', 'tc', 'stat', '-c', '%s %b', '/dst/big.img']).stdout.trim().split(' ').map(Number);
+      assert.equal(size, 32 * 1024 * 1024);
+      assert.ok(blocks * 512 < 1024 * 1024, `allocated ${blocks * 512} bytes`);
+      assert.equal(d.docker(['exec', 'tc', 'sh', '-c', 'head -c 4 /dst/big.img; tail -c 4 /dst/big.img']).stdout, 'headtail');
+      const imp = d.docker(['import', '-', 'sparse:imported'], { input: t });
+      assert.equal(imp.status, 0, imp.stderr);
+      // the image holds only the file: the host's static busybox, mounted as /stat, runs its stat applet
+      const st = d.docker(['run', '--rm', '-v', '/bin/busybox:/stat:ro', 'sparse:imported', '/stat', '-c', '%s %b', '/big.img']);
+      assert.equal(st.status, 0, st.stderr);
+      const [isize, iblocks] = st.stdout.trim().split(' ').map(Number);
+      assert.equal(isize, 32 * 1024 * 1024);
+      assert.ok(iblocks * 512 < 1024 * 1024, `imported: allocated ${iblocks * 512} bytes`);
+    }
+  });
+
   it('copies to / and . of a running container (PUT path=/ and path=.)', async () => {
     const body = spawnSync('tar', ['-C', base, '-cf', '-', '--files-from', '/dev/null']).stdout;
     for (const p of ['/', '.']) {
