@@ -58,9 +58,25 @@ function teachGnuSparse(): void {
     }
     h.type = 'gnu-sparse';
     h.sparse = { map, realSize: headerNumber(buf, 483, 12), mapInData: false } satisfies SparseInfo;
-    h.sparseExtended = buf[482] !== 0;
-    return h;
+    if (buf[482] === 0) return h;
+    // the map continues in 512-byte extension blocks before the data: have the
+    // extractor read them as a long header (createExtract parses them)
+    return { type: 'gnu-long-path', size: 512, [SPARSE_EXT]: h };
   };
+}
+
+const SPARSE_EXT = Symbol('gnu sparse header awaiting its extension blocks');
+
+/** Adds one extension block's segments (21 of 24 bytes) to the header's map; true when another block follows. */
+function readSparseExtension(h: Record<string, unknown>, blk: Buffer): boolean {
+  const map = (h.sparse as SparseInfo).map;
+  for (let i = 0; i < 21; i++) {
+    const off = headerNumber(blk, i * 24, 12);
+    const len = headerNumber(blk, i * 24 + 12, 12);
+    if (off === 0 && len === 0) break;
+    map.push([off, len]);
+  }
+  return blk[504] !== 0;
 }
 
 /**
@@ -93,7 +109,15 @@ const LIBARCHIVE_PREFIX = 'LIBARCHIVE.xattr.';
 
 interface ExtractInternals {
   _decodeLongHeader(buf: Buffer): void;
-  _header: { type: string } | null;
+  _header: ({ type: string; size: number } & Record<string | symbol, unknown>) | null;
+  _longHeader: boolean;
+  _missing: number;
+  _locked: boolean;
+  _stream: unknown;
+  _unlockBound: unknown;
+  _applyLongHeaders(): void;
+  _createStream(): unknown;
+  emit(event: string, ...args: unknown[]): boolean;
   _pax: Record<string, string> | null;
   _paxGlobal: Record<string, string> | null;
 }
@@ -125,6 +149,28 @@ export function createExtract(): tar.Extract {
   const orig = ex._decodeLongHeader;
   if (typeof orig !== 'function') throw new Error('tar-stream internals changed: _decodeLongHeader missing');
   ex._decodeLongHeader = function (this: ExtractInternals, buf: Buffer) {
+    const sparse = this._header?.[SPARSE_EXT] as (tar.Header & Record<string, unknown>) | undefined;
+    if (sparse) {
+      if (readSparseExtension(sparse, buf)) {
+        // one more extension block
+        this._longHeader = true;
+        this._missing = 512;
+        return;
+      }
+      // the map is complete: the entry itself, as the extractor would have emitted it
+      this._header = sparse as unknown as ExtractInternals['_header'];
+      this._locked = true;
+      this._applyLongHeaders();
+      const h = this._header!;
+      if (h.size === 0) {
+        this.emit('entry', h, this._createStream(), this._unlockBound);
+        return;
+      }
+      this._stream = this._createStream();
+      this._missing = h.size;
+      this.emit('entry', h, this._stream, this._unlockBound);
+      return;
+    }
     orig.call(this, buf);
     const t = this._header?.type;
     const target = t === 'pax-header' ? this._pax : t === 'pax-global-header' ? this._paxGlobal : null;

@@ -302,8 +302,6 @@ class Unpacker {
     try {
       const sp = h.type === 'file' || h.type === 'contiguous-file' || (h.type as string) === 'gnu-sparse' ? sparseOf(h) : undefined;
       if (sp) {
-        if ((h as unknown as { sparseExtended?: boolean }).sparseExtended)
-          throw badRequest(`unsupported sparse file ${JSON.stringify(h.name)}: GNU sparse map continued in extension headers (more than 4 data segments)`);
         if (sp.name) h.name = sp.name;
         this.sparse = sp.info;
       } else this.sparse = undefined;

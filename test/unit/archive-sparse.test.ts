@@ -30,6 +30,13 @@ describe('sparse files', () => {
   fs.ftruncateSync(fd, SIZE);
   fs.closeSync(fd);
   const original = fs.readFileSync(file);
+  // a second one with 30 data segments: GNU headers hold 4, the rest go to extension blocks
+  const many = path.join(src, 'many.img');
+  const mfd = fs.openSync(many, 'w');
+  for (let i = 0; i < 30; i++) fs.writeSync(mfd, Buffer.alloc(4096, String.fromCharCode(65 + (i % 26))), 0, 4096, i * MiB);
+  fs.ftruncateSync(mfd, 40 * MiB);
+  fs.closeSync(mfd);
+  const manyBytes = fs.readFileSync(many);
 
   const formats: Array<[string, string[]]> = [
     ['GNU', ['--format=gnu']],
@@ -44,6 +51,19 @@ describe('sparse files', () => {
     assert.ok(st.blocks * 512 < 2 * MiB, `holes stay holes: ${st.blocks * 512} bytes allocated`);
     assert.ok(fs.readFileSync(out).equals(original), 'the same bytes');
   }
+
+  test('GNU: a map continued in extension blocks (30 segments)', async () => {
+    const tarball = spawnSync('tar', ['-C', src, '-S', '--format=gnu', '-cf', '-', 'many.img', 'sparse.img'], { maxBuffer: 1 << 28 }).stdout;
+    assert.ok(tarball.length < 4 * MiB, 'a sparse tar (control)');
+    const dir = path.join(base, 'layer-many');
+    await extractLayer(Readable.from([tarball]), dir);
+    const st = fs.statSync(path.join(dir, 'many.img'));
+    assert.equal(st.size, 40 * MiB);
+    assert.ok(st.blocks * 512 < 2 * MiB, `holes stay holes: ${st.blocks * 512}`);
+    assert.ok(fs.readFileSync(path.join(dir, 'many.img')).equals(manyBytes));
+    // the entry after it is read from the right place
+    check(path.join(dir, 'sparse.img'));
+  });
 
   for (const [name, flags] of formats) {
     const tarball = spawnSync('tar', ['-C', src, '-S', ...flags, '-cf', '-', 'sparse.img'], { maxBuffer: 1 << 28 }).stdout;
