@@ -16,12 +16,13 @@
 //   follow the final name; modes, owners, xattrs and times of directories go
 //   through an fd opened O_NOFOLLOW. See inroot.ts.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type * as tar from 'tar-stream';
 import { badRequest, internal } from '../util/errors';
 import { fsetxattr, lsetxattr, openat2, makeWhiteout, mknod, makedev, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys';
 import { O_PATH, closeQuietly, fdPath, hideFdPaths, openIn, removeAt } from './inroot';
-import { breakout, cleanEntryName, walkInRoot } from './paths';
+import { MAX_SYMLINKS, breakout, cleanEntryName, walkInRoot } from './paths';
 import { entryIds, forEachTarEntry, paxXattrs, sparseOf, type SparseInfo, type TarEntryStream } from './tarfmt';
 
 export interface UnpackOptions {
@@ -218,30 +219,51 @@ class Unpacker {
       fd = openIn(this.rootFd!, this.rel(pc), flags);
     } catch (e) {
       if (!create || code(e) !== 'ENOENT') throw e;
-      let cur = this.base.fd!;
-      for (let k = 0; k < pc.length; k++) {
-        const rel = this.rel(pc.slice(0, k + 1));
-        let next: number;
-        try {
-          next = openIn(this.rootFd!, rel, flags);
-        } catch (e2) {
-          if (code(e2) !== 'ENOENT') throw e2;
-          try {
-            fs.mkdirSync(fdPath(cur) + '/' + pc[k], 0o755);
-          } catch (e3) {
-            if (code(e3) !== 'EEXIST') throw e3;
-          }
-          next = openIn(this.rootFd!, rel, flags);
-          sgid = true; // may have inherited setgid from its parent: report it conservatively
-        }
-        if (cur !== this.base.fd) closeQuietly(cur);
-        cur = next;
-      }
-      fd = cur;
+      fd = this.ensureDir(this.rel(pc), { links: 0 });
+      sgid = true; // may have inherited setgid from its parent: report it conservatively
     }
     const d: Dir = { abs: fdPath(fd), fd, sgid: sgid ?? (fs.fstatSync(fd).mode & 0o2000) !== 0, trivial: true };
     this.remember(key, d);
     return d;
+  }
+
+  /**
+   * fd mode: the directory at container path p, made (0755) where missing:
+   * each component is opened inside the root, a missing one is created in the
+   * directory that holds it, and a dangling symlink has its target made, inside
+   * the root, like the path walk of extractLayer.
+   */
+  private ensureDir(p: string, budget: { links: number }): number {
+    const flags = O_PATH | O_DIRECTORY;
+    const parts = path.posix.normalize(p).split('/').filter((c) => c !== '' && c !== '.');
+    let cur = openIn(this.rootFd!, '/', flags);
+    try {
+      for (let k = 0; k < parts.length; k++) {
+        const prefix = '/' + parts.slice(0, k + 1).join('/');
+        let next: number;
+        try {
+          next = openIn(this.rootFd!, prefix, flags);
+        } catch (e) {
+          if (code(e) !== 'ENOENT') throw e;
+          const at = fdPath(cur) + '/' + parts[k];
+          try {
+            fs.mkdirSync(at, 0o755);
+          } catch (e2) {
+            if (code(e2) !== 'EEXIST' || !fs.lstatSync(at).isSymbolicLink()) throw e2;
+            if (++budget.links > MAX_SYMLINKS) throw e;
+            const t = fs.readlinkSync(at);
+            closeQuietly(this.ensureDir(t.startsWith('/') ? t : '/' + parts.slice(0, k).join('/') + '/' + t, budget));
+          }
+          next = openIn(this.rootFd!, prefix, flags);
+        }
+        closeQuietly(cur);
+        cur = next;
+      }
+      return cur;
+    } catch (e) {
+      closeQuietly(cur);
+      throw e;
+    }
   }
 
   /** Removes whatever is at abs so an entry can take its place. */
