@@ -1,6 +1,11 @@
 // Container filesystem access for cp, diff and export. Paths are resolved inside
-// the rootfs by the archive module, so a symlink in the container can never
-// lead outside it. A stopped container's rootfs is mounted for the operation.
+// the rootfs by the archive module, through file descriptors (archive/inroot.ts),
+// so a symlink in the container can never lead outside it, even one a running
+// container swaps in while the copy runs. The container is not paused for the
+// copy (Docker's first fix for CVE-2018-15664): fd-relative resolution closes the
+// race without freezing the application, and a pause would add its own failure
+// modes (a frozen container left behind by a dying copy). A stopped container's
+// rootfs is mounted for the operation.
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import * as fs from 'node:fs';
