@@ -120,3 +120,50 @@ export function readFileInRoot(rootfs: string, p: string): Buffer | null {
     if (rootFd >= 0) closeQuietly(rootFd);
   }
 }
+
+/**
+ * What the container itself resolves path p to (symlinks followed inside the
+ * root, ".." clamped at it), as a container path: each step looks at one name
+ * under a directory fd, so a component swapped meanwhile cannot make the walk
+ * read a host symlink. Missing components are kept lexically.
+ */
+export function resolvePathInRoot(rootFd: number, p: string, maxLinks = 255): string {
+  const cur: string[] = [];
+  // fds[i] is the directory holding cur[i] (fds[0] the root); -1 below a missing or non-directory component
+  const fds: number[] = [fs.openSync(fdPath(rootFd), O_PATH | O_DIRECTORY)];
+  const pending = p.split('/').reverse();
+  let links = 0;
+  const popTo = (n: number) => {
+    while (cur.length > n) {
+      cur.pop();
+      const fd = fds.pop()!;
+      if (fd >= 0 && fds.length > 0) closeQuietly(fd);
+    }
+  };
+  try {
+    while (pending.length > 0) {
+      const c = pending.pop()!;
+      if (c === '' || c === '.') continue;
+      if (c === '..') {
+        popTo(Math.max(0, cur.length - 1));
+        continue;
+      }
+      const dir = fds[fds.length - 1];
+      const here = dir >= 0 ? fdPath(dir) + '/' + c : '';
+      const st = here ? fs.lstatSync(here, { throwIfNoEntry: false }) : undefined;
+      if (st?.isSymbolicLink()) {
+        if (++links > maxLinks) throw Object.assign(new Error(`too many levels of symbolic links: ${p}`), { code: 'ELOOP' });
+        const target = fs.readlinkSync(here);
+        if (target.startsWith('/')) popTo(0);
+        const t = target.split('/');
+        for (let i = t.length - 1; i >= 0; i--) pending.push(t[i]);
+        continue;
+      }
+      cur.push(c);
+      fds.push(st?.isDirectory() ? (openDirNoFollow(here) ?? -1) : -1);
+    }
+    return '/' + cur.join('/');
+  } finally {
+    for (const fd of fds) if (fd >= 0) closeQuietly(fd);
+  }
+}

@@ -2,8 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { notFound } from '../util/errors';
-import { O_PATH, closeQuietly, fdPath, hideFdPaths, openIn, openRoot } from './inroot';
-import { resolveInRoot } from './paths';
+import { O_PATH, closeQuietly, fdPath, hideFdPaths, openIn, openRoot, resolvePathInRoot } from './inroot';
 
 export interface PathStat {
   name: string;
@@ -141,9 +140,13 @@ export function statResolved(rootfs: string, containerPath: string, container?: 
   }
   let linkTarget = '';
   if (st.isSymbolicLink()) {
-    // for display only: what the container itself would resolve the link to
-    const target = resolveInRoot(rootfs, abs, { followFinal: true });
-    linkTarget = path.posix.join('/', path.relative(path.resolve(rootfs), target));
+    // what the container itself would resolve the link to, walked by fds like the rest
+    const fd = openRoot(rootfs);
+    try {
+      linkTarget = resolvePathInRoot(fd, abs);
+    } finally {
+      closeQuietly(fd);
+    }
   }
   return {
     hostPath,
