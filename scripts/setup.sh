@@ -35,8 +35,14 @@ sh scripts/fetch-seccomp-profile.sh >/dev/null
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-npx tsc -p .
+npm run build --silent
 
 # the berth and berthd commands on PATH
 ln -sf "$(pwd)/bin/berth" /usr/local/bin/berth
 ln -sf "$(pwd)/bin/berthd" /usr/local/bin/berthd
+# `docker compose` runs berth compose (unless another compose plugin is installed there)
+plugin=/usr/local/lib/docker/cli-plugins/docker-compose
+mkdir -p "$(dirname "$plugin")"
+if [ ! -e "$plugin" ] || { [ -L "$plugin" ] && readlink "$plugin" | grep -q '/bin/docker-compose$'; }; then
+  ln -sf "$(pwd)/bin/docker-compose" "$plugin"
+fi

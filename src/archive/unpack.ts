@@ -756,7 +756,8 @@ function parseSparseMap(b: Buffer): { map: Array<[number, number]>; dataStart: n
 }
 
 function missingLinkTarget(h: tar.Header): Error {
-  return badRequest(`invalid hardlink ${JSON.stringify(h.name)}: target ${JSON.stringify(h.linkname ?? '')} not found in the archive or the destination`);
+  // the archive's mistake, told in its own names (never the host path of the target)
+  return badRequest(`invalid hardlink ${h.name}: target ${h.linkname ?? ''} is not in the archive`);
 }
 
 /** Consumes an entry's body (if any) and signals completion. */

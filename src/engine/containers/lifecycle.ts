@@ -17,6 +17,10 @@ import { buildContainerSpec } from './spec';
 import { initHealthState } from './health';
 import { writeNetworkFiles } from './netfiles';
 import { mountVolumes, unmountVolumes } from './mounts';
+import { liveSizeCap, logLocks, logStartError } from '../logs';
+
+/** How long a SIGKILL waits for the exit before answering (Docker waits too). */
+const KILL_WAIT_MS = 10_000;
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -75,7 +79,26 @@ export class Lifecycle {
     return mountRwLayer(this.ctx.layers, c.ImageTopLayer, this.rwDir(c), this.initDir(c));
   }
 
-  unmountRootfs(c: Container): void {
+  /** Readers that stream the rootfs without holding the container's lock (export). */
+  private readonly rootfsReaders = new Map<string, number>();
+
+  /** Mounts the rootfs for a reader; the exit of the container leaves it mounted until releaseRootfs. */
+  holdRootfs(c: Container): string {
+    const rootfs = this.mountRootfs(c);
+    this.rootfsReaders.set(c.ID, (this.rootfsReaders.get(c.ID) ?? 0) + 1);
+    return rootfs;
+  }
+
+  releaseRootfs(c: Container): void {
+    const n = (this.rootfsReaders.get(c.ID) ?? 1) - 1;
+    if (n > 0) return void this.rootfsReaders.set(c.ID, n);
+    this.rootfsReaders.delete(c.ID);
+    if (!c.State.Running) this.unmountRootfs(c);
+  }
+
+  /** Unmounts the rootfs unless a reader still streams it (`force`: removal, which ends the readers). */
+  unmountRootfs(c: Container, force = false): void {
+    if (!force && this.rootfsReaders.has(c.ID)) return;
     try {
       unmountRwLayer(this.rwDir(c));
     } catch (e) {
@@ -110,7 +133,11 @@ export class Lifecycle {
       const spec = await buildContainerSpec(this.ctx, c, rootfs);
       fs.writeFileSync(path.join(bundle, 'config.json'), serializeSpec(spec));
       await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
-      const logSizeMax = undefined;
+      // the rotation of the last run first: conmon appends to the live file it leaves
+      if (c.LogPath) await logLocks.idle(c.LogPath);
+      const logErr = c.HostConfig.LogConfig.Type === 'json-file' ? logStartError(c.HostConfig.LogConfig.Config) : undefined;
+      if (logErr) throw internal(`failed to initialize logging driver: ${logErr}`);
+      const logSizeMax = liveSizeCap(c.HostConfig.LogConfig);
       const { pid, conmonPid } = await createContainer(mcfg, {
         id: c.ID,
         name: c.Name.slice(1),
@@ -192,10 +219,13 @@ export class Lifecycle {
   kill(c: Container, signal: number, signalName: string): Promise<void> {
     return this.locked(c.ID, async () => {
       if (!c.State.Running) throw conflict(`Cannot kill container: ${c.ID}: Container ${c.ID} is not running`);
+      const exited = signal === 9 ? this.waitExit(c) : undefined;
       this.sendSignal(c, signal);
       if (signal === 9 || signal === 15 || signal === 2) c.HasBeenManuallyStopped = true;
       this.ctx.events.emit('container', 'kill', c.ID, { ...this.attrs(c), signal: String(signal) });
       void signalName;
+      // Docker answers a SIGKILL once the container is dead: an `rm` right after must not see it running
+      if (exited) await Promise.race([exited, sleep(KILL_WAIT_MS)]);
     });
   }
 
@@ -288,8 +318,7 @@ export class Lifecycle {
     if (!set) return;
     for (const w of [...set]) {
       if (what === 'removed' || w.condition !== 'removed') {
-        // restarting containers are not "not-running" yet
-        if (what === 'exit' && w.condition === 'not-running' && c.State.Restarting) continue;
+        // every exit ends a not-running wait, one the restart policy follows too (Docker 20.10)
         set.delete(w);
         w.resolve(c.State.ExitCode);
       }
