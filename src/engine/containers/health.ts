@@ -195,19 +195,21 @@ export function execProbeRunner(exec: ExecPort): ProbeRunner {
         /* gone already */
       }
     };
+    let conn: AttachConnection | undefined;
     try {
       let drained: Promise<void> = Promise.resolve();
       const starting = exec.start(Id, {
         tty: false,
         attach: true,
-        onAttach: (conn) => {
-          drained = new Promise((r) => conn.onClose(r));
-          conn.onData((_s, d) => out.write(d));
+        onAttach: (cn) => {
+          conn = cn;
+          drained = new Promise((r) => cn.onClose(r));
+          cn.onData((_s, d) => out.write(d));
         },
       });
       const first = await Promise.race([starting, delay(EXEC_START_TIMEOUT_MS)]);
       if (first === 'timeout') {
-        starting.then(kill, () => {});
+        starting.then(() => (kill(), conn?.close()), () => {});
         throw new Error(`timed out starting health check for container ${c.ID}`);
       }
       const { exited } = first;
@@ -236,6 +238,8 @@ export function execProbeRunner(exec: ExecPort): ProbeRunner {
       await Promise.race([drained, delay(OUTPUT_DRAIN_MS)]);
       return { exitCode: code, output: out.toString() };
     } finally {
+      // the probe owns its attach socket: it goes with the probe, whatever the output did
+      conn?.close();
       exec.forget(Id);
     }
   };
