@@ -72,7 +72,7 @@ export function bridge(conn: AttachConnection, socket: Duplex, opts: BridgeOptio
         finish('detached');
       }
     });
-    socket.on('end', () => {
+    const onClientEnd = () => {
       if (!opts.stdin) return;
       if (opts.closeStdinOnEof && !opts.tty) {
         conn.closeStdin();
@@ -83,7 +83,10 @@ export function bridge(conn: AttachConnection, socket: Duplex, opts: BridgeOptio
       conn.close();
       if (!socket.destroyed) socket.end();
       finish('client-gone');
-    });
+    };
+    // the client may have half-closed already (stdin at EOF before the session was up)
+    if (socket.readableEnded) onClientEnd();
+    else socket.on('end', onClientEnd);
     socket.on('close', () => {
       if (!done) {
         conn.close();
