@@ -166,6 +166,21 @@ describe('readStats on a real cgroup of this host', () => {
   test('stats of a process by pid (own cgroups) include network counters', () => {
     const s = readStats(null, { pid: process.pid, layout });
     assert.ok(s.cpu_stats.cpu_usage.total_usage > 0);
-    assert.ok(s.networks);
+    // the host namespace has interfaces besides lo; lo itself is never reported
+    const names = Object.keys(s.networks ?? {});
+    assert.ok(names.length > 0, 'network counters of the host namespace');
+    assert.ok(!names.includes('lo'));
+    for (const n of names) assert.ok(Number.isInteger(s.networks![n].rx_bytes) && Number.isInteger(s.networks![n].tx_packets), n);
+  });
+
+  test('parses /proc/net/dev: every interface but lo, with its counters', () => {
+    const text = [
+      'Inter-|   Receive                                                |  Transmit',
+      ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+      '    lo:     100       2    0    0    0     0          0         0      100       2    0    0    0     0       0          0',
+      '  eth0:    1500      10    1    2    0     0          0         0     3000      20    3    4    0     0       0          0',
+    ].join('\n');
+    assert.deepEqual(parseNetDev(text), { eth0: { rx_bytes: 1500, rx_packets: 10, rx_errors: 1, rx_dropped: 2, tx_bytes: 3000, tx_packets: 20, tx_errors: 3, tx_dropped: 4 } });
+    assert.deepEqual(parseNetDev(null), {});
   });
 });
