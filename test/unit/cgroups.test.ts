@@ -118,10 +118,11 @@ describe('readStats on a real cgroup of this host', () => {
   let child: ChildProcess | undefined;
   const layout = cgroupLayout();
 
+  const moved = path.join(os.tmpdir(), `berth-cg-moved-${process.pid}`);
   before(async () => {
     // allocates (in a forked child, so charged to the new cgroup) once moved, then spins
-    child = spawn('/bin/sh', ['-c', 'sleep 0.2; a=$(seq 1 50000); while :; do :; done'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 50));
+    fs.rmSync(moved, { force: true });
+    child = spawn('/bin/sh', ['-c', `while [ ! -e ${moved} ]; do sleep 0.01; done; a=$(seq 1 50000); while :; do :; done`], { stdio: 'ignore' });
     const procsFiles: string[] = [];
     if (layout.mode === 'v2') {
       procsFiles.push(path.join(unifiedDir(cg, layout)!, 'cgroup.procs'));
@@ -135,7 +136,15 @@ describe('readStats on a real cgroup of this host', () => {
       fs.mkdirSync(path.dirname(f), { recursive: true });
       fs.writeFileSync(f, String(child.pid));
     }
-    await new Promise((r) => setTimeout(r, 700));
+    fs.writeFileSync(moved, '');
+    // until the cgroup has counted the child's CPU time and memory, and its `seq` is done
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      const s = readStats(cg, { layout });
+      if (s.cpu_stats.cpu_usage.total_usage > 0 && (s.memory_stats.usage ?? 0) > 0 && s.pids_stats.current === 1) break;
+      if (Date.now() > deadline) throw new Error('the cgroup never counted the child');
+      await new Promise((r) => setTimeout(r, 20));
+    }
   });
 
   after(async () => {
@@ -144,6 +153,7 @@ describe('readStats on a real cgroup of this host', () => {
       child.kill('SIGKILL');
       await done;
     }
+    fs.rmSync(moved, { force: true });
     await removeCgroup(cg, layout);
     for (const d of allCgroupDirs(cg, layout)) assert.equal(fs.existsSync(d), false, d);
   });
