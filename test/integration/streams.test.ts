@@ -201,6 +201,27 @@ describe('streaming endpoints survive clients that vanish', () => {
     assert.equal(ok(d.docker(['run', '--rm', 'after-cuts', 'cat', '/b']), 'run').trim(), 'built');
   });
 
+  it('uploads (load, import, PUT archive, build context): a client that goes mid-body leaves nothing staged', async () => {
+    const tarFile = path.join(d.dataRoot, '..', 'saved.tar');
+    const saved = fs.readFileSync(tarFile);
+    const staged = () => fs.readdirSync(path.join(d.dataRoot, 'tmp'));
+    const tar = { 'Content-Type': 'application/x-tar' };
+    for (const at of [1, 4096, saved.length >> 1, saved.length - 10]) {
+      await survives({ method: 'POST', path: '/v1.41/images/load?quiet=1', headers: tar, body: saved, sendBytes: at }, ['request']);
+      await survives({ method: 'POST', path: '/v1.41/images/create?fromSrc=-&repo=cut-import', headers: tar, body: saved, sendBytes: at }, ['request']);
+    }
+    ok(d.docker(['run', '-d', '--name', 'up', 'busybox', 'sleep', '1000']), 'run');
+    const small = await tarBuf([{ name: 'big.bin', body: Buffer.alloc(3 << 20, 7) }, { name: 'after', body: 'x' }]);
+    for (const at of [100, 1 << 20]) {
+      await survives({ method: 'PUT', path: '/v1.41/containers/up/archive?path=/tmp', headers: tar, body: small, sendBytes: at }, ['request']);
+    }
+    await waitFor(() => staged().length === 0, 20000, 100).catch(() => assert.fail(`staging left: ${staged().join(' ')}`));
+    // the container's lock is free and the copy works
+    ok(d.docker(['cp', tarFile, 'up:/tmp/whole.tar']), 'cp after the cuts');
+    ok(d.docker(['rm', '-f', 'up']), 'rm');
+    ok(d.docker(['load', '-i', tarFile]), 'load after the cuts');
+  });
+
   it('the registry client keeps no connection for good (idle ones close after its 30 s keep-alive)', async () => {
     await waitFor(() => tcpSocketsTo(pid(), reg.port) === 0, 60000, 500).catch(() => assert.fail(`${tcpSocketsTo(pid(), reg.port)} connections to the registry stay open`));
   });
