@@ -12,22 +12,28 @@ export interface ProgressStream {
   /** ends the response (an error goes in-stream: call it only once output started) */
   finish(err?: unknown): void;
   started(): boolean;
+  /** sends the 200 and headers now: later errors go in the stream */
+  begin(): void;
 }
 
 export function progressStream(res: ServerResponse): ProgressStream {
   let started = false;
   const client = new ClientStream(res);
+  const begin = () => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+  };
   const emit = (m: JsonMessage) => {
-    if (!started) {
-      started = true;
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-    }
+    begin();
     client.send(JSON.stringify(m) + '\n');
   };
   return {
     emit,
     signal: client.signal,
     started: () => started,
+    begin,
     finish(err?: unknown) {
       if (err === undefined) {
         if (!started && !client.gone) res.writeHead(200, { 'Content-Type': 'application/json' });

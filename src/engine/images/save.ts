@@ -81,7 +81,7 @@ function put(pack: tar.Pack, h: Partial<tar.Header> & { name: string }, body?: B
       pack.entry(h, body ?? Buffer.alloc(0), (e) => (e ? reject(e) : resolve()));
       return;
     }
-    let sink: ReturnType<tar.Pack["entry"]>;
+    let sink: ReturnType<tar.Pack['entry']>;
     try {
       sink = pack.entry(h, (e) => {
         if (!e) return resolve();
