@@ -10,11 +10,10 @@ import type { Cni, CniPortMapping } from './cni';
 import { CriError, invalid, notFoundCri } from './errors';
 import { status as Status } from '@grpc/grpc-js';
 import {
-  jsonLabel, kindOf, L_ANNOTATIONS, L_KIND, L_LABELS, L_META, L_POD_NAME, L_POD_NAMESPACE, L_POD_UID, matchLabels, ns, sandboxName, type PodMeta,
+  jsonLabel, kindOf, L_ANNOTATIONS, L_KIND, L_LABELS, L_META, L_POD_NAME, L_POD_NAMESPACE, L_POD_UID, matchLabels, ns, withDefaults, sandboxName, type PodMeta,
 } from './meta';
 import { ensurePauseImage } from './pause';
 import type * as T from './types';
-import { withDefaults } from './meta';
 
 /** What a sandbox needs after its creation: kept in the infra container's directory. */
 export interface SandboxState {

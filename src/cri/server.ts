@@ -12,6 +12,7 @@ import { CriError, grpcStatus, notFoundCri } from './errors';
 import { reopenLog } from '../monitor';
 import { Images } from './images';
 import { loadCri } from './proto';
+import { kindOf, L_SANDBOX } from './meta';
 import { Sandboxes } from './sandboxes';
 import { Stats } from './stats';
 import { StreamingServer } from './streaming';
@@ -107,7 +108,7 @@ export class CriServer {
       CreateContainer: async (r) => ({ container_id: await ct.create(r) }),
       StartContainer: async (r) => {
         const c = ct.get(r.container_id);
-        const s = c.Config.Labels?.['io.berth.cri.sandbox-id'];
+        const s = c.Config.Labels?.[L_SANDBOX];
         if (!s || !sb.find(s)?.State.Running) throw notFoundCri(`sandbox of container ${c.ID} is not running`);
         await this.engine.containers.start(c.ID);
       },
@@ -116,7 +117,7 @@ export class CriServer {
       },
       RemoveContainer: async (r) => {
         const c = this.engine.ctx.containers.find(r.container_id);
-        if (c && c.Config.Labels?.['io.berth.cri.kind'] === 'container') {
+        if (c && kindOf(c) === 'container') {
           await this.engine.containers.remove(c.ID, { force: true, volumes: true });
           this.stats.forget(c.ID);
         }
@@ -124,7 +125,7 @@ export class CriServer {
       ListContainers: (r) => ({ containers: ct.list(r.filter ?? undefined) }),
       ContainerStatus: (r) => {
         const c = ct.get(r.container_id);
-        return { status: ct.status(c), info: r.verbose ? { info: JSON.stringify({ pid: c.State.Pid, name: c.Name.slice(1), sandboxID: c.Config.Labels?.['io.berth.cri.sandbox-id'] }) } : {} };
+        return { status: ct.status(c), info: r.verbose ? { info: JSON.stringify({ pid: c.State.Pid, name: c.Name.slice(1), sandboxID: c.Config.Labels?.[L_SANDBOX] }) } : {} };
       },
       UpdateContainerResources: async (r) => {
         const c = ct.get(r.container_id);
