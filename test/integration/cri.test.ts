@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TestDaemon } from '../helpers/daemon';
-import { freeSubnet16 } from '../helpers/net';
+import { freePort, freeSubnet16, httpGet } from '../helpers/net';
 import { TestRegistry } from '../helpers/registry';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -222,6 +222,39 @@ describe('CRI through crictl', { skip }, () => {
       assert.notEqual(spdy.status, 0);
     } finally {
       ok(['rmp', '-f', pod]);
+    }
+  });
+
+  it('publishes a pod port through the portmap plugin, and takes it back with the pod', async () => {
+    const natBefore = spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout;
+    const hadChains = /CNI-HOSTPORT-DNAT/.test(natBefore);
+    const port = await freePort();
+    const gw = `${S}.0.1`;
+    const pod = ok(['runp', podConfig('ports', { port_mappings: [{ protocol: 0, container_port: 8080, host_port: port, host_ip: gw }] })]);
+    try {
+      const c = ok(['create', pod, ctrConfig('web', ['sh', '-c', 'mkdir -p /www; echo published > /www/index.html; exec httpd -f -p 8080 -h /www']), podConfig('ports')]);
+      ok(['start', c]);
+      let body = '';
+      await until('the published port to answer', () => {
+        void httpGet(`http://${gw}:${port}/`, 2000).then((b) => (body = b), () => {});
+        return body.trim() === 'published';
+      });
+      ok(['rmp', '-f', pod]);
+      assert.doesNotMatch(spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout, new RegExp(`--dport ${port}\\b`), 'the DNAT rule went with the pod');
+    } finally {
+      crictl(['rmp', '-f', pod]);
+      if (!hadChains) {
+        // portmap leaves its (now empty) top-level chains behind: they were made by this test
+        for (const [chain, hook] of [['CNI-HOSTPORT-DNAT', 'PREROUTING'], ['CNI-HOSTPORT-DNAT', 'OUTPUT'], ['CNI-HOSTPORT-MASQ', 'POSTROUTING']]) {
+          const rules = spawnSync('iptables', ['-t', 'nat', '-S', hook], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`-j ${chain}`));
+          // the rules carry quoted comments: the shell splits them as iptables-save wrote them
+          for (const r of rules) spawnSync('sh', ['-c', `iptables -t nat ${r.replace(/^-A /, '-D ')}`]);
+        }
+        for (const chain of ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-SETMARK', 'CNI-HOSTPORT-MASQ']) {
+          spawnSync('iptables', ['-t', 'nat', '-F', chain]);
+          spawnSync('iptables', ['-t', 'nat', '-X', chain]);
+        }
+      }
     }
   });
 
