@@ -109,7 +109,8 @@ export class CriServer {
       StartContainer: async (r) => {
         const c = ct.get(r.container_id);
         const s = c.Config.Labels?.[L_SANDBOX];
-        if (!s || !sb.find(s)?.State.Running) throw notFoundCri(`sandbox of container ${c.ID} is not running`);
+        if (!s || !sb.find(s)) throw notFoundCri(`sandbox of container ${c.ID} not found`);
+        if (!sb.find(s)!.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `sandbox ${s} of container ${c.ID} is not ready`);
         await this.engine.containers.start(c.ID);
       },
       StopContainer: async (r) => {
