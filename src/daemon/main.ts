@@ -7,6 +7,7 @@ import { createApiServer } from '../api';
 import { SERVER_VERSION } from '../api/server';
 import { Engine } from '../engine/engine';
 import { setRuntimeBinaries } from '../engine/containers/runc';
+import { armCrashAt } from '../util/fault';
 import { setupLogger } from '../util/log';
 import { OptionsError, parseDaemonArgs, USAGE } from './options';
 
@@ -55,6 +56,12 @@ export async function main(argv: string[]): Promise<void> {
   if (opts === 'version') {
     process.stdout.write(`berthd version ${SERVER_VERSION}\n`);
     return;
+  }
+  try {
+    armCrashAt(process.env.BERTHD_CRASH_AT);
+  } catch (e) {
+    process.stderr.write(`berthd: ${(e as Error).message}\n`);
+    process.exit(1);
   }
   const logger = setupLogger(opts.engine.logLevel);
   if (process.getuid && process.getuid() !== 0) {

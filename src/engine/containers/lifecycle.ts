@@ -9,6 +9,7 @@ import * as runc from './runc';
 import { serializeSpec } from '../../runtime';
 import { createRwLayer, mountRwLayer, unmountRwLayer } from '../../storage';
 import { conflict, EngineError, internal, notModified } from '../../util/errors';
+import { crashPoint } from '../../util/fault';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
 import { RestartManager } from './restart';
@@ -17,6 +18,7 @@ import { buildContainerSpec } from './spec';
 import { initHealthState } from './health';
 import { writeNetworkFiles } from './netfiles';
 import { mountVolumes, unmountVolumes } from './mounts';
+import { adoptRunning, deleteRuntime, hasLeftovers, type RuntimeView } from './recover';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -97,6 +99,7 @@ export class Lifecycle {
     const mcfg = this.ctx.monitorConfig(rt);
     const bundle = this.bundle(c);
     const rootfs = this.mountRootfs(c);
+    crashPoint('start.rootfs');
     let created = false;
     let volumes = false;
     let networked = false;
@@ -109,6 +112,7 @@ export class Lifecycle {
       volumes = true;
       const spec = await buildContainerSpec(this.ctx, c, rootfs);
       fs.writeFileSync(path.join(bundle, 'config.json'), serializeSpec(spec));
+      crashPoint('start.spec');
       await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
       const logSizeMax = undefined;
       const { pid, conmonPid } = await createContainer(mcfg, {
@@ -124,6 +128,7 @@ export class Lifecycle {
         leaveStdinOpen: c.Config.OpenStdin && !c.Config.StdinOnce,
       });
       created = true;
+      crashPoint('start.created');
       // attach clients waiting for this start see every byte
       const hooks = this.pendingAttach.get(c.ID);
       if (hooks?.size) {
@@ -139,7 +144,12 @@ export class Lifecycle {
         );
       }
       await this.ctx.networks.ready(c);
+      // the endpoints reach the record before the process runs: a crash after runc start
+      // leaves a record whose network the next daemon keeps (a daemon crash loses no
+      // page cache, so no fsync on this path)
+      this.ctx.containers.save(c, false, false);
       await runc.start(mcfg.runtimeRoot, c.ID);
+      crashPoint('start.running');
       const now = new Date().toISOString();
       Object.assign(c.State, {
         Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
@@ -150,6 +160,7 @@ export class Lifecycle {
       c.HasBeenStartedBefore = true;
       c.HasBeenManuallyStopped = false;
       this.ctx.containers.save(c);
+      crashPoint('start.recorded');
       this.restarts.started(c);
       this.ctx.events.emit('container', 'start', c.ID, this.attrs(c));
       // a process that exited before we marked it running: its exit file event was ignored
@@ -217,6 +228,7 @@ export class Lifecycle {
       if (timeoutSec !== 0) {
         this.sendSignal(c, signal);
         if (c.State.Paused) await this.resumeQuiet(c);
+        crashPoint('stop.signalled');
       }
       const done = timeoutSec < 0 ? await exited.then(() => true) : await Promise.race([exited.then(() => true), sleep(timeoutSec * 1000).then(() => false)]);
       if (!done) {
@@ -337,11 +349,13 @@ export class Lifecycle {
     const oom = fs.existsSync(path.join(this.ctx.containers.dir(c.ID), 'oom'));
     fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
     await this.ctx.networks.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'network detach failed'));
+    crashPoint('exit.network');
     // mounts go now (users see them, and Docker has them gone when stop answers); runc's
     // state goes on the container's chain: stop and wait answer without waiting for a runc
     // spawn, while a start right after still does
     this.unmountRootfs(c);
     unmountVolumes(this.ctx, c);
+    crashPoint('exit.unmounted');
     if (!c.HostConfig.AutoRemove && !this.removalPending.has(c.ID))
       void this.locked(c.ID, () => this.deleteRuntimeState(c)).catch((e) => log().warn({ err: e, id: c.ID }, 'runc delete after exit failed'));
     Object.assign(c.State, {
@@ -402,28 +416,59 @@ export class Lifecycle {
   }
 
   /**
-   * After a daemon (re)start: containers still running under their conmon stay
-   * as they are; the ones that exited while we were away get their real exit code.
+   * Records first, before anything is torn down: a process runc runs is
+   * recorded running (a crash can fall after `runc start`, before the record).
    */
-  async restore(c: Container): Promise<'running' | 'exited' | 'stopped'> {
+  async reconcile(view: RuntimeView): Promise<void> {
+    for (const c of this.ctx.containers.all()) adoptRunning(this.ctx, c, view.states.get(c.ID), this.bundle(c));
+  }
+
+  /**
+   * A container that is not running keeps nothing a start made: a runtime
+   * container created but never started (or stopped, not deleted), its conmon,
+   * its root filesystem mount and its network go.
+   */
+  async cleanLeftovers(c: Container, view: RuntimeView): Promise<void> {
+    const s = view.states.get(c.ID);
+    if (!hasLeftovers(this.ctx, c, s, this.bundle(c), path.join(this.rwDir(c), 'merged'))) return;
+    log().info({ id: c.ID, runtime: s?.status ?? 'none' }, 'undoing what a cut start or exit left of a container that is not running');
+    await deleteRuntime(c, this.runtimeRoot(c), this.bundle(c));
+    fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
+    this.unmountRootfs(c);
+    await this.ctx.networks.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'network detach failed'));
+    this.ctx.containers.save(c);
+  }
+
+  /**
+   * After a daemon (re)start: containers runc still runs stay as they are; the
+   * ones that exited while we were away get their real exit code.
+   */
+  async restore(c: Container, view: RuntimeView): Promise<'running' | 'exited' | 'stopped'> {
     if (!c.State.Running) return 'stopped';
-    const exitFile = path.join(this.ctx.paths.exits, c.ID);
-    let code = readExitCode(exitFile) ?? readExitCode(path.join(this.ctx.containers.dir(c.ID), 'exit'));
-    let finished = new Date();
-    if (code !== undefined) {
-      try {
-        finished = fs.statSync(fs.existsSync(exitFile) ? exitFile : path.join(this.ctx.containers.dir(c.ID), 'exit')).mtime;
-      } catch {
-        /* keep now */
-      }
-    } else if (!alive(c.MonitorPid) || !alive(c.State.Pid)) {
-      code = 255; // the monitor is gone without a word (e.g. a reboot)
-    }
-    if (code === undefined) {
+    const s = view.states.get(c.ID);
+    const known = view.listed.has(this.runtimeRoot(c));
+    if (known ? s?.status === 'running' || s?.status === 'paused' : alive(c.MonitorPid) && alive(c.State.Pid)) {
       this.restarts.started(c);
       return 'running';
     }
-    await this.handleExit(c, code, finished);
+    const exitFile = path.join(this.ctx.paths.exits, c.ID);
+    const persisted = path.join(this.ctx.containers.dir(c.ID), 'exit');
+    let code = readExitCode(exitFile) ?? readExitCode(persisted);
+    // runc says the process is gone and its conmon is still there: its exit file is on the way
+    for (const deadline = Date.now() + 2000; code === undefined && alive(c.MonitorPid) && Date.now() < deadline; ) {
+      await sleep(20);
+      code = readExitCode(exitFile) ?? readExitCode(persisted);
+    }
+    let finished = new Date();
+    if (code !== undefined) {
+      try {
+        finished = fs.statSync(fs.existsSync(exitFile) ? exitFile : persisted).mtime;
+      } catch {
+        /* keep now */
+      }
+    }
+    // no word from the monitor (e.g. a reboot)
+    await this.handleExit(c, code ?? 255, finished);
     return 'exited';
   }
 }

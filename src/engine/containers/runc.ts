@@ -21,4 +21,5 @@ export const deleteContainer = (root: string, id: string, opts: { force?: boolea
 export const pause = (root: string, id: string) => client(root).pause(id);
 export const resume = (root: string, id: string) => client(root).resume(id);
 export const update = (root: string, id: string, r: OciResources) => client(root).update(id, r);
+export const list = (root: string) => client(root).list();
 export const ps = (root: string, id: string) => client(root).ps(id);

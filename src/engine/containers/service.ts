@@ -18,6 +18,7 @@ import { ContainerFs } from './fsops';
 import { createMounts, releaseMounts } from './mounts';
 import { resizeTty } from '../../monitor';
 import type { RawCreate } from '../../network';
+import { crashPoint } from '../../util/fault';
 
 export class ContainerService {
   readonly lifecycle: Lifecycle;
@@ -61,6 +62,7 @@ export class ContainerService {
     try {
       fs.mkdirSync(this.ctx.containers.dir(c.ID), { recursive: true, mode: 0o710 });
       this.lifecycle.prepareFilesystem(c);
+      crashPoint('create.filesystem');
       // image volumes and copy-up read the container's filesystem: mounted only when needed
       let mounted = false;
       const rootfs = () => {
@@ -73,6 +75,7 @@ export class ContainerService {
         if (mounted) this.lifecycle.unmountRootfs(c);
       }
       this.ctx.containers.add(c);
+      crashPoint('create.record');
     } catch (e) {
       releaseMounts(this.ctx, c, true);
       this.ctx.containers.releaseName(c.Name);
@@ -175,6 +178,7 @@ export class ContainerService {
         } catch {
           /* already gone */
         }
+        crashPoint('rm.killed');
         if (c.State.Paused) await runc.resume(this.lifecycle.runtimeRoot(c), c.ID).catch(() => {});
       });
       await exited;
@@ -197,6 +201,7 @@ export class ContainerService {
       releaseMounts(this.ctx, c, volumes);
       this.ctx.events.emit('container', 'destroy', c.ID, this.lifecycle.attrs(c));
       this.lifecycle.notifyWaiters(c, 'removed');
+      crashPoint('rm.record');
       // runc's state (and cgroup) go after the answer, still under the lock; a crash
       // before this leaves a state dir without a record, which the next start sweeps
       await runc.deleteContainer(this.lifecycle.runtimeRoot(c), c.ID, { force: true }).catch(() => {});

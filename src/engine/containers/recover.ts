@@ -1,0 +1,108 @@
+// After a daemon crash: container records reconciled with runc and conmon.
+// runc decides whether a process runs (a crash can fall between `runc start`
+// and the record saying so, or between `runc create` and `runc start`); the
+// record keeps everything else. A running process is recorded running with
+// its pid; a runtime container whose process never ran is deleted with its
+// monitor, mounts and network.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Container } from '../../container';
+import type { RuncState } from '../../runtime/runc';
+import { isMounted } from '../../storage';
+import { log } from '../../util/log';
+import type { EngineContext } from '../context';
+import { initHealthState } from './health';
+import * as runc from './runc';
+
+/** What runc says of each container it knows, by ID; roots runc could not list are absent from `listed`. */
+export interface RuntimeView {
+  states: Map<string, RuncState>;
+  listed: Set<string>;
+}
+
+export async function runtimeView(ctx: EngineContext): Promise<RuntimeView> {
+  const view: RuntimeView = { states: new Map(), listed: new Set() };
+  for (const rt of Object.keys(ctx.cfg.runtimes)) {
+    const root = ctx.monitorConfig(rt).runtimeRoot;
+    if (view.listed.has(root)) continue;
+    if (!fs.existsSync(root)) {
+      view.listed.add(root);
+      continue;
+    }
+    try {
+      for (const s of await runc.list(root)) view.states.set(s.id, s);
+      view.listed.add(root);
+    } catch (e) {
+      log().warn({ err: e, root }, 'runc list failed; records of this runtime are trusted as they are');
+    }
+  }
+  return view;
+}
+
+const live = (s: RuncState | undefined) => s?.status === 'running' || s?.status === 'paused';
+
+/** The container's conmon, if it is still there (its pid file names a live conmon of this container). */
+export function monitorOf(bundle: string, id: string): number {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(bundle, 'conmon.pid'), 'utf8').trim());
+    if (!pid) return 0;
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (!cmd[0]?.endsWith('conmon') || !cmd.includes(id)) return 0;
+    if (/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))) return 0;
+  } catch {
+    return 0;
+  }
+  return pid;
+}
+
+/**
+ * A process runc runs is the container's, whatever the record says: recorded
+ * running (or paused) with runc's pid. Records only; the network and mounts of
+ * such a container are already in place. Returns true when the record changed.
+ */
+export function adoptRunning(ctx: EngineContext, c: Container, s: RuncState | undefined, bundle: string): boolean {
+  if (!live(s)) return false;
+  const paused = s!.status === 'paused';
+  if (c.State.Running && c.State.Pid === s!.pid && c.State.Paused === paused) return false;
+  const wasRunning = c.State.Running;
+  Object.assign(c.State, {
+    Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Restarting: false, Dead: false,
+    Pid: s!.pid, ExitCode: 0, Error: '', StartedAt: wasRunning ? c.State.StartedAt : s!.created,
+  });
+  if (!wasRunning) initHealthState(c);
+  c.MonitorPid = monitorOf(bundle, c.ID);
+  c.HasBeenStartedBefore = true;
+  ctx.containers.save(c);
+  log().info({ id: c.ID, pid: s!.pid }, wasRunning ? 'container state taken from runc' : 'container found running under runc after a crash: recorded as running');
+  return true;
+}
+
+/** Does a container that is not running hold anything a start made? */
+export function hasLeftovers(ctx: EngineContext, c: Container, s: RuncState | undefined, bundle: string, rootfs: string): boolean {
+  if (c.State.Running) return false;
+  if (s || monitorOf(bundle, c.ID) || isMounted(rootfs)) return true;
+  const st = c.NetworkSettings;
+  return !!(st?.SandboxKey || Object.values(st?.Networks ?? {}).some((e) => e.EndpointID) || fs.existsSync(path.join(ctx.networks.paths.netns, c.ID)));
+}
+
+/**
+ * Undoes a start a crash cut short (or an exit a crash cut short): the runtime
+ * container and its conmon go, then the caller unmounts and detaches.
+ */
+export async function deleteRuntime(c: Container, root: string, bundle: string): Promise<void> {
+  await runc.deleteContainer(root, c.ID, { force: true }).catch((e) => log().warn({ err: e, id: c.ID }, 'runc delete of a half-started container failed'));
+  // conmon leaves once its container process is gone; one that is still creating is stopped
+  const mon = monitorOf(bundle, c.ID);
+  if (!mon) return;
+  const deadline = Date.now() + 5000;
+  while (monitorOf(bundle, c.ID) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  if (monitorOf(bundle, c.ID)) {
+    try {
+      process.kill(mon, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    await runc.deleteContainer(root, c.ID, { force: true }).catch(() => {});
+  }
+}
