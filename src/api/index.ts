@@ -21,7 +21,7 @@ export function createApiServer(engine: Engine): ApiServer {
   networkRoutes(r, engine);
   imageTransferRoutes(r, engine);
   buildRoutes(r, engine);
-  return new ApiServer(r);
+  return new ApiServer(r, () => engine.cfg.experimental);
 }
 
 export { ApiServer, API_VERSION, MIN_API_VERSION } from './server';

@@ -15,11 +15,11 @@ export const SERVER_VERSION = '0.1.0';
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
 
-function commonHeaders(): Record<string, string> {
+function commonHeaders(experimental = false): Record<string, string> {
   return {
     Server: `Docker/${SERVER_VERSION} (linux)`,
     'Api-Version': API_VERSION,
-    'Docker-Experimental': 'false',
+    'Docker-Experimental': String(experimental),
     Ostype: 'linux',
   };
 }
@@ -63,7 +63,11 @@ export class ApiServer {
   private readonly servers: http.Server[] = [];
   private readonly sockets = new Set<Duplex>();
 
-  constructor(private readonly router: Router) {}
+  /** `experimental` is read per request: a daemon reload may change it */
+  constructor(
+    private readonly router: Router,
+    private readonly experimental: () => boolean = () => false,
+  ) {}
 
   private makeServer(): http.Server {
     const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 });
@@ -120,7 +124,7 @@ export class ApiServer {
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    for (const [k, v] of Object.entries(commonHeaders())) res.setHeader(k, v);
+    for (const [k, v] of Object.entries(commonHeaders(this.experimental()))) res.setHeader(k, v);
     const { path, version, query, error } = parseVersion(req.url ?? '/');
     if (error) return sendError(res, 400, error);
     const m = this.router.match(req.method ?? 'GET', path);

@@ -8,7 +8,8 @@ import { SERVER_VERSION } from '../api/server';
 import { Engine } from '../engine/engine';
 import { setRuntimeBinaries } from '../engine/containers/runc';
 import { armCrashAt } from '../util/fault';
-import { setupLogger } from '../util/log';
+import { log, setupLogger } from '../util/log';
+import { reloadDaemon } from './reload';
 import { OptionsError, parseDaemonArgs, USAGE } from './options';
 
 /** Holds an abstract unix socket named after the data root; the kernel frees it when we die. */
@@ -58,7 +59,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   try {
-    armCrashAt(process.env.BERTHD_CRASH_AT);
+    armCrashAt(opts.crashAt);
   } catch (e) {
     process.stderr.write(`berthd: ${(e as Error).message}\n`);
     process.exit(1);
@@ -76,6 +77,14 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const engine = new Engine(opts.engine);
+  // systemd's ExecReload: never the default action (which ends the process)
+  process.on('SIGHUP', () => {
+    try {
+      reloadDaemon(opts, engine.cfg);
+    } catch (e) {
+      log().error({ err: (e as Error).message }, `configuration not reloaded: ${(e as Error).message}`);
+    }
+  });
   setRuntimeBinaries((root) => {
     const name = root.split('/').pop()!;
     return opts.engine.runtimes[name]?.path;
@@ -97,12 +106,12 @@ export async function main(argv: string[]): Promise<void> {
   const stop = async (sig: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal: sig }, 'shutting down; containers keep running');
-    await api.close(3000);
+    log().info({ signal: sig }, 'shutting down; containers keep running');
+    await api.close(opts.shutdownTimeoutSec * 1000);
     await engine.shutdown();
     fs.rmSync(opts.pidfile, { force: true });
     for (const h of opts.hosts) if (h.startsWith('unix://')) fs.rmSync(h.slice(7), { force: true });
-    logger.flush?.();
+    log().flush?.();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

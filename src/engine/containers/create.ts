@@ -10,6 +10,7 @@ import { ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
 import { mergeHealthcheck, validateHealthcheck } from './health';
 import { validatePortBindings } from '../../network';
+import { cgroupLayout } from '../../runtime/cgroups';
 
 export interface CreateRequest {
   name?: string;
@@ -24,8 +25,8 @@ export function defaultHostConfig(): HostConfig {
   return {
     Binds: null, ContainerIDFile: '', LogConfig: { Type: '', Config: {} }, NetworkMode: 'default', PortBindings: {},
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '', VolumesFrom: null,
-    ConsoleSize: [0, 0], CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: [], DnsOptions: [], DnsSearch: [],
-    ExtraHosts: null, GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
+    ConsoleSize: [0, 0], CapAdd: null, CapDrop: null, CgroupnsMode: '', Dns: [], DnsOptions: [], DnsSearch: [],
+    ExtraHosts: null, GroupAdd: null, IpcMode: '', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
     Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '',
     ShmSize: 0, Runtime: '', Isolation: '', CpuShares: 0, Memory: 0, NanoCpus: 0, CgroupParent: '', BlkioWeight: 0,
     BlkioWeightDevice: [], BlkioDeviceReadBps: [], BlkioDeviceWriteBps: [], BlkioDeviceReadIOps: [], BlkioDeviceWriteIOps: [],
@@ -103,6 +104,9 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
   if (!hc.Runtime) hc.Runtime = ctx.cfg.defaultRuntime;
   if (!ctx.cfg.runtimes[hc.Runtime]) throw badRequest(`unknown or invalid runtime name: ${hc.Runtime}`);
   if (!hc.NetworkMode) hc.NetworkMode = 'default';
+  // the daemon's defaults (default-ipc-mode, default-cgroupns-mode) for what the request leaves empty
+  if (!hc.IpcMode) hc.IpcMode = ctx.cfg.defaultIpcMode;
+  if (!hc.CgroupnsMode) hc.CgroupnsMode = ctx.cfg.defaultCgroupnsMode ?? (cgroupLayout().mode === 'v2' ? 'private' : 'host');
   validatePortBindings(hc.PortBindings);
   if (hc.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
   if (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw badRequest(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
