@@ -41,6 +41,7 @@ export function systemRoutes(r: Router, engine: Engine): void {
       Version: SERVER_VERSION,
       ApiVersion: API_VERSION,
       MinAPIVersion: MIN_API_VERSION,
+      ...(cfg.experimental ? { Experimental: true } : {}),
       GitCommit: 'berth',
       GoVersion: `node${process.versions.node}`,
       Os: 'linux',
