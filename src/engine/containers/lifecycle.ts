@@ -430,7 +430,7 @@ export class Lifecycle {
    */
   async cleanLeftovers(c: Container, view: RuntimeView): Promise<void> {
     const s = view.states.get(c.ID);
-    if (!hasLeftovers(this.ctx, c, s, this.bundle(c), path.join(this.rwDir(c), 'merged'))) return;
+    if (!hasLeftovers(this.ctx, c, view, this.bundle(c), path.join(this.rwDir(c), 'merged'))) return;
     log().info({ id: c.ID, runtime: s?.status ?? 'none' }, 'undoing what a cut start or exit left of a container that is not running');
     await deleteRuntime(c, this.runtimeRoot(c), this.bundle(c));
     fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });

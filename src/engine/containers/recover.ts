@@ -8,20 +8,24 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Container } from '../../container';
 import type { RuncState } from '../../runtime/runc';
-import { isMounted } from '../../storage';
+import { mountPoints } from '../../volume';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
 import { initHealthState } from './health';
 import * as runc from './runc';
 
-/** What runc says of each container it knows, by ID; roots runc could not list are absent from `listed`. */
+/**
+ * What runc says of each container it knows, by ID (roots runc could not list
+ * are absent from `listed`), and the host's mount points, read once.
+ */
 export interface RuntimeView {
   states: Map<string, RuncState>;
   listed: Set<string>;
+  mounts: Set<string>;
 }
 
 export async function runtimeView(ctx: EngineContext): Promise<RuntimeView> {
-  const view: RuntimeView = { states: new Map(), listed: new Set() };
+  const view: RuntimeView = { states: new Map(), listed: new Set(), mounts: mountPoints() };
   for (const rt of Object.keys(ctx.cfg.runtimes)) {
     const root = ctx.monitorConfig(rt).runtimeRoot;
     if (view.listed.has(root)) continue;
@@ -79,9 +83,9 @@ export function adoptRunning(ctx: EngineContext, c: Container, s: RuncState | un
 }
 
 /** Does a container that is not running hold anything a start made? */
-export function hasLeftovers(ctx: EngineContext, c: Container, s: RuncState | undefined, bundle: string, rootfs: string): boolean {
+export function hasLeftovers(ctx: EngineContext, c: Container, view: RuntimeView, bundle: string, rootfs: string): boolean {
   if (c.State.Running) return false;
-  if (s || monitorOf(bundle, c.ID) || isMounted(rootfs)) return true;
+  if (view.states.has(c.ID) || view.mounts.has(rootfs) || monitorOf(bundle, c.ID)) return true;
   const st = c.NetworkSettings;
   return !!(st?.SandboxKey || Object.values(st?.Networks ?? {}).some((e) => e.EndpointID) || fs.existsSync(path.join(ctx.networks.paths.netns, c.ID)));
 }
