@@ -121,6 +121,8 @@ export function jsonType(v: unknown): string {
   return typeof v; // string, number
 }
 
+const TCP = 'berthd listens on unix sockets and fd:// only';
+
 /** Every setting, by daemon.json key (env-only knobs by a name of their own). */
 export const OPTIONS = {
   // ---------- daemon ----------
@@ -236,9 +238,30 @@ export const OPTIONS = {
   'userns-remap': opt('string', { unsupported: 'user namespace remapping is not implemented' }),
   'selinux-enabled': opt('bool', { unsupported: 'SELinux labelling is not implemented' }),
   'userland-proxy': opt('bool', { unsupported: 'published ports are DNAT rules (netavark); there is no userland proxy to turn on or off' }),
-  'exec-opts': opt('strings', { unsupported: 'the cgroup driver is cgroupfs, chosen by berth' }),
-  tls: opt('bool', { unsupported: 'berthd listens on unix sockets and fd:// only' }),
-  tlsverify: opt('bool', { unsupported: 'berthd listens on unix sockets and fd:// only' }),
+  'exec-opts': opt('strings', {
+    help: 'Runtime execution options (berth: native.cgroupdriver=cgroupfs only)',
+    check: (v) => {
+      for (const o of v) if (o.replace(/\s/g, '') !== 'native.cgroupdriver=cgroupfs') throw new Error(`exec-opt ${o} is not supported by berth: berth drives cgroups with cgroupfs`);
+    },
+  }),
+  tls: opt('bool', { unsupported: TCP }),
+  tlsverify: opt('bool', { unsupported: TCP }),
+  tlscacert: opt('string', { unsupported: TCP }),
+  tlscert: opt('string', { unsupported: TCP }),
+  tlskey: opt('string', { unsupported: TCP }),
+  group: opt('string', { unsupported: 'the socket belongs to the group "berth" when it exists' }),
+  ip: opt('string', { unsupported: 'ports publish on 0.0.0.0 unless -p names an address' }),
+  'ip-forward': opt('bool', { unsupported: 'IP forwarding is netavark\'s to turn on' }),
+  ip6tables: opt('bool', { unsupported: 'IPv6 rules are netavark\'s, with --ipv6' }),
+  'default-gateway': opt('string', { unsupported: 'the default bridge\'s gateway is the address of --bip' }),
+  'default-gateway-v6': opt('string', { unsupported: 'the default bridge\'s gateway is the address of --bip' }),
+  'userland-proxy-path': opt('string', { unsupported: 'there is no userland proxy' }),
+  'oom-score-adjust': opt('int', { unsupported: 'berthd does not change its own OOM score' }),
+  'log-format': opt('string', { unsupported: 'berthd logs JSON lines' }),
+  'authorization-plugins': opt('strings', { unsupported: 'plugins are not implemented' }),
+  containerd: opt('string', { unsupported: 'berth runs containers with runc under conmon, without containerd' }),
+  'cpu-rt-period': opt('int', { unsupported: 'real-time scheduling limits are per container' }),
+  'cpu-rt-runtime': opt('int', { unsupported: 'real-time scheduling limits are per container' }),
 } satisfies Record<string, AnyOptionDef>;
 
 export type OptionKey = keyof typeof OPTIONS;

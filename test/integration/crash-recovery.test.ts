@@ -103,6 +103,11 @@ function assertConsistent(): void {
 
 const dnat = async (port: number) => (await iptablesDump()).includes(`--dport ${port} `);
 
+/** The published port answers with the container's hostname (polled: the server in it may still be starting). */
+async function serves(port: number, id: string): Promise<void> {
+  await waitFor(async () => (await httpGet(`http://127.0.0.1:${port}/hostname`, 2000).catch(() => '')).includes(id.slice(0, 12)), 20000, 100);
+}
+
 describe('crash injection: berthd killed at every named step', () => {
   before(async () => {
     await d.start();
@@ -132,7 +137,7 @@ describe('crash injection: berthd killed at every named step', () => {
       assert.equal(await dnat(port), false, 'no DNAT rule for a container that is not running');
       // positive control: the same container starts, serves, stops and goes
       ok(['start', name]);
-      assert.match(await httpGet(`http://127.0.0.1:${port}/hostname`), new RegExp(id.slice(0, 12)));
+      await serves(port, id);
       assert.equal(await dnat(port), true);
       assertConsistent();
       ok(['stop', '-t', '1', name]);
@@ -153,19 +158,19 @@ describe('crash injection: berthd killed at every named step', () => {
       assert.equal(hostFacts().runc.get(id)?.pid, pid);
       assertConsistent();
       assert.match(ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "crashnet").IPAddress}}', name]), /^\d+\.\d+\.\d+\.\d+$/);
-      assert.match(await httpGet(`http://127.0.0.1:${port}/hostname`), new RegExp(id.slice(0, 12)), 'published port still answers');
+      await serves(port, id);
       assert.equal(ok(['exec', name, 'echo', 'in']), 'in');
       // a second daemon restart keeps it as it is
       await d.stopDaemon();
       await d.start();
       assert.equal(ok(['inspect', '-f', '{{.State.Status}} {{.State.Pid}}', name]), `running ${pid}`);
-      assert.match(await httpGet(`http://127.0.0.1:${port}/hostname`), new RegExp(id.slice(0, 12)));
+      await serves(port, id);
       ok(['stop', '-t', '1', name]);
       assert.equal(ok(['inspect', '-f', '{{.State.Status}}', name]), 'exited');
       assertConsistent();
       assert.equal(await dnat(port), false);
       ok(['start', name]);
-      assert.match(await httpGet(`http://127.0.0.1:${port}/hostname`), new RegExp(id.slice(0, 12)));
+      await serves(port, id);
       ok(['rm', '-f', name]);
       assertConsistent();
     });
@@ -177,15 +182,15 @@ describe('crash injection: berthd killed at every named step', () => {
     it(`${step} (${CRASH_STEPS[step]}): recorded exited with the real code, nothing left running`, async () => {
       const port = await freePort();
       const name = `x-${step.replace('.', '-')}`;
-      ok(['run', '-d', '--name', name, '--network', 'crashnet', '-p', `127.0.0.1:${port}:80`, ...trapTerm]);
-      await waitFor(async () => (await httpGet(`http://127.0.0.1:${port}/hostname`).catch(() => '')) !== '');
+      const id = ok(['run', '-d', '--name', name, '--network', 'crashnet', '-p', `127.0.0.1:${port}:80`, ...trapTerm]);
+      await serves(port, id);
       await crashAt(step, () => d.docker(['stop', '-t', '5', name]));
       await waitFor(() => ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name]) === 'exited 3', 5000);
       assertConsistent();
       assert.equal(await dnat(port), false);
       ok(['start', name]);
       assert.equal(ok(['inspect', '-f', '{{.State.Status}}', name]), 'running');
-      await waitFor(async () => (await httpGet(`http://127.0.0.1:${port}/hostname`).catch(() => '')) !== '');
+      await serves(port, id);
       assertConsistent();
       ok(['rm', '-f', name]);
       assertConsistent();

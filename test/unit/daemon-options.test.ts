@@ -78,13 +78,15 @@ describe('daemon option table', () => {
     refuse('{"default-ulimits":{"bogus":{"Name":"bogus","Soft":1,"Hard":1}}}', /invalid ulimit type: bogus/);
     refuse('{"features":{"buildkit":true}}', /feature "buildkit" is not supported by berth/);
     refuse('{"userland-proxy":true}', /userland-proxy is not supported by berth/);
+    refuse('{"ip":"10.0.0.1"}', /ip is not supported by berth: ports publish on 0.0.0.0/);
+    refuse('{"exec-opts":["native.cgroupdriver=systemd"]}', /exec-opt native.cgroupdriver=systemd is not supported by berth/);
     refuse('{"default-runtime":"nope"}', /default runtime nope does not exist/);
     // positive control: the same keys with good values
     const o = withFile(
       JSON.stringify({
         dns: ['8.8.8.8'], labels: ['a=b'], runtimes: { mine: { path: process.execPath } }, 'default-runtime': 'mine', 'storage-driver': 'overlay2',
         'default-ipc-mode': 'shareable', 'default-cgroupns-mode': 'private', 'default-shm-size': '32M', 'no-new-privileges': true, experimental: true,
-        'default-ulimits': { nofile: { Name: 'nofile', Soft: 100, Hard: 200 } }, features: { buildkit: false }, 'userland-proxy': false, 'shutdown-timeout': 9,
+        'default-ulimits': { nofile: { Name: 'nofile', Soft: 100, Hard: 200 } }, features: { buildkit: false }, 'userland-proxy': false, 'shutdown-timeout': 9, 'exec-opts': ['native.cgroupdriver=cgroupfs'],
       }),
       (f) => parseDaemonArgs(['--config-file', f], {}),
     );
