@@ -176,6 +176,21 @@ describe('crash injection: berthd killed at every named step', () => {
     });
   }
 
+  it('start.running on a container that ran before: running with its new pid, not its old "Exited (137)"', async () => {
+    const port = await freePort();
+    const id = ok(['run', '-d', '--name', 'again', '--network', 'crashnet', '-p', `127.0.0.1:${port}:80`, ...serve]);
+    ok(['kill', 'again']);
+    await waitFor(() => ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'again']) === 'exited 137');
+    await crashAt('start.running', () => d.docker(['start', 'again']));
+    const [status, pid] = ok(['inspect', '-f', '{{.State.Status}} {{.State.Pid}} {{.State.ExitCode}}', 'again']).split(' ');
+    assert.equal(status, 'running');
+    assert.equal(hostFacts().runc.get(id)?.pid, Number(pid));
+    assertConsistent();
+    await serves(port, id);
+    ok(['rm', '-f', 'again']);
+    assertConsistent();
+  });
+
   // ---------- stop and exit ----------
   const trapTerm = ['busybox', 'sh', '-c', 'httpd -p 80 -h /etc; trap "exit 3" TERM; while :; do sleep 0.1; done'];
   for (const step of ['stop.signalled', 'exit.network', 'exit.unmounted'] as const) {
