@@ -19,7 +19,7 @@ import { EventBus } from './events';
 import { ExecService } from './exec';
 import { ImageService } from './images';
 import { restoreMounts } from './containers/mounts';
-import { runtimeView } from './containers/recover';
+import { Recovery, runtimeView } from './containers/recover';
 import { VolumeService } from './volumes';
 import { NetworkService } from './networks';
 import { BuildService } from './build';
@@ -91,18 +91,19 @@ export class Engine {
   /** Reconciles records with reality and applies restart policies. */
   async restore(): Promise<void> {
     const lc = this.containers.lifecycle;
+    const rec = new Recovery(this.ctx, lc);
     // runc first: which processes run decides which networks and mounts are kept
     const view = await runtimeView(this.ctx);
-    await lc.reconcile(view);
+    rec.reconcile(view);
     // containers reference their volumes again; running ones still have them mounted
     for (const c of this.ctx.containers.all()) restoreMounts(this.ctx, c);
     await this.ctx.networks.init();
     for (const c of this.ctx.containers.all()) {
-      await lc.cleanLeftovers(c, view).catch((e) => log().warn({ err: e, id: c.ID }, 'cleaning what a crash left failed'));
+      await rec.cleanLeftovers(c, view).catch((e) => log().warn({ err: e, id: c.ID }, 'cleaning what a crash left failed'));
     }
     await this.ctx.networks.restore();
     lc.watchExits();
-    await lc.sweepRuntimeState();
+    await rec.sweepRuntimeState();
     const toStart: string[] = [];
     for (const c of this.ctx.containers.all()) {
       if (c.State.Status === 'removing') {
@@ -116,7 +117,7 @@ export class Engine {
         c.State.Status = 'exited';
       }
       try {
-        const r = await lc.restore(c, view);
+        const r = await rec.restore(c, view);
         if (r === 'running') {
           if (c.State.Running) {
             this.containers.rotator.watch(c, lc.bundle(c));

@@ -18,7 +18,6 @@ import { buildContainerSpec } from './spec';
 import { initHealthState } from './health';
 import { writeNetworkFiles } from './netfiles';
 import { mountVolumes, unmountVolumes } from './mounts';
-import { adoptRunning, deleteRuntime, hasLeftovers, type RuntimeView } from './recover';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -377,28 +376,6 @@ export class Lifecycle {
     else if (willRestart) this.restarts.schedule(c);
   }
 
-  /**
-   * Runtime state without a container record: a removal drops the record first
-   * and deletes runc's state after answering, so a crash in between leaves one.
-   * A record that exists but cannot be read keeps its state (it may be running).
-   */
-  async sweepRuntimeState(): Promise<void> {
-    for (const rt of Object.keys(this.ctx.cfg.runtimes)) {
-      const { runtimeRoot } = this.ctx.monitorConfig(rt);
-      let ids: string[];
-      try {
-        ids = fs.readdirSync(runtimeRoot);
-      } catch {
-        continue;
-      }
-      for (const id of ids) {
-        if (!/^[a-f0-9]{64}$/.test(id) || fs.existsSync(this.ctx.containers.dir(id))) continue;
-        await runc.deleteContainer(runtimeRoot, id, { force: true }).catch((e) => log().warn({ err: e, id }, 'removing stale runtime state failed'));
-        fs.rmSync(path.join(this.ctx.paths.bundles, id), { recursive: true, force: true });
-      }
-    }
-  }
-
   private async deleteRuntimeState(c: Container): Promise<void> {
     if (c.State.Running) return; // already started again
     await runc.deleteContainer(this.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
@@ -414,76 +391,9 @@ export class Lifecycle {
       log().warn({ err: e, id: c.ID }, 'restart failed');
     }
   }
-
-  /**
-   * Records first, before anything is torn down: a process runc runs is
-   * recorded running (a crash can fall after `runc start`, before the record).
-   */
-  async reconcile(view: RuntimeView): Promise<void> {
-    for (const c of this.ctx.containers.all()) adoptRunning(this.ctx, c, view.states.get(c.ID), this.bundle(c));
-  }
-
-  /**
-   * A container that is not running keeps nothing a start made: a runtime
-   * container created but never started (or stopped, not deleted), its conmon,
-   * its root filesystem mount and its network go.
-   */
-  async cleanLeftovers(c: Container, view: RuntimeView): Promise<void> {
-    const s = view.states.get(c.ID);
-    if (!hasLeftovers(this.ctx, c, view, this.bundle(c), path.join(this.rwDir(c), 'merged'))) return;
-    log().info({ id: c.ID, runtime: s?.status ?? 'none' }, 'undoing what a cut start or exit left of a container that is not running');
-    await deleteRuntime(c, this.runtimeRoot(c), this.bundle(c));
-    fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
-    this.unmountRootfs(c);
-    await this.ctx.networks.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'network detach failed'));
-    this.ctx.containers.save(c);
-  }
-
-  /**
-   * After a daemon (re)start: containers runc still runs stay as they are; the
-   * ones that exited while we were away get their real exit code.
-   */
-  async restore(c: Container, view: RuntimeView): Promise<'running' | 'exited' | 'stopped'> {
-    if (!c.State.Running) return 'stopped';
-    const s = view.states.get(c.ID);
-    const known = view.listed.has(this.runtimeRoot(c));
-    if (known ? s?.status === 'running' || s?.status === 'paused' : alive(c.MonitorPid) && alive(c.State.Pid)) {
-      this.restarts.started(c);
-      return 'running';
-    }
-    const exitFile = path.join(this.ctx.paths.exits, c.ID);
-    const persisted = path.join(this.ctx.containers.dir(c.ID), 'exit');
-    let code = readExitCode(exitFile) ?? readExitCode(persisted);
-    // runc says the process is gone and its conmon is still there: its exit file is on the way
-    for (const deadline = Date.now() + 2000; code === undefined && alive(c.MonitorPid) && Date.now() < deadline; ) {
-      await sleep(20);
-      code = readExitCode(exitFile) ?? readExitCode(persisted);
-    }
-    let finished = new Date();
-    if (code !== undefined) {
-      try {
-        finished = fs.statSync(fs.existsSync(exitFile) ? exitFile : persisted).mtime;
-      } catch {
-        /* keep now */
-      }
-    }
-    // no word from the monitor (e.g. a reboot)
-    await this.handleExit(c, code ?? 255, finished);
-    return 'exited';
-  }
 }
 
-function alive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readExitCode(file: string): number | undefined {
+export function readExitCode(file: string): number | undefined {
   try {
     const t = fs.readFileSync(file, 'utf8').trim();
     if (t === '') return undefined;

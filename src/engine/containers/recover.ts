@@ -12,6 +12,7 @@ import { mountPoints } from '../../volume';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
 import { initHealthState } from './health';
+import { readExitCode, type Lifecycle } from './lifecycle';
 import * as runc from './runc';
 
 /**
@@ -108,5 +109,102 @@ export async function deleteRuntime(c: Container, root: string, bundle: string):
       /* gone */
     }
     await runc.deleteContainer(root, c.ID, { force: true }).catch(() => {});
+  }
+}
+
+/** The daemon-start side of the lifecycle: what a crash left, reconciled before the API serves. */
+export class Recovery {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly lc: Lifecycle,
+  ) {}
+
+  /**
+   * Records first, before anything is torn down: a process runc runs is
+   * recorded running (a crash can fall after `runc start`, before the record).
+   */
+  reconcile(view: RuntimeView): void {
+    for (const c of this.ctx.containers.all()) adoptRunning(this.ctx, c, view.states.get(c.ID), this.lc.bundle(c));
+  }
+
+  /**
+   * A container that is not running keeps nothing a start made: a runtime
+   * container created but never started (or stopped, not deleted), its conmon,
+   * its root filesystem mount and its network go.
+   */
+  async cleanLeftovers(c: Container, view: RuntimeView): Promise<void> {
+    const s = view.states.get(c.ID);
+    if (!hasLeftovers(this.ctx, c, view, this.lc.bundle(c), path.join(this.lc.rwDir(c), 'merged'))) return;
+    log().info({ id: c.ID, runtime: s?.status ?? 'none' }, 'undoing what a cut start or exit left of a container that is not running');
+    await deleteRuntime(c, this.lc.runtimeRoot(c), this.lc.bundle(c));
+    fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
+    this.lc.unmountRootfs(c);
+    await this.ctx.networks.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'network detach failed'));
+    this.ctx.containers.save(c);
+  }
+
+  /**
+   * Containers runc still runs stay as they are; the ones that exited while we
+   * were away get their real exit code (then --rm or their restart policy).
+   */
+  async restore(c: Container, view: RuntimeView): Promise<'running' | 'exited' | 'stopped'> {
+    if (!c.State.Running) return 'stopped';
+    const s = view.states.get(c.ID);
+    const known = view.listed.has(this.lc.runtimeRoot(c));
+    if (known ? live(s) : alive(c.MonitorPid) && alive(c.State.Pid)) {
+      this.lc.restarts.started(c);
+      return 'running';
+    }
+    const exitFile = path.join(this.ctx.paths.exits, c.ID);
+    const persisted = path.join(this.ctx.containers.dir(c.ID), 'exit');
+    let code = readExitCode(exitFile) ?? readExitCode(persisted);
+    // runc says the process is gone and its conmon is still there: its exit file is on the way
+    for (const deadline = Date.now() + 2000; code === undefined && alive(c.MonitorPid) && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 20));
+      code = readExitCode(exitFile) ?? readExitCode(persisted);
+    }
+    let finished = new Date();
+    if (code !== undefined) {
+      try {
+        finished = fs.statSync(fs.existsSync(exitFile) ? exitFile : persisted).mtime;
+      } catch {
+        /* keep now */
+      }
+    }
+    // no word from the monitor (e.g. a reboot)
+    await this.lc.handleExit(c, code ?? 255, finished);
+    return 'exited';
+  }
+
+  /**
+   * Runtime state without a container record: a removal drops the record first
+   * and deletes runc's state after answering, so a crash in between leaves one.
+   * A record that exists but cannot be read keeps its state (it may be running).
+   */
+  async sweepRuntimeState(): Promise<void> {
+    for (const rt of Object.keys(this.ctx.cfg.runtimes)) {
+      const { runtimeRoot } = this.ctx.monitorConfig(rt);
+      let ids: string[];
+      try {
+        ids = fs.readdirSync(runtimeRoot);
+      } catch {
+        continue;
+      }
+      for (const id of ids) {
+        if (!/^[a-f0-9]{64}$/.test(id) || fs.existsSync(this.ctx.containers.dir(id))) continue;
+        await runc.deleteContainer(runtimeRoot, id, { force: true }).catch((e) => log().warn({ err: e, id }, 'removing stale runtime state failed'));
+        fs.rmSync(path.join(this.ctx.paths.bundles, id), { recursive: true, force: true });
+      }
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
