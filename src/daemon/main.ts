@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { createApiServer } from '../api';
 import { SERVER_VERSION } from '../api/server';
 import { Engine } from '../engine/engine';
-import { setRuntimeBinaries } from '../engine/containers/runc';
 import { armCrashAt } from '../util/fault';
 import { log, setupLogger } from '../util/log';
 import { reloadDaemon } from './reload';
@@ -84,10 +83,6 @@ export async function main(argv: string[]): Promise<void> {
     } catch (e) {
       log().error({ err: (e as Error).message }, `configuration not reloaded: ${(e as Error).message}`);
     }
-  });
-  setRuntimeBinaries((root) => {
-    const name = root.split('/').pop()!;
-    return opts.engine.runtimes[name]?.path;
   });
   await engine.restore();
   const api = createApiServer(engine);

@@ -20,6 +20,7 @@ import { ExecService } from './exec';
 import { ImageService } from './images';
 import { restoreMounts } from './containers/mounts';
 import { Recovery, runtimeView } from './containers/recover';
+import { RuntimeClients } from './containers/runc';
 import { VolumeService } from './volumes';
 import { NetworkService } from './networks';
 import { BuildService } from './build';
@@ -78,7 +79,9 @@ export class Engine {
     );
     const volumes = new VolumeStore(paths.volumes, (action, v) => events.emit('volume', action, v.Name, { driver: v.Driver }));
     volumes.load();
-    this.ctx = { cfg, paths, content, layers, images, containers, volumes, events, networks, monitorConfig, registry: new Registry(cfg.registry) };
+    // a runtime's state dir is named after it (monitorConfig): its binary from the runtimes table
+    const runc = new RuntimeClients((root) => cfg.runtimes[path.basename(root)]?.path);
+    this.ctx = { cfg, paths, content, layers, images, containers, volumes, events, networks, monitorConfig, registry: new Registry(cfg.registry), runc };
     this.containers = new ContainerService(this.ctx);
     this.exec = new ExecService(this.ctx, this.containers);
     this.health = new HealthMonitor(this.ctx, execProbeRunner(this.exec));

@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Container } from '../../container';
 import { createContainer, type AttachConnection, connectAttach } from '../../monitor';
-import * as runc from './runc';
 import { serializeSpec } from '../../runtime';
 import { createRwLayer, mountRwLayer, unmountRwLayer } from '../../storage';
 import { conflict, EngineError, internal, notModified } from '../../util/errors';
@@ -112,7 +111,7 @@ export class Lifecycle {
       const spec = await buildContainerSpec(this.ctx, c, rootfs);
       fs.writeFileSync(path.join(bundle, 'config.json'), serializeSpec(spec));
       crashPoint('start.spec');
-      await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
+      await this.ctx.runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
       const logSizeMax = undefined;
       const { pid, conmonPid } = await createContainer(mcfg, {
         id: c.ID,
@@ -147,7 +146,7 @@ export class Lifecycle {
       // leaves a record whose network the next daemon keeps (a daemon crash loses no
       // page cache, so no fsync on this path)
       this.ctx.containers.save(c, false, false);
-      await runc.start(mcfg.runtimeRoot, c.ID);
+      await this.ctx.runc.start(mcfg.runtimeRoot, c.ID);
       crashPoint('start.running');
       const now = new Date().toISOString();
       Object.assign(c.State, {
@@ -166,7 +165,7 @@ export class Lifecycle {
       const early = readExitCode(path.join(this.ctx.paths.exits, c.ID));
       if (early !== undefined) setImmediate(() => void this.handleExit(c, early).catch(() => {}));
     } catch (e) {
-      if (created) await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
+      if (created) await this.ctx.runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
       if (volumes) unmountVolumes(this.ctx, c);
       if (networked) await this.ctx.networks.detach(c).catch((err) => log().warn({ err, id: c.ID }, 'network detach failed'));
       this.unmountRootfs(c);
@@ -240,7 +239,7 @@ export class Lifecycle {
   }
 
   private async resumeQuiet(c: Container): Promise<void> {
-    await runc.resume(this.runtimeRoot(c), c.ID).catch(() => {});
+    await this.ctx.runc.resume(this.runtimeRoot(c), c.ID).catch(() => {});
     c.State.Paused = false;
     c.State.Status = 'running';
   }
@@ -249,7 +248,7 @@ export class Lifecycle {
     return this.locked(c.ID, async () => {
       if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
       if (c.State.Paused) throw conflict(`Container ${c.ID} is already paused`);
-      await runc.pause(this.runtimeRoot(c), c.ID);
+      await this.ctx.runc.pause(this.runtimeRoot(c), c.ID);
       c.State.Paused = true;
       c.State.Status = 'paused';
       this.ctx.containers.save(c);
@@ -260,7 +259,7 @@ export class Lifecycle {
   unpause(c: Container): Promise<void> {
     return this.locked(c.ID, async () => {
       if (!c.State.Paused) throw conflict(`Container ${c.ID} is not paused`);
-      await runc.resume(this.runtimeRoot(c), c.ID);
+      await this.ctx.runc.resume(this.runtimeRoot(c), c.ID);
       c.State.Paused = false;
       c.State.Status = 'running';
       this.ctx.containers.save(c);
@@ -378,7 +377,7 @@ export class Lifecycle {
 
   private async deleteRuntimeState(c: Container): Promise<void> {
     if (c.State.Running) return; // already started again
-    await runc.deleteContainer(this.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
+    await this.ctx.runc.deleteContainer(this.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
   }
 
   private async restartAfterExit(c: Container): Promise<void> {

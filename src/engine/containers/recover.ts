@@ -13,7 +13,6 @@ import { log } from '../../util/log';
 import type { EngineContext } from '../context';
 import { initHealthState } from './health';
 import { readExitCode, type Lifecycle } from './lifecycle';
-import * as runc from './runc';
 
 /**
  * What runc says of each container it knows, by ID (roots runc could not list
@@ -35,7 +34,7 @@ export async function runtimeView(ctx: EngineContext): Promise<RuntimeView> {
       continue;
     }
     try {
-      for (const s of await runc.list(root)) view.states.set(s.id, s);
+      for (const s of await ctx.runc.list(root)) view.states.set(s.id, s);
       view.listed.add(root);
     } catch (e) {
       log().warn({ err: e, root }, 'runc list failed; records of this runtime are trusted as they are');
@@ -95,8 +94,8 @@ export function hasLeftovers(ctx: EngineContext, c: Container, view: RuntimeView
  * Undoes a start a crash cut short (or an exit a crash cut short): the runtime
  * container and its conmon go, then the caller unmounts and detaches.
  */
-export async function deleteRuntime(c: Container, root: string, bundle: string): Promise<void> {
-  await runc.deleteContainer(root, c.ID, { force: true }).catch((e) => log().warn({ err: e, id: c.ID }, 'runc delete of a half-started container failed'));
+export async function deleteRuntime(ctx: EngineContext, c: Container, root: string, bundle: string): Promise<void> {
+  await ctx.runc.deleteContainer(root, c.ID, { force: true }).catch((e) => log().warn({ err: e, id: c.ID }, 'runc delete of a half-started container failed'));
   // conmon leaves once its container process is gone; one that is still creating is stopped
   const mon = monitorOf(bundle, c.ID);
   if (!mon) return;
@@ -108,7 +107,7 @@ export async function deleteRuntime(c: Container, root: string, bundle: string):
     } catch {
       /* gone */
     }
-    await runc.deleteContainer(root, c.ID, { force: true }).catch(() => {});
+    await ctx.runc.deleteContainer(root, c.ID, { force: true }).catch(() => {});
   }
 }
 
@@ -136,7 +135,7 @@ export class Recovery {
     const s = view.states.get(c.ID);
     if (!hasLeftovers(this.ctx, c, view, this.lc.bundle(c), path.join(this.lc.rwDir(c), 'merged'))) return;
     log().info({ id: c.ID, runtime: s?.status ?? 'none' }, 'undoing what a cut start or exit left of a container that is not running');
-    await deleteRuntime(c, this.lc.runtimeRoot(c), this.lc.bundle(c));
+    await deleteRuntime(this.ctx, c, this.lc.runtimeRoot(c), this.lc.bundle(c));
     fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
     this.lc.unmountRootfs(c);
     await this.ctx.networks.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'network detach failed'));
@@ -192,7 +191,7 @@ export class Recovery {
       }
       for (const id of ids) {
         if (!/^[a-f0-9]{64}$/.test(id) || fs.existsSync(this.ctx.containers.dir(id))) continue;
-        await runc.deleteContainer(runtimeRoot, id, { force: true }).catch((e) => log().warn({ err: e, id }, 'removing stale runtime state failed'));
+        await this.ctx.runc.deleteContainer(runtimeRoot, id, { force: true }).catch((e) => log().warn({ err: e, id }, 'removing stale runtime state failed'));
         fs.rmSync(path.join(this.ctx.paths.bundles, id), { recursive: true, force: true });
       }
     }

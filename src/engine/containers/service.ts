@@ -3,7 +3,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Container, HostConfig } from '../../container';
-import * as runc from './runc';
 import { dirSize } from '../../util/fsutil';
 import { badRequest, conflict, EngineError, notFound } from '../../util/errors';
 import { randomName, VALID_NAME } from '../../util/ids';
@@ -179,7 +178,7 @@ export class ContainerService {
           /* already gone */
         }
         crashPoint('rm.killed');
-        if (c.State.Paused) await runc.resume(this.lifecycle.runtimeRoot(c), c.ID).catch(() => {});
+        if (c.State.Paused) await this.ctx.runc.resume(this.lifecycle.runtimeRoot(c), c.ID).catch(() => {});
       });
       await exited;
     }
@@ -204,7 +203,7 @@ export class ContainerService {
       crashPoint('rm.record');
       // runc's state (and cgroup) go after the answer, still under the lock; a crash
       // before this leaves a state dir without a record, which the next start sweeps
-      await runc.deleteContainer(this.lifecycle.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
+      await this.ctx.runc.deleteContainer(this.lifecycle.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
       fs.rmSync(this.lifecycle.bundle(c), { recursive: true, force: true });
     });
   }
@@ -255,7 +254,7 @@ export class ContainerService {
       if (body.Memory && !body.MemorySwap && c.HostConfig.MemorySwap > 0 && body.Memory > c.HostConfig.MemorySwap)
         throw badRequest('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
       validateResources(next);
-      if (c.State.Running) await runc.update(this.lifecycle.runtimeRoot(c), c.ID, resourcesForUpdate(next));
+      if (c.State.Running) await this.ctx.runc.update(this.lifecycle.runtimeRoot(c), c.ID, resourcesForUpdate(next));
       c.HostConfig = next;
       this.ctx.containers.save(c, true);
       this.ctx.events.emit('container', 'update', c.ID, this.lifecycle.attrs(c));
