@@ -8,7 +8,7 @@ import { SERVER_VERSION } from '../api/server';
 import { Engine } from '../engine/engine';
 import { armCrashAt } from '../util/fault';
 import { log, setupLogger } from '../util/log';
-import { reloadDaemon } from './reload';
+import { reloadDaemon, reloadEventAttributes } from './reload';
 import { OptionsError, parseDaemonArgs, USAGE } from './options';
 
 /** Holds an abstract unix socket named after the data root; the kernel frees it when we die. */
@@ -80,6 +80,7 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGHUP', () => {
     try {
       reloadDaemon(opts, engine.cfg);
+      engine.ctx.events.emit('daemon', 'reload', '', reloadEventAttributes(engine.cfg));
     } catch (e) {
       log().error({ err: (e as Error).message }, `configuration not reloaded: ${(e as Error).message}`);
     }

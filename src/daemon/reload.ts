@@ -2,6 +2,7 @@
 // dockerd reloads applied to the running daemon; others wait for a restart.
 // A file that does not decode is refused as a whole, and the daemon keeps
 // serving with what it had.
+import * as os from 'node:os';
 import type { EngineConfig } from '../engine/config';
 import { log, setupLogger } from '../util/log';
 import { engineConfig, reloadSettings, type DaemonOptions } from './options';
@@ -48,6 +49,23 @@ export function reloadDaemon(opts: DaemonOptions, cfg: EngineConfig): ReloadResu
   else l.info('reloaded configuration: nothing changed');
   if (out.needRestart.length) l.warn({ keys: out.needRestart }, `not reloaded, takes effect at the next start: ${out.needRestart.join(', ')}`);
   return out;
+}
+
+/** The attributes of Docker's `daemon reload` event: the reloadable settings now in effect. */
+export function reloadEventAttributes(cfg: EngineConfig): Record<string, string> {
+  const r = cfg.registry;
+  return {
+    debug: String(cfg.logLevel === 'debug'),
+    'default-runtime': cfg.defaultRuntime,
+    'insecure-registries': JSON.stringify(r.insecureRegistries),
+    labels: JSON.stringify(cfg.labels),
+    'live-restore': String(cfg.liveRestore),
+    'max-concurrent-downloads': String(r.maxConcurrentDownloads),
+    'max-concurrent-uploads': String(r.maxConcurrentUploads),
+    'max-download-attempts': String(r.maxDownloadAttempts),
+    name: os.hostname(),
+    'registry-mirrors': JSON.stringify(r.mirrors),
+  };
 }
 
 function reloadable(): OptionKey[] {

@@ -132,6 +132,7 @@ describe('SIGHUP reloads the configuration', () => {
   const log = () => fs.readFileSync(d.logFile, 'utf8');
 
   it('applies log level, labels, mirrors, insecure registries, live-restore, default runtime and max-concurrent-*; the daemon keeps serving', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
     const id = ok(['run', '-d', 'busybox', 'sleep', '1000']);
     const pid = ok(['inspect', '-f', '{{.State.Pid}}', id]);
     assert.equal(info('{{json .Labels}} {{.Debug}} {{.LiveRestoreEnabled}} {{.DefaultRuntime}} {{json .RegistryConfig.Mirrors}}'), '["gen=1"] false false runc []');
@@ -153,6 +154,9 @@ describe('SIGHUP reloads the configuration', () => {
     assert.match(line, /log-level/);
     assert.match(JSON.parse(line).msg, /max-concurrent-downloads/);
     assert.deepEqual(JSON.parse(line).changed['max-concurrent-downloads'], { from: 2, to: 7 });
+    // Docker's `daemon reload` event, with the settings now in effect
+    const ev = ok(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=daemon', '--format', '{{.Action}} {{index .Actor.Attributes "labels"}} {{index .Actor.Attributes "max-concurrent-downloads"}}']);
+    assert.equal(ev, 'reload ["gen=2","zone=b"] 7');
     // still serving: the running container untouched, a new one runs on the new default runtime
     assert.equal(ok(['inspect', '-f', '{{.State.Running}} {{.State.Pid}}', id]), `true ${pid}`);
     const c2 = ok(['run', '-d', 'busybox', 'sleep', '1000']);
