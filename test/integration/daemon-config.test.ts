@@ -113,6 +113,14 @@ describe('daemon-wide container defaults from daemon.json', () => {
     assert.equal(ok(['version', '-f', '{{.Server.Experimental}}']), 'true');
     assert.equal((await d.request('GET', '/_ping')).headers['docker-experimental'], 'true');
     assert.equal(okPlain(['info', '-f', '{{json .Labels}}']), '[]');
+    // both CLIs print them in `info`
+    for (const out of [ok(['info']), d.berth(['info']).stdout]) {
+      assert.match(out, /\n Labels:\n  com\.example\.rack=r7\n  tier=test\n Experimental: true\n/);
+    }
+    for (const out of [okPlain(['info']), plain.berth(['info']).stdout]) {
+      assert.doesNotMatch(out, /Labels:/);
+      assert.match(out, /\n Experimental: false\n/);
+    }
     assert.equal(okPlain(['version', '-f', '{{.Server.Experimental}}']), 'false');
   });
 });
