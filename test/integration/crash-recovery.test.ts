@@ -191,6 +191,24 @@ describe('crash injection: berthd killed at every named step', () => {
     assertConsistent();
   });
 
+  it('start.running after a user stop: the adopted container has its restart policy again', async () => {
+    ok(['run', '-d', '--name', 'policy', '--restart', 'unless-stopped', 'busybox', 'sleep', '1000']);
+    ok(['stop', '-t', '0', 'policy']);
+    await crashAt('start.running', () => d.docker(['start', 'policy']));
+    const pid = Number(ok(['inspect', '-f', '{{.State.Pid}}', 'policy']));
+    assert.equal(ok(['inspect', '-f', '{{.State.Status}}', 'policy']), 'running');
+    process.kill(pid, 'SIGKILL');
+    // "unless-stopped" brings it back with a new process (the earlier user stop no longer holds it back)
+    await waitFor(() => {
+      const [s, p] = ok(['inspect', '-f', '{{.State.Status}} {{.State.Pid}}', 'policy']).split(' ');
+      return s === 'running' && Number(p) !== pid && Number(p) > 0;
+    }, 15000);
+    assert.equal(ok(['inspect', '-f', '{{.RestartCount}}', 'policy']), '1');
+    assertConsistent();
+    ok(['rm', '-f', 'policy']);
+    assertConsistent();
+  });
+
   // ---------- stop and exit ----------
   const trapTerm = ['busybox', 'sh', '-c', 'httpd -p 80 -h /etc; trap "exit 3" TERM; while :; do sleep 0.1; done'];
   for (const step of ['stop.signalled', 'exit.network', 'exit.unmounted'] as const) {

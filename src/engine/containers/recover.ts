@@ -74,7 +74,11 @@ export function adoptRunning(ctx: EngineContext, c: Container, s: RuncState | un
     Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Restarting: false, Dead: false,
     Pid: s!.pid, ExitCode: 0, Error: '', StartedAt: wasRunning ? c.State.StartedAt : s!.created,
   });
-  if (!wasRunning) initHealthState(c);
+  if (!wasRunning) {
+    // a start ran: what it would have recorded (a user's earlier stop no longer holds back the restart policy)
+    initHealthState(c);
+    c.HasBeenManuallyStopped = false;
+  }
   c.MonitorPid = monitorOf(bundle, c.ID);
   c.HasBeenStartedBefore = true;
   ctx.containers.save(c);
