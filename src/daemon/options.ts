@@ -10,8 +10,19 @@ import { parseMemory, type Ulimit } from '../runtime/units';
 import { parseRegistryOptions } from './registry-options';
 import { jsonType, optionDef, optionKeys, OPTIONS, type AnyOptionDef, type Kind, type KindValue, type OptionKey, type Settings } from './table';
 
+/** TLS for tcp:// listeners, as dockerd's --tls/--tlsverify/--tlscacert/--tlscert/--tlskey. */
+export interface DaemonTlsOptions {
+  /** true with --tls or --tlsverify; false only when the operator said --tls=false */
+  tls?: boolean;
+  tlsverify?: boolean;
+  tlscacert?: string;
+  tlscert?: string;
+  tlskey?: string;
+}
+
 export interface DaemonOptions {
   hosts: string[];
+  tls: DaemonTlsOptions;
   pidfile: string;
   configFile: string;
   engine: EngineConfig;
@@ -290,6 +301,7 @@ export function reloadSettings(current: DaemonOptions): Settings {
 function toDaemonOptions(s: Settings, configFile: string): Omit<DaemonOptions, 'fromFlags'> {
   return {
     hosts: (s.hosts ?? [`unix://${DEFAULT_SOCKET}`]).map((h) => (h.startsWith('/') ? `unix://${h}` : h)),
+    tls: { tls: s.tls, tlsverify: s.tlsverify, tlscacert: s.tlscacert, tlscert: s.tlscert, tlskey: s.tlskey },
     pidfile: s.pidfile ?? '/run/berthd.pid',
     configFile,
     engine: engineConfig(s),

@@ -121,12 +121,15 @@ export function jsonType(v: unknown): string {
   return typeof v; // string, number
 }
 
-const TCP = 'berthd listens on unix sockets and fd:// only';
-
 /** Every setting, by daemon.json key (env-only knobs by a name of their own). */
 export const OPTIONS = {
   // ---------- daemon ----------
-  hosts: opt('strings', { flag: 'host', short: 'H', meta: 'list', help: 'Daemon socket(s) to connect to (unix:// or fd://)' }),
+  hosts: opt('strings', { flag: 'host', short: 'H', meta: 'list', help: 'Daemon socket(s) to connect to (unix://, fd://, or tcp:// with TLS)' }),
+  tls: opt('bool', { flag: 'tls', help: 'Use TLS; implied by --tlsverify (--tls=false allows plain tcp://, insecure)' }),
+  tlsverify: opt('bool', { flag: 'tlsverify', help: 'Use TLS and verify the remote (clients must present a certificate from the CA)' }),
+  tlscacert: opt('string', { flag: 'tlscacert', meta: 'string', help: 'Trust certs signed only by this CA', default: '~/.docker/ca.pem' }),
+  tlscert: opt('string', { flag: 'tlscert', meta: 'string', help: 'Path to TLS certificate file', default: '~/.docker/cert.pem' }),
+  tlskey: opt('string', { flag: 'tlskey', meta: 'string', help: 'Path to TLS key file', default: '~/.docker/key.pem' }),
   'data-root': opt('string', { flag: 'data-root', meta: 'string', help: 'Root directory of persistent berth state', default: '/var/lib/berth' }),
   'exec-root': opt('string', { flag: 'exec-root', meta: 'string', help: 'Root directory for execution state files', default: '/run/berth' }),
   pidfile: opt('string', { flag: 'pidfile', short: 'p', meta: 'string', help: 'Path to use for daemon PID file', default: '/run/berthd.pid' }),
@@ -244,11 +247,6 @@ export const OPTIONS = {
       for (const o of v) if (o.replace(/\s/g, '') !== 'native.cgroupdriver=cgroupfs') throw new Error(`exec-opt ${o} is not supported by berth: berth drives cgroups with cgroupfs`);
     },
   }),
-  tls: opt('bool', { unsupported: TCP }),
-  tlsverify: opt('bool', { unsupported: TCP }),
-  tlscacert: opt('string', { unsupported: TCP }),
-  tlscert: opt('string', { unsupported: TCP }),
-  tlskey: opt('string', { unsupported: TCP }),
   group: opt('string', { unsupported: 'the socket belongs to the group "berth" when it exists' }),
   ip: opt('string', { unsupported: 'ports publish on 0.0.0.0 unless -p names an address' }),
   'ip-forward': opt('bool', { unsupported: 'IP forwarding is netavark\'s to turn on' }),

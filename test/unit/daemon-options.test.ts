@@ -78,6 +78,7 @@ describe('daemon option table', () => {
     refuse('{"default-ulimits":{"bogus":{"Name":"bogus","Soft":1,"Hard":1}}}', /invalid ulimit type: bogus/);
     refuse('{"features":{"buildkit":true}}', /feature "buildkit" is not supported by berth/);
     refuse('{"userland-proxy":true}', /userland-proxy is not supported by berth/);
+    refuse('{"tlsverify":"yes"}', /cannot unmarshal string into Go struct field Config.tlsverify of type bool/);
     refuse('{"ip":"10.0.0.1"}', /ip is not supported by berth: ports publish on 0.0.0.0/);
     refuse('{"exec-opts":["native.cgroupdriver=systemd"]}', /exec-opt native.cgroupdriver=systemd is not supported by berth/);
     refuse('{"default-runtime":"nope"}', /default runtime nope does not exist/);
