@@ -100,6 +100,7 @@ export class Engine {
     rec.reconcile(view);
     // containers reference their volumes again; running ones still have them mounted
     for (const c of this.ctx.containers.all()) restoreMounts(this.ctx, c);
+    this.ctx.volumes.unmountUnused();
     await this.ctx.networks.init();
     for (const c of this.ctx.containers.all()) {
       await rec.cleanLeftovers(c, view).catch((e) => log().warn({ err: e, id: c.ID }, 'cleaning what a crash left failed'));

@@ -63,6 +63,7 @@ function hostFacts(): HostFacts {
     .split('\n')
     .map((l) => l.split(' ')[4])
     .filter((m) => m && m.startsWith(d.dataRoot + '/'));
+  // volumes/<name>/_data of mount-option volumes
   let netns: string[] = [];
   try {
     netns = fs.readdirSync(path.join(d.execRoot, 'netns')).filter((f) => /^[a-f0-9]{64}$/.test(f));
@@ -81,6 +82,7 @@ function assertConsistent(): void {
   const ids = ok(['ps', '-aq', '--no-trunc']).split('\n').filter(Boolean);
   const h = hostFacts();
   const running = new Set<string>();
+  const usedVolumes = new Set<string>();
   for (const id of ids) {
     const [status, pid, mode] = ok(['inspect', '-f', '{{.State.Status}} {{.State.Pid}} {{.HostConfig.NetworkMode}}', id]).split(' ');
     const merged = path.join(d.dataRoot, 'containers', id, 'rootfs-rw', 'merged');
@@ -91,13 +93,17 @@ function assertConsistent(): void {
       assert.ok(h.conmons.has(id), `conmon of running ${id}`);
       assert.ok(h.mounts.includes(merged), `rootfs of running ${id} mounted`);
       if (mode !== 'host' && mode !== 'none') assert.ok(h.netns.includes(id), `netns of running ${id}`);
+      for (const v of ok(['inspect', '-f', '{{range .Mounts}}{{.Name}} {{end}}', id]).split(' ').filter(Boolean)) usedVolumes.add(v);
     } else {
       assert.equal(Number(pid), 0, `pid of ${status} ${id}`);
     }
   }
   assert.deepEqual([...h.runc.keys()].filter((id) => !running.has(id)), [], 'runc containers the API does not call running');
   assert.deepEqual([...h.conmons.keys()].filter((id) => !running.has(id)), [], 'conmon of containers that are not running');
-  assert.deepEqual(h.mounts.filter((m) => ![...running].some((id) => m.startsWith(path.join(d.dataRoot, 'containers', id) + '/'))), [], 'mounts of containers that are not running');
+  const volumes = path.join(d.dataRoot, 'volumes') + '/';
+  const held = (m: string) =>
+    m.startsWith(volumes) ? usedVolumes.has(m.slice(volumes.length).split('/')[0]) : [...running].some((id) => m.startsWith(path.join(d.dataRoot, 'containers', id) + '/'));
+  assert.deepEqual(h.mounts.filter((m) => !held(m)), [], 'mounts (rootfs, volumes) no running container holds');
   assert.deepEqual(h.netns.filter((id) => !running.has(id)), [], 'netns of containers that are not running');
 }
 
@@ -113,6 +119,8 @@ describe('crash injection: berthd killed at every named step', () => {
     await d.start();
     await d.importBusybox();
     ok(['network', 'create', 'crashnet']);
+    // a volume that is a real mount (tmpfs): a cut start must not leave it mounted
+    ok(['volume', 'create', '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', '--opt', 'o=size=1m', 'crashvol']);
   });
   after(() => d.stop());
 
@@ -128,9 +136,10 @@ describe('crash injection: berthd killed at every named step', () => {
     it(`${step} (${CRASH_STEPS[step]}): the start is undone; the container starts cleanly afterwards`, async () => {
       const port = await freePort();
       const name = `s-${step.replace('.', '-')}`;
-      const id = ok(['create', '--name', name, '--network', 'crashnet', '-p', `127.0.0.1:${port}:80`, ...serve]);
+      const id = ok(['create', '--name', name, '--network', 'crashnet', '-p', `127.0.0.1:${port}:80`, '-v', 'crashvol:/data', ...serve]);
       await crashAt(step, () => d.docker(['start', name]));
       assert.equal(ok(['inspect', '-f', '{{.State.Status}} {{.State.Pid}}', name]), 'created 0');
+      assert.ok(!hostFacts().mounts.some((m) => m.includes('/volumes/crashvol/')), 'the volume is not left mounted');
       assert.equal(ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "crashnet").IPAddress}}', name]), '');
       assertConsistent();
       assert.equal(hostFacts().runc.has(id), false);
@@ -139,6 +148,7 @@ describe('crash injection: berthd killed at every named step', () => {
       ok(['start', name]);
       await serves(port, id);
       assert.equal(await dnat(port), true);
+      assert.ok(hostFacts().mounts.some((m) => m.includes('/volumes/crashvol/')), 'the volume is mounted while the container runs');
       assertConsistent();
       ok(['stop', '-t', '1', name]);
       ok(['rm', name]);
@@ -151,7 +161,7 @@ describe('crash injection: berthd killed at every named step', () => {
     it(`${step} (${CRASH_STEPS[step]}): the process runs and is recorded running, network intact`, async () => {
       const port = await freePort();
       const name = `s-${step.replace('.', '-')}`;
-      const id = ok(['create', '--name', name, '--network', 'crashnet', '-p', `127.0.0.1:${port}:80`, ...serve]);
+      const id = ok(['create', '--name', name, '--network', 'crashnet', '-p', `127.0.0.1:${port}:80`, '-v', 'crashvol:/data', ...serve]);
       await crashAt(step, () => d.docker(['start', name]));
       const pid = Number(ok(['inspect', '-f', '{{.State.Pid}}', name]));
       assert.equal(ok(['inspect', '-f', '{{.State.Status}}', name]), 'running');
