@@ -137,6 +137,8 @@ export class Recovery {
    */
   async cleanLeftovers(c: Container, view: RuntimeView): Promise<void> {
     const s = view.states.get(c.ID);
+    // runc could not say what runs there: nothing is torn down on a guess
+    if (!view.listed.has(this.lc.runtimeRoot(c))) return;
     if (!hasLeftovers(this.ctx, c, view, this.lc.bundle(c), path.join(this.lc.rwDir(c), 'merged'))) return;
     log().info({ id: c.ID, runtime: s?.status ?? 'none' }, 'undoing what a cut start or exit left of a container that is not running');
     await deleteRuntime(this.ctx, c, this.lc.runtimeRoot(c), this.lc.bundle(c));
