@@ -210,7 +210,8 @@ export class ApiServer {
     };
     run().catch((err) => {
       const { status, message } = errorMessage(err);
-      if (status >= 500) log().error({ err, url: req.url }, 'request failed');
+      // 503 is an answer (no swarm here, a cluster-only feature), not a fault of the daemon
+      if (status >= 500 && status !== 503) log().error({ err, url: req.url }, 'request failed');
       sendError(res, status, message);
     });
   }

@@ -2,7 +2,8 @@
 import type { Engine } from '../../engine/engine';
 import type { WaitCondition } from '../../engine/containers/lifecycle';
 import { parseSignal } from '../../runtime';
-import { badRequest, notFound } from '../../util/errors';
+import { badRequest, conflict, notFound } from '../../util/errors';
+import { EXEC_CONFIG_FIELDS, foldKeys } from '../jsonfold';
 import { parseTimeArg } from '../../util/time';
 import { readBody, readJson, sendJson, sendNoContent } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
@@ -101,6 +102,13 @@ export function containerRoutes(r: Router, engine: Engine): void {
     sendNoContent(res);
   });
 
+  // `DELETE /containers/parent/alias?link=1` (docker-py, `docker rm --link`): a link's name has a slash
+  r.delete('/containers/{parent}/{alias}', async ({ res, params, query }) => {
+    const ref = `${params.parent}/${params.alias}`;
+    await svc.remove(ref, { force: boolParam(query, 'force'), volumes: boolParam(query, 'v'), link: boolParam(query, 'link') });
+    sendNoContent(res);
+  });
+
   r.post('/containers/{id}/rename', ({ res, params, query }) => {
     svc.rename(params.id, query.get('name') ?? '');
     sendNoContent(res);
@@ -115,9 +123,9 @@ export function containerRoutes(r: Router, engine: Engine): void {
     const h = intParam(query, 'h') ?? 0;
     const w = intParam(query, 'w') ?? 0;
     const c = svc.get(params.id);
-    if (!c.State.Running) throw badRequest(`Container ${c.ID} is not running`);
+    if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
     svc.resize(c, h, w);
-    sendNoContent(res);
+    sendNoContent(res, 200); // Docker answers 200 with an empty body; clients check for it
   });
 
   r.post('/containers/prune', async ({ res, query }) => {
@@ -125,7 +133,7 @@ export function containerRoutes(r: Router, engine: Engine): void {
   });
 
   r.post('/containers/{id}/exec', async ({ req, res, params }) => {
-    const body = await readJson<Record<string, unknown>>(req, {});
+    const body = foldKeys(await readJson<Record<string, unknown>>(req, {}), EXEC_CONFIG_FIELDS);
     sendJson(res, 201, engine.exec.create(params.id, body as never));
   });
 

@@ -45,10 +45,12 @@ export function execRoutes(r: Router, engine: Engine): void {
         throw badRequest('invalid JSON body');
       }
     }
-    const tty = opts.Tty ?? !!e.Config.Tty;
+    // as Docker: the process gets a terminal if exec create asked for one; the start
+    // body's Tty only says whether the stream is raw (true) or multiplexed (absent/false)
+    const tty = opts.Tty === true;
     if (opts.ConsoleSize) e.Config.ConsoleSize = opts.ConsoleSize;
     if (opts.Detach) {
-      await engine.exec.start(e.ID, { tty, attach: false });
+      await engine.exec.start(e.ID, { attach: false });
       if (ctx.upgrade) {
         ctx.socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n`);
       } else {
@@ -61,7 +63,6 @@ export function execRoutes(r: Router, engine: Engine): void {
     let started;
     try {
       started = await engine.exec.start(e.ID, {
-        tty,
         attach: true,
         onAttach: (cn) => {
           conn = cn;

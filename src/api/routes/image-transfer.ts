@@ -30,6 +30,8 @@ export function imageTransferRoutes(r: Router, engine: Engine): void {
 
   r.post('/images/load', async ({ req, res, query }) => {
     const ps = progressStream(res);
+    // Docker answers 200 at once and reports a bad archive inside the JSON stream
+    ps.begin();
     await streamed(ps, () => engine.images.load(req, ps.emit, boolParam(query, 'quiet', true)));
   });
 

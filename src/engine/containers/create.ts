@@ -47,7 +47,7 @@ export function validateRestartPolicy(p: RestartPolicy, autoRemove: boolean): vo
 }
 
 export function validateLogConfig(lc: { Type: string; Config: Record<string, string> }): void {
-  if (!LOG_DRIVERS.has(lc.Type)) throw badRequest(`failed to create container: logger: no log driver named '${lc.Type}' is registered`);
+  if (!LOG_DRIVERS.has(lc.Type)) throw badRequest(`logger: no log driver named '${lc.Type}' is registered`);
   for (const [k, v] of Object.entries(lc.Config ?? {})) {
     if (k === 'max-size') {
       if (!/^\d+(\.\d+)?\s*([kmgtp]?i?b?)?$/i.test(v)) throw badRequest(`failed to parse max-size: invalid size: '${v}'`);
@@ -57,8 +57,6 @@ export function validateLogConfig(lc: { Type: string; Config: Record<string, str
       throw badRequest(`unknown log opt '${k}' for ${lc.Type} log driver`);
     }
   }
-  if (lc.Config?.['max-file'] && Number(lc.Config['max-file']) > 1 && !lc.Config['max-size'])
-    throw badRequest('max-file cannot be set without max-size');
 }
 
 function mergeEnv(image: string[] = [], own: string[] = []): string[] {

@@ -153,9 +153,10 @@ export class ContainerService {
     const c = this.get(ref);
     await this.lifecycle.locked(c.ID, async () => {
       if (c.State.Status === 'removing') throw conflict(`removal of container ${c.ID} is already in progress`);
-      if (c.State.Running) {
+      // a container waiting to be restarted counts as running, as in Docker
+      if (c.State.Running || c.State.Restarting) {
         if (!opts.force) {
-          const what = c.State.Paused ? 'paused' : 'running';
+          const what = c.State.Paused ? 'paused' : c.State.Running ? 'running' : 'restarting';
           throw conflict(`cannot remove container "${c.Name}": container is ${what}: stop the container before removing or force remove`);
         }
       }
@@ -169,6 +170,7 @@ export class ContainerService {
   }
 
   private async removeClaimed(c: Container, volumes: boolean): Promise<void> {
+    this.lifecycle.restarts.cancel(c.ID); // a pending restart must not start what is being removed
     if (c.State.Running) {
       const exited = this.lifecycle.waitExit(c);
       await this.lifecycle.locked(c.ID, async () => {
@@ -187,7 +189,7 @@ export class ContainerService {
       c.State.Status = 'removing';
       this.lifecycle.restarts.forget(c.ID);
       this.rotator.unwatch(c.ID);
-      this.lifecycle.unmountRootfs(c);
+      this.lifecycle.unmountRootfs(c, true);
       this.ctx.containers.delete(c);
       const trash = path.join(this.ctx.paths.tmp, `ctr-${c.ID}`);
       try {

@@ -61,8 +61,12 @@ export async function commitContainer(ctx: EngineContext, containers: ContainerS
   let run: ImageRunConfig = { ...runConfigOf(c), ...(o.config ?? {}) };
   run = applyChanges(run, o.changes);
   const lc = containers.lifecycle;
-  const pauseIt = o.pause && c.State.Running && !c.State.Paused;
-  if (pauseIt) await lc.pause(c);
+  let pauseIt = o.pause && c.State.Running && !c.State.Paused;
+  // a process that has just exited cannot be paused, and needs no pause: commit what it left
+  if (pauseIt) pauseIt = await lc.pause(c).then(() => true, (e) => {
+    if (!c.State.Running || /not running/.test(String((e as Error).message))) return false;
+    throw e;
+  });
   const unpinParent = ctx.layers.pin(parent.topLayer ? [parent.topLayer] : []);
   let layerDiff: string | undefined;
   try {
