@@ -35,7 +35,7 @@ sh scripts/fetch-seccomp-profile.sh >/dev/null
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-npx tsc -p .
+npm run build --silent
 
 # the berth and berthd commands on PATH
 ln -sf "$(pwd)/bin/berth" /usr/local/bin/berth

@@ -2,10 +2,11 @@
 import type { Engine } from '../../engine/engine';
 import type { WaitCondition } from '../../engine/containers/lifecycle';
 import { parseSignal } from '../../runtime';
-import { badRequest, conflict, notFound } from '../../util/errors';
-import { EXEC_CONFIG_FIELDS, foldKeys } from '../jsonfold';
-import { parseTimeArg } from '../../util/time';
-import { readBody, readJson, sendJson, sendNoContent } from '../http';
+import { badRequest, conflict } from '../../util/errors';
+import { decodeJsonBody } from '../decode/body';
+import { decodeCreateContainer, decodeUpdate } from '../decode/container';
+import { decodeExecCreate } from '../decode/exec';
+import { sendJson, sendNoContent } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
 import { cmpVersion } from '../server';
 import { attachHandler } from './attach';
@@ -18,12 +19,10 @@ export function containerRoutes(r: Router, engine: Engine): void {
   const svc = engine.containers;
 
   r.post('/containers/create', async ({ req, res, query, version }) => {
-    const body = await readJson<Record<string, unknown>>(req, {});
-    if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('invalid JSON: expected an object');
-    normalizeMountsForVersion(body.HostConfig as never, version);
-    const name = query.get('name') ?? undefined;
-    const out = svc.create({ name, config: body as never, platform: query.get('platform') ?? undefined });
-    sendJson(res, 201, out);
+    const q = { name: query.get('name') ?? undefined, platform: query.get('platform') ?? undefined };
+    const create = await decodeJsonBody(req, (v) => decodeCreateContainer(v, q), { empty: 'refuse' });
+    normalizeMountsForVersion(create.hostConfig, version);
+    sendJson(res, 201, svc.create(create));
   });
 
   r.get('/containers/json', ({ res, query }) => {
@@ -115,8 +114,7 @@ export function containerRoutes(r: Router, engine: Engine): void {
   });
 
   r.post('/containers/{id}/update', async ({ req, res, params }) => {
-    const body = await readJson<Record<string, unknown>>(req, {});
-    sendJson(res, 200, await svc.update(params.id, body as never));
+    sendJson(res, 200, await svc.update(params.id, await decodeJsonBody(req, decodeUpdate)));
   });
 
   r.post('/containers/{id}/resize', ({ res, params, query }) => {
@@ -133,8 +131,7 @@ export function containerRoutes(r: Router, engine: Engine): void {
   });
 
   r.post('/containers/{id}/exec', async ({ req, res, params }) => {
-    const body = foldKeys(await readJson<Record<string, unknown>>(req, {}), EXEC_CONFIG_FIELDS);
-    sendJson(res, 201, engine.exec.create(params.id, body as never));
+    sendJson(res, 201, engine.exec.create(params.id, await decodeJsonBody(req, decodeExecCreate)));
   });
 
   r.hijack('POST', '/containers/{id}/attach', (ctx) => attachHandler(engine, ctx));
@@ -142,10 +139,6 @@ export function containerRoutes(r: Router, engine: Engine): void {
   r.get('/containers/{id}/top', (ctx) => topHandler(engine, ctx));
   r.get('/containers/{id}/stats', (ctx) => statsHandler(engine, ctx));
   fsRoutes(r, engine);
-
-  void readBody;
-  void notFound;
-  void parseTimeArg;
 }
 
 import { parseDetachKeys } from '../streams';

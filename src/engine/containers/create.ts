@@ -2,7 +2,7 @@
 // Docker's defaults, the merge with the image config, and validation.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Container, ContainerConfig, HostConfig, RestartPolicy } from '../../container';
+import type { Container, ContainerConfig, CreateConfig, CreateContainerRequest, HostConfig, RestartPolicy } from '../../container';
 import type { ImageRecord } from '../../image';
 import { badRequest } from '../../util/errors';
 import { newId, VALID_NAME } from '../../util/ids';
@@ -12,30 +12,11 @@ import { mergeHealthcheck, validateHealthcheck } from './health';
 import { validatePortBindings } from '../../network';
 import { cgroupLayout } from '../../runtime/cgroups';
 
-export interface CreateRequest {
-  name?: string;
-  config: Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig>; NetworkingConfig?: unknown };
-  platform?: string;
-}
+/** A create request as the API decoded it (typed, Docker's defaults in hostConfig). */
+export type CreateRequest = CreateContainerRequest;
 
 const RESTART_NAMES = new Set(['', 'no', 'always', 'unless-stopped', 'on-failure']);
 const LOG_DRIVERS = new Set(['json-file', 'none', 'k8s-file', 'local']);
-
-export function defaultHostConfig(): HostConfig {
-  return {
-    Binds: null, ContainerIDFile: '', LogConfig: { Type: '', Config: {} }, NetworkMode: 'default', PortBindings: {},
-    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '', VolumesFrom: null,
-    ConsoleSize: [0, 0], CapAdd: null, CapDrop: null, CgroupnsMode: '', Dns: [], DnsOptions: [], DnsSearch: [],
-    ExtraHosts: null, GroupAdd: null, IpcMode: '', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
-    Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '',
-    ShmSize: 0, Runtime: '', Isolation: '', CpuShares: 0, Memory: 0, NanoCpus: 0, CgroupParent: '', BlkioWeight: 0,
-    BlkioWeightDevice: [], BlkioDeviceReadBps: [], BlkioDeviceWriteBps: [], BlkioDeviceReadIOps: [], BlkioDeviceWriteIOps: [],
-    CpuPeriod: 0, CpuQuota: 0, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '', Devices: [],
-    DeviceCgroupRules: null, DeviceRequests: null, MemoryReservation: 0, MemorySwap: 0, MemorySwappiness: null,
-    OomKillDisable: null, PidsLimit: null, Ulimits: [], CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0, IOMaximumBandwidth: 0,
-    MaskedPaths: [], ReadonlyPaths: [], Init: null,
-  };
-}
 
 export function validateRestartPolicy(p: RestartPolicy, autoRemove: boolean): void {
   if (!RESTART_NAMES.has(p.Name)) throw badRequest(`invalid restart policy '${p.Name}'`);
@@ -44,6 +25,18 @@ export function validateRestartPolicy(p: RestartPolicy, autoRemove: boolean): vo
     throw badRequest(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
   if (autoRemove && p.Name !== '' && p.Name !== 'no')
     throw badRequest(`conflicting options: cannot specify both --restart and --rm`);
+}
+
+/**
+ * The create-time checks of a HostConfig that need nothing but the request
+ * (Docker's verifyContainerSettings): the one place each of these concepts is
+ * validated. Resources are checked with the runtime's rules in spec.ts.
+ */
+export function validateHostConfig(hc: HostConfig): void {
+  validateRestartPolicy(hc.RestartPolicy, hc.AutoRemove);
+  validatePortBindings(hc.PortBindings);
+  if (hc.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
+  if (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw badRequest(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
 }
 
 export function validateLogConfig(lc: { Type: string; Config: Record<string, string> }): void {
@@ -77,7 +70,7 @@ function mergeVolumes(image?: Record<string, object> | null, own?: Record<string
 }
 
 /** Docker's rule: an entrypoint given at create drops the image's CMD. */
-export function resolveCommand(cfg: Partial<ContainerConfig>, img: ImageRecord): { entrypoint: string[] | null; cmd: string[] | null } {
+export function resolveCommand(cfg: Pick<CreateConfig, 'Entrypoint' | 'Cmd'>, img: ImageRecord): { entrypoint: string[] | null; cmd: string[] | null } {
   const ic = img.config.config ?? {};
   const epGiven = cfg.Entrypoint !== undefined && cfg.Entrypoint !== null;
   let entrypoint = epGiven ? cfg.Entrypoint! : (ic.Entrypoint ?? null);
@@ -88,14 +81,13 @@ export function resolveCommand(cfg: Partial<ContainerConfig>, img: ImageRecord):
 }
 
 export function buildContainer(ctx: EngineContext, req: CreateRequest, img: ImageRecord): Container {
-  const c = req.config;
+  const c: CreateConfig = req.config ?? {};
   const id = newId();
   if (req.name !== undefined && req.name !== '' && !VALID_NAME.test(req.name))
     throw badRequest(`Invalid container name (${req.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-  const hc: HostConfig = { ...defaultHostConfig(), ...(c.HostConfig ?? {}) } as HostConfig;
-  hc.RestartPolicy = { Name: hc.RestartPolicy?.Name ?? 'no', MaximumRetryCount: hc.RestartPolicy?.MaximumRetryCount ?? 0 };
+  const hc: HostConfig = req.hostConfig;
   if (hc.RestartPolicy.Name === '') hc.RestartPolicy.Name = 'no';
-  validateRestartPolicy(hc.RestartPolicy, hc.AutoRemove);
+  validateHostConfig(hc);
   if (!hc.LogConfig || !hc.LogConfig.Type) hc.LogConfig = { Type: ctx.cfg.logDriver, Config: { ...ctx.cfg.logOpts, ...(hc.LogConfig?.Config ?? {}) } };
   hc.LogConfig.Config ??= {};
   validateLogConfig(hc.LogConfig);
@@ -105,9 +97,6 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
   // the daemon's defaults (default-ipc-mode, default-cgroupns-mode) for what the request leaves empty
   if (!hc.IpcMode) hc.IpcMode = ctx.cfg.defaultIpcMode;
   if (!hc.CgroupnsMode) hc.CgroupnsMode = ctx.cfg.defaultCgroupnsMode ?? (cgroupLayout().mode === 'v2' ? 'private' : 'host');
-  validatePortBindings(hc.PortBindings);
-  if (hc.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
-  if (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw badRequest(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
 
   validateHealthcheck(c.Healthcheck);
   const ic = img.config.config ?? {};

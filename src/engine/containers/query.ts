@@ -127,7 +127,7 @@ export function listContainers(ctx: EngineContext, opts: ListOptions): Container
   list = list.filter((c) => {
     if (!showAll && !c.State.Running) return false;
     if (f.id && !f.id.some((v) => c.ID.startsWith(v))) return false;
-    if (f.name && !f.name.some((v) => new RegExp(v).test(c.Name.slice(1)))) return false;
+    if (f.name && !f.name.some((v) => regexpMatch(v, c.Name.slice(1)))) return false;
     if (f.status && !f.status.includes(c.State.Status)) return false;
     if (f.exited && !(c.State.Status === 'exited' && f.exited.includes(String(c.State.ExitCode)))) return false;
     if (f.label) {
@@ -148,4 +148,13 @@ export function listContainers(ctx: EngineContext, opts: ListOptions): Container
   });
   if (opts.limit !== undefined && opts.limit > 0) list = list.slice(0, opts.limit);
   return list;
+}
+
+/** filters.Args.Match: a pattern that does not compile matches nothing (dockerd skips it). */
+function regexpMatch(pattern: string, s: string): boolean {
+  try {
+    return new RegExp(pattern).test(s);
+  } catch {
+    return false;
+  }
 }

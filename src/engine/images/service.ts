@@ -146,6 +146,7 @@ export class ImageService {
   list(opts: { all: boolean; filters: Record<string, string[]>; sharedSize?: boolean }) {
     const f = opts.filters;
     for (const k of Object.keys(f)) if (!['dangling', 'reference', 'label', 'label!', 'before', 'since', 'until'].includes(k)) throw badRequest(`invalid filter '${k}'`);
+    checkReferenceFilters(f.reference ?? []);
     let list = this.ctx.images.list().filter((i) => this.matchesFilters(i, f));
     // intermediate images (untagged parents of other images) only with -a
     if (!opts.all && !f.dangling?.length) list = list.filter((i) => this.ctx.images.tagsOf(i.id).length > 0 || this.ctx.images.children(i.id).length === 0);
@@ -363,7 +364,43 @@ export class ImageService {
 }
 
 
+/** Go's path.Match: * and ? stop at "/", [...] is a class ([^...] negated), \\ escapes. */
 function globMatch(pattern: string, s: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.') + '$');
-  return re.test(s);
+  return globRegExp(pattern).test(s);
+}
+
+function globRegExp(pattern: string): RegExp {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else if (c === '\\') {
+      if (++i >= pattern.length) throw new SyntaxError('bad pattern');
+      out += escapeRe(pattern[i]);
+    } else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) throw new SyntaxError('bad pattern');
+      let body = pattern.slice(i + 1, end);
+      const neg = body.startsWith('^');
+      if (neg) body = body.slice(1);
+      if (!body) throw new SyntaxError('bad pattern');
+      out += `[${neg ? '^' : ''}${body.replace(/[\]\\^]/g, '\\$&')}]`;
+      i = end;
+    } else out += escapeRe(c);
+  }
+  return new RegExp(`^${out}$`);
+}
+
+const escapeRe = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** A reference filter Go's path.Match refuses is the client's mistake: 400 naming it. */
+function checkReferenceFilters(values: string[]): void {
+  for (const v of values) {
+    try {
+      globRegExp(v);
+    } catch {
+      throw badRequest(`invalid filter 'reference=${v}': syntax error in pattern`);
+    }
+  }
 }
