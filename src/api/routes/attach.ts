@@ -30,7 +30,13 @@ export async function attachHandler(engine: Engine, ctx: HijackContext): Promise
   const tty = c.Config.Tty;
 
   if (logs && c.LogPath) {
-    const ac = { aborted: false, onAbort: () => {} };
+    // the replay stops when the client goes
+    const ac = {
+      get aborted() {
+        return socket.destroyed;
+      },
+      onAbort: () => {},
+    };
     await readLogs(c, { follow: false, stdout, stderr }, (r) => {
       socket.write(tty ? r.data : frame(r.stream === 'stderr' ? STDERR : STDOUT, r.data));
     }, ac, () => false);

@@ -4,6 +4,7 @@
 import { L } from '../../engine/labels';
 import { ComposeError, nameOf, projectContainers } from '../../engine/project';
 import { removeContainer } from '../../engine/up';
+import { preStop } from '../../engine/hooks';
 import { imageOf } from '../../engine/create';
 import type { Project } from '../../model';
 import type { ComposeCommand } from '../main';
@@ -47,7 +48,12 @@ export const downCommand: ComposeCommand = {
         const k = depth.get(c.Labels[L.service]) ?? 0;
         (groups.get(k) ?? groups.set(k, []).get(k)!).push(c);
       }
-      for (const k of [...groups.keys()].sort((a, b) => a - b)) await Promise.all(groups.get(k)!.map((c) => removeContainer(api, c, timeout, progress, f.bool('volumes'))));
+      const stopOne = async (c: (typeof targets)[number]) => {
+        const svc = p?.services[c.Labels[L.service]];
+        if (svc?.pre_stop.length && c.State === 'running') await preStop(api, svc, c.Id, nameOf(c), cc.warn);
+        await removeContainer(api, c, timeout, progress, f.bool('volumes'));
+      };
+      for (const k of [...groups.keys()].sort((a, b) => a - b)) await Promise.all(groups.get(k)!.map(stopOne));
       if (!args.length) {
         const nets = (await api.get('/networks', { filters: JSON.stringify({ label: [`${L.project}=${name}`] }) })) as Array<{ Id: string; Name: string }>;
         for (const n of nets) {
