@@ -23,7 +23,7 @@ export function createApiServer(engine: Engine): ApiServer {
   imageTransferRoutes(r, engine);
   buildRoutes(r, engine);
   swarmRoutes(r);
-  return new ApiServer(r);
+  return new ApiServer(r, () => engine.cfg.experimental);
 }
 
 export { ApiServer, API_VERSION, MIN_API_VERSION } from './server';
