@@ -106,8 +106,8 @@ export function buildRoutes(r: Router, engine: Engine): void {
 
   r.post('/build/prune', ({ res, query }) => {
     const f = filtersParam(query);
-    for (const k of Object.keys(f)) if (!['until', 'unused-for', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private'].includes(k)) throw badRequest(`invalid filter '${k}'`);
-    const u = f.until?.[0] ?? f['unused-for']?.[0];
+    f.validate(['until', 'unused-for', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private']);
+    const u = f.get('until')[0] ?? f.get('unused-for')[0];
     const until = u ? parseTimeArg(/^\d+(\.\d+)?$/.test(u) ? u + 's' : u) : undefined;
     if (until !== undefined && Number.isNaN(until)) throw badRequest(`invalid filter 'until=${u}'`);
     sendJson(res, 200, engine.build.prune({ all: boolParam(query, 'all'), until }));
