@@ -72,6 +72,7 @@ export const groups: Record<string, CommandRef[]> = {
     cmd('df', 'dfCommand', 'df'),
     cmd('observe', 'eventsCommand', 'events'),
     cmd('system', 'infoCommand', 'info'),
+    cmd('prune', 'systemPruneCommand', 'prune'),
   ],
   volume: [
     cmd('volume', 'volumeCreateCommand', 'create'),

@@ -273,7 +273,7 @@ export const imagePruneCommand: Command = {
   maxArgs: 0,
   flags: [
     { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused images, not just dangling ones' },
-    filterFlag('Provide filter values (e.g. "until=<timestamp>")'),
+    filterFlag('Provide filter values (e.g. "until=<timestamp>")', false),
     { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
   ],
   async run(ctx, f) {
@@ -282,17 +282,7 @@ export const imagePruneCommand: Command = {
       ? 'WARNING! This will remove all images without at least one container associated to them.'
       : 'WARNING! This will remove all dangling images.';
     if (!f.bool('force') && !(await ctx.confirm(`${warning}\nAre you sure you want to continue? [y/N] `))) return;
-    const filters = [...f.list('filter'), `dangling=${all ? 'false' : 'true'}`];
-    const api = await ctx.api();
-    const r = await api.post<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null; SpaceReclaimed: number }>('/images/prune', {
-      filters: filterQuery(filters),
-    });
-    let out = '';
-    if (r.ImagesDeleted?.length) {
-      out += 'Deleted Images:\n';
-      for (const e of r.ImagesDeleted) out += e.Untagged ? `untagged: ${e.Untagged}\n` : `deleted: ${e.Deleted}\n`;
-      out += '\n';
-    }
-    ctx.out(out + `Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
+    const { pruneImages, pruneReport } = await import('./prune');
+    ctx.out(pruneReport(await pruneImages(await ctx.api(), all, f.list('filter'))));
   },
 };

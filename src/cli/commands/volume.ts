@@ -202,7 +202,7 @@ export const volumePruneCommand: Command = {
   maxArgs: 0,
   flags: [
     { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused volumes, not just anonymous ones' },
-    filterFlag('Provide filter values (e.g. "label=<label>")'),
+    filterFlag('Provide filter values (e.g. "label=<label>")', false),
     { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
   ],
   async run(ctx, f) {
@@ -220,13 +220,8 @@ export const volumePruneCommand: Command = {
       ? 'WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] '
       : 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ';
     if (!f.bool('force') && !(await ctx.confirm(warning))) return 0;
-    const r = await api.post<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>('/volumes/prune', { filters: filterQuery(filters) });
-    let space = 0;
-    if (r.VolumesDeleted?.length) {
-      ctx.out(`Deleted Volumes:\n${r.VolumesDeleted.join('\n')}\n\n`);
-      space = r.SpaceReclaimed ?? 0;
-    }
-    ctx.out(`Total reclaimed space: ${humanSize(space)}\n`);
+    const { pruneVolumes, pruneReport } = await import('./prune');
+    ctx.out(pruneReport(await pruneVolumes(api, filters)));
   },
 };
 
