@@ -118,7 +118,7 @@ export class ImageRow {
     return humanSize(this.img.Size, 3);
   }
   get VirtualSize(): string {
-    return humanSize(this.img.Size, 3);
+    return humanSize(this.img.Size);
   }
   get SharedSize(): string {
     return this.img.SharedSize < 0 ? 'N/A' : humanSize(this.img.SharedSize, 3);
@@ -129,10 +129,10 @@ export class ImageRow {
   get Containers(): string {
     return this.img.Containers < 0 ? 'N/A' : String(this.img.Containers);
   }
-  get Labels(): string {
-    return Object.entries(this.img.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  }
 }
+
+// the name docker's templates report in errors
+Object.defineProperty(ImageRow, 'name', { value: '*formatter.imageContext' });
 
 /** One row per tag (docker's images view); an untagged image is <none>:<none>. */
 function imageRows(list: ImageSummary[], trunc: boolean): ImageRow[] {
@@ -156,7 +156,7 @@ function imageRows(list: ImageSummary[], trunc: boolean): ImageRow[] {
 
 const imageHeaders = {
   ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT',
-  Size: 'SIZE', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS', Labels: 'LABELS',
+  Size: 'SIZE', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS',
 };
 
 export const imagesCommand: Command = {

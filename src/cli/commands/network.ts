@@ -1,7 +1,7 @@
 // network create, connect, disconnect, inspect, ls, prune, rm — as the docker CLI
 // does them, including its client-side pairing of --subnet/--gateway/--ip-range.
 import { errorText, forEachName, type CliContext, type Command } from '../command';
-import { renderOne, renderRows } from '../format';
+import { inspectTemplate, renderRows } from '../format';
 import { filterFlag, filterQuery, formatFlag } from './filters';
 import { goIndentJson } from './inspect';
 import { goTimeString } from './ps';
@@ -168,8 +168,12 @@ export async function inspectNetworks(ctx: CliContext, names: string[], format: 
       ctx.err(errorText(e) + '\n');
     }
   }
-  if (format) for (const o of found) ctx.out(renderOne(format, o));
-  else ctx.out(goIndentJson(found) + '\n');
+  if (format) {
+    const r = inspectTemplate(format, found.map((raw) => ({ kind: 'network' as const, raw })));
+    ctx.out(r.out);
+    for (const e of r.errors) ctx.err(e + '\n');
+    if (r.errors.length) failed = 1;
+  } else ctx.out(goIndentJson(found) + '\n');
   return failed;
 }
 

@@ -2,7 +2,7 @@
 import { ApiError } from '../../client/api';
 import { errorText, forEachName, type Command } from '../command';
 import { FlagError } from '../flags';
-import { renderOne, renderRows } from '../format';
+import { inspectTemplate, renderRows } from '../format';
 import { humanSize } from '../../util/humansize';
 import { filterFlag, filterQuery, formatFlag } from './filters';
 import { goIndentJson } from './inspect';
@@ -172,8 +172,11 @@ export const volumeInspectCommand: Command = {
       }
     }
     const format = f.str('format');
-    if (format) for (const v of found) ctx.out(renderOne(format, v));
-    else ctx.out(goIndentJson(found) + '\n');
+    if (format) {
+      const r = inspectTemplate(format, found.map((raw) => ({ kind: 'volume' as const, raw })));
+      ctx.out(r.out);
+      errors.push(...r.errors);
+    } else ctx.out(goIndentJson(found) + '\n');
     for (const e of errors) ctx.err(e + '\n');
     return errors.length ? 1 : 0;
   },
