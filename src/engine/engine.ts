@@ -22,6 +22,7 @@ import { restoreMounts } from './containers/mounts';
 import { VolumeService } from './volumes';
 import { NetworkService } from './networks';
 import { BuildService } from './build';
+import { SystemService } from './system';
 
 export class Engine {
   readonly ctx: EngineContext;
@@ -32,6 +33,7 @@ export class Engine {
   readonly volumes: VolumeService;
   readonly networkService: NetworkService;
   readonly build: BuildService;
+  readonly system: SystemService;
   readonly startedAt = new Date();
 
   constructor(readonly cfg: EngineConfig) {
@@ -76,6 +78,7 @@ export class Engine {
     this.volumes = new VolumeService(this.ctx);
     this.networkService = new NetworkService(this.ctx, this.containers);
     this.build = new BuildService(this.ctx, this.containers, this.images);
+    this.system = new SystemService(this.ctx);
   }
 
   /** Reconciles records with reality and applies restart policies. */

@@ -48,9 +48,21 @@ export class EventBus {
     return this.history.filter((e) => e.timeNano >= sinceNs);
   }
 
-  subscribe(cb: (e: EngineEvent) => void): () => void {
-    this.subs.add(cb);
-    return () => this.subs.delete(cb);
+  private clients = 0;
+
+  /** How many API clients follow the stream (info's NEventsListener). */
+  get listeners(): number {
+    return this.clients;
+  }
+
+  /** `client`: an API client's /events stream rather than an engine service. */
+  subscribe(cb: (e: EngineEvent) => void, client = false): () => void {
+    const sub = (e: EngineEvent) => cb(e);
+    this.subs.add(sub);
+    if (client) this.clients++;
+    return () => {
+      if (this.subs.delete(sub) && client) this.clients--;
+    };
   }
 }
 
