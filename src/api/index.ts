@@ -8,6 +8,7 @@ import { imageTransferRoutes } from './routes/image-transfer';
 import { systemRoutes } from './routes/system';
 import { volumeRoutes } from './routes/volumes';
 import { buildRoutes } from './routes/build';
+import { distributionRoutes } from './routes/distribution';
 import { Router } from './router';
 import { ApiServer } from './server';
 
@@ -21,6 +22,7 @@ export function createApiServer(engine: Engine): ApiServer {
   networkRoutes(r, engine);
   imageTransferRoutes(r, engine);
   buildRoutes(r, engine);
+  distributionRoutes(r, engine);
   return new ApiServer(r);
 }
 

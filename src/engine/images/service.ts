@@ -12,6 +12,7 @@ import { EngineError, badRequest, internal, notFound } from '../../util/errors';
 import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
 import { commitContainer, type CommitOptions } from './commit';
+import { distributionInspect, type DistributionInspect } from './distribution';
 import { loadImages } from './load';
 import type { Emit } from './progress';
 import { asEngineError, Puller } from './pull';
@@ -272,6 +273,11 @@ export class ImageService {
   }
 
   // ---- registries ----
+
+  /** GET /distribution/{name}/json: the registry's descriptor and platforms for a reference. */
+  distribution(name: string, creds?: AuthConfig): Promise<DistributionInspect> {
+    return distributionInspect(this.ctx, name, creds);
+  }
 
   parsePlatform(p: string | undefined) {
     if (!p) return undefined;
