@@ -7,7 +7,7 @@ import { parseTimeArg } from '../../util/time';
 import { readBody, readJson, sendJson, sendNoContent } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
 import { cmpVersion } from '../server';
-import { attachHandler } from './attach';
+import { attachHandler, wsAttachHandler } from './attach';
 import { logsHandler } from './logs';
 import { fsRoutes } from './container-fs';
 import { statsHandler, topHandler } from './container-stats';
@@ -130,6 +130,7 @@ export function containerRoutes(r: Router, engine: Engine): void {
   });
 
   r.hijack('POST', '/containers/{id}/attach', (ctx) => attachHandler(engine, ctx));
+  r.hijack('GET', '/containers/{id}/attach/ws', (ctx) => wsAttachHandler(engine, ctx));
   r.get('/containers/{id}/logs', (ctx) => logsHandler(engine, ctx));
   r.get('/containers/{id}/top', (ctx) => topHandler(engine, ctx));
   r.get('/containers/{id}/stats', (ctx) => statsHandler(engine, ctx));
