@@ -6,6 +6,7 @@
 // directories are removed afterwards by workspace.ts.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { api, ping } from './api';
 import { abort, Aborted } from './framework';
@@ -54,6 +55,38 @@ export abstract class Engine {
     const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: cfgDir, DOCKER_CLI_HINTS: 'false' };
     for (const k of ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_API_VERSION', 'BERTH_HOST']) delete env[k];
     this.cliEnv = env;
+  }
+
+  /** The TCP port of this engine's mutual-TLS listener (bench/cases/remote.ts), once started. */
+  tlsPort = 0;
+
+  /** The files `berth system certs` made for 127.0.0.1: one CA for both engines. */
+  get certDir(): string {
+    return path.join(this.dirs.data, 'tls-certs');
+  }
+
+  /** Daemon flags for a mutual-TLS listener on 127.0.0.1 (dockerd and berthd take the same ones). */
+  protected async tlsListenArgs(): Promise<string[]> {
+    const dir = this.certDir;
+    if (!fs.existsSync(path.join(dir, 'ca.pem'))) {
+      const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'berth'), 'system', 'certs', '--host', '127.0.0.1', '--out', dir], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`berth system certs failed: ${r.stderr}`);
+    }
+    this.tlsPort = await freeTcpPort();
+    return ['-H', `tcp://127.0.0.1:${this.tlsPort}`, '--tlsverify', '--tlscacert', path.join(dir, 'ca.pem'), '--tlscert', path.join(dir, 'server-cert.pem'), '--tlskey', path.join(dir, 'server-key.pem')];
+  }
+
+  /** docker CLI flags for this engine's TLS listener. */
+  tlsClientArgs(): string[] {
+    const dir = this.certDir;
+    return ['-H', `tcp://127.0.0.1:${this.tlsPort}`, '--tlsverify', '--tlscacert', path.join(dir, 'ca.pem'), '--tlscert', path.join(dir, 'cert.pem'), '--tlskey', path.join(dir, 'key.pem')];
+  }
+
+  /** The docker CLI with explicit connection flags (no -H of the unix socket), timed; env adds to the CLI's. */
+  async dockerVia(conn: string[], args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+    const r = await runCommand(DOCKER_CLI, [...conn, ...args], { env: { ...this.cliEnv, ...env }, timeoutMs: 120_000, stdout: 'pipe' });
+    if (r.code !== 0) throw new Error(`docker ${[...conn.slice(0, 2), ...args].join(' ')} exited ${r.code ?? r.signal}: ${excerpt(r.stderr || r.stdout)}`);
+    return r;
   }
 
   abstract start(): Promise<void>;
@@ -220,10 +253,11 @@ export class BerthEngine extends Engine {
   async start(): Promise<void> {
     const cfg = path.join(this.dirs.data, 'berth-daemon.json');
     fs.writeFileSync(cfg, '{}\n');
+    const tls = await this.tlsListenArgs();
     this.daemon = this.spawnDaemon(
       process.execPath,
       // BENCH_BERTHD_NODE_ARGS: node flags for berthd only (e.g. --cpu-prof), to profile a case
-      [...(process.env.BENCH_BERTHD_NODE_ARGS ?? '').split(' ').filter(Boolean), BERTHD, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', this.host, '--pidfile', path.join(this.dirs.run, 'berthd.pid'), '--config-file', cfg],
+      [...(process.env.BENCH_BERTHD_NODE_ARGS ?? '').split(' ').filter(Boolean), BERTHD, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', this.host, ...tls, '--pidfile', path.join(this.dirs.run, 'berthd.pid'), '--config-file', cfg],
       'berthd.log',
     );
     await this.waitForApi(this.daemon, 'berthd', 30_000, 'berthd.log');
@@ -260,6 +294,17 @@ export class BerthEngine extends Engine {
       await cleanupNetworks(this.netFp).catch((e) => this.note(`removing berth's leftover networking failed: ${(e as Error).message}`));
     }
   }
+}
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 const NO_BRIDGE = ['--bridge', 'none', '--iptables=false', '--ip-forward=false', '--ip-masq=false'];
@@ -345,11 +390,13 @@ export class DockerEngine extends Engine {
     const cfg = path.join(this.dirs.data, 'docker-daemon.json');
     // dockerd 20.10 otherwise writes its trust key to /etc/docker/key.json
     fs.writeFileSync(cfg, JSON.stringify({ 'deprecated-key-path': path.join(this.dirs.data, 'docker-key.json') }) + '\n');
+    const tls = await this.tlsListenArgs();
     const launch = async (net: string[]) => {
       this.dockerd = this.spawnDaemon(
         DOCKERD,
         [
           '--host', this.host,
+          ...tls,
           '--data-root', this.dataRoot,
           '--exec-root', this.execRoot,
           '--pidfile', path.join(this.dirs.run, 'dockerd.pid'),

@@ -10,5 +10,6 @@ import { logs } from './logs';
 import { buildCase } from './build';
 import { memory } from './memory';
 import { netStart, portThroughput } from './network';
+import { remote } from './remote';
 
-export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, buildCase, ...later];
+export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, buildCase, remote, ...later];

@@ -1,8 +1,10 @@
 // The Engine API server: node:http on unix sockets (or inherited fds), Docker's
 // version prefix and headers, {"message"} errors, and hijacked connections.
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import { EngineError } from '../util/errors';
 import { log } from '../util/log';
@@ -59,14 +61,69 @@ function errorMessage(err: unknown): { status: number; message: string } {
   return { status: 500, message: err instanceof Error ? err.message : String(err) };
 }
 
+/** A TCP listener's TLS: the server's certificate, and the CA client certificates must chain to (--tlsverify). */
+export interface ListenerTls {
+  cert: Buffer;
+  key: Buffer;
+  /** set with --tlsverify: clients must present a certificate signed by it */
+  ca?: Buffer;
+  verify: boolean;
+}
+
+export interface ListenOptions {
+  group?: number;
+  /** for tcp:// hosts; absent means plain TCP, which the daemon allows only when told it is insecure */
+  tls?: ListenerTls;
+}
+
+// TLS 1.2 with forward-secret AEAD suites only (TLS 1.3 suites are all acceptable)
+const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+/** The client certificate's subject on a mutual-TLS connection, for the log. */
+function peerSubject(req: http.IncomingMessage): string | undefined {
+  const s = req.socket as tls.TLSSocket;
+  if (typeof s.getPeerCertificate !== 'function') return undefined;
+  const c = s.getPeerCertificate();
+  if (!c || !c.subject) return undefined;
+  return Object.entries(c.subject)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+    .join(',');
+}
+
 export class ApiServer {
   private readonly servers: http.Server[] = [];
   private readonly sockets = new Set<Duplex>();
 
   constructor(private readonly router: Router) {}
 
-  private makeServer(): http.Server {
-    const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 });
+  private makeServer(tlsOpts?: ListenerTls): http.Server {
+    const common = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 };
+    const server: http.Server = tlsOpts
+      ? https.createServer({
+          ...common,
+          cert: tlsOpts.cert,
+          key: tlsOpts.key,
+          ca: tlsOpts.ca,
+          requestCert: tlsOpts.verify,
+          rejectUnauthorized: tlsOpts.verify,
+          allowHalfOpen: true,
+          minVersion: 'TLSv1.2',
+          ciphers: TLS12_CIPHERS,
+          honorCipherOrder: true,
+        })
+      : http.createServer(common);
+    // a failed handshake (no client certificate, another CA, plain HTTP) only closes that connection
+    server.on('tlsClientError', (err: Error, socket: Duplex) => {
+      log().debug({ err: err.message }, 'TLS handshake refused');
+      socket.destroy();
+    });
     server.on('request', (req, res) => this.onRequest(req, res));
     server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     server.on('connection', (s) => {
@@ -80,9 +137,9 @@ export class ApiServer {
     return server;
   }
 
-  /** Listens on "unix:///path" or "fd://N" (systemd socket activation). */
-  async listen(host: string, opts: { group?: number } = {}): Promise<void> {
-    const server = this.makeServer();
+  /** Listens on "unix:///path", "fd://N" (systemd socket activation) or "tcp://addr:port" (with TLS unless told otherwise). */
+  async listen(host: string, opts: ListenOptions = {}): Promise<void> {
+    const server = this.makeServer(host.startsWith('tcp://') ? opts.tls : undefined);
     this.servers.push(server);
     if (host.startsWith('unix://')) {
       const p = host.slice('unix://'.length);
@@ -102,9 +159,13 @@ export class ApiServer {
         server.listen({ fd: fds[0] }, () => res());
       });
     } else if (host.startsWith('tcp://')) {
-      throw new Error(`tcp hosts are not supported without TLS: ${host}`);
+      const { address, port } = parseTcpHost(host, !!opts.tls);
+      await new Promise<void>((res, rej) => {
+        server.once('error', rej);
+        server.listen(port, address, () => res());
+      });
     } else {
-      throw new Error(`invalid host: ${host} (use unix:///path or fd://)`);
+      throw new Error(`invalid host: ${host} (use unix:///path, tcp://addr:port or fd://)`);
     }
   }
 
@@ -119,8 +180,17 @@ export class ApiServer {
     clearTimeout(timer);
   }
 
+  /** The addresses the TCP listeners are bound to (port 0 in tests picks one). */
+  tcpAddresses(): net.AddressInfo[] {
+    return this.servers.map((s) => s.address()).filter((a): a is net.AddressInfo => !!a && typeof a === 'object');
+  }
+
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     for (const [k, v] of Object.entries(commonHeaders())) res.setHeader(k, v);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const subject = peerSubject(req);
+      if (subject) log().info({ method: req.method, url: req.url, client: subject }, 'request from TLS client');
+    }
     const { path, version, query, error } = parseVersion(req.url ?? '/');
     if (error) return sendError(res, 400, error);
     const m = this.router.match(req.method ?? 'GET', path);
@@ -153,6 +223,11 @@ export class ApiServer {
     const m = this.router.match(req.method ?? 'POST', path);
     if (!m || m === 'method' || !m.route.hijack) return fail(404, 'page not found');
     socket.on('error', () => {});
+    // a client's half-close (docker's CloseWrite: a FIN, or TLS close_notify)
+    // ends its input only; the container's output still flows back
+    (socket as net.Socket).allowHalfOpen = true;
+    const subject = peerSubject(req);
+    if (subject) log().info({ method: req.method, url: req.url, client: subject }, 'request from TLS client');
     Promise.resolve(m.route.hijack({ req, params: m.params, query, version, socket, head, upgrade: true })).catch((err) => {
       const { status, message } = errorMessage(err);
       if (status >= 500) log().error({ err, url: req.url }, 'hijack failed');
@@ -215,6 +290,20 @@ async function removeStaleSocket(p: string): Promise<void> {
   });
   if (alive) throw new Error(`another daemon is already listening on ${p}`);
   fs.rmSync(p, { force: true });
+}
+
+/** "tcp://addr:port": dockerd's defaults are 127.0.0.1 for an empty address and 2376 (TLS) or 2375 for no port. */
+export function parseTcpHost(host: string, tls: boolean): { address: string; port: number } {
+  const rest = host.slice('tcp://'.length).replace(/\/+$/, '');
+  let address = rest;
+  let port = '';
+  const v6 = /^\[([^\]]+)\](?::(\d*))?$/.exec(rest);
+  if (v6) [, address, port = ''] = v6;
+  else if (rest.includes(':')) [address, port] = [rest.slice(0, rest.lastIndexOf(':')), rest.slice(rest.lastIndexOf(':') + 1)];
+  if (port !== '' && !/^\d+$/.test(port)) throw new Error(`invalid bind address format: ${host}`);
+  const n = port === '' ? (tls ? 2376 : 2375) : Number(port);
+  if (n > 65535) throw new Error(`invalid bind address format: ${host}`);
+  return { address: address || '127.0.0.1', port: n };
 }
 
 function listenFds(): number[] {

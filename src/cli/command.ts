@@ -5,9 +5,20 @@ import type { FlagDef, Flags } from './flags';
 
 export const PROG = 'berth';
 
+/** Where this CLI call connects, as resolved from -H, --context and the environment. */
+export interface ConnectionInfo {
+  /** the context in use ("default" when -H or DOCKER_HOST decide) */
+  context: string;
+  /** the daemon URL of the default context (-H, BERTH_HOST, DOCKER_HOST, or berth's socket) */
+  defaultHost: string;
+  /** the docker CLI's warning when DOCKER_HOST hides the current context */
+  warning?: string;
+}
+
 export interface CliContext {
   /** connects lazily (and starts berthd when the default socket has no daemon) */
   api(): Promise<ApiClient>;
+  connection: ConnectionInfo;
   out(s: string): void;
   err(s: string): void;
   /** true when stdin / stdout are terminals */

@@ -2,7 +2,9 @@
 // ls` are one command), flag parsing with docker's messages, and exit codes.
 import * as readline from 'node:readline';
 import { ApiClient, ConnectError } from '../client/api';
-import { PROG, StatusError, errorText, type CliContext, type Command } from './command';
+import { ContextError, resolveConnection, type ResolvedConnection } from '../client/contexts';
+import { HostError } from '../client/endpoint';
+import { PROG, StatusError, errorText, type CliContext, type Command, type ConnectionInfo } from './command';
 import { DEFAULT_HOST, startDaemon } from './daemon';
 import { FlagError, flagUsages, parseFlags, type FlagDef } from './flags';
 import { groups, topLevel } from './registry';
@@ -13,23 +15,48 @@ const globalFlags: FlagDef[] = [
   { long: 'debug', short: 'D', kind: 'bool', help: 'Enable debug mode' },
   { long: 'host', short: 'H', kind: 'list', help: 'Daemon socket to connect to' },
   { long: 'log-level', short: 'l', kind: 'string', help: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', def: 'info' },
+  { long: 'tls', kind: 'bool', help: 'Use TLS; implied by --tlsverify' },
+  { long: 'tlscacert', kind: 'string', help: 'Trust certs signed only by this CA', def: '~/.docker/ca.pem' },
+  { long: 'tlscert', kind: 'string', help: 'Path to TLS certificate file', def: '~/.docker/cert.pem' },
+  { long: 'tlskey', kind: 'string', help: 'Path to TLS key file', def: '~/.docker/key.pem' },
+  { long: 'tlsverify', kind: 'bool', help: 'Use TLS and verify the remote' },
   { long: 'version', short: 'v', kind: 'bool', help: 'Print version information and quit' },
 ];
 
-function resolveHost(hosts: string[]): { host: string; explicit: boolean } {
-  if (hosts.length > 1) throw new StatusError('Specify only one -H', 1);
-  if (hosts.length) return { host: hosts[0], explicit: true };
-  const env = process.env.BERTH_HOST || process.env.DOCKER_HOST;
-  if (env) return { host: env, explicit: true };
-  return { host: DEFAULT_HOST, explicit: false };
+/** -H, --context, the TLS flags and the environment, with the docker CLI's precedence (src/client/contexts.ts). */
+function resolveTarget(g: ReturnType<typeof parseFlags>['flags']): ResolvedConnection {
+  const opt = (n: string) => (g.isSet(n) ? g.str(n) : undefined);
+  try {
+    return resolveConnection(
+      {
+        hosts: g.list('host'),
+        context: g.str('context') || undefined,
+        tls: g.bool('tls'),
+        tlsVerify: g.bool('tlsverify'),
+        tlsCaCert: opt('tlscacert'),
+        tlsCert: opt('tlscert'),
+        tlsKey: opt('tlskey'),
+      },
+      DEFAULT_HOST,
+    );
+  } catch (e) {
+    if (e instanceof ContextError || e instanceof HostError) throw new StatusError(e.message, 1);
+    throw e;
+  }
 }
 
-function makeContext(host: string): CliContext & { client?: ApiClient } {
+function makeContext(target: ResolvedConnection, connection: ConnectionInfo): CliContext & { client?: ApiClient } {
   const ctx: CliContext & { client?: ApiClient } = {
     async api() {
-      ctx.client ??= new ApiClient(host);
+      try {
+        ctx.client ??= new ApiClient(target.endpoint);
+      } catch (e) {
+        if (e instanceof HostError) throw new StatusError(e.message, 1);
+        throw e;
+      }
       return ctx.client;
     },
+    connection,
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
     stdinTty: Boolean(process.stdin.isTTY),
@@ -74,7 +101,7 @@ function mainHelp(): string {
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;
   return (
     `\nUsage:  ${PROG} [OPTIONS] COMMAND\n\nA container engine that speaks the Docker Engine API\n\n` +
-    `Management Commands:\n  container   Manage containers\n  image       Manage images\n  network     Manage networks\n  system      Manage berth\n  volume      Manage volumes\n\n` +
+    `Management Commands:\n  container   Manage containers\n  context     Manage contexts\n  image       Manage images\n  network     Manage networks\n  system      Manage berth\n  volume      Manage volumes\n\n` +
     `Commands:\n${rows.map(([n, s]) => `  ${n.padEnd(w)}${s}`).join('\n')}\n\nGlobal Options:\n${flagUsages(globalFlags)}\n\n` +
     `Run '${PROG} COMMAND --help' for more information on a command.\n`
   );
@@ -118,8 +145,13 @@ async function dispatch(argv: string[]): Promise<number> {
     process.stdout.write(mainHelp());
     return 0;
   }
-  const { host, explicit } = resolveHost(g.flags.list('host'));
   if (g.flags.str('config')) process.env.DOCKER_CONFIG = g.flags.str('config');
+  const target = resolveTarget(g.flags);
+  const connection: ConnectionInfo = {
+    context: target.context,
+    defaultHost: g.flags.list('host')[0] || process.env.BERTH_HOST || process.env.DOCKER_HOST || DEFAULT_HOST,
+    warning: target.warning,
+  };
   const { group, cmd, rest, unknown, invoked } = lookup(g.args);
   const typed = `${PROG} ${invoked}`;
   if (!cmd) {
@@ -154,7 +186,7 @@ async function dispatch(argv: string[]): Promise<number> {
   if (cmd.maxArgs !== undefined && n > cmd.maxArgs) return argErr(cmd.maxArgs === 0 ? 'accepts no arguments' : `requires at most ${plural(cmd.maxArgs)}`);
 
   const run = async () => {
-    const ctx = makeContext(host);
+    const ctx = makeContext(target, connection);
     try {
       return (await cmd.run(ctx, parsed.flags, parsed.args)) ?? 0;
     } finally {
@@ -165,8 +197,8 @@ async function dispatch(argv: string[]): Promise<number> {
     return await run();
   } catch (e) {
     // nothing was sent when the socket refused: start the default daemon and go again
-    if (e instanceof ConnectError && !explicit) {
-      await startDaemon(new ApiClient(host).socketPath, (s) => process.stderr.write(s));
+    if (e instanceof ConnectError && !target.explicit && target.endpoint.kind === 'unix') {
+      await startDaemon(target.endpoint.path, (s) => process.stderr.write(s));
       return run();
     }
     throw e;

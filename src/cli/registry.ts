@@ -41,6 +41,17 @@ export const groups: Record<string, CommandRef[]> = {
     cmd('lifecycle', 'updateCommand', 'update'),
     cmd('lifecycle', 'waitCommand', 'wait'),
   ],
+  context: [
+    cmd('context', 'contextCreateCommand', 'create'),
+    cmd('context', 'contextExportCommand', 'export'),
+    cmd('context', 'contextImportCommand', 'import'),
+    cmd('context', 'contextInspectCommand', 'inspect'),
+    cmd('context', 'contextLsCommand', 'ls', ['list']),
+    cmd('context', 'contextRmCommand', 'rm', ['remove']),
+    cmd('context', 'contextShowCommand', 'show'),
+    cmd('context', 'contextUpdateCommand', 'update'),
+    cmd('context', 'contextUseCommand', 'use'),
+  ],
   builder: [
     cmd('build', 'buildCommand', 'build'),
     cmd('build', 'builderPruneCommand', 'prune'),
@@ -69,7 +80,9 @@ export const groups: Record<string, CommandRef[]> = {
     cmd('network', 'networkRmCommand', 'rm', ['remove']),
   ],
   system: [
+    cmd('certs', 'certsCommand', 'certs'),
     cmd('df', 'dfCommand', 'df'),
+    cmd('dial-stdio', 'dialStdioCommand', 'dial-stdio'),
     cmd('observe', 'eventsCommand', 'events'),
     cmd('system', 'infoCommand', 'info'),
     cmd('prune', 'systemPruneCommand', 'prune'),

@@ -1,8 +1,10 @@
-// An Engine API client over a unix socket: plain requests, JSON, long streams
-// and hijacked (101) connections. It works against berthd and a real dockerd.
+// An Engine API client: plain requests, JSON, long streams and hijacked (101)
+// connections, over a unix socket, TCP (+TLS) or ssh (see endpoint.ts). It
+// works against berthd and a real dockerd.
 import * as http from 'node:http';
-import * as net from 'node:net';
-import type { Readable } from 'node:stream';
+import type * as net from 'node:net';
+import type { Duplex, Readable } from 'node:stream';
+import { dialer, parseHost, type Dialer, type Endpoint } from './endpoint';
 
 /** The highest API version this client speaks; lowered when the server is older. */
 export const CLIENT_API_VERSION = '1.41';
@@ -61,21 +63,31 @@ function isReadable(b: unknown): b is Readable {
   return !!b && typeof (b as Readable).pipe === 'function' && typeof (b as Readable).on === 'function';
 }
 
-/** Resolves a host string (unix:///path) into the socket path. */
-export function socketPathOf(host: string): string {
-  if (host.startsWith('unix://')) return host.slice('unix://'.length);
-  if (host.startsWith('/')) return host;
-  throw new Error(`unsupported host ${host}: use unix:///path/to/socket`);
+/** An agent whose connections come from the endpoint's dialer. */
+class DialAgent extends http.Agent {
+  constructor(private readonly dial: Dialer) {
+    super({ keepAlive: true, maxSockets: 8 });
+  }
+  override createConnection(): Duplex {
+    return this.dial();
+  }
 }
 
 export class ApiClient {
-  readonly socketPath: string;
+  readonly endpoint: Endpoint;
+  /** the socket path when the endpoint is a unix socket */
+  readonly socketPath?: string;
+  readonly host: string;
   private version = CLIENT_API_VERSION;
   private readonly agent: http.Agent;
+  private readonly dial: Dialer;
 
-  constructor(readonly host: string) {
-    this.socketPath = socketPathOf(host);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  constructor(host: string | Endpoint) {
+    this.endpoint = typeof host === 'string' ? parseHost(host) : host;
+    this.host = this.endpoint.host;
+    if (this.endpoint.kind === 'unix') this.socketPath = this.endpoint.path;
+    this.dial = dialer(this.endpoint);
+    this.agent = new DialAgent(this.dial);
   }
 
   get apiVersion(): string {
@@ -127,11 +139,8 @@ export class ApiClient {
   private send(method: string, p: string, opts: RequestOptions): Promise<http.IncomingMessage> {
     const { headers, data, stream } = this.prepare(opts);
     return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath: this.socketPath, agent: this.agent, method, path: this.path(p, opts.query), headers }, resolve);
-      req.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES') reject(connectError(this.host, e));
-        else reject(e);
-      });
+      const req = http.request({ agent: this.agent, method, path: this.path(p, opts.query), headers: this.hostHeader(headers) }, resolve);
+      req.on('error', (e: NodeJS.ErrnoException) => reject(connectError(this.host, e)));
       if (stream) stream.pipe(req);
       else req.end(data);
     });
@@ -166,10 +175,10 @@ export class ApiClient {
     const { headers, data } = this.prepare(opts);
     return new Promise((resolve, reject) => {
       const req = http.request({
-        socketPath: this.socketPath,
+        createConnection: () => this.dial() as net.Socket,
         method: 'POST',
         path: this.path(p, opts.query),
-        headers: { ...headers, Connection: 'Upgrade', Upgrade: 'tcp' },
+        headers: this.hostHeader({ ...headers, Connection: 'Upgrade', Upgrade: 'tcp' }),
       });
       req.on('upgrade', (_res, socket, head) => {
         socket.setNoDelay?.(true);
@@ -179,15 +188,47 @@ export class ApiClient {
         const body = await readAll(res);
         reject(new ApiError(res.statusCode ?? 500, errorMessage(body, res.statusCode ?? 500)));
       });
-      req.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? connectError(this.host, e) : e));
+      req.on('error', (e: NodeJS.ErrnoException) => reject(connectError(this.host, e)));
       req.end(data);
     });
   }
+
+  /**
+   * A raw connection to the daemon (what `system dial-stdio` proxies): resolves
+   * once connected, with the same connect errors as a request.
+   */
+  connectRaw(): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const c = this.dial();
+      const onError = (e: NodeJS.ErrnoException) => reject(connectError(this.host, e));
+      c.once('error', onError);
+      const ready = () => {
+        c.off('error', onError);
+        resolve(c);
+      };
+      // an ssh connection is usable at once; sockets say when they are connected
+      if (this.endpoint.kind === 'ssh') ready();
+      else c.once(this.endpoint.kind === 'tcp' && this.endpoint.tls ? 'secureConnect' : 'connect', ready);
+    });
+  }
+
+  /** Docker's clients send Host: api.moby.localhost over unix sockets and ssh; TCP keeps the address. */
+  private hostHeader(h: Record<string, string>): Record<string, string> {
+    if (this.endpoint.kind === 'tcp') return h;
+    return { Host: 'api.moby.localhost', ...h };
+  }
 }
+
+const CONNECT_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ESSH']);
 
 function connectError(host: string, e: NodeJS.ErrnoException): Error {
   if (e.code === 'EACCES') return new Error(`permission denied while trying to connect to the berth daemon socket at ${host}: ${e.message}`);
-  return new ConnectError(host, e.code);
+  if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') return new ConnectError(host, e.code);
+  // TLS handshake failures and ssh errors: the docker CLI's "error during connect"
+  if (e.code === 'ESSH') return e;
+  if (e.code?.startsWith('ERR_TLS') || e.code?.startsWith('ERR_SSL') || /certificate|ssl|tls/i.test(e.message) || CONNECT_CODES.has(e.code ?? ''))
+    return Object.assign(new Error(`error during connect: ${e.message}`), { code: e.code });
+  return e;
 }
 
 export function readAll(s: Readable): Promise<Buffer> {

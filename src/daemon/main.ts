@@ -9,6 +9,7 @@ import { Engine } from '../engine/engine';
 import { setRuntimeBinaries } from '../engine/containers/runc';
 import { setupLogger } from '../util/log';
 import { OptionsError, parseDaemonArgs, USAGE } from './options';
+import { planTcpListeners, TlsConfigError, type ListenerPlan } from './tls';
 
 /** Holds an abstract unix socket named after the data root; the kernel frees it when we die. */
 function lockDataRoot(dataRoot: string): Promise<net.Server> {
@@ -57,6 +58,15 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const logger = setupLogger(opts.engine.logLevel);
+  let tcpPlan: ListenerPlan | undefined;
+  try {
+    tcpPlan = planTcpListeners(opts.hosts, opts.tls);
+  } catch (e) {
+    if (!(e instanceof TlsConfigError)) throw e;
+    process.stderr.write(`berthd: ${e.message}\n`);
+    process.exit(1);
+  }
+  if (tcpPlan?.insecureWarning) logger.warn({}, tcpPlan.insecureWarning);
   if (process.getuid && process.getuid() !== 0) {
     process.stderr.write('berthd needs to be started with root privileges\n');
     process.exit(1);
@@ -78,7 +88,7 @@ export async function main(argv: string[]): Promise<void> {
   const group = berthGroup();
   for (const h of opts.hosts) {
     try {
-      await api.listen(h, { group });
+      await api.listen(h, { group, tls: tcpPlan?.tls });
     } catch (e) {
       process.stderr.write(`berthd: failed to listen on ${h}: ${(e as Error).message}\n`);
       process.exit(1);

@@ -8,8 +8,19 @@ import { parseCidr } from '../network/ipnet';
 import { defaultNetworkConfig, type AddressPool, type NetworkDaemonConfig } from '../network/types';
 import { parseRegistryOptions } from './registry-options';
 
+/** TLS for tcp:// listeners, as dockerd's --tls/--tlsverify/--tlscacert/--tlscert/--tlskey. */
+export interface DaemonTlsOptions {
+  /** true with --tls or --tlsverify; false only when the operator said --tls=false */
+  tls?: boolean;
+  tlsverify?: boolean;
+  tlscacert?: string;
+  tlscert?: string;
+  tlskey?: string;
+}
+
 export interface DaemonOptions {
   hosts: string[];
+  tls: DaemonTlsOptions;
   pidfile: string;
   configFile: string;
   engine: EngineConfig;
@@ -20,11 +31,11 @@ const FLAG_TO_KEY: Record<string, string> = {
   'default-runtime': 'default-runtime', 'live-restore': 'live-restore', bip: 'bip', 'fixed-cidr': 'fixed-cidr',
   'fixed-cidr-v6': 'fixed-cidr-v6', ipv6: 'ipv6', 'default-address-pool': 'default-address-pools', icc: 'icc', 'ip-masq': 'ip-masq',
   mtu: 'mtu', bridge: 'bridge', 'host-gateway-ip': 'host-gateway-ip', dns: 'dns', 'dns-search': 'dns-search', 'dns-opt': 'dns-opts',
-  iptables: 'iptables',
+  iptables: 'iptables', tls: 'tls', tlsverify: 'tlsverify', tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
 };
 
 /** dockerd's booleans take "--icc=false"; node's parseArgs does not, so they are read here. */
-const BOOL_FLAGS = ['icc', 'ip-masq', 'ipv6', 'live-restore', 'iptables'];
+const BOOL_FLAGS = ['icc', 'ip-masq', 'ipv6', 'live-restore', 'iptables', 'tls', 'tlsverify'];
 
 function splitBoolFlags(argv: string[]): { rest: string[]; bools: Record<string, boolean> } {
   const bools: Record<string, boolean> = {};
@@ -58,7 +69,7 @@ Options:
       --data-root string        Root directory of persistent berth state (default "/var/lib/berth")
       --default-runtime string  Default OCI runtime for containers (default "runc")
       --exec-root string        Root directory for execution state files (default "/run/berth")
-  -H, --host list               Daemon socket(s) to connect to (unix:// or fd://)
+  -H, --host list               Daemon socket(s) to connect to (unix://, fd://, or tcp:// with TLS)
       --bip string              Specify default-bridge IP and subnet (e.g. 172.26.0.1/16)
   -b, --bridge string           Name of the default bridge device (default "berth0")
       --default-address-pool    Default address pools for networks (base=10.10.0.0/16,size=24)
@@ -75,6 +86,11 @@ Options:
       --mtu int                 Set the MTU of the default bridge
   -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string          Path to use for daemon PID file (default "/run/berthd.pid")
+      --tls                     Use TLS; implied by --tlsverify (--tls=false allows plain tcp://, insecure)
+      --tlscacert string        Trust certs signed only by this CA (default "~/.docker/ca.pem")
+      --tlscert string          Path to TLS certificate file (default "~/.docker/cert.pem")
+      --tlskey string           Path to TLS key file (default "~/.docker/key.pem")
+      --tlsverify               Use TLS and verify the remote (clients must present a certificate from the CA)
   -v, --version                 Print version information and quit
 `;
 
@@ -104,6 +120,9 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' | 'versi
         dns: { type: 'string', multiple: true },
         'dns-search': { type: 'string', multiple: true },
         'dns-opt': { type: 'string', multiple: true },
+        tlscacert: { type: 'string' },
+        tlscert: { type: 'string' },
+        tlskey: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -157,7 +176,14 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' | 'versi
   if (!engine.runtimes[engine.defaultRuntime]) throw new OptionsError(`default runtime ${engine.defaultRuntime} does not exist`);
   if (!['debug', 'info', 'warn', 'error', 'fatal'].includes(engine.logLevel)) throw new OptionsError(`unable to parse logging level: ${engine.logLevel}`);
   const hosts = pick(v.host, 'hosts') ?? [`unix://${DEFAULT_SOCKET}`];
-  return { hosts: hosts.map(normaliseHost), pidfile: pick(v.pidfile, 'pidfile') ?? '/run/berthd.pid', configFile, engine };
+  const tls: DaemonTlsOptions = {
+    tls: pick(v.tls as boolean | undefined, 'tls'),
+    tlsverify: pick(v.tlsverify as boolean | undefined, 'tlsverify'),
+    tlscacert: pick(v.tlscacert, 'tlscacert'),
+    tlscert: pick(v.tlscert, 'tlscert'),
+    tlskey: pick(v.tlskey, 'tlskey'),
+  };
+  return { hosts: hosts.map(normaliseHost), tls, pidfile: pick(v.pidfile, 'pidfile') ?? '/run/berthd.pid', configFile, engine };
 }
 
 function networkOptions(v: Record<string, unknown>, file: Record<string, unknown>, pick: <T>(flag: T | undefined, key: string) => T | undefined): NetworkDaemonConfig {
