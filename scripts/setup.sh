@@ -40,3 +40,9 @@ npx tsc -p .
 # the berth and berthd commands on PATH
 ln -sf "$(pwd)/bin/berth" /usr/local/bin/berth
 ln -sf "$(pwd)/bin/berthd" /usr/local/bin/berthd
+# `docker compose` runs berth compose (unless another compose plugin is installed there)
+plugin=/usr/local/lib/docker/cli-plugins/docker-compose
+mkdir -p "$(dirname "$plugin")"
+if [ ! -e "$plugin" ] || { [ -L "$plugin" ] && readlink "$plugin" | grep -q '/bin/docker-compose$'; }; then
+  ln -sf "$(pwd)/bin/docker-compose" "$plugin"
+fi

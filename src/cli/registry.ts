@@ -96,6 +96,7 @@ export const groups: Record<string, CommandRef[]> = {
   ],
   // commands that exist only at the top level
   '': [
+    { name: 'compose', load: () => (require('../compose/cli/main') as typeof import('../compose/cli/main')).composeCommand },
     cmd('inspect', 'inspectCommand', 'inspect'),
     cmd('registry', 'loginCommand', 'login'),
     cmd('registry', 'logoutCommand', 'logout'),
@@ -109,6 +110,7 @@ export const topLevel: Array<[string, string, string]> = [
   ['attach', 'container', 'attach'],
   ['build', 'image', 'build'],
   ['commit', 'container', 'commit'],
+  ['compose', '', 'compose'],
   ['history', 'image', 'history'],
   ['load', 'image', 'load'],
   ['login', '', 'login'],

@@ -7,7 +7,7 @@ import { forEachName, type CliContext, type Command } from '../command';
 import { renderOne, renderRows } from '../format';
 import { formatFlag } from './filters';
 import { goIndentJson } from './inspect';
-import { readTar, writeTar } from './context-tar';
+import { readTarFiles, writeTarFiles } from '../../util/tarfiles';
 
 const DEFAULT_DESCRIPTION = 'Current DOCKER_HOST based configuration';
 const DOCKER_KEYS = ['from', 'host', 'ca', 'cert', 'key', 'skip-tls-verify'];
@@ -296,8 +296,8 @@ export const contextExportCommand: Command = {
     const s = store();
     const m = notFoundAsDocker(s, name);
     const dir = path.join(s.tlsDir(name), 'docker');
-    const files = s.tlsFiles(name).map((f) => ({ name: `tls/docker/${f}`, data: fs.readFileSync(path.join(dir, f)) }));
-    const tar = await writeTar([{ name: 'meta.json', data: Buffer.from(JSON.stringify(m)) }, ...files]);
+    const files = s.tlsFiles(name).map((f) => ({ path: `tls/docker/${f}`, data: fs.readFileSync(path.join(dir, f)), mode: 0o600 }));
+    const tar = await writeTarFiles([{ path: 'meta.json', data: Buffer.from(JSON.stringify(m)), mode: 0o644 }, ...files], { dirMode: 0o700, mtime: new Date(0) });
     const dest = file ?? `${name}.dockercontext`;
     if (dest === '-') {
       await new Promise<void>((res) => process.stdout.write(tar, () => res()));
@@ -325,7 +325,12 @@ export const contextImportCommand: Command = {
     } catch (e) {
       throw new ContextError(`open ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
     }
-    const entries = await readTar(data);
+    let entries: Map<string, Buffer>;
+    try {
+      entries = await readTarFiles(data);
+    } catch (e) {
+      throw new ContextError(`invalid context archive: ${(e as Error).message}`);
+    }
     const meta = entries.get('meta.json');
     if (!meta) throw new ContextError('invalid context: no metadata found');
     let m: ContextMeta;

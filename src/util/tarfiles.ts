@@ -1,9 +1,18 @@
-// The tar a context export holds (meta.json and tls/docker/*.pem). The docker
-// CLI writes its exports without the closing zero blocks, so reading keeps
-// every whole entry and ignores a missing end of archive.
+// Small tars of in-memory files, both ways: what a context export holds, the
+// secrets and configs compose writes into a container. Parent directories are
+// added once; reading keeps every whole entry and tolerates a missing end of
+// archive (the docker CLI writes its context exports without one).
 import * as tar from 'tar-stream';
 
-export async function writeTar(files: Array<{ name: string; data: Buffer }>): Promise<Buffer> {
+export interface TarFile {
+  path: string;
+  data: Buffer;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export async function writeTarFiles(files: TarFile[], opts: { dirMode?: number; mtime?: Date } = {}): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   pack.on('data', (c: unknown) => void chunks.push(c as Buffer));
@@ -13,21 +22,21 @@ export async function writeTar(files: Array<{ name: string; data: Buffer }>): Pr
   });
   const dirs = new Set<string>();
   for (const f of files) {
-    const parts = f.name.split('/').slice(0, -1);
+    const parts = f.path.split('/').slice(0, -1);
     for (let i = 1; i <= parts.length; i++) {
       const d = parts.slice(0, i).join('/');
       if (dirs.has(d)) continue;
       dirs.add(d);
-      pack.entry({ name: d, type: 'directory', mode: 0o700, mtime: new Date(0) });
+      pack.entry({ name: d, type: 'directory', mode: opts.dirMode ?? 0o755, mtime: opts.mtime });
     }
-    pack.entry({ name: f.name, mode: f.name === 'meta.json' ? 0o644 : 0o600, mtime: new Date(0) }, f.data);
+    pack.entry({ name: f.path, mode: f.mode ?? 0o644, uid: f.uid ?? 0, gid: f.gid ?? 0, mtime: opts.mtime }, f.data);
   }
   pack.finalize();
   await done;
   return Buffer.concat(chunks);
 }
 
-export function readTar(data: Buffer): Promise<Map<string, Buffer>> {
+export function readTarFiles(data: Buffer): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   return new Promise((resolve, reject) => {
     const ex = tar.extract();
@@ -41,8 +50,7 @@ export function readTar(data: Buffer): Promise<Map<string, Buffer>> {
       stream.resume();
     });
     ex.on('finish', () => resolve(out));
-    // a cut after the last whole entry is how the docker CLI writes exports
-    ex.on('error', (e) => (out.size ? resolve(out) : reject(new Error(`invalid context archive: ${e.message}`))));
+    ex.on('error', (e) => (out.size ? resolve(out) : reject(new Error(`invalid archive: ${e.message}`))));
     ex.end(data);
   });
 }

@@ -1,0 +1,48 @@
+// ls (projects found by label on the engine) and version.
+import { renderRows } from '../../../cli/format';
+import { COMPOSE_VERSION, L } from '../../engine/labels';
+import type { ContainerSummary } from '../../engine/project';
+import type { ComposeCommand } from '../main';
+
+export const lsCommand: ComposeCommand = {
+  name: 'ls',
+  usage: '[OPTIONS]',
+  summary: 'List running compose projects',
+  flags: [
+    { long: 'all', short: 'a', kind: 'bool', help: 'Show all stopped Compose projects' },
+    { long: 'quiet', short: 'q', kind: 'bool', help: 'Only display project names' },
+    { long: 'format', kind: 'string', help: 'Format the output. Values: [table | json]', def: 'table' },
+  ],
+  async run(cc, f) {
+    const api = await cc.api();
+    const cs = (await api.get('/containers/json', { all: true, filters: JSON.stringify({ label: [L.project] }) })) as ContainerSummary[];
+    const projects = new Map<string, { states: Map<string, number>; files: string }>();
+    for (const c of cs) {
+      const n = c.Labels[L.project];
+      const e = projects.get(n) ?? projects.set(n, { states: new Map(), files: c.Labels[L.configFiles] ?? '' }).get(n)!;
+      e.states.set(c.State, (e.states.get(c.State) ?? 0) + 1);
+    }
+    const rows = [...projects.entries()]
+      .filter(([, e]) => f.bool('all') || e.states.has('running'))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([Name, e]) => ({ Name, Status: [...e.states.entries()].map(([s, n]) => `${s}(${n})`).join(', '), ConfigFiles: e.files }));
+    if (f.bool('quiet')) cc.cli.out(rows.map((r) => r.Name + '\n').join(''));
+    else if (f.str('format') === 'json') cc.cli.out(JSON.stringify(rows) + '\n');
+    else cc.cli.out(renderRows('table', rows, { defaultTable: 'table {{.Name}}\t{{.Status}}\t{{.ConfigFiles}}', headers: { Name: 'NAME', Status: 'STATUS', ConfigFiles: 'CONFIG FILES' } }));
+  },
+};
+
+export const versionCommand: ComposeCommand = {
+  name: 'version',
+  usage: '[OPTIONS]',
+  summary: 'Show the berth compose version information',
+  flags: [
+    { long: 'short', kind: 'bool', help: 'Shows only the version number' },
+    { long: 'format', short: 'f', kind: 'string', help: 'Format the output. Values: [pretty | json]', def: 'pretty' },
+  ],
+  async run(cc, f) {
+    if (f.bool('short')) cc.cli.out(`${COMPOSE_VERSION}\n`);
+    else if (f.str('format') === 'json') cc.cli.out(JSON.stringify({ version: `v${COMPOSE_VERSION}`, implementation: 'berth compose' }) + '\n');
+    else cc.cli.out(`berth compose version v${COMPOSE_VERSION}\n`);
+  },
+};
