@@ -181,6 +181,12 @@ export function tabwrite(text: string, opts: { minwidth?: number; padding?: numb
 export function inspectTemplate(format: string, objects: Array<{ kind?: InspectKind; raw: unknown }>): { out: string; errors: string[] } {
   // docker's volume inspect hands the inspector no raw JSON: typed only
   const noRaw = (k?: InspectKind) => k === 'volume';
+  if (format === 'json') {
+    // docker's JSON inspector: one compact array (typed elements through json.Marshal, which HTML-escapes)
+    if (!objects.length) return { out: '[]\n', errors: [] };
+    const text = JSON.stringify(objects.map((o) => o.raw));
+    return { out: (objects.some((o) => noRaw(o.kind)) ? text.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) : text) + '\n', errors: [] };
+  }
   let typedTmpl;
   let rawTmpl;
   try {

@@ -175,6 +175,11 @@ describe('Go template table: docker and berth print the same bytes', () => {
     for (const f of [...COMMON, ...VOLUME]) compare('volume', ['volume', 'inspect', '-f', f, 'tmplvol']);
     // the generic inspect too
     for (const f of ['{{len .Config.OnBuild}}', '{{.NoSuchField}}', '{{.Name}}']) compare('inspect', ['inspect', '-f', f, ctr]);
+    // -f json: one compact array
+    compare('container', ['container', 'inspect', '-f', 'json', ctr]);
+    compare('image', ['image', 'inspect', '-f', 'json', 'busybox']);
+    compare('network', ['network', 'inspect', '-f', 'json', 'tmplnet']);
+    compare('volume', ['volume', 'inspect', '-f', 'json', 'tmplvol']);
   });
 
   it('ps and images rows', () => {
