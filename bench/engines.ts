@@ -20,6 +20,7 @@ export type EngineName = 'berth' | 'docker';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const BERTHD = path.join(REPO, 'bin', 'berthd');
+export const BERTH_CLI = path.join(REPO, 'bin', 'berth');
 
 /** The docker CLI both engines are driven with (the project's client, not docker.io's older one). */
 export const DOCKER_CLI = process.env.BENCH_DOCKER_CLI || (fs.existsSync('/usr/local/bin/docker') ? '/usr/local/bin/docker' : 'docker');
@@ -80,6 +81,13 @@ export abstract class Engine {
   tlsClientArgs(): string[] {
     const dir = this.certDir;
     return ['-H', `tcp://127.0.0.1:${this.tlsPort}`, '--tlsverify', '--tlscacert', path.join(dir, 'ca.pem'), '--tlscert', path.join(dir, 'cert.pem'), '--tlskey', path.join(dir, 'key.pem')];
+  }
+
+  /** Any client command with this engine's CLI environment (no config of the user's), timed; a non-zero exit is an error. */
+  async commandOk(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+    const r = await runCommand(cmd, args, { env: { ...this.cliEnv, ...env }, timeoutMs: 300_000, stdout: 'pipe' });
+    if (r.code !== 0) throw new Error(`${path.basename(cmd)} ${args.slice(0, 6).join(' ')} exited ${r.code ?? r.signal}: ${excerpt(r.stderr || r.stdout)}`);
+    return r;
   }
 
   /** The docker CLI with explicit connection flags (no -H of the unix socket), timed; env adds to the CLI's. */

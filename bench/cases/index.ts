@@ -11,5 +11,6 @@ import { buildCase } from './build';
 import { memory } from './memory';
 import { netStart, portThroughput } from './network';
 import { remote } from './remote';
+import { composeCase } from './compose';
 
-export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, buildCase, remote, ...later];
+export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, buildCase, remote, composeCase, ...later];

@@ -1,6 +1,7 @@
 // Response and body helpers every handler uses.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest } from '../util/errors';
+import { JsonSyntaxError, readGoJson, toPlain } from './decode/json';
 
 export const MAX_JSON_BODY = 16 * 1024 * 1024;
 
@@ -25,16 +26,20 @@ export function readBody(req: IncomingMessage, limit = MAX_JSON_BODY): Promise<B
   });
 }
 
-/** Parses a JSON body; an empty body gives `fallback`. */
+/**
+ * An untyped JSON body (empty or null gives `fallback`), refused in Go's words
+ * when it is not JSON. Routes with a known body shape decode it with a typed
+ * decoder from ./decode instead.
+ */
 export async function readJson<T>(req: IncomingMessage, fallback: T): Promise<T> {
   const buf = await readBody(req);
   if (buf.length === 0) return fallback;
   try {
-    const v = JSON.parse(buf.toString('utf8'));
-    if (v === null) return fallback;
-    return v as T;
+    const v = readGoJson(buf);
+    return v === undefined || v === null ? fallback : (toPlain(v) as T);
   } catch (e) {
-    throw badRequest(`invalid JSON: ${(e as Error).message}`);
+    if (e instanceof JsonSyntaxError) throw badRequest(`invalid JSON: ${e.message}`);
+    throw e;
   }
 }
 

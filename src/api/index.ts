@@ -9,6 +9,7 @@ import { systemRoutes } from './routes/system';
 import { volumeRoutes } from './routes/volumes';
 import { buildRoutes } from './routes/build';
 import { distributionRoutes } from './routes/distribution';
+import { swarmRoutes } from './routes/swarm';
 import { Router } from './router';
 import { ApiServer } from './server';
 
@@ -23,6 +24,7 @@ export function createApiServer(engine: Engine): ApiServer {
   imageTransferRoutes(r, engine);
   buildRoutes(r, engine);
   distributionRoutes(r, engine);
+  swarmRoutes(r);
   return new ApiServer(r);
 }
 

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { Duplex } from 'node:stream';
-import { EngineError } from '../util/errors';
+import { errorResponse } from './errors';
 import { log } from '../util/log';
 import { sendError } from './http';
 import { Router, type HijackContext } from './router';
@@ -56,10 +56,6 @@ export function cmpVersion(a: string, b: string): number {
   return a1 - b1 || a2 - b2;
 }
 
-function errorMessage(err: unknown): { status: number; message: string } {
-  if (err instanceof EngineError) return { status: err.status, message: err.message };
-  return { status: 500, message: err instanceof Error ? err.message : String(err) };
-}
 
 /** A TCP listener's TLS: the server's certificate, and the CA client certificates must chain to (--tlsverify). */
 export interface ListenerTls {
@@ -205,8 +201,8 @@ export class ApiServer {
       }
     };
     run().catch((err) => {
-      const { status, message } = errorMessage(err);
-      if (status >= 500) log().error({ err, url: req.url }, 'request failed');
+      const { status, message, fault } = errorResponse(err);
+      if (fault) log().error({ err, url: req.url }, 'request failed');
       sendError(res, status, message);
     });
   }
@@ -229,8 +225,8 @@ export class ApiServer {
     const subject = peerSubject(req);
     if (subject) log().info({ method: req.method, url: req.url, client: subject }, 'request from TLS client');
     Promise.resolve(m.route.hijack({ req, params: m.params, query, version, socket, head, upgrade: true })).catch((err) => {
-      const { status, message } = errorMessage(err);
-      if (status >= 500) log().error({ err, url: req.url }, 'hijack failed');
+      const { status, message, fault } = errorResponse(err);
+      if (fault) log().error({ err, url: req.url }, 'hijack failed');
       if (!(socket as { __hijacked?: boolean }).__hijacked) fail(status, message);
       else socket.destroy();
     });

@@ -65,7 +65,8 @@ export async function extractInto(stream: Readable, rootfs: string, destPath: st
   const dest = resolveInRoot(root, path.posix.join('/', destPath), { followFinal: true });
   let st: fs.Stats;
   try {
-    st = fs.lstatSync(dest);
+    // the root itself may be a running container's /proc/<pid>/root, a link to follow
+    st = dest === root ? fs.statSync(dest) : fs.lstatSync(dest);
   } catch (e) {
     const c = (e as NodeJS.ErrnoException).code;
     if (c === 'ENOENT' || c === 'ENOTDIR') {

@@ -156,16 +156,25 @@ export class TarWriter {
       let cbErr: unknown;
       const done = new Promise<void>((resolve, reject) => {
         const sink = this.pack.entry(h, (err) => (err ? reject(err) : resolve()));
+        // a pack destroyed under us (the client went away) errors the entry: not the process
+        sink.on('error', reject);
         const pump = async () => {
-          while (left > 0) {
+          while (left > 0 && !sink.destroyed) {
             const n = Math.min(SMALL, left);
             const buf = Buffer.allocUnsafe(n);
             readFull(fd, buf, pos);
             pos += n;
             left -= n;
-            if (!sink.write(buf)) await new Promise<void>((r) => sink.once('drain', () => r()));
+            if (!sink.write(buf))
+              await new Promise<void>((r) => {
+                const go = () => {
+                  sink.off('drain', go).off('close', go);
+                  r();
+                };
+                sink.on('drain', go).on('close', go);
+              });
           }
-          sink.end(null);
+          if (!sink.destroyed) sink.end(null);
         };
         pump().catch((e) => {
           cbErr = e;

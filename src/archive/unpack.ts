@@ -313,7 +313,15 @@ class Unpacker {
     const srcParent = this.parentDir(lc.slice(0, -1), false);
     const src = child(srcParent.abs, lc[lc.length - 1]);
     if (src === abs) return;
-    this.create(abs, h.name, false, () => fs.linkSync(src, abs));
+    this.create(abs, h.name, false, () => {
+      try {
+        fs.linkSync(src, abs);
+      } catch (e) {
+        // the archive's mistake, told in its own names (never the host path of the target)
+        if (code(e) === 'ENOENT') throw badRequest(`invalid hardlink ${h.name}: target ${h.linkname} is not in the archive`);
+        throw e;
+      }
+    });
   }
 
   private file(h: tar.Header, s: EntryStream, parent: Dir, abs: string, done: (err?: unknown) => void): void {

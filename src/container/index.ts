@@ -1,2 +1,3 @@
 export * from './types';
+export { defaultHostConfig } from './defaults';
 export { ContainerStore } from './store';

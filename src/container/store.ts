@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { conflict, notFound, badRequest } from '../util/errors';
 import { readJsonSync, writeJsonAtomicSync, removeStaleTemps } from '../util/fsutil';
+import { log } from '../util/log';
+import { isObject, isStringArray, isStringMap } from '../util/records';
 import type { Container, ContainerRecord, HostConfig } from './types';
 
 export class ContainerStore {
@@ -15,7 +17,11 @@ export class ContainerStore {
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   }
 
-  /** Loads every record; returns the IDs of directories that held no usable record. */
+  /**
+   * Loads every record; returns the IDs of directories that held no readable
+   * record. A readable record of the wrong shape is left in place and out of
+   * every listing, with a logged error.
+   */
   load(): string[] {
     const broken: string[] = [];
     for (const id of fs.readdirSync(this.root)) {
@@ -27,6 +33,11 @@ export class ContainerStore {
         const hc = readJsonSync<HostConfig>(path.join(dir, 'hostconfig.json'));
         if (!rec || !hc) {
           broken.push(id);
+          continue;
+        }
+        const bad = recordProblem(rec, hc, id);
+        if (bad) {
+          log().error({ id, reason: bad }, 'container record unusable; left in place and out of every listing');
           continue;
         }
         const c: Container = { ...rec, HostConfig: hc };
@@ -111,4 +122,15 @@ export class ContainerStore {
     this.byId.delete(c.ID);
     if (this.byName.get(c.Name) === c.ID) this.byName.delete(c.Name);
   }
+}
+
+/** What makes a record unfit to list (the fields every view of a container reads), or undefined. */
+function recordProblem(rec: ContainerRecord, hc: HostConfig, dirId: string): string | undefined {
+  if (!isObject(rec) || rec.ID !== dirId) return 'the record is not this container\'s';
+  if (typeof rec.Name !== 'string' || typeof rec.Image !== 'string' || typeof rec.Created !== 'string') return 'Name, Image or Created is not a string';
+  if (!isObject(rec.Config) || !isObject(rec.State) || !isObject(hc)) return 'Config, State or HostConfig is not an object';
+  if (!isStringMap(rec.Config.Labels)) return 'Config.Labels is not a map of strings';
+  if (!isStringArray(rec.Config.Env) || !isStringArray(rec.Config.Cmd) || !isStringArray(rec.Config.Entrypoint)) return 'Config.Env, Cmd or Entrypoint is not a list of strings';
+  if (typeof rec.State.Status !== 'string') return 'State.Status is not a string';
+  return undefined;
 }

@@ -41,6 +41,24 @@ export interface Ulimit {
   Hard: number;
 }
 
+export interface WeightDevice {
+  Path: string;
+  Weight: number;
+}
+
+export interface ThrottleDevice {
+  Path: string;
+  Rate: number;
+}
+
+export interface DeviceRequest {
+  Driver: string;
+  Count: number;
+  DeviceIDs: string[] | null;
+  Capabilities: string[][] | null;
+  Options: Record<string, string> | null;
+}
+
 export interface DeviceMapping {
   PathOnHost: string;
   PathInContainer: string;
@@ -98,11 +116,11 @@ export interface HostConfig {
   NanoCpus: number;
   CgroupParent: string;
   BlkioWeight: number;
-  BlkioWeightDevice: unknown[];
-  BlkioDeviceReadBps: unknown[];
-  BlkioDeviceWriteBps: unknown[];
-  BlkioDeviceReadIOps: unknown[];
-  BlkioDeviceWriteIOps: unknown[];
+  BlkioWeightDevice: WeightDevice[] | null;
+  BlkioDeviceReadBps: ThrottleDevice[] | null;
+  BlkioDeviceWriteBps: ThrottleDevice[] | null;
+  BlkioDeviceReadIOps: ThrottleDevice[] | null;
+  BlkioDeviceWriteIOps: ThrottleDevice[] | null;
   CpuPeriod: number;
   CpuQuota: number;
   CpuRealtimePeriod: number;
@@ -111,7 +129,7 @@ export interface HostConfig {
   CpusetMems: string;
   Devices: DeviceMapping[];
   DeviceCgroupRules: string[] | null;
-  DeviceRequests: unknown[] | null;
+  DeviceRequests: DeviceRequest[] | null;
   MemoryReservation: number;
   MemorySwap: number;
   MemorySwappiness: number | null;
@@ -126,6 +144,11 @@ export interface HostConfig {
   MaskedPaths: string[];
   ReadonlyPaths: string[];
   Init: boolean | null;
+  /** kept as given; berth applies neither (no runtime annotations, no storage quotas) */
+  Annotations?: Record<string, string>;
+  StorageOpt?: Record<string, string>;
+  KernelMemory?: number;
+  KernelMemoryTCP?: number;
 }
 
 export interface HealthLogEntry {
@@ -232,3 +255,67 @@ export interface ContainerRecord {
 export interface Container extends ContainerRecord {
   HostConfig: HostConfig;
 }
+
+// ---- requests, as the API decodes them (Go's zero values for what the body left out) ----
+
+/** The Config part of a create (and commit) request: absent fields are undefined. */
+export interface CreateConfig {
+  Hostname?: string;
+  Domainname?: string;
+  User?: string;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  ExposedPorts?: Record<string, object> | null;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
+  Env?: string[] | null;
+  Cmd?: string[] | null;
+  Healthcheck?: HealthConfig | null;
+  ArgsEscaped?: boolean;
+  Image?: string;
+  Volumes?: Record<string, object> | null;
+  WorkingDir?: string;
+  Entrypoint?: string[] | null;
+  NetworkDisabled?: boolean;
+  MacAddress?: string;
+  OnBuild?: string[] | null;
+  Labels?: Record<string, string> | null;
+  StopSignal?: string;
+  StopTimeout?: number | null;
+  Shell?: string[] | null;
+}
+
+/** One network's settings in a create or connect request. */
+export interface EndpointConfig {
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
+  Links?: string[] | null;
+  Aliases?: string[] | null;
+  MacAddress?: string;
+  DriverOpts?: Record<string, string> | null;
+}
+
+export interface NetworkingConfig {
+  EndpointsConfig?: Record<string, EndpointConfig | null> | null;
+}
+
+/** POST /containers/create, decoded. */
+export interface CreateContainerRequest {
+  name?: string;
+  platform?: string;
+  /** absent when the body had no Config field at all (Docker: "Config cannot be empty") */
+  config?: CreateConfig;
+  /** Docker's defaults for what the body left out */
+  hostConfig: HostConfig;
+  networkingConfig?: NetworkingConfig | null;
+}
+
+/** POST /containers/{id}/update: the resources and restart policy that can change on a live container. */
+export type UpdateConfig = Partial<Pick<HostConfig, UpdatableResource>> & { RestartPolicy?: RestartPolicy };
+
+export const UPDATABLE_RESOURCES = [
+  'CpuShares', 'Memory', 'NanoCpus', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'MemoryReservation',
+  'MemorySwap', 'PidsLimit', 'BlkioWeight', 'OomKillDisable', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
+] as const;
+export type UpdatableResource = (typeof UPDATABLE_RESOURCES)[number];

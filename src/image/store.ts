@@ -5,8 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContentStore, LayerStore } from '../storage';
 import { chainIdOf } from '../storage';
-import { conflict, notFound } from '../util/errors';
+import { badRequest, conflict, notFound } from '../util/errors';
 import { readJsonSync, writeJsonAtomicSync, removeStaleTemps } from '../util/fsutil';
+import { log } from '../util/log';
+import { isObject, isStringMap } from '../util/records';
 import { normaliseTagged, parseReference } from './reference';
 import type { ImageConfig, ImageRecord } from './types';
 
@@ -62,10 +64,15 @@ export class ImageStore {
         const rec = readJsonSync<StoredRecord>(path.join(this.dir, f));
         if (!rec || !this.content.has(rec.id)) continue;
         const config = JSON.parse(this.content.read(rec.id).toString('utf8')) as ImageConfig;
+        if (!isObject(config) || (config.config !== undefined && config.config !== null && !isObject(config.config)) || !isStringMap(config.config?.Labels)) {
+          log().error({ id: rec.id }, 'image config unusable (labels that are not strings); left out of every listing');
+          continue;
+        }
         const img = this.hydrate(rec, config);
         if (img) this.images.set(img.id, img);
-      } catch {
+      } catch (err) {
         // a broken record must not stop the daemon; it is simply not listed
+        log().error({ err, file: f }, 'image record unreadable; left out of every listing');
       }
     }
     const repos = readJsonSync<RepositoriesFile>(this.reposFile);
@@ -112,6 +119,8 @@ export class ImageStore {
   add(config: ImageConfig | Buffer, parent?: string): ImageRecord {
     const bytes = Buffer.isBuffer(config) ? config : Buffer.from(JSON.stringify(config));
     const parsed = Buffer.isBuffer(config) ? (JSON.parse(config.toString('utf8')) as ImageConfig) : config;
+    // what every listing reads back must have its type (dockerd's decoder refuses such a config too)
+    if (!isStringMap(parsed.config?.Labels)) throw badRequest('invalid image config: Labels must map strings to strings');
     const id = this.content.putBytes(bytes);
     const existing = this.images.get(id);
     if (existing) {

@@ -104,13 +104,30 @@ export class Endpoints {
   }
 
   private perNetwork(c: Container, j: Joined, leases: Lease[], iface: string): nv.NvPerNetwork {
-    const aliases = j.n.Name === 'bridge' ? [] : [...(j.ep.Aliases ?? []), c.ID.slice(0, 12)];
+    const aliases = j.n.Name === 'bridge' ? [] : [...(j.ep.Aliases ?? []), c.ID.slice(0, 12), ...this.linkAliases(c, j.n.Id)];
     return { static_ips: leases.map((l) => l.address), aliases, interface_name: iface, ...(j.ep.MacAddress ? { static_mac: j.ep.MacAddress } : {}) };
   }
 
   private dnsServers(c: Container): string[] | undefined {
     const d = c.HostConfig.Dns?.length ? c.HostConfig.Dns : this.m.daemonDns.dns;
     return d.length ? d : undefined;
+  }
+
+  /**
+   * Links on a user network (EndpointConfig.Links "target:alias") name `c` for the
+   * containers that declare them: `c` answers to those aliases in the network's DNS.
+   * (Docker scopes the alias to the linking container; aardvark serves it network-wide.)
+   */
+  private linkAliases(c: Container, networkId: string): string[] {
+    const out: string[] = [];
+    for (const x of this.m.containers.all()) {
+      if (x.ID === c.ID) continue;
+      for (const ep of Object.values(x.NetworkSettings?.Networks ?? {})) {
+        if (ep.NetworkID !== networkId) continue;
+        for (const l of parseLinks(ep.Links)) if (l.name === c.Name.slice(1) || (l.name.length >= 12 && c.ID.startsWith(l.name))) out.push(l.alias);
+      }
+    }
+    return out;
   }
 
   /** Legacy links of the default bridge: each target must be running there. */

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { badRequest, notFound } from '../util/errors';
 import { readJsonSync, removeStaleTemps, writeJsonAtomicSync } from '../util/fsutil';
+import { isObject, isStringMap } from '../util/records';
 import { log } from '../util/log';
 import type { NetworkRecord } from './types';
 
@@ -20,7 +21,13 @@ export class NetworkStore {
       if (!/^[a-f0-9]{64}\.json$/.test(f)) continue;
       try {
         const n = readJsonSync<NetworkRecord>(path.join(this.root, f));
-        if (n) this.byId.set(n.Id, n);
+        if (!n) continue;
+        // a record clients could not read back is left out of every listing
+        if (!isObject(n) || typeof n.Id !== 'string' || typeof n.Name !== 'string' || !isStringMap(n.Labels) || !isStringMap(n.Options)) {
+          log().error({ file: f }, 'network record unusable (Id, Name, Labels or Options of the wrong type); left in place and out of every listing');
+          continue;
+        }
+        this.byId.set(n.Id, n);
       } catch (e) {
         log().warn({ err: e, file: f }, 'network record unreadable; left in place');
       }

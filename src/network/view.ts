@@ -11,8 +11,10 @@ import { summaryPorts } from './ports';
 
 function endpointView(c: Container, name: string, ep: EndpointSettings): EndpointSettings {
   const user = name !== 'bridge' && name !== 'host' && name !== 'none';
-  // API < 1.45 lists the short ID among the aliases of user-defined networks
-  const aliases = user ? [...(ep.Aliases ?? []), c.ID.slice(0, 12)] : ep.Aliases;
+  // API < 1.45 lists the short ID among the aliases of user-defined networks, from the
+  // first start on (Docker adds it when it connects the endpoint, not at create)
+  const started = !!c.State.StartedAt && !c.State.StartedAt.startsWith('0001-');
+  const aliases = user && started ? [...(ep.Aliases ?? []), c.ID.slice(0, 12)] : ep.Aliases;
   return { ...ep, Aliases: aliases && aliases.length ? aliases : null, DNSNames: c.State.Running ? ep.DNSNames : null };
 }
 

@@ -175,10 +175,7 @@ export function buildSpec(input: SpecInput): OciSpec {
   const privileged = !!input.privileged;
   const p = input.process;
   if (!p.args?.length) throw badRequest('No command specified');
-  if (p.oomScoreAdj !== undefined && (p.oomScoreAdj < -1000 || p.oomScoreAdj > 1000)) {
-    throw badRequest(`Invalid value ${p.oomScoreAdj}, range for oom score adj is [-1000, 1000]`);
-  }
-  if (input.shmSize !== undefined && input.shmSize < 0) throw badRequest('SHM size can not be less than 0');
+  // OomScoreAdj and ShmSize are checked once, at create (engine/containers/create.ts validateHostConfig)
   const caps = computeCapabilities({ privileged, capAdd: input.capAdd ?? [], capDrop: input.capDrop ?? [] });
   const pidPrivate = (input.pidMode ?? 'private') === 'private';
 

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mount, umount2, MNT_DETACH, MS_BIND, MS_REC, MS_RDONLY, MS_REMOUNT } from '../sys';
 import { badRequest, internal } from '../util/errors';
 import { readJsonSync, removeStaleTemps, writeJsonAtomicSync } from '../util/fsutil';
+import { isObject, isStringMap } from '../util/records';
 import { log } from '../util/log';
 import { parseMemory } from '../runtime/units';
 import { LOCAL_DRIVER, type Volume, type VolumeDriver } from './types';
@@ -31,6 +32,9 @@ interface Meta {
   Options: Record<string, string> | null;
   CreatedAt: number;
 }
+
+/** The longest file name Linux filesystems take. */
+const MAX_NAME = 255;
 
 export class LocalDriver implements VolumeDriver {
   readonly name = LOCAL_DRIVER;
@@ -69,6 +73,10 @@ export class LocalDriver implements VolumeDriver {
         // an unreadable record never costs the data: the volume stays, without labels and options
         log().warn({ err: e, name }, 'volume record unreadable; keeping the volume without its labels and options');
       }
+      if (meta && (!isObject(meta) || !isStringMap(meta.Labels) || !isStringMap(meta.Options))) {
+        log().error({ name }, 'volume record has labels or options that are not strings; keeping the volume without them');
+        meta = undefined;
+      }
       const data = path.join(dir, DATA);
       if (!fs.existsSync(data)) fs.mkdirSync(data, { mode: 0o755 });
       let created = meta?.CreatedAt;
@@ -88,6 +96,8 @@ export class LocalDriver implements VolumeDriver {
 
   validateName(name: string): void {
     if (name.length === 1) throw badRequest('volume name is too short, names should be at least two alphanumeric characters');
+    // the name is a directory name: refused here rather than by the filesystem (ENAMETOOLONG with the host path)
+    if (Buffer.byteLength(name) > MAX_NAME) throw badRequest(`volume name is too long, names should be at most ${MAX_NAME} characters`);
     if (!VOLUME_NAME.test(name))
       throw badRequest(
         `"${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
@@ -146,7 +156,8 @@ export class LocalDriver implements VolumeDriver {
     for (const m of under) umount2(m, MNT_DETACH);
     if ([...mountPoints()].some((m) => m === real || m.startsWith(real + '/'))) throw internal(`error removing volume path '${real}': still mounted`);
     // rename first: a crash mid-removal leaves trash (finished at the next start), never half a volume
-    const trash = path.join(this.root, `${TRASH_PREFIX}${v.Name}-${randomBytes(4).toString('hex')}`);
+    // not named after the volume: a 255-byte name plus the prefix would not fit in a directory name
+    const trash = path.join(this.root, `${TRASH_PREFIX}${randomBytes(8).toString('hex')}`);
     fs.renameSync(real, trash);
     this.destroy(trash);
   }

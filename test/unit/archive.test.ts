@@ -361,7 +361,7 @@ describe('extraction never writes outside the root', () => {
     const d = fresh();
     await assert.rejects(extractLayer(await tarStream([{ name: 'h', type: 'link', linkname: '../' + path.basename(secret) }]), d), status(400));
     // absolute link targets resolve inside the layer: the outside file is never linked
-    await assert.rejects(extractLayer(await tarStream([{ name: 'h', type: 'link', linkname: secret }]), d), { code: 'ENOENT' });
+    await assert.rejects(extractLayer(await tarStream([{ name: 'h', type: 'link', linkname: secret }]), d), status(400));
     await assert.rejects(
       extractLayer(
         await tarStream([
@@ -370,7 +370,7 @@ describe('extraction never writes outside the root', () => {
         ]),
         d,
       ),
-      { code: 'ENOENT' },
+      status(400),
     );
     assert.ok(!fs.existsSync(`${d}/h`));
     assert.equal(fs.lstatSync(secret).nlink, 1);

@@ -23,6 +23,8 @@ import {
   CgroupFeatures,
 } from '../../src/runtime';
 import { EngineError } from '../../src/util/errors';
+import { defaultHostConfig, type HostConfig } from '../../src/container';
+import { validateHostConfig } from '../../src/engine/containers/create';
 
 const ALL_FEATURES: CgroupFeatures = {
   memoryLimit: true, swapLimit: true, memoryReservation: true, memorySwappiness: true, oomKillDisable: true,
@@ -212,8 +214,13 @@ describe('buildSpec', () => {
     assert.deepEqual(r.pids, { limit: -1 });
   });
 
-  test('oom score adj range', () => {
-    throws400(() => buildSpec(base({ process: { ...base().process, oomScoreAdj: 1001 } })), 'Invalid value 1001, range for oom score adj is [-1000, 1000]');
+  test('oom score adj and shm size are checked once, at create', () => {
+    const hc = (more: Partial<HostConfig>): HostConfig => ({ ...defaultHostConfig(), ...more });
+    throws400(() => validateHostConfig(hc({ OomScoreAdj: 1001 })), 'Invalid value 1001, range for oom score adj is [-1000, 1000]');
+    throws400(() => validateHostConfig(hc({ OomScoreAdj: -1001 })), 'Invalid value -1001, range for oom score adj is [-1000, 1000]');
+    throws400(() => validateHostConfig(hc({ ShmSize: -1 })), 'SHM size can not be less than 0');
+    validateHostConfig(hc({ OomScoreAdj: 1000, ShmSize: 0 }));
+    assert.equal(buildSpec(base({ process: { ...base().process, oomScoreAdj: -1000 } })).process!.oomScoreAdj, -1000);
   });
 });
 

@@ -4,29 +4,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Engine } from '../../engine/engine';
 import { StepError, type BuildRequest } from '../../engine/build';
 import type { AuthConfig } from '../../registry';
-import type { Ulimit } from '../../container';
+import { buildArgsParam, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
 import { progressStream } from './progress-stream';
-
-function jsonParam<T>(q: URLSearchParams, name: string, check: (v: unknown) => boolean, what: string): T | undefined {
-  const raw = q.get(name);
-  if (raw === null || raw === '') return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    throw badRequest(`invalid ${what}: ${raw}`);
-  }
-  if (v === null) return undefined;
-  if (!check(v)) throw badRequest(`invalid ${what}: ${raw}`);
-  return v as T;
-}
-
-const isMap = (nullable: boolean) => (v: unknown) =>
-  !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every((x) => typeof x === 'string' || (nullable && x === null));
-const isStrings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** X-Registry-Config: base64url JSON of registry -> AuthConfig. */
 function registryConfig(h: string | string[] | undefined): Record<string, AuthConfig> {
@@ -59,13 +41,13 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
   set('CpusetMems', query.get('cpusetmems') ?? undefined);
   const hosts = query.getAll('extrahosts').flatMap((h) => h.split(',')).filter(Boolean);
   if (hosts.length) hostConfig.ExtraHosts = hosts;
-  const ulimits = jsonParam<Ulimit[]>(query, 'ulimits', Array.isArray, 'ulimits');
+  const ulimits = ulimitsParam(query);
   if (ulimits?.length) hostConfig.Ulimits = ulimits;
   return {
     tags: query.getAll('t').filter(Boolean),
     dockerfile: query.get('dockerfile') || 'Dockerfile',
-    buildArgs: jsonParam(query, 'buildargs', isMap(true), 'build args') ?? {},
-    labels: jsonParam(query, 'labels', isMap(false), 'labels') ?? {},
+    buildArgs: buildArgsParam(query) ?? {},
+    labels: labelsParam(query) ?? {},
     target: query.get('target') || undefined,
     platform: query.get('platform') || undefined,
     noCache: boolParam(query, 'nocache'),
@@ -74,7 +56,7 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     forceRm: boolParam(query, 'forcerm'),
     quiet: boolParam(query, 'q'),
     networkMode: query.get('networkmode') || 'default',
-    cacheFrom: jsonParam<string[]>(query, 'cachefrom', isStrings, 'cache-from') ?? [],
+    cacheFrom: cacheFromParam(query) ?? [],
     hostConfig,
     registryAuth: registryConfig(req.headers['x-registry-config']),
   };

@@ -39,7 +39,8 @@ export async function statsHandler(engine: Engine, { req, res, params, query }: 
     if (!c.State.Running) {
       return { ...base, read: '0001-01-01T00:00:00Z', preread: '0001-01-01T00:00:00Z', pids_stats: {}, blkio_stats: {}, num_procs: 0, storage_stats: {}, cpu_stats: { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } }, precpu_stats: { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } }, memory_stats: {} };
     }
-    return { ...base, ...readStats(cgPath, { pid: c.State.Pid }) } as Record<string, unknown>;
+    // read: when this sample was taken (clients compute rates from read/preread)
+    return { ...base, read: new Date().toISOString(), ...readStats(cgPath, { pid: c.State.Pid }) } as Record<string, unknown>;
   };
   let prev: Record<string, unknown> | undefined;
   const withPre = (cur: Record<string, unknown>) => ({

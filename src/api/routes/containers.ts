@@ -2,9 +2,11 @@
 import type { Engine } from '../../engine/engine';
 import type { WaitCondition } from '../../engine/containers/lifecycle';
 import { parseSignal } from '../../runtime';
-import { badRequest, notFound } from '../../util/errors';
-import { parseTimeArg } from '../../util/time';
-import { readBody, readJson, sendJson, sendNoContent } from '../http';
+import { badRequest, conflict } from '../../util/errors';
+import { decodeJsonBody } from '../decode/body';
+import { decodeCreateContainer, decodeUpdate } from '../decode/container';
+import { decodeExecCreate } from '../decode/exec';
+import { sendJson, sendNoContent } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
 import { cmpVersion } from '../server';
 import { attachHandler, wsAttachHandler } from './attach';
@@ -17,12 +19,10 @@ export function containerRoutes(r: Router, engine: Engine): void {
   const svc = engine.containers;
 
   r.post('/containers/create', async ({ req, res, query, version }) => {
-    const body = await readJson<Record<string, unknown>>(req, {});
-    if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('invalid JSON: expected an object');
-    normalizeMountsForVersion(body.HostConfig as never, version);
-    const name = query.get('name') ?? undefined;
-    const out = svc.create({ name, config: body as never, platform: query.get('platform') ?? undefined });
-    sendJson(res, 201, out);
+    const q = { name: query.get('name') ?? undefined, platform: query.get('platform') ?? undefined };
+    const create = await decodeJsonBody(req, (v) => decodeCreateContainer(v, q), { empty: 'refuse' });
+    normalizeMountsForVersion(create.hostConfig, version);
+    sendJson(res, 201, svc.create(create));
   });
 
   r.get('/containers/json', ({ res, query }) => {
@@ -101,23 +101,29 @@ export function containerRoutes(r: Router, engine: Engine): void {
     sendNoContent(res);
   });
 
+  // `DELETE /containers/parent/alias?link=1` (docker-py, `docker rm --link`): a link's name has a slash
+  r.delete('/containers/{parent}/{alias}', async ({ res, params, query }) => {
+    const ref = `${params.parent}/${params.alias}`;
+    await svc.remove(ref, { force: boolParam(query, 'force'), volumes: boolParam(query, 'v'), link: boolParam(query, 'link') });
+    sendNoContent(res);
+  });
+
   r.post('/containers/{id}/rename', ({ res, params, query }) => {
     svc.rename(params.id, query.get('name') ?? '');
     sendNoContent(res);
   });
 
   r.post('/containers/{id}/update', async ({ req, res, params }) => {
-    const body = await readJson<Record<string, unknown>>(req, {});
-    sendJson(res, 200, await svc.update(params.id, body as never));
+    sendJson(res, 200, await svc.update(params.id, await decodeJsonBody(req, decodeUpdate)));
   });
 
   r.post('/containers/{id}/resize', ({ res, params, query }) => {
     const h = intParam(query, 'h') ?? 0;
     const w = intParam(query, 'w') ?? 0;
     const c = svc.get(params.id);
-    if (!c.State.Running) throw badRequest(`Container ${c.ID} is not running`);
+    if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
     svc.resize(c, h, w);
-    sendNoContent(res);
+    sendNoContent(res, 200); // Docker answers 200 with an empty body; clients check for it
   });
 
   r.post('/containers/prune', async ({ res, query }) => {
@@ -125,8 +131,7 @@ export function containerRoutes(r: Router, engine: Engine): void {
   });
 
   r.post('/containers/{id}/exec', async ({ req, res, params }) => {
-    const body = await readJson<Record<string, unknown>>(req, {});
-    sendJson(res, 201, engine.exec.create(params.id, body as never));
+    sendJson(res, 201, engine.exec.create(params.id, await decodeJsonBody(req, decodeExecCreate)));
   });
 
   r.hijack('POST', '/containers/{id}/attach', (ctx) => attachHandler(engine, ctx));
@@ -135,10 +140,6 @@ export function containerRoutes(r: Router, engine: Engine): void {
   r.get('/containers/{id}/top', (ctx) => topHandler(engine, ctx));
   r.get('/containers/{id}/stats', (ctx) => statsHandler(engine, ctx));
   fsRoutes(r, engine);
-
-  void readBody;
-  void notFound;
-  void parseTimeArg;
 }
 
 import { parseDetachKeys } from '../streams';

@@ -2,7 +2,9 @@
 import type { Engine } from '../../engine/engine';
 import type { AttachConnection } from '../../monitor';
 import { badRequest } from '../../util/errors';
-import { readJson, sendJson, sendNoContent } from '../http';
+import { decodeJsonBytes } from '../decode/body';
+import { decodeExecStart } from '../decode/exec';
+import { readBody, sendJson, sendNoContent } from '../http';
 import { intParam, type HijackContext, type Router } from '../router';
 import { hijackResponse } from '../server';
 import { bridge, DEFAULT_DETACH_KEYS, frame, parseDetachKeys, STDOUT } from '../streams';
@@ -12,7 +14,7 @@ import { streamContentType } from './attach';
 /** The exec-start JSON body arrives after the headers: in `head`, then on the socket. */
 function readHijackBody(ctx: HijackContext): Promise<{ body: Buffer; rest: Buffer }> {
   const len = Number(ctx.req.headers['content-length'] ?? 0);
-  if (!ctx.upgrade) return readJson<unknown>(ctx.req, {}).then((v) => ({ body: Buffer.from(JSON.stringify(v)), rest: Buffer.alloc(0) }));
+  if (!ctx.upgrade) return readBody(ctx.req).then((body) => ({ body, rest: Buffer.alloc(0) }));
   if (len > 1 << 20) return Promise.reject(badRequest('request body is too large'));
   return new Promise((resolve) => {
     let buf = ctx.head;
@@ -35,20 +37,16 @@ function readHijackBody(ctx: HijackContext): Promise<{ body: Buffer; rest: Buffe
 
 export function execRoutes(r: Router, engine: Engine): void {
   r.hijack('POST', '/exec/{id}/start', async (ctx) => {
-    const e = engine.exec.get(ctx.params.id);
+    // as dockerd: the body is decoded before the exec is looked up
     const { body, rest } = await readHijackBody(ctx);
-    let opts: { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] } = {};
-    if (body.length) {
-      try {
-        opts = JSON.parse(body.toString('utf8')) ?? {};
-      } catch {
-        throw badRequest('invalid JSON body');
-      }
-    }
-    const tty = opts.Tty ?? !!e.Config.Tty;
+    const opts = decodeJsonBytes(body, decodeExecStart);
+    const e = engine.exec.get(ctx.params.id);
+    // as Docker: the process gets a terminal if exec create asked for one; the start
+    // body's Tty only says whether the stream is raw (true) or multiplexed (absent/false)
+    const tty = opts.Tty === true;
     if (opts.ConsoleSize) e.Config.ConsoleSize = opts.ConsoleSize;
     if (opts.Detach) {
-      await engine.exec.start(e.ID, { tty, attach: false });
+      await engine.exec.start(e.ID, { attach: false });
       if (ctx.upgrade) {
         ctx.socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n`);
       } else {
@@ -61,7 +59,6 @@ export function execRoutes(r: Router, engine: Engine): void {
     let started;
     try {
       started = await engine.exec.start(e.ID, {
-        tty,
         attach: true,
         onAttach: (cn) => {
           conn = cn;

@@ -1,8 +1,11 @@
 // Push, save (GET /images/get), load, commit, /auth and /system/df.
 import type { Engine } from '../../engine/engine';
-import { decodeAuthHeader, type AuthConfig } from '../../registry';
+import { decodeAuthHeader } from '../../registry';
 import { badRequest } from '../../util/errors';
-import { readJson, sendJson } from '../http';
+import { decodeJsonBody } from '../decode/body';
+import { decodeAuthConfig } from '../decode/registry';
+import { decodeCommitConfig } from '../decode/container';
+import { sendJson } from '../http';
 import { boolParam, type Router } from '../router';
 import { streamed } from './images';
 import { progressStream } from './progress-stream';
@@ -30,13 +33,15 @@ export function imageTransferRoutes(r: Router, engine: Engine): void {
 
   r.post('/images/load', async ({ req, res, query }) => {
     const ps = progressStream(res);
+    // Docker answers 200 at once and reports a bad archive inside the JSON stream
+    ps.begin();
     await streamed(ps, () => engine.images.load(req, ps.emit, boolParam(query, 'quiet', true)));
   });
 
   r.post('/commit', async ({ req, res, query }) => {
     const container = query.get('container');
     if (!container) throw badRequest('container is required');
-    const body = await readJson<Record<string, unknown> | null>(req, null);
+    const config = await decodeJsonBody(req, decodeCommitConfig);
     const img = await engine.images.commit(container, {
       repo: query.get('repo') || undefined,
       tag: query.get('tag') || undefined,
@@ -44,14 +49,13 @@ export function imageTransferRoutes(r: Router, engine: Engine): void {
       author: query.get('author') || undefined,
       pause: boolParam(query, 'pause', true),
       changes: query.getAll('changes'),
-      config: body,
+      config: config ?? null,
     });
     sendJson(res, 201, { Id: img.id });
   });
 
   r.post('/auth', async ({ req, res }) => {
-    const body = await readJson<AuthConfig>(req, {});
-    sendJson(res, 200, await engine.images.login(body));
+    sendJson(res, 200, await engine.images.login(await decodeJsonBody(req, decodeAuthConfig)));
   });
 
   r.get('/system/df', ({ res }) => {

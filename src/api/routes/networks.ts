@@ -1,8 +1,9 @@
 // /networks/* — thin handlers over the network service.
 import type { Engine } from '../../engine/engine';
-import type { NetworkCreateRequest } from '../../network';
 import { badRequest } from '../../util/errors';
-import { readJson, sendJson, sendNoContent } from '../http';
+import { decodeJsonBody } from '../decode/body';
+import { decodeNetworkConnect, decodeNetworkCreate, decodeNetworkDisconnect } from '../decode/network';
+import { sendJson, sendNoContent } from '../http';
 import { filtersParam, type Router } from '../router';
 
 export function networkRoutes(r: Router, engine: Engine): void {
@@ -18,9 +19,7 @@ export function networkRoutes(r: Router, engine: Engine): void {
   });
 
   r.post('/networks/create', async ({ req, res }) => {
-    const body = await readJson<NetworkCreateRequest>(req, {} as NetworkCreateRequest);
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('invalid JSON: expected an object');
-    sendJson(res, 201, await nets.create(body));
+    sendJson(res, 201, await nets.create(await decodeJsonBody(req, decodeNetworkCreate)));
   });
 
   r.delete('/networks/{id}', async ({ res, params }) => {
@@ -33,16 +32,16 @@ export function networkRoutes(r: Router, engine: Engine): void {
   });
 
   r.post('/networks/{id}/connect', async ({ req, res, params }) => {
-    const body = await readJson<{ Container?: string; EndpointConfig?: Record<string, unknown> | null }>(req, {});
+    const body = await decodeJsonBody(req, decodeNetworkConnect);
     if (!body.Container) throw badRequest('no container specified');
-    await svc.connect(params.id, body.Container, body.EndpointConfig as never);
+    await svc.connect(params.id, body.Container, body.EndpointConfig);
     sendNoContent(res, 200);
   });
 
   r.post('/networks/{id}/disconnect', async ({ req, res, params }) => {
-    const body = await readJson<{ Container?: string; Force?: boolean }>(req, {});
+    const body = await decodeJsonBody(req, decodeNetworkDisconnect);
     if (!body.Container) throw badRequest('no container specified');
-    await svc.disconnect(params.id, body.Container, !!body.Force);
+    await svc.disconnect(params.id, body.Container, body.Force);
     sendNoContent(res, 200);
   });
 }

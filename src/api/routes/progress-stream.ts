@@ -11,6 +11,8 @@ export interface ProgressStream {
   /** ends the response (an error goes in-stream: call it only once output started) */
   finish(err?: unknown): void;
   started(): boolean;
+  /** sends the 200 and headers now: later errors go in the stream */
+  begin(): void;
 }
 
 export function progressStream(res: ServerResponse): ProgressStream {
@@ -19,17 +21,21 @@ export function progressStream(res: ServerResponse): ProgressStream {
   res.on('close', () => {
     if (!res.writableFinished) ac.abort(new Error('client disconnected'));
   });
+  const begin = () => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+  };
   const emit = (m: JsonMessage) => {
-    if (!started) {
-      started = true;
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-    }
+    begin();
     if (!res.destroyed) res.write(JSON.stringify(m) + '\n');
   };
   return {
     emit,
     signal: ac.signal,
     started: () => started,
+    begin,
     finish(err?: unknown) {
       if (err === undefined) {
         if (!started) res.writeHead(200, { 'Content-Type': 'application/json' });

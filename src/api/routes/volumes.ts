@@ -1,8 +1,9 @@
 // /volumes/* — thin handlers over the volume service.
 import type { Engine } from '../../engine/engine';
-import type { CreateVolumeRequest } from '../../engine/volumes';
-import { badRequest, EngineError } from '../../util/errors';
-import { readJson, sendJson, sendNoContent } from '../http';
+import { EngineError } from '../../util/errors';
+import { decodeJsonBody } from '../decode/body';
+import { decodeVolumeCreate } from '../decode/volume';
+import { sendJson, sendNoContent } from '../http';
 import { boolParam, filtersParam, type Router } from '../router';
 
 export function volumeRoutes(r: Router, engine: Engine): void {
@@ -13,9 +14,7 @@ export function volumeRoutes(r: Router, engine: Engine): void {
   });
 
   r.post('/volumes/create', async ({ req, res }) => {
-    const body = await readJson<CreateVolumeRequest>(req, {});
-    if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('invalid JSON: expected an object');
-    sendJson(res, 201, svc.create(body));
+    sendJson(res, 201, svc.create(await decodeJsonBody(req, decodeVolumeCreate)));
   });
 
   r.post('/volumes/prune', ({ res, query, version }) => {

@@ -28,7 +28,7 @@ export function imageOf(p: Project, s: ServiceConfig): string {
 }
 
 /** The container to run service `s` as number `n` (oneOff: a `compose run` container). */
-export function createBody(p: Project, s: ServiceConfig, n: number, hash: string, opts: { oneOff?: string; resolveContainer: (service: string) => string | undefined; override?: Partial<{ cmd: string[]; entrypoint: string[]; env: string[]; user: string; workdir: string; tty: boolean; stdin: boolean; name: string; ports: boolean; labels: Record<string, string>; volumes: string[] }> }): CreateBody {
+export function createBody(p: Project, s: ServiceConfig, n: number, hash: string, opts: { oneOff?: string; imageId?: string; resolveContainer: (service: string) => string | undefined; override?: Partial<{ cmd: string[]; entrypoint: string[]; env: string[]; user: string; workdir: string; tty: boolean; stdin: boolean; name: string; ports: boolean; labels: Record<string, string>; volumes: string[] }> }): CreateBody {
   const o = opts.override ?? {};
   const name = o.name ?? s.container_name ?? (opts.oneOff ? `${p.name}-${s.name}-run-${opts.oneOff}` : containerName(p.name, s.name, n));
   const labels: Record<string, string> = {
@@ -41,9 +41,10 @@ export function createBody(p: Project, s: ServiceConfig, n: number, hash: string
     [L.configHash]: hash,
     [L.workingDir]: p.workingDir,
     [L.configFiles]: p.configFiles.join(','),
-    [L.environmentFile]: p.envFiles.join(','),
+    ...(p.envFiles.length ? { [L.environmentFile]: p.envFiles.join(',') } : {}),
     [L.dependsOn]: Object.entries(s.depends_on).map(([d, c]) => `${d}:${c.condition}:${c.restart}`).join(','),
-    [L.image]: imageOf(p, s),
+    // the image's ID, as Compose records it (what the container was made from)
+    [L.image]: opts.imageId ?? imageOf(p, s),
     [L.version]: COMPOSE_VERSION,
   };
   const env = Object.entries(s.environment).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`);
@@ -162,13 +163,15 @@ export function createBody(p: Project, s: ServiceConfig, n: number, hash: string
       CapAdd: s.cap_add.length ? s.cap_add : undefined,
       CapDrop: s.cap_drop.length ? s.cap_drop : undefined,
       SecurityOpt: s.security_opt.length ? s.security_opt : undefined,
-      Devices: s.devices.map((d) => {
-        const [host, container = host, perms = 'rwm'] = d.split(':');
-        return { PathOnHost: host, PathInContainer: container, CgroupPermissions: perms };
-      }),
+      Devices: s.devices.length
+        ? s.devices.map((d) => {
+            const [host, container = host, perms = 'rwm'] = d.split(':');
+            return { PathOnHost: host, PathInContainer: container, CgroupPermissions: perms };
+          })
+        : undefined,
       DeviceCgroupRules: s.device_cgroup_rules.length ? s.device_cgroup_rules : undefined,
       Sysctls: Object.keys(s.sysctls).length ? s.sysctls : undefined,
-      Ulimits: Object.entries(s.ulimits).map(([Name, u]) => ({ Name, Soft: u.soft, Hard: u.hard })),
+      Ulimits: Object.keys(s.ulimits).length ? Object.entries(s.ulimits).map(([Name, u]) => ({ Name, Soft: u.soft, Hard: u.hard })) : undefined,
       ExtraHosts: s.extra_hosts.length ? s.extra_hosts : undefined,
       Dns: s.dns.length ? s.dns : undefined,
       DnsSearch: s.dns_search.length ? s.dns_search : undefined,

@@ -20,6 +20,11 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
+/** A digest of any canonical value (keys sorted at every level). */
+export function digest(v: unknown): string {
+  return createHash('sha256').update(JSON.stringify(canonical(v))).digest('hex');
+}
+
 export function serviceHash(s: ServiceConfig): string {
   const o: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s)) if (!IGNORED.has(k)) o[k] = v;

@@ -3,6 +3,7 @@
 // convergence is made of.
 import type { ApiClient } from '../../client/api';
 import type { Project } from '../model';
+import { digest } from './hash';
 import { COMPOSE_VERSION, L, projectFilter } from './labels';
 import type { Progress } from './progress';
 
@@ -62,7 +63,7 @@ export async function ensureNetworks(api: ApiClient, p: Project, keys: string[],
       Internal: n.internal,
       Attachable: n.attachable,
       EnableIPv6: n.enable_ipv6,
-      Labels: { ...n.labels, [L.project]: p.name, [L.network]: key, [L.version]: COMPOSE_VERSION },
+      Labels: { ...n.labels, [L.project]: p.name, [L.network]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: digest(n) },
     };
     if (n.ipam) body.IPAM = { Driver: n.ipam.driver ?? 'default', Config: n.ipam.config.map((c) => ({ Subnet: c.subnet, IPRange: c.ip_range, Gateway: c.gateway, AuxiliaryAddresses: c.aux_addresses })) };
     await api.post('/networks/create', undefined, body);
@@ -80,7 +81,7 @@ export async function ensureVolumes(api: ApiClient, p: Project, keys: string[], 
     }
     if (existing) continue;
     progress.event('Volume', v.name, 'Creating');
-    await api.post('/volumes/create', undefined, { Name: v.name, Driver: v.driver ?? 'local', DriverOpts: v.driver_opts, Labels: { ...v.labels, [L.project]: p.name, [L.volume]: key, [L.version]: COMPOSE_VERSION } });
+    await api.post('/volumes/create', undefined, { Name: v.name, Driver: v.driver ?? 'local', DriverOpts: v.driver_opts, Labels: { ...v.labels, [L.project]: p.name, [L.volume]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: digest(v) } });
     progress.event('Volume', v.name, 'Created', true);
   }
 }

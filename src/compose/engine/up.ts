@@ -127,7 +127,7 @@ async function convergeService(
   for (const c of keep) {
     const stale = c.Labels[L.configHash] !== hash || (imageId !== undefined && c.ImageID !== imageId);
     if ((o.forceRecreate || stale) && !o.noRecreate) {
-      ids.push(await recreate(api, p, s, c, hash, o, resolveContainer, progress));
+      ids.push(await recreate(api, p, s, c, hash, o, resolveContainer, progress, imageId));
       recreated = true;
     } else {
       ids.push(c.Id);
@@ -138,7 +138,7 @@ async function convergeService(
   for (let n = 1; ids.length < scale; n++) {
     if (used.has(n)) continue;
     used.add(n);
-    ids.push(await createContainer(api, p, s, n, hash, resolveContainer, progress));
+    ids.push(await createContainer(api, p, s, n, hash, resolveContainer, progress, undefined, undefined, imageId));
   }
   if (ids[0]) {
     const first = await api.get(`/containers/${ids[0]}/json`);
@@ -148,8 +148,8 @@ async function convergeService(
   return recreated;
 }
 
-async function createContainer(api: ApiClient, p: Project, s: ServiceConfig, n: number, hash: string, resolveContainer: (svc: string) => string | undefined, progress: Progress, volumes?: Array<Record<string, unknown>>, nameOverride?: string): Promise<string> {
-  const cb = createBody(p, s, n, hash, { resolveContainer, override: nameOverride ? { name: nameOverride } : undefined });
+async function createContainer(api: ApiClient, p: Project, s: ServiceConfig, n: number, hash: string, resolveContainer: (svc: string) => string | undefined, progress: Progress, volumes?: Array<Record<string, unknown>>, nameOverride?: string, imageId?: string): Promise<string> {
+  const cb = createBody(p, s, n, hash, { resolveContainer, imageId, override: nameOverride ? { name: nameOverride } : undefined });
   if (volumes?.length) {
     // anonymous volumes carried over from the container being replaced
     const hc = cb.body.HostConfig as Record<string, unknown>;
@@ -181,7 +181,7 @@ async function copyFileObjects(api: ApiClient, p: Project, s: ServiceConfig, id:
   await api.request('PUT', `/containers/${id}/archive`, { query: { path: '/' }, body: tar, headers: { 'Content-Type': 'application/x-tar' } });
 }
 
-async function recreate(api: ApiClient, p: Project, s: ServiceConfig, old: ContainerSummary, hash: string, o: UpOptions, resolveContainer: (svc: string) => string | undefined, progress: Progress): Promise<string> {
+async function recreate(api: ApiClient, p: Project, s: ServiceConfig, old: ContainerSummary, hash: string, o: UpOptions, resolveContainer: (svc: string) => string | undefined, progress: Progress, imageId?: string): Promise<string> {
   const name = nameOf(old);
   progress.event('Container', name, 'Recreate');
   const info = await api.get(`/containers/${old.Id}/json`);
@@ -193,7 +193,7 @@ async function recreate(api: ApiClient, p: Project, s: ServiceConfig, old: Conta
         .map((m) => ({ Type: 'volume', Source: m.Name, Target: m.Destination }));
   if (old.State === 'running' || old.State === 'paused' || old.State === 'restarting') await api.post(`/containers/${old.Id}/stop`, o.timeout !== undefined ? { t: o.timeout } : undefined).catch(ignore404);
   await api.post(`/containers/${old.Id}/rename`, { name: `${old.Id.slice(0, 12)}_${name}` });
-  const id = await createContainer(api, p, s, numberOf(old), hash, resolveContainer, { event() {}, close() {} }, anon, s.container_name ? undefined : name);
+  const id = await createContainer(api, p, s, numberOf(old), hash, resolveContainer, { event() {}, close() {} }, anon, s.container_name ? undefined : name, imageId);
   await api.json('DELETE', `/containers/${old.Id}`, { query: { force: true, v: false } }).catch(ignore404);
   progress.event('Container', name, 'Recreated', true);
   return id;

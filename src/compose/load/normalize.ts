@@ -95,7 +95,7 @@ export function normalizeProject(doc: Obj, ctx: NormalizeContext, files: string[
     }
   }
   // the default network exists when a service needs it
-  const needsDefault = Object.values(enabled).some((s) => !s.network_mode && Object.keys(s.networks).length === 0);
+  const needsDefault = Object.values(enabled).some((s) => !s.network_mode && (Object.keys(s.networks).length === 0 || 'default' in s.networks));
   if (needsDefault && !networks.default) networks.default = normalizeNetwork('default', {}, ctx.projectName);
   for (const s of Object.values(enabled)) if (!s.network_mode && Object.keys(s.networks).length === 0) s.networks = { default: { aliases: [], priority: 0 } };
 

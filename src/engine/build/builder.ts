@@ -47,7 +47,7 @@ export class Build {
   /** Step containers being removed in the background; awaited before the build answers. */
   private readonly removals: Promise<void>[] = [];
   /** (parent, key) -> image, from the --cache-from images' parent chains. */
-  private cacheFrom?: Map<string, string>;
+  private cacheFrom?: { byKey: Map<string, string>; ids: Set<string> };
   private stepNo = 0;
 
   constructor(
@@ -123,7 +123,13 @@ export class Build {
     const images = this.d.ctx.images;
     const pid = parent?.id ?? '';
     let id = this.d.cache.get(pid, key, (i) => !!images.find(i));
-    if (!id && this.s.cacheFrom.length) id = this.cacheFromIndex().get(pid + '\n' + key);
+    if (this.s.cacheFrom.length) {
+      // as Docker: with --cache-from, only the named images and their ancestors may serve
+      // as cache, local build results included (none at all when no name resolves)
+      const from = this.cacheFromIndex();
+      if (id && !from.ids.has(id)) id = undefined;
+      id ??= from.byKey.get(pid + '\n' + key);
+    }
     const img = id ? images.find(id) : undefined;
     if (img) {
       this.out.line(' ---> Using cache');
@@ -133,15 +139,17 @@ export class Build {
   }
 
   /** Images named by --cache-from and their ancestors, by (parent, container config). */
-  private cacheFromIndex(): Map<string, string> {
+  private cacheFromIndex(): { byKey: Map<string, string>; ids: Set<string> } {
     if (this.cacheFrom) return this.cacheFrom;
-    const m = new Map<string, string>();
+    const byKey = new Map<string, string>();
+    const ids = new Set<string>();
     for (const ref of this.s.cacheFrom) {
       for (let img = this.d.ctx.images.find(ref); img; img = img.parent ? this.d.ctx.images.find(img.parent) : undefined) {
-        if (img.config.container_config) m.set((img.parent ?? '') + '\n' + canonicalJson(img.config.container_config), img.id);
+        ids.add(img.id);
+        if (img.config.container_config) byKey.set((img.parent ?? '') + '\n' + canonicalJson(img.config.container_config), img.id);
       }
     }
-    return (this.cacheFrom = m);
+    return (this.cacheFrom = { byKey, ids });
   }
 
   private commit(parent: Current, stage: StagePlan, step: ResolvedStep, h: { createdBy: string; containerConfig: object; cacheKey: string }, diff: StagedDiff | undefined, container?: string): ImageRecord {

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunStep } from '../../build';
-import type { HostConfig, MountSpec } from '../../container';
+import { defaultHostConfig, type HostConfig, type MountSpec } from '../../container';
 import type { ImageRecord } from '../../image';
 import type { AttachConnection } from '../../monitor';
 import { EngineError } from '../../util/errors';
@@ -66,13 +66,14 @@ export class StepRunner {
           Healthcheck: { Test: ['NONE'] },
           AttachStdout: true,
           AttachStderr: true,
-          HostConfig: {
-            ...s.hostConfig,
-            NetworkMode: s.networkMode,
-            // the output comes through attach: no log file to write
-            LogConfig: { Type: 'none', Config: {} },
-            Mounts: mounts.length ? mounts : undefined,
-          },
+        },
+        hostConfig: {
+          ...defaultHostConfig(),
+          ...s.hostConfig,
+          NetworkMode: s.networkMode,
+          // the output comes through attach: no log file to write
+          LogConfig: { Type: 'none', Config: {} },
+          Mounts: mounts.length ? mounts : undefined,
         },
       }).Id;
       out.line(` ---> Running in ${short(id)}`);

@@ -2,7 +2,7 @@
 // Docker's defaults, the merge with the image config, and validation.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Container, ContainerConfig, HostConfig, RestartPolicy } from '../../container';
+import type { Container, ContainerConfig, CreateConfig, CreateContainerRequest, HostConfig, RestartPolicy } from '../../container';
 import type { ImageRecord } from '../../image';
 import { badRequest } from '../../util/errors';
 import { newId, VALID_NAME } from '../../util/ids';
@@ -11,30 +11,11 @@ import type { EngineContext } from '../context';
 import { mergeHealthcheck, validateHealthcheck } from './health';
 import { validatePortBindings } from '../../network';
 
-export interface CreateRequest {
-  name?: string;
-  config: Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig>; NetworkingConfig?: unknown };
-  platform?: string;
-}
+/** A create request as the API decoded it (typed, Docker's defaults in hostConfig). */
+export type CreateRequest = CreateContainerRequest;
 
 const RESTART_NAMES = new Set(['', 'no', 'always', 'unless-stopped', 'on-failure']);
 const LOG_DRIVERS = new Set(['json-file', 'none', 'k8s-file', 'local']);
-
-export function defaultHostConfig(): HostConfig {
-  return {
-    Binds: null, ContainerIDFile: '', LogConfig: { Type: '', Config: {} }, NetworkMode: 'default', PortBindings: {},
-    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '', VolumesFrom: null,
-    ConsoleSize: [0, 0], CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: [], DnsOptions: [], DnsSearch: [],
-    ExtraHosts: null, GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
-    Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '',
-    ShmSize: 0, Runtime: '', Isolation: '', CpuShares: 0, Memory: 0, NanoCpus: 0, CgroupParent: '', BlkioWeight: 0,
-    BlkioWeightDevice: [], BlkioDeviceReadBps: [], BlkioDeviceWriteBps: [], BlkioDeviceReadIOps: [], BlkioDeviceWriteIOps: [],
-    CpuPeriod: 0, CpuQuota: 0, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '', Devices: [],
-    DeviceCgroupRules: null, DeviceRequests: null, MemoryReservation: 0, MemorySwap: 0, MemorySwappiness: null,
-    OomKillDisable: null, PidsLimit: null, Ulimits: [], CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0, IOMaximumBandwidth: 0,
-    MaskedPaths: [], ReadonlyPaths: [], Init: null,
-  };
-}
 
 export function validateRestartPolicy(p: RestartPolicy, autoRemove: boolean): void {
   if (!RESTART_NAMES.has(p.Name)) throw badRequest(`invalid restart policy '${p.Name}'`);
@@ -45,8 +26,20 @@ export function validateRestartPolicy(p: RestartPolicy, autoRemove: boolean): vo
     throw badRequest(`conflicting options: cannot specify both --restart and --rm`);
 }
 
+/**
+ * The create-time checks of a HostConfig that need nothing but the request
+ * (Docker's verifyContainerSettings): the one place each of these concepts is
+ * validated. Resources are checked with the runtime's rules in spec.ts.
+ */
+export function validateHostConfig(hc: HostConfig): void {
+  validateRestartPolicy(hc.RestartPolicy, hc.AutoRemove);
+  validatePortBindings(hc.PortBindings);
+  if (hc.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
+  if (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw badRequest(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
+}
+
 export function validateLogConfig(lc: { Type: string; Config: Record<string, string> }): void {
-  if (!LOG_DRIVERS.has(lc.Type)) throw badRequest(`failed to create container: logger: no log driver named '${lc.Type}' is registered`);
+  if (!LOG_DRIVERS.has(lc.Type)) throw badRequest(`logger: no log driver named '${lc.Type}' is registered`);
   for (const [k, v] of Object.entries(lc.Config ?? {})) {
     if (k === 'max-size') {
       if (!/^\d+(\.\d+)?\s*([kmgtp]?i?b?)?$/i.test(v)) throw badRequest(`failed to parse max-size: invalid size: '${v}'`);
@@ -56,8 +49,6 @@ export function validateLogConfig(lc: { Type: string; Config: Record<string, str
       throw badRequest(`unknown log opt '${k}' for ${lc.Type} log driver`);
     }
   }
-  if (lc.Config?.['max-file'] && Number(lc.Config['max-file']) > 1 && !lc.Config['max-size'])
-    throw badRequest('max-file cannot be set without max-size');
 }
 
 function mergeEnv(image: string[] = [], own: string[] = []): string[] {
@@ -78,7 +69,7 @@ function mergeVolumes(image?: Record<string, object> | null, own?: Record<string
 }
 
 /** Docker's rule: an entrypoint given at create drops the image's CMD. */
-export function resolveCommand(cfg: Partial<ContainerConfig>, img: ImageRecord): { entrypoint: string[] | null; cmd: string[] | null } {
+export function resolveCommand(cfg: Pick<CreateConfig, 'Entrypoint' | 'Cmd'>, img: ImageRecord): { entrypoint: string[] | null; cmd: string[] | null } {
   const ic = img.config.config ?? {};
   const epGiven = cfg.Entrypoint !== undefined && cfg.Entrypoint !== null;
   let entrypoint = epGiven ? cfg.Entrypoint! : (ic.Entrypoint ?? null);
@@ -89,23 +80,19 @@ export function resolveCommand(cfg: Partial<ContainerConfig>, img: ImageRecord):
 }
 
 export function buildContainer(ctx: EngineContext, req: CreateRequest, img: ImageRecord): Container {
-  const c = req.config;
+  const c: CreateConfig = req.config ?? {};
   const id = newId();
   if (req.name !== undefined && req.name !== '' && !VALID_NAME.test(req.name))
     throw badRequest(`Invalid container name (${req.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-  const hc: HostConfig = { ...defaultHostConfig(), ...(c.HostConfig ?? {}) } as HostConfig;
-  hc.RestartPolicy = { Name: hc.RestartPolicy?.Name ?? 'no', MaximumRetryCount: hc.RestartPolicy?.MaximumRetryCount ?? 0 };
+  const hc: HostConfig = req.hostConfig;
   if (hc.RestartPolicy.Name === '') hc.RestartPolicy.Name = 'no';
-  validateRestartPolicy(hc.RestartPolicy, hc.AutoRemove);
+  validateHostConfig(hc);
   if (!hc.LogConfig || !hc.LogConfig.Type) hc.LogConfig = { Type: ctx.cfg.logDriver, Config: { ...ctx.cfg.logOpts, ...(hc.LogConfig?.Config ?? {}) } };
   hc.LogConfig.Config ??= {};
   validateLogConfig(hc.LogConfig);
   if (!hc.Runtime) hc.Runtime = ctx.cfg.defaultRuntime;
   if (!ctx.cfg.runtimes[hc.Runtime]) throw badRequest(`unknown or invalid runtime name: ${hc.Runtime}`);
   if (!hc.NetworkMode) hc.NetworkMode = 'default';
-  validatePortBindings(hc.PortBindings);
-  if (hc.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
-  if (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw badRequest(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
 
   validateHealthcheck(c.Healthcheck);
   const ic = img.config.config ?? {};

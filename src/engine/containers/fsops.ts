@@ -23,6 +23,8 @@ export class ContainerFs {
    */
   private async withView<T>(ref: string, fn: (root: string, c: Container) => Promise<T>): Promise<T> {
     const c = this.ctx.containers.get(ref);
+    // a running container's own view needs no mount: no lock either, so a slow reader blocks nothing
+    if (c.State.Running && c.State.Pid) return fn(`/proc/${c.State.Pid}/root`, c);
     return this.lc.locked(c.ID, async () => {
       if (c.State.Running && c.State.Pid) return fn(`/proc/${c.State.Pid}/root`, c);
       const rootfs = this.lc.mountRootfs(c);
@@ -37,17 +39,19 @@ export class ContainerFs {
     });
   }
 
-  /** Runs `fn` with the container's rootfs (no volumes: export) mounted; unmounts after if the container is not running. */
+  /**
+   * Runs `fn` with the container's rootfs (no volumes: export) mounted; unmounts after if the
+   * container is not running. The lock is held only to mount and release: a stream the client
+   * reads slowly (or never) must not block stop, commit or rm.
+   */
   private async withRootfs<T>(ref: string, fn: (rootfs: string, c: Container) => Promise<T>): Promise<T> {
     const c = this.ctx.containers.get(ref);
-    return this.lc.locked(c.ID, async () => {
-      const rootfs = this.lc.mountRootfs(c);
-      try {
-        return await fn(rootfs, c);
-      } finally {
-        if (!c.State.Running) this.lc.unmountRootfs(c);
-      }
-    });
+    const rootfs = await this.lc.locked(c.ID, async () => this.lc.holdRootfs(c));
+    try {
+      return await fn(rootfs, c);
+    } finally {
+      await this.lc.locked(c.ID, async () => this.lc.releaseRootfs(c));
+    }
   }
 
   stat(ref: string, p: string): Promise<PathStat> {

@@ -18,6 +18,9 @@ import { initHealthState } from './health';
 import { writeNetworkFiles } from './netfiles';
 import { mountVolumes, unmountVolumes } from './mounts';
 
+/** How long a SIGKILL waits for the exit before answering (Docker waits too). */
+const KILL_WAIT_MS = 10_000;
+
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 interface Waiter {
@@ -75,7 +78,26 @@ export class Lifecycle {
     return mountRwLayer(this.ctx.layers, c.ImageTopLayer, this.rwDir(c), this.initDir(c));
   }
 
-  unmountRootfs(c: Container): void {
+  /** Readers that stream the rootfs without holding the container's lock (export). */
+  private readonly rootfsReaders = new Map<string, number>();
+
+  /** Mounts the rootfs for a reader; the exit of the container leaves it mounted until releaseRootfs. */
+  holdRootfs(c: Container): string {
+    const rootfs = this.mountRootfs(c);
+    this.rootfsReaders.set(c.ID, (this.rootfsReaders.get(c.ID) ?? 0) + 1);
+    return rootfs;
+  }
+
+  releaseRootfs(c: Container): void {
+    const n = (this.rootfsReaders.get(c.ID) ?? 1) - 1;
+    if (n > 0) return void this.rootfsReaders.set(c.ID, n);
+    this.rootfsReaders.delete(c.ID);
+    if (!c.State.Running) this.unmountRootfs(c);
+  }
+
+  /** Unmounts the rootfs unless a reader still streams it (`force`: removal, which ends the readers). */
+  unmountRootfs(c: Container, force = false): void {
+    if (!force && this.rootfsReaders.has(c.ID)) return;
     try {
       unmountRwLayer(this.rwDir(c));
     } catch (e) {
@@ -192,10 +214,13 @@ export class Lifecycle {
   kill(c: Container, signal: number, signalName: string): Promise<void> {
     return this.locked(c.ID, async () => {
       if (!c.State.Running) throw conflict(`Cannot kill container: ${c.ID}: Container ${c.ID} is not running`);
+      const exited = signal === 9 ? this.waitExit(c) : undefined;
       this.sendSignal(c, signal);
       if (signal === 9 || signal === 15 || signal === 2) c.HasBeenManuallyStopped = true;
       this.ctx.events.emit('container', 'kill', c.ID, { ...this.attrs(c), signal: String(signal) });
       void signalName;
+      // Docker answers a SIGKILL once the container is dead: an `rm` right after must not see it running
+      if (exited) await Promise.race([exited, sleep(KILL_WAIT_MS)]);
     });
   }
 
@@ -288,8 +313,7 @@ export class Lifecycle {
     if (!set) return;
     for (const w of [...set]) {
       if (what === 'removed' || w.condition !== 'removed') {
-        // restarting containers are not "not-running" yet
-        if (what === 'exit' && w.condition === 'not-running' && c.State.Restarting) continue;
+        // every exit ends a not-running wait, one the restart policy follows too (Docker 20.10)
         set.delete(w);
         w.resolve(c.State.ExitCode);
       }

@@ -2,23 +2,23 @@
 // mechanics live in lifecycle.ts, views in query.ts, stdio in attach.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Container, HostConfig } from '../../container';
+import { UPDATABLE_RESOURCES, type Container, type HostConfig, type UpdateConfig } from '../../container';
 import type { Filters } from '../../filters';
 import * as runc from './runc';
 import { dirSize } from '../../util/fsutil';
 import { badRequest, conflict, EngineError, notFound } from '../../util/errors';
 import { randomName, VALID_NAME } from '../../util/ids';
 import { log } from '../../util/log';
+import { showEach } from '../../util/records';
 import type { EngineContext } from '../context';
 import { LogRotator } from '../logs';
-import { buildContainer, type CreateRequest } from './create';
+import { buildContainer, validateRestartPolicy, type CreateRequest } from './create';
 import { Lifecycle, type WaitCondition } from './lifecycle';
 import { inspectContainer, listContainers, summarize, type ListOptions } from './query';
 import { validateResources } from './spec';
 import { ContainerFs } from './fsops';
 import { createMounts, releaseMounts } from './mounts';
 import { resizeTty } from '../../monitor';
-import type { RawCreate } from '../../network';
 
 export class ContainerService {
   readonly lifecycle: Lifecycle;
@@ -45,13 +45,14 @@ export class ContainerService {
   }
 
   create(req: CreateRequest): { Id: string; Warnings: string[] } {
-    const imageRef = req.config.Image;
-    if (!imageRef) throw badRequest('Config cannot be empty in order to create a container');
+    const imageRef = req.config?.Image;
+    if (!req.config || !imageRef) throw badRequest('Config cannot be empty in order to create a container');
     const img = this.ctx.images.find(imageRef);
     if (!img) throw notFound(`No such image: ${imageRef.includes(':') || imageRef.includes('@') ? imageRef : imageRef + ':latest'}`);
     const c = buildContainer(this.ctx, req, img);
     validateResources(c.HostConfig);
-    const warnings = this.ctx.networks.prepare(c, req.config as RawCreate);
+    const { Hostname, MacAddress, ExposedPorts } = req.config;
+    const warnings = this.ctx.networks.prepare(c, { Hostname, MacAddress, ExposedPorts: ExposedPorts ?? undefined, NetworkingConfig: req.networkingConfig });
     let name = req.name;
     if (!name) {
       do name = randomName();
@@ -90,7 +91,7 @@ export class ContainerService {
   }
 
   list(opts: ListOptions & { size: boolean }) {
-    return listContainers(this.ctx, opts).map((c) => summarize(c, (id) => id, opts.size ? this.sizes(c) : undefined));
+    return showEach(listContainers(this.ctx, opts), 'container', (c) => c.ID, (c) => summarize(c, (id) => id, opts.size ? this.sizes(c) : undefined));
   }
 
   sizes(c: Container): { rw: number; rootfs: number } {
@@ -152,9 +153,10 @@ export class ContainerService {
     const c = this.get(ref);
     await this.lifecycle.locked(c.ID, async () => {
       if (c.State.Status === 'removing') throw conflict(`removal of container ${c.ID} is already in progress`);
-      if (c.State.Running) {
+      // a container waiting to be restarted counts as running, as in Docker
+      if (c.State.Running || c.State.Restarting) {
         if (!opts.force) {
-          const what = c.State.Paused ? 'paused' : 'running';
+          const what = c.State.Paused ? 'paused' : c.State.Running ? 'running' : 'restarting';
           throw conflict(`cannot remove container "${c.Name}": container is ${what}: stop the container before removing or force remove`);
         }
       }
@@ -168,6 +170,7 @@ export class ContainerService {
   }
 
   private async removeClaimed(c: Container, volumes: boolean): Promise<void> {
+    this.lifecycle.restarts.cancel(c.ID); // a pending restart must not start what is being removed
     if (c.State.Running) {
       const exited = this.lifecycle.waitExit(c);
       await this.lifecycle.locked(c.ID, async () => {
@@ -185,7 +188,7 @@ export class ContainerService {
       c.State.Status = 'removing';
       this.lifecycle.restarts.forget(c.ID);
       this.rotator.unwatch(c.ID);
-      this.lifecycle.unmountRootfs(c);
+      this.lifecycle.unmountRootfs(c, true);
       this.ctx.containers.delete(c);
       const trash = path.join(this.ctx.paths.tmp, `ctr-${c.ID}`);
       try {
@@ -234,19 +237,17 @@ export class ContainerService {
     this.ctx.events.emit('container', 'rename', c.ID, { ...this.lifecycle.attrs(c), oldName: old });
   }
 
-  async update(ref: string, body: Partial<HostConfig>): Promise<{ Warnings: string[] }> {
+  async update(ref: string, body: UpdateConfig): Promise<{ Warnings: string[] }> {
     const c = this.get(ref);
     return this.lifecycle.locked(c.ID, async () => {
       const next: HostConfig = { ...c.HostConfig };
-      const keys: Array<keyof HostConfig> = [
-        'CpuShares', 'Memory', 'NanoCpus', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'MemoryReservation',
-        'MemorySwap', 'PidsLimit', 'BlkioWeight', 'OomKillDisable', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
-      ];
-      for (const k of keys) if (body[k] !== undefined && body[k] !== null) (next as unknown as Record<string, unknown>)[k] = body[k];
-      if (body.RestartPolicy && body.RestartPolicy.Name !== undefined) {
-        if (c.HostConfig.AutoRemove && body.RestartPolicy.Name !== 'no' && body.RestartPolicy.Name !== '')
+      for (const k of UPDATABLE_RESOURCES) if (body[k] !== undefined && body[k] !== null) (next as unknown as Record<string, unknown>)[k] = body[k];
+      // the docker CLI always sends a RestartPolicy; an empty name means "unchanged", as in dockerd
+      if (body.RestartPolicy && body.RestartPolicy.Name !== '') {
+        if (c.HostConfig.AutoRemove && body.RestartPolicy.Name !== 'no')
           throw badRequest('Restart policy cannot be updated because AutoRemove is enabled for the container');
-        next.RestartPolicy = { Name: body.RestartPolicy.Name || 'no', MaximumRetryCount: body.RestartPolicy.MaximumRetryCount ?? 0 };
+        validateRestartPolicy(body.RestartPolicy, false);
+        next.RestartPolicy = { ...body.RestartPolicy };
       }
       if (body.Memory && !body.MemorySwap && c.HostConfig.MemorySwap > 0 && body.Memory > c.HostConfig.MemorySwap)
         throw badRequest('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');

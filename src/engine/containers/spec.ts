@@ -19,9 +19,9 @@ function resourcesOf(hc: HostConfig): ResourceConfig {
     Memory: hc.Memory, MemorySwap: hc.MemorySwap, MemoryReservation: hc.MemoryReservation, MemorySwappiness: hc.MemorySwappiness,
     OomKillDisable: hc.OomKillDisable, NanoCpus: hc.NanoCpus, CpuShares: hc.CpuShares, CpuPeriod: hc.CpuPeriod, CpuQuota: hc.CpuQuota,
     CpusetCpus: hc.CpusetCpus, CpusetMems: hc.CpusetMems, PidsLimit: hc.PidsLimit, BlkioWeight: hc.BlkioWeight,
-    BlkioWeightDevice: hc.BlkioWeightDevice as never, BlkioDeviceReadBps: hc.BlkioDeviceReadBps as never,
-    BlkioDeviceWriteBps: hc.BlkioDeviceWriteBps as never, BlkioDeviceReadIOps: hc.BlkioDeviceReadIOps as never,
-    BlkioDeviceWriteIOps: hc.BlkioDeviceWriteIOps as never,
+    BlkioWeightDevice: hc.BlkioWeightDevice, BlkioDeviceReadBps: hc.BlkioDeviceReadBps,
+    BlkioDeviceWriteBps: hc.BlkioDeviceWriteBps, BlkioDeviceReadIOps: hc.BlkioDeviceReadIOps,
+    BlkioDeviceWriteIOps: hc.BlkioDeviceWriteIOps,
   };
 }
 
@@ -157,3 +157,34 @@ export async function buildExecProcess(ctx: EngineContext, c: Container, e: Exec
   if (e.Tty && e.ConsoleSize && e.ConsoleSize[0] > 0) proc.consoleSize = { height: e.ConsoleSize[0], width: e.ConsoleSize[1] };
   return proc;
 }
+
+/**
+ * Where each HostConfig field takes effect, one entry per field: adding a
+ * field to HostConfig does not compile until it is placed here (after its
+ * decoder entry in src/api/decode/container.ts and its default in
+ * src/container/defaults.ts). `ignored` fields are kept for inspect and not
+ * applied: the list of what berth does not do yet.
+ */
+export const HOST_CONFIG_USE: Record<keyof HostConfig, 'spec' | 'mounts' | 'network' | 'lifecycle' | 'client' | 'ignored'> = {
+  // the OCI spec (this file)
+  CapAdd: 'spec', CapDrop: 'spec', CgroupParent: 'spec', ConsoleSize: 'spec', DeviceCgroupRules: 'spec', Devices: 'spec', GroupAdd: 'spec',
+  Init: 'spec', IpcMode: 'spec', MaskedPaths: 'spec', OomScoreAdj: 'spec', PidMode: 'spec', Privileged: 'spec', ReadonlyPaths: 'spec',
+  ReadonlyRootfs: 'spec', SecurityOpt: 'spec', ShmSize: 'spec', Sysctls: 'spec', UTSMode: 'spec', Ulimits: 'spec',
+  // resources (this file, and `docker update`)
+  BlkioDeviceReadBps: 'spec', BlkioDeviceReadIOps: 'spec', BlkioDeviceWriteBps: 'spec', BlkioDeviceWriteIOps: 'spec', BlkioWeight: 'spec',
+  BlkioWeightDevice: 'spec', CpuPeriod: 'spec', CpuQuota: 'spec', CpuShares: 'spec', CpusetCpus: 'spec', CpusetMems: 'spec', Memory: 'spec',
+  MemoryReservation: 'spec', MemorySwap: 'spec', MemorySwappiness: 'spec', NanoCpus: 'spec', OomKillDisable: 'spec', PidsLimit: 'spec',
+  // volumes and mounts (mounts.ts)
+  Binds: 'mounts', Mounts: 'mounts', Tmpfs: 'mounts', VolumeDriver: 'mounts', VolumesFrom: 'mounts',
+  // networking (src/network)
+  Dns: 'network', DnsOptions: 'network', DnsSearch: 'network', ExtraHosts: 'network', Links: 'network', NetworkMode: 'network',
+  PortBindings: 'network', PublishAllPorts: 'network',
+  // the container's life: logs, restarts, removal, runtime choice
+  AutoRemove: 'lifecycle', LogConfig: 'lifecycle', RestartPolicy: 'lifecycle', Runtime: 'lifecycle',
+  // read by the client that sent it
+  ContainerIDFile: 'client',
+  // accepted, stored, shown by inspect, not applied
+  Annotations: 'ignored', Cgroup: 'ignored', CgroupnsMode: 'ignored', CpuCount: 'ignored', CpuPercent: 'ignored', CpuRealtimePeriod: 'ignored',
+  CpuRealtimeRuntime: 'ignored', DeviceRequests: 'ignored', IOMaximumBandwidth: 'ignored', IOMaximumIOps: 'ignored', Isolation: 'ignored',
+  KernelMemory: 'ignored', KernelMemoryTCP: 'ignored', StorageOpt: 'ignored', UsernsMode: 'ignored',
+};

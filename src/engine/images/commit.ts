@@ -4,7 +4,7 @@
 // paused meanwhile unless asked not to be.
 import * as path from 'node:path';
 import { diffLayer } from '../../archive';
-import type { Container } from '../../container';
+import type { Container, CreateConfig } from '../../container';
 import { applyChanges, normaliseTagged, parseReference, type ImageConfig, type ImageRecord, type ImageRunConfig } from '../../image';
 import { MT } from '../../registry';
 import { ingestLayer } from '../../storage';
@@ -23,7 +23,18 @@ export interface CommitOptions {
   pause: boolean;
   changes: string[];
   /** the request body: container config fields that override the container's */
-  config?: Partial<ImageRunConfig> | null;
+  config?: CreateConfig | null;
+}
+
+const RUN_CONFIG_KEYS = [
+  'User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'Healthcheck', 'OnBuild', 'Shell', 'ArgsEscaped',
+] as const satisfies ReadonlyArray<keyof ImageRunConfig & keyof CreateConfig>;
+
+/** The fields of a commit body that say something (null and absent keep the container's). */
+function overrides(cfg: CreateConfig | null | undefined): ImageRunConfig {
+  const out: Record<string, unknown> = {};
+  for (const k of RUN_CONFIG_KEYS) if (cfg?.[k] !== undefined && cfg[k] !== null) out[k] = cfg[k];
+  return out as ImageRunConfig;
 }
 
 /** The image-relevant part of a container's config. */
@@ -58,11 +69,15 @@ export async function commitContainer(ctx: EngineContext, containers: ContainerS
   if (c.State.Status === 'removing' || c.State.Dead) throw conflict(`You cannot commit container ${c.ID} which is being removed`);
   const parent = ctx.images.find(c.Image);
   if (!parent) throw conflict(`the image of container ${c.ID} is gone: ${c.Image}`);
-  let run: ImageRunConfig = { ...runConfigOf(c), ...(o.config ?? {}) };
+  let run: ImageRunConfig = { ...runConfigOf(c), ...overrides(o.config) };
   run = applyChanges(run, o.changes);
   const lc = containers.lifecycle;
-  const pauseIt = o.pause && c.State.Running && !c.State.Paused;
-  if (pauseIt) await lc.pause(c);
+  let pauseIt = o.pause && c.State.Running && !c.State.Paused;
+  // a process that has just exited cannot be paused, and needs no pause: commit what it left
+  if (pauseIt) pauseIt = await lc.pause(c).then(() => true, (e) => {
+    if (!c.State.Running || /not running/.test(String((e as Error).message))) return false;
+    throw e;
+  });
   const unpinParent = ctx.layers.pin(parent.topLayer ? [parent.topLayer] : []);
   let layerDiff: string | undefined;
   try {

@@ -33,6 +33,8 @@ interface Archive {
 
 interface ImageEntry {
   config: string;
+  /** a config made here (legacy archives have v1 JSON per layer, no image config) */
+  configBytes?: Buffer;
   tags: string[];
   layers: Array<{ path: string; mediaType?: string; digest?: string }>;
 }
@@ -156,6 +158,7 @@ function entries(a: Archive): ImageEntry[] {
       return { config: x.Config, tags, layers: (x.Layers as string[]).map((p) => ({ path: p })) };
     });
   }
+  if (!a.files.has('index.json') && a.files.has('repositories')) return legacyEntries(a);
   if (!a.files.has('index.json')) throw archiveError('no manifest.json or index.json: not a docker-archive or OCI image layout');
   const out: ImageEntry[] = [];
   const blobPath = (d: string) => {
@@ -190,6 +193,64 @@ function entries(a: Archive): ImageEntry[] {
   return out;
 }
 
+/** v1 JSON keys that are the layer's identity, not the image's configuration */
+const V1_ONLY = ['id', 'parent', 'Size', 'parent_id', 'layer_id', 'throwaway'];
+
+/**
+ * The legacy `docker save` layout (Docker < 1.10): one directory per layer with
+ * `json` (v1 image JSON, "parent" linking the chain), `VERSION` and `layer.tar`,
+ * and `repositories` ({repo: {tag: id}}). Every directory is an image, as Docker
+ * loads it: its chain's plain-tar layers are the diff IDs, its v1 JSON the config.
+ */
+function legacyEntries(a: Archive): ImageEntry[] {
+  const repos = readJson<Record<string, Record<string, string>>>(a, 'repositories');
+  if (!repos || typeof repos !== 'object' || Array.isArray(repos)) throw archiveError('repositories is not an object');
+  const tagsOf = new Map<string, string[]>();
+  for (const [repo, tags] of Object.entries(repos)) {
+    if (!tags || typeof tags !== 'object') throw archiveError(`repositories: ${repo} is malformed`);
+    for (const [tag, id] of Object.entries(tags)) (tagsOf.get(id) ?? tagsOf.set(id, []).get(id)!).push(`${repo}:${tag}`);
+  }
+  const ids = [...new Set([...a.files.keys()].map((f) => /^([a-f0-9]{64})\/json$/.exec(f)?.[1]).filter((x): x is string => !!x))];
+  for (const id of tagsOf.keys()) if (!ids.includes(id)) throw archiveError(`repositories names ${id}, which the archive does not hold`);
+  const v1 = new Map<string, Record<string, unknown>>();
+  const json = (id: string) => {
+    let j = v1.get(id);
+    if (!j) {
+      j = readJson<Record<string, unknown>>(a, `${id}/json`);
+      if (!j || typeof j !== 'object') throw archiveError(`${id}/json is not an object`);
+      v1.set(id, j);
+    }
+    return j;
+  };
+  return ids.map((id) => {
+    const chain: string[] = [];
+    for (let cur: string | undefined = id; cur; ) {
+      if (chain.includes(cur) || chain.length > 127) throw archiveError(`layer ${id} has a parent loop`);
+      if (!/^[a-f0-9]{64}$/.test(cur)) throw archiveError(`layer ${id} has an invalid parent ${JSON.stringify(cur)}`);
+      chain.unshift(cur);
+      const parent: unknown = json(cur).parent;
+      cur = typeof parent === 'string' && parent ? parent : undefined;
+    }
+    const layers = chain.map((l) => ({ path: `${l}/layer.tar` }));
+    const history = chain.map((l) => {
+      const j = json(l);
+      const cc = j.container_config as { Cmd?: unknown } | undefined;
+      return {
+        created: j.created,
+        ...(j.author ? { author: j.author } : {}),
+        created_by: Array.isArray(cc?.Cmd) ? cc!.Cmd.join(' ') : '',
+        ...(j.comment ? { comment: j.comment } : {}),
+      };
+    });
+    const cfg: Record<string, unknown> = { ...json(id) };
+    for (const k of V1_ONLY) delete cfg[k];
+    // a legacy layer.tar is a plain tar: its digest is its diff ID
+    cfg.rootfs = { type: 'layers', diff_ids: layers.map((l) => lookup(a, l.path).digest) };
+    cfg.history = history;
+    return { config: `${id}/json`, configBytes: Buffer.from(JSON.stringify(cfg)), tags: tagsOf.get(id) ?? [], layers };
+  });
+}
+
 /** "busybox:latest" style names only: a bare tag in ref.name has no repository to go with. */
 function refFromAnnotation(v: string | undefined): string | undefined {
   if (!v || !/[:/]/.test(v)) return undefined;
@@ -210,7 +271,7 @@ export async function loadImages(ctx: EngineContext, body: Readable, emit: Emit,
     for (const e of list) {
       const cfgFile = lookup(a, e.config);
       if (cfgFile.size > MAX_JSON) throw archiveError(`${e.config} is too large`);
-      const cfgBytes = fs.readFileSync(cfgFile.file);
+      const cfgBytes = e.configBytes ?? fs.readFileSync(cfgFile.file);
       let cfg: { rootfs?: { diff_ids?: unknown } };
       try {
         cfg = JSON.parse(cfgBytes.toString('utf8'));

@@ -83,6 +83,11 @@ function put(pack: tar.Pack, h: Partial<tar.Header> & { name: string }, body?: B
       sink.destroy(e);
       reject(e);
     });
+    // the pack destroyed when the client hangs up errors the entry: handled here, not fatal
+    sink.on('error', (e) => {
+      body.destroy();
+      reject(e);
+    });
     sink.on('close', () => {
       if (settled) return;
       body.destroy();

@@ -8,7 +8,7 @@ import {
 } from '../../registry';
 import { chainIdOf } from '../../storage';
 import { Filters, invalidFilter } from '../../filters';
-import { EngineError, badRequest, internal, notFound } from '../../util/errors';
+import { EngineError, badRequest, notFound } from '../../util/errors';
 import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
 import { commitContainer, type CommitOptions } from './commit';
@@ -134,6 +134,13 @@ export class ImageService {
     for (const v of f.get('before')) before = createdOf(this.ctx.images.get(v));
     for (const v of f.get('since')) since = createdOf(this.ctx.images.get(v));
     const patterns = f.get('reference');
+    for (const p of patterns) {
+      try {
+        globRegExp(p);
+      } catch {
+        throw badRequest(`invalid filter 'reference=${p}': syntax error in pattern`);
+      }
+    }
     const wanted = (ref: string) => !f.has('reference') || patterns.some((p) => familiarMatch(p, ref));
     const counts = opts.sharedSize ? this.containerCounts() : undefined;
     const shared = opts.sharedSize ? this.sharedSizes() : undefined;
@@ -397,7 +404,7 @@ function familiarMatch(pattern: string, ref: string): boolean {
 }
 
 const globCache = new Map<string, RegExp>();
-/** path.Match: `*` and `?` stop at '/', `[...]` classes with `^` negation, `\` escapes. */
+/** path.Match: `*` and `?` stop at '/', `[...]` classes with `^` negation, `\` escapes; a bad pattern throws. */
 function globRegExp(pattern: string): RegExp {
   let re = globCache.get(pattern);
   if (re) return re;
@@ -406,12 +413,17 @@ function globRegExp(pattern: string): RegExp {
     const ch = pattern[i];
     if (ch === '*') out += '[^/]*';
     else if (ch === '?') out += '[^/]';
-    else if (ch === '\\' && i + 1 < pattern.length) out += '\\' + pattern[++i];
-    else if (ch === '[') {
+    else if (ch === '\\') {
+      if (++i >= pattern.length) throw new SyntaxError('syntax error in pattern');
+      out += pattern[i].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    } else if (ch === '[') {
       const end = pattern.indexOf(']', i + 2);
-      if (end < 0) throw internal('syntax error in pattern');
-      const cls = pattern.slice(i + 1, end);
-      out += '[' + (cls[0] === '^' ? '^' + cls.slice(1).replace(/[\\\]]/g, '\\$&') : cls.replace(/[\\\]^]/g, '\\$&')) + ']';
+      if (end < 0) throw new SyntaxError('syntax error in pattern');
+      let cls = pattern.slice(i + 1, end);
+      const neg = cls.startsWith('^');
+      if (neg) cls = cls.slice(1);
+      if (!cls) throw new SyntaxError('syntax error in pattern');
+      out += `[${neg ? '^' : ''}${cls.replace(/[\]\\^]/g, '\\$&')}]`;
       i = end;
     } else out += ch.replace(/[.+^${}()|\]\\/]/g, '\\$&');
   }

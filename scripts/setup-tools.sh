@@ -1,0 +1,15 @@
+#!/bin/sh
+# Reference clients for the side-by-side tests and the bench, built from their
+# Go modules into ./tools (ignored by git, never committed): the real Compose
+# (docker/compose v5). Idempotent; safe to run again. Needs Go and the module proxy.
+# (`go install module@version` refuses Compose's go.mod, which has exclude
+# directives, so it is built in its downloaded module directory instead.)
+set -eu
+cd "$(dirname "$0")/.."
+mkdir -p tools/bin
+if [ ! -x tools/bin/docker-compose ]; then
+  echo "building the real Compose (github.com/docker/compose/v5 v5.6.0) into tools/bin"
+  go mod download github.com/docker/compose/v5@v5.6.0
+  out="$(pwd)/tools/bin/docker-compose"
+  (cd "$(go env GOMODCACHE)/github.com/docker/compose/v5@v5.6.0" && go build -o "$out" ./cmd)
+fi
