@@ -1,5 +1,6 @@
 // Facts about the machine and the software under test, for the report.
 
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +17,9 @@ export interface MachineFacts {
   cgroups: string;
   node: string;
   loadStart: string;
+  /** process-spawn cost of this machine: median ms of /bin/true and of `docker --version` */
+  spawnTrueMs: number;
+  spawnDockerVersionMs: number;
 }
 
 export function machineFacts(): MachineFacts {
@@ -31,7 +35,23 @@ export function machineFacts(): MachineFacts {
     cgroups: cgroupLayout(),
     node: process.version,
     loadStart: loadavg(),
+    spawnTrueMs: spawnMedian('/bin/true', []),
+    spawnDockerVersionMs: spawnMedian(DOCKER_CLI, ['--version']),
   };
+}
+
+/** Median wall time of running a program to its end, 15 runs after one discarded; NaN when it cannot run. */
+export function spawnMedian(cmd: string, args: string[], n = 15): number {
+  const times: number[] = [];
+  for (let i = 0; i <= n; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { stdio: 'ignore' });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.error || r.status !== 0) return NaN;
+    if (i > 0) times.push(ms);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
 }
 
 export function loadavg(): string {

@@ -144,6 +144,7 @@ export function markdown(r: ReportInput): string {
   L.push(`| kernel | ${esc(r.machine.kernel)} |`);
   L.push(`| distribution | ${esc(r.machine.distro)} |`);
   L.push(`| cgroups | ${esc(r.machine.cgroups)} |`);
+  L.push(`| process spawn (median of 15): \`/bin/true\` / \`docker --version\` | ${fmtMs(r.machine.spawnTrueMs)} / ${fmtMs(r.machine.spawnDockerVersionMs)} |`);
   L.push(`| load average (1/5/15 min) at start / end | ${r.machine.loadStart} / ${r.loadEnd} |`, '');
 
   L.push('## Versions', '');
@@ -217,4 +218,8 @@ export function markdown(r: ReportInput): string {
   L.push(...(problems.length ? problems : ['None seen.']));
   L.push('');
   return L.join('\n');
+}
+
+function fmtMs(ms: number | undefined): string {
+  return ms === undefined || Number.isNaN(ms) ? 'n/a' : `${ms.toFixed(1)} ms`;
 }

@@ -52,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
   const command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ');
   const started = Date.now();
   const machine = machineFacts();
+  log(`bench: process spawn on this machine: /bin/true ${machine.spawnTrueMs.toFixed(1)} ms, docker --version ${machine.spawnDockerVersionMs.toFixed(1)} ms (medians)`);
 
   const cleanup = new Cleanup(log);
   cleanup.installSignalHandlers();

@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-PKGS="runc crun conmon tini busybox-static iptables nftables iproute2 procps util-linux bzip2 xz-utils zstd docker-registry apache2-utils skopeo netavark aardvark-dns openssh-server openssl"
+PKGS="runc crun conmon tini busybox-static iptables nftables iproute2 procps util-linux bzip2 xz-utils zstd docker-registry apache2-utils skopeo netavark aardvark-dns openssh-server openssl docker-compose"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -35,7 +35,11 @@ sh scripts/fetch-seccomp-profile.sh >/dev/null
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-npx tsc -p .
+npm run build --silent
+
+# the reference clients the side-by-side tests use (the real Compose), built
+# from their Go modules into tools/; when that fails those tests say so and skip
+sh scripts/setup-tools.sh || echo "setup: reference tools not built; the tests that need them will be skipped" >&2
 
 # the berth and berthd commands on PATH
 ln -sf "$(pwd)/bin/berth" /usr/local/bin/berth

@@ -8,9 +8,10 @@ import { pull, push, saveLoad } from './images';
 import { later } from './later';
 import { logs } from './logs';
 import { buildCase } from './build';
+import { cliStart } from './cli';
 import { memory } from './memory';
-import { netStart, portThroughput } from './network';
+import { netStart, portThroughput, spawnCount } from './network';
 import { remote } from './remote';
 import { composeCase } from './compose';
 
-export const CASES: Case[] = [memory, cliFloor, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, portThroughput, logs, pull, push, saveLoad, buildCase, remote, composeCase, ...later];
+export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, saveLoad, buildCase, remote, composeCase, ...later];

@@ -5,6 +5,7 @@
 // rules. Traffic only goes between the host's 127.0.0.1 and the bench's containers.
 import * as http from 'node:http';
 import type { Case, CaseEnv } from '../framework';
+import { countSpawns } from '../spawns';
 import { percentile } from '../stats';
 import { waitUntil } from '../util';
 
@@ -12,30 +13,41 @@ function bridgeAvailable({ engine }: CaseEnv): true | string {
   return engine.noBridge === undefined ? true : engine.noBridge;
 }
 
+const USER_NET = 'bench-usernet';
+
 export const netStart: Case = {
   id: 'net-start',
   title: 'start on the bridge vs --network none',
   section: 'Networking',
-  how: '`docker run --rm IMG true` on the default bridge and `docker run --rm --network none IMG true`, one of each per sample (which goes first alternates); "bridge cost" is the median of the per-sample differences',
+  how: '`docker run --rm IMG true` on the default bridge, on a user-defined network (embedded DNS at 127.0.0.11) and with `--network none`, one of each per sample (the order rotates); "bridge cost" and "user network cost" are the medians of the per-sample differences to none',
   metrics: [
     { id: 'bridge', label: 'run --rm IMG true (default bridge)', unit: 'ms', better: 'lower' },
+    { id: 'user', label: 'run --rm IMG true (user network, embedded DNS)', unit: 'ms', better: 'lower', chart: false },
     { id: 'none', label: 'run --rm --network none IMG true', unit: 'ms', better: 'lower', chart: false },
     { id: 'cost', label: 'bridge cost (bridge − none, per sample)', unit: 'ms', better: 'lower', chart: false },
+    { id: 'userCost', label: 'user network cost (user − none, per sample)', unit: 'ms', better: 'lower', chart: false },
   ],
   available: bridgeAvailable,
+  async setup({ engine }) {
+    await engine.docker(['network', 'rm', USER_NET]);
+    await engine.dockerOk(['network', 'create', USER_NET]);
+  },
+  async teardown({ engine }) {
+    await engine.docker(['network', 'rm', USER_NET]);
+  },
   async sample({ engine, image }, _s, round) {
-    const bridge = () => engine.dockerOk(['run', '--rm', image, 'true']);
-    const none = () => engine.dockerOk(['run', '--rm', '--network', 'none', image, 'true']);
-    let b: number;
-    let n: number;
-    if (round % 2 === 0) {
-      b = (await bridge()).ms;
-      n = (await none()).ms;
-    } else {
-      n = (await none()).ms;
-      b = (await bridge()).ms;
+    const runs: Record<string, () => Promise<{ ms: number }>> = {
+      bridge: () => engine.dockerOk(['run', '--rm', image, 'true']),
+      user: () => engine.dockerOk(['run', '--rm', '--network', USER_NET, image, 'true']),
+      none: () => engine.dockerOk(['run', '--rm', '--network', 'none', image, 'true']),
+    };
+    const order = ['bridge', 'user', 'none'];
+    const r: Record<string, number> = {};
+    for (let i = 0; i < order.length; i++) {
+      const k = order[(i + Math.max(round, 0)) % order.length];
+      r[k] = (await runs[k]()).ms;
     }
-    return { bridge: b, none: n, cost: b - n };
+    return { ...r, cost: r.bridge - r.none, userCost: r.user - r.none };
   },
 };
 
@@ -125,5 +137,45 @@ export const portThroughput: Case<PortState> = {
   },
   async teardown({ engine }, s) {
     await engine.removeContainers([s.id]);
+  },
+};
+
+const SPAWN_LOOP = 'trap "exit 0" TERM; while :; do sleep 0.1; done';
+
+/** Programs the daemons start per operation, with what they were (for the notes). */
+export const spawnCount: Case = {
+  id: 'spawns',
+  title: 'process spawns per operation',
+  section: 'Networking',
+  how: 'strace -f on the engine\'s daemons (berthd; dockerd + containerd) counts every successful execve during one `run --rm IMG true` with `--network none`, on the default bridge and with `-p 127.0.0.1::80`, one `exec CTR true` and one `stop CTR` (monitor, runtime and network tools included; the container\'s own process counts one)',
+  metrics: [
+    { id: 'none', label: 'spawns: run --rm (--network none)', unit: 'count', better: 'lower', chart: false },
+    { id: 'bridge', label: 'spawns: run --rm (default bridge)', unit: 'count', better: 'lower', chart: false },
+    { id: 'port', label: 'spawns: run --rm -p 127.0.0.1::80 (bridge)', unit: 'count', better: 'lower', chart: false },
+    { id: 'exec', label: 'spawns: exec CTR true', unit: 'count', better: 'lower', chart: false },
+    { id: 'stop', label: 'spawns: stop CTR (bridge)', unit: 'count', better: 'lower', chart: false },
+  ],
+  available: bridgeAvailable,
+  async sample({ engine, image }, _s, round) {
+    const pids = engine.daemonProcs().map((p) => p.pid);
+    const out: Record<string, number> = {};
+    const seen: Record<string, Record<string, number>> = {};
+    const count = async (id: string, fn: () => Promise<unknown>) => {
+      const r = await countSpawns(pids, fn);
+      out[id] = r.count;
+      seen[id] = r.programs;
+    };
+    await count('none', () => engine.dockerOk(['run', '--rm', '--network', 'none', image, 'true']));
+    await count('bridge', () => engine.dockerOk(['run', '--rm', image, 'true']));
+    await count('port', () => engine.dockerOk(['run', '--rm', '-p', '127.0.0.1::80', image, 'true']));
+    const id = (await engine.dockerOk(['run', '-d', image, 'sh', '-c', SPAWN_LOOP])).stdout.trim();
+    try {
+      await count('exec', () => engine.dockerOk(['exec', id, 'true']));
+      await count('stop', () => engine.dockerOk(['stop', id]));
+    } finally {
+      await engine.removeContainers([id]);
+    }
+    if (round <= 0) for (const [k, v] of Object.entries(seen)) engine.note(`spawns ${k}: ${Object.entries(v).map(([p, n]) => `${p}×${n}`).join(', ')}`);
+    return out;
   },
 };

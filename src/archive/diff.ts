@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { isWhiteout, lgetxattr } from '../sys';
+import { RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS, isWhiteout, lgetxattr, openat2 } from '../sys';
+import { O_PATH, fdPath, openDirNoFollow, openRoot } from './inroot';
 import { tarStream, walkDir } from './pack';
 
 export enum ChangeKind {
@@ -62,19 +63,42 @@ export function diffLayer(upperDir: string, _lowerDirs: string[] = []): Readable
   );
 }
 
+/** Runs fn on the directory at abs opened without following (skipped if it no longer is one). */
+function withDir(abs: string, fn: (dirPath: string) => void): void {
+  const fd = openDirNoFollow(abs);
+  if (fd === undefined) return;
+  try {
+    fn(fdPath(fd));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function sameTime(a: fs.BigIntStats, b: fs.BigIntStats): boolean {
   if (a.mtimeNs === b.mtimeNs) return true;
   const s = 1_000_000_000n;
   return a.mtimeNs / s === b.mtimeNs / s && (a.mtimeNs % s === 0n || b.mtimeNs % s === 0n);
 }
 
-function lstatOrNull(p: string): fs.BigIntStats | null {
+/**
+ * lstat of p in a lower dir held by fd, without following any symlink on the
+ * way (overlay merges directories by name; a lower symlink is not a directory
+ * to look into). null when missing.
+ */
+function lstatInLower(lowerFd: number, p: string): fs.BigIntStats | null {
+  const slash = p.lastIndexOf('/');
+  let fd: number;
   try {
-    return fs.lstatSync(p, { bigint: true });
+    fd = openat2(lowerFd, p.slice(1, slash) || '.', O_PATH | fs.constants.O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
   } catch (e) {
     const c = (e as NodeJS.ErrnoException).code;
-    if (c === 'ENOENT' || c === 'ENOTDIR') return null;
+    if (c === 'ENOENT' || c === 'ENOTDIR' || c === 'ELOOP') return null;
     throw e;
+  }
+  try {
+    return fs.lstatSync(fdPath(fd) + '/' + p.slice(slash + 1), { bigint: true, throwIfNoEntry: false }) ?? null;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -88,21 +112,39 @@ function lstatOrNull(p: string): fs.BigIntStats | null {
  */
 export function changes(upperDir: string, lowerDirs: string[]): Change[] {
   const upper = path.resolve(upperDir);
+  const lowers: number[] = [];
+  for (const d of lowerDirs) {
+    try {
+      lowers.push(openRoot(d));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  try {
+    return changesOf(upper, lowers);
+  } finally {
+    for (const fd of lowers) fs.closeSync(fd);
+  }
+}
+
+function changesOf(upper: string, lowers: number[]): Change[] {
   const out: Change[] = [];
   const changedDirs = new Set<string>();
-  const visit = (rel: string) => {
-    const names = fs.readdirSync(upper + rel).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // the upper dir of a running container changes under us: walked by fds, never following (see pack.ts)
+  const visit = (rel: string, dirPath: string) => {
+    const names = fs.readdirSync(dirPath).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const n of names) {
       const p = rel + '/' + n;
-      const abs = upper + p;
-      const st = fs.lstatSync(abs, { bigint: true });
+      const abs = dirPath + '/' + n;
+      const st = fs.lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+      if (!st) continue;
       const isDir = st.isDirectory();
       let kind: ChangeKind | null;
       if (isWhiteout(st) || (isDir && isOpaque(abs))) kind = ChangeKind.Deleted;
       else {
         kind = ChangeKind.Added;
-        for (const lower of lowerDirs) {
-          const ls = lstatOrNull(lower + p);
+        for (const lower of lowers) {
+          const ls = lstatInLower(lower, p);
           if (!ls) continue;
           if (ls.isDirectory() && isDir && ls.size === st.size && ls.mode === st.mode && sameTime(st, ls)) kind = null;
           else kind = ChangeKind.Modified;
@@ -117,9 +159,9 @@ export function changes(upperDir: string, lowerDirs: string[]): Change[] {
         }
         out.push({ Path: p, Kind: kind });
       }
-      if (isDir) visit(p);
+      if (isDir) withDir(abs, (d) => visit(p, d));
     }
   };
-  visit('');
+  withDir(upper, (d) => visit('', d));
   return out;
 }

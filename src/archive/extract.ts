@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { EngineError, badRequest, notFound } from '../util/errors';
 import { decompressStream } from './decompress';
-import { resolveInRoot } from './paths';
+import { O_PATH, closeQuietly, openIn, openRoot } from './inroot';
 import { unpack } from './unpack';
 
 export interface ExtractLayerOptions {
@@ -45,6 +45,8 @@ export interface ExtractIntoOptions {
   ignoreOwnership?: boolean;
   /** Container name for error messages. */
   container?: string;
+  /** The extraction directory as errors name it (default destPath). */
+  destName?: string;
 }
 
 export function tarError(e: unknown): unknown {
@@ -58,33 +60,37 @@ export function tarError(e: unknown): unknown {
  * Extracts a tar body (identity, gzip, bzip2, xz or zstd, detected by magic)
  * into destPath inside rootfs, as PUT /containers/{id}/archive does. destPath
  * resolves inside rootfs (symlinks followed in scope); 404 if missing, 400 if
- * not a directory. Whiteout names are extracted literally.
+ * not a directory. Whiteout names are extracted literally. rootfs may be in
+ * use (a running container's /proc/<pid>/root): everything is reached through
+ * fds opened inside it (inroot.ts), so a component swapped for a symlink while
+ * the copy runs cannot lead outside.
  */
 export async function extractInto(stream: Readable, rootfs: string, destPath: string, opts: ExtractIntoOptions): Promise<void> {
-  const root = path.resolve(rootfs);
-  const dest = resolveInRoot(root, path.posix.join('/', destPath), { followFinal: true });
-  let st: fs.Stats;
+  const dest = path.posix.join('/', destPath);
+  const rootFd = openRoot(rootfs);
+  let baseFd = -1;
   try {
-    // the root itself may be a running container's /proc/<pid>/root, a link to follow
-    st = dest === root ? fs.statSync(dest) : fs.lstatSync(dest);
-  } catch (e) {
-    const c = (e as NodeJS.ErrnoException).code;
-    if (c === 'ENOENT' || c === 'ENOTDIR') {
-      stream.resume();
-      throw notFound(`Could not find the file ${destPath} in container${opts.container ? ' ' + opts.container : ''}`);
+    try {
+      baseFd = openIn(rootFd, dest, O_PATH);
+    } catch (e) {
+      const c = (e as NodeJS.ErrnoException).code;
+      if (c === 'ENOENT' || c === 'ENOTDIR') {
+        stream.resume();
+        throw notFound(`Could not find the file ${destPath} in container${opts.container ? ' ' + opts.container : ''}`);
+      }
+      throw e;
     }
-    throw e;
-  }
-  if (!st.isDirectory()) {
-    stream.resume();
-    throw badRequest('extraction point is not a directory');
-  }
-  const base = path.relative(root, dest).split('/').filter((c) => c !== '');
-  try {
+    if (!fs.fstatSync(baseFd).isDirectory()) {
+      stream.resume();
+      throw badRequest('extraction point is not a directory');
+    }
     const body = await decompressStream(stream);
     await unpack(body, {
-      root,
-      base,
+      root: rootfs,
+      rootFd,
+      baseFd,
+      base: dest.split('/').filter((c) => c !== ''),
+      destName: opts.destName ?? dest,
       whiteouts: false,
       noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
       chown: opts.copyUIDGID ? opts.chown : undefined,
@@ -92,5 +98,8 @@ export async function extractInto(stream: Readable, rootfs: string, destPath: st
     });
   } catch (e) {
     throw tarError(e);
+  } finally {
+    if (baseFd >= 0) closeQuietly(baseFd);
+    closeQuietly(rootFd);
   }
 }

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { TarWriter, type WalkOptions } from './tarwriter';
-import { absContainerPath, statResolved, type PathStat } from './stat';
+import { absContainerPath, closeResolved, restat, statResolved, type PathStat } from './stat';
+import { fdPath, hideFdPaths, openDirNoFollow } from './inroot';
 import { lstatIfExists } from '../util/fsutil';
 
 export interface WalkHooks {
@@ -13,11 +14,28 @@ export interface WalkHooks {
   afterDir?(abs: string, name: string, st: fs.Stats, w: TarWriter): Promise<void> | void;
 }
 
-/** Adds the contents of absDir (sorted by name, symlinks not followed) with names prefix + relative path. */
-export async function walkDir(w: TarWriter, absDir: string, prefix: string, opts: WalkOptions, hooks: WalkHooks = {}): Promise<void> {
-  const names = fs.readdirSync(absDir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+/**
+ * Adds the contents of the directory at dir (sorted by name, symlinks not
+ * followed) with names prefix + relative path. The tree may be changing under
+ * us (a running container): every directory is read through an fd opened
+ * without following, and every object is reached as <that fd>/<name> by calls
+ * that do not follow the name, so a directory swapped for a symlink is never
+ * entered (see inroot.ts).
+ */
+export async function walkDir(w: TarWriter, dir: string, prefix: string, opts: WalkOptions, hooks: WalkHooks = {}): Promise<void> {
+  const fd = openDirNoFollow(dir);
+  if (fd === undefined) return;
+  try {
+    await walkOpenDir(w, fdPath(fd), prefix, opts, hooks);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function walkOpenDir(w: TarWriter, dirPath: string, prefix: string, opts: WalkOptions, hooks: WalkHooks): Promise<void> {
+  const names = fs.readdirSync(dirPath).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (const n of names) {
-    const abs = absDir + '/' + n;
+    const abs = dirPath + '/' + n;
     const st = lstatIfExists(abs);
     if (!st) continue;
     const name = prefix + n;
@@ -64,20 +82,27 @@ export function packPath(rootfs: string, containerPath: string, opts: PackOption
   const r = statResolved(rootfs, containerPath, opts.container);
   const abs = absContainerPath(containerPath);
   let rebase = opts.rebaseTo ?? path.posix.basename(abs);
-  const st = fs.lstatSync(r.hostPath);
   const stream = tarStream(async (w) => {
-    if (!st.isDirectory()) {
-      await w.add(r.hostPath, rebase, st, opts);
-      return;
+    try {
+      const st = restat(r);
+      if (!st.isDirectory()) {
+        await w.add(r.hostPath, rebase, st, opts);
+        return;
+      }
+      let prefix = '';
+      if (opts.includeSourceDir !== false) {
+        // like Docker, the root directory rebases to "" ("/" entry, "/bin", ...)
+        await w.add(r.hostPath, rebase === '' ? '/' : rebase, st, opts);
+        prefix = rebase + '/';
+      }
+      rebase = '';
+      if (r.followed) await walkOpenDir(w, r.hostPath, prefix, opts, {});
+      else await walkDir(w, r.hostPath, prefix, opts);
+    } catch (e) {
+      throw hideFdPaths(e, abs);
+    } finally {
+      closeResolved(r);
     }
-    let prefix = '';
-    if (opts.includeSourceDir !== false) {
-      // like Docker, the root directory rebases to "" ("/" entry, "/bin", ...)
-      await w.add(r.hostPath, rebase === '' ? '/' : rebase, st, opts);
-      prefix = rebase + '/';
-    }
-    rebase = '';
-    await walkDir(w, r.hostPath, prefix, opts);
   });
   return { stat: r.stat, stream };
 }

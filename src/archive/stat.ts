@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { notFound } from '../util/errors';
-import { resolveInRoot } from './paths';
+import { O_PATH, closeQuietly, fdPath, hideFdPaths, openIn, openRoot, resolvePathInRoot } from './inroot';
 
 export interface PathStat {
   name: string;
@@ -83,30 +83,76 @@ function missing(containerPath: string, container?: string): Error {
 
 export interface ResolvedStat {
   stat: PathStat;
-  /** Host path of the object (final symlink not followed unless the path ends in "/"). */
+  /**
+   * Where the object is reached by calls that do not follow a final symlink:
+   * /proc/self/fd/<parent>/<name>, or /proc/self/fd/<fd> when the path was
+   * followed to the end (a trailing "/", or the root).
+   */
   hostPath: string;
   lstat: fs.BigIntStats;
+  /** Open fds behind hostPath: close them when done (closeResolved). */
+  fds: number[];
+  /** hostPath is the object's own fd (a directory: list it as is, no re-open). */
+  followed: boolean;
 }
 
+/** fs.Stats of the resolved object, again (through its fd, or its name without following). */
+export function restat(r: ResolvedStat): fs.Stats {
+  return r.followed ? fs.fstatSync(r.fds[0]) : fs.lstatSync(r.hostPath);
+}
+
+export function closeResolved(r: ResolvedStat): void {
+  for (const fd of r.fds) closeQuietly(fd);
+  r.fds.length = 0;
+}
+
+/**
+ * Stat of a path inside rootfs, opened by fd inside it (inroot.ts): parents
+ * resolve in scope, the final symlink is not followed unless the path ends in
+ * "/". 404 if missing. The caller closes the returned fds.
+ */
 export function statResolved(rootfs: string, containerPath: string, container?: string): ResolvedStat {
   const abs = absContainerPath(containerPath);
-  const hostPath = resolveInRoot(rootfs, abs, { followFinal: false });
+  const follow = abs === '/' || abs.endsWith('/') || abs.endsWith('/.');
+  const rootFd = openRoot(rootfs);
+  const fds: number[] = [];
+  let hostPath: string;
   let st: fs.BigIntStats;
   try {
-    st = fs.lstatSync(hostPath, { bigint: true });
+    if (follow) {
+      const fd = openIn(rootFd, abs, O_PATH);
+      fds.push(fd);
+      hostPath = fdPath(fd);
+      st = fs.fstatSync(fd, { bigint: true });
+    } else {
+      const fd = openIn(rootFd, path.posix.dirname(abs), O_PATH | fs.constants.O_DIRECTORY);
+      fds.push(fd);
+      hostPath = fdPath(fd) + '/' + path.posix.basename(abs);
+      st = fs.lstatSync(hostPath, { bigint: true });
+    }
   } catch (e) {
+    for (const fd of fds) closeQuietly(fd);
     const c = (e as NodeJS.ErrnoException).code;
     if (c === 'ENOENT' || c === 'ENOTDIR') throw missing(containerPath, container);
-    throw e;
+    throw hideFdPaths(e, abs);
+  } finally {
+    closeQuietly(rootFd);
   }
   let linkTarget = '';
   if (st.isSymbolicLink()) {
-    const target = resolveInRoot(rootfs, abs, { followFinal: true });
-    linkTarget = path.posix.join('/', path.relative(path.resolve(rootfs), target));
+    // what the container itself would resolve the link to, walked by fds like the rest
+    const fd = openRoot(rootfs);
+    try {
+      linkTarget = resolvePathInRoot(fd, abs);
+    } finally {
+      closeQuietly(fd);
+    }
   }
   return {
     hostPath,
     lstat: st,
+    fds,
+    followed: follow,
     stat: {
       name: path.posix.basename(abs) || '/',
       size: Number(st.size),
@@ -119,5 +165,7 @@ export function statResolved(rootfs: string, containerPath: string, container?: 
 
 /** Stat of a path inside rootfs (parents resolved in scope, final symlink not followed). 404 if missing. */
 export function statPath(rootfs: string, containerPath: string, container?: string): PathStat {
-  return statResolved(rootfs, containerPath, container).stat;
+  const r = statResolved(rootfs, containerPath, container);
+  closeResolved(r);
+  return r.stat;
 }

@@ -7,14 +7,117 @@ import type * as tar from 'tar-stream';
 
 // loaded on first use: tar-stream and its streamx stack cost an idle daemon ~5 MiB
 let tarLib: typeof import('tar-stream') | undefined;
-const tarStream = () => (tarLib ??= require('tar-stream') as typeof import('tar-stream'));
+const tarStream = () => {
+  if (tarLib) return tarLib;
+  tarLib = require('tar-stream') as typeof import('tar-stream');
+  teachGnuSparse();
+  return tarLib;
+};
+
+/** A sparse file's layout: data segments [offset, length] in stored order, and the file's real size. */
+export interface SparseInfo {
+  map: Array<[number, number]>;
+  realSize: number;
+  /** PAX 1.0: the map is at the start of the entry's data (decimal lines, padded to 512 bytes). */
+  mapInData: boolean;
+}
+
+/** A numeric header field: octal text, or GNU base-256 (high bit set). */
+function headerNumber(buf: Buffer, off: number, len: number): number {
+  if (buf[off] & 0x80) {
+    let n = 0;
+    for (let i = off + 1; i < off + len; i++) n = n * 256 + buf[i];
+    return n;
+  }
+  const t = buf.toString('latin1', off, off + len).replace(/\0.*$/, '').trim();
+  return t ? parseInt(t, 8) : 0;
+}
+
+/**
+ * tar-stream does not know GNU sparse entries (typeflag 'S'): their header
+ * carries the first four segments of the map at offset 386 and the real size at
+ * 483; the stored data (header size) is the segments back to back. The entry
+ * gets type 'gnu-sparse' and its map; a map continued in extension blocks
+ * (more than four segments) is marked so the unpacker can refuse it instead of
+ * reading those blocks as data.
+ */
+function teachGnuSparse(): void {
+  const dir = require('node:path').dirname(require.resolve('tar-stream')) as string;
+  const headers = require(dir + '/headers.js') as { decode: (buf: Buffer, ...rest: unknown[]) => Record<string, unknown> | null };
+  const orig = headers.decode;
+  if (typeof orig !== 'function') throw new Error('tar-stream internals changed: headers.decode missing');
+  headers.decode = function (buf: Buffer, ...rest: unknown[]) {
+    const h = orig.call(this, buf, ...rest);
+    if (!h || buf[156] !== 0x53) return h; // 'S'
+    const map: Array<[number, number]> = [];
+    for (let i = 0; i < 4; i++) {
+      const off = headerNumber(buf, 386 + i * 24, 12);
+      const len = headerNumber(buf, 386 + i * 24 + 12, 12);
+      if (off === 0 && len === 0 && i > 0) break;
+      map.push([off, len]);
+    }
+    h.type = 'gnu-sparse';
+    h.sparse = { map, realSize: headerNumber(buf, 483, 12), mapInData: false } satisfies SparseInfo;
+    if (buf[482] === 0) return h;
+    // the map continues in 512-byte extension blocks before the data: have the
+    // extractor read them as a long header (createExtract parses them)
+    return { type: 'gnu-long-path', size: 512, [SPARSE_EXT]: h };
+  };
+}
+
+const SPARSE_EXT = Symbol('gnu sparse header awaiting its extension blocks');
+
+/** Adds one extension block's segments (21 of 24 bytes) to the header's map; true when another block follows. */
+function readSparseExtension(h: Record<string, unknown>, blk: Buffer): boolean {
+  const map = (h.sparse as SparseInfo).map;
+  for (let i = 0; i < 21; i++) {
+    const off = headerNumber(blk, i * 24, 12);
+    const len = headerNumber(blk, i * 24 + 12, 12);
+    if (off === 0 && len === 0) break;
+    map.push([off, len]);
+  }
+  return blk[504] !== 0;
+}
+
+/**
+ * The sparse layout of an entry, from GNU 'S' headers or GNU's PAX records
+ * (formats 0.0, 0.1 and 1.0), with the real name for the PAX forms; undefined
+ * for ordinary entries.
+ */
+export function sparseOf(h: tar.Header): { info: SparseInfo; name?: string } | undefined {
+  const g = (h as unknown as { sparse?: SparseInfo }).sparse;
+  if (g) return { info: g };
+  const pax = h.pax as Record<string, string> | undefined;
+  if (!pax) return undefined;
+  const name = pax['GNU.sparse.name'] || undefined;
+  if (pax['GNU.sparse.major'] === '1' && pax['GNU.sparse.minor'] === '0') {
+    return { info: { map: [], realSize: Number(pax['GNU.sparse.realsize'] ?? 0), mapInData: true }, name };
+  }
+  const flat = pax['GNU.sparse.map'] ?? pax[SPARSE00_MAP];
+  if (flat === undefined) return undefined;
+  const nums = flat === '' ? [] : flat.split(',').map(Number);
+  const map: Array<[number, number]> = [];
+  for (let i = 0; i + 1 < nums.length; i += 2) map.push([nums[i], nums[i + 1]]);
+  return { info: { map, realSize: Number(pax['GNU.sparse.size'] ?? pax['GNU.sparse.realsize'] ?? 0), mapInData: false }, name };
+}
+
+/** PAX 0.0 repeats GNU.sparse.offset/numbytes records; a map keeps only the last: collected here in order. */
+const SPARSE00_MAP = 'berth.sparse00.map';
 
 export const XATTR_PREFIX = 'SCHILY.xattr.';
 const LIBARCHIVE_PREFIX = 'LIBARCHIVE.xattr.';
 
 interface ExtractInternals {
   _decodeLongHeader(buf: Buffer): void;
-  _header: { type: string } | null;
+  _header: ({ type: string; size: number } & Record<string | symbol, unknown>) | null;
+  _longHeader: boolean;
+  _missing: number;
+  _locked: boolean;
+  _stream: unknown;
+  _unlockBound: unknown;
+  _applyLongHeaders(): void;
+  _createStream(): unknown;
+  emit(event: string, ...args: unknown[]): boolean;
   _pax: Record<string, string> | null;
   _paxGlobal: Record<string, string> | null;
 }
@@ -46,11 +149,38 @@ export function createExtract(): tar.Extract {
   const orig = ex._decodeLongHeader;
   if (typeof orig !== 'function') throw new Error('tar-stream internals changed: _decodeLongHeader missing');
   ex._decodeLongHeader = function (this: ExtractInternals, buf: Buffer) {
+    const sparse = this._header?.[SPARSE_EXT] as (tar.Header & Record<string, unknown>) | undefined;
+    if (sparse) {
+      if (readSparseExtension(sparse, buf)) {
+        // one more extension block
+        this._longHeader = true;
+        this._missing = 512;
+        return;
+      }
+      // the map is complete: the entry itself, as the extractor would have emitted it
+      this._header = sparse as unknown as ExtractInternals['_header'];
+      this._locked = true;
+      this._applyLongHeaders();
+      const h = this._header!;
+      if (h.size === 0) {
+        this.emit('entry', h, this._createStream(), this._unlockBound);
+        return;
+      }
+      this._stream = this._createStream();
+      this._missing = h.size;
+      this.emit('entry', h, this._stream, this._unlockBound);
+      return;
+    }
     orig.call(this, buf);
     const t = this._header?.type;
     const target = t === 'pax-header' ? this._pax : t === 'pax-global-header' ? this._paxGlobal : null;
     if (!target) return;
-    for (const [k, v] of paxRecords(buf)) if (k.startsWith(XATTR_PREFIX)) target[k] = v.toString('latin1');
+    const pairs: string[] = [];
+    for (const [k, v] of paxRecords(buf)) {
+      if (k.startsWith(XATTR_PREFIX)) target[k] = v.toString('latin1');
+      else if (k === 'GNU.sparse.offset' || k === 'GNU.sparse.numbytes') pairs.push(v.toString('latin1'));
+    }
+    if (pairs.length) target[SPARSE00_MAP] = pairs.join(',');
   };
   return ex as unknown as tar.Extract;
 }

@@ -144,8 +144,10 @@ export class TarWriter {
   }
 
   private async fileBody(abs: string, h: tar.Header): Promise<void> {
-    const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    // never follow, never block on a fifo swapped in for the file; read what the fd holds
+    const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     try {
+      if (!fs.fstatSync(fd).isFile()) throw new Error(`${h.name}: changed from a file to another kind of object while it was archived`);
       if (h.size <= SMALL) {
         const buf = Buffer.allocUnsafe(h.size);
         readFull(fd, buf, 0);

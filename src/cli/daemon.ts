@@ -1,13 +1,19 @@
 // Zero-config: when the default socket has no daemon, `berth <cmd>` starts
 // berthd in the background with the defaults and waits for its socket.
-import { spawn } from 'node:child_process';
+import type * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 
 export const DEFAULT_HOST = 'unix:///run/berth.sock';
 export const DAEMON_LOG = '/var/log/berthd.log';
-const BERTHD = path.resolve(__dirname, '..', '..', '..', 'bin', 'berthd');
+/** bin/berthd of this checkout: above dist/src/cli (tsc output) or dist/ (the bundle). */
+function berthdPath(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const p = path.join(dir, 'bin', 'berthd');
+    if (fs.existsSync(p) || path.dirname(dir) === dir) return p;
+  }
+}
 
 export function canConnect(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -27,7 +33,8 @@ export async function startDaemon(socketPath: string, say: (s: string) => void):
   }
   say(`berthd is not running: starting it in the background (log: ${DAEMON_LOG})\n`);
   const log = fs.openSync(DAEMON_LOG, 'a');
-  const child = spawn(process.execPath, [BERTHD], { detached: true, stdio: ['ignore', log, log] });
+  const { spawn } = require('node:child_process') as typeof childProcess;
+  const child = spawn(process.execPath, [berthdPath()], { detached: true, stdio: ['ignore', log, log] });
   fs.closeSync(log);
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? 1));

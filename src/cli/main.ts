@@ -1,13 +1,13 @@
 // berth: the CLI. Global flags, command lookup (`berth ps` and `berth container
 // ls` are one command), flag parsing with docker's messages, and exit codes.
-import * as readline from 'node:readline';
+import type * as readline from 'node:readline';
 import { ApiClient, ConnectError } from '../client/api';
 import { ContextError, resolveConnection, type ResolvedConnection } from '../client/contexts';
 import { HostError } from '../client/endpoint';
 import { PROG, StatusError, errorText, type CliContext, type Command, type ConnectionInfo } from './command';
 import { DEFAULT_HOST, startDaemon } from './daemon';
 import { FlagError, flagUsages, parseFlags, type FlagDef } from './flags';
-import { groups, topLevel } from './registry';
+import { groups, topLevel, type CommandRef } from './registry';
 
 const globalFlags: FlagDef[] = [
   { long: 'config', kind: 'string', help: 'Location of client config files' },
@@ -59,9 +59,16 @@ function makeContext(target: ResolvedConnection, connection: ConnectionInfo): Cl
     connection,
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
-    stdinTty: Boolean(process.stdin.isTTY),
-    stdoutTty: Boolean(process.stdout.isTTY),
-    stderrTty: Boolean(process.stderr.isTTY),
+    // getters: process.stdin costs a handle and most commands never ask
+    get stdinTty() {
+      return Boolean(process.stdin.isTTY);
+    },
+    get stdoutTty() {
+      return Boolean(process.stdout.isTTY);
+    },
+    get stderrTty() {
+      return Boolean(process.stderr.isTTY);
+    },
     confirm: (q) => confirm(q),
   };
   return ctx;
@@ -70,7 +77,7 @@ function makeContext(target: ResolvedConnection, connection: ConnectionInfo): Cl
 function confirm(question: string): Promise<boolean> {
   process.stdout.write(question);
   return new Promise((resolve) => {
-    const rl = readline.createInterface({ input: process.stdin });
+    const rl = (require('node:readline') as typeof readline).createInterface({ input: process.stdin });
     let answered = false;
     rl.once('line', (l) => {
       answered = true;
@@ -96,8 +103,10 @@ function commandHelp(group: string | undefined, cmd: Command, typed: string): st
   return s;
 }
 
+const summaryOf = (ref: CommandRef | undefined): string => (ref ? (ref.summary ?? ref.load().summary) : '');
+
 function mainHelp(): string {
-  const rows = [...topLevel].sort(([a], [b]) => a.localeCompare(b)).map(([n, g, c]) => [n, groups[g ?? '']?.find((x) => x.name === c)?.load().summary ?? '']);
+  const rows = [...topLevel].sort(([a], [b]) => a.localeCompare(b)).map(([n, g, c]) => [n, summaryOf(groups[g ?? '']?.find((x) => x.name === c))]);
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;
   return (
     `\nUsage:  ${PROG} [OPTIONS] COMMAND\n\nA container engine that speaks the Docker Engine API\n\n` +
@@ -126,7 +135,7 @@ function groupHelp(group: string): string {
   const cmds = groups[group];
   const w = Math.max(...cmds.map((c) => c.name.length)) + 2;
   return `\nUsage:  ${PROG} ${group} COMMAND\n\nManage ${group === 'system' ? PROG : group + 's'}\n\nCommands:\n${cmds
-    .map((c) => `  ${c.name.padEnd(w)}${c.load().summary}`)
+    .map((c) => `  ${c.name.padEnd(w)}${summaryOf(c)}`)
     .join('\n')}\n\nRun '${PROG} ${group} COMMAND --help' for more information on a command.\n`;
 }
 
@@ -221,4 +230,16 @@ export async function main(argv: string[]): Promise<void> {
   process.exitCode = code;
   // stdin and sockets may hold the loop open after a session: leave once output is flushed
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+/**
+ * Loads the command modules and renders the help once: run while a start-up
+ * snapshot is built, so a command starts with all of it ready. Heavy ones
+ * (with a summary of their own, as compose) stay out: they would make every
+ * start pay for a larger snapshot.
+ */
+export function preload(): void {
+  for (const refs of Object.values(groups)) for (const r of refs) if (r.summary === undefined) r.load();
+  mainHelp();
+  for (const g of Object.keys(groups)) if (g) groupHelp(g);
 }

@@ -6,11 +6,13 @@ import type { Command } from './command';
 export interface CommandRef {
   name: string;
   aliases?: string[];
+  /** for a heavy module: the help lists it without loading it (must equal the command's own) */
+  summary?: string;
   load(): Command;
 }
 
 function cmd(file: string, exp: string, name: string, aliases?: string[]): CommandRef {
-  return { name, aliases, load: () => (require(`./commands/${file}`) as Record<string, Command>)[exp] };
+  return { name, aliases, load: () => (require(`./commands/${file}.js`) as Record<string, Command>)[exp] };
 }
 
 export const groups: Record<string, CommandRef[]> = {
@@ -96,7 +98,7 @@ export const groups: Record<string, CommandRef[]> = {
   ],
   // commands that exist only at the top level
   '': [
-    { name: 'compose', load: () => (require('../compose/cli/main') as typeof import('../compose/cli/main')).composeCommand },
+    { name: 'compose', summary: 'Define and run multi-container applications', load: () => (require('../compose/cli/main') as typeof import('../compose/cli/main')).composeCommand },
     cmd('inspect', 'inspectCommand', 'inspect'),
     cmd('registry', 'loginCommand', 'login'),
     cmd('registry', 'logoutCommand', 'logout'),

@@ -1,10 +1,16 @@
 // An Engine API client: plain requests, JSON, long streams and hijacked (101)
 // connections, over a unix socket, TCP (+TLS) or ssh (see endpoint.ts). It
 // works against berthd and a real dockerd.
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type * as net from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { dialer, parseHost, type Dialer, type Endpoint } from './endpoint';
+
+// loaded on the first request: `berth --help` and flag errors never pay for it
+const httpModule = (): typeof http => require('node:http') as typeof http;
+// the dialer makes the connection (and any TLS): an empty server name spares the
+// agent's IP-address check, whose first use compiles a costly regular expression
+const NO_SERVERNAME = { servername: '' } as http.RequestOptions;
 
 /** The highest API version this client speaks; lowered when the server is older. */
 export const CLIENT_API_VERSION = '1.41';
@@ -63,14 +69,18 @@ function isReadable(b: unknown): b is Readable {
   return !!b && typeof (b as Readable).pipe === 'function' && typeof (b as Readable).on === 'function';
 }
 
-/** An agent whose connections come from the endpoint's dialer. */
-class DialAgent extends http.Agent {
-  constructor(private readonly dial: Dialer) {
-    super({ keepAlive: true, maxSockets: 8 });
-  }
-  override createConnection(): Duplex {
-    return this.dial();
-  }
+/** An agent whose connections come from the endpoint's dialer (its class made on first use, with node:http). */
+let DialAgent: (new (dial: Dialer) => http.Agent) | undefined;
+function dialAgent(dial: Dialer): http.Agent {
+  DialAgent ??= class extends httpModule().Agent {
+    constructor(private readonly dial: Dialer) {
+      super({ keepAlive: true, maxSockets: 8 });
+    }
+    override createConnection(): Duplex {
+      return this.dial();
+    }
+  };
+  return new DialAgent(dial);
 }
 
 export class ApiClient {
@@ -87,7 +97,7 @@ export class ApiClient {
     this.host = this.endpoint.host;
     if (this.endpoint.kind === 'unix') this.socketPath = this.endpoint.path;
     this.dial = dialer(this.endpoint);
-    this.agent = new DialAgent(this.dial);
+    this.agent = dialAgent(this.dial);
   }
 
   get apiVersion(): string {
@@ -139,7 +149,7 @@ export class ApiClient {
   private send(method: string, p: string, opts: RequestOptions): Promise<http.IncomingMessage> {
     const { headers, data, stream } = this.prepare(opts);
     return new Promise((resolve, reject) => {
-      const req = http.request({ agent: this.agent, method, path: this.path(p, opts.query), headers: this.hostHeader(headers) }, resolve);
+      const req = httpModule().request({ agent: this.agent, ...NO_SERVERNAME, method, path: this.path(p, opts.query), headers: this.hostHeader(headers) }, resolve);
       req.on('error', (e: NodeJS.ErrnoException) => reject(connectError(this.host, e)));
       if (stream) stream.pipe(req);
       else req.end(data);
@@ -174,7 +184,8 @@ export class ApiClient {
   hijack(p: string, opts: RequestOptions = {}): Promise<{ socket: net.Socket; head: Buffer }> {
     const { headers, data } = this.prepare(opts);
     return new Promise((resolve, reject) => {
-      const req = http.request({
+      const req = httpModule().request({
+        ...NO_SERVERNAME,
         createConnection: () => this.dial() as net.Socket,
         method: 'POST',
         path: this.path(p, opts.query),
@@ -248,5 +259,5 @@ function errorMessage(body: Buffer, status: number): string {
   } catch {
     /* not JSON */
   }
-  return t || `${status} ${http.STATUS_CODES[status] ?? ''}`.trim();
+  return t || `${status} ${httpModule().STATUS_CODES[status] ?? ''}`.trim();
 }

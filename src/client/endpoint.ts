@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import { Duplex } from 'node:stream';
 
 export interface TlsOptions {
@@ -108,7 +108,8 @@ export function dialer(ep: Endpoint): Dialer {
       const m = loadTls(ep.tls);
       const servername = net.isIP(ep.address) ? undefined : ep.address;
       return () =>
-        tls.connect({
+        // node:tls loads only for a TLS endpoint (and cannot be in the CLI's start-up snapshot)
+        (require('node:tls') as typeof tls).connect({
           host: ep.address,
           port: ep.port,
           servername,

@@ -112,6 +112,8 @@ export class Engine {
       } catch (e) {
         log().warn({ err: e, id: c.ID }, 'restore failed');
       }
+      // rotation due while the daemon was away
+      if (!c.State.Running) void this.containers.rotator.settle(c);
       const p = c.HostConfig.RestartPolicy.Name;
       if (!c.State.Running && c.HasBeenStartedBefore && (p === 'always' || (p === 'unless-stopped' && !c.HasBeenManuallyStopped))) toStart.push(c.ID);
     }

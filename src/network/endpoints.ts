@@ -10,14 +10,15 @@ import { readJsonSync, writeJsonAtomicSync } from '../util/fsutil';
 import { newId } from '../util/ids';
 import { log } from '../util/log';
 import { boolOpt } from './config';
-import { dropMasquerade } from './firewall';
-import { createNetns, isolatePorts, removeNetns } from './hostnet';
+import { embeddedDnsTarget } from './dns';
+import { addDefaultRoutes, createNetns, isolatePorts, removeNetns, type DefaultRoute } from './hostnet';
 import type { Lease } from './ipam';
 import type { NetworkManager } from './manager';
 import * as nv from './netavark';
 import { emptyEndpoint, emptyState, endpointFor, ERR, type EndpointRequest } from './prepare';
 import { portMap, portRequests, toNetavark, type Published } from './ports';
-import { ICC_OPT, MASQ_OPT, MTU_OPT, type NetworkRecord } from './types';
+import { applyPortRules, enableForwarding, readForwardedPorts, type PortTarget } from './rules';
+import { ICC_OPT, MTU_OPT, type NetworkRecord } from './types';
 
 interface Joined {
   name: string;
@@ -99,7 +100,9 @@ export class Endpoints {
       subnets: [...n.IPAM.Config]
         .sort((a, b) => Number(a.Subnet.includes(':')) - Number(b.Subnet.includes(':')))
         .map((s) => ({ subnet: s.Subnet, ...(s.Gateway ? { gateway: s.Gateway } : {}) })),
-      ipv6_enabled: n.EnableIPv6, internal: n.Internal, dns_enabled: n.Name !== 'bridge', options,
+      // internal for netavark: it then skips its per-container firewall pass (two dozen
+      // iptables runs); berth keeps network rules in place itself (rules.ts)
+      ipv6_enabled: n.EnableIPv6, internal: true, dns_enabled: n.Name !== 'bridge', options,
     };
   }
 
@@ -184,13 +187,14 @@ export class Endpoints {
       const describe = (p: Published) => `${p.hostIp}:${p.hostPort}:${leases.get(first?.n.Id ?? '')?.[0]?.address ?? ''}:${p.ctrPort}/${p.proto}`;
       let pubs: Published[] = [];
       try {
-        pubs = first ? await this.m.ports.reserve(c.ID, portRequests(c.Config, c.HostConfig), v6, describe) : [];
+        const reqs = first ? portRequests(c.Config, c.HostConfig) : [];
+        pubs = reqs.length ? await this.m.ports.reserve(c.ID, reqs, v6, describe, await readForwardedPorts(v6)) : [];
       } catch (e) {
         throw new EngineError(500, `driver failed programming external connectivity on endpoint ${c.Name.slice(1)} (${epIds.get(first.n.Id)}): ${(e as Error).message}`);
       }
-      await createNetns(file);
-      nsMade = true;
       joined.forEach((j) => this.fill(j, leases.get(j.n.Id)!, epIds.get(j.n.Id)!, c));
+      await createNetns(file, embeddedDnsTarget(this.m, c));
+      nsMade = true;
       if (joined.length) {
         const opts: nv.NvOptions = { container_id: c.ID, container_name: c.Name.slice(1), networks: {}, network_info: {} };
         joined.forEach((j, i) => {
@@ -248,13 +252,47 @@ export class Endpoints {
       if (merged) writeJsonAtomicSync(this.stateFile(id), merged);
       throw e;
     }
-    for (const netId of Object.keys(opts.network_info)) {
-      const n = this.m.store.find(netId);
-      if (!n) continue;
-      if (!boolOpt(n.Options, ICC_OPT, true)) isolatePorts(this.m.bridgeOf(n));
-      if (!boolOpt(n.Options, MASQ_OPT, true) && !n.Internal) await dropMasquerade(n.Id, n.EnableIPv6);
+    try {
+      await this.wire(file, opts);
+    } catch (e) {
+      await this.unwire(opts);
+      await nv.teardown(this.nvPaths, file, opts).catch(() => {});
+      if (merged) writeJsonAtomicSync(this.stateFile(id), merged);
+      throw e;
     }
     return status;
+  }
+
+  /** What netavark (told every network is internal) leaves to berth: default routes, --icc=false, port forwards. */
+  private async wire(file: string, opts: nv.NvOptions): Promise<void> {
+    const routes: DefaultRoute[] = [];
+    for (const [netId, info] of Object.entries(opts.network_info)) {
+      const n = this.m.store.find(netId);
+      if (!n || n.Internal) continue;
+      const iface = opts.networks[netId].interface_name;
+      const metric = Number(info.options?.metric ?? 100);
+      for (const s of info.subnets) if (s.gateway && opts.networks[netId].static_ips.some((a) => a.includes(':') === s.gateway!.includes(':'))) routes.push({ gateway: s.gateway, iface, metric });
+      enableForwarding(this.m.bridgeOf(n), n.EnableIPv6);
+      if (!boolOpt(n.Options, ICC_OPT, true)) isolatePorts(this.m.bridgeOf(n));
+    }
+    await addDefaultRoutes(file, routes);
+    const t = this.portTarget(opts);
+    if (t && opts.port_mappings?.length) await applyPortRules(t, opts.port_mappings, true);
+  }
+
+  /** The port forwards of a setup, removed (stop, failed start, crash leftovers). */
+  private async unwire(opts: nv.NvOptions): Promise<void> {
+    const t = this.portTarget(opts);
+    if (t && opts.port_mappings?.length) await applyPortRules(t, opts.port_mappings, false).catch((e) => log().warn({ err: e, id: opts.container_id }, 'removing port forwards failed'));
+  }
+
+  /** Published ports lead to the container's address on its first network (unless internal). */
+  private portTarget(opts: nv.NvOptions): PortTarget | undefined {
+    const first = Object.entries(opts.networks).find(([, p]) => p.interface_name === 'eth0') ?? Object.entries(opts.networks)[0];
+    if (!first) return undefined;
+    const n = this.m.store.find(first[0]);
+    if (!n || n.Internal) return undefined;
+    return { nvName: first[0], containerId: opts.container_id, subnets: opts.network_info[first[0]].subnets.map((s) => s.subnet), addresses: first[1].static_ips };
   }
 
   /** Addresses are known before netavark runs: IPAM is ours. */
@@ -290,7 +328,8 @@ export class Endpoints {
     }
     const file = this.netnsFile(c.ID);
     const opts = readState(this.stateFile(c.ID));
-    if (opts && Object.keys(opts.network_info).length && fs.existsSync(file)) {
+    if (opts) await this.unwire(opts);
+    if (opts && needsTeardown(opts) && fs.existsSync(file)) {
       try {
         await nv.teardown(this.nvPaths, file, opts);
       } catch (e) {
@@ -343,7 +382,7 @@ export class Endpoints {
           networks: { [n.Id]: this.perNetwork(c, j, leases, `eth${i}`) },
           network_info: { [n.Id]: this.nvNetwork(n, i) },
         };
-        if (opts.port_mappings) one.port_mappings = opts.port_mappings;
+        // port forwards stay on the first network
         if (opts.dns_servers) one.dns_servers = opts.dns_servers;
         const status = await this.setup(st.SandboxKey, one, opts);
         this.fill(j, leases, newId(), c);
@@ -436,6 +475,7 @@ export class Endpoints {
       if (!/^[a-f0-9]{64}$/.test(id) || running.has(id)) continue;
       const file = this.netnsFile(id);
       const opts = readState(this.stateFile(id));
+      if (opts) await this.unwire(opts);
       if (opts && fs.existsSync(file)) await nv.teardown(this.nvPaths, file, opts).catch((e) => log().warn({ err: e, id }, 'teardown of a leftover netns failed'));
       removeNetns(file);
       fs.rmSync(this.stateFile(id), { force: true });
@@ -448,6 +488,15 @@ function setupError(e: unknown): EngineError {
   const msg = (e as Error).message;
   if (msg.startsWith('failed to set up container networking')) return e as EngineError;
   return new EngineError(e instanceof EngineError ? e.status : 500, `failed to set up container networking: ${msg}`);
+}
+
+/**
+ * Whether netavark must undo a setup. Without DNS entries (the default bridge)
+ * nothing of it outlives the namespace: its veth goes when the netns does.
+ * Setups from before berth kept the rules itself (internal false) need it too.
+ */
+function needsTeardown(opts: nv.NvOptions): boolean {
+  return Object.values(opts.network_info).some((n) => n.dns_enabled || !n.internal);
 }
 
 function readState(file: string): nv.NvOptions | undefined {

@@ -42,11 +42,14 @@ export function hostsContent(i: HostsInput): string {
   return out;
 }
 
+/** Docker's embedded DNS address inside every container on a user-defined network. */
+export const EMBEDDED_DNS = '127.0.0.11';
+
 export interface ResolvInput {
   /** host network mode: the host's file unless overridden */
   host: boolean;
-  /** the embedded resolver(s) (aardvark-dns on the network gateway) when on a DNS-enabled network */
-  internal: string[];
+  /** on a DNS-enabled network: the embedded resolver at 127.0.0.11 answers (and forwards `dns`) */
+  embedded: boolean;
   dns: string[];
   search: string[];
   options: string[];
@@ -60,13 +63,14 @@ function hostResolv(): string {
   }
 }
 
+/** resolv.conf as Docker 20.10 builds it: search line, nameservers, options. */
 export function resolvContent(i: ResolvInput): string {
   const host = hostResolv();
   if (i.host && !i.dns.length && !i.search.length && !i.options.length) return host;
   const lines = host.split('\n');
   const field = (k: string) => lines.filter((l) => new RegExp(`^\\s*${k}\\s`).test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
   let servers: string[];
-  if (i.internal.length) servers = i.internal;
+  if (i.embedded) servers = [EMBEDDED_DNS];
   else if (i.dns.length) servers = i.dns;
   else {
     // a loopback resolver on the host is unreachable from the container's own netns
@@ -74,9 +78,12 @@ export function resolvContent(i: ResolvInput): string {
     if (!servers.length) servers = ['8.8.8.8', '8.8.4.4'];
   }
   const search = i.search.length ? i.search : field('search');
-  const opts = i.options.length ? i.options : field('options');
-  let out = servers.map((d) => `nameserver ${d}\n`).join('');
-  if (search.length) out += `search ${search.join(' ')}\n`;
+  const opts = i.options.length ? [...i.options] : field('options');
+  // the embedded resolver answers bare container names first, unless the user chose ndots
+  if (i.embedded && !opts.some((o) => o.startsWith('ndots:'))) opts.push('ndots:0');
+  let out = '';
+  if (search.length && search.join(' ').trim() !== '.') out += `search ${search.join(' ')}\n`;
+  out += servers.map((d) => `nameserver ${d}\n`).join('');
   if (opts.length) out += `options ${opts.join(' ')}\n`;
   return out;
 }

@@ -74,10 +74,3 @@ export async function sweepNetworkRules(r: NetworkRules): Promise<void> {
     if (script) await run(restore, ['--noflush', '--wait'], script);
   }
 }
-
-/** --ip-masq=false: netavark always adds the masquerade rule; take it out again. */
-export async function dropMasquerade(nvName: string, ipv6: boolean): Promise<void> {
-  const chain = `NETAVARK-${chainHash(nvName)}`;
-  await run('iptables', ['-w', '-t', 'nat', '-D', chain, '!', '-d', '224.0.0.0/4', '-j', 'MASQUERADE']);
-  if (ipv6) await run('ip6tables', ['-w', '-t', 'nat', '-D', chain, '!', '-d', 'ff00::/8', '-j', 'MASQUERADE']);
-}

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { MNT_DETACH, umount2 } from '../sys';
+import { embeddedDnsRules, NETNS_INIT, NETNS_INIT_WITH_DNS } from './dns';
 import { run, runOk } from './exec';
 
 export function keeperName(bridge: string): string {
@@ -68,10 +69,15 @@ export function isolatePorts(bridge: string): void {
   }
 }
 
-/** A network namespace kept alive by a bind mount on `file`, with lo up. */
-export async function createNetns(file: string): Promise<void> {
+/**
+ * A network namespace kept alive by a bind mount on `file`; with
+ * `dnsTarget`, 127.0.0.11 inside it leads to the DNS server there.
+ */
+export async function createNetns(file: string, dnsTarget?: string): Promise<void> {
   fs.writeFileSync(file, '', { mode: 0o600 });
-  const r = await run('unshare', [`--net=${file}`, 'ip', 'link', 'set', 'lo', 'up']);
+  const r = dnsTarget
+    ? await run('unshare', [`--net=${file}`, 'sh', '-c', NETNS_INIT_WITH_DNS], embeddedDnsRules(dnsTarget))
+    : await run('unshare', [`--net=${file}`, 'sh', '-c', NETNS_INIT]);
   if (r.code !== 0) {
     removeNetns(file);
     throw new Error(`creating network namespace: ${r.stderr.trim()}`);
@@ -93,4 +99,17 @@ export function isNetnsMounted(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+export interface DefaultRoute {
+  gateway: string;
+  iface: string;
+  metric: number;
+}
+
+/** Default routes inside a container's netns once netavark made its interfaces: one `ip -batch`. */
+export async function addDefaultRoutes(file: string, routes: DefaultRoute[]): Promise<void> {
+  if (!routes.length) return;
+  const lines = ['link set lo up', ...routes.map((r) => `route replace default via ${r.gateway} dev ${r.iface} metric ${r.metric}`)];
+  await runOk('nsenter', [`--net=${file}`, 'ip', '-batch', '-'], lines.join('\n') + '\n');
 }

@@ -8,9 +8,10 @@ import { badRequest, conflict, forbidden } from '../util/errors';
 import { newId } from '../util/ids';
 import { log } from '../util/log';
 import { Filters } from '../filters';
-import { checkCreateRequest, defaultBridgeShape, parseBip, PREDEFINED, subnetsOf, withGateway } from './config';
+import { boolOpt, checkCreateRequest, defaultBridgeShape, parseBip, PREDEFINED, subnetsOf, withGateway } from './config';
 import { Endpoints } from './endpoints';
 import { sweepNetworkRules } from './firewall';
+import { ensureNetworkRules, type NetworkFw } from './rules';
 import { ensureBridge, linkExists, removeBridge } from './hostnet';
 import { Ipam } from './ipam';
 import { cidrString, overlaps, parseCidr, type Cidr } from './ipnet';
@@ -20,7 +21,7 @@ import { PortAllocator } from './ports';
 import { prepareNetworking, type EndpointRequest, type RawCreate } from './prepare';
 import { etcFiles, linkEnv, type EtcFiles } from './view';
 import { NetworkStore } from './store';
-import { BRIDGE_NAME_OPT, MTU_OPT, type NetworkCreateRequest, type NetworkDaemonConfig, type NetworkRecord } from './types';
+import { BRIDGE_NAME_OPT, MASQ_OPT, MTU_OPT, type NetworkCreateRequest, type NetworkDaemonConfig, type NetworkRecord } from './types';
 
 export interface NetworkEvents {
   emit(type: string, action: string, id: string, attributes?: Record<string, string>): unknown;
@@ -80,6 +81,16 @@ export class NetworkManager {
         log().warn({ err: e, network: n.Name }, 'bringing the network bridge up failed');
       }
     }
+    // network-level firewall state: checked here (daemon start, also after a crash), never per container
+    await ensureNetworkRules(this.store.all().filter((n) => n.Driver === 'bridge').map((n) => this.fw(n)));
+  }
+
+  /** What the firewall needs to know of a network. */
+  private fw(n: NetworkRecord): NetworkFw {
+    return {
+      nvName: n.Id, bridge: this.bridgeOf(n), internal: n.Internal, masquerade: boolOpt(n.Options, MASQ_OPT, true),
+      subnets: n.IPAM.Config.map((c) => c.Subnet).filter((s) => n.EnableIPv6 || !s.includes(':')),
+    };
   }
 
   private record(name: string, driver: NetworkRecord['Driver']): NetworkRecord {
@@ -254,6 +265,12 @@ export class NetworkManager {
       n.IPAM.Config = configs.sort((a, b) => Number(a.Subnet.includes(':')) - Number(b.Subnet.includes(':')));
       n.berth = { bridge, autoSubnet: auto };
       await this.bridgeUp(n);
+      try {
+        await ensureNetworkRules([this.fw(n)]);
+      } catch (e) {
+        await this.bridgeDown(n).catch(() => {});
+        throw e;
+      }
       this.store.save(n);
     });
     this.events.emit('network', 'create', n.Id, { name: n.Name, type: n.Driver });

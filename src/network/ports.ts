@@ -10,6 +10,7 @@ import type { ContainerConfig, HostConfig, PortMap } from '../container';
 import { badRequest, internal } from '../util/errors';
 import { canonicalAddr } from './ipnet';
 import type { NvPortMapping } from './netavark';
+import type { Forwarded } from './rules';
 
 export interface PortRequest {
   proto: string;
@@ -139,12 +140,12 @@ export class PortAllocator {
    * Chooses and binds host ports for a container. `v6` adds the IPv6 wildcard for
    * bindings without an address. All or nothing: on error nothing stays held.
    */
-  async reserve(owner: string, reqs: PortRequest[], v6: boolean, describe: (p: Published) => string): Promise<Published[]> {
+  async reserve(owner: string, reqs: PortRequest[], v6: boolean, describe: (p: Published) => string, forwarded: Forwarded[] = []): Promise<Published[]> {
     const done: Published[] = [];
     try {
       for (const r of reqs) {
         const ips = r.hostIp ? [r.hostIp] : v6 ? ['0.0.0.0', '::'] : ['0.0.0.0'];
-        const port = await this.pick(owner, r, ips, describe);
+        const port = await this.pick(owner, r, ips, describe, forwarded);
         for (const ip of ips) done.push({ proto: r.proto, ctrPort: r.ctrPort, hostIp: ip, hostPort: port });
       }
     } catch (e) {
@@ -154,7 +155,7 @@ export class PortAllocator {
     return done;
   }
 
-  private async pick(owner: string, r: PortRequest, ips: string[], describe: (p: Published) => string): Promise<number> {
+  private async pick(owner: string, r: PortRequest, ips: string[], describe: (p: Published) => string, forwarded: Forwarded[]): Promise<number> {
     const fixed = r.lo !== 0 && r.lo === r.hi;
     let candidates: number[];
     if (r.lo !== 0) {
@@ -171,6 +172,12 @@ export class PortAllocator {
       const clash = ips.map((ip) => this.clash(r.proto, ip, port)).find(Boolean);
       if (clash) {
         lastErr = new Error(`Bind for ${ips[0]}:${port} failed: port is already allocated`);
+        continue;
+      }
+      if (forwarded.some((f) => f.proto === r.proto && port >= f.lo && port <= f.hi && ips.some((ip) => !f.ip || wildcard(ip) || f.ip === ip))) {
+        // a forward left by a daemon that is gone (or another engine) would capture this port's traffic
+        lastErr = new Error(`failed to bind host port for ${describe({ proto: r.proto, ctrPort: r.ctrPort, hostIp: ips[0], hostPort: port })}: address already in use`);
+        if (fixed) break;
         continue;
       }
       const closers: Array<() => void> = [];

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Container, EndpointSettings } from '../container';
 import { parseLinks } from './endpoints';
+import { embeddedDnsTarget } from './dns';
 import { hostsContent, resolvContent } from './etcfiles';
 import type { NetworkManager } from './manager';
 import { emptyEndpoint } from './prepare';
@@ -95,23 +96,16 @@ export function etcFiles(m: NetworkManager, c: Container): EtcFiles {
     return {
       hostname: hostname + '\n',
       hosts: hostsContent({ hostFile: true, hostname, domainname: '', extraHosts, addresses: [], links: [] }),
-      resolv: resolvContent({ host: true, internal: [], ...dns }),
+      resolv: resolvContent({ host: true, embedded: false, ...dns }),
     };
   }
   const st = c.NetworkSettings;
   const eps = Object.entries(st?.Networks ?? {});
   const addresses = eps.flatMap(([, e]) => [e.IPAddress, e.GlobalIPv6Address]).filter(Boolean);
-  const internal: string[] = [];
-  for (const [name, e] of eps) {
-    const n = m.store.find(e.NetworkID);
-    if (!n || name === 'bridge' || n.Driver !== 'bridge' || !e.IPAddress) continue;
-    const gw = n.IPAM.Config.find((x) => !x.Subnet.includes(':'))?.Gateway;
-    if (gw && !internal.includes(gw)) internal.push(gw);
-  }
   return {
     hostname: c.Config.Hostname + '\n',
     hosts: hostsContent({ hostname: c.Config.Hostname, domainname: c.Config.Domainname, extraHosts, addresses, links: linkHosts(m, c) }),
-    resolv: resolvContent({ host: false, internal: internal.slice(0, 1), ...dns }),
+    resolv: resolvContent({ host: false, embedded: !!embeddedDnsTarget(m, c), ...dns }),
   };
 }
 

@@ -1,4 +1,4 @@
-// Syscalls Node lacks: mount, umount2, mknod, l*xattr, prctl. Bound lazily via
+// Syscalls Node lacks: mount, umount2, mknod, l*xattr, fsetxattr, prctl, openat2. Bound lazily via
 // koffi on libc.so.6; failures throw Node-style errors (code, errno, syscall, path).
 import type { Stats, BigIntStats } from 'node:fs';
 import { lib, sysError } from './libc';
@@ -100,6 +100,44 @@ export function llistxattr(path: string): string[] {
   const names = scratch.toString('latin1', 0, n - 1).split('\0');
   // names are bytes; decode as UTF-8 for JS use
   return names.map((s) => Buffer.from(s, 'latin1').toString('utf8'));
+}
+
+export function fsetxattr(fd: number, name: string, value: Buffer, flags = 0): void {
+  check(lib().fsetxattr(fd, name, value, value.length, flags), 'fsetxattr');
+}
+
+// openat2(2) resolve flags
+export const RESOLVE_NO_XDEV = 0x01;
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+export const RESOLVE_IN_ROOT = 0x10;
+/** open(2) O_PATH (Node's fs.constants lacks it). */
+export const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000;
+const SYS_OPENAT2 = 437;
+const EAGAIN = 11;
+const EINTR = 4;
+
+/**
+ * openat2(2): opens `path` relative to the directory fd `dirfd` with `flags`
+ * (open(2) flags; O_CLOEXEC is always added) and `resolve` (RESOLVE_*). The
+ * kernel answers EAGAIN when a concurrent rename could have let ".." escape
+ * RESOLVE_IN_ROOT: retried. `display` names the path in errors.
+ */
+export function openat2(dirfd: number, path: string, flags: number, resolve: number, mode = 0, display = path): number {
+  const how = Buffer.alloc(24);
+  how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
+  how.writeBigUInt64LE(BigInt(mode), 8);
+  how.writeBigUInt64LE(BigInt(resolve), 16);
+  const l = lib();
+  for (let tries = 0; ; tries++) {
+    const fd = Number(l.openat2(SYS_OPENAT2, dirfd, path, how, 24));
+    if (fd >= 0) return fd;
+    const errno = l.errno();
+    if ((errno === EAGAIN || errno === EINTR) && tries < 1000) continue;
+    throw sysError('openat2', errno, display);
+  }
 }
 
 export function lremovexattr(path: string, name: string): void {

@@ -14,6 +14,8 @@ export interface Libc {
   lremovexattr: Fn;
   prctl: Fn;
   prctlPtr: Fn;
+  fsetxattr: Fn;
+  openat2: Fn;
   errno(): number;
 }
 
@@ -35,6 +37,9 @@ export function lib(): Libc {
     lremovexattr: f('int lremovexattr(const char *path, const char *name)'),
     prctl: f('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
     prctlPtr: l.func('prctl', 'int', ['int', 'void *', 'unsigned long', 'unsigned long', 'unsigned long']) as unknown as Fn,
+    fsetxattr: f('int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)'),
+    // glibc 2.36 has no openat2 wrapper: the raw syscall (437 on x86_64 and aarch64 alike)
+    openat2: l.func('syscall', 'long', ['long', 'int', 'const char *', 'void *', 'size_t']) as unknown as Fn,
     errno: () => koffi.errno(),
   };
   return libc;

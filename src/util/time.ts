@@ -51,6 +51,23 @@ export function parseTimeArg(v: string, nowMs = Date.now()): number | undefined 
   return Number.isNaN(t) ? NaN : t;
 }
 
+/**
+ * parseTimeArg in nanoseconds, as Docker compares log times: "1733461193.123456789"
+ * and RFC3339Nano keep every digit (milliseconds would drop records at the edge).
+ */
+export function parseTimeArgNs(v: string, nowMs = Date.now()): bigint | undefined {
+  const unix = /^(\d+)(?:\.(\d{1,9})\d*)?$/.exec(v);
+  if (unix) return BigInt(unix[1]) * 1000000000n + BigInt((unix[2] ?? '').padEnd(9, '0'));
+  const rfc = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9})\d*)?(Z|[+-]\d\d:\d\d)$/.exec(v);
+  if (rfc) {
+    const s = Date.parse(`${rfc[1]}${rfc[3]}`);
+    if (!Number.isNaN(s)) return BigInt(s) * 1000000n + BigInt((rfc[2] ?? '').padEnd(9, '0'));
+  }
+  const ms = parseTimeArg(v, nowMs);
+  if (ms === undefined || Number.isNaN(ms)) return undefined;
+  return BigInt(Math.round(ms * 1e6));
+}
+
 const GO_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** Parses a Go duration string ("1m30s", "500ms", "1.5h", "0") into nanoseconds; undefined if invalid. */

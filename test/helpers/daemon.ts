@@ -125,7 +125,7 @@ export class TestDaemon {
 
   berth(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): RunResult {
     return toResult(
-      spawnSync(process.execPath, [BERTH, '-H', this.host, ...args], {
+      spawnSync(BERTH, ['-H', this.host, ...args], {
         input: opts.input,
         timeout: opts.timeout ?? 60000,
         killSignal: 'SIGKILL',
@@ -140,7 +140,7 @@ export class TestDaemon {
   }
 
   berthAsync(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): Promise<RunResult> {
-    return runAsync(process.execPath, [BERTH, '-H', this.host, ...args], { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config') }, opts);
+    return runAsync(BERTH, ['-H', this.host, ...args], { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config') }, opts);
   }
 
   /** docker without waiting: for long-running clients (attach, logs -f, events). */

@@ -193,17 +193,17 @@ describe('berth CLI', () => {
   });
 
   it('runs a TTY session under a terminal and detaches with ctrl-p ctrl-q', async () => {
-    const r = spawnSync('script', ['-qec', `stty rows 33 cols 90; ${process.execPath} ${BERTH} -H ${d.host} run --rm -t busybox sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 30000 });
+    const r = spawnSync('script', ['-qec', `stty rows 33 cols 90; ${BERTH} -H ${d.host} run --rm -t busybox sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 30000 });
     assert.equal(r.status, 0, r.stdout);
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
     assert.match(r.stdout, /^33 90\r?$/m);
     // -it puts the terminal in Docker's raw mode (no output processing: the
     // container's \r\n arrives as is) and gives the terminal back as it was
-    const raw = spawnSync('script', ['-qec', `stty -a | grep -o -- '-\\?opost'; ${process.execPath} ${BERTH} -H ${d.host} run --rm -it busybox echo x; stty -a | grep -o -- '-\\?opost'`, '/dev/null'], { encoding: 'utf8', timeout: 30000, input: '' });
+    const raw = spawnSync('script', ['-qec', `stty -a | grep -o -- '-\\?opost'; ${BERTH} -H ${d.host} run --rm -it busybox echo x; stty -a | grep -o -- '-\\?opost'`, '/dev/null'], { encoding: 'utf8', timeout: 30000, input: '' });
     assert.equal(raw.status, 0, raw.stdout);
     assert.match(raw.stdout, /^opost\r\nx\r\nopost\r\n$/, JSON.stringify(raw.stdout));
     // an interactive session that detaches: the container keeps running
-    const child = spawn('script', ['-qfc', `${process.execPath} ${BERTH} -H ${d.host} run -it --name det busybox sh`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfc', `${BERTH} -H ${d.host} run -it --name det busybox sh`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     await waitFor(() => d.berth(['inspect', '-f', '{{.State.Running}}', 'det']).stdout === 'true\n', 15000);
@@ -224,11 +224,11 @@ describe('berth zero-config', { skip: fs.existsSync('/var/lib/berth') || fs.exis
     delete env.DOCKER_HOST;
     delete env.BERTH_HOST;
     try {
-      const r = spawnSync(process.execPath, [BERTH, 'version', '--format', '{{.Server.Version}}'], { encoding: 'utf8', env, timeout: 60000 });
+      const r = spawnSync(BERTH, ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8', env, timeout: 60000 });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, /starting it in the background \(log: \/var\/log\/berthd\.log\)/);
       assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
-      const again = spawnSync(process.execPath, [BERTH, 'ps', '-q'], { encoding: 'utf8', env, timeout: 30000 });
+      const again = spawnSync(BERTH, ['ps', '-q'], { encoding: 'utf8', env, timeout: 30000 });
       assert.equal(again.status, 0, again.stderr);
       assert.equal(again.stderr, '');
     } finally {

@@ -165,6 +165,57 @@ describe('berth compose features', () => {
     assert.equal(JSON.parse(d.docker(['inspect', `${p}-idle-1`]).stdout)[0].State.Running, false);
   });
 
+  it('cp to and from a service container, and events --json for the project', async () => {
+    const dir = projectDir({ 'compose.yaml': 'services:\n  box: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s}\n', 'in.txt': 'copied\n' });
+    const p = path.basename(dir);
+    const events = spawn(process.execPath, [BERTH, '-H', d.host, 'compose', 'events', '--json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let ev = '';
+    events.stdout.on('data', (c) => (ev += c.toString()));
+    try {
+      let r = compose(dir, ['up', '-d']);
+      assert.equal(r.status, 0, r.stderr);
+      r = compose(dir, ['cp', 'in.txt', 'box:/in.txt']);
+      assert.equal(r.status, 0, r.stderr);
+      r = compose(dir, ['cp', 'box:/in.txt', path.join(dir, 'out.txt')]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(fs.readFileSync(path.join(dir, 'out.txt'), 'utf8'), 'copied\n');
+      await waitFor(() => ev.split('\n').some((l) => l.includes('"action":"start"')), 20000);
+      const start = JSON.parse(ev.split('\n').find((l) => l.includes('"action":"start"'))!);
+      assert.equal(start.service, 'box');
+      assert.equal(start.attributes.name, `${p}-box-1`);
+    } finally {
+      events.kill();
+    }
+  });
+
+  it('post_start and pre_stop hooks run in the container; a missing bind source is created', () => {
+    const dir = projectDir({
+      'compose.yaml': [
+        'services:',
+        '  hooked:',
+        '    image: busybox',
+        '    command: ["sleep", "1000"]',
+        '    stop_grace_period: 1s',
+        '    volumes: ["./out:/out"]',
+        '    post_start: [{command: ["sh", "-c", "echo started-$$HOOK > /out/post"], environment: {HOOK: yes}}]',
+        '    pre_stop: [{command: ["sh", "-c", "echo stopping > /out/pre"]}]',
+        '',
+      ].join('\n'),
+    });
+    assert.equal(fs.existsSync(path.join(dir, 'out')), false);
+    let r = compose(dir, ['up', '-d']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(fs.readFileSync(path.join(dir, 'out', 'post'), 'utf8'), 'started-yes\n');
+    r = compose(dir, ['down']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(fs.readFileSync(path.join(dir, 'out', 'pre'), 'utf8'), 'stopping\n');
+    // a failing post_start fails up
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  hooked:\n    image: busybox\n    command: ["sleep", "1000"]\n    stop_grace_period: 1s\n    post_start: [{command: ["false"]}]\n');
+    r = compose(dir, ['up', '-d']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /post_start hook of .*-hooked-1 failed/);
+  });
+
   it('Ctrl-C on an attached up stops the services gracefully', async () => {
     const dir = projectDir({ 'compose.yaml': 'services:\n  svc: {image: busybox, command: ["sh", "-c", "echo ready; exec sleep 1000"], stop_grace_period: 1s}\n' });
     const p = path.basename(dir);

@@ -59,11 +59,11 @@ describe('networking with the docker CLI', () => {
     ok(['rm', 'plain']);
   });
 
-  it('writes --dns, --dns-search and --dns-option into resolv.conf; a user network keeps its own resolver first', () => {
+  it("writes --dns, --dns-search and --dns-option into resolv.conf in Docker's order; a user network names 127.0.0.11", () => {
     const flags = ['--dns', '10.0.0.53', '--dns-search', 'example.test', '--dns-option', 'ndots:2'];
-    assert.equal(ok(['run', '--rm', ...flags, 'busybox', 'cat', '/etc/resolv.conf']), 'nameserver 10.0.0.53\nsearch example.test\noptions ndots:2');
+    assert.equal(ok(['run', '--rm', ...flags, 'busybox', 'cat', '/etc/resolv.conf']), 'search example.test\nnameserver 10.0.0.53\noptions ndots:2');
     ok(['network', 'create', '--subnet', `${S}.40.0/24`, 'dnsnet']);
-    assert.equal(ok(['run', '--rm', '--network', 'dnsnet', ...flags, 'busybox', 'cat', '/etc/resolv.conf']), `nameserver ${S}.40.1\nsearch example.test\noptions ndots:2`);
+    assert.equal(ok(['run', '--rm', '--network', 'dnsnet', ...flags, 'busybox', 'cat', '/etc/resolv.conf']), 'search example.test\nnameserver 127.0.0.11\noptions ndots:2');
     ok(['network', 'rm', 'dnsnet']);
   });
 
@@ -87,7 +87,13 @@ describe('networking with the docker CLI', () => {
     const web = ok(['run', '-d', '--name', 'web', '--network', 'appnet', '--network-alias', 'www', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     const out = ok(['run', '--rm', '--network', 'appnet', 'busybox', 'sh', '-c', `wget -qO- http://web/hostname; wget -qO- http://www/hostname; wget -qO- http://${web.slice(0, 12)}/hostname; cat /etc/resolv.conf`]);
     assert.equal(out.split('\n').slice(0, 3).join(','), [web.slice(0, 12), web.slice(0, 12), web.slice(0, 12)].join(','));
-    assert.match(out, new RegExp(`^nameserver ${Sr}\\.7\\.1$`, 'm'));
+    // Docker's embedded resolver address, ndots:0 added, the host's search domains kept
+    const resolv = out.split('\n').slice(3).join('\n');
+    assert.match(resolv, /^nameserver 127\.0\.0\.11$/m);
+    assert.doesNotMatch(resolv, /^nameserver (?!127\.0\.0\.11$)/m);
+    assert.match(resolv, /^options (.* )?ndots:0$/m);
+    const hostSearch = /^search\s+(.*)$/m.exec(fs.readFileSync('/etc/resolv.conf', 'utf8'))?.[1].trim().split(/\s+/).join(' ');
+    if (hostSearch) assert.match(resolv, new RegExp(`^search ${hostSearch.replace(/\./g, '\\.')}$`, 'm'));
     const ins = JSON.parse(ok(['network', 'inspect', 'appnet']))[0];
     assert.equal(ins.Containers[web].Name, 'web');
     assert.equal(ins.Containers[web].IPv4Address, `${S}.7.2/24`);

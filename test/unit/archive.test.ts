@@ -409,11 +409,11 @@ describe('extractInto', () => {
     await assert.rejects(extractInto(await tarStream([{ name: 'a', body: 'a' }]), r, '/etc/hosts', { noOverwriteDirNonDir: false, copyUIDGID: false }), (e: unknown) => status(400)(e) && /not a directory/.test((e as Error).message));
   });
 
-  test('noOverwriteDirNonDir rejects both directions with 400', async () => {
+  test("noOverwriteDirNonDir rejects both directions with Docker's error (500, entry then extraction dir)", async () => {
     const r = rootfs();
     const o = { noOverwriteDirNonDir: true, copyUIDGID: false };
-    await assert.rejects(extractInto(await tarStream([{ name: 'etc', body: 'x' }]), r, '/', o), status(400));
-    await assert.rejects(extractInto(await tarStream([{ name: 'hosts/', type: 'directory' }]), r, '/etc', o), status(400));
+    await assert.rejects(extractInto(await tarStream([{ name: 'etc', body: 'x' }]), r, '/', o), (e: unknown) => status(500)(e) && (e as Error).message === 'cannot overwrite directory "etc" with non-directory "/"');
+    await assert.rejects(extractInto(await tarStream([{ name: 'hosts/', type: 'directory' }]), r, '/etc', o), (e: unknown) => status(500)(e) && (e as Error).message === 'cannot overwrite non-directory "hosts/" with directory "/etc"');
     assert.ok(fs.statSync(`${r}/etc`).isDirectory());
     await extractInto(await tarStream([{ name: 'etc', body: 'x' }]), r, '/', { ...o, noOverwriteDirNonDir: false });
     assert.equal(fs.readFileSync(`${r}/etc`, 'utf8'), 'x');

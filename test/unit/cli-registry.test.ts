@@ -12,6 +12,8 @@ describe('CLI registry', () => {
         assert.ok(cmd, `${group} ${ref.name}: module export missing`);
         assert.equal(cmd.name, ref.name, `${group} ${ref.name}`);
         assert.deepEqual(cmd.aliases ?? [], ref.aliases ?? [], `${group} ${ref.name} aliases`);
+        // a summary the registry gives (so the help need not load the module) is the command's own
+        if (ref.summary !== undefined) assert.equal(ref.summary, cmd.summary, `${group} ${ref.name} summary`);
       }
     }
   });

@@ -10,6 +10,8 @@ import { pickSubnet } from '../../src/network/pool';
 import { Ipam } from '../../src/network/ipam';
 import { portMap, portRequests, toNetavark, validatePortBindings } from '../../src/network/ports';
 import { sweepScript } from '../../src/network/firewall';
+import { forwardedPorts, missingScript, networkPlan, portRules } from '../../src/network/rules';
+import { embeddedDnsRules } from '../../src/network/dns';
 import { chainHash } from '../../src/network/netavark';
 import { checkCreateRequest, validateIpam } from '../../src/network/config';
 import { endpointFor, prepareNetworking } from '../../src/network/prepare';
@@ -166,6 +168,73 @@ describe('firewall sweep', () => {
       ].join('\n'),
     );
     assert.equal(sweepScript('*filter\n-A FORWARD -j ACCEPT\nCOMMIT\n', { nvName: id, bridge: 'br-x', subnets: ['10.1.0.0/24'] }), '');
+  });
+});
+
+describe('network rules', () => {
+  const id = 'a'.repeat(64);
+  const h = chainHash(id);
+  const net = { nvName: id, bridge: 'br-x', subnets: ['10.1.0.0/24', 'fd00:1::/64'], internal: false, masquerade: true };
+
+  it('installs only what is missing, so daemon starts and network creates are idempotent', () => {
+    const first = missingScript('', networkPlan(net, 4));
+    assert.match(first, /^\*filter\n:NETAVARK_FORWARD - \[0:0\]\n/);
+    assert.ok(first.includes(`-A NETAVARK-${h} ! -d 224.0.0.0/4 -j MASQUERADE`));
+    assert.ok(first.includes('-A NETAVARK_ISOLATION_2 -o br-x -j DROP'));
+    // the host-port chains come before the network's own POSTROUTING jump (its ACCEPT would end the chain)
+    assert.ok(first.indexOf('-A POSTROUTING -j NETAVARK-HOSTPORT-MASQ') < first.indexOf(`-A POSTROUTING -s 10.1.0.0/24 -j NETAVARK-${h}`));
+    // what iptables-save prints once the script is applied: nothing left to add
+    const dump = first.split('\n').filter((l) => l !== 'COMMIT').join('\n');
+    assert.equal(missingScript(dump, networkPlan(net, 4)), '');
+    // a second network adds its own rules only
+    const two = missingScript(dump, networkPlan({ ...net, nvName: 'b'.repeat(64), bridge: 'br-y', subnets: ['10.2.0.0/24'] }, 4));
+    assert.ok(!two.includes('-A FORWARD ') && two.includes('-A NETAVARK_FORWARD -s 10.2.0.0/24 -j ACCEPT'), two);
+  });
+
+  it('adds no masquerade with ip-masq off, nothing for internal networks, IPv6 rules per family', () => {
+    assert.ok(!missingScript('', networkPlan({ ...net, masquerade: false }, 4)).includes(`-A NETAVARK-${h} ! -d`));
+    assert.equal(missingScript('', networkPlan({ ...net, internal: true }, 4)), '');
+    const v6 = missingScript('', networkPlan(net, 6));
+    assert.ok(v6.includes(`-A NETAVARK-${h} ! -d ff00::/8 -j MASQUERADE`) && !v6.includes('10.1.0.0'));
+  });
+
+  it('writes a container port forward as netavark did: jump, hairpin marks, DNAT', () => {
+    const t = { nvName: id, containerId: 'c'.repeat(64), subnets: ['10.1.0.0/24'], addresses: ['10.1.0.5'] };
+    const rules = portRules(t, [{ host_ip: '127.0.0.1', container_port: 80, host_port: 8080, range: 2, protocol: 'tcp' }], 4);
+    assert.deepEqual(rules.slice(0, 4), [
+      `-A NETAVARK-HOSTPORT-DNAT -p tcp -m tcp --dport 8080 -m comment --comment "dnat name: ${id} id: ${'c'.repeat(64)}" -j NETAVARK-DN-${h}`,
+      `-A NETAVARK-DN-${h} -s 10.1.0.0/24 -d 127.0.0.1/32 -p tcp -m tcp --dport 8080 -j NETAVARK-HOSTPORT-SETMARK`,
+      `-A NETAVARK-DN-${h} -s 127.0.0.1/32 -d 127.0.0.1/32 -p tcp -m tcp --dport 8080 -j NETAVARK-HOSTPORT-SETMARK`,
+      `-A NETAVARK-DN-${h} -d 127.0.0.1/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.1.0.5:80`,
+    ]);
+    assert.equal(rules.length, 8, 'a range of two is two forwards');
+    assert.deepEqual(portRules(t, [{ host_ip: '::1', container_port: 80, host_port: 8080, range: 1, protocol: 'tcp' }], 4), []);
+  });
+});
+
+describe('host ports other daemons forward', () => {
+  it('reads every DNAT of a port forward, with its address and port range, whoever made it', () => {
+    const dump = [
+      '*nat',
+      '-A NETAVARK-DN-AAA -s 10.1.0.0/24 -d 127.0.0.1/32 -p tcp -m tcp --dport 8080 -j NETAVARK-HOSTPORT-SETMARK',
+      '-A NETAVARK-DN-AAA -d 127.0.0.1/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.1.0.5:80',
+      '-A NETAVARK-DN-BBB -p udp -m udp --dport 9000:9002 -j DNAT --to-destination 10.2.0.5:9000-9002/9000',
+      '-A DOCKER -p tcp -m tcp --dport 7000 -j DNAT --to-destination 172.17.0.2:80',
+      'COMMIT',
+    ].join('\n');
+    assert.deepEqual(forwardedPorts(dump), [
+      { proto: 'tcp', ip: '127.0.0.1', lo: 8080, hi: 8080 },
+      { proto: 'udp', ip: '', lo: 9000, hi: 9002 },
+    ]);
+  });
+});
+
+describe('embedded DNS rules', () => {
+  it('DNATs 127.0.0.11:53 over UDP and TCP to the given server and drops other outside traffic to 127/8', () => {
+    const r = embeddedDnsRules('10.1.0.1');
+    assert.match(r, /ip daddr 127\.0\.0\.11 udp dport 53 dnat to 10\.1\.0\.1:53/);
+    assert.match(r, /ip daddr 127\.0\.0\.11 tcp dport 53 dnat to 10\.1\.0\.1:53/);
+    assert.match(r, /iifname != "lo" ip daddr 127\.0\.0\.0\/8 drop/);
   });
 });
 

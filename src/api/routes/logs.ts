@@ -2,7 +2,7 @@
 import type { Engine } from '../../engine/engine';
 import { readLogs } from '../../engine/logs';
 import { badRequest, EngineError } from '../../util/errors';
-import { parseTimeArg } from '../../util/time';
+import { parseTimeArg, parseTimeArgNs } from '../../util/time';
 import type { HttpContext } from '../router';
 import { boolParam } from '../router';
 import { frameHeader, STDERR, STDOUT } from '../streams';
@@ -27,6 +27,8 @@ export async function logsHandler(engine: Engine, { req, res, params, query, ver
   const sinceMs = since && since !== '0' ? parseTimeArg(since) : undefined;
   const untilMs = until && until !== '0' ? parseTimeArg(until) : undefined;
   if (Number.isNaN(sinceMs) || Number.isNaN(untilMs)) throw badRequest('invalid value for since/until');
+  const sinceNs = sinceMs === undefined ? undefined : parseTimeArgNs(since!);
+  const untilNs = untilMs === undefined ? undefined : parseTimeArgNs(until!);
   const timestamps = boolParam(query, 'timestamps');
   const follow = boolParam(query, 'follow');
   const tty = c.Config.Tty;
@@ -58,7 +60,7 @@ export async function logsHandler(engine: Engine, { req, res, params, query, ver
   };
   await readLogs(
     c,
-    { follow, tail, sinceMs, untilMs, stdout, stderr },
+    { follow, tail, sinceNs, untilNs, stdout, stderr },
     (r) => {
       const stamp = timestamps ? Buffer.from(r.time + ' ') : undefined;
       const len = r.data.length + (stamp?.length ?? 0);

@@ -19,8 +19,10 @@ export interface ComposeCommand {
 const COMMANDS: Record<string, () => ComposeCommand> = {
   build: () => require('./commands/build').buildCommand,
   config: () => require('./commands/config').configCommand,
+  cp: () => require('./commands/transfer').composeCpCommand,
   create: () => require('./commands/up').createCommand,
   down: () => require('./commands/down').downCommand,
+  events: () => require('./commands/transfer').eventsCommand,
   exec: () => require('./commands/exec').execCommand,
   images: () => require('./commands/ps').imagesCommand,
   kill: () => require('./commands/lifecycle').killCommand,
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, () => ComposeCommand> = {
   port: () => require('./commands/ps').portCommand,
   ps: () => require('./commands/ps').psCommand,
   pull: () => require('./commands/build').pullCommand,
+  push: () => require('./commands/transfer').pushCommand,
   restart: () => require('./commands/lifecycle').restartCommand,
   rm: () => require('./commands/lifecycle').rmCommand,
   run: () => require('./commands/run').runCommand,

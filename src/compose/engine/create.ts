@@ -58,10 +58,17 @@ export function createBody(p: Project, s: ServiceConfig, n: number, hash: string
       (bindings[k] ??= []).push({ HostIp: pc.host_ip, HostPort: pc.published });
     }
   const mounts: Array<Record<string, unknown>> = [];
+  const binds: string[] = [];
   const anon: Record<string, object> = {};
   for (const v of s.volumes) {
     if (v.type === 'volume' && !v.source) {
       anon[v.target] = {};
+      continue;
+    }
+    if (v.type === 'bind' && v.create_host_path) {
+      // as Compose: a bind whose host path may be created goes as -v, which the daemon creates when missing
+      const opts = [v.read_only ? 'ro' : '', v.selinux ?? '', v.propagation ?? ''].filter(Boolean).join(',');
+      binds.push(`${v.source}:${v.target}${opts ? `:${opts}` : ''}`);
       continue;
     }
     const m: Record<string, unknown> = { Type: v.type, Target: v.target, ReadOnly: v.read_only };
@@ -154,7 +161,7 @@ export function createBody(p: Project, s: ServiceConfig, n: number, hash: string
     MacAddress: s.mac_address,
     HostConfig: {
       Mounts: mounts,
-      Binds: o.volumes?.length ? o.volumes : undefined,
+      Binds: binds.length || o.volumes?.length ? [...binds, ...(o.volumes ?? [])] : undefined,
       PortBindings: bindings,
       RestartPolicy: { Name: opts.oneOff ? 'no' : rname, MaximumRetryCount: rmax ? Number(rmax) : 0 },
       NetworkMode: networkMode,

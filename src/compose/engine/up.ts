@@ -13,6 +13,7 @@ import { ComposeError, ensureNetworks, ensureVolumes, nameOf, numberOf, orderSer
 import type { Progress } from './progress';
 import { ensureImages } from './images';
 import { writeTarFiles } from '../../util/tarfiles';
+import { postStart } from './hooks';
 
 export interface UpOptions {
   services?: string[];
@@ -144,7 +145,11 @@ async function convergeService(
     const first = await api.get(`/containers/${ids[0]}/json`);
     setName(String(first.Name).replace(/^\//, ''));
   }
-  if (!o.noStart) for (const id of ids) await startContainer(api, id, progress);
+  if (!o.noStart)
+    for (const id of ids) {
+      const started = await startContainer(api, id, progress);
+      if (started && s.post_start.length) await postStart(api, s, id, started);
+    }
   return recreated;
 }
 
@@ -199,13 +204,15 @@ async function recreate(api: ApiClient, p: Project, s: ServiceConfig, old: Conta
   return id;
 }
 
-async function startContainer(api: ApiClient, id: string, progress: Progress): Promise<void> {
+/** Starts a container that is not running; its name when it did. */
+async function startContainer(api: ApiClient, id: string, progress: Progress): Promise<string | undefined> {
   const info = await api.get(`/containers/${id}/json`);
   const name = String(info.Name).replace(/^\//, '');
-  if (info.State?.Running) return;
+  if (info.State?.Running) return undefined;
   progress.event('Container', name, 'Starting');
   await api.post(`/containers/${id}/start`).catch(ignore404);
   progress.event('Container', name, 'Started', true);
+  return name;
 }
 
 /** Waits for a dependency's condition (Compose's words on failure). */

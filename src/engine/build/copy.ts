@@ -4,12 +4,11 @@
 // step's cache key), and on a cache miss the copy into a scratch rootfs.
 // The checksum needs no mount unless --chown names a user or group, or the
 // sources are in another image.
-import * as fs from 'node:fs';
 import {
   ChownError, applyCopy, checksumSources, chownNeedsLookup, combineChecksums, hashData, isRemoteSource, resolveChown, resolveSources,
   type CopyStep, type Identity, type SourceFS, type SourceInfo,
 } from '../../build';
-import { resolveInRoot } from '../../archive';
+import { readFileInRoot } from '../../archive';
 import type { ImageRecord } from '../../image';
 import { badRequest } from '../../util/errors';
 import type { EngineContext } from '../context';
@@ -30,7 +29,7 @@ export interface PreparedCopy {
 /** Reads a file of a mounted rootfs (symlinks resolved inside it); null when missing. */
 function readInRoot(root: string, p: string): string | null {
   try {
-    return fs.readFileSync(resolveInRoot(root, p, { followFinal: true }), 'utf8');
+    return readFileInRoot(root, p)?.toString('utf8') ?? null;
   } catch {
     return null;
   }

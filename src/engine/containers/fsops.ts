@@ -1,6 +1,11 @@
 // Container filesystem access for cp, diff and export. Paths are resolved inside
-// the rootfs by the archive module, so a symlink in the container can never
-// lead outside it. A stopped container's rootfs is mounted for the operation.
+// the rootfs by the archive module, through file descriptors (archive/inroot.ts),
+// so a symlink in the container can never lead outside it, even one a running
+// container swaps in while the copy runs. The container is not paused for the
+// copy (Docker's first fix for CVE-2018-15664): fd-relative resolution closes the
+// race without freezing the application, and a pause would add its own failure
+// modes (a frozen container left behind by a dying copy). A stopped container's
+// rootfs is mounted for the operation.
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import * as fs from 'node:fs';
@@ -55,12 +60,12 @@ export class ContainerFs {
   }
 
   stat(ref: string, p: string): Promise<PathStat> {
-    return this.withView(ref, async (rootfs, c) => statPath(rootfs, p, c.Name.slice(1)));
+    return this.withView(ref, async (rootfs) => statPath(rootfs, p, ref));
   }
 
   archive(ref: string, p: string, send: (stat: PathStat, stream: Readable) => Promise<void>): Promise<void> {
     return this.withView(ref, async (rootfs, c) => {
-      const { stat, stream } = packPath(rootfs, p, { container: c.Name.slice(1) });
+      const { stat, stream } = packPath(rootfs, p, { container: ref });
       await send(stat, stream);
       this.ctx.events.emit('container', 'archive-path', c.ID, { name: c.Name.slice(1), path: p });
     });
@@ -71,7 +76,7 @@ export class ContainerFs {
       // a read-only volume or rootfs refuses, judged where the path really leads
       const dest = resolveInRoot(rootfs, path.posix.join('/', p), { followFinal: true });
       if (fs.existsSync(dest)) checkWritable(c, dest.slice(path.resolve(rootfs).length) || '/');
-      await extractInto(body, rootfs, p, opts);
+      await extractInto(body, rootfs, p, { ...opts, container: ref });
       this.ctx.events.emit('container', 'extract-to-dir', c.ID, { name: c.Name.slice(1), path: p });
     });
   }

@@ -17,6 +17,7 @@ import { buildContainerSpec } from './spec';
 import { initHealthState } from './health';
 import { writeNetworkFiles } from './netfiles';
 import { mountVolumes, unmountVolumes } from './mounts';
+import { liveSizeCap, logLocks, logStartError } from '../logs';
 
 /** How long a SIGKILL waits for the exit before answering (Docker waits too). */
 const KILL_WAIT_MS = 10_000;
@@ -132,7 +133,11 @@ export class Lifecycle {
       const spec = await buildContainerSpec(this.ctx, c, rootfs);
       fs.writeFileSync(path.join(bundle, 'config.json'), serializeSpec(spec));
       await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
-      const logSizeMax = undefined;
+      // the rotation of the last run first: conmon appends to the live file it leaves
+      if (c.LogPath) await logLocks.idle(c.LogPath);
+      const logErr = c.HostConfig.LogConfig.Type === 'json-file' ? logStartError(c.HostConfig.LogConfig.Config) : undefined;
+      if (logErr) throw internal(`failed to initialize logging driver: ${logErr}`);
+      const logSizeMax = liveSizeCap(c.HostConfig.LogConfig);
       const { pid, conmonPid } = await createContainer(mcfg, {
         id: c.ID,
         name: c.Name.slice(1),

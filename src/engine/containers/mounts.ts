@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { resolveInRoot } from '../../archive';
+import { O_PATH, fdPath, openIn, openRoot, resolveInRoot } from '../../archive';
 import type { Container, MountPoint } from '../../container';
 import type { BindMount } from '../../runtime';
 import { mount, umount2, MNT_DETACH, MS_BIND, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT } from '../../sys';
@@ -313,17 +313,22 @@ export function specMounts(ctx: EngineContext, c: Container): { binds: BindMount
  * already shows its mounts.
  */
 export function mountIntoRootfs(ctx: EngineContext, c: Container, rootfs: string): () => void {
-  const mounted: string[] = [];
+  const mounted: number[] = [];
   const used: string[] = [];
   const ref = `cp-${randomBytes(6).toString('hex')}`;
+  let rootFd = -1;
   const undo = () => {
-    for (const m of mounted.reverse()) {
+    for (const fd of mounted.reverse()) {
       try {
-        umount2(m, MNT_DETACH);
+        umount2(fdPath(fd), MNT_DETACH);
       } catch (e) {
-        log().warn({ err: e, path: m }, 'unmounting a cp view mount failed');
+        log().warn({ err: e }, 'unmounting a cp view mount failed');
       }
+      fs.closeSync(fd);
     }
+    mounted.length = 0;
+    if (rootFd >= 0) fs.closeSync(rootFd);
+    rootFd = -1;
     for (const n of used) ctx.volumes.unmount(n, ref);
   };
   const points = c.MountPoints.filter((m) => m.Type !== 'tmpfs' && !isTmpfsCovered(c, m)).sort(
@@ -332,6 +337,7 @@ export function mountIntoRootfs(ctx: EngineContext, c: Container, rootfs: string
   if (points.length === 0) return () => {};
   try {
     mount('', rootfs, '', MS_PRIVATE | MS_REC, '');
+    rootFd = openRoot(rootfs);
     for (const m of points) {
       let src = m.Source;
       if (m.Type === 'volume' && m.Name) {
@@ -349,12 +355,21 @@ export function mountIntoRootfs(ctx: EngineContext, c: Container, rootfs: string
         if (st.isDirectory()) fs.mkdirSync(dest, { recursive: true, mode: 0o755 });
         else {
           fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o755 });
-          fs.writeFileSync(dest, '', { mode: 0o755 });
+          fs.writeFileSync(dest, '', { mode: 0o755, flag: 'wx' });
         }
       }
-      mount(src, dest, '', MS_BIND | (m.Spec?.BindOptions?.NonRecursive ? 0 : MS_REC), '');
-      mounted.push(dest);
-      if (!m.RW) mount('', dest, '', MS_BIND | MS_REMOUNT | MS_RDONLY, '');
+      // mounted onto an fd opened inside the root: an earlier volume of this view may be
+      // shared with a running container, which could swap a component for a symlink
+      const at = openIn(rootFd, m.Destination, O_PATH);
+      try {
+        mount(src, fdPath(at), '', MS_BIND | (m.Spec?.BindOptions?.NonRecursive ? 0 : MS_REC), '');
+      } finally {
+        fs.closeSync(at);
+      }
+      // held for the unmount: the mount itself, whatever its path becomes
+      const held = openIn(rootFd, m.Destination, O_PATH);
+      mounted.push(held);
+      if (!m.RW) mount('', fdPath(held), '', MS_BIND | MS_REMOUNT | MS_RDONLY, '');
     }
   } catch (e) {
     undo();

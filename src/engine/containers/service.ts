@@ -36,7 +36,7 @@ export class ContainerService {
       const c = ctx.containers.find(e.Actor.ID);
       if (!c) return;
       if (e.Action === 'start') this.rotator.watch(c, this.lifecycle.bundle(c));
-      else if (e.Action === 'die') this.rotator.unwatch(c.ID);
+      else if (e.Action === 'die') void this.rotator.settle(c);
     });
   }
 

@@ -1,7 +1,6 @@
 // Resolving `--user name|uid[:group|gid]` and `--group-add` against the image's
 // /etc/passwd and /etc/group, as Docker does (numeric IDs need no entry).
-import * as fs from 'node:fs';
-import { resolveInRoot } from '../../archive';
+import { readFileInRoot } from '../../archive';
 import { badRequest } from '../../util/errors';
 
 interface PasswdEntry {
@@ -16,9 +15,10 @@ interface GroupEntry {
   members: string[];
 }
 
+/** A file of the container (for exec: a running one), read through an fd inside its root. */
 function readRootFile(rootfs: string, p: string): string {
   try {
-    return fs.readFileSync(resolveInRoot(rootfs, p, { followFinal: true }), 'utf8');
+    return readFileInRoot(rootfs, p)?.toString('utf8') ?? '';
   } catch {
     return '';
   }

@@ -4,6 +4,7 @@
 import { L } from '../../engine/labels';
 import { ComposeError, nameOf, projectContainers } from '../../engine/project';
 import { removeContainer } from '../../engine/up';
+import { preStop } from '../../engine/hooks';
 import { imageOf } from '../../engine/create';
 import type { Project } from '../../model';
 import type { ComposeCommand } from '../main';
@@ -40,15 +41,19 @@ export const downCommand: ComposeCommand = {
       if (orphans.length && !f.bool('remove-orphans'))
         cc.warn(`Found orphan containers ([${orphans.map(nameOf).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);
       const targets = all.filter((c) => !known || known.has(c.Labels[L.service]) || f.bool('remove-orphans'));
-      // dependants first: reverse of the dependency order, containers of one service in parallel
-      const order = p ? reverseOrder(p) : [];
-      const rank = (svc: string) => {
-        const i = order.indexOf(svc);
-        return i < 0 ? -1 : i;
-      };
+      // dependants first; services at the same depth stop in parallel
+      const depth = p ? stopDepths(p) : new Map<string, number>();
       const groups = new Map<number, typeof targets>();
-      for (const c of targets) (groups.get(rank(c.Labels[L.service])) ?? groups.set(rank(c.Labels[L.service]), []).get(rank(c.Labels[L.service]))!).push(c);
-      for (const k of [...groups.keys()].sort((a, b) => a - b)) await Promise.all(groups.get(k)!.map((c) => removeContainer(api, c, timeout, progress, f.bool('volumes'))));
+      for (const c of targets) {
+        const k = depth.get(c.Labels[L.service]) ?? 0;
+        (groups.get(k) ?? groups.set(k, []).get(k)!).push(c);
+      }
+      const stopOne = async (c: (typeof targets)[number]) => {
+        const svc = p?.services[c.Labels[L.service]];
+        if (svc?.pre_stop.length && c.State === 'running') await preStop(api, svc, c.Id, nameOf(c), cc.warn);
+        await removeContainer(api, c, timeout, progress, f.bool('volumes'));
+      };
+      for (const k of [...groups.keys()].sort((a, b) => a - b)) await Promise.all(groups.get(k)!.map(stopOne));
       if (!args.length) {
         const nets = (await api.get('/networks', { filters: JSON.stringify({ label: [`${L.project}=${name}`] }) })) as Array<{ Id: string; Name: string }>;
         for (const n of nets) {
@@ -82,16 +87,20 @@ export const downCommand: ComposeCommand = {
   },
 };
 
-function reverseOrder(p: Project): string[] {
+/** 0 for services nothing depends on, then 1 + the deepest dependant: the order to stop in. */
+function stopDepths(p: Project): Map<string, number> {
   const all = { ...p.services, ...p.disabledServices };
-  const out: string[] = [];
-  const seen = new Set<string>();
-  const visit = (n: string) => {
-    if (seen.has(n) || !all[n]) return;
+  const dependants = new Map<string, string[]>();
+  for (const [n, s] of Object.entries(all)) for (const d of Object.keys(s.depends_on)) (dependants.get(d) ?? dependants.set(d, []).get(d)!).push(n);
+  const memo = new Map<string, number>();
+  const depth = (n: string, seen: Set<string>): number => {
+    if (memo.has(n)) return memo.get(n)!;
+    if (seen.has(n)) return 0;
     seen.add(n);
-    for (const d of Object.keys(all[n].depends_on)) visit(d);
-    out.push(n);
+    const v = Math.max(-1, ...(dependants.get(n) ?? []).map((d) => depth(d, seen))) + 1;
+    memo.set(n, v);
+    return v;
   };
-  for (const n of Object.keys(all).sort()) visit(n);
-  return out.reverse();
+  for (const n of Object.keys(all)) depth(n, new Set());
+  return memo;
 }
