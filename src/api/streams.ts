@@ -44,6 +44,12 @@ export function bridge(conn: AttachConnection, socket: Duplex, opts: BridgeOptio
       done = true;
       resolve(why);
     };
+    // the client may have gone while the session was being connected: no 'close' will come
+    if (socket.destroyed) {
+      conn.close();
+      finish('client-gone');
+      return;
+    }
     conn.onData((stream, data) => {
       if (socket.destroyed) return;
       if (stream === 'stdout' && !opts.stdout) return;
@@ -66,9 +72,21 @@ export function bridge(conn: AttachConnection, socket: Duplex, opts: BridgeOptio
         finish('detached');
       }
     });
-    socket.on('end', () => {
-      if (opts.stdin && opts.closeStdinOnEof) conn.closeStdin();
-    });
+    const onClientEnd = () => {
+      if (!opts.stdin) return;
+      if (opts.closeStdinOnEof && !opts.tty) {
+        conn.closeStdin();
+        return;
+      }
+      // as Docker: when the client's stdin ends and the process's stdin stays open,
+      // the session ends (a client that vanished would otherwise hold it, and its fds, for good)
+      conn.close();
+      if (!socket.destroyed) socket.end();
+      finish('client-gone');
+    };
+    // the client may have half-closed already (stdin at EOF before the session was up)
+    if (socket.readableEnded) onClientEnd();
+    else socket.on('end', onClientEnd);
     socket.on('close', () => {
       if (!done) {
         conn.close();

@@ -51,8 +51,8 @@ async function walkOpenDir(w: TarWriter, dirPath: string, prefix: string, opts: 
 /** Runs a producer into a TarWriter and returns the tar stream. */
 export function tarStream(produce: (w: TarWriter) => Promise<void>): Readable {
   const w = new TarWriter();
-  const out = w.readable();
-  produce(w).then(
+  const out = w.readable(() => produced);
+  const produced = produce(w).then(
     () => w.finalize(),
     (e: Error) => w.destroy(e),
   );

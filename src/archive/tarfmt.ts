@@ -42,6 +42,10 @@ function headerNumber(buf: Buffer, off: number, len: number): number {
  * reading those blocks as data.
  */
 function teachGnuSparse(): void {
+  // the CLI's bundle (scripts/build-cli.js) has no require.resolve and no way to
+  // reach tar-stream's internals; it only reads tars that engines write, which
+  // never hold GNU sparse entries (Go's archive/tar and berth's writer don't make them)
+  if (typeof require.resolve !== 'function') return;
   const dir = require('node:path').dirname(require.resolve('tar-stream')) as string;
   const headers = require(dir + '/headers.js') as { decode: (buf: Buffer, ...rest: unknown[]) => Record<string, unknown> | null };
   const orig = headers.decode;

@@ -36,15 +36,21 @@ export class TarWriter {
   readonly pack: tar.Pack = createPack();
   private readonly links = new Map<string, string>();
 
-  /** The tar as a Node Readable. */
-  readable(): Readable {
+  /**
+   * The tar as a Node Readable. With `settled` (the producer's promise), a
+   * destroyed stream closes only once the producer stopped, so the files it
+   * had open are closed by then (a client that went away must not leave them).
+   */
+  readable(settled?: () => Promise<unknown>): Readable {
     const pack = this.pack;
     const out = new Readable({
       highWaterMark: 1 << 20,
       read: () => pack.resume(),
       destroy: (err, cb) => {
         if (!pack.destroyed) pack.destroy(err ?? new Error('tar stream closed'));
-        cb(err);
+        const done = () => cb(err);
+        if (settled) settled().then(done, done);
+        else done();
       },
     });
     // coalesce 512-byte headers and small bodies into larger chunks: fewer writes downstream

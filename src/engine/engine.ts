@@ -129,7 +129,7 @@ export class Engine {
   }
 
   async shutdown(): Promise<void> {
-    this.health.stopAll();
+    await this.health.stopAll();
     this.containers.lifecycle.stopWatching();
     this.containers.rotator.stopAll();
     await this.ctx.networks.shutdown().catch((e) => log().warn({ err: e }, 'network shutdown failed'));

@@ -35,10 +35,19 @@ export function connectAttach(socketPath: string): Promise<AttachConnection> {
     const closeCbs: Array<() => void> = [];
     let closed = false;
     let connected = false;
+    // the socket's fd is released on every way out: our close, conmon ending the
+    // session (the process exited: the socket only ends, it never closes by itself), errors
     const finish = () => {
       if (closed) return;
       closed = true;
+      sock.destroy();
+      releasePathFd();
       for (const cb of closeCbs) cb();
+    };
+    const releasePathFd = () => {
+      if (target.fd === undefined) return;
+      fs.closeSync(target.fd);
+      target.fd = undefined;
     };
     sock.on('data', (buf: Buffer) => {
       if (buf.length < 1) return;
@@ -55,7 +64,7 @@ export function connectAttach(socketPath: string): Promise<AttachConnection> {
     try {
       sock.connect(target.path, () => {
         connected = true;
-        if (target.fd !== undefined) fs.closeSync(target.fd);
+        releasePathFd();
         resolve({
           write: (d) => {
             if (!closed && d.length) {
@@ -66,16 +75,13 @@ export function connectAttach(socketPath: string): Promise<AttachConnection> {
           closeStdin: () => {
             if (!closed) sock.end();
           },
-          close: () => {
-            if (!closed) sock.destroy();
-            finish();
-          },
+          close: finish,
           onData: (cb) => dataCbs.push(cb),
           onClose: (cb) => closeCbs.push(cb),
         });
       });
     } catch (e) {
-      if (target.fd !== undefined) fs.closeSync(target.fd);
+      finish();
       reject(e);
     }
   });

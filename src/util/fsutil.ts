@@ -107,3 +107,13 @@ export function lstatIfExists(abs: string): fs.Stats | undefined {
     throw e;
   }
 }
+
+/**
+ * A read stream that is destroyed when `signal` aborts. Node 20 leaks the fd of
+ * a read stream created with an already aborted signal (it is destroyed while
+ * opening and the fd is never closed): an aborted signal throws instead.
+ */
+export function readStreamWith(file: string, signal: AbortSignal | undefined, opts: { highWaterMark?: number } = {}): fs.ReadStream {
+  signal?.throwIfAborted();
+  return fs.createReadStream(file, { ...opts, signal });
+}

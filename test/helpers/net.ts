@@ -37,8 +37,15 @@ export function httpGet(url: string, timeoutMs = 10000): Promise<string> {
   });
 }
 
+/** The host's iptables rules; a failure to read them fails the test (never "no rules"). */
 export function iptablesDump(): Promise<string> {
-  return new Promise((resolve) => execFile('iptables-save', [], (_e, out) => resolve(out ?? '')));
+  return new Promise((resolve, reject) =>
+    execFile('iptables-save', [], { maxBuffer: 64 << 20 }, (e, out, err) => {
+      if (e) reject(new Error(`iptables-save failed: ${err || e.message}`));
+      else if (!out.includes('*filter') && !out.includes('*nat')) reject(new Error(`iptables-save printed no tables: ${out}`));
+      else resolve(out);
+    }),
+  );
 }
 
 /**

@@ -20,6 +20,8 @@ export class FaultProxy {
   uploadCuts = 0;
   /** blob GETs that carried a Range header */
   ranges: string[] = [];
+  /** when set, blob GETs wait until it returns true (to make concurrent clients overlap for sure) */
+  holdBlobsUntil?: () => boolean;
   private overrides: Override[] = [];
   private server?: http.Server;
   private readonly sockets = new Set<net.Socket>();
@@ -81,6 +83,21 @@ export class FaultProxy {
     }
     const isBlobGet = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '');
     if (isBlobGet && req.headers.range) this.ranges.push(String(req.headers.range));
+    const hold = this.holdBlobsUntil;
+    if (isBlobGet && hold && !hold()) {
+      req.pause();
+      const t = setInterval(() => {
+        if (!hold()) return;
+        clearInterval(t);
+        this.forward(req, res, isBlobGet);
+      }, 20);
+      res.on('close', () => clearInterval(t));
+      return;
+    }
+    this.forward(req, res, isBlobGet);
+  }
+
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, isBlobGet: boolean): void {
     const [host, port] = this.target.split(':');
     const up = http.request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (ur) => {
       res.writeHead(ur.statusCode ?? 502, ur.headers);

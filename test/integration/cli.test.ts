@@ -3,10 +3,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BERTH, TestDaemon, busyboxTarball, sleep, waitFor } from '../helpers/daemon';
+import { BERTH, TestDaemon, busyboxTarball, processGone, waitFor } from '../helpers/daemon';
 
 describe('berth CLI', () => {
   const d = new TestDaemon('cli');
@@ -207,9 +209,8 @@ describe('berth CLI', () => {
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     await waitFor(() => d.berth(['inspect', '-f', '{{.State.Running}}', 'det']).stdout === 'true\n', 15000);
-    await sleep(300);
-    child.stdin.write('echo hello-$((6*7))\r');
-    await waitFor(() => out.includes('hello-42'), 10000);
+    // typed before the CLI is attached, a line can be lost: type it until its output shows
+    await waitFor(() => (out.includes('hello-42') ? true : (child.stdin.write('echo hello-$((6*7))\r'), false)), 20000, 500);
     child.stdin.write('\x10\x11');
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     assert.equal(code, 0);
@@ -218,8 +219,45 @@ describe('berth CLI', () => {
   });
 });
 
-describe('berth zero-config', { skip: fs.existsSync('/var/lib/berth') || fs.existsSync('/run/berth.sock') ? 'a default berthd data root or socket exists on this machine' : false }, () => {
-  it('starts berthd in the background when the default socket has no daemon', async () => {
+/** Listens on an abstract unix socket name: false when someone holds it (a running berthd holds its data root's). */
+function holdAbstract(name: string): Promise<net.Server | false> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen('\0' + name, () => resolve(srv));
+  });
+}
+
+/** Is a berthd running on the defaults (its socket answers, or the default data root is locked)? */
+async function defaultDaemonRuns(): Promise<boolean> {
+  if (await new Promise<boolean>((r) => net.connect('/run/berth.sock').once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false)))) return true;
+  if (!fs.existsSync('/var/lib/berth')) return false;
+  const lock = await holdAbstract('berthd-' + createHash('sha256').update(fs.realpathSync('/var/lib/berth')).digest('hex').slice(0, 32));
+  if (!lock) return true;
+  lock.close();
+  return false;
+}
+
+describe('berth zero-config', () => {
+  // the defaults are machine-wide: one such test at a time, and a berthd really running there is never touched
+  let mutex: net.Server | false = false;
+  const aside: Array<[string, string]> = [];
+  before(async () => {
+    await waitFor(async () => !!(mutex = await holdAbstract('berth-zero-config-test')), 300000, 200);
+  });
+  after(() => {
+    if (mutex) mutex.close();
+  });
+
+  it('starts berthd in the background when the default socket has no daemon', async (t) => {
+    if (await defaultDaemonRuns()) return t.skip('a berthd runs on the default socket or data root of this machine');
+    // what an earlier berth left on the defaults goes aside for the test and comes back after it
+    for (const p of ['/var/lib/berth', '/run/berth', '/run/berth.sock', '/run/berthd.pid']) {
+      if (!fs.existsSync(p)) continue;
+      const to = `${p}.aside-${process.pid}`;
+      fs.renameSync(p, to);
+      aside.push([p, to]);
+    }
     const env = { ...process.env };
     delete env.DOCKER_HOST;
     delete env.BERTH_HOST;
@@ -232,11 +270,17 @@ describe('berth zero-config', { skip: fs.existsSync('/var/lib/berth') || fs.exis
       assert.equal(again.status, 0, again.stderr);
       assert.equal(again.stderr, '');
     } finally {
-      const pid = Number(fs.readFileSync('/run/berthd.pid', 'utf8'));
-      process.kill(pid, 'SIGTERM');
-      await waitFor(() => !fs.existsSync('/run/berth.sock'), 15000).catch(() => {});
+      try {
+        const pid = Number(fs.readFileSync('/run/berthd.pid', 'utf8'));
+        process.kill(pid, 'SIGTERM');
+        await waitFor(() => processGone(pid), 30000);
+      } catch {
+        /* it did not start */
+      }
       fs.rmSync('/var/lib/berth', { recursive: true, force: true });
       fs.rmSync('/run/berth', { recursive: true, force: true });
+      for (const f of ['/run/berth.sock', '/run/berthd.pid']) fs.rmSync(f, { force: true });
+      for (const [p, to] of aside) fs.renameSync(to, p);
     }
   });
 });

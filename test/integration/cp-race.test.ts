@@ -62,8 +62,13 @@ describe('cp against a container racing symlink swaps', () => {
     return tarBuf(entries);
   }
 
+  // a refusal may come (and the connection close) before the whole body is sent:
+  // that is an answer too (status 0), as long as nothing lands outside the root
   const put = (ctr: string, body: Buffer) =>
-    within(d.request('PUT', `/containers/${ctr}/archive?path=/w`, body, { 'Content-Type': 'application/x-tar', 'Content-Length': String(body.length) }));
+    within(d.request('PUT', `/containers/${ctr}/archive?path=/w`, body, { 'Content-Type': 'application/x-tar', 'Content-Length': String(body.length) })).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ECONNRESET') return { status: 0, body: Buffer.from(e.code), headers: {}, json: () => undefined };
+      throw e;
+    });
 
   it('lands a PUT archive inside a quiet container (control)', async () => {
     assert.equal(d.docker(['run', '-d', '--name', 'quiet', 'busybox', 'sh', '-c', 'mkdir -p /w/d && exec sleep 300']).status, 0);
@@ -82,16 +87,13 @@ describe('cp against a container racing symlink swaps', () => {
     assert.equal(d.docker(['run', '-d', '--name', 'swap', 'busybox', 'sh', '-c', loop]).status, 0);
     await waitFor(() => d.docker(['exec', 'swap', 'test', '-e', '/w/ready']).status === 0);
     const body = await archive();
-    let accepted = 0;
     for (let i = 0; i < ROUNDS; i++) {
       const r = await put('swap', body);
-      assert.ok(r.status === 200 || r.status === 400 || r.status === 404 || r.status === 500, `round ${i}: ${r.status} ${r.body}`);
-      if (r.status === 200) accepted++;
+      assert.ok(r.status === 0 || r.status === 200 || r.status === 400 || r.status === 404 || r.status === 500, `round ${i}: ${r.status} ${r.body}`);
       hostUntouched();
     }
     // the daemon still answers and the container is still running
     assert.equal(d.docker(['inspect', '-f', '{{.State.Running}}', 'swap']).stdout.trim(), 'true');
-    assert.ok(accepted >= 0);
     d.docker(['rm', '-f', 'swap']);
   });
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TestDaemon, waitFor, sleep, processGone } from '../helpers/daemon';
+import { TestDaemon, waitFor, processGone } from '../helpers/daemon';
 
 describe('berthd restarts', () => {
   const d = new TestDaemon('daemon');
@@ -34,7 +34,6 @@ describe('berthd restarts', () => {
   it('survives kill -9: logs, exec, stop and wait work after restart', async () => {
     const pid = Number(d.docker(['inspect', '-f', '{{.State.Pid}}', 'keep']).stdout.trim());
     await d.stopDaemon('SIGKILL');
-    await sleep(300);
     process.kill(pid, 0);
     await d.start();
     const ex = d.docker(['exec', 'keep', 'echo', 'still-here']);
@@ -47,8 +46,10 @@ describe('berthd restarts', () => {
 
   it('records the real exit code of a container that exited while the daemon was down', async () => {
     d.docker(['run', '-d', '--name', 'quitter', 'busybox', 'sh', '-c', 'sleep 1; exit 42']);
+    const pid = Number(d.docker(['inspect', '-f', '{{.State.Pid}}', 'quitter']).stdout.trim());
+    assert.ok(pid > 0);
     await d.stopDaemon('SIGKILL');
-    await sleep(1800);
+    await waitFor(() => processGone(pid), 20000, 50); // it exits while no daemon runs
     await d.start();
     await waitFor(() => d.docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'quitter']).stdout.trim() === 'exited 42', 5000);
   });
@@ -58,11 +59,19 @@ describe('berthd restarts', () => {
     d.docker(['run', '-d', '--name', 'uls', '--restart', 'unless-stopped', 'busybox', 'sleep', '1000']);
     d.docker(['stop', '-t', '0', 'uls']);
     const pid = Number(d.docker(['inspect', '-f', '{{.State.Pid}}', 'alw']).stdout.trim());
+    assert.ok(pid > 0);
     await d.stopDaemon('SIGKILL');
     process.kill(pid, 'SIGKILL');
-    await sleep(500);
+    await waitFor(() => processGone(pid), 20000, 50);
     await d.start();
-    await waitFor(() => d.docker(['inspect', '-f', '{{.State.Running}}', 'alw']).stdout.trim() === 'true', 10000);
+    // restarted, not merely reported running: a new process, alive
+    let now = 0;
+    await waitFor(() => {
+      const [running, p] = d.docker(['inspect', '-f', '{{.State.Running}} {{.State.Pid}}', 'alw']).stdout.trim().split(' ');
+      now = Number(p);
+      return running === 'true' && now > 0 && now !== pid;
+    }, 20000);
+    assert.equal(processGone(now), false);
     assert.equal(d.docker(['inspect', '-f', '{{.State.Running}}', 'uls']).stdout.trim(), 'false');
   });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { TestDaemon, sleep, waitFor } from '../helpers/daemon';
+import { TestDaemon, waitFor } from '../helpers/daemon';
 import { FaultProxy } from '../helpers/proxy';
 import { TestRegistry, skopeo } from '../helpers/registry';
 import { buildImage, dockerArchive, noise, tarOf, type Entry } from '../fixtures/images';
@@ -18,6 +18,30 @@ function ok(r: { status: number; stdout: string; stderr: string }, what = ''): s
 }
 
 /** What must not change when an operation fails: images, layers, blobs; and tmp/ must be empty. */
+/** Bytes staged under the data root's tmp/ (a download in progress). */
+function stagedBytes(d: TestDaemon): number {
+  let n = 0;
+  const walk = (dir: string) => {
+    let ents: fs.Dirent[] = [];
+    try {
+      ents = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of ents) {
+      const p = path.join(dir, e.name);
+      try {
+        if (e.isDirectory()) walk(p);
+        else n += fs.statSync(p).size;
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  };
+  walk(path.join(d.dataRoot, 'tmp'));
+  return n;
+}
+
 function snapshot(d: TestDaemon) {
   const ls = (p: string) => (fs.existsSync(p) ? fs.readdirSync(p).sort() : []);
   return {
@@ -169,8 +193,8 @@ describe('bad input from registries', () => {
     pull.stdout!.resume();
     pull.stderr!.resume();
     try {
-      await waitFor(() => fs.readdirSync(path.join(d.dataRoot, 'tmp')).length > 0, 20000);
-      await sleep(300);
+      // the download is under way: some of it is staged
+      await waitFor(() => stagedBytes(d) >= 256 << 10, 30000);
       pull.kill('SIGKILL');
       // the daemon notices the closed connection, stops the download and removes its staging
       await waitFor(() => fs.readdirSync(path.join(d.dataRoot, 'tmp')).length === 0, 20000);
@@ -194,7 +218,8 @@ describe('bad input from registries', () => {
     pull.stderr!.resume();
     try {
       await waitFor(() => proxy.requests.some((r) => /GET \/v2\/big\/blobs\/sha256:/.test(r) && !r.includes(big.configDigest)), 20000);
-      await sleep(800);
+      // part of a layer is staged, not all of it (2 MiB/s of 12 MiB)
+      await waitFor(() => stagedBytes(d) >= 1 << 20, 30000);
       await d.stopDaemon('SIGKILL');
     } finally {
       proxy.throttle = 0;

@@ -67,10 +67,11 @@ describe('logs and container files', () => {
     await waitFor(() => true);
   });
 
-  it('copies files in and out with docker cp, confined to the container', () => {
+  it('copies files in and out with docker cp, confined to the container', async () => {
     d.docker(['run', '-d', '--name', 'cp', 'busybox', 'sh', '-c', 'mkdir -p /data && echo inside > /data/f && ln -s / /data/escape && sleep 100']);
     fs.writeFileSync(path.join(tmp, 'up.txt'), 'uploaded\n');
-    spawnSync('sleep', ['0.3']);
+    // the container's script has made its files
+    await waitFor(() => d.docker(['exec', 'cp', 'test', '-L', '/data/escape']).status === 0, 15000, 100);
     assert.equal(d.docker(['cp', path.join(tmp, 'up.txt'), 'cp:/data/']).status, 0);
     assert.equal(d.docker(['exec', 'cp', 'cat', '/data/up.txt']).stdout, 'uploaded\n');
     const out = d.docker(['cp', 'cp:/data/f', path.join(tmp, 'f')]);

@@ -74,8 +74,16 @@ describe('daemon network options', () => {
 
   it('--icc=false: containers on the default bridge cannot reach each other, published ports still work', async () => {
     const ip = ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'c1']);
-    const r = d.docker(['run', '--rm', 'busybox', 'sh', '-c', `printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} 80`]);
+    const fetch = (net: string, addr: string) => d.docker(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', `printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${addr} 80`]);
+    const r = fetch('bridge', ip);
     assert.doesNotMatch(r.stdout, /200 OK/);
+    // the positive control: the same request between two containers of a network with icc on
+    ok(['network', 'create', 'iccon']);
+    ok(['run', '-d', '--name', 'c3', '--network', 'iccon', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+    const ip3 = ok(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'c3']);
+    await waitFor(() => /200 OK/.test(fetch('iccon', ip3).stdout), 15000, 200);
+    ok(['rm', '-f', 'c3']);
+    ok(['network', 'rm', 'iccon']);
     const p = await freePort();
     ok(['run', '-d', '--name', 'c2', '-p', `127.0.0.1:${p}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     assert.equal((await httpGet(`http://127.0.0.1:${p}/hostname`)).trim(), ok(['inspect', '-f', '{{.Id}}', 'c2']).slice(0, 12));

@@ -35,8 +35,12 @@ describe('security defaults and resources', () => {
   });
 
   it('honours --cap-drop and --cap-add', () => {
+    // the positive control: root may chown by default
+    const allowed = run('busybox', 'chown', '1000', '/tmp');
+    assert.equal(allowed.status, 0, allowed.stderr);
     const drop = run('--cap-drop', 'CHOWN', 'busybox', 'chown', '1000', '/tmp');
     assert.notEqual(drop.status, 0);
+    assert.match(drop.stderr, /Operation not permitted/);
     const add = run('--cap-add', 'SYS_ADMIN', 'busybox', 'sh', '-c', 'grep CapEff /proc/self/status');
     assert.match(add.stdout, /CapEff:\s+00000000a82425fb/);
   });

@@ -118,10 +118,11 @@ describe('readStats on a real cgroup of this host', () => {
   let child: ChildProcess | undefined;
   const layout = cgroupLayout();
 
+  const moved = path.join(os.tmpdir(), `berth-cg-moved-${process.pid}`);
   before(async () => {
     // allocates (in a forked child, so charged to the new cgroup) once moved, then spins
-    child = spawn('/bin/sh', ['-c', 'sleep 0.2; a=$(seq 1 50000); while :; do :; done'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 50));
+    fs.rmSync(moved, { force: true });
+    child = spawn('/bin/sh', ['-c', `while [ ! -e ${moved} ]; do sleep 0.01; done; a=$(seq 1 50000); while :; do :; done`], { stdio: 'ignore' });
     const procsFiles: string[] = [];
     if (layout.mode === 'v2') {
       procsFiles.push(path.join(unifiedDir(cg, layout)!, 'cgroup.procs'));
@@ -135,7 +136,15 @@ describe('readStats on a real cgroup of this host', () => {
       fs.mkdirSync(path.dirname(f), { recursive: true });
       fs.writeFileSync(f, String(child.pid));
     }
-    await new Promise((r) => setTimeout(r, 700));
+    fs.writeFileSync(moved, '');
+    // until the cgroup has counted the child's CPU time and memory, and its `seq` is done
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      const s = readStats(cg, { layout });
+      if (s.cpu_stats.cpu_usage.total_usage > 0 && (s.memory_stats.usage ?? 0) > 0 && s.pids_stats.current === 1) break;
+      if (Date.now() > deadline) throw new Error('the cgroup never counted the child');
+      await new Promise((r) => setTimeout(r, 20));
+    }
   });
 
   after(async () => {
@@ -144,6 +153,7 @@ describe('readStats on a real cgroup of this host', () => {
       child.kill('SIGKILL');
       await done;
     }
+    fs.rmSync(moved, { force: true });
     await removeCgroup(cg, layout);
     for (const d of allCgroupDirs(cg, layout)) assert.equal(fs.existsSync(d), false, d);
   });
@@ -166,6 +176,21 @@ describe('readStats on a real cgroup of this host', () => {
   test('stats of a process by pid (own cgroups) include network counters', () => {
     const s = readStats(null, { pid: process.pid, layout });
     assert.ok(s.cpu_stats.cpu_usage.total_usage > 0);
-    assert.ok(s.networks);
+    // the host namespace has interfaces besides lo; lo itself is never reported
+    const names = Object.keys(s.networks ?? {});
+    assert.ok(names.length > 0, 'network counters of the host namespace');
+    assert.ok(!names.includes('lo'));
+    for (const n of names) assert.ok(Number.isInteger(s.networks![n].rx_bytes) && Number.isInteger(s.networks![n].tx_packets), n);
+  });
+
+  test('parses /proc/net/dev: every interface but lo, with its counters', () => {
+    const text = [
+      'Inter-|   Receive                                                |  Transmit',
+      ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+      '    lo:     100       2    0    0    0     0          0         0      100       2    0    0    0     0       0          0',
+      '  eth0:    1500      10    1    2    0     0          0         0     3000      20    3    4    0     0       0          0',
+    ].join('\n');
+    assert.deepEqual(parseNetDev(text), { eth0: { rx_bytes: 1500, rx_packets: 10, rx_errors: 1, rx_dropped: 2, tx_bytes: 3000, tx_packets: 20, tx_errors: 3, tx_dropped: 4 } });
+    assert.deepEqual(parseNetDev(null), {});
   });
 });

@@ -108,7 +108,13 @@ function wsDuplex(ws: WebSocket, binary: boolean): Duplex {
 async function attachSession(engine: Engine, c: Container, socket: Duplex, o: AttachOptions): Promise<void> {
   const { stdout, stderr } = o;
   if (o.logs && c.LogPath) {
-    const ac = { aborted: false, onAbort: () => {} };
+    // the replay stops when the client goes
+    const ac = {
+      get aborted() {
+        return socket.destroyed;
+      },
+      onAbort: () => {},
+    };
     await readLogs(c, { follow: false, stdout, stderr }, (r) => {
       socket.write(o.raw ? r.data : frame(r.stream === 'stderr' ? STDERR : STDOUT, r.data));
     }, ac, () => false);

@@ -3,19 +3,13 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Engine } from '../../engine/engine';
 import { badRequest } from '../../util/errors';
+import { ClientStream } from '../client-stream';
 import { sendJson } from '../http';
 import { boolParam, type Router } from '../router';
 
 /** Streams a tar body; a failure mid-stream cuts the connection (the status is already sent). */
 function pipeToResponse(stream: Readable, res: ServerResponse): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    stream.on('error', (e) => {
-      res.destroy(e);
-      reject(e);
-    });
-    res.on('close', () => resolve());
-    stream.pipe(res);
-  });
+  return new ClientStream(res).pipeFrom(stream);
 }
 
 function statHeader(stat: unknown): string {

@@ -4,6 +4,7 @@ import * as runc from '../../engine/containers/runc';
 import type { Engine } from '../../engine/engine';
 import { cgroupsPathFor, readStats } from '../../runtime';
 import { badRequest, conflict, internal } from '../../util/errors';
+import { ClientStream } from '../client-stream';
 import { sendJson } from '../http';
 import { boolParam, type HttpContext } from '../router';
 
@@ -29,7 +30,7 @@ export async function topHandler(engine: Engine, { res, params, query }: HttpCon
   sendJson(res, 200, { Titles: header, Processes: processes });
 }
 
-export async function statsHandler(engine: Engine, { req, res, params, query }: HttpContext): Promise<void> {
+export async function statsHandler(engine: Engine, { res, params, query }: HttpContext): Promise<void> {
   const c = engine.containers.get(params.id);
   const stream = query.get('stream') === null ? true : boolParam(query, 'stream');
   const oneShot = boolParam(query, 'one-shot');
@@ -49,25 +50,33 @@ export async function statsHandler(engine: Engine, { req, res, params, query }: 
     precpu_stats: prev?.cpu_stats ?? { cpu_usage: { total_usage: 0 }, throttling_data: {} },
   });
   res.writeHead(200, { 'Content-Type': 'application/json' });
+  const client = new ClientStream(res);
+  const tick = () =>
+    new Promise<void>((r) => {
+      const t = setTimeout(done, 1000);
+      function done() {
+        clearTimeout(t);
+        client.signal.removeEventListener('abort', done);
+        r();
+      }
+      client.signal.addEventListener('abort', done);
+    });
   if (!stream) {
     if (!oneShot && c.State.Running) {
       // `docker stats --no-stream` computes CPU% from a sample one second older
       prev = sample();
-      await new Promise((r) => setTimeout(r, 1000));
+      await tick();
     }
-    res.end(JSON.stringify(withPre(sample())) + '\n');
+    client.end(JSON.stringify(withPre(sample())) + '\n');
     return;
   }
   res.flushHeaders();
-  let stopped = false;
-  req.on('close', () => (stopped = true));
-  res.on('close', () => (stopped = true));
-  while (!stopped) {
+  while (!client.gone) {
     const cur = sample();
-    res.write(JSON.stringify(withPre(cur)) + '\n');
+    await client.write(JSON.stringify(withPre(cur)) + '\n');
     prev = cur;
     if (!c.State.Running && !engine.ctx.containers.find(c.ID)) break;
-    await new Promise((r) => setTimeout(r, 1000));
+    await tick();
   }
-  res.end();
+  client.end();
 }

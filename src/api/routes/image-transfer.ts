@@ -2,6 +2,7 @@
 import type { Engine } from '../../engine/engine';
 import { decodeAuthHeader } from '../../registry';
 import { badRequest } from '../../util/errors';
+import { ClientStream } from '../client-stream';
 import { decodeJsonBody } from '../decode/body';
 import { decodeAuthConfig } from '../decode/registry';
 import { decodeCommitConfig } from '../decode/container';
@@ -26,7 +27,8 @@ export function imageTransferRoutes(r: Router, engine: Engine): void {
     if (names.length === 0) throw badRequest('no images to save');
     const items = engine.images.checkSave(names);
     res.writeHead(200, { 'Content-Type': 'application/x-tar' });
-    await engine.images.save(items, res);
+    const client = new ClientStream(res);
+    await engine.images.save(items, (archive) => client.pipeFrom(archive));
   };
   r.get('/images/get', async ({ res, query }) => save(res, query.getAll('names').filter(Boolean)));
   r.get('/images/{name*}/get', async ({ res, params }) => save(res, [params.name]));

@@ -5,10 +5,11 @@ import { badRequest, EngineError } from '../../util/errors';
 import { parseTimeArg, parseTimeArgNs } from '../../util/time';
 import type { HttpContext } from '../router';
 import { boolParam } from '../router';
+import { ClientStream } from '../client-stream';
 import { frameHeader, STDERR, STDOUT } from '../streams';
 import { streamContentType } from './attach';
 
-export async function logsHandler(engine: Engine, { req, res, params, query, version }: HttpContext): Promise<void> {
+export async function logsHandler(engine: Engine, { res, params, query, version }: HttpContext): Promise<void> {
   const c = engine.containers.get(params.id);
   const stdout = boolParam(query, 'stdout');
   const stderr = boolParam(query, 'stderr');
@@ -34,29 +35,22 @@ export async function logsHandler(engine: Engine, { req, res, params, query, ver
   const tty = c.Config.Tty;
   res.writeHead(200, { 'Content-Type': streamContentType(tty, version) });
   res.flushHeaders();
-  let aborted = false;
-  const abortCbs: Array<() => void> = [];
-  const abort = () => {
-    aborted = true;
-    for (const cb of abortCbs) cb();
-  };
-  req.on('close', abort);
-  res.on('close', abort);
+  const client = new ClientStream(res);
   const signal = {
     get aborted() {
-      return aborted;
+      return client.gone;
     },
-    onAbort: (cb: () => void) => abortCbs.push(cb),
+    onAbort: (cb: () => void) => client.signal.addEventListener('abort', cb, { once: true }),
   };
   // records are gathered into one write per chunk read (a socket write per line costs
   // more CPU than the whole parse), and the reader waits when the client is slow
   let pending: Buffer[] = [];
   const add = (b: Buffer) => void pending.push(b);
   const flush = async () => {
-    if (pending.length === 0 || res.destroyed) return;
+    if (pending.length === 0 || client.gone) return;
     const out = Buffer.concat(pending);
     pending = [];
-    if (!res.write(out)) await new Promise<void>((r) => (res.once('drain', r), res.once('close', r)));
+    await client.write(out);
   };
   await readLogs(
     c,
@@ -72,5 +66,5 @@ export async function logsHandler(engine: Engine, { req, res, params, query, ver
     () => !!engine.ctx.containers.find(c.ID)?.State.Running,
     flush,
   );
-  res.end();
+  client.end();
 }

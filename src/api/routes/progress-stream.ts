@@ -4,6 +4,7 @@
 // aborts the operation.
 import type { ServerResponse } from 'node:http';
 import type { Emit, JsonMessage } from '../../engine/images';
+import { ClientStream } from '../client-stream';
 
 export interface ProgressStream {
   emit: Emit;
@@ -17,10 +18,7 @@ export interface ProgressStream {
 
 export function progressStream(res: ServerResponse): ProgressStream {
   let started = false;
-  const ac = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) ac.abort(new Error('client disconnected'));
-  });
+  const client = new ClientStream(res);
   const begin = () => {
     if (started) return;
     started = true;
@@ -29,22 +27,22 @@ export function progressStream(res: ServerResponse): ProgressStream {
   };
   const emit = (m: JsonMessage) => {
     begin();
-    if (!res.destroyed) res.write(JSON.stringify(m) + '\n');
+    client.send(JSON.stringify(m) + '\n');
   };
   return {
     emit,
-    signal: ac.signal,
+    signal: client.signal,
     started: () => started,
     begin,
     finish(err?: unknown) {
       if (err === undefined) {
-        if (!started) res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end();
+        if (!started && !client.gone) res.writeHead(200, { 'Content-Type': 'application/json' });
+        client.end();
         return;
       }
       const message = (err as Error)?.message ?? String(err);
       emit({ errorDetail: { message }, error: message });
-      res.end();
+      client.end();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Engine } from '../../engine/engine';
 import { matchEvent, type EngineEvent } from '../../engine/events';
 import { badRequest } from '../../util/errors';
 import { parseTimeArg } from '../../util/time';
+import { ClientStream } from '../client-stream';
 import { sendJson } from '../http';
 import { filtersParam, type Router } from '../router';
 import { API_VERSION, MIN_API_VERSION, SERVER_VERSION } from '../server';
@@ -53,7 +54,7 @@ export function systemRoutes(r: Router, engine: Engine): void {
     sendJson(res, 200, await engine.system.info({ serverVersion: SERVER_VERSION, counts: engine.counts() }));
   });
 
-  r.get('/events', ({ res, query, req }) => {
+  r.get('/events', ({ res, query }) => {
     const filters = filtersParam(query);
     const nowMs = Date.now();
     const since = query.get('since');
@@ -63,12 +64,13 @@ export function systemRoutes(r: Router, engine: Engine): void {
     if (Number.isNaN(sinceMs) || Number.isNaN(untilMs)) throw badRequest('invalid time value for since/until');
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.flushHeaders();
+    const client = new ClientStream(res);
     const send = (e: EngineEvent) => {
-      if (matchEvent(e, filters)) res.write(JSON.stringify(e) + '\n');
+      if (matchEvent(e, filters)) client.send(JSON.stringify(e) + '\n');
     };
     if (sinceMs !== undefined) for (const e of engine.ctx.events.since(sinceMs * 1e6)) if (untilMs === undefined || e.timeNano < untilMs * 1e6) send(e);
     if (untilMs !== undefined && untilMs <= nowMs) {
-      res.end();
+      client.end();
       return;
     }
     const unsub = engine.ctx.events.subscribe(send, true);
@@ -76,10 +78,11 @@ export function systemRoutes(r: Router, engine: Engine): void {
     const end = () => {
       unsub();
       if (timer) clearTimeout(timer);
-      res.end();
+      client.end();
     };
     if (untilMs !== undefined) timer = setTimeout(end, untilMs - nowMs);
-    req.on('close', end);
+    if (client.gone) end();
+    else client.signal.addEventListener('abort', end, { once: true });
   });
 }
 

@@ -23,7 +23,7 @@ export function validateRestartPolicy(p: RestartPolicy, autoRemove: boolean): vo
   if ((p.Name === 'always' || p.Name === 'unless-stopped') && p.MaximumRetryCount > 0)
     throw badRequest(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
   if (autoRemove && p.Name !== '' && p.Name !== 'no')
-    throw badRequest(`conflicting options: cannot specify both --restart and --rm`);
+    throw badRequest("can't create 'AutoRemove' container with restart policy");
 }
 
 /**

@@ -195,19 +195,21 @@ export function execProbeRunner(exec: ExecPort): ProbeRunner {
         /* gone already */
       }
     };
+    let conn: AttachConnection | undefined;
     try {
       let drained: Promise<void> = Promise.resolve();
       const starting = exec.start(Id, {
         tty: false,
         attach: true,
-        onAttach: (conn) => {
-          drained = new Promise((r) => conn.onClose(r));
-          conn.onData((_s, d) => out.write(d));
+        onAttach: (cn) => {
+          conn = cn;
+          drained = new Promise((r) => cn.onClose(r));
+          cn.onData((_s, d) => out.write(d));
         },
       });
       const first = await Promise.race([starting, delay(EXEC_START_TIMEOUT_MS)]);
       if (first === 'timeout') {
-        starting.then(kill, () => {});
+        starting.then(() => (kill(), conn?.close()), () => {});
         throw new Error(`timed out starting health check for container ${c.ID}`);
       }
       const { exited } = first;
@@ -236,6 +238,8 @@ export function execProbeRunner(exec: ExecPort): ProbeRunner {
       await Promise.race([drained, delay(OUTPUT_DRAIN_MS)]);
       return { exitCode: code, output: out.toString() };
     } finally {
+      // the probe owns its attach socket: it goes with the probe, whatever the output did
+      conn?.close();
       exec.forget(Id);
     }
   };
@@ -247,8 +251,13 @@ interface Watch {
   c: Container;
   timer?: NodeJS.Timeout;
   inflight?: AbortController;
+  /** settles when the running probe is over (killed if it was aborted) */
+  probing?: Promise<unknown>;
   stopped: boolean;
 }
+
+/** How long a daemon shutdown waits for aborted probes to be killed. */
+const SHUTDOWN_PROBE_WAIT_MS = 5_000;
 
 /** setTimeout caps at 2^31-1 ms; longer intervals are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -318,14 +327,23 @@ export class HealthMonitor {
     }
   }
 
-  /** Daemon shutdown: timers off, probes killed, in-memory health written out. Status is left as it is. */
-  stopAll(): void {
+  /**
+   * Daemon shutdown: timers off, probes killed, in-memory health written out.
+   * Status is left as it is. A probe still being started is killed once it
+   * runs: the shutdown waits for that (bounded), so no probe outlives the daemon.
+   */
+  async stopAll(): Promise<void> {
+    const probing = [...this.watches.values()].map((w) => w.probing).filter((p) => p !== undefined);
     for (const id of [...this.watches.keys()]) this.close(id, false);
     for (const id of this.dirty) {
       const c = this.ctx.containers.find(id);
       if (c) this.persist(c);
     }
     this.dirty.clear();
+    if (probing.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(probing), new Promise((r) => (timer = setTimeout(r, SHUTDOWN_PROBE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** Is a monitor running for this container? (for tests and diagnostics) */
@@ -370,13 +388,16 @@ export class HealthMonitor {
     const startNs = nowNs();
     const startMs = Date.now();
     let res: ProbeResult;
+    const probing = this.runProbe(c, cmd, eff.timeoutNs, ac.signal);
+    w.probing = probing;
     try {
-      res = await this.runProbe(c, cmd, eff.timeoutNs, ac.signal);
+      res = await probing;
     } catch (e) {
       res = { exitCode: -1, output: e instanceof Error ? e.message : String(e) };
     }
     const endNs = nowNs();
     w.inflight = undefined;
+    w.probing = undefined;
     // stopped (exit, pause, removal) while probing: the result no longer means anything
     if (w.stopped || this.watches.get(c.ID) !== w) return;
     const { before, after } = applyProbeResult(c, { Start: nsToRfc3339(startNs), End: nsToRfc3339(endNs), ExitCode: res.exitCode, Output: res.output }, startMs);

@@ -3,7 +3,6 @@
 // uploaded as stored (a pulled layer needs no recompression) or, for layers
 // made here, compressed once with parallel gzip and kept for the next push.
 // A manifest known for the image is pushed byte for byte (its digest stays).
-import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ParallelGzip } from '../../archive';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
@@ -14,6 +13,7 @@ import type { EngineContext } from '../context';
 import { asEngineError } from './pull';
 import { limiter, shortId, Throttle, type Emit } from './progress';
 import { tap } from '../../util/tap';
+import { readStreamWith } from '../../util/fsutil';
 
 export interface PushOptions {
   creds?: AuthConfig;
@@ -190,7 +190,7 @@ export class Pusher {
   private async upload(repo: Repository, blob: LayerBlob, t: Throttle, location: string | undefined, signal?: AbortSignal): Promise<void> {
     const loc = location ?? ((await repo.startUpload()) as { location: string }).location;
     let sent = 0;
-    const file = fs.createReadStream(this.ctx.content.path(blob.digest), { highWaterMark: 1 << 20, signal });
+    const file = readStreamWith(this.ctx.content.path(blob.digest), signal, { highWaterMark: 1 << 20 });
     const counted = file.pipe(
       tap((chunk) => {
         sent += chunk.length;
@@ -209,8 +209,9 @@ export class Pusher {
     const rec = this.ctx.layers.all().find((l) => l.diffId === diffId);
     const total = rec?.tarSize ?? 0;
     let read = 0;
-    const writer = this.ctx.content.writer();
+    // the source first: it throws when the push was already cancelled, and then nothing else is open
     const src = this.plainTar(diffId, signal);
+    const writer = this.ctx.content.writer();
     const count = tap((chunk) => {
       read += chunk.length;
       t.progress('Pushing', read, total, read === total);
@@ -241,7 +242,7 @@ export class Pusher {
   private plainTar(diffId: string, signal?: AbortSignal): Readable {
     const blobs = this.ctx.layers.blobsOf(diffId).filter((b) => this.ctx.content.has(b.digest));
     const plain = blobs.find((b) => b.digest === diffId);
-    if (plain) return fs.createReadStream(this.ctx.content.path(plain.digest), { highWaterMark: 1 << 20, signal });
+    if (plain) return readStreamWith(this.ctx.content.path(plain.digest), signal, { highWaterMark: 1 << 20 });
     throw new EngineError(500, `layer ${diffId} has no stored tar to push`);
   }
 }

@@ -3,7 +3,7 @@
 // as Docker 25+ writes it. Layers are the exact uncompressed tars (digest =
 // diff ID), streamed from the stored blob, decompressed on the fly if needed.
 import * as fs from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type * as tar from 'tar-stream';
 import { decompressAs } from '../../archive';
 import { createPack } from '../../archive/tarfmt';
@@ -11,6 +11,9 @@ import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
 import { MT, layerCompression, sha256 } from '../../registry';
 import { EngineError, notFound } from '../../util/errors';
 import type { EngineContext } from '../context';
+
+/** The archive as it is produced (a tar-stream pack). */
+export type SaveArchive = tar.Pack;
 
 interface Item {
   img: ImageRecord;
@@ -57,65 +60,66 @@ function layerSize(ctx: EngineContext, diffId: string): number | undefined {
   return ctx.layers.all().find((l) => l.diffId === diffId && l.tarSize !== undefined)?.tarSize;
 }
 
-/** The layer's tar bytes, from the plain blob or a compressed one. */
+/** The layer's tar bytes, from the plain blob or a compressed one. Destroying the result closes the blob. */
 export function openLayerTar(ctx: EngineContext, diffId: string): Readable {
   const blobs = ctx.layers.blobsOf(diffId).filter((b) => ctx.content.has(b.digest));
   const plain = blobs.find((b) => b.digest === diffId);
   if (plain) return fs.createReadStream(ctx.content.path(plain.digest), { highWaterMark: 1 << 20 });
   const packed = blobs.find((b) => layerCompression(b.mediaType) === 'gzip') ?? blobs.find((b) => layerCompression(b.mediaType) === 'zstd');
   if (!packed) throw new EngineError(500, `layer ${diffId} has no stored tar`);
-  return decompressAs(fs.createReadStream(ctx.content.path(packed.digest), { highWaterMark: 1 << 20 }), layerCompression(packed.mediaType)!);
+  const file = fs.createReadStream(ctx.content.path(packed.digest), { highWaterMark: 1 << 20 });
+  const out = decompressAs(file, layerCompression(packed.mediaType)!);
+  // a piped source stays open when its consumer is destroyed: close the blob with it
+  out.on('close', () => file.destroy());
+  return out;
 }
 
+/** Adds one entry; a body stream is always consumed or destroyed, whatever happens to the pack. */
 function put(pack: tar.Pack, h: Partial<tar.Header> & { name: string }, body?: Buffer | Readable): Promise<void> {
   return new Promise((resolve, reject) => {
     if (body === undefined || Buffer.isBuffer(body)) {
       pack.entry(h, body ?? Buffer.alloc(0), (e) => (e ? reject(e) : resolve()));
       return;
     }
-    let settled = false;
-    const sink = pack.entry(h, (e) => {
-      settled = true;
-      if (e) reject(e);
-      else resolve();
-    });
+    let sink: ReturnType<tar.Pack['entry']>;
+    try {
+      sink = pack.entry(h, (e) => {
+        if (!e) return resolve();
+        body.destroy();
+        reject(e);
+      });
+    } catch (e) {
+      body.destroy();
+      throw e;
+    }
+    // the pack destroys its entries when the client goes: errors end here, not in the process
+    sink.on('error', () => body.destroy());
     body.on('error', (e) => {
       sink.destroy(e);
       reject(e);
-    });
-    // the pack destroyed when the client hangs up errors the entry: handled here, not fatal
-    sink.on('error', (e) => {
-      body.destroy();
-      reject(e);
-    });
-    sink.on('close', () => {
-      if (settled) return;
-      body.destroy();
-      reject(new Error('archive stream closed'));
     });
     body.pipe(sink);
   });
 }
 
-/** Streams the archive for `items` into `out`. */
-export async function writeSaveArchive(ctx: EngineContext, items: Item[], out: Writable): Promise<void> {
+/**
+ * Produces the archive for `items` and hands it to `send`, which streams it to
+ * the client. If the client goes, `send` destroys the pack and every pending
+ * entry fails: production stops. Resolves once both sides are done.
+ */
+export async function writeSaveArchive(ctx: EngineContext, items: Item[], send: (archive: SaveArchive) => Promise<void>): Promise<void> {
   const pack = createPack();
-  pack.pipe(out);
-  let finished = false;
-  const done = new Promise<void>((resolve, reject) => {
-    out.on('finish', () => {
-      finished = true;
-      resolve();
-    });
-    out.on('close', () => {
-      // the client went away: stop producing
-      if (!finished) pack.destroy(new Error('client closed the connection'));
-      resolve();
-    });
-    out.on('error', reject);
-    pack.on('error', reject);
-  });
-  done.catch(() => undefined);
+  const sent = send(pack);
+  try {
+    await produceSave(ctx, items, pack);
+    pack.finalize();
+  } catch (e) {
+    pack.destroy(e as Error);
+  }
+  await sent;
+}
+
+async function produceSave(ctx: EngineContext, items: Item[], pack: tar.Pack): Promise<void> {
   const mtime = new Date(Math.max(0, ...items.map((i) => Date.parse(i.img.config.created ?? '') || 0)));
   const written = new Set<string>();
   const blob = async (digest: string, body: Buffer | Readable, size: number) => {
@@ -164,6 +168,4 @@ export async function writeSaveArchive(ctx: EngineContext, items: Item[], out: W
   await file('manifest.json', manifestJson);
   await file('oci-layout', { imageLayoutVersion: '1.0.0' });
   if (Object.keys(repositories).length) await file('repositories', repositories);
-  pack.finalize();
-  await done;
 }

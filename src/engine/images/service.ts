@@ -1,7 +1,7 @@
 // Image operations behind the API: import, list, inspect, tag, delete, history,
 // prune, and the registry and archive work (pull, push, save, load, commit,
 // search, login) that lives in the modules beside this one.
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { importImage, normaliseTagged, parseReference, type ImageRecord } from '../../image';
 import {
   CredentialFile, HUB_AUTH_KEY, Registry, RegistryError, defaultConfigPath, domainOf, parsePlatform, PlatformError, getFollowingRedirects, type AuthConfig, type SearchResult,
@@ -17,7 +17,7 @@ import { loadImages } from './load';
 import type { Emit } from './progress';
 import { asEngineError, Puller } from './pull';
 import { Pusher } from './push';
-import { resolveSaveNames, writeSaveArchive } from './save';
+import { resolveSaveNames, writeSaveArchive, type SaveArchive } from './save';
 
 export class ImageService {
   private readonly puller: Puller;
@@ -369,8 +369,9 @@ export class ImageService {
     return resolveSaveNames(this.ctx, names);
   }
 
-  async save(items: ReturnType<ImageService['checkSave']>, out: Writable): Promise<void> {
-    await writeSaveArchive(this.ctx, items, out);
+  /** Produces the archive; `send` streams it to the client (and destroys it if the client goes). */
+  async save(items: ReturnType<ImageService['checkSave']>, send: (archive: SaveArchive) => Promise<void>): Promise<void> {
+    await writeSaveArchive(this.ctx, items, send);
     for (const it of items) this.ctx.events.emit('image', 'save', it.img.id, { name: it.tags[0] ?? it.img.id });
   }
 
