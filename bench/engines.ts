@@ -6,7 +6,6 @@
 // directories are removed afterwards by workspace.ts.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { api, ping } from './api';
 import { abort, Aborted } from './framework';
@@ -15,6 +14,7 @@ import { CONTAINERD, DOCKERD } from './setup';
 import { DockerBridge } from './docker-net';
 import { cleanupNetworks, footprint as netFootprint, leftovers as netLeftovers, type Footprint } from '../test/helpers/netclean';
 import { excerpt, mapLimit, runCommand, waitUntil, type CommandResult } from './util';
+import { freePort } from '../test/helpers/net';
 
 export type EngineName = 'berth' | 'docker';
 
@@ -73,7 +73,7 @@ export abstract class Engine {
       const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'berth'), 'system', 'certs', '--host', '127.0.0.1', '--out', dir], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`berth system certs failed: ${r.stderr}`);
     }
-    this.tlsPort = await freeTcpPort();
+    this.tlsPort = await freePort();
     return ['-H', `tcp://127.0.0.1:${this.tlsPort}`, '--tlsverify', '--tlscacert', path.join(dir, 'ca.pem'), '--tlscert', path.join(dir, 'server-cert.pem'), '--tlskey', path.join(dir, 'server-key.pem')];
   }
 
@@ -302,17 +302,6 @@ export class BerthEngine extends Engine {
       await cleanupNetworks(this.netFp).catch((e) => this.note(`removing berth's leftover networking failed: ${(e as Error).message}`));
     }
   }
-}
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const NO_BRIDGE = ['--bridge', 'none', '--iptables=false', '--ip-forward=false', '--ip-masq=false'];

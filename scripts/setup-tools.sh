@@ -13,3 +13,9 @@ if [ ! -x tools/bin/docker-compose ]; then
   out="$(pwd)/tools/bin/docker-compose"
   (cd "$(go env GOMODCACHE)/github.com/docker/compose/v5@v5.6.0" && go build -o "$out" ./cmd)
 fi
+# crictl (cri-tools), the Kubernetes CRI client, for the CRI tests (test/integration/cri.test.ts).
+CRI_TOOLS_VERSION="${CRI_TOOLS_VERSION:-v1.34.0}"
+if [ ! -x tools/bin/crictl ]; then
+  echo "building crictl (sigs.k8s.io/cri-tools $CRI_TOOLS_VERSION) into tools/bin"
+  GOBIN="$(pwd)/tools/bin" go install "sigs.k8s.io/cri-tools/cmd/crictl@$CRI_TOOLS_VERSION"
+fi

@@ -25,7 +25,7 @@ export function createApiServer(engine: Engine): ApiServer {
   buildRoutes(r, engine);
   distributionRoutes(r, engine);
   swarmRoutes(r);
-  return new ApiServer(r);
+  return new ApiServer(r, () => engine.cfg.experimental);
 }
 
 export { ApiServer, API_VERSION, MIN_API_VERSION } from './server';

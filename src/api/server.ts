@@ -17,11 +17,11 @@ export const SERVER_VERSION = '0.1.0';
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
 
-function commonHeaders(): Record<string, string> {
+function commonHeaders(experimental = false): Record<string, string> {
   return {
     Server: `Docker/${SERVER_VERSION} (linux)`,
     'Api-Version': API_VERSION,
-    'Docker-Experimental': 'false',
+    'Docker-Experimental': String(experimental),
     Ostype: 'linux',
   };
 }
@@ -97,7 +97,11 @@ export class ApiServer {
   private readonly servers: http.Server[] = [];
   private readonly sockets = new Set<Duplex>();
 
-  constructor(private readonly router: Router) {}
+  /** `experimental` is read per request: a daemon reload may change it */
+  constructor(
+    private readonly router: Router,
+    private readonly experimental: () => boolean = () => false,
+  ) {}
 
   private makeServer(tlsOpts?: ListenerTls): http.Server {
     const common = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 };
@@ -182,7 +186,7 @@ export class ApiServer {
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    for (const [k, v] of Object.entries(commonHeaders())) res.setHeader(k, v);
+    for (const [k, v] of Object.entries(commonHeaders(this.experimental()))) res.setHeader(k, v);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const subject = peerSubject(req);
       if (subject) log().info({ method: req.method, url: req.url, client: subject }, 'request from TLS client');

@@ -111,11 +111,15 @@ export class ContainerStore {
     this.save(c, true);
   }
 
-  /** Persists the record; hostconfig.json only when it changed (create, update). */
-  save(c: Container, hostConfig = false): void {
+  /**
+   * Persists the record; hostconfig.json only when it changed (create, update).
+   * `durable` false skips the fsyncs: still atomic, and enough against a daemon
+   * crash (only a host crash loses the page cache, and it stops the containers too).
+   */
+  save(c: Container, hostConfig = false, durable = true): void {
     const { HostConfig: hc, ...rec } = c;
-    if (hostConfig) writeJsonAtomicSync(path.join(this.dir(c.ID), 'hostconfig.json'), hc);
-    writeJsonAtomicSync(path.join(this.dir(c.ID), 'config.json'), rec);
+    if (hostConfig) writeJsonAtomicSync(path.join(this.dir(c.ID), 'hostconfig.json'), hc, 0o600, durable);
+    writeJsonAtomicSync(path.join(this.dir(c.ID), 'config.json'), rec, 0o600, durable);
   }
 
   delete(c: Container): void {

@@ -5,9 +5,11 @@ import * as net from 'node:net';
 import { createHash } from 'node:crypto';
 import { createApiServer } from '../api';
 import { SERVER_VERSION } from '../api/server';
+import type { CriServer } from '../cri/server';
 import { Engine } from '../engine/engine';
-import { setRuntimeBinaries } from '../engine/containers/runc';
-import { setupLogger } from '../util/log';
+import { armCrashAt } from '../util/fault';
+import { log, setupLogger } from '../util/log';
+import { reloadDaemon, reloadEventAttributes } from './reload';
 import { OptionsError, parseDaemonArgs, USAGE } from './options';
 import { planTcpListeners, TlsConfigError, type ListenerPlan } from './tls';
 
@@ -57,6 +59,12 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`berthd version ${SERVER_VERSION}\n`);
     return;
   }
+  try {
+    armCrashAt(opts.crashAt);
+  } catch (e) {
+    process.stderr.write(`berthd: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
   const logger = setupLogger(opts.engine.logLevel);
   let tcpPlan: ListenerPlan | undefined;
   try {
@@ -79,9 +87,14 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const engine = new Engine(opts.engine);
-  setRuntimeBinaries((root) => {
-    const name = root.split('/').pop()!;
-    return opts.engine.runtimes[name]?.path;
+  // systemd's ExecReload: never the default action (which ends the process)
+  process.on('SIGHUP', () => {
+    try {
+      reloadDaemon(opts, engine.cfg);
+      engine.ctx.events.emit('daemon', 'reload', '', reloadEventAttributes(engine.cfg));
+    } catch (e) {
+      log().error({ err: (e as Error).message }, `configuration not reloaded: ${(e as Error).message}`);
+    }
   });
   await engine.restore();
   const api = createApiServer(engine);
@@ -94,18 +107,35 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
   }
+  let cri: CriServer | undefined;
+  if (opts.cri) {
+    try {
+      // gRPC is loaded only by a daemon that serves the CRI (~120 ms), after the Engine API is up
+      const { CriServer: Server } = require('../cri/server') as typeof import('../cri/server');
+      cri = new Server(engine, { confDir: opts.cri.cniConfDir, binDirs: opts.cri.cniBinDirs });
+      await cri.listen(opts.cri.socket);
+    } catch (e) {
+      process.stderr.write(`berthd: failed to listen on CRI socket unix://${opts.cri.socket}: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+    logger.info({ socket: opts.cri.socket }, 'CRI listen on unix://' + opts.cri.socket);
+  }
   fs.writeFileSync(opts.pidfile, `${process.pid}`);
   logger.info({ hosts: opts.hosts, dataRoot: opts.engine.dataRoot, version: SERVER_VERSION }, 'API listen on ' + opts.hosts.join(', '));
   let stopping = false;
   const stop = async (sig: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal: sig }, 'shutting down; containers keep running');
-    await api.close(3000);
+    log().info({ signal: sig }, 'shutting down; containers keep running');
+    await api.close(opts.shutdownTimeoutSec * 1000);
+    if (cri) {
+      await cri.close();
+      fs.rmSync(opts.cri!.socket, { force: true });
+    }
     await engine.shutdown();
     fs.rmSync(opts.pidfile, { force: true });
     for (const h of opts.hosts) if (h.startsWith('unix://')) fs.rmSync(h.slice(7), { force: true });
-    logger.flush?.();
+    log().flush?.();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,12 +1,14 @@
-// berthd's flags and daemon.json, with dockerd's names and its rule that a
-// setting may not come from both places.
+// berthd's flags, environment and daemon.json, decoded from the one option
+// table (table.ts) with dockerd's rules and wording: unknown keys, wrong
+// types and a setting given both as a flag and in the file refuse the start.
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
-import { defaultEngineConfig, type EngineConfig } from '../engine/config';
+import { defaultEngineConfig, type EngineConfig, type RuntimeEntry } from '../engine/config';
 import { parseBip } from '../network/config';
 import { parseCidr } from '../network/ipnet';
 import { defaultNetworkConfig, type AddressPool, type NetworkDaemonConfig } from '../network/types';
+import { parseMemory, type Ulimit } from '../runtime/units';
 import { parseRegistryOptions } from './registry-options';
+import { jsonType, optionDef, optionKeys, OPTIONS, type AnyOptionDef, type Kind, type KindValue, type OptionKey, type Settings } from './table';
 
 /** TLS for tcp:// listeners, as dockerd's --tls/--tlsverify/--tlscacert/--tlscert/--tlskey. */
 export interface DaemonTlsOptions {
@@ -24,191 +26,371 @@ export interface DaemonOptions {
   pidfile: string;
   configFile: string;
   engine: EngineConfig;
+  /** what flags, environment and file set, as decoded (reload compares these) */
+  settings: Settings;
+  /** keys set by a flag (a reload keeps them: the file cannot override a flag) */
+  fromFlags: Set<OptionKey>;
+  shutdownTimeoutSec: number;
+  /** BERTHD_CRASH_AT: the crash-injection step, if any */
+  crashAt?: string;
+  /** the CRI (Kubernetes) listener; undefined = off */
+  cri?: { socket: string; cniConfDir: string; cniBinDirs: string[] };
 }
-
-const FLAG_TO_KEY: Record<string, string> = {
-  host: 'hosts', 'data-root': 'data-root', 'exec-root': 'exec-root', pidfile: 'pidfile', 'log-level': 'log-level',
-  'default-runtime': 'default-runtime', 'live-restore': 'live-restore', bip: 'bip', 'fixed-cidr': 'fixed-cidr',
-  'fixed-cidr-v6': 'fixed-cidr-v6', ipv6: 'ipv6', 'default-address-pool': 'default-address-pools', icc: 'icc', 'ip-masq': 'ip-masq',
-  mtu: 'mtu', bridge: 'bridge', 'host-gateway-ip': 'host-gateway-ip', dns: 'dns', 'dns-search': 'dns-search', 'dns-opt': 'dns-opts',
-  iptables: 'iptables', tls: 'tls', tlsverify: 'tlsverify', tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
-};
-
-/** dockerd's booleans take "--icc=false"; node's parseArgs does not, so they are read here. */
-const BOOL_FLAGS = ['icc', 'ip-masq', 'ipv6', 'live-restore', 'iptables', 'tls', 'tlsverify'];
-
-function splitBoolFlags(argv: string[]): { rest: string[]; bools: Record<string, boolean> } {
-  const bools: Record<string, boolean> = {};
-  const rest: string[] = [];
-  for (const a of argv) {
-    const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(a);
-    if (m && BOOL_FLAGS.includes(m[1])) {
-      if (m[2] === undefined || /^(1|t|true)$/i.test(m[2])) bools[m[1]] = true;
-      else if (/^(0|f|false)$/i.test(m[2])) bools[m[1]] = false;
-      else throw new OptionsError(`invalid argument "${m[2]}" for "--${m[1]}" flag: strconv.ParseBool: parsing "${m[2]}": invalid syntax`);
-    } else rest.push(a);
-  }
-  return { rest, bools };
-}
-
-/** "base=10.10.0.0/16,size=24" */
-function parsePool(s: string): AddressPool {
-  const kv = Object.fromEntries(s.split(',').map((p) => p.split('=').map((x) => x.trim())));
-  if (!kv.base || !kv.size || !/^\d+$/.test(kv.size)) throw new OptionsError(`invalid default address pool: ${s}`);
-  return { base: kv.base, size: Number(kv.size) };
-}
-
-export const DEFAULT_SOCKET = '/run/berth.sock';
-
-export const USAGE = `Usage:	berthd [OPTIONS]
-
-A self-sufficient runtime for containers that speaks the Docker Engine API.
-
-Options:
-      --config-file string      Daemon configuration file (default "/etc/berth/daemon.json")
-      --data-root string        Root directory of persistent berth state (default "/var/lib/berth")
-      --default-runtime string  Default OCI runtime for containers (default "runc")
-      --exec-root string        Root directory for execution state files (default "/run/berth")
-  -H, --host list               Daemon socket(s) to connect to (unix://, fd://, or tcp:// with TLS)
-      --bip string              Specify default-bridge IP and subnet (e.g. 172.26.0.1/16)
-  -b, --bridge string           Name of the default bridge device (default "berth0")
-      --default-address-pool    Default address pools for networks (base=10.10.0.0/16,size=24)
-      --dns list                DNS server to use
-      --dns-opt list            DNS options to use
-      --dns-search list         DNS search domains to use
-      --fixed-cidr string       IPv4 subnet for the default bridge's addresses
-      --fixed-cidr-v6 string    IPv6 subnet for the default bridge's addresses
-      --host-gateway-ip string  IP address that the special 'host-gateway' string in --add-host resolves to
-      --icc                     Enable inter-container communication on the default bridge (default true)
-      --ip-masq                 Enable IP masquerading for the default bridge (default true)
-      --ipv6                    Enable IPv6 on the default bridge
-      --live-restore            Keep containers running while the daemon is down (always on in berth)
-      --mtu int                 Set the MTU of the default bridge
-  -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
-  -p, --pidfile string          Path to use for daemon PID file (default "/run/berthd.pid")
-      --tls                     Use TLS; implied by --tlsverify (--tls=false allows plain tcp://, insecure)
-      --tlscacert string        Trust certs signed only by this CA (default "~/.docker/ca.pem")
-      --tlscert string          Path to TLS certificate file (default "~/.docker/cert.pem")
-      --tlskey string           Path to TLS key file (default "~/.docker/key.pem")
-      --tlsverify               Use TLS and verify the remote (clients must present a certificate from the CA)
-  -v, --version                 Print version information and quit
-`;
 
 export class OptionsError extends Error {}
 
-export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' | 'version' {
-  let parsed;
-  const { rest, bools } = splitBoolFlags(argv);
+export const DEFAULT_SOCKET = '/run/berth.sock';
+export const DEFAULT_CRI_SOCKET = '/run/berth/cri.sock';
+export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
+
+// ---------- flags ----------
+
+const GO_TYPE: Record<Kind, string> = {
+  string: 'string', bool: 'bool', int: 'int', strings: '[]string', map: 'map[string]string', object: 'map[string]interface {}', objects: '[]map[string]interface {}',
+};
+
+interface FlagSpec {
+  key: OptionKey | 'config-file' | 'help' | 'version';
+  def?: AnyOptionDef;
+  bool: boolean;
+}
+
+function flagIndex(): Map<string, FlagSpec> {
+  const idx = new Map<string, FlagSpec>();
+  for (const key of optionKeys) {
+    const def = optionDef(key);
+    if (!def.flag) continue;
+    const spec: FlagSpec = { key, def, bool: def.kind === 'bool' };
+    idx.set(`--${def.flag}`, spec);
+    if (def.short) idx.set(`-${def.short}`, spec);
+  }
+  idx.set('--config-file', { key: 'config-file', bool: false });
+  idx.set('--help', { key: 'help', bool: true });
+  idx.set('-h', { key: 'help', bool: true });
+  idx.set('--version', { key: 'version', bool: true });
+  idx.set('-v', { key: 'version', bool: true });
+  return idx;
+}
+
+function parseBool(v: string, flag: string): boolean {
+  if (/^(1|t|true)$/i.test(v)) return true;
+  if (/^(0|f|false)$/i.test(v)) return false;
+  throw new OptionsError(`invalid argument "${v}" for "${flag}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+}
+
+/** One flag value decoded to its option's kind; repeatable kinds merge. */
+function flagValue(def: AnyOptionDef, raw: string, prev: unknown, flag: string): unknown {
+  const bad = (m: string) => new OptionsError(`invalid argument "${raw}" for "${flag}" flag: ${m}`);
+  let v: unknown;
   try {
-    parsed = parseArgs({
-      args: rest,
-      options: {
-        host: { type: 'string', short: 'H', multiple: true },
-        'data-root': { type: 'string' },
-        'exec-root': { type: 'string' },
-        'config-file': { type: 'string' },
-        pidfile: { type: 'string', short: 'p' },
-        'log-level': { type: 'string', short: 'l' },
-        'default-runtime': { type: 'string' },
-        bip: { type: 'string' },
-        'fixed-cidr': { type: 'string' },
-        'fixed-cidr-v6': { type: 'string' },
-        'default-address-pool': { type: 'string', multiple: true },
-        mtu: { type: 'string' },
-        bridge: { type: 'string', short: 'b' },
-        'host-gateway-ip': { type: 'string' },
-        dns: { type: 'string', multiple: true },
-        'dns-search': { type: 'string', multiple: true },
-        'dns-opt': { type: 'string', multiple: true },
-        tlscacert: { type: 'string' },
-        tlscert: { type: 'string' },
-        tlskey: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
+    v = def.fromFlag ? def.fromFlag(raw) : raw;
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  switch (def.kind) {
+    case 'int':
+      if (!/^-?\d+$/.test(raw)) throw bad(`strconv.ParseInt: parsing "${raw}": invalid syntax`);
+      return Number(raw);
+    case 'strings':
+      return [...((prev as string[]) ?? []), v as string];
+    case 'objects':
+      return [...((prev as unknown[]) ?? []), ...(v as unknown[])];
+    case 'map':
+    case 'object':
+      return { ...((prev as object) ?? {}), ...(v as object) };
+    default:
+      return v;
+  }
+}
+
+interface ParsedFlags {
+  values: Settings;
+  configFile?: string;
+  help: boolean;
+  version: boolean;
+}
+
+/** pflag's rules: --name value, --name=value, -x value, -xvalue; booleans take --name=false. */
+export function parseFlags(argv: string[]): ParsedFlags {
+  const idx = flagIndex();
+  const out: ParsedFlags = { values: {}, help: false, version: false };
+  const values = out.values as Record<string, unknown>;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-') || a === '-') throw new OptionsError(`unknown command "${a}" for "berthd"`);
+    let name = a;
+    let inline: string | undefined;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      if (eq > 0) [name, inline] = [a.slice(0, eq), a.slice(eq + 1)];
+    } else if (a.length > 2) {
+      [name, inline] = [a.slice(0, 2), a.slice(2).replace(/^=/, '')];
+    }
+    const spec = idx.get(name);
+    if (!spec) throw new OptionsError(name.startsWith('--') ? `unknown flag: ${name}` : `unknown shorthand flag: '${name.slice(1)}' in ${a}`);
+    let raw: string;
+    if (spec.bool) raw = inline ?? 'true';
+    else if (inline !== undefined) raw = inline;
+    else {
+      if (i + 1 >= argv.length) throw new OptionsError(`flag needs an argument: ${name}`);
+      raw = argv[++i];
+    }
+    if (spec.key === 'help') out.help = parseBool(raw, name);
+    else if (spec.key === 'version') out.version = parseBool(raw, name);
+    else if (spec.key === 'config-file') out.configFile = raw;
+    else if (spec.bool) values[spec.key] = parseBool(raw, name);
+    else values[spec.key] = flagValue(spec.def!, raw, values[spec.key], name);
+  }
+  return out;
+}
+
+// ---------- daemon.json ----------
+
+/** Decodes daemon.json text: every key known, every value of its type, as dockerd's decoder says it. */
+export function decodeConfigFile(text: string): Settings {
+  const trimmed = text.replace(/^\uFEFF/, '').trim();
+  if (!trimmed) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(trimmed);
   } catch (e) {
     throw new OptionsError((e as Error).message);
   }
-  const v = { ...parsed.values, ...bools } as typeof parsed.values & Record<string, boolean | undefined>;
-  if (v.help) return 'help';
-  if (v.version) return 'version';
-  const configFile = v['config-file'] ?? '/etc/berth/daemon.json';
-  let file: Record<string, unknown> = {};
-  if (fs.existsSync(configFile)) {
-    try {
-      file = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-    } catch (e) {
-      throw new OptionsError(`unable to configure the berth daemon with file ${configFile}: ${(e as Error).message}`);
-    }
-  } else if (v['config-file']) {
-    throw new OptionsError(`unable to configure the berth daemon with file ${configFile}: open ${configFile}: no such file or directory`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new OptionsError(`json: cannot unmarshal ${jsonType(raw)} into Go value of type map[string]interface {}`);
+  const file = raw as Record<string, unknown>;
+  const unknown = Object.keys(file).filter((k) => !(k in OPTIONS) || optionDef(k as OptionKey).noFile);
+  if (unknown.length) throw new OptionsError(`the following directives don't match any configuration option: ${unknown.join(', ')}`);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(file)) {
+    if (v === null) continue; // Go leaves the zero value
+    const def = optionDef(k as OptionKey);
+    if (!ofKind(def.kind, v)) throw new OptionsError(`json: cannot unmarshal ${jsonType(v)} into Go struct field Config.${k} of type ${GO_TYPE[def.kind]}`);
+    out[k] = v;
   }
-  const both = Object.entries(FLAG_TO_KEY).filter(([flag, key]) => (v as Record<string, unknown>)[flag] !== undefined && file[key] !== undefined).map(([f]) => f);
-  if (both.length)
-    throw new OptionsError(`the following directives are specified both as a flag and in the configuration file: ${both.join(', ')} (from flag and ${configFile})`);
-  const pick = <T>(flag: T | undefined, key: string): T | undefined => (flag !== undefined ? flag : (file[key] as T | undefined));
-  const runtimes = { ...defaultEngineConfig().runtimes };
-  for (const [name, r] of Object.entries((file.runtimes as Record<string, { path: string; runtimeArgs?: string[] }>) ?? {})) runtimes[name] = r;
-  const engine = defaultEngineConfig({
-    dataRoot: pick(v['data-root'], 'data-root'),
-    execRoot: pick(v['exec-root'], 'exec-root'),
-    defaultRuntime: pick(v['default-runtime'], 'default-runtime'),
-    liveRestore: pick(v['live-restore'] as boolean | undefined, 'live-restore') ?? false,
-    logLevel: pick(v['log-level'], 'log-level'),
-    logDriver: file['log-driver'] as string | undefined,
-    logOpts: file['log-opts'] as Record<string, string> | undefined,
-    dns: pick(v.dns, 'dns') as string[] | undefined,
-    dnsSearch: pick(v['dns-search'], 'dns-search') as string[] | undefined,
-    dnsOptions: pick(v['dns-opt'], 'dns-opts') as string[] | undefined,
-    network: networkOptions(v as Record<string, unknown>, file, pick),
-    cgroupParent: file['cgroup-parent'] as string | undefined,
-    seccompProfile: file['seccomp-profile'] as string | undefined,
-    initPath: file['init-path'] as string | undefined,
-    runtimes,
-    registry: parseRegistryOptions(file, (m) => new OptionsError(m)),
-  });
-  // undefined values must not erase defaults
-  const defaults = defaultEngineConfig();
-  for (const k of Object.keys(engine) as Array<keyof EngineConfig>) if (engine[k] === undefined) (engine as unknown as Record<string, unknown>)[k] = defaults[k];
-  if (!engine.runtimes[engine.defaultRuntime]) throw new OptionsError(`default runtime ${engine.defaultRuntime} does not exist`);
-  if (!['debug', 'info', 'warn', 'error', 'fatal'].includes(engine.logLevel)) throw new OptionsError(`unable to parse logging level: ${engine.logLevel}`);
-  const hosts = pick(v.host, 'hosts') ?? [`unix://${DEFAULT_SOCKET}`];
-  const tls: DaemonTlsOptions = {
-    tls: pick(v.tls as boolean | undefined, 'tls'),
-    tlsverify: pick(v.tlsverify as boolean | undefined, 'tlsverify'),
-    tlscacert: pick(v.tlscacert, 'tlscacert'),
-    tlscert: pick(v.tlscert, 'tlscert'),
-    tlskey: pick(v.tlskey, 'tlskey'),
-  };
-  return { hosts: hosts.map(normaliseHost), tls, pidfile: pick(v.pidfile, 'pidfile') ?? '/run/berthd.pid', configFile, engine };
+  return out as Settings;
 }
 
-function networkOptions(v: Record<string, unknown>, file: Record<string, unknown>, pick: <T>(flag: T | undefined, key: string) => T | undefined): NetworkDaemonConfig {
-  const pools = v['default-address-pool'] !== undefined
-    ? (v['default-address-pool'] as string[]).map(parsePool)
-    : (file['default-address-pools'] as AddressPool[] | undefined);
-  for (const p of pools ?? []) if (typeof p.base !== 'string' || typeof p.size !== 'number') throw new OptionsError('invalid default-address-pools in the configuration file');
-  const mtu = pick(v.mtu as string | undefined, 'mtu');
-  if (mtu !== undefined && !/^\d+$/.test(String(mtu))) throw new OptionsError(`invalid MTU: ${mtu}`);
-  if (pick(v.iptables as boolean | undefined, 'iptables') === false)
-    throw new OptionsError('--iptables=false is not supported: bridge networks and published ports are iptables rules (netavark)');
+function ofKind(kind: Kind, v: unknown): boolean {
+  const isObj = (x: unknown) => !!x && typeof x === 'object' && !Array.isArray(x);
+  switch (kind) {
+    case 'string':
+      return typeof v === 'string';
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'strings':
+      return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'map':
+      return isObj(v) && Object.values(v as object).every((x) => typeof x === 'string');
+    case 'object':
+      return isObj(v);
+    case 'objects':
+      return Array.isArray(v) && v.every(isObj);
+  }
+}
+
+function readConfigFile(configFile: string, explicit: boolean): Settings {
+  let text: string;
+  try {
+    text = fs.readFileSync(configFile, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return {};
+    throw new OptionsError(`unable to configure the Docker daemon with file ${configFile}: open ${configFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+  }
+  try {
+    return decodeConfigFile(text);
+  } catch (e) {
+    throw new OptionsError(`unable to configure the Docker daemon with file ${configFile}: ${(e as Error).message}`);
+  }
+}
+
+function conflicts(flags: Settings, file: Settings): string[] {
+  const show = (v: unknown) => (Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return (Object.keys(flags) as OptionKey[])
+    .filter((k) => file[k] !== undefined)
+    .map((k) => `${k}: (from flag: ${show(flags[k])}, from file: ${show(file[k])})`);
+}
+
+/** Environment knobs: used when neither a flag nor the file sets the key. */
+function fromEnv(env: NodeJS.ProcessEnv): Settings {
+  const out: Record<string, unknown> = {};
+  for (const key of optionKeys) {
+    const def = optionDef(key);
+    const raw = def.env ? env[def.env] : undefined;
+    if (raw === undefined || raw === '') continue;
+    if (def.kind === 'int') {
+      if (!/^\d+$/.test(raw)) throw new OptionsError(`invalid value "${raw}" for ${def.env}: not an integer`);
+      out[key] = Number(raw);
+    } else out[key] = raw;
+  }
+  return out as Settings;
+}
+
+/** Every option's own check, and the refusal of dockerd keys berth does not have. */
+export function validateSettings(s: Settings): void {
+  for (const key of Object.keys(s) as OptionKey[]) {
+    const def = optionDef(key);
+    const v = s[key] as KindValue[Kind];
+    if (def.unsupported) {
+      const empty = v === false || v === '' || (Array.isArray(v) && v.length === 0);
+      if (!empty) throw new OptionsError(`${key} is not supported by berth: ${def.unsupported}`);
+      continue;
+    }
+    try {
+      def.check?.(v as never);
+    } catch (e) {
+      throw new OptionsError((e as Error).message);
+    }
+  }
+}
+
+// ---------- --help ----------
+
+export const USAGE = (() => {
+  const rows: Array<[string, string]> = [['--config-file string', `Daemon configuration file (default "${DEFAULT_CONFIG_FILE}")`]];
+  for (const key of optionKeys) {
+    const d = optionDef(key);
+    if (!d.flag || d.hidden || d.unsupported) continue;
+    const name = `${d.short ? `-${d.short}, ` : '    '}--${d.flag}${d.meta ? ' ' + d.meta : ''}`;
+    rows.push([name, `${d.help ?? ''}${d.default !== undefined ? ` (default ${d.kind === 'string' ? `"${d.default}"` : d.default})` : ''}`]);
+  }
+  rows.push(['-h, --help', 'Print usage'], ['-v, --version', 'Print version information and quit']);
+  const lefts = rows.map(([n]) => (/^(-\w, |    )/.test(n) ? n : `    ${n}`));
+  const width = Math.max(...lefts.map((l) => l.length));
+  const lines = rows.map(([, h], i) => `  ${lefts[i].padEnd(width)}  ${h}`);
+  const env = optionKeys.filter((k) => optionDef(k).env && !optionDef(k).hidden).map((k) => `  ${optionDef(k).env!.padEnd(width)}  same as --${optionDef(k).flag ?? k}`);
+  return `Usage:\tberthd [OPTIONS]\n\nA self-sufficient runtime for containers that speaks the Docker Engine API.\n\nOptions:\n${lines.join('\n')}\n${env.length ? `\nEnvironment:\n${env.join('\n')}\n` : ''}`;
+})();
+
+// ---------- everything together ----------
+
+export function parseDaemonArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonOptions | 'help' | 'version' {
+  const flags = parseFlags(argv);
+  if (flags.help) return 'help';
+  if (flags.version) return 'version';
+  const configFile = flags.configFile ?? DEFAULT_CONFIG_FILE;
+  const file = readConfigFile(configFile, flags.configFile !== undefined);
+  const both = conflicts(flags.values, file);
+  if (both.length)
+    throw new OptionsError(`unable to configure the Docker daemon with file ${configFile}: the following directives are specified both as a flag and in the configuration file: ${both.join(', ')}`);
+  const settings: Settings = { ...fromEnv(env), ...file, ...flags.values };
+  try {
+    validateSettings(settings);
+  } catch (e) {
+    const m = (e as Error).message;
+    // dockerd names the file when the merged settings are refused
+    throw new OptionsError(Object.keys(file).length ? `unable to configure the Docker daemon with file ${configFile}: merged configuration validation from file and command line flags failed: ${m}` : m);
+  }
+  return { ...toDaemonOptions(settings, configFile), fromFlags: new Set(Object.keys(flags.values) as OptionKey[]) };
+}
+
+/** Reads the file again for a reload: flags keep their values, the file's reloadable keys are new. */
+export function reloadSettings(current: DaemonOptions): Settings {
+  const file = readConfigFile(current.configFile, true);
+  const both = conflicts(Object.fromEntries([...current.fromFlags].map((k) => [k, current.settings[k]])) as Settings, file);
+  if (both.length)
+    throw new OptionsError(`unable to configure the Docker daemon with file ${current.configFile}: the following directives are specified both as a flag and in the configuration file: ${both.join(', ')}`);
+  const flagged = Object.fromEntries([...current.fromFlags].map((k) => [k, current.settings[k]]));
+  const next = { ...fromEnv(process.env), ...file, ...flagged } as Settings;
+  try {
+    validateSettings(next);
+  } catch (e) {
+    throw new OptionsError(`unable to configure the Docker daemon with file ${current.configFile}: file configuration validation failed: ${(e as Error).message}`);
+  }
+  return next;
+}
+
+function toDaemonOptions(s: Settings, configFile: string): Omit<DaemonOptions, 'fromFlags'> {
+  return {
+    hosts: (s.hosts ?? [`unix://${DEFAULT_SOCKET}`]).map((h) => (h.startsWith('/') ? `unix://${h}` : h)),
+    tls: { tls: s.tls, tlsverify: s.tlsverify, tlscacert: s.tlscacert, tlscert: s.tlscert, tlskey: s.tlskey },
+    pidfile: s.pidfile ?? '/run/berthd.pid',
+    configFile,
+    engine: engineConfig(s),
+    settings: s,
+    shutdownTimeoutSec: s['shutdown-timeout'] ?? 3,
+    crashAt: s['crash-at'],
+    cri: criOptions(s),
+  };
+}
+
+/** CRI is on by default only for the default data root: a second daemon must not take the node's socket. */
+function criOptions(s: Settings): DaemonOptions['cri'] {
+  const sock = s['cri-socket'] ?? ((s['data-root'] ?? defaultEngineConfig().dataRoot) === defaultEngineConfig().dataRoot ? DEFAULT_CRI_SOCKET : '');
+  if (!sock) return undefined;
+  return {
+    socket: sock.replace(/^unix:\/\//, ''),
+    cniConfDir: s['cni-conf-dir'] ?? '/etc/cni/net.d',
+    cniBinDirs: s['cni-bin-dirs'] ?? ['/opt/cni/bin', '/usr/lib/cni'],
+  };
+}
+
+/** The engine's configuration from decoded settings (start and reload alike). */
+export function engineConfig(s: Settings): EngineConfig {
+  const d = defaultEngineConfig();
+  const runtimes: Record<string, RuntimeEntry> = { ...d.runtimes };
+  for (const [name, r] of Object.entries((s.runtimes ?? {}) as Record<string, RuntimeEntry>)) {
+    runtimes[name] = { path: r.path, ...(r.runtimeArgs ? { runtimeArgs: r.runtimeArgs } : {}) };
+  }
+  const defaultRuntime = s['default-runtime'] ?? d.defaultRuntime;
+  if (!runtimes[defaultRuntime]) throw new OptionsError(`default runtime ${defaultRuntime} does not exist`);
+  let registry;
+  try {
+    registry = parseRegistryOptions(s as Record<string, unknown>, (m) => new OptionsError(m));
+  } catch (e) {
+    throw new OptionsError((e as Error).message);
+  }
+  const ulimits: Ulimit[] = Object.entries((s['default-ulimits'] ?? {}) as Record<string, { Name?: string; Soft: number; Hard: number }>).map(([name, u]) => ({
+    Name: u.Name || name,
+    Soft: u.Soft,
+    Hard: u.Hard,
+  }));
+  return {
+    ...d,
+    dataRoot: s['data-root'] ?? d.dataRoot,
+    execRoot: s['exec-root'] ?? d.execRoot,
+    runtimes,
+    defaultRuntime,
+    seccompProfile: s['seccomp-profile'] ?? d.seccompProfile,
+    initPath: s['init-path'] ?? d.initPath,
+    logDriver: s['log-driver'] ?? d.logDriver,
+    logOpts: s['log-opts'] ?? d.logOpts,
+    liveRestore: s['live-restore'] ?? d.liveRestore,
+    shmSize: s['default-shm-size'] !== undefined ? parseMemory(s['default-shm-size']) : d.shmSize,
+    dns: s.dns ?? d.dns,
+    dnsSearch: s['dns-search'] ?? d.dnsSearch,
+    dnsOptions: s['dns-opts'] ?? d.dnsOptions,
+    cgroupParent: s['cgroup-parent'] ?? d.cgroupParent,
+    logLevel: s.debug ? 'debug' : (s['log-level'] ?? d.logLevel),
+    network: networkConfig(s),
+    registry,
+    labels: s.labels ?? [],
+    experimental: s.experimental ?? false,
+    noNewPrivileges: s['no-new-privileges'] ?? false,
+    defaultUlimits: ulimits,
+    defaultIpcMode: (s['default-ipc-mode'] ?? 'private') as EngineConfig['defaultIpcMode'],
+    defaultCgroupnsMode: s['default-cgroupns-mode'] as EngineConfig['defaultCgroupnsMode'],
+    features: (s.features ?? {}) as Record<string, boolean>,
+  };
+}
+
+function networkConfig(s: Settings): NetworkDaemonConfig {
+  const pools = s['default-address-pools'] as AddressPool[] | undefined;
   for (const p of pools ?? []) {
     const c = parseCidr(p.base);
     if (!c || p.size < c.bits || p.size > (c.family === 4 ? 32 : 128)) throw new OptionsError(`invalid default address pool: base=${p.base},size=${p.size}`);
   }
   const cfg = defaultNetworkConfig({
-    bip: pick(v.bip as string | undefined, 'bip'),
-    fixedCidr: pick(v['fixed-cidr'] as string | undefined, 'fixed-cidr'),
-    fixedCidrV6: pick(v['fixed-cidr-v6'] as string | undefined, 'fixed-cidr-v6'),
-    ipv6: pick(v.ipv6 as boolean | undefined, 'ipv6'),
-    icc: pick(v.icc as boolean | undefined, 'icc'),
-    ipMasq: pick(v['ip-masq'] as boolean | undefined, 'ip-masq'),
-    mtu: mtu !== undefined ? Number(mtu) : undefined,
-    bridgeName: pick(v.bridge as string | undefined, 'bridge'),
-    hostGatewayIp: pick(v['host-gateway-ip'] as string | undefined, 'host-gateway-ip'),
+    bip: s.bip,
+    fixedCidr: s['fixed-cidr'],
+    fixedCidrV6: s['fixed-cidr-v6'],
+    ipv6: s.ipv6,
+    icc: s.icc,
+    ipMasq: s['ip-masq'],
+    mtu: s.mtu,
+    bridgeName: s.bridge,
+    hostGatewayIp: s['host-gateway-ip'],
     defaultAddressPools: pools,
   });
   try {
@@ -217,9 +399,4 @@ function networkOptions(v: Record<string, unknown>, file: Record<string, unknown
     throw new OptionsError((e as Error).message);
   }
   return cfg;
-}
-
-function normaliseHost(h: string): string {
-  if (h.startsWith('/')) return `unix://${h}`;
-  return h;
 }

@@ -35,7 +35,7 @@ export function parseRegistryOptions(file: Record<string, unknown>, fail: (m: st
     if (!p || typeof p !== 'object') throw fail('proxies must be an object');
     cfg.proxies = { httpProxy: p['http-proxy'] || undefined, httpsProxy: p['https-proxy'] || undefined, noProxy: p['no-proxy'] || undefined };
   }
-  const chunk = Number(process.env.BERTH_UPLOAD_CHUNK_SIZE);
-  if (Number.isInteger(chunk) && chunk > 0) cfg.uploadChunkSize = chunk;
+  const chunk = file['upload-chunk-size'];
+  if (typeof chunk === 'number' && Number.isInteger(chunk) && chunk > 0) cfg.uploadChunkSize = chunk;
   return cfg;
 }

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { defaultNetworkConfig, type NetworkDaemonConfig } from '../network/types';
 import { defaultRegistryConfig, type RegistryConfig } from '../registry/transport';
+import type { Ulimit } from '../runtime/units';
 
 export interface RuntimeEntry {
   path: string;
@@ -28,6 +29,18 @@ export interface EngineConfig {
   network: NetworkDaemonConfig;
   /** registry-mirrors, insecure-registries, download/upload concurrency, proxies */
   registry: RegistryConfig;
+  /** the daemon's labels (docker info) */
+  labels: string[];
+  experimental: boolean;
+  /** no-new-privileges for every container */
+  noNewPrivileges: boolean;
+  /** ulimits a container gets unless it sets the same one */
+  defaultUlimits: Ulimit[];
+  /** IpcMode of containers that ask for none */
+  defaultIpcMode: 'private' | 'shareable';
+  /** CgroupnsMode of containers that ask for none; unset: private on cgroup v2, host on v1 (Docker's) */
+  defaultCgroupnsMode?: 'private' | 'host';
+  features: Record<string, boolean>;
 }
 
 export function defaultEngineConfig(partial: Partial<EngineConfig> = {}): EngineConfig {
@@ -49,6 +62,12 @@ export function defaultEngineConfig(partial: Partial<EngineConfig> = {}): Engine
     logLevel: 'info',
     network: defaultNetworkConfig(),
     registry: defaultRegistryConfig(),
+    labels: [],
+    experimental: false,
+    noNewPrivileges: false,
+    defaultUlimits: [],
+    defaultIpcMode: 'private',
+    features: {},
     ...partial,
   };
 }

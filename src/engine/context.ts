@@ -8,6 +8,7 @@ import type { ContentStore, LayerStore } from '../storage';
 import type { VolumeStore } from '../volume';
 import type { EngineConfig, EnginePaths } from './config';
 import type { EventBus } from './events';
+import type { RuntimeClients } from './containers/runc';
 
 export interface EngineContext {
   cfg: EngineConfig;
@@ -20,5 +21,7 @@ export interface EngineContext {
   events: EventBus;
   networks: NetworkManager;
   registry: Registry;
+  /** runc, per runtime state dir */
+  runc: RuntimeClients;
   monitorConfig(runtime: string): MonitorConfig;
 }

@@ -8,7 +8,7 @@ import { ImageStore } from '../image';
 import { Registry } from '../registry';
 import type { MonitorConfig } from '../monitor';
 import { NetworkManager } from '../network';
-import { ContentStore, LayerStore } from '../storage';
+import { ContentStore, LayerStore, unmountAllUnder } from '../storage';
 import { VolumeStore } from '../volume';
 import { log } from '../util/log';
 import { enginePaths, type EngineConfig } from './config';
@@ -19,6 +19,8 @@ import { EventBus } from './events';
 import { ExecService } from './exec';
 import { ImageService } from './images';
 import { restoreMounts } from './containers/mounts';
+import { Recovery, runtimeView } from './containers/recover';
+import { RuntimeClients } from './containers/runc';
 import { VolumeService } from './volumes';
 import { NetworkService } from './networks';
 import { BuildService } from './build';
@@ -40,14 +42,25 @@ export class Engine {
     const paths = enginePaths(cfg);
     for (const d of [cfg.dataRoot, paths.tmp, paths.bundles, paths.exits, paths.runcRoot, paths.execs]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
     fs.chmodSync(cfg.dataRoot, 0o711);
-    // staging leftovers from a crash are garbage by definition
+    // staging leftovers from a crash are garbage by definition (a build's scratch root may still be mounted there)
+    unmountAllUnder(paths.tmp);
     for (const n of fs.readdirSync(paths.tmp)) fs.rmSync(`${paths.tmp}/${n}`, { recursive: true, force: true });
     const content = new ContentStore(paths.content, paths.tmp);
     const layers = new LayerStore(paths.layers, paths.tmp);
     const images = new ImageStore(paths.image, content, layers);
     const containers = new ContainerStore(paths.containers);
     const broken = containers.load();
-    for (const id of broken) log().warn({ id }, 'container record unreadable; left in place');
+    for (const id of broken) {
+      const dir = containers.dir(id);
+      // create writes hostconfig.json, then config.json: without the latter the create never finished
+      if (fs.existsSync(path.join(dir, 'config.json'))) {
+        log().warn({ id }, 'container record unreadable; left in place');
+        continue;
+      }
+      unmountAllUnder(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+      log().info({ id }, 'removed a container whose create a crash cut short');
+    }
     const monitorConfig = (runtime: string): MonitorConfig => ({
       conmonPath: cfg.conmonPath,
       runtimePath: (cfg.runtimes[runtime] ?? cfg.runtimes[cfg.defaultRuntime]).path,
@@ -68,9 +81,9 @@ export class Engine {
     );
     const volumes = new VolumeStore(paths.volumes, (action, v) => events.emit('volume', action, v.Name, { driver: v.Driver }));
     volumes.load();
-    this.ctx = { cfg, paths, content, layers, images, containers, volumes, events, networks, monitorConfig, registry: new Registry(cfg.registry) };
-    // containers reference their volumes again; running ones still have them mounted
-    for (const c of containers.all()) restoreMounts(this.ctx, c);
+    // a runtime's state dir is named after it (monitorConfig): its binary from the runtimes table
+    const runc = new RuntimeClients((root) => cfg.runtimes[path.basename(root)]?.path);
+    this.ctx = { cfg, paths, content, layers, images, containers, volumes, events, networks, monitorConfig, registry: new Registry(cfg.registry), runc };
     this.containers = new ContainerService(this.ctx);
     this.exec = new ExecService(this.ctx, this.containers);
     this.health = new HealthMonitor(this.ctx, execProbeRunner(this.exec));
@@ -83,11 +96,21 @@ export class Engine {
 
   /** Reconciles records with reality and applies restart policies. */
   async restore(): Promise<void> {
-    await this.ctx.networks.init();
-    await this.ctx.networks.restore();
     const lc = this.containers.lifecycle;
+    const rec = new Recovery(this.ctx, lc);
+    // runc first: which processes run decides which networks and mounts are kept
+    const view = await runtimeView(this.ctx);
+    rec.reconcile(view);
+    // containers reference their volumes again; running ones still have them mounted
+    for (const c of this.ctx.containers.all()) restoreMounts(this.ctx, c);
+    this.ctx.volumes.unmountUnused();
+    await this.ctx.networks.init();
+    for (const c of this.ctx.containers.all()) {
+      await rec.cleanLeftovers(c, view).catch((e) => log().warn({ err: e, id: c.ID }, 'cleaning what a crash left failed'));
+    }
+    await this.ctx.networks.restore();
     lc.watchExits();
-    await lc.sweepRuntimeState();
+    await rec.sweepRuntimeState();
     const toStart: string[] = [];
     for (const c of this.ctx.containers.all()) {
       if (c.State.Status === 'removing') {
@@ -101,7 +124,7 @@ export class Engine {
         c.State.Status = 'exited';
       }
       try {
-        const r = await lc.restore(c);
+        const r = await rec.restore(c, view);
         if (r === 'running') {
           if (c.State.Running) {
             this.containers.rotator.watch(c, lc.bundle(c));

@@ -19,6 +19,7 @@ import { emptyEndpoint, emptyState, endpointFor, ERR, type EndpointRequest } fro
 import { portMap, portRequests, toNetavark, type Published } from './ports';
 import { applyPortRules, enableForwarding, readForwardedPorts, type PortTarget } from './rules';
 import { ICC_OPT, MTU_OPT, type NetworkRecord } from './types';
+import { crashPoint } from '../util/fault';
 
 interface Joined {
   name: string;
@@ -206,8 +207,7 @@ export class Endpoints {
         const dns = this.dnsServers(c);
         if (dns) opts.dns_servers = dns;
         const job = this.setup(file, opts).then((status) => {
-          // fault injection for the crash-recovery test: die with the container wired but not started
-          if (process.env.BERTHD_TEST_CRASH_AFTER_NETWORK_SETUP === '1') process.kill(process.pid, 'SIGKILL');
+          crashPoint('start.network');
           for (const j of joined) this.fillMac(j, status, opts);
         });
         job.catch(() => {});

@@ -26,8 +26,9 @@ function parseBool(s: string): boolean | null {
  * label=…, apparmor=… ("=" or the deprecated ":" separator). Anything else is
  * a 400 with Docker's message: invalid --security-opt 2: "x".
  */
-export function parseSecurityOpts(list: readonly string[] | null | undefined): SecurityOpts {
-  const out: SecurityOpts = { noNewPrivileges: false, seccomp: 'default' };
+export function parseSecurityOpts(list: readonly string[] | null | undefined, defaults: { noNewPrivileges?: boolean } = {}): SecurityOpts {
+  // the daemon's no-new-privileges is the default a container's own option overrides
+  const out: SecurityOpts = { noNewPrivileges: !!defaults.noNewPrivileges, seccomp: 'default' };
   for (const opt of list ?? []) {
     if (opt === 'no-new-privileges') {
       out.noNewPrivileges = true;

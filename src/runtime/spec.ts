@@ -51,7 +51,8 @@ export interface SpecInput {
 
   pidMode?: NamespaceMode;
   ipcMode?: IpcMode;
-  utsMode?: 'private' | 'host';
+  /** a path joins another container's UTS namespace (CRI pods; the hostname is the holder's) */
+  utsMode?: 'private' | 'host' | { path: string };
   /** default as Docker: host on cgroup v1/hybrid, private on v2 */
   cgroupnsMode?: 'private' | 'host';
   network: NetworkNamespace;
@@ -211,7 +212,7 @@ export function buildSpec(input: SpecInput): OciSpec {
   const rl = rlimits(p.ulimits);
   if (rl) spec.process!.rlimits = rl;
   if (p.oomScoreAdj !== undefined) spec.process!.oomScoreAdj = p.oomScoreAdj;
-  if ((input.utsMode ?? 'private') !== 'host') {
+  if ((input.utsMode ?? 'private') === 'private') {
     if (input.hostname) spec.hostname = input.hostname;
     if (input.domainname) spec.domainname = input.domainname;
   }

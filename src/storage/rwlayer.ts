@@ -56,3 +56,20 @@ export function unmountRwLayer(dir: string): void {
     if (code !== 'EINVAL' && code !== 'ENOENT') throw e;
   }
 }
+
+/** Detaches every mount below `dir`, deepest first: what a crash left mounted in a directory about to be wiped. */
+export function unmountAllUnder(dir: string): void {
+  const prefix = path.resolve(dir) + '/';
+  const points: string[] = [];
+  for (const l of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const p = l.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (p?.startsWith(prefix)) points.push(p);
+  }
+  for (const p of points.sort((a, b) => b.length - a.length)) {
+    try {
+      umount2(p, MNT_DETACH);
+    } catch {
+      /* already gone */
+    }
+  }
+}

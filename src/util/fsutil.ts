@@ -4,13 +4,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export function writeFileAtomicSync(file: string, data: string | Buffer, mode = 0o600): void {
+export function writeFileAtomicSync(file: string, data: string | Buffer, mode = 0o600, durable = true): void {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = fs.openSync(tmp, 'w', mode);
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -20,11 +20,11 @@ export function writeFileAtomicSync(file: string, data: string | Buffer, mode = 
     fs.rmSync(tmp, { force: true });
     throw e;
   }
-  fsyncDir(dir);
+  if (durable) fsyncDir(dir);
 }
 
-export function writeJsonAtomicSync(file: string, value: unknown, mode = 0o600): void {
-  writeFileAtomicSync(file, JSON.stringify(value), mode);
+export function writeJsonAtomicSync(file: string, value: unknown, mode = 0o600, durable = true): void {
+  writeFileAtomicSync(file, JSON.stringify(value), mode, durable);
 }
 
 export function fsyncDir(dir: string): void {

@@ -2,4 +2,4 @@
 // over drivers; `local` keeps each volume under <data-root>/volumes/<name>/_data.
 export * from './types';
 export { VolumeStore, type VolumeEvent } from './store';
-export { parseMountOptions, unescapeMountPath } from './local';
+export { mountPoints, parseMountOptions, unescapeMountPath } from './local';

@@ -183,6 +183,24 @@ export class VolumeStore {
     }
   }
 
+  /**
+   * After a daemon restart, once running containers adopted their mounts: a
+   * mount-option volume no one holds was left mounted by a start a crash cut short.
+   */
+  unmountUnused(): void {
+    for (const name of [...this.mounted]) {
+      const v = this.volumes.get(name);
+      if (!v || this.active.get(name)?.size) continue;
+      try {
+        this.driver(v.Driver).unmount(v);
+        this.mounted.delete(name);
+        log().info({ volume: name }, 'unmounted a volume no running container uses');
+      } catch (e) {
+        log().warn({ err: e, volume: name }, 'unmounting volume failed');
+      }
+    }
+  }
+
   /** After a daemon restart: `ref` (a running container) still has the volume mounted. */
   adoptMount(name: string, ref: string): void {
     const v = this.volumes.get(name);

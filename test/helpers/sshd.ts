@@ -9,22 +9,14 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { waitFor } from './daemon';
+import { freePort } from './net';
+
+export { freePort };
 
 export const SSHD = '/usr/sbin/sshd';
 
 export function sshdAvailable(): boolean {
   return fs.existsSync(SSHD) && spawnSync('ssh', ['-V']).status === 0;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 export class TestSshd {

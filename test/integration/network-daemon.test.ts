@@ -161,7 +161,7 @@ describe('recovery after a crash in the middle of a container start', () => {
     const id = ok(['create', '--name', 'victim', '--network', 'cnet', '-p', `127.0.0.1:${p}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     const bridge = d.netFootprint().bridges.find((b) => b.startsWith('br-'))!;
     await d.stopDaemon();
-    await d.start([], { BERTHD_TEST_CRASH_AFTER_NETWORK_SETUP: '1' });
+    await d.start([], { BERTHD_CRASH_AT: 'start.network' });
     const pid = d.pid!;
     const r = d.docker(['start', 'victim']);
     assert.notEqual(r.status, 0);

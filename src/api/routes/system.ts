@@ -33,7 +33,7 @@ export function systemRoutes(r: Router, engine: Engine): void {
         {
           Name: 'Engine',
           Version: SERVER_VERSION,
-          Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: `node${process.versions.node}`, Os: 'linux', Arch: arch, KernelVersion: os.release(), BuildTime: '', Experimental: 'false' },
+          Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: `node${process.versions.node}`, Os: 'linux', Arch: arch, KernelVersion: os.release(), BuildTime: '', Experimental: String(cfg.experimental) },
         },
         { Name: cfg.defaultRuntime, Version: rt.version, Details: { GitCommit: rt.commit } },
         { Name: 'conmon', Version: mon.version, Details: { GitCommit: mon.commit } },
@@ -41,6 +41,7 @@ export function systemRoutes(r: Router, engine: Engine): void {
       Version: SERVER_VERSION,
       ApiVersion: API_VERSION,
       MinAPIVersion: MIN_API_VERSION,
+      ...(cfg.experimental ? { Experimental: true } : {}),
       GitCommit: 'berth',
       GoVersion: `node${process.versions.node}`,
       Os: 'linux',

@@ -6,29 +6,9 @@ import { renderRows } from '../format';
 import { humanSize } from '../../util/humansize';
 import { filterFlag, filterQuery, formatFlag } from './filters';
 
-export interface PortSummary {
-  IP?: string;
-  PrivatePort: number;
-  PublicPort?: number;
-  Type: string;
-}
+import type { ContainerSummary, PortSummary } from '../../client/types';
 
-export interface ContainerSummary {
-  Id: string;
-  Names: string[];
-  Image: string;
-  ImageID: string;
-  Command: string;
-  Created: number;
-  Ports: PortSummary[];
-  SizeRw?: number;
-  SizeRootFs?: number;
-  Labels: Record<string, string> | null;
-  State: string;
-  Status: string;
-  Mounts?: Array<{ Name?: string; Source?: string; Type?: string }>;
-  NetworkSettings?: { Networks?: Record<string, unknown> };
-}
+export type { ContainerSummary, PortSummary };
 
 /** "…" after max-1 runes, as docker's formatter.Ellipsis. */
 export function ellipsis(s: string, max: number): string {

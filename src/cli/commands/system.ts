@@ -135,9 +135,11 @@ export const infoCommand: Command = {
       ` ID: ${i.ID ?? ''}`,
       ` ${PROG === 'berth' ? 'Docker' : ''} Root Dir: ${i.DockerRootDir}`.replace(/^  Root/, ' Root').replace(' Docker Root', ' Docker Root'),
       ` Debug Mode: ${i.Debug ? 'true' : 'false'}`,
-      ' Experimental: false',
+      ...(i.Labels?.length ? [' Labels:', ...i.Labels.map((l: string) => `  ${l}`)] : []),
+      ` Experimental: ${i.ExperimentalBuild ? 'true' : 'false'}`,
       ' Insecure Registries:',
       ...(i.RegistryConfig?.InsecureRegistryCIDRs ?? []).map((c: string) => `  ${c}`),
+      ...(i.RegistryConfig?.Mirrors?.length ? [' Registry Mirrors:', ...i.RegistryConfig.Mirrors.map((m: string) => `  ${m}`)] : []),
       ` Live Restore Enabled: ${i.LiveRestoreEnabled ? 'true' : 'false'}`,
       '',
     ];

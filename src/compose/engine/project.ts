@@ -2,23 +2,14 @@
 // Engine API lists them (by Compose's labels), and the small operations
 // convergence is made of.
 import type { ApiClient } from '../../client/api';
+import type { ContainerSummary as ApiContainerSummary } from '../../client/types';
 import type { Project } from '../model';
 import { digest } from './hash';
 import { COMPOSE_VERSION, L, projectFilter } from './labels';
 import type { Progress } from './progress';
 
-export interface ContainerSummary {
-  Id: string;
-  Names: string[];
-  Image: string;
-  ImageID: string;
-  Command: string;
-  Created: number;
-  State: string;
-  Status: string;
-  Labels: Record<string, string>;
-  Ports: Array<{ IP?: string; PrivatePort: number; PublicPort?: number; Type: string }>;
-}
+/** A project container as listed: compose containers always carry labels. */
+export type ContainerSummary = ApiContainerSummary & { Labels: Record<string, string> };
 
 export const nameOf = (c: ContainerSummary): string => (c.Names[0] ?? '').replace(/^\//, '');
 export const numberOf = (c: ContainerSummary): number => Number(c.Labels[L.number] ?? 0);

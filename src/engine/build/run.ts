@@ -16,6 +16,7 @@ import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
 import { stageDiff, type StagedDiff } from './commit';
 import { short, StepError, type BuildOutput } from './output';
+import { crashPoint } from '../../util/fault';
 
 export interface RunSettings {
   networkMode: string;
@@ -80,6 +81,7 @@ export class StepRunner {
       const code = await this.execute(id, out, signal);
       if (signal.aborted) throw signal.reason ?? new Error('build cancelled');
       if (code !== 0) throw new StepError(`The command '${step.args.join(' ')}' returned a non-zero code: ${code}`, code);
+      crashPoint('build.step');
       const c = this.containers.get(id);
       const diff = await stageDiff(this.ctx, path.join(this.containers.lifecycle.rwDir(c), 'upper'));
       return { container: id, diff };
@@ -104,7 +106,7 @@ export class StepRunner {
       c.onData((stream, data) => out.output(stream, data));
       c.onClose(() => closed());
     });
-    const kill = () => void this.containers.kill(id, 9, 'KILL').catch(() => undefined);
+    const kill = () => void this.containers.kill(id, 9).catch(() => undefined);
     signal.addEventListener('abort', kill, { once: true });
     try {
       await this.containers.start(id);

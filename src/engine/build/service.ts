@@ -16,6 +16,7 @@ import type { Emit, ImageService } from '../images';
 import { BuildCacheStore, type CacheEntry } from './cache';
 import { BuildOutput, StepError } from './output';
 import type { StepRunner } from './run';
+import { crashPoint } from '../../util/fault';
 
 // The frontend and the executor load on the first build: an idle daemon does not carry them.
 type Frontend = typeof import('../../build');
@@ -98,6 +99,7 @@ export class BuildService {
       const creds = (ref: string) => credsFor(req.registryAuth, ref);
       const b = new Build({ ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache }, plan, context, { ...req, creds }, out, signal);
       const img = await b.run();
+      crashPoint('build.image');
       for (const t of tags) this.images.tag(img.id, t);
       out.done(img.id, tags);
       return img;

@@ -10,6 +10,7 @@ import { ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
 import { mergeHealthcheck, validateHealthcheck } from './health';
 import { validatePortBindings } from '../../network';
+import { cgroupLayout } from '../../runtime/cgroups';
 
 /** A create request as the API decoded it (typed, Docker's defaults in hostConfig). */
 export type CreateRequest = CreateContainerRequest;
@@ -93,6 +94,9 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
   if (!hc.Runtime) hc.Runtime = ctx.cfg.defaultRuntime;
   if (!ctx.cfg.runtimes[hc.Runtime]) throw badRequest(`unknown or invalid runtime name: ${hc.Runtime}`);
   if (!hc.NetworkMode) hc.NetworkMode = 'default';
+  // the daemon's defaults (default-ipc-mode, default-cgroupns-mode) for what the request leaves empty
+  if (!hc.IpcMode) hc.IpcMode = ctx.cfg.defaultIpcMode;
+  if (!hc.CgroupnsMode) hc.CgroupnsMode = ctx.cfg.defaultCgroupnsMode ?? (cgroupLayout().mode === 'v2' ? 'private' : 'host');
 
   validateHealthcheck(c.Healthcheck);
   const ic = img.config.config ?? {};

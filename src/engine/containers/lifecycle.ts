@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Container } from '../../container';
 import { createContainer, type AttachConnection, connectAttach } from '../../monitor';
-import * as runc from './runc';
 import { serializeSpec } from '../../runtime';
 import { createRwLayer, mountRwLayer, unmountRwLayer } from '../../storage';
 import { conflict, EngineError, internal, notModified } from '../../util/errors';
+import { crashPoint } from '../../util/fault';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
 import { RestartManager } from './restart';
@@ -120,6 +120,7 @@ export class Lifecycle {
     const mcfg = this.ctx.monitorConfig(rt);
     const bundle = this.bundle(c);
     const rootfs = this.mountRootfs(c);
+    crashPoint('start.rootfs');
     let created = false;
     let volumes = false;
     let networked = false;
@@ -132,7 +133,8 @@ export class Lifecycle {
       volumes = true;
       const spec = await buildContainerSpec(this.ctx, c, rootfs);
       fs.writeFileSync(path.join(bundle, 'config.json'), serializeSpec(spec));
-      await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
+      crashPoint('start.spec');
+      await this.ctx.runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
       // the rotation of the last run first: conmon appends to the live file it leaves
       if (c.LogPath) await logLocks.idle(c.LogPath);
       const logErr = c.HostConfig.LogConfig.Type === 'json-file' ? logStartError(c.HostConfig.LogConfig.Config) : undefined;
@@ -151,6 +153,7 @@ export class Lifecycle {
         leaveStdinOpen: c.Config.OpenStdin && !c.Config.StdinOnce,
       });
       created = true;
+      crashPoint('start.created');
       // attach clients waiting for this start see every byte
       const hooks = this.pendingAttach.get(c.ID);
       if (hooks?.size) {
@@ -166,7 +169,12 @@ export class Lifecycle {
         );
       }
       await this.ctx.networks.ready(c);
-      await runc.start(mcfg.runtimeRoot, c.ID);
+      // the endpoints reach the record before the process runs: a crash after runc start
+      // leaves a record whose network the next daemon keeps (a daemon crash loses no
+      // page cache, so no fsync on this path)
+      this.ctx.containers.save(c, false, false);
+      await this.ctx.runc.start(mcfg.runtimeRoot, c.ID);
+      crashPoint('start.running');
       const now = new Date().toISOString();
       Object.assign(c.State, {
         Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
@@ -177,13 +185,14 @@ export class Lifecycle {
       c.HasBeenStartedBefore = true;
       c.HasBeenManuallyStopped = false;
       this.ctx.containers.save(c);
+      crashPoint('start.recorded');
       this.restarts.started(c);
       this.ctx.events.emit('container', 'start', c.ID, this.attrs(c));
       // a process that exited before we marked it running: its exit file event was ignored
       const early = readExitCode(path.join(this.ctx.paths.exits, c.ID));
       if (early !== undefined) setImmediate(() => void this.handleExit(c, early).catch(() => {}));
     } catch (e) {
-      if (created) await runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
+      if (created) await this.ctx.runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
       if (volumes) unmountVolumes(this.ctx, c);
       if (networked) await this.ctx.networks.detach(c).catch((err) => log().warn({ err, id: c.ID }, 'network detach failed'));
       this.unmountRootfs(c);
@@ -216,14 +225,13 @@ export class Lifecycle {
 
   // ---------- signals ----------
 
-  kill(c: Container, signal: number, signalName: string): Promise<void> {
+  kill(c: Container, signal: number): Promise<void> {
     return this.locked(c.ID, async () => {
       if (!c.State.Running) throw conflict(`Cannot kill container: ${c.ID}: Container ${c.ID} is not running`);
       const exited = signal === 9 ? this.waitExit(c) : undefined;
       this.sendSignal(c, signal);
       if (signal === 9 || signal === 15 || signal === 2) c.HasBeenManuallyStopped = true;
       this.ctx.events.emit('container', 'kill', c.ID, { ...this.attrs(c), signal: String(signal) });
-      void signalName;
       // Docker answers a SIGKILL once the container is dead: an `rm` right after must not see it running
       if (exited) await Promise.race([exited, sleep(KILL_WAIT_MS)]);
     });
@@ -247,6 +255,7 @@ export class Lifecycle {
       if (timeoutSec !== 0) {
         this.sendSignal(c, signal);
         if (c.State.Paused) await this.resumeQuiet(c);
+        crashPoint('stop.signalled');
       }
       const done = timeoutSec < 0 ? await exited.then(() => true) : await Promise.race([exited.then(() => true), sleep(timeoutSec * 1000).then(() => false)]);
       if (!done) {
@@ -259,7 +268,7 @@ export class Lifecycle {
   }
 
   private async resumeQuiet(c: Container): Promise<void> {
-    await runc.resume(this.runtimeRoot(c), c.ID).catch(() => {});
+    await this.ctx.runc.resume(this.runtimeRoot(c), c.ID).catch(() => {});
     c.State.Paused = false;
     c.State.Status = 'running';
   }
@@ -268,7 +277,7 @@ export class Lifecycle {
     return this.locked(c.ID, async () => {
       if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
       if (c.State.Paused) throw conflict(`Container ${c.ID} is already paused`);
-      await runc.pause(this.runtimeRoot(c), c.ID);
+      await this.ctx.runc.pause(this.runtimeRoot(c), c.ID);
       c.State.Paused = true;
       c.State.Status = 'paused';
       this.ctx.containers.save(c);
@@ -279,7 +288,7 @@ export class Lifecycle {
   unpause(c: Container): Promise<void> {
     return this.locked(c.ID, async () => {
       if (!c.State.Paused) throw conflict(`Container ${c.ID} is not paused`);
-      await runc.resume(this.runtimeRoot(c), c.ID);
+      await this.ctx.runc.resume(this.runtimeRoot(c), c.ID);
       c.State.Paused = false;
       c.State.Status = 'running';
       this.ctx.containers.save(c);
@@ -366,11 +375,13 @@ export class Lifecycle {
     const oom = fs.existsSync(path.join(this.ctx.containers.dir(c.ID), 'oom'));
     fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
     await this.ctx.networks.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'network detach failed'));
+    crashPoint('exit.network');
     // mounts go now (users see them, and Docker has them gone when stop answers); runc's
     // state goes on the container's chain: stop and wait answer without waiting for a runc
     // spawn, while a start right after still does
     this.unmountRootfs(c);
     unmountVolumes(this.ctx, c);
+    crashPoint('exit.unmounted');
     if (!c.HostConfig.AutoRemove && !this.removalPending.has(c.ID))
       void this.locked(c.ID, () => this.deleteRuntimeState(c)).catch((e) => log().warn({ err: e, id: c.ID }, 'runc delete after exit failed'));
     Object.assign(c.State, {
@@ -392,31 +403,9 @@ export class Lifecycle {
     else if (willRestart) this.restarts.schedule(c);
   }
 
-  /**
-   * Runtime state without a container record: a removal drops the record first
-   * and deletes runc's state after answering, so a crash in between leaves one.
-   * A record that exists but cannot be read keeps its state (it may be running).
-   */
-  async sweepRuntimeState(): Promise<void> {
-    for (const rt of Object.keys(this.ctx.cfg.runtimes)) {
-      const { runtimeRoot } = this.ctx.monitorConfig(rt);
-      let ids: string[];
-      try {
-        ids = fs.readdirSync(runtimeRoot);
-      } catch {
-        continue;
-      }
-      for (const id of ids) {
-        if (!/^[a-f0-9]{64}$/.test(id) || fs.existsSync(this.ctx.containers.dir(id))) continue;
-        await runc.deleteContainer(runtimeRoot, id, { force: true }).catch((e) => log().warn({ err: e, id }, 'removing stale runtime state failed'));
-        fs.rmSync(path.join(this.ctx.paths.bundles, id), { recursive: true, force: true });
-      }
-    }
-  }
-
   private async deleteRuntimeState(c: Container): Promise<void> {
     if (c.State.Running) return; // already started again
-    await runc.deleteContainer(this.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
+    await this.ctx.runc.deleteContainer(this.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
   }
 
   private async restartAfterExit(c: Container): Promise<void> {
@@ -429,45 +418,9 @@ export class Lifecycle {
       log().warn({ err: e, id: c.ID }, 'restart failed');
     }
   }
-
-  /**
-   * After a daemon (re)start: containers still running under their conmon stay
-   * as they are; the ones that exited while we were away get their real exit code.
-   */
-  async restore(c: Container): Promise<'running' | 'exited' | 'stopped'> {
-    if (!c.State.Running) return 'stopped';
-    const exitFile = path.join(this.ctx.paths.exits, c.ID);
-    let code = readExitCode(exitFile) ?? readExitCode(path.join(this.ctx.containers.dir(c.ID), 'exit'));
-    let finished = new Date();
-    if (code !== undefined) {
-      try {
-        finished = fs.statSync(fs.existsSync(exitFile) ? exitFile : path.join(this.ctx.containers.dir(c.ID), 'exit')).mtime;
-      } catch {
-        /* keep now */
-      }
-    } else if (!alive(c.MonitorPid) || !alive(c.State.Pid)) {
-      code = 255; // the monitor is gone without a word (e.g. a reboot)
-    }
-    if (code === undefined) {
-      this.restarts.started(c);
-      return 'running';
-    }
-    await this.handleExit(c, code, finished);
-    return 'exited';
-  }
 }
 
-function alive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readExitCode(file: string): number | undefined {
+export function readExitCode(file: string): number | undefined {
   try {
     const t = fs.readFileSync(file, 'utf8').trim();
     if (t === '') return undefined;

@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UPDATABLE_RESOURCES, type Container, type HostConfig, type UpdateConfig } from '../../container';
 import type { Filters } from '../../filters';
-import * as runc from './runc';
 import { dirSize } from '../../util/fsutil';
 import { badRequest, conflict, EngineError, notFound } from '../../util/errors';
 import { randomName, VALID_NAME } from '../../util/ids';
@@ -19,6 +18,7 @@ import { validateResources } from './spec';
 import { ContainerFs } from './fsops';
 import { createMounts, releaseMounts } from './mounts';
 import { resizeTty } from '../../monitor';
+import { crashPoint } from '../../util/fault';
 
 export class ContainerService {
   readonly lifecycle: Lifecycle;
@@ -63,6 +63,7 @@ export class ContainerService {
     try {
       fs.mkdirSync(this.ctx.containers.dir(c.ID), { recursive: true, mode: 0o710 });
       this.lifecycle.prepareFilesystem(c);
+      crashPoint('create.filesystem');
       // image volumes and copy-up read the container's filesystem: mounted only when needed
       let mounted = false;
       const rootfs = () => {
@@ -75,6 +76,7 @@ export class ContainerService {
         if (mounted) this.lifecycle.unmountRootfs(c);
       }
       this.ctx.containers.add(c);
+      crashPoint('create.record');
     } catch (e) {
       releaseMounts(this.ctx, c, true);
       this.ctx.containers.releaseName(c.Name);
@@ -91,7 +93,7 @@ export class ContainerService {
   }
 
   list(opts: ListOptions & { size: boolean }) {
-    return showEach(listContainers(this.ctx, opts), 'container', (c) => c.ID, (c) => summarize(c, (id) => id, opts.size ? this.sizes(c) : undefined));
+    return showEach(listContainers(this.ctx, opts), 'container', (c) => c.ID, (c) => summarize(c, opts.size ? this.sizes(c) : undefined));
   }
 
   sizes(c: Container): { rw: number; rootfs: number } {
@@ -126,8 +128,8 @@ export class ContainerService {
     resizeTty(this.lifecycle.bundle(c), h, w);
   }
 
-  kill(ref: string, signal: number, name: string): Promise<void> {
-    return this.lifecycle.kill(this.get(ref), signal, name);
+  kill(ref: string, signal: number): Promise<void> {
+    return this.lifecycle.kill(this.get(ref), signal);
   }
 
   pause(ref: string): Promise<void> {
@@ -179,7 +181,8 @@ export class ContainerService {
         } catch {
           /* already gone */
         }
-        if (c.State.Paused) await runc.resume(this.lifecycle.runtimeRoot(c), c.ID).catch(() => {});
+        crashPoint('rm.killed');
+        if (c.State.Paused) await this.ctx.runc.resume(this.lifecycle.runtimeRoot(c), c.ID).catch(() => {});
       });
       await exited;
     }
@@ -201,9 +204,10 @@ export class ContainerService {
       releaseMounts(this.ctx, c, volumes);
       this.ctx.events.emit('container', 'destroy', c.ID, this.lifecycle.attrs(c));
       this.lifecycle.notifyWaiters(c, 'removed');
+      crashPoint('rm.record');
       // runc's state (and cgroup) go after the answer, still under the lock; a crash
       // before this leaves a state dir without a record, which the next start sweeps
-      await runc.deleteContainer(this.lifecycle.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
+      await this.ctx.runc.deleteContainer(this.lifecycle.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
       fs.rmSync(this.lifecycle.bundle(c), { recursive: true, force: true });
     });
   }
@@ -252,7 +256,7 @@ export class ContainerService {
       if (body.Memory && !body.MemorySwap && c.HostConfig.MemorySwap > 0 && body.Memory > c.HostConfig.MemorySwap)
         throw badRequest('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
       validateResources(next);
-      if (c.State.Running) await runc.update(this.lifecycle.runtimeRoot(c), c.ID, resourcesForUpdate(next));
+      if (c.State.Running) await this.ctx.runc.update(this.lifecycle.runtimeRoot(c), c.ID, resourcesForUpdate(next));
       c.HostConfig = next;
       this.ctx.containers.save(c, true);
       this.ctx.events.emit('container', 'update', c.ID, this.lifecycle.attrs(c));

@@ -7,6 +7,7 @@ import {
   buildSpec, cgroupsPathFor, computeCapabilities, parseSecurityOpts, toOciResources, validateResources as validateRuntimeResources,
   type NamespaceMode, type NetworkNamespace, type OciProcess, type OciSpec, type ResourceConfig,
 } from '../../runtime';
+import type { Ulimit } from '../../runtime/units';
 import { badRequest, conflict } from '../../util/errors';
 import type { EngineContext } from '../context';
 import type { ExecConfig } from '../exec';
@@ -36,7 +37,7 @@ export function resourcesForUpdate(hc: HostConfig) {
   return toOciResources(validateRuntimeResources(resourcesOf(hc), { update: true }).resources);
 }
 
-function peerNamespace(ctx: EngineContext, mode: string, kind: 'net' | 'pid' | 'ipc', what: string): { path: string } {
+function peerNamespace(ctx: EngineContext, mode: string, kind: 'net' | 'pid' | 'ipc' | 'uts', what: string): { path: string } {
   const ref = mode.slice('container:'.length);
   const peer = ctx.containers.find(ref);
   if (!peer) throw badRequest(`cannot join ${what} of a non running container: ${ref}`);
@@ -83,7 +84,7 @@ function envWithDefaults(c: Container, hostname: string, home: string, extra: st
 
 export async function buildContainerSpec(ctx: EngineContext, c: Container, rootfs: string): Promise<OciSpec> {
   const hc = c.HostConfig;
-  const sec = parseSecurityOpts(hc.SecurityOpt);
+  const sec = parseSecurityOpts(hc.SecurityOpt, ctx.cfg);
   const user = resolveUser(rootfs, c.Config.User, hc.GroupAdd ?? []);
   const cwd = c.Config.WorkingDir || '/';
   if (cwd !== '/') {
@@ -106,16 +107,17 @@ export async function buildContainerSpec(ctx: EngineContext, c: Container, rootf
       consoleSize: hc.ConsoleSize && hc.ConsoleSize[0] > 0 ? { height: hc.ConsoleSize[0], width: hc.ConsoleSize[1] } : undefined,
       user,
       noNewPrivileges: sec.noNewPrivileges,
-      ulimits: hc.Ulimits,
+      ulimits: withDefaultUlimits(hc.Ulimits, ctx.cfg.defaultUlimits),
       oomScoreAdj: hc.OomScoreAdj || undefined,
     },
     root: { path: rootfs, readonly: hc.ReadonlyRootfs },
-    hostname: hc.UTSMode === 'host' ? undefined : hostname,
+    hostname: hc.UTSMode === 'host' || hc.UTSMode?.startsWith('container:') ? undefined : hostname,
     domainname: c.Config.Domainname || undefined,
     cgroupsPath: cgroupsPathFor(c.ID, hc.CgroupParent || ctx.cfg.cgroupParent),
     pidMode: nsMode(ctx, hc.PidMode || '', 'pid', 'PID namespace'),
     ipcMode: nsMode(ctx, hc.IpcMode || '', 'ipc', 'IPC namespace') ?? (hc.IpcMode === 'none' ? 'none' : undefined),
-    utsMode: hc.UTSMode === 'host' ? 'host' : 'private',
+    utsMode: hc.UTSMode === 'host' ? 'host' : hc.UTSMode?.startsWith('container:') ? peerNamespace(ctx, hc.UTSMode, 'uts', 'UTS namespace') : 'private',
+    cgroupnsMode: hc.CgroupnsMode === 'private' || hc.CgroupnsMode === 'host' ? hc.CgroupnsMode : undefined,
     network: networkOf(ctx, c),
     mounts: mounts.binds,
     tmpfs: mounts.tmpfs,
@@ -137,13 +139,20 @@ export async function buildContainerSpec(ctx: EngineContext, c: Container, rootf
   });
 }
 
+/** The daemon's default-ulimits under the container's own (a name the container sets is its own). */
+function withDefaultUlimits(own: Ulimit[] | null | undefined, defaults: Ulimit[]): Ulimit[] | null | undefined {
+  if (!defaults.length) return own;
+  const mine = new Set((own ?? []).map((u) => u.Name));
+  return [...(own ?? []), ...defaults.filter((u) => !mine.has(u.Name))];
+}
+
 /** The OCI process for an exec session: the container's env and security, the exec's command. */
 export async function buildExecProcess(ctx: EngineContext, c: Container, e: ExecConfig): Promise<OciProcess> {
   const hc = c.HostConfig;
   const rootfs = `/proc/${c.State.Pid}/root`;
   const user = resolveUser(rootfs, e.User || c.Config.User, e.User ? [] : (hc.GroupAdd ?? []));
   const caps = computeCapabilities({ privileged: hc.Privileged || !!e.Privileged, capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [] });
-  const sec = parseSecurityOpts(hc.SecurityOpt);
+  const sec = parseSecurityOpts(hc.SecurityOpt, ctx.cfg);
   const hostname = fs.readFileSync(netFilePaths(ctx, c).hostname, 'utf8').trim();
   const proc: OciProcess = {
     terminal: !!e.Tty,

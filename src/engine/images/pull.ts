@@ -14,6 +14,7 @@ import { chainIdOf, ingestLayer, IngestError, type StagedLayer } from '../../sto
 import { EngineError, notFound } from '../../util/errors';
 import type { EngineContext } from '../context';
 import { limiter, shortId, Throttle, type Emit } from './progress';
+import { crashPoint } from '../../util/fault';
 
 export interface PullOptions {
   /** explicit --platform (also checked against a single-platform image) */
@@ -65,6 +66,7 @@ export class Puller {
     emit({ status: `Pulling from ${ref.path}`, id: tagOrDigest });
     const before = this.ctx.images.byTag(key);
     const img = await this.fetchImage(resolved, emit, o.signal);
+    crashPoint('pull.image');
     const repoDigest = `${ref.repo}@${resolved.topDigest}`;
     this.ctx.content.putBytes(resolved.manifestBytes);
     this.ctx.images.addManifest(img.id, { digest: resolved.manifestDigest, mediaType: resolved.manifestType }, repoDigest);
@@ -210,6 +212,7 @@ export class Puller {
           staged.delete(i);
           const blob = { digest: layers[i].digest, mediaType: layers[i].mediaType, size: layers[i].size, sources: [source] };
           this.ctx.layers.commitStaged(i ? chain[i - 1] : null, s, [blob]);
+          crashPoint('pull.layer');
           emit({ status: 'Pull complete', progressDetail: {}, id: shortId(layers[i].digest) });
         });
         if (todo[i] && !this.inflight.has(chain[i])) {

@@ -1,0 +1,501 @@
+// berth as a Kubernetes node runtime, driven by the real crictl (built by
+// scripts/setup-tools.sh) over berthd's CRI socket: pods with CNI networking,
+// containers sharing a pod's namespaces, exec, logs, images, and errors.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TestDaemon } from '../helpers/daemon';
+import { freePort, freeSubnet16, httpGet } from '../helpers/net';
+import { TestRegistry } from '../helpers/registry';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const CRICTL = [process.env.CRICTL, path.join(REPO, 'tools', 'bin', 'crictl')].find((p) => p && fs.existsSync(p));
+const PLUGINS = ['/usr/lib/cni', '/opt/cni/bin'].find((d) => fs.existsSync(path.join(d, 'bridge')));
+const REFERENCE = [path.resolve(REPO, '..', '..', 'shared', 'reference', 'cri', 'api.proto'), '/work/shared/reference/cri/api.proto'].find((p) => fs.existsSync(p));
+const CATATONIT = fs.existsSync('/usr/bin/catatonit');
+const skip = !CRICTL
+  ? 'crictl is not built: run scripts/setup-tools.sh'
+  : !PLUGINS
+    ? 'CNI plugins are not installed (Debian containernetworking-plugins)'
+    : !CATATONIT
+      ? 'catatonit is not installed'
+      : false;
+
+const S = freeSubnet16();
+const BRIDGE = `bcri-${Math.random().toString(16).slice(2, 8)}`;
+const until = async (what: string, fn: () => boolean, ms = 15000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (fn()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+};
+
+describe('CRI through crictl', { skip }, () => {
+  const d = new TestDaemon('cri');
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cri-'));
+  const sock = path.join(base, 'cri.sock');
+  const netd = path.join(base, 'net.d');
+  const ipamDir = path.join(base, 'ipam');
+  const logs = path.join(base, 'pods');
+  const conflist = path.join(netd, '10-berth-test.conflist');
+  let reg: TestRegistry;
+  const daemonArgs = () => ['--cri-socket', `unix://${sock}`, '--cni-conf-dir', netd, '--cni-bin-dir', PLUGINS!];
+  const netconf = (bridgePlugin = 'bridge') =>
+    JSON.stringify({
+      cniVersion: '1.0.0',
+      name: 'berth-cri-test',
+      plugins: [
+        { type: bridgePlugin, bridge: BRIDGE, isGateway: true, ipMasq: false, ipam: { type: 'host-local', dataDir: ipamDir, ranges: [[{ subnet: `${S}.0.0/24` }]] } },
+        { type: 'portmap', capabilities: { portMappings: true } },
+        { type: 'loopback' },
+      ],
+    });
+
+  const crictl = (args: string[], timeout = 60000) => {
+    const r = spawnSync(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, '--image-endpoint', `unix://${sock}`, '--timeout', '30s', ...args], {
+      encoding: 'utf8',
+      timeout,
+      env: { ...process.env, HOME: base },
+    });
+    return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '').split('\n').filter((l) => !/level=warning/.test(l)).join('\n') };
+  };
+  const ok = (args: string[]) => {
+    const r = crictl(args);
+    assert.equal(r.status, 0, `crictl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const file = (name: string, v: unknown) => {
+    const p = path.join(base, name);
+    fs.writeFileSync(p, JSON.stringify(v));
+    return p;
+  };
+  const podConfig = (name: string, extra: Record<string, unknown> = {}) =>
+    file(`${name}-pod.json`, { metadata: { name, namespace: 'berth-test', uid: `uid-${name}`, attempt: 0 }, hostname: name, log_directory: path.join(logs, name), linux: {}, ...extra });
+  const ctrConfig = (name: string, command: string[], extra: Record<string, unknown> = {}) =>
+    file(`${name}-ctr.json`, { metadata: { name }, image: { image: 'busybox:latest' }, command, log_path: `${name}.log`, linux: {}, ...extra });
+
+  /** A gRPC client on the contract's own proto: sends what crictl would refuse to. */
+  const rawClient = () => {
+    const def = protoLoader.loadSync(REFERENCE!, { keepCase: true, longs: Number, enums: String, defaults: true });
+    const v1 = (grpc.loadPackageDefinition(def) as any).runtime.v1; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const rt = new v1.RuntimeService(`unix://${sock}`, grpc.credentials.createInsecure());
+    const call = (m: string, req: unknown) =>
+      new Promise<{ code: number; details: string; res?: Record<string, unknown> }>((resolve) =>
+        rt[m](req, (e: grpc.ServiceError | null, res: Record<string, unknown>) => resolve(e ? { code: e.code, details: e.details } : { code: 0, details: '', res })),
+      );
+    return { call, close: () => rt.close() };
+  };
+
+  before(async () => {
+    fs.mkdirSync(netd);
+    fs.writeFileSync(conflist, netconf());
+    reg = await TestRegistry.start();
+    await d.start(daemonArgs());
+    await d.importBusybox();
+  });
+  after(async () => {
+    for (const id of crictl(['pods', '-q']).stdout.split('\n').filter(Boolean)) crictl(['rmp', '-f', id]);
+    await d.stop();
+    await reg?.stop();
+    spawnSync('ip', ['link', 'del', BRIDGE]);
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  it('reports the runtime and the network ready', () => {
+    assert.match(ok(['version']), /RuntimeName:\s+berth[\s\S]*RuntimeApiVersion:\s+v1/);
+    const info = JSON.parse(ok(['info']));
+    const cond = Object.fromEntries(info.status.conditions.map((c: { type: string; status: boolean }) => [c.type, c.status]));
+    assert.deepEqual(cond, { RuntimeReady: true, NetworkReady: true });
+    assert.match(ok(['runtime-config']), /cgroupfs|systemd/i);
+  });
+
+  it('runs a pod of two containers that share its network, IPC and hostname; logs and exec', async () => {
+    const pod = ok(['runp', podConfig('web')]);
+    assert.match(pod, /^[0-9a-f]{64}$/);
+    const sb = JSON.parse(ok(['inspectp', pod]));
+    assert.equal(sb.status.state, 'SANDBOX_READY');
+    assert.equal(sb.status.metadata.name, 'web');
+    const ip: string = sb.status.network.ip;
+    assert.ok(ip.startsWith(`${S}.0.`), `pod IP ${ip} is from the conflist's subnet`);
+
+    const server = ok(['create', pod, ctrConfig('server', ['sh', '-c', 'echo hello-out; echo hello-err >&2; mkdir -p /www; echo from-server > /www/index.html; exec httpd -f -p 8080 -h /www']), podConfig('web')]);
+    const client = ok(['create', pod, ctrConfig('client', ['sleep', '1000']), podConfig('web')]);
+    ok(['start', server]);
+    ok(['start', client]);
+    const ps = ok(['ps', '--pod', pod, '-o', 'json']);
+    assert.deepEqual(JSON.parse(ps).containers.map((c: { state: string }) => c.state), ['CONTAINER_RUNNING', 'CONTAINER_RUNNING']);
+
+    // the client reaches the server on localhost: one network namespace
+    let page = '';
+    await until('the server to answer on localhost', () => {
+      const r = crictl(['exec', '-s', client, 'wget', '-qO-', 'http://127.0.0.1:8080/']);
+      page = r.stdout;
+      return r.status === 0;
+    });
+    assert.equal(page.trim(), 'from-server');
+    assert.equal(ok(['exec', '-s', client, 'hostname']), 'web');
+    assert.match(ok(['exec', '-s', client, 'ip', '-4', 'addr', 'show', 'eth0']), new RegExp(`inet ${ip.replace(/\./g, '\\.')}/24`));
+    // IPC: both see the pod's namespace (same inode)
+    assert.equal(ok(['exec', '-s', client, 'readlink', '/proc/self/ns/ipc']), ok(['exec', '-s', server, 'readlink', '/proc/self/ns/ipc']));
+    // exit codes and stderr come back apart
+    const r = crictl(['exec', '-s', client, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /exited with 3/);
+
+    // logs: CRI format at <log_directory>/<log_path>, read by crictl
+    const logPath = path.join(logs, 'web', 'server.log');
+    await until('the server log', () => fs.existsSync(logPath) && fs.readFileSync(logPath, 'utf8').includes('hello-err'));
+    assert.match(fs.readFileSync(logPath, 'utf8'), /^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d) stdout F hello-out$/m);
+    assert.match(fs.readFileSync(logPath, 'utf8'), / stderr F hello-err$/m);
+    const lr = crictl(['logs', server]);
+    assert.equal(lr.stdout.trim(), 'hello-out');
+    assert.match(lr.stderr, /hello-err/);
+    assert.equal(JSON.parse(ok(['inspect', server])).status.logPath, logPath);
+
+    // berth sees the pod's parts as containers, with Kubernetes' names
+    const names = d.berth(['ps', '-a', '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean).sort();
+    assert.deepEqual(names, ['k8s_POD_web_berth-test_uid-web_0', 'k8s_client_web_berth-test_uid-web_0', 'k8s_server_web_berth-test_uid-web_0']);
+
+    // stop: TERM, then KILL after the timeout; the status says how it ended
+    const stubborn = ok(['create', pod, ctrConfig('stubborn', ['sh', '-c', 'trap "" TERM; echo ready; while true; do sleep 1; done']), podConfig('web')]);
+    ok(['start', stubborn]);
+    await until('the trap to be set', () => crictl(['logs', stubborn]).stdout.includes('ready'));
+    ok(['stop', '--timeout', '1', stubborn]);
+    const st = JSON.parse(ok(['inspect', stubborn])).status;
+    assert.equal(st.state, 'CONTAINER_EXITED');
+    assert.equal(st.exitCode, 137);
+    assert.equal(st.reason, 'Error');
+    ok(['rm', stubborn]);
+    assert.match(crictl(['inspect', stubborn]).stderr, /NotFound/);
+
+    // teardown: stopping the pod stops its containers and releases its address
+    const ipFile = path.join(ipamDir, 'berth-cri-test', ip);
+    assert.ok(fs.existsSync(ipFile), 'host-local holds the pod address');
+    ok(['stopp', pod]);
+    assert.equal(JSON.parse(ok(['inspectp', pod])).status.state, 'SANDBOX_NOTREADY');
+    assert.deepEqual(JSON.parse(ok(['ps', '-a', '--pod', pod, '-o', 'json'])).containers.map((c: { state: string }) => c.state), ['CONTAINER_EXITED', 'CONTAINER_EXITED']);
+    assert.ok(!fs.existsSync(ipFile), 'the address went back to the pool');
+    ok(['rmp', pod]);
+    assert.equal(ok(['pods', '-q']), '');
+    assert.equal(d.berth(['ps', '-aq']).stdout.trim(), '');
+  });
+
+  it('streams exec over WebSocket (v5.channel.k8s.io): output, input, exit codes', () => {
+    const pod = ok(['runp', podConfig('stream')]);
+    try {
+      const c = ok(['create', pod, ctrConfig('target', ['sleep', '1000']), podConfig('stream')]);
+      ok(['start', c]);
+      const ws = (args: string[], input?: string) => {
+        const r = spawnSync(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, '--timeout', '30s', 'exec', '--transport', 'websocket', ...args], { encoding: 'utf8', input, timeout: 60000, env: { ...process.env, HOME: base } });
+        return { status: r.status, stdout: r.stdout, stderr: r.stderr.split('\n').filter((l) => !/level=warning/.test(l)).join('\n') };
+      };
+      let r = ws([c, 'sh', '-c', 'echo to-out; echo to-err >&2']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'to-out\n');
+      assert.match(r.stderr, /to-err/);
+      r = ws(['-i', c, 'sh', '-c', 'tr a-z A-Z'], 'piped through\n');
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'PIPED THROUGH\n');
+      r = ws([c, 'sh', '-c', 'exit 3']);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /exit (code|status) 3/);
+      // a terminal: crictl needs one on its side too (script gives it a pty)
+      const t = spawnSync('script', ['-qec', `${CRICTL} --runtime-endpoint unix://${sock} exec -it --transport websocket ${c} sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 60000, input: '', env: { ...process.env, HOME: base, COLUMNS: '100', LINES: '30' } });
+      assert.equal(t.status, 0, t.stdout + t.stderr);
+      assert.match(t.stdout, /\/dev\/pts\/\d+/);
+      // attach: the container's own stdio; its end (stdin closed once) ends the session
+      const echo = ok(['create', pod, ctrConfig('echo', ['sh', '-c', 'while read l; do echo got-$l; done; echo bye'], { stdin: true, stdin_once: true }), podConfig('stream')]);
+      ok(['start', echo]);
+      const ar = spawnSync(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, 'attach', '--transport', 'websocket', '-i', echo], { encoding: 'utf8', input: 'one\ntwo\n', timeout: 60000, env: { ...process.env, HOME: base } });
+      assert.equal(ar.status, 0, ar.stderr);
+      assert.equal(ar.stdout, 'got-one\ngot-two\nbye\n');
+      assert.equal(JSON.parse(ok(['inspect', echo])).status.state, 'CONTAINER_EXITED');
+      // the URL is single-use and the server speaks only WebSocket: crictl's SPDY default is refused
+      const spdy = crictl(['exec', c, 'true']);
+      assert.notEqual(spdy.status, 0);
+    } finally {
+      ok(['rmp', '-f', pod]);
+    }
+  });
+
+  it('publishes a pod port through the portmap plugin, and takes it back with the pod', async () => {
+    const natBefore = spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout;
+    const hadChains = /CNI-HOSTPORT-DNAT/.test(natBefore);
+    const port = await freePort();
+    const gw = `${S}.0.1`;
+    const pod = ok(['runp', podConfig('ports', { port_mappings: [{ protocol: 0, container_port: 8080, host_port: port, host_ip: gw }] })]);
+    try {
+      const c = ok(['create', pod, ctrConfig('web', ['sh', '-c', 'mkdir -p /www; echo published > /www/index.html; exec httpd -f -p 8080 -h /www']), podConfig('ports')]);
+      ok(['start', c]);
+      let body = '';
+      await until('the published port to answer', () => {
+        void httpGet(`http://${gw}:${port}/`, 2000).then((b) => (body = b), () => {});
+        return body.trim() === 'published';
+      });
+      ok(['rmp', '-f', pod]);
+      assert.doesNotMatch(spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout, new RegExp(`--dport ${port}\\b`), 'the DNAT rule went with the pod');
+    } finally {
+      crictl(['rmp', '-f', pod]);
+      if (!hadChains) {
+        // portmap leaves its (now empty) top-level chains behind: they were made by this test
+        for (const [chain, hook] of [['CNI-HOSTPORT-DNAT', 'PREROUTING'], ['CNI-HOSTPORT-DNAT', 'OUTPUT'], ['CNI-HOSTPORT-MASQ', 'POSTROUTING']]) {
+          const rules = spawnSync('iptables', ['-t', 'nat', '-S', hook], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`-j ${chain}`));
+          // the rules carry quoted comments: the shell splits them as iptables-save wrote them
+          for (const r of rules) spawnSync('sh', ['-c', `iptables -t nat ${r.replace(/^-A /, '-D ')}`]);
+        }
+        for (const chain of ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-SETMARK', 'CNI-HOSTPORT-MASQ']) {
+          spawnSync('iptables', ['-t', 'nat', '-F', chain]);
+          spawnSync('iptables', ['-t', 'nat', '-X', chain]);
+        }
+      }
+    }
+  });
+
+  it('runs a command with a deadline', () => {
+    const pod = ok(['runp', podConfig('deadline')]);
+    const c = ok(['create', pod, ctrConfig('sleeper', ['sleep', '1000']), podConfig('deadline')]);
+    ok(['start', c]);
+    assert.equal(ok(['exec', '-s', '--timeout', '20', c, 'echo', 'in-time']), 'in-time');
+    const r = crictl(['exec', '-s', '--timeout', '1', c, 'sleep', '30']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /DeadlineExceeded|timed out/);
+    ok(['rmp', '-f', pod]);
+  });
+
+  it('reports container stats and updates resources in place', async () => {
+    const pod = ok(['runp', podConfig('stats')]);
+    const c = ok(['create', pod, ctrConfig('busy', ['sh', '-c', 'head -c 20000000 /dev/zero > /tmp/f; while true; do :; done']), podConfig('stats')]);
+    ok(['start', c]);
+    type V = { value: string };
+    let s: { cpu: { usageCoreNanoSeconds: V }; memory: { usageBytes: V; workingSetBytes: V }; writableLayer: { usedBytes: V }; attributes: { id: string } } | undefined;
+    await until('CPU time, memory and the written file to show', () => {
+      s = JSON.parse(ok(['stats', '-o', 'json', '--id', c])).stats[0];
+      return !!s && Number(s.cpu.usageCoreNanoSeconds.value) > 0 && Number(s.memory.usageBytes.value) > 10_000_000 && Number(s.writableLayer.usedBytes.value) >= 20_000_000;
+    });
+    // the file is page cache the kernel can drop: not in the working set
+    assert.ok(Number(s!.memory.workingSetBytes.value) < Number(s!.memory.usageBytes.value));
+    assert.equal(s!.attributes.id, c);
+    try {
+      // the pod: its containers summed with the infra, its interfaces, its processes
+      let ps: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      await until('pod stats with CPU and memory', () => {
+        ps = JSON.parse(ok(['statsp', '-o', 'json', '--id', pod])).stats[0];
+        return !!ps?.linux?.cpu && Number(ps.linux.memory.usageBytes.value) >= Number(s!.memory.usageBytes.value);
+      });
+      assert.equal(ps.attributes.id, pod);
+      assert.equal(ps.attributes.metadata.name, 'stats');
+      assert.equal(ps.linux.network.defaultInterface.name, 'eth0');
+      assert.ok(Number(ps.linux.process.processCount.value) >= 2, 'catatonit and the shell');
+      assert.deepEqual(ps.linux.containers.map((x: { attributes: { id: string } }) => x.attributes.id), [c]);
+      ok(['update', '--memory', '67108864', '--cpu-quota', '50000', '--cpu-period', '100000', c]);
+      // the container's own view of its cgroup (cgroup v2, private cgroup namespace)
+      const limits = ok(['exec', '-s', c, 'sh', '-c', 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes']);
+      assert.match(limits, /^67108864$/m);
+      if (limits.includes(' ')) assert.match(limits, /^50000 100000$/m);
+    } finally {
+      ok(['rmp', '-f', pod]);
+    }
+  });
+
+  it('lists pods and containers by id prefix, state and labels', () => {
+    const a = ok(['runp', podConfig('lista', { labels: { app: 'a', tier: 'x' } })]);
+    const b = ok(['runp', podConfig('listb', { labels: { app: 'b' } })]);
+    assert.deepEqual(ok(['pods', '-q', '--label', 'app=a']).split('\n'), [a]);
+    assert.deepEqual(ok(['pods', '-q', '--id', b.slice(0, 10)]).split('\n'), [b]);
+    assert.equal(ok(['pods', '-q', '--label', 'app=zzz']), '');
+    ok(['stopp', b]);
+    assert.deepEqual(ok(['pods', '-q', '--state', 'ready']).split('\n'), [a]);
+    assert.deepEqual(ok(['pods', '-q', '--state', 'notready']).split('\n'), [b]);
+    const c = ok(['create', a, ctrConfig('labelled', ['sleep', '1000'], { labels: { role: 'db' } }), podConfig('lista')]);
+    assert.deepEqual(ok(['ps', '-a', '-q', '--label', 'role=db']).split('\n'), [c]);
+    assert.deepEqual(ok(['ps', '-a', '-q', '--state', 'created']).split('\n'), [c]);
+    assert.equal(ok(['ps', '-q', '--state', 'running']), '');
+    assert.deepEqual(JSON.parse(ok(['inspectp', a])).status.labels, { app: 'a', tier: 'x' });
+    ok(['rmp', '-f', a]);
+    ok(['rmp', '-f', b]);
+  });
+
+  it('pulls, lists, inspects and removes images in the store berth uses', async () => {
+    assert.equal(d.docker(['tag', 'busybox:latest', `${reg.host}/cri/bb:v1`]).status, 0);
+    assert.equal(d.docker(['push', `${reg.host}/cri/bb:v1`]).status, 0);
+    assert.equal(d.docker(['rmi', `${reg.host}/cri/bb:v1`]).status, 0);
+    assert.equal(crictl(['inspecti', `${reg.host}/cri/bb:v1`]).status, 1);
+    const pulled = ok(['pull', `${reg.host}/cri/bb:v1`]);
+    assert.match(pulled, /Image is up to date for sha256:[0-9a-f]{64}/);
+    assert.match(ok(['images']), new RegExp(`${reg.host}/cri/bb\\s+v1`));
+    assert.match(d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout, new RegExp(`${reg.host}/cri/bb:v1`));
+    const img = JSON.parse(ok(['inspecti', `${reg.host}/cri/bb:v1`]));
+    assert.ok(img.status.repoTags.includes(`${reg.host}/cri/bb:v1`), img.status.repoTags.join());
+    assert.ok(img.status.repoTags.includes('docker.io/library/busybox:latest'), 'the same image, pushed and pulled back');
+    assert.match(ok(['imagefsinfo']), /usedBytes/);
+    ok(['rmi', `${reg.host}/cri/bb:v1`]);
+    // the image goes with all its names, as with containerd's CRI
+    assert.doesNotMatch(ok(['images']), /cri\/bb|busybox/);
+    assert.equal(d.docker(['image', 'inspect', 'busybox:latest']).status, 1);
+    await d.importBusybox();
+    assert.match(crictl(['pull', `${reg.host}/cri/none:v1`]).stderr, /not found|unknown/i);
+  });
+
+  it('answers NotFound for unknown ids and images, Unimplemented for what it does not serve', () => {
+    const unknown = 'f'.repeat(64);
+    for (const args of [['inspectp', unknown], ['inspect', unknown], ['stop', unknown], ['start', unknown], ['stopp', unknown]]) {
+      const r = crictl(args);
+      assert.notEqual(r.status, 0, args.join(' '));
+      assert.match(r.stderr, /code = NotFound/, args.join(' '));
+    }
+    const pod = ok(['runp', podConfig('bad')]);
+    const missingImage = ctrConfig('missing', ['true'], { image: { image: 'no-such-image:v9' } });
+    assert.match(crictl(['create', pod, missingImage, podConfig('bad')]).stderr, /code = NotFound/);
+    // a good config in the same pod still works (control)
+    const c = ok(['create', pod, ctrConfig('good', ['true']), podConfig('bad')]);
+    assert.match(c, /^[0-9a-f]{64}$/);
+    assert.match(crictl(['metricdescs']).stderr, /code = Unimplemented/);
+    assert.match(crictl(['port-forward', pod, '8080:80']).stderr, /code = Unimplemented/);
+    ok(['rmp', '-f', pod]);
+  });
+
+  it('answers InvalidArgument with what is wrong to a client that skips crictl\'s checks', { skip: !REFERENCE && 'no reference api.proto' }, async () => {
+    // crictl validates names itself: a raw gRPC client (the contract's proto) sends what crictl would not
+    const { call, close } = rawClient();
+    try {
+      let r = await call('RunPodSandbox', { config: { metadata: { namespace: 'x', uid: 'u' } } });
+      assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'sandbox config must include metadata.name']);
+      r = await call('RunPodSandbox', { config: {} });
+      assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'sandbox config must include metadata']);
+      r = await call('RunPodSandbox', { config: { metadata: { name: 'raw', namespace: 'berth-test', uid: 'uid-raw' }, log_directory: path.join(logs, 'raw') } });
+      assert.equal(r.code, 0, r.details);
+      const pod = r.res!.pod_sandbox_id as string;
+      r = await call('CreateContainer', { pod_sandbox_id: pod, config: { metadata: { name: 'x' }, command: ['true'] } });
+      assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'container config must include image']);
+      r = await call('CreateContainer', { pod_sandbox_id: pod, config: { metadata: { name: 'x' }, image: { image: 'busybox:latest' }, mounts: [{ container_path: 'rel', host_path: '/tmp' }] } });
+      assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'mount container path "rel" must be absolute']);
+      r = await call('CreateContainer', { pod_sandbox_id: pod, config: { metadata: { name: 'x' }, image: { image: 'busybox:latest' }, command: ['true'] } });
+      assert.equal(r.code, 0, r.details);
+      r = await call('ListMetricDescriptors', {});
+      assert.equal(r.code, grpc.status.UNIMPLEMENTED);
+      r = await call('RemovePodSandbox', { pod_sandbox_id: pod });
+      assert.equal(r.code, 0, r.details);
+      // removal is idempotent, as the CRI requires
+      r = await call('RemovePodSandbox', { pod_sandbox_id: pod });
+      assert.equal(r.code, 0, r.details);
+    } finally {
+      close();
+    }
+  });
+
+  it('reopens a container log the kubelet moved away', async () => {
+    const { call, close } = rawClient();
+    const pod = ok(['runp', podConfig('reopen')]);
+    try {
+      const c = ok(['create', pod, ctrConfig('ticker', ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.1; done']), podConfig('reopen')]);
+      ok(['start', c]);
+      const log = path.join(logs, 'reopen', 'ticker.log');
+      await until('ticks in the log', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('tick-2'));
+      fs.renameSync(log, `${log}.1`);
+      const r = await call('ReopenContainerLog', { container_id: c });
+      assert.equal(r.code, 0, r.details);
+      await until('new ticks in a new file', () => fs.existsSync(log) && / stdout F tick-\d+$/m.test(fs.readFileSync(log, 'utf8')));
+      const moved = fs.readFileSync(`${log}.1`, 'utf8');
+      const fresh = fs.readFileSync(log, 'utf8');
+      const last = (t: string, first: boolean) => Number((first ? t.match(/tick-(\d+)/) : [...t.matchAll(/tick-(\d+)/g)].pop())![1]);
+      assert.ok(last(fresh, true) > last(moved, false), 'the new file continues where the moved one ended');
+      ok(['stop', c]);
+      const stopped = await call('ReopenContainerLog', { container_id: c });
+      assert.equal(stopped.code, grpc.status.FAILED_PRECONDITION);
+    } finally {
+      close();
+      ok(['rmp', '-f', pod]);
+    }
+  });
+
+  it('runs a pod in the host network namespace, and one whose containers share its PID namespace', () => {
+    const host = ok(['runp', podConfig('hostnet', { linux: { security_context: { namespace_options: { network: 2 } } } })]);
+    try {
+      assert.equal(JSON.parse(ok(['inspectp', host])).status.linux.namespaces.options.network, 'NODE');
+      const c = ok(['create', host, ctrConfig('h', ['sleep', '1000']), podConfig('hostnet')]);
+      ok(['start', c]);
+      assert.equal(ok(['exec', '-s', c, 'hostname']), os.hostname());
+      assert.equal(ok(['exec', '-s', c, 'readlink', '/proc/self/ns/net']), fs.readlinkSync('/proc/self/ns/net'));
+    } finally {
+      ok(['rmp', '-f', host]);
+    }
+    const shared = ok(['runp', podConfig('sharedpid', { linux: { security_context: { namespace_options: { pid: 0 } } } })]);
+    try {
+      const a = ok(['create', shared, ctrConfig('a', ['sleep', '1001'], { linux: { security_context: { namespace_options: { pid: 0 } } } }), podConfig('sharedpid')]);
+      const b = ok(['create', shared, ctrConfig('b', ['sleep', '1002'], { linux: { security_context: { namespace_options: { pid: 1 } } } }), podConfig('sharedpid')]);
+      ok(['start', a]);
+      ok(['start', b]);
+      // a shares the pod's PID namespace (catatonit is PID 1); b has its own (control)
+      const psA = ok(['exec', '-s', a, 'ps', '-o', 'pid,args']);
+      assert.match(psA, /^\s*1 \/catatonit -P$/m);
+      assert.match(psA, /sleep 1001/);
+      const psB = ok(['exec', '-s', b, 'ps', '-o', 'pid,args']);
+      assert.match(psB, /^\s*1 sleep 1002$/m);
+      assert.doesNotMatch(psB, /catatonit/);
+    } finally {
+      ok(['rmp', '-f', shared]);
+    }
+  });
+
+  it('keeps a pod running across a kill -9 of berthd, and lists it after the restart', async () => {
+    const pod = ok(['runp', podConfig('survivor')]);
+    const c = ok(['create', pod, ctrConfig('sleeper', ['sleep', '1000']), podConfig('survivor')]);
+    ok(['start', c]);
+    const ip = JSON.parse(ok(['inspectp', pod])).status.network.ip;
+    assert.equal(await d.stopDaemon('SIGKILL'), -1);
+    await d.start(daemonArgs());
+    const sb = JSON.parse(ok(['inspectp', pod])).status;
+    assert.equal(sb.state, 'SANDBOX_READY');
+    assert.equal(sb.network.ip, ip);
+    assert.equal(JSON.parse(ok(['inspect', c])).status.state, 'CONTAINER_RUNNING');
+    assert.equal(ok(['exec', '-s', c, 'echo', 'still-here']), 'still-here');
+    ok(['rmp', '-f', pod]);
+    assert.match(crictl(['inspectp', pod]).stderr, /NotFound/);
+  });
+
+  it('gives the pod address back when the infra process dies or is removed outside the CRI', async () => {
+    const ipFile = (pod: string) => path.join(ipamDir, 'berth-cri-test', JSON.parse(ok(['inspectp', pod])).status.network.ip);
+    const crashed = ok(['runp', podConfig('crashed')]);
+    const f1 = ipFile(crashed);
+    assert.ok(fs.existsSync(f1));
+    process.kill(JSON.parse(ok(['inspectp', crashed])).info.pid, 'SIGKILL');
+    await until('the crashed pod to be NotReady and its address released', () => !fs.existsSync(f1) && JSON.parse(ok(['inspectp', crashed])).status.state === 'SANDBOX_NOTREADY');
+    ok(['rmp', crashed]);
+    const removed = ok(['runp', podConfig('removed')]);
+    const f2 = ipFile(removed);
+    assert.ok(fs.existsSync(f2));
+    assert.equal(d.berth(['rm', '-f', removed]).status, 0);
+    await until('the removed pod address to be released', () => !fs.existsSync(f2));
+    assert.match(crictl(['inspectp', removed]).stderr, /NotFound/);
+  });
+
+  it('stays up after all that', () => {
+    assert.match(ok(['version']), /berth/);
+  });
+
+  it('leaves nothing behind when the pod network cannot be set up', () => {
+    const before = d.berth(['ps', '-aq']).stdout;
+    const pods = ok(['pods', '-q']);
+    fs.writeFileSync(conflist, netconf('no-such-plugin'));
+    try {
+      const r = crictl(['runp', podConfig('broken')]);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /failed to find plugin .{0,4}no-such-plugin/);
+      assert.equal(d.berth(['ps', '-aq']).stdout, before);
+      assert.equal(ok(['pods', '-q']), pods);
+    } finally {
+      fs.writeFileSync(conflist, netconf());
+    }
+    // the same pod runs once the network is back (control)
+    const pod = ok(['runp', podConfig('broken')]);
+    assert.equal(JSON.parse(ok(['inspectp', pod])).status.state, 'SANDBOX_READY');
+    ok(['rmp', '-f', pod]);
+  });
+});
