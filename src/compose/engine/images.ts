@@ -6,7 +6,6 @@ import type { Project } from '../model';
 import { imageOf } from './create';
 import { ComposeError } from './project';
 import type { Progress } from './progress';
-import { buildService } from './build';
 
 export interface ImageOptions {
   build?: boolean;
@@ -15,10 +14,14 @@ export interface ImageOptions {
   quiet?: boolean;
 }
 
-async function exists(api: ApiClient, ref: string): Promise<boolean> {
+// the build path (context walking, tar writing) loads only when a service is built
+const buildService: typeof import('./build').buildService = (...a) => (require('./build') as typeof import('./build')).buildService(...a);
+
+/** The image's ID, or undefined when the engine does not have it. */
+async function imageId(api: ApiClient, ref: string): Promise<string | undefined> {
   return api.get(`/images/${ref}/json`).then(
-    () => true,
-    (e) => (e.status === 404 ? false : Promise.reject(e)),
+    (i) => i.Id as string,
+    (e) => (e.status === 404 ? undefined : Promise.reject(e)),
   );
 }
 
@@ -36,15 +39,22 @@ export async function pullImage(api: ApiClient, ref: string): Promise<void> {
   }
 }
 
-export async function ensureImages(api: ApiClient, p: Project, services: string[], o: ImageOptions, progress: Progress): Promise<void> {
+/** Makes sure every service has its image; returns each image reference's ID (looked up once, all at a time). */
+export async function ensureImages(api: ApiClient, p: Project, services: string[], o: ImageOptions, progress: Progress): Promise<Map<string, string>> {
+  const refs = [...new Set(services.map((n) => imageOf(p, p.services[n])))];
+  const ids = new Map<string, string>();
+  await Promise.all(refs.map(async (r) => { const id = await imageId(api, r); if (id) ids.set(r, id); }));
+  const changed = new Set<string>();
   for (const name of services) {
     const s = p.services[name];
     const ref = imageOf(p, s);
     const policy = o.pull ?? s.pull_policy;
-    const have = await exists(api, ref);
+    const have = ids.has(ref);
+    if (changed.has(ref)) continue;
     if (s.build && !o.noBuild && (o.build || policy === 'build' || (!have && policy !== 'always'))) {
       if (o.build || !have || policy === 'build') {
         await buildService(api, p, s, progress);
+        changed.add(ref);
         continue;
       }
     }
@@ -55,13 +65,18 @@ export async function ensureImages(api: ApiClient, p: Project, services: string[
       } catch (e) {
         if (s.build && !o.noBuild) {
           await buildService(api, p, s, progress);
+          changed.add(ref);
           continue;
         }
         throw e;
       }
+      changed.add(ref);
       progress.event('Image', ref, 'Pulled', true);
     } else if (!have) {
       throw new ComposeError(policy === 'never' ? `image ${ref} not found and pull_policy is never` : `no image for service ${name}: build it with --build`);
     }
   }
+  // what was built or pulled has a new ID
+  await Promise.all([...changed].map(async (r) => { const id = await imageId(api, r); if (id) ids.set(r, id); }));
+  return ids;
 }

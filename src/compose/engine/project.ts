@@ -33,48 +33,52 @@ export async function projectContainers(api: ApiClient, project: string, opts: {
 }
 
 export async function ensureNetworks(api: ApiClient, p: Project, keys: string[], progress: Progress): Promise<void> {
-  for (const key of keys) {
-    const n = p.networks[key];
-    const existing = await api.get(`/networks/${encodeURIComponent(n.name)}`).catch((e) => (e.status === 404 ? undefined : Promise.reject(e)));
-    if (n.external) {
-      if (!existing) throw new ComposeError(`network ${n.name} declared as external, but could not be found`);
-      continue;
-    }
-    if (existing) {
-      const owner = existing.Labels?.[L.project];
-      if (owner !== undefined && owner !== p.name) progress.event('Network', n.name, `Warning: network ${n.name} was found but has incorrect label ${L.project} set to "${owner}"`, true);
-      continue;
-    }
-    progress.event('Network', n.name, 'Creating');
-    const body: Record<string, unknown> = {
-      Name: n.name,
-      CheckDuplicate: true,
-      Driver: n.driver ?? 'bridge',
-      Options: n.driver_opts,
-      Internal: n.internal,
-      Attachable: n.attachable,
-      EnableIPv6: n.enable_ipv6,
-      Labels: { ...n.labels, [L.project]: p.name, [L.network]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: digest(n) },
-    };
-    if (n.ipam) body.IPAM = { Driver: n.ipam.driver ?? 'default', Config: n.ipam.config.map((c) => ({ Subnet: c.subnet, IPRange: c.ip_range, Gateway: c.gateway, AuxiliaryAddresses: c.aux_addresses })) };
-    await api.post('/networks/create', undefined, body);
-    progress.event('Network', n.name, 'Created', true);
+  await Promise.all(keys.map((key) => ensureNetwork(api, p, key, progress)));
+}
+
+async function ensureNetwork(api: ApiClient, p: Project, key: string, progress: Progress): Promise<void> {
+  const n = p.networks[key];
+  const existing = await api.get(`/networks/${encodeURIComponent(n.name)}`).catch((e) => (e.status === 404 ? undefined : Promise.reject(e)));
+  if (n.external) {
+    if (!existing) throw new ComposeError(`network ${n.name} declared as external, but could not be found`);
+    return;
   }
+  if (existing) {
+    const owner = existing.Labels?.[L.project];
+    if (owner !== undefined && owner !== p.name) progress.event('Network', n.name, `Warning: network ${n.name} was found but has incorrect label ${L.project} set to "${owner}"`, true);
+    return;
+  }
+  progress.event('Network', n.name, 'Creating');
+  const body: Record<string, unknown> = {
+    Name: n.name,
+    CheckDuplicate: true,
+    Driver: n.driver ?? 'bridge',
+    Options: n.driver_opts,
+    Internal: n.internal,
+    Attachable: n.attachable,
+    EnableIPv6: n.enable_ipv6,
+    Labels: { ...n.labels, [L.project]: p.name, [L.network]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: digest(n) },
+  };
+  if (n.ipam) body.IPAM = { Driver: n.ipam.driver ?? 'default', Config: n.ipam.config.map((c) => ({ Subnet: c.subnet, IPRange: c.ip_range, Gateway: c.gateway, AuxiliaryAddresses: c.aux_addresses })) };
+  await api.post('/networks/create', undefined, body);
+  progress.event('Network', n.name, 'Created', true);
 }
 
 export async function ensureVolumes(api: ApiClient, p: Project, keys: string[], progress: Progress): Promise<void> {
-  for (const key of keys) {
-    const v = p.volumes[key];
-    const existing = await api.get(`/volumes/${encodeURIComponent(v.name)}`).catch((e) => (e.status === 404 ? undefined : Promise.reject(e)));
-    if (v.external) {
-      if (!existing) throw new ComposeError(`external volume "${v.name}" not found`);
-      continue;
-    }
-    if (existing) continue;
-    progress.event('Volume', v.name, 'Creating');
-    await api.post('/volumes/create', undefined, { Name: v.name, Driver: v.driver ?? 'local', DriverOpts: v.driver_opts, Labels: { ...v.labels, [L.project]: p.name, [L.volume]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: digest(v) } });
-    progress.event('Volume', v.name, 'Created', true);
+  await Promise.all(keys.map((key) => ensureVolume(api, p, key, progress)));
+}
+
+async function ensureVolume(api: ApiClient, p: Project, key: string, progress: Progress): Promise<void> {
+  const v = p.volumes[key];
+  const existing = await api.get(`/volumes/${encodeURIComponent(v.name)}`).catch((e) => (e.status === 404 ? undefined : Promise.reject(e)));
+  if (v.external) {
+    if (!existing) throw new ComposeError(`external volume "${v.name}" not found`);
+    return;
   }
+  if (existing) return;
+  progress.event('Volume', v.name, 'Creating');
+  await api.post('/volumes/create', undefined, { Name: v.name, Driver: v.driver ?? 'local', DriverOpts: v.driver_opts, Labels: { ...v.labels, [L.project]: p.name, [L.volume]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: digest(v) } });
+  progress.event('Volume', v.name, 'Created', true);
 }
 
 /** Services in dependency order (dependencies first), restricted to `names` and what they need. */

@@ -12,7 +12,6 @@ import { L } from './labels';
 import { ComposeError, ensureNetworks, ensureVolumes, nameOf, numberOf, orderServices, projectContainers, type ContainerSummary } from './project';
 import type { Progress } from './progress';
 import { ensureImages } from './images';
-import { writeTarFiles } from '../../util/tarfiles';
 import { postStart } from './hooks';
 
 export interface UpOptions {
@@ -39,14 +38,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function up(api: ApiClient, p: Project, o: UpOptions, progress: Progress, warn: (s: string) => void): Promise<void> {
   const order = orderServices(p, o.services, !o.noDeps);
-  await orphans(api, p, o, progress, warn);
+  // one listing serves the orphan check and the convergence
+  const listed = await projectContainers(api, p.name, { all: true });
+  const existing = await orphans(api, p, listed, o, progress, warn);
   const netKeys = [...new Set(order.flatMap((n) => Object.keys(p.services[n].networks)))];
   const volKeys = [...new Set(order.flatMap((n) => p.services[n].volumes.filter((v) => v.type === 'volume' && v.source).map((v) => v.source)))];
-  await ensureNetworks(api, p, netKeys, progress);
-  await ensureVolumes(api, p, volKeys, progress);
-  await ensureImages(api, p, order, { build: o.build, noBuild: o.noBuild, pull: o.pull, quiet: o.quietPull }, progress);
+  await Promise.all([ensureNetworks(api, p, netKeys, progress), ensureVolumes(api, p, volKeys, progress)]);
+  const imageIds = await ensureImages(api, p, order, { build: o.build, noBuild: o.noBuild, pull: o.pull, quiet: o.quietPull }, progress);
 
-  const existing = await projectContainers(api, p.name, { all: true });
   const byService = new Map<string, ContainerSummary[]>();
   for (const c of existing) (byService.get(c.Labels[L.service]) ?? byService.set(c.Labels[L.service], []).get(c.Labels[L.service])!).push(c);
   const names = new Map<string, string>();
@@ -64,7 +63,7 @@ export async function up(api: ApiClient, p: Project, o: UpOptions, progress: Pro
       if (!o.noStart) await waitCondition(api, p, dep, cond.condition, cond.required, progress);
     }
     const depRecreated = Object.entries(s.depends_on).some(([d, c]) => c.restart && recreated.has(d));
-    const didRecreate = await convergeService(api, p, s, byService.get(name) ?? [], { ...o, forceRecreate: o.forceRecreate || depRecreated }, resolveContainer, progress, (n) => names.set(name, n));
+    const didRecreate = await convergeService(api, p, s, byService.get(name) ?? [], { ...o, forceRecreate: o.forceRecreate || depRecreated }, resolveContainer, progress, (n) => names.set(name, n), imageIds.get(imageOf(p, s)));
     if (didRecreate) recreated.add(name);
   };
   for (const name of order) done.set(name, converge(name));
@@ -74,16 +73,17 @@ export async function up(api: ApiClient, p: Project, o: UpOptions, progress: Pro
   if (o.wait) await waitAll(api, p, order, o.waitTimeout, progress);
 }
 
-async function orphans(api: ApiClient, p: Project, o: UpOptions, progress: Progress, warn: (s: string) => void): Promise<void> {
-  const all = await projectContainers(api, p.name, { all: true });
+/** Reports (or with --remove-orphans removes) containers of services the files no longer have; returns the rest. */
+async function orphans(api: ApiClient, p: Project, all: ContainerSummary[], o: UpOptions, progress: Progress, warn: (s: string) => void): Promise<ContainerSummary[]> {
   const known = new Set([...Object.keys(p.services), ...Object.keys(p.disabledServices)]);
   const orphans = all.filter((c) => !known.has(c.Labels[L.service]));
-  if (!orphans.length) return;
+  if (!orphans.length) return all;
   if (!o.removeOrphans) {
     warn(`Found orphan containers ([${orphans.map(nameOf).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);
-    return;
+    return all;
   }
   for (const c of orphans) await removeContainer(api, c, o.timeout, progress, false);
+  return all.filter((c) => known.has(c.Labels[L.service]));
 }
 
 export async function removeContainer(api: ApiClient, c: ContainerSummary, timeout: number | undefined, progress: Progress, volumes: boolean): Promise<void> {
@@ -112,48 +112,46 @@ async function convergeService(
   resolveContainer: (svc: string) => string | undefined,
   progress: Progress,
   setName: (n: string) => void,
+  imageId: string | undefined,
 ): Promise<boolean> {
   const scale = o.scale?.[s.name] ?? s.scale;
   const hash = serviceHash(s);
-  const imageId = await api
-    .get(`/images/${imageOf(p, s)}/json`)
-    .then((i) => i.Id as string)
-    .catch(() => undefined);
   let recreated = false;
   const keep = current.filter((c) => numberOf(c) <= scale).sort((a, b) => numberOf(a) - numberOf(b));
   const extra = current.filter((c) => numberOf(c) > scale);
   for (const c of extra) await removeContainer(api, c, o.timeout, progress, false);
   const used = new Set(keep.map(numberOf));
-  const ids: string[] = [];
+  // what to start: containers kept as they are only when they are not running
+  const toStart: Array<{ id: string; name: string }> = [];
+  let first: string | undefined;
   for (const c of keep) {
     const stale = c.Labels[L.configHash] !== hash || (imageId !== undefined && c.ImageID !== imageId);
     if ((o.forceRecreate || stale) && !o.noRecreate) {
-      ids.push(await recreate(api, p, s, c, hash, o, resolveContainer, progress, imageId));
+      const id = await recreate(api, p, s, c, hash, o, resolveContainer, progress, imageId);
+      toStart.push({ id, name: nameOf(c) });
       recreated = true;
-    } else {
-      ids.push(c.Id);
-      if (!o.noStart && c.State !== 'running') progress.event('Container', nameOf(c), 'Starting');
-      else progress.event('Container', nameOf(c), 'Running', true);
-    }
+    } else if (c.State !== 'running') toStart.push({ id: c.Id, name: nameOf(c) });
+    else progress.event('Container', nameOf(c), 'Running', true);
+    first ??= nameOf(c);
   }
-  for (let n = 1; ids.length < scale; n++) {
+  for (let n = 1, count = keep.length; count < scale; n++) {
     if (used.has(n)) continue;
     used.add(n);
-    ids.push(await createContainer(api, p, s, n, hash, resolveContainer, progress, undefined, undefined, imageId));
+    count++;
+    const created = await createContainer(api, p, s, n, hash, resolveContainer, progress, undefined, undefined, imageId);
+    toStart.push(created);
+    first ??= created.name;
   }
-  if (ids[0]) {
-    const first = await api.get(`/containers/${ids[0]}/json`);
-    setName(String(first.Name).replace(/^\//, ''));
-  }
+  if (first) setName(first);
   if (!o.noStart)
-    for (const id of ids) {
-      const started = await startContainer(api, id, progress);
-      if (started && s.post_start.length) await postStart(api, s, id, started);
+    for (const t of toStart) {
+      await startContainer(api, t.id, t.name, progress);
+      if (s.post_start.length) await postStart(api, s, t.id, t.name);
     }
   return recreated;
 }
 
-async function createContainer(api: ApiClient, p: Project, s: ServiceConfig, n: number, hash: string, resolveContainer: (svc: string) => string | undefined, progress: Progress, volumes?: Array<Record<string, unknown>>, nameOverride?: string, imageId?: string): Promise<string> {
+async function createContainer(api: ApiClient, p: Project, s: ServiceConfig, n: number, hash: string, resolveContainer: (svc: string) => string | undefined, progress: Progress, volumes?: Array<Record<string, unknown>>, nameOverride?: string, imageId?: string): Promise<{ id: string; name: string }> {
   const cb = createBody(p, s, n, hash, { resolveContainer, imageId, override: nameOverride ? { name: nameOverride } : undefined });
   if (volumes?.length) {
     // anonymous volumes carried over from the container being replaced
@@ -168,7 +166,7 @@ async function createContainer(api: ApiClient, p: Project, s: ServiceConfig, n: 
   for (const x of cb.extraNetworks) await api.post(`/networks/${encodeURIComponent(x.network)}/connect`, undefined, { Container: r.Id, EndpointConfig: x.endpoint });
   await copyFileObjects(api, p, s, r.Id);
   progress.event('Container', cb.name, 'Created', true);
-  return r.Id as string;
+  return { id: r.Id as string, name: cb.name };
 }
 
 /** secrets/configs given as `content` or `environment` are written into the container before it starts. */
@@ -182,6 +180,7 @@ async function copyFileObjects(api: ApiClient, p: Project, s: ServiceConfig, id:
     }
   }
   if (!files.length) return;
+  const { writeTarFiles } = require('../../util/tarfiles') as typeof import('../../util/tarfiles');
   const tar = await writeTarFiles(files.map((f) => ({ ...f, path: f.path.replace(/^\/+/, '') })));
   await api.request('PUT', `/containers/${id}/archive`, { query: { path: '/' }, body: tar, headers: { 'Content-Type': 'application/x-tar' } });
 }
@@ -198,21 +197,16 @@ async function recreate(api: ApiClient, p: Project, s: ServiceConfig, old: Conta
         .map((m) => ({ Type: 'volume', Source: m.Name, Target: m.Destination }));
   if (old.State === 'running' || old.State === 'paused' || old.State === 'restarting') await api.post(`/containers/${old.Id}/stop`, o.timeout !== undefined ? { t: o.timeout } : undefined).catch(ignore404);
   await api.post(`/containers/${old.Id}/rename`, { name: `${old.Id.slice(0, 12)}_${name}` });
-  const id = await createContainer(api, p, s, numberOf(old), hash, resolveContainer, { event() {}, close() {} }, anon, s.container_name ? undefined : name, imageId);
+  const { id } = await createContainer(api, p, s, numberOf(old), hash, resolveContainer, { event() {}, close() {} }, anon, s.container_name ? undefined : name, imageId);
   await api.json('DELETE', `/containers/${old.Id}`, { query: { force: true, v: false } }).catch(ignore404);
   progress.event('Container', name, 'Recreated', true);
   return id;
 }
 
-/** Starts a container that is not running; its name when it did. */
-async function startContainer(api: ApiClient, id: string, progress: Progress): Promise<string | undefined> {
-  const info = await api.get(`/containers/${id}/json`);
-  const name = String(info.Name).replace(/^\//, '');
-  if (info.State?.Running) return undefined;
+async function startContainer(api: ApiClient, id: string, name: string, progress: Progress): Promise<void> {
   progress.event('Container', name, 'Starting');
   await api.post(`/containers/${id}/start`).catch(ignore404);
   progress.event('Container', name, 'Started', true);
-  return name;
 }
 
 /** Waits for a dependency's condition (Compose's words on failure). */
