@@ -23,6 +23,28 @@ function registryConfig(h: string | string[] | undefined): Record<string, AuthCo
   }
 }
 
+/**
+ * X-Build-Secrets (berth's): base64 JSON of secret ID -> base64 value. A header,
+ * not a query parameter, so a value never lands in a logged URL.
+ */
+function buildSecrets(h: string | string[] | undefined): Record<string, Buffer> {
+  const s = Array.isArray(h) ? h[0] : h;
+  if (!s) return {};
+  let j: unknown;
+  try {
+    j = JSON.parse(Buffer.from(s, 'base64').toString('utf8'));
+  } catch {
+    throw badRequest('error reading build secrets: invalid X-Build-Secrets header');
+  }
+  if (!j || typeof j !== 'object' || Array.isArray(j)) throw badRequest('error reading build secrets: expected a JSON object');
+  const out: Record<string, Buffer> = {};
+  for (const [k, v] of Object.entries(j)) {
+    if (typeof v !== 'string') throw badRequest(`error reading build secrets: secret ${k}: expected a base64 string`);
+    out[k] = Buffer.from(v, 'base64');
+  }
+  return out;
+}
+
 export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage): BuildRequest {
   if (query.get('version') === '2') throw badRequest('BuildKit is not supported by this daemon: use the classic builder (DOCKER_BUILDKIT=0)');
   if (query.get('remote')) throw badRequest('remote build contexts are not supported: send the context as a tar in the request body');
@@ -60,6 +82,7 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     cacheFrom: cacheFromParam(query) ?? [],
     hostConfig,
     registryAuth: registryConfig(req.headers['x-registry-config']),
+    secrets: buildSecrets(req.headers['x-build-secrets']),
   };
 }
 
@@ -92,6 +115,6 @@ export function buildRoutes(r: Router, engine: Engine): void {
     const u = f.until?.[0] ?? f['unused-for']?.[0];
     const until = u ? parseTimeArg(/^\d+(\.\d+)?$/.test(u) ? u + 's' : u) : undefined;
     if (until !== undefined && Number.isNaN(until)) throw badRequest(`invalid filter 'until=${u}'`);
-    sendJson(res, 200, engine.build.prune({ all: boolParam(query, 'all'), until }));
+    sendJson(res, 200, engine.build.prune({ all: boolParam(query, 'all'), until, type: f.type }));
   });
 }

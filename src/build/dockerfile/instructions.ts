@@ -5,6 +5,7 @@ import { parseHealthcheckInstruction } from '../../image/healthcheck';
 import type { HealthConfig } from '../../image/types';
 import { DockerfileError, Location, errorAt } from './errors';
 import { FlagError, Flags } from './flags';
+import { MountError, parseMount, type RunMount } from './mounts';
 import { Heredoc, Node, ParseResult, chompHeredocContent, parseHeredocWord } from './parser';
 
 export interface KeyValue {
@@ -73,6 +74,8 @@ export interface MaintainerInstruction extends Common {
 export interface RunInstruction extends Common {
   kind: 'RUN';
   cmd: CmdLine;
+  /** --mount specs, values not yet expanded. */
+  mounts: RunMount[];
 }
 export interface CmdInstruction extends Common {
   kind: 'CMD';
@@ -278,10 +281,18 @@ function parseNode(node: Node, base: Common): Instruction {
       return { ...base, kind: 'MAINTAINER', maintainer: node.args[0] };
     case 'run': {
       const f = new Flags(node.flags).define('mount', 'strings').define('network', 'string').define('security', 'string').define('device', 'strings').parse();
-      if (f.used.length > 0) throw new InstructionError(BUILDKIT_ONLY(f.used[0]));
+      for (const u of f.used) if (u !== 'mount') throw new InstructionError(BUILDKIT_ONLY(u));
+      const mounts = f.strings('mount').map((v) => {
+        try {
+          return parseMount(v);
+        } catch (e) {
+          if (e instanceof MountError) throw new InstructionError(e.message);
+          throw e;
+        }
+      });
       const cmd = cmdLine(node);
       if (cmd.args.length === 0) throw new InstructionError(atLeastOne('RUN'));
-      return { ...base, kind: 'RUN', cmd };
+      return { ...base, kind: 'RUN', cmd, mounts };
     }
     case 'cmd':
       plain();

@@ -45,6 +45,52 @@ function registryConfig(): string {
   return encodeAuthHeader(out as AuthConfig);
 }
 
+/**
+ * --secret id=x[,src=FILE|,env=VAR][,type=file|env] (buildx's grammar): read here,
+ * sent as X-Build-Secrets (base64 JSON of id -> base64 value).
+ */
+function buildSecrets(specs: string[]): string | undefined {
+  if (!specs.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    let id = '';
+    let src = '';
+    let env = '';
+    let type = '';
+    for (const field of spec.split(',')) {
+      const eq = field.indexOf('=');
+      if (eq < 0) throw new StatusError(`invalid field '${field}' must be a key=value pair`, 1);
+      const key = field.slice(0, eq).toLowerCase();
+      const value = field.slice(eq + 1);
+      if (key === 'type') {
+        if (value !== 'file' && value !== 'env') throw new StatusError(`unsupported secret type ${JSON.stringify(value)}`, 1);
+        type = value;
+      } else if (key === 'id') id = value;
+      else if (key === 'source' || key === 'src') src = value;
+      else if (key === 'env') env = value;
+      else throw new StatusError(`unexpected key '${key}' in '${field}'`, 1);
+    }
+    if (type === 'env' && !env) (env = src), (src = '');
+    if (!id) id = src ? src.split('/').pop() ?? '' : env;
+    if (!id) throw new StatusError(`invalid secret ${JSON.stringify(spec)}: id is required`, 1);
+    let value: Buffer;
+    if (src) {
+      try {
+        value = fs.readFileSync(src);
+      } catch (e) {
+        throw new StatusError(`failed to read secret ${id}: ${(e as Error).message}`, 1);
+      }
+    } else {
+      const name = env || id;
+      const v = process.env[name];
+      if (v === undefined) throw new StatusError(`secret ${id}: environment variable ${name} is not set`, 1);
+      value = Buffer.from(v);
+    }
+    out[id] = value.toString('base64');
+  }
+  return Buffer.from(JSON.stringify(out)).toString('base64');
+}
+
 export const buildCommand: Command = {
   name: 'build',
   usage: '[OPTIONS] PATH | -',
@@ -74,6 +120,7 @@ export const buildCommand: Command = {
     { long: 'pull', kind: 'bool', help: 'Always attempt to pull a newer version of the image' },
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress the build output and print image ID on success' },
     { long: 'rm', kind: 'bool', help: 'Remove intermediate containers after a successful build', def: true },
+    { long: 'secret', kind: 'list', help: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=x,env=VAR")' },
     { long: 'shm-size', kind: 'string', help: 'Size of /dev/shm', valueName: 'bytes', parse: bytes },
     { long: 'tag', short: 't', kind: 'list', help: "Name and optionally a tag in the 'name:tag' format" },
     { long: 'target', kind: 'string', help: 'Set the target build stage to build.' },
@@ -92,6 +139,7 @@ export const buildCommand: Command = {
     if (contextArg === '-') prepared = await stdinContext(process.stdin, dockerfile);
     else prepared = await dirContext(contextArg, dockerfile, () => readStream(process.stdin));
 
+    const secrets = buildSecrets(f.list('secret'));
     const mem = (n: string) => (f.str(n) ? (f.str(n) === '-1' ? -1 : parseMemory(f.str(n))) : undefined);
     const json = (v: object) => (Object.keys(v).length ? JSON.stringify(v) : undefined);
     const api = await ctx.api();
@@ -122,7 +170,7 @@ export const buildCommand: Command = {
         ulimits: f.list('ulimit').length ? JSON.stringify(f.list('ulimit').map(parseUlimit)) : undefined,
       },
       body: prepared.body,
-      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': registryConfig() },
+      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': registryConfig(), ...(secrets ? { 'X-Build-Secrets': secrets } : {}) },
     });
 
     const tty = progress === 'tty' || (progress === 'auto' && ctx.stdoutTty);

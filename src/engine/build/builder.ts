@@ -11,7 +11,8 @@ import { canonicalJson } from '../../build/plan/history';
 import { ensureDir } from '../../build/context/copy';
 import type { ImageRecord } from '../../image';
 import type { AuthConfig } from '../../registry';
-import { badRequest } from '../../util/errors';
+import { EngineError, badRequest } from '../../util/errors';
+import { errorAt } from '../../build/dockerfile/errors';
 import type { EngineContext } from '../context';
 import type { ImageService } from '../images';
 import type { BuildCacheStore } from './cache';
@@ -19,6 +20,7 @@ import { commitStep, stageDiff, type StagedDiff, type StepCommit } from './commi
 import { CopyStepRunner } from './copy';
 import { short, StepError, type BuildOutput } from './output';
 import { ScratchRootfs } from './rootfs';
+import { StepMounts, type CacheMountStore } from './mounts';
 import type { RunSettings, StepRunner } from './run';
 
 export interface BuildSettings extends RunSettings {
@@ -29,6 +31,8 @@ export interface BuildSettings extends RunSettings {
   /** Remove the container of a failed step too (--force-rm). */
   forceRm: boolean;
   cacheFrom: string[];
+  /** --secret values by ID (RUN --mount=type=secret). */
+  secrets: ReadonlyMap<string, Buffer>;
   /** Credentials for pulls, by registry (X-Registry-Config). */
   creds(ref: string): AuthConfig | undefined;
 }
@@ -38,6 +42,7 @@ export interface BuildDeps {
   images: ImageService;
   runner: StepRunner;
   cache: BuildCacheStore;
+  cacheMounts: CacheMountStore;
 }
 
 type Current = ImageRecord | null;
@@ -198,7 +203,26 @@ export class Build {
       // nothing can be executed in an empty root filesystem
       throw new StepError(`failed to create task for container: OCI runtime create failed: runc create failed: unable to start container process: exec: "${step.args[0]}": stat ${step.args[0]}: no such file or directory: unknown`, 127);
     }
-    const r = await this.d.runner.run(cur, step, this.s, this.out, this.signal, this.s.forceRm);
+    let mounts: StepMounts | undefined;
+    let r: Awaited<ReturnType<StepRunner['run']>>;
+    try {
+      if (step.mounts.length) {
+        mounts = new StepMounts({
+          ctx: this.d.ctx, cacheMounts: this.d.cacheMounts, secrets: this.s.secrets, context: this.context,
+          resolveFrom: async (src) => (src.kind === 'stage' ? this.results.get(src.stage) ?? null : this.image(src.ref, this.platformOf(stage))),
+        });
+        try {
+          await mounts.prepare(step);
+        } catch (e) {
+          // as BuildKit: the mount's failure names the Dockerfile line
+          if (e instanceof EngineError) throw errorAt(step.instruction.loc, e.message);
+          throw e;
+        }
+      }
+      r = await this.d.runner.run(cur, step, this.s, this.out, this.signal, this.s.forceRm, mounts);
+    } finally {
+      mounts?.release();
+    }
     let img: ImageRecord;
     try {
       img = this.commit(cur, stage, step, step, r.diff, r.container);

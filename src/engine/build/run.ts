@@ -17,6 +17,7 @@ import type { ContainerService } from '../containers/service';
 import { stageDiff, type StagedDiff } from './commit';
 import { short, StepError, type BuildOutput } from './output';
 import { crashPoint } from '../../util/fault';
+import type { StepMounts } from './mounts';
 
 export interface RunSettings {
   networkMode: string;
@@ -27,6 +28,15 @@ export interface RunSettings {
 export interface RunResult {
   container: string;
   diff: StagedDiff | undefined;
+}
+
+function exists(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** How long to wait for the last output after the process exited. */
@@ -44,7 +54,7 @@ export class StepRunner {
    * is removed here when `removeOnFailure`, and always when the build was
    * cancelled.
    */
-  async run(image: ImageRecord, step: RunStep, s: RunSettings, out: BuildOutput, signal: AbortSignal, removeOnFailure: boolean): Promise<RunResult> {
+  async run(image: ImageRecord, step: RunStep, s: RunSettings, out: BuildOutput, signal: AbortSignal, removeOnFailure: boolean, extra?: StepMounts): Promise<RunResult> {
     const scriptDir = step.scripts.length ? fs.mkdtempSync(path.join(this.ctx.paths.tmp, 'build-scripts-')) : undefined;
     const mounts: MountSpec[] = [];
     for (const [i, sc] of step.scripts.entries()) {
@@ -53,6 +63,7 @@ export class StepRunner {
       fs.chmodSync(f, sc.mode);
       mounts.push({ Type: 'bind', Source: f, Target: sc.path, ReadOnly: true });
     }
+    if (extra) mounts.push(...extra.specs);
     let id: string | undefined;
     try {
       id = this.containers.create({
@@ -60,7 +71,7 @@ export class StepRunner {
           Image: image.id,
           Cmd: step.args,
           Entrypoint: [''],
-          Env: step.env,
+          Env: extra?.env.length ? [...step.env, ...extra.env] : step.env,
           User: step.user,
           WorkingDir: step.workdir,
           Labels: step.config.Labels ?? {},
@@ -83,7 +94,12 @@ export class StepRunner {
       if (code !== 0) throw new StepError(`The command '${step.args.join(' ')}' returned a non-zero code: ${code}`, code);
       crashPoint('build.step');
       const c = this.containers.get(id);
-      const diff = await stageDiff(this.ctx, path.join(this.containers.lifecycle.rwDir(c), 'upper'));
+      const upper = path.join(this.containers.lifecycle.rwDir(c), 'upper');
+      if (extra) {
+        const lowers = this.ctx.layers.diffDirs(image.topLayer ?? null);
+        extra.removeStubs(upper, step, (p) => lowers.some((d) => exists(path.join(d, p))));
+      }
+      const diff = await stageDiff(this.ctx, upper);
       return { container: id, diff };
     } catch (e) {
       if (id && (removeOnFailure || signal.aborted)) {

@@ -15,6 +15,7 @@ import { BuildCacheStore, type CacheEntry } from './cache';
 import { BuildOutput, StepError } from './output';
 import type { StepRunner } from './run';
 import { crashPoint } from '../../util/fault';
+import type { CacheMountStore } from './mounts';
 
 // The frontend and the executor load on the first build: an idle daemon does not carry them.
 type Frontend = typeof import('../../build');
@@ -40,6 +41,8 @@ export interface BuildRequest {
   hostConfig: Partial<HostConfig>;
   /** X-Registry-Config: credentials by registry. */
   registryAuth: Record<string, AuthConfig>;
+  /** Build secrets by ID (X-Build-Secrets), for RUN --mount=type=secret. */
+  secrets?: Record<string, Buffer>;
 }
 
 /** One entry of `system df`'s BuildCache. */
@@ -59,6 +62,7 @@ export interface BuildCacheRecord {
 
 export class BuildService {
   readonly cache: BuildCacheStore;
+  private cacheMountStore?: CacheMountStore;
   private runner?: StepRunner;
 
   constructor(
@@ -95,7 +99,8 @@ export class BuildService {
       out = new BuildOutput(start(), req.quiet);
       for (const w of plan.warnings) out.line(`[WARNING]: ${w}`);
       const creds = (ref: string) => credsFor(req.registryAuth, ref);
-      const b = new Build({ ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache }, plan, context, { ...req, creds }, out, signal);
+      const secrets = new Map(Object.entries(req.secrets ?? {}));
+      const b = new Build({ ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts }, plan, context, { ...req, creds, secrets }, out, signal);
       const img = await b.run();
       crashPoint('build.image');
       for (const t of tags) this.images.tag(img.id, t);
@@ -109,12 +114,35 @@ export class BuildService {
     }
   }
 
+  /** RUN --mount=type=cache directories, under <data-root>/builder/mounts. */
+  private get cacheMounts(): CacheMountStore {
+    if (!this.cacheMountStore) {
+      const { CacheMountStore } = require('./mounts') as typeof import('./mounts');
+      this.cacheMountStore = new CacheMountStore(path.join(this.ctx.cfg.dataRoot, 'builder', 'mounts'));
+    }
+    return this.cacheMountStore;
+  }
+
   /** The build cache as `system df` lists it. */
   diskUsage(): BuildCacheRecord[] {
     const images = this.ctx.images;
     const used = new Set(this.ctx.containers.all().map((c) => c.Image));
     const shared = this.sharedImages();
-    return this.cache.all().flatMap((e) => {
+    const { dirSize } = require('./mounts') as typeof import('./mounts');
+    const mounts: BuildCacheRecord[] = this.cacheMounts.all().map((m) => ({
+      ID: path.basename(m.dir).slice(0, 25),
+      Parent: '',
+      Parents: [],
+      Type: 'exec.cachemount',
+      Description: `cached mount ${m.id}`,
+      InUse: m.inUse,
+      Shared: false,
+      Size: dirSize(m.dir),
+      CreatedAt: m.created,
+      LastUsedAt: m.lastUsed ?? null,
+      UsageCount: 0,
+    }));
+    return mounts.concat(this.cache.all().flatMap((e) => {
       const img = images.find(e.image);
       if (!img) return [];
       return [{
@@ -130,7 +158,7 @@ export class BuildService {
         LastUsedAt: e.lastUsed ?? null,
         UsageCount: e.usage ?? 0,
       }];
-    });
+    }));
   }
 
   /** Bytes of the layer a cached step added (0 for a metadata step). */
@@ -153,21 +181,32 @@ export class BuildService {
    * no tagged image or container builds on), then the images only the cache
    * kept: untagged, unused, without children, leaves first.
    */
-  prune(opts: { all: boolean; until?: number }): { CachesDeleted: string[]; SpaceReclaimed: number } {
+  prune(opts: { all: boolean; until?: number; type?: string[] }): { CachesDeleted: string[]; SpaceReclaimed: number } {
     const shared = this.sharedImages();
     const deleted: string[] = [];
     const dropped = new Set<string>();
     for (const e of this.cache.all()) {
+      if (opts.type && !opts.type.includes('regular')) break;
       if (!opts.all && shared.has(e.image)) continue;
       if (opts.until !== undefined && Date.parse(e.created) >= opts.until) continue;
       this.cache.delete(e.id);
       deleted.push(e.id.slice(0, 25));
       dropped.add(e.image);
     }
+    let space = 0;
+    // cache mounts belong to no image: every one no step is using goes (as BuildKit's exec.cachemount records)
+    if (opts.type === undefined || opts.type.includes('exec.cachemount')) {
+      for (const m of this.cacheMounts.all()) {
+        if (opts.until !== undefined && Date.parse(m.created) >= opts.until) continue;
+        const freed = this.cacheMounts.remove(m);
+        if (freed < 0) continue;
+        space += freed;
+        deleted.push(path.basename(m.dir).slice(0, 25));
+      }
+    }
     const images = this.ctx.images;
     const inUse = new Set(this.ctx.containers.all().map((c) => c.Image));
     const cached = new Set(this.cache.all().map((e) => e.image));
-    let space = 0;
     for (let changed = true; changed; ) {
       changed = false;
       for (const id of dropped) {
