@@ -172,6 +172,17 @@ RUN --mount=type=tmpfs,target=/scratch,size=1m echo hi > /scratch/f && grep ' /s
       assert.equal(runIn(d, 'bind:' + client, 'cat /copied').trim(), 'context-data\nchanged\nfrom-stage');
       assert.equal(runIn(d, 'bind:' + client, 'for p in /mnt/data /o /scratch; do test -e $p && echo $p; done; echo end').trim(), 'end');
     }
+    // the bind mount's files are in the step's cache key: unchanged -> cached, changed -> run again
+    const cached = buildOk(d, 'docker', dir, ['-t', 'bind:again']);
+    assert.match(cached, /Step 4\/7 : RUN --mount=type=bind,source=data[^\n]*\n ---> Using cache/);
+    fs.writeFileSync(path.join(dir, 'data/x'), 'new-data\n');
+    const rebuilt = buildOk(d, 'berth', dir, ['-t', 'bind:changed']);
+    assert.doesNotMatch(rebuilt, /Step 4\/7 : RUN --mount=type=bind,source=data[^\n]*\n ---> Using cache/);
+    assert.equal(runIn(d, 'bind:changed', 'head -1 /copied').trim(), 'new-data');
+    // a missing source names the line
+    const bad = build(d, 'docker', contextDir({ Dockerfile: 'FROM busybox\nRUN --mount=type=bind,source=nope,target=/n true\n' }));
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /Dockerfile:2: .*nope/);
   });
 
   it('bad mounts: BuildKit\'s words with the Dockerfile line', () => {

@@ -4,7 +4,7 @@
 // step first asks the cache (parent image ID + the step's cache key); a hit
 // reuses the image the step made before and touches nothing on disk.
 import {
-  DiskFS, StageState, formatPlatform, unusedBuildArgsWarning,
+  DiskFS, StageState, checksumSources, formatPlatform, resolveSources, unusedBuildArgsWarning,
   type BuildPlan, type ContextIndex, type CopyStep, type Platform, type ResolvedStep, type RunStep, type StagePlan, type WorkdirStep,
 } from '../../build';
 import { canonicalJson } from '../../build/plan/history';
@@ -12,7 +12,7 @@ import { ensureDir } from '../../build/context/copy';
 import type { ImageRecord } from '../../image';
 import type { AuthConfig } from '../../registry';
 import { EngineError, badRequest } from '../../util/errors';
-import { errorAt } from '../../build/dockerfile/errors';
+import { DockerfileError, errorAt } from '../../build/dockerfile/errors';
 import type { EngineContext } from '../context';
 import type { ImageService } from '../images';
 import type { BuildCacheStore } from './cache';
@@ -179,8 +179,16 @@ export class Build {
         return this.lookup(cur, step.cacheKey) ?? this.done(this.commit(cur, stage, step, step, undefined));
       case 'workdir':
         return this.lookup(cur, step.cacheKey) ?? this.workdir(step, cur, stage);
-      case 'run':
-        return this.lookup(cur, step.cacheKey) ?? this.runStep(step, cur, stage);
+      case 'run': {
+        let key: string;
+        try {
+          key = await this.runKey(step, stage);
+        } catch (e) {
+          if (e instanceof EngineError && !(e instanceof DockerfileError)) throw errorAt(step.instruction.loc, e.message);
+          throw e;
+        }
+        return this.lookup(cur, key) ?? this.runStep(step, cur, stage, key);
+      }
       case 'copy':
         return this.copy(step, cur, stage);
     }
@@ -198,7 +206,28 @@ export class Build {
     }
   }
 
-  private async runStep(step: RunStep, cur: Current, stage: StagePlan): Promise<ImageRecord> {
+  /**
+   * A RUN's cache key: the step's own (command, config, mount specs) and, as
+   * BuildKit keys them, what its bind mounts show: the checksum of the context
+   * files, or the ID of the stage's / image's result. Never a cache mount's or
+   * a secret's contents.
+   */
+  private async runKey(step: RunStep, stage: StagePlan): Promise<string> {
+    const parts: string[] = [];
+    for (const m of step.mounts) {
+      if (m.type !== 'bind') continue;
+      if (m.from) {
+        const img = m.from.kind === 'stage' ? this.results.get(m.from.stage) : await this.image(m.from.ref, this.platformOf(stage));
+        parts.push(`bind ${m.target} from ${img?.id ?? 'scratch'}`);
+      } else {
+        const infos = resolveSources(this.context, [m.source || '.'], { cmd: 'COPY', context: true, destIsDir: true, otherSources: 0 });
+        parts.push(`bind ${m.target} ${await checksumSources(infos)}`);
+      }
+    }
+    return parts.length ? step.cacheKey + '\n' + parts.join('\n') : step.cacheKey;
+  }
+
+  private async runStep(step: RunStep, cur: Current, stage: StagePlan, cacheKey: string): Promise<ImageRecord> {
     if (!cur || !cur.topLayer) {
       // nothing can be executed in an empty root filesystem
       throw new StepError(`failed to create task for container: OCI runtime create failed: runc create failed: unable to start container process: exec: "${step.args[0]}": stat ${step.args[0]}: no such file or directory: unknown`, 127);
@@ -225,7 +254,7 @@ export class Build {
     }
     let img: ImageRecord;
     try {
-      img = this.commit(cur, stage, step, step, r.diff, r.container);
+      img = this.commit(cur, stage, step, { ...step, cacheKey }, r.diff, r.container);
     } catch (e) {
       if (r.diff) this.d.ctx.layers.discard(r.diff.staged);
       if (this.s.rm || this.s.forceRm) await this.d.runner.remove(r.container);
