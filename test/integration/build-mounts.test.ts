@@ -113,7 +113,8 @@ RUN --mount=type=secret,id=tok,env=TOKEN printf %s "$TOKEN" | sha256sum | cut -c
 `,
     });
     const sha = createHash('sha256').update(SECRET).digest('hex');
-    const out = ok(d.berth(['build', '--secret', `id=tok,src=${file}`, '-t', 'sec:1', dir], { timeout: 120000 }), 'berth build --secret');
+    // --rm=false keeps step containers, but not one that had the secret in its environment
+    const out = ok(d.berth(['build', '--rm=false', '--secret', `id=tok,src=${file}`, '-t', 'sec:1', dir], { timeout: 120000 }), 'berth build --secret');
     assert.match(out, /file-ok/);
     assert.match(out, /env-ok/);
     assert.ok(!out.includes(SECRET), 'the output does not show the secret');
@@ -137,6 +138,7 @@ RUN --mount=type=secret,id=tok,env=TOKEN printf %s "$TOKEN" | sha256sum | cut -c
     assert.deepEqual(hits.get(SECRET), [], 'the secret is nowhere under the data root');
     assert.ok((hits.get(sha) ?? []).length > 0, 'positive control: the layer holding the hash is found by the same scan');
     assert.ok(!fs.readFileSync(d.logFile, 'utf8').includes(SECRET), 'not in the daemon log');
+    assert.equal(ok(d.docker(['ps', '-a', '--filter', 'status=exited', '-q'])).trim().split('\n').filter(Boolean).length, 2, 'the two file-secret step containers are kept (--rm=false)');
     for (const f of fs.readdirSync('/dev/shm')) assert.ok(!f.startsWith('berth-secrets-') || !filesContaining(path.join('/dev/shm', f), [SECRET]).get(SECRET)?.length);
     // a rebuild with another value is cached: the value is not in the cache key
     fs.writeFileSync(file, SECRET + '2');

@@ -248,19 +248,21 @@ export class Build {
           throw e;
         }
       }
-      r = await this.d.runner.run(cur, step, this.s, this.out, this.signal, this.s.forceRm, mounts);
+      // a container given a secret as an environment variable has it in its record: never kept (--rm=false)
+      r = await this.d.runner.run(cur, step, this.s, this.out, this.signal, this.s.forceRm || !!mounts?.env.length, mounts);
     } finally {
       mounts?.release();
     }
+    const rm = this.s.rm || this.s.forceRm || !!mounts?.env.length;
     let img: ImageRecord;
     try {
       img = this.commit(cur, stage, step, { ...step, cacheKey }, r.diff, r.container);
     } catch (e) {
       if (r.diff) this.d.ctx.layers.discard(r.diff.staged);
-      if (this.s.rm || this.s.forceRm) await this.d.runner.remove(r.container);
+      if (rm) await this.d.runner.remove(r.container);
       throw e;
     }
-    if (this.s.rm || this.s.forceRm) {
+    if (rm) {
       this.out.line(`Removing intermediate container ${short(r.container)}`);
       this.removals.push(this.d.runner.remove(r.container));
     }
