@@ -99,6 +99,25 @@ RUN --mount=type=cache,target=/var/cache/app,id=counter,sharing=locked,mode=0750
     assert.equal(runIn(d, 'cm:3', 'cat /seen').trim(), '1');
   });
 
+  it('sharing=locked: two concurrent builds take the cache one after the other', async () => {
+    const dir = contextDir({
+      Dockerfile: `FROM busybox
+ARG WHO
+RUN --mount=type=cache,target=/c,id=locked-one,sharing=locked \
+    echo "in $WHO" >> /c/log; c=$(cat /c/n 2>/dev/null || echo 0); sleep 1; echo $((c+1)) > /c/n; cp /c/n /seen; echo "out $WHO" >> /c/log; cp /c/log /log
+`,
+    });
+    const [a, b] = await Promise.all(['a', 'b'].map((w) => d.berthAsync(['build', '--build-arg', `WHO=${w}`, '-t', `lk:${w}`, dir], { timeout: 120000 })));
+    assert.equal(a.status, 0, a.stderr);
+    assert.equal(b.status, 0, b.stderr);
+    const seen = ['a', 'b'].map((w) => runIn(d, `lk:${w}`, 'cat /seen').trim()).sort();
+    assert.deepEqual(seen, ['1', '2'], 'each build saw the other\'s finished work or none of it');
+    const log = ['a', 'b'].map((w) => runIn(d, `lk:${w}`, 'cat /log').trim()).sort((x, y) => x.length - y.length);
+    const lines = log[1].split('\n');
+    assert.equal(lines.length, 4);
+    assert.ok(lines[0].replace('in', 'out') === lines[1] && lines[2].replace('in', 'out') === lines[3], `never inside together: ${log[1]}`);
+  });
+
   it('a secret is there only for its RUN: never in a layer, the config, the history or the output', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-secret-'));
     const file = path.join(tmp, 'tok');
