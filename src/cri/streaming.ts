@@ -34,7 +34,7 @@ export class StreamingServer {
   private base = '';
 
   constructor(private readonly engine: Engine) {
-    this.server = http.createServer((req, res) => {
+    this.server = http.createServer((_req, res) => {
       res.writeHead(400, { 'Content-Type': 'text/plain' });
       res.end('this endpoint speaks WebSocket (v5.channel.k8s.io) only; SPDY is not supported\n');
     });

@@ -288,7 +288,6 @@ export class NetworkManager {
   /** A record as the API shows it; with `containers`, the running containers' endpoints. */
   view(n: NetworkRecord, containers: boolean): Record<string, unknown> {
     const { berth: _private, ...pub } = n;
-    void _private;
     const out: Record<string, unknown> = { ...pub, IPAM: { ...n.IPAM, Config: n.IPAM.Config.map((c) => ({ ...c })) }, Containers: {} };
     if (containers) out.Containers = this.endpoints.containersOn(n);
     return out;

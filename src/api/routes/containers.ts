@@ -67,7 +67,7 @@ export function containerRoutes(r: Router, engine: Engine): void {
     const raw = query.get('signal') || 'SIGKILL';
     const c = svc.get(params.id);
     const sig = parseSignal(raw);
-    await svc.kill(c.ID, sig, raw);
+    await svc.kill(c.ID, sig);
     sendNoContent(res);
   });
 

@@ -79,7 +79,7 @@ export function statusText(c: Container, now = Date.now()): string {
   }
 }
 
-export function summarize(c: Container, imageName: (id: string) => string, sizes?: { rw: number; rootfs: number }) {
+export function summarize(c: Container, sizes?: { rw: number; rootfs: number }) {
   const net = summaryNetworking(c);
   const out: Record<string, unknown> = {
     Id: c.ID,
@@ -96,7 +96,6 @@ export function summarize(c: Container, imageName: (id: string) => string, sizes
     NetworkSettings: { Networks: net.Networks },
     Mounts: apiMountPoints(c),
   };
-  void imageName;
   if (sizes) {
     out.SizeRw = sizes.rw;
     out.SizeRootFs = sizes.rootfs;

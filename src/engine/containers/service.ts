@@ -92,7 +92,7 @@ export class ContainerService {
   }
 
   list(opts: ListOptions & { size: boolean }) {
-    return showEach(listContainers(this.ctx, opts), 'container', (c) => c.ID, (c) => summarize(c, (id) => id, opts.size ? this.sizes(c) : undefined));
+    return showEach(listContainers(this.ctx, opts), 'container', (c) => c.ID, (c) => summarize(c, opts.size ? this.sizes(c) : undefined));
   }
 
   sizes(c: Container): { rw: number; rootfs: number } {
@@ -127,8 +127,8 @@ export class ContainerService {
     resizeTty(this.lifecycle.bundle(c), h, w);
   }
 
-  kill(ref: string, signal: number, name: string): Promise<void> {
-    return this.lifecycle.kill(this.get(ref), signal, name);
+  kill(ref: string, signal: number): Promise<void> {
+    return this.lifecycle.kill(this.get(ref), signal);
   }
 
   pause(ref: string): Promise<void> {
