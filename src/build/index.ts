@@ -72,7 +72,7 @@
 //
 // Deliberate choices: `# syntax=docker/dockerfile:1[.x][-labs]` is this
 // frontend (nothing pulled), another frontend is an error naming it; RUN
-// --mount (bind, cache, tmpfs, secret; ssh parsed only) is supported on the
+// --mount (bind, cache, tmpfs, secret, ssh) is supported on the
 // classic builder; the other BuildKit-only flags (RUN --network/--security/
 // --device, COPY --parents/--exclude, ADD --keep-git-dir/--unpack/--exclude)
 // fail with Docker's "the --x option requires BuildKit" error; COPY

@@ -5,6 +5,7 @@
 // and BuildKit's errors for bad mounts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -172,6 +173,45 @@ RUN --mount=type=secret,id=tok,env=TOKEN printf %s "$TOKEN" | sha256sum | cut -c
     assert.notEqual(miss.status, 0);
     assert.match(miss.stderr, /Dockerfile:2: secret t: not found/);
     fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('an ssh agent forwarded with --ssh default is a socket at SSH_AUTH_SOCK in its RUN only', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-ssh-'));
+    const sock = path.join(tmp, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + 10000;
+      while (!fs.existsSync(sock) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(fs.existsSync(sock), 'ssh-agent made its socket');
+      const dir = contextDir({
+        Dockerfile: `# syntax=docker/dockerfile:1
+FROM busybox
+RUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "agent at $SSH_AUTH_SOCK"
+RUN --mount=type=ssh,id=other,target=/agent.sock echo "other: [$SSH_AUTH_SOCK]" && test ! -e /agent.sock
+RUN echo "after: [$SSH_AUTH_SOCK]"
+`,
+      });
+      const prev = process.env.SSH_AUTH_SOCK;
+      process.env.SSH_AUTH_SOCK = sock;
+      let out: string;
+      try {
+        out = ok(d.berth(['build', '--no-cache', '--ssh', 'default', '-t', 'ssh:1', dir], { timeout: 120000 }), 'berth build --ssh');
+      } finally {
+        if (prev === undefined) delete process.env.SSH_AUTH_SOCK;
+        else process.env.SSH_AUTH_SOCK = prev;
+      }
+      assert.match(out, /agent at \/run\/buildkit\/ssh_agent\.0/);
+      assert.match(out, /other: \[\]/, 'an ssh mount not forwarded (not required) is left out');
+      assert.match(out, /after: \[\]/);
+      assert.equal(runIn(d, 'ssh:1', 'test -e /run/buildkit && echo present || echo absent').trim(), 'absent');
+      const req = contextDir({ Dockerfile: 'FROM busybox\nRUN --mount=type=ssh,required=true true\n' });
+      const r = d.berth(['build', req], { timeout: 120000 });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /Dockerfile:2: no SSH key "default" forwarded from the client/);
+    } finally {
+      agent.kill('SIGTERM');
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('bind mounts from the context and from a stage (rw not kept), tmpfs mounts', () => {

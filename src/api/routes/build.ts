@@ -45,6 +45,21 @@ function buildSecrets(h: string | string[] | undefined): Record<string, Buffer> 
   return out;
 }
 
+/** X-Build-Ssh (berth's): base64 JSON of ssh ID -> agent socket path on the daemon's host. */
+function buildSsh(h: string | string[] | undefined): Record<string, string> {
+  const s = Array.isArray(h) ? h[0] : h;
+  if (!s) return {};
+  let j: unknown;
+  try {
+    j = JSON.parse(Buffer.from(s, 'base64').toString('utf8'));
+  } catch {
+    throw badRequest('error reading build ssh: invalid X-Build-Ssh header');
+  }
+  if (!j || typeof j !== 'object' || Array.isArray(j) || Object.values(j).some((v) => typeof v !== 'string'))
+    throw badRequest('error reading build ssh: expected a JSON object of socket paths');
+  return j as Record<string, string>;
+}
+
 export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage): BuildRequest {
   if (query.get('version') === '2') throw badRequest('BuildKit is not supported by this daemon: use the classic builder (DOCKER_BUILDKIT=0)');
   if (query.get('remote')) throw badRequest('remote build contexts are not supported: send the context as a tar in the request body');
@@ -83,6 +98,7 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     hostConfig,
     registryAuth: registryConfig(req.headers['x-registry-config']),
     secrets: buildSecrets(req.headers['x-build-secrets']),
+    ssh: buildSsh(req.headers['x-build-ssh']),
   };
 }
 

@@ -3,6 +3,7 @@
 // sent to POST /build; the output is docker's plain text, or a live view on
 // a terminal.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { encodeAuthHeader, CredentialFile, defaultConfigPath, type AuthConfig } from '../../registry';
 import { parseMemory, parseUlimit } from '../../runtime/units';
 import { jsonLines } from '../../client/streams';
@@ -91,6 +92,34 @@ function buildSecrets(specs: string[]): string | undefined {
   return Buffer.from(JSON.stringify(out)).toString('base64');
 }
 
+/**
+ * --ssh default|<id>[=<socket>] (buildx's grammar, agent sockets only): the
+ * socket path is sent as X-Build-Ssh; berthd mounts it, so it must be on the
+ * daemon's host (a local daemon).
+ */
+function buildSsh(specs: string[]): string | undefined {
+  if (!specs.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const id = eq < 0 ? spec : spec.slice(0, eq);
+    const paths = eq < 0 ? [] : spec.slice(eq + 1).split(',').filter(Boolean);
+    if (!id) throw new StatusError(`invalid ssh spec ${JSON.stringify(spec)}`, 1);
+    if (paths.length > 1) throw new StatusError(`ssh ${id}: berth forwards one agent socket per ID, not key files`, 1);
+    const sock = paths[0] ?? process.env.SSH_AUTH_SOCK;
+    if (!sock) throw new StatusError(`invalid empty ssh agent socket: make sure SSH_AUTH_SOCK is set`, 1);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(sock);
+    } catch (e) {
+      throw new StatusError(`ssh ${id}: ${(e as Error).message}`, 1);
+    }
+    if (!st.isSocket()) throw new StatusError(`ssh ${id}: ${sock} is not an agent socket (key files are not supported)`, 1);
+    out[id] = path.resolve(sock);
+  }
+  return Buffer.from(JSON.stringify(out)).toString('base64');
+}
+
 export const buildCommand: Command = {
   name: 'build',
   usage: '[OPTIONS] PATH | -',
@@ -121,6 +150,7 @@ export const buildCommand: Command = {
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress the build output and print image ID on success' },
     { long: 'rm', kind: 'bool', help: 'Remove intermediate containers after a successful build', def: true },
     { long: 'secret', kind: 'list', help: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=x,env=VAR")' },
+    { long: 'ssh', kind: 'list', help: 'SSH agent socket to expose to the build (format: "default|<id>[=<socket>]")' },
     { long: 'shm-size', kind: 'string', help: 'Size of /dev/shm', valueName: 'bytes', parse: bytes },
     { long: 'tag', short: 't', kind: 'list', help: "Name and optionally a tag in the 'name:tag' format" },
     { long: 'target', kind: 'string', help: 'Set the target build stage to build.' },
@@ -140,6 +170,7 @@ export const buildCommand: Command = {
     else prepared = await dirContext(contextArg, dockerfile, () => readStream(process.stdin));
 
     const secrets = buildSecrets(f.list('secret'));
+    const ssh = buildSsh(f.list('ssh'));
     const mem = (n: string) => (f.str(n) ? (f.str(n) === '-1' ? -1 : parseMemory(f.str(n))) : undefined);
     const json = (v: object) => (Object.keys(v).length ? JSON.stringify(v) : undefined);
     const api = await ctx.api();
@@ -170,7 +201,7 @@ export const buildCommand: Command = {
         ulimits: f.list('ulimit').length ? JSON.stringify(f.list('ulimit').map(parseUlimit)) : undefined,
       },
       body: prepared.body,
-      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': registryConfig(), ...(secrets ? { 'X-Build-Secrets': secrets } : {}) },
+      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': registryConfig(), ...(secrets ? { 'X-Build-Secrets': secrets } : {}), ...(ssh ? { 'X-Build-Ssh': ssh } : {}) },
     });
 
     const tty = progress === 'tty' || (progress === 'auto' && ctx.stdoutTty);

@@ -33,6 +33,8 @@ export interface BuildSettings extends RunSettings {
   cacheFrom: string[];
   /** --secret values by ID (RUN --mount=type=secret). */
   secrets: ReadonlyMap<string, Buffer>;
+  /** --ssh agent sockets by ID (RUN --mount=type=ssh). */
+  ssh: ReadonlyMap<string, string>;
   /** Credentials for pulls, by registry (X-Registry-Config). */
   creds(ref: string): AuthConfig | undefined;
 }
@@ -237,7 +239,7 @@ export class Build {
     try {
       if (step.mounts.length) {
         mounts = new StepMounts({
-          ctx: this.d.ctx, cacheMounts: this.d.cacheMounts, secrets: this.s.secrets, context: this.context,
+          ctx: this.d.ctx, cacheMounts: this.d.cacheMounts, secrets: this.s.secrets, ssh: this.s.ssh, context: this.context,
           resolveFrom: async (src) => (src.kind === 'stage' ? this.results.get(src.stage) ?? null : this.image(src.ref, this.platformOf(stage))),
         });
         try {
@@ -249,11 +251,11 @@ export class Build {
         }
       }
       // a container given a secret as an environment variable has it in its record: never kept (--rm=false)
-      r = await this.d.runner.run(cur, step, this.s, this.out, this.signal, this.s.forceRm || !!mounts?.env.length, mounts);
+      r = await this.d.runner.run(cur, step, this.s, this.out, this.signal, this.s.forceRm || !!mounts?.hasSecretEnv, mounts);
     } finally {
       mounts?.release();
     }
-    const rm = this.s.rm || this.s.forceRm || !!mounts?.env.length;
+    const rm = this.s.rm || this.s.forceRm || !!mounts?.hasSecretEnv;
     let img: ImageRecord;
     try {
       img = this.commit(cur, stage, step, { ...step, cacheKey }, r.diff, r.container);

@@ -136,6 +136,8 @@ export interface MountDeps {
   cacheMounts: CacheMountStore;
   /** --secret values by ID. */
   secrets: ReadonlyMap<string, Buffer>;
+  /** --ssh agent sockets by ID (paths on this host). */
+  ssh: ReadonlyMap<string, string>;
   context: ContextIndex;
   /** A `from=` source's image (null for scratch). */
   resolveFrom(src: CopySource): Promise<ImageRecord | null>;
@@ -144,10 +146,13 @@ export interface MountDeps {
 /** The mounts of one RUN step, prepared before its container is created and released after. */
 export class StepMounts {
   readonly specs: MountSpec[] = [];
-  /** Secrets given as environment variables (`env=`). */
+  /** Secrets given as environment variables (`env=`), and SSH_AUTH_SOCK. */
   readonly env: string[] = [];
+  /** Whether env holds a secret's value (the step container is then never kept). */
+  hasSecretEnv = false;
   private readonly releases: Array<() => void> = [];
   private secretDir: string | undefined;
+  private sshSet = false;
 
   constructor(private readonly d: MountDeps) {}
 
@@ -171,7 +176,8 @@ export class StepMounts {
           this.specs.push({ Type: 'bind', Source: await this.bindSource(m), Target: m.target, ReadOnly: m.readOnly });
           break;
         case 'ssh':
-          throw badRequest('ssh mounts are not supported by berth\'s builder yet');
+          this.sshAgent(m);
+          break;
       }
     }
   }
@@ -182,7 +188,10 @@ export class StepMounts {
       if (m.required) throw badRequest(`secret ${m.id}: not found`);
       return; // as BuildKit: an optional secret that was not given is simply absent
     }
-    if (m.env) this.env.push(`${m.env}=${value.toString('utf8')}`);
+    if (m.env) {
+      this.env.push(`${m.env}=${value.toString('utf8')}`);
+      this.hasSecretEnv = true;
+    }
     if (!m.target) return;
     // /dev/shm is a tmpfs: the value never reaches a disk
     const shm = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
@@ -192,6 +201,28 @@ export class StepMounts {
     fs.chownSync(f, m.uid ?? 0, m.gid ?? 0);
     fs.chmodSync(f, m.mode ?? 0o400);
     this.specs.push({ Type: 'bind', Source: f, Target: m.target, ReadOnly: true });
+  }
+
+  /**
+   * The client's agent socket, bind-mounted (the client talks to a local
+   * berthd: the path is on this host); SSH_AUTH_SOCK names the first one.
+   */
+  private sshAgent(m: StepMount): void {
+    const sock = this.d.ssh.get(m.id);
+    if (sock === undefined) {
+      if (m.required) throw badRequest(`no SSH key ${JSON.stringify(m.id)} forwarded from the client`);
+      return;
+    }
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(sock);
+    } catch (e) {
+      throw badRequest(`ssh ${m.id}: agent socket ${sock}: ${(e as Error).message}`);
+    }
+    if (!st.isSocket()) throw badRequest(`ssh ${m.id}: ${sock} is not a socket`);
+    if (!this.sshSet) this.env.push(`SSH_AUTH_SOCK=${m.target}`);
+    this.sshSet = true;
+    this.specs.push({ Type: 'bind', Source: sock, Target: m.target });
   }
 
   private async bindSource(m: StepMount): Promise<string> {

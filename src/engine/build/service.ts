@@ -43,6 +43,8 @@ export interface BuildRequest {
   registryAuth: Record<string, AuthConfig>;
   /** Build secrets by ID (X-Build-Secrets), for RUN --mount=type=secret. */
   secrets?: Record<string, Buffer>;
+  /** Agent sockets by ID (X-Build-Ssh), for RUN --mount=type=ssh; paths on the daemon's host. */
+  ssh?: Record<string, string>;
 }
 
 /** One entry of `system df`'s BuildCache. */
@@ -100,7 +102,8 @@ export class BuildService {
       for (const w of plan.warnings) out.line(`[WARNING]: ${w}`);
       const creds = (ref: string) => credsFor(req.registryAuth, ref);
       const secrets = new Map(Object.entries(req.secrets ?? {}));
-      const b = new Build({ ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts }, plan, context, { ...req, creds, secrets }, out, signal);
+      const ssh = new Map(Object.entries(req.ssh ?? {}));
+      const b = new Build({ ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts }, plan, context, { ...req, creds, secrets, ssh }, out, signal);
       const img = await b.run();
       crashPoint('build.image');
       for (const t of tags) this.images.tag(img.id, t);
