@@ -100,6 +100,22 @@ RUN --mount=type=cache,target=/var/cache/app,id=counter,sharing=locked,mode=0750
     assert.equal(runIn(d, 'cm:3', 'cat /seen').trim(), '1');
   });
 
+  it('a cache mount with from= starts as a copy of that stage\'s directory, then keeps its own data', () => {
+    const dir = contextDir({
+      Dockerfile: `FROM busybox AS seed
+RUN mkdir -p /seed && echo seeded > /seed/f && chown 7:8 /seed/f
+FROM busybox
+ARG ROUND
+RUN --mount=type=cache,target=/c,from=seed,source=/seed,id=seeded sh -c 'cat /c/f > /seen; stat -c "%u:%g" /c/f >> /seen; echo $ROUND >> /c/f'
+`,
+    });
+    buildOk(d, 'docker', dir, ['--build-arg', 'ROUND=1', '-t', 'seed:1']);
+    buildOk(d, 'berth', dir, ['--build-arg', 'ROUND=2', '-t', 'seed:2']);
+    assert.equal(runIn(d, 'seed:1', 'cat /seen').trim(), 'seeded\n7:8');
+    assert.equal(runIn(d, 'seed:2', 'cat /seen').trim(), 'seeded\n1\n7:8', 'the second build saw the first one\'s write, not a fresh seed');
+    assert.equal(runIn(d, 'seed:2', 'test -e /c && echo present || echo absent').trim(), 'absent');
+  });
+
   it('sharing=locked: two concurrent builds take the cache one after the other', async () => {
     const dir = contextDir({
       Dockerfile: `FROM busybox

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { applyCopy, resolveSources, type ContextIndex, type CopySource, type RunStep } from '../../build';
+import { DiskFS, applyCopy, resolveSources, type ContextIndex, type CopySource, type RunStep } from '../../build';
 import type { StepMount } from '../../build/plan/stage';
 import type { MountSpec } from '../../container';
 import type { ImageRecord } from '../../image';
@@ -43,7 +43,7 @@ export class CacheMountStore {
   }
 
   /** The directory for `m` while a step uses it; call release() when the step ends. */
-  async acquire(m: StepMount, tmp: string): Promise<{ path: string; release: () => void }> {
+  async acquire(m: StepMount, tmp: string, seed?: (dir: string) => Promise<void>): Promise<{ path: string; release: () => void }> {
     const k = this.key(m.id);
     let unlock: (() => void) | undefined;
     if (m.sharing === 'locked') {
@@ -71,9 +71,18 @@ export class CacheMountStore {
     if (!fs.existsSync(data)) {
       fs.mkdirSync(base, { recursive: true, mode: 0o700 });
       writeJsonAtomicSync(path.join(base, 'meta.json'), { id: m.id, created: new Date().toISOString() });
-      fs.mkdirSync(data, { mode: m.mode ?? 0o755 });
-      fs.chmodSync(data, m.mode ?? 0o755);
-      fs.chownSync(data, m.uid ?? 0, m.gid ?? 0);
+      // made aside and renamed in: a cut seed never passes for a cache
+      const fresh = fs.mkdtempSync(path.join(base, 'new-'));
+      try {
+        if (seed) await seed(fresh);
+        fs.chmodSync(fresh, m.mode ?? 0o755);
+        fs.chownSync(fresh, m.uid ?? 0, m.gid ?? 0);
+        if (fs.existsSync(data)) fs.rmSync(fresh, { recursive: true, force: true }); // another step made it meanwhile
+        else fs.renameSync(fresh, data);
+      } catch (e) {
+        fs.rmSync(fresh, { recursive: true, force: true });
+        throw e;
+      }
     }
     this.users.set(k, (this.users.get(k) ?? 0) + 1);
     this.lastUsed.set(k, new Date().toISOString());
@@ -160,8 +169,8 @@ export class StepMounts {
     for (const m of step.mounts) {
       switch (m.type) {
         case 'cache': {
-          if (m.from) throw badRequest(`cache mount ${m.id}: from= is not supported by berth's builder`);
-          const c = await this.d.cacheMounts.acquire(m, this.d.ctx.paths.tmp);
+          // from=: a new cache starts as a copy of that stage's / image's `source` directory
+          const c = await this.d.cacheMounts.acquire(m, this.d.ctx.paths.tmp, m.from ? (dir) => this.seedCache(m, dir) : undefined);
           this.releases.push(c.release);
           this.specs.push({ Type: 'bind', Source: c.path, Target: m.target, ReadOnly: m.readOnly });
           break;
@@ -201,6 +210,18 @@ export class StepMounts {
     fs.chownSync(f, m.uid ?? 0, m.gid ?? 0);
     fs.chmodSync(f, m.mode ?? 0o400);
     this.specs.push({ Type: 'bind', Source: f, Target: m.target, ReadOnly: true });
+  }
+
+  private async seedCache(m: StepMount, dir: string): Promise<void> {
+    const img = await this.d.resolveFrom(m.from!);
+    const r = new ScratchRootfs(this.d.ctx.layers, this.d.ctx.paths.tmp, img?.topLayer ?? null);
+    try {
+      const infos = resolveSources(new DiskFS(r.merged), [m.source || '/'], { cmd: 'COPY', context: false, destIsDir: true, otherSources: 0 });
+      if (infos.length !== 1 || infos[0].info.type !== 'dir') throw badRequest(`cache mount ${m.id}: source ${JSON.stringify(m.source || '/')} is not a directory`);
+      await applyCopy(dir, { dest: '/', destIsDir: true }, infos, [], { preserveOwnership: true });
+    } finally {
+      r.release();
+    }
   }
 
   /**
