@@ -262,13 +262,29 @@ RUN --mount=type=tmpfs,target=/scratch,size=1m echo hi > /scratch/f && grep ' /s
     assert.match(bad.stderr, /Dockerfile:2: .*nope/);
   });
 
+  it('RUN --network=none|default: per step', () => {
+    const dir = contextDir({
+      Dockerfile: `# syntax=docker/dockerfile:1
+FROM busybox
+RUN --network=none ls /sys/class/net | tr '\\n' ' ' > /none
+RUN --network=default ls /sys/class/net | tr '\\n' ' ' > /default
+RUN ls /sys/class/net | tr '\\n' ' ' > /plain
+`,
+    });
+    buildOk(d, 'docker', dir, ['-t', 'netw:1']);
+    assert.equal(runIn(d, 'netw:1', 'cat /none').trim(), 'lo');
+    assert.match(runIn(d, 'netw:1', 'cat /default'), /eth0/, 'positive control: the build\'s bridge');
+    assert.match(runIn(d, 'netw:1', 'cat /plain'), /eth0/);
+  });
+
   it('bad mounts: BuildKit\'s words with the Dockerfile line', () => {
     const cases: Array<[string, RegExp]> = [
       ['RUN --mount=type=foo,target=/x true', /Dockerfile:2: unsupported mount type "foo"/],
       ['RUN --mount=type=cache,target=/x,bogus=1 true', /Dockerfile:2: unexpected key 'bogus' in 'bogus=1'/],
       ['RUN --mount=type=cache,target=/x,sharing=weird true', /Dockerfile:2: unsupported sharing value "weird"/],
       ['RUN --mount=type=bind,target=/x,mode=0700 true', /Dockerfile:2: mode not allowed for "bind" type mounts/],
-      ['RUN --network=none true', /Dockerfile:2: the --network option requires BuildKit/],
+      ['RUN --network=bridge true', /Dockerfile:2: unsupported network mode "bridge"/],
+      ['RUN --security=insecure true', /Dockerfile:2: the --security option requires BuildKit/],
     ];
     for (const [run, want] of cases) {
       const dir = contextDir({ Dockerfile: `FROM busybox\n${run}\n` });

@@ -82,7 +82,8 @@ describe('instructions: arguments', () => {
 
   it('RUN flags that need BuildKit are refused clearly (--mount is supported)', () => {
     assert.equal((cmd('RUN --mount=type=cache,target=/x true') as { mounts: unknown[] }).mounts.length, 1);
-    failsCmd('RUN --network=none true', `the --network option ${BK}`);
+    failsCmd('RUN --network=bridge true', 'unsupported network mode "bridge"');
+    failsCmd('RUN --device=/dev/fuse true', `the --device option ${BK}`);
     failsCmd('RUN --mount=type=cache,target=/x --security=insecure true', `the --security option ${BK}`);
     failsCmd('RUN --bogus true', 'unknown flag: --bogus');
   });

@@ -76,6 +76,8 @@ export interface RunInstruction extends Common {
   cmd: CmdLine;
   /** --mount specs, values not yet expanded. */
   mounts: RunMount[];
+  /** --network: '' (the build's), 'default', 'none' or 'host'. */
+  network: string;
 }
 export interface CmdInstruction extends Common {
   kind: 'CMD';
@@ -281,7 +283,9 @@ function parseNode(node: Node, base: Common): Instruction {
       return { ...base, kind: 'MAINTAINER', maintainer: node.args[0] };
     case 'run': {
       const f = new Flags(node.flags).define('mount', 'strings').define('network', 'string').define('security', 'string').define('device', 'strings').parse();
-      for (const u of f.used) if (u !== 'mount') throw new InstructionError(BUILDKIT_ONLY(u));
+      for (const u of f.used) if (u !== 'mount' && u !== 'network') throw new InstructionError(BUILDKIT_ONLY(u));
+      const network = f.string('network');
+      if (f.has('network') && !['default', 'none', 'host'].includes(network)) throw new InstructionError(`unsupported network mode ${JSON.stringify(network)}`);
       const mounts = f.strings('mount').map((v) => {
         try {
           return parseMount(v);
@@ -292,7 +296,7 @@ function parseNode(node: Node, base: Common): Instruction {
       });
       const cmd = cmdLine(node);
       if (cmd.args.length === 0) throw new InstructionError(atLeastOne('RUN'));
-      return { ...base, kind: 'RUN', cmd, mounts };
+      return { ...base, kind: 'RUN', cmd, mounts, network };
     }
     case 'cmd':
       plain();

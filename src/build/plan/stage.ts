@@ -63,6 +63,8 @@ export interface RunStep extends StepBase, HistoryParts {
   /** Build args this step sees ("K=V", sorted): in the cache key (via createdBy) but never in the image's Env. */
   buildArgs: string[];
   scripts: InlineScript[];
+  /** RUN --network: '' when not given (the build's network mode). */
+  network: string;
   /** RUN --mount specs, expanded, with `from` resolved; part of the cache key (a cache's or secret's contents are not). */
   mounts: StepMount[];
 }
@@ -381,7 +383,7 @@ export class StageState {
       createdBy: saveCmd.join(' '),
       containerConfig,
       // the mounts change what the command sees: a step with other mounts is another step
-      cacheKey: canonicalJson(containerConfig) + (mounts.length ? '\nmounts:' + canonicalJson(mounts) : ''),
+      cacheKey: canonicalJson(containerConfig) + (mounts.length ? '\nmounts:' + canonicalJson(mounts) : '') + (c.network ? '\nnetwork:' + c.network : ''),
       args: argv,
       env: [...cfgEnv, ...visible],
       user: cfg.User ?? '',
@@ -389,6 +391,7 @@ export class StageState {
       buildArgs: keyed,
       scripts,
       mounts,
+      network: c.network,
     };
   }
 

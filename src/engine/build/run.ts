@@ -82,7 +82,8 @@ export class StepRunner {
         hostConfig: {
           ...defaultHostConfig(),
           ...s.hostConfig,
-          NetworkMode: s.networkMode,
+          // RUN --network=none|host; 'default' is the build's own network mode
+          NetworkMode: step.network === 'none' || step.network === 'host' ? step.network : s.networkMode,
           // the output comes through attach: no log file to write
           LogConfig: { Type: 'none', Config: {} },
           Mounts: mounts.length ? mounts : undefined,
