@@ -72,9 +72,11 @@
 //
 // Deliberate choices: `# syntax=docker/dockerfile:1[.x][-labs]` is this
 // frontend (nothing pulled), another frontend is an error naming it; RUN
-// --mount (bind, cache, tmpfs, secret, ssh) is supported on the
-// classic builder; the other BuildKit-only flags (RUN --network/--security/
-// --device, COPY --parents/--exclude, ADD --keep-git-dir/--unpack/--exclude)
+// --mount (bind, cache, tmpfs, secret, ssh), RUN --network=none|host|default
+// and RUN --security=insecure (privileged, only when the build is given
+// --allow security.insecure) are supported on the classic builder; the other
+// BuildKit-only flags (RUN --device, COPY --parents/--exclude, ADD
+// --keep-git-dir/--unpack/--exclude)
 // fail with Docker's "the --x option requires BuildKit" error; COPY
 // --chmod and heredocs are supported (BuildKit semantics) although the classic
 // builder lacks them; only the stages the target needs are built (BuildKit),

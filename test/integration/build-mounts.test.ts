@@ -277,6 +277,18 @@ RUN ls /sys/class/net | tr '\\n' ' ' > /plain
     assert.match(runIn(d, 'netw:1', 'cat /plain'), /eth0/);
   });
 
+  it('RUN --security=insecure only with --allow security.insecure', () => {
+    const probe = 'mkdir -p /m && mount -t tmpfs none /m && umount /m && echo mount-ok';
+    const dir = contextDir({ Dockerfile: `FROM busybox\nRUN --security=insecure sh -c '${probe}'\n` });
+    const denied = d.berth(['build', dir], { timeout: 120000 });
+    assert.notEqual(denied.status, 0);
+    assert.match(denied.stderr, /Dockerfile:2: security\.insecure is not allowed/);
+    assert.match(ok(d.berth(['build', '--allow', 'security.insecure', dir], { timeout: 120000 })), /mount-ok/);
+    // control: the same command in a sandboxed RUN may not mount
+    const sandboxed = build(d, 'docker', contextDir({ Dockerfile: `FROM busybox\nRUN sh -c '${probe}'\n` }));
+    assert.notEqual(sandboxed.status, 0);
+  });
+
   it('bad mounts: BuildKit\'s words with the Dockerfile line', () => {
     const cases: Array<[string, RegExp]> = [
       ['RUN --mount=type=foo,target=/x true', /Dockerfile:2: unsupported mount type "foo"/],
@@ -284,7 +296,8 @@ RUN ls /sys/class/net | tr '\\n' ' ' > /plain
       ['RUN --mount=type=cache,target=/x,sharing=weird true', /Dockerfile:2: unsupported sharing value "weird"/],
       ['RUN --mount=type=bind,target=/x,mode=0700 true', /Dockerfile:2: mode not allowed for "bind" type mounts/],
       ['RUN --network=bridge true', /Dockerfile:2: unsupported network mode "bridge"/],
-      ['RUN --security=insecure true', /Dockerfile:2: the --security option requires BuildKit/],
+      ['RUN --security=weird true', /Dockerfile:2: security can only be set to insecure or sandbox/],
+      ['RUN --device=/dev/null true', /Dockerfile:2: the --device option requires BuildKit/],
     ];
     for (const [run, want] of cases) {
       const dir = contextDir({ Dockerfile: `FROM busybox\n${run}\n` });

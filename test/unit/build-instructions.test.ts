@@ -84,7 +84,7 @@ describe('instructions: arguments', () => {
     assert.equal((cmd('RUN --mount=type=cache,target=/x true') as { mounts: unknown[] }).mounts.length, 1);
     failsCmd('RUN --network=bridge true', 'unsupported network mode "bridge"');
     failsCmd('RUN --device=/dev/fuse true', `the --device option ${BK}`);
-    failsCmd('RUN --mount=type=cache,target=/x --security=insecure true', `the --security option ${BK}`);
+    failsCmd('RUN --mount=type=cache,target=/x --security=root true', 'security can only be set to insecure or sandbox, not "root"');
     failsCmd('RUN --bogus true', 'unknown flag: --bogus');
   });
 

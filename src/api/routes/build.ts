@@ -99,6 +99,7 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     registryAuth: registryConfig(req.headers['x-registry-config']),
     secrets: buildSecrets(req.headers['x-build-secrets']),
     ssh: buildSsh(req.headers['x-build-ssh']),
+    allow: query.getAll('allow').flatMap((a) => a.split(',')).filter(Boolean),
   };
 }
 

@@ -78,6 +78,8 @@ export interface RunInstruction extends Common {
   mounts: RunMount[];
   /** --network: '' (the build's), 'default', 'none' or 'host'. */
   network: string;
+  /** --security: '' / 'sandbox', or 'insecure' (privileged; the build must allow security.insecure). */
+  security: string;
 }
 export interface CmdInstruction extends Common {
   kind: 'CMD';
@@ -283,7 +285,9 @@ function parseNode(node: Node, base: Common): Instruction {
       return { ...base, kind: 'MAINTAINER', maintainer: node.args[0] };
     case 'run': {
       const f = new Flags(node.flags).define('mount', 'strings').define('network', 'string').define('security', 'string').define('device', 'strings').parse();
-      for (const u of f.used) if (u !== 'mount' && u !== 'network') throw new InstructionError(BUILDKIT_ONLY(u));
+      for (const u of f.used) if (u !== 'mount' && u !== 'network' && u !== 'security') throw new InstructionError(BUILDKIT_ONLY(u));
+      const security = f.string('security');
+      if (f.has('security') && security !== 'insecure' && security !== 'sandbox') throw new InstructionError(`security can only be set to insecure or sandbox, not ${JSON.stringify(security)}`);
       const network = f.string('network');
       if (f.has('network') && !['default', 'none', 'host'].includes(network)) throw new InstructionError(`unsupported network mode ${JSON.stringify(network)}`);
       const mounts = f.strings('mount').map((v) => {
@@ -296,7 +300,7 @@ function parseNode(node: Node, base: Common): Instruction {
       });
       const cmd = cmdLine(node);
       if (cmd.args.length === 0) throw new InstructionError(atLeastOne('RUN'));
-      return { ...base, kind: 'RUN', cmd, mounts, network };
+      return { ...base, kind: 'RUN', cmd, mounts, network, security };
     }
     case 'cmd':
       plain();

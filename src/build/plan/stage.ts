@@ -65,6 +65,8 @@ export interface RunStep extends StepBase, HistoryParts {
   scripts: InlineScript[];
   /** RUN --network: '' when not given (the build's network mode). */
   network: string;
+  /** RUN --security=insecure: a privileged container (when the build allows security.insecure). */
+  insecure: boolean;
   /** RUN --mount specs, expanded, with `from` resolved; part of the cache key (a cache's or secret's contents are not). */
   mounts: StepMount[];
 }
@@ -383,7 +385,7 @@ export class StageState {
       createdBy: saveCmd.join(' '),
       containerConfig,
       // the mounts change what the command sees: a step with other mounts is another step
-      cacheKey: canonicalJson(containerConfig) + (mounts.length ? '\nmounts:' + canonicalJson(mounts) : '') + (c.network ? '\nnetwork:' + c.network : ''),
+      cacheKey: canonicalJson(containerConfig) + (mounts.length ? '\nmounts:' + canonicalJson(mounts) : '') + (c.network ? '\nnetwork:' + c.network : '') + (c.security === 'insecure' ? '\nsecurity:insecure' : ''),
       args: argv,
       env: [...cfgEnv, ...visible],
       user: cfg.User ?? '',
@@ -392,6 +394,7 @@ export class StageState {
       scripts,
       mounts,
       network: c.network,
+      insecure: c.security === 'insecure',
     };
   }
 

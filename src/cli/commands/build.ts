@@ -128,6 +128,7 @@ export const buildCommand: Command = {
   maxArgs: 1,
   flags: [
     { long: 'add-host', kind: 'list', help: 'Add a custom host-to-IP mapping (host:ip)' },
+    { long: 'allow', kind: 'list', help: 'Allow extra privileged entitlement (e.g., "security.insecure")' },
     { long: 'build-arg', kind: 'list', help: 'Set build-time variables' },
     { long: 'cache-from', kind: 'list', help: 'Images to consider as cache sources' },
     { long: 'cpu-period', kind: 'int', help: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
@@ -177,6 +178,7 @@ export const buildCommand: Command = {
     const res = await api.stream('POST', '/build', {
       query: {
         t: f.list('tag'),
+        allow: f.list('allow').length ? f.list('allow').join(',') : undefined,
         dockerfile: prepared.dockerfile,
         buildargs: json(keyValues(f.list('build-arg'), true)),
         labels: json(keyValues(f.list('label'), false)),

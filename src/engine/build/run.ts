@@ -21,6 +21,8 @@ import type { StepMounts } from './mounts';
 
 export interface RunSettings {
   networkMode: string;
+  /** Entitlements the build was given (--allow): 'security.insecure', 'network.host'. */
+  allow?: string[];
   /** Memory, CPU, shm, extra hosts, ulimits for the step containers. */
   hostConfig: Partial<HostConfig>;
 }
@@ -84,6 +86,7 @@ export class StepRunner {
           ...s.hostConfig,
           // RUN --network=none|host; 'default' is the build's own network mode
           NetworkMode: step.network === 'none' || step.network === 'host' ? step.network : s.networkMode,
+          ...(step.insecure ? { Privileged: true } : {}),
           // the output comes through attach: no log file to write
           LogConfig: { Type: 'none', Config: {} },
           Mounts: mounts.length ? mounts : undefined,

@@ -43,6 +43,8 @@ export interface BuildRequest {
   registryAuth: Record<string, AuthConfig>;
   /** Build secrets by ID (X-Build-Secrets), for RUN --mount=type=secret. */
   secrets?: Record<string, Buffer>;
+  /** --allow entitlements (berth's `allow` query parameter, comma-separated): security.insecure. */
+  allow?: string[];
   /** Agent sockets by ID (X-Build-Ssh), for RUN --mount=type=ssh; paths on the daemon's host. */
   ssh?: Record<string, string>;
 }
