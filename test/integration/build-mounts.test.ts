@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TestDaemon } from '../helpers/daemon';
+import { secretRoot } from '../../src/engine/build/secretdir';
 import { build, buildOk, builtId, contextDir, ok, runIn } from '../helpers/build';
 
 /** Which regular files under root contain each needle. */
@@ -49,7 +50,10 @@ describe('build: Dockerfile 1.x mounts', () => {
     await d.start();
     await d.importBusybox();
   });
-  after(() => d.stop());
+  after(async () => {
+    await d.stop();
+    fs.rmSync(secretRoot(d.dataRoot), { recursive: true, force: true });
+  });
 
   it('# syntax=docker/dockerfile:1 (and 1.x, 1-labs) and # check= are accepted; an unknown frontend is named', () => {
     for (const [i, syntax] of ['docker/dockerfile:1', 'docker/dockerfile:1.7', 'docker.io/docker/dockerfile:1-labs'].entries()) {
@@ -175,7 +179,8 @@ RUN --mount=type=secret,id=tok,env=TOKEN printf %s "$TOKEN" | sha256sum | cut -c
     assert.ok((hits.get(sha) ?? []).length > 0, 'positive control: the layer holding the hash is found by the same scan');
     assert.ok(!fs.readFileSync(d.logFile, 'utf8').includes(SECRET), 'not in the daemon log');
     assert.equal(ok(d.docker(['ps', '-a', '--filter', 'status=exited', '-q'])).trim().split('\n').filter(Boolean).length, 2, 'the two file-secret step containers are kept (--rm=false)');
-    for (const f of fs.readdirSync('/dev/shm')) assert.ok(!f.startsWith('berth-secrets-') || !filesContaining(path.join('/dev/shm', f), [SECRET]).get(SECRET)?.length);
+    const shmDir = secretRoot(d.dataRoot);
+    assert.deepEqual(fs.existsSync(shmDir) ? fs.readdirSync(shmDir) : [], [], 'the step secrets are gone from /dev/shm');
     // a rebuild with another value is cached: the value is not in the cache key
     fs.writeFileSync(file, SECRET + '2');
     assert.match(ok(d.berth(['build', '--secret', `id=tok,src=${file}`, dir], { timeout: 120000 })), /Using cache/);
@@ -189,6 +194,19 @@ RUN --mount=type=secret,id=tok,env=TOKEN printf %s "$TOKEN" | sha256sum | cut -c
     assert.notEqual(miss.status, 0);
     assert.match(miss.stderr, /Dockerfile:2: secret t: not found/);
     fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('a secret left on /dev/shm by a crash mid-step goes when the daemon starts; cache mounts stay', async () => {
+    const shmDir = secretRoot(d.dataRoot);
+    fs.mkdirSync(path.join(shmDir, 'step-cut'), { recursive: true });
+    fs.writeFileSync(path.join(shmDir, 'step-cut', '0'), SECRET);
+    const mounts = path.join(d.dataRoot, 'builder', 'mounts');
+    const kept = fs.readdirSync(mounts);
+    assert.ok(kept.length > 0);
+    await d.stopDaemon();
+    await d.start();
+    assert.equal(fs.existsSync(shmDir), false);
+    assert.deepEqual(fs.readdirSync(mounts), kept);
   });
 
   it('an ssh agent forwarded with --ssh default is a socket at SSH_AUTH_SOCK in its RUN only', async () => {

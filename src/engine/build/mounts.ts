@@ -8,7 +8,6 @@
 // as BuildKit removes its mount stubs.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiskFS, applyCopy, resolveSources, type ContextIndex, type CopySource, type RunStep } from '../../build';
 import type { StepMount } from '../../build/plan/stage';
@@ -18,6 +17,7 @@ import { badRequest } from '../../util/errors';
 import { readJsonSync, writeJsonAtomicSync } from '../../util/fsutil';
 import type { EngineContext } from '../context';
 import { ScratchRootfs } from './rootfs';
+import { secretRoot } from './secretdir';
 
 export interface CacheMountRecord {
   /** The cache ID (`id=`, else the target). */
@@ -36,6 +36,15 @@ export class CacheMountStore {
 
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // a cache being seeded when the daemon stopped is garbage
+    for (const k of fs.readdirSync(dir)) {
+      const base = path.join(dir, k);
+      try {
+        for (const f of fs.readdirSync(base)) if (f.startsWith('new-')) fs.rmSync(path.join(base, f), { recursive: true, force: true });
+      } catch {
+        /* not a directory */
+      }
+    }
   }
 
   private key(id: string): string {
@@ -202,9 +211,12 @@ export class StepMounts {
       this.hasSecretEnv = true;
     }
     if (!m.target) return;
-    // /dev/shm is a tmpfs: the value never reaches a disk
-    const shm = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-    this.secretDir ??= fs.mkdtempSync(path.join(shm, 'berth-secrets-'));
+    // on a tmpfs: the value never reaches a disk
+    if (!this.secretDir) {
+      const root = secretRoot(this.d.ctx.cfg.dataRoot);
+      fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+      this.secretDir = fs.mkdtempSync(path.join(root, 'step-'));
+    }
     const f = path.join(this.secretDir, String(this.specs.length));
     fs.writeFileSync(f, value, { mode: 0o600 });
     fs.chownSync(f, m.uid ?? 0, m.gid ?? 0);

@@ -3,6 +3,7 @@
 // as it streams in), the Dockerfile, plans it, and only then starts the
 // output: until that point every error is a plain HTTP error.
 import type { Readable } from 'node:stream';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostConfig } from '../../container';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
@@ -16,6 +17,7 @@ import { BuildOutput, StepError } from './output';
 import type { StepRunner } from './run';
 import { crashPoint } from '../../util/fault';
 import type { CacheMountStore } from './mounts';
+import { secretRoot } from './secretdir';
 
 // The frontend and the executor load on the first build: an idle daemon does not carry them.
 type Frontend = typeof import('../../build');
@@ -75,6 +77,8 @@ export class BuildService {
     private readonly images: ImageService,
   ) {
     this.cache = new BuildCacheStore(path.join(ctx.cfg.dataRoot, 'builder', 'cache'));
+    // secrets of a step cut by a crash (the mounts module itself loads on the first build)
+    fs.rmSync(secretRoot(ctx.cfg.dataRoot), { recursive: true, force: true });
   }
 
   /**
