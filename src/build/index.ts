@@ -74,9 +74,9 @@
 // frontend (nothing pulled), another frontend is an error naming it; RUN
 // --mount (bind, cache, tmpfs, secret, ssh), RUN --network=none|host|default
 // and RUN --security=insecure (privileged, only when the build is given
-// --allow security.insecure) are supported on the classic builder; the other
-// BuildKit-only flags (RUN --device, COPY --parents/--exclude, ADD
-// --keep-git-dir/--unpack/--exclude)
+// --allow security.insecure) and COPY/ADD --exclude (context/exclude.ts) are
+// supported on the classic builder; the other BuildKit-only flags (RUN
+// --device, COPY --parents, ADD --keep-git-dir/--unpack)
 // fail with Docker's "the --x option requires BuildKit" error; COPY
 // --chmod and heredocs are supported (BuildKit semantics) although the classic
 // builder lacks them; only the stages the target needs are built (BuildKit),

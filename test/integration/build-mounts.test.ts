@@ -307,6 +307,36 @@ RUN ls /sys/class/net | tr '\\n' ' ' > /plain
     assert.notEqual(sandboxed.status, 0);
   });
 
+  it('COPY/ADD --exclude: patterns relative to each source directory; a file source whose name matches is left out', () => {
+    const dir = contextDir({
+      Dockerfile: `# syntax=docker/dockerfile:1
+FROM busybox
+ARG SKIP=*.md
+COPY --exclude=*.txt --exclude=sub/*.txt app/ /app/
+COPY --exclude=$SKIP app/*.md app/keep.js /two/
+ADD --exclude=sub app /three/
+`,
+      'app/a.txt': 'a', 'app/b.md': 'b', 'app/keep.js': 'k', 'app/sub/c.txt': 'c', 'app/sub/d.js': 'd',
+    });
+    for (const client of ['docker', 'berth'] as const) {
+      buildOk(d, client, dir, ['-t', 'excl:' + client]);
+      const list = (p: string) => runIn(d, 'excl:' + client, `cd ${p} && find . | sort | tr '\\n' ' '`).trim();
+      assert.equal(list('/app'), '. ./b.md ./keep.js ./sub ./sub/d.js');
+      assert.equal(list('/two'), '. ./keep.js');
+      assert.equal(list('/three'), '. ./a.txt ./b.md ./keep.js');
+    }
+    // an excluded file's change does not bust the COPY's cache; an included one's does
+    const copyCached = (out: string) => {
+      const block = out.split(/^Step \d+\/\d+ : /m).find((b) => b.startsWith('COPY --exclude=*.txt'));
+      assert.ok(block, out);
+      return block.includes(' ---> Using cache');
+    };
+    fs.writeFileSync(path.join(dir, 'app/a.txt'), 'changed');
+    assert.equal(copyCached(buildOk(d, 'docker', dir)), true);
+    fs.writeFileSync(path.join(dir, 'app/keep.js'), 'changed');
+    assert.equal(copyCached(buildOk(d, 'docker', dir)), false);
+  });
+
   it('bad mounts: BuildKit\'s words with the Dockerfile line', () => {
     const cases: Array<[string, RegExp]> = [
       ['RUN --mount=type=foo,target=/x true', /Dockerfile:2: unsupported mount type "foo"/],

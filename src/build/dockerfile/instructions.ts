@@ -102,6 +102,8 @@ export interface CopyInstruction extends Common {
   chown: string;
   chmod: string;
   link: boolean;
+  /** --exclude patterns, not yet expanded. */
+  excludes: string[];
 }
 export interface AddInstruction extends Common {
   kind: 'ADD';
@@ -113,6 +115,8 @@ export interface AddInstruction extends Common {
   link: boolean;
   /** expected sha256 digest of a remote source */
   checksum: string;
+  /** --exclude patterns, not yet expanded. */
+  excludes: string[];
 }
 export interface ExposeInstruction extends Common {
   kind: 'EXPOSE';
@@ -319,10 +323,10 @@ function parseNode(node: Node, base: Common): Instruction {
       const f = new Flags(node.flags)
         .define('chown', 'string').define('from', 'string').define('chmod', 'string')
         .define('link', 'bool').define('exclude', 'strings').define('parents', 'bool').parse();
-      for (const u of ['parents', 'exclude']) if (f.has(u)) throw new InstructionError(BUILDKIT_ONLY(u));
+      if (f.has('parents')) throw new InstructionError(BUILDKIT_ONLY('parents'));
       return {
         ...base, kind: 'COPY', ...sourcesAndDest(node, 'COPY'),
-        from: f.string('from'), chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'),
+        from: f.string('from'), chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'), excludes: f.strings('exclude'),
       };
     }
     case 'add': {
@@ -330,10 +334,10 @@ function parseNode(node: Node, base: Common): Instruction {
       const f = new Flags(node.flags)
         .define('chown', 'string').define('chmod', 'string').define('link', 'bool').define('keep-git-dir', 'bool')
         .define('checksum', 'string').define('unpack', 'bool').define('exclude', 'strings').parse();
-      for (const u of ['keep-git-dir', 'unpack', 'exclude']) if (f.has(u)) throw new InstructionError(BUILDKIT_ONLY(u));
+      for (const u of ['keep-git-dir', 'unpack']) if (f.has(u)) throw new InstructionError(BUILDKIT_ONLY(u));
       return {
         ...base, kind: 'ADD', ...sourcesAndDest(node, 'ADD'),
-        chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'), checksum: f.string('checksum'),
+        chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'), checksum: f.string('checksum'), excludes: f.strings('exclude'),
       };
     }
     case 'expose':

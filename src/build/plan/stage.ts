@@ -12,6 +12,7 @@ import { Command, CopyInstruction, AddInstruction, RunInstruction, parseTrigger 
 import type { RunMount } from '../dockerfile/mounts';
 import { chompHeredocContent, parseDockerfile, parseHeredocWord } from '../dockerfile/parser';
 import { goList, goQuoteList } from '../gofmt';
+import { IgnoreMatcher } from '../context/ignore';
 import { BuildArgs } from './buildargs';
 import { parseChmod } from './chown';
 import { DEFAULT_PATH, canonicalJson, cloneConfig, healthcheckComment, nopCmd, nopCmdString, shellOf } from './history';
@@ -106,6 +107,8 @@ export interface CopySpec {
   allowDecompress: boolean;
   /** ADD --checksum: expected digest of a remote source. */
   checksum: string;
+  /** --exclude patterns (dockerignore rules, relative to each source directory). */
+  excludes: string[];
 }
 
 export interface CopyStep extends StepBase {
@@ -437,6 +440,12 @@ export class StageState {
     if (sources.length === 0 && contents.length > 1 && !destIsDir)
       throw errorAt(c.loc, `When using ${c.kind} with more than one source file, the destination must be a directory and end with a /`);
     const dest = d.startsWith('/') ? posixClean(d) : posixClean('/' + (cfg.WorkingDir ?? '') + '/' + d);
+    const excludes = c.excludes.map(w);
+    try {
+      new IgnoreMatcher(excludes);
+    } catch (e) {
+      throw errorAt(c.loc, (e as Error).message);
+    }
     const spec: CopySpec = {
       cmd: c.kind,
       from,
@@ -450,6 +459,7 @@ export class StageState {
       preserveOwnership: c.kind === 'COPY' && c.from !== '' && chown === '',
       allowDecompress: c.kind === 'ADD',
       checksum,
+      excludes,
     };
     const snapshot = cloneConfig(cfg);
     return {
