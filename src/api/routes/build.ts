@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Engine } from '../../engine/engine';
 import { StepError, type BuildRequest } from '../../engine/build';
 import type { AuthConfig } from '../../registry';
-import { buildArgsParam, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
+import { buildArgsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { parseTimeArg } from '../../util/time';
 import { sendJson } from '../http';
@@ -21,43 +21,6 @@ function registryConfig(h: string | string[] | undefined): Record<string, AuthCo
   } catch {
     return {};
   }
-}
-
-/**
- * X-Build-Secrets (berth's): base64 JSON of secret ID -> base64 value. A header,
- * not a query parameter, so a value never lands in a logged URL.
- */
-function buildSecrets(h: string | string[] | undefined): Record<string, Buffer> {
-  const s = Array.isArray(h) ? h[0] : h;
-  if (!s) return {};
-  let j: unknown;
-  try {
-    j = JSON.parse(Buffer.from(s, 'base64').toString('utf8'));
-  } catch {
-    throw badRequest('error reading build secrets: invalid X-Build-Secrets header');
-  }
-  if (!j || typeof j !== 'object' || Array.isArray(j)) throw badRequest('error reading build secrets: expected a JSON object');
-  const out: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries(j)) {
-    if (typeof v !== 'string') throw badRequest(`error reading build secrets: secret ${k}: expected a base64 string`);
-    out[k] = Buffer.from(v, 'base64');
-  }
-  return out;
-}
-
-/** X-Build-Ssh (berth's): base64 JSON of ssh ID -> agent socket path on the daemon's host. */
-function buildSsh(h: string | string[] | undefined): Record<string, string> {
-  const s = Array.isArray(h) ? h[0] : h;
-  if (!s) return {};
-  let j: unknown;
-  try {
-    j = JSON.parse(Buffer.from(s, 'base64').toString('utf8'));
-  } catch {
-    throw badRequest('error reading build ssh: invalid X-Build-Ssh header');
-  }
-  if (!j || typeof j !== 'object' || Array.isArray(j) || Object.values(j).some((v) => typeof v !== 'string'))
-    throw badRequest('error reading build ssh: expected a JSON object of socket paths');
-  return j as Record<string, string>;
 }
 
 export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage): BuildRequest {
@@ -97,8 +60,8 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     cacheFrom: cacheFromParam(query) ?? [],
     hostConfig,
     registryAuth: registryConfig(req.headers['x-registry-config']),
-    secrets: buildSecrets(req.headers['x-build-secrets']),
-    ssh: buildSsh(req.headers['x-build-ssh']),
+    secrets: buildSecretsHeader(req.headers['x-build-secrets']),
+    ssh: buildSshHeader(req.headers['x-build-ssh']),
     allow: query.getAll('allow').flatMap((a) => a.split(',')).filter(Boolean),
   };
 }
