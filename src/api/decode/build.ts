@@ -1,6 +1,6 @@
 // The JSON-valued query parameters of POST /build, read as dockerd reads them
-// (and berth's X-Build-Secrets / X-Build-Ssh headers, below)
-// (json.Unmarshal, then "error reading <what>: <Go's error>").
+// (json.Unmarshal, then "error reading <what>: <Go's error>"), and berth's
+// X-Build-Secrets / X-Build-Ssh headers.
 import type { Ulimit } from '../../container';
 import { InvalidArgument, badRequest } from '../../util/errors';
 import { DecodeError, int64, list, map, ptr, slice, string, struct, type Codec } from './codec';
