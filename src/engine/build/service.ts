@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import type { HostConfig } from '../../container';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
 import { registryKey, type AuthConfig } from '../../registry';
+import { Filters } from '../../filters';
 import { badRequest } from '../../util/errors';
+import { parseGoDuration } from '../../util/time';
 import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
 import type { Emit, ImageService } from '../images';
@@ -190,23 +192,28 @@ export class BuildService {
    * no tagged image or container builds on), then the images only the cache
    * kept: untagged, unused, without children, leaves first.
    */
-  prune(opts: { all: boolean; until?: number; type?: string[] }): { CachesDeleted: string[]; SpaceReclaimed: number } {
+  prune(opts: { all: boolean; filters?: Filters }): { CachesDeleted: string[]; SpaceReclaimed: number } {
+    const filters = opts.filters ?? Filters.empty();
+    const until = pruneUntil(filters);
+    // `type=regular` / `type=exec.cachemount` (BuildKit's record types) pick what goes
+    const types = filters.get('type');
+    const pruneType = (t: string) => types.length === 0 || types.includes(t);
     const shared = this.sharedImages();
     const deleted: string[] = [];
     const dropped = new Set<string>();
     for (const e of this.cache.all()) {
-      if (opts.type && !opts.type.includes('regular')) break;
+      if (!pruneType('regular')) break;
       if (!opts.all && shared.has(e.image)) continue;
-      if (opts.until !== undefined && Date.parse(e.created) >= opts.until) continue;
+      if (until !== undefined && Date.parse(e.created) >= until) continue;
       this.cache.delete(e.id);
       deleted.push(e.id.slice(0, 25));
       dropped.add(e.image);
     }
     let space = 0;
     // cache mounts belong to no image: every one no step is using goes (as BuildKit's exec.cachemount records)
-    if (opts.type === undefined || opts.type.includes('exec.cachemount')) {
+    if (pruneType('exec.cachemount')) {
       for (const m of this.cacheMounts.all()) {
-        if (opts.until !== undefined && Date.parse(m.created) >= opts.until) continue;
+        if (until !== undefined && Date.parse(m.created) >= until) continue;
         const freed = this.cacheMounts.remove(m);
         if (freed < 0) continue;
         space += freed;
@@ -245,3 +252,22 @@ function credsFor(auth: Record<string, AuthConfig>, ref: string): AuthConfig | u
 }
 
 export { StepError };
+
+/**
+ * The build-cache prune filters as Docker's builder takes them: `until` (or
+ * the older `unused-for`) is a Go duration; the cache record keys are accepted;
+ * `label`/`label!` are accepted and, as in Docker, match nothing yet.
+ */
+function pruneUntil(f: Filters, now = Date.now()): number | undefined {
+  f.validate(['until', 'unused-for', 'label', 'label!', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private']);
+  const until = f.get('until');
+  const unused = f.get('unused-for');
+  if (until.length && unused.length) throw badRequest('conflicting filters: "until" and "unused-for"');
+  const key = unused.length ? 'unused-for' : 'until';
+  const vals = [...until, ...unused];
+  if (vals.length > 1) throw badRequest('filters expect only one value');
+  if (!vals.length) return undefined;
+  const d = parseGoDuration(vals[0]);
+  if (d === undefined) throw badRequest(`"${key}" filter expects a duration (e.g., '24h'): time: invalid duration ${JSON.stringify(vals[0])}`);
+  return now - d / 1e6;
+}
