@@ -118,7 +118,7 @@ export class CacheMountStore {
   /** Removes a cache mount no step uses; its size in bytes, or -1 when in use. */
   remove(r: CacheMountRecord): number {
     if ((this.users.get(path.basename(r.dir)) ?? 0) > 0) return -1;
-    const size = dirSize(r.dir);
+    const size = dirSize(path.join(r.dir, 'data'));
     fs.rmSync(r.dir, { recursive: true, force: true });
     return size;
   }

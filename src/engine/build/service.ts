@@ -148,7 +148,7 @@ export class BuildService {
       Description: `cached mount ${m.id}`,
       InUse: m.inUse,
       Shared: false,
-      Size: dirSize(m.dir),
+      Size: dirSize(path.join(m.dir, 'data')),
       CreatedAt: m.created,
       LastUsedAt: m.lastUsed ?? null,
       UsageCount: 0,
