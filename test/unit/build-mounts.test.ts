@@ -65,6 +65,12 @@ describe('RUN --mount', () => {
     assert.equal(s.cacheKey, same.cacheKey);
   });
 
+  it('a heredoc RUN keeps its mounts', () => {
+    const s = runStep('FROM busybox\nRUN --mount=type=cache,target=/c <<EOF\necho one\necho two\nEOF\n');
+    assert.deepEqual(s.mounts.map((m) => [m.type, m.target]), [['cache', '/c']]);
+    assert.match(s.args.join(' '), /echo one\necho two/);
+  });
+
   it('from= names a stage the target then needs', () => {
     const plan = planDockerfile('FROM busybox AS a\nFROM busybox AS unused\nFROM busybox\nRUN --mount=from=a,target=/a true\n');
     assert.deepEqual(plan.stages.map((s) => s.name), ['a', '']);
