@@ -66,9 +66,18 @@
 // 4. After the last stage: unusedBuildArgsWarning(plan) is Docker's
 //    "[Warning] One or more build-args [X] were not consumed" line.
 //
-// Deliberate choices: unsupported BuildKit-only flags (RUN --mount/--network/
-// --security/--device, COPY --parents/--exclude, ADD --keep-git-dir/--unpack/
-// --exclude) fail with Docker's "the --x option requires BuildKit" error; COPY
+//    RUN --mount (step.mounts: expanded, defaults applied, `from` resolved as
+//    COPY --from) is in step.cacheKey; the executor adds what bind mounts show
+//    (context checksum / source image ID), never a cache's or secret's contents.
+//
+// Deliberate choices: `# syntax=docker/dockerfile:1[.x][-labs]` is this
+// frontend (nothing pulled), another frontend is an error naming it; RUN
+// --mount (bind, cache, tmpfs, secret, ssh), RUN --network=none|host|default
+// and RUN --security=insecure (privileged, only when the build is given
+// --allow security.insecure) and COPY/ADD --exclude (context/exclude.ts) are
+// supported on the classic builder; the other BuildKit-only flags (RUN
+// --device, COPY --parents, ADD --keep-git-dir/--unpack)
+// fail with Docker's "the --x option requires BuildKit" error; COPY
 // --chmod and heredocs are supported (BuildKit semantics) although the classic
 // builder lacks them; only the stages the target needs are built (BuildKit),
 // where the classic builder builds every stage up to the target.

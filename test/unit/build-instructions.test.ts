@@ -80,9 +80,11 @@ describe('instructions: arguments', () => {
     failsCmd('RUN', 'RUN requires at least one argument');
   });
 
-  it('RUN flags that need BuildKit are refused clearly', () => {
-    failsCmd('RUN --mount=type=cache,target=/x true', `the --mount option ${BK}`);
-    failsCmd('RUN --network=none true', `the --network option ${BK}`);
+  it('RUN flags that need BuildKit are refused clearly (--mount is supported)', () => {
+    assert.equal((cmd('RUN --mount=type=cache,target=/x true') as { mounts: unknown[] }).mounts.length, 1);
+    failsCmd('RUN --network=bridge true', 'unsupported network mode "bridge"');
+    failsCmd('RUN --device=/dev/fuse true', `the --device option ${BK}`);
+    failsCmd('RUN --mount=type=cache,target=/x --security=root true', 'security can only be set to insecure or sandbox, not "root"');
     failsCmd('RUN --bogus true', 'unknown flag: --bogus');
   });
 
@@ -96,7 +98,7 @@ describe('instructions: arguments', () => {
     const c = cmd('COPY --from=build --chown=app:app --chmod=0755 --link a b /dst/');
     assert.deepEqual(c, {
       kind: 'COPY', loc: { file: 'Dockerfile', line: 2, endLine: 2 }, text: 'COPY --from=build --chown=app:app --chmod=0755 --link a b /dst/',
-      sources: ['a', 'b'], contents: [], dest: '/dst/', from: 'build', chown: 'app:app', chmod: '0755', link: true,
+      sources: ['a', 'b'], contents: [], dest: '/dst/', from: 'build', chown: 'app:app', chmod: '0755', link: true, excludes: [],
     });
     const a = cmd('ADD --checksum=sha256:abc https://example.invalid/x.tgz /x');
     assert.equal(a.kind, 'ADD');
@@ -107,6 +109,7 @@ describe('instructions: arguments', () => {
     failsCmd('COPY --chown x y', 'missing a value on flag: --chown');
     failsCmd('COPY --link=maybe x y', 'expecting boolean value for flag --link, not: maybe');
     failsCmd('COPY --parents a/b /dst/', `the --parents option ${BK}`);
+    assert.deepEqual((cmd('COPY --exclude=*.txt --exclude=x a/ /dst/') as { excludes: string[] }).excludes, ['*.txt', 'x']);
     failsCmd('ADD --keep-git-dir https://x.invalid/r.git /src', `the --keep-git-dir option ${BK}`);
     failsCmd('COPY --platform=linux/amd64 a b', 'unknown flag: --platform');
   });

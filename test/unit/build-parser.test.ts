@@ -78,7 +78,7 @@ describe('Dockerfile parser: lines', () => {
 describe('Dockerfile parser: directives', () => {
   it('reads syntax, escape and check at the top', () => {
     const r = parse('# syntax=docker/dockerfile:1\n# ESCAPE = `\n#check=skip=all\nFROM busybox\n');
-    assert.deepEqual(r.directives, { escape: '`', syntax: 'docker/dockerfile:1', check: 'skip=all' });
+    assert.deepEqual(r.directives, { escape: '`', syntax: 'docker/dockerfile:1', syntaxLine: 1, check: 'skip=all' });
   });
 
   it('the escape directive changes the continuation character', () => {

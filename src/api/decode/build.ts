@@ -1,7 +1,8 @@
 // The JSON-valued query parameters of POST /build, read as dockerd reads them
-// (json.Unmarshal, then "error reading <what>: <Go's error>").
+// (json.Unmarshal, then "error reading <what>: <Go's error>"), and berth's
+// X-Build-Secrets / X-Build-Ssh headers.
 import type { Ulimit } from '../../container';
-import { InvalidArgument } from '../../util/errors';
+import { InvalidArgument, badRequest } from '../../util/errors';
 import { DecodeError, int64, list, map, ptr, slice, string, struct, type Codec } from './codec';
 import { JsonSyntaxError, unmarshalGoJson } from './json';
 
@@ -33,4 +34,41 @@ export function cacheFromParam(q: URLSearchParams): string[] | undefined {
 
 export function ulimitsParam(q: URLSearchParams): Ulimit[] | undefined {
   return param(q, 'ulimits', 'ulimit settings', list(ulimit, '[]*units.Ulimit'));
+}
+
+/**
+ * X-Build-Secrets (berth's): base64 JSON of secret ID -> base64 value. A header,
+ * not a query parameter, so a value never lands in a logged URL.
+ */
+export function buildSecretsHeader(h: string | string[] | undefined): Record<string, Buffer> {
+  const s = Array.isArray(h) ? h[0] : h;
+  if (!s) return {};
+  let j: unknown;
+  try {
+    j = JSON.parse(Buffer.from(s, 'base64').toString('utf8'));
+  } catch {
+    throw badRequest('error reading build secrets: invalid X-Build-Secrets header');
+  }
+  if (!j || typeof j !== 'object' || Array.isArray(j)) throw badRequest('error reading build secrets: expected a JSON object');
+  const out: Record<string, Buffer> = {};
+  for (const [k, v] of Object.entries(j)) {
+    if (typeof v !== 'string') throw badRequest(`error reading build secrets: secret ${k}: expected a base64 string`);
+    out[k] = Buffer.from(v, 'base64');
+  }
+  return out;
+}
+
+/** X-Build-Ssh (berth's): base64 JSON of ssh ID -> agent socket path on the daemon's host. */
+export function buildSshHeader(h: string | string[] | undefined): Record<string, string> {
+  const s = Array.isArray(h) ? h[0] : h;
+  if (!s) return {};
+  let j: unknown;
+  try {
+    j = JSON.parse(Buffer.from(s, 'base64').toString('utf8'));
+  } catch {
+    throw badRequest('error reading build ssh: invalid X-Build-Ssh header');
+  }
+  if (!j || typeof j !== 'object' || Array.isArray(j) || Object.values(j).some((v) => typeof v !== 'string'))
+    throw badRequest('error reading build ssh: expected a JSON object of socket paths');
+  return j as Record<string, string>;
 }

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Engine } from '../../engine/engine';
 import { StepError, type BuildRequest } from '../../engine/build';
 import type { AuthConfig } from '../../registry';
-import { buildArgsParam, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
+import { buildArgsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
@@ -59,6 +59,9 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     cacheFrom: cacheFromParam(query) ?? [],
     hostConfig,
     registryAuth: registryConfig(req.headers['x-registry-config']),
+    secrets: buildSecretsHeader(req.headers['x-build-secrets']),
+    ssh: buildSshHeader(req.headers['x-build-ssh']),
+    allow: query.getAll('allow').flatMap((a) => a.split(',')).filter(Boolean),
   };
 }
 

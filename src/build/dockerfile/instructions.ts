@@ -5,6 +5,7 @@ import { parseHealthcheckInstruction } from '../../image/healthcheck';
 import type { HealthConfig } from '../../image/types';
 import { DockerfileError, Location, errorAt } from './errors';
 import { FlagError, Flags } from './flags';
+import { MountError, parseMount, type RunMount } from './mounts';
 import { Heredoc, Node, ParseResult, chompHeredocContent, parseHeredocWord } from './parser';
 
 export interface KeyValue {
@@ -73,6 +74,12 @@ export interface MaintainerInstruction extends Common {
 export interface RunInstruction extends Common {
   kind: 'RUN';
   cmd: CmdLine;
+  /** --mount specs, values not yet expanded. */
+  mounts: RunMount[];
+  /** --network: '' (the build's), 'default', 'none' or 'host'. */
+  network: string;
+  /** --security: '' / 'sandbox', or 'insecure' (privileged; the build must allow security.insecure). */
+  security: string;
 }
 export interface CmdInstruction extends Common {
   kind: 'CMD';
@@ -95,6 +102,8 @@ export interface CopyInstruction extends Common {
   chown: string;
   chmod: string;
   link: boolean;
+  /** --exclude patterns, not yet expanded. */
+  excludes: string[];
 }
 export interface AddInstruction extends Common {
   kind: 'ADD';
@@ -106,6 +115,8 @@ export interface AddInstruction extends Common {
   link: boolean;
   /** expected sha256 digest of a remote source */
   checksum: string;
+  /** --exclude patterns, not yet expanded. */
+  excludes: string[];
 }
 export interface ExposeInstruction extends Common {
   kind: 'EXPOSE';
@@ -278,10 +289,22 @@ function parseNode(node: Node, base: Common): Instruction {
       return { ...base, kind: 'MAINTAINER', maintainer: node.args[0] };
     case 'run': {
       const f = new Flags(node.flags).define('mount', 'strings').define('network', 'string').define('security', 'string').define('device', 'strings').parse();
-      if (f.used.length > 0) throw new InstructionError(BUILDKIT_ONLY(f.used[0]));
+      for (const u of f.used) if (u !== 'mount' && u !== 'network' && u !== 'security') throw new InstructionError(BUILDKIT_ONLY(u));
+      const security = f.string('security');
+      if (f.has('security') && security !== 'insecure' && security !== 'sandbox') throw new InstructionError(`security can only be set to insecure or sandbox, not ${JSON.stringify(security)}`);
+      const network = f.string('network');
+      if (f.has('network') && !['default', 'none', 'host'].includes(network)) throw new InstructionError(`unsupported network mode ${JSON.stringify(network)}`);
+      const mounts = f.strings('mount').map((v) => {
+        try {
+          return parseMount(v);
+        } catch (e) {
+          if (e instanceof MountError) throw new InstructionError(e.message);
+          throw e;
+        }
+      });
       const cmd = cmdLine(node);
       if (cmd.args.length === 0) throw new InstructionError(atLeastOne('RUN'));
-      return { ...base, kind: 'RUN', cmd };
+      return { ...base, kind: 'RUN', cmd, mounts, network, security };
     }
     case 'cmd':
       plain();
@@ -300,10 +323,10 @@ function parseNode(node: Node, base: Common): Instruction {
       const f = new Flags(node.flags)
         .define('chown', 'string').define('from', 'string').define('chmod', 'string')
         .define('link', 'bool').define('exclude', 'strings').define('parents', 'bool').parse();
-      for (const u of ['parents', 'exclude']) if (f.has(u)) throw new InstructionError(BUILDKIT_ONLY(u));
+      if (f.has('parents')) throw new InstructionError(BUILDKIT_ONLY('parents'));
       return {
         ...base, kind: 'COPY', ...sourcesAndDest(node, 'COPY'),
-        from: f.string('from'), chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'),
+        from: f.string('from'), chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'), excludes: f.strings('exclude'),
       };
     }
     case 'add': {
@@ -311,10 +334,10 @@ function parseNode(node: Node, base: Common): Instruction {
       const f = new Flags(node.flags)
         .define('chown', 'string').define('chmod', 'string').define('link', 'bool').define('keep-git-dir', 'bool')
         .define('checksum', 'string').define('unpack', 'bool').define('exclude', 'strings').parse();
-      for (const u of ['keep-git-dir', 'unpack', 'exclude']) if (f.has(u)) throw new InstructionError(BUILDKIT_ONLY(u));
+      for (const u of ['keep-git-dir', 'unpack']) if (f.has(u)) throw new InstructionError(BUILDKIT_ONLY(u));
       return {
         ...base, kind: 'ADD', ...sourcesAndDest(node, 'ADD'),
-        chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'), checksum: f.string('checksum'),
+        chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'), checksum: f.string('checksum'), excludes: f.strings('exclude'),
       };
     }
     case 'expose':

@@ -58,6 +58,8 @@ export interface Node {
 export interface Directives {
   escape: string;
   syntax?: string;
+  /** Line of the `# syntax=` directive. */
+  syntaxLine?: number;
   check?: string;
 }
 
@@ -124,7 +126,10 @@ class DirectiveParser {
     if (key === 'escape') {
       if (value !== '`' && value !== '\\') throw new LineError(`invalid escape token '${value}' does not match \` or \\`);
       this.d.escape = value;
-    } else if (key === 'syntax') this.d.syntax = value;
+    } else if (key === 'syntax') {
+      this.d.syntax = value;
+      this.d.syntaxLine = lineNo;
+    }
     else this.d.check = value;
     return true;
   }

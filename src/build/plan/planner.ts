@@ -88,9 +88,23 @@ export function resolveCopyFrom(from: string, current: number, stages: readonly 
   return { kind: 'image', ref: from };
 }
 
+// `# syntax=` naming Docker's own Dockerfile frontend (1.x, labs, latest,
+// optionally pinned by digest) is served by the built-in frontend: nothing is
+// pulled. Any other frontend image cannot run here.
+const KNOWN_FRONTEND = /^(docker\.io\/)?docker\/dockerfile(-upstream)?(:(latest|labs|1(\.\d+){0,2}(-labs)?))?(@sha256:[a-f0-9]{64})?$/;
+
+function checkSyntax(parsed: ParseResult): void {
+  const s = parsed.directives.syntax;
+  if (s === undefined || KNOWN_FRONTEND.test(s)) return;
+  const line = parsed.directives.syntaxLine ?? 1;
+  throw errorAt({ file: parsed.file, line, endLine: line },
+    `unsupported frontend ${JSON.stringify(s)} in the syntax directive: berth builds with its built-in Dockerfile frontend (docker/dockerfile:1) and does not run frontend images`);
+}
+
 /** Plans a build from a parsed Dockerfile. */
 export function planBuild(input: ParseResult | Instructions, opts: BuildOptions = {}): BuildPlan {
   const parsed = 'nodes' in input ? input : null;
+  if (parsed) checkSyntax(parsed);
   const ins = parsed ? toInstructions(parsed) : (input as Instructions);
   const file = ins.file;
   const lex = new ShellLex(ins.escape);
@@ -175,15 +189,19 @@ export function planBuild(input: ParseResult | Instructions, opts: BuildOptions 
     const deps = new Set<number>();
     if (s.base.kind === 'stage') deps.add(s.base.stage);
     for (const c of s.commands) {
-      if (c.kind !== 'COPY' || c.from === '') continue;
-      let src: CopySource;
-      try {
-        src = resolveCopyFrom(c.from, s.index, all);
-      } catch (e) {
-        throw errorAt(c.loc, (e as Error).message);
+      // COPY --from and RUN --mount=…,from= name a stage (built first) or an image
+      const froms = c.kind === 'COPY' ? [c.from] : c.kind === 'RUN' ? c.mounts.map((m) => m.from) : [];
+      for (const f of froms) {
+        if (f === '') continue;
+        let src: CopySource;
+        try {
+          src = resolveCopyFrom(f, s.index, all);
+        } catch (e) {
+          throw errorAt(c.loc, (e as Error).message);
+        }
+        if (src.kind === 'stage') deps.add(src.stage);
+        else if (!s.copyFromImages.includes(src.ref)) s.copyFromImages.push(src.ref);
       }
-      if (src.kind === 'stage') deps.add(src.stage);
-      else if (!s.copyFromImages.includes(src.ref)) s.copyFromImages.push(src.ref);
     }
     s.deps = [...deps].sort((a, b) => a - b);
     for (const d of s.deps) visit(all[d]);

@@ -9,8 +9,10 @@ import { parseSignal } from '../../runtime/units';
 import { Location, atLocation, errorAt } from '../dockerfile/errors';
 import { Env, ExpandError, ShellLex, envFromList } from '../dockerfile/expand';
 import { Command, CopyInstruction, AddInstruction, RunInstruction, parseTrigger } from '../dockerfile/instructions';
+import type { RunMount } from '../dockerfile/mounts';
 import { chompHeredocContent, parseDockerfile, parseHeredocWord } from '../dockerfile/parser';
 import { goList, goQuoteList } from '../gofmt';
+import { IgnoreMatcher } from '../context/ignore';
 import { BuildArgs } from './buildargs';
 import { parseChmod } from './chown';
 import { DEFAULT_PATH, canonicalJson, cloneConfig, healthcheckComment, nopCmd, nopCmdString, shellOf } from './history';
@@ -62,6 +64,17 @@ export interface RunStep extends StepBase, HistoryParts {
   /** Build args this step sees ("K=V", sorted): in the cache key (via createdBy) but never in the image's Env. */
   buildArgs: string[];
   scripts: InlineScript[];
+  /** RUN --network: '' when not given (the build's network mode). */
+  network: string;
+  /** RUN --security=insecure: a privileged container (when the build allows security.insecure). */
+  insecure: boolean;
+  /** RUN --mount specs, expanded, with `from` resolved; part of the cache key (a cache's or secret's contents are not). */
+  mounts: StepMount[];
+}
+
+/** A RUN --mount with its variables expanded and its defaults applied. */
+export interface StepMount extends Omit<RunMount, 'from'> {
+  from?: CopySource;
 }
 
 /** WORKDIR: the directory is created when missing (as root, mode 0755); a layer only if it was. */
@@ -94,6 +107,8 @@ export interface CopySpec {
   allowDecompress: boolean;
   /** ADD --checksum: expected digest of a remote source. */
   checksum: string;
+  /** --exclude patterns (dockerignore rules, relative to each source directory). */
+  excludes: string[];
 }
 
 export interface CopyStep extends StepBase {
@@ -305,15 +320,41 @@ export class StageState {
         return this.step('workdir', c, nopCmdString(cfg, 'WORKDIR ' + cfg.WorkingDir), { path: cfg.WorkingDir });
       }
       case 'RUN':
-        return this.run(c);
+        return this.run(c, w);
       case 'COPY':
       case 'ADD':
         return this.copy(c, w);
     }
   }
 
-  private run(c: RunInstruction): RunStep {
+  /** Expands a RUN's mounts and applies BuildKit's defaults (cache id = target, secret target = /run/secrets/<id>). */
+  private mounts(c: RunInstruction, w: (s: string) => string): StepMount[] {
+    const workdir = this.config.WorkingDir || '/';
+    const abs = (p: string) => posixClean(p.startsWith('/') ? p : workdir + '/' + p);
+    return c.mounts.map((m) => {
+      const out: StepMount = { ...m, target: w(m.target), source: w(m.source), id: w(m.id), from: undefined };
+      if (m.env !== undefined) out.env = w(m.env);
+      if (m.from) {
+        try {
+          out.from = resolveCopyFrom(w(m.from), this.stage.index, this.plan.allStages);
+        } catch (e) {
+          throw errorAt(c.loc, (e as Error).message);
+        }
+      }
+      if (out.type === 'secret' || out.type === 'ssh') {
+        if (!out.id) out.id = out.source || (out.target ? out.target.split('/').filter(Boolean).pop() ?? '' : '') || (out.type === 'ssh' ? 'default' : '');
+        if (!out.target && (out.env === undefined || out.env === '') && out.type === 'secret') out.target = '/run/secrets/' + out.id;
+        if (out.type === 'ssh' && !out.target) out.target = '/run/buildkit/ssh_agent.0';
+      }
+      if (out.target) out.target = abs(out.target);
+      if (out.type === 'cache' && !out.id) out.id = out.target;
+      return out;
+    });
+  }
+
+  private run(c: RunInstruction, w: (s: string) => string): RunStep {
     const cfg = this.config;
+    const mounts = this.mounts(c, w);
     let args = [...c.cmd.args];
     const scripts: InlineScript[] = [];
     if (c.cmd.files.length > 0) {
@@ -346,13 +387,17 @@ export class StageState {
       author: this.author,
       createdBy: saveCmd.join(' '),
       containerConfig,
-      cacheKey: canonicalJson(containerConfig),
+      // the mounts change what the command sees: a step with other mounts is another step
+      cacheKey: canonicalJson(containerConfig) + (mounts.length ? '\nmounts:' + canonicalJson(mounts) : '') + (c.network ? '\nnetwork:' + c.network : '') + (c.security === 'insecure' ? '\nsecurity:insecure' : ''),
       args: argv,
       env: [...cfgEnv, ...visible],
       user: cfg.User ?? '',
       workdir: cfg.WorkingDir || '/',
       buildArgs: keyed,
       scripts,
+      mounts,
+      network: c.network,
+      insecure: c.security === 'insecure',
     };
   }
 
@@ -395,6 +440,12 @@ export class StageState {
     if (sources.length === 0 && contents.length > 1 && !destIsDir)
       throw errorAt(c.loc, `When using ${c.kind} with more than one source file, the destination must be a directory and end with a /`);
     const dest = d.startsWith('/') ? posixClean(d) : posixClean('/' + (cfg.WorkingDir ?? '') + '/' + d);
+    const excludes = c.excludes.map(w);
+    try {
+      new IgnoreMatcher(excludes);
+    } catch (e) {
+      throw errorAt(c.loc, (e as Error).message);
+    }
     const spec: CopySpec = {
       cmd: c.kind,
       from,
@@ -408,6 +459,7 @@ export class StageState {
       preserveOwnership: c.kind === 'COPY' && c.from !== '' && chown === '',
       allowDecompress: c.kind === 'ADD',
       checksum,
+      excludes,
     };
     const snapshot = cloneConfig(cfg);
     return {

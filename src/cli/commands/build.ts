@@ -3,6 +3,7 @@
 // sent to POST /build; the output is docker's plain text, or a live view on
 // a terminal.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { encodeAuthHeader, CredentialFile, defaultConfigPath, type AuthConfig } from '../../registry';
 import { parseMemory, parseUlimit } from '../../runtime/units';
 import { jsonLines } from '../../client/streams';
@@ -45,6 +46,80 @@ function registryConfig(): string {
   return encodeAuthHeader(out as AuthConfig);
 }
 
+/**
+ * --secret id=x[,src=FILE|,env=VAR][,type=file|env] (buildx's grammar): read here,
+ * sent as X-Build-Secrets (base64 JSON of id -> base64 value).
+ */
+function buildSecrets(specs: string[]): string | undefined {
+  if (!specs.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    let id = '';
+    let src = '';
+    let env = '';
+    let type = '';
+    for (const field of spec.split(',')) {
+      const eq = field.indexOf('=');
+      if (eq < 0) throw new StatusError(`invalid field '${field}' must be a key=value pair`, 1);
+      const key = field.slice(0, eq).toLowerCase();
+      const value = field.slice(eq + 1);
+      if (key === 'type') {
+        if (value !== 'file' && value !== 'env') throw new StatusError(`unsupported secret type ${JSON.stringify(value)}`, 1);
+        type = value;
+      } else if (key === 'id') id = value;
+      else if (key === 'source' || key === 'src') src = value;
+      else if (key === 'env') env = value;
+      else throw new StatusError(`unexpected key '${key}' in '${field}'`, 1);
+    }
+    if (type === 'env' && !env) (env = src), (src = '');
+    if (!id) id = src ? src.split('/').pop() ?? '' : env;
+    if (!id) throw new StatusError(`invalid secret ${JSON.stringify(spec)}: id is required`, 1);
+    let value: Buffer;
+    if (src) {
+      try {
+        value = fs.readFileSync(src);
+      } catch (e) {
+        throw new StatusError(`failed to read secret ${id}: ${(e as Error).message}`, 1);
+      }
+    } else {
+      const name = env || id;
+      const v = process.env[name];
+      if (v === undefined) throw new StatusError(`secret ${id}: environment variable ${name} is not set`, 1);
+      value = Buffer.from(v);
+    }
+    out[id] = value.toString('base64');
+  }
+  return Buffer.from(JSON.stringify(out)).toString('base64');
+}
+
+/**
+ * --ssh default|<id>[=<socket>] (buildx's grammar, agent sockets only): the
+ * socket path is sent as X-Build-Ssh; berthd mounts it, so it must be on the
+ * daemon's host (a local daemon).
+ */
+function buildSsh(specs: string[]): string | undefined {
+  if (!specs.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const id = eq < 0 ? spec : spec.slice(0, eq);
+    const paths = eq < 0 ? [] : spec.slice(eq + 1).split(',').filter(Boolean);
+    if (!id) throw new StatusError(`invalid ssh spec ${JSON.stringify(spec)}`, 1);
+    if (paths.length > 1) throw new StatusError(`ssh ${id}: berth forwards one agent socket per ID, not key files`, 1);
+    const sock = paths[0] ?? process.env.SSH_AUTH_SOCK;
+    if (!sock) throw new StatusError(`invalid empty ssh agent socket: make sure SSH_AUTH_SOCK is set`, 1);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(sock);
+    } catch (e) {
+      throw new StatusError(`ssh ${id}: ${(e as Error).message}`, 1);
+    }
+    if (!st.isSocket()) throw new StatusError(`ssh ${id}: ${sock} is not an agent socket (key files are not supported)`, 1);
+    out[id] = path.resolve(sock);
+  }
+  return Buffer.from(JSON.stringify(out)).toString('base64');
+}
+
 export const buildCommand: Command = {
   name: 'build',
   usage: '[OPTIONS] PATH | -',
@@ -53,6 +128,7 @@ export const buildCommand: Command = {
   maxArgs: 1,
   flags: [
     { long: 'add-host', kind: 'list', help: 'Add a custom host-to-IP mapping (host:ip)' },
+    { long: 'allow', kind: 'list', help: 'Allow extra privileged entitlement (e.g., "security.insecure")' },
     { long: 'build-arg', kind: 'list', help: 'Set build-time variables' },
     { long: 'cache-from', kind: 'list', help: 'Images to consider as cache sources' },
     { long: 'cpu-period', kind: 'int', help: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
@@ -74,6 +150,8 @@ export const buildCommand: Command = {
     { long: 'pull', kind: 'bool', help: 'Always attempt to pull a newer version of the image' },
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress the build output and print image ID on success' },
     { long: 'rm', kind: 'bool', help: 'Remove intermediate containers after a successful build', def: true },
+    { long: 'secret', kind: 'list', help: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=x,env=VAR")' },
+    { long: 'ssh', kind: 'list', help: 'SSH agent socket to expose to the build (format: "default|<id>[=<socket>]")' },
     { long: 'shm-size', kind: 'string', help: 'Size of /dev/shm', valueName: 'bytes', parse: bytes },
     { long: 'tag', short: 't', kind: 'list', help: "Name and optionally a tag in the 'name:tag' format" },
     { long: 'target', kind: 'string', help: 'Set the target build stage to build.' },
@@ -92,12 +170,15 @@ export const buildCommand: Command = {
     if (contextArg === '-') prepared = await stdinContext(process.stdin, dockerfile);
     else prepared = await dirContext(contextArg, dockerfile, () => readStream(process.stdin));
 
+    const secrets = buildSecrets(f.list('secret'));
+    const ssh = buildSsh(f.list('ssh'));
     const mem = (n: string) => (f.str(n) ? (f.str(n) === '-1' ? -1 : parseMemory(f.str(n))) : undefined);
     const json = (v: object) => (Object.keys(v).length ? JSON.stringify(v) : undefined);
     const api = await ctx.api();
     const res = await api.stream('POST', '/build', {
       query: {
         t: f.list('tag'),
+        allow: f.list('allow').length ? f.list('allow').join(',') : undefined,
         dockerfile: prepared.dockerfile,
         buildargs: json(keyValues(f.list('build-arg'), true)),
         labels: json(keyValues(f.list('label'), false)),
@@ -122,7 +203,7 @@ export const buildCommand: Command = {
         ulimits: f.list('ulimit').length ? JSON.stringify(f.list('ulimit').map(parseUlimit)) : undefined,
       },
       body: prepared.body,
-      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': registryConfig() },
+      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': registryConfig(), ...(secrets ? { 'X-Build-Secrets': secrets } : {}), ...(ssh ? { 'X-Build-Ssh': ssh } : {}) },
     });
 
     const tty = progress === 'tty' || (progress === 'auto' && ctx.stdoutTty);

@@ -4,14 +4,15 @@
 // step first asks the cache (parent image ID + the step's cache key); a hit
 // reuses the image the step made before and touches nothing on disk.
 import {
-  DiskFS, StageState, formatPlatform, unusedBuildArgsWarning,
+  DiskFS, StageState, checksumSources, formatPlatform, resolveSources, unusedBuildArgsWarning,
   type BuildPlan, type ContextIndex, type CopyStep, type Platform, type ResolvedStep, type RunStep, type StagePlan, type WorkdirStep,
 } from '../../build';
 import { canonicalJson } from '../../build/plan/history';
 import { ensureDir } from '../../build/context/copy';
 import type { ImageRecord } from '../../image';
 import type { AuthConfig } from '../../registry';
-import { badRequest } from '../../util/errors';
+import { EngineError, badRequest } from '../../util/errors';
+import { DockerfileError, errorAt } from '../../build/dockerfile/errors';
 import type { EngineContext } from '../context';
 import type { ImageService } from '../images';
 import type { BuildCacheStore } from './cache';
@@ -19,6 +20,7 @@ import { commitStep, stageDiff, type StagedDiff, type StepCommit } from './commi
 import { CopyStepRunner } from './copy';
 import { short, StepError, type BuildOutput } from './output';
 import { ScratchRootfs } from './rootfs';
+import { StepMounts, type CacheMountStore } from './mounts';
 import type { RunSettings, StepRunner } from './run';
 
 export interface BuildSettings extends RunSettings {
@@ -29,6 +31,10 @@ export interface BuildSettings extends RunSettings {
   /** Remove the container of a failed step too (--force-rm). */
   forceRm: boolean;
   cacheFrom: string[];
+  /** --secret values by ID (RUN --mount=type=secret). */
+  secrets: ReadonlyMap<string, Buffer>;
+  /** --ssh agent sockets by ID (RUN --mount=type=ssh). */
+  ssh: ReadonlyMap<string, string>;
   /** Credentials for pulls, by registry (X-Registry-Config). */
   creds(ref: string): AuthConfig | undefined;
 }
@@ -38,6 +44,7 @@ export interface BuildDeps {
   images: ImageService;
   runner: StepRunner;
   cache: BuildCacheStore;
+  cacheMounts: CacheMountStore;
 }
 
 type Current = ImageRecord | null;
@@ -174,8 +181,16 @@ export class Build {
         return this.lookup(cur, step.cacheKey) ?? this.done(this.commit(cur, stage, step, step, undefined));
       case 'workdir':
         return this.lookup(cur, step.cacheKey) ?? this.workdir(step, cur, stage);
-      case 'run':
-        return this.lookup(cur, step.cacheKey) ?? this.runStep(step, cur, stage);
+      case 'run': {
+        let key: string;
+        try {
+          key = await this.runKey(step, stage);
+        } catch (e) {
+          if (e instanceof EngineError && !(e instanceof DockerfileError)) throw errorAt(step.instruction.loc, e.message);
+          throw e;
+        }
+        return this.lookup(cur, key) ?? this.runStep(step, cur, stage, key);
+      }
       case 'copy':
         return this.copy(step, cur, stage);
     }
@@ -193,21 +208,65 @@ export class Build {
     }
   }
 
-  private async runStep(step: RunStep, cur: Current, stage: StagePlan): Promise<ImageRecord> {
+  /**
+   * A RUN's cache key: the step's own (command, config, mount specs) and, as
+   * BuildKit keys them, what its bind mounts show: the checksum of the context
+   * files, or the ID of the stage's / image's result. Never a cache mount's or
+   * a secret's contents.
+   */
+  private async runKey(step: RunStep, stage: StagePlan): Promise<string> {
+    const parts: string[] = [];
+    for (const m of step.mounts) {
+      if (m.type !== 'bind') continue;
+      if (m.from) {
+        const img = m.from.kind === 'stage' ? this.results.get(m.from.stage) : await this.image(m.from.ref, this.platformOf(stage));
+        parts.push(`bind ${m.target} from ${img?.id ?? 'scratch'}`);
+      } else {
+        const infos = resolveSources(this.context, [m.source || '.'], { cmd: 'COPY', context: true, destIsDir: true, otherSources: 0 });
+        parts.push(`bind ${m.target} ${await checksumSources(infos)}`);
+      }
+    }
+    return parts.length ? step.cacheKey + '\n' + parts.join('\n') : step.cacheKey;
+  }
+
+  private async runStep(step: RunStep, cur: Current, stage: StagePlan, cacheKey: string): Promise<ImageRecord> {
     if (!cur || !cur.topLayer) {
       // nothing can be executed in an empty root filesystem
       throw new StepError(`failed to create task for container: OCI runtime create failed: runc create failed: unable to start container process: exec: "${step.args[0]}": stat ${step.args[0]}: no such file or directory: unknown`, 127);
     }
-    const r = await this.d.runner.run(cur, step, this.s, this.out, this.signal, this.s.forceRm);
+    if (step.insecure && !this.s.allow?.includes('security.insecure'))
+      throw errorAt(step.instruction.loc, 'security.insecure is not allowed: the build must be given --allow security.insecure');
+    let mounts: StepMounts | undefined;
+    let r: Awaited<ReturnType<StepRunner['run']>>;
+    try {
+      if (step.mounts.length) {
+        mounts = new StepMounts({
+          ctx: this.d.ctx, cacheMounts: this.d.cacheMounts, secrets: this.s.secrets, ssh: this.s.ssh, context: this.context,
+          resolveFrom: async (src) => (src.kind === 'stage' ? this.results.get(src.stage) ?? null : this.image(src.ref, this.platformOf(stage))),
+        });
+        try {
+          await mounts.prepare(step);
+        } catch (e) {
+          // as BuildKit: the mount's failure names the Dockerfile line
+          if (e instanceof EngineError) throw errorAt(step.instruction.loc, e.message);
+          throw e;
+        }
+      }
+      // a container given a secret as an environment variable has it in its record: never kept (--rm=false)
+      r = await this.d.runner.run(cur, step, this.s, this.out, this.signal, this.s.forceRm || !!mounts?.hasSecretEnv, mounts);
+    } finally {
+      mounts?.release();
+    }
+    const rm = this.s.rm || this.s.forceRm || !!mounts?.hasSecretEnv;
     let img: ImageRecord;
     try {
-      img = this.commit(cur, stage, step, step, r.diff, r.container);
+      img = this.commit(cur, stage, step, { ...step, cacheKey }, r.diff, r.container);
     } catch (e) {
       if (r.diff) this.d.ctx.layers.discard(r.diff.staged);
-      if (this.s.rm || this.s.forceRm) await this.d.runner.remove(r.container);
+      if (rm) await this.d.runner.remove(r.container);
       throw e;
     }
-    if (this.s.rm || this.s.forceRm) {
+    if (rm) {
       this.out.line(`Removing intermediate container ${short(r.container)}`);
       this.removals.push(this.d.runner.remove(r.container));
     }

@@ -9,6 +9,7 @@ import {
   type CopyStep, type Identity, type SourceFS, type SourceInfo,
 } from '../../build';
 import { readFileInRoot } from '../../archive';
+import { excludeSources } from '../../build/context/exclude';
 import type { ImageRecord } from '../../image';
 import { badRequest } from '../../util/errors';
 import type { EngineContext } from '../context';
@@ -54,9 +55,9 @@ export class CopyStepRunner {
     const remotes = spec.sources.filter(isRemoteSource);
     const paths = spec.sources.filter((s) => !isRemoteSource(s));
     if (spec.checksum && remotes.length === 0) throw badRequest(`${spec.cmd} failed: checksum can't be specified for non-HTTP(S) sources`);
-    const infos = paths.length
+    const infos = excludeSources(paths.length
       ? resolveSources(tree, paths, { cmd: spec.cmd, context: !spec.from, destIsDir: spec.destIsDir, otherSources: remotes.length + spec.contents.length })
-      : [];
+      : [], spec.excludes);
     if (infos.length + remotes.length + spec.contents.length === 0) throw badRequest(`${spec.cmd} failed: no source files were specified`);
     if (infos.length + remotes.length + spec.contents.length > 1 && !spec.destIsDir)
       throw badRequest(`When using ${spec.cmd} with more than one source file, the destination must be a directory and end with a /`);

@@ -17,9 +17,12 @@ import type { ContainerService } from '../containers/service';
 import { stageDiff, type StagedDiff } from './commit';
 import { short, StepError, type BuildOutput } from './output';
 import { crashPoint } from '../../util/fault';
+import type { StepMounts } from './mounts';
 
 export interface RunSettings {
   networkMode: string;
+  /** Entitlements the build was given (--allow): 'security.insecure', 'network.host'. */
+  allow?: string[];
   /** Memory, CPU, shm, extra hosts, ulimits for the step containers. */
   hostConfig: Partial<HostConfig>;
 }
@@ -27,6 +30,15 @@ export interface RunSettings {
 export interface RunResult {
   container: string;
   diff: StagedDiff | undefined;
+}
+
+function exists(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** How long to wait for the last output after the process exited. */
@@ -44,7 +56,7 @@ export class StepRunner {
    * is removed here when `removeOnFailure`, and always when the build was
    * cancelled.
    */
-  async run(image: ImageRecord, step: RunStep, s: RunSettings, out: BuildOutput, signal: AbortSignal, removeOnFailure: boolean): Promise<RunResult> {
+  async run(image: ImageRecord, step: RunStep, s: RunSettings, out: BuildOutput, signal: AbortSignal, removeOnFailure: boolean, extra?: StepMounts): Promise<RunResult> {
     const scriptDir = step.scripts.length ? fs.mkdtempSync(path.join(this.ctx.paths.tmp, 'build-scripts-')) : undefined;
     const mounts: MountSpec[] = [];
     for (const [i, sc] of step.scripts.entries()) {
@@ -53,6 +65,7 @@ export class StepRunner {
       fs.chmodSync(f, sc.mode);
       mounts.push({ Type: 'bind', Source: f, Target: sc.path, ReadOnly: true });
     }
+    if (extra) mounts.push(...extra.specs);
     let id: string | undefined;
     try {
       id = this.containers.create({
@@ -60,7 +73,7 @@ export class StepRunner {
           Image: image.id,
           Cmd: step.args,
           Entrypoint: [''],
-          Env: step.env,
+          Env: extra?.env.length ? [...step.env, ...extra.env] : step.env,
           User: step.user,
           WorkingDir: step.workdir,
           Labels: step.config.Labels ?? {},
@@ -71,7 +84,9 @@ export class StepRunner {
         hostConfig: {
           ...defaultHostConfig(),
           ...s.hostConfig,
-          NetworkMode: s.networkMode,
+          // RUN --network=none|host; 'default' is the build's own network mode
+          NetworkMode: step.network === 'none' || step.network === 'host' ? step.network : s.networkMode,
+          ...(step.insecure ? { Privileged: true } : {}),
           // the output comes through attach: no log file to write
           LogConfig: { Type: 'none', Config: {} },
           Mounts: mounts.length ? mounts : undefined,
@@ -83,7 +98,12 @@ export class StepRunner {
       if (code !== 0) throw new StepError(`The command '${step.args.join(' ')}' returned a non-zero code: ${code}`, code);
       crashPoint('build.step');
       const c = this.containers.get(id);
-      const diff = await stageDiff(this.ctx, path.join(this.containers.lifecycle.rwDir(c), 'upper'));
+      const upper = path.join(this.containers.lifecycle.rwDir(c), 'upper');
+      if (extra) {
+        const lowers = this.ctx.layers.diffDirs(image.topLayer ?? null);
+        extra.removeStubs(upper, step, (p) => lowers.some((d) => exists(path.join(d, p))));
+      }
+      const diff = await stageDiff(this.ctx, upper);
       return { container: id, diff };
     } catch (e) {
       if (id && (removeOnFailure || signal.aborted)) {

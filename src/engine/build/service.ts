@@ -3,6 +3,7 @@
 // as it streams in), the Dockerfile, plans it, and only then starts the
 // output: until that point every error is a plain HTTP error.
 import type { Readable } from 'node:stream';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostConfig } from '../../container';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
@@ -17,6 +18,8 @@ import { BuildCacheStore, type CacheEntry } from './cache';
 import { BuildOutput, StepError } from './output';
 import type { StepRunner } from './run';
 import { crashPoint } from '../../util/fault';
+import type { CacheMountStore } from './mounts';
+import { secretRoot } from './secretdir';
 
 // The frontend and the executor load on the first build: an idle daemon does not carry them.
 type Frontend = typeof import('../../build');
@@ -42,6 +45,12 @@ export interface BuildRequest {
   hostConfig: Partial<HostConfig>;
   /** X-Registry-Config: credentials by registry. */
   registryAuth: Record<string, AuthConfig>;
+  /** Build secrets by ID (X-Build-Secrets), for RUN --mount=type=secret. */
+  secrets?: Record<string, Buffer>;
+  /** --allow entitlements (berth's `allow` query parameter, comma-separated): security.insecure. */
+  allow?: string[];
+  /** Agent sockets by ID (X-Build-Ssh), for RUN --mount=type=ssh; paths on the daemon's host. */
+  ssh?: Record<string, string>;
 }
 
 /** One entry of `system df`'s BuildCache. */
@@ -61,6 +70,7 @@ export interface BuildCacheRecord {
 
 export class BuildService {
   readonly cache: BuildCacheStore;
+  private cacheMountStore?: CacheMountStore;
   private runner?: StepRunner;
 
   constructor(
@@ -69,6 +79,8 @@ export class BuildService {
     private readonly images: ImageService,
   ) {
     this.cache = new BuildCacheStore(path.join(ctx.cfg.dataRoot, 'builder', 'cache'));
+    // secrets of a step cut by a crash (the mounts module itself loads on the first build)
+    fs.rmSync(secretRoot(ctx.cfg.dataRoot), { recursive: true, force: true });
   }
 
   /**
@@ -97,7 +109,9 @@ export class BuildService {
       out = new BuildOutput(start(), req.quiet);
       for (const w of plan.warnings) out.line(`[WARNING]: ${w}`);
       const creds = (ref: string) => credsFor(req.registryAuth, ref);
-      const b = new Build({ ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache }, plan, context, { ...req, creds }, out, signal);
+      const secrets = new Map(Object.entries(req.secrets ?? {}));
+      const ssh = new Map(Object.entries(req.ssh ?? {}));
+      const b = new Build({ ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts }, plan, context, { ...req, creds, secrets, ssh }, out, signal);
       const img = await b.run();
       crashPoint('build.image');
       for (const t of tags) this.images.tag(img.id, t);
@@ -111,12 +125,35 @@ export class BuildService {
     }
   }
 
+  /** RUN --mount=type=cache directories, under <data-root>/builder/mounts. */
+  private get cacheMounts(): CacheMountStore {
+    if (!this.cacheMountStore) {
+      const { CacheMountStore } = require('./mounts') as typeof import('./mounts');
+      this.cacheMountStore = new CacheMountStore(path.join(this.ctx.cfg.dataRoot, 'builder', 'mounts'));
+    }
+    return this.cacheMountStore;
+  }
+
   /** The build cache as `system df` lists it. */
   diskUsage(): BuildCacheRecord[] {
     const images = this.ctx.images;
     const used = new Set(this.ctx.containers.all().map((c) => c.Image));
     const shared = this.sharedImages();
-    return this.cache.all().flatMap((e) => {
+    const { dirSize } = require('./mounts') as typeof import('./mounts');
+    const mounts: BuildCacheRecord[] = this.cacheMounts.all().map((m) => ({
+      ID: path.basename(m.dir).slice(0, 25),
+      Parent: '',
+      Parents: [],
+      Type: 'exec.cachemount',
+      Description: `cached mount ${m.id}`,
+      InUse: m.inUse,
+      Shared: false,
+      Size: dirSize(path.join(m.dir, 'data')),
+      CreatedAt: m.created,
+      LastUsedAt: m.lastUsed ?? null,
+      UsageCount: 0,
+    }));
+    return mounts.concat(this.cache.all().flatMap((e) => {
       const img = images.find(e.image);
       if (!img) return [];
       return [{
@@ -132,7 +169,7 @@ export class BuildService {
         LastUsedAt: e.lastUsed ?? null,
         UsageCount: e.usage ?? 0,
       }];
-    });
+    }));
   }
 
   /** Bytes of the layer a cached step added (0 for a metadata step). */
@@ -156,21 +193,36 @@ export class BuildService {
    * kept: untagged, unused, without children, leaves first.
    */
   prune(opts: { all: boolean; filters?: Filters }): { CachesDeleted: string[]; SpaceReclaimed: number } {
-    const until = pruneUntil(opts.filters ?? Filters.empty());
+    const filters = opts.filters ?? Filters.empty();
+    const until = pruneUntil(filters);
+    // `type=regular` / `type=exec.cachemount` (BuildKit's record types) pick what goes
+    const types = filters.get('type');
+    const pruneType = (t: string) => types.length === 0 || types.includes(t);
     const shared = this.sharedImages();
     const deleted: string[] = [];
     const dropped = new Set<string>();
     for (const e of this.cache.all()) {
+      if (!pruneType('regular')) break;
       if (!opts.all && shared.has(e.image)) continue;
       if (until !== undefined && Date.parse(e.created) >= until) continue;
       this.cache.delete(e.id);
       deleted.push(e.id.slice(0, 25));
       dropped.add(e.image);
     }
+    let space = 0;
+    // cache mounts belong to no image: every one no step is using goes (as BuildKit's exec.cachemount records)
+    if (pruneType('exec.cachemount')) {
+      for (const m of this.cacheMounts.all()) {
+        if (until !== undefined && Date.parse(m.created) >= until) continue;
+        const freed = this.cacheMounts.remove(m);
+        if (freed < 0) continue;
+        space += freed;
+        deleted.push(path.basename(m.dir).slice(0, 25));
+      }
+    }
     const images = this.ctx.images;
     const inUse = new Set(this.ctx.containers.all().map((c) => c.Image));
     const cached = new Set(this.cache.all().map((e) => e.image));
-    let space = 0;
     for (let changed = true; changed; ) {
       changed = false;
       for (const id of dropped) {
