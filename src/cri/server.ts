@@ -167,6 +167,14 @@ export class CriServer {
         if (!!r.tty !== c.Config.Tty) throw new CriError(grpc.status.INVALID_ARGUMENT, `tty ${r.tty} does not match the container's (${c.Config.Tty})`);
         return { url: this.streaming.execUrl({ kind: 'attach', containerId: c.ID, cmd: [], tty: !!r.tty, stdin: !!r.stdin && c.Config.OpenStdin, stdout: !!r.stdout, stderr: !!r.stderr }) };
       },
+      PortForward: (r) => {
+        const c = sb.get(r.pod_sandbox_id);
+        if (!c.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `pod sandbox ${c.ID} is not running`);
+        const st = sb.state(c);
+        const host = st.hostNetwork ? '127.0.0.1' : st.network?.ips[0];
+        if (!host) throw new CriError(grpc.status.FAILED_PRECONDITION, `pod sandbox ${c.ID} has no IP address to forward to`);
+        return { url: this.streaming.forwardUrl({ podId: c.ID, host, ports: (r.port ?? []).map(Number) }) };
+      },
       ExecSync: (r) => ct.execSync(ct.get(r.container_id), r.cmd ?? [], Number(r.timeout) || 0),
     };
     return Object.fromEntries(Object.entries(h).map(([k, fn]) => [k, unary(k, fn)]));
