@@ -91,8 +91,10 @@ export class CriServer {
       },
       RunPodSandbox: async (r) => ({ pod_sandbox_id: await sb.run(r) }),
       StopPodSandbox: async (r) => {
-        const c = sb.get(r.pod_sandbox_id);
-        await sb.stop(c, ct.ofSandbox(c.ID));
+        // idempotent (the contract): a pod already gone is stopped
+        if (!r.pod_sandbox_id) sb.get('');
+        const c = sb.find(r.pod_sandbox_id);
+        if (c) await sb.stop(c, ct.ofSandbox(c.ID));
       },
       RemovePodSandbox: async (r) => {
         const c = sb.find(r.pod_sandbox_id);
@@ -114,7 +116,9 @@ export class CriServer {
         await this.engine.containers.start(c.ID);
       },
       StopContainer: async (r) => {
-        await ct.stop(ct.get(r.container_id), Number(r.timeout) || 0);
+        // idempotent (the contract): a container already gone is stopped
+        const c = this.engine.ctx.containers.find(r.container_id ?? '');
+        if (!r.container_id || (c && kindOf(c) === 'container')) await ct.stop(ct.get(r.container_id), Number(r.timeout) || 0);
       },
       RemoveContainer: async (r) => {
         const c = this.engine.ctx.containers.find(r.container_id);

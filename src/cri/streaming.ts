@@ -1,6 +1,6 @@
-// The streaming server the CRI's Exec answers point at: HTTP on loopback, one
-// single-use token per request, WebSocket with the Kubernetes channel protocol
-// for Exec and Attach, over WebSocket (v5/v4.channel.k8s.io, `websocket.ts`) or
+// The streaming server the CRI's Exec, Attach and PortForward answers point at:
+// HTTP on loopback, one single-use token per request. Exec and Attach speak the
+// Kubernetes channel protocol over WebSocket (v5/v4.channel.k8s.io, `websocket.ts`) or
 // SPDY/3.1 (v5..v1.channel.k8s.io, `spdy.ts`: the kubelet's and crictl's
 // default); `stdio.ts` hides which from the session code. PortForward is
 // SPDY only (`portforward.ts`), as the kubelet's is.
