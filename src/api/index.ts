@@ -8,6 +8,7 @@ import { imageTransferRoutes } from './routes/image-transfer';
 import { systemRoutes } from './routes/system';
 import { volumeRoutes } from './routes/volumes';
 import { buildRoutes } from './routes/build';
+import { distributionRoutes } from './routes/distribution';
 import { swarmRoutes } from './routes/swarm';
 import { Router } from './router';
 import { ApiServer } from './server';
@@ -22,6 +23,7 @@ export function createApiServer(engine: Engine): ApiServer {
   networkRoutes(r, engine);
   imageTransferRoutes(r, engine);
   buildRoutes(r, engine);
+  distributionRoutes(r, engine);
   swarmRoutes(r);
   return new ApiServer(r, () => engine.cfg.experimental);
 }

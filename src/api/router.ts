@@ -3,6 +3,7 @@
 // only where the pattern ends in "*" (image names like localhost:5000/a/b).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { Filters } from '../filters';
 import { badRequest } from '../util/errors';
 
 export interface RequestContext {
@@ -110,22 +111,7 @@ export function intParam(q: URLSearchParams, name: string): number | undefined {
   return n;
 }
 
-/** The `filters` parameter: {"k":{"v":true}} or {"k":["v"]}. */
-export function filtersParam(q: URLSearchParams): Record<string, string[]> {
-  const raw = q.get('filters');
-  if (!raw) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw badRequest(`invalid filter: ${raw}`);
-  }
-  if (!parsed || typeof parsed !== 'object') throw badRequest('invalid filter');
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-    if (Array.isArray(v)) out[k] = v.map(String);
-    else if (v && typeof v === 'object') out[k] = Object.entries(v).filter(([, b]) => b).map(([s]) => s);
-    else throw badRequest(`invalid filter: ${k}`);
-  }
-  return out;
+/** The `filters` parameter, decoded once for every list and prune endpoint. */
+export function filtersParam(q: URLSearchParams): Filters {
+  return Filters.fromJSON(q.get('filters'));
 }

@@ -237,10 +237,15 @@ export class ApiServer {
   }
 }
 
+/** From here on the connection is the stream's: a late error closes it instead of answering. */
+export function markHijacked(socket: Duplex): void {
+  (socket as { __hijacked?: boolean }).__hijacked = true;
+}
+
 /** Writes the 101 (or 200 for a plain request) that hands the connection to the stream. */
 export function hijackResponse(ctx: HijackContext, contentType: string): void {
   const socket = ctx.socket;
-  (socket as { __hijacked?: boolean }).__hijacked = true;
+  markHijacked(socket);
   if (!ctx.upgrade && ctx.res) {
     ctx.res.writeHead(200, { 'Content-Type': contentType });
     ctx.res.flushHeaders();

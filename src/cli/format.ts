@@ -4,6 +4,8 @@
 
 import { TemplateError, dockerFuncs, marshalFields, parseTemplate } from './template';
 import { hasField, runeCount } from './template/values';
+import { StatusError } from './command';
+import { rawObject, typedObject, type InspectKind } from './inspect-types';
 
 export interface FormatSpec<Row extends object = object> {
   /** Used for an empty format and for plain "table", e.g. "table {{.ID}}\t{{.Image}}". */
@@ -12,6 +14,10 @@ export interface FormatSpec<Row extends object = object> {
   headers: Partial<Record<Extract<keyof Row, string>, string>> & Record<string, string>;
   /** Template for quiet output when no custom format is given; default "{{.ID}}". */
   quietFormat?: string;
+  /** Headers of methods that take arguments, e.g. {{.Label "com.x.name"}} heads as "name". */
+  headerMethods?: Record<string, (...args: string[]) => string>;
+  /** How an execution error is introduced; docker's default is "template parsing error". */
+  execErrorPrefix?: string;
 }
 
 export interface RenderOptions {
@@ -48,7 +54,11 @@ function headerContext(spec: FormatSpec<object>, sample: object | undefined): ob
     if (!hasField(sample, field)) return '';
     return typeof (sample as Record<string, unknown>)[field] === 'boolean' ? undefined : field.toUpperCase();
   };
-  const get = (_: object, key: string | symbol) => (typeof key === 'string' ? () => text(key) : undefined);
+  const get = (_: object, key: string | symbol) => {
+    if (typeof key !== 'string') return undefined;
+    const m = spec.headerMethods?.[key];
+    return m ? (...args: string[]) => m(...args) : () => text(key);
+  };
   return new Proxy(
     {},
     {
@@ -84,11 +94,17 @@ export function renderRows<Row extends object>(
   const isTable = f.startsWith(TABLE);
   const src = prepare(isTable ? f.slice(TABLE.length) : f);
   let body = '';
+  let tmpl;
   try {
-    const tmpl = parseTemplate(src, dockerFuncs);
-    for (const row of rows) body += tmpl.execute(asContext(row)) + '\n';
+    tmpl = parseTemplate(src, dockerFuncs);
   } catch (e) {
     wrap(e);
+  }
+  try {
+    for (const row of rows) body += tmpl.execute(asContext(row)) + '\n';
+  } catch (e) {
+    if (e instanceof TemplateError) throw new TemplateError(`${spec.execErrorPrefix ?? 'template parsing error'}: ${e.message}`);
+    throw e;
   }
   if (!isTable) return body;
   // docker ignores header errors and keeps whatever the header printed.
@@ -154,4 +170,49 @@ export function tabwrite(text: string, opts: { minwidth?: number; padding?: numb
 
   format(0, lines.length);
   return out;
+}
+
+/**
+ * `inspect -f` as docker's TemplateInspector runs it: each object through the
+ * template typed as its Go struct, and only when that fails through the raw
+ * JSON with missing keys as errors. A template that does not parse exits 64;
+ * when no object printed, a lone newline is written, as docker flushes it.
+ */
+export function inspectTemplate(format: string, objects: Array<{ kind?: InspectKind; raw: unknown }>): { out: string; errors: string[] } {
+  // docker's volume inspect hands the inspector no raw JSON: typed only
+  const noRaw = (k?: InspectKind) => k === 'volume';
+  if (format === 'json') {
+    // docker's JSON inspector: one compact array (typed elements through json.Marshal, which HTML-escapes)
+    if (!objects.length) return { out: '[]\n', errors: [] };
+    const text = JSON.stringify(objects.map((o) => o.raw));
+    return { out: (objects.some((o) => noRaw(o.kind)) ? text.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) : text) + '\n', errors: [] };
+  }
+  let typedTmpl;
+  let rawTmpl;
+  try {
+    typedTmpl = parseTemplate(format, dockerFuncs);
+    rawTmpl = parseTemplate(format, dockerFuncs, { missingKey: 'error', untyped: true });
+  } catch (e) {
+    if (e instanceof TemplateError) throw new StatusError(`template parsing error: ${e.message}`, 64);
+    throw e;
+  }
+  let out = '';
+  const errors: string[] = [];
+  for (const o of objects) {
+    if (o.kind) {
+      const r = typedTmpl.executePartial(typedObject(o.kind, o.raw));
+      if (!r.error) {
+        out += r.text + '\n';
+        continue;
+      }
+      if (noRaw(o.kind)) {
+        errors.push(`template parsing error: ${r.error.message}`);
+        continue;
+      }
+    }
+    const r = rawTmpl.executePartial(rawObject(o.raw));
+    if (r.error) errors.push(`template parsing error: ${r.error.message}`);
+    else out += r.text + '\n';
+  }
+  return { out: out || '\n', errors };
 }

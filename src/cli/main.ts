@@ -82,7 +82,8 @@ function confirm(question: string): Promise<boolean> {
     rl.once('line', (l) => {
       answered = true;
       rl.close();
-      resolve(/^y(es)?$/i.test(l.trim()));
+      // Docker takes "y" or "Y" alone as yes
+      resolve(/^y$/i.test(l.trim()));
     });
     rl.once('close', () => !answered && resolve(false));
   });

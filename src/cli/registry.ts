@@ -87,6 +87,7 @@ export const groups: Record<string, CommandRef[]> = {
     cmd('dial-stdio', 'dialStdioCommand', 'dial-stdio'),
     cmd('observe', 'eventsCommand', 'events'),
     cmd('system', 'infoCommand', 'info'),
+    cmd('prune', 'systemPruneCommand', 'prune'),
   ],
   volume: [
     cmd('volume', 'volumeCreateCommand', 'create'),

@@ -44,7 +44,7 @@ export class StreamingServer {
   private base = '';
 
   constructor(private readonly engine: Engine) {
-    this.server = http.createServer((req, res) => {
+    this.server = http.createServer((_req, res) => {
       res.writeHead(400, { 'Content-Type': 'text/plain' });
       res.end('this endpoint expects an Upgrade to SPDY/3.1 or websocket\n');
     });

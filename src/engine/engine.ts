@@ -24,6 +24,7 @@ import { RuntimeClients } from './containers/runc';
 import { VolumeService } from './volumes';
 import { NetworkService } from './networks';
 import { BuildService } from './build';
+import { SystemService } from './system';
 
 export class Engine {
   readonly ctx: EngineContext;
@@ -34,6 +35,7 @@ export class Engine {
   readonly volumes: VolumeService;
   readonly networkService: NetworkService;
   readonly build: BuildService;
+  readonly system: SystemService;
   readonly startedAt = new Date();
 
   constructor(readonly cfg: EngineConfig) {
@@ -89,6 +91,7 @@ export class Engine {
     this.volumes = new VolumeService(this.ctx);
     this.networkService = new NetworkService(this.ctx, this.containers);
     this.build = new BuildService(this.ctx, this.containers, this.images);
+    this.system = new SystemService(this.ctx);
   }
 
   /** Reconciles records with reality and applies restart policies. */

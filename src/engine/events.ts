@@ -1,5 +1,6 @@
 // The event stream behind `docker events`: a bounded in-memory history (for
 // `since`) and live subscribers, with Docker's filter semantics.
+import type { Filters } from '../filters';
 import { nowNs } from '../util/time';
 
 export interface EngineEvent {
@@ -14,8 +15,6 @@ export interface EngineEvent {
   id?: string;
   from?: string;
 }
-
-export type Filters = Record<string, string[]>;
 
 const HISTORY = 1024;
 
@@ -49,33 +48,50 @@ export class EventBus {
     return this.history.filter((e) => e.timeNano >= sinceNs);
   }
 
-  subscribe(cb: (e: EngineEvent) => void): () => void {
-    this.subs.add(cb);
-    return () => this.subs.delete(cb);
+  private clients = 0;
+
+  /** How many API clients follow the stream (info's NEventsListener). */
+  get listeners(): number {
+    return this.clients;
+  }
+
+  /** `client`: an API client's /events stream rather than an engine service. */
+  subscribe(cb: (e: EngineEvent) => void, client = false): () => void {
+    const sub = (e: EngineEvent) => cb(e);
+    this.subs.add(sub);
+    if (client) this.clients++;
+    return () => {
+      if (this.subs.delete(sub) && client) this.clients--;
+    };
   }
 }
 
-/** Docker's event filters: type, event/action, container, image, label, name?, daemon, network, volume. */
+/** The repository of an image reference, without tag or digest ("busybox:1" → "busybox"). */
+function stripTag(ref: string): string {
+  let r = ref;
+  const at = r.indexOf('@');
+  if (at >= 0) r = r.slice(0, at);
+  const colon = r.lastIndexOf(':');
+  if (colon > r.lastIndexOf('/')) r = r.slice(0, colon);
+  return r.replace(/^(docker\.io|index\.docker\.io)\/(library\/)?/, '');
+}
+
+const FUZZY_ACTIONS = new Set(['health_status', 'exec_create', 'exec_start']);
+
+/**
+ * Docker's events filter (daemon/events/filter.go): type, event (exact, or by
+ * prefix for health_status/exec_create/exec_start), scope, label, image, and
+ * container/network/volume/daemon/plugin… by ID or name prefix.
+ */
 export function matchEvent(e: EngineEvent, f: Filters): boolean {
-  const has = (k: string) => f[k] && f[k].length > 0;
-  if (has('type') && !f.type.includes(e.Type)) return false;
-  if (has('event') && !f.event.some((a) => a === e.Action || e.Action.startsWith(a + ':'))) return false;
-  const nameOrId = (vals: string[]) =>
-    vals.some((v) => e.Actor.ID === v || e.Actor.ID.startsWith(v) || e.Actor.Attributes.name === v);
-  if (has('container') && (e.Type !== 'container' || !nameOrId(f.container))) return false;
-  if (has('image')) {
-    const img = e.Type === 'image' ? e.Actor.ID : e.Actor.Attributes.image;
-    const name = e.Type === 'image' ? e.Actor.Attributes.name : undefined;
-    if (!f.image.some((v) => v === img || v === name || (img && (img.split(':')[0] === v || img === `${v}:latest`)))) return false;
+  const actionOk = f.get('event').some((v) => FUZZY_ACTIONS.has(v)) ? f.fuzzyMatch('event', e.Action) : f.exactMatch('event', e.Action);
+  if (!actionOk || !f.exactMatch('type', e.Type)) return false;
+  if (f.has('scope') && !f.exactMatch('scope', e.scope)) return false;
+  for (const t of ['daemon', 'container', 'plugin', 'volume', 'network', 'node', 'service', 'secret', 'config']) {
+    if (!(f.fuzzyMatch(t, e.Actor.ID) || f.fuzzyMatch(t, e.Actor.Attributes.name ?? ''))) return false;
   }
-  if (has('label')) {
-    for (const l of f.label) {
-      const eq = l.indexOf('=');
-      const k = eq < 0 ? l : l.slice(0, eq);
-      if (!(k in e.Actor.Attributes)) return false;
-      if (eq >= 0 && e.Actor.Attributes[k] !== l.slice(eq + 1)) return false;
-    }
-  }
-  for (const t of ['network', 'volume', 'daemon']) if (has(t) && (e.Type !== t || !nameOrId(f[t]))) return false;
+  const imageName = e.Actor.Attributes[e.Type === 'image' ? 'name' : 'image'] ?? '';
+  if (!(f.exactMatch('image', e.Actor.ID) || f.exactMatch('image', imageName) || f.exactMatch('image', stripTag(e.Actor.ID)) || f.exactMatch('image', stripTag(imageName)))) return false;
+  if (f.has('label') && !f.matchKVList('label', e.Actor.Attributes)) return false;
   return true;
 }

@@ -2,6 +2,7 @@
 // with filters, inspect, remove, prune per API version) and the `Volumes`
 // part of `system df`, in the Engine API's shape.
 import { dirSize } from '../util/fsutil';
+import { Filters, invalidFilter } from '../filters';
 import { badRequest } from '../util/errors';
 import { rfc3339Local } from '../util/time';
 import { ANONYMOUS_LABEL, LOCAL_DRIVER, type Volume } from '../volume';
@@ -26,47 +27,8 @@ export interface CreateVolumeRequest {
   Labels?: Record<string, string> | null;
 }
 
-type Filters = Record<string, string[]>;
-
-const LIST_FILTERS = new Set(['dangling', 'name', 'driver', 'label']);
-const PRUNE_FILTERS = new Set(['label', 'label!', 'all']);
-
-function validateFilters(f: Filters, accepted: Set<string>): void {
-  for (const k of Object.keys(f)) if (!accepted.has(k)) throw badRequest(`invalid filter '${k}'`);
-}
-
-/** filters.Args.GetBoolOrDefault */
-function boolFilter(f: Filters, key: string): boolean | undefined {
-  const vals = f[key];
-  if (!vals) return undefined;
-  const t = vals.includes('1') || vals.includes('true');
-  const no = vals.includes('0') || vals.includes('false');
-  if (t === no) throw badRequest(`invalid filter '${key}${vals.length ? `=[${vals.join(' ')}]` : ''}'`);
-  return t;
-}
-
-/** filters.Args.MatchKVList: every "k" or "k=v" must be among the labels. */
-function labelsMatch(labels: Record<string, string> | null, want: string[]): boolean {
-  if (!want.length) return true;
-  if (!labels || Object.keys(labels).length === 0) return false;
-  return want.every((w) => {
-    const i = w.indexOf('=');
-    const k = i < 0 ? w : w.slice(0, i);
-    return k in labels && (i < 0 || labels[k] === w.slice(i + 1));
-  });
-}
-
-/** filters.Args.Match: an exact value or a regular expression. */
-function nameMatches(name: string, want: string[]): boolean {
-  return want.some((w) => {
-    if (w === name) return true;
-    try {
-      return new RegExp(w).test(name);
-    } catch {
-      return false;
-    }
-  });
-}
+const LIST_FILTERS = ['dangling', 'name', 'driver', 'label'];
+const PRUNE_FILTERS = ['label', 'label!', 'all'];
 
 export class VolumeService {
   constructor(private readonly ctx: EngineContext) {}
@@ -96,23 +58,27 @@ export class VolumeService {
     return this.toApi(this.ctx.volumes.get(name));
   }
 
-  private matches(v: Volume, f: Filters): boolean {
-    if (f.driver?.length && !f.driver.includes(v.Driver)) return false;
-    if (f.name && !nameMatches(v.Name, f.name)) return false;
-    if (!labelsMatch(v.Labels, f.label ?? [])) return false;
-    if (f['label!']?.length && labelsMatch(v.Labels, f['label!'])) return false;
-    return true;
-  }
-
-  list(filters: Filters): { Volumes: ApiVolume[]; Warnings: string[] } {
-    validateFilters(filters, LIST_FILTERS);
-    const dangling = boolFilter(filters, 'dangling');
-    const out = this.ctx.volumes.list().filter((v) => {
-      if (!this.matches(v, filters)) return false;
+  /** Docker's filtersToBy: driver exact, name exact-or-regexp, label/label!, dangling. */
+  private matcher(f: Filters, accepted: string[]): (v: Volume) => boolean {
+    f.validate(accepted);
+    let dangling: boolean | undefined;
+    if (f.has('dangling')) {
+      if (f.exactMatch('dangling', 'true') || f.exactMatch('dangling', '1')) dangling = true;
+      else if (f.exactMatch('dangling', 'false') || f.exactMatch('dangling', '0')) dangling = false;
+      else throw invalidFilter('dangling', f.get('dangling'));
+    }
+    return (v) => {
+      if (f.get('driver').length && !f.get('driver').includes(v.Driver)) return false;
+      if (f.has('name') && !f.match('name', v.Name)) return false;
+      if (!f.matchLabels(v.Labels)) return false;
       if (dangling !== undefined && (this.ctx.volumes.refsOf(v.Name).length === 0) !== dangling) return false;
       return true;
-    });
-    return { Volumes: out.map((v) => this.toApi(v)), Warnings: [] };
+    };
+  }
+
+  list(filters: Filters = Filters.empty()): { Volumes: ApiVolume[]; Warnings: string[] } {
+    const ok = this.matcher(filters, LIST_FILTERS);
+    return { Volumes: this.ctx.volumes.list().filter(ok).map((v) => this.toApi(v)), Warnings: [] };
   }
 
   remove(name: string, force: boolean): void {
@@ -124,24 +90,25 @@ export class VolumeService {
    * anonymous ones unless the `all` filter is true; before 1.42 all of them.
    */
   prune(filters: Filters, apiVersion: number): { VolumesDeleted: string[]; SpaceReclaimed: number } {
-    const f: Filters = { ...filters };
-    if (Math.round(apiVersion * 100) < 142) f.all = ['true'];
-    validateFilters(f, PRUNE_FILTERS);
-    if ((f.all?.length ?? 0) > 1) throw badRequest(`invalid filter 'all=[${f.all.join(' ')}]': only one value is expected`);
-    let all = false;
-    if (f.all?.length === 1) {
-      const b = parseGoBool(f.all[0]);
-      if (b === undefined) throw badRequest(`invalid filter 'all': strconv.ParseBool: parsing "${f.all[0]}": invalid syntax`);
+    filters.validate(PRUNE_FILTERS);
+    const vals = filters.get('all');
+    if (vals.length > 1) throw badRequest(`invalid filter 'all=[${vals.join(' ')}]': only one value is expected`);
+    // before API 1.42 every unused volume; from 1.42 anonymous ones unless all=true
+    const before142 = Math.round(apiVersion * 100) < 142;
+    let all = before142;
+    if (vals.length === 1 && !before142) {
+      const b = parseGoBool(vals[0]);
+      if (b === undefined) throw badRequest(`invalid filter 'all': strconv.ParseBool: parsing "${vals[0]}": invalid syntax`);
       all = b;
     }
-    const labels = [...(f.label ?? []), ...(all ? [] : [ANONYMOUS_LABEL])];
+    const ok = this.matcher(filters.without('all'), PRUNE_FILTERS);
     const deleted: string[] = [];
     let space = 0;
     for (const v of this.ctx.volumes.list()) {
       if (v.Driver !== LOCAL_DRIVER || (v.Options && Object.keys(v.Options).length > 0)) continue;
       if (this.ctx.volumes.refsOf(v.Name).length) continue;
-      if (!labelsMatch(v.Labels, labels)) continue;
-      if (f['label!']?.length && labelsMatch(v.Labels, f['label!'])) continue;
+      if (!all && !(v.Labels && ANONYMOUS_LABEL in v.Labels)) continue;
+      if (!ok(v)) continue;
       const size = dirSize(v.Mountpoint);
       try {
         this.ctx.volumes.remove(v.Name);

@@ -57,7 +57,6 @@ export function validateIpam(configs: IpamConfig[], enableIPv6: boolean): void {
 export function withGateway(cfg: IpamConfig): IpamConfig {
   if (cfg.AuxiliaryAddresses && !Object.keys(cfg.AuxiliaryAddresses).length) {
     const { AuxiliaryAddresses: _a, ...rest } = cfg;
-    void _a;
     cfg = rest;
   }
   if (cfg.Gateway) return cfg;

@@ -7,7 +7,7 @@ import type { Container, ContainerStore } from '../container';
 import { badRequest, conflict, forbidden } from '../util/errors';
 import { newId } from '../util/ids';
 import { log } from '../util/log';
-import { parseUntil } from './filters';
+import { Filters } from '../filters';
 import { boolOpt, checkCreateRequest, defaultBridgeShape, parseBip, PREDEFINED, subnetsOf, withGateway } from './config';
 import { Endpoints } from './endpoints';
 import { sweepNetworkRules } from './firewall';
@@ -288,36 +288,35 @@ export class NetworkManager {
   /** A record as the API shows it; with `containers`, the running containers' endpoints. */
   view(n: NetworkRecord, containers: boolean): Record<string, unknown> {
     const { berth: _private, ...pub } = n;
-    void _private;
     const out: Record<string, unknown> = { ...pub, IPAM: { ...n.IPAM, Config: n.IPAM.Config.map((c) => ({ ...c })) }, Containers: {} };
     if (containers) out.Containers = this.endpoints.containersOn(n);
     return out;
   }
 
-  list(filters: Record<string, string[]>): Record<string, unknown>[] {
-    const known = new Set(['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling']);
-    for (const k of Object.keys(filters)) if (!known.has(k)) throw badRequest(`invalid filter '${k}'`);
-    for (const t of filters.type ?? []) if (t !== 'custom' && t !== 'builtin') throw badRequest(`invalid filter: 'type'='${t}'`);
+  /** GET /networks as Docker's FilterNetworks: name and id are regexps, driver and scope exact. */
+  list(f: Filters = Filters.empty()): Record<string, unknown>[] {
+    f.validate(['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type']);
+    let dangling: boolean | undefined;
+    const dv = f.get('dangling');
+    if (dv.length > 1) throw badRequest('got more than one value for filter key "dangling"');
+    if (dv.length === 1) {
+      if (dv[0] === '1' || dv[0] === 'true') dangling = true;
+      else if (dv[0] === '0' || dv[0] === 'false') dangling = false;
+      else throw badRequest('invalid value for filter \'dangling\', must be "true" (or "1"), or "false" (or "0")');
+    }
+    for (const t of f.get('type')) if (t !== 'custom' && t !== 'builtin') throw badRequest(`invalid filter: 'type'='${t}'`);
+    const types = f.get('type');
     return this.store
       .all()
-      .filter((n) => this.matches(n, filters))
+      .filter((n) => {
+        if (!f.exactMatch('driver', n.Driver) || !f.match('name', n.Name) || !f.match('id', n.Id)) return false;
+        if (!f.matchKVList('label', n.Labels) || !f.exactMatch('scope', 'local')) return false;
+        const builtin = PREDEFINED.has(n.Name);
+        if (dangling !== undefined && dangling !== (!builtin && this.endpoints.activeOn(n).length === 0)) return false;
+        if (types.length && !types.includes(builtin ? 'builtin' : 'custom')) return false;
+        return true;
+      })
       .map((n) => this.view(n, false));
-  }
-
-  private matches(n: NetworkRecord, f: Record<string, string[]>): boolean {
-    const any = (k: string, pred: (v: string) => boolean) => !f[k]?.length || f[k].some(pred);
-    if (!any('driver', (v) => n.Driver === v)) return false;
-    if (!any('id', (v) => n.Id.startsWith(v))) return false;
-    if (!any('name', (v) => n.Name.includes(v))) return false;
-    if (!any('scope', (v) => v === 'local')) return false;
-    if (!any('type', (v) => (v === 'builtin') === PREDEFINED.has(n.Name))) return false;
-    if (!any('dangling', (v) => (v === 'true' || v === '1') === (!PREDEFINED.has(n.Name) && this.endpoints.activeOn(n).length === 0))) return false;
-    for (const l of f.label ?? []) {
-      const eq = l.indexOf('=');
-      const k = eq < 0 ? l : l.slice(0, eq);
-      if (!(k in n.Labels) || (eq >= 0 && n.Labels[k] !== l.slice(eq + 1))) return false;
-    }
-    return true;
   }
 
   async remove(ref: string): Promise<void> {
@@ -332,14 +331,14 @@ export class NetworkManager {
     this.events.emit('network', 'destroy', n.Id, { name: n.Name, type: n.Driver });
   }
 
-  async prune(filters: Record<string, string[]>): Promise<{ NetworksDeleted: string[] }> {
-    for (const k of Object.keys(filters)) if (k !== 'until' && k !== 'label' && k !== 'label!') throw badRequest(`invalid filter '${k}'`);
-    const until = filters.until?.[0] ? parseUntil(filters.until[0]) : undefined;
+  async prune(filters: Filters): Promise<{ NetworksDeleted: string[] | null }> {
+    filters.validate(['label', 'label!', 'until']);
+    const until = filters.until();
     const deleted: string[] = [];
     for (const n of this.store.all()) {
       if (PREDEFINED.has(n.Name) || this.endpoints.activeOn(n).length) continue;
-      if (until !== undefined && Date.parse(n.Created) >= until) continue;
-      if (!labelsMatch(n.Labels, filters.label ?? [], filters['label!'] ?? [])) continue;
+      if (until !== undefined && Date.parse(n.Created) > until) continue;
+      if (!filters.matchLabels(n.Labels)) continue;
       try {
         await this.remove(n.Id);
         deleted.push(n.Name);
@@ -348,15 +347,6 @@ export class NetworkManager {
       }
     }
     this.events.emit('network', 'prune', '', { reclaimed: '0' });
-    return { NetworksDeleted: deleted };
+    return { NetworksDeleted: deleted.length ? deleted : null };
   }
-}
-
-function labelsMatch(labels: Record<string, string>, want: string[], notWant: string[]): boolean {
-  const has = (l: string) => {
-    const eq = l.indexOf('=');
-    const k = eq < 0 ? l : l.slice(0, eq);
-    return k in labels && (eq < 0 || labels[k] === l.slice(eq + 1));
-  };
-  return want.every(has) && !notWant.some(has);
 }

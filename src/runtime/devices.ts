@@ -80,7 +80,7 @@ export function parseDeviceSpec(spec: string): DeviceMapping {
   return { PathOnHost: src, PathInContainer: dst, CgroupPermissions: perms };
 }
 
-function nodeFromStat(p: string, st: fs.BigIntStats): Omit<OciDevice, 'path'> | null {
+function nodeFromStat(st: fs.BigIntStats): Omit<OciDevice, 'path'> | null {
   let type: string;
   if (st.isCharacterDevice()) type = 'c';
   else if (st.isBlockDevice()) type = 'b';
@@ -127,14 +127,14 @@ export function devicesFromPath(m: DeviceMapping): { devices: OciDevice[]; rules
     devices.push({ path: p, ...n });
     rules.push({ allow: true, type: n.type, major: n.major, minor: n.minor, access: perms });
   };
-  const node = nodeFromStat(resolved, st);
+  const node = nodeFromStat(st);
   if (node) {
     add(ctrPath, node);
     return { devices, rules };
   }
   if (st.isDirectory()) {
     walk(resolved, (p, s) => {
-      const n = nodeFromStat(p, s);
+      const n = nodeFromStat(s);
       if (n) add(path.join(ctrPath, path.relative(resolved, p)), n);
     });
   }
@@ -171,7 +171,7 @@ export function hostDevices(root = '/dev'): OciDevice[] {
   walk(
     root,
     (p, st) => {
-      const n = nodeFromStat(p, st);
+      const n = nodeFromStat(st);
       if (n && n.type !== 'p') out.push({ path: p, ...n });
     },
     (name, isDir) => (isDir ? HOST_DEV_SKIP_DIRS.has(name) : name === 'console'),

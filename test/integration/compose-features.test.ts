@@ -216,6 +216,23 @@ describe('berth compose features', () => {
     assert.match(r.stderr, /post_start hook of .*-hooked-1 failed/);
   });
 
+  it('shows Compose\'s live "[+] Running n/m" view on a terminal', () => {
+    const dir = projectDir({ 'compose.yaml': 'services:\n  one: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s}\n  two: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s}\n' });
+    const p = path.basename(dir);
+    const r = spawnSync('script', ['-qfec', `${process.execPath} ${BERTH} -H ${d.host} compose up -d`, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 120000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    // the last frame: every object done, one line each with its state
+    const frames = r.stdout.split('[+] Running ');
+    const last = frames[frames.length - 1];
+    assert.match(last, /^(\d+)\/\1\r?\n/);
+    assert.match(last, new RegExp(`Container ${p}-one-1 +Started`));
+    assert.match(last, new RegExp(`Network ${p}_default +Created`));
+    // plain lines, without a terminal
+    const plain = compose(dir, ['up', '-d', '--force-recreate']);
+    assert.doesNotMatch(plain.stderr, /\[\+\]|\x1b\[/);
+    assert.match(plain.stderr, new RegExp(` Container ${p}-one-1  Recreated`));
+  });
+
   it('Ctrl-C on an attached up stops the services gracefully', async () => {
     const dir = projectDir({ 'compose.yaml': 'services:\n  svc: {image: busybox, command: ["sh", "-c", "echo ready; exec sleep 1000"], stop_grace_period: 1s}\n' });
     const p = path.basename(dir);

@@ -212,7 +212,7 @@ describe('networking with the docker CLI', () => {
     assert.match(e(['network', 'create', '--subnet', `${S}.9.0/24`, '--gateway', `${S}.8.1`, 'gwout']), new RegExp(`no matching subnet for gateway ${Sr}\\.8\\.1`));
     const api = await d.request('POST', '/v1.41/networks/create', { Name: 'gwout', IPAM: { Config: [{ Subnet: `${S}.9.0/24`, Gateway: `${S}.8.1` }] } });
     assert.equal(api.status, 400);
-    assert.equal(api.json().message, `invalid network config:\ninvalid gateway ${S}.8.1: parent subnet ${S}.9.0/24 doesn\'t contain this address`);
+    assert.equal(api.json().message, `invalid network config:\ninvalid gateway ${S}.8.1: parent subnet ${S}.9.0/24 doesn't contain this address`);
     assert.match(e(['network', 'create', 'bridge']), /bridge is a pre-defined network and cannot be created/);
     assert.match(e(['network', 'create', 'appnet']), /network with name appnet already exists/);
     assert.match(e(['run', '--rm', '--network', 'appnet', '--ip', '10.99.0.5', 'busybox', 'true']), /invalid config for network appnet: no configured subnet or ip-range contain the IP address 10\.99\.0\.5/);

@@ -98,7 +98,7 @@ describe('volumes and mounts', () => {
   it("refuses bad names and options with Docker's errors and creates nothing", async () => {
     fails(docker('volume', 'create', 'x'), /create x: volume name is too short, names should be at least two alphanumeric characters/, 1);
     for (const bad of ['../escape', 'a/b', '.hidden', '/abs'])
-      fails(docker('volume', 'create', bad), new RegExp(`includes invalid characters for a local volume name, only "\\[a-zA-Z0-9\\]\\[a-zA-Z0-9_.-\\]" are allowed`), 1);
+      fails(docker('volume', 'create', bad), /includes invalid characters for a local volume name, only "\[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]" are allowed/, 1);
     fails(docker('volume', 'create', '-o', 'foo=bar', 'optv'), /create optv: invalid option: "foo"/, 1);
     fails(docker('volume', 'create', '-o', 'type=tmpfs', 'optv'), /create optv: missing required option: "device"/, 1);
     fails(docker('volume', 'create', '-d', 'nosuchdriver', 'optv'), /create optv: error looking up volume plugin nosuchdriver: plugin "nosuchdriver" not found/, 1);

@@ -9,9 +9,8 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import { ContextIndex, applyCopy, indexContext, resolveSources, type CopyOptions, type ResolveOptions } from '../../src/build';
-import { tarBuf, type TarEntry } from '../helpers/tar';
+import { tarBuf } from '../helpers/tar';
 
-type E = TarEntry;
 
 let tmp: string;
 let ctx: ContextIndex;

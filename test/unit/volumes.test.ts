@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { VolumeStore, parseMountOptions, ANONYMOUS_LABEL } from '../../src/volume';
 import { VolumeService } from '../../src/engine/volumes';
+import { Filters } from '../../src/filters';
 import { EventBus } from '../../src/engine/events';
 import type { EngineContext } from '../../src/engine/context';
 import {
@@ -77,7 +78,7 @@ describe('volume store and service', () => {
 
   it('validates names and driver options', () => {
     assert.throws(() => svc.create({ Name: 'x' }), { status: 400, message: 'create x: volume name is too short, names should be at least two alphanumeric characters' });
-    for (const n of ['../up', 'a/b', '.dot', '-dash', 'sp ace']) assert.throws(() => svc.create({ Name: n }), { status: 400, message: new RegExp(`^create .*includes invalid characters`) });
+    for (const n of ['../up', 'a/b', '.dot', '-dash', 'sp ace']) assert.throws(() => svc.create({ Name: n }), { status: 400, message: /^create .*includes invalid characters/ });
     assert.throws(() => svc.create({ Name: 'ok', DriverOpts: { bogus: '1' } }), { message: 'create ok: invalid option: "bogus"' });
     assert.throws(() => svc.create({ Name: 'ok', DriverOpts: { o: 'size=1m' } }), { message: 'create ok: missing required option: "device"' });
     assert.throws(() => svc.create({ Name: 'ok', DriverOpts: { size: '10m' } }), { message: 'create ok: quota size requested but no quota support' });
@@ -90,7 +91,7 @@ describe('volume store and service', () => {
     svc.create({ Name: 'beta', Labels: { env: 'dev' } });
     svc.create({ Name: 'gamma' });
     store.reference('alpha', 'c1');
-    const names = (f: Record<string, string[]>) => svc.list(f).Volumes.map((v) => v.Name).sort();
+    const names = (f: Record<string, string[]>) => svc.list(Filters.of(f)).Volumes.map((v) => v.Name).sort();
     assert.deepEqual(names({ dangling: ['true'] }), ['beta', 'gamma']);
     assert.deepEqual(names({ dangling: ['0'] }), ['alpha']);
     assert.deepEqual(names({ name: ['^al'] }), ['alpha']);
@@ -99,8 +100,8 @@ describe('volume store and service', () => {
     assert.deepEqual(names({ label: ['env=prod', 'tier'] }), ['alpha']);
     assert.deepEqual(names({ driver: ['local'] }), ['alpha', 'beta', 'gamma']);
     assert.deepEqual(names({ driver: ['other'] }), []);
-    assert.throws(() => svc.list({ bogus: ['1'] }), { status: 400, message: "invalid filter 'bogus'" });
-    assert.throws(() => svc.list({ dangling: ['maybe'] }), { status: 400, message: "invalid filter 'dangling=[maybe]'" });
+    assert.throws(() => svc.list(Filters.of({ bogus: ['1'] })), { status: 400, message: "invalid filter 'bogus'" });
+    assert.throws(() => svc.list(Filters.of({ dangling: ['maybe'] })), { status: 400, message: "invalid filter 'dangling=[maybe]'" });
   });
 
   it('prunes per API version: every unused local volume before 1.42, anonymous ones from 1.42 unless all=true', () => {
@@ -118,23 +119,23 @@ describe('volume store and service', () => {
       return anon;
     };
     let anon = setup();
-    let r = svc.prune({}, 1.41);
+    const r = svc.prune(Filters.of({}), 1.41);
     assert.deepEqual(r.VolumesDeleted.sort(), [anon, 'named'].sort());
     assert.equal(r.SpaceReclaimed, 100);
     anon = setup();
-    assert.deepEqual(svc.prune({}, 1.42).VolumesDeleted, [anon]);
+    assert.deepEqual(svc.prune(Filters.of({}), 1.42).VolumesDeleted, [anon]);
     assert.ok(store.find('named'));
     anon = setup();
-    assert.deepEqual(svc.prune({ all: ['true'] }, 1.42).VolumesDeleted.sort(), [anon, 'named'].sort());
+    assert.deepEqual(svc.prune(Filters.of({ all: ['true'] }), 1.42).VolumesDeleted.sort(), [anon, 'named'].sort());
     anon = setup();
-    assert.deepEqual(svc.prune({ all: ['false'] }, 1.44).VolumesDeleted, [anon]);
-    assert.throws(() => svc.prune({ all: ['true', 'false'] }, 1.42), { status: 400 });
-    assert.throws(() => svc.prune({ all: ['yes'] }, 1.42), { status: 400 });
-    assert.throws(() => svc.prune({ until: ['1h'] }, 1.41), { status: 400, message: "invalid filter 'until'" });
+    assert.deepEqual(svc.prune(Filters.of({ all: ['false'] }), 1.44).VolumesDeleted, [anon]);
+    assert.throws(() => svc.prune(Filters.of({ all: ['true', 'false'] }), 1.42), { status: 400 });
+    assert.throws(() => svc.prune(Filters.of({ all: ['yes'] }), 1.42), { status: 400 });
+    assert.throws(() => svc.prune(Filters.of({ until: ['1h'] }), 1.41), { status: 400, message: "invalid filter 'until'" });
     setup();
     svc.create({ Name: 'labelled', Labels: { keep: '1' } });
-    assert.deepEqual(svc.prune({ label: ['keep'] }, 1.41).VolumesDeleted, ['labelled']);
-    assert.ok(!svc.prune({ 'label!': ['keep'] }, 1.41).VolumesDeleted.includes('labelled'));
+    assert.deepEqual(svc.prune(Filters.of({ label: ['keep'] }), 1.41).VolumesDeleted, ['labelled']);
+    assert.ok(!svc.prune(Filters.of({ 'label!': ['keep'] }), 1.41).VolumesDeleted.includes('labelled'));
     assert.ok(seen.includes('prune '));
   });
 

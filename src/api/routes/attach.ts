@@ -5,31 +5,109 @@ import * as path from 'node:path';
 import type { Engine } from '../../engine/engine';
 import { readLogs } from '../../engine/logs';
 import { connectAttach, type AttachConnection } from '../../monitor';
-import { badRequest } from '../../util/errors';
+import { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import type { Container } from '../../container';
+import { badRequest, forbidden } from '../../util/errors';
 import type { HijackContext } from '../router';
 import { boolParam } from '../router';
-import { cmpVersion, hijackResponse } from '../server';
+import { cmpVersion, hijackResponse, markHijacked } from '../server';
 import { bridge, DEFAULT_DETACH_KEYS, frame, parseDetachKeys, STDERR, STDOUT } from '../streams';
 
 export function streamContentType(tty: boolean, version: number): string {
   return !tty && cmpVersion(String(version), '1.42') >= 0 ? 'application/vnd.docker.multiplexed-stream' : 'application/vnd.docker.raw-stream';
 }
 
+interface AttachOptions {
+  logs: boolean;
+  stream: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  detachKeys: number[];
+  /** raw bytes rather than the multiplexed framing (a TTY, or the websocket) */
+  raw: boolean;
+}
+
 export async function attachHandler(engine: Engine, ctx: HijackContext): Promise<void> {
   const { query, socket } = ctx;
   const c = engine.containers.get(ctx.params.id);
   const stream = boolParam(query, 'stream');
-  const logs = boolParam(query, 'logs');
-  const stdin = boolParam(query, 'stdin');
-  const stdout = boolParam(query, 'stdout');
-  const stderr = boolParam(query, 'stderr');
   const keys = parseDetachKeys(query.get('detachKeys') || DEFAULT_DETACH_KEYS);
   if (c.State.Paused && stream) throw badRequest(`You cannot attach to a paused container, unpause it first`);
   hijackResponse(ctx, streamContentType(c.Config.Tty, ctx.version));
   engine.ctx.events.emit('container', 'attach', c.ID, engine.containers.lifecycle.attrs(c));
-  const tty = c.Config.Tty;
+  await attachSession(engine, c, socket, {
+    logs: boolParam(query, 'logs'),
+    stream,
+    stdin: boolParam(query, 'stdin'),
+    stdout: boolParam(query, 'stdout'),
+    stderr: boolParam(query, 'stderr'),
+    detachKeys: keys,
+    raw: c.Config.Tty,
+  });
+}
 
-  if (logs && c.LogPath) {
+/**
+ * GET /containers/{id}/attach/ws: the attach over a websocket, as Docker
+ * serves it — stdin, stdout and stderr together, raw (not multiplexed), in
+ * binary frames from API 1.28 (text before); `logs`, `stream`, `detachKeys`.
+ */
+export async function wsAttachHandler(engine: Engine, ctx: HijackContext): Promise<void> {
+  const c = engine.containers.get(ctx.params.id);
+  const { query } = ctx;
+  const keys = parseDetachKeys(query.get('detachKeys') || DEFAULT_DETACH_KEYS);
+  if (!ctx.upgrade || String(ctx.req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw badRequest('Bad Request');
+  // Go's websocket server refuses a handshake without an Origin
+  if (!ctx.req.headers.origin) throw forbidden('null origin');
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  markHijacked(ctx.socket);
+  const binary = cmpVersion(String(ctx.version), '1.28') >= 0;
+  wss.handleUpgrade(ctx.req, ctx.socket as import('node:net').Socket, ctx.head, (ws) => {
+    engine.ctx.events.emit('container', 'attach', c.ID, engine.containers.lifecycle.attrs(c));
+    void attachSession(engine, c, wsDuplex(ws, binary), {
+      logs: boolParam(query, 'logs'),
+      stream: boolParam(query, 'stream'),
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      detachKeys: keys,
+      raw: true,
+    });
+  });
+}
+
+/** A websocket as the attach's byte stream: each write one frame, each message read as bytes. */
+function wsDuplex(ws: WebSocket, binary: boolean): Duplex {
+  const d = new Duplex({
+    read() {
+      ws.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      if (ws.readyState !== ws.OPEN) return cb();
+      ws.send(chunk, { binary }, () => cb());
+    },
+    final(cb) {
+      ws.close(1000);
+      cb();
+    },
+  });
+  ws.on('message', (data: Buffer) => {
+    if (!d.push(data)) ws.pause();
+  });
+  ws.on('close', () => {
+    d.push(null);
+    d.destroy();
+  });
+  ws.on('error', () => d.destroy());
+  return d;
+}
+
+/** Old logs (with `logs`), then the live stream (with `stream`), on one client connection. */
+async function attachSession(engine: Engine, c: Container, socket: Duplex, o: AttachOptions): Promise<void> {
+  const { stdout, stderr } = o;
+  if (o.logs && c.LogPath) {
     // the replay stops when the client goes
     const ac = {
       get aborted() {
@@ -38,19 +116,19 @@ export async function attachHandler(engine: Engine, ctx: HijackContext): Promise
       onAbort: () => {},
     };
     await readLogs(c, { follow: false, stdout, stderr }, (r) => {
-      socket.write(tty ? r.data : frame(r.stream === 'stderr' ? STDERR : STDOUT, r.data));
+      socket.write(o.raw ? r.data : frame(r.stream === 'stderr' ? STDERR : STDOUT, r.data));
     }, ac, () => false);
   }
-  if (!stream) {
+  if (!o.stream) {
     socket.end();
     return;
   }
   const opts = {
-    tty,
-    stdin: stdin && c.Config.OpenStdin,
+    tty: o.raw,
+    stdin: o.stdin && c.Config.OpenStdin,
     stdout,
     stderr,
-    detachKeys: keys,
+    detachKeys: o.detachKeys,
     closeStdinOnEof: c.Config.StdinOnce,
   };
   const run = (conn: AttachConnection) => {

@@ -6,7 +6,6 @@ import { StepError, type BuildRequest } from '../../engine/build';
 import type { AuthConfig } from '../../registry';
 import { buildArgsParam, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
-import { parseTimeArg } from '../../util/time';
 import { sendJson } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
 import { progressStream } from './progress-stream';
@@ -87,11 +86,6 @@ export function buildRoutes(r: Router, engine: Engine): void {
   });
 
   r.post('/build/prune', ({ res, query }) => {
-    const f = filtersParam(query);
-    for (const k of Object.keys(f)) if (!['until', 'unused-for', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private'].includes(k)) throw badRequest(`invalid filter '${k}'`);
-    const u = f.until?.[0] ?? f['unused-for']?.[0];
-    const until = u ? parseTimeArg(/^\d+(\.\d+)?$/.test(u) ? u + 's' : u) : undefined;
-    if (until !== undefined && Number.isNaN(until)) throw badRequest(`invalid filter 'until=${u}'`);
-    sendJson(res, 200, engine.build.prune({ all: boolParam(query, 'all'), until }));
+    sendJson(res, 200, engine.build.prune({ all: boolParam(query, 'all'), filters: filtersParam(query) }));
   });
 }

@@ -9,7 +9,7 @@ import { decodeExecCreate } from '../decode/exec';
 import { sendJson, sendNoContent } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
 import { cmpVersion } from '../server';
-import { attachHandler } from './attach';
+import { attachHandler, wsAttachHandler } from './attach';
 import { logsHandler } from './logs';
 import { fsRoutes } from './container-fs';
 import { statsHandler, topHandler } from './container-stats';
@@ -67,7 +67,7 @@ export function containerRoutes(r: Router, engine: Engine): void {
     const raw = query.get('signal') || 'SIGKILL';
     const c = svc.get(params.id);
     const sig = parseSignal(raw);
-    await svc.kill(c.ID, sig, raw);
+    await svc.kill(c.ID, sig);
     sendNoContent(res);
   });
 
@@ -135,6 +135,7 @@ export function containerRoutes(r: Router, engine: Engine): void {
   });
 
   r.hijack('POST', '/containers/{id}/attach', (ctx) => attachHandler(engine, ctx));
+  r.hijack('GET', '/containers/{id}/attach/ws', (ctx) => wsAttachHandler(engine, ctx));
   r.get('/containers/{id}/logs', (ctx) => logsHandler(engine, ctx));
   r.get('/containers/{id}/top', (ctx) => topHandler(engine, ctx));
   r.get('/containers/{id}/stats', (ctx) => statsHandler(engine, ctx));

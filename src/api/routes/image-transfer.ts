@@ -62,7 +62,7 @@ export function imageTransferRoutes(r: Router, engine: Engine): void {
 
   r.get('/system/df', ({ res }) => {
     const images = engine.images.df();
-    const containers = engine.containers.list({ all: true, size: true, filters: {} });
+    const containers = engine.containers.list({ all: true, size: true });
     sendJson(res, 200, { ...images, Containers: containers, Volumes: engine.volumes.diskUsage(), BuildCache: engine.build.diskUsage() });
   });
 }

@@ -9,7 +9,7 @@ import { ApiError, type ApiClient } from '../../client/api';
 import type { CliContext, Command } from '../command';
 import { humanSize } from '../../util/humansize';
 import {
-  assertsDirectory, getRebaseName, isAbs, preserveTrailingDotOrSeparator, prepareArchiveCopy, rebaser, splitCpArg, splitPathDirEntry, type CopyInfo,
+  getRebaseName, isAbs, preserveTrailingDotOrSeparator, prepareArchiveCopy, rebaser, splitCpArg, splitPathDirEntry, type CopyInfo,
 } from './cp-rules';
 
 const enc = encodeURIComponent;
@@ -238,10 +238,8 @@ async function copyToContainer(ctx: CliContext, api: ApiClient, srcArg: string, 
   // one rebase: the source's own rename (a trailing "/" on a link, -L) and then the destination's
   const rebaseTo = prep.rebase ? prep.rebase[1] : srcInfo.rebaseName || undefined;
   const { stream } = archive().packPath('/', srcInfo.path, { rebaseTo });
-  let bytes = 0;
-  await put(prep.dstDir, counted(stream, (n) => (bytes += n)));
+  await put(prep.dstDir, stream);
   if (!opts.quiet) summary(ctx, srcInfo.isDir ? localContentSize(srcInfo.path) : fs.lstatSync(srcInfo.path).size, `${container}:${dstInfo.path}`);
-  void bytes;
 }
 
 /** Total size of the regular files under p (Docker's localContentSize). */

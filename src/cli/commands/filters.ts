@@ -5,14 +5,15 @@ import { FlagError, type FlagDef } from '../flags';
 /** --format; `-f` is its short form where docker gives it one (inspect, version, info, …). */
 export const formatFlag = (short = false): FlagDef => ({ long: 'format', ...(short ? { short: 'f' } : {}), kind: 'string', help: 'Format output using a custom template' });
 
-export const filterFlag = (help: string): FlagDef => ({
+/** --filter k=v (repeatable); `-f` too unless the command uses it for --force. */
+export const filterFlag = (help: string, short = true): FlagDef => ({
   long: 'filter',
-  short: 'f',
+  ...(short ? { short: 'f' } : {}),
   kind: 'list',
   help,
   valueName: 'filter',
   parse: (v) => {
-    if (!v.includes('=')) throw new FlagError(`invalid argument "${v}" for "-f, --filter" flag: bad format of filter (expected name=value)`);
+    if (!v.includes('=')) throw new FlagError(`invalid argument "${v}" for "${short ? '-f, ' : ''}--filter" flag: bad format of filter (expected name=value)`);
     return v;
   },
 });

@@ -118,7 +118,7 @@ export class ImageRow {
     return humanSize(this.img.Size, 3);
   }
   get VirtualSize(): string {
-    return humanSize(this.img.Size, 3);
+    return humanSize(this.img.Size);
   }
   get SharedSize(): string {
     return this.img.SharedSize < 0 ? 'N/A' : humanSize(this.img.SharedSize, 3);
@@ -129,26 +129,49 @@ export class ImageRow {
   get Containers(): string {
     return this.img.Containers < 0 ? 'N/A' : String(this.img.Containers);
   }
-  get Labels(): string {
-    return Object.entries(this.img.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  }
 }
 
-/** One row per tag (docker's images view); an untagged image is <none>:<none>. */
-function imageRows(list: ImageSummary[], trunc: boolean): ImageRow[] {
+// the name docker's templates report in errors
+Object.defineProperty(ImageRow, 'name', { value: '*formatter.imageContext' });
+
+/**
+ * Rows as docker's image formatter makes them: <none>:<none> for an image with
+ * no reference; per repository, a row per tag (per tag and digest when digests
+ * are shown or the format asks for {{.Digest}}); a repository known only by
+ * digest gets a <none> row (one per digest with --digests, else one with no digest).
+ */
+function imageRows(list: ImageSummary[], trunc: boolean, digestFlag: boolean, format: string): ImageRow[] {
   const rows: ImageRow[] = [];
+  const needDigest = digestFlag || format.includes('{{.Digest}}');
   for (const img of list) {
+    const tags = img.RepoTags ?? [];
     const digests = img.RepoDigests ?? [];
-    const digestOf = (repo: string) => digests.find((d) => d.startsWith(repo + '@'))?.split('@')[1] ?? '<none>';
-    const tags = (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
-    if (tags.length === 0) {
-      if (digests.length) for (const d of digests) rows.push(new ImageRow(img, d.split('@')[0], '<none>', d.split('@')[1], trunc));
-      else rows.push(new ImageRow(img, '<none>', '<none>', '<none>', trunc));
+    const dangling = (tags.length === 0 && digests.length === 0) || (tags.length === 1 && tags[0] === '<none>:<none>' && digests.length === 1 && digests[0] === '<none>@<none>');
+    if (dangling) {
+      rows.push(new ImageRow(img, '<none>', '<none>', '<none>', trunc));
       continue;
     }
+    const repoTags = new Map<string, string[]>();
+    const repoDigests = new Map<string, string[]>();
     for (const t of tags) {
       const { repo, tag } = splitRepoTag(t);
-      rows.push(new ImageRow(img, repo, tag ?? '<none>', digestOf(repo), trunc));
+      if (tag && !t.includes('@')) repoTags.set(repo, [...(repoTags.get(repo) ?? []), tag]);
+    }
+    for (const d of digests) {
+      const at = d.indexOf('@');
+      if (at > 0 && d !== '<none>@<none>') repoDigests.set(d.slice(0, at), [...(repoDigests.get(d.slice(0, at)) ?? []), d.slice(at + 1)]);
+    }
+    for (const [repo, ts] of repoTags) {
+      const ds = needDigest ? repoDigests.get(repo) ?? [] : [];
+      repoDigests.delete(repo);
+      for (const tag of ts) {
+        if (!ds.length) rows.push(new ImageRow(img, repo, tag, '<none>', trunc));
+        else for (const dg of ds) rows.push(new ImageRow(img, repo, tag, dg, trunc));
+      }
+    }
+    for (const [repo, ds] of repoDigests) {
+      if (digestFlag) for (const dg of ds) rows.push(new ImageRow(img, repo, '<none>', dg, trunc));
+      else rows.push(new ImageRow(img, repo, '<none>', '', trunc));
     }
   }
   return rows;
@@ -156,7 +179,7 @@ function imageRows(list: ImageSummary[], trunc: boolean): ImageRow[] {
 
 const imageHeaders = {
   ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT',
-  Size: 'SIZE', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS', Labels: 'LABELS',
+  Size: 'SIZE', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS',
 };
 
 export const imagesCommand: Command = {
@@ -177,7 +200,7 @@ export const imagesCommand: Command = {
     const filters = [...f.list('filter'), ...(args[0] ? [`reference=${args[0]}`] : [])];
     const api = await ctx.api();
     const list = await api.get<ImageSummary[]>('/images/json', { all: f.bool('all') || undefined, filters: filterQuery(filters) });
-    const rows = imageRows(list.sort((a, b) => b.Created - a.Created), !f.bool('no-trunc'));
+    const rows = imageRows(list.sort((a, b) => b.Created - a.Created), !f.bool('no-trunc'), f.bool('digests'), f.str('format'));
     if (f.bool('quiet')) {
       ctx.out([...new Set(rows.map((r) => r.ID))].map((id) => id + '\n').join(''));
       return;
@@ -273,7 +296,7 @@ export const imagePruneCommand: Command = {
   maxArgs: 0,
   flags: [
     { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused images, not just dangling ones' },
-    filterFlag('Provide filter values (e.g. "until=<timestamp>")'),
+    filterFlag('Provide filter values (e.g. "until=<timestamp>")', false),
     { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
   ],
   async run(ctx, f) {
@@ -282,17 +305,7 @@ export const imagePruneCommand: Command = {
       ? 'WARNING! This will remove all images without at least one container associated to them.'
       : 'WARNING! This will remove all dangling images.';
     if (!f.bool('force') && !(await ctx.confirm(`${warning}\nAre you sure you want to continue? [y/N] `))) return;
-    const filters = [...f.list('filter'), `dangling=${all ? 'false' : 'true'}`];
-    const api = await ctx.api();
-    const r = await api.post<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null; SpaceReclaimed: number }>('/images/prune', {
-      filters: filterQuery(filters),
-    });
-    let out = '';
-    if (r.ImagesDeleted?.length) {
-      out += 'Deleted Images:\n';
-      for (const e of r.ImagesDeleted) out += e.Untagged ? `untagged: ${e.Untagged}\n` : `deleted: ${e.Deleted}\n`;
-      out += '\n';
-    }
-    ctx.out(out + `Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
+    const { pruneImages, pruneReport } = await import('./prune');
+    ctx.out(pruneReport(await pruneImages(await ctx.api(), all, f.list('filter'))));
   },
 };

@@ -2,7 +2,7 @@
 // JSON array, or a Go template per object with -f.
 import { ApiError, type ApiClient } from '../../client/api';
 import type { CliContext, Command } from '../command';
-import { renderOne } from '../format';
+import { inspectTemplate } from '../format';
 import { formatFlag } from './filters';
 
 type Kind = 'container' | 'image' | 'volume' | 'network';
@@ -21,13 +21,13 @@ async function fetchObject(api: ApiClient, kind: Kind, name: string, size: boole
 
 async function inspectAll(ctx: CliContext, kinds: Kind[], names: string[], format: string, size: boolean, notFound: (n: string) => string): Promise<number> {
   const api = await ctx.api();
-  const found: unknown[] = [];
+  const found: Array<{ kind: Kind; raw: unknown }> = [];
   const errors: string[] = [];
   for (const n of names) {
-    let obj: unknown;
+    let obj: { kind: Kind; raw: unknown } | undefined;
     for (const k of kinds) {
       try {
-        obj = await fetchObject(api, k, n, size);
+        obj = { kind: k, raw: await fetchObject(api, k, n, size) };
         break;
       } catch (e) {
         if (!(e instanceof ApiError && e.status === 404)) throw e;
@@ -36,11 +36,15 @@ async function inspectAll(ctx: CliContext, kinds: Kind[], names: string[], forma
     if (obj === undefined) errors.push(notFound(n));
     else found.push(obj);
   }
+  let failed = errors.length > 0;
   if (format) {
-    for (const o of found) ctx.out(renderOne(format, o));
-  } else ctx.out(goIndentJson(found) + '\n');
+    const r = inspectTemplate(format, found);
+    ctx.out(r.out);
+    for (const e of r.errors) ctx.err(e + '\n');
+    failed ||= r.errors.length > 0;
+  } else ctx.out(goIndentJson(found.map((o) => o.raw)) + '\n');
   for (const e of errors) ctx.err(`Error: ${e}\n`);
-  return errors.length ? 1 : 0;
+  return failed ? 1 : 0;
 }
 
 const inspectFlags = (withType: boolean) => [

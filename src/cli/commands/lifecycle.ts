@@ -3,8 +3,7 @@ import { readAll } from '../../client/api';
 import { parseMemory } from '../../runtime/units';
 import { forEachName, type Command } from '../command';
 import { FlagError, type FlagDef } from '../flags';
-import { humanSize } from '../../util/humansize';
-import { filterQuery, filterFlag } from './filters';
+import { filterFlag } from './filters';
 import { attachAndWait } from './attach';
 
 const enc = encodeURIComponent;
@@ -215,12 +214,10 @@ export const containerPruneCommand: Command = {
   usage: '[OPTIONS]',
   summary: 'Remove all stopped containers',
   maxArgs: 0,
-  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")'), { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
+  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")', false), { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
   async run(ctx, f) {
     if (!f.bool('force') && !(await ctx.confirm('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] '))) return 0;
-    const api = await ctx.api();
-    const r = await api.post<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>('/containers/prune', { filters: filterQuery(f.list('filter')) });
-    if (r.ContainersDeleted?.length) ctx.out(`Deleted Containers:\n${r.ContainersDeleted.join('\n')}\n\n`);
-    ctx.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed ?? 0)}\n`);
+    const { pruneContainers, pruneReport } = await import('./prune');
+    ctx.out(pruneReport(await pruneContainers(await ctx.api(), f.list('filter'))));
   },
 };

@@ -1,7 +1,7 @@
 // network create, connect, disconnect, inspect, ls, prune, rm — as the docker CLI
 // does them, including its client-side pairing of --subnet/--gateway/--ip-range.
 import { errorText, forEachName, type CliContext, type Command } from '../command';
-import { renderOne, renderRows } from '../format';
+import { inspectTemplate, renderRows } from '../format';
 import { filterFlag, filterQuery, formatFlag } from './filters';
 import { goIndentJson } from './inspect';
 import { goTimeString } from './ps';
@@ -168,8 +168,12 @@ export async function inspectNetworks(ctx: CliContext, names: string[], format: 
       ctx.err(errorText(e) + '\n');
     }
   }
-  if (format) for (const o of found) ctx.out(renderOne(format, o));
-  else ctx.out(goIndentJson(found) + '\n');
+  if (format) {
+    const r = inspectTemplate(format, found.map((raw) => ({ kind: 'network' as const, raw })));
+    ctx.out(r.out);
+    for (const e of r.errors) ctx.err(e + '\n');
+    if (r.errors.length) failed = 1;
+  } else ctx.out(goIndentJson(found) + '\n');
   return failed;
 }
 
@@ -266,12 +270,12 @@ export const networkPruneCommand: Command = {
   usage: '[OPTIONS]',
   summary: 'Remove all unused networks',
   maxArgs: 0,
-  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")'), { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
+  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")', false), { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
   async run(ctx, f) {
     if (!f.bool('force') && !(await ctx.confirm('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))) return 0;
-    const api = await ctx.api();
-    const r = await api.post<{ NetworksDeleted: string[] | null }>('/networks/prune', { filters: filterQuery(f.list('filter')) });
-    if (r.NetworksDeleted?.length) ctx.out(`Deleted Networks:\n${r.NetworksDeleted.join('\n')}\n`);
+    const { pruneNetworks } = await import('./prune');
+    const r = await pruneNetworks(await ctx.api(), f.list('filter'));
+    if (r.output) ctx.out(r.output + '\n');
   },
 };
 

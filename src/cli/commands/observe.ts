@@ -43,7 +43,7 @@ export const portCommand: Command = {
       ctx.out(list.map((b) => fmt(b) + '\n').join(''));
       return;
     }
-    const keys = Object.keys(ports).sort((a, b) => parseInt(a) - parseInt(b) || a.localeCompare(b));
+    const keys = Object.keys(ports).sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b));
     for (const k of keys) for (const b of ports[k] ?? []) ctx.out(`${k} -> ${fmt(b)}\n`);
   },
 };

@@ -118,7 +118,16 @@ export class ContainerRow {
   get Networks(): string {
     return Object.keys(this.c.NetworkSettings?.Networks ?? {}).sort().join(',');
   }
+  /** the image manifest's platform, which API 1.41 does not give: nil */
+  get Platform(): null {
+    return null;
+  }
 }
+// the name docker's templates report in errors
+Object.defineProperty(ContainerRow, 'name', { value: '*formatter.ContainerContext' });
+
+/** A label's column header: the last dot-separated part, '-' and '_' as spaces. */
+export const labelHeader = (name: string) => (name.split('.').pop() ?? '').replace(/[-_]/g, ' ');
 
 /** Go's time.Time.String() in UTC: "2026-11-24 13:44:00 +0000 UTC". */
 export function goTimeString(ms: number): string {
@@ -153,7 +162,7 @@ export const psCommand: Command = {
     const last = f.int('last') ?? -1;
     const limit = f.bool('latest') ? 1 : last > 0 ? last : undefined;
     // sizes are costly: only when shown
-    const size = f.bool('size') || (!f.bool('quiet') && /\.Size\b/.test(format));
+    const size = f.bool('size') || (!f.bool('quiet') && (/\.Size\b/.test(format) || format === 'json' || /\{\{-?\s*json\s+\.\s*-?\}\}/.test(format)));
     const api = await ctx.api();
     const list = await api.get<ContainerSummary[]>('/containers/json', {
       all: f.bool('all') || limit !== undefined || undefined,
@@ -167,6 +176,12 @@ export const psCommand: Command = {
       return;
     }
     const defaultTable = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${f.bool('size') ? '\t{{.Size}}' : ''}`;
-    ctx.out(renderRows(format || undefined, rows, { defaultTable, headers: containerHeaders }));
+    ctx.out(renderRows(format || undefined, rows, {
+        defaultTable,
+        headers: containerHeaders,
+        headerMethods: { Label: labelHeader },
+        // docker runs the template once first to see whether it needs sizes
+        execErrorPrefix: f.bool('size') || f.bool('quiet') ? undefined : 'failed to execute template',
+      }));
   },
 };

@@ -117,9 +117,12 @@ export const infoCommand: Command = {
       `  Network: ${(i.Plugins?.Network ?? []).join(' ')}`,
       `  Log: ${(i.Plugins?.Log ?? []).join(' ')}`,
       ` Swarm: ${i.Swarm?.LocalNodeState ?? 'inactive'}`,
-      ` Runtimes: ${Object.keys(i.Runtimes ?? {}).join(' ')}`,
+      ` Runtimes: ${Object.keys(i.Runtimes ?? {}).sort().join(' ')}`,
       ` Default Runtime: ${i.DefaultRuntime}`,
       ` Init Binary: ${i.InitBinary}`,
+      ` containerd version: ${i.ContainerdCommit?.ID ?? ''}`,
+      ` runc version: ${i.RuncCommit?.ID ?? ''}`,
+      ` init version: ${i.InitCommit?.ID ?? ''}`,
       ' Security Options:',
       ...(i.SecurityOptions ?? []).flatMap((o: string) => o.split(',').map((kv, n) => (n === 0 ? `  ${kv.replace(/^name=/, '')}` : `   ${kv.replace('=', ': ').replace(/^profile/, 'Profile')}`))),
       ` Kernel Version: ${i.KernelVersion}`,
@@ -138,6 +141,7 @@ export const infoCommand: Command = {
       ...(i.RegistryConfig?.InsecureRegistryCIDRs ?? []).map((c: string) => `  ${c}`),
       ...(i.RegistryConfig?.Mirrors?.length ? [' Registry Mirrors:', ...i.RegistryConfig.Mirrors.map((m: string) => `  ${m}`)] : []),
       ` Live Restore Enabled: ${i.LiveRestoreEnabled ? 'true' : 'false'}`,
+      '',
     ];
     ctx.out(lines.join('\n') + '\n');
     for (const w of i.Warnings ?? []) ctx.err(`${w}\n`);

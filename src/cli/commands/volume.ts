@@ -2,7 +2,7 @@
 import { ApiError } from '../../client/api';
 import { errorText, forEachName, type Command } from '../command';
 import { FlagError } from '../flags';
-import { renderOne, renderRows } from '../format';
+import { inspectTemplate, renderRows } from '../format';
 import { humanSize } from '../../util/humansize';
 import { filterFlag, filterQuery, formatFlag } from './filters';
 import { goIndentJson } from './inspect';
@@ -172,8 +172,11 @@ export const volumeInspectCommand: Command = {
       }
     }
     const format = f.str('format');
-    if (format) for (const v of found) ctx.out(renderOne(format, v));
-    else ctx.out(goIndentJson(found) + '\n');
+    if (format) {
+      const r = inspectTemplate(format, found.map((raw) => ({ kind: 'volume' as const, raw })));
+      ctx.out(r.out);
+      errors.push(...r.errors);
+    } else ctx.out(goIndentJson(found) + '\n');
     for (const e of errors) ctx.err(e + '\n');
     return errors.length ? 1 : 0;
   },
@@ -202,7 +205,7 @@ export const volumePruneCommand: Command = {
   maxArgs: 0,
   flags: [
     { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused volumes, not just anonymous ones' },
-    filterFlag('Provide filter values (e.g. "label=<label>")'),
+    filterFlag('Provide filter values (e.g. "label=<label>")', false),
     { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
   ],
   async run(ctx, f) {
@@ -220,13 +223,8 @@ export const volumePruneCommand: Command = {
       ? 'WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] '
       : 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ';
     if (!f.bool('force') && !(await ctx.confirm(warning))) return 0;
-    const r = await api.post<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>('/volumes/prune', { filters: filterQuery(filters) });
-    let space = 0;
-    if (r.VolumesDeleted?.length) {
-      ctx.out(`Deleted Volumes:\n${r.VolumesDeleted.join('\n')}\n\n`);
-      space = r.SpaceReclaimed ?? 0;
-    }
-    ctx.out(`Total reclaimed space: ${humanSize(space)}\n`);
+    const { pruneVolumes, pruneReport } = await import('./prune');
+    ctx.out(pruneReport(await pruneVolumes(api, filters)));
   },
 };
 

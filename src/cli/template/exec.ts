@@ -13,6 +13,7 @@ export interface Program {
   defs: Map<string, ListNode>;
   funcs: Record<string, Func>;
   missingKey: 'default' | 'error';
+  untyped?: boolean;
 }
 
 // Marks "no value piped in" as distinct from a piped-in undefined.
@@ -357,7 +358,7 @@ class ExecState {
       if (hasArgs) this.error(`${name} is not a method but has arguments`);
       return receiver.has(name) ? receiver.get(name) : missing();
     }
-    if (kind !== 'map' && kind !== 'struct') this.error(`can't evaluate field ${name} in type ${goTypeName(receiver)}`);
+    if (kind !== 'map' && kind !== 'struct') this.error(`can't evaluate field ${name} in type ${this.p.untyped ? 'interface {}' : goTypeName(receiver)}`);
     const obj = receiver as Record<string, unknown>;
     if (!hasField(obj, name)) {
       if (kind === 'struct') this.error(`can't evaluate field ${name} in type ${goTypeName(receiver)}`);

@@ -25,6 +25,8 @@ export interface ParseOptions {
   name?: string;
   /** Go's missingkey option: 'error' fails on a missing map key instead of printing "<no value>". */
   missingKey?: 'default' | 'error';
+  /** The data is decoded JSON (Go's interface{} values): field errors name `interface {}`. */
+  untyped?: boolean;
 }
 
 export class CompiledTemplate implements Template {
@@ -58,5 +60,5 @@ export function parseTemplate(src: string, funcs: Record<string, Func> = {}, opt
   const name = opts.name ?? '';
   const has = (f: string) => Object.prototype.hasOwnProperty.call(funcs, f) || Object.prototype.hasOwnProperty.call(builtins, f);
   const { root, defs } = parse(src, name, has);
-  return new CompiledTemplate({ src, name, root, defs, funcs, missingKey: opts.missingKey ?? 'default' });
+  return new CompiledTemplate({ src, name, root, defs, funcs, missingKey: opts.missingKey ?? 'default', untyped: opts.untyped ?? false });
 }

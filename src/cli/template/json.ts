@@ -4,7 +4,7 @@
 // (capitalised) fields and getters, like docker's formatter contexts.
 
 import { formatValue } from './fmt';
-import { compareStrings, isPlainObject, isSlice, mapEntries, toArray } from './values';
+import { compareStrings, isGoNil, isPlainObject, isSlice, mapEntries, toArray } from './values';
 
 /** Exported fields of obj: capitalised own properties, getters and zero-arg methods, sorted by name. */
 export function exportedFields(obj: object): [string, unknown][] {
@@ -64,7 +64,7 @@ function enc(v: unknown, stack: Set<object>): string | undefined {
     case 'string':
       return quoteJSON(v);
   }
-  if (v === null) return 'null';
+  if (v === null || isGoNil(v)) return 'null';
   const o = v as object;
   if (stack.has(o)) throw new Error('json: unsupported value: encountered a cycle');
   stack.add(o);
@@ -76,7 +76,7 @@ function enc(v: unknown, stack: Set<object>): string | undefined {
     if (o instanceof Map) return object(mapEntries(o), stack);
     if (isPlainObject(o)) return object(Object.entries(o), stack);
     if (o instanceof Error) return '{}';
-    return object(exportedFields(o), stack);
+    return escapeHTML(object(exportedFields(o), stack));
   } finally {
     stack.delete(o);
   }
@@ -87,7 +87,14 @@ export function marshal(v: unknown): string {
   return enc(v, new Set()) ?? 'null';
 }
 
-/** A value marshalled as docker marshals a formatter context: its exported fields, sorted. */
+/**
+ * A value marshalled as docker marshals a formatter context: its exported
+ * fields, sorted, through its MarshalJSON, which json.Marshal HTML-escapes.
+ */
 export function marshalFields(obj: object): string {
-  return object(exportedFields(obj), new Set([obj]));
+  return escapeHTML(object(exportedFields(obj), new Set([obj])));
+}
+
+function escapeHTML(json: string): string {
+  return json.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }

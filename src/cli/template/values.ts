@@ -5,6 +5,21 @@
 
 export type Kind = 'invalid' | 'nil' | 'bool' | 'int' | 'float' | 'string' | 'slice' | 'map' | 'struct' | 'func';
 
+/**
+ * Typed nils of Go structs decoded from JSON null: a nil slice or map acts
+ * empty (len 0, prints [] or map[]) but marshals as null, as Go's do.
+ */
+const GO_NIL = Symbol('go-nil');
+export function goNilSlice(): unknown[] {
+  return Object.freeze(Object.assign([], { [GO_NIL]: true })) as unknown[];
+}
+export function goNilMap(): Record<string, unknown> {
+  return Object.freeze(Object.assign(Object.create(null), { [GO_NIL]: true })) as Record<string, unknown>;
+}
+export function isGoNil(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[GO_NIL] === true;
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) return false;
   const p = Object.getPrototypeOf(v);

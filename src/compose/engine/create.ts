@@ -99,7 +99,7 @@ export function createBody(p: Project, s: ServiceConfig, n: number, hash: string
     const sn = s.networks[key];
     const ep: Record<string, unknown> = { Aliases: [s.name, ...sn.aliases] };
     if (sn.ipv4_address || sn.ipv6_address) ep.IPAMConfig = { ...(sn.ipv4_address ? { IPv4Address: sn.ipv4_address } : {}), ...(sn.ipv6_address ? { IPv6Address: sn.ipv6_address } : {}) };
-    if (s.links.length) ep.Links = s.links.map((l) => linkSpec(p, l, opts.resolveContainer));
+    if (s.links.length) ep.Links = s.links.map((l) => linkSpec(l, opts.resolveContainer));
     return ep;
   };
   let endpoints: Record<string, unknown> | undefined;
@@ -216,7 +216,7 @@ export function createBody(p: Project, s: ServiceConfig, n: number, hash: string
 }
 
 /** "db" or "db:alias" -> "<db's container>:<alias>" (Docker's legacy link form). */
-function linkSpec(p: Project, l: string, resolve: (service: string) => string | undefined): string {
+function linkSpec(l: string, resolve: (service: string) => string | undefined): string {
   const [svc, alias = svc] = l.split(':');
   return `${resolve(svc) ?? svc}:${alias}`;
 }

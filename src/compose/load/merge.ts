@@ -121,7 +121,7 @@ export function stripTags(v: unknown): unknown {
 }
 
 export function mergeFiles(docs: Obj[]): Obj {
-  let acc: unknown = undefined;
+  let acc: unknown;
   for (const d of docs) acc = acc === undefined ? d : mergeValue(acc, d, []);
   return (stripTags(acc) as Obj) ?? {};
 }

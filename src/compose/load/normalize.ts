@@ -3,7 +3,6 @@
 // env_file contents folded under environment, deploy settings mapped onto the
 // container settings they mean without Swarm.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseMemory } from '../../runtime/units';
 import type { BuildConfig, DependsOn, FileRef, Healthcheck, NetworkConfig, PortConfig, Project, SecretConfig, ServiceConfig, ServiceNetwork, VolumeConfig, VolumeMount } from '../model';
 import { parseEnvFile, parseRawEnvFile } from './dotenv';

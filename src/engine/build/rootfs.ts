@@ -14,7 +14,7 @@ export class ScratchRootfs {
   private unpin: () => void;
 
   constructor(
-    private readonly layers: LayerStore,
+    layers: LayerStore,
     tmpDir: string,
     topLayer: string | null,
   ) {

@@ -106,7 +106,7 @@ export class StepRunner {
       c.onData((stream, data) => out.output(stream, data));
       c.onClose(() => closed());
     });
-    const kill = () => void this.containers.kill(id, 9, 'KILL').catch(() => undefined);
+    const kill = () => void this.containers.kill(id, 9).catch(() => undefined);
     signal.addEventListener('abort', kill, { once: true });
     try {
       await this.containers.start(id);

@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import type { HostConfig } from '../../container';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
 import { registryKey, type AuthConfig } from '../../registry';
+import { Filters } from '../../filters';
 import { badRequest } from '../../util/errors';
+import { parseGoDuration } from '../../util/time';
 import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
 import type { Emit, ImageService } from '../images';
@@ -153,13 +155,14 @@ export class BuildService {
    * no tagged image or container builds on), then the images only the cache
    * kept: untagged, unused, without children, leaves first.
    */
-  prune(opts: { all: boolean; until?: number }): { CachesDeleted: string[]; SpaceReclaimed: number } {
+  prune(opts: { all: boolean; filters?: Filters }): { CachesDeleted: string[]; SpaceReclaimed: number } {
+    const until = pruneUntil(opts.filters ?? Filters.empty());
     const shared = this.sharedImages();
     const deleted: string[] = [];
     const dropped = new Set<string>();
     for (const e of this.cache.all()) {
       if (!opts.all && shared.has(e.image)) continue;
-      if (opts.until !== undefined && Date.parse(e.created) >= opts.until) continue;
+      if (until !== undefined && Date.parse(e.created) >= until) continue;
       this.cache.delete(e.id);
       deleted.push(e.id.slice(0, 25));
       dropped.add(e.image);
@@ -197,3 +200,22 @@ function credsFor(auth: Record<string, AuthConfig>, ref: string): AuthConfig | u
 }
 
 export { StepError };
+
+/**
+ * The build-cache prune filters as Docker's builder takes them: `until` (or
+ * the older `unused-for`) is a Go duration; the cache record keys are accepted;
+ * `label`/`label!` are accepted and, as in Docker, match nothing yet.
+ */
+function pruneUntil(f: Filters, now = Date.now()): number | undefined {
+  f.validate(['until', 'unused-for', 'label', 'label!', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private']);
+  const until = f.get('until');
+  const unused = f.get('unused-for');
+  if (until.length && unused.length) throw badRequest('conflicting filters: "until" and "unused-for"');
+  const key = unused.length ? 'unused-for' : 'until';
+  const vals = [...until, ...unused];
+  if (vals.length > 1) throw badRequest('filters expect only one value');
+  if (!vals.length) return undefined;
+  const d = parseGoDuration(vals[0]);
+  if (d === undefined) throw badRequest(`"${key}" filter expects a duration (e.g., '24h'): time: invalid duration ${JSON.stringify(vals[0])}`);
+  return now - d / 1e6;
+}

@@ -37,8 +37,6 @@ export const MAX_LOG_ENTRIES = 5;
 const MIN_DURATION_NS = 1e6;
 /** how long starting the probe's exec may take before the probe counts as failed (Docker: 30s) */
 const EXEC_START_TIMEOUT_MS = 30_000;
-/** after a probe is killed, how long to wait for its monitor to report the exit */
-const KILL_GRACE_MS = 10_000;
 /** after the exit is known, how long to wait for the last output */
 const OUTPUT_DRAIN_MS = 1_000;
 

@@ -225,14 +225,13 @@ export class Lifecycle {
 
   // ---------- signals ----------
 
-  kill(c: Container, signal: number, signalName: string): Promise<void> {
+  kill(c: Container, signal: number): Promise<void> {
     return this.locked(c.ID, async () => {
       if (!c.State.Running) throw conflict(`Cannot kill container: ${c.ID}: Container ${c.ID} is not running`);
       const exited = signal === 9 ? this.waitExit(c) : undefined;
       this.sendSignal(c, signal);
       if (signal === 9 || signal === 15 || signal === 2) c.HasBeenManuallyStopped = true;
       this.ctx.events.emit('container', 'kill', c.ID, { ...this.attrs(c), signal: String(signal) });
-      void signalName;
       // Docker answers a SIGKILL once the container is dead: an `rm` right after must not see it running
       if (exited) await Promise.race([exited, sleep(KILL_WAIT_MS)]);
     });

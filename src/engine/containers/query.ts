@@ -1,20 +1,13 @@
 // Read-only views of containers: inspect and the `ps` summary, in Docker's shape.
 import * as path from 'node:path';
 import type { Container } from '../../container';
+import { Filters, invalidFilter } from '../../filters';
 import { badRequest } from '../../util/errors';
 import { humanDuration, ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
 import { apiMountPoints } from './mounts';
 import { netFilePaths } from './netfiles';
 import { networkSettingsView, summaryNetworking } from '../../network';
-
-/** Names and IDs of the networks a container is on, for the `network` filter. */
-function networkRefs(c: Container): string[] {
-  const nets = c.NetworkSettings?.Networks ?? {};
-  const m = c.HostConfig.NetworkMode;
-  const names = Object.keys(nets).length ? Object.keys(nets) : [m === 'default' ? 'bridge' : m];
-  return [...names, ...Object.values(nets).map((e) => e.NetworkID).filter(Boolean)];
-}
 
 export function inspectContainer(ctx: EngineContext, c: Container, sizes?: { rw: number; rootfs: number }) {
   const rw = path.join(ctx.containers.dir(c.ID), 'rootfs-rw');
@@ -79,7 +72,7 @@ export function statusText(c: Container, now = Date.now()): string {
   }
 }
 
-export function summarize(c: Container, imageName: (id: string) => string, sizes?: { rw: number; rootfs: number }) {
+export function summarize(c: Container, sizes?: { rw: number; rootfs: number }) {
   const net = summaryNetworking(c);
   const out: Record<string, unknown> = {
     Id: c.ID,
@@ -96,7 +89,6 @@ export function summarize(c: Container, imageName: (id: string) => string, sizes
     NetworkSettings: { Networks: net.Networks },
     Mounts: apiMountPoints(c),
   };
-  void imageName;
   if (sizes) {
     out.SizeRw = sizes.rw;
     out.SizeRootFs = sizes.rootfs;
@@ -105,56 +97,127 @@ export function summarize(c: Container, imageName: (id: string) => string, sizes
 }
 
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
-const LIST_FILTERS = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'volume', 'network', 'is-task', 'publish', 'expose']);
+const HEALTH = new Set(['starting', 'healthy', 'unhealthy', 'none']);
+const LIST_FILTERS = ['ancestor', 'before', 'exited', 'id', 'isolation', 'label', 'name', 'status', 'health', 'since', 'volume', 'network', 'is-task', 'publish', 'expose'];
 
 export interface ListOptions {
   all: boolean;
   limit?: number;
-  filters: Record<string, string[]>;
+  filters?: Filters;
 }
 
-export function listContainers(ctx: EngineContext, opts: ListOptions): Container[] {
-  const f = opts.filters;
-  for (const k of Object.keys(f)) if (!LIST_FILTERS.has(k)) throw badRequest(`invalid filter '${k}'`);
-  for (const s of f.status ?? []) if (!STATUSES.has(s)) throw badRequest(`invalid filter 'status=${s}'`);
-  for (const h of f.health ?? []) if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw badRequest(`Unrecognised filter value for health: ${h}`);
-  let list = ctx.containers.all().sort((a, b) => (b.Created < a.Created ? -1 : b.Created > a.Created ? 1 : 0));
-  const refTime = (ref: string) => ctx.containers.get(ref).Created;
-  const before = f.before?.length ? refTime(f.before[0]) : undefined;
-  const since = f.since?.length ? refTime(f.since[0]) : undefined;
-  const ancestors = (f.ancestor ?? []).map((a) => ctx.images.find(a)?.id ?? a);
-  const showAll = opts.all || (opts.limit !== undefined && opts.limit > 0) || !!f.status || !!f.exited || before !== undefined || since !== undefined;
-  list = list.filter((c) => {
-    if (!showAll && !c.State.Running) return false;
-    if (f.id && !f.id.some((v) => c.ID.startsWith(v))) return false;
-    if (f.name && !f.name.some((v) => regexpMatch(v, c.Name.slice(1)))) return false;
-    if (f.status && !f.status.includes(c.State.Status)) return false;
-    if (f.exited && !(c.State.Status === 'exited' && f.exited.includes(String(c.State.ExitCode)))) return false;
-    if (f.label) {
-      for (const l of f.label) {
-        const eq = l.indexOf('=');
-        const k = eq < 0 ? l : l.slice(0, eq);
-        if (!(k in (c.Config.Labels ?? {}))) return false;
-        if (eq >= 0 && c.Config.Labels[k] !== l.slice(eq + 1)) return false;
-      }
-    }
-    if (ancestors.length && !ancestors.includes(c.Image) && !f.ancestor!.includes(c.Config.Image)) return false;
-    if (before !== undefined && c.Created >= before) return false;
-    if (since !== undefined && c.Created <= since) return false;
-    if (f.health && !f.health.includes(c.State.Health?.Status ?? 'none')) return false;
-    if (f.network && !networkRefs(c).some((r) => f.network!.some((v) => r === v || (v.length >= 12 && r.startsWith(v))))) return false;
-    if (f.volume && !c.MountPoints.some((m) => f.volume!.includes(m.Name ?? '') || f.volume!.includes(m.Destination))) return false;
-    return true;
-  });
-  if (opts.limit !== undefined && opts.limit > 0) list = list.slice(0, opts.limit);
-  return list;
-}
-
-/** filters.Args.Match: a pattern that does not compile matches nothing (dockerd skips it). */
-function regexpMatch(pattern: string, s: string): boolean {
-  try {
-    return new RegExp(pattern).test(s);
-  } catch {
-    return false;
+/** "80", "80/udp", "8000-8080/tcp" as the set of "port/proto" keys a publish/expose filter names. */
+function portSet(key: string, values: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const v of values) {
+    if (v.includes(':')) throw badRequest(`filter for '${key}' should not contain ':': ${v}`);
+    const slash = v.indexOf('/');
+    const proto = slash < 0 ? 'tcp' : v.slice(slash + 1) || 'tcp';
+    const range = slash < 0 ? v : v.slice(0, slash);
+    const m = /^(\d+)(?:-(\d+))?$/.exec(range);
+    const start = m ? Number(m[1]) : NaN;
+    const end = m?.[2] !== undefined ? Number(m[2]) : start;
+    if (!m || start > 65535 || end > 65535) throw badRequest(`error while looking up for ${key} ${v}: invalid port range: ${range}`);
+    if (end < start) throw badRequest(`error while looking up for ${key} ${v}: invalid range specified for port: ${range}`);
+    for (let p = start; p <= end; p++) out.add(`${p}/${proto}`);
   }
+  return out;
+}
+
+/** A container for `before`/`since`: by ID, ID prefix or name, as Docker's idOrNameFilter. */
+function refContainer(ctx: EngineContext, ref: string): Container {
+  return ctx.containers.get(ref.startsWith('/') ? ref.slice(1) : ref);
+}
+
+/** The image and every image built on it: the `ancestor` filter's set. */
+function withDescendants(ctx: EngineContext, id: string, into: Set<string>): void {
+  if (into.has(id)) return;
+  into.add(id);
+  for (const child of ctx.images.children(id)) withDescendants(ctx, child.id, into);
+}
+
+/** GET /containers/json: Docker's filters, order (newest first), `all` and `limit`. */
+export function listContainers(ctx: EngineContext, opts: ListOptions): Container[] {
+  const f = opts.filters ?? Filters.empty();
+  f.validate(LIST_FILTERS);
+  const exited = f.get('exited').map((v) => {
+    if (!/^[+-]?\d+$/.test(v)) throw badRequest(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+    return Number(v);
+  });
+  let all = opts.all;
+  for (const s of f.get('status')) {
+    if (!STATUSES.has(s)) throw invalidFilter('status', s);
+    all = true;
+  }
+  let isTask: boolean | undefined;
+  if (f.has('is-task')) {
+    if (f.exactMatch('is-task', 'true')) isTask = true;
+    else if (f.exactMatch('is-task', 'false')) isTask = false;
+    else throw invalidFilter('is-task', f.get('is-task'));
+  }
+  for (const h of f.get('health')) if (!HEALTH.has(h)) throw badRequest(`Unrecognised filter value for health: ${h}`);
+  let before: string | undefined;
+  let since: string | undefined;
+  for (const v of f.get('before')) before = refContainer(ctx, v).ID;
+  for (const v of f.get('since')) since = refContainer(ctx, v).ID;
+  let ancestors: Set<string> | undefined;
+  if (f.has('ancestor')) {
+    ancestors = new Set();
+    for (const a of f.get('ancestor')) {
+      const img = ctx.images.find(a);
+      if (img) withDescendants(ctx, img.id, ancestors);
+    }
+  }
+  const publish = portSet('publish', f.get('publish'));
+  const expose = portSet('expose', f.get('expose'));
+  const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : 0;
+
+  // the `id` filter resolves unique prefixes, as Docker's ID index does
+  const ids = f.get('id');
+  let idHits: Set<string> | undefined;
+  if (ids.length) {
+    idHits = new Set();
+    const every = ctx.containers.all();
+    for (const v of ids) {
+      const m = every.filter((c) => c.ID.startsWith(v));
+      if (m.length === 1) idHits.add(m[0].ID);
+    }
+  }
+
+  const sorted = ctx.containers.all().sort((a, b) => (b.Created < a.Created ? -1 : b.Created > a.Created ? 1 : 0));
+  const out: Container[] = [];
+  for (const c of sorted) {
+    if (before !== undefined) {
+      if (c.ID === before) before = undefined;
+      continue;
+    }
+    if (since !== undefined && c.ID === since) break;
+    if (!c.State.Running && !all && limit === 0) continue;
+    // names are matched with and without their leading slash
+    if (!f.match('name', c.Name) && !f.match('name', c.Name.replace(/^\//, ''))) continue;
+    if (idHits && !idHits.has(c.ID)) continue;
+    if (!f.match('id', c.ID)) continue;
+    if (isTask === true) continue; // berth runs no swarm tasks
+    if (!f.matchKVList('label', c.Config.Labels)) continue;
+    if (limit > 0 && out.length === limit) break;
+    if (exited.length && !(exited.includes(c.State.ExitCode) && !c.State.Running && c.State.StartedAt !== ZERO_TIME && !!c.State.StartedAt)) continue;
+    if (!f.match('status', c.State.Status)) continue;
+    if (!f.exactMatch('health', c.State.Health?.Status ?? 'none')) continue;
+    if (f.has('volume')) {
+      const vols = f.get('volume');
+      if (!c.MountPoints.some((m) => vols.includes(m.Destination) || vols.includes(m.Name || m.Source))) continue;
+    }
+    if (ancestors && !ancestors.has(c.Image)) continue;
+    if (f.has('network')) {
+      const nets = c.NetworkSettings?.Networks ?? {};
+      const vals = f.get('network');
+      if (!vals.some((v) => v in nets || Object.values(nets).some((ep) => !!ep.NetworkID && ep.NetworkID.startsWith(v)))) continue;
+    }
+    if (publish.size || expose.size) {
+      const ports = summaryNetworking(c).Ports;
+      if (!ports.some((p) => publish.has(`${p.PublicPort ?? 0}/${p.Type}`) || expose.has(`${p.PrivatePort}/${p.Type}`))) continue;
+    }
+    out.push(c);
+  }
+  return out;
 }

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UPDATABLE_RESOURCES, type Container, type HostConfig, type UpdateConfig } from '../../container';
+import type { Filters } from '../../filters';
 import { dirSize } from '../../util/fsutil';
 import { badRequest, conflict, EngineError, notFound } from '../../util/errors';
 import { randomName, VALID_NAME } from '../../util/ids';
@@ -92,7 +93,7 @@ export class ContainerService {
   }
 
   list(opts: ListOptions & { size: boolean }) {
-    return showEach(listContainers(this.ctx, opts), 'container', (c) => c.ID, (c) => summarize(c, (id) => id, opts.size ? this.sizes(c) : undefined));
+    return showEach(listContainers(this.ctx, opts), 'container', (c) => c.ID, (c) => summarize(c, opts.size ? this.sizes(c) : undefined));
   }
 
   sizes(c: Container): { rw: number; rootfs: number } {
@@ -127,8 +128,8 @@ export class ContainerService {
     resizeTty(this.lifecycle.bundle(c), h, w);
   }
 
-  kill(ref: string, signal: number, name: string): Promise<void> {
-    return this.lifecycle.kill(this.get(ref), signal, name);
+  kill(ref: string, signal: number): Promise<void> {
+    return this.lifecycle.kill(this.get(ref), signal);
   }
 
   pause(ref: string): Promise<void> {
@@ -263,14 +264,15 @@ export class ContainerService {
     });
   }
 
-  async prune(filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+  async prune(filters: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    filters.validate(['label', 'label!', 'until']);
+    const until = filters.until();
     const deleted: string[] = [];
     let space = 0;
-    const until = filters.until?.[0];
     for (const c of this.ctx.containers.all()) {
       if (c.State.Running || c.State.Status === 'restarting') continue;
-      if (until && Date.parse(c.Created) >= parseUntil(until)) continue;
-      if (!labelsMatch(c.Config.Labels, filters.label ?? [], filters['label!'] ?? [])) continue;
+      if (until !== undefined && Date.parse(c.Created) > until) continue;
+      if (!filters.matchLabels(c.Config.Labels)) continue;
       const size = dirSize(path.join(this.lifecycle.rwDir(c), 'upper'));
       try {
         await this.remove(c.ID, { force: false, volumes: false });
@@ -281,7 +283,7 @@ export class ContainerService {
       }
     }
     this.ctx.events.emit('container', 'prune', '', { reclaimed: String(space) });
-    return { ContainersDeleted: deleted, SpaceReclaimed: space };
+    return { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: space };
   }
 
   /** Is this image used by a container? For `rmi`. */
@@ -309,22 +311,6 @@ function signalNumber(s: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function parseUntil(v: string): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return parseFloat(v) * 1000;
-  const d = /^(\d+)(s|m|h)$/.exec(v);
-  if (d) return Date.now() - Number(d[1]) * ({ s: 1000, m: 60000, h: 3600000 } as Record<string, number>)[d[2]];
-  return Date.parse(v);
-}
-
-function labelsMatch(labels: Record<string, string>, want: string[], notWant: string[]): boolean {
-  const has = (l: string) => {
-    const eq = l.indexOf('=');
-    const k = eq < 0 ? l : l.slice(0, eq);
-    return k in (labels ?? {}) && (eq < 0 || labels[k] === l.slice(eq + 1));
-  };
-  return want.every(has) && !notWant.some(has);
 }
 
 import { resourcesForUpdate } from './spec';

@@ -7,11 +7,12 @@ import {
   CredentialFile, HUB_AUTH_KEY, Registry, RegistryError, defaultConfigPath, domainOf, parsePlatform, PlatformError, getFollowingRedirects, type AuthConfig, type SearchResult,
 } from '../../registry';
 import { chainIdOf } from '../../storage';
+import { Filters, invalidFilter } from '../../filters';
 import { EngineError, badRequest, notFound } from '../../util/errors';
-import { parseTimeArg } from '../../util/time';
 import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
 import { commitContainer, type CommitOptions } from './commit';
+import { distributionInspect, type DistributionInspect } from './distribution';
 import { loadImages } from './load';
 import type { Emit } from './progress';
 import { asEngineError, Puller } from './pull';
@@ -99,13 +100,12 @@ export class ImageService {
     return n;
   }
 
-  summary(img: ImageRecord, extra?: { shared: number; containers: number }) {
-    const tags = this.ctx.images.tagsOf(img.id);
+  summary(img: ImageRecord, extra?: { shared: number; containers: number }, refs?: { tags: string[] | null; digests: string[] | null }) {
     return {
       Id: img.id,
       ParentId: img.parent ?? '',
-      RepoTags: tags,
-      RepoDigests: img.repoDigests,
+      RepoTags: refs ? refs.tags : this.ctx.images.tagsOf(img.id),
+      RepoDigests: refs ? refs.digests : img.repoDigests,
       Created: Math.floor(Date.parse(img.config.created ?? '1970-01-01T00:00:00Z') / 1000),
       Size: img.size,
       SharedSize: extra ? extra.shared : -1,
@@ -115,46 +115,56 @@ export class ImageService {
     };
   }
 
-  private matchesFilters(i: ImageRecord, f: Record<string, string[]>): boolean {
-    if (f.dangling?.length) {
-      const want = f.dangling[0] === 'true' || f.dangling[0] === '1';
-      if ((this.ctx.images.tagsOf(i.id).length === 0) !== want) return false;
+  /**
+   * GET /images/json as Docker 20.10 answers it: `reference` globs narrow the
+   * tags and digests shown, `dangling=true` lists untagged leaves (digest-only
+   * images included), an image with no reference is `<none>:<none>`.
+   */
+  list(opts: { all: boolean; filters?: Filters; sharedSize?: boolean }) {
+    const f = opts.filters ?? Filters.empty();
+    f.validate(['dangling', 'label', 'before', 'since', 'reference']);
+    let danglingOnly = false;
+    if (f.has('dangling')) {
+      if (f.exactMatch('dangling', 'true')) danglingOnly = true;
+      else if (!f.exactMatch('dangling', 'false')) throw invalidFilter('dangling', f.get('dangling'));
     }
-    if (f.reference?.length) {
-      const tags = this.ctx.images.tagsOf(i.id);
-      if (!tags.some((t) => f.reference!.some((r) => globMatch(r.includes(':') ? r : `${r}:*`, t) || globMatch(r, t)))) return false;
+    const createdOf = (i: ImageRecord) => Date.parse(i.config.created ?? '') || 0;
+    let before: number | undefined;
+    let since: number | undefined;
+    for (const v of f.get('before')) before = createdOf(this.ctx.images.get(v));
+    for (const v of f.get('since')) since = createdOf(this.ctx.images.get(v));
+    const patterns = f.get('reference');
+    for (const p of patterns) {
+      try {
+        globRegExp(p);
+      } catch {
+        throw badRequest(`invalid filter 'reference=${p}': syntax error in pattern`);
+      }
     }
-    const labels = i.config.config?.Labels ?? {};
-    const has = (l: string) => {
-      const eq = l.indexOf('=');
-      const k = eq < 0 ? l : l.slice(0, eq);
-      return k in labels && (eq < 0 || labels[k] === l.slice(eq + 1));
-    };
-    if (f.label?.length && !f.label.every(has)) return false;
-    if (f['label!']?.length && f['label!'].some(has)) return false;
-    const created = Date.parse(i.config.created ?? '') || 0;
-    for (const b of f.before ?? []) if (created >= (Date.parse(this.ctx.images.get(b).config.created ?? '') || 0)) return false;
-    for (const s of f.since ?? []) if (created <= (Date.parse(this.ctx.images.get(s).config.created ?? '') || 0)) return false;
-    for (const u of f.until ?? []) {
-      const t = parseTimeArg(u);
-      if (t === undefined || Number.isNaN(t)) throw badRequest(`invalid filter 'until=${u}'`);
-      if (created >= t) return false;
-    }
-    return true;
-  }
-
-  list(opts: { all: boolean; filters: Record<string, string[]>; sharedSize?: boolean }) {
-    const f = opts.filters;
-    for (const k of Object.keys(f)) if (!['dangling', 'reference', 'label', 'label!', 'before', 'since', 'until'].includes(k)) throw badRequest(`invalid filter '${k}'`);
-    checkReferenceFilters(f.reference ?? []);
-    let list = this.ctx.images.list().filter((i) => this.matchesFilters(i, f));
-    // intermediate images (untagged parents of other images) only with -a
-    if (!opts.all && !f.dangling?.length) list = list.filter((i) => this.ctx.images.tagsOf(i.id).length > 0 || this.ctx.images.children(i.id).length === 0);
+    const wanted = (ref: string) => !f.has('reference') || patterns.some((p) => familiarMatch(p, ref));
     const counts = opts.sharedSize ? this.containerCounts() : undefined;
     const shared = opts.sharedSize ? this.sharedSizes() : undefined;
-    return list
-      .sort((a, b) => (b.config.created ?? '').localeCompare(a.config.created ?? ''))
-      .map((i) => this.summary(i, counts && shared ? { shared: shared.get(i.id) ?? 0, containers: counts.get(i.id) ?? 0 } : undefined));
+    const out: Array<{ created: number; row: ReturnType<ImageService['summary']> }> = [];
+    for (const img of this.ctx.images.list()) {
+      const leaf = this.ctx.images.children(img.id).length === 0;
+      if (danglingOnly && !leaf) continue;
+      const created = createdOf(img);
+      if (before !== undefined && created >= before) continue;
+      if (since !== undefined && created <= since) continue;
+      if (f.has('label') && !f.matchKVList('label', img.config.config?.Labels)) continue;
+      let tags = this.ctx.images.tagsOf(img.id).filter(wanted);
+      let digests = img.repoDigests.filter(wanted);
+      if (!tags.length && !digests.length) {
+        if (!(opts.all || leaf)) continue;
+        if (f.has('dangling') && !danglingOnly) continue;
+        if (f.has('reference')) continue;
+        tags = ['<none>:<none>'];
+        digests = ['<none>@<none>'];
+      } else if (danglingOnly && tags.length) continue;
+      const extra = counts && shared ? { shared: shared.get(img.id) ?? 0, containers: counts.get(img.id) ?? 0 } : undefined;
+      out.push({ created, row: this.summary(img, extra, { tags: tags.length ? tags : null, digests: digests.length ? digests : null }) });
+    }
+    return out.sort((a, b) => b.created - a.created).map((x) => x.row);
   }
 
   /** Per image: bytes of its layers that other images share too. */
@@ -228,10 +238,18 @@ export class ImageService {
     return rows;
   }
 
-  /** `image prune`: dangling images, or with dangling=false every image no container uses. */
-  prune(filters: Record<string, string[]>) {
-    for (const k of Object.keys(filters)) if (!['dangling', 'until', 'label', 'label!'].includes(k)) throw badRequest(`invalid filter '${k}'`);
-    const danglingOnly = !(filters.dangling?.[0] === 'false' || filters.dangling?.[0] === '0');
+  /**
+   * `image prune`: untagged leaf images (digest-only ones too), or with
+   * dangling=false every image no container uses; `until`, `label`, `label!`.
+   */
+  prune(filters: Filters) {
+    filters.validate(['dangling', 'label', 'label!', 'until']);
+    let danglingOnly = true;
+    if (filters.has('dangling')) {
+      if (filters.exactMatch('dangling', 'false') || filters.exactMatch('dangling', '0')) danglingOnly = false;
+      else if (!filters.exactMatch('dangling', 'true') && !filters.exactMatch('dangling', '1')) throw invalidFilter('dangling', filters.get('dangling'));
+    }
+    const until = filters.until();
     const used = new Set(this.ctx.containers.all().map((c) => c.Image));
     const deleted: Array<{ Untagged?: string; Deleted?: string }> = [];
     let space = 0;
@@ -241,7 +259,8 @@ export class ImageService {
       for (const img of this.ctx.images.list()) {
         if (used.has(img.id) || this.ctx.images.children(img.id).length) continue;
         if (danglingOnly && this.ctx.images.tagsOf(img.id).length) continue;
-        if (!this.matchesFilters(img, { ...filters, dangling: [] })) continue;
+        if (until !== undefined && (Date.parse(img.config.created ?? '') || 0) > until) continue;
+        if (img.config.config && !filters.matchLabels(img.config.config.Labels)) continue;
         const r = this.ctx.images.delete(img.id);
         deleted.push(...r.results);
         space += r.freed;
@@ -255,12 +274,17 @@ export class ImageService {
 
   /** The image half of GET /system/df. */
   df() {
-    const images = this.list({ all: true, filters: {}, sharedSize: true });
+    const images = this.list({ all: true, sharedSize: true });
     const layersSize = this.ctx.layers.all().reduce((s, l) => s + l.size, 0);
     return { LayersSize: layersSize, Images: images };
   }
 
   // ---- registries ----
+
+  /** GET /distribution/{name}/json: the registry's descriptor and platforms for a reference. */
+  distribution(name: string, creds?: AuthConfig): Promise<DistributionInspect> {
+    return distributionInspect(this.ctx, name, creds);
+  }
 
   parsePlatform(p: string | undefined) {
     if (!p) return undefined;
@@ -308,8 +332,8 @@ export class ImageService {
     }
   }
 
-  async search(term: string, limit: number, filters: Record<string, string[]>, creds?: AuthConfig): Promise<SearchResult[]> {
-    for (const k of Object.keys(filters)) if (!['is-official', 'is-automated', 'stars'].includes(k)) throw badRequest(`invalid filter '${k}'`);
+  async search(term: string, limit: number, filters: Filters, creds?: AuthConfig): Promise<SearchResult[]> {
+    filters.validate(['is-official', 'is-automated', 'stars']);
     if (!term) throw badRequest('term is required');
     let domain = 'docker.io';
     let q = term;
@@ -328,11 +352,14 @@ export class ImageService {
     } catch (e) {
       throw asEngineError(e);
     }
-    const bool = (k: string) => (filters[k]?.length ? filters[k][0] === 'true' || filters[k][0] === '1' : undefined);
+    const bool = (k: string) => (filters.has(k) ? filters.boolOrDefault(k, false) : undefined);
     const off = bool('is-official');
     const auto = bool('is-automated');
-    const stars = filters.stars?.length ? Number(filters.stars[0]) : 0;
-    if (Number.isNaN(stars)) throw badRequest(`invalid filter 'stars=${filters.stars![0]}'`);
+    let stars = 0;
+    for (const v of filters.get('stars')) {
+      if (!/^[+-]?\d+$/.test(v)) throw invalidFilter('stars', v);
+      stars = Math.max(stars, Number(v));
+    }
     return results.filter((r) => (off === undefined || r.is_official === off) && (auto === undefined || r.is_automated === auto) && r.star_count >= stars).slice(0, limit);
   }
 
@@ -365,43 +392,44 @@ export class ImageService {
 }
 
 
-/** Go's path.Match: * and ? stop at "/", [...] is a class ([^...] negated), \\ escapes. */
-function globMatch(pattern: string, s: string): boolean {
-  return globRegExp(pattern).test(s);
+/**
+ * reference.FamiliarMatch: Go's path.Match of the pattern against the whole
+ * reference ("busybox:latest", "repo@sha256:…") or against its name alone.
+ */
+function familiarMatch(pattern: string, ref: string): boolean {
+  const re = globRegExp(pattern);
+  if (re.test(ref)) return true;
+  const at = ref.indexOf('@');
+  const name = at >= 0 ? ref.slice(0, at) : ref.replace(/:[^:/]+$/, '');
+  return re.test(name);
 }
 
+const globCache = new Map<string, RegExp>();
+/** path.Match: `*` and `?` stop at '/', `[...]` classes with `^` negation, `\` escapes; a bad pattern throws. */
 function globRegExp(pattern: string): RegExp {
-  let out = '';
+  let re = globCache.get(pattern);
+  if (re) return re;
+  let out = '^';
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else if (c === '\\') {
-      if (++i >= pattern.length) throw new SyntaxError('bad pattern');
-      out += escapeRe(pattern[i]);
-    } else if (c === '[') {
+    const ch = pattern[i];
+    if (ch === '*') out += '[^/]*';
+    else if (ch === '?') out += '[^/]';
+    else if (ch === '\\') {
+      if (++i >= pattern.length) throw new SyntaxError('syntax error in pattern');
+      out += pattern[i].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    } else if (ch === '[') {
       const end = pattern.indexOf(']', i + 2);
-      if (end < 0) throw new SyntaxError('bad pattern');
-      let body = pattern.slice(i + 1, end);
-      const neg = body.startsWith('^');
-      if (neg) body = body.slice(1);
-      if (!body) throw new SyntaxError('bad pattern');
-      out += `[${neg ? '^' : ''}${body.replace(/[\]\\^]/g, '\\$&')}]`;
+      if (end < 0) throw new SyntaxError('syntax error in pattern');
+      let cls = pattern.slice(i + 1, end);
+      const neg = cls.startsWith('^');
+      if (neg) cls = cls.slice(1);
+      if (!cls) throw new SyntaxError('syntax error in pattern');
+      out += `[${neg ? '^' : ''}${cls.replace(/[\]\\^]/g, '\\$&')}]`;
       i = end;
-    } else out += escapeRe(c);
+    } else out += ch.replace(/[.+^${}()|\]\\/]/g, '\\$&');
   }
-  return new RegExp(`^${out}$`);
-}
-
-const escapeRe = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-/** A reference filter Go's path.Match refuses is the client's mistake: 400 naming it. */
-function checkReferenceFilters(values: string[]): void {
-  for (const v of values) {
-    try {
-      globRegExp(v);
-    } catch {
-      throw badRequest(`invalid filter 'reference=${v}': syntax error in pattern`);
-    }
-  }
+  re = new RegExp(out + '$');
+  if (globCache.size > 256) globCache.clear();
+  globCache.set(pattern, re);
+  return re;
 }

@@ -5,7 +5,6 @@
 // extra field holding {"lastTime": ...} of its last record as Docker writes it,
 // so `logs --since` can skip it unread.
 import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
 
 export interface LogLimits {
   /** max-size in bytes: a file is full once it holds this much */

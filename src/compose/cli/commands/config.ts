@@ -11,7 +11,6 @@ function view(p: Project): Record<string, unknown> {
   const services: Record<string, unknown> = {};
   for (const [n, s] of Object.entries(p.services).sort(([a], [b]) => a.localeCompare(b))) {
     const { name: _n, ...rest } = s;
-    void _n;
     services[n] = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length) && !(v && typeof v === 'object' && !Array.isArray(v) && !Object.keys(v).length)));
   }
   const out: Record<string, unknown> = { name: p.name, services };
