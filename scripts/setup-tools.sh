@@ -19,3 +19,12 @@ if [ ! -x tools/bin/crictl ]; then
   echo "building crictl (sigs.k8s.io/cri-tools $CRI_TOOLS_VERSION) into tools/bin"
   GOBIN="$(pwd)/tools/bin" go install "sigs.k8s.io/cri-tools/cmd/crictl@$CRI_TOOLS_VERSION"
 fi
+# critest, the CRI validation suite of the same release, for
+# test/conformance/critest.ts (not in npm test). It is a Go test binary: built
+# with `go test -c` in its downloaded module directory.
+if [ ! -x tools/bin/critest ]; then
+  echo "building critest (sigs.k8s.io/cri-tools $CRI_TOOLS_VERSION) into tools/bin"
+  GOFLAGS=-mod=mod go mod download "sigs.k8s.io/cri-tools@$CRI_TOOLS_VERSION"
+  out="$(pwd)/tools/bin/critest"
+  (cd "$(go env GOMODCACHE)/sigs.k8s.io/cri-tools@$CRI_TOOLS_VERSION" && GOFLAGS=-mod=mod go test -c -o "$out" ./cmd/critest)
+fi

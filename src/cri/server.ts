@@ -91,8 +91,10 @@ export class CriServer {
       },
       RunPodSandbox: async (r) => ({ pod_sandbox_id: await sb.run(r) }),
       StopPodSandbox: async (r) => {
-        const c = sb.get(r.pod_sandbox_id);
-        await sb.stop(c, ct.ofSandbox(c.ID));
+        // idempotent (the contract): a pod already gone is stopped
+        if (!r.pod_sandbox_id) sb.get('');
+        const c = sb.find(r.pod_sandbox_id);
+        if (c) await sb.stop(c, ct.ofSandbox(c.ID));
       },
       RemovePodSandbox: async (r) => {
         const c = sb.find(r.pod_sandbox_id);
@@ -114,7 +116,9 @@ export class CriServer {
         await this.engine.containers.start(c.ID);
       },
       StopContainer: async (r) => {
-        await ct.stop(ct.get(r.container_id), Number(r.timeout) || 0);
+        // idempotent (the contract): a container already gone is stopped
+        const c = this.engine.ctx.containers.find(r.container_id ?? '');
+        if (!r.container_id || (c && kindOf(c) === 'container')) await ct.stop(ct.get(r.container_id), Number(r.timeout) || 0);
       },
       RemoveContainer: async (r) => {
         const c = this.engine.ctx.containers.find(r.container_id);
@@ -166,6 +170,14 @@ export class CriServer {
         if (!c.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `container ${c.ID} is not running`);
         if (!!r.tty !== c.Config.Tty) throw new CriError(grpc.status.INVALID_ARGUMENT, `tty ${r.tty} does not match the container's (${c.Config.Tty})`);
         return { url: this.streaming.execUrl({ kind: 'attach', containerId: c.ID, cmd: [], tty: !!r.tty, stdin: !!r.stdin && c.Config.OpenStdin, stdout: !!r.stdout, stderr: !!r.stderr }) };
+      },
+      PortForward: (r) => {
+        const c = sb.get(r.pod_sandbox_id);
+        if (!c.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `pod sandbox ${c.ID} is not running`);
+        const st = sb.state(c);
+        const host = st.hostNetwork ? '127.0.0.1' : st.network?.ips[0];
+        if (!host) throw new CriError(grpc.status.FAILED_PRECONDITION, `pod sandbox ${c.ID} has no IP address to forward to`);
+        return { url: this.streaming.forwardUrl({ podId: c.ID, host, ports: (r.port ?? []).map(Number) }) };
       },
       ExecSync: (r) => ct.execSync(ct.get(r.container_id), r.cmd ?? [], Number(r.timeout) || 0),
     };

@@ -1,8 +1,9 @@
-// The streaming server the CRI's Exec answers point at: HTTP on loopback, one
-// single-use token per request, WebSocket with the Kubernetes channel protocol
-// (v5.channel.k8s.io, v4 accepted), for Exec and Attach: a byte naming the channel leads each
-// message — 0 stdin, 1 stdout, 2 stderr, 3 the final status, 4 terminal size;
-// in v5, [255, n] closes channel n. SPDY is not spoken.
+// The streaming server the CRI's Exec, Attach and PortForward answers point at:
+// HTTP on loopback, one single-use token per request. Exec and Attach speak the
+// Kubernetes channel protocol over WebSocket (v5/v4.channel.k8s.io, `websocket.ts`) or
+// SPDY/3.1 (v5..v1.channel.k8s.io, `spdy.ts`: the kubelet's and crictl's
+// default); `stdio.ts` hides which from the session code. PortForward is
+// SPDY only (`portforward.ts`), as the kubelet's is.
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,11 +12,19 @@ import type { Engine } from '../engine/engine';
 import * as path from 'node:path';
 import { connectAttach, type AttachConnection } from '../monitor';
 import { log } from '../util/log';
-import { acceptWebSocket, type WsConnection } from './websocket';
+import { acceptWebSocket } from './websocket';
+import { acceptSpdy, isSpdyUpgrade } from './spdy-upgrade';
+import { PORTFORWARD_PROTOCOL, servePortForward, type ForwardTarget } from './portforward';
+import { expectedStreams, spdyChannels, SUCCESS, wsChannels, type StdioChannels, type StreamStatus } from './stdio';
 
 const TOKEN_TTL_MS = 60_000;
-const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
-const CH = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
+const WS_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+// over SPDY v5 behaves as v4 (it only adds the WebSocket close signal)
+const SPDY_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+/** how long a client has to open its streams after the upgrade (the kubelet's default) */
+const STREAM_CREATION_TIMEOUT_MS = 30_000;
+/** how long an exec with a terminal waits for the client's first size before it starts without one */
+const FIRST_SIZE_WAIT_MS = 2_000;
 
 export interface ExecSession {
   kind?: 'exec' | 'attach';
@@ -31,12 +40,13 @@ export interface ExecSession {
 export class StreamingServer {
   private readonly server: http.Server;
   private readonly pending = new Map<string, { session: ExecSession; expires: number }>();
+  private readonly forwards = new Map<string, { target: ForwardTarget; expires: number }>();
   private base = '';
 
   constructor(private readonly engine: Engine) {
     this.server = http.createServer((_req, res) => {
       res.writeHead(400, { 'Content-Type': 'text/plain' });
-      res.end('this endpoint speaks WebSocket (v5.channel.k8s.io) only; SPDY is not supported\n');
+      res.end('this endpoint expects an Upgrade to SPDY/3.1 or websocket\n');
     });
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
   }
@@ -66,82 +76,146 @@ export class StreamingServer {
     return `${this.base}/${session.kind ?? 'exec'}/${token}`;
   }
 
+  /** A URL for one port-forward session into a pod, on the same terms. */
+  forwardUrl(target: ForwardTarget): string {
+    const now = Date.now();
+    for (const [t, p] of this.forwards) if (p.expires < now) this.forwards.delete(t);
+    const token = randomBytes(18).toString('base64url');
+    this.forwards.set(token, { target, expires: now + TOKEN_TTL_MS });
+    return `${this.base}/portforward/${token}`;
+  }
+
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const pf = /^\/portforward\/([A-Za-z0-9_-]+)(?:\?|$)/.exec(req.url ?? '');
+    if (pf) return this.portForward(req, socket, head, pf[1]);
     const m = /^\/(exec|attach)\/([A-Za-z0-9_-]+)(?:\?|$)/.exec(req.url ?? '');
     const p = m ? this.pending.get(m[2]) : undefined;
     if (!p || p.expires < Date.now() || (p.session.kind ?? 'exec') !== m![1]) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nunknown or expired streaming session\n');
       return;
     }
-    this.pending.delete(m![2]);
-    const ws = acceptWebSocket(req, socket, head, PROTOCOLS);
-    if (!ws) return;
-    const run = p.session.kind === 'attach' ? this.attach(p.session, ws.conn, ws.protocol === 'v5.channel.k8s.io') : this.exec(p.session, ws.conn, ws.protocol === 'v5.channel.k8s.io');
-    run.catch((e) => {
-      log().warn({ err: e }, 'CRI exec stream failed');
-      this.finish(ws.conn, failure((e as Error).message, 'InternalError'));
-    });
+    const s = p.session;
+    let io: Promise<StdioChannels>;
+    if (isSpdyUpgrade(req)) {
+      const up = acceptSpdy(req, socket, head, SPDY_PROTOCOLS);
+      if (!up) return;
+      this.pending.delete(m![2]);
+      io = spdyChannels(up.session, up.protocol, expectedStreams(up.protocol, s), STREAM_CREATION_TIMEOUT_MS);
+    } else {
+      const ws = acceptWebSocket(req, socket, head, WS_PROTOCOLS);
+      if (!ws) return;
+      this.pending.delete(m![2]);
+      io = Promise.resolve(wsChannels(ws.conn, ws.protocol === 'v5.channel.k8s.io'));
+    }
+    io.then(
+      (c) =>
+        (s.kind === 'attach' ? this.attach(s, c) : this.exec(s, c)).catch((e) => {
+          log().warn({ err: e }, 'CRI exec stream failed');
+          c.finish(failure((e as Error).message, 'InternalError'));
+        }),
+      (e) => log().warn({ err: e }, 'CRI exec stream not opened'),
+    );
   }
 
-  private finish(conn: WsConnection, status: unknown): void {
-    conn.send(Buffer.concat([Buffer.from([CH.error]), Buffer.from(JSON.stringify(status))]));
-    conn.close();
+  private portForward(req: http.IncomingMessage, socket: Duplex, head: Buffer, token: string): void {
+    const p = this.forwards.get(token);
+    if (!p || p.expires < Date.now()) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nunknown or expired streaming session\n');
+      return;
+    }
+    if (!isSpdyUpgrade(req)) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nport-forward expects an Upgrade to SPDY/3.1\n');
+      return;
+    }
+    const up = acceptSpdy(req, socket, head, [PORTFORWARD_PROTOCOL]);
+    if (!up) return;
+    this.forwards.delete(token);
+    servePortForward(up.session, p.target);
   }
 
-  /** The client's messages: stdin to `input()`'s connection once it exists, sizes to `resize`. */
-  private inbound(conn: WsConnection, s: ExecSession, v5: boolean, resize: (h: number, w: number) => void) {
+  /**
+   * The client's input: stdin to the connection once it exists, sizes to
+   * `resize` once the process runs (`live()`); the latest size waits till then.
+   */
+  private inbound(io: StdioChannels, s: ExecSession, resize: (h: number, w: number) => void) {
     let target: AttachConnection | undefined;
     const early: Buffer[] = [];
     let stdinClosed = false;
-    conn.onMessage((msg) => {
-      if (!msg.length) return;
-      const ch = msg[0];
-      const data = msg.subarray(1);
-      if (ch === CH.stdin && s.stdin) {
-        if (target) target.write(data);
-        else early.push(data);
-      } else if (ch === CH.resize) {
-        try {
-          const size = JSON.parse(data.toString()) as { Width?: number; Height?: number };
-          if (s.tty && size.Width && size.Height) resize(size.Height, size.Width);
-        } catch {
-          /* a malformed resize is ignored, as the kubelet does */
-        }
-      } else if (v5 && ch === CH.close && data[0] === CH.stdin) {
-        stdinClosed = true;
-        target?.closeStdin();
+    let size: [number, number] | undefined;
+    let live = false;
+    const apply = () => {
+      if (!live || !size) return;
+      try {
+        resize(...size);
+      } catch (e) {
+        log().debug({ err: e }, 'CRI stream resize failed');
       }
+    };
+    io.onStdin((data) => {
+      if (!s.stdin) return;
+      if (target) target.write(data);
+      else early.push(data);
     });
-    return (a: AttachConnection) => {
-      target = a;
-      for (const d of early.splice(0)) a.write(d);
-      if (stdinClosed) a.closeStdin();
+    io.onResize((h, w) => {
+      if (!s.tty) return;
+      size = [h, w];
+      apply();
+    });
+    io.onStdinEnd(() => {
+      stdinClosed = true;
+      target?.closeStdin();
+    });
+    return {
+      connect: (a: AttachConnection) => {
+        target = a;
+        for (const d of early.splice(0)) a.write(d);
+        if (stdinClosed) a.closeStdin();
+      },
+      live: () => {
+        live = true;
+        apply();
+      },
     };
   }
 
-  /** Attach: the container's own stdio through conmon, until it exits or the client leaves. */
-  private async attach(s: ExecSession, conn: WsConnection, v5: boolean): Promise<void> {
-    const c = this.engine.containers.get(s.containerId);
-    if (!c.State.Running) return this.finish(conn, failure(`container ${c.ID} is not running`, 'BadRequest'));
-    const connect = this.inbound(conn, s, v5, (h, w) => this.engine.containers.resize(c, h, w));
-    const a = await connectAttach(path.join(this.engine.containers.lifecycle.bundle(c), 'attach'));
-    a.onData((stream, d) => {
-      if (stream === 'stderr' ? s.stderr : s.stdout) conn.send(Buffer.concat([Buffer.from([stream === 'stderr' ? CH.stderr : CH.stdout]), d]));
+  /** With a terminal, the client's first size, so the process starts with it (bounded wait). */
+  private firstSize(io: StdioChannels, tty: boolean): Promise<[number, number] | undefined> {
+    if (!tty) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(undefined), FIRST_SIZE_WAIT_MS);
+      io.onResize((h, w) => {
+        clearTimeout(t);
+        resolve([h, w]);
+      });
+      io.onClose(() => resolve(undefined));
     });
-    connect(a);
-    // leaving an attach detaches: the container goes on
-    conn.onClose(() => a.close());
-    await new Promise<void>((r) => a.onClose(r));
-    this.finish(conn, { metadata: {}, status: 'Success' });
   }
 
-  private async exec(s: ExecSession, conn: WsConnection, v5: boolean): Promise<void> {
+  /** Attach: the container's own stdio through conmon, until it exits or the client leaves. */
+  private async attach(s: ExecSession, io: StdioChannels): Promise<void> {
+    const c = this.engine.containers.get(s.containerId);
+    if (!c.State.Running) return io.finish(failure(`container ${c.ID} is not running`, 'BadRequest'));
+    const input = this.inbound(io, s, (h, w) => this.engine.containers.resize(c, h, w));
+    const a = await connectAttach(path.join(this.engine.containers.lifecycle.bundle(c), 'attach'));
+    a.onData((stream, d) => {
+      if (stream === 'stderr' ? s.stderr : s.stdout) io.out(stream === 'stderr' ? 'stderr' : 'stdout', d);
+    });
+    input.connect(a);
+    input.live();
+    // leaving an attach detaches: the container goes on
+    io.onClose(() => a.close());
+    await new Promise<void>((r) => a.onClose(r));
+    io.finish(SUCCESS);
+  }
+
+  private async exec(s: ExecSession, io: StdioChannels): Promise<void> {
     const exec = this.engine.exec;
-    const { Id } = exec.create(s.containerId, { Cmd: s.cmd, Tty: s.tty, AttachStdin: s.stdin, AttachStdout: s.stdout, AttachStderr: s.stderr && !s.tty });
+    const size = await this.firstSize(io, s.tty);
+    const { Id } = exec.create(s.containerId, { Cmd: s.cmd, Tty: s.tty, AttachStdin: s.stdin, AttachStdout: s.stdout, AttachStderr: s.stderr && !s.tty, ConsoleSize: size ?? null });
     let drained: Promise<void> = Promise.resolve();
     let attach: AttachConnection | undefined;
-    const connect = this.inbound(conn, s, v5, (h, w) => exec.resize(Id, h, w));
-    conn.onClose(() => {
+    const input = this.inbound(io, s, (h, w) => exec.resize(Id, h, w));
+    io.onClose(() => {
       // the client went away: the process loses its input, as with a closed terminal
       attach?.closeStdin();
     });
@@ -151,18 +225,19 @@ export class StreamingServer {
       onAttach: (a) => {
         attach = a;
         drained = new Promise((r) => a.onClose(r));
-        a.onData((stream, d) => conn.send(Buffer.concat([Buffer.from([stream === 'stderr' ? CH.stderr : CH.stdout]), d])));
-        connect(a);
+        a.onData((stream, d) => io.out(stream === 'stderr' ? 'stderr' : 'stdout', d));
+        input.connect(a);
       },
     });
+    input.live();
     const code = await exited;
     await drained;
     exec.forget(Id);
-    this.finish(conn, code === 0 ? { metadata: {}, status: 'Success' } : failure(`command terminated with non-zero exit code: exit status ${code}`, 'NonZeroExitCode', code));
+    io.finish(code === 0 ? SUCCESS : failure(`command terminated with non-zero exit code: exit status ${code}`, 'NonZeroExitCode', code));
   }
 }
 
-function failure(message: string, reason: string, code?: number) {
+function failure(message: string, reason: string, code?: number): StreamStatus {
   return {
     metadata: {},
     status: 'Failure',

@@ -3,7 +3,7 @@
 // containers sharing a pod's namespaces, exec, logs, images, and errors.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -187,41 +187,86 @@ describe('CRI through crictl', { skip }, () => {
     assert.equal(d.berth(['ps', '-aq']).stdout.trim(), '');
   });
 
-  it('streams exec over WebSocket (v5.channel.k8s.io): output, input, exit codes', () => {
-    const pod = ok(['runp', podConfig('stream')]);
+  for (const transport of ['spdy', 'websocket'] as const) {
+    it(`streams exec and attach over ${transport === 'spdy' ? 'SPDY/3.1 (crictl\'s default)' : 'WebSocket (v5.channel.k8s.io)'}: output, input, terminals, exit codes`, () => {
+      const pod = ok(['runp', podConfig(`stream-${transport}`)]);
+      try {
+        const c = ok(['create', pod, ctrConfig('target', ['sleep', '1000']), podConfig(`stream-${transport}`)]);
+        ok(['start', c]);
+        // spdy is crictl's default: it is not named, as a user would not
+        const flags = transport === 'spdy' ? [] : ['--transport', transport];
+        const run = (cmd: 'exec' | 'attach', args: string[], input?: string) => {
+          const r = spawnSync(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, '--timeout', '30s', cmd, ...flags, ...args], { encoding: 'utf8', input, timeout: 60000, env: { ...process.env, HOME: base } });
+          return { status: r.status, stdout: r.stdout, stderr: r.stderr.split('\n').filter((l) => !/level=warning/.test(l)).join('\n') };
+        };
+        let r = run('exec', [c, 'sh', '-c', 'echo to-out; echo to-err >&2']);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, 'to-out\n');
+        assert.match(r.stderr, /to-err/);
+        r = run('exec', ['-i', c, 'sh', '-c', 'tr a-z A-Z'], 'piped through\n');
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, 'PIPED THROUGH\n');
+        // more than one DATA frame / WebSocket message each way, intact
+        const big = Array.from({ length: 20000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+        r = run('exec', ['-i', c, 'cat'], big);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, big);
+        // the exit code travels in the final status; crictl reports it and exits 1 (it passes codes on only with -s)
+        r = run('exec', [c, 'sh', '-c', 'exit 3']);
+        assert.equal(r.status, 1, r.stderr);
+        assert.match(r.stderr, /command terminated with exit code 3/);
+        // a terminal: crictl needs one on its side too (script gives it a pty); its size travels on the resize channel
+        const t = spawnSync('script', ['-qec', `stty rows 30 cols 100; ${CRICTL} --runtime-endpoint unix://${sock} exec -it ${flags.join(' ')} ${c} sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 60000, input: '', env: { ...process.env, HOME: base } });
+        assert.equal(t.status, 0, t.stdout + t.stderr);
+        assert.match(t.stdout, /\/dev\/pts\/\d+/);
+        assert.match(t.stdout, /^30 100\r?$/m);
+        // attach: the container's own stdio; its end (stdin closed once) ends the session
+        const echo = ok(['create', pod, ctrConfig('echo', ['sh', '-c', 'while read l; do echo got-$l; done; echo bye'], { stdin: true, stdin_once: true }), podConfig(`stream-${transport}`)]);
+        ok(['start', echo]);
+        const ar = run('attach', ['-i', echo], 'one\ntwo\n');
+        assert.equal(ar.status, 0, ar.stderr);
+        assert.equal(ar.stdout, 'got-one\ngot-two\nbye\n');
+        assert.equal(JSON.parse(ok(['inspect', echo])).status.state, 'CONTAINER_EXITED');
+      } finally {
+        ok(['rmp', '-f', pod]);
+      }
+    });
+  }
+
+  it('forwards a local port into a pod (crictl port-forward, SPDY portforward.k8s.io)', async () => {
+    const pod = ok(['runp', podConfig('forward')]);
+    const local = await freePort();
+    const closed = await freePort();
+    const procs: ChildProcess[] = [];
+    const forward = (spec: string) => {
+      const p = spawn(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, 'port-forward', pod, spec], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: base } });
+      let out = '';
+      p.stdout!.on('data', (d) => (out += d));
+      p.stderr!.on('data', (d) => (out += d));
+      procs.push(p);
+      return () => out;
+    };
     try {
-      const c = ok(['create', pod, ctrConfig('target', ['sleep', '1000']), podConfig('stream')]);
+      const c = ok(['create', pod, ctrConfig('web', ['sh', '-c', 'mkdir -p /www; echo forwarded > /www/index.html; exec httpd -f -p 8080 -h /www']), podConfig('forward')]);
       ok(['start', c]);
-      const ws = (args: string[], input?: string) => {
-        const r = spawnSync(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, '--timeout', '30s', 'exec', '--transport', 'websocket', ...args], { encoding: 'utf8', input, timeout: 60000, env: { ...process.env, HOME: base } });
-        return { status: r.status, stdout: r.stdout, stderr: r.stderr.split('\n').filter((l) => !/level=warning/.test(l)).join('\n') };
-      };
-      let r = ws([c, 'sh', '-c', 'echo to-out; echo to-err >&2']);
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout, 'to-out\n');
-      assert.match(r.stderr, /to-err/);
-      r = ws(['-i', c, 'sh', '-c', 'tr a-z A-Z'], 'piped through\n');
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout, 'PIPED THROUGH\n');
-      r = ws([c, 'sh', '-c', 'exit 3']);
-      assert.notEqual(r.status, 0);
-      assert.match(r.stderr, /exit (code|status) 3/);
-      // a terminal: crictl needs one on its side too (script gives it a pty)
-      const t = spawnSync('script', ['-qec', `${CRICTL} --runtime-endpoint unix://${sock} exec -it --transport websocket ${c} sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 60000, input: '', env: { ...process.env, HOME: base, COLUMNS: '100', LINES: '30' } });
-      assert.equal(t.status, 0, t.stdout + t.stderr);
-      assert.match(t.stdout, /\/dev\/pts\/\d+/);
-      // attach: the container's own stdio; its end (stdin closed once) ends the session
-      const echo = ok(['create', pod, ctrConfig('echo', ['sh', '-c', 'while read l; do echo got-$l; done; echo bye'], { stdin: true, stdin_once: true }), podConfig('stream')]);
-      ok(['start', echo]);
-      const ar = spawnSync(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, 'attach', '--transport', 'websocket', '-i', echo], { encoding: 'utf8', input: 'one\ntwo\n', timeout: 60000, env: { ...process.env, HOME: base } });
-      assert.equal(ar.status, 0, ar.stderr);
-      assert.equal(ar.stdout, 'got-one\ngot-two\nbye\n');
-      assert.equal(JSON.parse(ok(['inspect', echo])).status.state, 'CONTAINER_EXITED');
-      // the URL is single-use and the server speaks only WebSocket: crictl's SPDY default is refused
-      const spdy = crictl(['exec', c, 'true']);
-      assert.notEqual(spdy.status, 0);
+      const out = forward(`${local}:8080`);
+      await until('crictl to listen', () => /Forwarding from 127\.0\.0\.1/.test(out()));
+      let body = '';
+      await until('the forwarded port to answer', () => {
+        void httpGet(`http://127.0.0.1:${local}/`, 2000).then((b) => (body = b), () => {});
+        return body.trim() === 'forwarded';
+      });
+      // one SPDY session, a stream pair per connection: more connections through it
+      for (let i = 0; i < 3; i++) assert.equal((await httpGet(`http://127.0.0.1:${local}/`)).trim(), 'forwarded');
+      assert.match(out(), /Handling connection/);
+      // nothing listens on 8081 in the pod: the error travels on the error stream, crictl reports it
+      const out2 = forward(`${closed}:8081`);
+      await until('crictl to listen', () => /Forwarding from 127\.0\.0\.1/.test(out2()));
+      await assert.rejects(httpGet(`http://127.0.0.1:${closed}/`, 5000));
+      await until('the forwarding error', () => /error forwarding port 8081 to pod/.test(out2()));
     } finally {
-      ok(['rmp', '-f', pod]);
+      for (const p of procs) p.kill();
+      crictl(['rmp', '-f', pod]);
     }
   });
 
@@ -345,11 +390,13 @@ describe('CRI through crictl', { skip }, () => {
 
   it('answers NotFound for unknown ids and images, Unimplemented for what it does not serve', () => {
     const unknown = 'f'.repeat(64);
-    for (const args of [['inspectp', unknown], ['inspect', unknown], ['stop', unknown], ['start', unknown], ['stopp', unknown]]) {
+    for (const args of [['inspectp', unknown], ['inspect', unknown], ['start', unknown]]) {
       const r = crictl(args);
       assert.notEqual(r.status, 0, args.join(' '));
       assert.match(r.stderr, /code = NotFound/, args.join(' '));
     }
+    // stopping is idempotent (the CRI contract, critest's Idempotence): what is gone is stopped
+    for (const args of [['stop', unknown], ['stopp', unknown]]) assert.equal(crictl(args).status, 0, args.join(' '));
     const pod = ok(['runp', podConfig('bad')]);
     const missingImage = ctrConfig('missing', ['true'], { image: { image: 'no-such-image:v9' } });
     assert.match(crictl(['create', pod, missingImage, podConfig('bad')]).stderr, /code = NotFound/);
@@ -357,7 +404,7 @@ describe('CRI through crictl', { skip }, () => {
     const c = ok(['create', pod, ctrConfig('good', ['true']), podConfig('bad')]);
     assert.match(c, /^[0-9a-f]{64}$/);
     assert.match(crictl(['metricdescs']).stderr, /code = Unimplemented/);
-    assert.match(crictl(['port-forward', pod, '8080:80']).stderr, /code = Unimplemented/);
+    assert.match(crictl(['port-forward', 'no-such-pod', '8080:80']).stderr, /code = NotFound/);
     ok(['rmp', '-f', pod]);
   });
 
