@@ -5,16 +5,8 @@ import { StatusError, type CliContext, type Command } from '../../cli/command';
 import { FlagError, flagUsages, parseFlags, type FlagDef, type Flags } from '../../cli/flags';
 import { ComposeLoadError } from '../load';
 import { ComposeError } from '../engine/project';
-import { composeContext, type ComposeContext } from './context';
-
-export interface ComposeCommand {
-  name: string;
-  usage: string;
-  summary: string;
-  flags: FlagDef[];
-  interspersed?: boolean;
-  run(cc: ComposeContext, f: Flags, args: string[]): Promise<number | void>;
-}
+import { composeContext } from './context';
+import type { ComposeCommand } from './command';
 
 const COMMANDS: Record<string, () => ComposeCommand> = {
   build: () => require('./commands/build').buildCommand,

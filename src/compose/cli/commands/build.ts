@@ -3,7 +3,7 @@ import { buildService } from '../../engine/build';
 import { imageOf } from '../../engine/create';
 import { pullImage } from '../../engine/images';
 import { ComposeError } from '../../engine/project';
-import type { ComposeCommand } from '../main';
+import type { ComposeCommand } from '../command';
 
 export const buildCommand: ComposeCommand = {
   name: 'build',

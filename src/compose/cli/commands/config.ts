@@ -5,7 +5,7 @@ import * as YAML from 'yaml';
 import { imageOf } from '../../engine/create';
 import { serviceHash } from '../../engine/hash';
 import type { Project } from '../../model';
-import type { ComposeCommand } from '../main';
+import type { ComposeCommand } from '../command';
 
 function view(p: Project): Record<string, unknown> {
   const services: Record<string, unknown> = {};

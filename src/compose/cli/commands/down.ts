@@ -7,7 +7,7 @@ import { removeContainer } from '../../engine/up';
 import { preStop } from '../../engine/hooks';
 import { imageOf } from '../../engine/create';
 import type { Project } from '../../model';
-import type { ComposeCommand } from '../main';
+import type { ComposeCommand } from '../command';
 
 export const downCommand: ComposeCommand = {
   name: 'down',

@@ -3,7 +3,7 @@
 import { runSession } from '../../../cli/stdio';
 import { L } from '../../engine/labels';
 import { ComposeError, projectContainers } from '../../engine/project';
-import type { ComposeCommand } from '../main';
+import type { ComposeCommand } from '../command';
 
 export const execCommand: ComposeCommand = {
   name: 'exec',

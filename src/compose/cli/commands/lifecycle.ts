@@ -3,7 +3,7 @@
 import { ComposeError, nameOf, orderServices, projectContainers, type ContainerSummary } from '../../engine/project';
 import { L } from '../../engine/labels';
 import { waitCondition } from '../../engine/up';
-import type { ComposeCommand } from '../main';
+import type { ComposeCommand } from '../command';
 import type { ComposeContext } from '../context';
 import type { Flags } from '../../../cli/flags';
 

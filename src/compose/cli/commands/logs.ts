@@ -4,7 +4,7 @@
 import type { ApiClient } from '../../../client/api';
 import { demux } from '../../../client/streams';
 import { nameOf, projectContainers, type ContainerSummary } from '../../engine/project';
-import type { ComposeCommand } from '../main';
+import type { ComposeCommand } from '../command';
 import type { ComposeContext } from '../context';
 
 const COLORS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];

@@ -2,7 +2,7 @@
 import { renderRows } from '../../../cli/format';
 import { COMPOSE_VERSION, L } from '../../engine/labels';
 import type { ContainerSummary } from '../../engine/project';
-import type { ComposeCommand } from '../main';
+import type { ComposeCommand } from '../command';
 
 export const lsCommand: ComposeCommand = {
   name: 'ls',

@@ -2,7 +2,7 @@
 import { renderRows } from '../../../cli/format';
 import { L } from '../../engine/labels';
 import { ComposeError, nameOf, projectContainers, type ContainerSummary } from '../../engine/project';
-import type { ComposeCommand } from '../main';
+import type { ComposeCommand } from '../command';
 import type { ComposeContext } from '../context';
 
 async function projectName(cc: ComposeContext): Promise<string> {

@@ -8,7 +8,7 @@ import { serviceHash } from '../../engine/hash';
 import { ComposeError, nameOf, projectContainers } from '../../engine/project';
 import { up } from '../../engine/up';
 import { parsePortShort } from '../../load/shortsyntax';
-import type { ComposeCommand } from '../main';
+import type { ComposeCommand } from '../command';
 
 export const runCommand: ComposeCommand = {
   name: 'run',

@@ -7,7 +7,7 @@ import { parseFlags } from '../../../cli/flags';
 import { imageOf } from '../../engine/create';
 import { L } from '../../engine/labels';
 import { ComposeError, nameOf, projectContainers } from '../../engine/project';
-import type { ComposeCommand } from '../main';
+import type { ComposeCommand } from '../command';
 
 export const pushCommand: ComposeCommand = {
   name: 'push',

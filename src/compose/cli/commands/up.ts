@@ -5,7 +5,7 @@ import type { Flags } from '../../../cli/flags';
 import { ComposeError, projectContainers } from '../../engine/project';
 import { up, type UpOptions } from '../../engine/up';
 import { followLogs } from './logs';
-import type { ComposeCommand } from '../main';
+import type { ComposeCommand } from '../command';
 import type { ComposeContext } from '../context';
 
 function parseScale(values: string[]): Record<string, number> {

@@ -1,0 +1,108 @@
+// The source tree's import rules (docs/architecture.md): no file-level import
+// cycles, and the clients (the berth CLI, berth compose) reach the daemon only
+// through the API client. Imports are read from the sources (static imports,
+// type imports and lazy require()s alike), so a rule broken by any of them fails.
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const SRC = path.resolve(__dirname, '..', '..', '..', 'src');
+
+function sources(): string[] {
+  const out: string[] = [];
+  (function walk(d: string) {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) out.push(p);
+    }
+  })(SRC);
+  return out.sort();
+}
+
+/** file -> the project files it imports (relative specifiers resolved as tsc does). */
+function graph(): Map<string, string[]> {
+  const g = new Map<string, string[]>();
+  for (const f of sources()) {
+    const text = fs.readFileSync(f, 'utf8');
+    const deps = new Set<string>();
+    for (const m of text.matchAll(/(?:\bfrom|\brequire\(|\bimport\()\s*'(\.[^']+)'/g)) {
+      const base = path.resolve(path.dirname(f), m[1]);
+      const hit = [`${base}.ts`, path.join(base, 'index.ts')].find((c) => fs.existsSync(c));
+      if (hit) deps.add(hit);
+    }
+    g.set(f, [...deps]);
+  }
+  return g;
+}
+
+/** Strongly connected components of more than one file (Tarjan). */
+function cycles(g: Map<string, string[]>): string[][] {
+  let n = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const out: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, n);
+    low.set(v, n++);
+    stack.push(v);
+    on.add(v);
+    for (const w of g.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const c: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        c.push(path.relative(SRC, w));
+      } while (w !== v);
+      if (c.length > 1) out.push(c.sort());
+    }
+  };
+  for (const v of g.keys()) if (!index.has(v)) visit(v);
+  return out;
+}
+
+// Cycles that exist today and are to be untangled (issue 13: the container
+// engine and the network manager). Nothing may be added to this list.
+const KNOWN_CYCLES = ['engine/containers/', 'network/'];
+
+describe('import rules', () => {
+  it('finds cycles when there are some (positive control)', () => {
+    const g = new Map([
+      ['/a.ts', ['/b.ts']],
+      ['/b.ts', ['/a.ts']],
+      ['/c.ts', []],
+    ]);
+    assert.equal(cycles(g).length, 1);
+  });
+
+  it('has no import cycle outside the two known ones', () => {
+    const found = cycles(graph()).filter((c) => !KNOWN_CYCLES.some((k) => c.every((f) => f.startsWith(k) || f === 'engine/exec.ts')));
+    assert.deepEqual(found, []);
+  });
+
+  it('keeps berth compose on the API client: it imports no daemon-side folder', () => {
+    const g = graph();
+    const daemonSide = ['engine/', 'api/', 'daemon/', 'runtime/', 'network/', 'storage/', 'image/', 'volume/', 'container/', 'monitor/', 'cri/', 'archive/', 'build/', 'registry/'];
+    const bad: string[] = [];
+    for (const [f, deps] of g) {
+      const rel = path.relative(SRC, f);
+      if (!rel.startsWith('compose/')) continue;
+      for (const d of deps) {
+        const r = path.relative(SRC, d);
+        // runtime/units' size parser is the one exception, shared with the CLI until issue 13 moves it
+        if (daemonSide.some((x) => r.startsWith(x)) && r !== 'runtime/units.ts') bad.push(`${rel} -> ${r}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+});
