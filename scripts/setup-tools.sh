@@ -20,9 +20,10 @@ if [ ! -x tools/bin/crictl ]; then
   GOBIN="$(pwd)/tools/bin" go install "sigs.k8s.io/cri-tools/cmd/crictl@$CRI_TOOLS_VERSION"
 fi
 # critest, the CRI validation suite of the same release, for
-# test/conformance/critest.ts (not in npm test). It is a Go test binary: built
-# with `go test -c` in its downloaded module directory.
-if [ ! -x tools/bin/critest ]; then
+# test/conformance/critest.ts (not in npm test, so built only when asked:
+# `scripts/setup-tools.sh critest`). It is a Go test binary: built with
+# `go test -c` in its downloaded module directory.
+if [ "${1:-}" = critest ] && [ ! -x tools/bin/critest ]; then
   echo "building critest (sigs.k8s.io/cri-tools $CRI_TOOLS_VERSION) into tools/bin"
   GOFLAGS=-mod=mod go mod download "sigs.k8s.io/cri-tools@$CRI_TOOLS_VERSION"
   out="$(pwd)/tools/bin/critest"

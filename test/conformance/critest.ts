@@ -8,7 +8,7 @@
 // nginx is busybox httpd: the tests only want a 200). Nothing leaves the host.
 //
 // Usage: node dist/test/conformance/critest.js [area-regexp...]
-//   CRITEST=/path/to/critest (default tools/bin/critest: scripts/setup-tools.sh builds it)
+//   CRITEST=/path/to/critest (default tools/bin/critest: `scripts/setup-tools.sh critest` builds it)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -54,7 +54,7 @@ const IMAGES: Record<string, string> = {
 const repoPath = (ref: string) => ref.replace(/^[^/]+\//, '').replace(/[:@].*$/, '');
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(CRITEST)) throw new Error(`no critest at ${CRITEST}: run scripts/setup-tools.sh`);
+  if (!fs.existsSync(CRITEST)) throw new Error(`no critest at ${CRITEST}: run scripts/setup-tools.sh critest`);
   if (!PLUGINS) throw new Error('CNI plugins are not installed');
   const areas = process.argv.length > 2 ? process.argv.slice(2) : AREAS;
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-critest-'));
