@@ -167,3 +167,24 @@ export function resolvePathInRoot(rootFd: number, p: string, maxLinks = 255): st
     for (const fd of fds) if (fd >= 0) closeQuietly(fd);
   }
 }
+
+/** dev:ino of dir and its ancestors up to (and with) root, through ".." from fds. */
+export function chainToRoot(dirFd: number, rootFd: number): Set<string> {
+  const key = (st: fs.Stats) => `${st.dev}:${st.ino}`;
+  const rootKey = key(fs.fstatSync(rootFd));
+  const out = new Set<string>([rootKey]);
+  let cur = dirFd;
+  try {
+    for (let depth = 0; depth < 4096; depth++) {
+      const k = key(fs.fstatSync(cur));
+      out.add(k);
+      if (k === rootKey) break;
+      const up = openat2(cur, '..', O_PATH | O_DIRECTORY, 0);
+      if (cur !== dirFd) closeQuietly(cur);
+      cur = up;
+    }
+  } finally {
+    if (cur !== dirFd) closeQuietly(cur);
+  }
+  return out;
+}
