@@ -36,22 +36,27 @@ export function ulimitsParam(q: URLSearchParams): Ulimit[] | undefined {
   return param(q, 'ulimits', 'ulimit settings', list(ulimit, '[]*units.Ulimit'));
 }
 
-/**
- * X-Build-Secrets (berth's): base64 JSON of secret ID -> base64 value. A header,
- * not a query parameter, so a value never lands in a logged URL.
- */
-export function buildSecretsHeader(h: string | string[] | undefined): Record<string, Buffer> {
+/** A berth build header holding base64 JSON of an object (secrets, ssh sockets). */
+function base64JsonObject(h: string | string[] | undefined, what: string, header: string): Record<string, unknown> {
   const s = Array.isArray(h) ? h[0] : h;
   if (!s) return {};
   let j: unknown;
   try {
     j = JSON.parse(Buffer.from(s, 'base64').toString('utf8'));
   } catch {
-    throw badRequest('error reading build secrets: invalid X-Build-Secrets header');
+    throw badRequest(`error reading build ${what}: invalid ${header} header`);
   }
-  if (!j || typeof j !== 'object' || Array.isArray(j)) throw badRequest('error reading build secrets: expected a JSON object');
+  if (!j || typeof j !== 'object' || Array.isArray(j)) throw badRequest(`error reading build ${what}: expected a JSON object`);
+  return j as Record<string, unknown>;
+}
+
+/**
+ * X-Build-Secrets (berth's): base64 JSON of secret ID -> base64 value. A header,
+ * not a query parameter, so a value never lands in a logged URL.
+ */
+export function buildSecretsHeader(h: string | string[] | undefined): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries(j)) {
+  for (const [k, v] of Object.entries(base64JsonObject(h, 'secrets', 'X-Build-Secrets'))) {
     if (typeof v !== 'string') throw badRequest(`error reading build secrets: secret ${k}: expected a base64 string`);
     out[k] = Buffer.from(v, 'base64');
   }
@@ -60,15 +65,7 @@ export function buildSecretsHeader(h: string | string[] | undefined): Record<str
 
 /** X-Build-Ssh (berth's): base64 JSON of ssh ID -> agent socket path on the daemon's host. */
 export function buildSshHeader(h: string | string[] | undefined): Record<string, string> {
-  const s = Array.isArray(h) ? h[0] : h;
-  if (!s) return {};
-  let j: unknown;
-  try {
-    j = JSON.parse(Buffer.from(s, 'base64').toString('utf8'));
-  } catch {
-    throw badRequest('error reading build ssh: invalid X-Build-Ssh header');
-  }
-  if (!j || typeof j !== 'object' || Array.isArray(j) || Object.values(j).some((v) => typeof v !== 'string'))
-    throw badRequest('error reading build ssh: expected a JSON object of socket paths');
+  const j = base64JsonObject(h, 'ssh', 'X-Build-Ssh');
+  if (Object.values(j).some((v) => typeof v !== 'string')) throw badRequest('error reading build ssh: expected a JSON object of socket paths');
   return j as Record<string, string>;
 }

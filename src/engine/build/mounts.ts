@@ -14,7 +14,7 @@ import type { StepMount } from '../../build/plan/stage';
 import type { MountSpec } from '../../container';
 import type { ImageRecord } from '../../image';
 import { badRequest } from '../../util/errors';
-import { readJsonSync, writeJsonAtomicSync } from '../../util/fsutil';
+import { dirSize, readJsonSync, writeJsonAtomicSync } from '../../util/fsutil';
 import type { EngineContext } from '../context';
 import { ScratchRootfs } from './rootfs';
 import { secretRoot } from './secretdir';
@@ -122,31 +122,6 @@ export class CacheMountStore {
     fs.rmSync(r.dir, { recursive: true, force: true });
     return size;
   }
-}
-
-/** Bytes of the regular files under dir (hard links counted once). */
-export function dirSize(dir: string): number {
-  let n = 0;
-  const seen = new Set<string>();
-  const walk = (d: string) => {
-    let ents: fs.Dirent[];
-    try {
-      ents = fs.readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of ents) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) {
-        const st = fs.lstatSync(p);
-        const id = `${st.dev}:${st.ino}`;
-        if (!seen.has(id)) (seen.add(id), (n += st.size));
-      }
-    }
-  };
-  walk(dir);
-  return n;
 }
 
 export interface MountDeps {

@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { dirSize } from '../../util/fsutil';
 import type { HostConfig } from '../../container';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
 import { registryKey, type AuthConfig } from '../../registry';
@@ -139,7 +140,6 @@ export class BuildService {
     const images = this.ctx.images;
     const used = new Set(this.ctx.containers.all().map((c) => c.Image));
     const shared = this.sharedImages();
-    const { dirSize } = require('./mounts') as typeof import('./mounts');
     const mounts: BuildCacheRecord[] = this.cacheMounts.all().map((m) => ({
       ID: path.basename(m.dir).slice(0, 25),
       Parent: '',
