@@ -49,3 +49,14 @@ export function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void 
     }
   }
 }
+
+/** True while a process with this pid exists (EPERM: it exists, not ours to signal). */
+export function alive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

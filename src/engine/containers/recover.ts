@@ -13,6 +13,7 @@ import { log } from '../../util/log';
 import type { EngineContext } from '../context';
 import { initHealthState } from './health';
 import { readExitCode, type Lifecycle } from './lifecycle';
+import { alive } from '../../util/proctree';
 
 /**
  * What runc says of each container it knows, by ID (roots runc could not list
@@ -201,15 +202,5 @@ export class Recovery {
         fs.rmSync(path.join(this.ctx.paths.bundles, id), { recursive: true, force: true });
       }
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -17,6 +17,7 @@ import { reopenLog } from '../../monitor';
 import { log } from '../../util/log';
 import { gzipHeader, gzipTrailer, inode, logLimits, logLocks, rotatedFiles, rotatedName, stagedName, type LogLimits } from './files';
 import { toUtc } from './records';
+import { alive } from '../../util/proctree';
 
 /** What the rotation needs of the process writing the live file. */
 interface LiveWriter {
@@ -342,15 +343,5 @@ export class LogRotator {
         w.busy = false;
       }
     })();
-  }
-}
-
-function alive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
