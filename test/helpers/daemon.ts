@@ -226,11 +226,12 @@ export function processGone(pid: number): boolean {
   }
 }
 
-export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 10000, stepMs = 50): Promise<void> {
+/** Polls pred until it holds; `what` names the condition in the timeout error. */
+export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 10000, stepMs = 50, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await pred()) return;
     await sleep(stepMs);
   }
-  throw new Error('condition not met in time');
+  throw new Error(what === 'condition' ? 'condition not met in time' : `timed out waiting for ${what}`);
 }

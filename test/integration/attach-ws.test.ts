@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { TestDaemon, type RunResult } from '../helpers/daemon';
+import { TestDaemon, waitFor, type RunResult } from '../helpers/daemon';
 
 function ok(r: RunResult): string {
   assert.equal(r.status, 0, `exit ${r.status}: ${r.stderr}`);
@@ -32,13 +32,7 @@ function open(d: TestDaemon, path: string, headers: Record<string, string> = { O
   return { ws, frames, opened, closed, text };
 }
 
-async function until(cond: () => boolean, what: string, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (cond: () => boolean, what: string, ms = 10000) => waitFor(cond, ms, 20, what);
 
 describe('attach over a websocket', () => {
   const d = new TestDaemon('ws');

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TestDaemon } from '../helpers/daemon';
+import { TestDaemon, waitFor } from '../helpers/daemon';
 import { freePort, freeSubnet16, httpGet } from '../helpers/net';
 import { TestRegistry } from '../helpers/registry';
 import * as grpc from '@grpc/grpc-js';
@@ -28,14 +28,7 @@ const skip = !CRICTL
 
 const S = freeSubnet16();
 const BRIDGE = `bcri-${Math.random().toString(16).slice(2, 8)}`;
-const until = async (what: string, fn: () => boolean, ms = 15000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (fn()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-};
+const until = (what: string, fn: () => boolean, ms = 15000) => waitFor(fn, ms, 50, what);
 
 describe('CRI through crictl', { skip }, () => {
   const d = new TestDaemon('cri');
