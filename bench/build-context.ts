@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createPack } from '../src/archive/tarfmt';
-import { DiskFS, StageState, checksumSources, extractContext, indexContext, planDockerfile, resolveSources } from '../src/build';
+import { DiskFS, StageState, checksumSources, extractContext, indexContext, planDockerfile, resolveSources } from '../src/builder';
 
 const DOCKERFILE = `FROM busybox
 ARG VERSION=1

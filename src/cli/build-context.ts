@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { IgnoreMatcher, keepBuildFiles, listContext, readIgnorePatterns } from '../build';
-import { isArchiveStream } from '../build/context/archive';
+import { IgnoreMatcher, keepBuildFiles, listContext, readIgnorePatterns } from '../builder';
+import { isArchiveStream } from '../builder/context/archive';
 import { TarWriter } from '../archive/tarwriter';
 import { StatusError } from './command';
 

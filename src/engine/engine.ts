@@ -23,7 +23,7 @@ import { Recovery, runtimeView } from './containers/recover';
 import { RuntimeClients } from './containers/runc';
 import { VolumeService } from './volumes';
 import { NetworkService } from './networks';
-import { BuildService } from './build';
+import { BuildService } from './builder';
 import { SystemService } from './system';
 
 export class Engine {

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TestDaemon } from '../helpers/daemon';
-import { secretRoot } from '../../src/engine/build/secretdir';
+import { secretRoot } from '../../src/engine/builder/secretdir';
 import { build, buildOk, builtId, contextDir, ok, runIn } from '../helpers/build';
 
 /** Which regular files under root contain each needle. */

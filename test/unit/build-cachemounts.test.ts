@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CacheMountStore } from '../../src/engine/build/mounts';
-import type { StepMount } from '../../src/build/plan/stage';
+import { CacheMountStore } from '../../src/engine/builder/mounts';
+import type { StepMount } from '../../src/builder/plan/stage';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cm-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

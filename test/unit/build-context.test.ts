@@ -26,7 +26,7 @@ import {
   resolveSources,
   type Context,
   type ResolveOptions,
-} from '../../src/build';
+} from '../../src/builder';
 import { tarBuf, type TarEntry } from '../helpers/tar';
 
 type E = TarEntry;

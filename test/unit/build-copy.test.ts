@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
-import { ContextIndex, applyCopy, indexContext, resolveSources, type CopyOptions, type ResolveOptions } from '../../src/build';
+import { ContextIndex, applyCopy, indexContext, resolveSources, type CopyOptions, type ResolveOptions } from '../../src/builder';
 import { tarBuf } from '../helpers/tar';
 
 

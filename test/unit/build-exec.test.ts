@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BuildCacheStore } from '../../src/engine/build/cache';
+import { BuildCacheStore } from '../../src/engine/builder/cache';
 import { TtyRenderer, plainRenderer } from '../../src/cli/build-progress';
 
 describe('build cache store', () => {

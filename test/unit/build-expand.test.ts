@@ -1,7 +1,7 @@
 // Shell-word expansion as the Dockerfile frontend does it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExpandError, ShellLex, envFromList } from '../../src/build';
+import { ExpandError, ShellLex, envFromList } from '../../src/builder';
 
 const env = envFromList(['A=a', 'EMPTY=', 'SP=x  y', 'P=/usr/local/bin/tool.tar.gz', 'Q="q"']);
 const lex = new ShellLex();

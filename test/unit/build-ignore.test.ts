@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { IgnoreMatcher, goMatch, keepBuildFiles, listContext, parseIgnoreFile, readIgnorePatterns } from '../../src/build';
+import { IgnoreMatcher, goMatch, keepBuildFiles, listContext, parseIgnoreFile, readIgnorePatterns } from '../../src/builder';
 
 const m = (patterns: string[]) => new IgnoreMatcher(patterns);
 function check(patterns: string[], excluded: string[], kept: string[]): void {

@@ -1,7 +1,7 @@
 // Typed instructions: arguments, flags and errors per instruction.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DockerfileError, Instruction, parseDockerfile, toInstructions } from '../../src/build';
+import { DockerfileError, Instruction, parseDockerfile, toInstructions } from '../../src/builder';
 
 const BK = 'requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled';
 

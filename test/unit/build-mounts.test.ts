@@ -2,8 +2,8 @@
 // directive, and how mounts enter a RUN step's cache key.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DockerfileError, StageState, planDockerfile, type RunStep } from '../../src/build';
-import { parseMount } from '../../src/build/dockerfile/mounts';
+import { DockerfileError, StageState, planDockerfile, type RunStep } from '../../src/builder';
+import { parseMount } from '../../src/builder/dockerfile/mounts';
 
 function runStep(text: string, buildArgs: Record<string, string> = {}): RunStep {
   const plan = planDockerfile(text, { buildArgs });

@@ -2,7 +2,7 @@
 // and errors that name the file and line.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DockerfileError, parseDockerfile } from '../../src/build';
+import { DockerfileError, parseDockerfile } from '../../src/builder';
 
 const parse = (text: string, file?: string) => parseDockerfile(text, file);
 const only = (text: string) => {

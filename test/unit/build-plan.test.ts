@@ -2,7 +2,7 @@
 // selection for --target, COPY --from references.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BuildOptions, BuildPlan, DockerfileError, RunStep, StageState, planDockerfile, unusedBuildArgs, unusedBuildArgsWarning } from '../../src/build';
+import { BuildOptions, BuildPlan, DockerfileError, RunStep, StageState, planDockerfile, unusedBuildArgs, unusedBuildArgsWarning } from '../../src/builder';
 
 const AMD64 = { os: 'linux', architecture: 'amd64' };
 const plan = (text: string, opts: BuildOptions = {}) => planDockerfile(text, { buildPlatform: AMD64, ...opts });

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ImageRunConfig } from '../../src/image/types';
-import { CopyStep, DockerfileError, ResolvedStep, RunStep, StageState, WorkdirStep, planDockerfile } from '../../src/build';
+import { CopyStep, DockerfileError, ResolvedStep, RunStep, StageState, WorkdirStep, planDockerfile } from '../../src/builder';
 
 const AMD64 = { os: 'linux', architecture: 'amd64' };
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import { Readable } from 'node:stream';
 import { createPack } from '../../src/archive/tarfmt';
-import { indexContext } from '../../src/build';
+import { indexContext } from '../../src/builder';
 
 async function tarOf(files: Record<string, string>): Promise<Buffer> {
   const p = createPack();

@@ -2,7 +2,7 @@
 // output) and POST /build/prune.
 import type { IncomingMessage } from 'node:http';
 import type { Engine } from '../../engine/engine';
-import { StepError, type BuildRequest } from '../../engine/build';
+import { StepError, type BuildRequest } from '../../engine/builder';
 import type { AuthConfig } from '../../registry';
 import { buildArgsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';

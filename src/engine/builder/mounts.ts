@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DiskFS, applyCopy, resolveSources, type ContextIndex, type CopySource, type RunStep } from '../../build';
-import type { StepMount } from '../../build/plan/stage';
+import { DiskFS, applyCopy, resolveSources, type ContextIndex, type CopySource, type RunStep } from '../../builder';
+import type { StepMount } from '../../builder/plan/stage';
 import type { MountSpec } from '../../container';
 import type { ImageRecord } from '../../image';
 import { badRequest } from '../../util/errors';

@@ -1,18 +1,18 @@
 // One build: the planned stages in order, each step resolved by the
-// frontend (src/build) and executed here: metadata steps commit a config,
+// frontend (src/builder) and executed here: metadata steps commit a config,
 // RUN runs a container, WORKDIR and COPY/ADD change a scratch rootfs. Every
 // step first asks the cache (parent image ID + the step's cache key); a hit
 // reuses the image the step made before and touches nothing on disk.
 import {
   DiskFS, StageState, checksumSources, formatPlatform, resolveSources, unusedBuildArgsWarning,
   type BuildPlan, type ContextIndex, type CopyStep, type Platform, type ResolvedStep, type RunStep, type StagePlan, type WorkdirStep,
-} from '../../build';
-import { canonicalJson } from '../../build/plan/history';
-import { ensureDir } from '../../build/context/copy';
+} from '../../builder';
+import { canonicalJson } from '../../builder/plan/history';
+import { ensureDir } from '../../builder/context/copy';
 import type { ImageRecord } from '../../image';
 import type { AuthConfig } from '../../registry';
 import { EngineError, badRequest } from '../../util/errors';
-import { DockerfileError, errorAt } from '../../build/dockerfile/errors';
+import { DockerfileError, errorAt } from '../../builder/dockerfile/errors';
 import type { EngineContext } from '../context';
 import type { ImageService } from '../images';
 import type { BuildCacheStore } from './cache';

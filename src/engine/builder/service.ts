@@ -23,7 +23,7 @@ import type { CacheMountStore } from './mounts';
 import { secretRoot } from './secretdir';
 
 // The frontend and the executor load on the first build: an idle daemon does not carry them.
-type Frontend = typeof import('../../build');
+type Frontend = typeof import('../../builder');
 type Executor = typeof import('./builder');
 
 export interface BuildRequest {
@@ -95,7 +95,7 @@ export class BuildService {
       if (r.digest) throw badRequest(`invalid reference format: ${t}`);
       return normaliseTagged(t).key;
     });
-    const fe = require('../../build') as Frontend;
+    const fe = require('../../builder') as Frontend;
     const { Build } = require('./builder') as Executor;
     if (!this.runner) {
       const { StepRunner } = require('./run') as typeof import('./run');

@@ -6,7 +6,7 @@
 // step's layer. Heredoc scripts are bind-mounted read-only.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunStep } from '../../build';
+import type { RunStep } from '../../builder';
 import { defaultHostConfig, type HostConfig, type MountSpec } from '../../container';
 import type { ImageRecord } from '../../image';
 import type { AttachConnection } from '../../monitor';

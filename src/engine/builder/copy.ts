@@ -7,9 +7,9 @@
 import {
   ChownError, applyCopy, checksumSources, chownNeedsLookup, combineChecksums, hashData, isRemoteSource, resolveChown, resolveSources,
   type CopyStep, type Identity, type SourceFS, type SourceInfo,
-} from '../../build';
+} from '../../builder';
 import { readFileInRoot } from '../../archive';
-import { excludeSources } from '../../build/context/exclude';
+import { excludeSources } from '../../builder/context/exclude';
 import type { ImageRecord } from '../../image';
 import { badRequest } from '../../util/errors';
 import type { EngineContext } from '../context';
