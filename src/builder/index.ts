@@ -79,7 +79,7 @@
 // --device, COPY --parents, ADD --keep-git-dir/--unpack)
 // fail with Docker's "the --x option requires BuildKit" error; COPY
 // --chmod and heredocs are supported (BuildKit semantics) although the classic
-// builder lacks them; only the stages the target needs are built (BuildKit),
+// builder lacks them; only the stages the target needs are built, independent ones in parallel (BuildKit),
 // where the classic builder builds every stage up to the target.
 
 export { DockerfileError, type Location } from './dockerfile/errors';

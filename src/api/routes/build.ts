@@ -7,6 +7,7 @@ import type { AuthConfig } from '../../registry';
 import { buildArgsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
+import { ClientStream } from '../client-stream';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
 import { progressStream } from './progress-stream';
 
@@ -86,6 +87,15 @@ export function buildRoutes(r: Router, engine: Engine): void {
       ps.emit({ errorDetail: { message, ...(e instanceof StepError ? { code: e.code } : {}) }, error: message });
     }
     ps.finish();
+  });
+
+  // berth's: an image's filesystem as a tar, for `berth build --output type=local|tar`
+  // (the CLI fetches the built image's; nothing else runs in the daemon)
+  r.get('/images/{name*}/export', async ({ res, params }) => {
+    await engine.build.exportFilesystem(params.name, (stream) => {
+      res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+      return new ClientStream(res).pipeFrom(stream);
+    });
   });
 
   r.post('/build/prune', ({ res, query }) => {

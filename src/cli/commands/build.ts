@@ -12,6 +12,7 @@ import type { PreparedContext } from '../build-context';
 import { plainRenderer, TtyRenderer, type BuildRenderer } from '../build-progress';
 import type { JsonMessage } from '../progress';
 import { humanSize } from '../../util/humansize';
+import { parseOutputs, pushOutput, writeFilesOutput } from '../build-output';
 
 const bytes = (v: string): string => {
   if (v !== '' && v !== '-1') parseMemory(v);
@@ -120,6 +121,8 @@ function buildSsh(specs: string[]): string | undefined {
   return Buffer.from(JSON.stringify(out)).toString('base64');
 }
 
+const PROGRESS = ['auto', 'plain', 'tty', 'rawjson', 'quiet'];
+
 export const buildCommand: Command = {
   name: 'build',
   usage: '[OPTIONS] PATH | -',
@@ -140,13 +143,15 @@ export const buildCommand: Command = {
     { long: 'file', short: 'f', kind: 'string', help: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
     { long: 'force-rm', kind: 'bool', help: 'Always remove intermediate containers' },
     { long: 'iidfile', kind: 'string', help: 'Write the image ID to the file' },
+    { long: 'metadata-file', kind: 'string', help: 'Write build result metadata to a file' },
+    { long: 'output', short: 'o', kind: 'list', help: 'Output destination (format: "type=local,dest=path")' },
     { long: 'label', kind: 'list', help: 'Set metadata for an image' },
     { long: 'memory', short: 'm', kind: 'string', help: 'Memory limit', valueName: 'bytes', parse: bytes },
     { long: 'memory-swap', kind: 'string', help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap", valueName: 'bytes', parse: bytes },
     { long: 'network', kind: 'string', help: 'Set the networking mode for the RUN instructions during build', def: 'default' },
     { long: 'no-cache', kind: 'bool', help: 'Do not use cache when building the image' },
     { long: 'platform', kind: 'string', help: 'Set platform if server is multi-platform capable' },
-    { long: 'progress', kind: 'string', help: 'Set type of progress output (auto, plain, tty)', def: 'auto' },
+    { long: 'progress', kind: 'string', help: 'Set type of progress output (auto, plain, tty, rawjson, quiet)', def: 'auto' },
     { long: 'pull', kind: 'bool', help: 'Always attempt to pull a newer version of the image' },
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress the build output and print image ID on success' },
     { long: 'rm', kind: 'bool', help: 'Remove intermediate containers after a successful build', def: true },
@@ -159,7 +164,9 @@ export const buildCommand: Command = {
   ],
   async run(ctx, f, [contextArg]) {
     const progress = f.str('progress');
-    if (!['auto', 'plain', 'tty'].includes(progress)) throw new StatusError(`invalid progress mode "${progress}": use auto, plain or tty`, 1);
+    if (!PROGRESS.includes(progress)) throw new StatusError(`invalid progress mode "${progress}": use ${PROGRESS.join(', ')}`, 1);
+    const outputs = parseOutputs(f.list('output'));
+    const imageNames = outputs.flatMap((o) => (o.type === 'image' ? o.names : []));
     const dockerfile = f.str('file');
     if (contextArg === '-' && dockerfile === '-') throw new StatusError('invalid argument: can\'t use stdin for both build context and dockerfile', 1);
     if (/^(https?|git):\/\/|^git@/.test(contextArg)) throw new StatusError('remote build contexts are not supported: clone or download the context first', 1);
@@ -177,7 +184,7 @@ export const buildCommand: Command = {
     const api = await ctx.api();
     const res = await api.stream('POST', '/build', {
       query: {
-        t: f.list('tag'),
+        t: [...f.list('tag'), ...imageNames],
         allow: f.list('allow').length ? f.list('allow').join(',') : undefined,
         dockerfile: prepared.dockerfile,
         buildargs: json(keyValues(f.list('build-arg'), true)),
@@ -206,8 +213,17 @@ export const buildCommand: Command = {
       headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': registryConfig(), ...(secrets ? { 'X-Build-Secrets': secrets } : {}), ...(ssh ? { 'X-Build-Ssh': ssh } : {}) },
     });
 
-    const tty = progress === 'tty' || (progress === 'auto' && ctx.stdoutTty);
-    const r: BuildRenderer = quiet ? { message: () => {}, end: () => {} } : tty ? new TtyRenderer((s) => ctx.out(s)) : plainRenderer((s) => ctx.out(s));
+    // with the tar on stdout, the progress goes to stderr (as buildx)
+    const toStdout = outputs.some((o) => o.type !== 'image' && o.dest === '-');
+    const write = toStdout ? (s: string) => ctx.err(s) : (s: string) => ctx.out(s);
+    const onTty = toStdout ? ctx.stderrTty : ctx.stdoutTty;
+    const tty = progress === 'tty' || (progress === 'auto' && onTty);
+    const silent = quiet || progress === 'quiet';
+    const r: BuildRenderer = silent
+      ? { message: () => {}, end: () => {} }
+      : progress === 'rawjson'
+        ? { message: (m) => write(JSON.stringify(m) + '\n'), end: () => {} }
+        : tty ? new TtyRenderer(write) : plainRenderer(write);
     let id = '';
     let quietText = '';
     let failure: { message: string; code: number } | undefined;
@@ -224,11 +240,26 @@ export const buildCommand: Command = {
     r.end(failure?.message);
     if (failure) throw new StatusError(failure.message, failure.code);
     if (quiet) {
-      ctx.out(quietText);
+      if (!toStdout) ctx.out(quietText);
       id ||= quietText.trim();
+    }
+    for (const o of outputs) await writeFilesOutput(api, id, o);
+    let pushed = '';
+    for (const o of outputs) {
+      if (o.type !== 'image' || !o.push) continue;
+      const { registryAuthHeader } = require('./registry') as typeof import('./registry');
+      for (const n of o.names) pushed = await pushOutput(api, n, registryAuthHeader(n), silent ? () => {} : write);
     }
     const iid = f.str('iidfile');
     if (iid) fs.writeFileSync(iid, id);
+    const meta = f.str('metadata-file');
+    if (meta) {
+      // buildx's keys for the docker exporter: the image ID is the config digest
+      const names = [...f.list('tag'), ...imageNames];
+      const md: Record<string, string> = { 'containerimage.config.digest': id, 'containerimage.digest': pushed || id };
+      if (names.length) md['image.name'] = names.join(',');
+      fs.writeFileSync(meta, JSON.stringify(md, null, 2) + '\n');
+    }
   },
 };
 

@@ -126,6 +126,12 @@ export class BuildService {
     }
   }
 
+  /** An image's filesystem as a tar (`berth build --output type=local|tar`). */
+  exportFilesystem(ref: string, send: (stream: Readable) => Promise<void>): Promise<void> {
+    const { exportImageFilesystem } = require('./export') as typeof import('./export');
+    return exportImageFilesystem(this.ctx, ref, send);
+  }
+
   /** RUN --mount=type=cache directories, under <data-root>/builder/mounts. */
   private get cacheMounts(): CacheMountStore {
     if (!this.cacheMountStore) {
