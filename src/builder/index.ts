@@ -74,13 +74,17 @@
 // frontend (nothing pulled), another frontend is an error naming it; RUN
 // --mount (bind, cache, tmpfs, secret, ssh), RUN --network=none|host|default
 // and RUN --security=insecure (privileged, only when the build is given
-// --allow security.insecure) and COPY/ADD --exclude (context/exclude.ts) are
+// --allow security.insecure), COPY/ADD --exclude (context/exclude.ts),
+// --link (a layer made on an empty root), COPY --parents (sources keep their
+// directories up to a `/./` pivot), --chmod octal or symbolic
+// (plan/chown.ts), ADD --checksum (downloads; a git source's commit) and ADD
+// of a git URL (#ref[:subdir], --keep-git-dir: the executor clones it) are
 // supported on the classic builder; the other BuildKit-only flags (RUN
-// --device, COPY --parents, ADD --keep-git-dir/--unpack)
-// fail with Docker's "the --x option requires BuildKit" error; COPY
-// --chmod and heredocs are supported (BuildKit semantics) although the classic
-// builder lacks them; only the stages the target needs are built, independent ones in parallel (BuildKit),
-// where the classic builder builds every stage up to the target.
+// --device, ADD --unpack) fail with Docker's "the --x option requires
+// BuildKit" error; heredocs are supported (BuildKit semantics) although the
+// classic builder lacks them; only the stages the target needs are built,
+// independent ones in parallel (BuildKit), where the classic builder builds
+// every stage up to the target, one after the other.
 
 export { DockerfileError, type Location } from './dockerfile/errors';
 export { ShellLex, ExpandError, envFromList, type Env } from './dockerfile/expand';
@@ -122,7 +126,7 @@ export {
   type CopySpec,
   type InlineScript,
 } from './plan/stage';
-export { resolveChown, parseChmod, chownNeedsLookup, ChownError, type Identity } from './plan/chown';
+export { resolveChown, parseChmod, applyChmod, chownNeedsLookup, ChownError, type Identity, type ChmodSpec } from './plan/chown';
 export { parseExposeSpec } from './plan/ports';
 export { DEFAULT_SHELL, DEFAULT_PATH } from './plan/history';
 export { IgnoreMatcher, parseIgnoreFile, keepBuildFiles, cleanPath, type MatchState } from './context/ignore';
@@ -138,7 +142,7 @@ export {
 } from './context/extract';
 export { ContextIndex, type IndexOptions } from './context/tarindex';
 export { DiskFS, resolveIn, type SourceFS, type FileInfo, type FileType } from './context/fs';
-export { resolveSources, globSources, normalizeSource, isRemoteSource, escapesRoot, type SourceInfo, type ResolveOptions } from './context/sources';
+export { resolveSources, globSources, normalizeSource, isRemoteSource, isGitSource, escapesRoot, type SourceInfo, type ResolveOptions } from './context/sources';
 export { hashSource, hashData, checksumSources, combineChecksums, type ChecksumOptions } from './context/checksum';
 export { isArchiveFile, isArchiveStream, isTarHeader } from './context/archive';
 export { applyCopy, ensureDir, type CopyOptions, type CopyDest } from './context/copy';

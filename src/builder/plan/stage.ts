@@ -13,8 +13,9 @@ import type { RunMount } from '../dockerfile/mounts';
 import { chompHeredocContent, parseDockerfile, parseHeredocWord } from '../dockerfile/parser';
 import { goList, goQuoteList } from '../gofmt';
 import { IgnoreMatcher } from '../context/ignore';
+import { isGitSource, isRemoteSource } from '../context/sources';
 import { BuildArgs } from './buildargs';
-import { parseChmod } from './chown';
+import { parseChmod, type ChmodSpec } from './chown';
 import { DEFAULT_PATH, canonicalJson, cloneConfig, healthcheckComment, nopCmd, nopCmdString, shellOf } from './history';
 import { BuildPlan, CopySource, StagePlan, resolveCopyFrom } from './planner';
 import { PortError, parseExposeSpec } from './ports';
@@ -99,8 +100,8 @@ export interface CopySpec {
   destText: string;
   /** --chown as given ('' when absent): resolve with resolveChown against the image's /etc files. */
   chown: string;
-  /** --chmod as a mode, undefined when absent. */
-  chmod?: number;
+  /** --chmod (octal or symbolic), undefined when absent. */
+  chmod?: ChmodSpec;
   /** COPY --from without --chown keeps the source's owners; otherwise files become root's (or --chown's). */
   preserveOwnership: boolean;
   /** ADD: local tar archives (plain, gzip, bzip2, xz) are extracted into dest. */
@@ -109,6 +110,12 @@ export interface CopySpec {
   checksum: string;
   /** --exclude patterns (dockerignore rules, relative to each source directory). */
   excludes: string[];
+  /** --link: the files go into a layer of their own, made without the image below (its symlinks are not followed). */
+  link: boolean;
+  /** COPY --parents: each source keeps its parent directories (up to a `/./` pivot) under dest. */
+  parents: boolean;
+  /** ADD --keep-git-dir: a git source keeps its .git directory. */
+  keepGitDir: boolean;
 }
 
 export interface CopyStep extends StepBase {
@@ -408,7 +415,7 @@ export class StageState {
     const chown = w(c.chown);
     const chmodText = w(c.chmod);
     const checksum = c.kind === 'ADD' ? w(c.checksum) : '';
-    let chmod: number | undefined;
+    let chmod: ChmodSpec | undefined;
     if (chmodText !== '') {
       try {
         chmod = parseChmod(chmodText);
@@ -427,6 +434,13 @@ export class StageState {
     });
     const isUrl = (s: string) => /^https?:\/\//.test(s);
     if (c.kind === 'COPY' && sources.some(isUrl)) throw errorAt(c.loc, "COPY failed: source can't be a URL for COPY");
+    if (checksum) {
+      // as BuildKit: a checksum is checked against a download or a git commit, never a local file
+      if (sources.some((s) => !isRemoteSource(s) && !isGitSource(s)) || c.contents.length) throw errorAt(c.loc, "checksum can't be specified for non-HTTP(S) sources");
+      const git = sources.some(isGitSource);
+      if (git ? !/^[0-9a-f]{7,64}$/.test(checksum) : !/^(sha256|sha384|sha512):[a-f0-9]+$/.test(checksum)) throw errorAt(c.loc, `invalid checksum digest format: ${checksum}`);
+    }
+    if (c.kind === 'ADD' && c.keepGitDir && !sources.some(isGitSource)) throw errorAt(c.loc, '--keep-git-dir is only valid for git sources');
     let from: CopySource | undefined;
     if (c.kind === 'COPY' && c.from !== '') {
       try {
@@ -460,6 +474,9 @@ export class StageState {
       allowDecompress: c.kind === 'ADD',
       checksum,
       excludes,
+      link: c.link,
+      parents: c.kind === 'COPY' && c.parents,
+      keepGitDir: c.kind === 'ADD' && c.keepGitDir,
     };
     const snapshot = cloneConfig(cfg);
     return {
@@ -470,7 +487,7 @@ export class StageState {
       author: this.author,
       copy: spec,
       history(sourcesHash: string): HistoryParts {
-        const flags = (chown ? `--chown=${chown} ` : '') + (chmodText ? `--chmod=${chmodText} ` : '');
+        const flags = (chown ? `--chown=${chown} ` : '') + (chmodText ? `--chmod=${chmodText} ` : '') + (spec.link ? '--link ' : '') + (spec.parents ? '--parents ' : '');
         const cmd = nopCmdString(snapshot, `${c.kind} ${flags}${sourcesHash} in ${destText} `);
         const containerConfig = { ...cloneConfig(snapshot), Cmd: cmd };
         return { createdBy: cmd.join(' '), containerConfig, cacheKey: canonicalJson(containerConfig) };

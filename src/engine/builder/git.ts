@@ -1,0 +1,100 @@
+// ADD <git URL>: the daemon clones the repository (the `git` CLI, as
+// BuildKit's git source does) into the data root's tmp/ and the step copies
+// the checkout. `url#ref[:subdir]` picks a branch, tag or commit and a
+// directory in it; without --keep-git-dir the .git directory is left out.
+// Only network transports are taken (http, https, git, ssh): a build never
+// reads a repository from the daemon's own filesystem.
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { badRequest } from '../../util/errors';
+
+export interface GitCheckout {
+  /** The checkout's root on disk (removed by release()). */
+  dir: string;
+  /** The subdirectory the source names, relative to dir ('' for the root). */
+  subdir: string;
+  /** The commit checked out (full hex). */
+  commit: string;
+  /** The URL without credentials and fragment: what the cache key carries. */
+  remote: string;
+  release(): void;
+}
+
+/** `url#ref:subdir` (also BuildKit's `#ref=…,subdir=…` form). */
+export function parseGitUrl(src: string): { url: string; ref: string; subdir: string } {
+  const hash = src.indexOf('#');
+  const url = hash < 0 ? src : src.slice(0, hash);
+  const frag = hash < 0 ? '' : src.slice(hash + 1);
+  let ref = '';
+  let subdir = '';
+  if (frag.includes('=')) {
+    for (const kv of frag.split(',')) {
+      const eq = kv.indexOf('=');
+      const k = kv.slice(0, eq);
+      if (k === 'ref' || k === 'tag' || k === 'branch') ref = kv.slice(eq + 1);
+      else if (k === 'subdir') subdir = kv.slice(eq + 1);
+      else throw badRequest(`unexpected key '${k}' in git URL fragment ${JSON.stringify(frag)}`);
+    }
+  } else {
+    const colon = frag.indexOf(':');
+    ref = colon < 0 ? frag : frag.slice(0, colon);
+    subdir = colon < 0 ? '' : frag.slice(colon + 1);
+  }
+  subdir = path.posix.normalize('/' + subdir).slice(1);
+  if (ref.startsWith('-')) throw badRequest(`invalid git ref ${JSON.stringify(ref)}`);
+  return { url, ref, subdir };
+}
+
+function git(args: string[], cwd: string | undefined, home: string, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, {
+      cwd,
+      signal,
+      maxBuffer: 1 << 20,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: home,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_ALLOW_PROTOCOL: 'http:https:git:ssh',
+        GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+      },
+    }, (err, stdout, stderr) => {
+      if (err) reject(new Error((stderr || err.message).trim().split('\n').pop() ?? err.message));
+      else resolve(stdout.trim());
+    });
+  });
+}
+
+const redact = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
+
+/** Clones `src` into a new directory under tmpDir and checks out its ref. */
+export async function gitCheckout(src: string, tmpDir: string, signal: AbortSignal): Promise<GitCheckout> {
+  const { url, ref, subdir } = parseGitUrl(src);
+  const base = fs.mkdtempSync(path.join(tmpDir, 'build-git-'));
+  const release = () => fs.rmSync(base, { recursive: true, force: true });
+  const dir = path.join(base, 'checkout');
+  try {
+    try {
+      await git(['clone', '--quiet', '--no-checkout', '--', url, dir], undefined, base, signal);
+    } catch (e) {
+      throw badRequest(`failed to fetch remote ${redact(url)}: ${(e as Error).message}`);
+    }
+    let commit = '';
+    for (const cand of ref ? [`origin/${ref}`, `refs/tags/${ref}`, ref] : ['HEAD']) {
+      commit = await git(['rev-parse', '--verify', '--quiet', `${cand}^{commit}`], dir, base, signal).catch(() => '');
+      if (commit) break;
+    }
+    if (!commit) throw badRequest(`failed to fetch remote ${redact(url)}: ref ${JSON.stringify(ref)} not found`);
+    await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit], dir, base, signal);
+    if (subdir) {
+      const st = fs.lstatSync(path.join(dir, subdir), { throwIfNoEntry: false });
+      if (!st?.isDirectory()) throw badRequest(`failed to fetch remote ${redact(url)}: subdir ${JSON.stringify(subdir)} is not a directory in ${commit}`);
+    }
+    return { dir, subdir, commit, remote: redact(url), release };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
