@@ -114,6 +114,7 @@ export {
   type StagePlan,
   type BaseRef,
   type CopySource,
+  type NamedContext,
 } from './plan/planner';
 export {
   StageState,

@@ -32,6 +32,11 @@ export function cacheFromParam(q: URLSearchParams): string[] | undefined {
   return param(q, 'cachefrom', 'cache-from', slice(string)) ?? undefined;
 }
 
+/** berth's `buildcontexts`: JSON of name -> `docker-image://ref` or `context:<dir in the context tar>`. */
+export function buildContextsParam(q: URLSearchParams): Record<string, string> | undefined {
+  return param(q, 'buildcontexts', 'build contexts', map(string)) ?? undefined;
+}
+
 export function ulimitsParam(q: URLSearchParams): Ulimit[] | undefined {
   return param(q, 'ulimits', 'ulimit settings', list(ulimit, '[]*units.Ulimit'));
 }

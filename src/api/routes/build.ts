@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Engine } from '../../engine/engine';
 import { StepError, type BuildRequest } from '../../engine/builder';
 import type { AuthConfig } from '../../registry';
-import { buildArgsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
+import { buildArgsParam, buildContextsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
 import { ClientStream } from '../client-stream';
@@ -63,6 +63,7 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     secrets: buildSecretsHeader(req.headers['x-build-secrets']),
     ssh: buildSshHeader(req.headers['x-build-ssh']),
     allow: query.getAll('allow').flatMap((a) => a.split(',')).filter(Boolean),
+    buildContexts: buildContextsParam(query),
   };
 }
 

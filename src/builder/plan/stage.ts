@@ -343,7 +343,7 @@ export class StageState {
       if (m.env !== undefined) out.env = w(m.env);
       if (m.from) {
         try {
-          out.from = resolveCopyFrom(w(m.from), this.stage.index, this.plan.allStages);
+          out.from = resolveCopyFrom(w(m.from), this.stage.index, this.plan.allStages, this.plan.contexts);
         } catch (e) {
           throw errorAt(c.loc, (e as Error).message);
         }
@@ -444,7 +444,7 @@ export class StageState {
     let from: CopySource | undefined;
     if (c.kind === 'COPY' && c.from !== '') {
       try {
-        from = resolveCopyFrom(c.from, this.stage.index, this.plan.allStages);
+        from = resolveCopyFrom(c.from, this.stage.index, this.plan.allStages, this.plan.contexts);
       } catch (e) {
         throw errorAt(c.loc, (e as Error).message);
       }

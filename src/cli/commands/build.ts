@@ -133,6 +133,7 @@ export const buildCommand: Command = {
     { long: 'add-host', kind: 'list', help: 'Add a custom host-to-IP mapping (host:ip)' },
     { long: 'allow', kind: 'list', help: 'Allow extra privileged entitlement (e.g., "security.insecure")' },
     { long: 'build-arg', kind: 'list', help: 'Set build-time variables' },
+    { long: 'build-context', kind: 'list', help: 'Additional build contexts (e.g., name=path or name=docker-image://ref)' },
     { long: 'cache-from', kind: 'list', help: 'Images to consider as cache sources' },
     { long: 'cpu-period', kind: 'int', help: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
     { long: 'cpu-quota', kind: 'int', help: 'Limit the CPU CFS (Completely Fair Scheduler) quota' },
@@ -173,9 +174,25 @@ export const buildCommand: Command = {
     const quiet = f.bool('quiet');
     // the context code (and the Dockerfile frontend's .dockerignore rules) loads only for a build
     const { dirContext, readStream, stdinContext } = require('../build-context') as typeof import('../build-context');
+    // --build-context: images by reference (sent as they are), directories inside the context tar
+    const images: Record<string, string> = {};
+    const dirs: Array<{ name: string; dir: string }> = [];
+    for (const spec of f.list('build-context')) {
+      const eq = spec.indexOf('=');
+      const name = eq < 0 ? '' : spec.slice(0, eq);
+      const value = eq < 0 ? '' : spec.slice(eq + 1);
+      if (!name || !value) throw new StatusError(`invalid build context ${JSON.stringify(spec)}: expected name=value`, 1);
+      if (name in images || dirs.some((d) => d.name === name)) throw new StatusError(`build context ${name} given twice`, 1);
+      if (value.startsWith('docker-image://')) images[name] = value;
+      else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.startsWith('target:')) throw new StatusError(`invalid build context ${name}: unsupported source ${JSON.stringify(value)}: berth takes docker-image://<ref> and directories`, 1);
+      else dirs.push({ name, dir: value });
+    }
     let prepared: PreparedContext;
-    if (contextArg === '-') prepared = await stdinContext(process.stdin, dockerfile);
-    else prepared = await dirContext(contextArg, dockerfile, () => readStream(process.stdin));
+    if (contextArg === '-') {
+      if (dirs.length) throw new StatusError('named directory contexts (--build-context name=DIR) need a directory build context, not -', 1);
+      prepared = await stdinContext(process.stdin, dockerfile);
+    } else prepared = await dirContext(contextArg, dockerfile, () => readStream(process.stdin), dirs);
+    const buildContexts = { ...images, ...prepared.named };
 
     const secrets = buildSecrets(f.list('secret'));
     const ssh = buildSsh(f.list('ssh'));
@@ -198,6 +215,7 @@ export const buildCommand: Command = {
         networkmode: f.str('network'),
         platform: f.str('platform') || undefined,
         cachefrom: f.list('cache-from').length ? JSON.stringify(f.list('cache-from')) : undefined,
+        buildcontexts: json(buildContexts),
         memory: mem('memory'),
         memswap: mem('memory-swap'),
         shmsize: mem('shm-size'),

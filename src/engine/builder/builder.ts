@@ -6,10 +6,10 @@
 import * as os from 'node:os';
 import {
   DiskFS, StageState, checksumSources, formatPlatform, resolveSources, unusedBuildArgsWarning,
-  type BuildPlan, type ContextIndex, type CopyStep, type Platform, type ResolvedStep, type RunStep, type StagePlan, type WorkdirStep,
+  type BuildPlan, type ContextIndex, type CopySource, type CopyStep, type SourceFS, type Platform, type ResolvedStep, type RunStep, type StagePlan, type WorkdirStep,
 } from '../../builder';
 import { canonicalJson } from '../../builder/plan/history';
-import { ensureDir } from '../../builder/context/copy';
+import { applyCopy, ensureDir } from '../../builder/context/copy';
 import type { ImageRecord } from '../../image';
 import type { AuthConfig } from '../../registry';
 import { EngineError, badRequest } from '../../util/errors';
@@ -36,6 +36,8 @@ export interface BuildSettings extends RunSettings {
   secrets: ReadonlyMap<string, Buffer>;
   /** --ssh agent sockets by ID (RUN --mount=type=ssh). */
   ssh: ReadonlyMap<string, string>;
+  /** --build-context directories by name (taken out of the context tar). */
+  namedTrees: ReadonlyMap<string, SourceFS>;
   /** Credentials for pulls, by registry (X-Registry-Config). */
   creds(ref: string): AuthConfig | undefined;
 }
@@ -79,6 +81,8 @@ export class Build {
   private cacheFrom?: { byKey: Map<string, string>; ids: Set<string> };
   /** Pulls in flight, by reference and platform: parallel stages on one base pull it once. */
   private readonly pulls = new Map<string, Promise<ImageRecord>>();
+  /** Images made of --build-context directories (FROM / from= a named context), by name. */
+  private readonly contextImages = new Map<string, Promise<ImageRecord>>();
   /** Aborted by the caller, or when a stage fails (the other stages stop). */
   private readonly abort = new AbortController();
   private readonly signal: AbortSignal;
@@ -184,7 +188,8 @@ export class Build {
     const explicitPlatform = stage.platform ?? (this.plan.targetPlatform !== this.plan.buildPlatform ? this.plan.targetPlatform : undefined);
     // an earlier stage that made no image (a bare FROM scratch) is scratch again
     if (stage.base.kind === 'stage') cur = this.results.get(stage.base.stage) ?? null;
-    else if (stage.base.kind === 'image') cur = await this.image(stage.baseName, explicitPlatform, log);
+    else if (stage.base.kind === 'image') cur = await this.image(stage.base.ref, explicitPlatform, log);
+    else if (stage.base.kind === 'context') cur = await this.contextImage(stage.base.name, stage, log);
     log.line(cur ? ` ---> ${short(cur.id)}` : ' ---> ');
     const st = new StageState(this.plan, stage);
     const triggers = st.begin({ config: cur?.config.config });
@@ -196,6 +201,51 @@ export class Build {
       cur = await this.step(st.resolve(c), cur, stage, log);
     }
     return cur;
+  }
+
+  /** The image a `from=` names: a stage's result, an image (pulled when missing), a named context's. */
+  private async fromImage(src: CopySource, stage: StagePlan, log: StepLog): Promise<Current | undefined> {
+    if (src.kind === 'stage') return this.results.get(src.stage);
+    if (src.kind === 'image') return this.image(src.ref, this.platformOf(stage), log);
+    return this.contextImage(src.name, stage, log);
+  }
+
+  private namedTree(name: string): SourceFS {
+    const t = this.s.namedTrees.get(name);
+    if (!t) throw badRequest(`build context ${JSON.stringify(name)} was not sent with the build`);
+    return t;
+  }
+
+  /**
+   * `FROM <name>` of a directory given with --build-context: an image whose
+   * only layer is the directory's files (owners as sent), cached by their
+   * checksum like a COPY.
+   */
+  private async contextImage(name: string, stage: StagePlan, log: StepLog): Promise<ImageRecord> {
+    let made = this.contextImages.get(name);
+    if (!made) {
+      made = (async () => {
+        const tree = this.namedTree(name);
+        const infos = resolveSources(tree, ['.'], { cmd: 'COPY', context: false, destIsDir: true });
+        const sum = await checksumSources(infos, { preserveOwnership: true });
+        const createdBy = `/bin/sh -c #(nop) FROM context ${JSON.stringify(name)} ${sum}`;
+        const cached = this.lookup(null, createdBy, log);
+        if (cached) return cached;
+        const r = new ScratchRootfs(this.d.ctx.layers, this.d.ctx.paths.tmp, null);
+        try {
+          await applyCopy(r.merged, { dest: '/', destIsDir: true }, infos, [], { preserveOwnership: true });
+          r.unmount();
+          const diff = await stageDiff(this.d.ctx, r.upper);
+          const img = commitStep(this.d.ctx, null, { config: {}, containerConfig: {}, createdBy, platform: this.platformOf(stage) }, diff);
+          this.d.cache.put('', createdBy, img.id, createdBy);
+          return img;
+        } finally {
+          r.release();
+        }
+      })();
+      this.contextImages.set(name, made);
+    }
+    return made;
   }
 
   // ---- cache ----
@@ -294,7 +344,7 @@ export class Build {
     for (const m of step.mounts) {
       if (m.type !== 'bind') continue;
       if (m.from) {
-        const img = m.from.kind === 'stage' ? this.results.get(m.from.stage) : await this.image(m.from.ref, this.platformOf(stage), log);
+        const img = await this.fromImage(m.from, stage, log);
         parts.push(`bind ${m.target} from ${img?.id ?? 'scratch'}`);
       } else {
         const infos = resolveSources(this.context, [m.source || '.'], { cmd: 'COPY', context: true, destIsDir: true, otherSources: 0 });
@@ -317,7 +367,7 @@ export class Build {
       if (step.mounts.length) {
         mounts = new StepMounts({
           ctx: this.d.ctx, cacheMounts: this.d.cacheMounts, secrets: this.s.secrets, ssh: this.s.ssh, context: this.context,
-          resolveFrom: async (src) => (src.kind === 'stage' ? this.results.get(src.stage) ?? null : this.image(src.ref, this.platformOf(stage), log)),
+          resolveFrom: async (src) => (await this.fromImage(src, stage, log)) ?? null,
         });
         try {
           await mounts.prepare(step);
@@ -353,9 +403,10 @@ export class Build {
     let from: ScratchRootfs | undefined;
     try {
       const src = step.copy.from;
-      let tree: DiskFS | ContextIndex = this.context;
-      if (src) {
-        const img = src.kind === 'stage' ? this.results.get(src.stage) : await this.image(src.ref, this.platformOf(stage), log);
+      let tree: SourceFS = this.context;
+      if (src?.kind === 'context') tree = this.namedTree(src.name);
+      else if (src) {
+        const img = await this.fromImage(src, stage, log);
         from = new ScratchRootfs(this.d.ctx.layers, this.d.ctx.paths.tmp, img?.topLayer ?? null);
         tree = new DiskFS(from.merged);
       }

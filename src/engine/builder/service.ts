@@ -20,6 +20,7 @@ import { BuildOutput, StepError } from './output';
 import type { StepRunner } from './run';
 import { crashPoint } from '../../util/fault';
 import type { CacheMountStore } from './mounts';
+import type { ContextIndex, NamedContext, SourceFS } from '../../builder';
 import { secretRoot } from './secretdir';
 
 // The frontend and the executor load on the first build: an idle daemon does not carry them.
@@ -52,6 +53,12 @@ export interface BuildRequest {
   allow?: string[];
   /** Agent sockets by ID (X-Build-Ssh), for RUN --mount=type=ssh; paths on the daemon's host. */
   ssh?: Record<string, string>;
+  /**
+   * --build-context (berth's `buildcontexts` query parameter): name ->
+   * `docker-image://<ref>`, or `context:<dir>`, a directory of the context
+   * tar the CLI put the named directory in (taken out of the context).
+   */
+  buildContexts?: Record<string, string>;
 }
 
 /** One entry of `system df`'s BuildCache. */
@@ -106,13 +113,14 @@ export class BuildService {
     try {
       const df = fe.readContextDockerfile(context, req.dockerfile || 'Dockerfile');
       fe.dropIgnoredBuildFiles(context, df.name);
-      const plan = fe.planDockerfile(df.text, { buildArgs: req.buildArgs, target: req.target, platform: req.platform, labels: req.labels }, df.name);
+      const { contexts, namedTrees } = namedContexts(context, req.buildContexts ?? {});
+      const plan = fe.planDockerfile(df.text, { buildArgs: req.buildArgs, target: req.target, platform: req.platform, labels: req.labels, contexts }, df.name);
       out = new BuildOutput(start(), req.quiet);
       for (const w of plan.warnings) out.line(`[WARNING]: ${w}`);
       const creds = (ref: string) => credsFor(req.registryAuth, ref);
       const secrets = new Map(Object.entries(req.secrets ?? {}));
       const ssh = new Map(Object.entries(req.ssh ?? {}));
-      const b = new Build({ ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts }, plan, context, { ...req, creds, secrets, ssh }, out, signal);
+      const b = new Build({ ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts }, plan, context, { ...req, creds, secrets, ssh, namedTrees }, out, signal);
       const img = await b.run();
       crashPoint('build.image');
       for (const t of tags) this.images.tag(img.id, t);
@@ -243,6 +251,33 @@ export class BuildService {
     }
     return { CachesDeleted: deleted, SpaceReclaimed: space };
   }
+}
+
+/** The named contexts of a build: images by reference, directories taken out of the context tar. */
+function namedContexts(context: ContextIndex, spec: Record<string, string>): { contexts: Record<string, NamedContext>; namedTrees: Map<string, SourceFS> } {
+  const contexts: Record<string, NamedContext> = {};
+  const namedTrees = new Map<string, SourceFS>();
+  const tops = new Set<string>();
+  for (const [name, v] of Object.entries(spec)) {
+    if (!name || name.includes('=')) throw badRequest(`invalid build context name ${JSON.stringify(name)}`);
+    if (v.startsWith('docker-image://')) {
+      const ref = v.slice('docker-image://'.length);
+      try {
+        parseReference(ref);
+      } catch {
+        throw badRequest(`invalid build context ${name}: invalid reference format: ${ref}`);
+      }
+      contexts[name] = { kind: 'image', ref };
+    } else if (v.startsWith('context:')) {
+      const dir = v.slice('context:'.length).replace(/^\/+|\/+$/g, '');
+      namedTrees.set(name, context.detach(dir));
+      contexts[name] = { kind: 'local' };
+      tops.add(dir.split('/')[0]);
+    } else throw badRequest(`invalid build context ${name}: unsupported source ${JSON.stringify(v)}: berth takes docker-image://<ref> and directories`);
+  }
+  // the directory the CLI put them in goes too, so COPY . never sees it
+  for (const t of tops) if (t.startsWith('.berth-contexts.')) context.remove(t);
+  return { contexts, namedTrees };
 }
 
 function credsFor(auth: Record<string, AuthConfig>, ref: string): AuthConfig | undefined {
