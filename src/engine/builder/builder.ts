@@ -307,6 +307,9 @@ export class Build {
       case 'workdir':
         return this.lookup(cur, step.cacheKey, log) ?? this.workdir(step, cur, stage, log);
       case 'run': {
+        // before the cache: a step made with the entitlement once is not served to a build without it
+        if (step.insecure && !this.s.allow?.includes('security.insecure'))
+          throw errorAt(step.instruction.loc, 'security.insecure is not allowed: the build must be given --allow security.insecure');
         let key: string;
         try {
           key = await this.runKey(step, stage, log);
@@ -359,8 +362,6 @@ export class Build {
       // nothing can be executed in an empty root filesystem
       throw new StepError(`failed to create task for container: OCI runtime create failed: runc create failed: unable to start container process: exec: "${step.args[0]}": stat ${step.args[0]}: no such file or directory: unknown`, 127);
     }
-    if (step.insecure && !this.s.allow?.includes('security.insecure'))
-      throw errorAt(step.instruction.loc, 'security.insecure is not allowed: the build must be given --allow security.insecure');
     let mounts: StepMounts | undefined;
     let r: Awaited<ReturnType<StepRunner['run']>>;
     try {
