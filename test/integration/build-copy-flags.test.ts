@@ -14,7 +14,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TestDaemon, type RunResult } from '../helpers/daemon';
-import { CLIENTS, build, buildOk, contextDir, ok, runIn, type Client } from '../helpers/build';
+import { CLIENTS, build, buildOk, contextDir, inspect, ok, runIn, type Client } from '../helpers/build';
 
 function buildAsync(d: TestDaemon, client: Client, dir: string, args: string[]): Promise<RunResult> {
   const argv = ['build', ...args, dir];
@@ -164,6 +164,20 @@ COPY --link --chmod=600 f /app/f
       assert.match(hist, /COPY --chmod=600 --link file:[0-9a-f]{64} in \/app\/f/);
     });
   }
+
+  it('COPY --link: a layer made on another base is used again when the base changes (BuildKit\'s rebase)', () => {
+    const dir = contextDir({ Dockerfile: 'FROM busybox\nARG V\nRUN echo $V > /base\nCOPY --link app/ /app/\nCOPY app/ /plain/\n', 'app/f': 'f\n', 'app/g': 'g\n' });
+    buildOk(d, 'berth', dir, ['--network', 'none', '--build-arg', 'V=1', '-t', 'rebase:1']);
+    const out = buildOk(d, 'berth', dir, ['--network', 'none', '--build-arg', 'V=2', '-t', 'rebase:2']);
+    const copyBlock = (cmd: string) => out.split(/^Step \d+\/\d+ : /m).find((b) => b.startsWith(cmd)) ?? '';
+    assert.match(copyBlock('COPY --link'), /---> Using the --link layer of [0-9a-f]{12}/, out);
+    assert.doesNotMatch(copyBlock('COPY app/'), /--link layer/, 'a plain COPY on the new base is made again');
+    const layers = (t: string) => inspect(d, t, '{{json .RootFS.Layers}}');
+    const [l1, l2] = [JSON.parse(layers('rebase:1')), JSON.parse(layers('rebase:2'))];
+    assert.notEqual(l1[l1.length - 3], l2[l2.length - 3], 'the bases differ');
+    assert.equal(l1[l1.length - 2], l2[l2.length - 2], 'the --link layer is the same layer');
+    assert.equal(runIn(d, 'rebase:2', 'cat /base /app/f /app/g'), '2\nf\ng\n');
+  });
 
   it('ADD --checksum: a matching download is added, a wrong digest fails, a local file is refused with the line', async () => {
     const sum = createHash('sha256').update(payload).digest('hex');

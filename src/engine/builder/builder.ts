@@ -415,11 +415,34 @@ export class Build {
       const h = step.history(p.sum);
       const hit = this.lookup(cur, h.cacheKey, log);
       if (hit) return hit;
-      const diff = await runner.apply(step, p);
-      return this.done(log, this.commit(cur, stage, step, h, diff));
+      // --link: the layer does not depend on the image below, so one made on another base serves (BuildKit's rebase)
+      const linkKey = `link\n${h.createdBy}`;
+      const linked = step.copy.link ? await this.linkedLayer(linkKey, log) : undefined;
+      const diff = linked ?? (await runner.apply(step, p));
+      const img = this.commit(cur, stage, step, h, diff);
+      if (step.copy.link && diff) this.d.cache.put('', linkKey, img.id, h.createdBy);
+      return this.done(log, img);
     } finally {
       runner.release();
       from?.release();
+    }
+  }
+
+  /** The layer an earlier COPY --link with the same sources made (on whatever base), staged again for this one. */
+  private async linkedLayer(key: string, log: StepLog): Promise<StagedDiff | undefined> {
+    if (this.s.noCache) return undefined;
+    const images = this.d.ctx.images;
+    const id = this.d.cache.get('', key, (i) => !!images.find(i)?.topLayer);
+    const prev = id ? images.find(id) : undefined;
+    if (!prev?.topLayer) return undefined;
+    const unpin = this.d.ctx.layers.pin([prev.topLayer]);
+    try {
+      // a linked layer was made on an empty root: its diff directory holds no whiteouts, it is the layer
+      const diff = await stageDiff(this.d.ctx, this.d.ctx.layers.diffDir(prev.topLayer));
+      if (diff) log.line(` ---> Using the --link layer of ${short(prev.id)}`);
+      return diff;
+    } finally {
+      unpin();
     }
   }
 
