@@ -210,8 +210,17 @@ export function planBuild(input: ParseResult | Instructions, opts: BuildOptions 
     for (const c of s.commands) {
       // COPY --from and RUN --mount=…,from= name a stage (built first) or an image
       const froms = c.kind === 'COPY' ? [c.from] : c.kind === 'RUN' ? c.mounts.map((m) => m.from) : [];
-      for (const f of froms) {
-        if (f === '') continue;
+      for (const raw of froms) {
+        if (raw === '') continue;
+        // a mount's from= is expanded when the step runs; the global ARGs already tell which stage it names
+        let f = raw;
+        if (c.kind === 'RUN') {
+          try {
+            f = lex.processWord(raw, metaEnv);
+          } catch {
+            f = raw;
+          }
+        }
         let src: CopySource;
         try {
           src = resolveCopyFrom(f, s.index, all, opts.contexts);

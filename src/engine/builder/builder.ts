@@ -81,6 +81,8 @@ export class Build {
   private cacheFrom?: { byKey: Map<string, string>; ids: Set<string> };
   /** Pulls in flight, by reference and platform: parallel stages on one base pull it once. */
   private readonly pulls = new Map<string, Promise<ImageRecord>>();
+  /** Each stage's build, by index (a stage waits for those it needs). */
+  private readonly building = new Map<number, Promise<Current>>();
   /** Images made of --build-context directories (FROM / from= a named context), by name. */
   private readonly contextImages = new Map<string, Promise<ImageRecord>>();
   /** Aborted by the caller, or when a stage fails (the other stages stop). */
@@ -111,7 +113,7 @@ export class Build {
     for (const a of this.plan.metaArgs) this.out.step(++n, this.plan.totalSteps, a.text);
     const logs = new OrderedLogs(this.out, this.plan.stages.map((s) => s.index));
     const slots = new Slots(Math.max(1, os.availableParallelism()));
-    const built = new Map<number, Promise<Current>>();
+    const built = this.building;
     let failure: { e: unknown } | undefined;
     for (const stage of this.plan.stages) {
       const sr: StageRun = { log: logs.log(stage.index), stepNo: n };
@@ -205,7 +207,8 @@ export class Build {
 
   /** The image a `from=` names: a stage's result, an image (pulled when missing), a named context's. */
   private async fromImage(src: CopySource, stage: StagePlan, log: StepLog): Promise<Current | undefined> {
-    if (src.kind === 'stage') return this.results.get(src.stage);
+    // a from= the planner could not see (a variable only the stage defines) may name a stage still building
+    if (src.kind === 'stage') return this.results.has(src.stage) ? this.results.get(src.stage) : await this.building.get(src.stage);
     if (src.kind === 'image') return this.image(src.ref, this.platformOf(stage), log);
     return this.contextImage(src.name, stage, log);
   }
