@@ -154,6 +154,8 @@ export const buildCommand: Command = {
     { long: 'platform', kind: 'string', help: 'Set platform if server is multi-platform capable' },
     { long: 'progress', kind: 'string', help: 'Set type of progress output (auto, plain, tty, rawjson, quiet)', def: 'auto' },
     { long: 'pull', kind: 'bool', help: 'Always attempt to pull a newer version of the image' },
+    { long: 'push', kind: 'bool', help: 'Shorthand for "--output=type=registry": push the tagged image' },
+    { long: 'load', kind: 'bool', help: 'Shorthand for "--output=type=docker" (the image always lands in the daemon\'s store)' },
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress the build output and print image ID on success' },
     { long: 'rm', kind: 'bool', help: 'Remove intermediate containers after a successful build', def: true },
     { long: 'secret', kind: 'list', help: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=x,env=VAR")' },
@@ -167,6 +169,10 @@ export const buildCommand: Command = {
     const progress = f.str('progress');
     if (!PROGRESS.includes(progress)) throw new StatusError(`invalid progress mode "${progress}": use ${PROGRESS.join(', ')}`, 1);
     const outputs = parseOutputs(f.list('output'));
+    if (f.bool('push')) {
+      if (!f.list('tag').length) throw new StatusError('tag is needed when pushing to registry', 1);
+      outputs.push({ type: 'image', names: [], push: true });
+    }
     const imageNames = outputs.flatMap((o) => (o.type === 'image' ? o.names : []));
     const dockerfile = f.str('file');
     if (contextArg === '-' && dockerfile === '-') throw new StatusError('invalid argument: can\'t use stdin for both build context and dockerfile', 1);
@@ -266,7 +272,8 @@ export const buildCommand: Command = {
     for (const o of outputs) {
       if (o.type !== 'image' || !o.push) continue;
       const { registryAuthHeader } = require('./registry') as typeof import('./registry');
-      for (const n of o.names) pushed = await pushOutput(api, n, registryAuthHeader(n), silent ? () => {} : write);
+      // --push pushes the -t names; type=image,push=true its own
+      for (const n of o.names.length ? o.names : f.list('tag')) pushed = await pushOutput(api, n, registryAuthHeader(n), silent ? () => {} : write);
     }
     const iid = f.str('iidfile');
     if (iid) fs.writeFileSync(iid, id);
