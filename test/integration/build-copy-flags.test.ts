@@ -232,7 +232,7 @@ ADD --checksum=${v1} ${base}/repo.git#v1 /pinned/
   });
 
   for (const client of CLIENTS) {
-    it(`${client}: heredocs in COPY: several files, --chmod, expansion unless quoted`, () => {
+    it(`${client}: heredocs in COPY and RUN: several files, --chmod, expansion unless quoted, several heredocs in one RUN, a heredoc as a program's stdin`, () => {
       const dir = contextDir({
         Dockerfile: `FROM busybox
 ARG WHO=world
@@ -248,10 +248,23 @@ EOF
 RUN /run.sh > /ran && cat <<EOF > /cat.txt
 via cat
 EOF
+RUN <<FILE1 cat > /file1 && <<FILE2 cat > /file2
+I am
+first
+FILE1
+I am
+second
+FILE2
+RUN <<EOF sh
+echo "to sh's stdin as $WHO" > /stdin.txt
+EOF
 `,
       });
       buildOk(d, client, dir, ['--network', 'none', '-t', `hd-${client}`]);
-      assert.equal(runIn(d, `hd-${client}`, 'cat /docs/one /docs/two /ran /cat.txt; stat -c %a /run.sh'), 'hello world\nliteral $WHO\nran\nvia cat\n755\n');
+      assert.equal(
+        runIn(d, `hd-${client}`, 'cat /docs/one /docs/two /ran /cat.txt /file1 /file2 /stdin.txt; stat -c %a /run.sh'),
+        "hello world\nliteral $WHO\nran\nvia cat\nI am\nfirst\nI am\nsecond\nto sh's stdin as world\n755\n",
+      );
     });
   }
 });
