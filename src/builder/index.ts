@@ -20,7 +20,8 @@
 //    are pruned unless an exception could re-include something below them).
 //
 // 2. Plan:
-//      const plan = planDockerfile(df.text, { buildArgs, target, platform, labels }, df.name)
+//      const plan = planDockerfile(df.text, { buildArgs, target, platform, labels, contexts }, df.name)
+//        // contexts: --build-context names -> {image: ref} | {local} (FROM / COPY --from use them first)
 //    Errors are DockerfileError (400, "Dockerfile:12: unknown instruction: FOO").
 //    plan.stages are the stages to build, in order: the target and, transitively,
 //    what it needs through FROM <stage> and COPY --from. plan.totalSteps counts
