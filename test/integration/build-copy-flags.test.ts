@@ -48,7 +48,9 @@ describe('build: COPY/ADD flags', () => {
     v1 = gitc(work, 'rev-parse', 'HEAD');
     fs.writeFileSync(path.join(work, 'README'), 'second\n');
     fs.writeFileSync(path.join(work, 'sub/x.txt'), 'x at head\n');
-    gitc(work, 'commit', '-q', '-am', 'two');
+    fs.symlinkSync('/etc', path.join(work, 'escape'));
+    gitc(work, 'add', '.');
+    gitc(work, 'commit', '-q', '-m', 'two');
     head = gitc(work, 'rev-parse', 'HEAD');
     gitc(tmp, 'clone', '-q', '--bare', work, path.join(tmp, 'srv/repo.git'));
     gitc(path.join(tmp, 'srv/repo.git'), 'update-server-info');
@@ -211,7 +213,7 @@ ADD --checksum=${v1} ${base}/repo.git#v1 /pinned/
       assert.equal(r.status, 0, r.stderr + r.stdout);
       assert.equal(
         runIn(d, `git-${client}`, 'cat /head/README /head/sub/x.txt /sub/x.txt /kept/README /pinned/README; ls -a /head; ls -a /sub; stat -c %a /head/run.sh; cat /kept/.git/HEAD'),
-        `second\nx at head\nx at v1\nfirst\nfirst\n.\n..\nREADME\nrun.sh\nsub\n.\n..\nx.txt\n755\n${v1}\n`,
+        `second\nx at head\nx at v1\nfirst\nfirst\n.\n..\nREADME\nescape\nrun.sh\nsub\n.\n..\nx.txt\n755\n${v1}\n`,
       );
       assert.notEqual(v1, head);
     });
@@ -221,6 +223,9 @@ ADD --checksum=${v1} ${base}/repo.git#v1 /pinned/
     const cases: Array<[string, RegExp]> = [
       [`ADD --checksum=${'a'.repeat(40)} ${base}/repo.git#v1 /x/`, new RegExp(`Dockerfile:2: expected checksum to match a{40}, got ${v1}`)],
       [`ADD ${base}/repo.git#nope /x/`, /ref "nope" not found/],
+      [`ADD ${base}/repo.git#v1:nosuchdir /x/`, /subdir "nosuchdir" is not a directory in [0-9a-f]{40}/],
+      [`ADD ${base}/repo.git#v1:README /x/`, /subdir "README" is not a directory/],
+      [`ADD ${base}/repo.git#main:escape /x/`, /subdir "escape" is not a directory/],
       [`ADD ${base}/missing.git /x/`, /failed to fetch remote http:\/\/127\.0\.0\.1:\d+\/missing\.git/],
       ['ADD --keep-git-dir f /x/', /Dockerfile:2: --keep-git-dir is only valid for git sources/],
     ];

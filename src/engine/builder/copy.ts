@@ -86,7 +86,15 @@ export class CopyStepRunner {
       const co = await gitCheckout(src, this.ctx.paths.tmp, signal);
       this.checkouts.push(co);
       if (spec.checksum && !co.commit.startsWith(spec.checksum)) throw errorAt(step.instruction.loc, `expected checksum to match ${spec.checksum}, got ${co.commit}`);
-      const found = excludeSources(resolveSources(new DiskFS(co.dir), [co.subdir || '.'], { cmd: spec.cmd, context: false, destIsDir: true, otherSources: 1 }), spec.keepGitDir ? spec.excludes : ['.git', ...spec.excludes]);
+      // the subdir is resolved inside the checkout: a symlink in the repository cannot lead out of it
+      let found: SourceInfo[];
+      try {
+        found = resolveSources(new DiskFS(co.dir), [co.subdir || '.'], { cmd: spec.cmd, context: false, destIsDir: true, otherSources: 1 });
+      } catch {
+        found = [];
+      }
+      if (found.length !== 1 || found[0].info.type !== 'dir') throw badRequest(`failed to fetch remote ${co.remote}: subdir ${JSON.stringify(co.subdir)} is not a directory in ${co.commit}`);
+      found = excludeSources(found, spec.keepGitDir ? spec.excludes : ['.git', ...spec.excludes]);
       infos.push(...found);
       // a checkout is known by its commit (a kept .git differs on every clone)
       gitSums.push(JSON.stringify([co.remote, co.commit, co.subdir, spec.keepGitDir, spec.excludes]));

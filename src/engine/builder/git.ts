@@ -12,7 +12,7 @@ import { badRequest } from '../../util/errors';
 export interface GitCheckout {
   /** The checkout's root on disk (removed by release()). */
   dir: string;
-  /** The subdirectory the source names, relative to dir ('' for the root). */
+  /** The subdirectory the source names, relative to dir ('' for the root); the caller resolves it inside dir. */
   subdir: string;
   /** The commit checked out (full hex). */
   commit: string;
@@ -88,10 +88,6 @@ export async function gitCheckout(src: string, tmpDir: string, signal: AbortSign
     }
     if (!commit) throw badRequest(`failed to fetch remote ${redact(url)}: ref ${JSON.stringify(ref)} not found`);
     await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit], dir, base, signal);
-    if (subdir) {
-      const st = fs.lstatSync(path.join(dir, subdir), { throwIfNoEntry: false });
-      if (!st?.isDirectory()) throw badRequest(`failed to fetch remote ${redact(url)}: subdir ${JSON.stringify(subdir)} is not a directory in ${commit}`);
-    }
     return { dir, subdir, commit, remote: redact(url), release };
   } catch (e) {
     release();
