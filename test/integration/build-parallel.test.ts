@@ -5,9 +5,10 @@
 // busybox's date has no %N), never from the test's own clock.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as os from 'node:os';
-import { TestDaemon } from '../helpers/daemon';
-import { CLIENTS, build, buildOk, contextDir, ok, runIn } from '../helpers/build';
+import { BERTH, TestDaemon, waitFor } from '../helpers/daemon';
+import { CLIENTS, allContainers, build, buildOk, contextDir, ok, runIn } from '../helpers/build';
 
 const stage = (name: string) => `FROM busybox AS ${name}
 RUN cut -d' ' -f1 /proc/uptime > /start && echo "stage ${name} running" && sleep 2 && cut -d' ' -f1 /proc/uptime > /end
@@ -86,4 +87,17 @@ COPY --from=broken /etc/hostname /b
       assert.deepEqual(ok(d.docker(['ps', '-aq'])).trim(), '', 'no step container is left, running or not');
     });
   }
+
+  it('a client that goes away while two stages run: both step containers are stopped and removed', { skip: os.availableParallelism() < 2 ? 'one core' : false }, async () => {
+    const dir = contextDir({ Dockerfile: `${['x', 'y'].map((n) => `FROM busybox AS ${n}\nRUN echo ${n}; sleep 60\n`).join('')}FROM busybox\nCOPY --from=x /etc/hostname /x\nCOPY --from=y /etc/hostname /y\n` });
+    const beforeIds = allContainers(d);
+    const p = spawn(process.execPath, [BERTH, '-H', d.host, 'build', '--no-cache', '--network', 'none', dir], { env: { ...process.env, DOCKER_CONFIG: d.clientConfigDir }, stdio: ['ignore', 'ignore', 'ignore'] });
+    try {
+      // both step containers run at the same time
+      await waitFor(() => ok(d.docker(['ps', '-q'])).trim().split('\n').filter(Boolean).length === 2, 30000, 100, 'both stages running');
+    } finally {
+      p.kill('SIGKILL');
+    }
+    await waitFor(() => allContainers(d).length === beforeIds.length, 20000, 100, 'the step containers removed');
+  });
 });
