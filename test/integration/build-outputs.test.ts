@@ -116,6 +116,21 @@ describe('build: outputs', () => {
     assert.equal(quiet.stdout, '');
   });
 
+  it('GET /images/{name}/export (berth\'s): the image\'s files as a tar; a missing image is Docker\'s 404', async () => {
+    ok(d.docker(['tag', 'busybox', 'exp/box:1']));
+    const r = await d.request('GET', '/images/exp/box:1/export');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'application/x-tar');
+    const file = path.join(tmp, 'img.tar');
+    fs.writeFileSync(file, r.body);
+    const names = tarNames(file);
+    assert.ok(names.includes('bin/busybox'), names.slice(0, 20).join(' '));
+    assert.ok(!names.includes('.dockerenv'), 'no container init files');
+    const miss = await d.request('GET', '/images/nosuch/export');
+    assert.equal(miss.status, 404);
+    assert.match(JSON.parse(miss.body.toString()).message, /No such image: nosuch/);
+  });
+
   it('bad outputs and progress modes are refused before anything is built', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--output', 'type=foo,dest=x'], /invalid output "type=foo,dest=x": unsupported output type "foo"/],
