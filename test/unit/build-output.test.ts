@@ -3,7 +3,7 @@
 // holds everything but the image ID.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BuildOutput, OrderedLogs } from '../../src/engine/builder/output';
+import { BuildOutput, HELD_LIMIT, OrderedLogs } from '../../src/engine/builder/output';
 import type { JsonMessage } from '../../src/engine/images';
 
 function sink(quiet = false) {
@@ -54,5 +54,18 @@ describe('OrderedLogs', () => {
     assert.deepEqual(s.got, []);
     s.out.flush();
     assert.deepEqual(s.got, [{ stream: 'step\n' }]);
+  });
+
+  it('a waiting stage keeps at most HELD_LIMIT bytes of output, then says how much it clipped', () => {
+    const s = sink();
+    const logs = new OrderedLogs(s.out, [0, 1]);
+    const big = 'x'.repeat(1 << 20);
+    for (let i = 0; i < 6; i++) logs.log(1).text(big);
+    logs.log(1).step(3, 3, 'RUN more');
+    logs.end(0);
+    const t = s.text();
+    assert.equal(t.length < HELD_LIMIT + 1000, true);
+    assert.ok(t.includes('Step 3/3 : RUN more\n'), 'step lines are never clipped');
+    assert.ok(t.includes(`[output clipped: ${2 << 20} more bytes written while an earlier stage ran]`), 'the clipped count is told');
   });
 });

@@ -92,6 +92,9 @@ export class BuildOutput extends StepLog {
 
 type Held = { m: JsonMessage; progress: boolean };
 
+/** Bytes of a waiting stage's output kept in memory; past it, its output waits as a count (BuildKit clips step logs too). */
+export const HELD_LIMIT = 4 << 20;
+
 class StageLog extends StepLog {
   constructor(
     private readonly logs: OrderedLogs,
@@ -108,6 +111,8 @@ class StageLog extends StepLog {
 /** The logs of stages running in parallel, passed on in Dockerfile order. */
 export class OrderedLogs {
   private readonly held = new Map<number, Held[]>();
+  private readonly heldBytes = new Map<number, number>();
+  private readonly clipped = new Map<number, number>();
   private readonly ended = new Set<number>();
   private head = 0;
 
@@ -126,6 +131,13 @@ export class OrderedLogs {
     else {
       let h = this.held.get(stage);
       if (!h) this.held.set(stage, (h = []));
+      const n = m.stream?.length ?? 0;
+      const used = this.heldBytes.get(stage) ?? 0;
+      if (n > 1 && used + n > HELD_LIMIT && m.stream?.startsWith('Step ') !== true) {
+        this.clipped.set(stage, (this.clipped.get(stage) ?? 0) + n);
+        return;
+      }
+      this.heldBytes.set(stage, used + n);
       h.push({ m, progress });
     }
   }
@@ -149,6 +161,10 @@ export class OrderedLogs {
     const h = this.held.get(stage);
     if (!h) return;
     this.held.delete(stage);
+    this.heldBytes.delete(stage);
     for (const x of h) this.out.write(x.m, x.progress);
+    const clipped = this.clipped.get(stage);
+    this.clipped.delete(stage);
+    if (clipped) this.out.write({ stream: `[output clipped: ${clipped} more bytes written while an earlier stage ran]\n` });
   }
 }
