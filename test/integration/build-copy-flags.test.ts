@@ -7,13 +7,14 @@
 // and heredocs in COPY.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TestDaemon, type RunResult } from '../helpers/daemon';
+import { TestDaemon, waitFor, type RunResult } from '../helpers/daemon';
+import { TestSshd, sshdAvailable } from '../helpers/sshd';
 import { CLIENTS, build, buildOk, contextDir, inspect, ok, runIn, type Client } from '../helpers/build';
 
 function buildAsync(d: TestDaemon, client: Client, dir: string, args: string[]): Promise<RunResult> {
@@ -218,6 +219,29 @@ ADD --checksum=${v1} ${base}/repo.git#v1 /pinned/
       assert.notEqual(v1, head);
     });
   }
+
+  it('ADD of an ssh git URL authenticates with the agent given as --ssh default; without it, it fails', { skip: sshdAvailable() ? false : 'no sshd' }, async () => {
+    const sshd = new TestSshd();
+    await sshd.start({});
+    const sock = path.join(sshd.dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      // the agent listens once ssh-add gets through to it
+      const key = path.join(sshd.dir, 'client_key');
+      await waitFor(() => spawnSync('ssh-add', ['-q', key], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' }).status === 0, 10000, 100, 'the key in the agent');
+      const url = `ssh://root@127.0.0.1:${sshd.port}${path.join(tmp, 'srv/repo.git')}#v1`;
+      const dir = contextDir({ Dockerfile: `FROM busybox\nADD ${url} /viassh/\n` });
+      const r = await d.berthAsync(['build', '--ssh', `default=${sock}`, '-t', 'git-ssh', dir], { timeout: 120000 });
+      assert.equal(r.status, 0, r.stderr + r.stdout);
+      assert.equal(runIn(d, 'git-ssh', 'cat /viassh/README'), 'first\n');
+      const denied = await d.berthAsync(['build', dir], { timeout: 120000 });
+      assert.notEqual(denied.status, 0);
+      assert.match(denied.stderr, /failed to fetch remote ssh:\/\/root@127\.0\.0\.1:\d+\/.*repo\.git: .*Permission denied \(publickey\)/);
+    } finally {
+      agent.kill();
+      await sshd.stop();
+    }
+  });
 
   it('ADD of a git URL: a wrong commit checksum, a missing ref and --keep-git-dir on a non-git source fail with the line', async () => {
     const cases: Array<[string, RegExp]> = [

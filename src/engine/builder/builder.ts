@@ -414,7 +414,8 @@ export class Build {
         from = new ScratchRootfs(this.d.ctx.layers, this.d.ctx.paths.tmp, img?.topLayer ?? null);
         tree = new DiskFS(from.merged);
       }
-      const p = await runner.prepare(step, tree, this.signal);
+      // git over ssh authenticates with the agent forwarded as --ssh default, as BuildKit
+      const p = await runner.prepare(step, tree, this.signal, this.s.ssh.get('default'));
       const h = step.history(p.sum);
       const hit = this.lookup(cur, h.cacheKey, log);
       if (hit) return hit;

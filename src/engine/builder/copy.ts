@@ -57,8 +57,8 @@ export class CopyStepRunner {
     return (this.target ??= new ScratchRootfs(this.ctx.layers, this.ctx.paths.tmp, this.parent?.topLayer ?? null));
   }
 
-  /** Resolves sources, owner and downloads, and checksums them. `tree` is the context or the --from root. */
-  async prepare(step: CopyStep, tree: SourceFS, signal: AbortSignal): Promise<PreparedCopy> {
+  /** Resolves sources, owner and downloads, and checksums them. `tree` is the context or the --from root; `sshAgent` serves git over ssh. */
+  async prepare(step: CopyStep, tree: SourceFS, signal: AbortSignal, sshAgent?: string): Promise<PreparedCopy> {
     const spec = step.copy;
     const remotes = spec.sources.filter(isRemoteSource);
     const gits = spec.sources.filter(isGitSource);
@@ -83,7 +83,7 @@ export class CopyStepRunner {
     infos = [...local];
     const gitSums: string[] = [];
     for (const src of gits) {
-      const co = await gitCheckout(src, this.ctx.paths.tmp, signal);
+      const co = await gitCheckout(src, this.ctx.paths.tmp, signal, sshAgent);
       this.checkouts.push(co);
       if (spec.checksum && !co.commit.startsWith(spec.checksum)) throw errorAt(step.instruction.loc, `expected checksum to match ${spec.checksum}, got ${co.commit}`);
       // the subdir is resolved inside the checkout: a symlink in the repository cannot lead out of it

@@ -46,7 +46,7 @@ export function parseGitUrl(src: string): { url: string; ref: string; subdir: st
   return { url, ref, subdir };
 }
 
-function git(args: string[], cwd: string | undefined, home: string, signal: AbortSignal): Promise<string> {
+function git(args: string[], cwd: string | undefined, home: string, signal: AbortSignal, agent?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('git', args, {
       cwd,
@@ -58,26 +58,34 @@ function git(args: string[], cwd: string | undefined, home: string, signal: Abor
         GIT_TERMINAL_PROMPT: '0',
         GIT_CONFIG_NOSYSTEM: '1',
         GIT_ALLOW_PROTOCOL: 'http:https:git:ssh',
-        GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+        // only the build's forwarded agent authenticates: not the daemon host's ~/.ssh keys or config
+        // (ssh reads those from the passwd home, not $HOME); host keys unchecked, as BuildKit without known_hosts
+        GIT_SSH_COMMAND: 'ssh -F /dev/null -o BatchMode=yes -o IdentityFile=/nonexistent -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR',
+        ...(agent ? { SSH_AUTH_SOCK: agent } : {}),
       },
     }, (err, stdout, stderr) => {
-      if (err) reject(new Error((stderr || err.message).trim().split('\n').pop() ?? err.message));
+      // git's own words up to its advice paragraph ("Please make sure you have the correct access rights…")
+      if (err) reject(new Error((stderr || err.message).trim().split(/\n\s*\n/)[0].split('\n').map((l) => l.trim()).join(' ')));
       else resolve(stdout.trim());
     });
   });
 }
 
-const redact = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
+/** A URL as errors and the cache key show it: a password in it is dropped (a user name is kept). */
+const redact = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1@');
 
-/** Clones `src` into a new directory under tmpDir and checks out its ref. */
-export async function gitCheckout(src: string, tmpDir: string, signal: AbortSignal): Promise<GitCheckout> {
+/**
+ * Clones `src` into a new directory under tmpDir and checks out its ref.
+ * `agent`: the build's forwarded ssh agent (--ssh default), for ssh remotes.
+ */
+export async function gitCheckout(src: string, tmpDir: string, signal: AbortSignal, agent?: string): Promise<GitCheckout> {
   const { url, ref, subdir } = parseGitUrl(src);
   const base = fs.mkdtempSync(path.join(tmpDir, 'build-git-'));
   const release = () => fs.rmSync(base, { recursive: true, force: true });
   const dir = path.join(base, 'checkout');
   try {
     try {
-      await git(['clone', '--quiet', '--no-checkout', '--', url, dir], undefined, base, signal);
+      await git(['clone', '--quiet', '--no-checkout', '--', url, dir], undefined, base, signal, agent);
     } catch (e) {
       throw badRequest(`failed to fetch remote ${redact(url)}: ${(e as Error).message}`);
     }
