@@ -196,7 +196,11 @@ COPY --link --chmod=600 f /app/f
       const local = contextDir({ Dockerfile: `FROM busybox\nADD --checksum=sha256:${sum} p.txt /p.txt\n`, 'p.txt': payload });
       const l = await buildAsync(d, client, local, []);
       assert.notEqual(l.status, 0);
-      assert.match(l.stderr, /Dockerfile:2: checksum can't be specified for non-HTTP\(S\) sources/);
+      assert.match(l.stderr, /Dockerfile:2: checksum requires HTTP\(S\) or Git sources/);
+      const two = contextDir({ Dockerfile: `FROM busybox\nADD --checksum=sha256:${sum} ${base}/payload.txt ${base}/payload.txt /p/\n` });
+      const t = await buildAsync(d, client, two, []);
+      assert.notEqual(t.status, 0);
+      assert.match(t.stderr, /Dockerfile:2: checksum can't be specified for multiple sources/);
     }
   });
 

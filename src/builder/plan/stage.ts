@@ -436,7 +436,8 @@ export class StageState {
     if (c.kind === 'COPY' && sources.some(isUrl)) throw errorAt(c.loc, "COPY failed: source can't be a URL for COPY");
     if (checksum) {
       // as BuildKit: a checksum is checked against a download or a git commit, never a local file
-      if (sources.some((s) => !isRemoteSource(s) && !isGitSource(s)) || c.contents.length) throw errorAt(c.loc, "checksum can't be specified for non-HTTP(S) sources");
+      if (sources.length + c.contents.length !== 1) throw errorAt(c.loc, "checksum can't be specified for multiple sources");
+      if (!isRemoteSource(sources[0] ?? '') && !isGitSource(sources[0] ?? '')) throw errorAt(c.loc, 'checksum requires HTTP(S) or Git sources');
       const git = sources.some(isGitSource);
       if (git ? !/^[0-9a-f]{7,64}$/.test(checksum) : !/^(sha256|sha384|sha512):[a-f0-9]+$/.test(checksum)) throw errorAt(c.loc, `invalid checksum digest format: ${checksum}`);
     }
