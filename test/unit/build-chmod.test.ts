@@ -28,7 +28,7 @@ describe('--chmod', () => {
   });
 
   it('bad values are refused with BuildKit\'s words', () => {
-    for (const bad of ['888', '77777', '12345678']) assert.throws(() => parseChmod(bad), (e: Error) => e instanceof ChownError && /invalid chmod parameter: \d+\. it should be octal string and between 0 and 07777/.test(e.message));
+    for (const bad of ['888', '77777', '12345678']) assert.throws(() => parseChmod(bad), (e: Error) => e instanceof ChownError && /invalid chmod parameter: '\d+'\. it should be octal string and between 0 and 07777/.test(e.message));
     for (const bad of ['u+q', 'z+x', 'u', 'u+x,', '+x,,g-w', 'rwx']) assert.throws(() => parseChmod(bad), /invalid chmod parameter/, bad);
   });
 });

@@ -66,9 +66,9 @@ interface ChmodClause {
   ops: Array<{ op: '+' | '-' | '='; perms: string }>;
 }
 
-const octalError = (spec: string) => new ChownError(`invalid chmod parameter: ${spec}. it should be octal string and between 0 and 07777`);
+const octalError = (spec: string) => new ChownError(`invalid chmod parameter: '${spec}'. it should be octal string and between 0 and 07777`);
 
-/** --chmod's value: octal ("755", "0644") or symbolic ("u+x,g-w"). */
+/** --chmod's value: octal ("755", "0644") or symbolic ("u+x,g-w"); errors in the words of BuildKit's frontend 1.14+ (which quotes the value). */
 export function parseChmod(spec: string): ChmodSpec {
   if (/^[0-9]+$/.test(spec)) {
     if (!/^[0-7]{1,5}$/.test(spec) || parseInt(spec, 8) > 0o7777) throw octalError(spec);

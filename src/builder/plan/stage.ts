@@ -110,7 +110,7 @@ export interface CopySpec {
   checksum: string;
   /** --exclude patterns (dockerignore rules, relative to each source directory). */
   excludes: string[];
-  /** --link: the files go into a layer of their own, made without the image below (its symlinks are not followed). */
+  /** --link (without --chmod): the files go into a layer of their own, made without the image below (its symlinks are not followed). */
   link: boolean;
   /** COPY --parents: each source keeps its parent directories (up to a `/./` pivot) under dest. */
   parents: boolean;
@@ -475,7 +475,8 @@ export class StageState {
       allowDecompress: c.kind === 'ADD',
       checksum,
       excludes,
-      link: c.link,
+      // as BuildKit: --link with --chmod is an ordinary copy onto the image below
+      link: c.link && chmodText === '',
       parents: c.kind === 'COPY' && c.parents,
       keepGitDir: c.kind === 'ADD' && c.keepGitDir,
     };
