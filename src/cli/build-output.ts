@@ -1,10 +1,12 @@
 // Where `berth build` puts its result, as buildx's --output says it:
 // `type=image` (the daemon's image store, tagged with `name=`, pushed with
 // `push=true`; `docker` and `registry` are its aliases), `type=local,dest=DIR`
-// (the final stage's files), `type=tar,dest=FILE|-`, and the shorthands
-// `-o DIR` (local) and `-o -` (tar on stdout). The daemon always builds an
-// image; the files of local/tar come from berthd's GET /images/{id}/export
-// (the image's filesystem, no container involved) and are written here.
+// (the final stage's files), `type=tar,dest=FILE|-`, `type=docker|oci,dest=FILE|-`
+// (an image archive `docker load` takes: GET /images/get, which writes both the
+// docker and the OCI layout), and the shorthands `-o DIR` (local) and `-o -`
+// (tar on stdout). The daemon always builds an image; the files of local/tar
+// come from berthd's GET /images/{id}/export (the image's filesystem, no
+// container involved) and are written here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -15,7 +17,8 @@ import { StatusError } from './command';
 export type OutputSpec =
   | { type: 'local'; dest: string }
   | { type: 'tar'; dest: string }
-  | { type: 'image'; names: string[]; push: boolean };
+  | { type: 'image'; names: string[]; push: boolean }
+  | { type: 'archive'; format: 'docker' | 'oci'; dest: string; names: string[] };
 
 /** Go's encoding/csv for one record (buildx reads --output so): quotes group commas. */
 function csv(s: string): string[] {
@@ -36,6 +39,8 @@ function csv(s: string): string[] {
   out.push(cur);
   return out;
 }
+
+const nameList = (attrs: Map<string, string>) => (attrs.get('name') ?? '').split(',').map((n) => n.trim()).filter(Boolean);
 
 const bad = (spec: string, why: string) => new StatusError(`invalid output ${JSON.stringify(spec)}: ${why}`, 1);
 
@@ -62,12 +67,17 @@ export function parseOutput(spec: string): OutputSpec {
     case 'tar':
       if (!dest) throw bad(spec, 'dest is required for tar output');
       return { type: 'tar', dest };
+    case 'oci':
+      if (!dest) throw bad(spec, 'dest is required for oci output');
+      return { type: 'archive', format: 'oci', dest, names: nameList(attrs) };
     case 'image':
     case 'docker':
     case 'registry': {
+      // type=docker with a dest is an archive; without, the image store
+      if (type === 'docker' && dest) return { type: 'archive', format: 'docker', dest, names: nameList(attrs) };
       const push = type === 'registry' || /^(1|true)$/i.test(attrs.get('push') ?? '');
       if (attrs.has('push') && !/^(0|1|true|false)$/i.test(attrs.get('push')!)) throw bad(spec, `invalid value for push: ${JSON.stringify(attrs.get('push'))}`);
-      const names = (attrs.get('name') ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+      const names = nameList(attrs);
       if (dest) throw bad(spec, `dest is not supported for type=${type}: the image goes to the daemon's store`);
       if (push && names.length === 0) throw bad(spec, 'push=true needs a name= to push to');
       return { type: 'image', names, push };
@@ -86,6 +96,13 @@ export function parseOutputs(specs: string[]): OutputSpec[] {
 /** Writes a local or tar output of the built image. */
 export async function writeFilesOutput(api: ApiClient, id: string, o: OutputSpec): Promise<void> {
   if (o.type === 'image') return;
+  if (o.type === 'archive') {
+    // named: the archive says which tags it holds (they were given to the build as -t)
+    const res = await api.stream('GET', '/images/get', { query: { names: o.names.length ? o.names : [id] } });
+    if (o.dest === '-') await pipeline(res, process.stdout, { end: false });
+    else await pipeline(res, fs.createWriteStream(o.dest));
+    return;
+  }
   const res = await api.stream('GET', `/images/${id}/export`);
   if (o.type === 'tar') {
     if (o.dest === '-') await pipeline(res, process.stdout, { end: false });

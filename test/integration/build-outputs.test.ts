@@ -3,7 +3,7 @@
 // the progress then on stderr), an image pushed to a registry
 // (`type=image,name=…,push=true`), `--iidfile`, `--metadata-file` (buildx's
 // keys) and `--progress rawjson|quiet`; bad outputs are refused before
-// anything is sent.
+// anything is sent; type=docker|oci,dest= writes an image archive.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -69,6 +69,20 @@ describe('build: outputs', () => {
     const stdoutTar = path.join(tmp, 'stdout.tar');
     fs.writeFileSync(stdoutTar, r.stdout);
     assert.deepEqual(tarNames(stdoutTar), ['bin', 'bin/app', 'run', 'share', 'share/doc.txt'], 'stdout holds the tar and nothing else');
+  });
+
+  it('type=docker,dest=FILE and type=oci,dest=FILE write an image archive docker load takes', () => {
+    const ctx = contextDir({ Dockerfile: 'FROM busybox\nLABEL archived=yes\n' });
+    const dockerTar = path.join(tmp, 'img-docker.tar');
+    const ociTar = path.join(tmp, 'img-oci.tar');
+    buildOk(d, 'berth', ctx, ['--output', `type=docker,dest=${dockerTar},name=archived:1`, '--output', `type=oci,dest=${ociTar}`]);
+    const id = inspect(d, 'archived:1', '{{.Id}}');
+    assert.ok(tarNames(dockerTar).includes('manifest.json'));
+    assert.ok(tarNames(ociTar).includes('index.json') && tarNames(ociTar).includes('oci-layout'), 'an OCI image layout');
+    ok(d.docker(['rmi', 'archived:1']));
+    assert.match(ok(d.docker(['load', '-i', dockerTar])), /Loaded image: archived:1/);
+    assert.equal(inspect(d, 'archived:1', '{{.Id}}'), id);
+    assert.equal(inspect(d, 'archived:1', '{{.Config.Labels.archived}}'), 'yes');
   });
 
   it('type=image,name=…,push=true tags and pushes; --iidfile and --metadata-file say what was built', () => {
@@ -138,6 +152,7 @@ describe('build: outputs', () => {
       [['--output', 'type=local'], /dest is required for local output/],
       [['--output', 'type=tar'], /dest is required for tar output/],
       [['--output', 'type=local,dest=-'], /local output cannot be written to stdout/],
+      [['--output', 'type=oci'], /dest is required for oci output/],
       [['--output', 'type=image,push=true'], /push=true needs a name=/],
       [['--output', 'type=image,name=x,push=maybe'], /invalid value for push: "maybe"/],
       [['-o', '-', '--output', 'type=tar,dest=-'], /only one output can be written to stdout/],

@@ -173,7 +173,7 @@ export const buildCommand: Command = {
       if (!f.list('tag').length) throw new StatusError('tag is needed when pushing to registry', 1);
       outputs.push({ type: 'image', names: [], push: true });
     }
-    const imageNames = outputs.flatMap((o) => (o.type === 'image' ? o.names : []));
+    const imageNames = outputs.flatMap((o) => (o.type === 'image' || o.type === 'archive' ? o.names : []));
     const dockerfile = f.str('file');
     if (contextArg === '-' && dockerfile === '-') throw new StatusError('invalid argument: can\'t use stdin for both build context and dockerfile', 1);
     if (/^(https?|git):\/\/|^git@/.test(contextArg)) throw new StatusError('remote build contexts are not supported: clone or download the context first', 1);
