@@ -16,14 +16,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Containerd, cniChains, containerdAvailable, removeCniChainsSince } from '../helpers/containerd';
 import { TestDaemon } from '../helpers/daemon';
-import { freeSubnet16 } from '../helpers/net';
+import { bridgeConflist, CNI_PLUGINS } from '../helpers/cni';
 import { TestRegistry } from '../helpers/registry';
 import { dockerfiles, prepareContext, repoPath, standIns } from './critest-images';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const CRITEST = process.env.CRITEST ?? path.join(REPO, 'tools', 'bin', 'critest');
 const CRICTL = path.join(REPO, 'tools', 'bin', 'crictl');
-const PLUGINS = ['/usr/lib/cni', '/opt/cni/bin'].find((d) => fs.existsSync(path.join(d, 'bridge')));
+const PLUGINS = CNI_PLUGINS;
 const AREAS = ['Runtime info', 'PodSandbox', 'Container', 'Streaming', 'Networking', 'Image Manager', 'Security Context', 'Idempotence'];
 // ('Container' also matches Container OOM/Mount*/Multiple Containers: ginkgo focus is a regexp)
 const CATATONIT = '/usr/bin/catatonit';
@@ -35,26 +35,6 @@ interface AreaResult {
   skipped: number;
   failures: string[];
   note?: string;
-}
-
-/** A CNI conf dir with one bridge conflist on a free /24 of this run's. */
-function cniConf(dir: string, name: string): { dir: string; bridge: string } {
-  const S = freeSubnet16();
-  const bridge = `bct-${Math.random().toString(16).slice(2, 8)}`;
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, '10-critest.conflist'),
-    JSON.stringify({
-      cniVersion: '1.0.0',
-      name,
-      plugins: [
-        { type: 'bridge', bridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', dataDir: path.join(dir, '..', `ipam-${name}`), ranges: [[{ subnet: `${S}.0.0/24` }]] } },
-        { type: 'portmap', capabilities: { portMappings: true } },
-        { type: 'loopback' },
-      ],
-    }),
-  );
-  return { dir, bridge };
 }
 
 function runArea(engine: Engine, endpoint: string, registry: string, area: string, base: string): AreaResult {
@@ -113,7 +93,7 @@ async function main(): Promise<void> {
   }
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-critest-'));
   const chainsBefore = cniChains();
-  const berthNet = cniConf(path.join(base, 'net.d'), 'berth-critest');
+  const berthNet = bridgeConflist(path.join(base, 'net.d'), 'berth-critest');
   const sock = path.join(base, 'cri.sock');
   const reg = await TestRegistry.start();
   // berthd builds the stand-ins (and is the engine under test when asked)
@@ -158,7 +138,7 @@ async function main(): Promise<void> {
       const pause = `${reg.host}/pause:catatonit`;
       build('FROM scratch\nCOPY catatonit /catatonit\nENTRYPOINT ["/catatonit", "-P"]\n', [pause]);
       push(pause);
-      const net = cniConf(path.join(base, 'containerd-net.d'), 'containerd-critest');
+      const net = bridgeConflist(path.join(base, 'containerd-net.d'), 'containerd-critest');
       ctrd = new Containerd({ cniConfDir: net.dir, cniBinDir: PLUGINS, sandboxImage: pause, httpRegistries: [reg.host], bridge: net.bridge, crictl: CRICTL });
       await ctrd.start();
       for (const ref of Object.keys(images)) ctrd.importImage(CRICTL, `${reg.host}/${repoPath(ref)}:latest`, ref.includes(':') ? ref : `${ref}:latest`);

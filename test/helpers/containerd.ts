@@ -12,6 +12,7 @@ import { waitFor } from './daemon';
 
 export const CONTAINERD = '/usr/bin/containerd';
 export const CTR = '/usr/bin/ctr';
+const SHIM_RUN_DIR = '/run/containerd';
 
 export interface ContainerdOptions {
   /** the CNI conflist directory pods are wired from */
@@ -57,6 +58,7 @@ export class Containerd {
   private netnsSeen = new Set<string>();
   private idsSeen = new Set<string>();
   private cgroupParentsBefore = new Set<string>();
+  private runDirBefore = true;
 
   constructor(private readonly o: ContainerdOptions) {
     this.base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-containerd-'));
@@ -97,6 +99,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
   enable_selinux = false
+  # this host does not let a process lower its OOM score below its parent's
+  # (runc dies on the infra container's -998): clamp to containerd's own
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = ${q(this.o.cniBinDir)}
     conf_dir = ${q(this.o.cniConfDir)}
@@ -106,6 +111,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        # runc's state under the private state dir too (the default is /run/containerd/runc)
+        Root = ${q(path.join(this.state, 'runc'))}
 ${mirrors}
 `;
   }
@@ -113,6 +121,7 @@ ${mirrors}
   async start(): Promise<void> {
     this.chainsBefore = cniChains();
     this.cgroupParentsBefore = new Set(testSlices());
+    this.runDirBefore = fs.existsSync(SHIM_RUN_DIR);
     const cfg = path.join(this.base, 'config.toml');
     fs.writeFileSync(cfg, this.config());
     const logFd = fs.openSync(path.join(this.base, 'containerd.log'), 'a');
@@ -216,6 +225,14 @@ ${mirrors}
     this.removeCgroups(leftovers);
     if (this.o.bridge && spawnSync('ip', ['link', 'show', this.o.bridge]).status === 0) spawnSync('ip', ['link', 'del', this.o.bridge]);
     this.removeNewChains(leftovers);
+    // containerd 1.6 puts its shims' sockets under /run/containerd/s whatever its state dir: the empty directories go if this run made them
+    if (!this.runDirBefore) for (const d of ['s', 'runc/k8s.io', 'runc', '']) {
+      try {
+        fs.rmdirSync(path.join(SHIM_RUN_DIR, d));
+      } catch {
+        /* not empty: another containerd uses it */
+      }
+    }
     fs.rmSync(this.base, { recursive: true, force: true });
     return leftovers;
   }
