@@ -5,6 +5,7 @@
 // what it made: shims, mounts, netns, cgroups, the bridge and the portmap
 // chains that did not exist before it started.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -176,7 +177,7 @@ ${mirrors}
 
   async stop(crictl: string): Promise<string[]> {
     const leftovers: string[] = [];
-    if (this.proc && this.proc.exitCode === null) {
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
       this.notePods(crictl);
       const ep = ['--runtime-endpoint', this.endpoint];
       for (const id of spawnSync(crictl, [...ep, 'pods', '-q'], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? []) {
@@ -189,6 +190,17 @@ ${mirrors}
       const t = setTimeout(() => process.kill(pid, 'SIGKILL'), 15000);
       await exited;
       clearTimeout(t);
+    }
+    // what is still there by containerd's own records (a containerd that died cannot be asked)
+    const tasks = path.join(this.state, 'io.containerd.runtime.v2.task', 'k8s.io');
+    for (const id of fs.existsSync(tasks) ? fs.readdirSync(tasks) : []) {
+      this.idsSeen.add(id);
+      try {
+        const spec = JSON.parse(fs.readFileSync(path.join(tasks, id, 'config.json'), 'utf8'));
+        for (const n of spec.linux?.namespaces ?? []) if (n.type === 'network' && n.path?.startsWith('/var/run/netns/')) this.netnsSeen.add(n.path);
+      } catch {
+        /* no spec */
+      }
     }
     // shims outlive containerd: the ones serving this socket are ours
     for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -207,12 +219,28 @@ ${mirrors}
         }
       }
     }
+    // containers whose shim was killed still run: runc's state is under the private state dir
+    const runcRoot = path.join(this.state, 'runc', 'k8s.io');
+    if (fs.existsSync(runcRoot)) {
+      for (const id of spawnSync('runc', ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? []) {
+        leftovers.push(`runc container ${id}`);
+        spawnSync('runc', ['--root', runcRoot, 'delete', '--force', id]);
+      }
+    }
+    // (mountinfo names /var/run/netns/x by its real path)
+    const netns = new Set([...this.netnsSeen].map((n) => {
+      try {
+        return path.join(fs.realpathSync(path.dirname(n)), path.basename(n));
+      } catch {
+        return n;
+      }
+    }));
     // mounts under the private root and state, deepest first
     const mounts = fs
       .readFileSync('/proc/self/mountinfo', 'utf8')
       .split('\n')
       .map((l) => l.split(' ')[4])
-      .filter((m) => m && (m.startsWith(`${this.base}/`) || this.netnsSeen.has(m)))
+      .filter((m) => m && (m.startsWith(`${this.base}/`) || netns.has(m)))
       .sort((a, b) => b.length - a.length);
     for (const m of mounts) {
       leftovers.push(`mount ${m}`);
@@ -225,7 +253,14 @@ ${mirrors}
     this.removeCgroups(leftovers);
     if (this.o.bridge && spawnSync('ip', ['link', 'show', this.o.bridge]).status === 0) spawnSync('ip', ['link', 'del', this.o.bridge]);
     this.removeNewChains(leftovers);
-    // containerd 1.6 puts its shims' sockets under /run/containerd/s whatever its state dir: the empty directories go if this run made them
+    // containerd 1.6 puts its shims' sockets under /run/containerd/s whatever its state dir (named
+    // sha256(<address>/<namespace>/<id>); a killed shim leaves its own), and libcni caches results in
+    // /var/lib/cni/results: this run's go, and the empty directories if this run made them
+    for (const id of this.idsSeen) {
+      fs.rmSync(path.join(SHIM_RUN_DIR, 's', createHash('sha256').update(path.join(this.socket, 'k8s.io', id)).digest('hex')), { force: true });
+      const results = '/var/lib/cni/results';
+      for (const f of fs.existsSync(results) ? fs.readdirSync(results) : []) if (f.includes(`-${id}-`)) fs.rmSync(path.join(results, f), { force: true });
+    }
     if (!this.runDirBefore) for (const d of ['s', 'runc/k8s.io', 'runc', '']) {
       try {
         fs.rmdirSync(path.join(SHIM_RUN_DIR, d));
