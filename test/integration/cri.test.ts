@@ -542,8 +542,11 @@ describe('CRI through crictl', { skip }, () => {
       const log = path.join(logs, 'reopen', 'ticker.log');
       await until('ticks in the log', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('tick-2'));
       fs.renameSync(log, `${log}.1`);
+      assert.equal(fs.existsSync(log), false);
       const r = await call('ReopenContainerLog', { container_id: c });
       assert.equal(r.code, 0, r.details);
+      // the kubelet (and critest) look for the new file as soon as the call returns
+      assert.equal(fs.existsSync(log), true, 'the new log file exists when ReopenContainerLog answers');
       await until('new ticks in a new file', () => fs.existsSync(log) && / stdout F tick-\d+$/m.test(fs.readFileSync(log, 'utf8')));
       const moved = fs.readFileSync(`${log}.1`, 'utf8');
       const fresh = fs.readFileSync(log, 'utf8');
