@@ -34,6 +34,8 @@ interface AreaResult {
   failed: number;
   skipped: number;
   failures: string[];
+  /** specs the suite skipped itself (a feature the runtime or host lacks), with its reason */
+  skips: string[];
   note?: string;
 }
 
@@ -46,7 +48,7 @@ function runArea(engine: Engine, endpoint: string, registry: string, area: strin
     { encoding: 'utf8', timeout: 25 * 60000, cwd: base, env: { ...process.env, HOME: base } },
   );
   fs.writeFileSync(path.join(os.tmpdir(), `berth-critest-${engine}-${area.replace(/\W+/g, '-')}.log`), `${r.stdout}\n${r.stderr}`);
-  if (!fs.existsSync(report)) return { passed: 0, failed: 0, skipped: 0, failures: [], note: `no report (exit ${r.status})` };
+  if (!fs.existsSync(report)) return { passed: 0, failed: 0, skipped: 0, failures: [], skips: [], note: `no report (exit ${r.status})` };
   const specs = (JSON.parse(fs.readFileSync(report, 'utf8')) as Array<{ SpecReports?: Array<{ State: string; LeafNodeType: string; LeafNodeText: string; ContainerHierarchyTexts?: string[]; Failure?: { Message?: string } }> }>)
     .flatMap((s) => s.SpecReports ?? [])
     .filter((s) => s.LeafNodeType === 'It');
@@ -57,6 +59,8 @@ function runArea(engine: Engine, endpoint: string, registry: string, area: strin
     failed: run.length - passed,
     skipped: specs.length - run.length,
     failures: run.filter((s) => s.State !== 'passed').map((f) => `${f.State.toUpperCase()} ${[...(f.ContainerHierarchyTexts ?? []), f.LeafNodeText].join(' ')}: ${(f.Failure?.Message ?? '').split('\n')[0].slice(0, 200)}`),
+    // (a spec left out by the focus has no message)
+    skips: specs.filter((s) => s.State === 'skipped' && s.Failure?.Message).map((f) => `${[...(f.ContainerHierarchyTexts ?? []), f.LeafNodeText].join(' ')}: ${(f.Failure?.Message ?? '').split('\n')[0].slice(0, 160)}`),
   };
 }
 
@@ -69,6 +73,8 @@ function table(areas: string[], results: Partial<Record<Engine, Record<string, A
   for (const e of engines) {
     const f = areas.flatMap((a) => results[e]?.[a]?.failures ?? []);
     if (f.length) out.push(`\n${e} failures:\n${[...new Set(f)].map((l) => `  ${l}`).join('\n')}`);
+    const k = areas.flatMap((a) => results[e]?.[a]?.skips ?? []);
+    if (k.length) out.push(`\n${e}: skipped by the suite itself:\n${[...new Set(k)].map((l) => `  ${l}`).join('\n')}`);
   }
   return out.join('\n');
 }
