@@ -3,8 +3,9 @@
 // made without the image below: its symlinks are not followed), ADD
 // --checksum (a download from a server on 127.0.0.1; refused for local
 // files), ADD of a git URL (a repository served over git's dumb HTTP by this
-// test on 127.0.0.1) with #ref:subdir, --keep-git-dir and a commit checksum,
-// and heredocs in COPY.
+// test on 127.0.0.1; over ssh with the forwarded agent) with #ref:subdir,
+// --keep-git-dir and a commit checksum, ADD --unpack, and heredocs in COPY
+// and RUN.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TestDaemon, waitFor, type RunResult } from '../helpers/daemon';
 import { TestSshd, sshdAvailable } from '../helpers/sshd';
+import { tarBuf } from '../helpers/tar';
 import { CLIENTS, build, buildOk, contextDir, inspect, ok, runIn, type Client } from '../helpers/build';
 
 function buildAsync(d: TestDaemon, client: Client, dir: string, args: string[]): Promise<RunResult> {
@@ -31,11 +33,13 @@ describe('build: COPY/ADD flags', () => {
   let srv: http.Server;
   let base = '';
   const payload = Buffer.from('downloaded payload\n');
+  let archive: Buffer = Buffer.alloc(0);
   let v1 = '';
   let head = '';
   before(async () => {
     await d.start();
     await d.importBusybox();
+    archive = await tarBuf([{ name: 'in-archive.txt', body: 'from the archive\n', mode: 0o644 }]);
     // a repository with two commits (v1 tagged), served as a bare repo over dumb HTTP
     const work = path.join(tmp, 'work');
     fs.mkdirSync(path.join(work, 'sub'), { recursive: true });
@@ -58,8 +62,8 @@ describe('build: COPY/ADD flags', () => {
     const root = path.join(tmp, 'srv');
     srv = http.createServer((req, res) => {
       const u = decodeURIComponent((req.url ?? '/').split('?')[0]);
-      if (u === '/payload.txt') {
-        res.end(payload);
+      if (u === '/payload.txt' || u === '/remote.tar') {
+        res.end(u === '/payload.txt' ? payload : archive);
         return;
       }
       const p = path.join(root, path.posix.normalize(u));
@@ -184,6 +188,18 @@ COPY --link --chmod=600 f /app/f
     assert.equal(l1[l1.length - 2], l2[l2.length - 2], 'the --link layer is the same layer');
     assert.equal(runIn(d, 'rebase:2', 'cat /base /app/f /app/g'), '2\nf\ng\n');
   });
+
+  for (const client of CLIENTS) {
+    it(`${client}: ADD --unpack=true extracts a downloaded archive; --unpack=false keeps a local one whole`, async () => {
+      const dir = contextDir({
+        Dockerfile: `FROM busybox\nADD --unpack=true ${base}/remote.tar /u/\nADD ${base}/remote.tar /d/\nADD --unpack=false local.tar /l/\nADD local.tar /x/\n`,
+        'local.tar': archive,
+      });
+      const r = await buildAsync(d, client, dir, ['--network', 'none', '-t', `unpack-${client}`]);
+      assert.equal(r.status, 0, r.stderr + r.stdout);
+      assert.equal(runIn(d, `unpack-${client}`, 'ls /u /d /l /x'), '/d:\nremote.tar\n\n/l:\nlocal.tar\n\n/u:\nin-archive.txt\n\n/x:\nin-archive.txt\n');
+    });
+  }
 
   it('ADD --checksum: a matching download is added, a wrong digest fails, a local file is refused with the line', async () => {
     const sum = createHash('sha256').update(payload).digest('hex');

@@ -111,7 +111,8 @@ describe('instructions: arguments', () => {
     assert.equal((cmd('COPY --parents a/b /dst/') as { parents: boolean }).parents, true);
     assert.deepEqual((cmd('COPY --exclude=*.txt --exclude=x a/ /dst/') as { excludes: string[] }).excludes, ['*.txt', 'x']);
     assert.equal((cmd('ADD --keep-git-dir https://x.invalid/r.git /src') as { keepGitDir: boolean }).keepGitDir, true);
-    failsCmd('ADD --unpack x /src', `the --unpack option ${BK}`);
+    assert.equal((cmd('ADD --unpack=false x.tar /src') as { unpack?: boolean }).unpack, false);
+    assert.equal((cmd('ADD x.tar /src') as { unpack?: boolean }).unpack, undefined);
     failsCmd('COPY --platform=linux/amd64 a b', 'unknown flag: --platform');
   });
 

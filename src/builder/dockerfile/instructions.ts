@@ -121,6 +121,8 @@ export interface AddInstruction extends Common {
   excludes: string[];
   /** --keep-git-dir: a git source keeps its .git directory. */
   keepGitDir: boolean;
+  /** --unpack: extract archives (local ones by default; downloads only when true). undefined when not given. */
+  unpack?: boolean;
 }
 export interface ExposeInstruction extends Common {
   kind: 'EXPOSE';
@@ -337,11 +339,10 @@ function parseNode(node: Node, base: Common): Instruction {
       const f = new Flags(node.flags)
         .define('chown', 'string').define('chmod', 'string').define('link', 'bool').define('keep-git-dir', 'bool')
         .define('checksum', 'string').define('unpack', 'bool').define('exclude', 'strings').parse();
-      if (f.has('unpack')) throw new InstructionError(BUILDKIT_ONLY('unpack'));
       return {
         ...base, kind: 'ADD', ...sourcesAndDest(node, 'ADD'),
         chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'), checksum: f.string('checksum'), excludes: f.strings('exclude'),
-        keepGitDir: f.bool('keep-git-dir'),
+        keepGitDir: f.bool('keep-git-dir'), ...(f.has('unpack') ? { unpack: f.bool('unpack') } : {}),
       };
     }
     case 'expose':

@@ -104,8 +104,10 @@ export interface CopySpec {
   chmod?: ChmodSpec;
   /** COPY --from without --chown keeps the source's owners; otherwise files become root's (or --chown's). */
   preserveOwnership: boolean;
-  /** ADD: local tar archives (plain, gzip, bzip2, xz) are extracted into dest. */
+  /** ADD: local tar archives (plain, gzip, bzip2, xz) are extracted into dest (not with --unpack=false). */
   allowDecompress: boolean;
+  /** ADD --unpack=true: downloaded archives are extracted too. */
+  unpackRemote: boolean;
   /** ADD --checksum: expected digest of a remote source. */
   checksum: string;
   /** --exclude patterns (dockerignore rules, relative to each source directory). */
@@ -472,7 +474,8 @@ export class StageState {
       chown,
       chmod,
       preserveOwnership: c.kind === 'COPY' && c.from !== '' && chown === '',
-      allowDecompress: c.kind === 'ADD',
+      allowDecompress: c.kind === 'ADD' && c.unpack !== false,
+      unpackRemote: c.kind === 'ADD' && c.unpack === true,
       checksum,
       excludes,
       // as BuildKit: --link with --chmod is an ordinary copy onto the image below

@@ -6,9 +6,10 @@
 // sources are in another image.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
 import {
   ChownError, DiskFS, applyCopy, checksumSources, chownNeedsLookup, combineChecksums, hashData, isGitSource, isRemoteSource, normalizeSource, resolveChown, resolveSources,
-  type CopyStep, type Identity, type SourceFS, type SourceInfo,
+  type CopyStep, type FileInfo, type Identity, type SourceFS, type SourceInfo,
 } from '../../builder';
 import { errorAt } from '../../builder/dockerfile/errors';
 import { readFileInRoot } from '../../archive';
@@ -38,6 +39,20 @@ function readInRoot(root: string, p: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** A downloaded file as a source tree of one file. */
+function bufferSource(name: string, data: Buffer, mode: number, mtime: number): SourceInfo {
+  const info: FileInfo = { type: 'file', mode, uid: 0, gid: 0, size: data.length, mtime };
+  const hash = createHash('sha256').update(data).digest('hex');
+  const tree: SourceFS = {
+    lstat: (r) => (r === name ? info : null),
+    readdir: () => [],
+    dataHash: () => hash,
+    openData: () => Readable.from([data], { objectMode: false }),
+    bytesHashed: 0,
+  };
+  return { path: name, real: name, info, fs: tree };
 }
 
 export class CopyStepRunner {
@@ -117,7 +132,12 @@ export class CopyStepRunner {
     const files: FileData[] = spec.contents.map((c) => ({ path: c.path, data: c.data }));
     for (const url of remotes) {
       const d = await download(url, spec.checksum, signal);
-      files.push({ path: d.name, data: d.data, mode: d.mode, mtime: d.mtime });
+      // --unpack=true: the download is a source like a local file, so an archive is extracted
+      if (spec.unpackRemote) {
+        const dl = bufferSource(d.name, d.data, d.mode, d.mtime);
+        infos.push(dl);
+        local.push(dl);
+      } else files.push({ path: d.name, data: d.data, mode: d.mode, mtime: d.mtime });
     }
     const hashOpts = { owner, chmod: spec.chmod, preserveOwnership: spec.preserveOwnership };
     const sums: string[] = [];
