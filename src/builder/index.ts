@@ -81,8 +81,8 @@
 // (plan/chown.ts), ADD --checksum (downloads; a git source's commit) and ADD
 // of a git URL (#ref[:subdir], --keep-git-dir: the executor clones it) are
 // supported on the classic builder, as is ADD --unpack; RUN --device fails
-// with Docker's "the --device option requires BuildKit" error; heredocs are supported (BuildKit semantics) although the
-// classic builder lacks them; only the stages the target needs are built,
+// with Docker's "the --device option requires BuildKit" error; heredocs are
+// supported (BuildKit semantics) although the classic builder lacks them; only the stages the target needs are built,
 // independent ones in parallel (BuildKit), where the classic builder builds
 // every stage up to the target, one after the other.
 
