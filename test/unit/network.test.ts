@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { canonicalAddr, cidrString, contains, overlaps, parseAddr, parseCidr, formatAddr } from '../../src/network/ipnet';
+import { canonicalAddr, cidrString, contains, overlaps, parseAddr, parseCidr, formatAddr } from '../../src/common/ipnet';
 import { pickSubnet } from '../../src/network/pool';
 import { Ipam } from '../../src/network/ipam';
 import { portMap, portRequests, toNetavark, validatePortBindings } from '../../src/network/ports';

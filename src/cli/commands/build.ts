@@ -4,8 +4,8 @@
 // a terminal.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { encodeAuthHeader, CredentialFile, defaultConfigPath, type AuthConfig } from '../../registry';
-import { parseMemory, parseUlimit } from '../../runtime/units';
+import { encodeAuthHeader, CredentialFile, defaultConfigPath, type AuthConfig } from '../../common/credentials';
+import { parseMemory, parseUlimit } from '../../common/units';
 import { jsonLines } from '../../client/streams';
 import { StatusError, type Command } from '../command';
 import type { PreparedContext } from '../build-context';

@@ -1,6 +1,6 @@
 // start, stop, restart, kill, pause, unpause, rm, wait, rename, update, prune.
 import { readAll } from '../../client/api';
-import { parseMemory } from '../../runtime/units';
+import { parseMemory } from '../../common/units';
 import { forEachName, type Command } from '../command';
 import { FlagError, type FlagDef } from '../flags';
 import { filterFlag } from './filters';

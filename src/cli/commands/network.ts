@@ -5,7 +5,7 @@ import { inspectTemplate, renderRows } from '../format';
 import { filterFlag, filterQuery, formatFlag } from './filters';
 import { goIndentJson } from './inspect';
 import { goTimeString } from './ps';
-import { parseAddr, parseCidr, contains, overlaps, type Cidr } from '../../network/ipnet';
+import { parseAddr, parseCidr, contains, overlaps, type Cidr } from '../../common/ipnet';
 
 const kv = (what: string) => (v: string) => {
   if (!v.includes('=')) throw new Error(`invalid argument "${v}" for "--${what}" flag: bad format for ${what} (expected key=value)`);

@@ -2,8 +2,8 @@
 // a Docker-compatible config.json ($DOCKER_CONFIG or ~/.docker) and go to the
 // daemon in X-Registry-Auth, as the docker CLI sends them.
 import * as readline from 'node:readline';
-import { parseReference } from '../../image/reference';
-import { CredentialFile, encodeAuthHeader, registryKey, HUB_AUTH_KEY } from '../../registry/credentials';
+import { parseReference } from '../../common/reference';
+import { CredentialFile, encodeAuthHeader, registryKey, HUB_AUTH_KEY } from '../../common/credentials';
 import { StatusError, type CliContext, type Command } from '../command';
 import { renderRows } from '../format';
 import { renderJsonMessages } from '../progress';

@@ -6,7 +6,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomicSync } from '../util/fsutil';
-import type { AuthConfig } from './types';
+
+/** Credentials as Docker passes them (X-Registry-Auth, /auth, config.json). */
+export interface AuthConfig {
+  username?: string;
+  password?: string;
+  auth?: string;
+  serveraddress?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+  email?: string;
+}
 
 export const HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 
