@@ -265,20 +265,6 @@ export const networkLsCommand: Command = {
   },
 };
 
-export const networkPruneCommand: Command = {
-  name: 'prune',
-  usage: '[OPTIONS]',
-  summary: 'Remove all unused networks',
-  maxArgs: 0,
-  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")', false), { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
-  async run(ctx, f) {
-    if (!f.bool('force') && !(await ctx.confirm('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))) return 0;
-    const { pruneNetworks } = await import('./prune');
-    const r = await pruneNetworks(await ctx.api(), f.list('filter'));
-    if (r.output) ctx.out(r.output + '\n');
-  },
-};
-
 export const networkRmCommand: Command = {
   name: 'rm',
   aliases: ['remove'],

@@ -7,7 +7,7 @@ import { PROG, StatusError, errorText, type CliContext, type Command } from '../
 import type { Flags } from '../flags';
 import { buildCreateBody, containerFlags, runOnlyFlags, type ParsedContainer } from '../opts/container';
 import { renderJsonMessages } from '../progress';
-import { registryAuthHeader } from './registry';
+import { registryAuthHeader } from '../refs';
 import { runSession } from '../stdio';
 
 /** "busybox" → "busybox:latest" (a digest or tag is kept). */

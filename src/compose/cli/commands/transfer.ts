@@ -1,8 +1,8 @@
 // push, cp and events: the project's images to their registries, files to and
 // from a service's container, and the engine's events for the project.
 import { jsonLines } from '../../../client/streams';
-import { cpCommand } from '../../../cli/commands/files';
-import { registryAuthHeader } from '../../../cli/commands/registry';
+import { cpCommand } from '../../../cli/commands/cp';
+import { registryAuthHeader } from '../../../cli/refs';
 import { parseFlags } from '../../../cli/flags';
 import { imageOf } from '../../engine/create';
 import { L } from '../../engine/labels';

@@ -1,55 +1,14 @@
-// Watching containers: top, port, stats and events.
+// stats: live resource use, one line per container, docker's columns.
 import type { IncomingMessage } from 'node:http';
 import { jsonLines } from '../../client/streams';
-import { nsToRfc3339 } from '../../util/time';
-import type { CliContext, Command } from '../command';
-import { renderOne, renderRows, tabwrite } from '../format';
+import type { Command } from '../command';
+import { renderRows, } from '../format';
 import { bytesSize, humanSize } from '../../util/humansize';
-import { filterFlag, filterQuery, formatFlag } from './filters';
+import { formatFlag } from './filters';
 
 const enc = encodeURIComponent;
 
-export const topCommand: Command = {
-  name: 'top',
-  usage: 'CONTAINER [ps OPTIONS]',
-  summary: 'Display the running processes of a container',
-  minArgs: 1,
-  interspersed: false,
-  flags: [],
-  async run(ctx, _f, args) {
-    const api = await ctx.api();
-    const r = await api.get<{ Titles: string[]; Processes: string[][] }>(`/containers/${enc(args[0])}/top`, { ps_args: args.length > 1 ? args.slice(1).join(' ') : undefined });
-    const lines = [r.Titles.join('\t'), ...(r.Processes ?? []).map((p) => p.join('\t'))];
-    ctx.out(tabwrite(lines.join('\n') + '\n', { minwidth: 20 }));
-  },
-};
-
-export const portCommand: Command = {
-  name: 'port',
-  usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
-  summary: 'List port mappings or a specific mapping for the container',
-  minArgs: 1,
-  maxArgs: 2,
-  flags: [],
-  async run(ctx, _f, args) {
-    const api = await ctx.api();
-    const c = await api.get<{ Name: string; NetworkSettings?: { Ports?: Record<string, Array<{ HostIp: string; HostPort: string }> | null> } }>(`/containers/${enc(args[0])}/json`);
-    const ports = c.NetworkSettings?.Ports ?? {};
-    const fmt = (b: { HostIp: string; HostPort: string }) => `${b.HostIp.includes(':') ? `[${b.HostIp}]` : b.HostIp}:${b.HostPort}`;
-    if (args[1]) {
-      const key = args[1].includes('/') ? args[1] : `${args[1]}/tcp`;
-      const list = ports[key];
-      if (!list?.length) throw new Error(`Error: No public port '${key}' published for ${args[0]}`);
-      ctx.out(list.map((b) => fmt(b) + '\n').join(''));
-      return;
-    }
-    const keys = Object.keys(ports).sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b));
-    for (const k of keys) for (const b of ports[k] ?? []) ctx.out(`${k} -> ${fmt(b)}\n`);
-  },
-};
-
 // ---- stats ----
-
 interface StatsJson {
   id?: string;
   name?: string;
@@ -127,6 +86,7 @@ export class StatsRow {
 }
 
 const statsHeaders = { Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS' };
+
 const statsTable = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
 
 export const statsCommand: Command = {
@@ -185,41 +145,5 @@ export const statsCommand: Command = {
       if (args.length === 0) await follow().catch(() => {});
       else if (streams.size === 0) return 0;
     }
-  },
-};
-
-// ---- events ----
-
-interface EventJson {
-  Type: string;
-  Action: string;
-  Actor: { ID: string; Attributes?: Record<string, string> };
-  time: number;
-  timeNano: number;
-}
-
-/** docker's default event line: time type action id (k=v, …). */
-export function eventLine(e: EventJson): string {
-  const attrs = Object.entries(e.Actor.Attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const t = nsToRfc3339(BigInt(Math.round(e.timeNano ?? e.time * 1e9)));
-  return `${t} ${e.Type} ${e.Action} ${e.Actor.ID}${attrs.length ? ` (${attrs.map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}\n`;
-}
-
-export const eventsCommand: Command = {
-  name: 'events',
-  usage: '[OPTIONS]',
-  summary: 'Get real time events from the server',
-  maxArgs: 0,
-  flags: [
-    filterFlag('Filter output based on conditions provided'),
-    formatFlag(),
-    { long: 'since', kind: 'string', help: 'Show all events created since timestamp' },
-    { long: 'until', kind: 'string', help: 'Stream events until this timestamp' },
-  ],
-  async run(ctx: CliContext, f) {
-    const api = await ctx.api();
-    const res = await api.stream('GET', '/events', { query: { since: f.str('since') || undefined, until: f.str('until') || undefined, filters: filterQuery(f.list('filter')) } });
-    const format = f.str('format');
-    await jsonLines<EventJson>(res, (e) => ctx.out(format ? renderOne(format === 'json' ? '{{json .}}' : format, e) : eventLine(e)));
   },
 };

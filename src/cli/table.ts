@@ -1,6 +1,8 @@
-// Every command, by management group, and the top-level shortcuts docker has
-// (`berth ps` = `berth container ls`, `berth rmi` = `berth image rm`). Command
-// modules load on first use: a CLI call pays only for the command it runs.
+// The command table: every command, by management group, and the top-level
+// shortcuts docker has (`berth ps` = `berth container ls`, `berth rmi` =
+// `berth image rm`). One module per command family in commands/, named after
+// the command (`commands/logs.ts`); modules load on first use, so a CLI call
+// pays only for the command it runs.
 import type { Command } from './command';
 
 export interface CommandRef {
@@ -18,30 +20,30 @@ function cmd(file: string, exp: string, name: string, aliases?: string[]): Comma
 export const groups: Record<string, CommandRef[]> = {
   container: [
     cmd('attach', 'attachCommand', 'attach'),
-    cmd('archive', 'commitCommand', 'commit'),
-    cmd('files', 'cpCommand', 'cp'),
+    cmd('commit', 'commitCommand', 'commit'),
+    cmd('cp', 'cpCommand', 'cp'),
     cmd('run', 'createCommand', 'create'),
-    cmd('files', 'diffCommand', 'diff'),
-    cmd('io', 'execCommand', 'exec'),
-    cmd('files', 'exportCommand', 'export'),
+    cmd('diff', 'diffCommand', 'diff'),
+    cmd('exec', 'execCommand', 'exec'),
+    cmd('export', 'exportCommand', 'export'),
     cmd('inspect', 'containerInspectCommand', 'inspect'),
-    cmd('lifecycle', 'killCommand', 'kill'),
-    cmd('io', 'logsCommand', 'logs'),
+    cmd('kill', 'killCommand', 'kill'),
+    cmd('logs', 'logsCommand', 'logs'),
     cmd('ps', 'psCommand', 'ls', ['ps', 'list']),
-    cmd('lifecycle', 'pauseCommand', 'pause'),
-    cmd('observe', 'portCommand', 'port'),
-    cmd('lifecycle', 'containerPruneCommand', 'prune'),
-    cmd('lifecycle', 'renameCommand', 'rename'),
-    cmd('lifecycle', 'restartCommand', 'restart'),
-    cmd('lifecycle', 'rmCommand', 'rm', ['remove']),
+    cmd('pause', 'pauseCommand', 'pause'),
+    cmd('port', 'portCommand', 'port'),
+    cmd('prune', 'containerPruneCommand', 'prune'),
+    cmd('rename', 'renameCommand', 'rename'),
+    cmd('stop', 'restartCommand', 'restart'),
+    cmd('rm', 'rmCommand', 'rm', ['remove']),
     cmd('run', 'runCommand', 'run'),
-    cmd('lifecycle', 'startCommand', 'start'),
-    cmd('observe', 'statsCommand', 'stats'),
-    cmd('lifecycle', 'stopCommand', 'stop'),
-    cmd('observe', 'topCommand', 'top'),
-    cmd('lifecycle', 'unpauseCommand', 'unpause'),
-    cmd('lifecycle', 'updateCommand', 'update'),
-    cmd('lifecycle', 'waitCommand', 'wait'),
+    cmd('start', 'startCommand', 'start'),
+    cmd('stats', 'statsCommand', 'stats'),
+    cmd('stop', 'stopCommand', 'stop'),
+    cmd('top', 'topCommand', 'top'),
+    cmd('pause', 'unpauseCommand', 'unpause'),
+    cmd('update', 'updateCommand', 'update'),
+    cmd('wait', 'waitCommand', 'wait'),
   ],
   context: [
     cmd('context', 'contextCreateCommand', 'create'),
@@ -56,20 +58,20 @@ export const groups: Record<string, CommandRef[]> = {
   ],
   builder: [
     cmd('build', 'buildCommand', 'build'),
-    cmd('build', 'builderPruneCommand', 'prune'),
+    cmd('prune', 'builderPruneCommand', 'prune'),
   ],
   image: [
-    cmd('image', 'historyCommand', 'history'),
-    cmd('image', 'importCommand', 'import'),
+    cmd('history', 'historyCommand', 'history'),
+    cmd('import', 'importCommand', 'import'),
     cmd('inspect', 'imageInspectCommand', 'inspect'),
-    cmd('archive', 'loadCommand', 'load'),
-    cmd('image', 'imagesCommand', 'ls', ['images', 'list']),
-    cmd('image', 'imagePruneCommand', 'prune'),
-    cmd('registry', 'pullCommand', 'pull'),
-    cmd('registry', 'pushCommand', 'push'),
-    cmd('image', 'rmiCommand', 'rm', ['rmi', 'remove']),
-    cmd('archive', 'saveCommand', 'save'),
-    cmd('image', 'tagCommand', 'tag'),
+    cmd('load', 'loadCommand', 'load'),
+    cmd('images', 'imagesCommand', 'ls', ['images', 'list']),
+    cmd('prune', 'imagePruneCommand', 'prune'),
+    cmd('pull', 'pullCommand', 'pull'),
+    cmd('push', 'pushCommand', 'push'),
+    cmd('rmi', 'rmiCommand', 'rm', ['rmi', 'remove']),
+    cmd('save', 'saveCommand', 'save'),
+    cmd('tag', 'tagCommand', 'tag'),
     cmd('build', 'buildCommand', 'build'),
   ],
   network: [
@@ -78,32 +80,32 @@ export const groups: Record<string, CommandRef[]> = {
     cmd('network', 'networkDisconnectCommand', 'disconnect'),
     cmd('network', 'networkInspectCommand', 'inspect'),
     cmd('network', 'networkLsCommand', 'ls', ['list']),
-    cmd('network', 'networkPruneCommand', 'prune'),
+    cmd('prune', 'networkPruneCommand', 'prune'),
     cmd('network', 'networkRmCommand', 'rm', ['remove']),
   ],
   system: [
     cmd('certs', 'certsCommand', 'certs'),
     cmd('df', 'dfCommand', 'df'),
     cmd('dial-stdio', 'dialStdioCommand', 'dial-stdio'),
-    cmd('observe', 'eventsCommand', 'events'),
-    cmd('system', 'infoCommand', 'info'),
+    cmd('events', 'eventsCommand', 'events'),
+    cmd('info', 'infoCommand', 'info'),
     cmd('prune', 'systemPruneCommand', 'prune'),
   ],
   volume: [
     cmd('volume', 'volumeCreateCommand', 'create'),
     cmd('volume', 'volumeInspectCommand', 'inspect'),
     cmd('volume', 'volumeLsCommand', 'ls', ['list']),
-    cmd('volume', 'volumePruneCommand', 'prune'),
+    cmd('prune', 'volumePruneCommand', 'prune'),
     cmd('volume', 'volumeRmCommand', 'rm', ['remove']),
   ],
   // commands that exist only at the top level
   '': [
     { name: 'compose', summary: 'Define and run multi-container applications', load: () => (require('../compose/cli/main') as typeof import('../compose/cli/main')).composeCommand },
     cmd('inspect', 'inspectCommand', 'inspect'),
-    cmd('registry', 'loginCommand', 'login'),
-    cmd('registry', 'logoutCommand', 'logout'),
-    cmd('registry', 'searchCommand', 'search'),
-    cmd('system', 'versionCommand', 'version'),
+    cmd('login', 'loginCommand', 'login'),
+    cmd('login', 'logoutCommand', 'logout'),
+    cmd('search', 'searchCommand', 'search'),
+    cmd('version', 'versionCommand', 'version'),
   ],
 };
 

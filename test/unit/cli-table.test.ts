@@ -1,10 +1,10 @@
-// The CLI registry names commands without loading them: the names must be the
+// The CLI's command table names commands without loading them: the names must be the
 // commands' own, and every docker shortcut must lead somewhere.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { groups, topLevel } from '../../src/cli/registry';
+import { groups, topLevel } from '../../src/cli/table';
 
-describe('CLI registry', () => {
+describe('CLI command table', () => {
   it('names and aliases match the command modules', () => {
     for (const [group, refs] of Object.entries(groups)) {
       for (const ref of refs) {
@@ -12,7 +12,7 @@ describe('CLI registry', () => {
         assert.ok(cmd, `${group} ${ref.name}: module export missing`);
         assert.equal(cmd.name, ref.name, `${group} ${ref.name}`);
         assert.deepEqual(cmd.aliases ?? [], ref.aliases ?? [], `${group} ${ref.name} aliases`);
-        // a summary the registry gives (so the help need not load the module) is the command's own
+        // a summary the table gives (so the help need not load the module) is the command's own
         if (ref.summary !== undefined) assert.equal(ref.summary, cmd.summary, `${group} ${ref.name} summary`);
       }
     }

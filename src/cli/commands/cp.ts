@@ -1,6 +1,6 @@
-// cp, export and diff: a container's files. cp follows Docker's copy rules
-// (cp-rules.ts) and extracts confined to the destination, so a hostile archive
-// cannot write outside it.
+// cp: files between a container and the local filesystem. It follows Docker's
+// copy rules (cp-rules.ts) and extracts confined to the destination, so a
+// hostile archive cannot write outside it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -13,13 +13,18 @@ import {
 } from './cp-rules';
 
 const enc = encodeURIComponent;
+
 const GO_DIR = 0x80000000;
+
 const GO_SYMLINK = 2 ** 27;
+
 const GO_DEVICE = 2 ** 26;
+
 const GO_IRREGULAR = 2 ** 19;
 
 // tar handling is loaded only when cp runs: it would cost every other command ~20 ms
 const archive = () => require('../../archive') as typeof import('../../archive');
+
 const tarStream = () => require('tar-stream') as typeof import('tar-stream');
 
 interface PathStat {
@@ -277,44 +282,5 @@ export const cpCommand: Command = {
     const quiet = f.bool('quiet') || !ctx.stdoutTty;
     if (src.container) return copyFromContainer(ctx, api, src.container, src.path, dst.path, { follow: f.bool('follow-link'), quiet });
     return copyToContainer(ctx, api, src.path, dst.container!, dst.path, { archive: f.bool('archive'), follow: f.bool('follow-link'), quiet });
-  },
-};
-
-export const exportCommand: Command = {
-  name: 'export',
-  usage: '[OPTIONS] CONTAINER',
-  summary: "Export a container's filesystem as a tar archive",
-  minArgs: 1,
-  maxArgs: 1,
-  flags: [{ long: 'output', short: 'o', kind: 'string', help: 'Write to a file, instead of STDOUT' }],
-  async run(ctx, f, args) {
-    const out = f.str('output');
-    if (!out && ctx.stdoutTty) throw new Error('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-    const api = await ctx.api();
-    const res = await api.stream('GET', `/containers/${enc(args[0])}/export`);
-    if (!out) return void (await pipeline(res, process.stdout));
-    // written next to the target and renamed, so a failed export leaves no half file
-    const tmp = `${out}.tmp-${process.pid}`;
-    try {
-      await pipeline(res, fs.createWriteStream(tmp));
-      fs.renameSync(tmp, out);
-    } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      throw e;
-    }
-  },
-};
-
-export const diffCommand: Command = {
-  name: 'diff',
-  usage: 'CONTAINER',
-  summary: "Inspect changes to files or directories on a container's filesystem",
-  minArgs: 1,
-  maxArgs: 1,
-  flags: [],
-  async run(ctx, _f, args) {
-    const api = await ctx.api();
-    const changes = (await api.get<Array<{ Path: string; Kind: number }> | null>(`/containers/${enc(args[0])}/changes`)) ?? [];
-    for (const c of changes) ctx.out(`${['C', 'A', 'D'][c.Kind] ?? '?'} ${c.Path}\n`);
   },
 };
