@@ -3,7 +3,7 @@
 // (credentials from a Docker-compatible config.json, $DOCKER_CONFIG or ~/.docker).
 import { parseReference } from '../common/reference';
 import { CredentialFile, encodeAuthHeader, HUB_AUTH_KEY } from '../common/credentials';
-import { StatusError, } from './command';
+import { StatusError } from './command';
 
 /** X-Registry-Auth for the registry of a reference (stored credentials, or an empty config). */
 export function registryAuthHeader(ref: string): Record<string, string> {

@@ -1,5 +1,5 @@
 // commit: a container's changes as a new image.
-import { type Command } from '../command';
+import type { Command } from '../command';
 
 export const commitCommand: Command = {
   name: 'commit',

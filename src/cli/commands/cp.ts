@@ -13,18 +13,13 @@ import {
 } from './cp-rules';
 
 const enc = encodeURIComponent;
-
 const GO_DIR = 0x80000000;
-
 const GO_SYMLINK = 2 ** 27;
-
 const GO_DEVICE = 2 ** 26;
-
 const GO_IRREGULAR = 2 ** 19;
 
 // tar handling is loaded only when cp runs: it would cost every other command ~20 ms
 const archive = () => require('../../archive') as typeof import('../../archive');
-
 const tarStream = () => require('tar-stream') as typeof import('tar-stream');
 
 interface PathStat {

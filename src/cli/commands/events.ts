@@ -2,8 +2,8 @@
 import { jsonLines } from '../../client/streams';
 import { nsToRfc3339 } from '../../util/time';
 import type { CliContext, Command } from '../command';
-import { renderOne, } from '../format';
-import { filterFlag, filterQuery, formatFlag } from './filters';
+import { renderOne } from '../format';
+import { filterFlag, filterQuery, formatFlag } from '../opts/filter';
 
 // ---- events ----
 interface EventJson {

@@ -1,9 +1,9 @@
 // history: an image's layers and the steps that made them.
 import { humanDuration } from '../../util/time';
-import { type Command } from '../command';
+import type { Command } from '../command';
 import { renderRows } from '../format';
 import { humanSize } from '../../util/humansize';
-import { formatFlag } from './filters';
+import { formatFlag } from '../opts/filter';
 
 interface HistoryItem {
   Id: string;

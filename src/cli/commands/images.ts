@@ -1,9 +1,9 @@
 // images (image ls): the image list, with docker's columns and templates.
 import { humanDuration } from '../../util/time';
-import { type Command } from '../command';
+import type { Command } from '../command';
 import { renderRows } from '../format';
 import { humanSize } from '../../util/humansize';
-import { filterFlag, filterQuery, formatFlag } from './filters';
+import { filterFlag, filterQuery, formatFlag } from '../opts/filter';
 import { goTimeString } from './ps';
 import { splitRepoTag } from '../refs';
 

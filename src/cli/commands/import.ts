@@ -1,7 +1,7 @@
 // import: a filesystem image from a tarball (file, URL or stdin).
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { type Command } from '../command';
+import type { Command } from '../command';
 import { renderJsonMessages } from '../progress';
 import { splitRepoTag } from '../refs';
 

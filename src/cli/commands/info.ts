@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import { PROG, type Command } from '../command';
 import { renderOne } from '../format';
 import { bytesSize } from '../../util/humansize';
-import { formatFlag } from './filters';
+import { formatFlag } from '../opts/filter';
 import { CLIENT_VERSION } from './version';
 
 export const infoCommand: Command = {

@@ -2,7 +2,7 @@
 // does them, including its client-side pairing of --subnet/--gateway/--ip-range.
 import { errorText, forEachName, type CliContext, type Command } from '../command';
 import { inspectTemplate, renderRows } from '../format';
-import { filterFlag, filterQuery, formatFlag } from './filters';
+import { filterFlag, filterQuery, formatFlag } from '../opts/filter';
 import { goIndentJson } from './inspect';
 import { goTimeString } from './ps';
 import { parseAddr, parseCidr, contains, overlaps, type Cidr } from '../../common/ipnet';

@@ -21,5 +21,4 @@ function simple(name: 'pause' | 'unpause', summary: string): Command {
 }
 
 export const pauseCommand = simple('pause', 'Pause all processes within one or more containers');
-
 export const unpauseCommand = simple('unpause', 'Unpause all processes within one or more containers');

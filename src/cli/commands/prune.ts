@@ -5,7 +5,7 @@
 import type { ApiClient } from '../../client/api';
 import { StatusError, type Command } from '../command';
 import { humanSize } from '../../util/humansize';
-import { filterFlag, filterQuery } from './filters';
+import { filterFlag, filterQuery } from '../opts/filter';
 
 export interface PruneResult {
   space: number;

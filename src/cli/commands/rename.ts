@@ -1,5 +1,5 @@
 // rename: a new name for a container.
-import { type Command } from '../command';
+import type { Command } from '../command';
 
 const enc = encodeURIComponent;
 

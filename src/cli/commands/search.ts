@@ -1,7 +1,7 @@
 // search: the registry's v1 search API.
-import { type Command } from '../command';
+import type { Command } from '../command';
 import { renderRows } from '../format';
-import { filterFlag, filterQuery } from './filters';
+import { filterFlag, filterQuery } from '../opts/filter';
 import { registryAuthHeader } from '../refs';
 
 interface SearchResult {

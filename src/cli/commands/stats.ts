@@ -2,9 +2,9 @@
 import type { IncomingMessage } from 'node:http';
 import { jsonLines } from '../../client/streams';
 import type { Command } from '../command';
-import { renderRows, } from '../format';
+import { renderRows } from '../format';
 import { bytesSize, humanSize } from '../../util/humansize';
-import { formatFlag } from './filters';
+import { formatFlag } from '../opts/filter';
 
 const enc = encodeURIComponent;
 
@@ -86,7 +86,6 @@ export class StatsRow {
 }
 
 const statsHeaders = { Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS' };
-
 const statsTable = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
 
 export const statsCommand: Command = {

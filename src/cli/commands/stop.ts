@@ -1,6 +1,6 @@
 // stop and restart: a signal, a grace period, then SIGKILL.
 import { forEachName, type Command } from '../command';
-import { type FlagDef } from '../flags';
+import type { FlagDef } from '../flags';
 
 const enc = encodeURIComponent;
 
@@ -28,5 +28,4 @@ function stopLike(name: 'stop' | 'restart', summary: string): Command {
 }
 
 export const stopCommand = stopLike('stop', 'Stop one or more running containers');
-
 export const restartCommand = stopLike('restart', 'Restart one or more containers');

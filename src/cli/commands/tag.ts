@@ -1,5 +1,5 @@
 // tag: another name for an image.
-import { type Command } from '../command';
+import type { Command } from '../command';
 import { splitRepoTag } from '../refs';
 
 export const tagCommand: Command = {

@@ -2,7 +2,7 @@
 import { CLIENT_API_VERSION, ConnectError } from '../../client/api';
 import { errorText, type Command } from '../command';
 import { renderOne } from '../format';
-import { formatFlag } from './filters';
+import { formatFlag } from '../opts/filter';
 
 export const CLIENT_VERSION = '0.1.0';
 

@@ -4,7 +4,7 @@ import { errorText, forEachName, type Command } from '../command';
 import { FlagError } from '../flags';
 import { inspectTemplate, renderRows } from '../format';
 import { humanSize } from '../../util/humansize';
-import { filterFlag, filterQuery, formatFlag } from './filters';
+import { filterFlag, filterQuery, formatFlag } from '../opts/filter';
 import { goIndentJson } from './inspect';
 
 interface ApiVolume {

@@ -1,5 +1,5 @@
 // The --filter flag (repeated key=value pairs sent as the API's JSON map) and
-// the --format flag the listing and inspecting commands share.
+// the --format flag that the listing and inspecting commands share.
 import { FlagError, type FlagDef } from '../flags';
 
 /** --format; `-f` is its short form where docker gives it one (inspect, version, info, …). */
