@@ -14,7 +14,8 @@
 //        // "Cannot locate specified Dockerfile: x", "the Dockerfile (x) cannot be empty"
 //      dropIgnoredBuildFiles(ctx, df.name)   // as Docker's daemon: hide excluded build files
 //      … ctx.close() when the build ends (drops the spool file, if any).
-//    Client side (`berth build DIR`): readIgnorePatterns(dir, dockerfile) ->
+//    Client side (`berth build DIR`, from src/common/buildcontext, shared with the
+//    CLI): readIgnorePatterns(dir, dockerfile) ->
 //    keepBuildFiles(patterns, dockerfileRel) -> new IgnoreMatcher(...) ->
 //    listContext(dir, matcher) gives the entries to send (excluded directories
 //    are pruned unless an exception could re-include something below them).

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { IgnoreMatcher, goMatch, keepBuildFiles, listContext, parseIgnoreFile, readIgnorePatterns } from '../../../src/builder';
+import { goMatch } from '../../../../src/common/buildcontext/glob';
+import { IgnoreMatcher, keepBuildFiles, parseIgnoreFile } from '../../../../src/common/buildcontext/ignore';
+import { listContext, readIgnorePatterns } from '../../../../src/common/buildcontext/walk';
 
 const m = (patterns: string[]) => new IgnoreMatcher(patterns);
 function check(patterns: string[], excluded: string[], kept: string[]): void {
