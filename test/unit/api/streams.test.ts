@@ -129,10 +129,9 @@ describe('attach bridge', () => {
     assert.equal(p.state.closed, true);
   });
 
-  // The close callbacks of a real AttachConnection run inside close(), so the
-  // bridge settles as 'closed' before it can say 'detached' (the exec route then
-  // waits for the process's exit after a detach). Left for the API's owner.
-  it('reports a detach as "detached"', { todo: "bridge resolves 'closed' when close() runs the close callbacks synchronously" }, async () => {
+  // A real AttachConnection runs its close callbacks inside close(): the bridge
+  // must still say 'detached' (the exec route waits for the exit otherwise).
+  it('reports a detach as "detached"', async () => {
     const { daemon, client } = await pair();
     const p = processSide();
     const done = bridge(p.conn, daemon, opts({}));
