@@ -28,6 +28,23 @@ export interface NamedDir {
   dir: string;
 }
 
+/** --build-context name=DIR|docker-image://REF: images go by reference (berth's `buildcontexts`), directories in the tar. */
+export function parseBuildContexts(specs: string[]): { images: Record<string, string>; dirs: NamedDir[] } {
+  const images: Record<string, string> = {};
+  const dirs: NamedDir[] = [];
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const name = eq < 0 ? '' : spec.slice(0, eq);
+    const value = eq < 0 ? '' : spec.slice(eq + 1);
+    if (!name || !value) throw fail(`invalid build context ${JSON.stringify(spec)}: expected name=value`);
+    if (name in images || dirs.some((d) => d.name === name)) throw fail(`build context ${name} given twice`);
+    if (value.startsWith('docker-image://')) images[name] = value;
+    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.startsWith('target:')) throw fail(`invalid build context ${name}: unsupported source ${JSON.stringify(value)}: berth takes docker-image://<ref> and directories`);
+    else dirs.push({ name, dir: value });
+  }
+  return { images, dirs };
+}
+
 const fail = (msg: string) => new StatusError(msg, 1);
 
 /** Reads all of a stream. */

@@ -178,20 +178,8 @@ export const buildCommand: Command = {
     if (/^(https?|git):\/\/|^git@/.test(contextArg)) throw new StatusError('remote build contexts are not supported: clone or download the context first', 1);
     const quiet = f.bool('quiet');
     // the context code (and the Dockerfile frontend's .dockerignore rules) loads only for a build
-    const { dirContext, readStream, stdinContext } = require('../build-context') as typeof import('../build-context');
-    // --build-context: images by reference (sent as they are), directories inside the context tar
-    const images: Record<string, string> = {};
-    const dirs: Array<{ name: string; dir: string }> = [];
-    for (const spec of f.list('build-context')) {
-      const eq = spec.indexOf('=');
-      const name = eq < 0 ? '' : spec.slice(0, eq);
-      const value = eq < 0 ? '' : spec.slice(eq + 1);
-      if (!name || !value) throw new StatusError(`invalid build context ${JSON.stringify(spec)}: expected name=value`, 1);
-      if (name in images || dirs.some((d) => d.name === name)) throw new StatusError(`build context ${name} given twice`, 1);
-      if (value.startsWith('docker-image://')) images[name] = value;
-      else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.startsWith('target:')) throw new StatusError(`invalid build context ${name}: unsupported source ${JSON.stringify(value)}: berth takes docker-image://<ref> and directories`, 1);
-      else dirs.push({ name, dir: value });
-    }
+    const { dirContext, parseBuildContexts, readStream, stdinContext } = require('../build-context') as typeof import('../build-context');
+    const { images, dirs } = parseBuildContexts(f.list('build-context'));
     let prepared: PreparedContext;
     if (contextArg === '-') {
       if (dirs.length) throw new StatusError('named directory contexts (--build-context name=DIR) need a directory build context, not -', 1);
