@@ -59,6 +59,13 @@ describe('build: outputs', () => {
     }
   });
 
+  it('--target picks the stage whose files are written; -q prints only the image ID', () => {
+    const ctx = contextDir({ Dockerfile: 'FROM busybox AS build\nRUN mkdir /out && echo bin > /out/tool\nFROM scratch AS export\nCOPY --from=build /out/tool /tool\nFROM busybox\nRUN echo SHOULD-NOT-RUN\n' });
+    const out = buildOk(d, 'berth', ctx, ['--network', 'none', '-q', '--target', 'export', '-o', `${tmp}/target`]);
+    assert.match(out, /^sha256:[0-9a-f]{64}\n$/);
+    assert.deepEqual(fs.readdirSync(path.join(tmp, 'target')), ['tool']);
+  });
+
   it('--output type=tar,dest=FILE, and -o - writes the tar on stdout with the progress on stderr', () => {
     const file = path.join(tmp, 'out.tar');
     buildOk(d, 'berth', dir, ['--network', 'none', '--output', `type=tar,dest=${file}`]);
