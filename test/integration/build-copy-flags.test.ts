@@ -231,13 +231,14 @@ ADD ${base}/repo.git /head/
 ADD ${base}/repo.git#v1:sub /sub/
 ADD --keep-git-dir ${base}/repo.git#v1 /kept/
 ADD --checksum=${v1} ${base}/repo.git#v1 /pinned/
+ADD ${base}/repo.git#ref=v1,keep-git-dir=true,checksum=${v1.slice(0, 12)} /frag/
 `,
       });
       const r = await buildAsync(d, client, dir, ['--network', 'none', '-t', `git-${client}`]);
       assert.equal(r.status, 0, r.stderr + r.stdout);
       assert.equal(
-        runIn(d, `git-${client}`, 'cat /head/README /head/sub/x.txt /sub/x.txt /kept/README /pinned/README; ls -a /head; ls -a /sub; stat -c %a /head/run.sh; cat /kept/.git/HEAD'),
-        `second\nx at head\nx at v1\nfirst\nfirst\n.\n..\nREADME\nescape\nrun.sh\nsub\n.\n..\nx.txt\n755\n${v1}\n`,
+        runIn(d, `git-${client}`, 'cat /head/README /head/sub/x.txt /sub/x.txt /kept/README /pinned/README; ls -a /head; ls -a /sub; stat -c %a /head/run.sh; cat /kept/.git/HEAD /frag/.git/HEAD'),
+        `second\nx at head\nx at v1\nfirst\nfirst\n.\n..\nREADME\nescape\nrun.sh\nsub\n.\n..\nx.txt\n755\n${v1}\n${v1}\n`,
       );
       assert.notEqual(v1, head);
     });
@@ -270,6 +271,8 @@ ADD --checksum=${v1} ${base}/repo.git#v1 /pinned/
     const cases: Array<[string, RegExp]> = [
       [`ADD --checksum=${'a'.repeat(40)} ${base}/repo.git#v1 /x/`, new RegExp(`Dockerfile:2: expected checksum to match a{40}, got ${v1}`)],
       [`ADD ${base}/repo.git#nope /x/`, /ref "nope" not found/],
+      [`ADD --keep-git-dir ${base}/repo.git#ref=v1,keep-git-dir=false /x/`, /Dockerfile:2: inconsistent keep-git-dir configuration/],
+      [`ADD --checksum=${v1} ${base}/repo.git#ref=v1,checksum=${head} /x/`, /Dockerfile:2: checksum mismatch "[0-9a-f]{40}" != "[0-9a-f]{40}"/],
       [`ADD ${base}/repo.git#v1:nosuchdir /x/`, /subdir "nosuchdir" is not a directory in [0-9a-f]{40}/],
       [`ADD ${base}/repo.git#v1:README /x/`, /subdir "README" is not a directory/],
       [`ADD ${base}/repo.git#main:escape /x/`, /subdir "escape" is not a directory/],

@@ -100,7 +100,12 @@ export class CopyStepRunner {
     for (const src of gits) {
       const co = await gitCheckout(src, this.ctx.paths.tmp, signal, sshAgent);
       this.checkouts.push(co);
-      if (spec.checksum && !co.commit.startsWith(spec.checksum)) throw errorAt(step.instruction.loc, `expected checksum to match ${spec.checksum}, got ${co.commit}`);
+      // the URL's fragment may say keep-git-dir= and checksum= too; they must agree with the flags (BuildKit's rule)
+      if (co.keepGitDir !== undefined && spec.keepGitDir && !co.keepGitDir) throw errorAt(step.instruction.loc, 'inconsistent keep-git-dir configuration');
+      if (co.checksum && spec.checksum && co.checksum !== spec.checksum) throw errorAt(step.instruction.loc, `checksum mismatch ${JSON.stringify(spec.checksum)} != ${JSON.stringify(co.checksum)}`);
+      const keepGitDir = co.keepGitDir ?? spec.keepGitDir;
+      const want = spec.checksum || co.checksum;
+      if (want && !co.commit.startsWith(want)) throw errorAt(step.instruction.loc, `expected checksum to match ${want}, got ${co.commit}`);
       // the subdir is resolved inside the checkout: a symlink in the repository cannot lead out of it
       let found: SourceInfo[];
       try {
@@ -109,10 +114,10 @@ export class CopyStepRunner {
         found = [];
       }
       if (found.length !== 1 || found[0].info.type !== 'dir') throw badRequest(`failed to fetch remote ${co.remote}: subdir ${JSON.stringify(co.subdir)} is not a directory in ${co.commit}`);
-      found = excludeSources(found, spec.keepGitDir ? spec.excludes : ['.git', ...spec.excludes]);
+      found = excludeSources(found, keepGitDir ? spec.excludes : ['.git', ...spec.excludes]);
       infos.push(...found);
       // a checkout is known by its commit (a kept .git differs on every clone)
-      gitSums.push(JSON.stringify([co.remote, co.commit, co.subdir, spec.keepGitDir, spec.excludes]));
+      gitSums.push(JSON.stringify([co.remote, co.commit, co.subdir, keepGitDir, spec.excludes]));
     }
     if (infos.length + remotes.length + spec.contents.length === 0) throw badRequest(`${spec.cmd} failed: no source files were specified`);
     if (local.length + others > 1 && !spec.destIsDir)

@@ -18,23 +18,47 @@ export interface GitCheckout {
   commit: string;
   /** The URL without credentials and fragment: what the cache key carries. */
   remote: string;
+  /** What the URL's fragment said beyond ref and subdir. */
+  keepGitDir?: boolean;
+  checksum?: string;
   release(): void;
 }
 
-/** `url#ref:subdir` (also BuildKit's `#ref=…,subdir=…` form). */
-export function parseGitUrl(src: string): { url: string; ref: string; subdir: string } {
+export interface GitUrl {
+  url: string;
+  ref: string;
+  subdir: string;
+  /** `keep-git-dir=` in the fragment (undefined: not given). */
+  keepGitDir?: boolean;
+  /** `checksum=` in the fragment: the commit (or a prefix of it) expected. */
+  checksum?: string;
+}
+
+/** `url#ref:subdir`, or BuildKit's `#ref=…,subdir=…,keep-git-dir=…,checksum=…` form. */
+export function parseGitUrl(src: string): GitUrl {
   const hash = src.indexOf('#');
   const url = hash < 0 ? src : src.slice(0, hash);
   const frag = hash < 0 ? '' : src.slice(hash + 1);
   let ref = '';
   let subdir = '';
+  const extra: Pick<GitUrl, 'keepGitDir' | 'checksum'> = {};
   if (frag.includes('=')) {
     for (const kv of frag.split(',')) {
       const eq = kv.indexOf('=');
       const k = kv.slice(0, eq);
-      if (k === 'ref' || k === 'tag' || k === 'branch') ref = kv.slice(eq + 1);
-      else if (k === 'subdir') subdir = kv.slice(eq + 1);
-      else throw badRequest(`unexpected key '${k}' in git URL fragment ${JSON.stringify(frag)}`);
+      const v = kv.slice(eq + 1);
+      if (k === 'ref' || k === 'tag' || k === 'branch') ref = v;
+      else if (k === 'subdir') subdir = v;
+      else if (k === 'keep-git-dir') {
+        if (!/^(true|false)$/.test(v)) throw badRequest(`invalid keep-git-dir value ${JSON.stringify(v)} in git URL fragment`);
+        extra.keepGitDir = v === 'true';
+      } else if (k === 'checksum') {
+        if (!/^[0-9a-f]{7,64}$/.test(v)) throw badRequest(`invalid checksum ${JSON.stringify(v)} in git URL fragment: a commit (or a prefix of one) in hex`);
+        extra.checksum = v;
+      } else if (k === 'submodules') {
+        // berth does not fetch submodules: `submodules=false` says the same, true cannot be served
+        if (v !== 'false') throw badRequest('git submodules are not fetched by berth: use submodules=false or leave it out');
+      } else throw badRequest(`unexpected key '${k}' in git URL fragment ${JSON.stringify(frag)}`);
     }
   } else {
     const colon = frag.indexOf(':');
@@ -43,7 +67,7 @@ export function parseGitUrl(src: string): { url: string; ref: string; subdir: st
   }
   subdir = path.posix.normalize('/' + subdir).slice(1);
   if (ref.startsWith('-')) throw badRequest(`invalid git ref ${JSON.stringify(ref)}`);
-  return { url, ref, subdir };
+  return { url, ref, subdir, ...extra };
 }
 
 function git(args: string[], cwd: string | undefined, home: string, signal: AbortSignal, agent?: string): Promise<string> {
@@ -79,7 +103,7 @@ const redact = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1@');
  * `agent`: the build's forwarded ssh agent (--ssh default), for ssh remotes.
  */
 export async function gitCheckout(src: string, tmpDir: string, signal: AbortSignal, agent?: string): Promise<GitCheckout> {
-  const { url, ref, subdir } = parseGitUrl(src);
+  const { url, ref, subdir, keepGitDir, checksum } = parseGitUrl(src);
   const base = fs.mkdtempSync(path.join(tmpDir, 'build-git-'));
   const release = () => fs.rmSync(base, { recursive: true, force: true });
   const dir = path.join(base, 'checkout');
@@ -96,7 +120,7 @@ export async function gitCheckout(src: string, tmpDir: string, signal: AbortSign
     }
     if (!commit) throw badRequest(`failed to fetch remote ${redact(url)}: ref ${JSON.stringify(ref)} not found`);
     await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit], dir, base, signal);
-    return { dir, subdir, commit, remote: redact(url), release };
+    return { dir, subdir, commit, remote: redact(url), release, keepGitDir, checksum };
   } catch (e) {
     release();
     throw e;

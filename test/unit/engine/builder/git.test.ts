@@ -23,5 +23,9 @@ describe('git sources', () => {
     assert.equal(parseGitUrl('https://h/r.git#v1:../../etc').subdir, 'etc', 'the subdir cannot climb out');
     assert.throws(() => parseGitUrl('https://h/r.git#--upload-pack'), /invalid git ref/);
     assert.throws(() => parseGitUrl('https://h/r.git#foo=1'), /unexpected key 'foo'/);
+    assert.deepEqual(parseGitUrl('https://h/r.git#ref=v1,keep-git-dir=true,checksum=abcdef1,submodules=false'), { url: 'https://h/r.git', ref: 'v1', subdir: '', keepGitDir: true, checksum: 'abcdef1' });
+    assert.throws(() => parseGitUrl('https://h/r.git#keep-git-dir=yes'), /invalid keep-git-dir value "yes"/);
+    assert.throws(() => parseGitUrl('https://h/r.git#checksum=zz'), /invalid checksum "zz"/);
+    assert.throws(() => parseGitUrl('https://h/r.git#submodules=true'), /submodules are not fetched/);
   });
 });
