@@ -113,19 +113,6 @@ describe('build: outputs', () => {
     assert.equal(inspect(d, name, '{{index .RepoDigests 0}}'), `${reg.host}/out/app@${md['containerimage.digest']}`);
   });
 
-  it('--push pushes the -t names (buildx\'s shorthand); without a tag it is refused', () => {
-    const name = `${reg.host}/out/pushed:2`;
-    const ctx = contextDir({ Dockerfile: 'FROM busybox\nLABEL pushed=yes\n' });
-    buildOk(d, 'berth', ctx, ['--push', '--load', '-t', name]);
-    const id = inspect(d, name, '{{.Id}}');
-    ok(d.docker(['rmi', name]));
-    ok(d.docker(['pull', name]));
-    assert.equal(inspect(d, name, '{{.Id}}'), id);
-    const r = build(d, 'berth', ctx, ['--push']);
-    assert.equal(r.status, 1);
-    assert.match(r.stderr, /tag is needed when pushing to registry/);
-  });
-
   it('--progress rawjson prints the daemon\'s JSON messages; --progress quiet prints nothing', () => {
     const ctx = contextDir({ Dockerfile: 'FROM busybox\nRUN echo hello-raw\n' });
     const raw = buildOk(d, 'berth', ctx, ['--no-cache', '--network', 'none', '--progress', 'rawjson']);

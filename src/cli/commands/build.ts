@@ -146,6 +146,7 @@ export const buildCommand: Command = {
     { long: 'metadata-file', kind: 'string', help: 'Write build result metadata to a file' },
     { long: 'output', short: 'o', kind: 'list', help: 'Output destination (format: "type=local,dest=path")' },
     { long: 'label', kind: 'list', help: 'Set metadata for an image' },
+    { long: 'load', kind: 'bool', help: 'Shorthand for "--output=type=docker" (the image always lands in the daemon\'s store)' },
     { long: 'memory', short: 'm', kind: 'string', help: 'Memory limit', valueName: 'bytes', parse: bytes },
     { long: 'memory-swap', kind: 'string', help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap", valueName: 'bytes', parse: bytes },
     { long: 'network', kind: 'string', help: 'Set the networking mode for the RUN instructions during build', def: 'default' },
@@ -153,8 +154,6 @@ export const buildCommand: Command = {
     { long: 'platform', kind: 'string', help: 'Set platform if server is multi-platform capable' },
     { long: 'progress', kind: 'string', help: 'Set type of progress output (auto, plain, tty, rawjson, quiet)', def: 'auto' },
     { long: 'pull', kind: 'bool', help: 'Always attempt to pull a newer version of the image' },
-    { long: 'push', kind: 'bool', help: 'Shorthand for "--output=type=registry": push the tagged image' },
-    { long: 'load', kind: 'bool', help: 'Shorthand for "--output=type=docker" (the image always lands in the daemon\'s store)' },
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress the build output and print image ID on success' },
     { long: 'rm', kind: 'bool', help: 'Remove intermediate containers after a successful build', def: true },
     { long: 'secret', kind: 'list', help: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=x,env=VAR")' },
@@ -168,10 +167,6 @@ export const buildCommand: Command = {
     const progress = f.str('progress');
     if (!PROGRESS.includes(progress)) throw new StatusError(`invalid progress mode "${progress}": use ${PROGRESS.join(', ')}`, 1);
     const outputs = parseOutputs(f.list('output'));
-    if (f.bool('push')) {
-      if (!f.list('tag').length) throw new StatusError('tag is needed when pushing to registry', 1);
-      outputs.push({ type: 'image', names: [], push: true });
-    }
     const imageNames = outputs.flatMap((o) => (o.type === 'image' || o.type === 'archive' ? o.names : []));
     const dockerfile = f.str('file');
     if (contextArg === '-' && dockerfile === '-') throw new StatusError('invalid argument: can\'t use stdin for both build context and dockerfile', 1);
@@ -259,8 +254,7 @@ export const buildCommand: Command = {
     for (const o of outputs) {
       if (o.type !== 'image' || !o.push) continue;
       const { registryAuthHeader } = require('../refs') as typeof import('../refs');
-      // --push pushes the -t names; type=image,push=true its own
-      for (const n of o.names.length ? o.names : f.list('tag')) pushed = await pushOutput(api, n, registryAuthHeader(n), silent ? () => {} : write);
+      for (const n of o.names) pushed = await pushOutput(api, n, registryAuthHeader(n), silent ? () => {} : write);
     }
     const iid = f.str('iidfile');
     if (iid) fs.writeFileSync(iid, id);
