@@ -10,7 +10,8 @@ import { buildCase } from './build';
 import { cliStart } from './cli';
 import { memory } from './memory';
 import { netStart, portThroughput, spawnCount } from './network';
+import { overhead } from './overhead';
 import { remote } from './remote';
 import { composeCase } from './compose';
 
-export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, saveLoad, buildCase, remote, composeCase];
+export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, overhead, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, saveLoad, buildCase, remote, composeCase];
