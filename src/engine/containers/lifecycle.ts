@@ -76,7 +76,7 @@ export class Lifecycle {
   }
 
   mountRootfs(c: Container): string {
-    return mountRwLayer(this.ctx.layers, c.ImageTopLayer, this.rwDir(c), this.initDir(c));
+    return mountRwLayer(this.ctx.layers, c.ImageTopLayer, this.rwDir(c), this.initDir(c), c.HostConfig.AutoRemove);
   }
 
   /** Readers that stream the rootfs without holding the container's lock (export). */
