@@ -1,9 +1,9 @@
 // Thin async wrappers around the runc CLI. Every call passes --root <stateDir>
 // (berth keeps its own runc state, apart from /run/runc and Docker's). No
 // shell is involved; failures carry runc's own error message.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runNoFork } from '../sys/spawn';
 import { EngineError } from '../util/errors';
 import { OciResources } from './oci';
 
@@ -72,28 +72,15 @@ export class Runc {
     this.binary = opts.binary ?? DEFAULT_RUNC;
   }
 
-  private exec(args: string[], stdin?: string): Promise<RunResult> {
+  private async exec(args: string[], stdin?: string): Promise<RunResult> {
     const full = ['--root', this.opts.stateDir, ...(this.opts.globalArgs ?? []), ...args];
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.binary, full, { stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      const timer = setTimeout(() => child.kill('SIGKILL'), this.opts.timeoutMs ?? 30_000);
-      child.on('error', (e) => {
-        clearTimeout(timer);
-        reject(new RuncError(500, `cannot run ${this.binary}: ${e.message}`, full, null, ''));
-      });
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code });
-      });
-      child.stdin.on('error', () => {
-        /* runc exited before reading stdin: its exit status tells */
-      });
-      child.stdin.end(stdin ?? '');
-    });
+    try {
+      // without forking berthd (posix_spawn): a fork costs milliseconds that grow with its memory
+      const r = await runNoFork(this.binary, full, { input: stdin, timeoutMs: this.opts.timeoutMs ?? 30_000 });
+      return { stdout: r.stdout, stderr: r.stderr, code: r.code };
+    } catch (e) {
+      throw new RuncError(500, `cannot run ${this.binary}: ${(e as Error).message}`, full, null, '');
+    }
   }
 
   private async run(args: string[], stdin?: string): Promise<string> {
