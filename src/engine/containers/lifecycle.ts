@@ -173,7 +173,7 @@ export class Lifecycle {
       // leaves a record whose network the next daemon keeps (a daemon crash loses no
       // page cache, so no fsync on this path)
       this.ctx.containers.save(c, false, false);
-      await this.ctx.runc.start(mcfg.runtimeRoot, c.ID);
+      await this.ctx.runc.start(mcfg.runtimeRoot, c.ID, pid);
       crashPoint('start.running');
       const now = new Date().toISOString();
       Object.assign(c.State, {
