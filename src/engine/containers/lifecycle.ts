@@ -395,7 +395,9 @@ export class Lifecycle {
       c.State.Restarting = true;
       c.State.Status = 'restarting';
     }
-    this.ctx.containers.save(c);
+    // a --rm container's record goes next: its exit is not written (a crash before the removal
+    // leaves it recorded running, which the next daemon start finds exited and removes)
+    if (!c.HostConfig.AutoRemove) this.ctx.containers.save(c);
     if (oom) this.ctx.events.emit('container', 'oom', c.ID, this.attrs(c));
     this.ctx.events.emit('container', 'die', c.ID, { ...this.attrs(c), exitCode: String(code) });
     this.notifyWaiters(c, 'exit');
