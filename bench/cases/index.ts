@@ -13,5 +13,6 @@ import { netStart, portThroughput, spawnCount } from './network';
 import { overhead } from './overhead';
 import { remote } from './remote';
 import { composeCase } from './compose';
+import { criCase } from './cri';
 
-export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, overhead, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, saveLoad, buildCase, remote, composeCase];
+export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, overhead, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, saveLoad, buildCase, remote, composeCase, criCase];
