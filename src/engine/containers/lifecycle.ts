@@ -12,7 +12,7 @@ import { crashPoint } from '../../util/fault';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
 import { RestartManager } from './restart';
-import { prepareInitLayer } from './create';
+import { sharedInitLayer } from './create';
 import { buildContainerSpec } from './spec';
 import { initHealthState } from './health';
 import { writeNetworkFiles } from './netfiles';
@@ -69,13 +69,14 @@ export class Lifecycle {
     return path.join(this.ctx.paths.bundles, c.ID);
   }
 
-  /** Creates the writable layer and init layer at create time. */
+  /** Creates the writable layer at create time, its init layer a link to the shared one. */
   prepareFilesystem(c: Container): void {
     createRwLayer(this.rwDir(c));
-    prepareInitLayer(this.initDir(c));
+    fs.symlinkSync(sharedInitLayer(this.ctx.containers.root), this.initDir(c));
   }
 
   mountRootfs(c: Container): string {
+    sharedInitLayer(this.ctx.containers.root); // what the containers' init links point to
     return mountRwLayer(this.ctx.layers, c.ImageTopLayer, this.rwDir(c), this.initDir(c), c.HostConfig.AutoRemove);
   }
 
