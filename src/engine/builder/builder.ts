@@ -22,6 +22,7 @@ import { short, StepError, type BuildOutput } from './output';
 import { ScratchRootfs } from './rootfs';
 import { StepMounts, type CacheMountStore } from './mounts';
 import type { RunSettings, StepRunner } from './run';
+import type { RegistryCache, StepRecord } from './registrycache';
 
 export interface BuildSettings extends RunSettings {
   noCache: boolean;
@@ -35,6 +36,8 @@ export interface BuildSettings extends RunSettings {
   secrets: ReadonlyMap<string, Buffer>;
   /** --ssh agent sockets by ID (RUN --mount=type=ssh). */
   ssh: ReadonlyMap<string, string>;
+  /** Caches imported from registries (--cache-from type=registry), asked after the local cache. */
+  cacheImports?: RegistryCache[];
   /** Credentials for pulls, by registry (X-Registry-Config). */
   creds(ref: string): AuthConfig | undefined;
 }
@@ -56,6 +59,8 @@ export class Build {
   /** (parent, key) -> image, from the --cache-from images' parent chains. */
   private cacheFrom?: { byKey: Map<string, string>; ids: Set<string> };
   private stepNo = 0;
+  /** Every step's (parent, key) -> image, built or cached, for --cache-to. */
+  readonly steps: StepRecord[] = [];
 
   constructor(
     private readonly d: BuildDeps,
@@ -125,7 +130,7 @@ export class Build {
 
   // ---- cache ----
 
-  private lookup(parent: Current, key: string): ImageRecord | undefined {
+  private async lookup(parent: Current, key: string): Promise<ImageRecord | undefined> {
     if (this.s.noCache) return undefined;
     const images = this.d.ctx.images;
     const pid = parent?.id ?? '';
@@ -137,8 +142,16 @@ export class Build {
       if (id && !from.ids.has(id)) id = undefined;
       id ??= from.byKey.get(pid + '\n' + key);
     }
-    const img = id ? images.find(id) : undefined;
+    let img = id ? images.find(id) : undefined;
+    for (const c of img ? [] : (this.s.cacheImports ?? [])) {
+      const hit = await c.materialise(parent, key, this.signal);
+      if (!hit) continue;
+      img = hit.image;
+      this.d.cache.put(pid, key, img.id, hit.createdBy);
+      break;
+    }
     if (img) {
+      this.steps.push({ parent: pid, key, image: img.id });
       this.out.line(' ---> Using cache');
       this.out.line(` ---> ${short(img.id)}`);
     }
@@ -170,6 +183,7 @@ export class Build {
     };
     const img = commitStep(this.d.ctx, parent, c, diff);
     this.d.cache.put(parent?.id ?? '', h.cacheKey, img.id, h.createdBy);
+    this.steps.push({ parent: parent?.id ?? '', key: h.cacheKey, image: img.id });
     return img;
   }
 
@@ -178,9 +192,9 @@ export class Build {
   private async step(step: ResolvedStep, cur: Current, stage: StagePlan): Promise<ImageRecord> {
     switch (step.kind) {
       case 'meta':
-        return this.lookup(cur, step.cacheKey) ?? this.done(this.commit(cur, stage, step, step, undefined));
+        return (await this.lookup(cur, step.cacheKey)) ?? this.done(this.commit(cur, stage, step, step, undefined));
       case 'workdir':
-        return this.lookup(cur, step.cacheKey) ?? this.workdir(step, cur, stage);
+        return (await this.lookup(cur, step.cacheKey)) ?? this.workdir(step, cur, stage);
       case 'run': {
         let key: string;
         try {
@@ -189,7 +203,7 @@ export class Build {
           if (e instanceof EngineError && !(e instanceof DockerfileError)) throw errorAt(step.instruction.loc, e.message);
           throw e;
         }
-        return this.lookup(cur, key) ?? this.runStep(step, cur, stage, key);
+        return (await this.lookup(cur, key)) ?? this.runStep(step, cur, stage, key);
       }
       case 'copy':
         return this.copy(step, cur, stage);
@@ -286,7 +300,7 @@ export class Build {
       }
       const p = await runner.prepare(step, tree, this.signal);
       const h = step.history(p.sum);
-      const hit = this.lookup(cur, h.cacheKey);
+      const hit = await this.lookup(cur, h.cacheKey);
       if (hit) return hit;
       const diff = await runner.apply(step, p);
       return this.done(this.commit(cur, stage, step, h, diff));

@@ -21,6 +21,7 @@ import type { StepRunner } from './run';
 import { crashPoint } from '../../util/fault';
 import type { CacheMountStore } from './mounts';
 import { secretRoot } from './secretdir';
+import type { CacheSpec, RegistryCache, StepRecord } from './registrycache';
 
 // The frontend and the executor load on the first build: an idle daemon does not carry them.
 type Frontend = typeof import('../../builder');
@@ -41,7 +42,10 @@ export interface BuildRequest {
   quiet: boolean;
   /** '' / 'default' is the default bridge, as Docker's builder uses it. */
   networkMode: string;
+  /** Images (the classic builder's cache sources) and `type=registry,ref=...` cache imports. */
   cacheFrom: string[];
+  /** --cache-to `type=registry,ref=...,mode=min|max` (berth's `cacheto` query parameter). */
+  cacheTo?: string[];
   /** Limits for the RUN containers: Memory, MemorySwap, CpuShares, CpusetCpus, CpusetMems, CpuPeriod, CpuQuota, ShmSize, ExtraHosts, Ulimits. */
   hostConfig: Partial<HostConfig>;
   /** X-Registry-Config: credentials by registry. */
@@ -101,6 +105,15 @@ export class BuildService {
       const { StepRunner } = require('./run') as typeof import('./run');
       this.runner = new StepRunner(this.ctx, this.containers);
     }
+    const rc = require('./registrycache') as typeof import('./registrycache');
+    const cacheFrom: string[] = [];
+    const cacheImports: CacheSpec[] = [];
+    for (const c of rc.joinCacheFields(req.cacheFrom)) {
+      const spec = rc.parseCacheSpec(c, 'from');
+      if (spec) cacheImports.push(spec);
+      else cacheFrom.push(c);
+    }
+    const cacheExports = (req.cacheTo ?? []).map((c) => rc.parseCacheSpec(c, 'to')!);
     const context = await fe.indexContext(body, { spoolDir: this.ctx.paths.tmp });
     let out: BuildOutput | undefined;
     try {
@@ -112,8 +125,13 @@ export class BuildService {
       const creds = (ref: string) => credsFor(req.registryAuth, ref);
       const secrets = new Map(Object.entries(req.secrets ?? {}));
       const ssh = new Map(Object.entries(req.ssh ?? {}));
-      const b = new Build({ ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts }, plan, context, { ...req, creds, secrets, ssh }, out, signal);
+      const imports = await this.importCaches(cacheImports, creds, out);
+      const b = new Build(
+        { ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts },
+        plan, context, { ...req, cacheFrom, creds, secrets, ssh, cacheImports: imports }, out, signal,
+      );
       const img = await b.run();
+      for (const spec of cacheExports) await this.exportCache(spec, img, b.steps, creds, out, signal);
       crashPoint('build.image');
       for (const t of tags) this.images.tag(img.id, t);
       out.done(img.id, tags);
@@ -123,6 +141,41 @@ export class BuildService {
       throw e;
     } finally {
       context.close();
+    }
+  }
+
+  /** Reads each --cache-from registry cache; one that cannot be read is a warning, as BuildKit takes it. */
+  private async importCaches(specs: CacheSpec[], creds: (ref: string) => AuthConfig | undefined, out: BuildOutput): Promise<RegistryCache[]> {
+    const { RegistryCache } = require('./registrycache') as typeof import('./registrycache');
+    const got: RegistryCache[] = [];
+    for (const spec of specs) {
+      out.line(`importing cache manifest from ${spec.ref}`);
+      try {
+        const c = await RegistryCache.load(this.ctx, spec, creds(spec.ref));
+        if (c) got.push(c);
+        else out.line(`[WARNING]: no cache manifest at ${spec.ref}`);
+      } catch (e) {
+        out.line(`[WARNING]: failed to import cache from ${spec.ref}: ${(e as Error).message}`);
+      }
+    }
+    return got;
+  }
+
+  /** --cache-to: mode=min keeps the steps of the result's image, mode=max every step of the build. */
+  private async exportCache(spec: CacheSpec, img: ImageRecord, steps: StepRecord[], creds: (ref: string) => AuthConfig | undefined, out: BuildOutput, signal: AbortSignal): Promise<void> {
+    const { exportCache } = require('./registrycache') as typeof import('./registrycache');
+    let keep = steps;
+    if (spec.mode === 'min') {
+      const chain = new Set<string>();
+      for (let i: ImageRecord | undefined = img; i && !chain.has(i.id); i = i.parent ? this.ctx.images.find(i.parent) : undefined) chain.add(i.id);
+      keep = steps.filter((s) => chain.has(s.image));
+    }
+    out.line(`exporting cache to ${spec.ref} (mode=${spec.mode})`);
+    try {
+      out.line(await exportCache(this.ctx, spec, keep, creds(spec.ref), (m) => out.progress(m), signal));
+    } catch (e) {
+      if (!spec.ignoreError) throw e;
+      out.line(`[WARNING]: failed to export cache to ${spec.ref}: ${(e as Error).message}`);
     }
   }
 

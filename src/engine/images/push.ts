@@ -68,25 +68,8 @@ export class Pusher {
     const chain: string[] = [];
     for (let c = img.topLayer; c; c = this.ctx.layers.get(c)?.parent ?? null) chain.unshift(c);
     const unpin = this.ctx.layers.pin(chain);
-    const here = `${ep.name}/${path}`;
     try {
-      // Docker lists layers top first
-      const order = diffIds.map((_, i) => i).reverse();
-      for (const i of order) emit({ status: 'Preparing', progressDetail: {}, id: shortId(diffIds[i]) });
-      const limit = limiter(this.ctx.cfg.registry.maxConcurrentUploads);
-      const max = this.ctx.cfg.registry.maxConcurrentUploads;
-      const pushed: Descriptor[] = new Array(diffIds.length);
-      let queued = 0;
-      const jobs = order.map((i) => {
-        const t = new Throttle(emit, shortId(diffIds[i]));
-        if (queued++ >= max) t.status('Waiting');
-        return limit(async () => {
-          pushed[i] = await this.withRetries(t, o.signal, () => this.pushLayer(repo, ep, diffIds[i], t, here, o));
-        });
-      });
-      const results = await Promise.allSettled(jobs);
-      const bad = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-      if (bad) throw asEngineError(bad.reason);
+      const pushed = await this.pushLayers(repo, ep, diffIds, o, emit);
       // config
       const cfgBytes = this.ctx.content.read(img.id);
       if ((await repo.hasBlob(img.id)) === undefined) {
@@ -112,6 +95,33 @@ export class Pusher {
     } finally {
       unpin();
     }
+  }
+
+  /**
+   * Pushes layers by diff ID (skipped when the registry has them, mounted,
+   * or uploaded), with Docker's progress lines; answers their descriptors in
+   * the order given. The caller pins the layers.
+   */
+  async pushLayers(repo: Repository, ep: Endpoint, diffIds: string[], o: PushOptions, emit: Emit): Promise<Descriptor[]> {
+    const here = `${ep.name}/${repo.path}`;
+    // Docker lists layers top first
+    const order = diffIds.map((_, i) => i).reverse();
+    for (const i of order) emit({ status: 'Preparing', progressDetail: {}, id: shortId(diffIds[i]) });
+    const limit = limiter(this.ctx.cfg.registry.maxConcurrentUploads);
+    const max = this.ctx.cfg.registry.maxConcurrentUploads;
+    const pushed: Descriptor[] = new Array(diffIds.length);
+    let queued = 0;
+    const jobs = order.map((i) => {
+      const t = new Throttle(emit, shortId(diffIds[i]));
+      if (queued++ >= max) t.status('Waiting');
+      return limit(async () => {
+        pushed[i] = await this.withRetries(t, o.signal, () => this.pushLayer(repo, ep, diffIds[i], t, here, o));
+      });
+    });
+    const results = await Promise.allSettled(jobs);
+    const bad = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+    if (bad) throw asEngineError(bad.reason);
+    return pushed;
   }
 
   /** A layer upload cut by the network starts over (a fresh upload session), as Docker retries. */
@@ -247,7 +257,8 @@ export class Pusher {
   }
 }
 
-function ociType(mt: string): string {
+/** A layer media type in its OCI spelling. */
+export function ociType(mt: string): string {
   switch (mt) {
     case MT.dockerLayerGzip:
       return MT.ociLayerGzip;
