@@ -10,7 +10,7 @@ import {
 import { canonicalJson } from '../../builder/plan/history';
 import { ensureDir } from '../../builder/context/copy';
 import type { ImageRecord } from '../../image';
-import type { AuthConfig } from '../../registry';
+import { imagePlatform, platformScore, type AuthConfig } from '../../registry';
 import { EngineError, badRequest } from '../../util/errors';
 import { DockerfileError, errorAt } from '../../builder/dockerfile/errors';
 import type { EngineContext } from '../context';
@@ -102,7 +102,8 @@ export class Build {
   private async image(ref: string, platform: Platform | undefined): Promise<ImageRecord> {
     if (!this.s.pull) {
       const img = this.d.ctx.images.find(ref);
-      if (img) return img;
+      // a local image of another platform than the one asked for is pulled again, as create does
+      if (img && (!platform || platformScore(platform, imagePlatform(img.config)) >= 0)) return img;
     }
     return this.d.images.pull(ref, { platform: platform ? formatPlatform(platform) : undefined, creds: this.s.creds(ref), signal: this.signal }, () => (m) => this.out.progress(m));
   }

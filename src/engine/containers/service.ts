@@ -19,6 +19,7 @@ import { ContainerFs } from './fsops';
 import { createMounts, releaseMounts } from './mounts';
 import { resizeTty } from '../../monitor';
 import { crashPoint } from '../../util/fault';
+import { PlatformError, detectedHostPlatform, formatPlatform, imagePlatform, parsePlatform, platformScore } from '../../registry';
 
 export class ContainerService {
   readonly lifecycle: Lifecycle;
@@ -49,10 +50,12 @@ export class ContainerService {
     if (!req.config || !imageRef) throw badRequest('Config cannot be empty in order to create a container');
     const img = this.ctx.images.find(imageRef);
     if (!img) throw notFound(`No such image: ${imageRef.includes(':') || imageRef.includes('@') ? imageRef : imageRef + ':latest'}`);
+    const platformWarning = checkPlatform(imageRef, img.config, req.platform);
     const c = buildContainer(this.ctx, req, img);
     validateResources(c.HostConfig);
     const { Hostname, MacAddress, ExposedPorts } = req.config;
     const warnings = this.ctx.networks.prepare(c, { Hostname, MacAddress, ExposedPorts: ExposedPorts ?? undefined, NetworkingConfig: req.networkingConfig });
+    if (platformWarning) warnings.unshift(platformWarning);
     let name = req.name;
     if (!name) {
       do name = randomName();
@@ -314,3 +317,27 @@ function signalNumber(s: string): number | undefined {
 }
 
 import { resourcesForUpdate } from './spec';
+
+/**
+ * create's platform rules, as dockerd's: a requested platform the local image
+ * does not have is "not found" (the CLI then pulls that variant); an image
+ * for another platform, none requested, is a warning.
+ */
+function checkPlatform(ref: string, config: { os?: string; architecture?: string; variant?: string }, requested: string | undefined): string | undefined {
+  const have = imagePlatform(config);
+  if (requested) {
+    let want;
+    try {
+      want = parsePlatform(requested);
+    } catch (e) {
+      if (e instanceof PlatformError) throw badRequest(e.message);
+      throw e;
+    }
+    if (platformScore(want, have) < 0)
+      throw notFound(`image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(have)}`);
+    return undefined;
+  }
+  const host = detectedHostPlatform();
+  if (platformScore(host, have) >= 0) return undefined;
+  return `The requested image's platform (${formatPlatform(have)}) does not match the detected host platform (${formatPlatform(host)}) and no specific platform was requested`;
+}

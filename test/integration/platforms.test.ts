@@ -1,0 +1,88 @@
+// --platform on pull, create, run and build, against a two-platform busybox
+// index (amd64 + arm64) in a registry on 127.0.0.1: the requested variant is
+// pulled; a local image of another platform than the one requested makes
+// create pull the right one; an image for another platform than the host's,
+// none requested, runs with Docker's warning; arm64 programs (RUN steps and
+// containers) run through the qemu-aarch64 binfmt handler when the host has
+// one registered (skipped, saying why, when not).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestDaemon } from '../helpers/daemon';
+import { TestRegistry } from '../helpers/registry';
+import { buildOk, builtId, contextDir, inspect, ok } from '../helpers/build';
+import { noArm64Busybox, noArm64Emulation, pushMultiArchBusybox } from '../fixtures/multiarch';
+
+const noImage = noArm64Busybox();
+const noEmu = noImage ?? noArm64Emulation();
+const WARNING = /WARNING: The requested image's platform \(linux\/arm64\/v8\) does not match the detected host platform \(linux\/amd64(\/v\d)?\) and no specific platform was requested/;
+
+describe('platforms', { skip: noImage }, () => {
+  let reg: TestRegistry;
+  const d = new TestDaemon('plat');
+  let ids: { amd64: string; arm64: string };
+  let img: string;
+  before(async () => {
+    reg = await TestRegistry.start();
+    img = `${reg.host}/multi/busybox:1`;
+    ids = await pushMultiArchBusybox(reg.host, 'multi/busybox:1');
+    await d.start();
+  });
+  after(async () => {
+    await d.stop();
+    await reg?.stop();
+  });
+
+  it('pull --platform picks the variant, with either client', () => {
+    ok(d.berth(['pull', '--platform', 'linux/arm64', img]), 'berth pull');
+    assert.equal(inspect(d, img, '{{.Id}} {{.Os}}/{{.Architecture}}/{{.Variant}}'), `${ids.arm64} linux/arm64/v8`);
+    ok(d.docker(['pull', '--platform', 'linux/amd64', img]), 'docker pull');
+    assert.equal(inspect(d, img, '{{.Id}} {{.Architecture}}'), `${ids.amd64} amd64`);
+  });
+
+  it('create of an image for another platform, none requested, warns as Docker does (control: the host one does not)', () => {
+    let r = d.docker(['create', img, 'true']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /WARNING/);
+    ok(d.docker(['pull', '--platform', 'linux/arm64', img]));
+    for (const cli of ['docker', 'berth'] as const) {
+      r = d[cli](['create', img, 'true']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, WARNING, `${cli}: ${r.stderr}`);
+    }
+  });
+
+  it('create --platform with a local image of another platform pulls the requested one', () => {
+    ok(d.docker(['pull', '--platform', 'linux/arm64', img]));
+    for (const cli of ['docker', 'berth'] as const) {
+      ok(d.docker(['pull', '--platform', 'linux/arm64', img]));
+      const r = d[cli](['create', '--platform', 'linux/amd64', img, 'true']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /Unable to find image/);
+      assert.doesNotMatch(r.stderr, /WARNING/);
+      assert.equal(ok(d.docker(['container', 'inspect', '-f', '{{.Image}}', r.stdout.trim()])).trim(), ids.amd64);
+    }
+    const bad = d.berth(['create', '--platform', 'linux/nonsense', img, 'true']);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /"linux\/nonsense": unknown operating system or architecture: invalid argument/);
+  });
+
+  it('run --platform linux/arm64 pulls and runs the arm64 variant under qemu', { skip: noEmu }, () => {
+    ok(d.docker(['pull', '--platform', 'linux/amd64', img]));
+    for (const cli of ['docker', 'berth'] as const) {
+      const r = d[cli](['run', '--rm', '--network', 'none', '--platform', 'linux/arm64', img, 'uname', '-m']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'aarch64\n');
+      assert.doesNotMatch(r.stderr, /WARNING/);
+      const amd = d[cli](['run', '--rm', '--network', 'none', '--platform', 'linux/amd64', img, 'uname', '-m']);
+      assert.equal(amd.stdout, 'x86_64\n', amd.stderr);
+    }
+  });
+
+  it('build --platform linux/arm64 runs its RUN steps under qemu and makes an arm64 image', { skip: noEmu }, () => {
+    const dir = contextDir({ Dockerfile: `FROM ${img}\nRUN uname -m > /arch\nCMD ["cat", "/arch"]\n` });
+    const id = builtId(buildOk(d, 'berth', dir, ['--network', 'none', '--platform', 'linux/arm64', '-t', 'arm-built']));
+    assert.equal(inspect(d, id, '{{.Os}}/{{.Architecture}}/{{.Variant}}'), 'linux/arm64/v8');
+    const r = d.berth(['run', '--rm', '--network', 'none', '--platform', 'linux/arm64', 'arm-built']);
+    assert.equal(r.stdout, 'aarch64\n', r.stderr);
+  });
+});
