@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDaemon } from '../helpers/daemon';
-import { TestRegistry } from '../helpers/registry';
+import { TestRegistry, skopeo } from '../helpers/registry';
 import { buildOk, builtId, contextDir, inspect, ok } from '../helpers/build';
 import { noArm64Busybox, noArm64Emulation, pushMultiArchBusybox } from '../fixtures/multiarch';
 
@@ -84,5 +84,27 @@ describe('platforms', { skip: noImage }, () => {
     assert.equal(inspect(d, id, '{{.Os}}/{{.Architecture}}/{{.Variant}}'), 'linux/arm64/v8');
     const r = d.berth(['run', '--rm', '--network', 'none', '--platform', 'linux/arm64', 'arm-built']);
     assert.equal(r.stdout, 'aarch64\n', r.stderr);
+  });
+
+  it('build --platform linux/amd64,linux/arm64 --push builds each platform and pushes an index of both', { skip: noEmu }, () => {
+    const dir = contextDir({ Dockerfile: `FROM ${img}\nARG TARGETARCH\nRUN uname -m > /arch && echo "$TARGETARCH" > /targetarch\n` });
+    const tag = `${reg.host}/multi/app:1`;
+    const out = buildOk(d, 'berth', dir, ['--network', 'none', '--platform', 'linux/amd64,linux/arm64', '-t', tag, '--push']);
+    assert.match(out, /Building for linux\/amd64/);
+    assert.match(out, /Building for linux\/arm64/);
+    assert.match(out, /pushed index .*multi\/app:1@sha256:[0-9a-f]{64} \(2 platforms\)/);
+    // the local tag is the host's variant
+    assert.equal(inspect(d, tag, '{{.Architecture}}'), 'amd64');
+    const raw = JSON.parse(ok(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${tag}`]), 'skopeo inspect'));
+    assert.deepEqual(
+      raw.manifests.map((m: { platform: { os: string; architecture: string } }) => `${m.platform.os}/${m.platform.architecture}`).sort(),
+      ['linux/amd64', 'linux/arm64'],
+    );
+    for (const [platform, arch, goarch] of [['linux/arm64', 'aarch64', 'arm64'], ['linux/amd64', 'x86_64', 'amd64']]) {
+      ok(d.docker(['rmi', '-f', tag]));
+      ok(d.docker(['pull', '--platform', platform, tag]), `pull ${platform}`);
+      const r = d.docker(['run', '--rm', '--network', 'none', '--platform', platform, tag, 'cat', '/arch', '/targetarch']);
+      assert.equal(r.stdout, `${arch}\n${goarch}\n`, r.stderr);
+    }
   });
 });

@@ -62,6 +62,7 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     registryAuth: registryConfig(req.headers['x-registry-config']),
     secrets: buildSecretsHeader(req.headers['x-build-secrets']),
     ssh: buildSshHeader(req.headers['x-build-ssh']),
+    push: boolParam(query, 'push'),
     allow: query.getAll('allow').flatMap((a) => a.split(',')).filter(Boolean),
   };
 }

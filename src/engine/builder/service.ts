@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { dirSize } from '../../util/fsutil';
 import type { HostConfig } from '../../container';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
-import { registryKey, type AuthConfig } from '../../registry';
+import { formatPlatform, hostPlatform, imagePlatform, platformScore, registryKey, type AuthConfig } from '../../registry';
 import { Filters } from '../../filters';
 import { badRequest } from '../../util/errors';
 import { parseGoDuration } from '../../util/time';
@@ -52,6 +52,8 @@ export interface BuildRequest {
   registryAuth: Record<string, AuthConfig>;
   /** Build secrets by ID (X-Build-Secrets), for RUN --mount=type=secret. */
   secrets?: Record<string, Buffer>;
+  /** --push (berth's `push` query parameter): push the tags once built; several platforms as an index. */
+  push?: boolean;
   /** --allow entitlements (berth's `allow` query parameter, comma-separated): security.insecure. */
   allow?: string[];
   /** Agent sockets by ID (X-Build-Ssh), for RUN --mount=type=ssh; paths on the daemon's host. */
@@ -119,21 +121,37 @@ export class BuildService {
     try {
       const df = fe.readContextDockerfile(context, req.dockerfile || 'Dockerfile');
       fe.dropIgnoredBuildFiles(context, df.name);
-      const plan = fe.planDockerfile(df.text, { buildArgs: req.buildArgs, target: req.target, platform: req.platform, labels: req.labels }, df.name);
+      // several platforms (--platform a,b): one build each, all planned before the output starts
+      const platforms = req.platform ? req.platform.split(',').map((p) => p.trim()).filter(Boolean) : [];
+      const plans = (platforms.length ? platforms : [undefined]).map((platform) =>
+        fe.planDockerfile(df.text, { buildArgs: req.buildArgs, target: req.target, platform, labels: req.labels }, df.name),
+      );
       out = new BuildOutput(start(), req.quiet);
-      for (const w of plan.warnings) out.line(`[WARNING]: ${w}`);
       const creds = (ref: string) => credsFor(req.registryAuth, ref);
       const secrets = new Map(Object.entries(req.secrets ?? {}));
       const ssh = new Map(Object.entries(req.ssh ?? {}));
       const imports = await this.importCaches(cacheImports, creds, out);
-      const b = new Build(
-        { ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts },
-        plan, context, { ...req, cacheFrom, creds, secrets, ssh, cacheImports: imports }, out, signal,
-      );
-      const img = await b.run();
-      for (const spec of cacheExports) await this.exportCache(spec, img, b.steps, creds, out, signal);
+      const results: ImageRecord[] = [];
+      const steps: StepRecord[] = [];
+      for (const plan of plans) {
+        if (plans.length > 1) out.line(`Building for ${fe.formatPlatform(plan.targetPlatform)}`);
+        for (const w of plan.warnings) out.line(`[WARNING]: ${w}`);
+        const b = new Build(
+          { ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts },
+          plan, context, { ...req, cacheFrom, creds, secrets, ssh, cacheImports: imports }, out, signal,
+        );
+        results.push(await b.run());
+        steps.push(...b.steps);
+      }
+      for (const spec of cacheExports) await this.exportCache(spec, results, steps, creds, out, signal);
       crashPoint('build.image');
+      // the store keeps one image per tag: the host's variant (else the first); the index exists where it is pushed
+      const host = hostPlatform();
+      const img = results.find((r) => platformScore(host, imagePlatform(r.config)) >= 0) ?? results[0];
+      if (results.length > 1)
+        for (const r of results) out.line(`${formatPlatform(imagePlatform(r.config))}: ${r.id}${r === img && tags.length ? ` (tagged ${tags.join(', ')})` : ''}`);
       for (const t of tags) this.images.tag(img.id, t);
+      if (req.push) await this.pushResults(tags, results, creds, out, signal);
       out.done(img.id, tags);
       return img;
     } catch (e) {
@@ -162,12 +180,13 @@ export class BuildService {
   }
 
   /** --cache-to: mode=min keeps the steps of the result's image, mode=max every step of the build. */
-  private async exportCache(spec: CacheSpec, img: ImageRecord, steps: StepRecord[], creds: (ref: string) => AuthConfig | undefined, out: BuildOutput, signal: AbortSignal): Promise<void> {
+  private async exportCache(spec: CacheSpec, results: ImageRecord[], steps: StepRecord[], creds: (ref: string) => AuthConfig | undefined, out: BuildOutput, signal: AbortSignal): Promise<void> {
     const { exportCache } = require('./registrycache') as typeof import('./registrycache');
     let keep = steps;
     if (spec.mode === 'min') {
       const chain = new Set<string>();
-      for (let i: ImageRecord | undefined = img; i && !chain.has(i.id); i = i.parent ? this.ctx.images.find(i.parent) : undefined) chain.add(i.id);
+      for (const img of results)
+        for (let i: ImageRecord | undefined = img; i && !chain.has(i.id); i = i.parent ? this.ctx.images.find(i.parent) : undefined) chain.add(i.id);
       keep = steps.filter((s) => chain.has(s.image));
     }
     out.line(`exporting cache to ${spec.ref} (mode=${spec.mode})`);
@@ -176,6 +195,22 @@ export class BuildService {
     } catch (e) {
       if (!spec.ignoreError) throw e;
       out.line(`[WARNING]: failed to export cache to ${spec.ref}: ${(e as Error).message}`);
+    }
+  }
+
+  /** --push: each tag to its registry; several platforms go as an index of their images. */
+  private async pushResults(tags: string[], results: ImageRecord[], creds: (ref: string) => AuthConfig | undefined, out: BuildOutput, signal: AbortSignal): Promise<void> {
+    if (!tags.length) throw badRequest('--push needs a tag (-t name:tag) to push to');
+    for (const t of tags) {
+      const i = t.lastIndexOf(':');
+      const name = t.slice(0, i);
+      const tag = t.slice(i + 1);
+      const emit = (m: Parameters<Emit>[0]) => out.progress(m);
+      if (results.length === 1) await this.images.push(name, tag, { creds: creds(t), signal }, () => emit);
+      else {
+        const r = await this.images.pushIndex(name, tag, results, { creds: creds(t), signal }, emit);
+        out.line(`pushed index ${name}:${tag}@${r.digest} (${results.length} platforms)`);
+      }
     }
   }
 

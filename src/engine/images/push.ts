@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { ParallelGzip } from '../../archive';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
-import { MT, buildManifest, isTransient, layerCompression, parseManifest, sleep, type AuthConfig, type Descriptor, type Endpoint, type Repository } from '../../registry';
+import { MT, buildManifest, isTransient, layerCompression, parseManifest, sha256, sleep, type AuthConfig, type Descriptor, type Endpoint, type Repository } from '../../registry';
 import type { LayerBlob } from '../../storage';
 import { EngineError, notFound } from '../../util/errors';
 import type { EngineContext } from '../context';
@@ -88,13 +88,46 @@ export class Pusher {
         mediaType = oci ? MT.ociManifest : MT.dockerManifest;
         this.ctx.content.putBytes(bytes);
       }
-      const digest = await repo.putManifest(tag, mediaType, bytes);
+      // no tag: the manifest goes by its digest (an index entry)
+      const digest = await repo.putManifest(tag || sha256(bytes), mediaType, bytes);
       return { digest, size: bytes.length, mediaType };
     } catch (e) {
       throw asEngineError(e);
     } finally {
       unpin();
     }
+  }
+
+  /**
+   * Pushes one image per platform by digest, then an index of them as
+   * `name:tag` (a multi-platform build). Answers the index's digest.
+   */
+  async pushIndex(name: string, tag: string, images: ImageRecord[], o: PushOptions, emit: Emit): Promise<{ digest: string; size: number }> {
+    const ref = parseReference(name);
+    const eps = await this.ctx.registry.endpoints(ref.domain, false);
+    const ep = eps[eps.length - 1];
+    emit({ status: `The push refers to repository [${ref.domain}/${ref.path}]` });
+    const entries: Descriptor[] = [];
+    for (const img of images) {
+      const m = await this.pushImage(ep, ref.path, img, '', o, emit);
+      const c = img.config;
+      entries.push({ mediaType: m.mediaType, digest: m.digest, size: m.size, platform: { architecture: c.architecture, os: c.os, ...(c.variant ? { variant: c.variant } : {}) } });
+      this.ctx.images.addManifest(img.id, { digest: m.digest, mediaType: m.mediaType });
+    }
+    const oci = entries.some((e) => e.mediaType === MT.ociManifest);
+    const mediaType = oci ? MT.ociIndex : MT.dockerList;
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: entries }, null, 3));
+    const repo = this.ctx.registry.repository(ep, ref.path, o.creds, true);
+    let digest: string;
+    try {
+      digest = await repo.putManifest(tag, mediaType, bytes);
+    } catch (e) {
+      throw asEngineError(e);
+    }
+    emit({ status: `${tag}: digest: ${digest} size: ${bytes.length}` });
+    emit({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: bytes.length } });
+    this.ctx.events.emit('image', 'push', `${ref.repo}:${tag}`, { name: `${ref.repo}:${tag}` });
+    return { digest, size: bytes.length };
   }
 
   /**

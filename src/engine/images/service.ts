@@ -319,6 +319,11 @@ export class ImageService {
     return this.puller.pullAllTags(name, { platform: this.parsePlatform(o.platform), creds: this.credsFor(name, o.creds), signal: o.signal }, emit);
   }
 
+  /** Pushes images (one per platform) and an index of them as name:tag. */
+  pushIndex(name: string, tag: string, images: ImageRecord[], o: { creds?: AuthConfig; signal?: AbortSignal }, emit: Emit): Promise<{ digest: string; size: number }> {
+    return this.pusher.pushIndex(name, tag, images, { ...o, creds: this.credsFor(name, o.creds) }, emit);
+  }
+
   push(name: string, tag: string, o: { creds?: AuthConfig; signal?: AbortSignal }, start: () => Emit): Promise<void> {
     return this.pusher.push(name, tag, { ...o, creds: this.credsFor(name, o.creds) }, start);
   }
