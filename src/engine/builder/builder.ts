@@ -216,7 +216,7 @@ export class Build {
     try {
       ensureDir(r.merged, step.path, { uid: 0, gid: 0 });
       r.unmount();
-      const diff = await stageDiff(this.d.ctx, r.upper);
+      const diff = await stageDiff(this.d.ctx, r.upper, { adopt: true });
       return this.done(this.commit(cur, stage, step, step, diff));
     } finally {
       r.release();
@@ -268,7 +268,9 @@ export class Build {
         }
       }
       // a container given a secret as an environment variable has it in its record: never kept (--rm=false)
-      r = await this.d.runner.run(cur, step, this.s, this.out, this.signal, this.s.forceRm || !!mounts?.hasSecretEnv, mounts);
+      // a container removed after its step gives its upper dir to the layer (no copy)
+      const removed = this.s.rm || this.s.forceRm || !!mounts?.hasSecretEnv;
+      r = await this.d.runner.run(cur, step, this.s, this.out, this.signal, this.s.forceRm || !!mounts?.hasSecretEnv, mounts, removed);
     } finally {
       mounts?.release();
     }
