@@ -28,6 +28,14 @@ if [ ! -x tools/bin/buildx ]; then
   echo "building buildx (github.com/docker/buildx $BUILDX_VERSION) into tools/bin"
   GOBIN="$(pwd)/tools/bin" go install -ldflags "-X github.com/docker/buildx/version.Version=$BUILDX_VERSION" "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION"
 fi
+# BuildKit's Dockerfile frontend, newer than the one built into Debian's
+# dockerd, for the buildx comparison's heredoc/--link/--exclude cases (built
+# only when asked: `scripts/setup-tools.sh frontend`; static, it runs as an image)
+BUILDKIT_VERSION="${BUILDKIT_VERSION:-v0.17.3}"
+if [ "${1:-}" = frontend ] && [ ! -x tools/bin/dockerfile-frontend ]; then
+  echo "building dockerfile-frontend (github.com/moby/buildkit $BUILDKIT_VERSION) into tools/bin"
+  CGO_ENABLED=0 GOBIN="$(pwd)/tools/bin" go install -tags "dfrunsecurity dfparents dfexcludepatterns" "github.com/moby/buildkit/frontend/dockerfile/cmd/dockerfile-frontend@$BUILDKIT_VERSION"
+fi
 # critest, the CRI validation suite of the same release, for
 # test/conformance/critest.ts (not in npm test, so built only when asked:
 # `scripts/setup-tools.sh critest`). It is a Go test binary: built with

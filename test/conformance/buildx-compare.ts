@@ -12,8 +12,16 @@
 // --ip-forward=false --ip-masq=false`, and is stopped by pid at the end; the
 // run then checks that no iptables rule or bridge of Docker's is left.
 //
+// Debian's dockerd (20.10) has BuildKit 0.8 and its built-in Dockerfile
+// frontend (1.2): no heredocs, --link or --exclude. When a newer frontend is
+// built (`scripts/setup-tools.sh frontend` puts BuildKit's dockerfile-frontend
+// in tools/bin), it is pushed as an image to a registry on 127.0.0.1 and the
+// reference builds name it with `# syntax=` (berth builds the same Dockerfile
+// without that line: berth runs no frontend images).
+//
 // Usage: node dist/test/conformance/buildx-compare.js [case-substring...]
 //   BUILDX=/path/to/buildx (default tools/bin/buildx)
+//   FRONTEND=/path/to/dockerfile-frontend (default tools/bin/dockerfile-frontend, optional)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,10 +30,29 @@ import { DOCKER_CLI, DockerEngine } from '../../bench/engines';
 import { makeRunDirs, removeRunDirs, SystemPathGuard } from '../../bench/workspace';
 import { TestDaemon, busyboxTarball } from '../helpers/daemon';
 import { writeFiles, type FileSpec } from '../helpers/build';
+import { TestRegistry } from '../helpers/registry';
 import { diffImages, readSavedImage } from './imagediff';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const BUILDX = process.env.BUILDX ?? path.join(REPO, 'tools', 'bin', 'buildx');
+const FRONTEND = process.env.FRONTEND ?? path.join(REPO, 'tools', 'bin', 'dockerfile-frontend');
+
+/** Pushes the dockerfile frontend as an image (built by berth) to the registry; answers its reference. */
+function pushFrontend(berth: TestDaemon, reg: TestRegistry, base: string, env: NodeJS.ProcessEnv): string {
+  const dir = path.join(base, 'frontend');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(FRONTEND, path.join(dir, 'dockerfile-frontend'));
+  fs.writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    'FROM scratch\nCOPY dockerfile-frontend /bin/dockerfile-frontend\nLABEL moby.buildkit.frontend.network.none="true"\nLABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"\nENTRYPOINT ["/bin/dockerfile-frontend"]\n',
+  );
+  const ref = `${reg.host}/dockerfile:local`;
+  for (const argv of [['build', '-q', '-t', ref, '.'], ['push', ref]]) {
+    const r = run(process.execPath, [path.join(REPO, 'bin', 'berth'), '-H', berth.host, ...argv], env, dir);
+    if (r.status !== 0) throw new Error(`frontend image: berth ${argv[0]}: ${r.err}`);
+  }
+  return ref;
+}
 
 interface CompareCase {
   name: string;
@@ -200,6 +227,7 @@ async function main(): Promise<void> {
   const berth = new TestDaemon('bxcmp');
   const report: string[] = [`# berth build vs buildx (Docker's BuildKit)`, '', `${new Date().toISOString()}`, ''];
   let failed = 0;
+  let reg: TestRegistry | undefined;
   try {
     await Promise.all([docker.start(), berth.start()]);
     const denv: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: docker.host, DOCKER_CONFIG: cfg, DOCKER_CLI_HINTS: 'false', BUILDX_NO_DEFAULT_ATTESTATIONS: '1' };
@@ -212,13 +240,24 @@ async function main(): Promise<void> {
     const bv = run(DOCKER_CLI, ['buildx', 'version'], denv).out.trim();
     log(`reference: dockerd ${dv}, ${bv}`);
     report.push(`Reference: dockerd ${dv} (Debian), its built-in BuildKit, driven by ${bv} (docker driver).`, '');
+    let syntax = '';
+    if (fs.existsSync(FRONTEND)) {
+      reg = await TestRegistry.start();
+      syntax = `# syntax=${pushFrontend(berth, reg, base, { ...process.env, DOCKER_CONFIG: cfg })}\n`;
+      log(`reference frontend for the cases that need one: ${syntax.trim()}`);
+      report.push(`Cases marked (frontend) give the reference BuildKit's dockerfile frontend built from its Go module (${FRONTEND}) with \`${syntax.trim()}\`; berth builds them without that line.`, '');
+    }
     for (const [i, c] of cases.entries()) {
       const dir = path.join(base, `ctx${i}`);
       writeFiles(dir, c.files);
       const tag = `cmp/case${i}:latest`;
-      log(`== ${c.name}`);
-      report.push(`## ${c.name}`, '');
-      const ref = run(DOCKER_CLI, ['buildx', 'build', '--progress', 'plain', '--provenance=false', '-t', tag, ...(c.args ?? []), '.'], denv, dir);
+      const withFrontend = !!(c.needs && syntax);
+      log(`== ${c.name}${withFrontend ? ' (frontend)' : ''}`);
+      report.push(`## ${c.name}${withFrontend ? ' (frontend)' : ''}`, '');
+      // outside the context, so a COPY . sees the same files on both sides
+      const refDockerfile = path.join(base, `ctx${i}.Dockerfile`);
+      if (withFrontend) fs.writeFileSync(refDockerfile, syntax + String(c.files.Dockerfile));
+      const ref = run(DOCKER_CLI, ['buildx', 'build', '--progress', 'plain', '--provenance=false', '-t', tag, ...(withFrontend ? ['-f', refDockerfile] : []), ...(c.args ?? []), '.'], denv, dir);
       const mine = run(process.execPath, [path.join(REPO, 'bin', 'berth'), '-H', berth.host, 'build', '-q', '-t', tag, ...(c.args ?? []), '.'], { ...process.env, DOCKER_CONFIG: cfg }, dir);
       if (ref.status !== 0 || mine.status !== 0) {
         const why = (r: typeof ref) => r.err.trim().split('\n').filter((l) => /error|ERROR|failed/i.test(l)).slice(-2).join(' / ') || r.err.trim().split('\n').slice(-2).join(' / ');
@@ -241,6 +280,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await reg?.stop();
     await berth.stop().catch((e) => log(`stopping berthd: ${(e as Error).message}`));
     await docker.stop().catch((e) => log(`stopping dockerd: ${(e as Error).message}`));
     for (const n of docker.notes) log(`note: ${n}`);
