@@ -6,6 +6,8 @@
 // missing cache is a warning; unsupported exporters are refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { TestDaemon } from '../helpers/daemon';
 import { TestRegistry } from '../helpers/registry';
 import { build, buildOk, builtId, contextDir, inspect, ok, runIn } from '../helpers/build';
@@ -125,5 +127,33 @@ describe('registry build cache (--cache-to / --cache-from type=registry)', () =>
     assert.match(r.stderr, /invalid cache mode "all": use min or max/);
     r = build(origin, 'berth', dir, ['--cache-to', 'type=registry']);
     assert.match(r.stderr, /ref is required/);
+  });
+
+  it('a secret never reaches the exported cache (document, layers): its value is in no blob of the cache manifest', async () => {
+    const secret = 'TOP-SECRET-9f8e7d';
+    const sdir = contextDir({
+      Dockerfile: `FROM ${base}\nRUN --mount=type=secret,id=s,env=S sh -c 'test \${#S} = ${secret.length} && echo used > /used'\nRUN --mount=type=secret,id=s wc -c /run/secrets/s > /len\n`,
+      's.txt': secret,
+    });
+    const sref = `${reg.host}/cache/secret:c`;
+    ok(origin.berth(['build', '--network', 'none', '--secret', 'id=s,src=' + path.join(sdir, 's.txt'), '--cache-to', `type=registry,ref=${sref},mode=max`, sdir]), 'build with a secret');
+    const get = async (p: string, accept?: string) => {
+      const r = await fetch(`http://${reg.host}/v2/cache/secret/${p}`, accept ? { headers: { Accept: accept } } : {});
+      assert.equal(r.status, 200, p);
+      return Buffer.from(await r.arrayBuffer());
+    };
+    const manifest = JSON.parse(String(await get('manifests/c', 'application/vnd.oci.image.manifest.v1+json')));
+    assert.equal(manifest.config.mediaType, 'application/vnd.berth.buildcache.config.v1+json');
+    const doc = await get(`blobs/${manifest.config.digest}`);
+    assert.match(String(doc), /wc -c \/run\/secrets\/s/, 'the document holds the steps (positive control)');
+    assert.doesNotMatch(String(doc), new RegExp(secret));
+    assert.ok(manifest.layers.length >= 2);
+    let sawUsed = false;
+    for (const l of manifest.layers) {
+      const tarBytes = zlib.gunzipSync(await get(`blobs/${l.digest}`));
+      if (tarBytes.includes('used')) sawUsed = true;
+      assert.equal(tarBytes.includes(secret), false, `layer ${l.digest} holds the secret`);
+    }
+    assert.ok(sawUsed, 'the layers are the steps\' (positive control)');
   });
 });
