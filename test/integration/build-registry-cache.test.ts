@@ -2,8 +2,9 @@
 // (--cache-to type=registry,ref=...,mode=max|min) to a registry on
 // 127.0.0.1; a fresh berthd (its own data root, nothing built) imports it
 // (--cache-from type=registry,ref=...) and every step is reported cached,
-// with the same image IDs. mode=min keeps only the result's steps; a
-// missing cache is a warning; unsupported exporters are refused.
+// with the same image IDs. mode=min keeps only the result's steps, as does
+// type=inline (in the pushed image's config); a missing cache is a warning;
+// unsupported exporters are refused; a secret reaches no blob.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -112,6 +113,26 @@ describe('registry build cache (--cache-to / --cache-from type=registry)', () =>
     }
   });
 
+  it('--cache-to type=inline puts the result\'s steps in its image; --cache-from type=registry,ref=<image> reuses them', async () => {
+    const image = `${reg.host}/cache/app:inline`;
+    const out = buildOk(origin, 'berth', dir, ['--network', 'none', '-t', image, '--cache-to', 'type=inline', '--push']);
+    assert.match(out, /inline cache: [0-9a-f]{12}/);
+    assert.notEqual(builtId(out), built, 'the result carries the records: a config of its own');
+    const m = new TestDaemon('rcache5');
+    try {
+      await m.start();
+      const o2 = buildOk(m, 'berth', dir, ['--network', 'none', '--cache-from', `type=registry,ref=${image}`]);
+      const s = steps(o2);
+      assert.deepEqual(s.built, ['RUN mkdir'], o2);
+      assert.equal(s.cached.length, 7);
+      assert.equal(builtId(o2), built);
+    } finally {
+      await m.stop();
+    }
+    const bad = build(origin, 'berth', dir, ['--cache-to', 'type=inline,mode=max']);
+    assert.match(bad.stderr, /invalid cache mode "max" for type=inline/);
+  });
+
   it('a cache that is not there is a warning; the build runs', () => {
     const out = buildOk(origin, 'berth', dir, ['--network', 'none', '--no-cache', '--cache-from', `type=registry,ref=${reg.host}/cache/none:x`]);
     assert.match(out, /\[WARNING\]: no cache manifest at .*cache\/none:x/);
@@ -121,7 +142,7 @@ describe('registry build cache (--cache-to / --cache-from type=registry)', () =>
   it('refuses exporters berth does not have, and bad options, before building', () => {
     let r = build(origin, 'berth', dir, ['--cache-to', 'type=local,dest=/tmp/x']);
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /cache exporter type "local" is not supported by berth: use type=registry/);
+    assert.match(r.stderr, /cache exporter type "local" is not supported by berth: use type=registry or type=inline/);
     r = build(origin, 'berth', dir, ['--cache-to', `type=registry,ref=${ref},mode=all`]);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /invalid cache mode "all": use min or max/);

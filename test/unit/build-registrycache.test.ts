@@ -7,18 +7,20 @@ import { detectedHostPlatform, formatPlatform } from '../../src/registry';
 
 describe('registry cache specs', () => {
   it('reads type=registry,ref=...,mode=...; mode defaults to min', () => {
-    assert.deepEqual(parseCacheSpec('type=registry,ref=127.0.0.1:5000/c:x,mode=max', 'to'), { ref: '127.0.0.1:5000/c:x', mode: 'max', ignoreError: false });
-    assert.deepEqual(parseCacheSpec('type=registry,ref=r/c', 'from'), { ref: 'r/c', mode: 'min', ignoreError: false });
+    assert.deepEqual(parseCacheSpec('type=registry,ref=127.0.0.1:5000/c:x,mode=max', 'to'), { type: 'registry', ref: '127.0.0.1:5000/c:x', mode: 'max', ignoreError: false });
+    assert.deepEqual(parseCacheSpec('type=registry,ref=r/c', 'from'), { type: 'registry', ref: 'r/c', mode: 'min', ignoreError: false });
+    assert.equal(parseCacheSpec('type=inline', 'to')?.type, 'inline');
     assert.equal(parseCacheSpec('ref=r/c,ignore-error=true,image-manifest=true', 'to')?.ignoreError, true);
   });
 
   it('a --cache-from without "=" is a classic image name; a --cache-to one is a registry ref', () => {
     assert.equal(parseCacheSpec('busybox:latest', 'from'), undefined);
-    assert.deepEqual(parseCacheSpec('r/c:cache', 'to'), { ref: 'r/c:cache', mode: 'min', ignoreError: false });
+    assert.deepEqual(parseCacheSpec('r/c:cache', 'to'), { type: 'registry', ref: 'r/c:cache', mode: 'min', ignoreError: false });
   });
 
   it('refuses other exporters, bad modes, unknown keys, a missing or bad ref', () => {
-    assert.throws(() => parseCacheSpec('type=inline', 'to'), /cache exporter type "inline" is not supported by berth: use type=registry/);
+    assert.throws(() => parseCacheSpec('type=gha', 'to'), /cache exporter type "gha" is not supported by berth: use type=registry or type=inline/);
+    assert.throws(() => parseCacheSpec('type=inline', 'from'), /cache importer type "inline" is not supported by berth: use type=registry$/);
     assert.throws(() => parseCacheSpec('type=local,src=/x', 'from'), /cache importer type "local" is not supported/);
     assert.throws(() => parseCacheSpec('type=registry,ref=r/c,mode=all', 'to'), /invalid cache mode "all"/);
     assert.throws(() => parseCacheSpec('type=registry,ref=r/c,color=blue', 'to'), /unknown cache export option "color"/);

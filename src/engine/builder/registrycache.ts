@@ -7,7 +7,10 @@
 // record (keyed by that ID) matches too. See docs/architecture.md.
 import { normaliseTagged } from '../../image';
 import type { ImageConfig, ImageRecord } from '../../image';
-import { MT, RegistryError, buildManifest, layerCompression, sha256, type AuthConfig, type Descriptor, type Endpoint, type Repository } from '../../registry';
+import {
+  MT, RegistryError, buildManifest, formatPlatform, hostPlatform, layerCompression, selectManifest, sha256,
+  type AnyManifest, type AuthConfig, type Descriptor, type Endpoint, type Repository,
+} from '../../registry';
 import { chainIdOf, ingestLayer, type StagedLayer } from '../../storage';
 import { badRequest } from '../../util/errors';
 import type { EngineContext } from '../context';
@@ -18,7 +21,12 @@ import { Pusher, ociType } from '../images/push';
 export const CACHE_CONFIG_TYPE = 'application/vnd.berth.buildcache.config.v1+json';
 const MAX_DOC = 32 << 20;
 
+/** The image config field an inline cache (--cache-to type=inline) travels in. */
+export const INLINE_CACHE_KEY = 'berth.buildcache.v1';
+
 export interface CacheSpec {
+  /** registry: a cache manifest at ref; inline: the records in the result's image config. */
+  type: 'registry' | 'inline';
   ref: string;
   /** min: the steps of the target's image; max: every step of every stage built. */
   mode: 'min' | 'max';
@@ -34,7 +42,7 @@ export interface CacheSpec {
 export function parseCacheSpec(raw: string, dir: 'from' | 'to'): CacheSpec | undefined {
   if (!raw.includes('=')) {
     if (dir === 'from') return undefined;
-    return { ref: raw, mode: 'min', ignoreError: false };
+    return { type: 'registry', ref: raw, mode: 'min', ignoreError: false };
   }
   const kv = new Map<string, string>();
   for (const field of raw.split(',')) {
@@ -43,8 +51,14 @@ export function parseCacheSpec(raw: string, dir: 'from' | 'to'): CacheSpec | und
     kv.set(field.slice(0, eq).trim().toLowerCase(), field.slice(eq + 1));
   }
   const type = kv.get('type') ?? 'registry';
+  if (type === 'inline' && dir === 'to') {
+    // as BuildKit's: the result's own steps, read back with --cache-from type=registry,ref=<the image>
+    const mode = kv.get('mode') ?? 'min';
+    if (mode !== 'min') throw badRequest(`invalid cache mode ${JSON.stringify(mode)} for type=inline: an inline cache holds the result's own steps (mode=min)`);
+    return { type: 'inline', ref: '', mode: 'min', ignoreError: false };
+  }
   if (type !== 'registry')
-    throw badRequest(`cache ${dir === 'to' ? 'exporter' : 'importer'} type ${JSON.stringify(type)} is not supported by berth: use type=registry`);
+    throw badRequest(`cache ${dir === 'to' ? 'exporter' : 'importer'} type ${JSON.stringify(type)} is not supported by berth: use type=registry${dir === 'to' ? ' or type=inline' : ''}`);
   const ref = kv.get('ref') ?? '';
   if (!ref) throw badRequest(`cache ${dir === 'to' ? 'export' : 'import'} "${raw}": ref is required`);
   try {
@@ -57,7 +71,7 @@ export function parseCacheSpec(raw: string, dir: 'from' | 'to'): CacheSpec | und
   for (const k of kv.keys())
     if (!['type', 'ref', 'mode', 'ignore-error', 'image-manifest', 'oci-mediatypes', 'compression', 'compression-level', 'force-compression'].includes(k))
       throw badRequest(`unknown cache ${dir === 'to' ? 'export' : 'import'} option ${JSON.stringify(k)} in "${raw}"`);
-  return { ref, mode, ignoreError: kv.get('ignore-error') === 'true' };
+  return { type: 'registry', ref, mode, ignoreError: kv.get('ignore-error') === 'true' };
 }
 
 /**
@@ -99,10 +113,19 @@ async function repository(ctx: EngineContext, ref: string, creds: AuthConfig | u
 }
 
 /**
- * Pushes the records (their images' configs and added layers) to spec.ref.
- * Answers a summary line. Records whose image is gone are left out.
+ * The result image with its steps' records in its config (`berth.buildcache.v1`):
+ * a new image on top of it whose layers are the result's, so the records'
+ * layers travel with it when it is pushed.
  */
-export async function exportCache(ctx: EngineContext, spec: CacheSpec, steps: StepRecord[], creds: AuthConfig | undefined, emit: Emit, signal: AbortSignal): Promise<string> {
+export function withInlineCache(ctx: EngineContext, img: ImageRecord, steps: StepRecord[]): ImageRecord {
+  const { records } = cacheRecords(ctx, steps);
+  const cfg = JSON.parse(ctx.content.read(img.id).toString('utf8')) as Record<string, unknown>;
+  cfg[INLINE_CACHE_KEY] = { version: 1, records };
+  return ctx.images.add(Buffer.from(JSON.stringify(cfg)), img.id);
+}
+
+/** The records of steps whose images are still there, each with its config, and the layers they added. */
+function cacheRecords(ctx: EngineContext, steps: StepRecord[]): { records: CacheDocument['records']; diffIds: string[]; chains: string[] } {
   const seen = new Set<string>();
   const records: CacheDocument['records'] = [];
   const diffIds: string[] = [];
@@ -119,6 +142,15 @@ export async function exportCache(ctx: EngineContext, spec: CacheSpec, steps: St
     for (const d of all.slice(parent?.config.rootfs.diff_ids.length ?? 0)) if (!diffIds.includes(d)) diffIds.push(d);
     for (let c = img.topLayer; c; c = ctx.layers.get(c)?.parent ?? null) chains.push(c);
   }
+  return { records, diffIds, chains };
+}
+
+/**
+ * Pushes the records (their images' configs and added layers) to spec.ref.
+ * Answers a summary line. Records whose image is gone are left out.
+ */
+export async function exportCache(ctx: EngineContext, spec: CacheSpec, steps: StepRecord[], creds: AuthConfig | undefined, emit: Emit, signal: AbortSignal): Promise<string> {
+  const { records, diffIds, chains } = cacheRecords(ctx, steps);
   const unpin = ctx.layers.pin(chains);
   try {
     const { repo, ep, tag } = await repository(ctx, spec.ref, creds, true);
@@ -166,9 +198,17 @@ export class RegistryCache {
       if (e instanceof RegistryError && e.status === 404) return undefined;
       throw e;
     }
-    if (m.doc.kind !== 'manifest' || m.doc.manifest.config.mediaType !== CACHE_CONFIG_TYPE)
-      throw badRequest(`${spec.ref} is not a berth build cache (its config is not ${CACHE_CONFIG_TYPE})`);
-    const cd = m.doc.manifest.config;
+    let doc: AnyManifest = m.doc;
+    if (doc.kind === 'index') {
+      // an image pushed for several platforms: the host's carries the records this build can use
+      const d = selectManifest(doc.index.manifests, hostPlatform());
+      if (!d) throw badRequest(`${spec.ref} has no image for ${formatPlatform(hostPlatform())}`);
+      doc = (await repo.manifest(d.digest, `${spec.ref}@${d.digest}`)).doc;
+    }
+    if (doc.kind !== 'manifest') throw badRequest(`${spec.ref} is not a berth build cache`);
+    const manifest = doc.manifest;
+    const cd = manifest.config;
+    const inline = cd.mediaType !== CACHE_CONFIG_TYPE;
     if (cd.size > MAX_DOC) throw badRequest(`cache document of ${spec.ref} is too large (${cd.size} bytes)`);
     const { body } = await repo.openBlob(cd.digest);
     const chunks: Buffer[] = [];
@@ -183,16 +223,24 @@ export class RegistryCache {
     }
     const bytes = Buffer.concat(chunks);
     if (sha256(bytes) !== cd.digest) throw badRequest(`cache document of ${spec.ref} does not match its digest ${cd.digest}`);
-    const doc = JSON.parse(bytes.toString('utf8')) as CacheDocument;
-    if (doc?.version !== 1 || !Array.isArray(doc.records) || !Array.isArray(doc.layers)) throw badRequest(`cache document of ${spec.ref}: unknown version`);
-    const byDigest = new Map(m.doc.manifest.layers.map((l) => [l.digest, l]));
+    let cache: CacheDocument;
+    if (inline) {
+      // an image built with --cache-to type=inline: the records in its config, the layers its own
+      const cfg = JSON.parse(bytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } } & Record<string, { records?: CacheDocument['records'] }>;
+      const recs = cfg[INLINE_CACHE_KEY]?.records;
+      if (!Array.isArray(recs)) throw badRequest(`${spec.ref} holds no build cache (neither a berth cache manifest nor an image built with --cache-to type=inline)`);
+      const ids = cfg.rootfs?.diff_ids ?? [];
+      cache = { version: 1, records: recs, layers: manifest.layers.map((l, i) => ({ digest: l.digest, diffID: ids[i] })).filter((l) => typeof l.diffID === 'string') };
+    } else cache = JSON.parse(bytes.toString('utf8')) as CacheDocument;
+    if (cache?.version !== 1 || !Array.isArray(cache.records) || !Array.isArray(cache.layers)) throw badRequest(`cache document of ${spec.ref}: unknown version`);
+    const byDigest = new Map(manifest.layers.map((l) => [l.digest, l]));
     const blobs = new Map<string, Descriptor>();
-    for (const l of doc.layers) {
+    for (const l of cache.layers) {
       const d = byDigest.get(l.digest);
       if (d && layerCompression(d.mediaType)) blobs.set(l.diffID, d);
     }
     const records = new Map<string, CacheDocument['records'][number]>();
-    for (const r of doc.records) if (typeof r?.config === 'string' && typeof r.key === 'string') records.set(r.parent + '\n' + r.key, r);
+    for (const r of cache.records) if (typeof r?.config === 'string' && typeof r.key === 'string') records.set(r.parent + '\n' + r.key, r);
     return new RegistryCache(ctx, repo, `${ep.name}/${repo.path}`, records, blobs);
   }
 

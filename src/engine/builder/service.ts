@@ -16,7 +16,7 @@ import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
 import type { Emit, ImageService } from '../images';
 import { BuildCacheStore, type CacheEntry } from './cache';
-import { BuildOutput, StepError } from './output';
+import { BuildOutput, StepError, short } from './output';
 import type { StepRunner } from './run';
 import { crashPoint } from '../../util/fault';
 import type { CacheMountStore } from './mounts';
@@ -143,7 +143,14 @@ export class BuildService {
         results.push(await b.run());
         steps.push(...b.steps);
       }
-      for (const spec of cacheExports) await this.exportCache(spec, results, steps, creds, out, signal);
+      for (const spec of cacheExports) if (spec.type === 'registry') await this.exportCache(spec, results, steps, creds, out, signal);
+      // --cache-to type=inline: each result carries its own steps in its config
+      if (cacheExports.some((c) => c.type === 'inline')) {
+        for (let i = 0; i < results.length; i++) {
+          results[i] = rc.withInlineCache(this.ctx, results[i], steps.filter((st) => ancestors(this.ctx, [results[i]]).has(st.image)));
+          out.line(`inline cache: ${short(results[i].id)}`);
+        }
+      }
       crashPoint('build.image');
       // the store keeps one image per tag: the host's variant (else the first); the index exists where it is pushed
       const host = hostPlatform();
@@ -184,9 +191,7 @@ export class BuildService {
     const { exportCache } = require('./registrycache') as typeof import('./registrycache');
     let keep = steps;
     if (spec.mode === 'min') {
-      const chain = new Set<string>();
-      for (const img of results)
-        for (let i: ImageRecord | undefined = img; i && !chain.has(i.id); i = i.parent ? this.ctx.images.find(i.parent) : undefined) chain.add(i.id);
+      const chain = ancestors(this.ctx, results);
       keep = steps.filter((s) => chain.has(s.image));
     }
     out.line(`exporting cache to ${spec.ref} (mode=${spec.mode})`);
@@ -325,6 +330,13 @@ export class BuildService {
     }
     return { CachesDeleted: deleted, SpaceReclaimed: space };
   }
+}
+
+/** The images and their parents, by ID. */
+function ancestors(ctx: EngineContext, images: ImageRecord[]): Set<string> {
+  const out = new Set<string>();
+  for (const img of images) for (let i: ImageRecord | undefined = img; i && !out.has(i.id); i = i.parent ? ctx.images.find(i.parent) : undefined) out.add(i.id);
+  return out;
 }
 
 function credsFor(auth: Record<string, AuthConfig>, ref: string): AuthConfig | undefined {
