@@ -107,4 +107,28 @@ describe('platforms', { skip: noImage }, () => {
       assert.equal(r.stdout, `${arch}\n${goarch}\n`, r.stderr);
     }
   });
+
+  it('a multi-platform build without --push keeps the index under its tag: create --platform finds the variant, prune keeps it, push sends the index', { skip: noEmu }, () => {
+    const dir = contextDir({ Dockerfile: `FROM ${img}\nRUN uname -m > /arch && echo kept > /kept\n` });
+    const tag = `${reg.host}/multi/kept:1`;
+    const out = buildOk(d, 'berth', dir, ['--network', 'none', '--platform', 'linux/amd64,linux/arm64', '-t', tag]);
+    const arm = /linux\/arm64\/v8: (sha256:[0-9a-f]{64})/.exec(out)?.[1] ?? /linux\/arm64: (sha256:[0-9a-f]{64})/.exec(out)?.[1];
+    assert.ok(arm, out);
+    assert.doesNotMatch(ok(d.docker(['images', '-q', '--no-trunc', '--filter', 'dangling=true'])), new RegExp(arm.slice(7)));
+    ok(d.docker(['image', 'prune', '-f']));
+    assert.equal(inspect(d, arm, '{{.Architecture}}'), 'arm64', 'prune keeps the index');
+    const r = d.berth(['run', '--rm', '--network', 'none', '--platform', 'linux/arm64', tag, 'cat', '/arch']);
+    assert.equal(r.stdout, 'aarch64\n', r.stderr);
+    assert.doesNotMatch(r.stderr, /Unable to find image/);
+    ok(d.berth(['push', tag]), 'push the kept index');
+    let raw = JSON.parse(ok(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${tag}`]), 'skopeo inspect'));
+    assert.deepEqual(raw.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture).sort(), ['amd64', 'arm64']);
+    // control: a tag moved elsewhere no longer stands for the index
+    ok(d.docker(['tag', img, tag]));
+    ok(d.berth(['push', tag]));
+    raw = JSON.parse(ok(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${tag}`]), 'skopeo inspect'));
+    assert.equal(raw.manifests, undefined);
+    ok(d.docker(['image', 'prune', '-f']));
+    assert.notEqual(d.docker(['image', 'inspect', arm]).status, 0, 'the variant is dangling once the index is gone');
+  });
 });

@@ -152,12 +152,15 @@ export class BuildService {
         }
       }
       crashPoint('build.image');
-      // the store keeps one image per tag: the host's variant (else the first); the index exists where it is pushed
+      // a tag names the host's variant (else the first) and stands for the index of them all (a push sends it)
       const host = hostPlatform();
       const img = results.find((r) => platformScore(host, imagePlatform(r.config)) >= 0) ?? results[0];
       if (results.length > 1)
         for (const r of results) out.line(`${formatPlatform(imagePlatform(r.config))}: ${r.id}${r === img && tags.length ? ` (tagged ${tags.join(', ')})` : ''}`);
-      for (const t of tags) this.images.tag(img.id, t);
+      for (const t of tags) {
+        this.images.tag(img.id, t);
+        if (results.length > 1) this.ctx.images.setIndex(t, results.map((r) => r.id));
+      }
       if (req.push) await this.pushResults(tags, results, creds, out, signal);
       out.done(img.id, tags);
       return img;
@@ -320,7 +323,7 @@ export class BuildService {
       changed = false;
       for (const id of dropped) {
         const img = images.find(id);
-        if (!img || cached.has(id) || inUse.has(id) || images.tagsOf(id).length || images.children(id).length) continue;
+        if (!img || cached.has(id) || inUse.has(id) || images.tagsOf(id).length || images.inIndex(id) || images.children(id).length) continue;
         const r = images.delete(id);
         space += r.freed;
         for (const x of r.results) if (x.Deleted) this.ctx.events.emit('image', 'delete', x.Deleted, { name: x.Deleted });

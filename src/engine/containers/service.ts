@@ -10,6 +10,7 @@ import { randomName, VALID_NAME } from '../../util/ids';
 import { log } from '../../util/log';
 import { showEach } from '../../util/records';
 import type { EngineContext } from '../context';
+import type { ImageRecord } from '../../image';
 import { LogRotator } from '../logs';
 import { buildContainer, validateRestartPolicy, type CreateRequest } from './create';
 import { Lifecycle, type WaitCondition } from './lifecycle';
@@ -48,8 +49,10 @@ export class ContainerService {
   create(req: CreateRequest): { Id: string; Warnings: string[] } {
     const imageRef = req.config?.Image;
     if (!req.config || !imageRef) throw badRequest('Config cannot be empty in order to create a container');
-    const img = this.ctx.images.find(imageRef);
-    if (!img) throw notFound(`No such image: ${imageRef.includes(':') || imageRef.includes('@') ? imageRef : imageRef + ':latest'}`);
+    const tagged = this.ctx.images.find(imageRef);
+    if (!tagged) throw notFound(`No such image: ${imageRef.includes(':') || imageRef.includes('@') ? imageRef : imageRef + ':latest'}`);
+    // a tag kept for a multi-platform build has the requested platform's image beside the host's
+    const img = (req.platform && indexVariant(this.ctx.images.indexOf(imageRef), req.platform)) || tagged;
     const platformWarning = checkPlatform(imageRef, img.config, req.platform);
     const c = buildContainer(this.ctx, req, img);
     validateResources(c.HostConfig);
@@ -317,6 +320,24 @@ function signalNumber(s: string): number | undefined {
 }
 
 import { resourcesForUpdate } from './spec';
+
+/** The image of an index (a kept multi-platform build) that serves `platform` best. */
+function indexVariant(index: ImageRecord[] | undefined, platform: string): ImageRecord | undefined {
+  if (!index) return undefined;
+  let want;
+  try {
+    want = parsePlatform(platform);
+  } catch {
+    return undefined; // checkPlatform words the error
+  }
+  let best: ImageRecord | undefined;
+  let bestScore = Infinity;
+  for (const i of index) {
+    const sc = platformScore(want, imagePlatform(i.config));
+    if (sc >= 0 && sc < bestScore) [best, bestScore] = [i, sc];
+  }
+  return best;
+}
 
 /**
  * create's platform rules, as dockerd's: a requested platform the local image

@@ -53,6 +53,12 @@ export class Pusher {
     const emit = start();
     emit({ status: `The push refers to repository [${ref.domain}/${ref.path}]` });
     for (const [t, id] of tags) {
+      // a tag a multi-platform build kept goes out as the index of its platform images
+      const index = this.ctx.images.indexOf(`${repoName}:${t}`);
+      if (index && index.length > 1) {
+        await this.pushIndexAt(ep, ref, t, index, o, emit);
+        continue;
+      }
       const img = this.ctx.images.get(id);
       const res = await this.pushImage(ep, ref.path, img, t, o, emit);
       emit({ status: `${t}: digest: ${res.digest} size: ${res.size}` });
@@ -107,6 +113,10 @@ export class Pusher {
     const eps = await this.ctx.registry.endpoints(ref.domain, false);
     const ep = eps[eps.length - 1];
     emit({ status: `The push refers to repository [${ref.domain}/${ref.path}]` });
+    return this.pushIndexAt(ep, ref, tag, images, o, emit);
+  }
+
+  private async pushIndexAt(ep: Endpoint, ref: { domain: string; path: string; repo: string }, tag: string, images: ImageRecord[], o: PushOptions, emit: Emit): Promise<{ digest: string; size: number }> {
     const entries: Descriptor[] = [];
     for (const img of images) {
       const m = await this.pushImage(ep, ref.path, img, '', o, emit);

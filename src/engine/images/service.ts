@@ -155,7 +155,8 @@ export class ImageService {
       let tags = this.ctx.images.tagsOf(img.id).filter(wanted);
       let digests = img.repoDigests.filter(wanted);
       if (!tags.length && !digests.length) {
-        if (!(opts.all || leaf)) continue;
+        // the other platforms of a kept multi-platform build show with -a only
+        if (!(opts.all || (leaf && !this.ctx.images.inIndex(img.id)))) continue;
         if (f.has('dangling') && !danglingOnly) continue;
         if (f.has('reference')) continue;
         tags = ['<none>:<none>'];
@@ -258,7 +259,7 @@ export class ImageService {
       changed = false;
       for (const img of this.ctx.images.list()) {
         if (used.has(img.id) || this.ctx.images.children(img.id).length) continue;
-        if (danglingOnly && this.ctx.images.tagsOf(img.id).length) continue;
+        if (danglingOnly && (this.ctx.images.tagsOf(img.id).length || this.ctx.images.inIndex(img.id))) continue;
         if (until !== undefined && (Date.parse(img.config.created ?? '') || 0) > until) continue;
         if (img.config.config && !filters.matchLabels(img.config.config.Labels)) continue;
         const r = this.ctx.images.delete(img.id);
