@@ -116,6 +116,7 @@ export class BuildService {
       else cacheFrom.push(c);
     }
     const cacheExports = (req.cacheTo ?? []).map((c) => rc.parseCacheSpec(c, 'to')!);
+    if (req.push && !tags.length) throw badRequest('--push needs a tag (-t name:tag) to push to');
     const context = await fe.indexContext(body, { spoolDir: this.ctx.paths.tmp });
     let out: BuildOutput | undefined;
     try {
@@ -208,7 +209,6 @@ export class BuildService {
 
   /** --push: each tag to its registry; several platforms go as an index of their images. */
   private async pushResults(tags: string[], results: ImageRecord[], creds: (ref: string) => AuthConfig | undefined, out: BuildOutput, signal: AbortSignal): Promise<void> {
-    if (!tags.length) throw badRequest('--push needs a tag (-t name:tag) to push to');
     for (const t of tags) {
       const i = t.lastIndexOf(':');
       const name = t.slice(0, i);
