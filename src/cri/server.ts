@@ -9,7 +9,6 @@ import { log } from '../util/log';
 import { Cni, type CniConfig } from './cni';
 import { Containers } from './containers';
 import { CriError, grpcStatus, notFoundCri } from './errors';
-import { reopenLog } from '../monitor';
 import { Images } from './images';
 import { loadCri } from './proto';
 import { kindOf, L_SANDBOX } from './meta';
@@ -136,13 +135,7 @@ export class CriServer {
         const c = ct.get(r.container_id);
         await this.engine.containers.update(c.ID, ct.resources(r.linux ?? undefined));
       },
-      ReopenContainerLog: (r) => {
-        const c = ct.get(r.container_id);
-        // the kubelet moved the file away; conmon opens the path again
-        if (!c.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `container ${c.ID} is not running`);
-        if (!c.LogPath) throw new CriError(grpc.status.FAILED_PRECONDITION, `container ${c.ID} has no log`);
-        reopenLog(this.engine.containers.lifecycle.bundle(c));
-      },
+      ReopenContainerLog: (r) => ct.reopenLog(ct.get(r.container_id)),
       ContainerStats: (r) => ({ stats: this.stats.of(ct.get(r.container_id)) }),
       ListContainerStats: (r) => {
         const f = r.filter ?? {};
