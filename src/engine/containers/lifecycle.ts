@@ -12,7 +12,7 @@ import { crashPoint } from '../../util/fault';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
 import { RestartManager } from './restart';
-import { prepareInitLayer } from './create';
+import { sharedInitLayer } from './create';
 import { buildContainerSpec } from './spec';
 import { initHealthState } from './health';
 import { writeNetworkFiles } from './netfiles';
@@ -69,14 +69,15 @@ export class Lifecycle {
     return path.join(this.ctx.paths.bundles, c.ID);
   }
 
-  /** Creates the writable layer and init layer at create time. */
+  /** Creates the writable layer at create time, its init layer a link to the shared one. */
   prepareFilesystem(c: Container): void {
     createRwLayer(this.rwDir(c));
-    prepareInitLayer(this.initDir(c));
+    fs.symlinkSync(sharedInitLayer(this.ctx.containers.root), this.initDir(c));
   }
 
   mountRootfs(c: Container): string {
-    return mountRwLayer(this.ctx.layers, c.ImageTopLayer, this.rwDir(c), this.initDir(c));
+    sharedInitLayer(this.ctx.containers.root); // what the containers' init links point to
+    return mountRwLayer(this.ctx.layers, c.ImageTopLayer, this.rwDir(c), this.initDir(c), c.HostConfig.AutoRemove);
   }
 
   /** Readers that stream the rootfs without holding the container's lock (export). */
@@ -173,7 +174,7 @@ export class Lifecycle {
       // leaves a record whose network the next daemon keeps (a daemon crash loses no
       // page cache, so no fsync on this path)
       this.ctx.containers.save(c, false, false);
-      await this.ctx.runc.start(mcfg.runtimeRoot, c.ID);
+      await this.ctx.runc.start(mcfg.runtimeRoot, c.ID, pid);
       crashPoint('start.running');
       const now = new Date().toISOString();
       Object.assign(c.State, {
@@ -395,7 +396,9 @@ export class Lifecycle {
       c.State.Restarting = true;
       c.State.Status = 'restarting';
     }
-    this.ctx.containers.save(c);
+    // a --rm container's record goes next: its exit is not written (a crash before the removal
+    // leaves it recorded running, which the next daemon start finds exited and removes)
+    if (!c.HostConfig.AutoRemove) this.ctx.containers.save(c);
     if (oom) this.ctx.events.emit('container', 'oom', c.ID, this.attrs(c));
     this.ctx.events.emit('container', 'die', c.ID, { ...this.attrs(c), exitCode: String(code) });
     this.notifyWaiters(c, 'exit');

@@ -212,9 +212,11 @@ export class ContainerService {
       this.lifecycle.notifyWaiters(c, 'removed');
       crashPoint('rm.record');
       // runc's state (and cgroup) go after the answer, still under the lock; a crash
-      // before this leaves a state dir without a record, which the next start sweeps
+      // before this leaves a state dir without a record, which the next start sweeps.
+      // The answer goes out first: spawning runc forks this process, which blocks it
+      await new Promise<void>((r) => setImmediate(r));
       await this.ctx.runc.deleteContainer(this.lifecycle.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
-      fs.rmSync(this.lifecycle.bundle(c), { recursive: true, force: true });
+      await fs.promises.rm(this.lifecycle.bundle(c), { recursive: true, force: true });
     });
   }
 
