@@ -2,7 +2,8 @@
 // Dockerfiles (cache mounts, secrets, multi-stage, COPY --chmod/--chown/
 // --link/--exclude, heredocs, metadata) built with the real buildx CLI plugin
 // (tools/bin/buildx, from scripts/setup-tools.sh) against Debian's dockerd and
-// with `berth build` against a private berthd; the resulting images are saved
+// with `berth build` against a private berthd (RUN steps with --network none
+// on both: dockerd has no bridge); the resulting images are saved
 // and compared (files, modes, owners, content, config). Differences are
 // printed per case and written to dist/buildx-compare.md.
 //
@@ -257,11 +258,11 @@ async function main(): Promise<void> {
       // outside the context, so a COPY . sees the same files on both sides
       const refDockerfile = path.join(base, `ctx${i}.Dockerfile`);
       if (withFrontend) fs.writeFileSync(refDockerfile, syntax + String(c.files.Dockerfile));
-      const ref = run(DOCKER_CLI, ['buildx', 'build', '--progress', 'plain', '--provenance=false', '-t', tag, ...(withFrontend ? ['-f', refDockerfile] : []), ...(c.args ?? []), '.'], denv, dir);
-      const mine = run(process.execPath, [path.join(REPO, 'bin', 'berth'), '-H', berth.host, 'build', '-q', '-t', tag, ...(c.args ?? []), '.'], { ...process.env, DOCKER_CONFIG: cfg }, dir);
+      const ref = run(DOCKER_CLI, ['buildx', 'build', '--progress', 'plain', '--provenance=false', '--network', 'none', '-t', tag, ...(withFrontend ? ['-f', refDockerfile] : []), ...(c.args ?? []), '.'], denv, dir);
+      const mine = run(process.execPath, [path.join(REPO, 'bin', 'berth'), '-H', berth.host, 'build', '-q', '--network', 'none', '-t', tag, ...(c.args ?? []), '.'], { ...process.env, DOCKER_CONFIG: cfg }, dir);
       if (ref.status !== 0 || mine.status !== 0) {
         const why = (r: typeof ref) => r.err.trim().split('\n').filter((l) => /error|ERROR|failed/i.test(l)).slice(-2).join(' / ') || r.err.trim().split('\n').slice(-2).join(' / ');
-        const line = `build: buildx ${ref.status === 0 ? 'ok' : `failed (${why(ref)})`}; berth ${mine.status === 0 ? 'ok' : `failed (${why(mine)})`}${c.needs && ref.status !== 0 ? ` — the reference's built-in frontend lacks ${c.needs}` : ''}`;
+        const line = `build: buildx ${ref.status === 0 ? 'ok' : `failed (${why(ref)})`}; berth ${mine.status === 0 ? 'ok' : `failed (${why(mine)})`}${c.needs && ref.status !== 0 ? ` — needs ${c.needs}` : ''}`;
         log(`  ${line}`);
         report.push(`- ${line}`, '');
         if (mine.status !== 0) failed++;
