@@ -37,6 +37,11 @@ export function buildContextsParam(q: URLSearchParams): Record<string, string> |
   return param(q, 'buildcontexts', 'build contexts', map(string)) ?? undefined;
 }
 
+/** berth's `cacheto`: a JSON list of --cache-to values (`type=registry,ref=...,mode=max`). */
+export function cacheToParam(q: URLSearchParams): string[] | undefined {
+  return param(q, 'cacheto', 'cache-to', slice(string)) ?? undefined;
+}
+
 export function ulimitsParam(q: URLSearchParams): Ulimit[] | undefined {
   return param(q, 'ulimits', 'ulimit settings', list(ulimit, '[]*units.Ulimit'));
 }

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Engine } from '../../engine/engine';
 import { StepError, type BuildRequest } from '../../engine/builder';
 import type { AuthConfig } from '../../registry';
-import { buildArgsParam, buildContextsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
+import { buildArgsParam, buildContextsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, cacheToParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
 import { ClientStream } from '../client-stream';
@@ -58,10 +58,12 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     quiet: boolParam(query, 'q'),
     networkMode: query.get('networkmode') || 'default',
     cacheFrom: cacheFromParam(query) ?? [],
+    cacheTo: cacheToParam(query) ?? [],
     hostConfig,
     registryAuth: registryConfig(req.headers['x-registry-config']),
     secrets: buildSecretsHeader(req.headers['x-build-secrets']),
     ssh: buildSshHeader(req.headers['x-build-ssh']),
+    push: boolParam(query, 'push'),
     allow: query.getAll('allow').flatMap((a) => a.split(',')).filter(Boolean),
     buildContexts: buildContextsParam(query),
   };

@@ -11,7 +11,7 @@ import {
 import { canonicalJson } from '../../builder/plan/history';
 import { applyCopy, ensureDir } from '../../builder/context/copy';
 import type { ImageRecord } from '../../image';
-import type { AuthConfig } from '../../registry';
+import { imagePlatform, platformScore, type AuthConfig } from '../../registry';
 import { EngineError, badRequest } from '../../util/errors';
 import { DockerfileError, errorAt } from '../../builder/dockerfile/errors';
 import type { EngineContext } from '../context';
@@ -23,6 +23,7 @@ import { OrderedLogs, short, StepError, type BuildOutput, type StepLog } from '.
 import { ScratchRootfs } from './rootfs';
 import { StepMounts, type CacheMountStore } from './mounts';
 import type { RunSettings, StepRunner } from './run';
+import type { RegistryCache, StepRecord } from './registrycache';
 
 export interface BuildSettings extends RunSettings {
   noCache: boolean;
@@ -38,6 +39,8 @@ export interface BuildSettings extends RunSettings {
   ssh: ReadonlyMap<string, string>;
   /** --build-context directories by name (taken out of the context tar). */
   namedTrees: ReadonlyMap<string, SourceFS>;
+  /** Caches imported from registries (--cache-from type=registry), asked after the local cache. */
+  cacheImports?: RegistryCache[];
   /** Credentials for pulls, by registry (X-Registry-Config). */
   creds(ref: string): AuthConfig | undefined;
 }
@@ -88,6 +91,8 @@ export class Build {
   /** Aborted by the caller, or when a stage fails (the other stages stop). */
   private readonly abort = new AbortController();
   private readonly signal: AbortSignal;
+  /** Every step's (parent, key) -> image, built or cached, for --cache-to. */
+  readonly steps: StepRecord[] = [];
 
   constructor(
     private readonly d: BuildDeps,
@@ -170,7 +175,8 @@ export class Build {
   private async image(ref: string, platform: Platform | undefined, log: StepLog): Promise<ImageRecord> {
     if (!this.s.pull) {
       const img = this.d.ctx.images.find(ref);
-      if (img) return img;
+      // a local image of another platform than the one asked for is pulled again, as create does
+      if (img && (!platform || platformScore(platform, imagePlatform(img.config)) >= 0)) return img;
     }
     const p = platform ? formatPlatform(platform) : undefined;
     const key = `${ref}\n${p ?? ''}`;
@@ -232,7 +238,7 @@ export class Build {
         const infos = resolveSources(tree, ['.'], { cmd: 'COPY', context: false, destIsDir: true });
         const sum = await checksumSources(infos, { preserveOwnership: true });
         const createdBy = `/bin/sh -c #(nop) FROM context ${JSON.stringify(name)} ${sum}`;
-        const cached = this.lookup(null, createdBy, log);
+        const cached = await this.lookup(null, createdBy, log);
         if (cached) return cached;
         const r = new ScratchRootfs(this.d.ctx.layers, this.d.ctx.paths.tmp, null);
         try {
@@ -253,7 +259,7 @@ export class Build {
 
   // ---- cache ----
 
-  private lookup(parent: Current, key: string, log: StepLog): ImageRecord | undefined {
+  private async lookup(parent: Current, key: string, log: StepLog): Promise<ImageRecord | undefined> {
     if (this.s.noCache) return undefined;
     const images = this.d.ctx.images;
     const pid = parent?.id ?? '';
@@ -265,8 +271,16 @@ export class Build {
       if (id && !from.ids.has(id)) id = undefined;
       id ??= from.byKey.get(pid + '\n' + key);
     }
-    const img = id ? images.find(id) : undefined;
+    let img = id ? images.find(id) : undefined;
+    for (const c of img ? [] : (this.s.cacheImports ?? [])) {
+      const hit = await c.materialise(parent, key, this.signal);
+      if (!hit) continue;
+      img = hit.image;
+      this.d.cache.put(pid, key, img.id, hit.createdBy);
+      break;
+    }
     if (img) {
+      this.steps.push({ parent: pid, key, image: img.id });
       log.line(' ---> Using cache');
       log.line(` ---> ${short(img.id)}`);
     }
@@ -298,6 +312,7 @@ export class Build {
     };
     const img = commitStep(this.d.ctx, parent, c, diff);
     this.d.cache.put(parent?.id ?? '', h.cacheKey, img.id, h.createdBy);
+    this.steps.push({ parent: parent?.id ?? '', key: h.cacheKey, image: img.id });
     return img;
   }
 
@@ -306,9 +321,9 @@ export class Build {
   private async step(step: ResolvedStep, cur: Current, stage: StagePlan, log: StepLog): Promise<ImageRecord> {
     switch (step.kind) {
       case 'meta':
-        return this.lookup(cur, step.cacheKey, log) ?? this.done(log, this.commit(cur, stage, step, step, undefined));
+        return (await this.lookup(cur, step.cacheKey, log)) ?? this.done(log, this.commit(cur, stage, step, step, undefined));
       case 'workdir':
-        return this.lookup(cur, step.cacheKey, log) ?? this.workdir(step, cur, stage, log);
+        return (await this.lookup(cur, step.cacheKey, log)) ?? this.workdir(step, cur, stage, log);
       case 'run': {
         // before the cache: a step made with the entitlement once is not served to a build without it
         if (step.insecure && !this.s.allow?.includes('security.insecure'))
@@ -320,7 +335,7 @@ export class Build {
           if (e instanceof EngineError && !(e instanceof DockerfileError)) throw errorAt(step.instruction.loc, e.message);
           throw e;
         }
-        return this.lookup(cur, key, log) ?? this.runStep(step, cur, stage, key, log);
+        return (await this.lookup(cur, key, log)) ?? this.runStep(step, cur, stage, key, log);
       }
       case 'copy':
         return this.copy(step, cur, stage, log);
@@ -332,7 +347,7 @@ export class Build {
     try {
       ensureDir(r.merged, step.path, { uid: 0, gid: 0 });
       r.unmount();
-      const diff = await stageDiff(this.d.ctx, r.upper);
+      const diff = await stageDiff(this.d.ctx, r.upper, { adopt: true });
       return this.done(log, this.commit(cur, stage, step, step, diff));
     } finally {
       r.release();
@@ -382,7 +397,9 @@ export class Build {
         }
       }
       // a container given a secret as an environment variable has it in its record: never kept (--rm=false)
-      r = await this.d.runner.run(cur, step, this.s, log, this.signal, this.s.forceRm || !!mounts?.hasSecretEnv, mounts);
+      // a container removed after its step gives its upper dir to the layer (no copy)
+      const removed = this.s.rm || this.s.forceRm || !!mounts?.hasSecretEnv;
+      r = await this.d.runner.run(cur, step, this.s, log, this.signal, this.s.forceRm || !!mounts?.hasSecretEnv, mounts, removed);
     } finally {
       mounts?.release();
     }
@@ -417,7 +434,7 @@ export class Build {
       // git over ssh authenticates with the agent forwarded as --ssh default, as BuildKit
       const p = await runner.prepare(step, tree, this.signal, this.s.ssh.get('default'));
       const h = step.history(p.sum);
-      const hit = this.lookup(cur, h.cacheKey, log);
+      const hit = await this.lookup(cur, h.cacheKey, log);
       if (hit) return hit;
       // --link: the layer does not depend on the image below, so one made on another base serves (BuildKit's rebase)
       const linkKey = `link\n${h.createdBy}`;

@@ -165,7 +165,8 @@ export class CopyStepRunner {
       if (p.files.length) await applyCopy(r.merged, { dest: spec.dest, destIsDir: spec.destIsDir }, [], p.files, opts);
     } else await applyCopy(r.merged, { dest: spec.dest, destIsDir: spec.destIsDir }, p.infos, p.files, opts);
     r.unmount();
-    return stageDiff(this.ctx, r.upper);
+    // the scratch upper dir goes with release(): it becomes the layer itself
+    return stageDiff(this.ctx, r.upper, { adopt: true });
   }
 
   release(): void {
