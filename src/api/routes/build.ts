@@ -4,9 +4,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Engine } from '../../engine/engine';
 import { StepError, type BuildRequest } from '../../engine/builder';
 import type { AuthConfig } from '../../registry';
-import { buildArgsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, cacheToParam, labelsParam, ulimitsParam } from '../decode/build';
+import { buildArgsParam, buildContextsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, cacheToParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
+import { ClientStream } from '../client-stream';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
 import { progressStream } from './progress-stream';
 
@@ -64,6 +65,7 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     ssh: buildSshHeader(req.headers['x-build-ssh']),
     push: boolParam(query, 'push'),
     allow: query.getAll('allow').flatMap((a) => a.split(',')).filter(Boolean),
+    buildContexts: buildContextsParam(query),
   };
 }
 
@@ -88,6 +90,15 @@ export function buildRoutes(r: Router, engine: Engine): void {
       ps.emit({ errorDetail: { message, ...(e instanceof StepError ? { code: e.code } : {}) }, error: message });
     }
     ps.finish();
+  });
+
+  // berth's: an image's filesystem as a tar, for `berth build --output type=local|tar`
+  // (the CLI fetches the built image's; nothing else runs in the daemon)
+  r.get('/images/{name*}/export', async ({ res, params }) => {
+    await engine.build.exportFilesystem(params.name, (stream) => {
+      res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+      return new ClientStream(res).pipeFrom(stream);
+    });
   });
 
   r.post('/build/prune', ({ res, query }) => {
