@@ -85,7 +85,7 @@ export class Engine {
     const runc = new RuntimeClients((root) => cfg.runtimes[path.basename(root)]?.path);
     this.ctx = { cfg, paths, content, layers, images, containers, volumes, events, networks, monitorConfig, registry: new Registry(cfg.registry), runc };
     this.containers = new ContainerService(this.ctx);
-    this.exec = new ExecService(this.ctx, this.containers);
+    this.exec = new ExecService(this.ctx);
     this.health = new HealthMonitor(this.ctx, execProbeRunner(this.exec));
     this.images = new ImageService(this.ctx, this.containers);
     this.volumes = new VolumeService(this.ctx);

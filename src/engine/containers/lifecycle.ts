@@ -14,7 +14,7 @@ import type { EngineContext } from '../context';
 import { RestartManager } from './restart';
 import { prepareInitLayer } from './create';
 import { buildContainerSpec } from './spec';
-import { initHealthState } from './health';
+import { initHealthState } from './healthcheck';
 import { writeNetworkFiles } from './netfiles';
 import { mountVolumes, unmountVolumes } from './mounts';
 import { liveSizeCap, logLocks, logStartError } from '../logs';

@@ -11,7 +11,7 @@ import type { RuncState } from '../../runtime/runc';
 import { mountPoints } from '../../volume';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
-import { initHealthState } from './health';
+import { initHealthState } from './healthcheck';
 import { readExitCode, type Lifecycle } from './lifecycle';
 import { alive } from '../../util/proctree';
 

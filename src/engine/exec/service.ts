@@ -3,58 +3,26 @@
 // Docker: they go when the container stops.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Container } from '../container';
-import { execProcess, type AttachConnection, connectAttach, resizeTty } from '../monitor';
-import { badRequest, conflict, notFound, EngineError } from '../util/errors';
-import { newId } from '../util/ids';
-import { log } from '../util/log';
-import type { EngineContext } from './context';
-import type { ContainerService } from './containers/service';
-import { buildExecProcess } from './containers/spec';
-
-export interface ExecConfig {
-  User?: string;
-  Privileged?: boolean;
-  Tty?: boolean;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  Detach?: boolean;
-  DetachKeys?: string;
-  Env?: string[] | null;
-  WorkingDir?: string;
-  Cmd?: string[];
-  ConsoleSize?: [number, number] | null;
-}
-
-/** The runtime could not start the process (exit code 126/127 is on the record). */
-export class ExecStartError extends EngineError {}
-
-export interface ExecRecord {
-  ID: string;
-  ContainerID: string;
-  Config: ExecConfig;
-  Running: boolean;
-  ExitCode: number | null;
-  Pid: number;
-  dir: string;
-  started: boolean;
-}
+import type { Container } from '../../container';
+import { execProcess, type AttachConnection, connectAttach, resizeTty } from '../../monitor';
+import { badRequest, conflict, notFound } from '../../util/errors';
+import { newId } from '../../util/ids';
+import { log } from '../../util/log';
+import type { EngineContext } from '../context';
+import { buildExecProcess } from '../containers/spec';
+import { ExecStartError, type ExecConfig, type ExecRecord } from './types';
 
 export class ExecService {
   private readonly execs = new Map<string, ExecRecord>();
 
-  constructor(
-    private readonly ctx: EngineContext,
-    private readonly containers: ContainerService,
-  ) {
+  constructor(private readonly ctx: EngineContext) {
     ctx.events.subscribe((e) => {
       if (e.Type === 'container' && (e.Action === 'die' || e.Action === 'destroy')) this.dropFor(e.Actor.ID);
     });
   }
 
   create(ref: string, cfg: ExecConfig): { Id: string } {
-    const c = this.containers.get(ref);
+    const c = this.ctx.containers.get(ref);
     if (!c.State.Running) throw conflict(`container ${c.ID} is not running`);
     if (c.State.Paused) throw conflict(`Container ${c.ID} is paused, unpause the container before exec`);
     if (c.State.Restarting) throw conflict(`Container ${c.ID} is restarting, wait until the container is running`);
@@ -113,7 +81,7 @@ export class ExecService {
   ): Promise<{ exited: Promise<number> }> {
     const e = this.get(id);
     if (e.started) throw conflict(`Error: Exec command ${id} has already run`);
-    const c = this.containers.get(e.ContainerID);
+    const c = this.ctx.containers.get(e.ContainerID);
     if (!c.State.Running) throw conflict(`container ${c.ID} is not running`);
     if (c.State.Paused) throw conflict(`Container ${c.ID} is paused, unpause the container before exec`);
     e.started = true;

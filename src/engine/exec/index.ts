@@ -1,0 +1,2 @@
+export { ExecService } from './service';
+export { ExecStartError, type ExecConfig, type ExecRecord } from './types';
