@@ -141,7 +141,7 @@ export class CriServer {
         // the kubelet moved the file away; conmon opens the path again
         if (!c.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `container ${c.ID} is not running`);
         if (!c.LogPath) throw new CriError(grpc.status.FAILED_PRECONDITION, `container ${c.ID} has no log`);
-        reopenLog(this.engine.containers.lifecycle.bundle(c));
+        reopenLog(this.engine.containers.lifecycle.paths.bundle(c));
       },
       ContainerStats: (r) => ({ stats: this.stats.of(ct.get(r.container_id)) }),
       ListContainerStats: (r) => {

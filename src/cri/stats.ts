@@ -75,7 +75,7 @@ export class Stats {
   of(c: Container, now = BigInt(Date.now()) * 1_000_000n) {
     const ts = now.toString();
     const attributes = this.attributes(c, { name: '', attempt: 0 });
-    const rw = dirSize(path.join(this.engine.containers.lifecycle.rwDir(c), 'upper'));
+    const rw = dirSize(path.join(this.engine.containers.lifecycle.paths.rwDir(c), 'upper'));
     const writable_layer = { timestamp: ts, fs_id: { mountpoint: this.engine.ctx.paths.containers }, used_bytes: u64(rw), inodes_used: u64(0) };
     if (!c.State.Running) {
       this.last.delete(c.ID);

@@ -196,7 +196,7 @@ export class StreamingServer {
     const c = this.engine.containers.get(s.containerId);
     if (!c.State.Running) return io.finish(failure(`container ${c.ID} is not running`, 'BadRequest'));
     const input = this.inbound(io, s, (h, w) => this.engine.containers.resize(c, h, w));
-    const a = await connectAttach(path.join(this.engine.containers.lifecycle.bundle(c), 'attach'));
+    const a = await connectAttach(path.join(this.engine.containers.lifecycle.paths.bundle(c), 'attach'));
     a.onData((stream, d) => {
       if (stream === 'stderr' ? s.stderr : s.stdout) io.out(stream === 'stderr' ? 'stderr' : 'stdout', d);
     });

@@ -127,7 +127,7 @@ export class Engine {
         const r = await rec.restore(c, view);
         if (r === 'running') {
           if (c.State.Running) {
-            this.containers.rotator.watch(c, lc.bundle(c));
+            this.containers.rotator.watch(c, lc.paths.bundle(c));
             this.health.resume(c);
           }
           continue;

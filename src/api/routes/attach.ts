@@ -138,7 +138,7 @@ async function attachSession(engine: Engine, c: Container, socket: Duplex, o: At
   };
   if (c.State.Running) {
     try {
-      run(await connectAttach(path.join(engine.containers.lifecycle.bundle(c), 'attach')));
+      run(await connectAttach(path.join(engine.containers.lifecycle.paths.bundle(c), 'attach')));
     } catch {
       socket.end();
     }

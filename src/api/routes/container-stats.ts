@@ -11,7 +11,7 @@ export async function topHandler(engine: Engine, { res, params, query }: HttpCon
   const c = engine.containers.get(params.id);
   if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
   const args = (query.get('ps_args') || '-ef').split(/\s+/).filter(Boolean);
-  const pids = new Set(await engine.ctx.runc.ps(engine.containers.lifecycle.runtimeRoot(c), c.ID));
+  const pids = new Set(await engine.ctx.runc.ps(engine.containers.lifecycle.paths.runtimeRoot(c), c.ID));
   const out = await new Promise<string>((resolve, reject) =>
     execFile('ps', args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(badRequest(`Error running ps: ${stderr || err.message}`)) : resolve(stdout))),
   );

@@ -1,6 +1,6 @@
 // /containers/* — thin handlers over the container service.
 import type { Engine } from '../../engine/engine';
-import type { WaitCondition } from '../../engine/containers/lifecycle';
+import type { WaitCondition } from '../../engine/containers/waiters';
 import { parseSignal } from '../../runtime';
 import { badRequest, conflict } from '../../util/errors';
 import { decodeJsonBody } from '../decode/body';

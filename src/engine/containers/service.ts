@@ -12,7 +12,8 @@ import { showEach } from '../../util/records';
 import type { EngineContext } from '../context';
 import { LogRotator } from '../logs';
 import { buildContainer, validateRestartPolicy, type CreateRequest } from './create';
-import { Lifecycle, type WaitCondition } from './lifecycle';
+import { Lifecycle } from './lifecycle';
+import type { WaitCondition } from './waiters';
 import { inspectContainer, listContainers, summarize, type ListOptions } from './query';
 import { validateResources } from './spec';
 import { ContainerFs } from './fsops';
@@ -35,7 +36,7 @@ export class ContainerService {
       if (e.Type !== 'container') return;
       const c = ctx.containers.find(e.Actor.ID);
       if (!c) return;
-      if (e.Action === 'start') this.rotator.watch(c, this.lifecycle.bundle(c));
+      if (e.Action === 'start') this.rotator.watch(c, this.lifecycle.paths.bundle(c));
       else if (e.Action === 'die') void this.rotator.settle(c);
     });
   }
@@ -62,18 +63,18 @@ export class ContainerService {
     this.ctx.containers.reserveName(c.Name, c.ID);
     try {
       fs.mkdirSync(this.ctx.containers.dir(c.ID), { recursive: true, mode: 0o710 });
-      this.lifecycle.prepareFilesystem(c);
+      this.lifecycle.rootfs.prepare(c);
       crashPoint('create.filesystem');
       // image volumes and copy-up read the container's filesystem: mounted only when needed
       let mounted = false;
       const rootfs = () => {
         mounted = true;
-        return this.lifecycle.mountRootfs(c);
+        return this.lifecycle.rootfs.mount(c);
       };
       try {
         createMounts(this.ctx, c, rootfs);
       } finally {
-        if (mounted) this.lifecycle.unmountRootfs(c);
+        if (mounted) this.lifecycle.rootfs.unmount(c);
       }
       this.ctx.containers.add(c);
       crashPoint('create.record');
@@ -97,7 +98,7 @@ export class ContainerService {
   }
 
   sizes(c: Container): { rw: number; rootfs: number } {
-    const rw = dirSize(path.join(this.lifecycle.rwDir(c), 'upper'));
+    const rw = dirSize(path.join(this.lifecycle.paths.rwDir(c), 'upper'));
     const img = this.ctx.images.find(c.Image);
     return { rw, rootfs: rw + (img?.size ?? 0) };
   }
@@ -125,7 +126,7 @@ export class ContainerService {
   }
 
   resize(c: Container, h: number, w: number): void {
-    resizeTty(this.lifecycle.bundle(c), h, w);
+    resizeTty(this.lifecycle.paths.bundle(c), h, w);
   }
 
   kill(ref: string, signal: number): Promise<void> {
@@ -145,9 +146,9 @@ export class ContainerService {
     let resolveFn: (n: number) => void = () => {};
     const promise = new Promise<number>((resolve) => {
       resolveFn = resolve;
-      this.lifecycle.wait(c, condition).then(resolve);
+      this.lifecycle.waiters.wait(c, condition).then(resolve);
     });
-    return { promise, container: c, cancel: () => this.lifecycle.cancelWait(c, resolveFn) };
+    return { promise, container: c, cancel: () => this.lifecycle.waiters.cancel(c, resolveFn) };
   }
 
   async remove(ref: string, opts: { force: boolean; volumes: boolean; link?: boolean }): Promise<void> {
@@ -174,7 +175,7 @@ export class ContainerService {
   private async removeClaimed(c: Container, volumes: boolean): Promise<void> {
     this.lifecycle.restarts.cancel(c.ID); // a pending restart must not start what is being removed
     if (c.State.Running) {
-      const exited = this.lifecycle.waitExit(c);
+      const exited = this.lifecycle.waiters.waitExit(c);
       await this.lifecycle.locked(c.ID, async () => {
         try {
           process.kill(c.State.Pid, 9);
@@ -182,7 +183,7 @@ export class ContainerService {
           /* already gone */
         }
         crashPoint('rm.killed');
-        if (c.State.Paused) await this.ctx.runc.resume(this.lifecycle.runtimeRoot(c), c.ID).catch(() => {});
+        if (c.State.Paused) await this.ctx.runc.resume(this.lifecycle.paths.runtimeRoot(c), c.ID).catch(() => {});
       });
       await exited;
     }
@@ -191,7 +192,7 @@ export class ContainerService {
       c.State.Status = 'removing';
       this.lifecycle.restarts.forget(c.ID);
       this.rotator.unwatch(c.ID);
-      this.lifecycle.unmountRootfs(c, true);
+      this.lifecycle.rootfs.unmount(c, true);
       this.ctx.containers.delete(c);
       const trash = path.join(this.ctx.paths.tmp, `ctr-${c.ID}`);
       try {
@@ -203,12 +204,12 @@ export class ContainerService {
       fs.rm(trash, { recursive: true, force: true }, (e) => e && log().warn({ err: e }, 'removing container dir failed'));
       releaseMounts(this.ctx, c, volumes);
       this.ctx.events.emit('container', 'destroy', c.ID, this.lifecycle.attrs(c));
-      this.lifecycle.notifyWaiters(c, 'removed');
+      this.lifecycle.waiters.notify(c, 'removed');
       crashPoint('rm.record');
       // runc's state (and cgroup) go after the answer, still under the lock; a crash
       // before this leaves a state dir without a record, which the next start sweeps
-      await this.ctx.runc.deleteContainer(this.lifecycle.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
-      fs.rmSync(this.lifecycle.bundle(c), { recursive: true, force: true });
+      await this.ctx.runc.deleteContainer(this.lifecycle.paths.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
+      fs.rmSync(this.lifecycle.paths.bundle(c), { recursive: true, force: true });
     });
   }
 
@@ -256,7 +257,7 @@ export class ContainerService {
       if (body.Memory && !body.MemorySwap && c.HostConfig.MemorySwap > 0 && body.Memory > c.HostConfig.MemorySwap)
         throw badRequest('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
       validateResources(next);
-      if (c.State.Running) await this.ctx.runc.update(this.lifecycle.runtimeRoot(c), c.ID, resourcesForUpdate(next));
+      if (c.State.Running) await this.ctx.runc.update(this.lifecycle.paths.runtimeRoot(c), c.ID, resourcesForUpdate(next));
       c.HostConfig = next;
       this.ctx.containers.save(c, true);
       this.ctx.events.emit('container', 'update', c.ID, this.lifecycle.attrs(c));
@@ -273,7 +274,7 @@ export class ContainerService {
       if (c.State.Running || c.State.Status === 'restarting') continue;
       if (until !== undefined && Date.parse(c.Created) > until) continue;
       if (!filters.matchLabels(c.Config.Labels)) continue;
-      const size = dirSize(path.join(this.lifecycle.rwDir(c), 'upper'));
+      const size = dirSize(path.join(this.lifecycle.paths.rwDir(c), 'upper'));
       try {
         await this.remove(c.ID, { force: false, volumes: false });
         deleted.push(c.ID);
