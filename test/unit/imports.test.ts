@@ -1,6 +1,7 @@
 // The source tree's import rules (docs/architecture.md): no file-level import
-// cycles, and the clients (the berth CLI, berth compose) reach the daemon only
-// through the API client. Imports are read from the sources (static imports,
+// cycles; the Engine API and the CRI reach the engine only through its façade
+// (src/engine/index.ts); and the clients (the berth CLI, berth compose) reach
+// the daemon only through the API client. Imports are read from the sources (static imports,
 // type imports and lazy require()s alike), so a rule broken by any of them fails.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -71,6 +72,24 @@ function cycles(g: Map<string, string[]>): string[][] {
   return out;
 }
 
+/** Shared leaves any layer may import: helpers and the records' type modules (they import only each other). */
+const LEAVES = ['util/', 'filters/', 'container/types.ts', 'container/defaults.ts', 'image/types.ts', 'network/types.ts', 'registry/types.ts'];
+const isLeaf = (rel: string) => LEAVES.some((l) => (l.endsWith('/') ? rel.startsWith(l) : rel === l));
+
+/** Imports from files under `layer` to anything but the layer itself, the engine façade and the leaves. */
+function pastTheFacade(g: Map<string, string[]>, layer: string): string[] {
+  const bad: string[] = [];
+  for (const [f, deps] of g) {
+    const rel = path.relative(SRC, f);
+    if (!rel.startsWith(layer)) continue;
+    for (const d of deps) {
+      const r = path.relative(SRC, d);
+      if (!r.startsWith(layer) && r !== 'engine/index.ts' && !isLeaf(r)) bad.push(`${rel} -> ${r}`);
+    }
+  }
+  return bad;
+}
+
 describe('import rules', () => {
   it('finds cycles when there are some (positive control)', () => {
     const g = new Map([
@@ -83,6 +102,32 @@ describe('import rules', () => {
 
   it('has no file-level import cycle anywhere in src', () => {
     assert.deepEqual(cycles(graph()), []);
+  });
+
+  it('keeps the shared leaves leaves: they import only each other', () => {
+    const bad: string[] = [];
+    for (const [f, deps] of graph()) {
+      const rel = path.relative(SRC, f);
+      if (!isLeaf(rel)) continue;
+      for (const d of deps) if (!isLeaf(path.relative(SRC, d))) bad.push(`${rel} -> ${path.relative(SRC, d)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  it('sees an import past the façade when there is one (positive control)', () => {
+    const g = new Map([
+      [path.join(SRC, 'api/routes/x.ts'), [path.join(SRC, 'engine/index.ts'), path.join(SRC, 'util/log.ts'), path.join(SRC, 'api/http.ts')]],
+      [path.join(SRC, 'api/routes/y.ts'), [path.join(SRC, 'engine/containers/service.ts')]],
+    ]);
+    assert.deepEqual(pastTheFacade(g, 'api/'), ['api/routes/y.ts -> engine/containers/service.ts']);
+  });
+
+  it('keeps the Engine API on the engine façade: api/ imports engine/index.ts, its own files and the shared leaves', () => {
+    assert.deepEqual(pastTheFacade(graph(), 'api/'), []);
+  });
+
+  it('keeps the CRI on the engine façade too', () => {
+    assert.deepEqual(pastTheFacade(graph(), 'cri/'), []);
   });
 
   it('keeps berth compose on the API client: it imports no daemon-side folder', () => {

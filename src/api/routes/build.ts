@@ -1,9 +1,7 @@
 // POST /build (the classic builder: context tar in the body, JSON-lines
 // output) and POST /build/prune.
 import type { IncomingMessage } from 'node:http';
-import type { Engine } from '../../engine/engine';
-import { StepError, type BuildRequest } from '../../engine/builder';
-import type { AuthConfig } from '../../registry';
+import { StepError, type AuthConfig, type Backend, type BuildRequest } from '../../engine';
 import { buildArgsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
@@ -65,7 +63,7 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
   };
 }
 
-export function buildRoutes(r: Router, engine: Engine): void {
+export function buildRoutes(r: Router, engine: Backend): void {
   r.post('/build', async ({ req, res, query }) => {
     let br: BuildRequest;
     try {

@@ -1,7 +1,6 @@
 // /images/* — pull and import (create), list, inspect, history, tag, delete,
 // prune, search. Push, save, load, commit and auth are in image-transfer.ts.
-import type { Engine } from '../../engine/engine';
-import { decodeAuthHeader } from '../../registry';
+import { decodeAuthHeader, type Backend } from '../../engine';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
@@ -19,7 +18,7 @@ export async function streamed(ps: ProgressStream, op: () => Promise<unknown>): 
   ps.finish();
 }
 
-export function imageRoutes(r: Router, engine: Engine): void {
+export function imageRoutes(r: Router, engine: Backend): void {
   r.post('/images/create', async ({ req, res, query }) => {
     const fromSrc = query.get('fromSrc');
     const fromImage = query.get('fromImage');

@@ -10,7 +10,9 @@ import { randomName, VALID_NAME } from '../../util/ids';
 import { log } from '../../util/log';
 import { showEach } from '../../util/records';
 import type { EngineContext } from '../context';
-import { LogRotator } from '../logs';
+import { LogRotator, logReadOptions, readLogs, type LogRecord, type LogsQuery } from '../logs';
+import { attachStream, type AttachStream } from './attach';
+import { statsSamples, top, type StatsOptions, type StatsSample, type TopResult } from './stats';
 import { buildContainer, validateRestartPolicy, type CreateRequest } from './create';
 import { Lifecycle } from './lifecycle';
 import type { WaitCondition } from './waiters';
@@ -18,8 +20,20 @@ import { inspectContainer, listContainers, summarize, type ListOptions } from '.
 import { validateResources } from './spec';
 import { ContainerFs } from './fsops';
 import { createMounts, releaseMounts } from './mounts';
-import { resizeTty } from '../../monitor';
+import { reopenLog, resizeTty } from '../../monitor';
+import { cgroupsPathFor, readStats, type CgroupStats } from '../../runtime';
 import { crashPoint } from '../../util/fault';
+
+/** A container's log, checked and ready to read. */
+export interface ContainerLogs {
+  tty: boolean;
+  read(
+    onRecord: (r: LogRecord) => void,
+    signal: { readonly aborted: boolean; onAbort(cb: () => void): void },
+    /** called after each chunk of records: the caller may batch until then */
+    flush?: () => Promise<void> | void,
+  ): Promise<void>;
+}
 
 export class ContainerService {
   readonly lifecycle: Lifecycle;
@@ -43,6 +57,37 @@ export class ContainerService {
 
   get(ref: string): Container {
     return this.ctx.containers.get(ref);
+  }
+
+  /** The container a ref names, if any (no error). */
+  find(ref: string): Container | undefined {
+    return this.ctx.containers.find(ref);
+  }
+
+  all(): Container[] {
+    return this.ctx.containers.all();
+  }
+
+  /** The container's directory under the data root (the CRI keeps its pod state there, beside the record). */
+  dir(id: string): string {
+    return this.ctx.containers.dir(id);
+  }
+
+  /** Where conmon writes the container's log from its next start (the CRI: the kubelet's path). */
+  setLogPath(ref: string, logPath: string): void {
+    const c = this.get(ref);
+    c.LogPath = logPath;
+    this.ctx.containers.save(c);
+  }
+
+  /** conmon opens the log path again (the kubelet rotated the file away). */
+  reopenLog(ref: string): void {
+    reopenLog(this.lifecycle.paths.bundle(this.get(ref)));
+  }
+
+  /** One reading of the container's cgroup (CPU, memory, block I/O, pids, its network). */
+  cgroupStats(c: Container): CgroupStats {
+    return readStats(cgroupsPathFor(c.ID, c.HostConfig.CgroupParent || this.ctx.cfg.cgroupParent), { pid: c.State.Pid });
   }
 
   create(req: CreateRequest): { Id: string; Warnings: string[] } {
@@ -125,8 +170,37 @@ export class ContainerService {
     this.ctx.events.emit('container', 'restart', c.ID, this.lifecycle.attrs(c));
   }
 
-  resize(c: Container, h: number, w: number): void {
+  /** Resizes the container's TTY (a container that is not running is a conflict). */
+  resize(ref: string | Container, h: number, w: number): void {
+    const c = typeof ref === 'string' ? this.get(ref) : ref;
+    if (typeof ref === 'string' && !c.State.Running) throw conflict(`Container ${c.ID} is not running`);
     resizeTty(this.lifecycle.paths.bundle(c), h, w);
+  }
+
+  top(ref: string, psArgs: string): Promise<TopResult> {
+    const c = this.get(ref);
+    if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
+    return top(this.ctx, c, this.lifecycle.paths.runtimeRoot(c), psArgs);
+  }
+
+  /** Samples as `docker stats` wants them; the container is looked up now, sampling starts on iteration. */
+  stats(ref: string, o: StatsOptions, signal: AbortSignal): AsyncGenerator<StatsSample> {
+    return statsSamples(this.ctx, this.get(ref), o, signal);
+  }
+
+  /** `docker logs`: the request checked now; `read` streams the records (following while the container runs). */
+  logs(ref: string, q: LogsQuery): ContainerLogs {
+    const c = this.get(ref);
+    const opts = logReadOptions(c, q);
+    return {
+      tty: c.Config.Tty,
+      read: (onRecord, signal, flush) => readLogs(c, opts, onRecord, signal, () => !!this.ctx.containers.find(c.ID)?.State.Running, flush),
+    };
+  }
+
+  /** `docker attach` and `docker start -a`: see attach.ts. */
+  attach(ref: string, o: { stream: boolean }): AttachStream {
+    return attachStream(this.ctx, this.lifecycle, this.get(ref), o);
   }
 
   kill(ref: string, signal: number): Promise<void> {

@@ -77,9 +77,11 @@ export class ExecService {
    */
   async start(
     id: string,
-    opts: { tty?: boolean; attach: boolean; onAttach?: (conn: AttachConnection) => void },
+    opts: { tty?: boolean; attach: boolean; onAttach?: (conn: AttachConnection) => void; consoleSize?: [number, number] | null },
   ): Promise<{ exited: Promise<number> }> {
     const e = this.get(id);
+    // the start body's size wins over the create's
+    if (opts.consoleSize) e.Config.ConsoleSize = opts.consoleSize;
     if (e.started) throw conflict(`Error: Exec command ${id} has already run`);
     const c = this.ctx.containers.get(e.ContainerID);
     if (!c.State.Running) throw conflict(`container ${c.ID} is not running`);

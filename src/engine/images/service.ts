@@ -384,6 +384,20 @@ export class ImageService {
   }
 
   /** Throws 404 unless the image exists (for routes that stream). */
+  /** The image a reference or ID names, if any. */
+  find(ref: string): ImageRecord | undefined {
+    return this.ctx.images.find(ref);
+  }
+
+  /** Every image record (the CRI's ListImages). */
+  records(): ImageRecord[] {
+    return this.ctx.images.list();
+  }
+
+  tagsOf(id: string): string[] {
+    return this.ctx.images.tagsOf(id);
+  }
+
   mustExist(ref: string): ImageRecord {
     const img = this.ctx.images.find(ref);
     if (!img) throw notFound(`No such image: ${ref}`);
