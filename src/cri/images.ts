@@ -1,7 +1,7 @@
 // ImageService over berth's image store: `berth images` and the kubelet see the
 // same images. Tags are given as the kubelet expects them, fully qualified.
 import * as fs from 'node:fs';
-import type { Backend } from '../engine';
+import { parseReference, type Backend } from '../engine';
 import type { ImageRecord } from '../image/types';
 import { invalid } from './errors';
 import type * as T from './types';
@@ -52,7 +52,7 @@ export class Images {
     const creds = auth && (auth.username || auth.auth || auth.identity_token || auth.registry_token)
       ? { username: auth.username || undefined, password: auth.password || undefined, auth: auth.auth || undefined, serveraddress: auth.server_address || undefined, identitytoken: auth.identity_token || undefined, registrytoken: auth.registry_token || undefined }
       : undefined;
-    const ref = spec.image.includes(':') || spec.image.includes('@') ? spec.image : `${spec.image}:latest`;
+    const ref = parseReference(spec.image.includes(':') || spec.image.includes('@') ? spec.image : `${spec.image}:latest`);
     const img = await this.engine.images.pull(ref, { creds }, () => () => {});
     return img.id;
   }

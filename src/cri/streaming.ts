@@ -194,7 +194,7 @@ export class StreamingServer {
     const c = this.engine.containers.get(s.containerId);
     if (!c.State.Running) return io.finish(failure(`container ${c.ID} is not running`, 'BadRequest'));
     const input = this.inbound(io, s, (h, w) => this.engine.containers.resize(c, h, w));
-    const stdio = this.engine.containers.attach(c.ID, { stream: false });
+    const stdio = this.engine.containers.attach(c.ID);
     const a = await new Promise<AttachConnection>((resolve, reject) => void stdio.connect(resolve, reject));
     a.onData((stream, d) => {
       if (stream === 'stderr' ? s.stderr : s.stdout) io.out(stream === 'stderr' ? 'stderr' : 'stdout', d);

@@ -82,6 +82,7 @@ export type ImageBackend = Pick<
   | 'find'
   | 'records'
   | 'tagsOf'
+  | 'parsePlatform'
 >;
 
 /** POST /build (the classic builder) and its cache. */
@@ -147,5 +148,6 @@ export type { CreateVolumeRequest } from './volumes';
 export { parseSignal } from '../runtime';
 export type { AuthConfig } from '../registry/types';
 export { decodeAuthHeader } from '../registry';
+export { parseReference, type Reference } from '../image';
 export type { CgroupStats, NetworkStats } from '../runtime/cgroup-stats';
 export { matchEvent } from './events';

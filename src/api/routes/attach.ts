@@ -28,9 +28,10 @@ interface AttachOptions {
 
 export async function attachHandler(engine: Backend, ctx: HijackContext): Promise<void> {
   const { query, socket } = ctx;
+  const target = engine.containers.attach(ctx.params.id);
   const stream = boolParam(query, 'stream');
-  const target = engine.containers.attach(ctx.params.id, { stream });
   const keys = parseDetachKeys(query.get('detachKeys') || DEFAULT_DETACH_KEYS);
+  target.checkStream(stream);
   hijackResponse(ctx, streamContentType(target.tty, ctx.version));
   target.announce();
   await attachSession(target, socket, {
@@ -51,7 +52,7 @@ export async function attachHandler(engine: Backend, ctx: HijackContext): Promis
  */
 export async function wsAttachHandler(engine: Backend, ctx: HijackContext): Promise<void> {
   const { query } = ctx;
-  const target = engine.containers.attach(ctx.params.id, { stream: false });
+  const target = engine.containers.attach(ctx.params.id);
   const keys = parseDetachKeys(query.get('detachKeys') || DEFAULT_DETACH_KEYS);
   if (!ctx.upgrade || String(ctx.req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw badRequest('Bad Request');
   // Go's websocket server refuses a handshake without an Origin

@@ -9,7 +9,7 @@ import {
 } from '../../builder';
 import { canonicalJson } from '../../builder/plan/history';
 import { ensureDir } from '../../builder/context/copy';
-import type { ImageRecord } from '../../image';
+import { parseReference, type ImageRecord } from '../../image';
 import type { AuthConfig } from '../../registry';
 import { EngineError, badRequest } from '../../util/errors';
 import { DockerfileError, errorAt } from '../../builder/dockerfile/errors';
@@ -99,7 +99,7 @@ export class Build {
       const img = this.d.ctx.images.find(ref);
       if (img) return img;
     }
-    return this.d.images.pull(ref, { platform: platform ? formatPlatform(platform) : undefined, creds: this.s.creds(ref), signal: this.signal }, () => (m) => this.out.progress(m));
+    return this.d.images.pull(parseReference(ref), { platform: platform ? formatPlatform(platform) : undefined, creds: this.s.creds(ref), signal: this.signal }, () => (m) => this.out.progress(m));
   }
 
   private async stage(stage: StagePlan): Promise<Current> {

@@ -14,6 +14,8 @@ export interface AttachStream {
   readonly tty: boolean;
   readonly openStdin: boolean;
   readonly stdinOnce: boolean;
+  /** refuses a live stream from a paused container (Docker's 400) */
+  checkStream(stream: boolean): void;
   /** the `attach` event, once the client has its answer */
   announce(): void;
   /** the output logged so far (nothing without a log); stops when `gone` says so */
@@ -26,13 +28,15 @@ export interface AttachStream {
   connect(onConnection: (conn: AttachConnection) => void, onEnd: (err?: unknown) => void): Promise<() => void>;
 }
 
-export function attachStream(ctx: EngineContext, lc: Lifecycle, c: Container, o: { stream: boolean }): AttachStream {
-  if (c.State.Paused && o.stream) throw badRequest(`You cannot attach to a paused container, unpause it first`);
+export function attachStream(ctx: EngineContext, lc: Lifecycle, c: Container): AttachStream {
   return {
     id: c.ID,
     tty: c.Config.Tty,
     openStdin: c.Config.OpenStdin,
     stdinOnce: c.Config.StdinOnce,
+    checkStream(stream) {
+      if (c.State.Paused && stream) throw badRequest(`You cannot attach to a paused container, unpause it first`);
+    },
     announce: () => void ctx.events.emit('container', 'attach', c.ID, lc.attrs(c)),
     async replay(r, onRecord, gone) {
       if (!c.LogPath) return;

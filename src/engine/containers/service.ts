@@ -199,8 +199,8 @@ export class ContainerService {
   }
 
   /** `docker attach` and `docker start -a`: see attach.ts. */
-  attach(ref: string, o: { stream: boolean }): AttachStream {
-    return attachStream(this.ctx, this.lifecycle, this.get(ref), o);
+  attach(ref: string): AttachStream {
+    return attachStream(this.ctx, this.lifecycle, this.get(ref));
   }
 
   kill(ref: string, signal: number): Promise<void> {
