@@ -9,12 +9,13 @@ import {
 } from '../../builder';
 import { canonicalJson } from '../../builder/plan/history';
 import { ensureDir } from '../../builder/context/copy';
-import { parseReference, type ImageRecord } from '../../image';
+import type { ImageRecord } from '../../image';
 import type { AuthConfig } from '../../registry';
 import { EngineError, badRequest } from '../../util/errors';
 import { DockerfileError, errorAt } from '../../builder/dockerfile/errors';
 import type { EngineContext } from '../context';
 import type { ImageService } from '../images';
+import { parseReference } from '../../image';
 import type { BuildCacheStore } from './cache';
 import { commitStep, stageDiff, type StagedDiff, type StepCommit } from './commit';
 import { CopyStepRunner } from './copy';
