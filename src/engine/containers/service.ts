@@ -12,6 +12,7 @@ import { showEach } from '../../util/records';
 import type { EngineContext } from '../context';
 import { LogRotator, logReadOptions, readLogs, type LogRecord, type LogsQuery } from '../logs';
 import { attachStream, type AttachStream } from './attach';
+import { removeClaimed, removeLink } from './remove';
 import { statsSamples, top, type StatsOptions, type StatsSample, type TopResult } from './stats';
 import { buildContainer, validateRestartPolicy, type CreateRequest } from './create';
 import { Lifecycle } from './lifecycle';
@@ -226,7 +227,7 @@ export class ContainerService {
   }
 
   async remove(ref: string, opts: { force: boolean; volumes: boolean; link?: boolean }): Promise<void> {
-    if (opts.link) return this.removeLink(ref);
+    if (opts.link) return removeLink(this.ctx, ref);
     const c = this.get(ref);
     await this.lifecycle.locked(c.ID, async () => {
       if (c.State.Status === 'removing') throw conflict(`removal of container ${c.ID} is already in progress`);
@@ -240,66 +241,10 @@ export class ContainerService {
     });
     this.lifecycle.removalPending.add(c.ID);
     try {
-      await this.removeClaimed(c, opts.volumes);
+      await removeClaimed(this.ctx, this.lifecycle, this.rotator, c, opts.volumes);
     } finally {
       this.lifecycle.removalPending.delete(c.ID);
     }
-  }
-
-  private async removeClaimed(c: Container, volumes: boolean): Promise<void> {
-    this.lifecycle.restarts.cancel(c.ID); // a pending restart must not start what is being removed
-    if (c.State.Running) {
-      const exited = this.lifecycle.waiters.waitExit(c);
-      await this.lifecycle.locked(c.ID, async () => {
-        try {
-          process.kill(c.State.Pid, 9);
-        } catch {
-          /* already gone */
-        }
-        crashPoint('rm.killed');
-        if (c.State.Paused) await this.ctx.runc.resume(this.lifecycle.paths.runtimeRoot(c), c.ID).catch(() => {});
-      });
-      await exited;
-    }
-    await this.lifecycle.locked(c.ID, async () => {
-      if (!this.ctx.containers.find(c.ID)) return;
-      c.State.Status = 'removing';
-      this.lifecycle.restarts.forget(c.ID);
-      this.rotator.unwatch(c.ID);
-      this.lifecycle.rootfs.unmount(c, true);
-      this.ctx.containers.delete(c);
-      const trash = path.join(this.ctx.paths.tmp, `ctr-${c.ID}`);
-      try {
-        fs.renameSync(this.ctx.containers.dir(c.ID), trash);
-      } catch (e) {
-        log().warn({ err: e }, 'moving container dir away failed');
-      }
-      // the record is gone and the dir is in tmp/ (swept at daemon start): finish after answering
-      fs.rm(trash, { recursive: true, force: true }, (e) => e && log().warn({ err: e }, 'removing container dir failed'));
-      releaseMounts(this.ctx, c, volumes);
-      this.ctx.events.emit('container', 'destroy', c.ID, this.lifecycle.attrs(c));
-      this.lifecycle.waiters.notify(c, 'removed');
-      crashPoint('rm.record');
-      // runc's state (and cgroup) go after the answer, still under the lock; a crash
-      // before this leaves a state dir without a record, which the next start sweeps
-      await this.ctx.runc.deleteContainer(this.lifecycle.paths.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
-      fs.rmSync(this.lifecycle.paths.bundle(c), { recursive: true, force: true });
-    });
-  }
-
-  /** `rm --link /parent/alias`: the parent forgets that legacy link; no container goes. */
-  private removeLink(ref: string): void {
-    const m = /^\/?([^/]+)\/([^/]+)$/.exec(ref);
-    const parent = m ? this.ctx.containers.find(m[1]) : undefined;
-    const links = parent?.HostConfig.Links ?? [];
-    const keep = links.filter((l) => {
-      const i = l.indexOf(':');
-      const alias = (i < 0 ? l : l.slice(i + 1)).split('/').pop();
-      return alias !== m![2];
-    });
-    if (!parent || keep.length === links.length) throw notFound(`Could not find entity for ${ref}`);
-    parent.HostConfig.Links = keep.length ? keep : null;
-    this.ctx.containers.save(parent, true);
   }
 
   rename(ref: string, newName: string): void {
