@@ -1,2 +1,0 @@
-export { ExecService } from './service';
-export { ExecStartError, type ExecConfig, type ExecRecord } from './types';
