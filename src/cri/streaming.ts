@@ -193,7 +193,7 @@ export class StreamingServer {
   private async attach(s: ExecSession, io: StdioChannels): Promise<void> {
     const c = this.engine.containers.get(s.containerId);
     if (!c.State.Running) return io.finish(failure(`container ${c.ID} is not running`, 'BadRequest'));
-    const input = this.inbound(io, s, (h, w) => this.engine.containers.resize(c, h, w));
+    const input = this.inbound(io, s, (h, w) => this.engine.containers.resize(c.ID, h, w));
     const stdio = this.engine.containers.attach(c.ID);
     const a = await new Promise<AttachConnection>((resolve, reject) => void stdio.connect(resolve, reject));
     a.onData((stream, d) => {

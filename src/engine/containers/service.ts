@@ -172,9 +172,9 @@ export class ContainerService {
   }
 
   /** Resizes the container's TTY (a container that is not running is a conflict). */
-  resize(ref: string | Container, h: number, w: number): void {
-    const c = typeof ref === 'string' ? this.get(ref) : ref;
-    if (typeof ref === 'string' && !c.State.Running) throw conflict(`Container ${c.ID} is not running`);
+  resize(ref: string, h: number, w: number): void {
+    const c = this.get(ref);
+    if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
     resizeTty(this.lifecycle.paths.bundle(c), h, w);
   }
 
