@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-PKGS="runc crun conmon tini busybox-static iptables nftables iproute2 procps util-linux bzip2 xz-utils zstd docker-registry apache2-utils skopeo netavark aardvark-dns openssh-server openssl docker-compose containernetworking-plugins catatonit"
+PKGS="runc crun conmon tini busybox-static iptables nftables iproute2 procps util-linux bzip2 xz-utils zstd docker-registry apache2-utils skopeo netavark aardvark-dns openssh-server openssl docker-compose containernetworking-plugins catatonit containerd binutils"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -19,7 +19,8 @@ if [ -n "$missing" ]; then
   echo "installing:$missing"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  # packages with services (openssh-server: the ssh tests start their own sshd)
+  # packages with services (openssh-server: the ssh tests start their own sshd;
+  # containerd: the critest reference run starts its own on a private root)
   # must not start system-wide ones: a policy-rc.d answering 101 blocks them
   policy=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then

@@ -12,5 +12,6 @@ import { memory } from './memory';
 import { netStart, portThroughput, spawnCount } from './network';
 import { remote } from './remote';
 import { composeCase } from './compose';
+import { criCase } from './cri';
 
-export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, saveLoad, buildCase, remote, composeCase];
+export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, saveLoad, buildCase, remote, composeCase, criCase];

@@ -16,6 +16,7 @@ import type { Sandboxes } from './sandboxes';
 import type * as T from './types';
 
 const MAX_EXEC_OUTPUT = 16 << 20;
+const REOPEN_TIMEOUT_MS = 10_000;
 
 export class Containers {
   constructor(
@@ -84,6 +85,8 @@ export class Containers {
     const envs = (cfg.envs ?? []).map((e) => `${e.key}=${Buffer.isBuffer(e.value) ? e.value.toString() : e.value}`);
     if (envs.some((e) => e.startsWith('='))) throw invalid('environment variable with an empty name');
     const user = sec?.run_as_username || (sec?.run_as_user ? String(sec.run_as_user.value) : '');
+    // a group alone would run as the image's user with another group: the kubelet never asks that
+    if (sec?.run_as_group && !user) throw invalid(`user group "${sec.run_as_group.value}" is specified without user or username`);
     const { Id } = this.engine.containers.create({
       name: containerName(meta, pod),
       config: {
@@ -198,6 +201,37 @@ export class Containers {
       .filter((c) => matchLabels(c.labels, f?.label_selector));
   }
 
+  /**
+   * The kubelet moved the log away (rotation): conmon opens the path again. The
+   * answer waits for the new file, as the kubelet reads it right after.
+   */
+  async reopenLog(c: Container): Promise<void> {
+    if (!c.State.Running) throw new CriError(Status.FAILED_PRECONDITION, `container ${c.ID} is not running`);
+    if (!c.LogPath) throw new CriError(Status.FAILED_PRECONDITION, `container ${c.ID} has no log`);
+    const file = c.LogPath;
+    const dir = path.dirname(file);
+    await new Promise<void>((resolve, reject) => {
+      let watcher: fs.FSWatcher | undefined;
+      const done = (e?: Error) => {
+        clearTimeout(timer);
+        watcher?.close();
+        if (e) reject(e);
+        else resolve();
+      };
+      const timer = setTimeout(() => done(new CriError(Status.DEADLINE_EXCEEDED, `container ${c.ID} did not reopen its log ${file}`)), REOPEN_TIMEOUT_MS);
+      try {
+        // watched before asking, so the creation cannot slip between the two
+        watcher = fs.watch(dir, () => {
+          if (fs.existsSync(file)) done();
+        });
+      } catch (e) {
+        return done(e as Error);
+      }
+      this.engine.containers.reopenLog(c.ID);
+      if (fs.existsSync(file)) done();
+    });
+  }
+
   /** A command to its end, its output kept apart; past the timeout it is killed and DeadlineExceeded answers. */
   async execSync(c: Container, cmd: string[], timeoutSec: number): Promise<{ stdout: Buffer; stderr: Buffer; exit_code: number }> {
     if (!cmd.length) throw invalid('exec command must not be empty');
@@ -259,12 +293,14 @@ function propagationOf(p: string): T.Mount['propagation'] {
   return 'PROPAGATION_PRIVATE';
 }
 
-function securityOpts(sec: NonNullable<NonNullable<T.ContainerConfig['linux']>['security_context']> | undefined): string[] | null {
+type SecurityContext = NonNullable<NonNullable<T.ContainerConfig['linux']>['security_context']>;
+
+function securityOpts(sec: SecurityContext | undefined): string[] | null {
   const o: string[] = [];
   if (sec?.no_new_privs) o.push('no-new-privileges');
-  const sc = sec?.seccomp;
-  if (sc?.profile_type === 'Unconfined') o.push('seccomp=unconfined');
-  else if (sc?.profile_type === 'Localhost') {
+  const sc = seccompOf(sec);
+  if (sc.profile_type === 'Unconfined') o.push('seccomp=unconfined');
+  else if (sc.profile_type === 'Localhost') {
     if (!sc.localhost_ref) throw invalid('seccomp profile type Localhost needs a localhost_ref');
     let profile: string;
     try {
@@ -276,4 +312,18 @@ function securityOpts(sec: NonNullable<NonNullable<T.ContainerConfig['linux']>['
     o.push(`seccomp=${profile}`);
   }
   return o.length ? o : null;
+}
+
+/**
+ * The profile asked for. No profile at all is Unconfined (the contract: the
+ * kubelet sends RuntimeDefault explicitly); the deprecated path field speaks
+ * for an older kubelet that sent no `seccomp`.
+ */
+function seccompOf(sec: SecurityContext | undefined): T.SecurityProfile {
+  if (sec?.seccomp) return sec.seccomp;
+  const p = sec?.seccomp_profile_path ?? '';
+  if (p === 'runtime/default' || p === 'docker/default') return { profile_type: 'RuntimeDefault', localhost_ref: '' };
+  if (p.startsWith('localhost/')) return { profile_type: 'Localhost', localhost_ref: p.slice('localhost/'.length) };
+  if (p === '' || p === 'unconfined') return { profile_type: 'Unconfined', localhost_ref: '' };
+  throw invalid(`unknown seccomp profile path "${p}"`);
 }

@@ -135,13 +135,7 @@ export class CriServer {
         const c = ct.get(r.container_id);
         await this.engine.containers.update(c.ID, ct.resources(r.linux ?? undefined));
       },
-      ReopenContainerLog: (r) => {
-        const c = ct.get(r.container_id);
-        // the kubelet moved the file away; conmon opens the path again
-        if (!c.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `container ${c.ID} is not running`);
-        if (!c.LogPath) throw new CriError(grpc.status.FAILED_PRECONDITION, `container ${c.ID} has no log`);
-        this.engine.containers.reopenLog(c.ID);
-      },
+      ReopenContainerLog: (r) => ct.reopenLog(ct.get(r.container_id)),
       ContainerStats: (r) => ({ stats: this.stats.of(ct.get(r.container_id)) }),
       ListContainerStats: (r) => {
         const f = r.filter ?? {};

@@ -119,7 +119,9 @@ export interface ContainerConfig {
       no_new_privs: boolean;
       masked_paths: string[];
       readonly_paths: string[];
-      seccomp?: SecurityProfile;
+      seccomp?: SecurityProfile | null;
+      /** deprecated by `seccomp`, still sent by older kubelets */
+      seccomp_profile_path?: string;
     };
   };
 }

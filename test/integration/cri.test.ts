@@ -79,11 +79,13 @@ describe('CRI through crictl', { skip }, () => {
     const def = protoLoader.loadSync(REFERENCE!, { keepCase: true, longs: Number, enums: String, defaults: true });
     const v1 = (grpc.loadPackageDefinition(def) as any).runtime.v1; // eslint-disable-line @typescript-eslint/no-explicit-any
     const rt = new v1.RuntimeService(`unix://${sock}`, grpc.credentials.createInsecure());
-    const call = (m: string, req: unknown) =>
+    const im = new v1.ImageService(`unix://${sock}`, grpc.credentials.createInsecure());
+    const on = (svc: any) => (m: string, req: unknown) => // eslint-disable-line @typescript-eslint/no-explicit-any
       new Promise<{ code: number; details: string; res?: Record<string, unknown> }>((resolve) =>
-        rt[m](req, (e: grpc.ServiceError | null, res: Record<string, unknown>) => resolve(e ? { code: e.code, details: e.details } : { code: 0, details: '', res })),
+        svc[m](req, { deadline: Date.now() + 30000 }, (e: grpc.ServiceError | null, res: Record<string, unknown>) => resolve(e ? { code: e.code, details: e.details } : { code: 0, details: '', res })),
       );
-    return { call, close: () => rt.close() };
+    const unaryMethods = (svc: any) => Object.entries(svc.service as Record<string, { requestStream: boolean; responseStream: boolean }>).filter(([, m]) => !m.requestStream && !m.responseStream).map(([k]) => k); // eslint-disable-line @typescript-eslint/no-explicit-any
+    return { call: on(rt), callImage: on(im), runtimeMethods: unaryMethods(v1.RuntimeService), imageMethods: unaryMethods(v1.ImageService), close: () => (rt.close(), im.close()) };
   };
 
   before(async () => {
@@ -430,6 +432,107 @@ describe('CRI through crictl', { skip }, () => {
     }
   });
 
+  it('answers every unary RPC, sent nothing or unknown ids, with a status of the contract, and stays up', { skip: !REFERENCE && 'no reference api.proto' }, async () => {
+    const { call, callImage, runtimeMethods, imageMethods, close } = rawClient();
+    const unknown = 'f'.repeat(64);
+    // an image name on the test registry (nothing leaves the host)
+    const junk = { container_id: unknown, pod_sandbox_id: unknown, image: { image: `${reg.host}/none/none:v0` }, cmd: ['true'], stdout: true, port: [80], timeout: 1 };
+    const byId = ['ContainerStatus', 'PodSandboxStatus', 'StartContainer', 'UpdateContainerResources', 'ReopenContainerLog', 'ExecSync', 'Exec', 'Attach', 'PortForward', 'ContainerStats', 'PodSandboxStats', 'CreateContainer'];
+    const idempotent = ['StopContainer', 'RemoveContainer', 'StopPodSandbox', 'RemovePodSandbox'];
+    const allowed = new Set([grpc.status.OK, grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.UNIMPLEMENTED, grpc.status.FAILED_PRECONDITION]);
+    const seen: Record<string, [number, number]> = {};
+    const bad: string[] = [];
+    try {
+      for (const [methods, fn] of [[runtimeMethods, call], [imageMethods, callImage]] as const) {
+        for (const m of methods) {
+          const empty = await fn(m, {});
+          const ids = await fn(m, junk);
+          seen[m] = [empty.code, ids.code];
+          for (const r of [empty, ids]) {
+            // a JavaScript fault would surface as UNKNOWN or INTERNAL with its own words
+            if (/TypeError|Cannot read|is not a function|undefined/.test(r.details)) bad.push(`${m}: ${r.details}`);
+            if (!allowed.has(r.code) && !(m === 'PullImage' && r === ids && r.code === grpc.status.NOT_FOUND)) bad.push(`${m}: code ${r.code} ${r.details}`);
+          }
+        }
+      }
+      assert.deepEqual(bad, []);
+      for (const m of byId) assert.deepEqual(seen[m], [grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND], m);
+      for (const m of idempotent) assert.equal(seen[m][1], grpc.status.OK, m);
+      assert.equal(seen.PullImage[1], grpc.status.NOT_FOUND);
+      assert.equal(seen.RunPodSandbox[0], grpc.status.INVALID_ARGUMENT);
+      assert.deepEqual(seen.Version, [0, 0]);
+      // positive control: the same client gets real answers
+      const v = await call('Version', {});
+      assert.equal(v.res?.runtime_name, 'berth');
+      assert.equal(d.pid !== undefined && fs.existsSync(`/proc/${d.pid}`), true, 'berthd is still running');
+    } finally {
+      close();
+    }
+  });
+
+  it('refuses bad container and pod configs with InvalidArgument saying what is wrong, and keeps nothing of them', { skip: !REFERENCE && 'no reference api.proto' }, async () => {
+    const { call, close } = rawClient();
+    const before = d.berth(['ps', '-aq']).stdout;
+    const r0 = await call('RunPodSandbox', { config: { metadata: { name: 'badcfg', namespace: 'berth-test', uid: 'uid-badcfg' }, log_directory: path.join(logs, 'badcfg') } });
+    assert.equal(r0.code, 0, r0.details);
+    const pod = r0.res!.pod_sandbox_id as string;
+    const ctr = (extra: Record<string, unknown>) => ({ pod_sandbox_id: pod, config: { metadata: { name: 'c' }, image: { image: 'busybox:latest' }, command: ['true'], ...extra } });
+    const sec = (sc: Record<string, unknown>) => ctr({ linux: { security_context: sc } });
+    try {
+      const cases: Array<[string, Record<string, unknown>, string | RegExp]> = [
+        ['CreateContainer', sec({ run_as_group: { value: 1002 } }), 'user group "1002" is specified without user or username'],
+        ['CreateContainer', sec({ seccomp: { profile_type: 'Localhost' } }), 'seccomp profile type Localhost needs a localhost_ref'],
+        ['CreateContainer', sec({ seccomp: { profile_type: 'Localhost', localhost_ref: path.join(base, 'no-such-profile.json') } }), /^cannot load seccomp profile ".*no-such-profile\.json": ENOENT/],
+        ['CreateContainer', sec({ seccomp_profile_path: 'bogus' }), 'unknown seccomp profile path "bogus"'],
+        ['CreateContainer', ctr({ envs: [{ key: '', value: Buffer.from('x') }] }), 'environment variable with an empty name'],
+        ['CreateContainer', ctr({ mounts: [{ container_path: '/data', host_path: '' }] }), 'mount for "/data" has no host path'],
+        ['CreateContainer', ctr({ metadata: {} }), 'container config must include metadata.name'],
+        ['RunPodSandbox', { config: { metadata: { name: 'p', namespace: 'n', uid: 'u' }, port_mappings: [{ container_port: 70000 }] } }, 'invalid container port 70000'],
+        ['RunPodSandbox', { config: { metadata: { name: 'p', namespace: 'n', uid: 'u' } }, runtime_handler: 'no-such-handler' }, 'no runtime for "no-such-handler" is configured'],
+        ['RunPodSandbox', { config: { metadata: { name: 'p', uid: 'u' } } }, 'sandbox config must include metadata.namespace'],
+      ];
+      for (const [m, req, msg] of cases) {
+        const r = await call(m, req);
+        assert.equal(r.code, grpc.status.INVALID_ARGUMENT, `${JSON.stringify(req)}: ${r.details}`);
+        if (typeof msg === 'string') assert.equal(r.details, msg);
+        else assert.match(r.details, msg);
+      }
+      // nothing was made of them: only the pod's infra container is new
+      assert.deepEqual(d.berth(['ps', '-aq']).stdout.split('\n').filter(Boolean).sort(), [...before.split('\n').filter(Boolean), pod.slice(0, 12)].sort());
+      // positive control: the same pod takes a good config with a user and a group
+      const good = await call('CreateContainer', sec({ run_as_user: { value: 1000 }, run_as_group: { value: 1002 } }));
+      assert.equal(good.code, 0, good.details);
+    } finally {
+      close();
+      ok(['rmp', '-f', pod]);
+    }
+  });
+
+  it('masks and makes read-only the paths the security context names (and only those)', () => {
+    const pod = ok(['runp', podConfig('masked')]);
+    try {
+      const sc = { masked_paths: ['/etc/passwd', '/home'], readonly_paths: ['/tmp'] };
+      const c = ok(['create', pod, ctrConfig('masked', ['sleep', '1000'], { linux: { security_context: sc } }), podConfig('masked')]);
+      const plain = ok(['create', pod, ctrConfig('plain', ['sleep', '1000']), podConfig('masked')]);
+      ok(['start', c]);
+      ok(['start', plain]);
+      const exec = (id: string, cmd: string) => crictl(['exec', '-s', id, 'sh', '-c', cmd]);
+      // a masked file reads empty, a masked directory lists empty; a read-only path refuses writes
+      // (crictl prints a newline after each stream, empty or not)
+      assert.equal(exec(c, 'cat /etc/passwd').stdout.trim(), '');
+      assert.equal(exec(c, 'ls -A /home').stdout.trim(), '');
+      const w = exec(c, 'touch /tmp/x');
+      assert.notEqual(w.status, 0);
+      assert.match(w.stdout + w.stderr, /Read-only file system/);
+      // the same image without them (control)
+      assert.match(exec(plain, 'cat /etc/passwd').stdout, /^root:/);
+      assert.match(exec(plain, 'ls -A /home').stdout, /berth/);
+      assert.equal(exec(plain, 'touch /tmp/x').status, 0);
+    } finally {
+      ok(['rmp', '-f', pod]);
+    }
+  });
+
   it('reopens a container log the kubelet moved away', async () => {
     const { call, close } = rawClient();
     const pod = ok(['runp', podConfig('reopen')]);
@@ -439,8 +542,11 @@ describe('CRI through crictl', { skip }, () => {
       const log = path.join(logs, 'reopen', 'ticker.log');
       await until('ticks in the log', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('tick-2'));
       fs.renameSync(log, `${log}.1`);
+      assert.equal(fs.existsSync(log), false);
       const r = await call('ReopenContainerLog', { container_id: c });
       assert.equal(r.code, 0, r.details);
+      // the kubelet (and critest) look for the new file as soon as the call returns
+      assert.equal(fs.existsSync(log), true, 'the new log file exists when ReopenContainerLog answers');
       await until('new ticks in a new file', () => fs.existsSync(log) && / stdout F tick-\d+$/m.test(fs.readFileSync(log, 'utf8')));
       const moved = fs.readFileSync(`${log}.1`, 'utf8');
       const fresh = fs.readFileSync(log, 'utf8');
@@ -537,5 +643,35 @@ describe('CRI through crictl', { skip }, () => {
     const pod = ok(['runp', podConfig('broken')]);
     assert.equal(JSON.parse(ok(['inspectp', pod])).status.state, 'SANDBOX_READY');
     ok(['rmp', '-f', pod]);
+  });
+
+  it('undoes the plugins that ran when a later one fails: no veth, no address, no container, no mount', () => {
+    const list = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []);
+    const ipam = path.join(ipamDir, 'berth-cri-test');
+    const veths = () => spawnSync('ip', ['-o', 'link', 'show', 'master', BRIDGE], { encoding: 'utf8' }).stdout.trim();
+    const mounts = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(d.dataRoot)).length;
+    const state = () => ({ ps: d.berth(['ps', '-aq']).stdout, ips: list(ipam), veths: veths(), mounts: mounts() });
+    const before = state();
+    // the bridge plugin runs (a veth, an address), then the next plugin is missing
+    const conf = JSON.parse(netconf());
+    conf.plugins.splice(1, 0, { type: 'no-such-plugin' });
+    fs.writeFileSync(conflist, JSON.stringify(conf));
+    try {
+      const r = crictl(['runp', podConfig('halfway')]);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /failed to find plugin .{0,4}no-such-plugin/);
+      assert.deepEqual(state(), before);
+    } finally {
+      fs.writeFileSync(conflist, netconf());
+    }
+    // control: with the list whole, the pod gets a veth on the bridge and an address
+    const pod = ok(['runp', podConfig('halfway')]);
+    try {
+      assert.notEqual(veths(), before.veths);
+      assert.equal(list(ipam).length, before.ips.length + 1);
+    } finally {
+      ok(['rmp', '-f', pod]);
+    }
+    assert.deepEqual(state(), before);
   });
 });
