@@ -14,7 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { addrString, cidrString, contains, overlaps, parseAddr, parseCidr, type Cidr } from '../src/network/ipnet';
+import { addrString, cidrString, contains, overlaps, parseAddr, parseCidr, type Cidr } from '../src/common/ipnet';
 import { routedSubnets } from '../src/network/pool';
 import { listProcs } from './procs';
 

@@ -8,6 +8,8 @@
 //    for that sample alone: no layer exists there and no cross-repository
 //    mount is possible, so each push compresses and uploads every layer, as a
 //    first push of a freshly built image does.
+//  - push of a pulled image: to a registry started for that sample, from
+//    blobs the engine kept at pull time (no compression on the way out).
 //  - save / load: `docker load -i` of the fixture archive and `docker save -o`
 //    of the loaded image, to and from files in the bench's data dir.
 // Throughput is MB (10^6 bytes) per second: of the image content (the sum of
@@ -152,6 +154,44 @@ export const push: Case<LocalState> = {
       await forget(engine, [ref, s.f.tag]);
       await r.stop();
     }
+  },
+};
+
+interface PushPulledState {
+  src: Source;
+  f: ImageFixture;
+}
+
+export const pushPulled: Case<PushPulledState> = {
+  id: 'push-pulled',
+  title: 'push of a pulled 6-layer ~300 MB image',
+  section: 'Images (6 layers, ~300 MB)',
+  how: 'MB/s of `docker push` of the image pulled (untimed) from the source registry, to a docker-registry started for that sample alone: the engine sends the compressed blobs it stored at pull time instead of compressing again; the image is removed after each sample',
+  heavy: true,
+  metrics: [{ id: 'push-pulled', label: 'push of a pulled image (MB/s of image content)', unit: 'MB/s', better: 'higher' }],
+  available,
+  async setup(env) {
+    const f = await imageFixture(env);
+    const src = await source(env);
+    await forget(env.engine, [src.ref, f.tag]);
+    return { src, f };
+  },
+  async sample(env, s) {
+    const { engine } = env;
+    const r = await registry(env, `push-pulled-${engine.name}-${Date.now()}`);
+    const ref = `${r.host}/bench/repushed:1`;
+    try {
+      await engine.dockerOk(['pull', s.src.ref], LONG);
+      await engine.dockerOk(['tag', s.src.ref, ref]);
+      const p = await engine.dockerOk(['push', ref], LONG);
+      return { 'push-pulled': s.f.contentBytes / MB / (p.ms / 1000) };
+    } finally {
+      await forget(engine, [ref, s.src.ref]);
+      await r.stop();
+    }
+  },
+  async teardown({ engine }, s) {
+    await forget(engine, [s.src.ref]);
   },
 };
 

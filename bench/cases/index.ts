@@ -4,7 +4,7 @@ import type { Case } from '../framework';
 import { apiLoad } from './api';
 import { createRemove, psMany } from './bulk';
 import { cliFloor, exec, runDetached, runRm, stop } from './containers';
-import { pull, push, saveLoad } from './images';
+import { pull, push, pushPulled, saveLoad } from './images';
 import { logs } from './logs';
 import { buildCase } from './build';
 import { cliStart } from './cli';
@@ -14,4 +14,4 @@ import { remote } from './remote';
 import { composeCase } from './compose';
 import { criCase } from './cri';
 
-export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, saveLoad, buildCase, remote, composeCase, criCase];
+export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, pushPulled, saveLoad, buildCase, remote, composeCase, criCase];

@@ -46,8 +46,8 @@ export function bridge(conn: AttachConnection, socket: Duplex, opts: BridgeOptio
     };
     // the client may have gone while the session was being connected: no 'close' will come
     if (socket.destroyed) {
-      conn.close();
       finish('client-gone');
+      conn.close();
       return;
     }
     conn.onData((stream, data) => {
@@ -66,10 +66,11 @@ export function bridge(conn: AttachConnection, socket: Duplex, opts: BridgeOptio
       const { forward, detach } = scanner.feed(d);
       if (forward.length) conn.write(forward);
       if (detach) {
+        // settle first: closing the connection runs its close callbacks at once
+        finish('detached');
         opts.onDetach?.();
         conn.close();
         socket.end();
-        finish('detached');
       }
     });
     const onClientEnd = () => {
@@ -80,17 +81,17 @@ export function bridge(conn: AttachConnection, socket: Duplex, opts: BridgeOptio
       }
       // as Docker: when the client's stdin ends and the process's stdin stays open,
       // the session ends (a client that vanished would otherwise hold it, and its fds, for good)
+      finish('client-gone');
       conn.close();
       if (!socket.destroyed) socket.end();
-      finish('client-gone');
     };
     // the client may have half-closed already (stdin at EOF before the session was up)
     if (socket.readableEnded) onClientEnd();
     else socket.on('end', onClientEnd);
     socket.on('close', () => {
       if (!done) {
-        conn.close();
         finish('client-gone');
+        conn.close();
       }
     });
   });

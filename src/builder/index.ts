@@ -14,7 +14,8 @@
 //        // "Cannot locate specified Dockerfile: x", "the Dockerfile (x) cannot be empty"
 //      dropIgnoredBuildFiles(ctx, df.name)   // as Docker's daemon: hide excluded build files
 //      … ctx.close() when the build ends (drops the spool file, if any).
-//    Client side (`berth build DIR`): readIgnorePatterns(dir, dockerfile) ->
+//    Client side (`berth build DIR`, from src/common/buildcontext, shared with the
+//    CLI): readIgnorePatterns(dir, dockerfile) ->
 //    keepBuildFiles(patterns, dockerfileRel) -> new IgnoreMatcher(...) ->
 //    listContext(dir, matcher) gives the entries to send (excluded directories
 //    are pruned unless an exception could re-include something below them).
@@ -125,8 +126,8 @@ export {
 export { resolveChown, parseChmod, chownNeedsLookup, ChownError, type Identity } from './plan/chown';
 export { parseExposeSpec } from './plan/ports';
 export { DEFAULT_SHELL, DEFAULT_PATH } from './plan/history';
-export { IgnoreMatcher, parseIgnoreFile, keepBuildFiles, cleanPath, type MatchState } from './context/ignore';
-export { listContext, readIgnorePatterns, type ContextEntry } from './context/walk';
+export { IgnoreMatcher, parseIgnoreFile, keepBuildFiles, cleanPath, type MatchState } from '../common/buildcontext/ignore';
+export { listContext, readIgnorePatterns, type ContextEntry } from '../common/buildcontext/walk';
 export {
   extractContext,
   indexContext,
@@ -140,6 +141,6 @@ export { ContextIndex, type IndexOptions } from './context/tarindex';
 export { DiskFS, resolveIn, type SourceFS, type FileInfo, type FileType } from './context/fs';
 export { resolveSources, globSources, normalizeSource, isRemoteSource, escapesRoot, type SourceInfo, type ResolveOptions } from './context/sources';
 export { hashSource, hashData, checksumSources, combineChecksums, type ChecksumOptions } from './context/checksum';
-export { isArchiveFile, isArchiveStream, isTarHeader } from './context/archive';
+export { isArchiveFile, isArchiveStream, isTarHeader } from '../common/buildcontext/archive';
 export { applyCopy, ensureDir, type CopyOptions, type CopyDest } from './context/copy';
-export { goMatch, hasWildcards } from './context/glob';
+export { goMatch, hasWildcards } from '../common/buildcontext/glob';

@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { IgnoreMatcher, keepBuildFiles, listContext, readIgnorePatterns } from '../builder';
-import { isArchiveStream } from '../builder/context/archive';
+import { IgnoreMatcher, keepBuildFiles } from '../common/buildcontext/ignore';
+import { listContext, readIgnorePatterns } from '../common/buildcontext/walk';
+import { isArchiveStream } from '../common/buildcontext/archive';
 import { TarWriter } from '../archive/tarwriter';
 import { StatusError } from './command';
 

@@ -7,7 +7,7 @@ import { HostError } from '../client/endpoint';
 import { PROG, StatusError, errorText, type CliContext, type Command, type ConnectionInfo } from './command';
 import { DEFAULT_HOST, startDaemon } from './daemon';
 import { FlagError, flagUsages, parseFlags, type FlagDef } from './flags';
-import { groups, topLevel, type CommandRef } from './registry';
+import { groups, topLevel, type CommandRef } from './table';
 
 const globalFlags: FlagDef[] = [
   { long: 'config', kind: 'string', help: 'Location of client config files' },

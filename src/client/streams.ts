@@ -39,7 +39,7 @@ export function demux(src: Readable, stdout: Sink, stderr: Sink, head: Buffer = 
   });
 }
 
-/** Calls `onObject` for each JSON object of a JSON-lines (or concatenated JSON) stream. */
+/** Calls `onObject` for each JSON object of a JSON-lines stream (one object per line, as the daemon writes them). */
 export function jsonLines<T = any>(src: Readable, onObject: (o: T) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let buf = '';

@@ -1,7 +1,8 @@
 // ImageService over berth's image store: `berth images` and the kubelet see the
 // same images. Tags are given as the kubelet expects them, fully qualified.
 import * as fs from 'node:fs';
-import { parseReference, type Backend } from '../engine';
+import { parseReference } from '../common/reference';
+import type { Backend } from '../engine';
 import type { ImageRecord } from '../image/types';
 import { invalid } from './errors';
 import type * as T from './types';

@@ -4,9 +4,9 @@
 import * as fs from 'node:fs';
 import { defaultEngineConfig, type EngineConfig, type RuntimeEntry } from '../engine/config';
 import { parseBip } from '../network/config';
-import { parseCidr } from '../network/ipnet';
+import { parseCidr } from '../common/ipnet';
 import { defaultNetworkConfig, type AddressPool, type NetworkDaemonConfig } from '../network/types';
-import { parseMemory, type Ulimit } from '../runtime/units';
+import { parseMemory, type Ulimit } from '../common/units';
 import { parseRegistryOptions } from './registry-options';
 import { jsonType, optionDef, optionKeys, OPTIONS, type AnyOptionDef, type Kind, type KindValue, type OptionKey, type Settings } from './table';
 

@@ -3,8 +3,8 @@
 // reloads it, and its check. Flags, --help, daemon.json decoding and
 // validation are all generated from this table (options.ts).
 import * as fs from 'node:fs';
-import { parseAddr } from '../network/ipnet';
-import { ULIMIT_TYPES } from '../runtime/units';
+import { parseAddr } from '../common/ipnet';
+import { ULIMIT_TYPES } from '../common/units';
 
 /** Value kinds and what they decode to. */
 export interface KindValue {

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { defaultNetworkConfig, type NetworkDaemonConfig } from '../network/types';
 import { defaultRegistryConfig, type RegistryConfig } from '../registry/transport';
-import type { Ulimit } from '../runtime/units';
+import type { Ulimit } from '../common/units';
 
 export interface RuntimeEntry {
   path: string;

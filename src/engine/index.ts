@@ -130,7 +130,8 @@ export interface Backend {
 }
 
 // What callers need beside the backends: request and answer types, the errors
-// they branch on, and the pure helpers that read them.
+// they branch on, and the pure helpers that read them. Docker's own parsers
+// (references, signals, X-Registry-Auth) are src/common's, imported from there.
 export type { AttachConnection } from '../monitor';
 export type { AttachStream } from './containers/attach';
 export type { ContainerLogs } from './containers/service';
@@ -145,9 +146,5 @@ export type { Emit, JsonMessage } from './images';
 export type { BuildRequest } from './builder';
 export { StepError } from './builder';
 export type { CreateVolumeRequest } from './volumes';
-export { parseSignal } from '../runtime';
-export type { AuthConfig } from '../registry/types';
-export { decodeAuthHeader } from '../registry';
-export { parseReference, type Reference } from '../image';
 export type { CgroupStats, NetworkStats } from '../runtime/cgroup-stats';
 export { matchEvent } from './events';

@@ -9,7 +9,7 @@ import { badRequest, conflict, notFound } from '../util/errors';
 import { readJsonSync, writeJsonAtomicSync, removeStaleTemps } from '../util/fsutil';
 import { log } from '../util/log';
 import { isObject, isStringMap } from '../util/records';
-import { normaliseTagged, parseReference } from './reference';
+import { normaliseTagged, parseReference } from '../common/reference';
 import type { ImageConfig, ImageRecord } from './types';
 
 /** A manifest known to describe an image (as pulled, or as pushed): its bytes are in the content store. */

@@ -3,7 +3,7 @@
 import { badRequest, forbidden, notFound } from '../util/errors';
 import {
   cidrString, contains, isMasked, masked, networkOf, overlaps, parseAddr, parseCidr, addrString, type Cidr,
-} from './ipnet';
+} from '../common/ipnet';
 import { BRIDGE_NAME_OPT, DEFAULT_BRIDGE_OPT, HOST_BINDING_OPT, ICC_OPT, MASQ_OPT, MTU_OPT, type IpamConfig, type NetworkCreateRequest, type NetworkDaemonConfig, type NetworkRecord } from './types';
 
 export const PREDEFINED = new Set(['bridge', 'host', 'none', 'default']);

@@ -2,7 +2,7 @@
 // of a network are taken, the lowest free one in its range, requested ones.
 // Held in memory only; rebuilt from container records when the daemon starts.
 import { forbidden, EngineError } from '../util/errors';
-import { addrString, contains, lastOf, networkOf, parseAddr, parseCidr, type Cidr, type Family } from './ipnet';
+import { addrString, contains, lastOf, networkOf, parseAddr, parseCidr, type Cidr, type Family } from '../common/ipnet';
 import type { IpamConfig, NetworkRecord } from './types';
 
 export interface Lease {

@@ -14,7 +14,7 @@ import { sweepNetworkRules } from './firewall';
 import { ensureNetworkRules, type NetworkFw } from './rules';
 import { ensureBridge, linkExists, removeBridge } from './hostnet';
 import { Ipam } from './ipam';
-import { cidrString, overlaps, parseCidr, type Cidr } from './ipnet';
+import { cidrString, overlaps, parseCidr, type Cidr } from '../common/ipnet';
 import { withHostLock } from './lock';
 import { DEFAULT_POOLS, pickSubnet, pickUlaSubnet, routedSubnets } from './pool';
 import { PortAllocator } from './ports';

@@ -3,7 +3,7 @@
 // other berth daemons, the LAN) and no other network of ours.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { lastOf, networkOf, overlaps, parseCidr, type Cidr } from './ipnet';
+import { lastOf, networkOf, overlaps, parseCidr, type Cidr } from '../common/ipnet';
 import type { AddressPool } from './types';
 
 /** Docker's local-scope defaults. */

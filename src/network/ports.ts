@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { ContainerConfig, HostConfig, PortMap } from '../container';
 import { badRequest, internal } from '../util/errors';
-import { canonicalAddr } from './ipnet';
+import { canonicalAddr } from '../common/ipnet';
 import type { NvPortMapping } from './netavark';
 import type { Forwarded } from './rules';
 

@@ -3,7 +3,7 @@
 // NetworkSettings.Networks (addresses come only at start).
 import type { Container, ContainerNetworkState, EndpointSettings } from '../container';
 import { badRequest, notFound } from '../util/errors';
-import { contains, parseAddr, parseCidr } from './ipnet';
+import { contains, parseAddr, parseCidr } from '../common/ipnet';
 import type { NetworkRecord } from './types';
 
 export const ERR = {

@@ -2,14 +2,14 @@
 // Docker's registry API v2 (Docker Hub, distribution, Harbor, GHCR, Quay).
 import { basicCredentials, basicHeader, AuthError } from './auth';
 import { Repository } from './client';
-import { registryKey, HUB_AUTH_KEY } from './credentials';
+import { registryKey, HUB_AUTH_KEY } from '../common/credentials';
 import { DEFAULT_DOMAIN, RegistryError, Transport, type Endpoint, type RegistryConfig } from './transport';
 import type { AuthConfig } from './types';
 
 export { Repository } from './client';
 export { Transport, RegistryError, defaultRegistryConfig, isTransient, sleep, undici, getFollowingRedirects, DEFAULT_DOMAIN, type Endpoint, type RegistryConfig } from './transport';
 export { AuthError, parseChallenges, type Challenge } from './auth';
-export { CredentialFile, decodeAuthHeader, encodeAuthHeader, registryKey, defaultConfigPath, HUB_AUTH_KEY } from './credentials';
+export { CredentialFile, decodeAuthHeader, encodeAuthHeader, registryKey, defaultConfigPath, HUB_AUTH_KEY } from '../common/credentials';
 export { parseManifest, buildManifest, ManifestError, Schema1Error, sha256, DIGEST_RE } from './manifest';
 export { hostPlatform, parsePlatform, formatPlatform, selectManifest, platformScore, PlatformError } from './platform';
 export * from './types';

@@ -88,13 +88,4 @@ export interface FetchedManifest {
   bytes: Buffer;
 }
 
-/** Credentials as Docker passes them (X-Registry-Auth, /auth, config.json). */
-export interface AuthConfig {
-  username?: string;
-  password?: string;
-  auth?: string;
-  serveraddress?: string;
-  identitytoken?: string;
-  registrytoken?: string;
-  email?: string;
-}
+export type { AuthConfig } from '../common/credentials';

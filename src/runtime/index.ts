@@ -10,7 +10,7 @@ export { BindMount, DEFAULT_SHM_SIZE, mergeTmpfsOptions, tmpfsMount } from './mo
 export { DeviceMapping, parseDeviceSpec, devicesFromPath, parseDeviceCgroupRule, defaultDeviceRules } from './devices';
 export { CAPABILITY_NAMES, DEFAULT_CAPABILITIES, computeCapabilities, normalizeCapabilities, knownCapabilities,
   grantableCapabilities, capabilityMask } from './caps';
-export { parseMemory, parseSignal, signalName, SIGNALS, parseUlimit, Ulimit, ULIMIT_TYPES } from './units';
+export { parseMemory, parseSignal, signalName, SIGNALS, parseUlimit, Ulimit, ULIMIT_TYPES } from '../common/units';
 export { parseSecurityOpts, SecurityOpts } from './security-opt';
 export { SeccompSetting, SeccompProfile, compileProfile, parseProfile, loadProfileFile, seccompFor,
   DEFAULT_SECCOMP_PROFILE_PATH, nativeArch } from './seccomp';

@@ -9,7 +9,7 @@ import { assembleMounts, BindMount, DEFAULT_SHM_SIZE, tmpfsMount } from './mount
 import { OCI_VERSION, OciBox, OciDevice, OciDeviceCgroup, OciNamespace, OciRlimit, OciSpec } from './oci';
 import { ResourceConfig, toOciResources, validateResources } from './resources';
 import { SeccompSetting, seccompFor } from './seccomp';
-import { Ulimit, ULIMIT_TYPES } from './units';
+import { Ulimit, ULIMIT_TYPES } from '../common/units';
 
 export const INIT_PATH_IN_CONTAINER = '/sbin/docker-init';
 export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

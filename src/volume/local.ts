@@ -10,7 +10,7 @@ import { badRequest, internal } from '../util/errors';
 import { readJsonSync, removeStaleTemps, writeJsonAtomicSync } from '../util/fsutil';
 import { isObject, isStringMap } from '../util/records';
 import { log } from '../util/log';
-import { parseMemory } from '../runtime/units';
+import { parseMemory } from '../common/units';
 import { LOCAL_DRIVER, type Volume, type VolumeDriver } from './types';
 
 const DATA = '_data';

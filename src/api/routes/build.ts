@@ -1,7 +1,8 @@
 // POST /build (the classic builder: context tar in the body, JSON-lines
 // output) and POST /build/prune.
 import type { IncomingMessage } from 'node:http';
-import { StepError, type AuthConfig, type Backend, type BuildRequest } from '../../engine';
+import type { AuthConfig } from '../../common/credentials';
+import { StepError, type Backend, type BuildRequest } from '../../engine';
 import { buildArgsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';

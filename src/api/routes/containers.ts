@@ -1,5 +1,6 @@
 // /containers/* — thin handlers over the container service.
-import { parseSignal, type Backend, type WaitCondition } from '../../engine';
+import { parseSignal } from '../../common/units';
+import type { Backend, WaitCondition } from '../../engine';
 import { badRequest } from '../../util/errors';
 import { decodeJsonBody } from '../decode/body';
 import { decodeCreateContainer, decodeUpdate, normalizeMountsForVersion } from '../decode/container';

@@ -1,5 +1,6 @@
 // GET /distribution/{name}/json: a registry's manifest descriptor and platforms.
-import { decodeAuthHeader, type Backend } from '../../engine';
+import { decodeAuthHeader } from '../../common/credentials';
+import type { Backend } from '../../engine';
 import { sendJson } from '../http';
 import type { Router } from '../router';
 

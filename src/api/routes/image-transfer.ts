@@ -1,5 +1,6 @@
 // Push, save (GET /images/get), load, commit, /auth and /system/df.
-import { decodeAuthHeader, type Backend } from '../../engine';
+import { decodeAuthHeader } from '../../common/credentials';
+import type { Backend } from '../../engine';
 import { badRequest } from '../../util/errors';
 import { ClientStream } from '../client-stream';
 import { decodeJsonBody } from '../decode/body';

@@ -1,6 +1,7 @@
 // /images/* — pull and import (create), list, inspect, history, tag, delete,
 // prune, search. Push, save, load, commit and auth are in image-transfer.ts.
-import { decodeAuthHeader, type Backend } from '../../engine';
+import { decodeAuthHeader } from '../../common/credentials';
+import type { Backend } from '../../engine';
 import { badRequest } from '../../util/errors';
 import { decodePullReference } from '../decode/image';
 import { sendJson } from '../http';

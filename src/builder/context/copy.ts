@@ -17,7 +17,7 @@ import type * as tar from 'tar-stream';
 import { extractInto, resolveInRoot } from '../../archive';
 import { createPack } from '../../archive/tarfmt';
 import { badRequest } from '../../util/errors';
-import { isArchiveStream } from './archive';
+import { isArchiveStream } from '../../common/buildcontext/archive';
 import type { FileInfo, SourceFS } from './fs';
 import type { SourceInfo } from './sources';
 

@@ -4,7 +4,7 @@
 // name matches.
 import type { Readable } from 'node:stream';
 import type { FileInfo, SourceFS } from './fs';
-import { IgnoreMatcher } from './ignore';
+import { IgnoreMatcher } from '../../common/buildcontext/ignore';
 import type { SourceInfo } from './sources';
 
 class ExcludeFS implements SourceFS {

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { extractInto } from '../../archive';
 import { badRequest } from '../../util/errors';
 import { DiskFS, SourceFS, resolveIn } from './fs';
-import { IgnoreMatcher, parseIgnoreFile } from './ignore';
+import { IgnoreMatcher, parseIgnoreFile } from '../../common/buildcontext/ignore';
 import { escapesRoot } from './sources';
 import { ContextIndex, IndexOptions } from './tarindex';
 

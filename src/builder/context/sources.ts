@@ -8,9 +8,9 @@
 //   (an absolute link target restarts at its root), never outside it;
 // - a directory source stands for its contents.
 import { badRequest } from '../../util/errors';
-import { cleanPath } from './ignore';
+import { cleanPath } from '../../common/buildcontext/ignore';
 import { DiskFS, FileInfo, SourceFS, resolveIn } from './fs';
-import { goMatch, hasWildcards } from './glob';
+import { goMatch, hasWildcards } from '../../common/buildcontext/glob';
 
 export interface SourceInfo {
   /** The source as Docker names it: relative to the root, "/"-separated ("." for the root). */

@@ -5,14 +5,14 @@
 // new config (metadata steps, no layer), run a command, create the working
 // directory, or copy files. Pure: no I/O.
 import type { ImageRunConfig } from '../../image/types';
-import { parseSignal } from '../../runtime/units';
+import { parseSignal } from '../../common/units';
 import { Location, atLocation, errorAt } from '../dockerfile/errors';
 import { Env, ExpandError, ShellLex, envFromList } from '../dockerfile/expand';
 import { Command, CopyInstruction, AddInstruction, RunInstruction, parseTrigger } from '../dockerfile/instructions';
 import type { RunMount } from '../dockerfile/mounts';
 import { chompHeredocContent, parseDockerfile, parseHeredocWord } from '../dockerfile/parser';
 import { goList, goQuoteList } from '../gofmt';
-import { IgnoreMatcher } from '../context/ignore';
+import { IgnoreMatcher } from '../../common/buildcontext/ignore';
 import { BuildArgs } from './buildargs';
 import { parseChmod } from './chown';
 import { DEFAULT_PATH, canonicalJson, cloneConfig, healthcheckComment, nopCmd, nopCmdString, shellOf } from './history';

@@ -4,14 +4,13 @@
 // a terminal.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { encodeAuthHeader, CredentialFile, defaultConfigPath, type AuthConfig } from '../../registry';
-import { parseMemory, parseUlimit } from '../../runtime/units';
+import { encodeAuthHeader, CredentialFile, defaultConfigPath, type AuthConfig } from '../../common/credentials';
+import { parseMemory, parseUlimit } from '../../common/units';
 import { jsonLines } from '../../client/streams';
 import { StatusError, type Command } from '../command';
 import type { PreparedContext } from '../build-context';
 import { plainRenderer, TtyRenderer, type BuildRenderer } from '../build-progress';
 import type { JsonMessage } from '../progress';
-import { humanSize } from '../../util/humansize';
 
 const bytes = (v: string): string => {
   if (v !== '' && v !== '-1') parseMemory(v);
@@ -229,37 +228,5 @@ export const buildCommand: Command = {
     }
     const iid = f.str('iidfile');
     if (iid) fs.writeFileSync(iid, id);
-  },
-};
-
-export const builderPruneCommand: Command = {
-  name: 'prune',
-  usage: '[OPTIONS]',
-  summary: 'Remove build cache',
-  maxArgs: 0,
-  flags: [
-    { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused build cache, not just dangling ones' },
-    { long: 'filter', kind: 'list', help: 'Provide filter values (e.g. "until=24h")' },
-    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
-    { long: 'keep-storage', kind: 'string', help: 'Amount of disk space to keep for cache', valueName: 'bytes' },
-  ],
-  async run(ctx, f) {
-    if (!f.bool('force')) {
-      const what = f.bool('all') ? 'all build cache' : 'all dangling build cache';
-      if (!(await ctx.confirm(`WARNING! This will remove ${what}.\nAre you sure you want to continue? [y/N] `))) return;
-    }
-    const filters: Record<string, string[]> = {};
-    for (const kv of f.list('filter')) {
-      const eq = kv.indexOf('=');
-      if (eq < 0) throw new StatusError(`bad format of filter (expected name=value)`, 1);
-      (filters[kv.slice(0, eq)] ??= []).push(kv.slice(eq + 1));
-    }
-    const api = await ctx.api();
-    const r = await api.post<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('/build/prune', {
-      all: f.bool('all') || undefined,
-      filters: Object.keys(filters).length ? JSON.stringify(filters) : undefined,
-    });
-    if (r.CachesDeleted?.length) ctx.out(`Deleted build cache objects:\n${r.CachesDeleted.join('\n')}\n\n`);
-    ctx.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
   },
 };

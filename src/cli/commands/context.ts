@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { ContextError, ContextStore, DEFAULT_CONTEXT, validateContextName, type ContextMeta } from '../../client/contexts';
 import { forEachName, type CliContext, type Command } from '../command';
 import { renderOne, renderRows } from '../format';
-import { formatFlag } from './filters';
+import { formatFlag } from '../opts/filter';
 import { goIndentJson } from './inspect';
 import { readTarFiles, writeTarFiles } from '../../util/tarfiles';
 

@@ -4,7 +4,7 @@ import { humanSize } from '../../util/humansize';
 import { humanDuration } from '../../util/time';
 import type { Command } from '../command';
 import { renderRows, tabwrite } from '../format';
-import { formatFlag } from './filters';
+import { formatFlag } from '../opts/filter';
 
 interface DfImage {
   Id: string;

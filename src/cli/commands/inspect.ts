@@ -3,7 +3,7 @@
 import { ApiError, type ApiClient } from '../../client/api';
 import type { CliContext, Command } from '../command';
 import { inspectTemplate } from '../format';
-import { formatFlag } from './filters';
+import { formatFlag } from '../opts/filter';
 
 type Kind = 'container' | 'image' | 'volume' | 'network';
 

@@ -2,10 +2,10 @@
 // does them, including its client-side pairing of --subnet/--gateway/--ip-range.
 import { errorText, forEachName, type CliContext, type Command } from '../command';
 import { inspectTemplate, renderRows } from '../format';
-import { filterFlag, filterQuery, formatFlag } from './filters';
+import { filterFlag, filterQuery, formatFlag } from '../opts/filter';
 import { goIndentJson } from './inspect';
 import { goTimeString } from './ps';
-import { parseAddr, parseCidr, contains, overlaps, type Cidr } from '../../network/ipnet';
+import { parseAddr, parseCidr, contains, overlaps, type Cidr } from '../../common/ipnet';
 
 const kv = (what: string) => (v: string) => {
   if (!v.includes('=')) throw new Error(`invalid argument "${v}" for "--${what}" flag: bad format for ${what} (expected key=value)`);
@@ -262,20 +262,6 @@ export const networkLsCommand: Command = {
       return;
     }
     ctx.out(renderRows(f.str('format') || undefined, rows, { defaultTable: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', headers: networkHeaders }));
-  },
-};
-
-export const networkPruneCommand: Command = {
-  name: 'prune',
-  usage: '[OPTIONS]',
-  summary: 'Remove all unused networks',
-  maxArgs: 0,
-  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")', false), { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
-  async run(ctx, f) {
-    if (!f.bool('force') && !(await ctx.confirm('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))) return 0;
-    const { pruneNetworks } = await import('./prune');
-    const r = await pruneNetworks(await ctx.api(), f.list('filter'));
-    if (r.output) ctx.out(r.output + '\n');
   },
 };
 

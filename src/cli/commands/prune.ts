@@ -1,10 +1,11 @@
-// The prune calls of every object type, as the docker CLI's pruners make them
-// (request, then the "Deleted …:" block), shared by each `X prune` command and
-// by `system prune`, which runs them in Docker's order.
+// Every prune command: `container|image|network|volume|builder prune` and
+// `system prune`, over one pruner per object type made as the docker CLI's
+// pruners make them (request, then the "Deleted …:" block); `system prune`
+// runs them in Docker's order.
 import type { ApiClient } from '../../client/api';
-import type { Command } from '../command';
+import { StatusError, type Command } from '../command';
 import { humanSize } from '../../util/humansize';
-import { filterFlag, filterQuery } from './filters';
+import { filterFlag, filterQuery } from '../opts/filter';
 
 export interface PruneResult {
   space: number;
@@ -113,3 +114,115 @@ export const systemPruneCommand: Command = {
     ctx.out(`Total reclaimed space: ${humanSize(space)}\n`);
   },
 };
+
+export const containerPruneCommand: Command = {
+  name: 'prune',
+  usage: '[OPTIONS]',
+  summary: 'Remove all stopped containers',
+  maxArgs: 0,
+  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")', false), { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
+  async run(ctx, f) {
+    if (!f.bool('force') && !(await ctx.confirm('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] '))) return 0;
+    ctx.out(pruneReport(await pruneContainers(await ctx.api(), f.list('filter'))));
+  },
+};
+
+export const imagePruneCommand: Command = {
+  name: 'prune',
+  usage: '[OPTIONS]',
+  summary: 'Remove unused images',
+  maxArgs: 0,
+  flags: [
+    { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused images, not just dangling ones' },
+    filterFlag('Provide filter values (e.g. "until=<timestamp>")', false),
+    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
+  ],
+  async run(ctx, f) {
+    const all = f.bool('all');
+    const warning = all
+      ? 'WARNING! This will remove all images without at least one container associated to them.'
+      : 'WARNING! This will remove all dangling images.';
+    if (!f.bool('force') && !(await ctx.confirm(`${warning}\nAre you sure you want to continue? [y/N] `))) return;
+    ctx.out(pruneReport(await pruneImages(await ctx.api(), all, f.list('filter'))));
+  },
+};
+
+export const networkPruneCommand: Command = {
+  name: 'prune',
+  usage: '[OPTIONS]',
+  summary: 'Remove all unused networks',
+  maxArgs: 0,
+  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")', false), { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
+  async run(ctx, f) {
+    if (!f.bool('force') && !(await ctx.confirm('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))) return 0;
+    const r = await pruneNetworks(await ctx.api(), f.list('filter'));
+    if (r.output) ctx.out(r.output + '\n');
+  },
+};
+
+export const volumePruneCommand: Command = {
+  name: 'prune',
+  usage: '[OPTIONS]',
+  summary: 'Remove unused local volumes',
+  maxArgs: 0,
+  flags: [
+    { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused volumes, not just anonymous ones' },
+    filterFlag('Provide filter values (e.g. "label=<label>")', false),
+    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
+  ],
+  async run(ctx, f) {
+    const api = await ctx.api();
+    const filters = f.list('filter');
+    const atLeast142 = versionAtLeast(api.apiVersion, '1.42');
+    // before API 1.42 the daemon removes every unused volume, named or not
+    let all = !atLeast142;
+    if (atLeast142 && f.bool('all')) {
+      if (filters.some((x) => x.split('=')[0].trim().toLowerCase() === 'all')) throw new Error('conflicting options: cannot specify both --all and --filter all=1');
+      filters.push('all=true');
+      all = true;
+    }
+    const warning = all
+      ? 'WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] '
+      : 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ';
+    if (!f.bool('force') && !(await ctx.confirm(warning))) return 0;
+    ctx.out(pruneReport(await pruneVolumes(api, filters)));
+  },
+};
+
+export const builderPruneCommand: Command = {
+  name: 'prune',
+  usage: '[OPTIONS]',
+  summary: 'Remove build cache',
+  maxArgs: 0,
+  flags: [
+    { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused build cache, not just dangling ones' },
+    { long: 'filter', kind: 'list', help: 'Provide filter values (e.g. "until=24h")' },
+    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
+    { long: 'keep-storage', kind: 'string', help: 'Amount of disk space to keep for cache', valueName: 'bytes' },
+  ],
+  async run(ctx, f) {
+    if (!f.bool('force')) {
+      const what = f.bool('all') ? 'all build cache' : 'all dangling build cache';
+      if (!(await ctx.confirm(`WARNING! This will remove ${what}.\nAre you sure you want to continue? [y/N] `))) return;
+    }
+    const filters: Record<string, string[]> = {};
+    for (const kv of f.list('filter')) {
+      const eq = kv.indexOf('=');
+      if (eq < 0) throw new StatusError(`bad format of filter (expected name=value)`, 1);
+      (filters[kv.slice(0, eq)] ??= []).push(kv.slice(eq + 1));
+    }
+    const api = await ctx.api();
+    const r = await api.post<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('/build/prune', {
+      all: f.bool('all') || undefined,
+      filters: Object.keys(filters).length ? JSON.stringify(filters) : undefined,
+    });
+    if (r.CachesDeleted?.length) ctx.out(`Deleted build cache objects:\n${r.CachesDeleted.join('\n')}\n\n`);
+    ctx.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
+  },
+};
+
+function versionAtLeast(v: string, min: string): boolean {
+  const [a, b] = v.split('.').map(Number);
+  const [c, d] = min.split('.').map(Number);
+  return a > c || (a === c && b >= d);
+}

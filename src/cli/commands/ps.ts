@@ -4,7 +4,7 @@ import { humanDuration } from '../../util/time';
 import type { Command } from '../command';
 import { renderRows } from '../format';
 import { humanSize } from '../../util/humansize';
-import { filterFlag, filterQuery, formatFlag } from './filters';
+import { filterFlag, filterQuery, formatFlag } from '../opts/filter';
 
 import type { ContainerSummary, PortSummary } from '../../client/types';
 

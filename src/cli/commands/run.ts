@@ -2,12 +2,12 @@
 // for run: attach before start so no output is lost, wait, and the exit code.
 import * as fs from 'node:fs';
 import { ApiError, readAll, type ApiClient } from '../../client/api';
-import { SIGNALS } from '../../runtime/units';
+import { SIGNALS } from '../../common/units';
 import { PROG, StatusError, errorText, type CliContext, type Command } from '../command';
 import type { Flags } from '../flags';
 import { buildCreateBody, containerFlags, runOnlyFlags, type ParsedContainer } from '../opts/container';
 import { renderJsonMessages } from '../progress';
-import { registryAuthHeader } from './registry';
+import { registryAuthHeader } from '../refs';
 import { runSession } from '../stdio';
 
 /** "busybox" → "busybox:latest" (a digest or tag is kept). */

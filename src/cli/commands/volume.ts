@@ -4,7 +4,7 @@ import { errorText, forEachName, type Command } from '../command';
 import { FlagError } from '../flags';
 import { inspectTemplate, renderRows } from '../format';
 import { humanSize } from '../../util/humansize';
-import { filterFlag, filterQuery, formatFlag } from './filters';
+import { filterFlag, filterQuery, formatFlag } from '../opts/filter';
 import { goIndentJson } from './inspect';
 
 interface ApiVolume {
@@ -197,39 +197,3 @@ export const volumeRmCommand: Command = {
     });
   },
 };
-
-export const volumePruneCommand: Command = {
-  name: 'prune',
-  usage: '[OPTIONS]',
-  summary: 'Remove unused local volumes',
-  maxArgs: 0,
-  flags: [
-    { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused volumes, not just anonymous ones' },
-    filterFlag('Provide filter values (e.g. "label=<label>")', false),
-    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
-  ],
-  async run(ctx, f) {
-    const api = await ctx.api();
-    const filters = f.list('filter');
-    const atLeast142 = versionAtLeast(api.apiVersion, '1.42');
-    // before API 1.42 the daemon removes every unused volume, named or not
-    let all = !atLeast142;
-    if (atLeast142 && f.bool('all')) {
-      if (filters.some((x) => x.split('=')[0].trim().toLowerCase() === 'all')) throw new Error('conflicting options: cannot specify both --all and --filter all=1');
-      filters.push('all=true');
-      all = true;
-    }
-    const warning = all
-      ? 'WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] '
-      : 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ';
-    if (!f.bool('force') && !(await ctx.confirm(warning))) return 0;
-    const { pruneVolumes, pruneReport } = await import('./prune');
-    ctx.out(pruneReport(await pruneVolumes(api, filters)));
-  },
-};
-
-function versionAtLeast(v: string, min: string): boolean {
-  const [a, b] = v.split('.').map(Number);
-  const [c, d] = min.split('.').map(Number);
-  return a > c || (a === c && b >= d);
-}

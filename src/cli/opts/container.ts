@@ -3,7 +3,7 @@
 // client-side checks and messages.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseMemory, parseUlimit } from '../../runtime/units';
+import { parseMemory, parseUlimit } from '../../common/units';
 import { parseGoDuration } from '../../util/time';
 import { FlagError, type FlagDef, type Flags } from '../flags';
 import { parseMountSpec } from './mount';

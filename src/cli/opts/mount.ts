@@ -1,6 +1,6 @@
 // --mount's CSV grammar as the docker CLI reads it: type=bind|volume|tmpfs,
 // source/src, target/dst/destination, readonly/ro, and the per-type options.
-import { parseMemory } from '../../runtime/units';
+import { parseMemory } from '../../common/units';
 
 export interface MountBody {
   Type: string;

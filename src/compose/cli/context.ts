@@ -52,3 +52,8 @@ export function composeContext(cli: CliContext, g: Flags): ComposeContext {
     warn,
   };
 }
+
+/** The project's name: from -p without loading files, else from the loaded project. */
+export async function projectName(cc: ComposeContext): Promise<string> {
+  return cc.projectNameOnly() ?? cc.project().name;
+}

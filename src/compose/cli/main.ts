@@ -1,6 +1,7 @@
 // `berth compose`: Compose's global flags, then one of its commands (one file
-// each under ./commands). The docker CLI reaches the same code through the
-// `docker-compose` plugin (bin/docker-compose), which passes its context's host.
+// per command family under ./commands, named after the command). The docker
+// CLI reaches the same code through the `docker-compose` plugin
+// (bin/docker-compose), which passes its context's host.
 import { StatusError, type CliContext, type Command } from '../../cli/command';
 import { FlagError, flagUsages, parseFlags, type FlagDef, type Flags } from '../../cli/flags';
 import { ComposeLoadError } from '../load';
@@ -11,30 +12,30 @@ import type { ComposeCommand } from './command';
 const COMMANDS: Record<string, () => ComposeCommand> = {
   build: () => require('./commands/build').buildCommand,
   config: () => require('./commands/config').configCommand,
-  cp: () => require('./commands/transfer').composeCpCommand,
+  cp: () => require('./commands/cp').composeCpCommand,
   create: () => require('./commands/up').createCommand,
   down: () => require('./commands/down').downCommand,
-  events: () => require('./commands/transfer').eventsCommand,
+  events: () => require('./commands/events').eventsCommand,
   exec: () => require('./commands/exec').execCommand,
-  images: () => require('./commands/ps').imagesCommand,
-  kill: () => require('./commands/lifecycle').killCommand,
+  images: () => require('./commands/images').imagesCommand,
+  kill: () => require('./commands/kill').killCommand,
   logs: () => require('./commands/logs').logsCommand,
   ls: () => require('./commands/ls').lsCommand,
-  pause: () => require('./commands/lifecycle').pauseCommand,
-  port: () => require('./commands/ps').portCommand,
+  pause: () => require('./commands/pause').pauseCommand,
+  port: () => require('./commands/port').portCommand,
   ps: () => require('./commands/ps').psCommand,
-  pull: () => require('./commands/build').pullCommand,
-  push: () => require('./commands/transfer').pushCommand,
-  restart: () => require('./commands/lifecycle').restartCommand,
-  rm: () => require('./commands/lifecycle').rmCommand,
+  pull: () => require('./commands/pull').pullCommand,
+  push: () => require('./commands/push').pushCommand,
+  restart: () => require('./commands/stop').restartCommand,
+  rm: () => require('./commands/rm').rmCommand,
   run: () => require('./commands/run').runCommand,
-  start: () => require('./commands/lifecycle').startCommand,
-  stop: () => require('./commands/lifecycle').stopCommand,
-  top: () => require('./commands/ps').topCommand,
-  unpause: () => require('./commands/lifecycle').unpauseCommand,
+  start: () => require('./commands/start').startCommand,
+  stop: () => require('./commands/stop').stopCommand,
+  top: () => require('./commands/top').topCommand,
+  unpause: () => require('./commands/pause').unpauseCommand,
   up: () => require('./commands/up').upCommand,
-  version: () => require('./commands/ls').versionCommand,
-  wait: () => require('./commands/lifecycle').waitCommand,
+  version: () => require('./commands/version').versionCommand,
+  wait: () => require('./commands/wait').waitCommand,
 };
 
 export const composeGlobalFlags: FlagDef[] = [

@@ -3,7 +3,7 @@
 // env_file contents folded under environment, deploy settings mapped onto the
 // container settings they mean without Swarm.
 import * as fs from 'node:fs';
-import { parseMemory } from '../../runtime/units';
+import { parseMemory } from '../../common/units';
 import type { BuildConfig, DependsOn, FileRef, Healthcheck, NetworkConfig, PortConfig, Project, SecretConfig, ServiceConfig, ServiceNetwork, VolumeConfig, VolumeMount } from '../model';
 import { parseEnvFile, parseRawEnvFile } from './dotenv';
 import { listToDict } from './merge';

@@ -7,7 +7,7 @@ import {
   buildSpec, cgroupsPathFor, computeCapabilities, parseSecurityOpts, toOciResources, validateResources as validateRuntimeResources,
   type NamespaceMode, type NetworkNamespace, type OciProcess, type OciSpec, type ResourceConfig,
 } from '../../runtime';
-import type { Ulimit } from '../../runtime/units';
+import type { Ulimit } from '../../common/units';
 import { badRequest, conflict } from '../../util/errors';
 import type { EngineContext } from '../context';
 import type { ExecConfig } from '../exec/types';

@@ -1,6 +1,6 @@
-// ls (projects found by label on the engine) and version.
+// ls: the projects found by label on the engine.
 import { renderRows } from '../../../cli/format';
-import { COMPOSE_VERSION, L } from '../../engine/labels';
+import { L } from '../../engine/labels';
 import type { ContainerSummary } from '../../engine/project';
 import type { ComposeCommand } from '../command';
 
@@ -29,20 +29,5 @@ export const lsCommand: ComposeCommand = {
     if (f.bool('quiet')) cc.cli.out(rows.map((r) => r.Name + '\n').join(''));
     else if (f.str('format') === 'json') cc.cli.out(JSON.stringify(rows) + '\n');
     else cc.cli.out(renderRows('table', rows, { defaultTable: 'table {{.Name}}\t{{.Status}}\t{{.ConfigFiles}}', headers: { Name: 'NAME', Status: 'STATUS', ConfigFiles: 'CONFIG FILES' } }));
-  },
-};
-
-export const versionCommand: ComposeCommand = {
-  name: 'version',
-  usage: '[OPTIONS]',
-  summary: 'Show the berth compose version information',
-  flags: [
-    { long: 'short', kind: 'bool', help: 'Shows only the version number' },
-    { long: 'format', short: 'f', kind: 'string', help: 'Format the output. Values: [pretty | json]', def: 'pretty' },
-  ],
-  async run(cc, f) {
-    if (f.bool('short')) cc.cli.out(`${COMPOSE_VERSION}\n`);
-    else if (f.str('format') === 'json') cc.cli.out(JSON.stringify({ version: `v${COMPOSE_VERSION}`, implementation: 'berth compose' }) + '\n');
-    else cc.cli.out(`berth compose version v${COMPOSE_VERSION}\n`);
   },
 };
