@@ -110,6 +110,8 @@ export abstract class Engine {
   abstract netLeftovers(): string[];
   /** Files of image content in the data root (blobs / layer records): should fall back after rmi + prune. */
   abstract imageFileCount(): number;
+  /** Where the runtime's bundle (config.json) and runc state of a running container are (the runtime-floor figures). */
+  abstract runtimeOf(id: string): { bundle: string; runcRoot: string };
 
   /** The docker CLI against this engine, timed from spawn to exit. */
   docker(args: string[], timeoutMs = 120_000, stdout: 'pipe' | 'ignore' = 'pipe'): Promise<CommandResult> {
@@ -258,6 +260,10 @@ export class BerthEngine extends Engine {
     return countEntries(path.join(this.dataRoot, 'content', 'blobs', 'sha256')) + countEntries(path.join(this.dataRoot, 'layers'));
   }
 
+  runtimeOf(id: string): { bundle: string; runcRoot: string } {
+    return { bundle: path.join(this.execRoot, 'containers', id), runcRoot: path.join(this.execRoot, 'runc', 'runc') };
+  }
+
   async start(): Promise<void> {
     const cfg = path.join(this.dirs.data, 'berth-daemon.json');
     fs.writeFileSync(cfg, '{}\n');
@@ -334,6 +340,11 @@ export class DockerEngine extends Engine {
 
   imageFileCount(): number {
     return countEntries(path.join(this.dataRoot, 'image', 'overlay2', 'layerdb', 'sha256')) + countEntries(path.join(this.dataRoot, 'image', 'overlay2', 'imagedb', 'content', 'sha256'));
+  }
+
+  runtimeOf(id: string): { bundle: string; runcRoot: string } {
+    // containerd's runc v2 shim keeps the bundle under its state dir; dockerd gives runc its root under the exec root
+    return { bundle: path.join(this.dirs.run, 'c', 'io.containerd.runtime.v2.task', 'moby', id), runcRoot: path.join(this.execRoot, 'runtime-runc', 'moby') };
   }
 
   /** The bridge for dockerd, or --bridge none when the host cannot give it one (noted). */

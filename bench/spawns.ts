@@ -1,11 +1,12 @@
 // Counting the programs an engine's daemons start for one operation: strace
 // follows the daemon processes (and everything they fork: monitor, runtime,
-// network tools) and records every successful execve while the operation runs.
+// network tools) and records every successful execve while the operation runs and until the
+// daemon settles (what it starts after answering counts too).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { waitUntil } from './util';
+import { sleep, waitUntil } from './util';
 
 export interface SpawnCount {
   count: number;
@@ -26,6 +27,16 @@ export async function countSpawns(pids: number[], action: () => Promise<unknown>
     const attached = await waitUntil(() => pids.every((p) => tracerOf(p) === st.pid), 10_000, 10);
     if (!attached) throw new Error(`strace did not attach: ${err.trim()}`);
     await action();
+    // what the daemon starts after answering (runc delete after a --rm removal) counts too:
+    // the trace settles once no new process has appeared for 250 ms
+    let seen = -1;
+    let still = 0;
+    for (let i = 0; i < 80 && still < 5; i++) {
+      await sleep(50);
+      const n = fs.readdirSync(dir).length;
+      still = n === seen ? still + 1 : 0;
+      seen = n;
+    }
   } finally {
     st.kill('SIGINT');
     await gone;

@@ -10,8 +10,9 @@ import { buildCase } from './build';
 import { cliStart } from './cli';
 import { memory } from './memory';
 import { netStart, portThroughput, spawnCount } from './network';
+import { overhead } from './overhead';
 import { remote } from './remote';
 import { composeCase } from './compose';
 import { criCase } from './cri';
 
-export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, pushPulled, saveLoad, buildCase, remote, composeCase, criCase];
+export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, overhead, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, pushPulled, saveLoad, buildCase, remote, composeCase, criCase];

@@ -115,8 +115,11 @@ export class ContainerStore {
    * Persists the record; hostconfig.json only when it changed (create, update).
    * `durable` false skips the fsyncs: still atomic, and enough against a daemon
    * crash (only a host crash loses the page cache, and it stops the containers too).
+   * A --rm container's record is never durable: after a host crash nothing runs,
+   * and a daemon start removes every --rm container that is not running (as
+   * dockerd's restore does), so its record has nothing to survive for.
    */
-  save(c: Container, hostConfig = false, durable = true): void {
+  save(c: Container, hostConfig = false, durable = !c.HostConfig.AutoRemove): void {
     const { HostConfig: hc, ...rec } = c;
     if (hostConfig) writeJsonAtomicSync(path.join(this.dir(c.ID), 'hostconfig.json'), hc, 0o600, durable);
     writeJsonAtomicSync(path.join(this.dir(c.ID), 'config.json'), rec, 0o600, durable);

@@ -128,6 +128,7 @@ export class Engine implements Backend {
     lc.watchExits();
     await rec.sweepRuntimeState();
     const toStart: string[] = [];
+    const autoRemove: string[] = [];
     for (const c of this.ctx.containers.all()) {
       if (c.State.Status === 'removing') {
         c.State.Status = 'dead';
@@ -139,8 +140,9 @@ export class Engine implements Backend {
         c.State.Restarting = false;
         c.State.Status = 'exited';
       }
+      let r: Awaited<ReturnType<Recovery['restore']>> | undefined;
       try {
-        const r = await rec.restore(c, view);
+        r = await rec.restore(c, view);
         if (r === 'running') {
           if (c.State.Running) {
             this.containers.rotator.watch(c, lc.paths.bundle(c));
@@ -151,10 +153,19 @@ export class Engine implements Backend {
       } catch (e) {
         log().warn({ err: e, id: c.ID }, 'restore failed');
       }
+      // as dockerd: a --rm container that is not running goes (its record was never made
+      // durable); one that exited while the daemon was away is removed by its exit handling
+      if (c.HostConfig.AutoRemove && r === 'stopped') {
+        autoRemove.push(c.ID);
+        continue;
+      }
       // rotation due while the daemon was away
       if (!c.State.Running) void this.containers.rotator.settle(c);
       const p = c.HostConfig.RestartPolicy.Name;
       if (!c.State.Running && c.HasBeenStartedBefore && (p === 'always' || (p === 'unless-stopped' && !c.HasBeenManuallyStopped))) toStart.push(c.ID);
+    }
+    for (const id of autoRemove) {
+      await this.containers.remove(id, { force: true, volumes: true }).catch((e) => log().warn({ err: e, id }, 'removing a --rm container at daemon start failed'));
     }
     for (const id of toStart) {
       const c = this.ctx.containers.find(id);

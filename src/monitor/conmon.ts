@@ -2,10 +2,11 @@
 // `runc create`, owns the container's stdio (logs, attach socket, pty) and writes
 // the exit status to a file, so containers outlive berthd. The handshake follows
 // conmon's pipes: we write the start pipe, it answers {"data": pid} on the sync pipe.
-import { spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
 import type { Socket } from 'node:net';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pipe, spawnNoFork } from '../sys/spawn';
 
 export interface MonitorConfig {
   conmonPath: string;
@@ -100,25 +101,39 @@ function baseArgs(cfg: MonitorConfig): string[] {
   ];
 }
 
-function startConmon(cfg: MonitorConfig, args: string[], extraFds: number, cwd?: string): { child: ChildProcess; sync: SyncReader; start: Socket; attachPipe?: SyncReader } {
+function startConmon(cfg: MonitorConfig, args: string[], extraFds: number, cwd?: string): { streams: Socket[]; sync: SyncReader; start: Socket; attachPipe?: SyncReader } {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' };
   if (extraFds > 2) env._OCI_ATTACHPIPE = '5';
-  const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'];
-  if (extraFds > 2) stdio.push('pipe');
-  const child = spawn(cfg.conmonPath, args, { stdio, env, detached: true, cwd });
-  child.stderr!.resume();
-  const sync = new SyncReader(child.stdio[3] as Socket);
-  const start = child.stdio[4] as Socket;
-  start.on('error', () => {});
-  const attachPipe = extraFds > 2 ? new SyncReader((child.stdio as unknown[])[5] as Socket) : undefined;
-  child.unref();
-  return { child, sync, start, attachPipe };
+  // conmon's pipes, as Podman makes them: its ends at 3 (sync), 4 (start), 5 (attach)
+  const sync = pipe();
+  const start = pipe();
+  const attach = extraFds > 2 ? pipe() : undefined;
+  const theirs = [sync[1], start[0], ...(attach ? [attach[1]] : [])];
+  const fds: Record<number, number> = { 3: sync[1], 4: start[0] };
+  if (attach) fds[5] = attach[1];
+  try {
+    // no fork of berthd (posix_spawn); a session of its own, so it outlives berthd
+    spawnNoFork(cfg.conmonPath, args, { env, cwd, setsid: true, fds });
+  } catch (e) {
+    for (const fd of [sync[0], start[1], ...(attach ? [attach[0]] : [])]) fs.closeSync(fd);
+    throw e;
+  } finally {
+    for (const fd of theirs) fs.closeSync(fd);
+  }
+  const syncSock = new net.Socket({ fd: sync[0], readable: true, writable: false });
+  const startSock = new net.Socket({ fd: start[1], readable: false, writable: true });
+  startSock.on('error', () => {});
+  const attachSock = attach ? new net.Socket({ fd: attach[0], readable: true, writable: false }) : undefined;
+  return {
+    streams: [syncSock, startSock, ...(attachSock ? [attachSock] : [])],
+    sync: new SyncReader(syncSock),
+    start: startSock,
+    attachPipe: attachSock ? new SyncReader(attachSock) : undefined,
+  };
 }
 
-function closeAll(child: ChildProcess): void {
-  for (const s of child.stdio) {
-    if (s && 'destroy' in s) (s as Socket).destroy();
-  }
+function closeAll(streams: Socket[]): void {
+  for (const s of streams) s.destroy();
 }
 
 export class RuntimeCreateError extends Error {}
@@ -159,7 +174,7 @@ export async function createContainer(cfg: MonitorConfig, l: ContainerLaunch): P
   fs.rmSync(path.join(l.persistDir, 'exit'), { force: true });
   fs.rmSync(path.join(l.persistDir, 'oom'), { force: true });
   fs.rmSync(path.join(l.exitDir, l.id), { force: true });
-  const { child, sync, start } = startConmon(cfg, args, 2, l.bundle);
+  const { streams, sync, start } = startConmon(cfg, args, 2, l.bundle);
   try {
     start.write('0');
     const msg = await sync.next();
@@ -169,7 +184,7 @@ export async function createContainer(cfg: MonitorConfig, l: ContainerLaunch): P
     const conmonPid = Number(fs.readFileSync(path.join(l.bundle, 'conmon.pid'), 'utf8').trim());
     return { pid: msg.data, conmonPid };
   } finally {
-    closeAll(child);
+    closeAll(streams);
   }
 }
 
@@ -212,7 +227,7 @@ export async function execProcess(cfg: MonitorConfig, e: ExecLaunch, onAttachRea
   if (e.tty) args.push('-t');
   if (e.stdin) args.push('-i');
   if (e.attach) args.push('--exec-attach');
-  const { child, sync, start, attachPipe } = startConmon(cfg, args, e.attach ? 3 : 2, e.dir);
+  const { streams, sync, start, attachPipe } = startConmon(cfg, args, e.attach ? 3 : 2, e.dir);
   let attachPath: string | null = null;
   try {
     start.write('0');
@@ -225,12 +240,12 @@ export async function execProcess(cfg: MonitorConfig, e: ExecLaunch, onAttachRea
     }
     const msg = await sync.next();
     if (!msg || msg.data < 0) {
-      closeAll(child);
+      closeAll(streams);
       throw new RuntimeCreateError(cleanRuntimeMessage(msg?.message ?? readRuntimeLog(e.dir)));
     }
     const exited = (async () => {
       const m = await sync.next();
-      closeAll(child);
+      closeAll(streams);
       if (m && m.data >= 0) return m.data;
       // conmon closes the sync pipe and writes the status to <exit-dir>/<session id>
       const file = path.join(exitDir, e.execId);
@@ -247,7 +262,7 @@ export async function execProcess(cfg: MonitorConfig, e: ExecLaunch, onAttachRea
     })();
     return { pid: msg.data, exited, attachPath };
   } catch (err) {
-    closeAll(child);
+    closeAll(streams);
     throw err;
   }
 }

@@ -1,9 +1,9 @@
 // Thin async wrappers around the runc CLI. Every call passes --root <stateDir>
 // (berth keeps its own runc state, apart from /run/runc and Docker's). No
 // shell is involved; failures carry runc's own error message.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runNoFork } from '../sys/spawn';
 import { EngineError } from '../util/errors';
 import { OciResources } from './oci';
 
@@ -72,28 +72,15 @@ export class Runc {
     this.binary = opts.binary ?? DEFAULT_RUNC;
   }
 
-  private exec(args: string[], stdin?: string): Promise<RunResult> {
+  private async exec(args: string[], stdin?: string): Promise<RunResult> {
     const full = ['--root', this.opts.stateDir, ...(this.opts.globalArgs ?? []), ...args];
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.binary, full, { stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      const timer = setTimeout(() => child.kill('SIGKILL'), this.opts.timeoutMs ?? 30_000);
-      child.on('error', (e) => {
-        clearTimeout(timer);
-        reject(new RuncError(500, `cannot run ${this.binary}: ${e.message}`, full, null, ''));
-      });
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code });
-      });
-      child.stdin.on('error', () => {
-        /* runc exited before reading stdin: its exit status tells */
-      });
-      child.stdin.end(stdin ?? '');
-    });
+    try {
+      // without forking berthd (posix_spawn): a fork costs milliseconds that grow with its memory
+      const r = await runNoFork(this.binary, full, { input: stdin, timeoutMs: this.opts.timeoutMs ?? 30_000 });
+      return { stdout: r.stdout, stderr: r.stderr, code: r.code };
+    } catch (e) {
+      throw new RuncError(500, `cannot run ${this.binary}: ${(e as Error).message}`, full, null, '');
+    }
   }
 
   private async run(args: string[], stdin?: string): Promise<string> {
@@ -114,8 +101,15 @@ export class Runc {
     }
   }
 
-  /** Starts a created container (runs the user process). */
-  async start(id: string): Promise<void> {
+  /**
+   * Starts a created container (runs the user process). `runc start` only reads
+   * the byte runc init writes to `<root>/<id>/exec.fifo` and removes the fifo;
+   * done here it saves a runc process per start. A runtime without that fifo
+   * (or a container whose init pid is not known) gets `<runtime> start`.
+   */
+  async start(id: string, initPid?: number): Promise<void> {
+    const fifo = path.join(this.opts.stateDir, id, 'exec.fifo');
+    if (initPid && fs.existsSync(fifo)) return startThroughFifo(fifo, initPid, id);
     await this.run(['start', id]);
   }
 
@@ -161,6 +155,42 @@ export class Runc {
   async list(): Promise<RuncState[]> {
     const out = (await this.run(['list', '--format', 'json'])).trim();
     return (out ? (JSON.parse(out) as RuncState[] | null) : null) ?? [];
+  }
+}
+
+/** runc's `start`: open the exec fifo (waits for runc init to open it to write), read its byte, remove it. */
+async function startThroughFifo(fifo: string, initPid: number, id: string): Promise<void> {
+  // a blocked open never returns if init died first: runc polls its pid too, and so do we,
+  // then open the fifo to write ourselves, which ends the open with nothing to read
+  const watch = setInterval(() => {
+    if (!processGone(initPid)) return;
+    clearInterval(watch);
+    fs.open(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK, (err, fd) => err || fs.close(fd, () => {}));
+  }, 100);
+  let data: Buffer;
+  try {
+    const fh = await fs.promises.open(fifo, 'r');
+    try {
+      data = await fh.readFile();
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw new RuncError(500, `runc start: ${(e as Error).message}`, ['start', id], null, '');
+  } finally {
+    clearInterval(watch);
+  }
+  if (!data.length) throw new RuncError(409, 'runc start: container process is already dead', ['start', id], null, '');
+  await fs.promises.rm(fifo, { force: true });
+}
+
+/** The process is gone or a zombie (its parent, conmon, not having reaped it yet). */
+function processGone(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return true;
   }
 }
 

@@ -30,17 +30,33 @@ export function isMounted(target: string): boolean {
   return info.includes(needle);
 }
 
-/** Mounts the container rootfs; `initDir` (absolute) sits between the image and upper/. */
-export function mountRwLayer(layers: LayerStore, topChainId: string | null, dir: string, initDir?: string): string {
+/**
+ * Mounts the container rootfs; `initDir` (absolute) sits between the image and upper/.
+ * `volatile`: for a layer that never outlives a boot (a --rm container's): overlayfs
+ * then never syncs the host filesystem, which it otherwise does at every unmount.
+ */
+export function mountRwLayer(layers: LayerStore, topChainId: string | null, dir: string, initDir?: string, volatile = false): string {
   const p = rwLayerPaths(dir);
   if (isMounted(p.merged)) return p.merged;
   const lower = topChainId ? layers.lowerChain(topChainId) : [path.relative(layers.root, layers.emptyDir)];
   if (initDir) lower.unshift(initDir);
-  const opts = `lowerdir=${lower.join(':')},upperdir=${p.upper},workdir=${p.work}`;
+  let opts = `lowerdir=${lower.join(':')},upperdir=${p.upper},workdir=${p.work}`;
+  if (volatile) {
+    // the kernel refuses to mount again over an earlier volatile mount's marker; such a
+    // layer was unmounted cleanly in this boot (after a reboot the daemon removes it)
+    fs.rmSync(path.join(p.work, 'work', 'incompat'), { recursive: true, force: true });
+    opts += ',volatile';
+  }
   const prev = process.cwd();
   process.chdir(layers.root);
   try {
-    mount('overlay', p.merged, 'overlay', 0, opts);
+    try {
+      mount('overlay', p.merged, 'overlay', 0, opts);
+    } catch (e) {
+      // kernels before 5.10 know no volatile: the plain mount
+      if (!volatile || (e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+      mount('overlay', p.merged, 'overlay', 0, opts.slice(0, -',volatile'.length));
+    }
   } finally {
     process.chdir(prev);
   }

@@ -286,6 +286,21 @@ describe('crash injection: berthd killed at every named step', () => {
     assertConsistent();
   });
 
+  it(`create.record of a --rm container: gone at the next start (as with dockerd), the name free`, async () => {
+    // its record is never made durable: a daemon start removes a --rm container that does not run
+    await crashAt('create.record', () => d.docker(['create', '--rm', '--name', 'c-rm', 'busybox', 'true']));
+    await waitFor(() => ok(['ps', '-aq', '--filter', 'name=^/c-rm$']) === '', 5000, 50, 'the --rm container to go');
+    assertConsistent();
+    // the control: a --rm container running across a daemon restart stays, and goes when it exits
+    const id = ok(['run', '-d', '--rm', '--name', 'c-rm', 'busybox', 'sleep', '1000']);
+    await d.stopDaemon();
+    await d.start();
+    assert.equal(ok(['inspect', '-f', '{{.State.Status}}', id]), 'running');
+    ok(['kill', id]);
+    await waitFor(() => ok(['ps', '-aq', '--filter', 'name=^/c-rm$']) === '', 5000, 50, 'the killed --rm container to go');
+    assertConsistent();
+  });
+
   // ---------- pull ----------
   describe('pull', () => {
     let reg: TestRegistry;

@@ -2,6 +2,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { TestDaemon, waitFor } from '../helpers/daemon';
 
 describe('container lifecycle with the docker CLI', () => {
@@ -142,6 +145,22 @@ describe('container lifecycle with the docker CLI', () => {
     const img = d.docker(['run', '--rm', 'nosuchimage']);
     assert.equal(img.status, 125);
     assert.match(img.stderr, /Unable to find image 'nosuchimage:latest' locally/);
+  });
+
+  it('a --rm container mounted before its start (docker cp) starts with what was copied', () => {
+    // its rootfs is mounted volatile: the second mount must not trip over the first one's marker
+    const id = d.docker(['create', '--rm', '--network', 'none', 'busybox', 'cat', '/copied']).stdout.trim();
+    const src = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cp-')), 'copied');
+    fs.writeFileSync(src, 'copied-in\n');
+    try {
+      const cp = d.docker(['cp', src, `${id}:/copied`]);
+      assert.equal(cp.status, 0, cp.stderr);
+      const r = d.docker(['start', '-a', id]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'copied-in\n');
+    } finally {
+      fs.rmSync(path.dirname(src), { recursive: true, force: true });
+    }
   });
 
   it('applies on-failure restart policies with a retry limit', async () => {

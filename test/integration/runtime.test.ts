@@ -257,6 +257,29 @@ describe('runtime: specs run under runc', { skip }, () => {
     assert.match(u.stdout, /Seccomp:\s+0/);
   });
 
+  test('start reads the exec fifo as runc start does; an init that died first is reported dead', async () => {
+    const rc = new Runc({ stateDir });
+    const created = async (name: string) => {
+      const id = `berth-itest-${tag}-${name}`;
+      ids.push(id);
+      const bundle = writeBundle(buildSpec(input('exec sleep 60', {}, id)), id);
+      const r = await spawnCollect(RUNC, ['--root', stateDir, 'create', '--bundle', bundle, id], 20_000, true);
+      assert.equal(r.code, 0, r.stderr);
+      const st = await rc.state(id);
+      assert.equal(st?.status, 'created');
+      return { id, pid: st!.pid };
+    };
+    const ok = await created('fifo');
+    await rc.start(ok.id, ok.pid);
+    assert.equal((await rc.state(ok.id))?.status, 'running');
+    assert.equal(fs.existsSync(path.join(stateDir, ok.id, 'exec.fifo')), false);
+    await rc.kill(ok.id, 'SIGKILL');
+    // an init killed before its start: the open of the fifo would wait for ever
+    const dead = await created('fifo-dead');
+    process.kill(dead.pid, 'SIGKILL');
+    await assert.rejects(rc.start(dead.id, dead.pid), (e: Error & { status?: number }) => e.status === 409 && /already dead/.test(e.message));
+  });
+
   test('runc wrappers drive a detached container; stats read its cgroup', async () => {
     const id = `berth-itest-${tag}-detached`;
     ids.push(id);

@@ -122,7 +122,7 @@ export class Lifecycle {
       // leaves a record whose network the next daemon keeps (a daemon crash loses no
       // page cache, so no fsync on this path)
       this.ctx.containers.save(c, false, false);
-      await this.ctx.runc.start(mcfg.runtimeRoot, c.ID);
+      await this.ctx.runc.start(mcfg.runtimeRoot, c.ID, pid);
       crashPoint('start.running');
       const now = new Date().toISOString();
       Object.assign(c.State, {
@@ -297,7 +297,9 @@ export class Lifecycle {
       c.State.Restarting = true;
       c.State.Status = 'restarting';
     }
-    this.ctx.containers.save(c);
+    // a --rm container's record goes next: its exit is not written (a crash before the removal
+    // leaves it recorded running, which the next daemon start finds exited and removes)
+    if (!c.HostConfig.AutoRemove) this.ctx.containers.save(c);
     if (oom) this.ctx.events.emit('container', 'oom', c.ID, this.attrs(c));
     this.ctx.events.emit('container', 'die', c.ID, { ...this.attrs(c), exitCode: String(code) });
     this.waiters.notify(c, 'exit');

@@ -48,9 +48,11 @@ export async function removeClaimed(ctx: EngineContext, lc: Lifecycle, rotator: 
     lc.waiters.notify(c, 'removed');
     crashPoint('rm.record');
     // runc's state (and cgroup) go after the answer, still under the lock; a crash
-    // before this leaves a state dir without a record, which the next start sweeps
+    // before this leaves a state dir without a record, which the next start sweeps.
+    // The answer goes out first: spawning runc forks this process, which blocks it
+    await new Promise<void>((r) => setImmediate(r));
     await ctx.runc.deleteContainer(lc.paths.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
-    fs.rmSync(lc.paths.bundle(c), { recursive: true, force: true });
+    await fs.promises.rm(lc.paths.bundle(c), { recursive: true, force: true });
   });
 }
 

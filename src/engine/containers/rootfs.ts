@@ -1,11 +1,12 @@
-// A container's root filesystem: the writable layer and init layer made at
-// create, mounted over the image's layers for a start or a reader (export, cp),
-// unmounted when neither needs it.
+// A container's root filesystem: the writable layer made at create (its init
+// layer a link to the one all containers share), mounted over the image's
+// layers for a start or a reader (export, cp), unmounted when neither needs it.
+import * as fs from 'node:fs';
 import type { Container } from '../../container';
 import { createRwLayer, mountRwLayer, unmountRwLayer } from '../../storage';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
-import { prepareInitLayer } from './create';
+import { sharedInitLayer } from './create';
 import type { ContainerPaths } from './paths';
 
 export class Rootfs {
@@ -17,14 +18,15 @@ export class Rootfs {
     private readonly paths: ContainerPaths,
   ) {}
 
-  /** Creates the writable layer and init layer at create time. */
+  /** Creates the writable layer at create time, its init layer a link to the shared one. */
   prepare(c: Container): void {
     createRwLayer(this.paths.rwDir(c));
-    prepareInitLayer(this.paths.initDir(c));
+    fs.symlinkSync(sharedInitLayer(this.ctx.containers.root), this.paths.initDir(c));
   }
 
   mount(c: Container): string {
-    return mountRwLayer(this.ctx.layers, c.ImageTopLayer, this.paths.rwDir(c), this.paths.initDir(c));
+    sharedInitLayer(this.ctx.containers.root); // what the containers' init links point to
+    return mountRwLayer(this.ctx.layers, c.ImageTopLayer, this.paths.rwDir(c), this.paths.initDir(c), c.HostConfig.AutoRemove);
   }
 
   /** Mounts the rootfs for a reader; the exit of the container leaves it mounted until release. */

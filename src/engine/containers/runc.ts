@@ -16,8 +16,8 @@ export class RuntimeClients {
     return c;
   }
 
-  start(root: string, id: string) {
-    return this.client(root).start(id);
+  start(root: string, id: string, initPid?: number) {
+    return this.client(root).start(id, initPid);
   }
   deleteContainer(root: string, id: string, opts: { force?: boolean } = {}) {
     return this.client(root).delete(id, opts);
