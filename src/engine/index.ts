@@ -43,6 +43,7 @@ export type ContainerBackend = Pick<
   | 'logs'
   | 'attach'
   | 'userOf'
+  // the CRI's: records as they are, its pod state beside them, the kubelet's log file, cgroup readings
   | 'find'
   | 'all'
   | 'dir'
