@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-PKGS="runc crun conmon tini busybox-static iptables nftables iproute2 procps util-linux bzip2 xz-utils zstd docker-registry apache2-utils skopeo netavark aardvark-dns openssh-server openssl docker-compose containernetworking-plugins catatonit containerd binutils"
+PKGS="runc crun conmon tini busybox-static iptables nftables iproute2 procps util-linux bzip2 xz-utils zstd docker-registry apache2-utils skopeo netavark aardvark-dns openssh-server openssl docker-compose containernetworking-plugins catatonit containerd binutils qemu-user-static binfmt-support"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -32,6 +32,25 @@ if [ -n "$missing" ]; then
 fi
 
 sh scripts/fetch-seccomp-profile.sh >/dev/null
+
+# foreign platforms (build --platform, run --platform linux/arm64): qemu-user
+# handlers registered with binfmt_misc (flag F: they work inside containers)
+# where the kernel allows it, and Debian's static busybox for arm64 as the
+# test images' arm64 variant (tools/arm64/busybox; not committed)
+if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || echo "setup: binfmt_misc cannot be mounted; foreign-platform tests will be skipped" >&2
+fi
+[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+if [ ! -x tools/arm64/busybox ]; then
+  dpkg --print-foreign-architectures | grep -qx arm64 || { dpkg --add-architecture arm64 && apt-get update -qq; }
+  tmp="$(mktemp -d)"
+  if (cd "$tmp" && apt-get download -qq busybox-static:arm64 >/dev/null 2>&1) && dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$tmp/x"; then
+    mkdir -p tools/arm64 && cp "$tmp/x/bin/busybox" tools/arm64/busybox
+  else
+    echo "setup: busybox-static:arm64 not downloaded; arm64 tests will be skipped" >&2
+  fi
+  rm -rf "$tmp"
+fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error

@@ -39,8 +39,15 @@ export class ImageStore {
   private readonly images = new Map<string, ImageRecord>();
   /** "repo:tag" or "repo@digest" -> image id */
   private readonly tags = new Map<string, string>();
+  /**
+   * "repo:tag" -> the images of a multi-platform build (the tag names the
+   * host's one): the index a push of the tag sends, variants `create
+   * --platform` finds. Kept while the tag points where it did.
+   */
+  private readonly indexes = new Map<string, string[]>();
   private readonly dir: string;
   private readonly reposFile: string;
+  private readonly indexesFile: string;
   /** chain IDs in use outside the image store (containers' image layers) */
   private layerUsers: () => Iterable<string | null> = () => [];
 
@@ -51,6 +58,7 @@ export class ImageStore {
   ) {
     this.dir = path.join(root, 'images');
     this.reposFile = path.join(root, 'repositories.json');
+    this.indexesFile = path.join(root, 'indexes.json');
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     removeStaleTemps(this.dir);
     removeStaleTemps(root);
@@ -78,6 +86,40 @@ export class ImageStore {
     const repos = readJsonSync<RepositoriesFile>(this.reposFile);
     for (const byTag of Object.values(repos?.Repositories ?? {}))
       for (const [k, id] of Object.entries(byTag)) if (this.images.has(id)) this.tags.set(k, id);
+    const idx = readJsonSync<Record<string, string[]>>(this.indexesFile) ?? {};
+    for (const [k, ids] of Object.entries(idx)) {
+      const live = Array.isArray(ids) ? ids.filter((id) => this.images.has(id)) : [];
+      if (this.tags.has(k) && live.includes(this.tags.get(k)!)) this.indexes.set(k, live);
+    }
+  }
+
+  private saveIndexes(): void {
+    writeJsonAtomicSync(this.indexesFile, Object.fromEntries(this.indexes));
+  }
+
+  /** Records the platform images a tag stands for (the tag must point at one of them). */
+  setIndex(ref: string, ids: string[]): void {
+    const { key } = normaliseTagged(ref);
+    if (!ids.includes(this.tags.get(key) ?? '')) throw new Error(`${key} does not point at an image of its index`);
+    this.indexes.set(key, [...ids]);
+    this.saveIndexes();
+  }
+
+  /** The platform images a tag stands for (undefined: a plain tag). */
+  indexOf(ref: string): ImageRecord[] | undefined {
+    let key: string;
+    try {
+      key = normaliseTagged(ref).key;
+    } catch {
+      return undefined;
+    }
+    return this.indexes.get(key)?.flatMap((id) => this.images.get(id) ?? []);
+  }
+
+  /** Is the image one of a kept index's platform images? (kept from dangling prunes) */
+  inIndex(id: string): boolean {
+    for (const ids of this.indexes.values()) if (ids.includes(id)) return true;
+    return false;
   }
 
   private hydrate(rec: StoredRecord, config: ImageConfig): ImageRecord | undefined {
@@ -219,6 +261,8 @@ export class ImageStore {
     const { key } = normaliseTagged(ref);
     const img = this.images.get(id);
     if (!img) throw notFound(`No such image: ${id}`);
+    // a tag moved to another image no longer stands for its index
+    if (this.tags.get(key) !== id && this.indexes.delete(key)) this.saveIndexes();
     this.tags.set(key, id);
     img.lastTagTime = new Date().toISOString();
     this.saveRecord(img);
@@ -231,6 +275,7 @@ export class ImageStore {
     if (!id) return undefined;
     this.tags.delete(key);
     this.saveTags();
+    if (this.indexes.delete(key)) this.saveIndexes();
     return key;
   }
 
@@ -287,6 +332,15 @@ export class ImageStore {
   /** Forgets an image record and its config and manifests (unless another image shares them). */
   private drop(img: ImageRecord): void {
     this.images.delete(img.id);
+    let idx = false;
+    for (const [k, ids] of this.indexes) {
+      if (!ids.includes(img.id)) continue;
+      const left = ids.filter((x) => x !== img.id);
+      if (left.includes(this.tags.get(k) ?? '')) this.indexes.set(k, left);
+      else this.indexes.delete(k);
+      idx = true;
+    }
+    if (idx) this.saveIndexes();
     for (const [k, v] of [...this.tags]) if (v === img.id) this.tags.delete(k);
     fs.rmSync(path.join(this.dir, img.id.slice(7) + '.json'), { force: true });
     for (const c of this.children(img.id)) {

@@ -11,7 +11,7 @@ export { Transport, RegistryError, defaultRegistryConfig, isTransient, sleep, un
 export { AuthError, parseChallenges, type Challenge } from './auth';
 export { CredentialFile, decodeAuthHeader, encodeAuthHeader, registryKey, defaultConfigPath, HUB_AUTH_KEY } from '../common/credentials';
 export { parseManifest, buildManifest, ManifestError, Schema1Error, sha256, DIGEST_RE } from './manifest';
-export { hostPlatform, parsePlatform, formatPlatform, selectManifest, platformScore, PlatformError } from './platform';
+export { hostPlatform, detectedHostPlatform, imagePlatform, parsePlatform, formatPlatform, selectManifest, platformScore, PlatformError } from './platform';
 export * from './types';
 
 export interface SearchResult {

@@ -42,6 +42,41 @@ export function hostPlatform(): Platform {
   return p;
 }
 
+// x86-64 microarchitecture levels (psABI): the CPU flags each level adds
+const AMD64_LEVELS: Array<[string, string[]]> = [
+  ['v2', ['cx16', 'lahf_lm', 'popcnt', 'sse4_1', 'sse4_2', 'ssse3']],
+  ['v3', ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave']],
+  ['v4', ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl']],
+];
+let detected: Platform | undefined;
+
+/**
+ * The host platform as Docker names it in messages: amd64 with its
+ * microarchitecture level (linux/amd64/v3), from /proc/cpuinfo.
+ */
+export function detectedHostPlatform(): Platform {
+  if (detected) return detected;
+  const p = hostPlatform();
+  if (p.architecture === 'amd64') {
+    try {
+      const m = /^flags\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+      const flags = new Set((m?.[1] ?? '').split(/\s+/));
+      for (const [v, need] of AMD64_LEVELS) {
+        if (!need.every((f) => flags.has(f))) break;
+        p.variant = v;
+      }
+    } catch {
+      /* no cpuinfo: no variant */
+    }
+  }
+  return (detected = p);
+}
+
+/** The platform an image config declares. */
+export function imagePlatform(c: { os?: string; architecture?: string; variant?: string }): Platform {
+  return { os: c.os || 'linux', architecture: c.architecture || 'amd64', ...(c.variant ? { variant: c.variant } : {}) };
+}
+
 /** Parses "os[/arch[/variant]]" or just "arch"; throws Docker's error for unknown names. */
 export function parsePlatform(spec: string): Platform {
   const bad = () => new PlatformError(`"${spec}": unknown operating system or architecture: invalid argument`);

@@ -126,6 +126,25 @@ export class LayerStore {
     }
   }
 
+  /**
+   * Takes a directory already in the layer format (an overlay upper dir: its
+   * whiteouts and opaque markers are what a layer holds) as a staging dir's
+   * diff/, by rename: no copy. Undefined when it is on another filesystem.
+   */
+  adopt(dir: string): string | undefined {
+    const staging = path.join(this.tmpDir, `layer-${randomBytes(8).toString('hex')}`);
+    fs.mkdirSync(staging, { mode: 0o755 });
+    try {
+      fs.renameSync(dir, path.join(staging, 'diff'));
+    } catch (e) {
+      fs.rmdirSync(staging);
+      if ((e as NodeJS.ErrnoException).code === 'EXDEV') return undefined;
+      throw e;
+    }
+    fs.chmodSync(path.join(staging, 'diff'), 0o755);
+    return staging;
+  }
+
   /** Throws away a staged layer. */
   discard(staged: StagedLayer): void {
     fs.rmSync(staged.dir, { recursive: true, force: true });

@@ -32,6 +32,11 @@ export function cacheFromParam(q: URLSearchParams): string[] | undefined {
   return param(q, 'cachefrom', 'cache-from', slice(string)) ?? undefined;
 }
 
+/** berth's `cacheto`: a JSON list of --cache-to values (`type=registry,ref=...,mode=max`). */
+export function cacheToParam(q: URLSearchParams): string[] | undefined {
+  return param(q, 'cacheto', 'cache-to', slice(string)) ?? undefined;
+}
+
 export function ulimitsParam(q: URLSearchParams): Ulimit[] | undefined {
   return param(q, 'ulimits', 'ulimit settings', list(ulimit, '[]*units.Ulimit'));
 }

@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthConfig } from '../../common/credentials';
 import { StepError, type Backend, type BuildRequest } from '../../engine';
-import { buildArgsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, labelsParam, ulimitsParam } from '../decode/build';
+import { buildArgsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, cacheToParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
@@ -56,10 +56,12 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     quiet: boolParam(query, 'q'),
     networkMode: query.get('networkmode') || 'default',
     cacheFrom: cacheFromParam(query) ?? [],
+    cacheTo: cacheToParam(query) ?? [],
     hostConfig,
     registryAuth: registryConfig(req.headers['x-registry-config']),
     secrets: buildSecretsHeader(req.headers['x-build-secrets']),
     ssh: buildSshHeader(req.headers['x-build-ssh']),
+    push: boolParam(query, 'push'),
     allow: query.getAll('allow').flatMap((a) => a.split(',')).filter(Boolean),
   };
 }

@@ -35,7 +35,8 @@ async function createContainer(ctx: CliContext, api: ApiClient, p: ParsedContain
   try {
     r = await create();
   } catch (e) {
-    if (!(e instanceof ApiError && e.status === 404 && /^No such image/.test(e.message)) || pull !== 'missing') throw e;
+    // a missing image pulls, and so does a local one for another platform than --platform
+    if (!(e instanceof ApiError && e.status === 404 && /^No such image|does not match the specified platform/.test(e.message)) || pull !== 'missing') throw e;
     ctx.err(`Unable to find image '${withDefaultTag(image)}' locally\n`);
     await pullImage(ctx, api, image, { platform: p.platform, quiet });
     r = await create();

@@ -10,7 +10,7 @@ import {
 import { canonicalJson } from '../../builder/plan/history';
 import { ensureDir } from '../../builder/context/copy';
 import type { ImageRecord } from '../../image';
-import type { AuthConfig } from '../../registry';
+import { imagePlatform, platformScore, type AuthConfig } from '../../registry';
 import { EngineError, badRequest } from '../../util/errors';
 import { DockerfileError, errorAt } from '../../builder/dockerfile/errors';
 import type { EngineContext } from '../context';
@@ -23,6 +23,7 @@ import { short, StepError, type BuildOutput } from './output';
 import { ScratchRootfs } from './rootfs';
 import { StepMounts, type CacheMountStore } from './mounts';
 import type { RunSettings, StepRunner } from './run';
+import type { RegistryCache, StepRecord } from './registrycache';
 
 export interface BuildSettings extends RunSettings {
   noCache: boolean;
@@ -36,6 +37,8 @@ export interface BuildSettings extends RunSettings {
   secrets: ReadonlyMap<string, Buffer>;
   /** --ssh agent sockets by ID (RUN --mount=type=ssh). */
   ssh: ReadonlyMap<string, string>;
+  /** Caches imported from registries (--cache-from type=registry), asked after the local cache. */
+  cacheImports?: RegistryCache[];
   /** Credentials for pulls, by registry (X-Registry-Config). */
   creds(ref: string): AuthConfig | undefined;
 }
@@ -57,6 +60,8 @@ export class Build {
   /** (parent, key) -> image, from the --cache-from images' parent chains. */
   private cacheFrom?: { byKey: Map<string, string>; ids: Set<string> };
   private stepNo = 0;
+  /** Every step's (parent, key) -> image, built or cached, for --cache-to. */
+  readonly steps: StepRecord[] = [];
 
   constructor(
     private readonly d: BuildDeps,
@@ -98,7 +103,8 @@ export class Build {
   private async image(ref: string, platform: Platform | undefined): Promise<ImageRecord> {
     if (!this.s.pull) {
       const img = this.d.ctx.images.find(ref);
-      if (img) return img;
+      // a local image of another platform than the one asked for is pulled again, as create does
+      if (img && (!platform || platformScore(platform, imagePlatform(img.config)) >= 0)) return img;
     }
     return this.d.images.pull(parseReference(ref), { platform: platform ? formatPlatform(platform) : undefined, creds: this.s.creds(ref), signal: this.signal }, () => (m) => this.out.progress(m));
   }
@@ -126,7 +132,7 @@ export class Build {
 
   // ---- cache ----
 
-  private lookup(parent: Current, key: string): ImageRecord | undefined {
+  private async lookup(parent: Current, key: string): Promise<ImageRecord | undefined> {
     if (this.s.noCache) return undefined;
     const images = this.d.ctx.images;
     const pid = parent?.id ?? '';
@@ -138,8 +144,16 @@ export class Build {
       if (id && !from.ids.has(id)) id = undefined;
       id ??= from.byKey.get(pid + '\n' + key);
     }
-    const img = id ? images.find(id) : undefined;
+    let img = id ? images.find(id) : undefined;
+    for (const c of img ? [] : (this.s.cacheImports ?? [])) {
+      const hit = await c.materialise(parent, key, this.signal);
+      if (!hit) continue;
+      img = hit.image;
+      this.d.cache.put(pid, key, img.id, hit.createdBy);
+      break;
+    }
     if (img) {
+      this.steps.push({ parent: pid, key, image: img.id });
       this.out.line(' ---> Using cache');
       this.out.line(` ---> ${short(img.id)}`);
     }
@@ -171,6 +185,7 @@ export class Build {
     };
     const img = commitStep(this.d.ctx, parent, c, diff);
     this.d.cache.put(parent?.id ?? '', h.cacheKey, img.id, h.createdBy);
+    this.steps.push({ parent: parent?.id ?? '', key: h.cacheKey, image: img.id });
     return img;
   }
 
@@ -179,9 +194,9 @@ export class Build {
   private async step(step: ResolvedStep, cur: Current, stage: StagePlan): Promise<ImageRecord> {
     switch (step.kind) {
       case 'meta':
-        return this.lookup(cur, step.cacheKey) ?? this.done(this.commit(cur, stage, step, step, undefined));
+        return (await this.lookup(cur, step.cacheKey)) ?? this.done(this.commit(cur, stage, step, step, undefined));
       case 'workdir':
-        return this.lookup(cur, step.cacheKey) ?? this.workdir(step, cur, stage);
+        return (await this.lookup(cur, step.cacheKey)) ?? this.workdir(step, cur, stage);
       case 'run': {
         let key: string;
         try {
@@ -190,7 +205,7 @@ export class Build {
           if (e instanceof EngineError && !(e instanceof DockerfileError)) throw errorAt(step.instruction.loc, e.message);
           throw e;
         }
-        return this.lookup(cur, key) ?? this.runStep(step, cur, stage, key);
+        return (await this.lookup(cur, key)) ?? this.runStep(step, cur, stage, key);
       }
       case 'copy':
         return this.copy(step, cur, stage);
@@ -202,7 +217,7 @@ export class Build {
     try {
       ensureDir(r.merged, step.path, { uid: 0, gid: 0 });
       r.unmount();
-      const diff = await stageDiff(this.d.ctx, r.upper);
+      const diff = await stageDiff(this.d.ctx, r.upper, { adopt: true });
       return this.done(this.commit(cur, stage, step, step, diff));
     } finally {
       r.release();
@@ -254,7 +269,9 @@ export class Build {
         }
       }
       // a container given a secret as an environment variable has it in its record: never kept (--rm=false)
-      r = await this.d.runner.run(cur, step, this.s, this.out, this.signal, this.s.forceRm || !!mounts?.hasSecretEnv, mounts);
+      // a container removed after its step gives its upper dir to the layer (no copy)
+      const removed = this.s.rm || this.s.forceRm || !!mounts?.hasSecretEnv;
+      r = await this.d.runner.run(cur, step, this.s, this.out, this.signal, this.s.forceRm || !!mounts?.hasSecretEnv, mounts, removed);
     } finally {
       mounts?.release();
     }
@@ -287,7 +304,7 @@ export class Build {
       }
       const p = await runner.prepare(step, tree, this.signal);
       const h = step.history(p.sum);
-      const hit = this.lookup(cur, h.cacheKey);
+      const hit = await this.lookup(cur, h.cacheKey);
       if (hit) return hit;
       const diff = await runner.apply(step, p);
       return this.done(this.commit(cur, stage, step, h, diff));

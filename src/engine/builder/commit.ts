@@ -3,7 +3,10 @@
 // as a blob, unpacked as a layer) and a new image config on top of the
 // parent's, with the step's history entry. Steps that change no file get no
 // layer (`empty_layer` in history), as Docker's builder does.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { diffLayer } from '../../archive';
+import { dirSize } from '../../util/fsutil';
 import type { ImageConfig, ImageRecord, ImageRunConfig } from '../../image';
 import { MT } from '../../registry';
 import { ingestLayer, type StagedLayer } from '../../storage';
@@ -16,15 +19,44 @@ export interface StagedDiff {
   size: number;
 }
 
-/** Turns an upper dir into a staged layer; undefined when nothing changed. */
-export async function stageDiff(ctx: EngineContext, upper: string): Promise<StagedDiff | undefined> {
+/**
+ * Turns an upper dir into a staged layer; undefined when nothing changed.
+ * With `adopt` (the upper dir is not needed afterwards and nothing has it
+ * mounted) the dir itself becomes the layer and the tar is only hashed and
+ * kept as the blob: every file is written once, not unpacked a second time.
+ */
+export async function stageDiff(ctx: EngineContext, upper: string, o: { adopt?: boolean } = {}): Promise<StagedDiff | undefined> {
   if (isEmptyDir(upper)) return undefined;
+  if (o.adopt) {
+    const staging = ctx.layers.adopt(upper);
+    if (staging) return adoptedDiff(ctx, staging);
+  }
   const res = await ingestLayer(ctx.content, ctx.layers, diffLayer(upper), { compression: 'none', keepSource: true });
   if (res.staged.diffId === EMPTY_TAR_DIGEST) {
     ctx.layers.discard(res.staged);
     return undefined;
   }
   return { staged: res.staged, size: res.source.size };
+}
+
+async function adoptedDiff(ctx: EngineContext, staging: string): Promise<StagedDiff | undefined> {
+  const diff = path.join(staging, 'diff');
+  const writer = ctx.content.writer();
+  try {
+    for await (const chunk of diffLayer(diff)) writer.write(chunk as Buffer);
+    const digest = writer.digest();
+    if (digest === EMPTY_TAR_DIGEST) {
+      writer.abort();
+      fs.rmSync(staging, { recursive: true, force: true });
+      return undefined;
+    }
+    const { size } = await writer.commit(digest);
+    return { staged: { dir: staging, diffId: digest, size: dirSize(diff), tarSize: size }, size };
+  } catch (e) {
+    writer.abort();
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 export interface StepCommit {

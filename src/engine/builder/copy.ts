@@ -96,7 +96,8 @@ export class CopyStepRunner {
       allowDecompress: spec.allowDecompress,
     });
     r.unmount();
-    return stageDiff(this.ctx, r.upper);
+    // the scratch upper dir goes with release(): it becomes the layer itself
+    return stageDiff(this.ctx, r.upper, { adopt: true });
   }
 
   release(): void {

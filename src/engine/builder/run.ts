@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { RunStep } from '../../builder';
 import { defaultHostConfig, type HostConfig, type MountSpec } from '../../container';
 import type { ImageRecord } from '../../image';
+import { isMounted } from '../../storage';
 import type { AttachConnection } from '../../monitor';
 import { EngineError } from '../../util/errors';
 import { log } from '../../util/log';
@@ -56,7 +57,7 @@ export class StepRunner {
    * is removed here when `removeOnFailure`, and always when the build was
    * cancelled.
    */
-  async run(image: ImageRecord, step: RunStep, s: RunSettings, out: BuildOutput, signal: AbortSignal, removeOnFailure: boolean, extra?: StepMounts): Promise<RunResult> {
+  async run(image: ImageRecord, step: RunStep, s: RunSettings, out: BuildOutput, signal: AbortSignal, removeOnFailure: boolean, extra?: StepMounts, adoptUpper = false): Promise<RunResult> {
     const scriptDir = step.scripts.length ? fs.mkdtempSync(path.join(this.ctx.paths.tmp, 'build-scripts-')) : undefined;
     const mounts: MountSpec[] = [];
     for (const [i, sc] of step.scripts.entries()) {
@@ -103,7 +104,9 @@ export class StepRunner {
         const lowers = this.ctx.layers.diffDirs(image.topLayer ?? null);
         extra.removeStubs(upper, step, (p) => lowers.some((d) => exists(path.join(d, p))));
       }
-      const diff = await stageDiff(this.ctx, upper);
+      // the upper dir becomes the layer when the container goes after the step and nothing has its rootfs mounted
+      const adopt = adoptUpper && !isMounted(path.join(this.containers.lifecycle.paths.rwDir(c), 'merged'));
+      const diff = await stageDiff(this.ctx, upper, { adopt });
       return { container: id, diff };
     } catch (e) {
       if (id && (removeOnFailure || signal.aborted)) {

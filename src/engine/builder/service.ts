@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { dirSize } from '../../util/fsutil';
 import type { HostConfig } from '../../container';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
-import { registryKey, type AuthConfig } from '../../registry';
+import { formatPlatform, hostPlatform, imagePlatform, platformScore, registryKey, type AuthConfig } from '../../registry';
 import { Filters } from '../../filters';
 import { badRequest } from '../../util/errors';
 import { parseGoDuration } from '../../util/time';
@@ -16,11 +16,12 @@ import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
 import type { Emit, ImageService } from '../images';
 import { BuildCacheStore, type CacheEntry } from './cache';
-import { BuildOutput, StepError } from './output';
+import { BuildOutput, StepError, short } from './output';
 import type { StepRunner } from './run';
 import { crashPoint } from '../../util/fault';
 import type { CacheMountStore } from './mounts';
 import { secretRoot } from './secretdir';
+import type { CacheSpec, RegistryCache, StepRecord } from './registrycache';
 
 // The frontend and the executor load on the first build: an idle daemon does not carry them.
 type Frontend = typeof import('../../builder');
@@ -41,13 +42,18 @@ export interface BuildRequest {
   quiet: boolean;
   /** '' / 'default' is the default bridge, as Docker's builder uses it. */
   networkMode: string;
+  /** Images (the classic builder's cache sources) and `type=registry,ref=...` cache imports. */
   cacheFrom: string[];
+  /** --cache-to `type=registry,ref=...,mode=min|max` (berth's `cacheto` query parameter). */
+  cacheTo?: string[];
   /** Limits for the RUN containers: Memory, MemorySwap, CpuShares, CpusetCpus, CpusetMems, CpuPeriod, CpuQuota, ShmSize, ExtraHosts, Ulimits. */
   hostConfig: Partial<HostConfig>;
   /** X-Registry-Config: credentials by registry. */
   registryAuth: Record<string, AuthConfig>;
   /** Build secrets by ID (X-Build-Secrets), for RUN --mount=type=secret. */
   secrets?: Record<string, Buffer>;
+  /** --push (berth's `push` query parameter): push the tags once built; several platforms as an index. */
+  push?: boolean;
   /** --allow entitlements (berth's `allow` query parameter, comma-separated): security.insecure. */
   allow?: string[];
   /** Agent sockets by ID (X-Build-Ssh), for RUN --mount=type=ssh; paths on the daemon's host. */
@@ -101,21 +107,62 @@ export class BuildService {
       const { StepRunner } = require('./run') as typeof import('./run');
       this.runner = new StepRunner(this.ctx, this.containers);
     }
+    const rc = require('./registrycache') as typeof import('./registrycache');
+    const cacheFrom: string[] = [];
+    const cacheImports: CacheSpec[] = [];
+    for (const c of rc.joinCacheFields(req.cacheFrom)) {
+      const spec = rc.parseCacheSpec(c, 'from');
+      if (spec) cacheImports.push(spec);
+      else cacheFrom.push(c);
+    }
+    const cacheExports = (req.cacheTo ?? []).map((c) => rc.parseCacheSpec(c, 'to')!);
+    if (req.push && !tags.length) throw badRequest('--push needs a tag (-t name:tag) to push to');
     const context = await fe.indexContext(body, { spoolDir: this.ctx.paths.tmp });
     let out: BuildOutput | undefined;
     try {
       const df = fe.readContextDockerfile(context, req.dockerfile || 'Dockerfile');
       fe.dropIgnoredBuildFiles(context, df.name);
-      const plan = fe.planDockerfile(df.text, { buildArgs: req.buildArgs, target: req.target, platform: req.platform, labels: req.labels }, df.name);
+      // several platforms (--platform a,b): one build each, all planned before the output starts
+      const platforms = req.platform ? req.platform.split(',').map((p) => p.trim()).filter(Boolean) : [];
+      const plans = (platforms.length ? platforms : [undefined]).map((platform) =>
+        fe.planDockerfile(df.text, { buildArgs: req.buildArgs, target: req.target, platform, labels: req.labels }, df.name),
+      );
       out = new BuildOutput(start(), req.quiet);
-      for (const w of plan.warnings) out.line(`[WARNING]: ${w}`);
       const creds = (ref: string) => credsFor(req.registryAuth, ref);
       const secrets = new Map(Object.entries(req.secrets ?? {}));
       const ssh = new Map(Object.entries(req.ssh ?? {}));
-      const b = new Build({ ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts }, plan, context, { ...req, creds, secrets, ssh }, out, signal);
-      const img = await b.run();
+      const imports = await this.importCaches(cacheImports, creds, out);
+      const results: ImageRecord[] = [];
+      const steps: StepRecord[] = [];
+      for (const plan of plans) {
+        if (plans.length > 1) out.line(`Building for ${fe.formatPlatform(plan.targetPlatform)}`);
+        for (const w of plan.warnings) out.line(`[WARNING]: ${w}`);
+        const b = new Build(
+          { ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts },
+          plan, context, { ...req, cacheFrom, creds, secrets, ssh, cacheImports: imports }, out, signal,
+        );
+        results.push(await b.run());
+        steps.push(...b.steps);
+      }
+      for (const spec of cacheExports) if (spec.type === 'registry') await this.exportCache(spec, results, steps, creds, out, signal);
+      // --cache-to type=inline: each result carries its own steps in its config
+      if (cacheExports.some((c) => c.type === 'inline')) {
+        for (let i = 0; i < results.length; i++) {
+          results[i] = rc.withInlineCache(this.ctx, results[i], steps.filter((st) => ancestors(this.ctx, [results[i]]).has(st.image)));
+          out.line(`inline cache: ${short(results[i].id)}`);
+        }
+      }
       crashPoint('build.image');
-      for (const t of tags) this.images.tag(img.id, t);
+      // a tag names the host's variant (else the first) and stands for the index of them all (a push sends it)
+      const host = hostPlatform();
+      const img = results.find((r) => platformScore(host, imagePlatform(r.config)) >= 0) ?? results[0];
+      if (results.length > 1)
+        for (const r of results) out.line(`${formatPlatform(imagePlatform(r.config))}: ${r.id}${r === img && tags.length ? ` (tagged ${tags.join(', ')})` : ''}`);
+      for (const t of tags) {
+        this.images.tag(img.id, t);
+        if (results.length > 1) this.ctx.images.setIndex(t, results.map((r) => r.id));
+      }
+      if (req.push) await this.pushResults(tags, results, creds, out, signal);
       out.done(img.id, tags);
       return img;
     } catch (e) {
@@ -123,6 +170,55 @@ export class BuildService {
       throw e;
     } finally {
       context.close();
+    }
+  }
+
+  /** Reads each --cache-from registry cache; one that cannot be read is a warning, as BuildKit takes it. */
+  private async importCaches(specs: CacheSpec[], creds: (ref: string) => AuthConfig | undefined, out: BuildOutput): Promise<RegistryCache[]> {
+    const { RegistryCache } = require('./registrycache') as typeof import('./registrycache');
+    const got: RegistryCache[] = [];
+    for (const spec of specs) {
+      out.line(`importing cache manifest from ${spec.ref}`);
+      try {
+        const c = await RegistryCache.load(this.ctx, spec, creds(spec.ref));
+        if (c) got.push(c);
+        else out.line(`[WARNING]: no cache manifest at ${spec.ref}`);
+      } catch (e) {
+        out.line(`[WARNING]: failed to import cache from ${spec.ref}: ${(e as Error).message}`);
+      }
+    }
+    return got;
+  }
+
+  /** --cache-to: mode=min keeps the steps of the result's image, mode=max every step of the build. */
+  private async exportCache(spec: CacheSpec, results: ImageRecord[], steps: StepRecord[], creds: (ref: string) => AuthConfig | undefined, out: BuildOutput, signal: AbortSignal): Promise<void> {
+    const { exportCache } = require('./registrycache') as typeof import('./registrycache');
+    let keep = steps;
+    if (spec.mode === 'min') {
+      const chain = ancestors(this.ctx, results);
+      keep = steps.filter((s) => chain.has(s.image));
+    }
+    out.line(`exporting cache to ${spec.ref} (mode=${spec.mode})`);
+    try {
+      out.line(await exportCache(this.ctx, spec, keep, creds(spec.ref), (m) => out.progress(m), signal));
+    } catch (e) {
+      if (!spec.ignoreError) throw e;
+      out.line(`[WARNING]: failed to export cache to ${spec.ref}: ${(e as Error).message}`);
+    }
+  }
+
+  /** --push: each tag to its registry; several platforms go as an index of their images. */
+  private async pushResults(tags: string[], results: ImageRecord[], creds: (ref: string) => AuthConfig | undefined, out: BuildOutput, signal: AbortSignal): Promise<void> {
+    for (const t of tags) {
+      const i = t.lastIndexOf(':');
+      const name = t.slice(0, i);
+      const tag = t.slice(i + 1);
+      const emit = (m: Parameters<Emit>[0]) => out.progress(m);
+      if (results.length === 1) await this.images.push(name, tag, { creds: creds(t), signal }, () => emit);
+      else {
+        const r = await this.images.pushIndex(name, tag, results, { creds: creds(t), signal }, emit);
+        out.line(`pushed index ${name}:${tag}@${r.digest} (${results.length} platforms)`);
+      }
     }
   }
 
@@ -227,7 +323,7 @@ export class BuildService {
       changed = false;
       for (const id of dropped) {
         const img = images.find(id);
-        if (!img || cached.has(id) || inUse.has(id) || images.tagsOf(id).length || images.children(id).length) continue;
+        if (!img || cached.has(id) || inUse.has(id) || images.tagsOf(id).length || images.inIndex(id) || images.children(id).length) continue;
         const r = images.delete(id);
         space += r.freed;
         for (const x of r.results) if (x.Deleted) this.ctx.events.emit('image', 'delete', x.Deleted, { name: x.Deleted });
@@ -237,6 +333,13 @@ export class BuildService {
     }
     return { CachesDeleted: deleted, SpaceReclaimed: space };
   }
+}
+
+/** The images and their parents, by ID. */
+function ancestors(ctx: EngineContext, images: ImageRecord[]): Set<string> {
+  const out = new Set<string>();
+  for (const img of images) for (let i: ImageRecord | undefined = img; i && !out.has(i.id); i = i.parent ? ctx.images.find(i.parent) : undefined) out.add(i.id);
+  return out;
 }
 
 function credsFor(auth: Record<string, AuthConfig>, ref: string): AuthConfig | undefined {

@@ -10,6 +10,7 @@ import { randomName, VALID_NAME } from '../../util/ids';
 import { log } from '../../util/log';
 import { showEach } from '../../util/records';
 import type { EngineContext } from '../context';
+import type { ImageRecord } from '../../image';
 import { LogRotator, logReadOptions, readLogs, type LogRecord, type LogsQuery } from '../logs';
 import { attachStream, type AttachStream } from './attach';
 import { removeClaimed, removeLink } from './remove';
@@ -24,6 +25,7 @@ import { createMounts, releaseMounts } from './mounts';
 import { reopenLog, resizeTty } from '../../monitor';
 import { cgroupsPathFor, readStats, type CgroupStats } from '../../runtime';
 import { crashPoint } from '../../util/fault';
+import { PlatformError, detectedHostPlatform, formatPlatform, imagePlatform, parsePlatform, platformScore } from '../../registry';
 
 /** A container's log, checked and ready to read. */
 export interface ContainerLogs {
@@ -94,12 +96,16 @@ export class ContainerService {
   create(req: CreateRequest): { Id: string; Warnings: string[] } {
     const imageRef = req.config?.Image;
     if (!req.config || !imageRef) throw badRequest('Config cannot be empty in order to create a container');
-    const img = this.ctx.images.find(imageRef);
-    if (!img) throw notFound(`No such image: ${imageRef.includes(':') || imageRef.includes('@') ? imageRef : imageRef + ':latest'}`);
+    const tagged = this.ctx.images.find(imageRef);
+    if (!tagged) throw notFound(`No such image: ${imageRef.includes(':') || imageRef.includes('@') ? imageRef : imageRef + ':latest'}`);
+    // a tag kept for a multi-platform build has the requested platform's image beside the host's
+    const img = (req.platform && indexVariant(this.ctx.images.indexOf(imageRef), req.platform)) || tagged;
+    const platformWarning = checkPlatform(imageRef, img.config, req.platform);
     const c = buildContainer(this.ctx, req, img);
     validateResources(c.HostConfig);
     const { Hostname, MacAddress, ExposedPorts } = req.config;
     const warnings = this.ctx.networks.prepare(c, { Hostname, MacAddress, ExposedPorts: ExposedPorts ?? undefined, NetworkingConfig: req.networkingConfig });
+    if (platformWarning) warnings.unshift(platformWarning);
     let name = req.name;
     if (!name) {
       do name = randomName();
@@ -334,3 +340,45 @@ function signalNumber(s: string): number | undefined {
 }
 
 import { resourcesForUpdate } from './spec';
+
+/** The image of an index (a kept multi-platform build) that serves `platform` best. */
+function indexVariant(index: ImageRecord[] | undefined, platform: string): ImageRecord | undefined {
+  if (!index) return undefined;
+  let want;
+  try {
+    want = parsePlatform(platform);
+  } catch {
+    return undefined; // checkPlatform words the error
+  }
+  let best: ImageRecord | undefined;
+  let bestScore = Infinity;
+  for (const i of index) {
+    const sc = platformScore(want, imagePlatform(i.config));
+    if (sc >= 0 && sc < bestScore) [best, bestScore] = [i, sc];
+  }
+  return best;
+}
+
+/**
+ * create's platform rules, as dockerd's: a requested platform the local image
+ * does not have is "not found" (the CLI then pulls that variant); an image
+ * for another platform, none requested, is a warning.
+ */
+function checkPlatform(ref: string, config: { os?: string; architecture?: string; variant?: string }, requested: string | undefined): string | undefined {
+  const have = imagePlatform(config);
+  if (requested) {
+    let want;
+    try {
+      want = parsePlatform(requested);
+    } catch (e) {
+      if (e instanceof PlatformError) throw badRequest(e.message);
+      throw e;
+    }
+    if (platformScore(want, have) < 0)
+      throw notFound(`image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(have)}`);
+    return undefined;
+  }
+  const host = detectedHostPlatform();
+  if (platformScore(host, have) >= 0) return undefined;
+  return `The requested image's platform (${formatPlatform(have)}) does not match the detected host platform (${formatPlatform(host)}) and no specific platform was requested`;
+}

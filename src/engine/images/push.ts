@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { ParallelGzip } from '../../archive';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
-import { MT, buildManifest, isTransient, layerCompression, parseManifest, sleep, type AuthConfig, type Descriptor, type Endpoint, type Repository } from '../../registry';
+import { MT, buildManifest, isTransient, layerCompression, parseManifest, sha256, sleep, type AuthConfig, type Descriptor, type Endpoint, type Repository } from '../../registry';
 import type { LayerBlob } from '../../storage';
 import { EngineError, notFound } from '../../util/errors';
 import type { EngineContext } from '../context';
@@ -53,6 +53,12 @@ export class Pusher {
     const emit = start();
     emit({ status: `The push refers to repository [${ref.domain}/${ref.path}]` });
     for (const [t, id] of tags) {
+      // a tag a multi-platform build kept goes out as the index of its platform images
+      const index = this.ctx.images.indexOf(`${repoName}:${t}`);
+      if (index && index.length > 1) {
+        await this.pushIndexAt(ep, ref, t, index, o, emit);
+        continue;
+      }
       const img = this.ctx.images.get(id);
       const res = await this.pushImage(ep, ref.path, img, t, o, emit);
       emit({ status: `${t}: digest: ${res.digest} size: ${res.size}` });
@@ -68,25 +74,8 @@ export class Pusher {
     const chain: string[] = [];
     for (let c = img.topLayer; c; c = this.ctx.layers.get(c)?.parent ?? null) chain.unshift(c);
     const unpin = this.ctx.layers.pin(chain);
-    const here = `${ep.name}/${path}`;
     try {
-      // Docker lists layers top first
-      const order = diffIds.map((_, i) => i).reverse();
-      for (const i of order) emit({ status: 'Preparing', progressDetail: {}, id: shortId(diffIds[i]) });
-      const limit = limiter(this.ctx.cfg.registry.maxConcurrentUploads);
-      const max = this.ctx.cfg.registry.maxConcurrentUploads;
-      const pushed: Descriptor[] = new Array(diffIds.length);
-      let queued = 0;
-      const jobs = order.map((i) => {
-        const t = new Throttle(emit, shortId(diffIds[i]));
-        if (queued++ >= max) t.status('Waiting');
-        return limit(async () => {
-          pushed[i] = await this.withRetries(t, o.signal, () => this.pushLayer(repo, ep, diffIds[i], t, here, o));
-        });
-      });
-      const results = await Promise.allSettled(jobs);
-      const bad = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-      if (bad) throw asEngineError(bad.reason);
+      const pushed = await this.pushLayers(repo, ep, diffIds, o, emit);
       // config
       const cfgBytes = this.ctx.content.read(img.id);
       if ((await repo.hasBlob(img.id)) === undefined) {
@@ -105,13 +94,77 @@ export class Pusher {
         mediaType = oci ? MT.ociManifest : MT.dockerManifest;
         this.ctx.content.putBytes(bytes);
       }
-      const digest = await repo.putManifest(tag, mediaType, bytes);
+      // no tag: the manifest goes by its digest (an index entry)
+      const digest = await repo.putManifest(tag || sha256(bytes), mediaType, bytes);
       return { digest, size: bytes.length, mediaType };
     } catch (e) {
       throw asEngineError(e);
     } finally {
       unpin();
     }
+  }
+
+  /**
+   * Pushes one image per platform by digest, then an index of them as
+   * `name:tag` (a multi-platform build). Answers the index's digest.
+   */
+  async pushIndex(name: string, tag: string, images: ImageRecord[], o: PushOptions, emit: Emit): Promise<{ digest: string; size: number }> {
+    const ref = parseReference(name);
+    const eps = await this.ctx.registry.endpoints(ref.domain, false);
+    const ep = eps[eps.length - 1];
+    emit({ status: `The push refers to repository [${ref.domain}/${ref.path}]` });
+    return this.pushIndexAt(ep, ref, tag, images, o, emit);
+  }
+
+  private async pushIndexAt(ep: Endpoint, ref: { domain: string; path: string; repo: string }, tag: string, images: ImageRecord[], o: PushOptions, emit: Emit): Promise<{ digest: string; size: number }> {
+    const entries: Descriptor[] = [];
+    for (const img of images) {
+      const m = await this.pushImage(ep, ref.path, img, '', o, emit);
+      const c = img.config;
+      entries.push({ mediaType: m.mediaType, digest: m.digest, size: m.size, platform: { architecture: c.architecture, os: c.os, ...(c.variant ? { variant: c.variant } : {}) } });
+      this.ctx.images.addManifest(img.id, { digest: m.digest, mediaType: m.mediaType });
+    }
+    const oci = entries.some((e) => e.mediaType === MT.ociManifest);
+    const mediaType = oci ? MT.ociIndex : MT.dockerList;
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: entries }, null, 3));
+    const repo = this.ctx.registry.repository(ep, ref.path, o.creds, true);
+    let digest: string;
+    try {
+      digest = await repo.putManifest(tag, mediaType, bytes);
+    } catch (e) {
+      throw asEngineError(e);
+    }
+    emit({ status: `${tag}: digest: ${digest} size: ${bytes.length}` });
+    emit({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: bytes.length } });
+    this.ctx.events.emit('image', 'push', `${ref.repo}:${tag}`, { name: `${ref.repo}:${tag}` });
+    return { digest, size: bytes.length };
+  }
+
+  /**
+   * Pushes layers by diff ID (skipped when the registry has them, mounted,
+   * or uploaded), with Docker's progress lines; answers their descriptors in
+   * the order given. The caller pins the layers.
+   */
+  async pushLayers(repo: Repository, ep: Endpoint, diffIds: string[], o: PushOptions, emit: Emit): Promise<Descriptor[]> {
+    const here = `${ep.name}/${repo.path}`;
+    // Docker lists layers top first
+    const order = diffIds.map((_, i) => i).reverse();
+    for (const i of order) emit({ status: 'Preparing', progressDetail: {}, id: shortId(diffIds[i]) });
+    const limit = limiter(this.ctx.cfg.registry.maxConcurrentUploads);
+    const max = this.ctx.cfg.registry.maxConcurrentUploads;
+    const pushed: Descriptor[] = new Array(diffIds.length);
+    let queued = 0;
+    const jobs = order.map((i) => {
+      const t = new Throttle(emit, shortId(diffIds[i]));
+      if (queued++ >= max) t.status('Waiting');
+      return limit(async () => {
+        pushed[i] = await this.withRetries(t, o.signal, () => this.pushLayer(repo, ep, diffIds[i], t, here, o));
+      });
+    });
+    const results = await Promise.allSettled(jobs);
+    const bad = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+    if (bad) throw asEngineError(bad.reason);
+    return pushed;
   }
 
   /** A layer upload cut by the network starts over (a fresh upload session), as Docker retries. */
@@ -247,7 +300,8 @@ export class Pusher {
   }
 }
 
-function ociType(mt: string): string {
+/** A layer media type in its OCI spelling. */
+export function ociType(mt: string): string {
   switch (mt) {
     case MT.dockerLayerGzip:
       return MT.ociLayerGzip;

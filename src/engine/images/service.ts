@@ -155,7 +155,8 @@ export class ImageService {
       let tags = this.ctx.images.tagsOf(img.id).filter(wanted);
       let digests = img.repoDigests.filter(wanted);
       if (!tags.length && !digests.length) {
-        if (!(opts.all || leaf)) continue;
+        // the other platforms of a kept multi-platform build show with -a only
+        if (!(opts.all || (leaf && !this.ctx.images.inIndex(img.id)))) continue;
         if (f.has('dangling') && !danglingOnly) continue;
         if (f.has('reference')) continue;
         tags = ['<none>:<none>'];
@@ -258,7 +259,7 @@ export class ImageService {
       changed = false;
       for (const img of this.ctx.images.list()) {
         if (used.has(img.id) || this.ctx.images.children(img.id).length) continue;
-        if (danglingOnly && this.ctx.images.tagsOf(img.id).length) continue;
+        if (danglingOnly && (this.ctx.images.tagsOf(img.id).length || this.ctx.images.inIndex(img.id))) continue;
         if (until !== undefined && (Date.parse(img.config.created ?? '') || 0) > until) continue;
         if (img.config.config && !filters.matchLabels(img.config.config.Labels)) continue;
         const r = this.ctx.images.delete(img.id);
@@ -320,6 +321,11 @@ export class ImageService {
   /** `docker pull -a`: every tag of the reference's repository. */
   pullAllTags(name: Reference, o: { platform?: Platform; creds?: AuthConfig; signal?: AbortSignal }, emit: Emit): Promise<void> {
     return this.puller.pullAllTags(name, { platform: o.platform, creds: this.credsFor(name, o.creds), signal: o.signal }, emit);
+  }
+
+  /** Pushes images (one per platform) and an index of them as name:tag. */
+  pushIndex(name: string, tag: string, images: ImageRecord[], o: { creds?: AuthConfig; signal?: AbortSignal }, emit: Emit): Promise<{ digest: string; size: number }> {
+    return this.pusher.pushIndex(name, tag, images, { ...o, creds: this.credsFor(name, o.creds) }, emit);
   }
 
   push(name: string, tag: string, o: { creds?: AuthConfig; signal?: AbortSignal }, start: () => Emit): Promise<void> {
