@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-PKGS="runc crun conmon tini busybox-static iptables nftables iproute2 procps util-linux bzip2 xz-utils zstd docker-registry apache2-utils skopeo netavark aardvark-dns openssh-server openssl docker-compose containernetworking-plugins catatonit containerd binutils qemu-user-static binfmt-support"
+PKGS="runc crun conmon tini busybox-static iptables nftables iproute2 procps util-linux bzip2 xz-utils zstd docker-registry apache2-utils skopeo netavark aardvark-dns openssh-server openssl docker-compose containernetworking-plugins catatonit containerd binutils qemu-user-static binfmt-support git"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -21,7 +21,8 @@
 //    are pruned unless an exception could re-include something below them).
 //
 // 2. Plan:
-//      const plan = planDockerfile(df.text, { buildArgs, target, platform, labels }, df.name)
+//      const plan = planDockerfile(df.text, { buildArgs, target, platform, labels, contexts }, df.name)
+//        // contexts: --build-context names -> {image: ref} | {local} (FROM / COPY --from use them first)
 //    Errors are DockerfileError (400, "Dockerfile:12: unknown instruction: FOO").
 //    plan.stages are the stages to build, in order: the target and, transitively,
 //    what it needs through FROM <stage> and COPY --from. plan.totalSteps counts
@@ -75,13 +76,16 @@
 // frontend (nothing pulled), another frontend is an error naming it; RUN
 // --mount (bind, cache, tmpfs, secret, ssh), RUN --network=none|host|default
 // and RUN --security=insecure (privileged, only when the build is given
-// --allow security.insecure) and COPY/ADD --exclude (context/exclude.ts) are
-// supported on the classic builder; the other BuildKit-only flags (RUN
-// --device, COPY --parents, ADD --keep-git-dir/--unpack)
-// fail with Docker's "the --x option requires BuildKit" error; COPY
-// --chmod and heredocs are supported (BuildKit semantics) although the classic
-// builder lacks them; only the stages the target needs are built (BuildKit),
-// where the classic builder builds every stage up to the target.
+// --allow security.insecure), COPY/ADD --exclude (context/exclude.ts),
+// --link (a layer made on an empty root), COPY --parents (sources keep their
+// directories up to a `/./` pivot), --chmod octal or symbolic
+// (plan/chown.ts), ADD --checksum (downloads; a git source's commit) and ADD
+// of a git URL (#ref[:subdir], --keep-git-dir: the executor clones it) are
+// supported on the classic builder, as is ADD --unpack; RUN --device fails
+// with Docker's "the --device option requires BuildKit" error; heredocs are
+// supported (BuildKit semantics) although the classic builder lacks them; only the stages the target needs are built,
+// independent ones in parallel (BuildKit), where the classic builder builds
+// every stage up to the target, one after the other.
 
 export { DockerfileError, type Location } from './dockerfile/errors';
 export { ShellLex, ExpandError, envFromList, type Env } from './dockerfile/expand';
@@ -111,6 +115,7 @@ export {
   type StagePlan,
   type BaseRef,
   type CopySource,
+  type NamedContext,
 } from './plan/planner';
 export {
   StageState,
@@ -123,7 +128,7 @@ export {
   type CopySpec,
   type InlineScript,
 } from './plan/stage';
-export { resolveChown, parseChmod, chownNeedsLookup, ChownError, type Identity } from './plan/chown';
+export { resolveChown, parseChmod, applyChmod, chownNeedsLookup, ChownError, type Identity, type ChmodSpec } from './plan/chown';
 export { parseExposeSpec } from './plan/ports';
 export { DEFAULT_SHELL, DEFAULT_PATH } from './plan/history';
 export { IgnoreMatcher, parseIgnoreFile, keepBuildFiles, cleanPath, type MatchState } from '../common/buildcontext/ignore';
@@ -139,7 +144,7 @@ export {
 } from './context/extract';
 export { ContextIndex, type IndexOptions } from './context/tarindex';
 export { DiskFS, resolveIn, type SourceFS, type FileInfo, type FileType } from './context/fs';
-export { resolveSources, globSources, normalizeSource, isRemoteSource, escapesRoot, type SourceInfo, type ResolveOptions } from './context/sources';
+export { resolveSources, globSources, normalizeSource, isRemoteSource, isGitSource, escapesRoot, type SourceInfo, type ResolveOptions } from './context/sources';
 export { hashSource, hashData, checksumSources, combineChecksums, type ChecksumOptions } from './context/checksum';
 export { isArchiveFile, isArchiveStream, isTarHeader } from '../common/buildcontext/archive';
 export { applyCopy, ensureDir, type CopyOptions, type CopyDest } from './context/copy';

@@ -18,6 +18,31 @@ export interface PreparedContext {
   body: Readable;
   /** The `dockerfile` query parameter. */
   dockerfile: string;
+  /** Named directory contexts: name -> `context:<dir in the tar>` (berth's `buildcontexts`). */
+  named: Record<string, string>;
+}
+
+/** A --build-context directory: sent inside the context tar, under a directory berthd takes out again. */
+export interface NamedDir {
+  name: string;
+  dir: string;
+}
+
+/** --build-context name=DIR|docker-image://REF: images go by reference (berth's `buildcontexts`), directories in the tar. */
+export function parseBuildContexts(specs: string[]): { images: Record<string, string>; dirs: NamedDir[] } {
+  const images: Record<string, string> = {};
+  const dirs: NamedDir[] = [];
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const name = eq < 0 ? '' : spec.slice(0, eq);
+    const value = eq < 0 ? '' : spec.slice(eq + 1);
+    if (!name || !value) throw fail(`invalid build context ${JSON.stringify(spec)}: expected name=value`);
+    if (name in images || dirs.some((d) => d.name === name)) throw fail(`build context ${name} given twice`);
+    if (value.startsWith('docker-image://')) images[name] = value;
+    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.startsWith('target:')) throw fail(`invalid build context ${name}: unsupported source ${JSON.stringify(value)}: berth takes docker-image://<ref> and directories`);
+    else dirs.push({ name, dir: value });
+  }
+  return { images, dirs };
 }
 
 const fail = (msg: string) => new StatusError(msg, 1);
@@ -48,15 +73,15 @@ async function dockerfileOnly(text: Buffer): Promise<Readable> {
 /** Context `-`: a tar (any compression) or a Dockerfile on stdin. */
 export async function stdinContext(stdin: NodeJS.ReadableStream, dockerfile: string): Promise<PreparedContext> {
   const data = await readStream(stdin);
-  if (await isArchiveStream(() => Readable.from([data]))) return { body: Readable.from([data]), dockerfile: dockerfile || 'Dockerfile' };
-  return { body: await dockerfileOnly(data), dockerfile: 'Dockerfile' };
+  if (await isArchiveStream(() => Readable.from([data]))) return { body: Readable.from([data]), dockerfile: dockerfile || 'Dockerfile', named: {} };
+  return { body: await dockerfileOnly(data), dockerfile: 'Dockerfile', named: {} };
 }
 
 /**
  * Context from a directory. `dockerfileFlag` is -f as given ('' for the
  * default, '-' for stdin): relative to the current directory, like docker.
  */
-export async function dirContext(dir: string, dockerfileFlag: string, stdin: () => Promise<Buffer>): Promise<PreparedContext> {
+export async function dirContext(dir: string, dockerfileFlag: string, stdin: () => Promise<Buffer>, namedDirs: NamedDir[] = []): Promise<PreparedContext> {
   const root = path.resolve(dir);
   let st: fs.Stats;
   try {
@@ -97,6 +122,22 @@ export async function dirContext(dir: string, dockerfileFlag: string, stdin: () 
   tar.on('error', (e) => out.destroy(e));
   tar.pipe(out);
   const name = inline ? `.dockerfile.${randomBytes(10).toString('hex')}` : rel;
+  // each named directory, walked with its own .dockerignore, goes under .berth-contexts.<hex>/<n>/
+  const prefix = `.berth-contexts.${randomBytes(8).toString('hex')}`;
+  const named: Record<string, string> = {};
+  const namedEntries = namedDirs.map((n, i) => {
+    const nroot = path.resolve(n.dir);
+    let nst: fs.Stats | undefined;
+    try {
+      nst = fs.statSync(nroot);
+    } catch {
+      /* refused below */
+    }
+    if (!nst?.isDirectory()) throw fail(`invalid build context ${n.name}: ${n.dir} is not a directory`);
+    const p = readIgnorePatterns(nroot);
+    named[n.name] = `context:${prefix}/${i}`;
+    return { base: `${prefix}/${i}`, root: nroot, stat: nst, entries: listContext(nroot, p.length ? new IgnoreMatcher(p) : null) };
+  });
   (async () => {
     let ignoreData: Buffer | undefined;
     for (const e of entries) {
@@ -106,6 +147,11 @@ export async function dirContext(dir: string, dockerfileFlag: string, stdin: () 
       }
       const s0 = Object.create(e.stat, { uid: { value: 0 }, gid: { value: 0 } }) as fs.Stats;
       await w.add(e.abs, e.path, s0, { xattrs: false });
+    }
+    for (const n of namedEntries) {
+      const s0 = (st: fs.Stats) => Object.create(st, { uid: { value: 0 }, gid: { value: 0 } }) as fs.Stats;
+      await w.add(n.root, n.base, s0(n.stat), { xattrs: false });
+      for (const e of n.entries) await w.add(e.abs, `${n.base}/${e.path}`, s0(e.stat), { xattrs: false });
     }
     if (inline) {
       await entry(w, name, inline);
@@ -117,5 +163,5 @@ export async function dirContext(dir: string, dockerfileFlag: string, stdin: () 
     w.destroy(e);
     out.destroy(e);
   });
-  return { body: out, dockerfile: name };
+  return { body: out, dockerfile: name, named };
 }

@@ -86,8 +86,8 @@ export type ImageBackend = Pick<
   | 'parsePlatform'
 >;
 
-/** POST /build (the classic builder) and its cache. */
-export type BuildBackend = Pick<BuildService, 'build' | 'prune'>;
+/** POST /build (the classic builder), its cache, and an image's filesystem for `berth build --output`. */
+export type BuildBackend = Pick<BuildService, 'build' | 'prune' | 'exportFilesystem'>;
 
 export type VolumeBackend = Pick<VolumeService, 'list' | 'create' | 'inspect' | 'remove' | 'prune'>;
 

@@ -88,6 +88,7 @@ const BUILD: Record<string, [string, string[]]> = {
   labels: ['labels', ['[]', '"x"', '{"a":1}', '{"a":null,"b":2}', '{"a":']],
   cachefrom: ['cache-from', ['{}', '"x"', '[1]', '[', '[{}]']],
   ulimits: ['ulimit settings', ['{}', '"x"', '[1]', '[{"Name":1}]', '[{"Soft":"1"}]', '[{"Hard":1.5}]']],
+  buildcontexts: ['build contexts', ['[]', '"x"', '{"a":1}', '{"a":{}}', '{']],
 };
 
 describe('request decoding', () => {

@@ -302,6 +302,13 @@ RUN ls /sys/class/net | tr '\\n' ' ' > /plain
     assert.notEqual(denied.status, 0);
     assert.match(denied.stderr, /Dockerfile:2: security\.insecure is not allowed/);
     assert.match(ok(d.berth(['build', '--allow', 'security.insecure', dir], { timeout: 120000 })), /mount-ok/);
+    // the step is cached now: a build without the entitlement still may not use it
+    for (const client of ['berth', 'docker'] as const) {
+      const again = build(d, client, dir);
+      assert.notEqual(again.status, 0, client);
+      assert.match(again.stderr, /Dockerfile:2: security\.insecure is not allowed/);
+    }
+    assert.match(ok(d.berth(['build', '--allow', 'security.insecure', dir], { timeout: 120000 })), /Using cache/);
     // control: the same command in a sandboxed RUN may not mount
     const sandboxed = build(d, 'docker', contextDir({ Dockerfile: `FROM busybox\nRUN sh -c '${probe}'\n` }));
     assert.notEqual(sandboxed.status, 0);

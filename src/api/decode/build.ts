@@ -32,6 +32,11 @@ export function cacheFromParam(q: URLSearchParams): string[] | undefined {
   return param(q, 'cachefrom', 'cache-from', slice(string)) ?? undefined;
 }
 
+/** berth's `buildcontexts`: JSON of name -> `docker-image://ref` or `context:<dir in the context tar>`. */
+export function buildContextsParam(q: URLSearchParams): Record<string, string> | undefined {
+  return param(q, 'buildcontexts', 'build contexts', map(string)) ?? undefined;
+}
+
 /** berth's `cacheto`: a JSON list of --cache-to values (`type=registry,ref=...,mode=max`). */
 export function cacheToParam(q: URLSearchParams): string[] | undefined {
   return param(q, 'cacheto', 'cache-to', slice(string)) ?? undefined;

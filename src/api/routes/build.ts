@@ -3,9 +3,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthConfig } from '../../common/credentials';
 import { StepError, type Backend, type BuildRequest } from '../../engine';
-import { buildArgsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, cacheToParam, labelsParam, ulimitsParam } from '../decode/build';
+import { buildArgsParam, buildContextsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, cacheToParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
+import { ClientStream } from '../client-stream';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
 import { progressStream } from './progress-stream';
 
@@ -63,6 +64,7 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     ssh: buildSshHeader(req.headers['x-build-ssh']),
     push: boolParam(query, 'push'),
     allow: query.getAll('allow').flatMap((a) => a.split(',')).filter(Boolean),
+    buildContexts: buildContextsParam(query),
   };
 }
 
@@ -87,6 +89,15 @@ export function buildRoutes(r: Router, engine: Backend): void {
       ps.emit({ errorDetail: { message, ...(e instanceof StepError ? { code: e.code } : {}) }, error: message });
     }
     ps.finish();
+  });
+
+  // berth's: an image's filesystem as a tar, for `berth build --output type=local|tar`
+  // (the CLI fetches the built image's; nothing else runs in the daemon)
+  r.get('/images/{name*}/export', async ({ res, params }) => {
+    await engine.build.exportFilesystem(params.name, (stream) => {
+      res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+      return new ClientStream(res).pipeFrom(stream);
+    });
   });
 
   r.post('/build/prune', ({ res, query }) => {

@@ -9,14 +9,15 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { FileInfo, SourceFS } from './fs';
 import type { SourceInfo } from './sources';
+import { applyChmod, type ChmodSpec } from '../plan/chown';
 
 export interface ChecksumOptions {
   /** --chown, resolved. */
   owner?: { uid: number; gid: number };
   /** COPY --from without --chown: the sources' own owners. */
   preserveOwnership?: boolean;
-  /** --chmod: replaces the permission bits of every copied file and directory. */
-  chmod?: number;
+  /** --chmod: replaces (octal) or changes (symbolic) the permission bits of every copied file and directory. */
+  chmod?: ChmodSpec;
 }
 
 /** Yield to the event loop after this much hashing work (ms), so a big context does not stall the daemon. */
@@ -34,7 +35,7 @@ async function maybeYield(): Promise<void> {
 
 function record(sfs: SourceFS, real: string, name: string, info: FileInfo, opts: ChecksumOptions): string {
   const own = opts.owner ?? (opts.preserveOwnership ? { uid: info.uid, gid: info.gid } : { uid: 0, gid: 0 });
-  const perm = info.type === 'symlink' ? 0o777 : opts.chmod !== undefined ? opts.chmod : info.mode;
+  const perm = info.type === 'symlink' ? 0o777 : applyChmod(opts.chmod, info.mode, info.type === 'dir');
   let extra = '';
   if (info.type === 'file') extra = `${info.size} ${sfs.dataHash(real)}`;
   else if (info.type === 'symlink') extra = JSON.stringify(info.linkname ?? '');
@@ -70,7 +71,7 @@ export async function hashSource(src: SourceInfo, opts: ChecksumOptions = {}): P
 /** "file:<hex>" for a file made from data (a heredoc, a download) under a name. */
 export function hashData(name: string, data: string | Buffer, mode: number, opts: ChecksumOptions = {}): string {
   const own = opts.owner ?? { uid: 0, gid: 0 };
-  const perm = opts.chmod !== undefined ? opts.chmod : mode;
+  const perm = applyChmod(opts.chmod, mode, false);
   const d = createHash('sha256').update(data).digest('hex');
   const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
   const rec = `f ${perm.toString(8)} ${own.uid}:${own.gid} ${JSON.stringify(name)} ${size} ${d}\n`;

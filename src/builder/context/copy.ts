@@ -20,13 +20,14 @@ import { badRequest } from '../../util/errors';
 import { isArchiveStream } from '../../common/buildcontext/archive';
 import type { FileInfo, SourceFS } from './fs';
 import type { SourceInfo } from './sources';
+import { applyChmod, type ChmodSpec } from '../plan/chown';
 
 export interface CopyOptions {
   /** --chown, resolved. */
   owner?: { uid: number; gid: number };
   /** COPY --from without --chown. */
   preserveOwnership?: boolean;
-  chmod?: number;
+  chmod?: ChmodSpec;
   /** ADD: extract local archives. */
   allowDecompress?: boolean;
 }
@@ -92,7 +93,7 @@ function packEntries(entries: Iterable<Entry>, opts: CopyOptions): Readable {
   (async () => {
     for (const e of entries) {
       const own = opts.owner ?? (opts.preserveOwnership ? { uid: e.info.uid, gid: e.info.gid } : { uid: 0, gid: 0 });
-      const mode = e.info.type === 'symlink' ? 0o777 : opts.chmod !== undefined ? opts.chmod : e.info.mode;
+      const mode = e.info.type === 'symlink' ? 0o777 : applyChmod(opts.chmod, e.info.mode, e.info.type === 'dir');
       const h: Partial<tar.Header> & { name: string } = {
         name: e.name + (e.info.type === 'dir' ? '/' : ''),
         type: TAR_TYPE[e.info.type],

@@ -23,6 +23,8 @@ export interface SourceInfo {
   fs: SourceFS;
   /** Host path, when the tree is a directory on disk. */
   abs?: string;
+  /** COPY --parents: the directories kept above it under the destination ('' for none). */
+  parents?: string;
 }
 
 export interface ResolveOptions {
@@ -118,7 +120,17 @@ export function resolveSources(tree: SourceFS | string, sources: readonly string
   return infos;
 }
 
-/** ADD's remote sources. */
+/**
+ * ADD's git sources, as BuildKit recognises them: git@host:…, git://…,
+ * ssh://…, and http(s) URLs whose path ends in .git (an optional
+ * `#ref[:subdir]` fragment after it).
+ */
+export function isGitSource(src: string): boolean {
+  if (/^git@[^:]+:/.test(src) || /^(git|ssh):\/\//.test(src)) return true;
+  return /^https?:\/\/[^#]+\.git(#.*)?$/.test(src) || /^https?:\/\/[^#]+\.git\/?(#.*)?$/.test(src);
+}
+
+/** ADD's downloaded sources (git URLs apart). */
 export function isRemoteSource(src: string): boolean {
-  return /^https?:\/\//.test(src);
+  return /^https?:\/\//.test(src) && !isGitSource(src);
 }

@@ -241,7 +241,10 @@ export class ContextIndex implements SourceFS {
 
   /** A regular file's data. */
   readFile(rel: string): Buffer {
-    const e = this.entries.get(rel);
+    return this.readEntry(this.entries.get(rel), rel);
+  }
+
+  private readEntry(e: Entry | undefined, rel: string): Buffer {
     if (!e || e.type !== 'file' || !e.data) throw new Error(`not a regular file in the context: ${rel}`);
     if (e.data.buf) return e.data.buf;
     if (e.size === 0) return Buffer.alloc(0);
@@ -253,6 +256,43 @@ export class ContextIndex implements SourceFS {
       off += n;
     }
     return out;
+  }
+
+  /**
+   * Takes the directory at `rel` out of the context as a tree of its own
+   * (berth's named build contexts travel in the context tar): the context no
+   * longer shows it, the returned tree sees it as its root.
+   */
+  detach(rel: string): SourceFS {
+    const root = this.entries.get(rel);
+    if (!root || root.type !== 'dir' || rel === '') throw badRequest(`named build context not found in the context: ${rel}`);
+    const sub = new Map<string, Entry>();
+    for (const [k, e] of this.entries) {
+      if (k === rel) sub.set('', { ...e, children: new Set(e.children) });
+      else if (k.startsWith(rel + '/')) sub.set(k.slice(rel.length + 1), { ...e, children: e.children && new Set(e.children) });
+    }
+    this.removeTree(rel);
+    const read = (e: Entry | undefined, r: string) => this.readEntry(e, r);
+    return {
+      lstat(r) {
+        const e = sub.get(r);
+        if (!e) return null;
+        const { data: _d, children: _c, ...info } = e;
+        return info;
+      },
+      readdir(r) {
+        return [...(sub.get(r)?.children ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      },
+      dataHash(r) {
+        const e = sub.get(r);
+        if (!e?.data) throw new Error(`not a regular file in the context: ${r}`);
+        return e.data.hash;
+      },
+      openData(r) {
+        return Readable.from([read(sub.get(r), r)], { objectMode: false });
+      },
+      bytesHashed: 0,
+    };
   }
 
   /** Removes a path (and what is below it) from the context. */

@@ -104,6 +104,8 @@ export interface CopyInstruction extends Common {
   link: boolean;
   /** --exclude patterns, not yet expanded. */
   excludes: string[];
+  /** --parents: the sources' parent directories are kept under dest. */
+  parents: boolean;
 }
 export interface AddInstruction extends Common {
   kind: 'ADD';
@@ -113,10 +115,14 @@ export interface AddInstruction extends Common {
   chown: string;
   chmod: string;
   link: boolean;
-  /** expected sha256 digest of a remote source */
+  /** expected digest of a remote source (sha256/384/512), or a git source's commit */
   checksum: string;
   /** --exclude patterns, not yet expanded. */
   excludes: string[];
+  /** --keep-git-dir: a git source keeps its .git directory. */
+  keepGitDir: boolean;
+  /** --unpack: extract archives (local ones by default; downloads only when true). undefined when not given. */
+  unpack?: boolean;
 }
 export interface ExposeInstruction extends Common {
   kind: 'EXPOSE';
@@ -323,10 +329,9 @@ function parseNode(node: Node, base: Common): Instruction {
       const f = new Flags(node.flags)
         .define('chown', 'string').define('from', 'string').define('chmod', 'string')
         .define('link', 'bool').define('exclude', 'strings').define('parents', 'bool').parse();
-      if (f.has('parents')) throw new InstructionError(BUILDKIT_ONLY('parents'));
       return {
         ...base, kind: 'COPY', ...sourcesAndDest(node, 'COPY'),
-        from: f.string('from'), chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'), excludes: f.strings('exclude'),
+        from: f.string('from'), chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'), excludes: f.strings('exclude'), parents: f.bool('parents'),
       };
     }
     case 'add': {
@@ -334,10 +339,10 @@ function parseNode(node: Node, base: Common): Instruction {
       const f = new Flags(node.flags)
         .define('chown', 'string').define('chmod', 'string').define('link', 'bool').define('keep-git-dir', 'bool')
         .define('checksum', 'string').define('unpack', 'bool').define('exclude', 'strings').parse();
-      for (const u of ['keep-git-dir', 'unpack']) if (f.has(u)) throw new InstructionError(BUILDKIT_ONLY(u));
       return {
         ...base, kind: 'ADD', ...sourcesAndDest(node, 'ADD'),
         chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'), checksum: f.string('checksum'), excludes: f.strings('exclude'),
+        keepGitDir: f.bool('keep-git-dir'), ...(f.has('unpack') ? { unpack: f.bool('unpack') } : {}),
       };
     }
     case 'expose':

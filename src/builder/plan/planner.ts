@@ -20,12 +20,17 @@ export interface BuildOptions {
   buildPlatform?: Platform;
   /** --label: added to the target stage as LABEL steps (sorted, not expanded). */
   labels?: Record<string, string>;
+  /** --build-context name=…: named contexts FROM and COPY --from may use (before stages and images). */
+  contexts?: Record<string, NamedContext>;
 }
 
-export type BaseRef = { kind: 'scratch' } | { kind: 'stage'; stage: number } | { kind: 'image'; ref: string };
+/** A --build-context: an image (`docker-image://ref`) or a directory sent with the build. */
+export type NamedContext = { kind: 'image'; ref: string } | { kind: 'local' };
+
+export type BaseRef = { kind: 'scratch' } | { kind: 'stage'; stage: number } | { kind: 'image'; ref: string } | { kind: 'context'; name: string };
 
 /** Where COPY --from takes its files. */
-export type CopySource = { kind: 'stage'; stage: number } | { kind: 'image'; ref: string };
+export type CopySource = { kind: 'stage'; stage: number } | { kind: 'image'; ref: string } | { kind: 'context'; name: string };
 
 export interface StagePlan {
   /** Position in the Dockerfile (what `COPY --from=<n>` counts). */
@@ -58,6 +63,8 @@ export interface BuildPlan {
   buildPlatform: Platform;
   /** The global arg scope after the meta ARGs (stages derive theirs with forStage()). */
   args: BuildArgs;
+  /** Named contexts (--build-context), by name. */
+  contexts: Record<string, NamedContext>;
   /** Number of `Step n/m` lines: meta ARGs, FROMs and commands of the stages built. */
   totalSteps: number;
   /** Parser warnings (empty continuation lines). */
@@ -75,8 +82,17 @@ function wrapExpand(loc: Location, e: unknown): never {
   throw e;
 }
 
-/** `COPY --from` value -> a stage before `current`, or an image reference. */
-export function resolveCopyFrom(from: string, current: number, stages: readonly StagePlan[] | readonly { name: string }[]): CopySource {
+/** A named context (--build-context) as a base or COPY --from source. */
+function named(name: string, contexts: Record<string, NamedContext> | undefined): CopySource | undefined {
+  const c = contexts && Object.hasOwn(contexts, name) ? contexts[name] : undefined;
+  if (!c) return undefined;
+  return c.kind === 'image' ? { kind: 'image', ref: c.ref } : { kind: 'context', name };
+}
+
+/** `COPY --from` value -> a named context, a stage before `current`, or an image reference. */
+export function resolveCopyFrom(from: string, current: number, stages: readonly StagePlan[] | readonly { name: string }[], contexts?: Record<string, NamedContext>): CopySource {
+  const ctx = named(from, contexts);
+  if (ctx) return ctx;
   if (/^[+-]?\d+$/.test(from)) {
     const i = Number(from);
     if (i === current) throw new Error(`invalid from flag value ${from}: refers to current build stage`);
@@ -160,7 +176,10 @@ export function planBuild(input: ParseResult | Instructions, opts: BuildOptions 
     if (baseName === '') throw errorAt(from.loc, `base name (${from.base}) should not be blank`);
     let base: BaseRef;
     const byName = all.find((p) => p.name !== '' && p.name === baseName.toLowerCase());
-    if (byName) base = { kind: 'stage', stage: byName.index };
+    const ctx = named(baseName, opts.contexts);
+    // as BuildKit: a named context wins over a stage or an image of that name
+    if (ctx) base = ctx.kind === 'image' ? { kind: 'image', ref: ctx.ref } : { kind: 'context', name: baseName };
+    else if (byName) base = { kind: 'stage', stage: byName.index };
     else if (baseName === 'scratch') base = { kind: 'scratch' };
     else base = { kind: 'image', ref: baseName };
     all.push({ index, name: from.stageName, from, baseName, base, platform, commands: [...s.commands], deps: [], copyFromImages: [] });
@@ -191,16 +210,25 @@ export function planBuild(input: ParseResult | Instructions, opts: BuildOptions 
     for (const c of s.commands) {
       // COPY --from and RUN --mount=…,from= name a stage (built first) or an image
       const froms = c.kind === 'COPY' ? [c.from] : c.kind === 'RUN' ? c.mounts.map((m) => m.from) : [];
-      for (const f of froms) {
-        if (f === '') continue;
+      for (const raw of froms) {
+        if (raw === '') continue;
+        // a mount's from= is expanded when the step runs; the global ARGs already tell which stage it names
+        let f = raw;
+        if (c.kind === 'RUN') {
+          try {
+            f = lex.processWord(raw, metaEnv);
+          } catch {
+            f = raw;
+          }
+        }
         let src: CopySource;
         try {
-          src = resolveCopyFrom(f, s.index, all);
+          src = resolveCopyFrom(f, s.index, all, opts.contexts);
         } catch (e) {
           throw errorAt(c.loc, (e as Error).message);
         }
         if (src.kind === 'stage') deps.add(src.stage);
-        else if (!s.copyFromImages.includes(src.ref)) s.copyFromImages.push(src.ref);
+        else if (src.kind === 'image' && !s.copyFromImages.includes(src.ref)) s.copyFromImages.push(src.ref);
       }
     }
     s.deps = [...deps].sort((a, b) => a - b);
@@ -219,6 +247,7 @@ export function planBuild(input: ParseResult | Instructions, opts: BuildOptions 
     targetPlatform,
     buildPlatform,
     args,
+    contexts: opts.contexts ?? {},
     totalSteps,
     warnings: parsed ? parsed.warnings.map((w) => `${file}:${w.line}: ${w.message}`) : [],
   };

@@ -13,8 +13,9 @@ import type { RunMount } from '../dockerfile/mounts';
 import { chompHeredocContent, parseDockerfile, parseHeredocWord } from '../dockerfile/parser';
 import { goList, goQuoteList } from '../gofmt';
 import { IgnoreMatcher } from '../../common/buildcontext/ignore';
+import { isGitSource, isRemoteSource } from '../context/sources';
 import { BuildArgs } from './buildargs';
-import { parseChmod } from './chown';
+import { parseChmod, type ChmodSpec } from './chown';
 import { DEFAULT_PATH, canonicalJson, cloneConfig, healthcheckComment, nopCmd, nopCmdString, shellOf } from './history';
 import { BuildPlan, CopySource, StagePlan, resolveCopyFrom } from './planner';
 import { PortError, parseExposeSpec } from './ports';
@@ -99,16 +100,24 @@ export interface CopySpec {
   destText: string;
   /** --chown as given ('' when absent): resolve with resolveChown against the image's /etc files. */
   chown: string;
-  /** --chmod as a mode, undefined when absent. */
-  chmod?: number;
+  /** --chmod (octal or symbolic), undefined when absent. */
+  chmod?: ChmodSpec;
   /** COPY --from without --chown keeps the source's owners; otherwise files become root's (or --chown's). */
   preserveOwnership: boolean;
-  /** ADD: local tar archives (plain, gzip, bzip2, xz) are extracted into dest. */
+  /** ADD: local tar archives (plain, gzip, bzip2, xz) are extracted into dest (not with --unpack=false). */
   allowDecompress: boolean;
+  /** ADD --unpack=true: downloaded archives are extracted too. */
+  unpackRemote: boolean;
   /** ADD --checksum: expected digest of a remote source. */
   checksum: string;
   /** --exclude patterns (dockerignore rules, relative to each source directory). */
   excludes: string[];
+  /** --link (without --chmod): the files go into a layer of their own, made without the image below (its symlinks are not followed). */
+  link: boolean;
+  /** COPY --parents: each source keeps its parent directories (up to a `/./` pivot) under dest. */
+  parents: boolean;
+  /** ADD --keep-git-dir: a git source keeps its .git directory. */
+  keepGitDir: boolean;
 }
 
 export interface CopyStep extends StepBase {
@@ -336,7 +345,7 @@ export class StageState {
       if (m.env !== undefined) out.env = w(m.env);
       if (m.from) {
         try {
-          out.from = resolveCopyFrom(w(m.from), this.stage.index, this.plan.allStages);
+          out.from = resolveCopyFrom(w(m.from), this.stage.index, this.plan.allStages, this.plan.contexts);
         } catch (e) {
           throw errorAt(c.loc, (e as Error).message);
         }
@@ -408,7 +417,7 @@ export class StageState {
     const chown = w(c.chown);
     const chmodText = w(c.chmod);
     const checksum = c.kind === 'ADD' ? w(c.checksum) : '';
-    let chmod: number | undefined;
+    let chmod: ChmodSpec | undefined;
     if (chmodText !== '') {
       try {
         chmod = parseChmod(chmodText);
@@ -427,10 +436,18 @@ export class StageState {
     });
     const isUrl = (s: string) => /^https?:\/\//.test(s);
     if (c.kind === 'COPY' && sources.some(isUrl)) throw errorAt(c.loc, "COPY failed: source can't be a URL for COPY");
+    if (checksum) {
+      // as BuildKit: a checksum is checked against a download or a git commit, never a local file
+      if (sources.length + c.contents.length !== 1) throw errorAt(c.loc, "checksum can't be specified for multiple sources");
+      if (!isRemoteSource(sources[0] ?? '') && !isGitSource(sources[0] ?? '')) throw errorAt(c.loc, 'checksum requires HTTP(S) or Git sources');
+      const git = sources.some(isGitSource);
+      if (git ? !/^[0-9a-f]{7,64}$/.test(checksum) : !/^(sha256|sha384|sha512):[a-f0-9]+$/.test(checksum)) throw errorAt(c.loc, `invalid checksum digest format: ${checksum}`);
+    }
+    if (c.kind === 'ADD' && c.keepGitDir && !sources.some(isGitSource)) throw errorAt(c.loc, '--keep-git-dir is only valid for git sources');
     let from: CopySource | undefined;
     if (c.kind === 'COPY' && c.from !== '') {
       try {
-        from = resolveCopyFrom(c.from, this.stage.index, this.plan.allStages);
+        from = resolveCopyFrom(c.from, this.stage.index, this.plan.allStages, this.plan.contexts);
       } catch (e) {
         throw errorAt(c.loc, (e as Error).message);
       }
@@ -457,9 +474,14 @@ export class StageState {
       chown,
       chmod,
       preserveOwnership: c.kind === 'COPY' && c.from !== '' && chown === '',
-      allowDecompress: c.kind === 'ADD',
+      allowDecompress: c.kind === 'ADD' && c.unpack !== false,
+      unpackRemote: c.kind === 'ADD' && c.unpack === true,
       checksum,
       excludes,
+      // as BuildKit: --link with --chmod is an ordinary copy onto the image below
+      link: c.link && chmodText === '',
+      parents: c.kind === 'COPY' && c.parents,
+      keepGitDir: c.kind === 'ADD' && c.keepGitDir,
     };
     const snapshot = cloneConfig(cfg);
     return {
@@ -470,7 +492,7 @@ export class StageState {
       author: this.author,
       copy: spec,
       history(sourcesHash: string): HistoryParts {
-        const flags = (chown ? `--chown=${chown} ` : '') + (chmodText ? `--chmod=${chmodText} ` : '');
+        const flags = (chown ? `--chown=${chown} ` : '') + (chmodText ? `--chmod=${chmodText} ` : '') + (spec.link ? '--link ' : '') + (spec.parents ? '--parents ' : '');
         const cmd = nopCmdString(snapshot, `${c.kind} ${flags}${sourcesHash} in ${destText} `);
         const containerConfig = { ...cloneConfig(snapshot), Cmd: cmd };
         return { createdBy: cmd.join(' '), containerConfig, cacheKey: canonicalJson(containerConfig) };

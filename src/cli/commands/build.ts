@@ -11,6 +11,7 @@ import { StatusError, type Command } from '../command';
 import type { PreparedContext } from '../build-context';
 import { plainRenderer, TtyRenderer, type BuildRenderer } from '../build-progress';
 import type { JsonMessage } from '../progress';
+import { parseOutputs, pushOutput, writeFilesOutput } from '../build-output';
 
 const bytes = (v: string): string => {
   if (v !== '' && v !== '-1') parseMemory(v);
@@ -119,6 +120,8 @@ function buildSsh(specs: string[]): string | undefined {
   return Buffer.from(JSON.stringify(out)).toString('base64');
 }
 
+const PROGRESS = ['auto', 'plain', 'tty', 'rawjson', 'quiet'];
+
 export const buildCommand: Command = {
   name: 'build',
   usage: '[OPTIONS] PATH | -',
@@ -129,6 +132,7 @@ export const buildCommand: Command = {
     { long: 'add-host', kind: 'list', help: 'Add a custom host-to-IP mapping (host:ip)' },
     { long: 'allow', kind: 'list', help: 'Allow extra privileged entitlement (e.g., "security.insecure")' },
     { long: 'build-arg', kind: 'list', help: 'Set build-time variables' },
+    { long: 'build-context', kind: 'list', help: 'Additional build contexts (e.g., name=path or name=docker-image://ref)' },
     { long: 'cache-from', kind: 'list', help: 'External cache sources (e.g., "myname/myapp", "type=registry,ref=myname/myapp:cache")' },
     { long: 'cache-to', kind: 'list', help: 'Cache export destinations (e.g., "type=registry,ref=myname/myapp:cache,mode=max")' },
     { long: 'cpu-period', kind: 'int', help: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
@@ -140,13 +144,16 @@ export const buildCommand: Command = {
     { long: 'file', short: 'f', kind: 'string', help: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
     { long: 'force-rm', kind: 'bool', help: 'Always remove intermediate containers' },
     { long: 'iidfile', kind: 'string', help: 'Write the image ID to the file' },
+    { long: 'metadata-file', kind: 'string', help: 'Write build result metadata to a file' },
+    { long: 'output', short: 'o', kind: 'list', help: 'Output destination (format: "type=local,dest=path")' },
     { long: 'label', kind: 'list', help: 'Set metadata for an image' },
+    { long: 'load', kind: 'bool', help: 'Shorthand for "--output=type=docker" (the image always lands in the daemon\'s store)' },
     { long: 'memory', short: 'm', kind: 'string', help: 'Memory limit', valueName: 'bytes', parse: bytes },
     { long: 'memory-swap', kind: 'string', help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap", valueName: 'bytes', parse: bytes },
     { long: 'network', kind: 'string', help: 'Set the networking mode for the RUN instructions during build', def: 'default' },
     { long: 'no-cache', kind: 'bool', help: 'Do not use cache when building the image' },
     { long: 'platform', kind: 'string', help: 'Set target platform(s) for build (e.g. "linux/amd64,linux/arm64")' },
-    { long: 'progress', kind: 'string', help: 'Set type of progress output (auto, plain, tty)', def: 'auto' },
+    { long: 'progress', kind: 'string', help: 'Set type of progress output (auto, plain, tty, rawjson, quiet)', def: 'auto' },
     { long: 'pull', kind: 'bool', help: 'Always attempt to pull a newer version of the image' },
     { long: 'push', kind: 'bool', help: 'Push the tagged result once built (several platforms as an image index)' },
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress the build output and print image ID on success' },
@@ -160,16 +167,22 @@ export const buildCommand: Command = {
   ],
   async run(ctx, f, [contextArg]) {
     const progress = f.str('progress');
-    if (!['auto', 'plain', 'tty'].includes(progress)) throw new StatusError(`invalid progress mode "${progress}": use auto, plain or tty`, 1);
+    if (!PROGRESS.includes(progress)) throw new StatusError(`invalid progress mode "${progress}": use ${PROGRESS.join(', ')}`, 1);
+    const outputs = parseOutputs(f.list('output'));
+    const imageNames = outputs.flatMap((o) => (o.type === 'image' || o.type === 'archive' ? o.names : []));
     const dockerfile = f.str('file');
     if (contextArg === '-' && dockerfile === '-') throw new StatusError('invalid argument: can\'t use stdin for both build context and dockerfile', 1);
     if (/^(https?|git):\/\/|^git@/.test(contextArg)) throw new StatusError('remote build contexts are not supported: clone or download the context first', 1);
     const quiet = f.bool('quiet');
     // the context code (and the Dockerfile frontend's .dockerignore rules) loads only for a build
-    const { dirContext, readStream, stdinContext } = require('../build-context') as typeof import('../build-context');
+    const { dirContext, parseBuildContexts, readStream, stdinContext } = require('../build-context') as typeof import('../build-context');
+    const { images, dirs } = parseBuildContexts(f.list('build-context'));
     let prepared: PreparedContext;
-    if (contextArg === '-') prepared = await stdinContext(process.stdin, dockerfile);
-    else prepared = await dirContext(contextArg, dockerfile, () => readStream(process.stdin));
+    if (contextArg === '-') {
+      if (dirs.length) throw new StatusError('named directory contexts (--build-context name=DIR) need a directory build context, not -', 1);
+      prepared = await stdinContext(process.stdin, dockerfile);
+    } else prepared = await dirContext(contextArg, dockerfile, () => readStream(process.stdin), dirs);
+    const buildContexts = { ...images, ...prepared.named };
 
     const secrets = buildSecrets(f.list('secret'));
     const ssh = buildSsh(f.list('ssh'));
@@ -178,7 +191,7 @@ export const buildCommand: Command = {
     const api = await ctx.api();
     const res = await api.stream('POST', '/build', {
       query: {
-        t: f.list('tag'),
+        t: [...f.list('tag'), ...imageNames],
         allow: f.list('allow').length ? f.list('allow').join(',') : undefined,
         dockerfile: prepared.dockerfile,
         buildargs: json(keyValues(f.list('build-arg'), true)),
@@ -193,6 +206,7 @@ export const buildCommand: Command = {
         networkmode: f.str('network'),
         platform: f.str('platform') || undefined,
         cachefrom: f.list('cache-from').length ? JSON.stringify(f.list('cache-from')) : undefined,
+        buildcontexts: json(buildContexts),
         cacheto: f.list('cache-to').length ? JSON.stringify(f.list('cache-to')) : undefined,
         memory: mem('memory'),
         memswap: mem('memory-swap'),
@@ -209,8 +223,17 @@ export const buildCommand: Command = {
       headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': registryConfig(), ...(secrets ? { 'X-Build-Secrets': secrets } : {}), ...(ssh ? { 'X-Build-Ssh': ssh } : {}) },
     });
 
-    const tty = progress === 'tty' || (progress === 'auto' && ctx.stdoutTty);
-    const r: BuildRenderer = quiet ? { message: () => {}, end: () => {} } : tty ? new TtyRenderer((s) => ctx.out(s)) : plainRenderer((s) => ctx.out(s));
+    // with the tar on stdout, the progress goes to stderr (as buildx)
+    const toStdout = outputs.some((o) => o.type !== 'image' && o.dest === '-');
+    const write = toStdout ? (s: string) => ctx.err(s) : (s: string) => ctx.out(s);
+    const onTty = toStdout ? ctx.stderrTty : ctx.stdoutTty;
+    const tty = progress === 'tty' || (progress === 'auto' && onTty);
+    const silent = quiet || progress === 'quiet';
+    const r: BuildRenderer = silent
+      ? { message: () => {}, end: () => {} }
+      : progress === 'rawjson'
+        ? { message: (m) => write(JSON.stringify(m) + '\n'), end: () => {} }
+        : tty ? new TtyRenderer(write) : plainRenderer(write);
     let id = '';
     let quietText = '';
     let failure: { message: string; code: number } | undefined;
@@ -227,10 +250,25 @@ export const buildCommand: Command = {
     r.end(failure?.message);
     if (failure) throw new StatusError(failure.message, failure.code);
     if (quiet) {
-      ctx.out(quietText);
+      if (!toStdout) ctx.out(quietText);
       id ||= quietText.trim();
+    }
+    for (const o of outputs) await writeFilesOutput(api, id, o);
+    let pushed = '';
+    for (const o of outputs) {
+      if (o.type !== 'image' || !o.push) continue;
+      const { registryAuthHeader } = require('../refs') as typeof import('../refs');
+      for (const n of o.names) pushed = await pushOutput(api, n, registryAuthHeader(n), silent ? () => {} : write);
     }
     const iid = f.str('iidfile');
     if (iid) fs.writeFileSync(iid, id);
+    const meta = f.str('metadata-file');
+    if (meta) {
+      // buildx's keys for the docker exporter: the image ID is the config digest
+      const names = [...f.list('tag'), ...imageNames];
+      const md: Record<string, string> = { 'containerimage.config.digest': id, 'containerimage.digest': pushed || id };
+      if (names.length) md['image.name'] = names.join(',');
+      fs.writeFileSync(meta, JSON.stringify(md, null, 2) + '\n');
+    }
   },
 };

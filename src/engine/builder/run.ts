@@ -16,7 +16,7 @@ import { log } from '../../util/log';
 import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
 import { stageDiff, type StagedDiff } from './commit';
-import { short, StepError, type BuildOutput } from './output';
+import { short, StepError, type StepLog } from './output';
 import { crashPoint } from '../../util/fault';
 import type { StepMounts } from './mounts';
 
@@ -57,7 +57,7 @@ export class StepRunner {
    * is removed here when `removeOnFailure`, and always when the build was
    * cancelled.
    */
-  async run(image: ImageRecord, step: RunStep, s: RunSettings, out: BuildOutput, signal: AbortSignal, removeOnFailure: boolean, extra?: StepMounts, adoptUpper = false): Promise<RunResult> {
+  async run(image: ImageRecord, step: RunStep, s: RunSettings, out: StepLog, signal: AbortSignal, removeOnFailure: boolean, extra?: StepMounts, adoptUpper = false): Promise<RunResult> {
     const scriptDir = step.scripts.length ? fs.mkdtempSync(path.join(this.ctx.paths.tmp, 'build-scripts-')) : undefined;
     const mounts: MountSpec[] = [];
     for (const [i, sc] of step.scripts.entries()) {
@@ -120,7 +120,7 @@ export class StepRunner {
   }
 
   /** Starts the container with its output attached; resolves with the exit code once the output is drained. */
-  private async execute(id: string, out: BuildOutput, signal: AbortSignal): Promise<number> {
+  private async execute(id: string, out: StepLog, signal: AbortSignal): Promise<number> {
     let conn: AttachConnection | undefined;
     let closed!: () => void;
     const drained = new Promise<void>((r) => (closed = r));

@@ -20,6 +20,7 @@ import { BuildOutput, StepError, short } from './output';
 import type { StepRunner } from './run';
 import { crashPoint } from '../../util/fault';
 import type { CacheMountStore } from './mounts';
+import type { ContextIndex, NamedContext, SourceFS } from '../../builder';
 import { secretRoot } from './secretdir';
 import type { CacheSpec, RegistryCache, StepRecord } from './registrycache';
 
@@ -58,6 +59,12 @@ export interface BuildRequest {
   allow?: string[];
   /** Agent sockets by ID (X-Build-Ssh), for RUN --mount=type=ssh; paths on the daemon's host. */
   ssh?: Record<string, string>;
+  /**
+   * --build-context (berth's `buildcontexts` query parameter): name ->
+   * `docker-image://<ref>`, or `context:<dir>`, a directory of the context
+   * tar the CLI put the named directory in (taken out of the context).
+   */
+  buildContexts?: Record<string, string>;
 }
 
 /** One entry of `system df`'s BuildCache. */
@@ -122,10 +129,11 @@ export class BuildService {
     try {
       const df = fe.readContextDockerfile(context, req.dockerfile || 'Dockerfile');
       fe.dropIgnoredBuildFiles(context, df.name);
+      const { contexts, namedTrees } = namedContexts(context, req.buildContexts ?? {});
       // several platforms (--platform a,b): one build each, all planned before the output starts
       const platforms = req.platform ? req.platform.split(',').map((p) => p.trim()).filter(Boolean) : [];
       const plans = (platforms.length ? platforms : [undefined]).map((platform) =>
-        fe.planDockerfile(df.text, { buildArgs: req.buildArgs, target: req.target, platform, labels: req.labels }, df.name),
+        fe.planDockerfile(df.text, { buildArgs: req.buildArgs, target: req.target, platform, labels: req.labels, contexts }, df.name),
       );
       out = new BuildOutput(start(), req.quiet);
       const creds = (ref: string) => credsFor(req.registryAuth, ref);
@@ -139,7 +147,7 @@ export class BuildService {
         for (const w of plan.warnings) out.line(`[WARNING]: ${w}`);
         const b = new Build(
           { ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts },
-          plan, context, { ...req, cacheFrom, creds, secrets, ssh, cacheImports: imports }, out, signal,
+          plan, context, { ...req, cacheFrom, creds, secrets, ssh, namedTrees, cacheImports: imports }, out, signal,
         );
         results.push(await b.run());
         steps.push(...b.steps);
@@ -171,6 +179,12 @@ export class BuildService {
     } finally {
       context.close();
     }
+  }
+
+  /** An image's filesystem as a tar (`berth build --output type=local|tar`). */
+  exportFilesystem(ref: string, send: (stream: Readable) => Promise<void>): Promise<void> {
+    const { exportImageFilesystem } = require('./export') as typeof import('./export');
+    return exportImageFilesystem(this.ctx, ref, send);
   }
 
   /** Reads each --cache-from registry cache; one that cannot be read is a warning, as BuildKit takes it. */
@@ -333,6 +347,33 @@ export class BuildService {
     }
     return { CachesDeleted: deleted, SpaceReclaimed: space };
   }
+}
+
+/** The named contexts of a build: images by reference, directories taken out of the context tar. */
+function namedContexts(context: ContextIndex, spec: Record<string, string>): { contexts: Record<string, NamedContext>; namedTrees: Map<string, SourceFS> } {
+  const contexts: Record<string, NamedContext> = {};
+  const namedTrees = new Map<string, SourceFS>();
+  const tops = new Set<string>();
+  for (const [name, v] of Object.entries(spec)) {
+    if (!name || name.includes('=')) throw badRequest(`invalid build context name ${JSON.stringify(name)}`);
+    if (v.startsWith('docker-image://')) {
+      const ref = v.slice('docker-image://'.length);
+      try {
+        parseReference(ref);
+      } catch {
+        throw badRequest(`invalid build context ${name}: invalid reference format: ${ref}`);
+      }
+      contexts[name] = { kind: 'image', ref };
+    } else if (v.startsWith('context:')) {
+      const dir = v.slice('context:'.length).replace(/^\/+|\/+$/g, '');
+      namedTrees.set(name, context.detach(dir));
+      contexts[name] = { kind: 'local' };
+      tops.add(dir.split('/')[0]);
+    } else throw badRequest(`invalid build context ${name}: unsupported source ${JSON.stringify(v)}: berth takes docker-image://<ref> and directories`);
+  }
+  // the directory the CLI put them in goes too, so COPY . never sees it
+  for (const t of tops) if (t.startsWith('.berth-contexts.')) context.remove(t);
+  return { contexts, namedTrees };
 }
 
 /** The images and their parents, by ID. */

@@ -98,7 +98,7 @@ describe('instructions: arguments', () => {
     const c = cmd('COPY --from=build --chown=app:app --chmod=0755 --link a b /dst/');
     assert.deepEqual(c, {
       kind: 'COPY', loc: { file: 'Dockerfile', line: 2, endLine: 2 }, text: 'COPY --from=build --chown=app:app --chmod=0755 --link a b /dst/',
-      sources: ['a', 'b'], contents: [], dest: '/dst/', from: 'build', chown: 'app:app', chmod: '0755', link: true, excludes: [],
+      sources: ['a', 'b'], contents: [], dest: '/dst/', from: 'build', chown: 'app:app', chmod: '0755', link: true, excludes: [], parents: false,
     });
     const a = cmd('ADD --checksum=sha256:abc https://example.invalid/x.tgz /x');
     assert.equal(a.kind, 'ADD');
@@ -108,9 +108,11 @@ describe('instructions: arguments', () => {
     failsCmd('COPY --from=a --from=b x y', 'duplicate flag specified: --from');
     failsCmd('COPY --chown x y', 'missing a value on flag: --chown');
     failsCmd('COPY --link=maybe x y', 'expecting boolean value for flag --link, not: maybe');
-    failsCmd('COPY --parents a/b /dst/', `the --parents option ${BK}`);
+    assert.equal((cmd('COPY --parents a/b /dst/') as { parents: boolean }).parents, true);
     assert.deepEqual((cmd('COPY --exclude=*.txt --exclude=x a/ /dst/') as { excludes: string[] }).excludes, ['*.txt', 'x']);
-    failsCmd('ADD --keep-git-dir https://x.invalid/r.git /src', `the --keep-git-dir option ${BK}`);
+    assert.equal((cmd('ADD --keep-git-dir https://x.invalid/r.git /src') as { keepGitDir: boolean }).keepGitDir, true);
+    assert.equal((cmd('ADD --unpack=false x.tar /src') as { unpack?: boolean }).unpack, false);
+    assert.equal((cmd('ADD x.tar /src') as { unpack?: boolean }).unpack, undefined);
     failsCmd('COPY --platform=linux/amd64 a b', 'unknown flag: --platform');
   });
 

@@ -209,3 +209,11 @@ describe('build plan: stages and --target', () => {
     assert.equal(plan('ARG A\nARG B\nFROM busybox\nRUN true\n').totalSteps, 4);
   });
 });
+
+describe('plan: a RUN --mount from= given by a global ARG', () => {
+  it('makes the named stage a dependency (so it is built first, not beside)', () => {
+    const p = plan('ARG SRC=deps\nFROM busybox AS deps\nRUN true\nFROM busybox AS other\nFROM busybox\nRUN --mount=type=bind,from=${SRC},target=/d true\n');
+    assert.deepEqual(p.target.deps, [0]);
+    assert.deepEqual(p.stages.map((s) => s.index), [0, 2], 'the unrelated stage is not built');
+  });
+});

@@ -204,7 +204,7 @@ describe('stage: COPY and ADD', () => {
     const c = (s[1] as CopyStep).copy;
     assert.deepEqual([c.chown, c.chmod, c.sources, c.preserveOwnership, c.allowDecompress], ['app', 0o755, ['src'], false, false]);
     assert.deepEqual([(s[2] as CopyStep).copy.chmod, (s[2] as CopyStep).copy.allowDecompress], [0o600, true]);
-    failsAt('COPY --chmod=999 a b\n', 2, 'invalid chmod parameter: 999. it should be octal string and between 0 and 07777');
+    failsAt('COPY --chmod=999 a b\n', 2, 'invalid chmod parameter: \'999\'. it should be octal string and between 0 and 07777');
     failsAt('COPY --chown=a:b:c a b\n', 2, 'invalid chown string format: a:b:c');
   });
 
