@@ -1,5 +1,5 @@
 // The Engine API: routes wired to an engine.
-import type { Engine } from '../engine/engine';
+import type { Backend } from '../engine';
 import { containerRoutes } from './routes/containers';
 import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
@@ -13,7 +13,7 @@ import { swarmRoutes } from './routes/swarm';
 import { Router } from './router';
 import { ApiServer } from './server';
 
-export function createApiServer(engine: Engine): ApiServer {
+export function createApiServer(engine: Backend): ApiServer {
   const r = new Router();
   systemRoutes(r, engine);
   containerRoutes(r, engine);
@@ -25,7 +25,7 @@ export function createApiServer(engine: Engine): ApiServer {
   buildRoutes(r, engine);
   distributionRoutes(r, engine);
   swarmRoutes(r);
-  return new ApiServer(r, () => engine.cfg.experimental);
+  return new ApiServer(r, () => engine.system.experimental());
 }
 
 export { ApiServer, API_VERSION, MIN_API_VERSION } from './server';

@@ -8,12 +8,13 @@ import type * as tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import { errorResponse } from './errors';
 import { log } from '../util/log';
+import { SERVER_VERSION } from '../util/version';
 import { sendError } from './http';
 import { Router, type HijackContext } from './router';
 
 export const API_VERSION = '1.41';
 export const MIN_API_VERSION = '1.24';
-export const SERVER_VERSION = '0.1.0';
+export { SERVER_VERSION };
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
 

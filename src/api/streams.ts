@@ -2,7 +2,7 @@
 // 8-byte stream framing when there is no TTY, stdin forwarding, half-close,
 // and detach keys (ctrl-p ctrl-q by default).
 import type { Duplex } from 'node:stream';
-import type { AttachConnection } from '../monitor';
+import type { AttachConnection } from '../engine';
 import { DetachScanner } from '../util/detachkeys';
 
 export { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from '../util/detachkeys';

@@ -61,7 +61,12 @@ export function parseReference(ref: string): Reference {
 
 /** "repo:tag" with Docker's default tag when neither tag nor digest is given. */
 export function normaliseTagged(ref: string): { ref: Reference; key: string } {
-  const r = parseReference(ref);
+  return withDefaultTag(parseReference(ref));
+}
+
+/** A parsed reference with Docker's default tag ("latest") when it has neither tag nor digest, and its store key. */
+export function withDefaultTag(ref: Reference): { ref: Reference; key: string } {
+  const r = { ...ref };
   if (!r.tag && !r.digest) r.tag = 'latest';
   return { ref: r, key: r.digest && !r.tag ? `${r.repo}@${r.digest}` : `${r.repo}:${r.tag}` };
 }

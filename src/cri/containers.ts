@@ -4,9 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { status as Status } from '@grpc/grpc-js';
-import type { Container, HostConfig } from '../container';
-import type { Engine } from '../engine/engine';
-import { reopenLog } from '../monitor';
+import type { Container, HostConfig } from '../container/types';
+import type { Backend } from '../engine';
 import { killTree } from '../util/proctree';
 import { CriError, invalid, notFoundCri } from './errors';
 import {
@@ -21,19 +20,19 @@ const REOPEN_TIMEOUT_MS = 10_000;
 
 export class Containers {
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: Backend,
     private readonly sandboxes: Sandboxes,
   ) {}
 
   get(id: string): Container {
     if (!id) throw invalid('ContainerId should not be empty');
-    const c = this.engine.ctx.containers.find(id);
+    const c = this.engine.containers.find(id);
     if (!c || kindOf(c) !== 'container') throw notFoundCri(`an error occurred when try to find container "${id}": not found`);
     return c;
   }
 
   all(): Container[] {
-    return this.engine.ctx.containers.all().filter((c) => kindOf(c) === 'container');
+    return this.engine.containers.all().filter((c) => kindOf(c) === 'container');
   }
 
   ofSandbox(sandboxId: string): Container[] {
@@ -50,7 +49,7 @@ export class Containers {
     if (!cfg?.metadata?.name) throw invalid('container config must include metadata.name');
     if (!cfg.image?.image) throw invalid('container config must include image');
     if (!sb.State.Running) throw new CriError(Status.FAILED_PRECONDITION, `sandbox container "${sb.ID}" is not running`);
-    const img = this.engine.ctx.images.find(cfg.image.image);
+    const img = this.engine.images.find(cfg.image.image);
     if (!img) throw notFoundCri(`failed to get image "${cfg.image.image}": image not found`);
     const pod = this.sandboxes.meta(sb);
     const sbState = this.sandboxes.state(sb);
@@ -117,10 +116,9 @@ export class Containers {
     });
     if (sbState.logDirectory && cfg.log_path) {
       // the kubelet reads <log_directory>/<log_path>; conmon writes it in CRI's format
-      const c = this.engine.ctx.containers.get(Id);
-      c.LogPath = path.join(sbState.logDirectory, cfg.log_path);
-      fs.mkdirSync(path.dirname(c.LogPath), { recursive: true, mode: 0o755 });
-      this.engine.ctx.containers.save(c);
+      const logPath = path.join(sbState.logDirectory, cfg.log_path);
+      fs.mkdirSync(path.dirname(logPath), { recursive: true, mode: 0o755 });
+      this.engine.containers.setLogPath(Id, logPath);
     }
     return Id;
   }
@@ -229,7 +227,7 @@ export class Containers {
       } catch (e) {
         return done(e as Error);
       }
-      reopenLog(this.engine.containers.lifecycle.bundle(c));
+      this.engine.containers.reopenLog(c.ID);
       if (fs.existsSync(file)) done();
     });
   }

@@ -1,13 +1,14 @@
 // ImageService over berth's image store: `berth images` and the kubelet see the
 // same images. Tags are given as the kubelet expects them, fully qualified.
 import * as fs from 'node:fs';
-import type { Engine } from '../engine/engine';
-import type { ImageRecord } from '../image';
+import { parseReference } from '../common/reference';
+import type { Backend } from '../engine';
+import type { ImageRecord } from '../image/types';
 import { invalid } from './errors';
 import type * as T from './types';
 
 export class Images {
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly engine: Backend) {}
 
   private qualified(tag: string): string {
     if (tag.includes('/')) {
@@ -24,7 +25,7 @@ export class Images {
     const numeric = /^\d+$/.test(name);
     return {
       id: img.id,
-      repo_tags: this.engine.ctx.images.tagsOf(img.id).map((t) => this.qualified(t)),
+      repo_tags: this.engine.images.tagsOf(img.id).map((t) => this.qualified(t)),
       repo_digests: img.repoDigests.map((d) => this.qualified(d)),
       size: String(img.size),
       uid: numeric ? { value: name } : undefined,
@@ -36,15 +37,15 @@ export class Images {
 
   find(spec: T.ImageSpec | undefined): ImageRecord | undefined {
     if (!spec?.image) throw invalid('ImageSpec.image should not be empty');
-    return this.engine.ctx.images.find(spec.image);
+    return this.engine.images.find(spec.image);
   }
 
   list(filter: T.ImageSpec | undefined): T.Image[] {
     if (filter?.image) {
-      const img = this.engine.ctx.images.find(filter.image);
+      const img = this.engine.images.find(filter.image);
       return img ? [this.view(img)] : [];
     }
-    return this.engine.ctx.images.list().map((i) => this.view(i));
+    return this.engine.images.records().map((i) => this.view(i));
   }
 
   async pull(spec: T.ImageSpec | undefined, auth: T.AuthConfig | undefined): Promise<string> {
@@ -52,7 +53,7 @@ export class Images {
     const creds = auth && (auth.username || auth.auth || auth.identity_token || auth.registry_token)
       ? { username: auth.username || undefined, password: auth.password || undefined, auth: auth.auth || undefined, serveraddress: auth.server_address || undefined, identitytoken: auth.identity_token || undefined, registrytoken: auth.registry_token || undefined }
       : undefined;
-    const ref = spec.image.includes(':') || spec.image.includes('@') ? spec.image : `${spec.image}:latest`;
+    const ref = parseReference(spec.image.includes(':') || spec.image.includes('@') ? spec.image : `${spec.image}:latest`);
     const img = await this.engine.images.pull(ref, { creds }, () => () => {});
     return img.id;
   }
@@ -62,7 +63,7 @@ export class Images {
     const img = this.find(spec);
     if (!img) return;
     // every name of the image goes, as with containerd's CRI
-    const tags = this.engine.ctx.images.tagsOf(img.id);
+    const tags = this.engine.images.tagsOf(img.id);
     const users = this.engine.containers.userOf(img.id);
     if (users) throw invalid(`image ${img.id} is in use by container ${users.id}`);
     if (tags.length) for (const t of tags) this.engine.images.remove(t, true);
@@ -76,8 +77,7 @@ export class Images {
   }
 
   fsInfo(): { image_filesystems: unknown[]; container_filesystems: unknown[] } {
-    const root = this.engine.ctx.paths.layers;
-    const used = this.engine.ctx.layers.all().reduce((s, l) => s + l.size, 0);
+    const { layers: root, containers, layersUsed: used } = this.engine.system.filesystems();
     let inodes = 0;
     try {
       const st = fs.statfsSync(root);
@@ -86,7 +86,7 @@ export class Images {
       /* statfs unavailable: inodes stay 0 */
     }
     const u = { timestamp: (BigInt(Date.now()) * 1_000_000n).toString(), fs_id: { mountpoint: root }, used_bytes: { value: String(used) }, inodes_used: { value: String(inodes) } };
-    return { image_filesystems: [u], container_filesystems: [{ ...u, fs_id: { mountpoint: this.engine.ctx.paths.containers } }] };
+    return { image_filesystems: [u], container_filesystems: [{ ...u, fs_id: { mountpoint: containers } }] };
   }
 }
 

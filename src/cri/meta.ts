@@ -1,7 +1,8 @@
 // CRI metadata on engine containers: sandboxes and containers are ordinary
 // berth containers (listed by `berth ps -a`) whose labels carry what the CRI
 // gave, and whose names are the ones Kubernetes runtimes use.
-import { defaultHostConfig, type Container, type HostConfig } from '../container';
+import { defaultHostConfig } from '../container/defaults';
+import type { Container, HostConfig } from '../container/types';
 
 export const L_KIND = 'io.berth.cri.kind';
 export const L_SANDBOX = 'io.berth.cri.sandbox-id';

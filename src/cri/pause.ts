@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import type { Engine } from '../engine/engine';
+import type { Backend } from '../engine';
 
 export const PAUSE_IMAGE = 'berth.local/pause:catatonit';
 const CATATONIT = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit'];
@@ -11,14 +11,14 @@ const CATATONIT = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit'];
 let making: Promise<string> | undefined;
 
 /** The image id of the infra image, imported into berth's store when missing. */
-export function ensurePauseImage(engine: Engine): Promise<string> {
-  const img = engine.ctx.images.find(PAUSE_IMAGE);
+export function ensurePauseImage(engine: Backend): Promise<string> {
+  const img = engine.images.find(PAUSE_IMAGE);
   if (img) return Promise.resolve(img.id);
   making ??= makePauseImage(engine).finally(() => (making = undefined));
   return making;
 }
 
-async function makePauseImage(engine: Engine): Promise<string> {
+async function makePauseImage(engine: Backend): Promise<string> {
   const bin = CATATONIT.find((p) => fs.existsSync(p));
   if (!bin) throw new Error(`catatonit is not installed (looked in ${CATATONIT.join(', ')}): pods need it as their infra process`);
   const pack = tar.pack();

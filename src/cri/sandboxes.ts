@@ -3,8 +3,8 @@
 // container's id; what CNI answered is kept beside the container's record.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Container } from '../container';
-import type { Engine } from '../engine/engine';
+import type { Container } from '../container/types';
+import type { Backend } from '../engine';
 import { log } from '../util/log';
 import type { Cni, CniPortMapping } from './cni';
 import { CriError, invalid, notFoundCri } from './errors';
@@ -28,12 +28,12 @@ export interface SandboxState {
 
 export class Sandboxes {
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: Backend,
     private readonly cni: Cni,
   ) {}
 
   private stateFile(id: string): string {
-    return path.join(this.engine.ctx.containers.dir(id), 'cri-sandbox.json');
+    return path.join(this.engine.containers.dir(id), 'cri-sandbox.json');
   }
 
   state(c: Container): SandboxState {
@@ -51,18 +51,18 @@ export class Sandboxes {
   /** The sandbox an id (or unique prefix) names; NotFound otherwise. */
   get(id: string): Container {
     if (!id) throw invalid('PodSandboxId should not be empty');
-    const c = this.engine.ctx.containers.find(id);
+    const c = this.engine.containers.find(id);
     if (!c || kindOf(c) !== 'sandbox') throw notFoundCri(`an error occurred when try to find sandbox: not found: ${id}`);
     return c;
   }
 
   find(id: string): Container | undefined {
-    const c = this.engine.ctx.containers.find(id);
+    const c = this.engine.containers.find(id);
     return c && kindOf(c) === 'sandbox' ? c : undefined;
   }
 
   all(): Container[] {
-    return this.engine.ctx.containers.all().filter((c) => kindOf(c) === 'sandbox');
+    return this.engine.containers.all().filter((c) => kindOf(c) === 'sandbox');
   }
 
   meta(c: Container): PodMeta {
@@ -80,7 +80,7 @@ export class Sandboxes {
     if (!m.name) throw invalid('sandbox config must include metadata.name');
     if (!m.namespace) throw invalid('sandbox config must include metadata.namespace');
     if (!m.uid) throw invalid('sandbox config must include metadata.uid');
-    if (req.runtime_handler && !this.engine.cfg.runtimes[req.runtime_handler]) throw invalid(`no runtime for "${req.runtime_handler}" is configured`);
+    if (req.runtime_handler && !this.engine.system.runtimes().includes(req.runtime_handler)) throw invalid(`no runtime for "${req.runtime_handler}" is configured`);
     const meta: PodMeta = { name: m.name, uid: m.uid, namespace: m.namespace, attempt: m.attempt ?? 0 };
     const nsOpts = cfg.linux?.security_context?.namespace_options ?? {};
     const hostNetwork = nsOpts.network === 'NODE';
@@ -126,7 +126,7 @@ export class Sandboxes {
       if (cfg.log_directory) fs.mkdirSync(cfg.log_directory, { recursive: true, mode: 0o755 });
       await this.engine.containers.start(Id);
       if (!hostNetwork) {
-        const c = this.engine.ctx.containers.get(Id);
+        const c = this.engine.containers.get(Id);
         const netns = `/proc/${c.State.Pid}/ns/net`;
         const name = this.cni.networkName() ?? '';
         const res = await this.cni.add(this.attachment(c, netns, state));
@@ -159,7 +159,7 @@ export class Sandboxes {
       .del(this.attachment(c, s.network.netns, s), s.network.name)
       .then(() => {
         delete s.network;
-        if (fs.existsSync(this.engine.ctx.containers.dir(c.ID))) this.saveState(c.ID, s);
+        if (fs.existsSync(this.engine.containers.dir(c.ID))) this.saveState(c.ID, s);
       })
       .finally(() => this.detaching.delete(c.ID));
     this.detaching.set(c.ID, p);
@@ -172,7 +172,7 @@ export class Sandboxes {
    */
   watch(): () => void {
     for (const c of this.all()) if (!c.State.Running) void this.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'CNI teardown failed'));
-    return this.engine.ctx.events.subscribe((e) => {
+    return this.engine.events.subscribe((e) => {
       if (e.Type !== 'container' || e.Action !== 'die') return;
       const c = this.find(e.Actor.ID);
       if (c) void this.detach(c).catch((err) => log().warn({ err, id: c.ID }, 'CNI teardown failed'));
@@ -180,9 +180,9 @@ export class Sandboxes {
   }
 
   async stop(c: Container, containers: Container[]): Promise<void> {
-    for (const k of containers) if (k.State.Running) await this.engine.containers.lifecycle.stop(k, 9, 0);
+    for (const k of containers) if (k.State.Running) await this.engine.containers.stop(k.ID, 9, 0);
     await this.detach(c);
-    if (c.State.Running) await this.engine.containers.lifecycle.stop(c, 9, 0);
+    if (c.State.Running) await this.engine.containers.stop(c.ID, 9, 0);
   }
 
   async remove(c: Container, containers: Container[]): Promise<void> {

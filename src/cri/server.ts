@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { SERVER_VERSION } from '../api/server';
-import type { Engine } from '../engine/engine';
+import { SERVER_VERSION } from '../util/version';
+import type { Backend } from '../engine';
 import { log } from '../util/log';
 import { Cni, type CniConfig } from './cni';
 import { Containers } from './containers';
@@ -48,7 +48,7 @@ export class CriServer {
   private unwatch?: () => void;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: Backend,
     private readonly cniConfig: CniConfig,
     /** the streaming server's address: loopback unless the operator says otherwise */
     private readonly streamHost = '127.0.0.1',
@@ -79,11 +79,11 @@ export class CriServer {
             ],
           },
           info: r.verbose ? { config: JSON.stringify({ podCIDR: this.podCidr, cniConfDir: this.cniConfig.confDir, cniBinDirs: this.cniConfig.binDirs }) } : {},
-          runtime_handlers: Object.keys(this.engine.cfg.runtimes).map((name) => ({ name, features: { recursive_read_only_mounts: false, user_namespaces: false } })),
+          runtime_handlers: this.engine.system.runtimes().map((name) => ({ name, features: { recursive_read_only_mounts: false, user_namespaces: false } })),
           features: { supplemental_groups_policy: false },
         };
       },
-      RuntimeConfig: () => ({ linux: { cgroup_driver: this.engine.cfg.cgroupParent?.endsWith('.slice') ? 'SYSTEMD' : 'CGROUPFS' } }),
+      RuntimeConfig: () => ({ linux: { cgroup_driver: this.engine.system.cgroupDriver() === 'systemd' ? 'SYSTEMD' : 'CGROUPFS' } }),
       UpdateRuntimeConfig: (r) => {
         this.podCidr = r.runtime_config?.network_config?.pod_cidr ?? '';
         return {};
@@ -116,11 +116,11 @@ export class CriServer {
       },
       StopContainer: async (r) => {
         // idempotent (the contract): a container already gone is stopped
-        const c = this.engine.ctx.containers.find(r.container_id ?? '');
+        const c = this.engine.containers.find(r.container_id ?? '');
         if (!r.container_id || (c && kindOf(c) === 'container')) await ct.stop(ct.get(r.container_id), Number(r.timeout) || 0);
       },
       RemoveContainer: async (r) => {
-        const c = this.engine.ctx.containers.find(r.container_id);
+        const c = this.engine.containers.find(r.container_id);
         if (c && kindOf(c) === 'container') {
           await this.engine.containers.remove(c.ID, { force: true, volumes: true });
           this.stats.forget(c.ID);

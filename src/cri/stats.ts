@@ -2,11 +2,8 @@
 // CRI's units. CPU nano-cores need two samples: the last one is kept. A pod has
 // no cgroup of its own in berth: its figures are the sum of its infra
 // container's and its containers', its network the infra's namespace.
-import * as path from 'node:path';
-import type { Container } from '../container';
-import type { Engine } from '../engine/engine';
-import { cgroupsPathFor, readStats, type NetworkStats } from '../runtime';
-import { dirSize } from '../util/fsutil';
+import type { Container } from '../container/types';
+import type { Backend, NetworkStats } from '../engine';
 import { jsonLabel, L_ANNOTATIONS, L_LABELS, L_META } from './meta';
 
 const u64 = (n: number | undefined) => ({ value: String(Math.max(0, Math.round(n ?? 0))) });
@@ -27,10 +24,10 @@ interface Sample {
 export class Stats {
   private readonly last = new Map<string, { at: bigint; cpu: number }>();
 
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly engine: Backend) {}
 
   private sample(c: Container, now: bigint): Sample {
-    const s = readStats(cgroupsPathFor(c.ID, c.HostConfig.CgroupParent || this.engine.cfg.cgroupParent), { pid: c.State.Pid });
+    const s = this.engine.containers.cgroupStats(c);
     const cpu = s.cpu_stats.cpu_usage.total_usage;
     const prev = this.last.get(c.ID);
     this.last.set(c.ID, { at: now, cpu });
@@ -75,8 +72,8 @@ export class Stats {
   of(c: Container, now = BigInt(Date.now()) * 1_000_000n) {
     const ts = now.toString();
     const attributes = this.attributes(c, { name: '', attempt: 0 });
-    const rw = dirSize(path.join(this.engine.containers.lifecycle.rwDir(c), 'upper'));
-    const writable_layer = { timestamp: ts, fs_id: { mountpoint: this.engine.ctx.paths.containers }, used_bytes: u64(rw), inodes_used: u64(0) };
+    const { rw } = this.engine.containers.sizes(c);
+    const writable_layer = { timestamp: ts, fs_id: { mountpoint: this.engine.system.filesystems().containers }, used_bytes: u64(rw), inodes_used: u64(0) };
     if (!c.State.Running) {
       this.last.delete(c.ID);
       return { attributes, writable_layer };

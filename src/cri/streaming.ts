@@ -8,9 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Engine } from '../engine/engine';
-import * as path from 'node:path';
-import { connectAttach, type AttachConnection } from '../monitor';
+import type { AttachConnection, Backend } from '../engine';
 import { log } from '../util/log';
 import { acceptWebSocket } from './websocket';
 import { acceptSpdy, isSpdyUpgrade } from './spdy-upgrade';
@@ -43,7 +41,7 @@ export class StreamingServer {
   private readonly forwards = new Map<string, { target: ForwardTarget; expires: number }>();
   private base = '';
 
-  constructor(private readonly engine: Engine) {
+  constructor(private readonly engine: Backend) {
     this.server = http.createServer((_req, res) => {
       res.writeHead(400, { 'Content-Type': 'text/plain' });
       res.end('this endpoint expects an Upgrade to SPDY/3.1 or websocket\n');
@@ -195,8 +193,9 @@ export class StreamingServer {
   private async attach(s: ExecSession, io: StdioChannels): Promise<void> {
     const c = this.engine.containers.get(s.containerId);
     if (!c.State.Running) return io.finish(failure(`container ${c.ID} is not running`, 'BadRequest'));
-    const input = this.inbound(io, s, (h, w) => this.engine.containers.resize(c, h, w));
-    const a = await connectAttach(path.join(this.engine.containers.lifecycle.bundle(c), 'attach'));
+    const input = this.inbound(io, s, (h, w) => this.engine.containers.resize(c.ID, h, w));
+    const stdio = this.engine.containers.attach(c.ID);
+    const a = await new Promise<AttachConnection>((resolve, reject) => void stdio.connect(resolve, reject));
     a.onData((stream, d) => {
       if (stream === 'stderr' ? s.stderr : s.stdout) io.out(stream === 'stderr' ? 'stderr' : 'stdout', d);
     });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { createHash } from 'node:crypto';
 import { createApiServer } from '../api';
-import { SERVER_VERSION } from '../api/server';
+import { SERVER_VERSION } from '../util/version';
 import type { CriServer } from '../cri/server';
 import { Engine } from '../engine/engine';
 import { armCrashAt } from '../util/fault';
@@ -91,7 +91,7 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGHUP', () => {
     try {
       reloadDaemon(opts, engine.cfg);
-      engine.ctx.events.emit('daemon', 'reload', '', reloadEventAttributes(engine.cfg));
+      engine.events.emit('daemon', 'reload', '', reloadEventAttributes(engine.cfg));
     } catch (e) {
       log().error({ err: (e as Error).message }, `configuration not reloaded: ${(e as Error).message}`);
     }

@@ -1,7 +1,7 @@
 // The engine: opens the data root, builds the stores and services, restores
-// containers after a (re)start. The API and the tests both drive this object.
+// containers after a (re)start. The API and the CRI see it as a `Backend`
+// (index.ts); the daemon also starts, reloads and stops it.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ContainerStore } from '../container';
 import { ImageStore } from '../image';
@@ -25,18 +25,19 @@ import { VolumeService } from './volumes';
 import { NetworkService } from './networks';
 import { BuildService } from './builder';
 import { SystemService } from './system';
+import type { Backend, SystemBackend } from './index';
 
-export class Engine {
-  readonly ctx: EngineContext;
+export class Engine implements Backend {
+  private readonly ctx: EngineContext;
   readonly containers: ContainerService;
   readonly exec: ExecService;
-  readonly health: HealthMonitor;
+  private readonly health: HealthMonitor;
   readonly images: ImageService;
   readonly volumes: VolumeService;
-  readonly networkService: NetworkService;
+  readonly networks: NetworkService;
   readonly build: BuildService;
-  readonly system: SystemService;
-  readonly startedAt = new Date();
+  readonly system: SystemBackend;
+  readonly events: EventBus;
 
   constructor(readonly cfg: EngineConfig) {
     const paths = enginePaths(cfg);
@@ -85,13 +86,28 @@ export class Engine {
     const runc = new RuntimeClients((root) => cfg.runtimes[path.basename(root)]?.path);
     this.ctx = { cfg, paths, content, layers, images, containers, volumes, events, networks, monitorConfig, registry: new Registry(cfg.registry), runc };
     this.containers = new ContainerService(this.ctx);
-    this.exec = new ExecService(this.ctx, this.containers);
+    this.exec = new ExecService(this.ctx);
     this.health = new HealthMonitor(this.ctx, execProbeRunner(this.exec));
     this.images = new ImageService(this.ctx, this.containers);
     this.volumes = new VolumeService(this.ctx);
-    this.networkService = new NetworkService(this.ctx, this.containers);
+    this.networks = new NetworkService(this.ctx, this.containers);
     this.build = new BuildService(this.ctx, this.containers, this.images);
-    this.system = new SystemService(this.ctx);
+    this.events = events;
+    const sys = new SystemService(this.ctx);
+    this.system = {
+      info: (serverVersion) => sys.info({ serverVersion, counts: sys.counts() }),
+      components: () => sys.components(),
+      df: () => ({
+        ...this.images.df(),
+        Containers: this.containers.list({ all: true, size: true }),
+        Volumes: this.volumes.diskUsage(),
+        BuildCache: this.build.diskUsage(),
+      }),
+      experimental: () => cfg.experimental,
+      runtimes: () => sys.runtimes(),
+      cgroupDriver: () => sys.cgroupDriver(),
+      filesystems: () => sys.filesystems(),
+    };
   }
 
   /** Reconciles records with reality and applies restart policies. */
@@ -129,7 +145,7 @@ export class Engine {
         r = await rec.restore(c, view);
         if (r === 'running') {
           if (c.State.Running) {
-            this.containers.rotator.watch(c, lc.bundle(c));
+            this.containers.rotator.watch(c, lc.paths.bundle(c));
             this.health.resume(c);
           }
           continue;
@@ -167,25 +183,5 @@ export class Engine {
     this.containers.lifecycle.stopWatching();
     this.containers.rotator.stopAll();
     await this.ctx.networks.shutdown().catch((e) => log().warn({ err: e }, 'network shutdown failed'));
-  }
-
-  get networks(): NetworkManager {
-    return this.ctx.networks;
-  }
-
-  counts() {
-    let running = 0;
-    let paused = 0;
-    let stopped = 0;
-    for (const c of this.ctx.containers.all()) {
-      if (c.State.Paused) paused++;
-      else if (c.State.Running) running++;
-      else stopped++;
-    }
-    return { total: this.ctx.containers.size, running, paused, stopped };
-  }
-
-  hostFacts() {
-    return { ncpu: os.cpus().length, mem: os.totalmem(), kernel: os.release(), hostname: os.hostname() };
   }
 }

@@ -4,3 +4,4 @@ export { LogRecord } from './logs/records';
 export { readLogs, tailRecords, type LogReadOptions } from './logs/read';
 export { LogRotator, liveSizeCap } from './logs/rotate';
 export { logLocks, logLimits, logStartError, parseSize, parseBool, type LogLimits, type OpenedFile } from './logs/files';
+export { logReadOptions, type LogsQuery } from './logs/request';

@@ -1,6 +1,8 @@
-// Network operations that touch containers: connect and disconnect run under
-// the container's lifecycle lock, persist the record and refresh /etc/hosts.
-import type { EndpointRequest, NetworkManager } from '../network';
+// The networks as the API and CRI see them: list, inspect, create, remove and
+// prune from the network manager; connect and disconnect run under the
+// container's lifecycle lock, persist the record and refresh /etc/hosts.
+import type { Filters } from '../filters';
+import type { EndpointRequest, NetworkCreateRequest } from '../network';
 import type { EngineContext } from './context';
 import type { ContainerService } from './containers/service';
 import { writeNetworkFiles } from './containers/netfiles';
@@ -11,8 +13,24 @@ export class NetworkService {
     private readonly containers: ContainerService,
   ) {}
 
-  get manager(): NetworkManager {
-    return this.ctx.networks;
+  list(filters?: Filters) {
+    return this.ctx.networks.list(filters);
+  }
+
+  inspect(ref: string) {
+    return this.ctx.networks.inspect(ref);
+  }
+
+  create(req: NetworkCreateRequest) {
+    return this.ctx.networks.create(req);
+  }
+
+  remove(ref: string): Promise<void> {
+    return this.ctx.networks.remove(ref);
+  }
+
+  prune(filters: Filters) {
+    return this.ctx.networks.prune(filters);
   }
 
   async connect(netRef: string, containerRef: string, cfg: EndpointRequest | null | undefined): Promise<void> {

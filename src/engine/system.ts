@@ -101,11 +101,52 @@ export interface InfoInputs {
   counts: { total: number; running: number; paused: number; stopped: number };
 }
 
+export interface ComponentVersions {
+  runtime: { name: string; version: string; commit: string };
+  conmon: { version: string; commit: string };
+  experimental: boolean;
+}
+
 export class SystemService {
   readonly id: string;
 
   constructor(private readonly ctx: EngineContext) {
     this.id = engineId(ctx.cfg.dataRoot);
+  }
+
+  /** How many containers run, are paused, are stopped (for /info). */
+  counts(): InfoInputs['counts'] {
+    let running = 0;
+    let paused = 0;
+    let stopped = 0;
+    for (const c of this.ctx.containers.all()) {
+      if (c.State.Paused) paused++;
+      else if (c.State.Running) running++;
+      else stopped++;
+    }
+    return { total: this.ctx.containers.size, running, paused, stopped };
+  }
+
+  /** The configured runtimes' names (the CRI's runtime handlers). */
+  runtimes(): string[] {
+    return Object.keys(this.ctx.cfg.runtimes);
+  }
+
+  /** How container cgroups are named: systemd slices or plain cgroupfs paths. */
+  cgroupDriver(): 'systemd' | 'cgroupfs' {
+    return this.ctx.cfg.cgroupParent?.endsWith('.slice') ? 'systemd' : 'cgroupfs';
+  }
+
+  /** Where images' layers and containers' writable layers live, and the layers' size (the CRI's ImageFsInfo). */
+  filesystems(): { layers: string; containers: string; layersUsed: number } {
+    return { layers: this.ctx.paths.layers, containers: this.ctx.paths.containers, layersUsed: this.ctx.layers.all().reduce((s, l) => s + l.size, 0) };
+  }
+
+  /** The components /version lists beside the engine: the default runtime and conmon. */
+  async components(): Promise<ComponentVersions> {
+    const cfg = this.ctx.cfg;
+    const [rt, mon] = await Promise.all([toolVersion(cfg.runtimes[cfg.defaultRuntime]?.path ?? 'runc'), toolVersion(cfg.conmonPath)]);
+    return { runtime: { name: cfg.defaultRuntime, ...rt }, conmon: mon, experimental: cfg.experimental };
   }
 
   /** GET /info, field for field as Docker 20.10's types.Info. */

@@ -1,6 +1,6 @@
 export { ImageStore, type DeleteResult } from './store';
 export { importImage, type ImportOptions } from './import';
-export { parseReference, normaliseTagged, fullName, type Reference } from '../common/reference';
+export { parseReference, normaliseTagged, withDefaultTag, fullName, type Reference } from '../common/reference';
 export { applyChanges } from './changes';
 export { parseHealthcheckInstruction } from './healthcheck';
 export * from './types';

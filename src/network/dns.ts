@@ -6,7 +6,7 @@
 // 127/8 stay dropped, except the replies of those DNATed queries.
 import type { Container } from '../container';
 import { EMBEDDED_DNS } from './etcfiles';
-import type { NetworkManager } from './manager';
+import type { NetworkContext } from './context';
 
 export const DNS_TABLE = 'berth_dns';
 
@@ -46,7 +46,7 @@ export const NETNS_INIT_WITH_DNS = `${NETNS_INIT} && echo 1 > /proc/sys/net/ipv4
  * Where 127.0.0.11 inside the container leads: aardvark-dns on the gateway of
  * its first DNS-enabled (user-defined) network; undefined when it has none.
  */
-export function embeddedDnsTarget(m: NetworkManager, c: Container): string | undefined {
+export function embeddedDnsTarget(m: NetworkContext, c: Container): string | undefined {
   for (const [name, e] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
     const n = m.store.find(e.NetworkID);
     if (!n || name === 'bridge' || n.Driver !== 'bridge' || !e.IPAddress) continue;

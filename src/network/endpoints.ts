@@ -13,7 +13,8 @@ import { boolOpt } from './config';
 import { embeddedDnsTarget } from './dns';
 import { addDefaultRoutes, createNetns, isolatePorts, removeNetns, type DefaultRoute } from './hostnet';
 import type { Lease } from './ipam';
-import type { NetworkManager } from './manager';
+import type { NetworkContext } from './context';
+import { parseLinks } from './links';
 import * as nv from './netavark';
 import { emptyEndpoint, emptyState, endpointFor, ERR, type EndpointRequest } from './prepare';
 import { portMap, portRequests, toNetavark, type Published } from './ports';
@@ -30,7 +31,7 @@ interface Joined {
 const isBridgeMode = (mode: string) => mode !== 'host' && mode !== 'none' && !mode.startsWith('container:');
 
 export class Endpoints {
-  constructor(private readonly m: NetworkManager) {}
+  constructor(private readonly m: NetworkContext) {}
 
   private get nvPaths(): nv.NetavarkPaths {
     return { netavark: this.m.cfg.netavarkPath, aardvark: this.m.cfg.aardvarkPath, configDir: this.m.paths.nvConfig };
@@ -513,14 +514,4 @@ function mergeOpts(a: nv.NvOptions, b: nv.NvOptions): nv.NvOptions {
 
 function clearRuntime(ep: EndpointSettings): void {
   Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null });
-}
-
-/** HostConfig.Links entries ("db", "db:alias", "/db:/web/alias") as target name and alias. */
-export function parseLinks(links: string[] | null | undefined): Array<{ name: string; alias: string }> {
-  return (links ?? []).map((l) => {
-    const i = l.indexOf(':');
-    const name = (i < 0 ? l : l.slice(0, i)).replace(/^\//, '');
-    const alias = i < 0 ? name : l.slice(i + 1).split('/').pop()!;
-    return { name, alias };
-  });
 }

@@ -21,28 +21,10 @@ import { PortAllocator } from './ports';
 import { prepareNetworking, type EndpointRequest, type RawCreate } from './prepare';
 import { etcFiles, linkEnv, type EtcFiles } from './view';
 import { NetworkStore } from './store';
+import type { DaemonDns, NetworkContext, NetworkEvents, NetworkPaths } from './context';
 import { BRIDGE_NAME_OPT, MASQ_OPT, MTU_OPT, type NetworkCreateRequest, type NetworkDaemonConfig, type NetworkRecord } from './types';
 
-export interface NetworkEvents {
-  emit(type: string, action: string, id: string, attributes?: Record<string, string>): unknown;
-}
-
-export interface DaemonDns {
-  dns: string[];
-  search: string[];
-  options: string[];
-}
-
-export interface NetworkPaths {
-  /** data root: network records */
-  records: string;
-  /** exec root: container netns files and the netavark input used for each */
-  netns: string;
-  /** exec root: netavark --config (aardvark-dns state) */
-  nvConfig: string;
-}
-
-export class NetworkManager {
+export class NetworkManager implements NetworkContext {
   readonly store: NetworkStore;
   readonly ipam = new Ipam();
   readonly ports = new PortAllocator();

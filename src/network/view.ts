@@ -3,10 +3,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Container, EndpointSettings } from '../container';
-import { parseLinks } from './endpoints';
+import { parseLinks } from './links';
 import { embeddedDnsTarget } from './dns';
 import { hostsContent, resolvContent } from './etcfiles';
-import type { NetworkManager } from './manager';
+import type { NetworkContext } from './context';
 import { emptyEndpoint } from './prepare';
 import { summaryPorts } from './ports';
 
@@ -65,7 +65,7 @@ export interface EtcFiles {
 }
 
 /** Contents of /etc/hostname, /etc/hosts and /etc/resolv.conf for a container about to start. */
-export function etcFiles(m: NetworkManager, c: Container): EtcFiles {
+export function etcFiles(m: NetworkContext, c: Container): EtcFiles {
   const hc = c.HostConfig;
   const mode = hc.NetworkMode || 'default';
   const dns = {
@@ -109,14 +109,14 @@ export function etcFiles(m: NetworkManager, c: Container): EtcFiles {
   };
 }
 
-function hostGateway(m: NetworkManager): string {
+function hostGateway(m: NetworkContext): string {
   if (m.cfg.hostGatewayIp) return m.cfg.hostGatewayIp;
   const b = m.store.byName('bridge');
   return b?.IPAM.Config.find((x) => !x.Subnet.includes(':'))?.Gateway ?? '';
 }
 
 /** /etc/hosts lines for links: legacy ones on the default bridge, endpoint links on user networks. */
-function linkHosts(m: NetworkManager, c: Container): Array<{ ip: string; names: string }> {
+function linkHosts(m: NetworkContext, c: Container): Array<{ ip: string; names: string }> {
   const out: Array<{ ip: string; names: string }> = [];
   const st = c.NetworkSettings;
   if (!st) return out;
@@ -136,7 +136,7 @@ function linkHosts(m: NetworkManager, c: Container): Array<{ ip: string; names: 
 }
 
 /** The legacy link variables (DB_PORT_5432_TCP_ADDR=…) for links on the default bridge. */
-export function linkEnv(m: NetworkManager, c: Container): string[] {
+export function linkEnv(m: NetworkContext, c: Container): string[] {
   const env: string[] = [];
   if (!c.NetworkSettings?.Networks.bridge) return env;
   for (const l of parseLinks(c.HostConfig.Links)) {

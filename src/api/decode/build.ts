@@ -1,7 +1,7 @@
 // The JSON-valued query parameters of POST /build, read as dockerd reads them
 // (json.Unmarshal, then "error reading <what>: <Go's error>"), and berth's
 // X-Build-Secrets / X-Build-Ssh headers.
-import type { Ulimit } from '../../container';
+import type { Ulimit } from '../../container/types';
 import { InvalidArgument, badRequest } from '../../util/errors';
 import { DecodeError, int64, list, map, ptr, slice, string, struct, type Codec } from './codec';
 import { JsonSyntaxError, unmarshalGoJson } from './json';

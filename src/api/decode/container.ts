@@ -6,12 +6,13 @@
 // the compiler then asks for its default (src/container/defaults.ts), its
 // entry here, and its place in the spec (HOST_CONFIG_USE in
 // src/engine/containers/spec.ts). See docs/architecture.md.
-import {
-  defaultHostConfig, type CreateConfig, type CreateContainerRequest, type DeviceMapping, type DeviceRequest, type EndpointConfig,
-  type HostConfig, type MountSpec, type NetworkingConfig, type RestartPolicy, type ThrottleDevice, type Ulimit, type UpdateConfig,
-  type WeightDevice,
-} from '../../container';
+import type {
+  CreateConfig, CreateContainerRequest, DeviceMapping, DeviceRequest, EndpointConfig, HostConfig, MountSpec, NetworkingConfig,
+  RestartPolicy, ThrottleDevice, Ulimit, UpdateConfig, WeightDevice,
+} from '../../container/types';
+import { defaultHostConfig } from '../../container/defaults';
 import type { HealthConfig } from '../../image/types';
+import { badRequest } from '../../util/errors';
 import {
   bool, duration, embed, empty, fixed, int, int64, list, map, opt, ptr, slice, str, string, strSlice, struct, type Codec, type Fields,
 } from './codec';
@@ -264,4 +265,24 @@ const updateConfig = struct<UpdateConfig & Pick<Resources, Exclude<keyof Resourc
 export function decodeUpdate(v: Json | undefined): UpdateConfig {
   if (v === undefined || v === null) return {};
   return updateConfig.decode(v, undefined, {} as never);
+}
+
+/** The API-version rules of moby's container create route for HostConfig.Mounts. */
+export function normalizeMountsForVersion(hc: Partial<HostConfig> | undefined, version: number): void {
+  const mounts = hc?.Mounts;
+  if (!mounts) return;
+  const v = Math.round(version * 100);
+  for (const m of mounts) {
+    if (v < 142) {
+      if (m.BindOptions) m.BindOptions.CreateMountpoint = false;
+      // invalid combinations that older APIs did not check
+      if (m.VolumeOptions && m.Type !== 'volume') delete m.VolumeOptions;
+      if (m.TmpfsOptions && m.Type !== 'tmpfs') delete m.TmpfsOptions;
+    } else {
+      if (m.VolumeOptions && m.Type !== 'volume') throw badRequest(`VolumeOptions must not be specified on mount type "${m.Type}"`);
+      if (m.BindOptions && m.Type !== 'bind') throw badRequest(`BindOptions must not be specified on mount type "${m.Type}"`);
+      if (m.TmpfsOptions && m.Type !== 'tmpfs') throw badRequest(`TmpfsOptions must not be specified on mount type "${m.Type}"`);
+    }
+    if (v < 145 && m.VolumeOptions?.Subpath) throw badRequest('VolumeOptions.Subpath needs API v1.45 or newer');
+  }
 }

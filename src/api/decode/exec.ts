@@ -1,5 +1,5 @@
 // Exec requests: create (container.ExecOptions) and start (container.ExecStartOptions).
-import type { ExecConfig } from '../../engine/exec';
+import type { ExecConfig } from '../../engine';
 import { bool, fixed, int, opt, slice, string, struct, type Codec } from './codec';
 import type { Json } from './json';
 

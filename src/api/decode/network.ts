@@ -1,5 +1,5 @@
 // Network requests: create (network.CreateRequest), connect and disconnect.
-import type { EndpointConfig } from '../../container';
+import type { EndpointConfig } from '../../container/types';
 import type { IpamConfig, NetworkCreateRequest } from '../../network/types';
 import { bool, embed, map, opt, ptr, slice, string, struct, type Codec, type Fields } from './codec';
 import { endpointSettings } from './container';

@@ -1,5 +1,5 @@
 // POST /auth (registry.AuthConfig; Go matches its lower-case keys case-insensitively).
-import type { AuthConfig } from '../../registry';
+import type { AuthConfig } from '../../common/credentials';
 import { opt, string, struct } from './codec';
 import type { Json } from './json';
 

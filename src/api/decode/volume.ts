@@ -1,5 +1,5 @@
 // POST /volumes/create (volume.CreateOptions).
-import type { CreateVolumeRequest } from '../../engine/volumes';
+import type { CreateVolumeRequest } from '../../engine';
 import { map, opt, string, struct } from './codec';
 import type { Json } from './json';
 

@@ -1,13 +1,10 @@
 // POST /containers/{id}/attach: hijacks the connection and bridges it to the
-// container's conmon attach socket. Before start, the attach is parked and
-// connected by the lifecycle right before `runc start`, so no output is lost.
-import * as path from 'node:path';
-import type { Engine } from '../../engine/engine';
-import { readLogs } from '../../engine/logs';
-import { connectAttach, type AttachConnection } from '../../monitor';
+// container's stdio (the engine's AttachStream: conmon's attach socket). Before
+// start, the attach is parked and connected right before `runc start`, so no
+// output is lost.
+import type { AttachConnection, AttachStream, Backend } from '../../engine';
 import { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { Container } from '../../container';
 import { badRequest, forbidden } from '../../util/errors';
 import type { HijackContext } from '../router';
 import { boolParam } from '../router';
@@ -29,22 +26,22 @@ interface AttachOptions {
   raw: boolean;
 }
 
-export async function attachHandler(engine: Engine, ctx: HijackContext): Promise<void> {
+export async function attachHandler(engine: Backend, ctx: HijackContext): Promise<void> {
   const { query, socket } = ctx;
-  const c = engine.containers.get(ctx.params.id);
+  const target = engine.containers.attach(ctx.params.id);
   const stream = boolParam(query, 'stream');
   const keys = parseDetachKeys(query.get('detachKeys') || DEFAULT_DETACH_KEYS);
-  if (c.State.Paused && stream) throw badRequest(`You cannot attach to a paused container, unpause it first`);
-  hijackResponse(ctx, streamContentType(c.Config.Tty, ctx.version));
-  engine.ctx.events.emit('container', 'attach', c.ID, engine.containers.lifecycle.attrs(c));
-  await attachSession(engine, c, socket, {
+  target.checkStream(stream);
+  hijackResponse(ctx, streamContentType(target.tty, ctx.version));
+  target.announce();
+  await attachSession(target, socket, {
     logs: boolParam(query, 'logs'),
     stream,
     stdin: boolParam(query, 'stdin'),
     stdout: boolParam(query, 'stdout'),
     stderr: boolParam(query, 'stderr'),
     detachKeys: keys,
-    raw: c.Config.Tty,
+    raw: target.tty,
   });
 }
 
@@ -53,9 +50,9 @@ export async function attachHandler(engine: Engine, ctx: HijackContext): Promise
  * serves it — stdin, stdout and stderr together, raw (not multiplexed), in
  * binary frames from API 1.28 (text before); `logs`, `stream`, `detachKeys`.
  */
-export async function wsAttachHandler(engine: Engine, ctx: HijackContext): Promise<void> {
-  const c = engine.containers.get(ctx.params.id);
+export async function wsAttachHandler(engine: Backend, ctx: HijackContext): Promise<void> {
   const { query } = ctx;
+  const target = engine.containers.attach(ctx.params.id);
   const keys = parseDetachKeys(query.get('detachKeys') || DEFAULT_DETACH_KEYS);
   if (!ctx.upgrade || String(ctx.req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw badRequest('Bad Request');
   // Go's websocket server refuses a handshake without an Origin
@@ -65,8 +62,8 @@ export async function wsAttachHandler(engine: Engine, ctx: HijackContext): Promi
   markHijacked(ctx.socket);
   const binary = cmpVersion(String(ctx.version), '1.28') >= 0;
   wss.handleUpgrade(ctx.req, ctx.socket as import('node:net').Socket, ctx.head, (ws) => {
-    engine.ctx.events.emit('container', 'attach', c.ID, engine.containers.lifecycle.attrs(c));
-    void attachSession(engine, c, wsDuplex(ws, binary), {
+    target.announce();
+    void attachSession(target, wsDuplex(ws, binary), {
       logs: boolParam(query, 'logs'),
       stream: boolParam(query, 'stream'),
       stdin: true,
@@ -105,19 +102,13 @@ function wsDuplex(ws: WebSocket, binary: boolean): Duplex {
 }
 
 /** Old logs (with `logs`), then the live stream (with `stream`), on one client connection. */
-async function attachSession(engine: Engine, c: Container, socket: Duplex, o: AttachOptions): Promise<void> {
+async function attachSession(target: AttachStream, socket: Duplex, o: AttachOptions): Promise<void> {
   const { stdout, stderr } = o;
-  if (o.logs && c.LogPath) {
+  if (o.logs) {
     // the replay stops when the client goes
-    const ac = {
-      get aborted() {
-        return socket.destroyed;
-      },
-      onAbort: () => {},
-    };
-    await readLogs(c, { follow: false, stdout, stderr }, (r) => {
+    await target.replay({ stdout, stderr }, (r) => {
       socket.write(o.raw ? r.data : frame(r.stream === 'stderr' ? STDERR : STDOUT, r.data));
-    }, ac, () => false);
+    }, () => socket.destroyed);
   }
   if (!o.stream) {
     socket.end();
@@ -125,38 +116,19 @@ async function attachSession(engine: Engine, c: Container, socket: Duplex, o: At
   }
   const opts = {
     tty: o.raw,
-    stdin: o.stdin && c.Config.OpenStdin,
+    stdin: o.stdin && target.openStdin,
     stdout,
     stderr,
     detachKeys: o.detachKeys,
-    closeStdinOnEof: c.Config.StdinOnce,
+    closeStdinOnEof: target.stdinOnce,
   };
   const run = (conn: AttachConnection) => {
     void bridge(conn, socket, opts).then((why) => {
       if (why === 'closed' && !socket.destroyed) socket.end();
     });
   };
-  if (c.State.Running) {
-    try {
-      run(await connectAttach(path.join(engine.containers.lifecycle.bundle(c), 'attach')));
-    } catch {
-      socket.end();
-    }
-    return;
-  }
-  let connected = false;
-  const unregister = engine.containers.lifecycle.attachOnStart(c.ID, (conn) => {
-    connected = true;
-    run(conn);
+  const cancel = await target.connect(run, () => {
+    if (!socket.destroyed) socket.end();
   });
-  socket.on('close', unregister);
-  // the container may be removed without ever starting; once it started, the
-  // monitor's stream ends the session (a removal right after the exit must not
-  // cut output still on its way)
-  const w = engine.containers.wait(c.ID, 'removed');
-  w.promise.then(() => {
-    unregister();
-    if (!connected && !socket.destroyed) socket.end();
-  });
-  socket.on('close', () => w.cancel());
+  socket.on('close', cancel);
 }

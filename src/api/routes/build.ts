@@ -1,9 +1,8 @@
 // POST /build (the classic builder: context tar in the body, JSON-lines
 // output) and POST /build/prune.
 import type { IncomingMessage } from 'node:http';
-import type { Engine } from '../../engine/engine';
-import { StepError, type BuildRequest } from '../../engine/builder';
-import type { AuthConfig } from '../../registry';
+import type { AuthConfig } from '../../common/credentials';
+import { StepError, type Backend, type BuildRequest } from '../../engine';
 import { buildArgsParam, buildContextsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, cacheToParam, labelsParam, ulimitsParam } from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
@@ -69,7 +68,7 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
   };
 }
 
-export function buildRoutes(r: Router, engine: Engine): void {
+export function buildRoutes(r: Router, engine: Backend): void {
   r.post('/build', async ({ req, res, query }) => {
     let br: BuildRequest;
     try {

@@ -1,7 +1,7 @@
 // /containers/{id}/archive (HEAD, GET, PUT), /changes, /export.
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Engine } from '../../engine/engine';
+import type { Backend } from '../../engine';
 import { badRequest } from '../../util/errors';
 import { ClientStream } from '../client-stream';
 import { sendJson } from '../http';
@@ -16,7 +16,7 @@ function statHeader(stat: unknown): string {
   return Buffer.from(JSON.stringify(stat)).toString('base64');
 }
 
-export function fsRoutes(r: Router, engine: Engine): void {
+export function fsRoutes(r: Router, engine: Backend): void {
   const fsops = engine.containers.fs;
 
   r.head('/containers/{id}/archive', async ({ res, params, query }) => {

@@ -1,10 +1,9 @@
 // /containers/* — thin handlers over the container service.
-import type { Engine } from '../../engine/engine';
-import type { WaitCondition } from '../../engine/containers/lifecycle';
-import { parseSignal } from '../../runtime';
-import { badRequest, conflict } from '../../util/errors';
+import { parseSignal } from '../../common/units';
+import type { Backend, WaitCondition } from '../../engine';
+import { badRequest } from '../../util/errors';
 import { decodeJsonBody } from '../decode/body';
-import { decodeCreateContainer, decodeUpdate } from '../decode/container';
+import { decodeCreateContainer, decodeUpdate, normalizeMountsForVersion } from '../decode/container';
 import { decodeExecCreate } from '../decode/exec';
 import { sendJson, sendNoContent } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
@@ -13,9 +12,8 @@ import { attachHandler, wsAttachHandler } from './attach';
 import { logsHandler } from './logs';
 import { fsRoutes } from './container-fs';
 import { statsHandler, topHandler } from './container-stats';
-import { normalizeMountsForVersion } from '../../engine/containers/mountparse';
 
-export function containerRoutes(r: Router, engine: Engine): void {
+export function containerRoutes(r: Router, engine: Backend): void {
   const svc = engine.containers;
 
   r.post('/containers/create', async ({ req, res, query, version }) => {
@@ -118,11 +116,7 @@ export function containerRoutes(r: Router, engine: Engine): void {
   });
 
   r.post('/containers/{id}/resize', ({ res, params, query }) => {
-    const h = intParam(query, 'h') ?? 0;
-    const w = intParam(query, 'w') ?? 0;
-    const c = svc.get(params.id);
-    if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
-    svc.resize(c, h, w);
+    svc.resize(params.id, intParam(query, 'h') ?? 0, intParam(query, 'w') ?? 0);
     sendNoContent(res, 200); // Docker answers 200 with an empty body; clients check for it
   });
 

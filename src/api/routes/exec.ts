@@ -1,6 +1,5 @@
 // /exec/{id}/start|resize|json
-import type { Engine } from '../../engine/engine';
-import type { AttachConnection } from '../../monitor';
+import { ExecStartError, type AttachConnection, type Backend } from '../../engine';
 import { badRequest } from '../../util/errors';
 import { decodeJsonBytes } from '../decode/body';
 import { decodeExecStart } from '../decode/exec';
@@ -8,7 +7,6 @@ import { readBody, sendJson, sendNoContent } from '../http';
 import { intParam, type HijackContext, type Router } from '../router';
 import { hijackResponse } from '../server';
 import { bridge, DEFAULT_DETACH_KEYS, frame, parseDetachKeys, STDOUT } from '../streams';
-import { ExecStartError } from '../../engine/exec';
 import { streamContentType } from './attach';
 
 /** The exec-start JSON body arrives after the headers: in `head`, then on the socket. */
@@ -35,7 +33,7 @@ function readHijackBody(ctx: HijackContext): Promise<{ body: Buffer; rest: Buffe
   });
 }
 
-export function execRoutes(r: Router, engine: Engine): void {
+export function execRoutes(r: Router, engine: Backend): void {
   r.hijack('POST', '/exec/{id}/start', async (ctx) => {
     // as dockerd: the body is decoded before the exec is looked up
     const { body, rest } = await readHijackBody(ctx);
@@ -44,9 +42,9 @@ export function execRoutes(r: Router, engine: Engine): void {
     // as Docker: the process gets a terminal if exec create asked for one; the start
     // body's Tty only says whether the stream is raw (true) or multiplexed (absent/false)
     const tty = opts.Tty === true;
-    if (opts.ConsoleSize) e.Config.ConsoleSize = opts.ConsoleSize;
+    const consoleSize = opts.ConsoleSize;
     if (opts.Detach) {
-      await engine.exec.start(e.ID, { attach: false });
+      await engine.exec.start(e.ID, { attach: false, consoleSize });
       if (ctx.upgrade) {
         ctx.socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n`);
       } else {
@@ -60,6 +58,7 @@ export function execRoutes(r: Router, engine: Engine): void {
     try {
       started = await engine.exec.start(e.ID, {
         attach: true,
+        consoleSize,
         onAttach: (cn) => {
           conn = cn;
           hijackResponse(ctx, streamContentType(tty, ctx.version));

@@ -1,6 +1,6 @@
 // Push, save (GET /images/get), load, commit, /auth and /system/df.
-import type { Engine } from '../../engine/engine';
-import { decodeAuthHeader } from '../../registry';
+import { decodeAuthHeader } from '../../common/credentials';
+import type { Backend } from '../../engine';
 import { badRequest } from '../../util/errors';
 import { ClientStream } from '../client-stream';
 import { decodeJsonBody } from '../decode/body';
@@ -15,7 +15,7 @@ import { progressStream } from './progress-stream';
  * What `system df` reports beside images and containers: volumes (entries
  * with UsageData {Size, RefCount}) and the build cache, from their services.
  */
-export function imageTransferRoutes(r: Router, engine: Engine): void {
+export function imageTransferRoutes(r: Router, engine: Backend): void {
   r.post('/images/{name*}/push', async ({ req, res, params, query }) => {
     const creds = decodeAuthHeader(req.headers['x-registry-auth']);
     const ps = progressStream(res);
@@ -61,8 +61,6 @@ export function imageTransferRoutes(r: Router, engine: Engine): void {
   });
 
   r.get('/system/df', ({ res }) => {
-    const images = engine.images.df();
-    const containers = engine.containers.list({ all: true, size: true });
-    sendJson(res, 200, { ...images, Containers: containers, Volumes: engine.volumes.diskUsage(), BuildCache: engine.build.diskUsage() });
+    sendJson(res, 200, engine.system.df());
   });
 }

@@ -1,8 +1,9 @@
 // /images/* — pull and import (create), list, inspect, history, tag, delete,
 // prune, search. Push, save, load, commit and auth are in image-transfer.ts.
-import type { Engine } from '../../engine/engine';
-import { decodeAuthHeader } from '../../registry';
+import { decodeAuthHeader } from '../../common/credentials';
+import type { Backend } from '../../engine';
 import { badRequest } from '../../util/errors';
+import { decodePullReference } from '../decode/image';
 import { sendJson } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
 import { progressStream, type ProgressStream } from './progress-stream';
@@ -19,21 +20,22 @@ export async function streamed(ps: ProgressStream, op: () => Promise<unknown>): 
   ps.finish();
 }
 
-export function imageRoutes(r: Router, engine: Engine): void {
+export function imageRoutes(r: Router, engine: Backend): void {
   r.post('/images/create', async ({ req, res, query }) => {
     const fromSrc = query.get('fromSrc');
     const fromImage = query.get('fromImage');
     if (fromSrc === null && fromImage === null) throw badRequest('fromImage or fromSrc is required');
-    const platform = query.get('platform') || undefined;
+    const platformParam = query.get('platform') || undefined;
     const ps = progressStream(res);
     if (fromImage !== null) {
       if (!fromImage) throw badRequest('invalid reference format');
-      const tag = query.get('tag') ?? '';
       const creds = decodeAuthHeader(req.headers['x-registry-auth']);
-      const ref = tag ? (/^[a-z0-9]+:[a-f0-9]{32,}$/.test(tag) ? `${fromImage}@${tag}` : `${fromImage}:${tag}`) : fromImage;
       req.resume();
       await streamed(ps, async () => {
-        if (!tag && !/[:@][^/]*$/.test(fromImage)) await engine.images.pullAllTags(fromImage, { platform, creds, signal: ps.signal }, ps.emit);
+        // dockerd's order: the platform, then the reference
+        const platform = engine.images.parsePlatform(platformParam);
+        const { ref, allTags } = decodePullReference(fromImage, query.get('tag') ?? '');
+        if (allTags) await engine.images.pullAllTags(ref, { platform, creds, signal: ps.signal }, ps.emit);
         else await engine.images.pull(ref, { platform, creds, signal: ps.signal }, () => ps.emit);
       });
       return;
@@ -43,7 +45,7 @@ export function imageRoutes(r: Router, engine: Engine): void {
       tag: query.get('tag') || undefined,
       message: query.get('message') || undefined,
       changes: query.getAll('changes'),
-      platform,
+      platform: platformParam,
     };
     await streamed(ps, async () => {
       const img = fromSrc === '-' || fromSrc === '' ? await engine.images.import(req, opts) : await engine.images.importUrl(fromSrc!, opts, ps.emit);

@@ -1,38 +1,22 @@
 // GET /containers/{id}/logs
-import type { Engine } from '../../engine/engine';
-import { readLogs } from '../../engine/logs';
-import { badRequest, EngineError } from '../../util/errors';
-import { parseTimeArg, parseTimeArgNs } from '../../util/time';
+import type { Backend } from '../../engine';
 import type { HttpContext } from '../router';
 import { boolParam } from '../router';
 import { ClientStream } from '../client-stream';
 import { frameHeader, STDERR, STDOUT } from '../streams';
 import { streamContentType } from './attach';
 
-export async function logsHandler(engine: Engine, { res, params, query, version }: HttpContext): Promise<void> {
-  const c = engine.containers.get(params.id);
-  const stdout = boolParam(query, 'stdout');
-  const stderr = boolParam(query, 'stderr');
-  if (!stdout && !stderr) throw badRequest('Bad parameters: you must choose at least one stream');
-  if (c.HostConfig.LogConfig.Type === 'none' || !c.LogPath)
-    throw new EngineError(501, `configured logging driver does not support reading`);
-  const tailRaw = query.get('tail') ?? 'all';
-  let tail: number | undefined;
-  if (tailRaw !== 'all' && tailRaw !== '') {
-    tail = Number(tailRaw);
-    if (!Number.isInteger(tail)) throw badRequest(`invalid value for "tail": "${tailRaw}"`);
-    if (tail < 0) tail = undefined;
-  }
-  const since = query.get('since');
-  const until = query.get('until');
-  const sinceMs = since && since !== '0' ? parseTimeArg(since) : undefined;
-  const untilMs = until && until !== '0' ? parseTimeArg(until) : undefined;
-  if (Number.isNaN(sinceMs) || Number.isNaN(untilMs)) throw badRequest('invalid value for since/until');
-  const sinceNs = sinceMs === undefined ? undefined : parseTimeArgNs(since!);
-  const untilNs = untilMs === undefined ? undefined : parseTimeArgNs(until!);
+export async function logsHandler(engine: Backend, { res, params, query, version }: HttpContext): Promise<void> {
+  const logs = engine.containers.logs(params.id, {
+    stdout: boolParam(query, 'stdout'),
+    stderr: boolParam(query, 'stderr'),
+    follow: boolParam(query, 'follow'),
+    tail: query.get('tail') ?? undefined,
+    since: query.get('since') ?? undefined,
+    until: query.get('until') ?? undefined,
+  });
   const timestamps = boolParam(query, 'timestamps');
-  const follow = boolParam(query, 'follow');
-  const tty = c.Config.Tty;
+  const { tty } = logs;
   res.writeHead(200, { 'Content-Type': streamContentType(tty, version) });
   res.flushHeaders();
   const client = new ClientStream(res);
@@ -52,9 +36,7 @@ export async function logsHandler(engine: Engine, { res, params, query, version 
     pending = [];
     await client.write(out);
   };
-  await readLogs(
-    c,
-    { follow, tail, sinceNs, untilNs, stdout, stderr },
+  await logs.read(
     (r) => {
       const stamp = timestamps ? Buffer.from(r.time + ' ') : undefined;
       const len = r.data.length + (stamp?.length ?? 0);
@@ -63,7 +45,6 @@ export async function logsHandler(engine: Engine, { res, params, query, version 
       add(r.data);
     },
     signal,
-    () => !!engine.ctx.containers.find(c.ID)?.State.Running,
     flush,
   );
   client.end();

@@ -1,13 +1,12 @@
-// /networks/* — thin handlers over the network service.
-import type { Engine } from '../../engine/engine';
+// /networks/* — thin handlers over the network backend.
+import type { Backend } from '../../engine';
 import { badRequest } from '../../util/errors';
 import { decodeJsonBody } from '../decode/body';
 import { decodeNetworkConnect, decodeNetworkCreate, decodeNetworkDisconnect } from '../decode/network';
 import { sendJson, sendNoContent } from '../http';
 import { filtersParam, type Router } from '../router';
 
-export function networkRoutes(r: Router, engine: Engine): void {
-  const svc = engine.networkService;
+export function networkRoutes(r: Router, engine: Backend): void {
   const nets = engine.networks;
 
   r.get('/networks', ({ res, query }) => {
@@ -34,14 +33,14 @@ export function networkRoutes(r: Router, engine: Engine): void {
   r.post('/networks/{id}/connect', async ({ req, res, params }) => {
     const body = await decodeJsonBody(req, decodeNetworkConnect);
     if (!body.Container) throw badRequest('no container specified');
-    await svc.connect(params.id, body.Container, body.EndpointConfig);
+    await nets.connect(params.id, body.Container, body.EndpointConfig);
     sendNoContent(res, 200);
   });
 
   r.post('/networks/{id}/disconnect', async ({ req, res, params }) => {
     const body = await decodeJsonBody(req, decodeNetworkDisconnect);
     if (!body.Container) throw badRequest('no container specified');
-    await svc.disconnect(params.id, body.Container, body.Force);
+    await nets.disconnect(params.id, body.Container, body.Force);
     sendNoContent(res, 200);
   });
 }

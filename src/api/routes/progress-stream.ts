@@ -3,7 +3,7 @@
 // errors travel in the stream as Docker sends them. A client that goes away
 // aborts the operation.
 import type { ServerResponse } from 'node:http';
-import type { Emit, JsonMessage } from '../../engine/images';
+import type { Emit, JsonMessage } from '../../engine';
 import { ClientStream } from '../client-stream';
 
 export interface ProgressStream {

@@ -1,16 +1,14 @@
 // /_ping, /version, /info, /events.
 import * as os from 'node:os';
-import type { Engine } from '../../engine/engine';
-import { matchEvent, type EngineEvent } from '../../engine/events';
+import { matchEvent, type Backend, type EngineEvent } from '../../engine';
 import { badRequest } from '../../util/errors';
 import { parseTimeArg } from '../../util/time';
 import { ClientStream } from '../client-stream';
 import { sendJson } from '../http';
 import { filtersParam, type Router } from '../router';
 import { API_VERSION, MIN_API_VERSION, SERVER_VERSION } from '../server';
-import { toolVersion } from '../../runtime/host';
 
-export function systemRoutes(r: Router, engine: Engine): void {
+export function systemRoutes(r: Router, engine: Backend): void {
   r.get('/_ping', ({ req, res }) => {
     res.writeHead(200, {
       'Content-Type': 'text/plain; charset=utf-8',
@@ -25,23 +23,22 @@ export function systemRoutes(r: Router, engine: Engine): void {
 
   r.get('/version', async ({ res }) => {
     const arch = goArch();
-    const cfg = engine.cfg;
-    const [rt, mon] = await Promise.all([toolVersion(cfg.runtimes[cfg.defaultRuntime]?.path ?? 'runc'), toolVersion(cfg.conmonPath)]);
+    const { runtime: rt, conmon: mon, experimental } = await engine.system.components();
     sendJson(res, 200, {
       Platform: { Name: 'berth' },
       Components: [
         {
           Name: 'Engine',
           Version: SERVER_VERSION,
-          Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: `node${process.versions.node}`, Os: 'linux', Arch: arch, KernelVersion: os.release(), BuildTime: '', Experimental: String(cfg.experimental) },
+          Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: `node${process.versions.node}`, Os: 'linux', Arch: arch, KernelVersion: os.release(), BuildTime: '', Experimental: String(experimental) },
         },
-        { Name: cfg.defaultRuntime, Version: rt.version, Details: { GitCommit: rt.commit } },
+        { Name: rt.name, Version: rt.version, Details: { GitCommit: rt.commit } },
         { Name: 'conmon', Version: mon.version, Details: { GitCommit: mon.commit } },
       ],
       Version: SERVER_VERSION,
       ApiVersion: API_VERSION,
       MinAPIVersion: MIN_API_VERSION,
-      ...(cfg.experimental ? { Experimental: true } : {}),
+      ...(experimental ? { Experimental: true } : {}),
       GitCommit: 'berth',
       GoVersion: `node${process.versions.node}`,
       Os: 'linux',
@@ -52,7 +49,7 @@ export function systemRoutes(r: Router, engine: Engine): void {
   });
 
   r.get('/info', async ({ res }) => {
-    sendJson(res, 200, await engine.system.info({ serverVersion: SERVER_VERSION, counts: engine.counts() }));
+    sendJson(res, 200, await engine.system.info(SERVER_VERSION));
   });
 
   r.get('/events', ({ res, query }) => {
@@ -69,12 +66,12 @@ export function systemRoutes(r: Router, engine: Engine): void {
     const send = (e: EngineEvent) => {
       if (matchEvent(e, filters)) client.send(JSON.stringify(e) + '\n');
     };
-    if (sinceMs !== undefined) for (const e of engine.ctx.events.since(sinceMs * 1e6)) if (untilMs === undefined || e.timeNano < untilMs * 1e6) send(e);
+    if (sinceMs !== undefined) for (const e of engine.events.since(sinceMs * 1e6)) if (untilMs === undefined || e.timeNano < untilMs * 1e6) send(e);
     if (untilMs !== undefined && untilMs <= nowMs) {
       client.end();
       return;
     }
-    const unsub = engine.ctx.events.subscribe(send, true);
+    const unsub = engine.events.subscribe(send, true);
     let timer: NodeJS.Timeout | undefined;
     const end = () => {
       unsub();

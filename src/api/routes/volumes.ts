@@ -1,12 +1,12 @@
 // /volumes/* — thin handlers over the volume service.
-import type { Engine } from '../../engine/engine';
+import type { Backend } from '../../engine';
 import { EngineError } from '../../util/errors';
 import { decodeJsonBody } from '../decode/body';
 import { decodeVolumeCreate } from '../decode/volume';
 import { sendJson, sendNoContent } from '../http';
 import { boolParam, filtersParam, type Router } from '../router';
 
-export function volumeRoutes(r: Router, engine: Engine): void {
+export function volumeRoutes(r: Router, engine: Backend): void {
   const svc = engine.volumes;
 
   r.get('/volumes', ({ res, query }) => {

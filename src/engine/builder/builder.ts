@@ -16,6 +16,7 @@ import { EngineError, badRequest } from '../../util/errors';
 import { DockerfileError, errorAt } from '../../builder/dockerfile/errors';
 import type { EngineContext } from '../context';
 import type { ImageService } from '../images';
+import { parseReference } from '../../image';
 import type { BuildCacheStore } from './cache';
 import { commitStep, stageDiff, type StagedDiff, type StepCommit } from './commit';
 import { CopyStepRunner } from './copy';
@@ -182,7 +183,7 @@ export class Build {
     const key = `${ref}\n${p ?? ''}`;
     let pull = this.pulls.get(key);
     if (!pull) {
-      pull = this.d.images.pull(ref, { platform: p, creds: this.s.creds(ref), signal: this.signal }, () => (m) => log.progress(m));
+      pull = this.d.images.pull(parseReference(ref), { platform: p, creds: this.s.creds(ref), signal: this.signal }, () => (m) => log.progress(m));
       this.pulls.set(key, pull);
     }
     return pull;

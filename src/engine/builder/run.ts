@@ -99,13 +99,13 @@ export class StepRunner {
       if (code !== 0) throw new StepError(`The command '${step.args.join(' ')}' returned a non-zero code: ${code}`, code);
       crashPoint('build.step');
       const c = this.containers.get(id);
-      const upper = path.join(this.containers.lifecycle.rwDir(c), 'upper');
+      const upper = path.join(this.containers.lifecycle.paths.rwDir(c), 'upper');
       if (extra) {
         const lowers = this.ctx.layers.diffDirs(image.topLayer ?? null);
         extra.removeStubs(upper, step, (p) => lowers.some((d) => exists(path.join(d, p))));
       }
       // the upper dir becomes the layer when the container goes after the step and nothing has its rootfs mounted
-      const adopt = adoptUpper && !isMounted(path.join(this.containers.lifecycle.rwDir(c), 'merged'));
+      const adopt = adoptUpper && !isMounted(path.join(this.containers.lifecycle.paths.rwDir(c), 'merged'));
       const diff = await stageDiff(this.ctx, upper, { adopt });
       return { container: id, diff };
     } catch (e) {
@@ -134,7 +134,7 @@ export class StepRunner {
     try {
       await this.containers.start(id);
       const c = this.containers.get(id);
-      const code = await this.containers.lifecycle.waitExit(c);
+      const code = await this.containers.lifecycle.waiters.waitExit(c);
       if (conn) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, DRAIN_MS)))]);

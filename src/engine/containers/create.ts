@@ -8,7 +8,7 @@ import { badRequest } from '../../util/errors';
 import { newId, VALID_NAME } from '../../util/ids';
 import { ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
-import { mergeHealthcheck, validateHealthcheck } from './health';
+import { mergeHealthcheck, validateHealthcheck } from './healthcheck';
 import { validatePortBindings } from '../../network';
 import { cgroupLayout } from '../../runtime/cgroups';
 

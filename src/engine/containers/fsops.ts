@@ -32,14 +32,14 @@ export class ContainerFs {
     if (c.State.Running && c.State.Pid) return fn(`/proc/${c.State.Pid}/root`, c);
     return this.lc.locked(c.ID, async () => {
       if (c.State.Running && c.State.Pid) return fn(`/proc/${c.State.Pid}/root`, c);
-      const rootfs = this.lc.mountRootfs(c);
+      const rootfs = this.lc.rootfs.mount(c);
       let undo = () => {};
       try {
         undo = mountIntoRootfs(this.ctx, c, rootfs);
         return await fn(rootfs, c);
       } finally {
         undo();
-        if (!c.State.Running) this.lc.unmountRootfs(c);
+        if (!c.State.Running) this.lc.rootfs.unmount(c);
       }
     });
   }
@@ -51,11 +51,11 @@ export class ContainerFs {
    */
   private async withRootfs<T>(ref: string, fn: (rootfs: string, c: Container) => Promise<T>): Promise<T> {
     const c = this.ctx.containers.get(ref);
-    const rootfs = await this.lc.locked(c.ID, async () => this.lc.holdRootfs(c));
+    const rootfs = await this.lc.locked(c.ID, async () => this.lc.rootfs.hold(c));
     try {
       return await fn(rootfs, c);
     } finally {
-      await this.lc.locked(c.ID, async () => this.lc.releaseRootfs(c));
+      await this.lc.locked(c.ID, async () => this.lc.rootfs.release(c));
     }
   }
 
@@ -83,7 +83,7 @@ export class ContainerFs {
 
   async changes(ref: string): Promise<Array<{ Path: string; Kind: number }>> {
     const c = this.ctx.containers.get(ref);
-    const rw = this.lc.rwDir(c);
+    const rw = this.lc.paths.rwDir(c);
     return changes(path.join(rw, 'upper'), [path.join(rw, 'init'), ...this.ctx.layers.diffDirs(c.ImageTopLayer)]);
   }
 

@@ -1,20 +1,25 @@
-// Start, stop, kill, pause, wait and exit handling for containers, on conmon +
-// runc. One operation at a time per container (a promise chain per ID), and
-// the exit of a container is learned from conmon's exit file, never by polling.
+// A container's state transitions on conmon + runc: start, stop, kill, pause,
+// and what an exit does (record, release, --rm or the restart policy). Its parts
+// are beside it: one operation at a time per container (locks.ts), where files
+// are (paths.ts), the rootfs mount (rootfs.ts), waits (waiters.ts), exits learned
+// from conmon's exit files, never by polling (exits.ts), restart policy (restart.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Container } from '../../container';
 import { createContainer, type AttachConnection, connectAttach } from '../../monitor';
 import { serializeSpec } from '../../runtime';
-import { createRwLayer, mountRwLayer, unmountRwLayer } from '../../storage';
 import { conflict, EngineError, internal, notModified } from '../../util/errors';
 import { crashPoint } from '../../util/fault';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
 import { RestartManager } from './restart';
-import { sharedInitLayer } from './create';
+import { ExitWatcher } from './exits';
+import { ContainerLocks } from './locks';
+import { ContainerPaths } from './paths';
+import { Rootfs } from './rootfs';
+import { Waiters } from './waiters';
 import { buildContainerSpec } from './spec';
-import { initHealthState } from './health';
+import { initHealthState } from './healthcheck';
 import { writeNetworkFiles } from './netfiles';
 import { mountVolumes, unmountVolumes } from './mounts';
 import { liveSizeCap, logLocks, logStartError } from '../logs';
@@ -22,89 +27,32 @@ import { liveSizeCap, logLocks, logStartError } from '../logs';
 /** How long a SIGKILL waits for the exit before answering (Docker waits too). */
 const KILL_WAIT_MS = 10_000;
 
-export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
-
-interface Waiter {
-  condition: WaitCondition;
-  resolve: (code: number) => void;
-}
-
 export type AttachHook = (conn: AttachConnection) => void;
 
 export class Lifecycle {
-  private readonly chains = new Map<string, Promise<unknown>>();
-  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly locks = new ContainerLocks();
+  readonly paths: ContainerPaths;
+  readonly rootfs: Rootfs;
+  readonly waiters = new Waiters();
+  private readonly exits: ExitWatcher;
   /** attach requests that arrived before start: connected after create, before runc start */
   private readonly pendingAttach = new Map<string, Set<AttachHook>>();
   /** containers a removal has claimed: the removal deletes their runtime state itself, after answering */
   readonly removalPending = new Set<string>();
-  private watcher?: fs.FSWatcher;
   readonly restarts: RestartManager;
   /** set by the container service: removes an auto-remove container after exit */
   onAutoRemove: (c: Container) => void = () => {};
 
   constructor(private readonly ctx: EngineContext) {
+    this.paths = new ContainerPaths(ctx);
+    this.rootfs = new Rootfs(ctx, this.paths);
+    this.exits = new ExitWatcher(ctx.paths.exits);
     this.restarts = new RestartManager((c) => this.restartAfterExit(c));
   }
 
   /** Serialises lifecycle operations on one container. */
   locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.chains.get(id) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => {});
-    this.chains.set(id, tail);
-    tail.then(() => {
-      if (this.chains.get(id) === tail) this.chains.delete(id);
-    });
-    return next;
-  }
-
-  rwDir(c: Container): string {
-    return path.join(this.ctx.containers.dir(c.ID), 'rootfs-rw');
-  }
-  initDir(c: Container): string {
-    return path.join(this.rwDir(c), 'init');
-  }
-  bundle(c: Container): string {
-    return path.join(this.ctx.paths.bundles, c.ID);
-  }
-
-  /** Creates the writable layer at create time, its init layer a link to the shared one. */
-  prepareFilesystem(c: Container): void {
-    createRwLayer(this.rwDir(c));
-    fs.symlinkSync(sharedInitLayer(this.ctx.containers.root), this.initDir(c));
-  }
-
-  mountRootfs(c: Container): string {
-    sharedInitLayer(this.ctx.containers.root); // what the containers' init links point to
-    return mountRwLayer(this.ctx.layers, c.ImageTopLayer, this.rwDir(c), this.initDir(c), c.HostConfig.AutoRemove);
-  }
-
-  /** Readers that stream the rootfs without holding the container's lock (export). */
-  private readonly rootfsReaders = new Map<string, number>();
-
-  /** Mounts the rootfs for a reader; the exit of the container leaves it mounted until releaseRootfs. */
-  holdRootfs(c: Container): string {
-    const rootfs = this.mountRootfs(c);
-    this.rootfsReaders.set(c.ID, (this.rootfsReaders.get(c.ID) ?? 0) + 1);
-    return rootfs;
-  }
-
-  releaseRootfs(c: Container): void {
-    const n = (this.rootfsReaders.get(c.ID) ?? 1) - 1;
-    if (n > 0) return void this.rootfsReaders.set(c.ID, n);
-    this.rootfsReaders.delete(c.ID);
-    if (!c.State.Running) this.unmountRootfs(c);
-  }
-
-  /** Unmounts the rootfs unless a reader still streams it (`force`: removal, which ends the readers). */
-  unmountRootfs(c: Container, force = false): void {
-    if (!force && this.rootfsReaders.has(c.ID)) return;
-    try {
-      unmountRwLayer(this.rwDir(c));
-    } catch (e) {
-      log().warn({ err: e, id: c.ID }, 'unmount failed');
-    }
+    return this.locks.locked(id, fn);
   }
 
   // ---------- start ----------
@@ -119,8 +67,8 @@ export class Lifecycle {
     if (c.State.Running) throw notModified();
     const rt = this.ctx.cfg.runtimes[c.HostConfig.Runtime] ? c.HostConfig.Runtime : this.ctx.cfg.defaultRuntime;
     const mcfg = this.ctx.monitorConfig(rt);
-    const bundle = this.bundle(c);
-    const rootfs = this.mountRootfs(c);
+    const bundle = this.paths.bundle(c);
+    const rootfs = this.rootfs.mount(c);
     crashPoint('start.rootfs');
     let created = false;
     let volumes = false;
@@ -162,7 +110,7 @@ export class Lifecycle {
         await Promise.all(
           [...hooks].map(async (h) => {
             try {
-              h(await connectAttach(path.join(bundle, 'attach')));
+              h(await connectAttach(this.paths.attachSocket(c)));
             } catch (e) {
               log().warn({ err: e }, 'attach before start failed');
             }
@@ -190,13 +138,13 @@ export class Lifecycle {
       this.restarts.started(c);
       this.ctx.events.emit('container', 'start', c.ID, this.attrs(c));
       // a process that exited before we marked it running: its exit file event was ignored
-      const early = readExitCode(path.join(this.ctx.paths.exits, c.ID));
+      const early = this.exits.code(c.ID);
       if (early !== undefined) setImmediate(() => void this.handleExit(c, early).catch(() => {}));
     } catch (e) {
       if (created) await this.ctx.runc.deleteContainer(mcfg.runtimeRoot, c.ID, { force: true }).catch(() => {});
       if (volumes) unmountVolumes(this.ctx, c);
       if (networked) await this.ctx.networks.detach(c).catch((err) => log().warn({ err, id: c.ID }, 'network detach failed'));
-      this.unmountRootfs(c);
+      this.rootfs.unmount(c);
       const msg = startErrorMessage(e);
       c.State.Error = msg;
       c.State.ExitCode = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied|is a directory/.test(msg) ? 126 : 128;
@@ -206,7 +154,7 @@ export class Lifecycle {
       }
       this.ctx.containers.save(c);
       this.ctx.events.emit('container', 'die', c.ID, { ...this.attrs(c), exitCode: String(c.State.ExitCode) });
-      this.notifyWaiters(c, 'exit');
+      this.waiters.notify(c, 'exit');
       if (c.HostConfig.AutoRemove) this.onAutoRemove(c);
       throw e instanceof EngineError ? e : new EngineError(c.State.ExitCode === 128 ? 500 : 400, msg);
     }
@@ -229,7 +177,7 @@ export class Lifecycle {
   kill(c: Container, signal: number): Promise<void> {
     return this.locked(c.ID, async () => {
       if (!c.State.Running) throw conflict(`Cannot kill container: ${c.ID}: Container ${c.ID} is not running`);
-      const exited = signal === 9 ? this.waitExit(c) : undefined;
+      const exited = signal === 9 ? this.waiters.waitExit(c) : undefined;
       this.sendSignal(c, signal);
       if (signal === 9 || signal === 15 || signal === 2) c.HasBeenManuallyStopped = true;
       this.ctx.events.emit('container', 'kill', c.ID, { ...this.attrs(c), signal: String(signal) });
@@ -252,7 +200,7 @@ export class Lifecycle {
       c.HasBeenManuallyStopped = true;
       this.restarts.cancel(c.ID);
       this.ctx.containers.save(c);
-      const exited = this.waitExit(c);
+      const exited = this.waiters.waitExit(c);
       if (timeoutSec !== 0) {
         this.sendSignal(c, signal);
         if (c.State.Paused) await this.resumeQuiet(c);
@@ -269,7 +217,7 @@ export class Lifecycle {
   }
 
   private async resumeQuiet(c: Container): Promise<void> {
-    await this.ctx.runc.resume(this.runtimeRoot(c), c.ID).catch(() => {});
+    await this.ctx.runc.resume(this.paths.runtimeRoot(c), c.ID).catch(() => {});
     c.State.Paused = false;
     c.State.Status = 'running';
   }
@@ -278,7 +226,7 @@ export class Lifecycle {
     return this.locked(c.ID, async () => {
       if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
       if (c.State.Paused) throw conflict(`Container ${c.ID} is already paused`);
-      await this.ctx.runc.pause(this.runtimeRoot(c), c.ID);
+      await this.ctx.runc.pause(this.paths.runtimeRoot(c), c.ID);
       c.State.Paused = true;
       c.State.Status = 'paused';
       this.ctx.containers.save(c);
@@ -289,7 +237,7 @@ export class Lifecycle {
   unpause(c: Container): Promise<void> {
     return this.locked(c.ID, async () => {
       if (!c.State.Paused) throw conflict(`Container ${c.ID} is not paused`);
-      await this.ctx.runc.resume(this.runtimeRoot(c), c.ID);
+      await this.ctx.runc.resume(this.paths.runtimeRoot(c), c.ID);
       c.State.Paused = false;
       c.State.Status = 'running';
       this.ctx.containers.save(c);
@@ -297,66 +245,19 @@ export class Lifecycle {
     });
   }
 
-  runtimeRoot(c: Container): string {
-    return this.ctx.monitorConfig(c.HostConfig.Runtime).runtimeRoot;
-  }
-
-  // ---------- wait ----------
-
-  /** Resolves when the running container exits (or at once if it is not running). */
-  waitExit(c: Container): Promise<number> {
-    if (!c.State.Running) return Promise.resolve(c.State.ExitCode);
-    return this.wait(c, 'next-exit');
-  }
-
-  wait(c: Container, condition: WaitCondition): Promise<number> {
-    if (condition === 'not-running' && !c.State.Running && c.State.Status !== 'restarting') return Promise.resolve(c.State.ExitCode);
-    return new Promise((resolve) => {
-      let set = this.waiters.get(c.ID);
-      if (!set) this.waiters.set(c.ID, (set = new Set()));
-      set.add({ condition, resolve });
-    });
-  }
-
-  cancelWait(c: Container, resolve: (n: number) => void): void {
-    const set = this.waiters.get(c.ID);
-    if (set) for (const w of set) if (w.resolve === resolve) set.delete(w);
-  }
-
-  notifyWaiters(c: Container, what: 'exit' | 'removed'): void {
-    const set = this.waiters.get(c.ID);
-    if (!set) return;
-    for (const w of [...set]) {
-      if (what === 'removed' || w.condition !== 'removed') {
-        // every exit ends a not-running wait, one the restart policy follows too (Docker 20.10)
-        set.delete(w);
-        w.resolve(c.State.ExitCode);
-      }
-    }
-    if (set.size === 0) this.waiters.delete(c.ID);
-  }
-
   // ---------- exits ----------
 
   watchExits(): void {
-    fs.mkdirSync(this.ctx.paths.exits, { recursive: true });
-    this.watcher = fs.watch(this.ctx.paths.exits, (_ev, name) => {
-      if (name && /^[a-f0-9]{64}$/.test(name)) this.onExitFile(name);
+    // not through the lock: stop/remove hold it while they wait for this very exit
+    this.exits.watch((id, code) => {
+      const c = this.ctx.containers.find(id);
+      if (c?.State.Running) void this.handleExit(c, code).catch((e) => log().warn({ err: e, id }, 'exit handling failed'));
     });
   }
 
   stopWatching(): void {
-    this.watcher?.close();
+    this.exits.stop();
     this.restarts.cancelAll();
-  }
-
-  private onExitFile(id: string): void {
-    const c = this.ctx.containers.find(id);
-    if (!c || !c.State.Running) return;
-    const code = readExitCode(path.join(this.ctx.paths.exits, id));
-    if (code === undefined) return; // written atomically by conmon; an empty read means not yet
-    // not through the lock: stop/remove hold it while they wait for this very exit
-    void this.handleExit(c, code).catch((e) => log().warn({ err: e, id }, 'exit handling failed'));
   }
 
   /** Records an exit: state, runtime cleanup, events, waiters, then --rm or the restart policy. */
@@ -374,13 +275,13 @@ export class Lifecycle {
 
   private async recordExit(c: Container, code: number, finishedAt: Date): Promise<void> {
     const oom = fs.existsSync(path.join(this.ctx.containers.dir(c.ID), 'oom'));
-    fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
+    this.exits.remove(c.ID);
     await this.ctx.networks.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'network detach failed'));
     crashPoint('exit.network');
     // mounts go now (users see them, and Docker has them gone when stop answers); runc's
     // state goes on the container's chain: stop and wait answer without waiting for a runc
     // spawn, while a start right after still does
-    this.unmountRootfs(c);
+    this.rootfs.unmount(c);
     unmountVolumes(this.ctx, c);
     crashPoint('exit.unmounted');
     if (!c.HostConfig.AutoRemove && !this.removalPending.has(c.ID))
@@ -401,14 +302,14 @@ export class Lifecycle {
     if (!c.HostConfig.AutoRemove) this.ctx.containers.save(c);
     if (oom) this.ctx.events.emit('container', 'oom', c.ID, this.attrs(c));
     this.ctx.events.emit('container', 'die', c.ID, { ...this.attrs(c), exitCode: String(code) });
-    this.notifyWaiters(c, 'exit');
+    this.waiters.notify(c, 'exit');
     if (c.HostConfig.AutoRemove) this.onAutoRemove(c);
     else if (willRestart) this.restarts.schedule(c);
   }
 
   private async deleteRuntimeState(c: Container): Promise<void> {
     if (c.State.Running) return; // already started again
-    await this.ctx.runc.deleteContainer(this.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
+    await this.ctx.runc.deleteContainer(this.paths.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
   }
 
   private async restartAfterExit(c: Container): Promise<void> {
@@ -420,17 +321,6 @@ export class Lifecycle {
     } catch (e) {
       log().warn({ err: e, id: c.ID }, 'restart failed');
     }
-  }
-}
-
-export function readExitCode(file: string): number | undefined {
-  try {
-    const t = fs.readFileSync(file, 'utf8').trim();
-    if (t === '') return undefined;
-    const n = Number(t);
-    return Number.isFinite(n) ? n : undefined;
-  } catch {
-    return undefined;
   }
 }
 

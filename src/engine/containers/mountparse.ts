@@ -5,7 +5,7 @@
 // except the existence check of a --mount bind source.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { HostConfig, MountPoint, MountSpec } from '../../container';
+import type { MountPoint, MountSpec } from '../../container';
 import { badRequest } from '../../util/errors';
 
 /** A mount point being resolved: the record's fields plus what only create needs. */
@@ -197,24 +197,4 @@ export function parseVolumesFrom(spec: string): { id: string; mode: string } {
   if (!mode) return { id, mode: 'rw' };
   if (!validMountMode(mode) || propagationOf(mode) || mode.split(',').includes('nocopy')) throw badRequest(`invalid mode: ${mode}`);
   return { id, mode };
-}
-
-/** The API-version rules of moby's container create route for HostConfig.Mounts. */
-export function normalizeMountsForVersion(hc: Partial<HostConfig> | undefined, version: number): void {
-  const mounts = hc?.Mounts;
-  if (!mounts) return;
-  const v = Math.round(version * 100);
-  for (const m of mounts) {
-    if (v < 142) {
-      if (m.BindOptions) m.BindOptions.CreateMountpoint = false;
-      // invalid combinations that older APIs did not check
-      if (m.VolumeOptions && m.Type !== 'volume') delete m.VolumeOptions;
-      if (m.TmpfsOptions && m.Type !== 'tmpfs') delete m.TmpfsOptions;
-    } else {
-      if (m.VolumeOptions && m.Type !== 'volume') throw badRequest(`VolumeOptions must not be specified on mount type "${m.Type}"`);
-      if (m.BindOptions && m.Type !== 'bind') throw badRequest(`BindOptions must not be specified on mount type "${m.Type}"`);
-      if (m.TmpfsOptions && m.Type !== 'tmpfs') throw badRequest(`TmpfsOptions must not be specified on mount type "${m.Type}"`);
-    }
-    if (v < 145 && m.VolumeOptions?.Subpath) throw badRequest('VolumeOptions.Subpath needs API v1.45 or newer');
-  }
 }

@@ -11,8 +11,9 @@ import type { RuncState } from '../../runtime/runc';
 import { mountPoints } from '../../volume';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
-import { initHealthState } from './health';
-import { readExitCode, type Lifecycle } from './lifecycle';
+import { initHealthState } from './healthcheck';
+import type { Lifecycle } from './lifecycle';
+import { readExitCode } from './exits';
 import { alive } from '../../util/proctree';
 
 /**
@@ -128,7 +129,7 @@ export class Recovery {
    * recorded running (a crash can fall after `runc start`, before the record).
    */
   reconcile(view: RuntimeView): void {
-    for (const c of this.ctx.containers.all()) adoptRunning(this.ctx, c, view.states.get(c.ID), this.lc.bundle(c));
+    for (const c of this.ctx.containers.all()) adoptRunning(this.ctx, c, view.states.get(c.ID), this.lc.paths.bundle(c));
   }
 
   /**
@@ -139,12 +140,12 @@ export class Recovery {
   async cleanLeftovers(c: Container, view: RuntimeView): Promise<void> {
     const s = view.states.get(c.ID);
     // runc could not say what runs there: nothing is torn down on a guess
-    if (!view.listed.has(this.lc.runtimeRoot(c))) return;
-    if (!hasLeftovers(this.ctx, c, view, this.lc.bundle(c), path.join(this.lc.rwDir(c), 'merged'))) return;
+    if (!view.listed.has(this.lc.paths.runtimeRoot(c))) return;
+    if (!hasLeftovers(this.ctx, c, view, this.lc.paths.bundle(c), path.join(this.lc.paths.rwDir(c), 'merged'))) return;
     log().info({ id: c.ID, runtime: s?.status ?? 'none' }, 'undoing what a cut start or exit left of a container that is not running');
-    await deleteRuntime(this.ctx, c, this.lc.runtimeRoot(c), this.lc.bundle(c));
+    await deleteRuntime(this.ctx, c, this.lc.paths.runtimeRoot(c), this.lc.paths.bundle(c));
     fs.rmSync(path.join(this.ctx.paths.exits, c.ID), { force: true });
-    this.lc.unmountRootfs(c);
+    this.lc.rootfs.unmount(c);
     await this.ctx.networks.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'network detach failed'));
     this.ctx.containers.save(c);
   }
@@ -156,7 +157,7 @@ export class Recovery {
   async restore(c: Container, view: RuntimeView): Promise<'running' | 'exited' | 'stopped'> {
     if (!c.State.Running) return 'stopped';
     const s = view.states.get(c.ID);
-    const known = view.listed.has(this.lc.runtimeRoot(c));
+    const known = view.listed.has(this.lc.paths.runtimeRoot(c));
     if (known ? live(s) : alive(c.MonitorPid) && alive(c.State.Pid)) {
       this.lc.restarts.started(c);
       return 'running';

@@ -11,16 +11,32 @@ import { log } from '../../util/log';
 import { showEach } from '../../util/records';
 import type { EngineContext } from '../context';
 import type { ImageRecord } from '../../image';
-import { LogRotator } from '../logs';
+import { LogRotator, logReadOptions, readLogs, type LogRecord, type LogsQuery } from '../logs';
+import { attachStream, type AttachStream } from './attach';
+import { removeClaimed, removeLink } from './remove';
+import { statsSamples, top, type StatsOptions, type StatsSample, type TopResult } from './stats';
 import { buildContainer, validateRestartPolicy, type CreateRequest } from './create';
-import { Lifecycle, type WaitCondition } from './lifecycle';
+import { Lifecycle } from './lifecycle';
+import type { WaitCondition } from './waiters';
 import { inspectContainer, listContainers, summarize, type ListOptions } from './query';
 import { validateResources } from './spec';
 import { ContainerFs } from './fsops';
 import { createMounts, releaseMounts } from './mounts';
-import { resizeTty } from '../../monitor';
+import { reopenLog, resizeTty } from '../../monitor';
+import { cgroupsPathFor, readStats, type CgroupStats } from '../../runtime';
 import { crashPoint } from '../../util/fault';
 import { PlatformError, detectedHostPlatform, formatPlatform, imagePlatform, parsePlatform, platformScore } from '../../registry';
+
+/** A container's log, checked and ready to read. */
+export interface ContainerLogs {
+  tty: boolean;
+  read(
+    onRecord: (r: LogRecord) => void,
+    signal: { readonly aborted: boolean; onAbort(cb: () => void): void },
+    /** called after each chunk of records: the caller may batch until then */
+    flush?: () => Promise<void> | void,
+  ): Promise<void>;
+}
 
 export class ContainerService {
   readonly lifecycle: Lifecycle;
@@ -37,13 +53,44 @@ export class ContainerService {
       if (e.Type !== 'container') return;
       const c = ctx.containers.find(e.Actor.ID);
       if (!c) return;
-      if (e.Action === 'start') this.rotator.watch(c, this.lifecycle.bundle(c));
+      if (e.Action === 'start') this.rotator.watch(c, this.lifecycle.paths.bundle(c));
       else if (e.Action === 'die') void this.rotator.settle(c);
     });
   }
 
   get(ref: string): Container {
     return this.ctx.containers.get(ref);
+  }
+
+  /** The container a ref names, if any (no error). */
+  find(ref: string): Container | undefined {
+    return this.ctx.containers.find(ref);
+  }
+
+  all(): Container[] {
+    return this.ctx.containers.all();
+  }
+
+  /** The container's directory under the data root (the CRI keeps its pod state there, beside the record). */
+  dir(id: string): string {
+    return this.ctx.containers.dir(id);
+  }
+
+  /** Where conmon writes the container's log from its next start (the CRI: the kubelet's path). */
+  setLogPath(ref: string, logPath: string): void {
+    const c = this.get(ref);
+    c.LogPath = logPath;
+    this.ctx.containers.save(c);
+  }
+
+  /** conmon opens the log path again (the kubelet rotated the file away). */
+  reopenLog(ref: string): void {
+    reopenLog(this.lifecycle.paths.bundle(this.get(ref)));
+  }
+
+  /** One reading of the container's cgroup (CPU, memory, block I/O, pids, its network). */
+  cgroupStats(c: Container): CgroupStats {
+    return readStats(cgroupsPathFor(c.ID, c.HostConfig.CgroupParent || this.ctx.cfg.cgroupParent), { pid: c.State.Pid });
   }
 
   create(req: CreateRequest): { Id: string; Warnings: string[] } {
@@ -68,18 +115,18 @@ export class ContainerService {
     this.ctx.containers.reserveName(c.Name, c.ID);
     try {
       fs.mkdirSync(this.ctx.containers.dir(c.ID), { recursive: true, mode: 0o710 });
-      this.lifecycle.prepareFilesystem(c);
+      this.lifecycle.rootfs.prepare(c);
       crashPoint('create.filesystem');
       // image volumes and copy-up read the container's filesystem: mounted only when needed
       let mounted = false;
       const rootfs = () => {
         mounted = true;
-        return this.lifecycle.mountRootfs(c);
+        return this.lifecycle.rootfs.mount(c);
       };
       try {
         createMounts(this.ctx, c, rootfs);
       } finally {
-        if (mounted) this.lifecycle.unmountRootfs(c);
+        if (mounted) this.lifecycle.rootfs.unmount(c);
       }
       this.ctx.containers.add(c);
       crashPoint('create.record');
@@ -103,7 +150,7 @@ export class ContainerService {
   }
 
   sizes(c: Container): { rw: number; rootfs: number } {
-    const rw = dirSize(path.join(this.lifecycle.rwDir(c), 'upper'));
+    const rw = dirSize(path.join(this.lifecycle.paths.rwDir(c), 'upper'));
     const img = this.ctx.images.find(c.Image);
     return { rw, rootfs: rw + (img?.size ?? 0) };
   }
@@ -130,8 +177,37 @@ export class ContainerService {
     this.ctx.events.emit('container', 'restart', c.ID, this.lifecycle.attrs(c));
   }
 
-  resize(c: Container, h: number, w: number): void {
-    resizeTty(this.lifecycle.bundle(c), h, w);
+  /** Resizes the container's TTY (a container that is not running is a conflict). */
+  resize(ref: string, h: number, w: number): void {
+    const c = this.get(ref);
+    if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
+    resizeTty(this.lifecycle.paths.bundle(c), h, w);
+  }
+
+  top(ref: string, psArgs: string): Promise<TopResult> {
+    const c = this.get(ref);
+    if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
+    return top(this.ctx, c, this.lifecycle.paths.runtimeRoot(c), psArgs);
+  }
+
+  /** Samples as `docker stats` wants them; the container is looked up now, sampling starts on iteration. */
+  stats(ref: string, o: StatsOptions, signal: AbortSignal): AsyncGenerator<StatsSample> {
+    return statsSamples(this.ctx, this.get(ref), o, signal);
+  }
+
+  /** `docker logs`: the request checked now; `read` streams the records (following while the container runs). */
+  logs(ref: string, q: LogsQuery): ContainerLogs {
+    const c = this.get(ref);
+    const opts = logReadOptions(c, q);
+    return {
+      tty: c.Config.Tty,
+      read: (onRecord, signal, flush) => readLogs(c, opts, onRecord, signal, () => !!this.ctx.containers.find(c.ID)?.State.Running, flush),
+    };
+  }
+
+  /** `docker attach` and `docker start -a`: see attach.ts. */
+  attach(ref: string): AttachStream {
+    return attachStream(this.ctx, this.lifecycle, this.get(ref));
   }
 
   kill(ref: string, signal: number): Promise<void> {
@@ -151,13 +227,13 @@ export class ContainerService {
     let resolveFn: (n: number) => void = () => {};
     const promise = new Promise<number>((resolve) => {
       resolveFn = resolve;
-      this.lifecycle.wait(c, condition).then(resolve);
+      this.lifecycle.waiters.wait(c, condition).then(resolve);
     });
-    return { promise, container: c, cancel: () => this.lifecycle.cancelWait(c, resolveFn) };
+    return { promise, container: c, cancel: () => this.lifecycle.waiters.cancel(c, resolveFn) };
   }
 
   async remove(ref: string, opts: { force: boolean; volumes: boolean; link?: boolean }): Promise<void> {
-    if (opts.link) return this.removeLink(ref);
+    if (opts.link) return removeLink(this.ctx, ref);
     const c = this.get(ref);
     await this.lifecycle.locked(c.ID, async () => {
       if (c.State.Status === 'removing') throw conflict(`removal of container ${c.ID} is already in progress`);
@@ -171,68 +247,10 @@ export class ContainerService {
     });
     this.lifecycle.removalPending.add(c.ID);
     try {
-      await this.removeClaimed(c, opts.volumes);
+      await removeClaimed(this.ctx, this.lifecycle, this.rotator, c, opts.volumes);
     } finally {
       this.lifecycle.removalPending.delete(c.ID);
     }
-  }
-
-  private async removeClaimed(c: Container, volumes: boolean): Promise<void> {
-    this.lifecycle.restarts.cancel(c.ID); // a pending restart must not start what is being removed
-    if (c.State.Running) {
-      const exited = this.lifecycle.waitExit(c);
-      await this.lifecycle.locked(c.ID, async () => {
-        try {
-          process.kill(c.State.Pid, 9);
-        } catch {
-          /* already gone */
-        }
-        crashPoint('rm.killed');
-        if (c.State.Paused) await this.ctx.runc.resume(this.lifecycle.runtimeRoot(c), c.ID).catch(() => {});
-      });
-      await exited;
-    }
-    await this.lifecycle.locked(c.ID, async () => {
-      if (!this.ctx.containers.find(c.ID)) return;
-      c.State.Status = 'removing';
-      this.lifecycle.restarts.forget(c.ID);
-      this.rotator.unwatch(c.ID);
-      this.lifecycle.unmountRootfs(c, true);
-      this.ctx.containers.delete(c);
-      const trash = path.join(this.ctx.paths.tmp, `ctr-${c.ID}`);
-      try {
-        fs.renameSync(this.ctx.containers.dir(c.ID), trash);
-      } catch (e) {
-        log().warn({ err: e }, 'moving container dir away failed');
-      }
-      // the record is gone and the dir is in tmp/ (swept at daemon start): finish after answering
-      fs.rm(trash, { recursive: true, force: true }, (e) => e && log().warn({ err: e }, 'removing container dir failed'));
-      releaseMounts(this.ctx, c, volumes);
-      this.ctx.events.emit('container', 'destroy', c.ID, this.lifecycle.attrs(c));
-      this.lifecycle.notifyWaiters(c, 'removed');
-      crashPoint('rm.record');
-      // runc's state (and cgroup) go after the answer, still under the lock; a crash
-      // before this leaves a state dir without a record, which the next start sweeps.
-      // The answer goes out first: spawning runc forks this process, which blocks it
-      await new Promise<void>((r) => setImmediate(r));
-      await this.ctx.runc.deleteContainer(this.lifecycle.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
-      await fs.promises.rm(this.lifecycle.bundle(c), { recursive: true, force: true });
-    });
-  }
-
-  /** `rm --link /parent/alias`: the parent forgets that legacy link; no container goes. */
-  private removeLink(ref: string): void {
-    const m = /^\/?([^/]+)\/([^/]+)$/.exec(ref);
-    const parent = m ? this.ctx.containers.find(m[1]) : undefined;
-    const links = parent?.HostConfig.Links ?? [];
-    const keep = links.filter((l) => {
-      const i = l.indexOf(':');
-      const alias = (i < 0 ? l : l.slice(i + 1)).split('/').pop();
-      return alias !== m![2];
-    });
-    if (!parent || keep.length === links.length) throw notFound(`Could not find entity for ${ref}`);
-    parent.HostConfig.Links = keep.length ? keep : null;
-    this.ctx.containers.save(parent, true);
   }
 
   rename(ref: string, newName: string): void {
@@ -264,7 +282,7 @@ export class ContainerService {
       if (body.Memory && !body.MemorySwap && c.HostConfig.MemorySwap > 0 && body.Memory > c.HostConfig.MemorySwap)
         throw badRequest('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
       validateResources(next);
-      if (c.State.Running) await this.ctx.runc.update(this.lifecycle.runtimeRoot(c), c.ID, resourcesForUpdate(next));
+      if (c.State.Running) await this.ctx.runc.update(this.lifecycle.paths.runtimeRoot(c), c.ID, resourcesForUpdate(next));
       c.HostConfig = next;
       this.ctx.containers.save(c, true);
       this.ctx.events.emit('container', 'update', c.ID, this.lifecycle.attrs(c));
@@ -281,7 +299,7 @@ export class ContainerService {
       if (c.State.Running || c.State.Status === 'restarting') continue;
       if (until !== undefined && Date.parse(c.Created) > until) continue;
       if (!filters.matchLabels(c.Config.Labels)) continue;
-      const size = dirSize(path.join(this.lifecycle.rwDir(c), 'upper'));
+      const size = dirSize(path.join(this.lifecycle.paths.rwDir(c), 'upper'));
       try {
         await this.remove(c.ID, { force: false, volumes: false });
         deleted.push(c.ID);

@@ -10,7 +10,7 @@ import {
 import type { Ulimit } from '../../common/units';
 import { badRequest, conflict } from '../../util/errors';
 import type { EngineContext } from '../context';
-import type { ExecConfig } from '../exec';
+import type { ExecConfig } from '../exec/types';
 import { specMounts } from './mounts';
 import { netFilePaths } from './netfiles';
 import { resolveUser } from './user';

@@ -81,7 +81,7 @@ export async function commitContainer(ctx: EngineContext, containers: ContainerS
   const unpinParent = ctx.layers.pin(parent.topLayer ? [parent.topLayer] : []);
   let layerDiff: string | undefined;
   try {
-    const upper = path.join(lc.rwDir(c), 'upper');
+    const upper = path.join(lc.paths.rwDir(c), 'upper');
     const res = await ingestLayer(ctx.content, ctx.layers, diffLayer(upper), { compression: 'none', keepSource: true });
     const diffId = res.staged.diffId;
     const empty = diffId === EMPTY_TAR_DIGEST;

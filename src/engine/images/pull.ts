@@ -5,7 +5,7 @@
 // point leaves the store consistent (staging under tmp/ is wiped at start).
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { normaliseTagged, type ImageRecord, type Reference } from '../../image';
+import { parseReference, withDefaultTag, type ImageRecord, type Reference } from '../../image';
 import {
   DIGEST_RE, RegistryError, formatPlatform, hostPlatform, isForeignLayer, isTransient, layerCompression, platformScore, selectManifest, sha256, sleep,
   type AnyManifest, type AuthConfig, type Descriptor, type Endpoint, type ImageManifest, type Platform, type Repository,
@@ -57,8 +57,8 @@ export class Puller {
    * Resolves the manifest before anything is streamed (errors then become a
    * proper HTTP status), then calls `start` and pulls with progress on `emit`.
    */
-  async pull(refStr: string, o: PullOptions, start: () => Emit): Promise<ImageRecord> {
-    const { ref, key } = normaliseTagged(refStr);
+  async pull(named: Reference, o: PullOptions, start: () => Emit): Promise<ImageRecord> {
+    const { ref, key } = withDefaultTag(named);
     const familiar = key;
     const resolved = await this.resolve(ref, familiar, o);
     const emit = start();
@@ -79,8 +79,8 @@ export class Puller {
   }
 
   /** `docker pull -a`: every tag of the repository. */
-  async pullAllTags(name: string, o: PullOptions, emit: Emit): Promise<void> {
-    const { ref } = normaliseTagged(name);
+  async pullAllTags(named: Reference, o: PullOptions, emit: Emit): Promise<void> {
+    const { ref } = withDefaultTag(named);
     const eps = await this.ctx.registry.endpoints(ref.domain, true);
     const ep = eps[eps.length - 1];
     let tags: string[];
@@ -90,7 +90,8 @@ export class Puller {
       throw asEngineError(e);
     }
     if (tags.length === 0) throw notFound(`no tags found for ${ref.repo}`);
-    for (const t of tags.sort()) await this.pull(`${ref.repo}:${t}`, o, () => emit);
+    // the registry's tags are checked as a reference would be
+    for (const t of tags.sort()) await this.pull(parseReference(`${ref.repo}:${t}`), o, () => emit);
   }
 
   private async resolve(ref: Reference, familiar: string, o: PullOptions): Promise<Resolved> {

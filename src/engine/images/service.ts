@@ -2,9 +2,9 @@
 // prune, and the registry and archive work (pull, push, save, load, commit,
 // search, login) that lives in the modules beside this one.
 import type { Readable } from 'node:stream';
-import { importImage, normaliseTagged, parseReference, type ImageRecord } from '../../image';
+import { importImage, normaliseTagged, parseReference, type ImageRecord, type Reference } from '../../image';
 import {
-  CredentialFile, HUB_AUTH_KEY, Registry, RegistryError, defaultConfigPath, domainOf, parsePlatform, PlatformError, getFollowingRedirects, type AuthConfig, type SearchResult,
+  CredentialFile, HUB_AUTH_KEY, Registry, RegistryError, defaultConfigPath, domainOf, parsePlatform, PlatformError, getFollowingRedirects, type AuthConfig, type Platform, type SearchResult,
 } from '../../registry';
 import { chainIdOf } from '../../storage';
 import { Filters, invalidFilter } from '../../filters';
@@ -287,7 +287,8 @@ export class ImageService {
     return distributionInspect(this.ctx, name, creds);
   }
 
-  parsePlatform(p: string | undefined) {
+  /** A `platform` parameter as dockerd reads it (400 with its message); undefined when absent. */
+  parsePlatform(p: string | undefined): Platform | undefined {
     if (!p) return undefined;
     try {
       return parsePlatform(p);
@@ -302,22 +303,24 @@ export class ImageService {
    * daemon's own Docker-compatible config.json ($DOCKER_CONFIG or ~/.docker),
    * for API clients that send none.
    */
-  private credsFor(ref: string, given: AuthConfig | undefined): AuthConfig | undefined {
+  private credsFor(ref: string | Reference, given: AuthConfig | undefined): AuthConfig | undefined {
     if (given && (given.username || given.password || given.auth || given.identitytoken || given.registrytoken)) return given;
     try {
-      const domain = parseReference(ref).domain;
+      const domain = typeof ref === 'string' ? parseReference(ref).domain : ref.domain;
       return new CredentialFile(defaultConfigPath()).get(domain === 'docker.io' ? HUB_AUTH_KEY : domain);
     } catch {
       return undefined;
     }
   }
 
-  pull(ref: string, o: { platform?: string; creds?: AuthConfig; signal?: AbortSignal }, start: () => Emit): Promise<ImageRecord> {
-    return this.puller.pull(ref, { platform: this.parsePlatform(o.platform), creds: this.credsFor(ref, o.creds), signal: o.signal }, start);
+  /** Pulls a reference parsed at the edge (the API route, the CRI, the builder). */
+  pull(ref: Reference, o: { platform?: string | Platform; creds?: AuthConfig; signal?: AbortSignal }, start: () => Emit): Promise<ImageRecord> {
+    return this.puller.pull(ref, { platform: typeof o.platform === 'string' ? this.parsePlatform(o.platform) : o.platform, creds: this.credsFor(ref, o.creds), signal: o.signal }, start);
   }
 
-  pullAllTags(name: string, o: { platform?: string; creds?: AuthConfig; signal?: AbortSignal }, emit: Emit): Promise<void> {
-    return this.puller.pullAllTags(name, { platform: this.parsePlatform(o.platform), creds: this.credsFor(name, o.creds), signal: o.signal }, emit);
+  /** `docker pull -a`: every tag of the reference's repository. */
+  pullAllTags(name: Reference, o: { platform?: Platform; creds?: AuthConfig; signal?: AbortSignal }, emit: Emit): Promise<void> {
+    return this.puller.pullAllTags(name, { platform: o.platform, creds: this.credsFor(name, o.creds), signal: o.signal }, emit);
   }
 
   /** Pushes images (one per platform) and an index of them as name:tag. */
@@ -390,6 +393,20 @@ export class ImageService {
   }
 
   /** Throws 404 unless the image exists (for routes that stream). */
+  /** The image a reference or ID names, if any. */
+  find(ref: string): ImageRecord | undefined {
+    return this.ctx.images.find(ref);
+  }
+
+  /** Every image record (the CRI's ListImages). */
+  records(): ImageRecord[] {
+    return this.ctx.images.list();
+  }
+
+  tagsOf(id: string): string[] {
+    return this.ctx.images.tagsOf(id);
+  }
+
   mustExist(ref: string): ImageRecord {
     const img = this.ctx.images.find(ref);
     if (!img) throw notFound(`No such image: ${ref}`);

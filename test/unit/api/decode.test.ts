@@ -10,6 +10,7 @@ import { decodeExecCreate, decodeExecStart } from '../../../src/api/decode/exec'
 import { decodeNetworkConnect, decodeNetworkCreate, decodeNetworkDisconnect } from '../../../src/api/decode/network';
 import { decodeVolumeCreate } from '../../../src/api/decode/volume';
 import { buildArgsParam, labelsParam, ulimitsParam } from '../../../src/api/decode/build';
+import { decodePullReference } from '../../../src/api/decode/image';
 import { readGoJson, unmarshalGoJson, JsonSyntaxError } from '../../../src/api/decode/json';
 import { defaultHostConfig } from '../../../src/container';
 import { InvalidArgument } from '../../../src/util/errors';
@@ -189,6 +190,25 @@ describe('exec, network and volume decoding', () => {
     assert.equal(refused(() => labelsParam(q('labels', '{"A":'))), 'error reading labels: unexpected end of JSON input');
     assert.equal(refused(() => ulimitsParam(q('ulimits', '[{"Name":1}]'))), 'error reading ulimit settings: json: cannot unmarshal number into Go struct field Ulimit.Name of type string');
     assert.deepEqual(ulimitsParam(q('ulimits', '[{"Name":"nofile","Soft":1,"Hard":2}]')), [{ Name: 'nofile', Soft: 1, Hard: 2 }]);
+  });
+});
+
+describe('pull references', () => {
+  it('joins fromImage and tag as dockerd does and parses them once', () => {
+    const pr = (img: string, tag = '') => decodePullReference(img, tag);
+    assert.deepEqual(pr('busybox'), { ref: { repo: 'busybox', domain: 'docker.io', path: 'library/busybox', tag: undefined, digest: undefined }, allTags: true });
+    assert.deepEqual(pr('busybox', '1.36').ref, { repo: 'busybox', domain: 'docker.io', path: 'library/busybox', tag: '1.36', digest: undefined });
+    assert.equal(pr('busybox', '1.36').allTags, false);
+    // a tag that is a digest joins with '@'
+    const dg = `sha256:${'a'.repeat(64)}`;
+    assert.equal(pr('busybox', dg).ref.digest, dg);
+    assert.equal(pr('busybox', dg).ref.tag, undefined);
+    // a registry port is not a tag: no tag anywhere is `pull -a`
+    assert.equal(pr('localhost:5000/x/y').allTags, true);
+    assert.equal(pr('localhost:5000/x/y:v1').ref.tag, 'v1');
+    assert.equal(pr('localhost:5000/x/y:v1').allTags, false);
+    assert.throws(() => pr('busybox', 'bad tag'), { status: 400, message: 'invalid reference format' });
+    assert.throws(() => pr('Busybox'), { status: 400, message: 'invalid reference format: repository name (library/Busybox) must be lowercase' });
   });
 });
 

@@ -1,5 +1,6 @@
 // The volume store and service (per-API-version prune, df, filters, restart),
 // Docker's mount grammar on the daemon side, and copy-up.
+import { normalizeMountsForVersion } from '../../../src/api/decode/container';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,7 +12,7 @@ import { Filters } from '../../../src/filters';
 import { EventBus } from '../../../src/engine/events';
 import type { EngineContext } from '../../../src/engine/context';
 import {
-  convertTmpfsOptions, normalizeMountsForVersion, parseBind, parseMountSpec, parseVolumesFrom, validMountMode,
+  convertTmpfsOptions, parseBind, parseMountSpec, parseVolumesFrom, validMountMode,
 } from '../../../src/engine/containers/mountparse';
 import { copyIntoEmpty } from '../../../src/engine/containers/copyup';
 

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container } from '../../../../src/container';
-import { applyProbeResult, initHealthState, mergeHealthcheck, probeCommand, validateHealthcheck } from '../../../../src/engine/containers/health';
+import { applyProbeResult, initHealthState, mergeHealthcheck, probeCommand, validateHealthcheck } from '../../../../src/engine/containers/healthcheck';
 import { parseHealthcheckInstruction } from '../../../../src/image';
 import { formatGoDuration, parseGoDuration } from '../../../../src/util/time';
 

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { tailRecords, type OpenedFile } from '../../../../src/engine/logs';
+import { logReadOptions, tailRecords, type OpenedFile } from '../../../../src/engine/logs';
+import type { Container } from '../../../../src/container';
 
 /** The last n records of files given by path (oldest first; missing ones skipped, `.gz` ones gzip). */
 async function tailOf(files: string[], n: number) {
@@ -73,3 +74,30 @@ describe('logs --tail', () => {
 
   it('cleans up', () => fs.rmSync(dir, { recursive: true, force: true }));
 });
+
+describe('a logs request', () => {
+  const ctr = (type = 'json-file', logPath = '/x/log') => ({ HostConfig: { LogConfig: { Type: type, Config: {} } }, LogPath: logPath }) as unknown as Container;
+  const message = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+
+  it('is read into reader options: tail, since and until in nanoseconds', () => {
+    const o = logReadOptions(ctr(), { stdout: true, stderr: false, follow: true, tail: '5', since: '10', until: '20.5' });
+    assert.deepEqual(o, { follow: true, tail: 5, sinceNs: 10_000_000_000n, untilNs: 20_500_000_000n, stdout: true, stderr: false });
+    assert.equal(logReadOptions(ctr(), { stdout: true, stderr: true, follow: false, tail: 'all' }).tail, undefined);
+    assert.equal(logReadOptions(ctr(), { stdout: true, stderr: true, follow: false, tail: '-1' }).tail, undefined);
+  });
+
+  it("is refused with dockerd's messages, in its order", () => {
+    assert.equal(message(() => logReadOptions(ctr('none', ''), { stdout: false, stderr: false, follow: false, tail: 'x' })), 'Bad parameters: you must choose at least one stream');
+    assert.equal(message(() => logReadOptions(ctr('none', ''), { stdout: true, stderr: false, follow: false, tail: 'x' })), 'configured logging driver does not support reading');
+    assert.equal(message(() => logReadOptions(ctr(), { stdout: true, stderr: false, follow: false, tail: 'x' })), 'invalid value for "tail": "x"');
+    assert.equal(message(() => logReadOptions(ctr(), { stdout: true, stderr: false, follow: false, since: 'yesterday' })), 'invalid value for since/until');
+  });
+});
+
