@@ -85,6 +85,9 @@ export function ensureDir(rootfs: string, containerPath: string, owner: { uid: n
   return '/' + path.relative(path.resolve(rootfs), resolveInRoot(rootfs, containerPath || '/', { followFinal: true }));
 }
 
+/** Files up to this size are read at once, not streamed. */
+const SMALL_FILE = 256 << 10;
+
 type Entry = { name: string; fs: SourceFS; real: string; info: FileInfo };
 
 /** A tar of entries with the copy's owners and modes; file data streams from the source tree. */
@@ -106,10 +109,16 @@ function packEntries(entries: Iterable<Entry>, opts: CopyOptions): Readable {
       if (e.info.linkname !== undefined) h.linkname = e.info.linkname;
       if (e.info.devmajor !== undefined) h.devmajor = e.info.devmajor;
       if (e.info.devminor !== undefined) h.devminor = e.info.devminor;
-      if (e.info.type !== 'file' || e.info.size === 0) {
+      if (e.info.type !== 'file' || e.info.size === 0 || (e.info.size <= SMALL_FILE && e.fs.readData)) {
         // an empty file needs its (empty) body, or the pack waits for it forever
         const cb = (res: () => void, rej: (e: Error) => void) => (err?: Error | null) => (err ? rej(err) : res());
-        await new Promise<void>((res, rej) => (e.info.type === 'file' ? pack.entry(h as tar.Header, Buffer.alloc(0), cb(res, rej)) : pack.entry(h as tar.Header, cb(res, rej))));
+        let body: Buffer | undefined;
+        if (e.info.type === 'file') {
+          body = e.info.size === 0 ? Buffer.alloc(0) : e.fs.readData!(e.real);
+          // changed since it was listed: the header says what is copied
+          if (body.length !== e.info.size) throw new Error(`${e.real}: file changed size while being copied`);
+        }
+        await new Promise<void>((res, rej) => (body ? pack.entry(h as tar.Header, body, cb(res, rej)) : pack.entry(h as tar.Header, cb(res, rej))));
         continue;
       }
       await new Promise<void>((res, rej) => {

@@ -37,6 +37,11 @@ class ExcludeFS implements SourceFS {
     return this.inner.openData(rel);
   }
 
+  get readData(): ((rel: string) => Buffer) | undefined {
+    const inner = this.inner;
+    return inner.readData && ((rel) => inner.readData!(rel));
+  }
+
   get bytesHashed(): number {
     return this.inner.bytesHashed;
   }

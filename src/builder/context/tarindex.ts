@@ -239,6 +239,10 @@ export class ContextIndex implements SourceFS {
     return Readable.from([this.readFile(rel)], { objectMode: false });
   }
 
+  readData(rel: string): Buffer {
+    return this.readFile(rel);
+  }
+
   /** A regular file's data. */
   readFile(rel: string): Buffer {
     return this.readEntry(this.entries.get(rel), rel);
@@ -291,6 +295,7 @@ export class ContextIndex implements SourceFS {
       openData(r) {
         return Readable.from([read(sub.get(r), r)], { objectMode: false });
       },
+      readData: (r) => read(sub.get(r), r),
       bytesHashed: 0,
     };
   }

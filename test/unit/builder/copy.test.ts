@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
-import { ContextIndex, applyCopy, indexContext, resolveSources, type CopyOptions, type ResolveOptions } from '../../../src/builder';
+import { ContextIndex, DiskFS, applyCopy, indexContext, resolveSources, type CopyOptions, type ResolveOptions } from '../../../src/builder';
 import { tarBuf } from '../../helpers/tar';
 
 
@@ -141,6 +141,32 @@ describe('applyCopy: owners and modes', () => {
     await applyCopy(root, { dest: '/from', destIsDir: true }, infos, [], { preserveOwnership: true });
     assert.equal(owner('from/f'), '1234:4321');
     assert.equal(owner('from'), '0:0');
+  });
+});
+
+describe('applyCopy: file data from a directory on disk', () => {
+  it('many small files (read at once) and a large one (streamed) arrive whole', async () => {
+    const src = fs.mkdtempSync(path.join(tmp, 'disk-'));
+    for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(src, `f${i}`), `file ${i}\n`);
+    const big = Buffer.alloc(3 << 20, 'b');
+    fs.writeFileSync(path.join(src, 'big'), big);
+    const infos = resolveSources(new DiskFS(src), ['.'], { ...R, context: false });
+    await applyCopy(root, { dest: '/out', destIsDir: true }, infos, []);
+    for (let i = 0; i < 300; i++) assert.equal(fs.readFileSync(path.join(root, 'out', `f${i}`), 'utf8'), `file ${i}\n`);
+    assert.ok(fs.readFileSync(path.join(root, 'out', 'big')).equals(big));
+  });
+
+  it('a small file that changed size after it was listed fails the copy', async () => {
+    const src = fs.mkdtempSync(path.join(tmp, 'disk-'));
+    fs.writeFileSync(path.join(src, 'f'), 'short');
+    const tree = new DiskFS(src);
+    const infos = resolveSources(tree, ['f'], { ...R, context: false });
+    fs.writeFileSync(path.join(src, 'f'), 'much longer now');
+    await assert.rejects(applyCopy(root, { dest: '/grown/', destIsDir: true }, infos, []), /changed size/);
+    // control: listed after the change, the same file copies
+    const again = resolveSources(tree, ['f'], { ...R, context: false });
+    await applyCopy(root, { dest: '/grown/', destIsDir: true }, again, []);
+    assert.equal(fs.readFileSync(path.join(root, 'grown', 'f'), 'utf8'), 'much longer now');
   });
 });
 
