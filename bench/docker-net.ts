@@ -90,7 +90,8 @@ export function sweepPlan(beforeDump: string, nowDump: string, o: { bridge: stri
   const seen = new Set(before.rules.map(key));
   const removable = new Set<string>();
   if (!o.keepNewChains) {
-    for (const [table, chains] of now.chains) for (const c of chains) if (c.startsWith('DOCKER') && !before.chains.get(table)?.has(c)) removable.add(`${table}/${c}`);
+    for (const [table, chains] of now.chains)
+      for (const c of chains) if (c.startsWith('DOCKER') && !before.chains.get(table)?.has(c)) removable.add(`${table}/${c}`);
   }
   const ours = (r: Rule) => {
     const words = r.spec.split(/\s+/);

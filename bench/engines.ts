@@ -48,7 +48,10 @@ export abstract class Engine {
   readonly notes: string[] = [];
   protected readonly cliEnv: NodeJS.ProcessEnv;
 
-  constructor(protected readonly dirs: RunDirs, socketName: string) {
+  constructor(
+    protected readonly dirs: RunDirs,
+    socketName: string,
+  ) {
     this.socket = path.join(dirs.run, socketName);
     this.host = `unix://${this.socket}`;
     const cfgDir = path.join(dirs.data, 'docker-cli-config');
@@ -74,13 +77,33 @@ export abstract class Engine {
       if (r.status !== 0) throw new Error(`berth system certs failed: ${r.stderr}`);
     }
     this.tlsPort = await freePort();
-    return ['-H', `tcp://127.0.0.1:${this.tlsPort}`, '--tlsverify', '--tlscacert', path.join(dir, 'ca.pem'), '--tlscert', path.join(dir, 'server-cert.pem'), '--tlskey', path.join(dir, 'server-key.pem')];
+    return [
+      '-H',
+      `tcp://127.0.0.1:${this.tlsPort}`,
+      '--tlsverify',
+      '--tlscacert',
+      path.join(dir, 'ca.pem'),
+      '--tlscert',
+      path.join(dir, 'server-cert.pem'),
+      '--tlskey',
+      path.join(dir, 'server-key.pem'),
+    ];
   }
 
   /** docker CLI flags for this engine's TLS listener. */
   tlsClientArgs(): string[] {
     const dir = this.certDir;
-    return ['-H', `tcp://127.0.0.1:${this.tlsPort}`, '--tlsverify', '--tlscacert', path.join(dir, 'ca.pem'), '--tlscert', path.join(dir, 'cert.pem'), '--tlskey', path.join(dir, 'key.pem')];
+    return [
+      '-H',
+      `tcp://127.0.0.1:${this.tlsPort}`,
+      '--tlsverify',
+      '--tlscacert',
+      path.join(dir, 'ca.pem'),
+      '--tlscert',
+      path.join(dir, 'cert.pem'),
+      '--tlskey',
+      path.join(dir, 'key.pem'),
+    ];
   }
 
   /** Any client command with this engine's CLI environment (no config of the user's), timed; a non-zero exit is an error. */
@@ -121,7 +144,8 @@ export abstract class Engine {
   /** The docker CLI; a non-zero exit is an error with the CLI's message. Returns the result (ms included). */
   async dockerOk(args: string[], timeoutMs = 120_000, stdout: 'pipe' | 'ignore' = 'pipe'): Promise<CommandResult> {
     const r = await this.docker(args, timeoutMs, stdout);
-    if (r.code !== 0) throw new Error(`docker ${args.slice(0, 8).join(' ')}${args.length > 8 ? ' …' : ''} exited ${r.code ?? r.signal}: ${excerpt(r.stderr || r.stdout)}`);
+    if (r.code !== 0)
+      throw new Error(`docker ${args.slice(0, 8).join(' ')}${args.length > 8 ? ' …' : ''} exited ${r.code ?? r.signal}: ${excerpt(r.stderr || r.stdout)}`);
     return r;
   }
 
@@ -135,12 +159,16 @@ export abstract class Engine {
 
   /** Creates (and optionally starts) containers through the API, 4 at a time; setup only, never timed. */
   async createContainers(n: number, body: Record<string, unknown>, startThem: boolean): Promise<string[]> {
-    return mapLimit(Array.from({ length: n }, (_, i) => i), 4, async () => {
-      if (abort.requested) throw new Aborted();
-      const r = await this.api('POST', '/containers/create', body);
-      if (startThem) await this.api('POST', `/containers/${r.Id}/start`);
-      return r.Id as string;
-    });
+    return mapLimit(
+      Array.from({ length: n }, (_, i) => i),
+      4,
+      async () => {
+        if (abort.requested) throw new Aborted();
+        const r = await this.api('POST', '/containers/create', body);
+        if (startThem) await this.api('POST', `/containers/${r.Id}/start`);
+        return r.Id as string;
+      },
+    );
   }
 
   async removeContainers(ids: string[]): Promise<void> {
@@ -271,7 +299,21 @@ export class BerthEngine extends Engine {
     this.daemon = this.spawnDaemon(
       process.execPath,
       // BENCH_BERTHD_NODE_ARGS: node flags for berthd only (e.g. --cpu-prof), to profile a case
-      [...(process.env.BENCH_BERTHD_NODE_ARGS ?? '').split(' ').filter(Boolean), BERTHD, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', this.host, ...tls, '--pidfile', path.join(this.dirs.run, 'berthd.pid'), '--config-file', cfg],
+      [
+        ...(process.env.BENCH_BERTHD_NODE_ARGS ?? '').split(' ').filter(Boolean),
+        BERTHD,
+        '--data-root',
+        this.dataRoot,
+        '--exec-root',
+        this.execRoot,
+        '-H',
+        this.host,
+        ...tls,
+        '--pidfile',
+        path.join(this.dirs.run, 'berthd.pid'),
+        '--config-file',
+        cfg,
+      ],
       'berthd.log',
     );
     await this.waitForApi(this.daemon, 'berthd', 30_000, 'berthd.log');
@@ -339,7 +381,10 @@ export class DockerEngine extends Engine {
   }
 
   imageFileCount(): number {
-    return countEntries(path.join(this.dataRoot, 'image', 'overlay2', 'layerdb', 'sha256')) + countEntries(path.join(this.dataRoot, 'image', 'overlay2', 'imagedb', 'content', 'sha256'));
+    return (
+      countEntries(path.join(this.dataRoot, 'image', 'overlay2', 'layerdb', 'sha256')) +
+      countEntries(path.join(this.dataRoot, 'image', 'overlay2', 'imagedb', 'content', 'sha256'))
+    );
   }
 
   runtimeOf(id: string): { bundle: string; runcRoot: string } {
@@ -403,15 +448,22 @@ export class DockerEngine extends Engine {
       this.dockerd = this.spawnDaemon(
         DOCKERD,
         [
-          '--host', this.host,
+          '--host',
+          this.host,
           ...tls,
-          '--data-root', this.dataRoot,
-          '--exec-root', this.execRoot,
-          '--pidfile', path.join(this.dirs.run, 'dockerd.pid'),
-          '--config-file', cfg,
-          '--containerd', this.containerdSocket,
+          '--data-root',
+          this.dataRoot,
+          '--exec-root',
+          this.execRoot,
+          '--pidfile',
+          path.join(this.dirs.run, 'dockerd.pid'),
+          '--config-file',
+          cfg,
+          '--containerd',
+          this.containerdSocket,
           ...net,
-          '--cgroup-parent', `/${DockerEngine.CGROUP_PARENT}`,
+          '--cgroup-parent',
+          `/${DockerEngine.CGROUP_PARENT}`,
         ],
         'dockerd.log',
       );
@@ -456,7 +508,11 @@ export class DockerEngine extends Engine {
     this.checkCrashed(this.dockerd, 'dockerd');
     this.checkCrashed(this.containerd, 'containerd');
     // docker-proxy processes are dockerd's children: remembered now, killed if they outlive it
-    const proxies = this.dockerd?.pid ? listProcs().filter((p) => p.comm === 'docker-proxy' && p.ppid === this.dockerd!.pid).map((p) => p.pid) : [];
+    const proxies = this.dockerd?.pid
+      ? listProcs()
+          .filter((p) => p.comm === 'docker-proxy' && p.ppid === this.dockerd!.pid)
+          .map((p) => p.pid)
+      : [];
     await this.stopProcess(this.dockerd, 30_000);
     for (const pid of proxies.filter((p) => !exited(p))) {
       this.note(`docker-proxy pid ${pid} outlived dockerd; killed`);

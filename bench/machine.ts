@@ -119,4 +119,3 @@ function safeRead(p: string): string {
     return '';
   }
 }
-

@@ -19,7 +19,19 @@ Run as root. Results: a table on stdout, RESULTS.md and results.png.
 BENCH_BERTHD_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles berthd during the run.`;
 
 export function parseOptions(argv: string[]): Options & { list: boolean; help: boolean } {
-  const o = { quick: false, runs: NaN, heavyRuns: NaN, apiSeconds: NaN, docker: true, install: true, only: undefined as string[] | undefined, out: undefined as string | undefined, warmup: true, list: false, help: false };
+  const o = {
+    quick: false,
+    runs: NaN,
+    heavyRuns: NaN,
+    apiSeconds: NaN,
+    docker: true,
+    install: true,
+    only: undefined as string[] | undefined,
+    out: undefined as string | undefined,
+    warmup: true,
+    list: false,
+    help: false,
+  };
   const num = (i: number, name: string) => {
     const v = Number(argv[i]);
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);

@@ -7,7 +7,11 @@ export type RGB = [number, number, number];
 
 export class Raster {
   readonly data: Buffer;
-  constructor(readonly width: number, readonly height: number, background: RGB = [255, 255, 255]) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    background: RGB = [255, 255, 255],
+  ) {
     this.data = Buffer.alloc(width * height * 3);
     this.fillRect(0, 0, width, height, background);
   }
@@ -45,7 +49,8 @@ export class Raster {
     let cx = x;
     for (const ch of s) {
       const g = glyph(ch);
-      for (let row = 0; row < g.length; row++) for (let col = 0; col < g[row].length; col++) if (g[row][col]) this.fillRect(cx + col * scale, y + row * scale, scale, scale, c);
+      for (let row = 0; row < g.length; row++)
+        for (let col = 0; col < g[row].length; col++) if (g[row][col]) this.fillRect(cx + col * scale, y + row * scale, scale, scale, c);
       cx += ADVANCE * scale;
     }
     return cx - x;

@@ -52,7 +52,9 @@ async function main(argv: string[]): Promise<number> {
   const command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ');
   const started = Date.now();
   const machine = machineFacts();
-  log(`bench: process spawn on this machine: /bin/true ${machine.spawnTrueMs.toFixed(1)} ms, docker --version ${machine.spawnDockerVersionMs.toFixed(1)} ms (medians)`);
+  log(
+    `bench: process spawn on this machine: /bin/true ${machine.spawnTrueMs.toFixed(1)} ms, docker --version ${machine.spawnDockerVersionMs.toFixed(1)} ms (medians)`,
+  );
 
   const cleanup = new Cleanup(log);
   cleanup.installSignalHandlers();
@@ -63,7 +65,10 @@ async function main(argv: string[]): Promise<number> {
   let shared: Shared | undefined;
   try {
     const stale = staleRunDirs();
-    if (stale.length) log(`bench: warning: directories of an earlier bench run that did not finish: ${stale.join(', ')} (this run leaves them alone; another bench may be running)`);
+    if (stale.length)
+      log(
+        `bench: warning: directories of an earlier bench run that did not finish: ${stale.join(', ')} (this run leaves them alone; another bench may be running)`,
+      );
     const d = makeRunDirs();
     cleanup.after = () => verifyClean(d.run, d.data, engines);
     cleanup.add('remove bench directories', () => removeRunDirs(d));
@@ -129,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
     const dockerPresent = engines.some((e) => e.name === 'docker');
     process.stdout.write('\n' + textTable(rows, dockerPresent) + '\n\n');
     if (dockerAbsentReason) process.stdout.write(`Docker was absent: ${dockerAbsentReason}\n`);
-    process.stdout.write('Containers ran with --network none on both engines, except in the Networking figures (each engine\'s default bridge).\n');
+    process.stdout.write("Containers ran with --network none on both engines, except in the Networking figures (each engine's default bridge).\n");
 
     fs.mkdirSync(outDir, { recursive: true });
     let chartFile: string | undefined;
@@ -168,7 +173,9 @@ async function main(argv: string[]): Promise<number> {
       seconds: (Date.now() - started) / 1000,
     });
     fs.writeFileSync(path.join(outDir, 'RESULTS.md'), md);
-    process.stdout.write(`Wrote ${path.relative(process.cwd(), path.join(outDir, 'RESULTS.md'))}${chartFile ? ` and ${path.relative(process.cwd(), path.join(outDir, chartFile))}` : ''}\n`);
+    process.stdout.write(
+      `Wrote ${path.relative(process.cwd(), path.join(outDir, 'RESULTS.md'))}${chartFile ? ` and ${path.relative(process.cwd(), path.join(outDir, chartFile))}` : ''}\n`,
+    );
     return 0;
   } catch (e) {
     if (e instanceof Aborted) return 130;
@@ -197,7 +204,11 @@ function verifyClean(run: string, data: string, engines: Engine[]): void {
   }
   for (const e of engines) for (const d of e.daemonProcs()) left.push(`${d.name} pid ${d.pid}`);
   for (const e of engines) left.push(...e.netLeftovers().map((x) => `${e.label}: ${x}`));
-  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && (m.startsWith(run) || m.startsWith(data)));
+  const mounts = fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m) => m && (m.startsWith(run) || m.startsWith(data)));
   left.push(...mounts.map((m) => `mount ${m}`));
   for (const d of [run, data]) if (fs.existsSync(d)) left.push(`directory ${d}`);
   if (left.length) log(`bench: NOT CLEAN after cleanup: ${left.join('; ')}`);

@@ -51,7 +51,10 @@ export function ensureDocker(log: (s: string) => void): SetupResult {
       spawnSync('apt-get', ['update'], { env, encoding: 'utf8', timeout: 600_000 });
       r = install();
     }
-    result = r.status === 0 && dockerInstalled() ? { ok: true, message: 'installed docker.io' } : { ok: false, message: `apt-get install docker.io failed: ${lastLines(r.stderr || r.stdout || String(r.error))}` };
+    result =
+      r.status === 0 && dockerInstalled()
+        ? { ok: true, message: 'installed docker.io' }
+        : { ok: false, message: `apt-get install docker.io failed: ${lastLines(r.stderr || r.stdout || String(r.error))}` };
   } finally {
     restorePolicy();
   }

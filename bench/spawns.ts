@@ -17,7 +17,19 @@ export interface SpawnCount {
 /** Runs `action` with strace attached to `pids`; counts the execve calls that succeeded. */
 export async function countSpawns(pids: number[], action: () => Promise<unknown>): Promise<SpawnCount> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-strace-'));
-  const args = ['-f', '-ff', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '--successful-only', '-o', path.join(dir, 'trace'), ...pids.flatMap((p) => ['-p', String(p)])];
+  const args = [
+    '-f',
+    '-ff',
+    '-qq',
+    '-e',
+    'trace=execve',
+    '-e',
+    'signal=none',
+    '--successful-only',
+    '-o',
+    path.join(dir, 'trace'),
+    ...pids.flatMap((p) => ['-p', String(p)]),
+  ];
   const st = spawn('strace', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   st.stderr!.on('data', (b) => (err += b));
@@ -42,7 +54,10 @@ export async function countSpawns(pids: number[], action: () => Promise<unknown>
     await gone;
   }
   // -ff: one file per process, so no call is split across lines
-  const text = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+  const text = fs
+    .readdirSync(dir)
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+    .join('\n');
   fs.rmSync(dir, { recursive: true, force: true });
   const programs: Record<string, number> = {};
   let count = 0;

@@ -23,7 +23,10 @@ export function quantileSorted(sorted: number[], q: number): number {
 }
 
 export function percentile(values: number[], q: number): number {
-  return quantileSorted([...values].sort((a, b) => a - b), q);
+  return quantileSorted(
+    [...values].sort((a, b) => a - b),
+    q,
+  );
 }
 
 /** berth / Docker of the medians; undefined when either is missing or Docker's is 0. */

@@ -28,7 +28,11 @@ export interface CommandResult {
  * Runs a command to completion and times it from spawn to exit with
  * process.hrtime. stdin is closed; output is collected.
  */
-export function runCommand(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; stdout?: 'pipe' | 'ignore' } = {}): Promise<CommandResult> {
+export function runCommand(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; stdout?: 'pipe' | 'ignore' } = {},
+): Promise<CommandResult> {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     // stdout 'ignore' is /dev/null: for commands whose output is the workload (docker logs)

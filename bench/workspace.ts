@@ -70,7 +70,16 @@ export function removeRunDirs(dirs: RunDirs): void {
  * /run/docker/plugins). Remembered before the bench starts Docker; whatever of
  * them the bench created is removed afterwards.
  */
-const SYSTEM_PATHS = ['/run/containerd', '/run/docker', '/etc/docker/key.json', '/opt/containerd', '/var/lib/docker', '/var/lib/containerd', '/run/docker.sock', '/run/docker.pid'];
+const SYSTEM_PATHS = [
+  '/run/containerd',
+  '/run/docker',
+  '/etc/docker/key.json',
+  '/opt/containerd',
+  '/var/lib/docker',
+  '/var/lib/containerd',
+  '/run/docker.sock',
+  '/run/docker.pid',
+];
 
 export class SystemPathGuard {
   private readonly existed = new Map<string, boolean>();

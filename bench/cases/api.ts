@@ -24,7 +24,10 @@ export const apiLoad: Case<string[]> = {
   async sample({ engine, opts }, _ids, round) {
     const out: Record<string, number> = {};
     const ms = round < 0 ? Math.min(500, opts.apiSeconds * 1000) : opts.apiSeconds * 1000; // short warm-up
-    for (const [key, p] of [['ping', '/_ping'], ['list', '/containers/json']] as const) {
+    for (const [key, p] of [
+      ['ping', '/_ping'],
+      ['list', '/containers/json'],
+    ] as const) {
       const r = await loadTest(engine.socket, 'GET', p, CLIENTS, ms);
       if (r.errors) engine.note(`GET ${p} under load: ${r.errors} of ${r.requests} requests failed`);
       out[`${key}_rps`] = (r.requests - r.errors) / r.seconds;

@@ -44,7 +44,13 @@ export const psMany: Case<string[]> = {
   metrics: [
     { id: 'ps_a', label: `ps -a (${PS_N} containers)`, unit: 'ms', better: 'lower', target: { absMax: 30, text: '< 30 ms (whole docker ps -a)' } },
     { id: 'ps_aq', label: `ps -a -q (${PS_N} containers)`, unit: 'ms', better: 'lower' },
-    { id: 'ps_api', label: `GET /containers/json?all=1 (${PS_N})`, unit: 'ms', better: 'lower', target: { absMax: 30, text: '< 30 ms (engine side of ps -a)' } },
+    {
+      id: 'ps_api',
+      label: `GET /containers/json?all=1 (${PS_N})`,
+      unit: 'ms',
+      better: 'lower',
+      target: { absMax: 30, text: '< 30 ms (engine side of ps -a)' },
+    },
   ],
   async setup({ engine, image, log }) {
     log(`    ${engine.label}: creating ${PS_N} containers (untimed setup)`);

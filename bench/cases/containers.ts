@@ -11,7 +11,7 @@ export const cliFloor: Case = {
   id: 'cli-floor',
   title: 'docker CLI start',
   section: 'Container lifecycle (docker CLI)',
-  how: '`docker --version` (no daemon contact): the client\'s own start-up, included in every CLI figure',
+  how: "`docker --version` (no daemon contact): the client's own start-up, included in every CLI figure",
   metrics: [{ id: 'cli', label: 'docker --version (client only)', unit: 'ms', better: 'lower', chart: false }],
   async sample({ engine }) {
     return { cli: (await engine.dockerOk(['--version'])).ms };
@@ -73,7 +73,8 @@ export const stop: Case = {
       await sleep(300); // let sh install its trap
       const r = await engine.dockerOk(['stop', id]);
       const state = (await engine.api('GET', `/containers/${id}/json`)).State;
-      if (state.Running || state.ExitCode !== 0) engine.note(`stop: container ended with exit code ${state.ExitCode} (running=${state.Running}); expected 0 from its TERM trap`);
+      if (state.Running || state.ExitCode !== 0)
+        engine.note(`stop: container ended with exit code ${state.ExitCode} (running=${state.Running}); expected 0 from its TERM trap`);
       return { stop: r.ms };
     } finally {
       await engine.removeContainers([id]);

@@ -39,7 +39,10 @@ let serial = 0;
 function configs(dir: string, image: string, name: string): { pod: string; ctr: string } {
   const pod = path.join(dir, `${name}-pod.json`);
   const ctr = path.join(dir, `${name}-ctr.json`);
-  fs.writeFileSync(pod, JSON.stringify({ metadata: { name, namespace: 'bench', uid: `${name}-uid`, attempt: 0 }, log_directory: path.join(dir, 'logs', name), linux: {} }));
+  fs.writeFileSync(
+    pod,
+    JSON.stringify({ metadata: { name, namespace: 'bench', uid: `${name}-uid`, attempt: 0 }, log_directory: path.join(dir, 'logs', name), linux: {} }),
+  );
   fs.writeFileSync(ctr, JSON.stringify({ metadata: { name: 'main' }, image: { image }, command: ['sleep', '1000'], log_path: 'main.log', linux: {} }));
   return { pod, ctr };
 }
@@ -121,8 +124,7 @@ export const criCase: Case<CriSide> = {
   id: 'cri',
   title: 'CRI (crictl)',
   section: 'Kubernetes CRI (crictl)',
-  how:
-    "crictl against each side's CRI socket: `runp` + `create` + `start` of one `sleep 1000` container (pod removed afterwards, untimed), and `exec -s CTR true` (ExecSync) in a running one. Docker's column is containerd's built-in CRI plugin (Debian's containerd, private root), berth's a private berthd with --cri-socket; same CNI bridge conflist, catatonit infra image and busybox on both",
+  how: "crictl against each side's CRI socket: `runp` + `create` + `start` of one `sleep 1000` container (pod removed afterwards, untimed), and `exec -s CTR true` (ExecSync) in a running one. Docker's column is containerd's built-in CRI plugin (Debian's containerd, private root), berth's a private berthd with --cri-socket; same CNI bridge conflist, catatonit infra image and busybox on both",
   metrics: [
     { id: 'cri_pod', label: 'RunPodSandbox + create + start', unit: 'ms', better: 'lower' },
     { id: 'cri_exec', label: 'ExecSync true', unit: 'ms', better: 'lower' },

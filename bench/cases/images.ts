@@ -98,7 +98,9 @@ export const pull: Case<PullState> = {
   section: 'Images (6 layers, ~300 MB)',
   how: 'MB/s of `docker pull 127.0.0.1:PORT/bench/big:1` from a local docker-registry (image content: 6 layers of random data, ~300 MB; --quick: ~30 MB), each sample from an image-less engine (`rmi` + `image prune` between samples, untimed)',
   heavy: true,
-  metrics: [{ id: 'pull', label: 'pull (MB/s of image content)', unit: 'MB/s', better: 'higher', target: { ratioMin: 1.5, text: '≥ 1.5× Docker\'s throughput' } }],
+  metrics: [
+    { id: 'pull', label: 'pull (MB/s of image content)', unit: 'MB/s', better: 'higher', target: { ratioMin: 1.5, text: "≥ 1.5× Docker's throughput" } },
+  ],
   available,
   async setup(env) {
     const f = await imageFixture(env);
@@ -136,7 +138,7 @@ export const push: Case<LocalState> = {
   section: 'Images (6 layers, ~300 MB)',
   how: 'MB/s of `docker push` of the image freshly loaded from its archive (untimed; layers made here, so the push compresses them) to a docker-registry started for that sample alone (no layer there, no cross-repository mount); the image is removed after each sample',
   heavy: true,
-  metrics: [{ id: 'push', label: 'push (MB/s of image content)', unit: 'MB/s', better: 'higher', target: { ratioMin: 2, text: '≥ 2× Docker\'s throughput' } }],
+  metrics: [{ id: 'push', label: 'push (MB/s of image content)', unit: 'MB/s', better: 'higher', target: { ratioMin: 2, text: "≥ 2× Docker's throughput" } }],
   available,
   setup: localSetup,
   async sample(env, s) {
@@ -148,7 +150,14 @@ export const push: Case<LocalState> = {
       await engine.dockerOk(['load', '-i', s.f.archive], LONG);
       await engine.dockerOk(['tag', s.f.tag, ref]);
       const p = await engine.dockerOk(['push', ref], LONG);
-      if (/already exists|Mounted from/.test(p.stdout)) engine.note(`push: the registry reported layers as already there: ${p.stdout.split('\n').filter((l) => /already exists|Mounted/.test(l)).slice(0, 2).join('; ')}`);
+      if (/already exists|Mounted from/.test(p.stdout))
+        engine.note(
+          `push: the registry reported layers as already there: ${p.stdout
+            .split('\n')
+            .filter((l) => /already exists|Mounted/.test(l))
+            .slice(0, 2)
+            .join('; ')}`,
+        );
       return { push: s.f.contentBytes / MB / (p.ms / 1000) };
     } finally {
       await forget(engine, [ref, s.f.tag]);
@@ -199,7 +208,7 @@ export const saveLoad: Case<LocalState> = {
   id: 'save-load',
   title: 'save / load of a 6-layer ~300 MB image',
   section: 'Images (6 layers, ~300 MB)',
-  how: 'MB/s of the archive: `docker load -i FILE` of the image\'s docker-archive (into an image-less engine), then `docker save -o FILE IMG` of it; the saved file is deleted and the image removed after each sample (untimed)',
+  how: "MB/s of the archive: `docker load -i FILE` of the image's docker-archive (into an image-less engine), then `docker save -o FILE IMG` of it; the saved file is deleted and the image removed after each sample (untimed)",
   heavy: true,
   metrics: [
     { id: 'load', label: 'load -i (MB/s of archive)', unit: 'MB/s', better: 'higher' },

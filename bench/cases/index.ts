@@ -15,4 +15,28 @@ import { remote } from './remote';
 import { composeCase } from './compose';
 import { criCase } from './cri';
 
-export const CASES: Case[] = [memory, cliFloor, cliStart, runRm, runDetached, exec, overhead, stop, createRemove, psMany, apiLoad, netStart, spawnCount, portThroughput, logs, pull, push, pushPulled, saveLoad, buildCase, remote, composeCase, criCase];
+export const CASES: Case[] = [
+  memory,
+  cliFloor,
+  cliStart,
+  runRm,
+  runDetached,
+  exec,
+  overhead,
+  stop,
+  createRemove,
+  psMany,
+  apiLoad,
+  netStart,
+  spawnCount,
+  portThroughput,
+  logs,
+  pull,
+  push,
+  pushPulled,
+  saveLoad,
+  buildCase,
+  remote,
+  composeCase,
+  criCase,
+];

@@ -47,7 +47,10 @@ export const logs: Case<LogState> = {
     if (w.stdout.trim() !== '0') engine.note(`logs: the writer exited ${w.stdout.trim()}`);
     // everything written must come back: count once (untimed)
     const all = await engine.dockerOk(['logs', id], 600_000);
-    if (all.stdout.length !== bytes) engine.note(`logs: read back ${all.stdout.length} bytes of stdout, the container wrote ${bytes}${all.stdout.endsWith(TAIL) ? '' : ' (the last line, written without a newline, did not come back)'}`);
+    if (all.stdout.length !== bytes)
+      engine.note(
+        `logs: read back ${all.stdout.length} bytes of stdout, the container wrote ${bytes}${all.stdout.endsWith(TAIL) ? '' : ' (the last line, written without a newline, did not come back)'}`,
+      );
     return { id, bytes, writeMBs: bytes / MB / (ms / 1000) };
   },
   async sample({ engine }, s, round) {

@@ -22,7 +22,7 @@ export const memory: Case = {
     { id: 'daemon_per_ctr', label: 'daemon RSS growth per container', unit: 'MiB', better: 'lower', chart: false },
     { id: 'mon_pss', label: 'monitor/shim PSS per container', unit: 'MiB', better: 'lower' },
     { id: 'mon_rss', label: 'monitor/shim RSS per container', unit: 'MiB', better: 'lower', target: { absMax: 2, text: '≤ ~2 MiB (one conmon)' } },
-    { id: 'mon_count', label: 'monitor/shim processes per container', unit: 'per ctr', better: 'lower', target: { absMax: 1, text: '≤ 1', }, chart: false },
+    { id: 'mon_count', label: 'monitor/shim processes per container', unit: 'per ctr', better: 'lower', target: { absMax: 1, text: '≤ 1' }, chart: false },
   ],
   async sample({ engine, image, log }, _state, round) {
     const daemonRss = () => engine.daemonProcs().reduce((s, p) => s + rssBytes(p.pid), 0) / MiB;

@@ -147,7 +147,7 @@ export const spawnCount: Case = {
   id: 'spawns',
   title: 'process spawns per operation',
   section: 'Networking',
-  how: 'strace -f on the engine\'s daemons (berthd; dockerd + containerd) counts every successful execve during one `run --rm IMG true` with `--network none`, on the default bridge and with `-p 127.0.0.1::80`, one `exec CTR true` and one `stop CTR` (monitor, runtime and network tools included; the container\'s own process counts one)',
+  how: "strace -f on the engine's daemons (berthd; dockerd + containerd) counts every successful execve during one `run --rm IMG true` with `--network none`, on the default bridge and with `-p 127.0.0.1::80`, one `exec CTR true` and one `stop CTR` (monitor, runtime and network tools included; the container's own process counts one)",
   metrics: [
     { id: 'none', label: 'spawns: run --rm (--network none)', unit: 'count', better: 'lower', chart: false },
     { id: 'bridge', label: 'spawns: run --rm (default bridge)', unit: 'count', better: 'lower', chart: false },
@@ -175,7 +175,13 @@ export const spawnCount: Case = {
     } finally {
       await engine.removeContainers([id]);
     }
-    if (round <= 0) for (const [k, v] of Object.entries(seen)) engine.note(`spawns ${k}: ${Object.entries(v).map(([p, n]) => `${p}×${n}`).join(', ')}`);
+    if (round <= 0)
+      for (const [k, v] of Object.entries(seen))
+        engine.note(
+          `spawns ${k}: ${Object.entries(v)
+            .map(([p, n]) => `${p}×${n}`)
+            .join(', ')}`,
+        );
     return out;
   },
 };

@@ -36,7 +36,13 @@ interface State {
 }
 
 /** One HTTP request on its own connection; resolves with the response (body not read). */
-function request(socket: string, method: string, p: string, body?: unknown, upgrade = false): Promise<{ res: http.IncomingMessage; sock?: import('node:net').Socket }> {
+function request(
+  socket: string,
+  method: string,
+  p: string,
+  body?: unknown,
+  upgrade = false,
+): Promise<{ res: http.IncomingMessage; sock?: import('node:net').Socket }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = data ? { 'Content-Type': 'application/json', 'Content-Length': String(data.length) } : {};
@@ -66,7 +72,13 @@ async function ok(r: { res: http.IncomingMessage }, what: string): Promise<void>
 
 /** `docker run --rm --network none IMG true` as the CLI makes it: create, attach, wait (removed), start, the wait's answer. */
 async function apiRunRm(socket: string, image: string): Promise<void> {
-  const c = await request(socket, 'POST', '/v1.41/containers/create', { Image: image, Cmd: ['true'], AttachStdout: true, AttachStderr: true, HostConfig: { AutoRemove: true, NetworkMode: 'none' } });
+  const c = await request(socket, 'POST', '/v1.41/containers/create', {
+    Image: image,
+    Cmd: ['true'],
+    AttachStdout: true,
+    AttachStderr: true,
+    HostConfig: { AutoRemove: true, NetworkMode: 'none' },
+  });
   await ok(c, 'create');
   const { Id } = JSON.parse(await readAll(c.res));
   const att = await request(socket, 'POST', `/v1.41/containers/${Id}/attach?stream=1&stdout=1&stderr=1`, undefined, true);
@@ -107,9 +119,35 @@ async function conmonExec(s: State, round: number): Promise<number> {
   const exitDir = path.join(s.execDir, 'exit');
   fs.mkdirSync(exitDir, { recursive: true });
   const args = [
-    '--api-version', '1', '-r', RUNC, '--runtime-arg', '--root', '--runtime-arg', s.runcRoot, '--log-level', 'error',
-    '-c', s.id, '-u', execId, '-n', execId, '-b', s.execDir, '-p', path.join(s.execDir, 'pid'),
-    '--exit-dir', exitDir, '--socket-dir-path', s.execDir, '-l', 'none', '-e', '--exec-process-spec', s.processSpec,
+    '--api-version',
+    '1',
+    '-r',
+    RUNC,
+    '--runtime-arg',
+    '--root',
+    '--runtime-arg',
+    s.runcRoot,
+    '--log-level',
+    'error',
+    '-c',
+    s.id,
+    '-u',
+    execId,
+    '-n',
+    execId,
+    '-b',
+    s.execDir,
+    '-p',
+    path.join(s.execDir, 'pid'),
+    '--exit-dir',
+    exitDir,
+    '--socket-dir-path',
+    s.execDir,
+    '-l',
+    'none',
+    '-e',
+    '--exec-process-spec',
+    s.processSpec,
   ];
   const { ms, value } = await timed(
     () =>
@@ -121,7 +159,10 @@ async function conmonExec(s: State, round: number): Promise<number> {
         void readAll(child.stdio[3] as NodeJS.ReadableStream).then(resolve, reject);
       }),
   );
-  const msgs = value.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { data: number });
+  const msgs = value
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as { data: number });
   const code = msgs.length >= 2 ? msgs[msgs.length - 1].data : Number(fs.readFileSync(path.join(exitDir, execId), 'utf8'));
   fs.rmSync(path.join(exitDir, execId), { force: true });
   if (code !== 0) throw new Error(`conmon + runc exec: exit code ${code} (${value.trim()})`);
@@ -150,16 +191,28 @@ export const overhead: Case<State> = {
   id: 'overhead',
   title: 'overhead over the runtime floor',
   section: 'Container lifecycle (docker CLI)',
-  how: 'per sample, interleaved: `runc run` of a copy of the engine\'s own bundle of a `--network none` container (its config.json, the process `true`, hooks dropped, a cgroup of its own; the rootfs already mounted) is the run floor; `runc exec CTR true` on the engine\'s running container is the exec floor (and conmon running it, berth\'s design). The engine does the same through the API as the docker CLI does (run --rm: create, attach, wait?condition=removed, start, the wait\'s answer; exec: create, attached start to the end of the stream, inspect), floor and API twice each in A B B A order, and once through the docker CLI (less `docker --version`); overheads are per-sample differences',
+  how: "per sample, interleaved: `runc run` of a copy of the engine's own bundle of a `--network none` container (its config.json, the process `true`, hooks dropped, a cgroup of its own; the rootfs already mounted) is the run floor; `runc exec CTR true` on the engine's running container is the exec floor (and conmon running it, berth's design). The engine does the same through the API as the docker CLI does (run --rm: create, attach, wait?condition=removed, start, the wait's answer; exec: create, attached start to the end of the stream, inspect), floor and API twice each in A B B A order, and once through the docker CLI (less `docker --version`); overheads are per-sample differences",
   metrics: [
     { id: 'floor_run', label: 'floor: runc run (same bundle, true)', unit: 'ms', better: 'lower', chart: false },
     { id: 'api_run', label: 'run --rm through the API', unit: 'ms', better: 'lower', chart: false },
-    { id: 'over_run', label: 'run --rm overhead over runc run (API)', unit: 'ms', better: 'lower', target: { absMax: 10, text: '≤ 10 ms over the runtime floor' } },
+    {
+      id: 'over_run',
+      label: 'run --rm overhead over runc run (API)',
+      unit: 'ms',
+      better: 'lower',
+      target: { absMax: 10, text: '≤ 10 ms over the runtime floor' },
+    },
     { id: 'over_run_cli', label: 'run --rm overhead over runc run (CLI − docker --version)', unit: 'ms', better: 'lower', chart: false },
     { id: 'floor_exec', label: 'floor: runc exec CTR true', unit: 'ms', better: 'lower', chart: false },
     { id: 'floor_exec_conmon', label: 'floor: conmon + runc exec CTR true', unit: 'ms', better: 'lower', chart: false },
     { id: 'api_exec', label: 'exec through the API', unit: 'ms', better: 'lower', chart: false },
-    { id: 'over_exec', label: 'exec overhead over runc exec (API)', unit: 'ms', better: 'lower', target: { absMax: 10, text: '≤ 10 ms over the runtime floor' } },
+    {
+      id: 'over_exec',
+      label: 'exec overhead over runc exec (API)',
+      unit: 'ms',
+      better: 'lower',
+      target: { absMax: 10, text: '≤ 10 ms over the runtime floor' },
+    },
     { id: 'over_exec_conmon', label: 'exec overhead over conmon + runc exec (API)', unit: 'ms', better: 'lower', chart: false },
     { id: 'over_exec_cli', label: 'exec overhead over runc exec (CLI − docker --version)', unit: 'ms', better: 'lower', chart: false },
   ],

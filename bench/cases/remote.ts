@@ -25,7 +25,7 @@ export const remote: Case<State> = {
   id: 'remote',
   title: 'run and exec over unix, TCP+TLS and ssh',
   section: 'Remote engines (docker CLI)',
-  how: '`docker run --rm --network none IMG true` and `docker exec CTR true` through `-H unix://`, `-H tcp://127.0.0.1:P --tlsverify` (mutual TLS) and `-H ssh://root@127.0.0.1:P` (private sshd; the far side runs the docker CLI\'s dial-stdio)',
+  how: "`docker run --rm --network none IMG true` and `docker exec CTR true` through `-H unix://`, `-H tcp://127.0.0.1:P --tlsverify` (mutual TLS) and `-H ssh://root@127.0.0.1:P` (private sshd; the far side runs the docker CLI's dial-stdio)",
   metrics: VIAS.flatMap((v) => [
     { id: `run_${v}`, label: `run --rm over ${v === 'tls' ? 'TCP+TLS' : v}`, unit: 'ms', better: 'lower' as const },
     { id: `exec_${v}`, label: `exec over ${v === 'tls' ? 'TCP+TLS' : v}`, unit: 'ms', better: 'lower' as const },

@@ -57,7 +57,6 @@ export function cmpVersion(a: string, b: string): number {
   return a1 - b1 || a2 - b2;
 }
 
-
 /** A TCP listener's TLS: the server's certificate, and the CA client certificates must chain to (--tlsverify). */
 export interface ListenerTls {
   cert: Buffer;
@@ -252,7 +251,9 @@ export function hijackResponse(ctx: HijackContext, contentType: string): void {
     ctx.res.flushHeaders();
     return;
   }
-  const extra = Object.entries(commonHeaders()).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const extra = Object.entries(commonHeaders())
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n${extra}\r\n`);
 }
 

@@ -32,34 +32,40 @@ function isOpaque(abs: string): boolean {
 export function diffLayer(upperDir: string, _lowerDirs: string[] = []): Readable {
   const upper = path.resolve(upperDir);
   return tarStream((w) =>
-    walkDir(w, upper, '', {}, {
-      replace: async (_abs, name, st) => {
-        if (!isWhiteout(st)) return false;
-        const slash = name.lastIndexOf('/');
-        await w.addRaw({
-          name: name.slice(0, slash + 1) + '.wh.' + name.slice(slash + 1),
-          type: 'file',
-          mode: 0o600,
-          uid: st.uid,
-          gid: st.gid,
-          size: 0,
-          mtime: new Date(Math.floor(st.mtimeMs / 1000) * 1000),
-        });
-        return true;
+    walkDir(
+      w,
+      upper,
+      '',
+      {},
+      {
+        replace: async (_abs, name, st) => {
+          if (!isWhiteout(st)) return false;
+          const slash = name.lastIndexOf('/');
+          await w.addRaw({
+            name: name.slice(0, slash + 1) + '.wh.' + name.slice(slash + 1),
+            type: 'file',
+            mode: 0o600,
+            uid: st.uid,
+            gid: st.gid,
+            size: 0,
+            mtime: new Date(Math.floor(st.mtimeMs / 1000) * 1000),
+          });
+          return true;
+        },
+        afterDir: async (abs, name, st) => {
+          if (!isOpaque(abs)) return;
+          await w.addRaw({
+            name: name + '/.wh..wh..opq',
+            type: 'file',
+            mode: st.mode & 0o777,
+            uid: st.uid,
+            gid: st.gid,
+            size: 0,
+            mtime: new Date(Math.floor(st.mtimeMs / 1000) * 1000),
+          });
+        },
       },
-      afterDir: async (abs, name, st) => {
-        if (!isOpaque(abs)) return;
-        await w.addRaw({
-          name: name + '/.wh..wh..opq',
-          type: 'file',
-          mode: st.mode & 0o777,
-          uid: st.uid,
-          gid: st.gid,
-          size: 0,
-          mtime: new Date(Math.floor(st.mtimeMs / 1000) * 1000),
-        });
-      },
-    }),
+    ),
   );
 }
 

@@ -29,7 +29,10 @@ function headerNumber(buf: Buffer, off: number, len: number): number {
     for (let i = off + 1; i < off + len; i++) n = n * 256 + buf[i];
     return n;
   }
-  const t = buf.toString('latin1', off, off + len).replace(/\0.*$/, '').trim();
+  const t = buf
+    .toString('latin1', off, off + len)
+    .replace(/\0.*$/, '')
+    .trim();
   return t ? parseInt(t, 8) : 0;
 }
 
@@ -317,7 +320,7 @@ export function createPack(): tar.Pack {
       recs.push(record('path', h.name));
       h.name = placeholder(h.name, 100);
     }
-    if (h.linkname && !fitsUstar(h.linkname) || (h.linkname?.length ?? 0) > 100) {
+    if ((h.linkname && !fitsUstar(h.linkname)) || (h.linkname?.length ?? 0) > 100) {
       recs.push(record('linkpath', h.linkname));
       h.linkname = placeholder(h.linkname, 100);
     }

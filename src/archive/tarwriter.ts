@@ -84,7 +84,7 @@ export class TarWriter {
     return out;
   }
 
-  private put(h: tar.Header | Partial<tar.Header> & { name: string }, body?: Buffer): Promise<void> {
+  private put(h: tar.Header | (Partial<tar.Header> & { name: string }), body?: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
       const cb = (err?: Error | null) => (err ? reject(err) : resolve());
       // file entries without a body buffer would wait for writes forever

@@ -226,7 +226,10 @@ class Unpacker {
    */
   private ensureDir(p: string, budget: { links: number }): number {
     const flags = O_PATH | O_DIRECTORY;
-    const parts = path.posix.normalize(p).split('/').filter((c) => c !== '' && c !== '.');
+    const parts = path.posix
+      .normalize(p)
+      .split('/')
+      .filter((c) => c !== '' && c !== '.');
     let cur = openIn(this.rootFd!, '/', flags);
     try {
       for (let k = 0; k < parts.length; k++) {

@@ -144,7 +144,16 @@ export {
 } from './context/extract';
 export { ContextIndex, type IndexOptions } from './context/tarindex';
 export { DiskFS, resolveIn, type SourceFS, type FileInfo, type FileType } from './context/fs';
-export { resolveSources, globSources, normalizeSource, isRemoteSource, isGitSource, escapesRoot, type SourceInfo, type ResolveOptions } from './context/sources';
+export {
+  resolveSources,
+  globSources,
+  normalizeSource,
+  isRemoteSource,
+  isGitSource,
+  escapesRoot,
+  type SourceInfo,
+  type ResolveOptions,
+} from './context/sources';
 export { hashSource, hashData, checksumSources, combineChecksums, type ChecksumOptions } from './context/checksum';
 export { isArchiveFile, isArchiveStream, isTarHeader } from '../common/buildcontext/archive';
 export { applyCopy, ensureDir, type CopyOptions, type CopyDest } from './context/copy';

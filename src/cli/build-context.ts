@@ -39,7 +39,8 @@ export function parseBuildContexts(specs: string[]): { images: Record<string, st
     if (!name || !value) throw fail(`invalid build context ${JSON.stringify(spec)}: expected name=value`);
     if (name in images || dirs.some((d) => d.name === name)) throw fail(`build context ${name} given twice`);
     if (value.startsWith('docker-image://')) images[name] = value;
-    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.startsWith('target:')) throw fail(`invalid build context ${name}: unsupported source ${JSON.stringify(value)}: berth takes docker-image://<ref> and directories`);
+    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.startsWith('target:'))
+      throw fail(`invalid build context ${name}: unsupported source ${JSON.stringify(value)}: berth takes docker-image://<ref> and directories`);
     else dirs.push({ name, dir: value });
   }
   return { images, dirs };
@@ -58,7 +59,9 @@ export function readStream(s: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 function entry(w: TarWriter, name: string, data: Buffer, mode = 0o600): Promise<void> {
-  return new Promise((resolve, reject) => w.pack.entry({ name, mode, size: data.length, mtime: new Date(), uid: 0, gid: 0 }, data, (e) => (e ? reject(e) : resolve())));
+  return new Promise((resolve, reject) =>
+    w.pack.entry({ name, mode, size: data.length, mtime: new Date(), uid: 0, gid: 0 }, data, (e) => (e ? reject(e) : resolve())),
+  );
 }
 
 /** A tar holding just a Dockerfile (`build - < Dockerfile`, or `-f -` with no context). */

@@ -40,7 +40,11 @@ function csv(s: string): string[] {
   return out;
 }
 
-const nameList = (attrs: Map<string, string>) => (attrs.get('name') ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+const nameList = (attrs: Map<string, string>) =>
+  (attrs.get('name') ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
 
 const bad = (spec: string, why: string) => new StatusError(`invalid output ${JSON.stringify(spec)}: ${why}`, 1);
 
@@ -126,7 +130,14 @@ export async function pushOutput(api: ApiClient, name: string, headers: Record<s
   const res = await api.stream('POST', `/images/${repo}/push`, { query: { tag }, headers });
   let digest = '';
   let err = '';
-  await jsonLines<{ status?: string; id?: string; error?: string; errorDetail?: { message?: string }; aux?: { Digest?: string }; progressDetail?: { current?: number } }>(res, (m) => {
+  await jsonLines<{
+    status?: string;
+    id?: string;
+    error?: string;
+    errorDetail?: { message?: string };
+    aux?: { Digest?: string };
+    progressDetail?: { current?: number };
+  }>(res, (m) => {
     if (m.error || m.errorDetail) err ||= m.errorDetail?.message ?? m.error ?? 'push failed';
     if (m.aux?.Digest) digest = m.aux.Digest;
     if (m.status && !m.progressDetail?.current) write(`${m.id ? m.id + ': ' : ''}${m.status}\n`);

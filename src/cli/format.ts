@@ -81,12 +81,7 @@ function asContext(row: object): object {
  * Render rows as `docker ps`-style commands do for --format.
  * Throws TemplateError ("template parsing error: …") for bad templates.
  */
-export function renderRows<Row extends object>(
-  format: string | undefined,
-  rows: readonly Row[],
-  spec: FormatSpec<Row>,
-  opts: RenderOptions = {},
-): string {
+export function renderRows<Row extends object>(format: string | undefined, rows: readonly Row[], spec: FormatSpec<Row>, opts: RenderOptions = {}): string {
   let f = format || TABLE;
   if (opts.quiet && f === TABLE) f = spec.quietFormat ?? '{{.ID}}';
   if (f === TABLE) f = spec.defaultTable;

@@ -30,7 +30,12 @@ function classFor(name: string): new () => object {
   if (!c) {
     c = { [name]: class {} }[name] as new () => object;
     // marshal in field order, as Go's encoder does
-    Object.defineProperty(c.prototype, 'toJSON', { value: function (this: object) { return { ...this }; }, enumerable: false });
+    Object.defineProperty(c.prototype, 'toJSON', {
+      value: function (this: object) {
+        return { ...this };
+      },
+      enumerable: false,
+    });
     classes.set(name, c);
   }
   return c;
@@ -71,24 +76,81 @@ const healthConfig = struct('HealthConfig', { Test: 'slice', Interval: 'int', Ti
 const config = struct(
   'Config',
   {
-    Hostname: 'string', Domainname: 'string', User: 'string', ExposedPorts: 'set', Env: 'slice', Cmd: 'slice', Healthcheck: healthConfig,
-    ArgsEscaped: 'bool', Image: 'string', Volumes: 'set', WorkingDir: 'string', Entrypoint: 'slice', NetworkDisabled: 'bool', MacAddress: 'string',
-    OnBuild: 'slice', Labels: 'map', StopSignal: 'string', StopTimeout: 'ptr', Shell: 'slice',
+    Hostname: 'string',
+    Domainname: 'string',
+    User: 'string',
+    ExposedPorts: 'set',
+    Env: 'slice',
+    Cmd: 'slice',
+    Healthcheck: healthConfig,
+    ArgsEscaped: 'bool',
+    Image: 'string',
+    Volumes: 'set',
+    WorkingDir: 'string',
+    Entrypoint: 'slice',
+    NetworkDisabled: 'bool',
+    MacAddress: 'string',
+    OnBuild: 'slice',
+    Labels: 'map',
+    StopSignal: 'string',
+    StopTimeout: 'ptr',
+    Shell: 'slice',
   },
   true,
 );
 const health = struct('Health', { Status: 'string', FailingStreak: 'int', Log: { sliceOf: struct('HealthcheckResult', {}, true) } }, true);
 const endpoint = struct('EndpointSettings', { IPAMConfig: 'ptr', Links: 'slice', Aliases: 'slice', DriverOpts: 'map', DNSNames: 'slice' }, true);
-const mountPoint = struct('MountPoint', { Type: 'string', Name: 'string', Source: 'string', Destination: 'string', Driver: 'string', Mode: 'string', RW: 'bool', Propagation: 'string' });
+const mountPoint = struct('MountPoint', {
+  Type: 'string',
+  Name: 'string',
+  Source: 'string',
+  Destination: 'string',
+  Driver: 'string',
+  Mode: 'string',
+  RW: 'bool',
+  Propagation: 'string',
+});
 const hostConfig = struct(
   'HostConfig',
   {
-    Binds: 'slice', LogConfig: struct('LogConfig', { Type: 'string', Config: 'map' }), PortBindings: 'map', RestartPolicy: struct('RestartPolicy', { Name: 'string', MaximumRetryCount: 'int' }),
-    VolumeDriver: 'string', VolumesFrom: 'slice', ConsoleSize: 'slice', Annotations: 'map', CapAdd: 'slice', CapDrop: 'slice', Dns: 'slice', DnsOptions: 'slice',
-    DnsSearch: 'slice', ExtraHosts: 'slice', GroupAdd: 'slice', Links: 'slice', SecurityOpt: 'slice', StorageOpt: 'map', Tmpfs: 'map', Sysctls: 'map',
-    BlkioWeightDevice: 'slice', BlkioDeviceReadBps: 'slice', BlkioDeviceWriteBps: 'slice', BlkioDeviceReadIOps: 'slice', BlkioDeviceWriteIOps: 'slice',
-    Devices: 'slice', DeviceCgroupRules: 'slice', DeviceRequests: 'slice', Ulimits: 'slice', Mounts: 'slice', MaskedPaths: 'slice', ReadonlyPaths: 'slice',
-    Init: 'ptr', OomKillDisable: 'ptr', PidsLimit: 'ptr', MemorySwappiness: 'ptr', ContainerIDFile: 'string', Runtime: 'string',
+    Binds: 'slice',
+    LogConfig: struct('LogConfig', { Type: 'string', Config: 'map' }),
+    PortBindings: 'map',
+    RestartPolicy: struct('RestartPolicy', { Name: 'string', MaximumRetryCount: 'int' }),
+    VolumeDriver: 'string',
+    VolumesFrom: 'slice',
+    ConsoleSize: 'slice',
+    Annotations: 'map',
+    CapAdd: 'slice',
+    CapDrop: 'slice',
+    Dns: 'slice',
+    DnsOptions: 'slice',
+    DnsSearch: 'slice',
+    ExtraHosts: 'slice',
+    GroupAdd: 'slice',
+    Links: 'slice',
+    SecurityOpt: 'slice',
+    StorageOpt: 'map',
+    Tmpfs: 'map',
+    Sysctls: 'map',
+    BlkioWeightDevice: 'slice',
+    BlkioDeviceReadBps: 'slice',
+    BlkioDeviceWriteBps: 'slice',
+    BlkioDeviceReadIOps: 'slice',
+    BlkioDeviceWriteIOps: 'slice',
+    Devices: 'slice',
+    DeviceCgroupRules: 'slice',
+    DeviceRequests: 'slice',
+    Ulimits: 'slice',
+    Mounts: 'slice',
+    MaskedPaths: 'slice',
+    ReadonlyPaths: 'slice',
+    Init: 'ptr',
+    OomKillDisable: 'ptr',
+    PidsLimit: 'ptr',
+    MemorySwappiness: 'ptr',
+    ContainerIDFile: 'string',
+    Runtime: 'string',
   },
   true,
 );
@@ -100,7 +162,14 @@ const CONTAINER = struct('ContainerJSON', {
   ExecIDs: 'slice',
   Mounts: { sliceOf: mountPoint },
   NetworkSettings: ptr(
-    struct('NetworkSettings', { Ports: 'map', Networks: { mapOf: endpoint }, SecondaryIPAddresses: 'slice', SecondaryIPv6Addresses: 'slice', Bridge: 'string', HairpinMode: 'bool' }),
+    struct('NetworkSettings', {
+      Ports: 'map',
+      Networks: { mapOf: endpoint },
+      SecondaryIPAddresses: 'slice',
+      SecondaryIPv6Addresses: 'slice',
+      Bridge: 'string',
+      HairpinMode: 'bool',
+    }),
   ),
   SizeRw: 'ptr',
   SizeRootFs: 'ptr',
@@ -133,7 +202,11 @@ const NETWORK = struct('NetworkResource', {
   Peers: 'slice',
   Services: 'map',
   ConfigFrom: struct('ConfigReference', { Network: 'string' }),
-  IPAM: struct('IPAM', { Driver: 'string', Options: 'map', Config: { sliceOf: struct('IPAMConfig', { Subnet: 'string', IPRange: 'string', Gateway: 'string', AuxiliaryAddresses: 'map' }) } }),
+  IPAM: struct('IPAM', {
+    Driver: 'string',
+    Options: 'map',
+    Config: { sliceOf: struct('IPAMConfig', { Subnet: 'string', IPRange: 'string', Gateway: 'string', AuxiliaryAddresses: 'map' }) },
+  }),
 });
 
 const VOLUME = struct('volume.Volume', { Labels: 'map', Options: 'map', Status: 'map', UsageData: 'ptr', ClusterVolume: 'ptr' });

@@ -56,10 +56,7 @@ export const groups: Record<string, CommandRef[]> = {
     cmd('context', 'contextUpdateCommand', 'update'),
     cmd('context', 'contextUseCommand', 'use'),
   ],
-  builder: [
-    cmd('build', 'buildCommand', 'build'),
-    cmd('prune', 'builderPruneCommand', 'prune'),
-  ],
+  builder: [cmd('build', 'buildCommand', 'build'), cmd('prune', 'builderPruneCommand', 'prune')],
   image: [
     cmd('history', 'historyCommand', 'history'),
     cmd('import', 'importCommand', 'import'),
@@ -100,7 +97,11 @@ export const groups: Record<string, CommandRef[]> = {
   ],
   // commands that exist only at the top level
   '': [
-    { name: 'compose', summary: 'Define and run multi-container applications', load: () => (require('../compose/cli/main') as typeof import('../compose/cli/main')).composeCommand },
+    {
+      name: 'compose',
+      summary: 'Define and run multi-container applications',
+      load: () => (require('../compose/cli/main') as typeof import('../compose/cli/main')).composeCommand,
+    },
     cmd('inspect', 'inspectCommand', 'inspect'),
     cmd('login', 'loginCommand', 'login'),
     cmd('login', 'logoutCommand', 'logout'),

@@ -149,7 +149,10 @@ export class ApiClient {
   private send(method: string, p: string, opts: RequestOptions): Promise<http.IncomingMessage> {
     const { headers, data, stream } = this.prepare(opts);
     return new Promise((resolve, reject) => {
-      const req = httpModule().request({ agent: this.agent, ...NO_SERVERNAME, method, path: this.path(p, opts.query), headers: this.hostHeader(headers) }, resolve);
+      const req = httpModule().request(
+        { agent: this.agent, ...NO_SERVERNAME, method, path: this.path(p, opts.query), headers: this.hostHeader(headers) },
+        resolve,
+      );
       req.on('error', (e: NodeJS.ErrnoException) => reject(connectError(this.host, e)));
       if (stream) stream.pipe(req);
       else req.end(data);

@@ -113,7 +113,10 @@ export class ContextStore {
   /** The TLS files stored with a context (names under tls/<hash>/docker/). */
   tlsFiles(name: string): string[] {
     try {
-      return fs.readdirSync(path.join(this.tlsDir(name), 'docker')).filter((f) => (TLS_FILES as readonly string[]).includes(f)).sort();
+      return fs
+        .readdirSync(path.join(this.tlsDir(name), 'docker'))
+        .filter((f) => (TLS_FILES as readonly string[]).includes(f))
+        .sort();
     } catch {
       return [];
     }
@@ -192,7 +195,12 @@ export function tlsFromFlags(o: ConnectionOptions, env: NodeJS.ProcessEnv = proc
   };
 }
 
-export function resolveConnection(o: ConnectionOptions, defaultHost: string, env: NodeJS.ProcessEnv = process.env, store = new ContextStore(configDir(env))): ResolvedConnection {
+export function resolveConnection(
+  o: ConnectionOptions,
+  defaultHost: string,
+  env: NodeJS.ProcessEnv = process.env,
+  store = new ContextStore(configDir(env)),
+): ResolvedConnection {
   if (o.hosts.length > 1) throw new ContextError('Specify only one -H');
   if (o.context && o.hosts.length) throw new ContextError('conflicting options: cannot specify both --host and --context');
   const tls = tlsFromFlags(o, env);
@@ -217,7 +225,8 @@ export function resolveConnection(o: ConnectionOptions, defaultHost: string, env
     const r = fromHost(envHost, true);
     const cur = env.DOCKER_CONTEXT || store.current();
     if (cur !== DEFAULT_CONTEXT)
-      r.warning = 'Warning: DOCKER_HOST environment variable overrides the active context. To use a context, either set the global --context flag, or unset DOCKER_HOST environment variable.';
+      r.warning =
+        'Warning: DOCKER_HOST environment variable overrides the active context. To use a context, either set the global --context flag, or unset DOCKER_HOST environment variable.';
     return r;
   }
   if (env.DOCKER_CONTEXT) return named(env.DOCKER_CONTEXT, true);

@@ -29,7 +29,8 @@ export function decodeAuthHeader(v: string | string[] | undefined): AuthConfig |
     const j = JSON.parse(json);
     if (!j || typeof j !== 'object') return undefined;
     const a: AuthConfig = {};
-    for (const k of ['username', 'password', 'auth', 'serveraddress', 'identitytoken', 'registrytoken', 'email'] as const) if (typeof j[k] === 'string' && j[k]) a[k] = j[k];
+    for (const k of ['username', 'password', 'auth', 'serveraddress', 'identitytoken', 'registrytoken', 'email'] as const)
+      if (typeof j[k] === 'string' && j[k]) a[k] = j[k];
     return Object.keys(a).length ? a : undefined;
   } catch {
     return undefined;

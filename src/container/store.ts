@@ -133,11 +133,12 @@ export class ContainerStore {
 
 /** What makes a record unfit to list (the fields every view of a container reads), or undefined. */
 function recordProblem(rec: ContainerRecord, hc: HostConfig, dirId: string): string | undefined {
-  if (!isObject(rec) || rec.ID !== dirId) return 'the record is not this container\'s';
+  if (!isObject(rec) || rec.ID !== dirId) return "the record is not this container's";
   if (typeof rec.Name !== 'string' || typeof rec.Image !== 'string' || typeof rec.Created !== 'string') return 'Name, Image or Created is not a string';
   if (!isObject(rec.Config) || !isObject(rec.State) || !isObject(hc)) return 'Config, State or HostConfig is not an object';
   if (!isStringMap(rec.Config.Labels)) return 'Config.Labels is not a map of strings';
-  if (!isStringArray(rec.Config.Env) || !isStringArray(rec.Config.Cmd) || !isStringArray(rec.Config.Entrypoint)) return 'Config.Env, Cmd or Entrypoint is not a list of strings';
+  if (!isStringArray(rec.Config.Env) || !isStringArray(rec.Config.Cmd) || !isStringArray(rec.Config.Entrypoint))
+    return 'Config.Env, Cmd or Entrypoint is not a list of strings';
   if (typeof rec.State.Status !== 'string') return 'State.Status is not a string';
   return undefined;
 }

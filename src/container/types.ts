@@ -315,7 +315,19 @@ export interface CreateContainerRequest {
 export type UpdateConfig = Partial<Pick<HostConfig, UpdatableResource>> & { RestartPolicy?: RestartPolicy };
 
 export const UPDATABLE_RESOURCES = [
-  'CpuShares', 'Memory', 'NanoCpus', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'MemoryReservation',
-  'MemorySwap', 'PidsLimit', 'BlkioWeight', 'OomKillDisable', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
+  'CpuShares',
+  'Memory',
+  'NanoCpus',
+  'CpuPeriod',
+  'CpuQuota',
+  'CpusetCpus',
+  'CpusetMems',
+  'MemoryReservation',
+  'MemorySwap',
+  'PidsLimit',
+  'BlkioWeight',
+  'OomKillDisable',
+  'CpuRealtimePeriod',
+  'CpuRealtimeRuntime',
 ] as const;
 export type UpdatableResource = (typeof UPDATABLE_RESOURCES)[number];

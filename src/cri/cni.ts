@@ -46,7 +46,10 @@ export class Cni {
   load(): { list?: NetworkList; problem?: string } {
     let names: string[];
     try {
-      names = fs.readdirSync(this.cfg.confDir).filter((n) => /\.(conflist|conf|json)$/.test(n)).sort();
+      names = fs
+        .readdirSync(this.cfg.confDir)
+        .filter((n) => /\.(conflist|conf|json)$/.test(n))
+        .sort();
     } catch {
       return { problem: `no network config found in ${this.cfg.confDir}` };
     }

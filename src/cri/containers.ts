@@ -9,8 +9,23 @@ import type { Backend } from '../engine';
 import { killTree } from '../util/proctree';
 import { CriError, invalid, notFoundCri } from './errors';
 import {
-  containerName, jsonLabel, kindOf, L_ANNOTATIONS, L_CONTAINER_NAME, L_IMAGE, L_KIND, L_LABELS, L_META, L_POD_NAME, L_POD_NAMESPACE, L_POD_UID,
-  L_SANDBOX, matchLabels, ns, withDefaults, type ContainerMeta,
+  containerName,
+  jsonLabel,
+  kindOf,
+  L_ANNOTATIONS,
+  L_CONTAINER_NAME,
+  L_IMAGE,
+  L_KIND,
+  L_LABELS,
+  L_META,
+  L_POD_NAME,
+  L_POD_NAMESPACE,
+  L_POD_UID,
+  L_SANDBOX,
+  matchLabels,
+  ns,
+  withDefaults,
+  type ContainerMeta,
 } from './meta';
 import type { Sandboxes } from './sandboxes';
 import type * as T from './types';

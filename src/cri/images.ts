@@ -50,9 +50,17 @@ export class Images {
 
   async pull(spec: T.ImageSpec | undefined, auth: T.AuthConfig | undefined): Promise<string> {
     if (!spec?.image) throw invalid('ImageSpec.image should not be empty');
-    const creds = auth && (auth.username || auth.auth || auth.identity_token || auth.registry_token)
-      ? { username: auth.username || undefined, password: auth.password || undefined, auth: auth.auth || undefined, serveraddress: auth.server_address || undefined, identitytoken: auth.identity_token || undefined, registrytoken: auth.registry_token || undefined }
-      : undefined;
+    const creds =
+      auth && (auth.username || auth.auth || auth.identity_token || auth.registry_token)
+        ? {
+            username: auth.username || undefined,
+            password: auth.password || undefined,
+            auth: auth.auth || undefined,
+            serveraddress: auth.server_address || undefined,
+            identitytoken: auth.identity_token || undefined,
+            registrytoken: auth.registry_token || undefined,
+          }
+        : undefined;
     const ref = parseReference(spec.image.includes(':') || spec.image.includes('@') ? spec.image : `${spec.image}:latest`);
     const img = await this.engine.images.pull(ref, { creds }, () => () => {});
     return img.id;
@@ -85,8 +93,12 @@ export class Images {
     } catch {
       /* statfs unavailable: inodes stay 0 */
     }
-    const u = { timestamp: (BigInt(Date.now()) * 1_000_000n).toString(), fs_id: { mountpoint: root }, used_bytes: { value: String(used) }, inodes_used: { value: String(inodes) } };
+    const u = {
+      timestamp: (BigInt(Date.now()) * 1_000_000n).toString(),
+      fs_id: { mountpoint: root },
+      used_bytes: { value: String(used) },
+      inodes_used: { value: String(inodes) },
+    };
     return { image_filesystems: [u], container_filesystems: [{ ...u, fs_id: { mountpoint: containers } }] };
   }
 }
-

@@ -10,7 +10,20 @@ import type { Cni, CniPortMapping } from './cni';
 import { CriError, invalid, notFoundCri } from './errors';
 import { status as Status } from '@grpc/grpc-js';
 import {
-  jsonLabel, kindOf, L_ANNOTATIONS, L_KIND, L_LABELS, L_META, L_POD_NAME, L_POD_NAMESPACE, L_POD_UID, matchLabels, ns, withDefaults, sandboxName, type PodMeta,
+  jsonLabel,
+  kindOf,
+  L_ANNOTATIONS,
+  L_KIND,
+  L_LABELS,
+  L_META,
+  L_POD_NAME,
+  L_POD_NAMESPACE,
+  L_POD_UID,
+  matchLabels,
+  ns,
+  withDefaults,
+  sandboxName,
+  type PodMeta,
 } from './meta';
 import { ensurePauseImage } from './pause';
 import type * as T from './types';
@@ -80,7 +93,8 @@ export class Sandboxes {
     if (!m.name) throw invalid('sandbox config must include metadata.name');
     if (!m.namespace) throw invalid('sandbox config must include metadata.namespace');
     if (!m.uid) throw invalid('sandbox config must include metadata.uid');
-    if (req.runtime_handler && !this.engine.system.runtimes().includes(req.runtime_handler)) throw invalid(`no runtime for "${req.runtime_handler}" is configured`);
+    if (req.runtime_handler && !this.engine.system.runtimes().includes(req.runtime_handler))
+      throw invalid(`no runtime for "${req.runtime_handler}" is configured`);
     const meta: PodMeta = { name: m.name, uid: m.uid, namespace: m.namespace, attempt: m.attempt ?? 0 };
     const nsOpts = cfg.linux?.security_context?.namespace_options ?? {};
     const hostNetwork = nsOpts.network === 'NODE';
@@ -120,7 +134,13 @@ export class Sandboxes {
         Runtime: req.runtime_handler || undefined,
       }),
     });
-    const state: SandboxState = { logDirectory: cfg.log_directory ?? '', hostNetwork, namespaceOptions: nsOpts, portMappings, runtimeHandler: req.runtime_handler ?? '' };
+    const state: SandboxState = {
+      logDirectory: cfg.log_directory ?? '',
+      hostNetwork,
+      namespaceOptions: nsOpts,
+      portMappings,
+      runtimeHandler: req.runtime_handler ?? '',
+    };
     this.saveState(Id, state);
     try {
       if (cfg.log_directory) fs.mkdirSync(cfg.log_directory, { recursive: true, mode: 0o755 });
@@ -216,7 +236,17 @@ export class Sandboxes {
         linux: { namespaces: { options: { network: o.network ?? 'POD', pid: o.pid ?? 'POD', ipc: o.ipc ?? 'POD', target_id: '' } } },
       },
       info: verbose
-        ? { info: JSON.stringify({ pid: c.State.Pid, name: c.Name.slice(1), image: c.Image, netns: s.network?.netns ?? '', network: s.network?.name ?? '', logDirectory: s.logDirectory, hostNetwork: s.hostNetwork }) }
+        ? {
+            info: JSON.stringify({
+              pid: c.State.Pid,
+              name: c.Name.slice(1),
+              image: c.Image,
+              netns: s.network?.netns ?? '',
+              network: s.network?.name ?? '',
+              logDirectory: s.logDirectory,
+              hostNetwork: s.hostNetwork,
+            }),
+          }
         : {},
       containers_statuses: [],
       timestamp: '0',

@@ -75,7 +75,12 @@ export class CriServer {
           status: {
             conditions: [
               { type: 'RuntimeReady', status: true, reason: '', message: '' },
-              { type: 'NetworkReady', status: !problem, reason: problem ? 'NetworkPluginNotReady' : '', message: problem ? `Network plugin returns error: ${problem}` : '' },
+              {
+                type: 'NetworkReady',
+                status: !problem,
+                reason: problem ? 'NetworkPluginNotReady' : '',
+                message: problem ? `Network plugin returns error: ${problem}` : '',
+              },
             ],
           },
           info: r.verbose ? { config: JSON.stringify({ podCIDR: this.podCidr, cniConfDir: this.cniConfig.confDir, cniBinDirs: this.cniConfig.binDirs }) } : {},
@@ -129,7 +134,10 @@ export class CriServer {
       ListContainers: (r) => ({ containers: ct.list(r.filter ?? undefined) }),
       ContainerStatus: (r) => {
         const c = ct.get(r.container_id);
-        return { status: ct.status(c), info: r.verbose ? { info: JSON.stringify({ pid: c.State.Pid, name: c.Name.slice(1), sandboxID: c.Config.Labels?.[L_SANDBOX] }) } : {} };
+        return {
+          status: ct.status(c),
+          info: r.verbose ? { info: JSON.stringify({ pid: c.State.Pid, name: c.Name.slice(1), sandboxID: c.Config.Labels?.[L_SANDBOX] }) } : {},
+        };
       },
       UpdateContainerResources: async (r) => {
         const c = ct.get(r.container_id);
@@ -140,7 +148,12 @@ export class CriServer {
       ListContainerStats: (r) => {
         const f = r.filter ?? {};
         const ids = new Set(ct.list({ id: f.id ?? '', pod_sandbox_id: f.pod_sandbox_id ?? '', label_selector: f.label_selector ?? {} }).map((c) => c.id));
-        return { stats: ct.all().filter((c) => ids.has(c.ID) && c.State.Running).map((c) => this.stats.of(c)) };
+        return {
+          stats: ct
+            .all()
+            .filter((c) => ids.has(c.ID) && c.State.Running)
+            .map((c) => this.stats.of(c)),
+        };
       },
       PodSandboxStats: (r) => {
         const c = sb.get(r.pod_sandbox_id);
@@ -148,7 +161,12 @@ export class CriServer {
       },
       ListPodSandboxStats: (r) => {
         const f = r.filter ?? {};
-        return { stats: sb.list({ id: f.id ?? '', label_selector: f.label_selector ?? {} }).filter((p) => p.state === 'SANDBOX_READY').map((p) => this.stats.pod(sb.get(p.id), ct.ofSandbox(p.id))) };
+        return {
+          stats: sb
+            .list({ id: f.id ?? '', label_selector: f.label_selector ?? {} })
+            .filter((p) => p.state === 'SANDBOX_READY')
+            .map((p) => this.stats.pod(sb.get(p.id), ct.ofSandbox(p.id))),
+        };
       },
       Exec: (r) => {
         const c = ct.get(r.container_id);
@@ -162,7 +180,17 @@ export class CriServer {
         if (!r.stdin && !r.stdout && !r.stderr) throw new CriError(grpc.status.INVALID_ARGUMENT, 'one of stdin, stdout, and stderr must be set');
         if (!c.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `container ${c.ID} is not running`);
         if (!!r.tty !== c.Config.Tty) throw new CriError(grpc.status.INVALID_ARGUMENT, `tty ${r.tty} does not match the container's (${c.Config.Tty})`);
-        return { url: this.streaming.execUrl({ kind: 'attach', containerId: c.ID, cmd: [], tty: !!r.tty, stdin: !!r.stdin && c.Config.OpenStdin, stdout: !!r.stdout, stderr: !!r.stderr }) };
+        return {
+          url: this.streaming.execUrl({
+            kind: 'attach',
+            containerId: c.ID,
+            cmd: [],
+            tty: !!r.tty,
+            stdin: !!r.stdin && c.Config.OpenStdin,
+            stdout: !!r.stdout,
+            stderr: !!r.stderr,
+          }),
+        };
       },
       PortForward: (r) => {
         const c = sb.get(r.pod_sandbox_id);

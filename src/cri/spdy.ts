@@ -38,7 +38,15 @@ export type Frame =
 export type WireFrame = Frame & { block?: Buffer };
 
 const TYPE = { syn_stream: 1, syn_reply: 2, rst_stream: 3, settings: 4, ping: 6, goaway: 7, headers: 8, window_update: 9 } as const;
-export const RST = { PROTOCOL_ERROR: 1, INVALID_STREAM: 2, REFUSED_STREAM: 3, CANCEL: 5, INTERNAL_ERROR: 6, STREAM_IN_USE: 8, STREAM_ALREADY_CLOSED: 9 } as const;
+export const RST = {
+  PROTOCOL_ERROR: 1,
+  INVALID_STREAM: 2,
+  REFUSED_STREAM: 3,
+  CANCEL: 5,
+  INTERNAL_ERROR: 6,
+  STREAM_IN_USE: 8,
+  STREAM_ALREADY_CLOSED: 9,
+} as const;
 
 // SPDY compresses every header block of a direction as one zlib stream (one
 // context for the session, a sync flush after each block).
@@ -367,7 +375,10 @@ export class SpdySession {
   private chain: Promise<void> = Promise.resolve();
   private inflating = 0;
 
-  constructor(private readonly socket: Duplex, head: Buffer) {
+  constructor(
+    private readonly socket: Duplex,
+    head: Buffer,
+  ) {
     socket.on('data', (d: Buffer) => this.input(d));
     socket.on('close', () => this.teardown());
     socket.on('error', () => this.teardown());

@@ -90,8 +90,16 @@ export class Stats {
     const samples = [this.sample(sb, now), ...running.map((c) => this.sample(c, now))];
     const sum = (k: keyof Omit<Sample, 'networks'>) => samples.reduce((a, s) => a + s[k], 0);
     const total: Sample = {
-      cpu: sum('cpu'), nanoCores: sum('nanoCores'), usage: sum('usage'), workingSet: sum('workingSet'), available: samples[0].available,
-      rss: sum('rss'), pageFaults: sum('pageFaults'), majorPageFaults: sum('majorPageFaults'), pids: sum('pids'), networks: samples[0].networks,
+      cpu: sum('cpu'),
+      nanoCores: sum('nanoCores'),
+      usage: sum('usage'),
+      workingSet: sum('workingSet'),
+      available: samples[0].available,
+      rss: sum('rss'),
+      pageFaults: sum('pageFaults'),
+      majorPageFaults: sum('majorPageFaults'),
+      pids: sum('pids'),
+      networks: samples[0].networks,
     };
     const interfaces = Object.entries(total.networks)
       .filter(([name]) => name !== 'lo')

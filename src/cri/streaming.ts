@@ -210,7 +210,14 @@ export class StreamingServer {
   private async exec(s: ExecSession, io: StdioChannels): Promise<void> {
     const exec = this.engine.exec;
     const size = await this.firstSize(io, s.tty);
-    const { Id } = exec.create(s.containerId, { Cmd: s.cmd, Tty: s.tty, AttachStdin: s.stdin, AttachStdout: s.stdout, AttachStderr: s.stderr && !s.tty, ConsoleSize: size ?? null });
+    const { Id } = exec.create(s.containerId, {
+      Cmd: s.cmd,
+      Tty: s.tty,
+      AttachStdin: s.stdin,
+      AttachStdout: s.stdout,
+      AttachStderr: s.stderr && !s.tty,
+      ConsoleSize: size ?? null,
+    });
     let drained: Promise<void> = Promise.resolve();
     let attach: AttachConnection | undefined;
     const input = this.inbound(io, s, (h, w) => exec.resize(Id, h, w));

@@ -16,16 +16,29 @@ export interface WsConnection {
 }
 
 /** Answers the upgrade with one of `protocols` (the client's first match); undefined after a refusal. */
-export function acceptWebSocket(req: http.IncomingMessage, socket: Duplex, head: Buffer, protocols: string[]): { conn: WsConnection; protocol: string } | undefined {
+export function acceptWebSocket(
+  req: http.IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  protocols: string[],
+): { conn: WsConnection; protocol: string } | undefined {
   const key = req.headers['sec-websocket-key'];
-  const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim());
   const protocol = offered.find((p) => protocols.includes(p));
   if (typeof key !== 'string' || String(req.headers.upgrade).toLowerCase() !== 'websocket' || !protocol) {
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nexpected a websocket upgrade with one of the subprotocols ${protocols.join(', ')}\n`);
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nexpected a websocket upgrade with one of the subprotocols ${protocols.join(', ')}\n`,
+    );
     return undefined;
   }
-  const accept = createHash('sha1').update(key + GUID).digest('base64');
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`);
+  const accept = createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
+  );
   return { conn: connection(socket, head), protocol };
 }
 

@@ -46,7 +46,13 @@ export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
 // ---------- flags ----------
 
 const GO_TYPE: Record<Kind, string> = {
-  string: 'string', bool: 'bool', int: 'int', strings: '[]string', map: 'map[string]string', object: 'map[string]interface {}', objects: '[]map[string]interface {}',
+  string: 'string',
+  bool: 'bool',
+  int: 'int',
+  strings: '[]string',
+  map: 'map[string]string',
+  object: 'map[string]interface {}',
+  objects: '[]map[string]interface {}',
 };
 
 interface FlagSpec {
@@ -156,7 +162,8 @@ export function decodeConfigFile(text: string): Settings {
   } catch (e) {
     throw new OptionsError((e as Error).message);
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new OptionsError(`json: cannot unmarshal ${jsonType(raw)} into Go value of type map[string]interface {}`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new OptionsError(`json: cannot unmarshal ${jsonType(raw)} into Go value of type map[string]interface {}`);
   const file = raw as Record<string, unknown>;
   const unknown = Object.keys(file).filter((k) => !(k in OPTIONS) || optionDef(k as OptionKey).noFile);
   if (unknown.length) throw new OptionsError(`the following directives don't match any configuration option: ${unknown.join(', ')}`);
@@ -196,7 +203,9 @@ function readConfigFile(configFile: string, explicit: boolean): Settings {
     text = fs.readFileSync(configFile, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return {};
-    throw new OptionsError(`unable to configure the Docker daemon with file ${configFile}: open ${configFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    throw new OptionsError(
+      `unable to configure the Docker daemon with file ${configFile}: open ${configFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
+    );
   }
   try {
     return decodeConfigFile(text);
@@ -259,7 +268,9 @@ export const USAGE = (() => {
   const lefts = rows.map(([n]) => (/^(-\w, |    )/.test(n) ? n : `    ${n}`));
   const width = Math.max(...lefts.map((l) => l.length));
   const lines = rows.map(([, h], i) => `  ${lefts[i].padEnd(width)}  ${h}`);
-  const env = optionKeys.filter((k) => optionDef(k).env && !optionDef(k).hidden).map((k) => `  ${optionDef(k).env!.padEnd(width)}  same as --${optionDef(k).flag ?? k}`);
+  const env = optionKeys
+    .filter((k) => optionDef(k).env && !optionDef(k).hidden)
+    .map((k) => `  ${optionDef(k).env!.padEnd(width)}  same as --${optionDef(k).flag ?? k}`);
   return `Usage:\tberthd [OPTIONS]\n\nA self-sufficient runtime for containers that speaks the Docker Engine API.\n\nOptions:\n${lines.join('\n')}\n${env.length ? `\nEnvironment:\n${env.join('\n')}\n` : ''}`;
 })();
 
@@ -273,14 +284,20 @@ export function parseDaemonArgs(argv: string[], env: NodeJS.ProcessEnv = process
   const file = readConfigFile(configFile, flags.configFile !== undefined);
   const both = conflicts(flags.values, file);
   if (both.length)
-    throw new OptionsError(`unable to configure the Docker daemon with file ${configFile}: the following directives are specified both as a flag and in the configuration file: ${both.join(', ')}`);
+    throw new OptionsError(
+      `unable to configure the Docker daemon with file ${configFile}: the following directives are specified both as a flag and in the configuration file: ${both.join(', ')}`,
+    );
   const settings: Settings = { ...fromEnv(env), ...file, ...flags.values };
   try {
     validateSettings(settings);
   } catch (e) {
     const m = (e as Error).message;
     // dockerd names the file when the merged settings are refused
-    throw new OptionsError(Object.keys(file).length ? `unable to configure the Docker daemon with file ${configFile}: merged configuration validation from file and command line flags failed: ${m}` : m);
+    throw new OptionsError(
+      Object.keys(file).length
+        ? `unable to configure the Docker daemon with file ${configFile}: merged configuration validation from file and command line flags failed: ${m}`
+        : m,
+    );
   }
   return { ...toDaemonOptions(settings, configFile), fromFlags: new Set(Object.keys(flags.values) as OptionKey[]) };
 }
@@ -290,13 +307,17 @@ export function reloadSettings(current: DaemonOptions): Settings {
   const file = readConfigFile(current.configFile, true);
   const both = conflicts(Object.fromEntries([...current.fromFlags].map((k) => [k, current.settings[k]])) as Settings, file);
   if (both.length)
-    throw new OptionsError(`unable to configure the Docker daemon with file ${current.configFile}: the following directives are specified both as a flag and in the configuration file: ${both.join(', ')}`);
+    throw new OptionsError(
+      `unable to configure the Docker daemon with file ${current.configFile}: the following directives are specified both as a flag and in the configuration file: ${both.join(', ')}`,
+    );
   const flagged = Object.fromEntries([...current.fromFlags].map((k) => [k, current.settings[k]]));
   const next = { ...fromEnv(process.env), ...file, ...flagged } as Settings;
   try {
     validateSettings(next);
   } catch (e) {
-    throw new OptionsError(`unable to configure the Docker daemon with file ${current.configFile}: file configuration validation failed: ${(e as Error).message}`);
+    throw new OptionsError(
+      `unable to configure the Docker daemon with file ${current.configFile}: file configuration validation failed: ${(e as Error).message}`,
+    );
   }
   return next;
 }

@@ -78,5 +78,9 @@ function pick(s: Settings, keys: OptionKey[]): Settings {
 
 /** Reloadable keys the new file no longer sets go back to their defaults. */
 function unset(cur: Settings, next: Settings): Settings {
-  return Object.fromEntries(reloadable().filter((k) => cur[k] !== undefined && next[k] === undefined).map((k) => [k, undefined])) as Settings;
+  return Object.fromEntries(
+    reloadable()
+      .filter((k) => cur[k] !== undefined && next[k] === undefined)
+      .map((k) => [k, undefined]),
+  ) as Settings;
 }

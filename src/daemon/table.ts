@@ -79,7 +79,8 @@ function ulimitFlag(v: string): Record<string, unknown> {
 
 function checkUlimits(v: Record<string, unknown>): void {
   for (const [name, u] of Object.entries(v)) {
-    if (!isObject(u) || typeof u.Soft !== 'number' || typeof u.Hard !== 'number') throw new Error(`default-ulimits: ${name} must be {"Name": "${name}", "Soft": n, "Hard": n}`);
+    if (!isObject(u) || typeof u.Soft !== 'number' || typeof u.Hard !== 'number')
+      throw new Error(`default-ulimits: ${name} must be {"Name": "${name}", "Soft": n, "Hard": n}`);
     const n = typeof u.Name === 'string' && u.Name ? u.Name : name;
     if (!(n in ULIMIT_TYPES)) throw new Error(`invalid ulimit type: ${n}`);
     if (u.Soft > u.Hard) throw new Error(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
@@ -108,7 +109,8 @@ const FEATURES: Record<string, boolean> = {};
 function checkFeatures(v: Record<string, unknown>): void {
   for (const [k, x] of Object.entries(v)) {
     if (typeof x !== 'boolean') throw new Error(`json: cannot unmarshal ${jsonType(x)} into Go struct field Config.features of type bool`);
-    if (x && !FEATURES[k]) throw new Error(`feature "${k}" is not supported by berth (features: berth has none to turn on; the classic builder serves docker build)`);
+    if (x && !FEATURES[k])
+      throw new Error(`feature "${k}" is not supported by berth (features: berth has none to turn on; the classic builder serves docker build)`);
   }
 }
 
@@ -134,7 +136,10 @@ export const OPTIONS = {
   'exec-root': opt('string', { flag: 'exec-root', meta: 'string', help: 'Root directory for execution state files', default: '/run/berth' }),
   pidfile: opt('string', { flag: 'pidfile', short: 'p', meta: 'string', help: 'Path to use for daemon PID file', default: '/run/berthd.pid' }),
   'cri-socket': opt('string', {
-    flag: 'cri-socket', meta: 'string', help: "Kubernetes CRI socket ('' = off)", default: 'unix:///run/berth/cri.sock with the default data root',
+    flag: 'cri-socket',
+    meta: 'string',
+    help: "Kubernetes CRI socket ('' = off)",
+    default: 'unix:///run/berth/cri.sock with the default data root',
     check: (v) => {
       if (v && !v.startsWith('unix:///') && !v.startsWith('/')) throw new Error(`invalid --cri-socket ${v}: only unix:// sockets are supported`);
     },
@@ -142,14 +147,23 @@ export const OPTIONS = {
   'cni-conf-dir': opt('string', { flag: 'cni-conf-dir', meta: 'string', help: 'CNI network configurations for pods', default: '/etc/cni/net.d' }),
   'cni-bin-dirs': opt('strings', { flag: 'cni-bin-dir', meta: 'list', help: 'CNI plugin directories', default: '/opt/cni/bin, /usr/lib/cni' }),
   'log-level': opt('string', {
-    flag: 'log-level', short: 'l', meta: 'string', help: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")', default: 'info', env: 'BERTH_LOG_LEVEL', reload: true,
+    flag: 'log-level',
+    short: 'l',
+    meta: 'string',
+    help: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")',
+    default: 'info',
+    env: 'BERTH_LOG_LEVEL',
+    reload: true,
     check: (v) => {
       if (!LOG_LEVELS.includes(v)) throw new Error(`unable to parse logging level: ${v}`);
     },
   }),
   debug: opt('bool', { flag: 'debug', short: 'D', help: 'Enable debug mode (log level "debug")', reload: true }),
   'shutdown-timeout': opt('int', {
-    flag: 'shutdown-timeout', meta: 'int', help: 'Seconds to wait for API requests in flight at shutdown (containers keep running)', default: '3',
+    flag: 'shutdown-timeout',
+    meta: 'int',
+    help: 'Seconds to wait for API requests in flight at shutdown (containers keep running)',
+    default: '3',
     check: (v) => {
       if (v < 0) throw new Error(`invalid shutdown timeout: ${v}`);
     },
@@ -162,37 +176,61 @@ export const OPTIONS = {
   'default-runtime': opt('string', { flag: 'default-runtime', meta: 'string', help: 'Default OCI runtime for containers', default: 'runc', reload: true }),
   runtimes: opt('object', { help: 'OCI runtimes by name ({"name": {"path": ..., "runtimeArgs": [...]}})', check: checkRuntimes }),
   'storage-driver': opt('string', {
-    flag: 'storage-driver', short: 's', meta: 'string', help: 'Storage driver to use (berth has overlay2 only)',
+    flag: 'storage-driver',
+    short: 's',
+    meta: 'string',
+    help: 'Storage driver to use (berth has overlay2 only)',
     check: (v) => {
       if (v !== 'overlay2') throw new Error(`storage-driver "${v}" is not supported by berth: berth stores containers and images with overlay2 only`);
     },
   }),
   'cgroup-parent': opt('string', { flag: 'cgroup-parent', meta: 'string', help: 'Set parent cgroup for all containers', default: '/berth' }),
-  'seccomp-profile': opt('string', { flag: 'seccomp-profile', meta: 'string', help: 'Path to the default seccomp profile', default: '/usr/share/berth/seccomp/default.json' }),
+  'seccomp-profile': opt('string', {
+    flag: 'seccomp-profile',
+    meta: 'string',
+    help: 'Path to the default seccomp profile',
+    default: '/usr/share/berth/seccomp/default.json',
+  }),
   'init-path': opt('string', { flag: 'init-path', meta: 'string', help: 'Path to the docker-init binary' }),
   'no-new-privileges': opt('bool', { flag: 'no-new-privileges', help: 'Set no-new-privileges by default for new containers' }),
-  'default-ulimits': opt('object', { flag: 'default-ulimit', meta: 'ulimit', help: 'Default ulimits for containers (nofile=1024:2048)', fromFlag: ulimitFlag, check: checkUlimits }),
+  'default-ulimits': opt('object', {
+    flag: 'default-ulimit',
+    meta: 'ulimit',
+    help: 'Default ulimits for containers (nofile=1024:2048)',
+    fromFlag: ulimitFlag,
+    check: checkUlimits,
+  }),
   'default-shm-size': opt('string', {
-    flag: 'default-shm-size', meta: 'bytes', help: 'Default shm size for containers', default: '64MiB',
+    flag: 'default-shm-size',
+    meta: 'bytes',
+    help: 'Default shm size for containers',
+    default: '64MiB',
     check: (v) => {
       if (!/^\d+(\.\d+)?\s*([kmgtp]?i?b?)?$/i.test(v)) throw new Error(`invalid default-shm-size: invalid size: '${v}'`);
     },
   }),
   'default-ipc-mode': opt('string', {
-    flag: 'default-ipc-mode', meta: 'string', help: 'Default mode for containers ipc ("shareable" | "private")', default: 'private',
+    flag: 'default-ipc-mode',
+    meta: 'string',
+    help: 'Default mode for containers ipc ("shareable" | "private")',
+    default: 'private',
     check: (v) => {
       if (v !== 'private' && v !== 'shareable') throw new Error(`invalid IPC mode: ${v}`);
     },
   }),
   'default-cgroupns-mode': opt('string', {
-    flag: 'default-cgroupns-mode', meta: 'string', help: 'Default mode for containers cgroup namespace ("host" | "private")',
+    flag: 'default-cgroupns-mode',
+    meta: 'string',
+    help: 'Default mode for containers cgroup namespace ("host" | "private")',
     check: (v) => {
       if (v !== 'private' && v !== 'host') throw new Error(`default cgroup namespace mode (${v}) is invalid; must be "host" or "private"`);
     },
   }),
   'log-driver': opt('string', { flag: 'log-driver', meta: 'string', help: 'Default driver for container logs', default: 'json-file' }),
   'log-opts': opt('map', {
-    flag: 'log-opt', meta: 'map', help: 'Default log driver options for containers',
+    flag: 'log-opt',
+    meta: 'map',
+    help: 'Default log driver options for containers',
     fromFlag: (v) => {
       const i = v.indexOf('=');
       if (i <= 0) throw new Error(`invalid key value pair format in log-opt: ${v}`);
@@ -203,14 +241,17 @@ export const OPTIONS = {
   bip: opt('string', { flag: 'bip', meta: 'string', help: 'Specify default-bridge IP and subnet (e.g. 172.26.0.1/16)' }),
   bridge: opt('string', { flag: 'bridge', short: 'b', meta: 'string', help: 'Name of the default bridge device' }),
   'default-address-pools': opt('objects', {
-    flag: 'default-address-pool', meta: 'pool', help: 'Default address pools for networks (base=10.10.0.0/16,size=24)',
+    flag: 'default-address-pool',
+    meta: 'pool',
+    help: 'Default address pools for networks (base=10.10.0.0/16,size=24)',
     fromFlag: (s) => {
       const kv = Object.fromEntries(s.split(',').map((p) => p.split('=').map((x) => x.trim())));
       if (!kv.base || !kv.size || !/^\d+$/.test(kv.size)) throw new Error(`invalid default address pool: ${s}`);
       return [{ base: kv.base, size: Number(kv.size) }];
     },
     check: (v) => {
-      for (const p of v) if (typeof p.base !== 'string' || typeof p.size !== 'number') throw new Error('invalid default-address-pools in the configuration file');
+      for (const p of v)
+        if (typeof p.base !== 'string' || typeof p.size !== 'number') throw new Error('invalid default-address-pools in the configuration file');
     },
   }),
   dns: opt('strings', { flag: 'dns', meta: 'list', help: 'DNS server to use', check: (v) => v.forEach(checkIp) }),
@@ -218,18 +259,27 @@ export const OPTIONS = {
   'dns-search': opt('strings', { flag: 'dns-search', meta: 'list', help: 'DNS search domains to use', check: (v) => v.forEach(checkDnsSearch) }),
   'fixed-cidr': opt('string', { flag: 'fixed-cidr', meta: 'string', help: "IPv4 subnet for the default bridge's addresses" }),
   'fixed-cidr-v6': opt('string', { flag: 'fixed-cidr-v6', meta: 'string', help: "IPv6 subnet for the default bridge's addresses" }),
-  'host-gateway-ip': opt('string', { flag: 'host-gateway-ip', meta: 'string', help: "IP address that the special 'host-gateway' string in --add-host resolves to", check: checkIp }),
+  'host-gateway-ip': opt('string', {
+    flag: 'host-gateway-ip',
+    meta: 'string',
+    help: "IP address that the special 'host-gateway' string in --add-host resolves to",
+    check: checkIp,
+  }),
   icc: opt('bool', { flag: 'icc', help: 'Enable inter-container communication on the default bridge', default: 'true' }),
   'ip-masq': opt('bool', { flag: 'ip-masq', help: 'Enable IP masquerading for the default bridge', default: 'true' }),
   ipv6: opt('bool', { flag: 'ipv6', help: 'Enable IPv6 on the default bridge' }),
   iptables: opt('bool', {
-    flag: 'iptables', help: 'Enable addition of iptables rules (berth cannot run without them)', default: 'true',
+    flag: 'iptables',
+    help: 'Enable addition of iptables rules (berth cannot run without them)',
+    default: 'true',
     check: (v) => {
       if (!v) throw new Error('--iptables=false is not supported: bridge networks and published ports are iptables rules (netavark)');
     },
   }),
   mtu: opt('int', {
-    flag: 'mtu', meta: 'int', help: 'Set the MTU of the default bridge',
+    flag: 'mtu',
+    meta: 'int',
+    help: 'Set the MTU of the default bridge',
     check: (v) => {
       if (v < 0) throw new Error(`invalid default MTU: ${v}`);
     },
@@ -237,9 +287,21 @@ export const OPTIONS = {
   // ---------- registries ----------
   'registry-mirrors': opt('strings', { flag: 'registry-mirror', meta: 'list', help: 'Preferred registry mirror', reload: true }),
   'insecure-registries': opt('strings', { flag: 'insecure-registry', meta: 'list', help: 'Enable insecure registry communication', reload: true }),
-  'max-concurrent-downloads': opt('int', { flag: 'max-concurrent-downloads', meta: 'int', help: 'Set the max concurrent downloads', default: '3', reload: true }),
+  'max-concurrent-downloads': opt('int', {
+    flag: 'max-concurrent-downloads',
+    meta: 'int',
+    help: 'Set the max concurrent downloads',
+    default: '3',
+    reload: true,
+  }),
   'max-concurrent-uploads': opt('int', { flag: 'max-concurrent-uploads', meta: 'int', help: 'Set the max concurrent uploads', default: '5', reload: true }),
-  'max-download-attempts': opt('int', { flag: 'max-download-attempts', meta: 'int', help: 'Set the max download attempts for each pull', default: '5', reload: true }),
+  'max-download-attempts': opt('int', {
+    flag: 'max-download-attempts',
+    meta: 'int',
+    help: 'Set the max download attempts for each pull',
+    default: '5',
+    reload: true,
+  }),
   proxies: opt('object', { help: 'Proxies for registry traffic ({"http-proxy", "https-proxy", "no-proxy"})', check: checkProxies }),
   // ---------- environment knobs ----------
   'upload-chunk-size': opt('int', { noFile: true, hidden: true, env: 'BERTH_UPLOAD_CHUNK_SIZE', help: 'Push blobs in chunks of this many bytes (tests)' }),
@@ -252,15 +314,17 @@ export const OPTIONS = {
   'exec-opts': opt('strings', {
     help: 'Runtime execution options (berth: native.cgroupdriver=cgroupfs only)',
     check: (v) => {
-      for (const o of v) if (o.replace(/\s/g, '') !== 'native.cgroupdriver=cgroupfs') throw new Error(`exec-opt ${o} is not supported by berth: berth drives cgroups with cgroupfs`);
+      for (const o of v)
+        if (o.replace(/\s/g, '') !== 'native.cgroupdriver=cgroupfs')
+          throw new Error(`exec-opt ${o} is not supported by berth: berth drives cgroups with cgroupfs`);
     },
   }),
   group: opt('string', { unsupported: 'the socket belongs to the group "berth" when it exists' }),
   ip: opt('string', { unsupported: 'ports publish on 0.0.0.0 unless -p names an address' }),
-  'ip-forward': opt('bool', { unsupported: 'IP forwarding is netavark\'s to turn on' }),
-  ip6tables: opt('bool', { unsupported: 'IPv6 rules are netavark\'s, with --ipv6' }),
-  'default-gateway': opt('string', { unsupported: 'the default bridge\'s gateway is the address of --bip' }),
-  'default-gateway-v6': opt('string', { unsupported: 'the default bridge\'s gateway is the address of --bip' }),
+  'ip-forward': opt('bool', { unsupported: "IP forwarding is netavark's to turn on" }),
+  ip6tables: opt('bool', { unsupported: "IPv6 rules are netavark's, with --ipv6" }),
+  'default-gateway': opt('string', { unsupported: "the default bridge's gateway is the address of --bip" }),
+  'default-gateway-v6': opt('string', { unsupported: "the default bridge's gateway is the address of --bip" }),
   'userland-proxy-path': opt('string', { unsupported: 'there is no userland proxy' }),
   'oom-score-adjust': opt('int', { unsupported: 'berthd does not change its own OOM score' }),
   'log-format': opt('string', { unsupported: 'berthd logs JSON lines' }),

@@ -165,7 +165,9 @@ export class Engine implements Backend {
       if (!c.State.Running && c.HasBeenStartedBefore && (p === 'always' || (p === 'unless-stopped' && !c.HasBeenManuallyStopped))) toStart.push(c.ID);
     }
     for (const id of autoRemove) {
-      await this.containers.remove(id, { force: true, volumes: true }).catch((e) => log().warn({ err: e, id }, 'removing a --rm container at daemon start failed'));
+      await this.containers
+        .remove(id, { force: true, volumes: true })
+        .catch((e) => log().warn({ err: e, id }, 'removing a --rm container at daemon start failed'));
     }
     for (const id of toStart) {
       const c = this.ctx.containers.find(id);

@@ -91,7 +91,15 @@ export function matchEvent(e: EngineEvent, f: Filters): boolean {
     if (!(f.fuzzyMatch(t, e.Actor.ID) || f.fuzzyMatch(t, e.Actor.Attributes.name ?? ''))) return false;
   }
   const imageName = e.Actor.Attributes[e.Type === 'image' ? 'name' : 'image'] ?? '';
-  if (!(f.exactMatch('image', e.Actor.ID) || f.exactMatch('image', imageName) || f.exactMatch('image', stripTag(e.Actor.ID)) || f.exactMatch('image', stripTag(imageName)))) return false;
+  if (
+    !(
+      f.exactMatch('image', e.Actor.ID) ||
+      f.exactMatch('image', imageName) ||
+      f.exactMatch('image', stripTag(e.Actor.ID)) ||
+      f.exactMatch('image', stripTag(imageName))
+    )
+  )
+    return false;
   if (f.has('label') && !f.matchKVList('label', e.Actor.Attributes)) return false;
   return true;
 }

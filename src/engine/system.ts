@@ -53,7 +53,14 @@ export function engineId(dataRoot: string): string {
 
 /** statfs magic numbers of the filesystems an overlay2 data root sits on, as Docker names them. */
 const FS_NAMES: Record<number, string> = {
-  0xef53: 'extfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x01021994: 'tmpfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs', 0x6969: 'nfs', 0xf2f52010: 'f2fs',
+  0xef53: 'extfs',
+  0x58465342: 'xfs',
+  0x9123683e: 'btrfs',
+  0x01021994: 'tmpfs',
+  0x794c7630: 'overlayfs',
+  0x2fc12fc1: 'zfs',
+  0x6969: 'nfs',
+  0xf2f52010: 'f2fs',
 };
 
 function backingFs(dir: string): string {
@@ -87,7 +94,9 @@ function cgroupFacts() {
   const exists = (p: string | undefined) => !!p && fs.existsSync(p);
   return {
     version: v2 ? '2' : '1',
-    swap: v2 ? exists(path.join(layout.unified?.mountpoint ?? '/sys/fs/cgroup', 'memory.swap.max')) || exists('/proc/swaps') : exists(mem && path.join(mem, 'memory.memsw.limit_in_bytes')),
+    swap: v2
+      ? exists(path.join(layout.unified?.mountpoint ?? '/sys/fs/cgroup', 'memory.swap.max')) || exists('/proc/swaps')
+      : exists(mem && path.join(mem, 'memory.memsw.limit_in_bytes')),
     kmem: !v2 && exists(mem && path.join(mem, 'memory.kmem.limit_in_bytes')),
     kmemTcp: !v2 && exists(mem && path.join(mem, 'memory.kmem.tcp.limit_in_bytes')),
     oomKillDisable: !v2 && exists(mem && path.join(mem, 'memory.oom_control')),
@@ -227,7 +236,9 @@ export class SystemService {
       ServerVersion: inputs.serverVersion,
       ClusterStore: '',
       ClusterAdvertise: '',
-      Runtimes: Object.fromEntries(Object.entries(cfg.runtimes).map(([k, v]) => [k, { path: v.path, ...(v.runtimeArgs?.length ? { runtimeArgs: v.runtimeArgs } : {}) }])),
+      Runtimes: Object.fromEntries(
+        Object.entries(cfg.runtimes).map(([k, v]) => [k, { path: v.path, ...(v.runtimeArgs?.length ? { runtimeArgs: v.runtimeArgs } : {}) }]),
+      ),
       DefaultRuntime: cfg.defaultRuntime,
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: cfg.liveRestore,
@@ -262,5 +273,11 @@ function registryInfo(r: { mirrors: string[]; insecureRegistries: string[] }) {
     'docker.io': { Name: 'docker.io', Mirrors: r.mirrors.map((m) => m + '/'), Secure: true, Official: true },
   };
   for (const n of names) IndexConfigs[n] = { Name: n, Mirrors: [], Secure: false, Official: false };
-  return { AllowNondistributableArtifactsCIDRs: [], AllowNondistributableArtifactsHostnames: [], InsecureRegistryCIDRs: ['127.0.0.0/8', ...cidrs], IndexConfigs, Mirrors: r.mirrors.map((m) => m + '/') };
+  return {
+    AllowNondistributableArtifactsCIDRs: [],
+    AllowNondistributableArtifactsHostnames: [],
+    InsecureRegistryCIDRs: ['127.0.0.0/8', ...cidrs],
+    IndexConfigs,
+    Mirrors: r.mirrors.map((m) => m + '/'),
+  };
 }

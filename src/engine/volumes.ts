@@ -78,7 +78,13 @@ export class VolumeService {
 
   list(filters: Filters = Filters.empty()): { Volumes: ApiVolume[]; Warnings: string[] } {
     const ok = this.matcher(filters, LIST_FILTERS);
-    return { Volumes: this.ctx.volumes.list().filter(ok).map((v) => this.toApi(v)), Warnings: [] };
+    return {
+      Volumes: this.ctx.volumes
+        .list()
+        .filter(ok)
+        .map((v) => this.toApi(v)),
+      Warnings: [],
+    };
   }
 
   remove(name: string, force: boolean): void {

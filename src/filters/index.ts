@@ -36,7 +36,9 @@ export class Filters {
     if (parsed === null) return f; // Go's json.Unmarshal of null into a map: nothing
     if (typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('invalid filter');
     const entries = Object.entries(parsed as Record<string, unknown>);
-    const isMap = entries.every(([, v]) => v === null || (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every((b) => typeof b === 'boolean')));
+    const isMap = entries.every(
+      ([, v]) => v === null || (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every((b) => typeof b === 'boolean')),
+    );
     const isList = entries.every(([, v]) => v === null || (Array.isArray(v) && v.every((s) => typeof s === 'string')));
     if (!isMap && !isList) throw badRequest('invalid filter');
     for (const [k, v] of entries) {
@@ -192,7 +194,8 @@ export function timestampMs(value: string, now = Date.now()): number {
   if (value.includes('-')) {
     // JS reads a time without zone as local, as Docker does
     let v = value;
-    if (/^\d{4}-\d{2}-\d{2}$/.test(v)) v += 'T00:00:00'; // date only: midnight, local
+    if (/^\d{4}-\d{2}-\d{2}$/.test(v))
+      v += 'T00:00:00'; // date only: midnight, local
     else if (/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(v)) v += ':00';
     else if (/^\d{4}-\d{2}-\d{2}Z/.test(v) || /^\d{4}-\d{2}-\d{2}[+-]\d{2}:\d{2}$/.test(v)) v = v.slice(0, 10) + 'T00:00:00' + v.slice(10);
     const t = /^\d{4}-\d{2}-\d{2}T\d{2}(:\d{2}){1,2}(\.\d+)?([zZ]|[+-]\d{2}:\d{2})?$/.test(v) ? Date.parse(v) : NaN;
@@ -201,5 +204,5 @@ export function timestampMs(value: string, now = Date.now()): number {
   }
   const m = /^(-?\d+)(?:\.(\d+))?$/.exec(value);
   if (!m) throw badRequest(`failed to parse value as time or duration: "${value}"`);
-  return Number(m[1]) * 1000 + (m[2] ? Number(('0.' + m[2])) * 1000 : 0);
+  return Number(m[1]) * 1000 + (m[2] ? Number('0.' + m[2]) * 1000 : 0);
 }

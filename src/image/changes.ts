@@ -21,7 +21,7 @@ function execOrShell(arg: string): string[] {
 function pairs(arg: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const t = arg.trim();
-  if (!t.includes('=') || /^\S+\s/.test(t) && !/^\S+=/.test(t)) {
+  if (!t.includes('=') || (/^\S+\s/.test(t) && !/^\S+=/.test(t))) {
     const m = /^(\S+)\s+(.*)$/s.exec(t);
     if (!m) throw badRequest(`invalid change: ${arg}`);
     return [[m[1], m[2]]];

@@ -84,8 +84,7 @@ export class ImageStore {
       }
     }
     const repos = readJsonSync<RepositoriesFile>(this.reposFile);
-    for (const byTag of Object.values(repos?.Repositories ?? {}))
-      for (const [k, id] of Object.entries(byTag)) if (this.images.has(id)) this.tags.set(k, id);
+    for (const byTag of Object.values(repos?.Repositories ?? {})) for (const [k, id] of Object.entries(byTag)) if (this.images.has(id)) this.tags.set(k, id);
     const idx = readJsonSync<Record<string, string[]>>(this.indexesFile) ?? {};
     for (const [k, ids] of Object.entries(idx)) {
       const live = Array.isArray(ids) ? ids.filter((id) => this.images.has(id)) : [];
@@ -131,11 +130,26 @@ export class ImageStore {
       if (!l) return undefined; // layers missing: not a usable image
       size += l.size;
     }
-    return { id: rec.id, config, topLayer: top, parent: rec.parent, repoDigests: rec.repoDigests ?? [], lastTagTime: rec.lastTagTime, size, manifests: rec.manifests ?? [] };
+    return {
+      id: rec.id,
+      config,
+      topLayer: top,
+      parent: rec.parent,
+      repoDigests: rec.repoDigests ?? [],
+      lastTagTime: rec.lastTagTime,
+      size,
+      manifests: rec.manifests ?? [],
+    };
   }
 
   private saveRecord(img: ImageRecord): void {
-    const rec: StoredRecord = { id: img.id, parent: img.parent, repoDigests: img.repoDigests, lastTagTime: img.lastTagTime, manifests: img.manifests.length ? img.manifests : undefined };
+    const rec: StoredRecord = {
+      id: img.id,
+      parent: img.parent,
+      repoDigests: img.repoDigests,
+      lastTagTime: img.lastTagTime,
+      manifests: img.manifests.length ? img.manifests : undefined,
+    };
     writeJsonAtomicSync(path.join(this.dir, img.id.slice(7) + '.json'), rec);
   }
 

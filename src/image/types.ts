@@ -66,6 +66,4 @@ export interface ImageRecord {
 }
 
 export const goArch = (): string =>
-  ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[
-    process.arch
-  ] ?? process.arch;
+  (({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' }) as Record<string, string>)[process.arch] ?? process.arch;

@@ -93,15 +93,15 @@ class SyncReader {
 }
 
 function baseArgs(cfg: MonitorConfig): string[] {
-  return [
-    '--api-version', '1',
-    '-r', cfg.runtimePath,
-    '--runtime-arg', '--root', '--runtime-arg', cfg.runtimeRoot,
-    '--log-level', cfg.logLevel ?? 'error',
-  ];
+  return ['--api-version', '1', '-r', cfg.runtimePath, '--runtime-arg', '--root', '--runtime-arg', cfg.runtimeRoot, '--log-level', cfg.logLevel ?? 'error'];
 }
 
-function startConmon(cfg: MonitorConfig, args: string[], extraFds: number, cwd?: string): { streams: Socket[]; sync: SyncReader; start: Socket; attachPipe?: SyncReader } {
+function startConmon(
+  cfg: MonitorConfig,
+  args: string[],
+  extraFds: number,
+  cwd?: string,
+): { streams: Socket[]; sync: SyncReader; start: Socket; attachPipe?: SyncReader } {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' };
   if (extraFds > 2) env._OCI_ATTACHPIPE = '5';
   // conmon's pipes, as Podman makes them: its ends at 3 (sync), 4 (start), 5 (attach)
@@ -157,15 +157,27 @@ function cleanRuntimeMessage(msg: string | undefined): string {
 export async function createContainer(cfg: MonitorConfig, l: ContainerLaunch): Promise<{ pid: number; conmonPid: number }> {
   const args = [
     ...baseArgs(cfg),
-    '-c', l.id, '-u', l.id, '-n', l.name,
-    '-b', l.bundle,
-    '-p', path.join(l.bundle, 'pidfile'),
-    '-P', path.join(l.bundle, 'conmon.pid'),
-    '--exit-dir', l.exitDir,
-    '-0', l.persistDir,
+    '-c',
+    l.id,
+    '-u',
+    l.id,
+    '-n',
+    l.name,
+    '-b',
+    l.bundle,
+    '-p',
+    path.join(l.bundle, 'pidfile'),
+    '-P',
+    path.join(l.bundle, 'conmon.pid'),
+    '--exit-dir',
+    l.exitDir,
+    '-0',
+    l.persistDir,
     '--full-attach',
-    '--socket-dir-path', l.bundle,
-    '-l', l.logPath ? `k8s-file:${l.logPath}` : 'none',
+    '--socket-dir-path',
+    l.bundle,
+    '-l',
+    l.logPath ? `k8s-file:${l.logPath}` : 'none',
   ];
   if (l.logPath && l.logSizeMax) args.push('--log-size-max', String(l.logSizeMax));
   if (l.tty) args.push('-t');
@@ -215,14 +227,26 @@ export async function execProcess(cfg: MonitorConfig, e: ExecLaunch, onAttachRea
   fs.writeFileSync(specPath, JSON.stringify(e.processSpec));
   const args = [
     ...baseArgs(cfg),
-    '-c', e.containerId, '-u', e.execId, '-n', e.execId,
-    '-b', e.dir,
-    '-p', path.join(e.dir, 'exec_pid'),
-    '--exit-dir', exitDir,
+    '-c',
+    e.containerId,
+    '-u',
+    e.execId,
+    '-n',
+    e.execId,
+    '-b',
+    e.dir,
+    '-p',
+    path.join(e.dir, 'exec_pid'),
+    '--exit-dir',
+    exitDir,
     '--full-attach',
-    '--socket-dir-path', e.dir,
-    '-l', 'none',
-    '-e', '--exec-process-spec', specPath,
+    '--socket-dir-path',
+    e.dir,
+    '-l',
+    'none',
+    '-e',
+    '--exec-process-spec',
+    specPath,
   ];
   if (e.tty) args.push('-t');
   if (e.stdin) args.push('-i');

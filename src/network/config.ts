@@ -1,10 +1,19 @@
 // Building and checking network records: Docker's validation of create
 // requests, and the default bridge as the daemon flags describe it.
 import { badRequest, forbidden, notFound } from '../util/errors';
+import { cidrString, contains, isMasked, masked, networkOf, overlaps, parseAddr, parseCidr, addrString, type Cidr } from '../common/ipnet';
 import {
-  cidrString, contains, isMasked, masked, networkOf, overlaps, parseAddr, parseCidr, addrString, type Cidr,
-} from '../common/ipnet';
-import { BRIDGE_NAME_OPT, DEFAULT_BRIDGE_OPT, HOST_BINDING_OPT, ICC_OPT, MASQ_OPT, MTU_OPT, type IpamConfig, type NetworkCreateRequest, type NetworkDaemonConfig, type NetworkRecord } from './types';
+  BRIDGE_NAME_OPT,
+  DEFAULT_BRIDGE_OPT,
+  HOST_BINDING_OPT,
+  ICC_OPT,
+  MASQ_OPT,
+  MTU_OPT,
+  type IpamConfig,
+  type NetworkCreateRequest,
+  type NetworkDaemonConfig,
+  type NetworkRecord,
+} from './types';
 
 export const PREDEFINED = new Set(['bridge', 'host', 'none', 'default']);
 
@@ -102,7 +111,13 @@ export function checkCreateRequest(req: NetworkCreateRequest): { driver: string 
 }
 
 /** The default bridge's options and IPAM as the daemon flags say, the subnet from `subnet`. */
-export function defaultBridgeShape(cfg: NetworkDaemonConfig, bridge: string, subnet: Cidr, gateway: string, v6?: Cidr): Pick<NetworkRecord, 'Options' | 'IPAM' | 'EnableIPv6'> {
+export function defaultBridgeShape(
+  cfg: NetworkDaemonConfig,
+  bridge: string,
+  subnet: Cidr,
+  gateway: string,
+  v6?: Cidr,
+): Pick<NetworkRecord, 'Options' | 'IPAM' | 'EnableIPv6'> {
   const ipam: IpamConfig[] = [{ Subnet: cidrString(subnet), Gateway: gateway }];
   if (cfg.fixedCidr) ipam[0].IPRange = cfg.fixedCidr;
   if (v6) ipam.push(withGateway({ Subnet: cidrString(v6) }));

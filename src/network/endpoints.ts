@@ -62,7 +62,9 @@ export class Endpoints {
 
   /** Running containers with an endpoint on the network. */
   activeOn(n: NetworkRecord): Container[] {
-    return this.m.containers.all().filter((c) => c.State.Running && Object.values(c.NetworkSettings?.Networks ?? {}).some((e) => e.NetworkID === n.Id && e.EndpointID));
+    return this.m.containers
+      .all()
+      .filter((c) => c.State.Running && Object.values(c.NetworkSettings?.Networks ?? {}).some((e) => e.NetworkID === n.Id && e.EndpointID));
   }
 
   containersOn(n: NetworkRecord): Record<string, unknown> {
@@ -97,14 +99,20 @@ export class Endpoints {
     const options: Record<string, string> = { isolate: 'true', metric: String(100 + index) };
     if (n.Options[MTU_OPT] && n.Options[MTU_OPT] !== '1500') options.mtu = n.Options[MTU_OPT];
     return {
-      name: n.Id, id: n.Id, driver: 'bridge', network_interface: this.m.bridgeOf(n),
+      name: n.Id,
+      id: n.Id,
+      driver: 'bridge',
+      network_interface: this.m.bridgeOf(n),
       // netavark pairs static_ips with subnets by position: IPv4 first, as the leases are
       subnets: [...n.IPAM.Config]
         .sort((a, b) => Number(a.Subnet.includes(':')) - Number(b.Subnet.includes(':')))
         .map((s) => ({ subnet: s.Subnet, ...(s.Gateway ? { gateway: s.Gateway } : {}) })),
       // internal for netavark: it then skips its per-container firewall pass (two dozen
       // iptables runs); berth keeps network rules in place itself (rules.ts)
-      ipv6_enabled: n.EnableIPv6, internal: true, dns_enabled: n.Name !== 'bridge', options,
+      ipv6_enabled: n.EnableIPv6,
+      internal: true,
+      dns_enabled: n.Name !== 'bridge',
+      options,
     };
   }
 
@@ -192,7 +200,10 @@ export class Endpoints {
         const reqs = first ? portRequests(c.Config, c.HostConfig) : [];
         pubs = reqs.length ? await this.m.ports.reserve(c.ID, reqs, v6, describe, await readForwardedPorts(v6)) : [];
       } catch (e) {
-        throw new EngineError(500, `driver failed programming external connectivity on endpoint ${c.Name.slice(1)} (${epIds.get(first.n.Id)}): ${(e as Error).message}`);
+        throw new EngineError(
+          500,
+          `driver failed programming external connectivity on endpoint ${c.Name.slice(1)} (${epIds.get(first.n.Id)}): ${(e as Error).message}`,
+        );
       }
       joined.forEach((j) => this.fill(j, leases.get(j.n.Id)!, epIds.get(j.n.Id)!, c));
       await createNetns(file, embeddedDnsTarget(this.m, c));
@@ -272,7 +283,9 @@ export class Endpoints {
       if (!n || n.Internal) continue;
       const iface = opts.networks[netId].interface_name;
       const metric = Number(info.options?.metric ?? 100);
-      for (const s of info.subnets) if (s.gateway && opts.networks[netId].static_ips.some((a) => a.includes(':') === s.gateway!.includes(':'))) routes.push({ gateway: s.gateway, iface, metric });
+      for (const s of info.subnets)
+        if (s.gateway && opts.networks[netId].static_ips.some((a) => a.includes(':') === s.gateway!.includes(':')))
+          routes.push({ gateway: s.gateway, iface, metric });
       enableForwarding(this.m.bridgeOf(n), n.EnableIPv6);
       if (!boolOpt(n.Options, ICC_OPT, true)) isolatePorts(this.m.bridgeOf(n));
     }
@@ -284,7 +297,8 @@ export class Endpoints {
   /** The port forwards of a setup, removed (stop, failed start, crash leftovers). */
   private async unwire(opts: nv.NvOptions): Promise<void> {
     const t = this.portTarget(opts);
-    if (t && opts.port_mappings?.length) await applyPortRules(t, opts.port_mappings, false).catch((e) => log().warn({ err: e, id: opts.container_id }, 'removing port forwards failed'));
+    if (t && opts.port_mappings?.length)
+      await applyPortRules(t, opts.port_mappings, false).catch((e) => log().warn({ err: e, id: opts.container_id }, 'removing port forwards failed'));
   }
 
   /** Published ports lead to the container's address on its first network (unless internal). */
@@ -293,7 +307,12 @@ export class Endpoints {
     if (!first) return undefined;
     const n = this.m.store.find(first[0]);
     if (!n || n.Internal) return undefined;
-    return { nvName: first[0], containerId: opts.container_id, subnets: opts.network_info[first[0]].subnets.map((s) => s.subnet), addresses: first[1].static_ips };
+    return {
+      nvName: first[0],
+      containerId: opts.container_id,
+      subnets: opts.network_info[first[0]].subnets.map((s) => s.subnet),
+      addresses: first[1].static_ips,
+    };
   }
 
   /** Addresses are known before netavark runs: IPAM is ours. */
@@ -305,10 +324,10 @@ export class Endpoints {
       EndpointID: epId,
       IPAddress: v4?.address ?? '',
       IPPrefixLen: v4?.prefixLen ?? 0,
-      Gateway: j.n.Internal ? '' : v4?.gateway ?? '',
+      Gateway: j.n.Internal ? '' : (v4?.gateway ?? ''),
       GlobalIPv6Address: v6?.address ?? '',
       GlobalIPv6PrefixLen: v6?.prefixLen ?? 0,
-      IPv6Gateway: j.n.Internal ? '' : v6?.gateway ?? '',
+      IPv6Gateway: j.n.Internal ? '' : (v6?.gateway ?? ''),
       DNSNames: j.n.Name === 'bridge' ? null : [c.Name.slice(1), ...(j.ep.Aliases ?? []), c.ID.slice(0, 12)],
     });
   }
@@ -379,7 +398,8 @@ export class Endpoints {
           if (v6) leases.push(v6);
         }
         const one: nv.NvOptions = {
-          container_id: c.ID, container_name: c.Name.slice(1),
+          container_id: c.ID,
+          container_name: c.Name.slice(1),
           networks: { [n.Id]: this.perNetwork(c, j, leases, `eth${i}`) },
           network_info: { [n.Id]: this.nvNetwork(n, i) },
         };
@@ -421,8 +441,10 @@ export class Endpoints {
       const opts = readState(this.stateFile(c.ID));
       if (opts?.network_info[n.Id]) {
         const one: nv.NvOptions = {
-          container_id: c.ID, container_name: opts.container_name,
-          networks: { [n.Id]: opts.networks[n.Id] }, network_info: { [n.Id]: opts.network_info[n.Id] },
+          container_id: c.ID,
+          container_name: opts.container_name,
+          networks: { [n.Id]: opts.networks[n.Id] },
+          network_info: { [n.Id]: opts.network_info[n.Id] },
           ...(opts.port_mappings ? { port_mappings: opts.port_mappings } : {}),
           ...(opts.dns_servers ? { dns_servers: opts.dns_servers } : {}),
         };
@@ -477,7 +499,8 @@ export class Endpoints {
       const file = this.netnsFile(id);
       const opts = readState(this.stateFile(id));
       if (opts) await this.unwire(opts);
-      if (opts && fs.existsSync(file)) await nv.teardown(this.nvPaths, file, opts).catch((e) => log().warn({ err: e, id }, 'teardown of a leftover netns failed'));
+      if (opts && fs.existsSync(file))
+        await nv.teardown(this.nvPaths, file, opts).catch((e) => log().warn({ err: e, id }, 'teardown of a leftover netns failed'));
       removeNetns(file);
       fs.rmSync(this.stateFile(id), { force: true });
       log().info({ id }, 'removed network leftovers of a container that is not running');
@@ -513,5 +536,14 @@ function mergeOpts(a: nv.NvOptions, b: nv.NvOptions): nv.NvOptions {
 }
 
 function clearRuntime(ep: EndpointSettings): void {
-  Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null });
+  Object.assign(ep, {
+    EndpointID: '',
+    Gateway: '',
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: null,
+  });
 }

@@ -95,7 +95,10 @@ export function removeNetns(file: string): void {
 
 export function isNetnsMounted(file: string): boolean {
   try {
-    return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === file);
+    return fs
+      .readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .some((l) => l.split(' ')[4] === file);
   } catch {
     return false;
   }

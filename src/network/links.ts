@@ -4,7 +4,13 @@ export function parseLinks(links: string[] | null | undefined): Array<{ name: st
   return (links ?? []).map((l) => {
     const i = l.indexOf(':');
     const name = (i < 0 ? l : l.slice(0, i)).replace(/^\//, '');
-    const alias = i < 0 ? name : l.slice(i + 1).split('/').pop()!;
+    const alias =
+      i < 0
+        ? name
+        : l
+            .slice(i + 1)
+            .split('/')
+            .pop()!;
     return { name, alias };
   });
 }

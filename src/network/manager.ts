@@ -42,7 +42,9 @@ export class NetworkManager implements NetworkContext {
     this.store = new NetworkStore(paths.records);
     for (const d of [paths.netns, paths.nvConfig]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
     // one default bridge per daemon: a second daemon (tests, a benchmark) must not share it
-    this.defaultBridge = cfg.bridgeName || (path.resolve(dataRoot) === '/var/lib/berth' ? 'berth0' : `berth-${createHash('sha1').update(path.resolve(dataRoot)).digest('hex').slice(0, 8)}`);
+    this.defaultBridge =
+      cfg.bridgeName ||
+      (path.resolve(dataRoot) === '/var/lib/berth' ? 'berth0' : `berth-${createHash('sha1').update(path.resolve(dataRoot)).digest('hex').slice(0, 8)}`);
     this.endpoints = new Endpoints(this);
   }
 
@@ -51,7 +53,10 @@ export class NetworkManager implements NetworkContext {
   /** Loads the records, creates the built-in networks, brings every bridge up. */
   async init(): Promise<void> {
     this.store.load();
-    for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
+    for (const [name, driver] of [
+      ['host', 'host'],
+      ['none', 'null'],
+    ] as const) {
       if (!this.store.byName(name)) this.store.save(this.record(name, driver));
     }
     await this.configureDefaultBridge();
@@ -64,29 +69,51 @@ export class NetworkManager implements NetworkContext {
       }
     }
     // network-level firewall state: checked here (daemon start, also after a crash), never per container
-    await ensureNetworkRules(this.store.all().filter((n) => n.Driver === 'bridge').map((n) => this.fw(n)));
+    await ensureNetworkRules(
+      this.store
+        .all()
+        .filter((n) => n.Driver === 'bridge')
+        .map((n) => this.fw(n)),
+    );
   }
 
   /** What the firewall needs to know of a network. */
   private fw(n: NetworkRecord): NetworkFw {
     return {
-      nvName: n.Id, bridge: this.bridgeOf(n), internal: n.Internal, masquerade: boolOpt(n.Options, MASQ_OPT, true),
+      nvName: n.Id,
+      bridge: this.bridgeOf(n),
+      internal: n.Internal,
+      masquerade: boolOpt(n.Options, MASQ_OPT, true),
       subnets: n.IPAM.Config.map((c) => c.Subnet).filter((s) => n.EnableIPv6 || !s.includes(':')),
     };
   }
 
   private record(name: string, driver: NetworkRecord['Driver']): NetworkRecord {
     return {
-      Name: name, Id: newId(), Created: new Date().toISOString(), Scope: 'local', Driver: driver, EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: null, Config: [] }, Internal: false, Attachable: false, Ingress: false,
-      ConfigFrom: { Network: '' }, ConfigOnly: false, Options: {}, Labels: {},
+      Name: name,
+      Id: newId(),
+      Created: new Date().toISOString(),
+      Scope: 'local',
+      Driver: driver,
+      EnableIPv6: false,
+      IPAM: { Driver: 'default', Options: null, Config: [] },
+      Internal: false,
+      Attachable: false,
+      Ingress: false,
+      ConfigFrom: { Network: '' },
+      ConfigOnly: false,
+      Options: {},
+      Labels: {},
     };
   }
 
   /** Subnets taken on the host (routes) and by our networks; routes through `ownBridge` do not count. */
   private taken(ownBridge?: string, except?: string): Cidr[] {
     const routes = routedSubnets().filter((r) => r.dev !== ownBridge);
-    const ours = this.store.all().filter((n) => n.Id !== except).flatMap(subnetsOf);
+    const ours = this.store
+      .all()
+      .filter((n) => n.Id !== except)
+      .flatMap(subnetsOf);
     return [...routes, ...ours];
   }
 
@@ -225,7 +252,8 @@ export class NetworkManager implements NetworkContext {
     n.Labels = { ...(req.Labels ?? {}) };
     n.IPAM.Options = req.IPAM?.Options ?? null;
     const bridge = req.Options?.[BRIDGE_NAME_OPT] || `br-${n.Id.slice(0, 12)}`;
-    if (this.store.all().some((x) => x.Driver === 'bridge' && this.bridgeOf(x) === bridge)) throw forbidden(`bridge name ${bridge} is already used by another network`);
+    if (this.store.all().some((x) => x.Driver === 'bridge' && this.bridgeOf(x) === bridge))
+      throw forbidden(`bridge name ${bridge} is already used by another network`);
     // an interface berth did not make is never taken over (nor deleted with the network later)
     if (linkExists(bridge)) throw forbidden(`bridge name ${bridge} is already used by an interface on the host`);
     const given = (req.IPAM?.Config ?? []).filter((c) => n.EnableIPv6 || !c.Subnet.includes(':'));
@@ -306,7 +334,9 @@ export class NetworkManager implements NetworkContext {
     if (PREDEFINED.has(n.Name)) throw forbidden(`${n.Name} is a pre-defined network and cannot be removed`);
     const active = this.endpoints.activeOn(n);
     if (active.length)
-      throw forbidden(`error while removing network: network ${n.Name} has active endpoints (${active.map((c) => `name:"${c.Name.slice(1)}" id:"${c.ID.slice(0, 12)}"`).join(', ')})`);
+      throw forbidden(
+        `error while removing network: network ${n.Name} has active endpoints (${active.map((c) => `name:"${c.Name.slice(1)}" id:"${c.ID.slice(0, 12)}"`).join(', ')})`,
+      );
     await this.bridgeDown(n);
     this.ipam.forget(n.Id);
     this.store.delete(n);

@@ -79,7 +79,12 @@ function failure(cmd: string, stdout: string, stderr: string): Error {
   } catch {
     /* not JSON */
   }
-  if (!msg) msg = stderr.split('\n').filter((l) => l && !l.includes('syslog')).join('; ') || 'unknown error';
+  if (!msg)
+    msg =
+      stderr
+        .split('\n')
+        .filter((l) => l && !l.includes('syslog'))
+        .join('; ') || 'unknown error';
   return new Error(`netavark ${cmd}: ${msg}`);
 }
 

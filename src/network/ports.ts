@@ -69,7 +69,7 @@ export function portRequests(cfg: ContainerConfig, hc: HostConfig): PortRequest[
     const [clo, chi] = portRange(port) ?? [0, 0];
     for (const b of list ?? []) {
       const [hlo, hhi] = portRange(splitProto(b.HostPort ?? '')[0]) ?? [0, 0];
-      const ip = b.HostIp ? canonicalAddr(b.HostIp) ?? b.HostIp : '';
+      const ip = b.HostIp ? (canonicalAddr(b.HostIp) ?? b.HostIp) : '';
       for (let p = clo; p <= chi; p++) {
         // a host range against a container range maps one to one; against one port it is a pool
         const lo = chi > clo && hlo ? hlo + (p - clo) : hlo;
@@ -176,7 +176,9 @@ export class PortAllocator {
       }
       if (forwarded.some((f) => f.proto === r.proto && port >= f.lo && port <= f.hi && ips.some((ip) => !f.ip || wildcard(ip) || f.ip === ip))) {
         // a forward left by a daemon that is gone (or another engine) would capture this port's traffic
-        lastErr = new Error(`failed to bind host port for ${describe({ proto: r.proto, ctrPort: r.ctrPort, hostIp: ips[0], hostPort: port })}: address already in use`);
+        lastErr = new Error(
+          `failed to bind host port for ${describe({ proto: r.proto, ctrPort: r.ctrPort, hostIp: ips[0], hostPort: port })}: address already in use`,
+        );
         if (fixed) break;
         continue;
       }
@@ -242,7 +244,13 @@ export function toNetavark(pubs: Published[]): NvPortMapping[] {
     .sort((a, b) => (a.proto + a.hostIp).localeCompare(b.proto + b.hostIp) || a.hostPort - b.hostPort);
   for (const p of list) {
     const last = out[out.length - 1];
-    if (last && last.protocol === p.proto && last.host_ip === p.hostIp && last.host_port + last.range === p.hostPort && last.container_port + last.range === p.ctrPort) {
+    if (
+      last &&
+      last.protocol === p.proto &&
+      last.host_ip === p.hostIp &&
+      last.host_port + last.range === p.hostPort &&
+      last.container_port + last.range === p.ctrPort
+    ) {
       last.range++;
       continue;
     }

@@ -48,8 +48,20 @@ export interface NetworkLookup {
 
 export function emptyEndpoint(networkId = ''): EndpointSettings {
   return {
-    IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, NetworkID: networkId, EndpointID: '',
-    Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+    IPAMConfig: null,
+    Links: null,
+    Aliases: null,
+    MacAddress: '',
+    DriverOpts: null,
+    NetworkID: networkId,
+    EndpointID: '',
+    Gateway: '',
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: null,
   };
 }
 
@@ -78,7 +90,8 @@ export function endpointFor(n: NetworkRecord | undefined, req: EndpointRequest |
       if (!a) continue;
       const mine = statics.map((c) => parseCidr(c.Subnet)!).filter((s) => s.family === a.family);
       if (!mine.length) throw badRequest(ERR.ipNoSubnet);
-      if (!mine.some((s) => contains(s, a))) throw badRequest(`no configured subnet or ip-range contain the IP address ${a.family === 4 ? ipam.IPv4Address : ipam.IPv6Address}`);
+      if (!mine.some((s) => contains(s, a)))
+        throw badRequest(`no configured subnet or ip-range contain the IP address ${a.family === 4 ? ipam.IPv4Address : ipam.IPv6Address}`);
     }
     ep.IPAMConfig = { ...(ipam.IPv4Address ? { IPv4Address: ipam.IPv4Address } : {}), ...(ipam.IPv6Address ? { IPv6Address: ipam.IPv6Address } : {}) };
   } else if (ipam && ipam.LinkLocalIPs?.length) {

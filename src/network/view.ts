@@ -36,7 +36,7 @@ export function networkSettingsView(c: Container) {
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
-    Ports: c.State.Running ? st?.Ports ?? {} : {},
+    Ports: c.State.Running ? (st?.Ports ?? {}) : {},
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
     EndpointID: b.EndpointID,

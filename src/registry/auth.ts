@@ -51,8 +51,7 @@ export function basicCredentials(a: AuthConfig | undefined): { username: string;
   return undefined;
 }
 
-export const basicHeader = (c: { username: string; password: string }): string =>
-  'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64');
+export const basicHeader = (c: { username: string; password: string }): string => 'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64');
 
 export class AuthError extends Error {
   constructor(
@@ -83,7 +82,9 @@ export class TokenCache {
     const basic = basicCredentials(creds);
     const sorted = [...new Set(scopes)].sort();
     // the secret is part of the key: other credentials for the same user must not reuse a token
-    const secret = createHash('sha256').update(`${basic?.password ?? ''}\0${creds?.identitytoken ?? ''}`).digest('hex');
+    const secret = createHash('sha256')
+      .update(`${basic?.password ?? ''}\0${creds?.identitytoken ?? ''}`)
+      .digest('hex');
     const key = JSON.stringify([realm, ch.params.service ?? '', basic?.username ?? '', secret, sorted, extra]);
     const hit = this.tokens.get(key);
     if (hit && hit.expires > Date.now()) return hit.token;
@@ -142,9 +143,13 @@ export class TokenCache {
     }
     const text = await res.body.text();
     if (res.statusCode === 401 || res.statusCode === 403) {
-      throw new AuthError(`Get "${realm}": ${errorDetail(text) || (basic ? 'unauthorized: incorrect username or password' : 'unauthorized: authentication required')}`, 401);
+      throw new AuthError(
+        `Get "${realm}": ${errorDetail(text) || (basic ? 'unauthorized: incorrect username or password' : 'unauthorized: authentication required')}`,
+        401,
+      );
     }
-    if (res.statusCode >= 300) throw new AuthError(`Get "${realm}": token server answered ${res.statusCode}${text ? ': ' + text.slice(0, 200).trim() : ''}`, 500);
+    if (res.statusCode >= 300)
+      throw new AuthError(`Get "${realm}": token server answered ${res.statusCode}${text ? ': ' + text.slice(0, 200).trim() : ''}`, 500);
     let j: { token?: string; access_token?: string; expires_in?: number };
     try {
       j = JSON.parse(text);
@@ -162,7 +167,10 @@ export function errorDetail(text: string): string {
   try {
     const j = JSON.parse(text);
     const e = j?.errors?.[0];
-    if (e?.message) return `${String(e.code ?? '').toLowerCase().replace(/_/g, ' ')}: ${e.message}`.replace(/^: /, '');
+    if (e?.message)
+      return `${String(e.code ?? '')
+        .toLowerCase()
+        .replace(/_/g, ' ')}: ${e.message}`.replace(/^: /, '');
     if (typeof j?.details === 'string') return j.details;
     if (typeof j?.message === 'string') return j.message;
     if (typeof j?.error === 'string') return j.error;

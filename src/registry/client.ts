@@ -52,7 +52,12 @@ export class Repository {
         await res.body.dump();
         throw new RegistryError(`manifest for ${familiar} not found: manifest unknown: manifest unknown`, 404, 'MANIFEST_UNKNOWN');
       }
-      throw await failure(res, res.statusCode === 401 || res.statusCode === 403 ? `pull access denied for ${familiar.replace(/[:@][^/]*$/, '')}, repository does not exist or may require 'docker login'` : `fetching manifest for ${familiar}`);
+      throw await failure(
+        res,
+        res.statusCode === 401 || res.statusCode === 403
+          ? `pull access denied for ${familiar.replace(/[:@][^/]*$/, '')}, repository does not exist or may require 'docker login'`
+          : `fetching manifest for ${familiar}`,
+      );
     }
     const chunks: Buffer[] = [];
     let len = 0;

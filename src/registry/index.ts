@@ -7,7 +7,18 @@ import { DEFAULT_DOMAIN, RegistryError, Transport, type Endpoint, type RegistryC
 import type { AuthConfig } from './types';
 
 export { Repository } from './client';
-export { Transport, RegistryError, defaultRegistryConfig, isTransient, sleep, undici, getFollowingRedirects, DEFAULT_DOMAIN, type Endpoint, type RegistryConfig } from './transport';
+export {
+  Transport,
+  RegistryError,
+  defaultRegistryConfig,
+  isTransient,
+  sleep,
+  undici,
+  getFollowingRedirects,
+  DEFAULT_DOMAIN,
+  type Endpoint,
+  type RegistryConfig,
+} from './transport';
 export { AuthError, parseChallenges, type Challenge } from './auth';
 export { CredentialFile, decodeAuthHeader, encodeAuthHeader, registryKey, defaultConfigPath, HUB_AUTH_KEY } from '../common/credentials';
 export { parseManifest, buildManifest, ManifestError, Schema1Error, sha256, DIGEST_RE } from './manifest';
@@ -50,7 +61,11 @@ export class Registry {
     const ep = eps[eps.length - 1];
     const { challenge } = await this.transport.ping(ep, true);
     const url = await this.transport.url(ep, '/v2/');
-    const fail = (status: number) => new RegistryError(`login attempt to ${url} failed with status: ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : ''}`.trim(), 401);
+    const fail = (status: number) =>
+      new RegistryError(
+        `login attempt to ${url} failed with status: ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : ''}`.trim(),
+        401,
+      );
     if (!challenge) return { Status: 'Login Succeeded', IdentityToken: '' };
     let auth: string;
     if (challenge.scheme === 'basic') {
@@ -78,7 +93,10 @@ export class Registry {
     const res = await this.transport.send(ep, 'GET', `/v1/search?q=${encodeURIComponent(term)}&n=${limit}`, { creds, scopes: [], retry: true });
     const text = await res.body.text();
     if (res.statusCode === 404 || res.statusCode === 405)
-      throw new RegistryError(`registry ${domain} does not support search: GET /v1/search answered ${res.statusCode} (registries that only speak the distribution API v2 have no search)`, 404);
+      throw new RegistryError(
+        `registry ${domain} does not support search: GET /v1/search answered ${res.statusCode} (registries that only speak the distribution API v2 have no search)`,
+        404,
+      );
     if (res.statusCode !== 200) throw new RegistryError(`searching ${domain}: unexpected status code ${res.statusCode}`, res.statusCode === 401 ? 401 : 500);
     let j: { results?: SearchResult[] };
     try {

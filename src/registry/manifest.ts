@@ -47,7 +47,8 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined, na
   if (j.schemaVersion === 1 || ct === MT.dockerSchema1 || ct === MT.dockerSchema1Signed) throw new Schema1Error(SCHEMA1_MESSAGE(name));
   if (j.schemaVersion !== 2) throw new ManifestError(`invalid manifest: unsupported schema version ${JSON.stringify(j.schemaVersion)}`);
   let mt = typeof j.mediaType === 'string' && j.mediaType ? j.mediaType : ct;
-  if (!mt || mt === 'application/json' || mt === 'text/plain' || mt === 'application/octet-stream') mt = Array.isArray(j.manifests) ? MT.ociIndex : MT.ociManifest;
+  if (!mt || mt === 'application/json' || mt === 'text/plain' || mt === 'application/octet-stream')
+    mt = Array.isArray(j.manifests) ? MT.ociIndex : MT.ociManifest;
   if (mt === MT.dockerList || mt === MT.ociIndex) {
     if (!Array.isArray(j.manifests)) throw new ManifestError('invalid manifest list: "manifests" is missing');
     j.manifests.forEach((d, i) => checkDescriptor(d, `manifests[${i}]`));

@@ -4,13 +4,42 @@
 import * as fs from 'node:fs';
 import type { Descriptor, Platform } from './types';
 
-const KNOWN_OS = new Set(['linux', 'windows', 'darwin', 'freebsd', 'netbsd', 'openbsd', 'solaris', 'illumos', 'aix', 'android', 'ios', 'js', 'wasip1', 'plan9', 'dragonfly']);
+const KNOWN_OS = new Set([
+  'linux',
+  'windows',
+  'darwin',
+  'freebsd',
+  'netbsd',
+  'openbsd',
+  'solaris',
+  'illumos',
+  'aix',
+  'android',
+  'ios',
+  'js',
+  'wasip1',
+  'plan9',
+  'dragonfly',
+]);
 const ARCH_ALIASES: Record<string, string> = {
-  x86_64: 'amd64', 'x86-64': 'amd64', amd64: 'amd64',
-  aarch64: 'arm64', arm64: 'arm64',
-  i386: '386', i686: '386', '386': '386',
-  armhf: 'arm', armel: 'arm', arm: 'arm',
-  ppc64le: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', mips64le: 'mips64le', loong64: 'loong64', wasm: 'wasm', ppc64: 'ppc64',
+  x86_64: 'amd64',
+  'x86-64': 'amd64',
+  amd64: 'amd64',
+  aarch64: 'arm64',
+  arm64: 'arm64',
+  i386: '386',
+  i686: '386',
+  '386': '386',
+  armhf: 'arm',
+  armel: 'arm',
+  arm: 'arm',
+  ppc64le: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+  mips64le: 'mips64le',
+  loong64: 'loong64',
+  wasm: 'wasm',
+  ppc64: 'ppc64',
 };
 
 export class PlatformError extends Error {}
@@ -29,7 +58,9 @@ function normArch(arch: string, variant?: string): { architecture: string; varia
 
 /** The host's platform (arm variants from /proc/cpuinfo). */
 export function hostPlatform(): Platform {
-  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
+  const arch =
+    ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ??
+    process.arch;
   const p: Platform = { os: 'linux', architecture: arch };
   if (arch === 'arm') {
     try {

@@ -88,7 +88,18 @@ interface HostState {
   probing?: Promise<void>;
 }
 
-const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
+const TRANSIENT = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EAI_AGAIN',
+]);
 
 export function isTransient(e: unknown): boolean {
   const c = (e as { code?: string })?.code;
@@ -256,7 +267,11 @@ export class Transport {
   /** A request with exactly these headers (no auth handling): login's final check. */
   async plain(ep: Endpoint, method: string, url: string, headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
     try {
-      return await request(url, { method: method as Dispatcher.HttpMethod, headers: { 'User-Agent': 'berth', ...headers }, dispatcher: this.dispatcherFor(url, ep) });
+      return await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers: { 'User-Agent': 'berth', ...headers },
+        dispatcher: this.dispatcherFor(url, ep),
+      });
     } catch (e) {
       throw connectError(url, e);
     }
@@ -304,11 +319,21 @@ export class Transport {
       if (auth && sameOrigin) headers.Authorization = auth;
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: o.body as Dispatcher.DispatchOptions['body'], dispatcher: this.dispatcherFor(url, ep) });
+        res = await request(url, {
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body: o.body as Dispatcher.DispatchOptions['body'],
+          dispatcher: this.dispatcherFor(url, ep),
+        });
       } catch (e) {
         throw connectError(url, e);
       }
-      if (res.statusCode === 401 && sameOrigin && !retried401 && (o.body === undefined || o.body === null || typeof o.body === 'string' || Buffer.isBuffer(o.body))) {
+      if (
+        res.statusCode === 401 &&
+        sameOrigin &&
+        !retried401 &&
+        (o.body === undefined || o.body === null || typeof o.body === 'string' || Buffer.isBuffer(o.body))
+      ) {
         const chs = parseChallenges(res.headers['www-authenticate']);
         const ch = chs.find((c) => c.scheme === 'bearer') ?? chs.find((c) => c.scheme === 'basic');
         const text = await res.body.text();

@@ -132,10 +132,20 @@ export function parseNetDev(text: string | null): Record<string, NetworkStats> {
     if (i < 0) continue;
     const name = line.slice(0, i).trim();
     if (name === 'lo') continue;
-    const f = line.slice(i + 1).trim().split(/\s+/).map(Number);
+    const f = line
+      .slice(i + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     out[name] = {
-      rx_bytes: f[0], rx_packets: f[1], rx_errors: f[2], rx_dropped: f[3],
-      tx_bytes: f[8], tx_packets: f[9], tx_errors: f[10], tx_dropped: f[11],
+      rx_bytes: f[0],
+      rx_packets: f[1],
+      rx_errors: f[2],
+      rx_dropped: f[3],
+      tx_bytes: f[8],
+      tx_packets: f[9],
+      tx_errors: f[10],
+      tx_dropped: f[11],
     };
   }
   return out;
@@ -143,9 +153,14 @@ export function parseNetDev(text: string | null): Record<string, NetworkStats> {
 
 function emptyBlkio(): BlkioStats {
   return {
-    io_service_bytes_recursive: [], io_serviced_recursive: [], io_queue_recursive: [],
-    io_service_time_recursive: [], io_wait_time_recursive: [], io_merged_recursive: [],
-    io_time_recursive: [], sectors_recursive: [],
+    io_service_bytes_recursive: [],
+    io_serviced_recursive: [],
+    io_queue_recursive: [],
+    io_service_time_recursive: [],
+    io_wait_time_recursive: [],
+    io_merged_recursive: [],
+    io_time_recursive: [],
+    sectors_recursive: [],
   };
 }
 
@@ -165,14 +180,11 @@ export interface ReadStatsOptions {
 export function readStats(cgroupsPath: string | null, opts: ReadStatsOptions = {}): CgroupStats {
   const layout = opts.layout ?? cgroupLayout();
   const own = cgroupsPath === null && opts.pid !== undefined ? processCgroups(opts.pid) : null;
-  const cg = (ctrl: string) => (own ? own.get(ctrl) ?? own.get('') ?? '/' : (cgroupsPath ?? '/'));
+  const cg = (ctrl: string) => (own ? (own.get(ctrl) ?? own.get('') ?? '/') : (cgroupsPath ?? '/'));
   const facts = hostFacts();
   const memTotal = opts.memTotal ?? facts.memTotal;
   const onlineCpus = opts.onlineCpus ?? facts.onlineCpus;
-  const stats =
-    layout.mode === 'v2'
-      ? readV2(unifiedDir(cg(''), layout), memTotal)
-      : readV1((c) => v1Dir(c, cg(c), layout), memTotal);
+  const stats = layout.mode === 'v2' ? readV2(unifiedDir(cg(''), layout), memTotal) : readV1((c) => v1Dir(c, cg(c), layout), memTotal);
   stats.cpu_stats.system_cpu_usage = systemCpuUsage();
   stats.cpu_stats.online_cpus = onlineCpus;
   if (opts.pid !== undefined) stats.networks = parseNetDev(read(`/proc/${opts.pid}/net/dev`));

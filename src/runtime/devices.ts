@@ -107,8 +107,7 @@ export function devicesFromPath(m: DeviceMapping): { devices: OciDevice[]; rules
   const hostPath = m.PathOnHost;
   const ctrPath = m.PathInContainer || hostPath;
   const perms = m.CgroupPermissions || 'rwm';
-  const fail = (why: string) =>
-    badRequest(`error gathering device information while adding custom device "${hostPath}": ${why}`);
+  const fail = (why: string) => badRequest(`error gathering device information while adding custom device "${hostPath}": ${why}`);
   let resolved = hostPath;
   try {
     if (fs.lstatSync(hostPath).isSymbolicLink()) resolved = fs.realpathSync(hostPath);

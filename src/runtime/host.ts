@@ -101,7 +101,10 @@ export function expandList(list: string): number[] | null {
 
 function probe(): HostFacts {
   const cpus = readOnlineCpus();
-  const [maj, min] = os.release().split(/[.-]/).map((x) => parseInt(x, 10));
+  const [maj, min] = os
+    .release()
+    .split(/[.-]/)
+    .map((x) => parseInt(x, 10));
   return {
     capLastCap: parseInt(readText('/proc/sys/kernel/cap_last_cap') ?? '40', 10) || 40,
     boundingSet: readBoundingSet(),

@@ -44,9 +44,17 @@ export function defaultMounts(shmSize: number | null): OciMount[] {
 
 // Option "kinds": a later option of the same kind replaces an earlier one.
 const FLAG_PAIRS: [string, string][] = [
-  ['ro', 'rw'], ['exec', 'noexec'], ['suid', 'nosuid'], ['dev', 'nodev'], ['sync', 'async'],
-  ['atime', 'noatime'], ['diratime', 'nodiratime'], ['relatime', 'norelatime'],
-  ['strictatime', 'nostrictatime'], ['mand', 'nomand'], ['dirsync', 'dirsync'],
+  ['ro', 'rw'],
+  ['exec', 'noexec'],
+  ['suid', 'nosuid'],
+  ['dev', 'nodev'],
+  ['sync', 'async'],
+  ['atime', 'noatime'],
+  ['diratime', 'nodiratime'],
+  ['relatime', 'norelatime'],
+  ['strictatime', 'nostrictatime'],
+  ['mand', 'nomand'],
+  ['dirsync', 'dirsync'],
 ];
 const PROPAGATION = new Set(['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'unbindable', 'runbindable']);
 
@@ -121,9 +129,7 @@ export function assembleMounts(plan: MountPlan): { mounts: OciMount[]; rootfsPro
     seen.add(m.destination);
   }
   const devMounted = userDests.has('/dev');
-  const defaults = defaultMounts(plan.shmSize).filter(
-    (m) => !userDests.has(m.destination) && !(devMounted && m.destination.startsWith('/dev/')),
-  );
+  const defaults = defaultMounts(plan.shmSize).filter((m) => !userDests.has(m.destination) && !(devMounted && m.destination.startsWith('/dev/')));
   const mounts = [...defaults, ...user];
 
   if (plan.readonlyRootfs) {

@@ -231,10 +231,6 @@ export interface OciLinux {
 
 /** config.json text for a spec; rlimit values above 2^53 are written as exact integers. */
 export function serializeSpec(spec: OciSpec, indent?: number): string {
-  const json = JSON.stringify(
-    spec,
-    (_k, v: unknown) => (typeof v === 'bigint' ? `__berth_u64__${v.toString()}` : v),
-    indent,
-  );
+  const json = JSON.stringify(spec, (_k, v: unknown) => (typeof v === 'bigint' ? `__berth_u64__${v.toString()}` : v), indent);
   return json.replace(/"__berth_u64__(\d+)"/g, '$1');
 }

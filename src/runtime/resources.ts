@@ -54,10 +54,7 @@ export interface ValidatedResources {
  * or `docker update` (update=true). Throws 400 EngineErrors with Docker's
  * messages; returns Docker's warnings for discarded settings.
  */
-export function validateResources(
-  input: ResourceConfig,
-  opts: { update?: boolean; features?: CgroupFeatures } = {},
-): ValidatedResources {
+export function validateResources(input: ResourceConfig, opts: { update?: boolean; features?: CgroupFeatures } = {}): ValidatedResources {
   const r: ResourceConfig = { ...input };
   const w: string[] = [];
   const feat = opts.features ?? cgroupFeatures();

@@ -200,12 +200,10 @@ const r = (stateDir: string, o?: Bin) => new Runc({ stateDir, binary: o?.binary 
 
 export const state = (stateDir: string, id: string, o?: Bin) => r(stateDir, o).state(id);
 export const start = (stateDir: string, id: string, o?: Bin) => r(stateDir, o).start(id);
-export const kill = (stateDir: string, id: string, signal: number | string, o?: Bin & { all?: boolean }) =>
-  r(stateDir, o).kill(id, signal, o);
+export const kill = (stateDir: string, id: string, signal: number | string, o?: Bin & { all?: boolean }) => r(stateDir, o).kill(id, signal, o);
 export const pause = (stateDir: string, id: string, o?: Bin) => r(stateDir, o).pause(id);
 export const resume = (stateDir: string, id: string, o?: Bin) => r(stateDir, o).resume(id);
-export const deleteContainer = (stateDir: string, id: string, o?: Bin & { force?: boolean }) =>
-  r(stateDir, o).delete(id, o);
+export const deleteContainer = (stateDir: string, id: string, o?: Bin & { force?: boolean }) => r(stateDir, o).delete(id, o);
 export const update = (stateDir: string, id: string, resources: OciResources, o?: Bin) => r(stateDir, o).update(id, resources);
 export const ps = (stateDir: string, id: string, o?: Bin) => r(stateDir, o).ps(id);
 export const list = (stateDir: string, o?: Bin) => r(stateDir, o).list();

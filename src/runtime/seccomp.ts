@@ -205,11 +205,6 @@ export function seccompFor(
 ): OciSeccomp | undefined {
   const s = setting ?? 'default';
   if (s === 'unconfined' || opts.privileged) return undefined;
-  const profile =
-    s === 'default'
-      ? loadProfileFile(opts.defaultProfilePath)
-      : typeof s.profile === 'string'
-        ? parseProfile(s.profile)
-        : s.profile;
+  const profile = s === 'default' ? loadProfileFile(opts.defaultProfilePath) : typeof s.profile === 'string' ? parseProfile(s.profile) : s.profile;
   return compileProfile(profile, opts) ?? undefined;
 }

@@ -16,13 +16,25 @@ export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 
 /** Docker 28's masked paths (plus every cpuN/thermal_throttle the host has). */
 export const DEFAULT_MASKED_PATHS: readonly string[] = [
-  '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
-  '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/interrupts',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
   '/sys/devices/virtual/powercap',
 ];
 export const DEFAULT_READONLY_PATHS: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-export type NetworkNamespace = { kind: 'private' } | { kind: 'host' } | { kind: 'path'; path: string; /** a namespace made for this container alone */ own?: boolean };
+export type NetworkNamespace =
+  | { kind: 'private' }
+  | { kind: 'host' }
+  | { kind: 'path'; path: string /** a namespace made for this container alone */; own?: boolean };
 /** "private" = new namespace, "host" = the host's, {path} = join /proc/<pid>/ns/… of another container */
 export type NamespaceMode = 'private' | 'host' | { path: string };
 /** ipc: like NamespaceMode plus Docker's "shareable" (= private) and "none" (private, no /dev/shm) */
@@ -89,8 +101,14 @@ export interface SpecInput {
 }
 
 const IPC_SYSCTLS = new Set([
-  'kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax',
-  'kernel.shmmni', 'kernel.shm_rmid_forced',
+  'kernel.msgmax',
+  'kernel.msgmnb',
+  'kernel.msgmni',
+  'kernel.sem',
+  'kernel.shmall',
+  'kernel.shmmax',
+  'kernel.shmmni',
+  'kernel.shm_rmid_forced',
 ]);
 
 function checkSysctl(name: string, input: SpecInput): void {
@@ -266,8 +284,8 @@ export function buildSpec(input: SpecInput): OciSpec {
     cgroupsPath: input.cgroupsPath,
     namespaces: namespaces(input),
     devices,
-    maskedPaths: privileged ? [] : input.maskedPaths ?? [...DEFAULT_MASKED_PATHS, ...thermalThrottlePaths()],
-    readonlyPaths: privileged ? [] : input.readonlyPaths ?? [...DEFAULT_READONLY_PATHS],
+    maskedPaths: privileged ? [] : (input.maskedPaths ?? [...DEFAULT_MASKED_PATHS, ...thermalThrottlePaths()]),
+    readonlyPaths: privileged ? [] : (input.readonlyPaths ?? [...DEFAULT_READONLY_PATHS]),
   };
   if (rootfsPropagation) spec.linux.rootfsPropagation = rootfsPropagation;
   const seccomp = seccompFor(input.seccomp, {

@@ -97,10 +97,8 @@ export async function ingestLayer(content: ContentStore, layers: LayerStore, src
         throw new IngestError(`layer diff ID mismatch: the uncompressed content is ${staged.diffId}, the image config says ${o.expectedDiffId}`);
       return { staged, source: { digest: staged.diffId, size: tarSize, compression: 'none' }, kept: true };
     }
-    if (o.expectedSize !== undefined && size !== o.expectedSize)
-      throw new IngestError(`unexpected EOF: got ${size} of ${o.expectedSize} bytes`);
-    if (o.expectedDigest && digest !== o.expectedDigest)
-      throw new IngestError(`digest mismatch: the content is ${digest}, expected ${o.expectedDigest}`);
+    if (o.expectedSize !== undefined && size !== o.expectedSize) throw new IngestError(`unexpected EOF: got ${size} of ${o.expectedSize} bytes`);
+    if (o.expectedDigest && digest !== o.expectedDigest) throw new IngestError(`digest mismatch: the content is ${digest}, expected ${o.expectedDigest}`);
     if (o.expectedDiffId && staged.diffId !== o.expectedDiffId)
       throw new IngestError(`layer diff ID mismatch: the uncompressed content is ${staged.diffId}, the image config says ${o.expectedDiffId}`);
     if (writer) {

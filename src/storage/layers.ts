@@ -166,7 +166,15 @@ export class LayerStore {
       for (const b of blobs) this.addBlob(staged.diffId, b);
       return existing;
     }
-    return this.commit(staged.dir, { chainId, diffId: staged.diffId, parent, size: staged.size, created: new Date().toISOString(), tarSize: staged.tarSize, blobs: mergeBlobs(this.blobsOf(staged.diffId), blobs) });
+    return this.commit(staged.dir, {
+      chainId,
+      diffId: staged.diffId,
+      parent,
+      size: staged.size,
+      created: new Date().toISOString(),
+      tarSize: staged.tarSize,
+      blobs: mergeBlobs(this.blobsOf(staged.diffId), blobs),
+    });
   }
 
   /** Unpacks an uncompressed layer tar on top of `parent`; returns its record (reused if it exists). */
@@ -258,7 +266,11 @@ export class LayerStore {
     const own = this.linkOf(chainId);
     let rest: string[] = [];
     try {
-      rest = fs.readFileSync(path.join(this.dir(chainId), 'lower'), 'utf8').trim().split(':').filter(Boolean);
+      rest = fs
+        .readFileSync(path.join(this.dir(chainId), 'lower'), 'utf8')
+        .trim()
+        .split(':')
+        .filter(Boolean);
     } catch {
       /* base layer */
     }

@@ -53,7 +53,7 @@ export function umount2(target: string, flags = 0): void {
 
 /** Linux dev_t from major/minor (glibc's gnu_dev_makedev encoding). */
 export function makedev(major: number, minor: number): number {
-  const hi = (BigInt(major) & 0xfffff000n) << 32n | (BigInt(minor) & 0xffffff00n) << 12n;
+  const hi = ((BigInt(major) & 0xfffff000n) << 32n) | ((BigInt(minor) & 0xffffff00n) << 12n);
   const lo = (major & 0xfff) * 256 + (minor & 0xff);
   return Number(hi) + lo;
 }

@@ -103,7 +103,8 @@ function reap(): void {
     const r = lib().waitpid(pid, st, WNOHANG);
     if (r === 0) continue;
     pending.delete(pid);
-    if (r < 0) done({ code: null, signal: null }); // not ours to reap after all
+    if (r < 0)
+      done({ code: null, signal: null }); // not ours to reap after all
     else done(decode(st[0]));
   }
   if (!pending.size && keepAlive) {

@@ -14,7 +14,9 @@ export const nowNs = (): bigint => originNs + process.hrtime.bigint();
 export function nsToRfc3339(ns: bigint): string {
   const ms = Number(ns / 1000000n);
   const d = new Date(ms);
-  const frac = String(ns % 1000000000n).padStart(9, '0').replace(/0+$/, '');
+  const frac = String(ns % 1000000000n)
+    .padStart(9, '0')
+    .replace(/0+$/, '');
   return `${d.toISOString().slice(0, 19)}${frac ? '.' + frac : ''}Z`;
 }
 
@@ -68,7 +70,7 @@ export function parseTimeArgNs(v: string, nowMs = Date.now()): bigint | undefine
   return BigInt(Math.round(ms * 1e6));
 }
 
-const GO_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const GO_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** Parses a Go duration string ("1m30s", "500ms", "1.5h", "0") into nanoseconds; undefined if invalid. */
 export function parseGoDuration(s: string): number | undefined {

@@ -48,7 +48,10 @@ function pushFrontend(berth: TestDaemon, reg: TestRegistry, base: string, env: N
     'FROM scratch\nCOPY dockerfile-frontend /bin/dockerfile-frontend\nLABEL moby.buildkit.frontend.network.none="true"\nLABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"\nENTRYPOINT ["/bin/dockerfile-frontend"]\n',
   );
   const ref = `${reg.host}/dockerfile:local`;
-  for (const argv of [['build', '-q', '-t', ref, '.'], ['push', ref]]) {
+  for (const argv of [
+    ['build', '-q', '-t', ref, '.'],
+    ['push', ref],
+  ]) {
     const r = run(process.execPath, [path.join(REPO, 'bin', 'berth'), '-H', berth.host, ...argv], env, dir);
     if (r.status !== 0) throw new Error(`frontend image: berth ${argv[0]}: ${r.err}`);
   }
@@ -158,12 +161,23 @@ ADD --chown=1000:50 add.txt /added.txt
   {
     name: 'COPY --link',
     needs: 'dockerfile 1.4 (--link)',
-    files: { Dockerfile: 'FROM busybox\nWORKDIR /w\nCOPY --link a.txt sub/ /w/\nCOPY --link --chmod=0755 a.txt /linked/a\n', 'a.txt': 'a\n', 'sub/b.txt': 'b\n' },
+    files: {
+      Dockerfile: 'FROM busybox\nWORKDIR /w\nCOPY --link a.txt sub/ /w/\nCOPY --link --chmod=0755 a.txt /linked/a\n',
+      'a.txt': 'a\n',
+      'sub/b.txt': 'b\n',
+    },
   },
   {
     name: 'COPY --exclude',
     needs: 'dockerfile 1.7-labs / 1.19 (--exclude)',
-    files: { Dockerfile: 'FROM busybox\nCOPY --exclude=*.log --exclude=tmp/ . /app/\n', 'a.txt': 'a\n', 'b.log': 'log\n', 'tmp/t': 't\n', 'src/c.txt': 'c\n', 'src/d.log': 'd\n' },
+    files: {
+      Dockerfile: 'FROM busybox\nCOPY --exclude=*.log --exclude=tmp/ . /app/\n',
+      'a.txt': 'a\n',
+      'b.log': 'log\n',
+      'tmp/t': 't\n',
+      'src/c.txt': 'c\n',
+      'src/d.log': 'd\n',
+    },
   },
   {
     name: 'heredocs',
@@ -231,7 +245,13 @@ async function main(): Promise<void> {
   let reg: TestRegistry | undefined;
   try {
     await Promise.all([docker.start(), berth.start()]);
-    const denv: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: docker.host, DOCKER_CONFIG: cfg, DOCKER_CLI_HINTS: 'false', BUILDX_NO_DEFAULT_ATTESTATIONS: '1' };
+    const denv: NodeJS.ProcessEnv = {
+      ...process.env,
+      DOCKER_HOST: docker.host,
+      DOCKER_CONFIG: cfg,
+      DOCKER_CLI_HINTS: 'false',
+      BUILDX_NO_DEFAULT_ATTESTATIONS: '1',
+    };
     delete denv.DOCKER_BUILDKIT;
     const bb = await busyboxTarball();
     const imp = run(DOCKER_CLI, ['import', bb, 'busybox:latest'], denv);
@@ -246,7 +266,10 @@ async function main(): Promise<void> {
       reg = await TestRegistry.start();
       syntax = `# syntax=${pushFrontend(berth, reg, base, { ...process.env, DOCKER_CONFIG: cfg })}\n`;
       log(`reference frontend for the cases that need one: ${syntax.trim()}`);
-      report.push(`Cases marked (frontend) give the reference BuildKit's dockerfile frontend built from its Go module (${FRONTEND}) with \`${syntax.trim()}\`; berth builds them without that line.`, '');
+      report.push(
+        `Cases marked (frontend) give the reference BuildKit's dockerfile frontend built from its Go module (${FRONTEND}) with \`${syntax.trim()}\`; berth builds them without that line.`,
+        '',
+      );
     }
     for (const [i, c] of cases.entries()) {
       const dir = path.join(base, `ctx${i}`);
@@ -258,10 +281,39 @@ async function main(): Promise<void> {
       // outside the context, so a COPY . sees the same files on both sides
       const refDockerfile = path.join(base, `ctx${i}.Dockerfile`);
       if (withFrontend) fs.writeFileSync(refDockerfile, syntax + String(c.files.Dockerfile));
-      const ref = run(DOCKER_CLI, ['buildx', 'build', '--progress', 'plain', '--provenance=false', '--network', 'none', '-t', tag, ...(withFrontend ? ['-f', refDockerfile] : []), ...(c.args ?? []), '.'], denv, dir);
-      const mine = run(process.execPath, [path.join(REPO, 'bin', 'berth'), '-H', berth.host, 'build', '-q', '--network', 'none', '-t', tag, ...(c.args ?? []), '.'], { ...process.env, DOCKER_CONFIG: cfg }, dir);
+      const ref = run(
+        DOCKER_CLI,
+        [
+          'buildx',
+          'build',
+          '--progress',
+          'plain',
+          '--provenance=false',
+          '--network',
+          'none',
+          '-t',
+          tag,
+          ...(withFrontend ? ['-f', refDockerfile] : []),
+          ...(c.args ?? []),
+          '.',
+        ],
+        denv,
+        dir,
+      );
+      const mine = run(
+        process.execPath,
+        [path.join(REPO, 'bin', 'berth'), '-H', berth.host, 'build', '-q', '--network', 'none', '-t', tag, ...(c.args ?? []), '.'],
+        { ...process.env, DOCKER_CONFIG: cfg },
+        dir,
+      );
       if (ref.status !== 0 || mine.status !== 0) {
-        const why = (r: typeof ref) => r.err.trim().split('\n').filter((l) => /error|ERROR|failed/i.test(l)).slice(-2).join(' / ') || r.err.trim().split('\n').slice(-2).join(' / ');
+        const why = (r: typeof ref) =>
+          r.err
+            .trim()
+            .split('\n')
+            .filter((l) => /error|ERROR|failed/i.test(l))
+            .slice(-2)
+            .join(' / ') || r.err.trim().split('\n').slice(-2).join(' / ');
         const line = `build: buildx ${ref.status === 0 ? 'ok' : `failed (${why(ref)})`}; berth ${mine.status === 0 ? 'ok' : `failed (${why(mine)})`}${c.needs && ref.status !== 0 ? ` — needs ${c.needs}` : ''}`;
         log(`  ${line}`);
         report.push(`- ${line}`, '');

@@ -57,13 +57,16 @@ export function standIns(): Record<string, string> {
     [`${STAGING}test-image-3:latest`]: 'LABEL t=3',
     [`${STAGING}test-image-tags:1`]: 'LABEL t=tags',
     [`${STAGING}test-image-user-uid`]: 'USER 1002',
-    [`${STAGING}test-image-user-username`]: 'RUN echo "www-data:x:33:33:www-data:/var/www:/bin/false" >> /etc/passwd && echo "www-data:x:33:" >> /etc/group\nUSER www-data',
+    [`${STAGING}test-image-user-username`]:
+      'RUN echo "www-data:x:33:33:www-data:/var/www:/bin/false" >> /etc/passwd && echo "www-data:x:33:" >> /etc/group\nUSER www-data',
     [`${STAGING}test-image-user-uid-group`]: 'USER 1003:1003',
-    [`${STAGING}test-image-user-username-group`]: 'RUN echo "www-data:x:33:33:www-data:/var/www:/bin/false" >> /etc/passwd && echo "www-data:x:33:" >> /etc/group\nUSER www-data:www-data',
+    [`${STAGING}test-image-user-username-group`]:
+      'RUN echo "www-data:x:33:33:www-data:/var/www:/bin/false" >> /etc/passwd && echo "www-data:x:33:" >> /etc/group\nUSER www-data:www-data',
     [`${STAGING}test-image-predefined-group`]: 'RUN echo "grp:x:50000:" >> /etc/group\nUSER 1000:50000',
   };
   // nonewprivs: a setuid-root program that prints its effective uid (x86-64 only: assembled here)
-  if (process.arch === 'x64') images[`${E2E}nonewprivs:1.3`] = 'COPY nonewprivs /usr/local/bin/nnp\nRUN chmod 4755 /usr/local/bin/nnp\nCMD ["/usr/local/bin/nnp"]';
+  if (process.arch === 'x64')
+    images[`${E2E}nonewprivs:1.3`] = 'COPY nonewprivs /usr/local/bin/nnp\nRUN chmod 4755 /usr/local/bin/nnp\nCMD ["/usr/local/bin/nnp"]';
   return images;
 }
 

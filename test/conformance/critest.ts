@@ -44,12 +44,27 @@ function runArea(engine: Engine, endpoint: string, registry: string, area: strin
   fs.rmSync(report, { force: true });
   const r = spawnSync(
     CRITEST,
-    ['--runtime-endpoint', endpoint, '--image-endpoint', endpoint, '--registry-prefix', registry, `--ginkgo.focus=${area}`, '--ginkgo.no-color', `--ginkgo.json-report=${report}`, '--ginkgo.timeout=20m'],
+    [
+      '--runtime-endpoint',
+      endpoint,
+      '--image-endpoint',
+      endpoint,
+      '--registry-prefix',
+      registry,
+      `--ginkgo.focus=${area}`,
+      '--ginkgo.no-color',
+      `--ginkgo.json-report=${report}`,
+      '--ginkgo.timeout=20m',
+    ],
     { encoding: 'utf8', timeout: 25 * 60000, cwd: base, env: { ...process.env, HOME: base } },
   );
   fs.writeFileSync(path.join(os.tmpdir(), `berth-critest-${engine}-${area.replace(/\W+/g, '-')}.log`), `${r.stdout}\n${r.stderr}`);
   if (!fs.existsSync(report)) return { passed: 0, failed: 0, skipped: 0, failures: [], skips: [], note: `no report (exit ${r.status})` };
-  const specs = (JSON.parse(fs.readFileSync(report, 'utf8')) as Array<{ SpecReports?: Array<{ State: string; LeafNodeType: string; LeafNodeText: string; ContainerHierarchyTexts?: string[]; Failure?: { Message?: string } }> }>)
+  const specs = (
+    JSON.parse(fs.readFileSync(report, 'utf8')) as Array<{
+      SpecReports?: Array<{ State: string; LeafNodeType: string; LeafNodeText: string; ContainerHierarchyTexts?: string[]; Failure?: { Message?: string } }>;
+    }>
+  )
     .flatMap((s) => s.SpecReports ?? [])
     .filter((s) => s.LeafNodeType === 'It');
   const run = specs.filter((s) => s.State !== 'skipped');
@@ -58,9 +73,16 @@ function runArea(engine: Engine, endpoint: string, registry: string, area: strin
     passed,
     failed: run.length - passed,
     skipped: specs.length - run.length,
-    failures: run.filter((s) => s.State !== 'passed').map((f) => `${f.State.toUpperCase()} ${[...(f.ContainerHierarchyTexts ?? []), f.LeafNodeText].join(' ')}: ${(f.Failure?.Message ?? '').split('\n')[0].slice(0, 200)}`),
+    failures: run
+      .filter((s) => s.State !== 'passed')
+      .map(
+        (f) =>
+          `${f.State.toUpperCase()} ${[...(f.ContainerHierarchyTexts ?? []), f.LeafNodeText].join(' ')}: ${(f.Failure?.Message ?? '').split('\n')[0].slice(0, 200)}`,
+      ),
     // (a spec left out by the focus has no message)
-    skips: specs.filter((s) => s.State === 'skipped' && s.Failure?.Message).map((f) => `${[...(f.ContainerHierarchyTexts ?? []), f.LeafNodeText].join(' ')}: ${(f.Failure?.Message ?? '').split('\n')[0].slice(0, 160)}`),
+    skips: specs
+      .filter((s) => s.State === 'skipped' && s.Failure?.Message)
+      .map((f) => `${[...(f.ContainerHierarchyTexts ?? []), f.LeafNodeText].join(' ')}: ${(f.Failure?.Message ?? '').split('\n')[0].slice(0, 160)}`),
   };
 }
 
@@ -162,7 +184,10 @@ async function main(): Promise<void> {
     }
     // pods first, through the CRI: their CNI addresses and port rules go with them
     const ep = ['--runtime-endpoint', `unix://${sock}`];
-    for (const id of spawnSync(CRICTL, [...ep, 'pods', '-q'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) spawnSync(CRICTL, [...ep, 'rmp', '-f', id]);
+    for (const id of spawnSync(CRICTL, [...ep, 'pods', '-q'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean))
+      spawnSync(CRICTL, [...ep, 'rmp', '-f', id]);
     await d.stop();
     await reg.stop();
     spawnSync('ip', ['link', 'del', berthNet.bridge]);

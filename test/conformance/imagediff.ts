@@ -90,7 +90,12 @@ export async function readSavedImage(archive: Buffer): Promise<ImageView> {
 const CONFIG_KEYS = ['User', 'Env', 'Entrypoint', 'Cmd', 'WorkingDir', 'ExposedPorts', 'Volumes', 'Labels', 'StopSignal', 'Healthcheck', 'Shell', 'OnBuild'];
 
 const show = (v: unknown) => (v === undefined ? '(unset)' : JSON.stringify(v));
-const empty = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && !v.length) || (typeof v === 'object' && v !== null && !Array.isArray(v) && !Object.keys(v).length);
+const empty = (v: unknown) =>
+  v === undefined ||
+  v === null ||
+  v === '' ||
+  (Array.isArray(v) && !v.length) ||
+  (typeof v === 'object' && v !== null && !Array.isArray(v) && !Object.keys(v).length);
 
 /** Differences between the reference image (a) and berth's (b), one line each; [] when they match. */
 export function diffImages(a: ImageView, b: ImageView, names = ['buildkit', 'berth']): string[] {

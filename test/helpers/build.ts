@@ -87,5 +87,7 @@ export function inspect(d: TestDaemon, image: string, format: string): string {
 
 /** IDs of every container of the daemon, stopped or not. */
 export function allContainers(d: TestDaemon): string[] {
-  return ok(d.docker(['ps', '-aq', '--no-trunc'])).split('\n').filter(Boolean);
+  return ok(d.docker(['ps', '-aq', '--no-trunc']))
+    .split('\n')
+    .filter(Boolean);
 }

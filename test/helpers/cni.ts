@@ -24,7 +24,13 @@ export function bridgeConflist(dir: string, name: string): CniConf {
       cniVersion: '1.0.0',
       name,
       plugins: [
-        { type: 'bridge', bridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', dataDir: path.join(dir, '..', `ipam-${name}`), ranges: [[{ subnet: `${S}.0.0/24` }]] } },
+        {
+          type: 'bridge',
+          bridge,
+          isGateway: true,
+          ipMasq: false,
+          ipam: { type: 'host-local', dataDir: path.join(dir, '..', `ipam-${name}`), ranges: [[{ subnet: `${S}.0.0/24` }]] },
+        },
         { type: 'portmap', capabilities: { portMappings: true } },
         { type: 'loopback' },
       ],

@@ -32,11 +32,17 @@ export interface ContainerdOptions {
 function cgroupRoots(): string[] {
   const base = '/sys/fs/cgroup';
   if (fs.existsSync(path.join(base, 'cgroup.controllers'))) return [base];
-  return fs.readdirSync(base).map((d) => path.join(base, d)).filter((d) => !fs.lstatSync(d).isSymbolicLink());
+  return fs
+    .readdirSync(base)
+    .map((d) => path.join(base, d))
+    .filter((d) => !fs.lstatSync(d).isSymbolicLink());
 }
 
 /** critest's cgroup parent when the runtime does not say it uses cgroupfs. */
-const testSlices = () => cgroupRoots().map((r) => path.join(r, 'test.slice')).filter((p) => fs.existsSync(p));
+const testSlices = () =>
+  cgroupRoots()
+    .map((r) => path.join(r, 'test.slice'))
+    .filter((p) => fs.existsSync(p));
 
 /** CNI chains (nat and filter) as `table:chain`. */
 export function cniChains(): Set<string> {
@@ -131,10 +137,15 @@ ${mirrors}
     const exited = new Promise<number | null>((r) => this.proc!.once('exit', (c) => r(c)));
     let gone = false;
     void exited.then(() => (gone = true));
-    await waitFor(() => {
-      if (gone) throw new Error(`containerd exited: ${this.log().slice(-2000)}`);
-      return fs.existsSync(this.socket) && spawnSync(this.o.crictl, ['--runtime-endpoint', this.endpoint, 'info'], { timeout: 10000 }).status === 0;
-    }, 30000, 200, `containerd's CRI on ${this.socket}`);
+    await waitFor(
+      () => {
+        if (gone) throw new Error(`containerd exited: ${this.log().slice(-2000)}`);
+        return fs.existsSync(this.socket) && spawnSync(this.o.crictl, ['--runtime-endpoint', this.endpoint, 'info'], { timeout: 10000 }).status === 0;
+      },
+      30000,
+      200,
+      `containerd's CRI on ${this.socket}`,
+    );
   }
 
   log(): string {
@@ -162,8 +173,13 @@ ${mirrors}
   /** The network namespaces of the pods it has now (to remove any a failure left behind). */
   private notePods(crictl: string): void {
     const ep = ['--runtime-endpoint', this.endpoint];
-    for (const id of spawnSync(crictl, [...ep, 'ps', '-a', '-q'], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? []) this.idsSeen.add(id);
-    for (const id of spawnSync(crictl, [...ep, 'pods', '-q'], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? []) {
+    for (const id of spawnSync(crictl, [...ep, 'ps', '-a', '-q'], { encoding: 'utf8' })
+      .stdout?.split('\n')
+      .filter(Boolean) ?? [])
+      this.idsSeen.add(id);
+    for (const id of spawnSync(crictl, [...ep, 'pods', '-q'], { encoding: 'utf8' })
+      .stdout?.split('\n')
+      .filter(Boolean) ?? []) {
       this.idsSeen.add(id);
       const r = spawnSync(crictl, [...ep, 'inspectp', '-o', 'json', id], { encoding: 'utf8' });
       try {
@@ -180,7 +196,9 @@ ${mirrors}
     if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
       this.notePods(crictl);
       const ep = ['--runtime-endpoint', this.endpoint];
-      for (const id of spawnSync(crictl, [...ep, 'pods', '-q'], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? []) {
+      for (const id of spawnSync(crictl, [...ep, 'pods', '-q'], { encoding: 'utf8' })
+        .stdout?.split('\n')
+        .filter(Boolean) ?? []) {
         spawnSync(crictl, [...ep, 'stopp', id], { timeout: 60000 });
         spawnSync(crictl, [...ep, 'rmp', '-f', id], { timeout: 60000 });
       }
@@ -228,13 +246,15 @@ ${mirrors}
       }
     }
     // (mountinfo names /var/run/netns/x by its real path)
-    const netns = new Set([...this.netnsSeen].map((n) => {
-      try {
-        return path.join(fs.realpathSync(path.dirname(n)), path.basename(n));
-      } catch {
-        return n;
-      }
-    }));
+    const netns = new Set(
+      [...this.netnsSeen].map((n) => {
+        try {
+          return path.join(fs.realpathSync(path.dirname(n)), path.basename(n));
+        } catch {
+          return n;
+        }
+      }),
+    );
     // mounts under the private root and state, deepest first
     const mounts = fs
       .readFileSync('/proc/self/mountinfo', 'utf8')
@@ -246,10 +266,11 @@ ${mirrors}
       leftovers.push(`mount ${m}`);
       spawnSync('umount', ['-l', m]);
     }
-    for (const n of this.netnsSeen) if (fs.existsSync(n)) {
-      leftovers.push(`netns ${n}`);
-      fs.rmSync(n, { force: true });
-    }
+    for (const n of this.netnsSeen)
+      if (fs.existsSync(n)) {
+        leftovers.push(`netns ${n}`);
+        fs.rmSync(n, { force: true });
+      }
     this.removeCgroups(leftovers);
     if (this.o.bridge && spawnSync('ip', ['link', 'show', this.o.bridge]).status === 0) spawnSync('ip', ['link', 'del', this.o.bridge]);
     this.removeNewChains(leftovers);
@@ -257,17 +278,27 @@ ${mirrors}
     // sha256(<address>/<namespace>/<id>); a killed shim leaves its own), and libcni caches results in
     // /var/lib/cni/results: this run's go, and the empty directories if this run made them
     for (const id of this.idsSeen) {
-      fs.rmSync(path.join(SHIM_RUN_DIR, 's', createHash('sha256').update(path.join(this.socket, 'k8s.io', id)).digest('hex')), { force: true });
+      fs.rmSync(
+        path.join(
+          SHIM_RUN_DIR,
+          's',
+          createHash('sha256')
+            .update(path.join(this.socket, 'k8s.io', id))
+            .digest('hex'),
+        ),
+        { force: true },
+      );
       const results = '/var/lib/cni/results';
       for (const f of fs.existsSync(results) ? fs.readdirSync(results) : []) if (f.includes(`-${id}-`)) fs.rmSync(path.join(results, f), { force: true });
     }
-    if (!this.runDirBefore) for (const d of ['s', 'runc/k8s.io', 'runc', '']) {
-      try {
-        fs.rmdirSync(path.join(SHIM_RUN_DIR, d));
-      } catch {
-        /* not empty: another containerd uses it */
+    if (!this.runDirBefore)
+      for (const d of ['s', 'runc/k8s.io', 'runc', '']) {
+        try {
+          fs.rmdirSync(path.join(SHIM_RUN_DIR, d));
+        } catch {
+          /* not empty: another containerd uses it */
+        }
       }
-    }
     fs.rmSync(this.base, { recursive: true, force: true });
     return leftovers;
   }
@@ -297,13 +328,14 @@ ${mirrors}
       };
       walk(root, 0);
     }
-    for (const s of testSlices()) if (!this.cgroupParentsBefore.has(s)) {
-      try {
-        fs.rmdirSync(s);
-      } catch {
-        leftovers.push(`cgroup ${s} not empty: kept`);
+    for (const s of testSlices())
+      if (!this.cgroupParentsBefore.has(s)) {
+        try {
+          fs.rmdirSync(s);
+        } catch {
+          leftovers.push(`cgroup ${s} not empty: kept`);
+        }
       }
-    }
   }
 
   private removeNewChains(leftovers: string[]): void {
@@ -324,7 +356,8 @@ export function removeCniChainsSince(before: Set<string>): string[] {
     const [table, chain] = tc.split(':');
     // the jumps into it first (iptables -S quotes as a shell does)
     for (const l of spawnSync('iptables', ['-w', '-t', table, '-S'], { encoding: 'utf8' }).stdout.split('\n')) {
-      if (l.startsWith('-A ') && l.includes(` -j ${chain}`) && !created.some((c) => l.startsWith(`-A ${c.split(':')[1]} `))) spawnSync('sh', ['-c', `iptables -w -t ${table} -D ${l.slice(3)}`]);
+      if (l.startsWith('-A ') && l.includes(` -j ${chain}`) && !created.some((c) => l.startsWith(`-A ${c.split(':')[1]} `)))
+        spawnSync('sh', ['-c', `iptables -w -t ${table} -D ${l.slice(3)}`]);
     }
   }
   for (const tc of created) {

@@ -67,7 +67,20 @@ export class TestDaemon {
     const log = fs.openSync(this.logFile, 'a');
     this.proc = spawn(
       process.execPath,
-      [BERTHD, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', this.host, '--pidfile', path.join(this.base, 'berthd.pid'), '--config-file', path.join(this.base, 'daemon.json'), ...extraArgs],
+      [
+        BERTHD,
+        '--data-root',
+        this.dataRoot,
+        '--exec-root',
+        this.execRoot,
+        '-H',
+        this.host,
+        '--pidfile',
+        path.join(this.base, 'berthd.pid'),
+        '--config-file',
+        path.join(this.base, 'daemon.json'),
+        ...extraArgs,
+      ],
       // a private credentials dir: the daemon never reads the host's ~/.docker
       { stdio: ['ignore', log, log], env: { ...process.env, DOCKER_CONFIG: path.join(this.base, 'daemon-docker-config'), ...env } },
     );
@@ -102,17 +115,31 @@ export class TestDaemon {
   }
 
   /** An HTTP request to the API; body as JSON or raw. */
-  request(method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; json: () => any }> {
+  request(
+    method: string,
+    p: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; json: () => any }> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-      const req = http.request({ socketPath: this.socket, path: p, method, agent: false, headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': String(data.length) } : {}), ...headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const b = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b, json: () => JSON.parse(b.toString()) });
-        });
-      });
+      const req = http.request(
+        {
+          socketPath: this.socket,
+          path: p,
+          method,
+          agent: false,
+          headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': String(data.length) } : {}), ...headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            const b = Buffer.concat(chunks);
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b, json: () => JSON.parse(b.toString()) });
+          });
+        },
+      );
       req.on('error', reject);
       if (data) req.write(data);
       req.end();
@@ -120,7 +147,14 @@ export class TestDaemon {
   }
 
   docker(args: string[], opts: { input?: string | Buffer; timeout?: number; env?: Record<string, string> } = {}): RunResult {
-    return toResult(spawnSync('docker', ['-H', this.host, ...args], { input: opts.input, timeout: opts.timeout ?? 60000, killSignal: 'SIGKILL', env: { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config'), ...opts.env } }));
+    return toResult(
+      spawnSync('docker', ['-H', this.host, ...args], {
+        input: opts.input,
+        timeout: opts.timeout ?? 60000,
+        killSignal: 'SIGKILL',
+        env: { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config'), ...opts.env },
+      }),
+    );
   }
 
   berth(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): RunResult {
@@ -145,7 +179,10 @@ export class TestDaemon {
 
   /** docker without waiting: for long-running clients (attach, logs -f, events). */
   spawnDocker(args: string[]): ChildProcess {
-    return spawn('docker', ['-H', this.host, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config') } });
+    return spawn('docker', ['-H', this.host, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, DOCKER_CONFIG: path.join(this.base, 'docker-config') },
+    });
   }
 
   async importBusybox(tag = 'busybox:latest'): Promise<string> {

@@ -73,7 +73,10 @@ export function inotifyWatches(pid: number): number {
   for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
     try {
       if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:inotify') continue;
-      n += fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').split('\n').filter((l) => l.startsWith('inotify ')).length;
+      n += fs
+        .readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('inotify ')).length;
     } catch {
       /* closed meanwhile */
     }
@@ -141,7 +144,9 @@ export function cutRequest(socketPath: string, req: RawRequest, cut: Cut): Promi
     s.on('connect', () => {
       const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body);
       const headers = { Host: 'berth', ...(body ? { 'Content-Length': String(body.length) } : {}), ...req.headers };
-      const head = `${req.method} ${req.path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+      const head = `${req.method} ${req.path} HTTP/1.1\r\n${Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}\r\n`;
       const sent = () => {
         if (cut === 'request' || req.sendBytes !== undefined) vanish();
       };

@@ -76,7 +76,9 @@ export function freeSubnet16(exclude: string[] = []): string {
 /** A random unique-local /64 prefix ("fdxx:xxxx:xxxx") for IPv6 tests. */
 export function randomUla(): string {
   const h = () => Math.floor(Math.random() * 0x10000).toString(16);
-  return `fd${Math.floor(Math.random() * 0x100).toString(16).padStart(2, '0')}:${h()}:${h()}`;
+  return `fd${Math.floor(Math.random() * 0x100)
+    .toString(16)
+    .padStart(2, '0')}:${h()}:${h()}`;
 }
 
 export function portFree(port: number): Promise<boolean> {

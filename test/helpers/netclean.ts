@@ -79,7 +79,11 @@ export function leftovers(fp: Footprint): string[] {
   for (const [save] of [['iptables-save'], ['ip6tables-save']]) {
     const dump = spawnSync(save, [], { encoding: 'utf8' }).stdout ?? '';
     for (const line of dump.split('\n')) {
-      const hit = fp.chains.find((c) => line.includes(c)) ?? fp.bridges.find((b) => line.includes(` ${b} `) || line.endsWith(` ${b}`)) ?? fp.subnets.find((s) => line.includes(` ${s} `)) ?? fp.netIds.find((id) => line.includes(id));
+      const hit =
+        fp.chains.find((c) => line.includes(c)) ??
+        fp.bridges.find((b) => line.includes(` ${b} `) || line.endsWith(` ${b}`)) ??
+        fp.subnets.find((s) => line.includes(` ${s} `)) ??
+        fp.netIds.find((id) => line.includes(id));
       if (hit) found.push(`${save}: ${line}`);
     }
   }

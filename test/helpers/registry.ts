@@ -49,7 +49,11 @@ class TokenServer {
 
   get requests(): Array<{ scopes: string[]; account?: string }> {
     try {
-      return fs.readFileSync(this.logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      return fs
+        .readFileSync(this.logFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
     } catch {
       return [];
     }
@@ -127,9 +131,20 @@ export class TestRegistry {
     if (this.auth === 'token') {
       const key = path.join(this.dir, 'token.key');
       const cert = path.join(this.dir, 'token.crt');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=berth-test-token'], { stdio: 'ignore' });
-      const der = fs.readFileSync(cert, 'utf8').replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-      this.token = new TokenServer(this.dir, { key: fs.readFileSync(key, 'utf8'), certDer: der, users: this.users, issuer: 'berth-test-issuer', service: 'berth-test-registry' });
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=berth-test-token'], {
+        stdio: 'ignore',
+      });
+      const der = fs
+        .readFileSync(cert, 'utf8')
+        .replace(/-----[^-]+-----/g, '')
+        .replace(/\s+/g, '');
+      this.token = new TokenServer(this.dir, {
+        key: fs.readFileSync(key, 'utf8'),
+        certDer: der,
+        users: this.users,
+        issuer: 'berth-test-issuer',
+        service: 'berth-test-registry',
+      });
       await this.token.start();
       lines.push(
         'auth:',

@@ -53,10 +53,21 @@ function main(): void {
       .filter((a) => a.actions.length);
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: 'JWT', alg: 'RS256', x5c: [spec.certDer] };
-    const claims = { iss: spec.issuer, sub: user ?? '', aud: spec.service, exp: now + 300, nbf: now - 30, iat: now, jti: randomBytes(8).toString('hex'), access };
+    const claims = {
+      iss: spec.issuer,
+      sub: user ?? '',
+      aud: spec.service,
+      exp: now + 300,
+      nbf: now - 30,
+      iat: now,
+      jti: randomBytes(8).toString('hex'),
+      access,
+    };
     const signing = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const token = `${signing}.${b64url(createSign('RSA-SHA256').update(signing).sign(spec.key))}`;
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
   });
   server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as net.AddressInfo).port}\n`));
   process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -47,40 +47,156 @@ type Fields = Record<string, keyof typeof WRONG>;
 
 // Field lists from moby's API types (written out here, not taken from berth's decoders).
 const CONFIG: Fields = {
-  Hostname: 'string', Domainname: 'string', User: 'string', AttachStdin: 'bool', AttachStdout: 'bool', AttachStderr: 'bool', ExposedPorts: 'set',
-  Tty: 'bool', OpenStdin: 'bool', StdinOnce: 'bool', Env: 'strings', Cmd: 'strslice', Healthcheck: 'object', ArgsEscaped: 'bool', Image: 'string',
-  Volumes: 'set', WorkingDir: 'string', Entrypoint: 'strslice', NetworkDisabled: 'bool', MacAddress: 'string', OnBuild: 'strings', Labels: 'labels',
-  StopSignal: 'string', StopTimeout: 'int', Shell: 'strslice',
+  Hostname: 'string',
+  Domainname: 'string',
+  User: 'string',
+  AttachStdin: 'bool',
+  AttachStdout: 'bool',
+  AttachStderr: 'bool',
+  ExposedPorts: 'set',
+  Tty: 'bool',
+  OpenStdin: 'bool',
+  StdinOnce: 'bool',
+  Env: 'strings',
+  Cmd: 'strslice',
+  Healthcheck: 'object',
+  ArgsEscaped: 'bool',
+  Image: 'string',
+  Volumes: 'set',
+  WorkingDir: 'string',
+  Entrypoint: 'strslice',
+  NetworkDisabled: 'bool',
+  MacAddress: 'string',
+  OnBuild: 'strings',
+  Labels: 'labels',
+  StopSignal: 'string',
+  StopTimeout: 'int',
+  Shell: 'strslice',
 };
 const HOST_CONFIG: Fields = {
-  Binds: 'strings', ContainerIDFile: 'string', LogConfig: 'object', NetworkMode: 'string', PortBindings: 'portmap', RestartPolicy: 'object',
-  AutoRemove: 'bool', VolumeDriver: 'string', VolumesFrom: 'strings', ConsoleSize: 'pair', Annotations: 'labels', CapAdd: 'strslice',
-  CapDrop: 'strslice', CgroupnsMode: 'string', Dns: 'strings', DnsOptions: 'strings', DnsSearch: 'strings', ExtraHosts: 'strings',
-  GroupAdd: 'strings', IpcMode: 'string', Cgroup: 'string', Links: 'strings', OomScoreAdj: 'int', PidMode: 'string', Privileged: 'bool',
-  PublishAllPorts: 'bool', ReadonlyRootfs: 'bool', SecurityOpt: 'strings', StorageOpt: 'labels', Tmpfs: 'labels', UTSMode: 'string',
-  UsernsMode: 'string', ShmSize: 'int', Sysctls: 'labels', Runtime: 'string', Isolation: 'string', CpuShares: 'int', Memory: 'int',
-  NanoCpus: 'int', CgroupParent: 'string', BlkioWeight: 'int', BlkioWeightDevice: 'objects', BlkioDeviceReadBps: 'objects',
-  BlkioDeviceWriteBps: 'objects', BlkioDeviceReadIOps: 'objects', BlkioDeviceWriteIOps: 'objects', CpuPeriod: 'int', CpuQuota: 'int',
-  CpuRealtimePeriod: 'int', CpuRealtimeRuntime: 'int', CpusetCpus: 'string', CpusetMems: 'string', Devices: 'objects',
-  DeviceCgroupRules: 'strings', DeviceRequests: 'objects', KernelMemory: 'int', KernelMemoryTCP: 'int', MemoryReservation: 'int',
-  MemorySwap: 'int', MemorySwappiness: 'int', OomKillDisable: 'bool', PidsLimit: 'int', Ulimits: 'objects', CpuCount: 'int',
-  CpuPercent: 'int', IOMaximumIOps: 'int', IOMaximumBandwidth: 'int', Mounts: 'objects', MaskedPaths: 'strings', ReadonlyPaths: 'strings',
+  Binds: 'strings',
+  ContainerIDFile: 'string',
+  LogConfig: 'object',
+  NetworkMode: 'string',
+  PortBindings: 'portmap',
+  RestartPolicy: 'object',
+  AutoRemove: 'bool',
+  VolumeDriver: 'string',
+  VolumesFrom: 'strings',
+  ConsoleSize: 'pair',
+  Annotations: 'labels',
+  CapAdd: 'strslice',
+  CapDrop: 'strslice',
+  CgroupnsMode: 'string',
+  Dns: 'strings',
+  DnsOptions: 'strings',
+  DnsSearch: 'strings',
+  ExtraHosts: 'strings',
+  GroupAdd: 'strings',
+  IpcMode: 'string',
+  Cgroup: 'string',
+  Links: 'strings',
+  OomScoreAdj: 'int',
+  PidMode: 'string',
+  Privileged: 'bool',
+  PublishAllPorts: 'bool',
+  ReadonlyRootfs: 'bool',
+  SecurityOpt: 'strings',
+  StorageOpt: 'labels',
+  Tmpfs: 'labels',
+  UTSMode: 'string',
+  UsernsMode: 'string',
+  ShmSize: 'int',
+  Sysctls: 'labels',
+  Runtime: 'string',
+  Isolation: 'string',
+  CpuShares: 'int',
+  Memory: 'int',
+  NanoCpus: 'int',
+  CgroupParent: 'string',
+  BlkioWeight: 'int',
+  BlkioWeightDevice: 'objects',
+  BlkioDeviceReadBps: 'objects',
+  BlkioDeviceWriteBps: 'objects',
+  BlkioDeviceReadIOps: 'objects',
+  BlkioDeviceWriteIOps: 'objects',
+  CpuPeriod: 'int',
+  CpuQuota: 'int',
+  CpuRealtimePeriod: 'int',
+  CpuRealtimeRuntime: 'int',
+  CpusetCpus: 'string',
+  CpusetMems: 'string',
+  Devices: 'objects',
+  DeviceCgroupRules: 'strings',
+  DeviceRequests: 'objects',
+  KernelMemory: 'int',
+  KernelMemoryTCP: 'int',
+  MemoryReservation: 'int',
+  MemorySwap: 'int',
+  MemorySwappiness: 'int',
+  OomKillDisable: 'bool',
+  PidsLimit: 'int',
+  Ulimits: 'objects',
+  CpuCount: 'int',
+  CpuPercent: 'int',
+  IOMaximumIOps: 'int',
+  IOMaximumBandwidth: 'int',
+  Mounts: 'objects',
+  MaskedPaths: 'strings',
+  ReadonlyPaths: 'strings',
   Init: 'bool',
 };
 const ENDPOINT: Fields = { IPAMConfig: 'object', Links: 'strings', Aliases: 'strings', MacAddress: 'string', DriverOpts: 'labels' };
 const EXEC: Fields = {
-  User: 'string', Privileged: 'bool', Tty: 'bool', ConsoleSize: 'pair', AttachStdin: 'bool', AttachStderr: 'bool', AttachStdout: 'bool',
-  Detach: 'bool', DetachKeys: 'string', Env: 'strings', WorkingDir: 'string', Cmd: 'strings',
+  User: 'string',
+  Privileged: 'bool',
+  Tty: 'bool',
+  ConsoleSize: 'pair',
+  AttachStdin: 'bool',
+  AttachStderr: 'bool',
+  AttachStdout: 'bool',
+  Detach: 'bool',
+  DetachKeys: 'string',
+  Env: 'strings',
+  WorkingDir: 'string',
+  Cmd: 'strings',
 };
 const RESOURCES = Object.fromEntries(
-  ['CpuShares', 'Memory', 'NanoCpus', 'CgroupParent', 'BlkioWeight', 'BlkioWeightDevice', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'Devices', 'MemoryReservation', 'MemorySwap', 'MemorySwappiness', 'OomKillDisable', 'PidsLimit', 'Ulimits']
-    .map((f) => [f, HOST_CONFIG[f]]),
+  [
+    'CpuShares',
+    'Memory',
+    'NanoCpus',
+    'CgroupParent',
+    'BlkioWeight',
+    'BlkioWeightDevice',
+    'CpuPeriod',
+    'CpuQuota',
+    'CpusetCpus',
+    'Devices',
+    'MemoryReservation',
+    'MemorySwap',
+    'MemorySwappiness',
+    'OomKillDisable',
+    'PidsLimit',
+    'Ulimits',
+  ].map((f) => [f, HOST_CONFIG[f]]),
 ) as Fields;
 const UPDATE: Fields = { ...RESOURCES, RestartPolicy: 'object' };
 const EXEC_START: Fields = { Detach: 'bool', Tty: 'bool', ConsoleSize: 'pair' };
 const NETWORK: Fields = {
-  Name: 'string', CheckDuplicate: 'bool', Driver: 'string', Scope: 'string', EnableIPv6: 'bool', IPAM: 'object', Internal: 'bool',
-  Attachable: 'bool', Ingress: 'bool', ConfigOnly: 'bool', ConfigFrom: 'object', Options: 'labels', Labels: 'labels',
+  Name: 'string',
+  CheckDuplicate: 'bool',
+  Driver: 'string',
+  Scope: 'string',
+  EnableIPv6: 'bool',
+  IPAM: 'object',
+  Internal: 'bool',
+  Attachable: 'bool',
+  Ingress: 'bool',
+  ConfigOnly: 'bool',
+  ConfigFrom: 'object',
+  Options: 'labels',
+  Labels: 'labels',
 };
 const VOLUME: Fields = { Name: 'string', Driver: 'string', DriverOpts: 'labels', Labels: 'labels' };
 const BUILD: Record<string, [string, string[]]> = {
@@ -101,7 +217,7 @@ describe('request decoding', () => {
   });
   after(() => d.stop());
 
-  it('refuses wrong types with dockerd\'s 400 instead of creating a privileged, auto-removed or read-only container', async () => {
+  it("refuses wrong types with dockerd's 400 instead of creating a privileged, auto-removed or read-only container", async () => {
     const cases: Array<[Record<string, unknown>, string, string]> = [
       [{ HostConfig: { Privileged: 'false' } }, 'string', 'HostConfig.HostConfig.Privileged of type bool'],
       [{ HostConfig: { Privileged: 1 } }, 'number', 'HostConfig.HostConfig.Privileged of type bool'],
@@ -121,14 +237,21 @@ describe('request decoding', () => {
     assert.equal((await containers()).length, 0);
     // positive control: the same fields with their types create the container they say
     const good = await d.request('POST', '/containers/create?name=typed', {
-      Image: 'busybox', Cmd: ['true'], Env: ['A=1'], Labels: { a: '1' },
+      Image: 'busybox',
+      Cmd: ['true'],
+      Env: ['A=1'],
+      Labels: { a: '1' },
       HostConfig: { Privileged: false, AutoRemove: false, ReadonlyRootfs: true, Memory: 64 * 1024 * 1024 },
     });
     assert.equal(good.status, 201, good.body.toString());
     const hc = (await d.request('GET', '/containers/typed/json')).json().HostConfig;
     assert.deepEqual([hc.Privileged, hc.AutoRemove, hc.ReadonlyRootfs, hc.Memory], [false, false, true, 64 * 1024 * 1024]);
     // null is Go's zero: no change from the defaults
-    const nul = await d.request('POST', '/containers/create?name=nulls', { Image: 'busybox', Cmd: ['true'], HostConfig: { Privileged: null, Memory: null, Binds: null } });
+    const nul = await d.request('POST', '/containers/create?name=nulls', {
+      Image: 'busybox',
+      Cmd: ['true'],
+      HostConfig: { Privileged: null, Memory: null, Binds: null },
+    });
     assert.equal(nul.status, 201, nul.body.toString());
     assert.equal((await d.request('GET', '/containers/nulls/json')).json().HostConfig.Privileged, false);
     ok(d.docker(['rm', 'typed', 'nulls']));
@@ -137,7 +260,10 @@ describe('request decoding', () => {
   it('decodes update bodies strictly and changes only what they say', async () => {
     ok(d.docker(['create', '--name', 'upd', '--restart', 'always', 'busybox', 'true']));
     const bad = await d.request('POST', '/containers/upd/update', { Memory: '1g' });
-    assert.deepEqual([bad.status, bad.json().message], [400, 'invalid JSON: json: cannot unmarshal string into Go struct field UpdateConfig.Resources.Memory of type int64']);
+    assert.deepEqual(
+      [bad.status, bad.json().message],
+      [400, 'invalid JSON: json: cannot unmarshal string into Go struct field UpdateConfig.Resources.Memory of type int64'],
+    );
     // the docker CLI sends an empty RestartPolicy with every update: it means "unchanged"
     ok(d.docker(['update', '--cpu-shares', '512', 'upd']));
     const hc = (await d.request('GET', '/containers/upd/json')).json().HostConfig;
@@ -149,7 +275,7 @@ describe('request decoding', () => {
     ok(d.docker(['rm', 'upd']));
   });
 
-  it('refuses bad JSON with Go\'s words and no JavaScript text', async () => {
+  it("refuses bad JSON with Go's words and no JavaScript text", async () => {
     const cases: Array<[string, string]> = [
       ['{"Image": "busybox",', 'invalid JSON: unexpected EOF'],
       ['{"Image": busybox}', "invalid JSON: invalid character 'b' looking for beginning of value"],
@@ -167,10 +293,23 @@ describe('request decoding', () => {
     const rnd = prng(seed);
     const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)];
     const targets: Array<{ route: string; field: string; body: (v: string) => string; kind: keyof typeof WRONG }> = [
-      ...Object.entries(CONFIG).map(([f, k]) => ({ route: '/containers/create', field: f, kind: k, body: (v: string) => `{"Image":"busybox","Cmd":["true"],"${f}":${v}}` })),
-      ...Object.entries(HOST_CONFIG).map(([f, k]) => ({ route: '/containers/create', field: f, kind: k, body: (v: string) => `{"Image":"busybox","Cmd":["true"],"HostConfig":{"${f}":${v}}}` })),
+      ...Object.entries(CONFIG).map(([f, k]) => ({
+        route: '/containers/create',
+        field: f,
+        kind: k,
+        body: (v: string) => `{"Image":"busybox","Cmd":["true"],"${f}":${v}}`,
+      })),
+      ...Object.entries(HOST_CONFIG).map(([f, k]) => ({
+        route: '/containers/create',
+        field: f,
+        kind: k,
+        body: (v: string) => `{"Image":"busybox","Cmd":["true"],"HostConfig":{"${f}":${v}}}`,
+      })),
       ...Object.entries(ENDPOINT).map(([f, k]) => ({
-        route: '/containers/create', field: f, kind: k, body: (v: string) => `{"Image":"busybox","Cmd":["true"],"NetworkingConfig":{"EndpointsConfig":{"bridge":{"${f}":${v}}}}}`,
+        route: '/containers/create',
+        field: f,
+        kind: k,
+        body: (v: string) => `{"Image":"busybox","Cmd":["true"],"NetworkingConfig":{"EndpointsConfig":{"bridge":{"${f}":${v}}}}}`,
       })),
       ...Object.entries(EXEC).map(([f, k]) => ({ route: '/containers/nothere/exec', field: f, kind: k, body: (v: string) => `{"Cmd":["true"],"${f}":${v}}` })),
       ...Object.entries(UPDATE).map(([f, k]) => ({ route: '/containers/nothere/update', field: f, kind: k, body: (v: string) => `{"${f}":${v}}` })),
@@ -180,20 +319,32 @@ describe('request decoding', () => {
     ];
     const failures: string[] = [];
     // every field once, then random picks
-    const plan = [...targets.map((t) => ({ t, v: pick(WRONG[t.kind]) })), ...Array.from({ length: 300 }, () => {
-      const t = pick(targets);
-      return { t, v: pick(WRONG[t.kind]) };
-    })];
+    const plan = [
+      ...targets.map((t) => ({ t, v: pick(WRONG[t.kind]) })),
+      ...Array.from({ length: 300 }, () => {
+        const t = pick(targets);
+        return { t, v: pick(WRONG[t.kind]) };
+      }),
+    ];
     for (const { t, v } of plan) {
       const body = t.body(v);
       const r = await d.request('POST', t.route, body);
       const msg = r.status === 400 ? (r.json().message as string) : '';
-      if (r.status !== 400 || !msg.startsWith('invalid JSON: json: cannot unmarshal ') || !new RegExp(`\\.${t.field}(\\.\\w+)* of type `).test(msg)) failures.push(`${t.route} ${body} -> ${r.status} ${r.body}`);
+      if (r.status !== 400 || !msg.startsWith('invalid JSON: json: cannot unmarshal ') || !new RegExp(`\\.${t.field}(\\.\\w+)* of type `).test(msg))
+        failures.push(`${t.route} ${body} -> ${r.status} ${r.body}`);
     }
     for (const top of ['[]', '"x"', '1', 'true']) {
-      for (const route of ['/containers/create', '/containers/nothere/exec', '/exec/nothere/start', '/containers/nothere/update', '/networks/create', '/volumes/create']) {
+      for (const route of [
+        '/containers/create',
+        '/containers/nothere/exec',
+        '/exec/nothere/start',
+        '/containers/nothere/update',
+        '/networks/create',
+        '/volumes/create',
+      ]) {
         const r = await d.request('POST', route, top);
-        if (r.status !== 400 || !/^invalid JSON: json: cannot unmarshal \w+ into Go value of type /.test(r.json().message)) failures.push(`${route} ${top} -> ${r.status} ${r.body}`);
+        if (r.status !== 400 || !/^invalid JSON: json: cannot unmarshal \w+ into Go value of type /.test(r.json().message))
+          failures.push(`${route} ${top} -> ${r.status} ${r.body}`);
       }
     }
     for (let i = 0; i < 40; i++) {
@@ -207,7 +358,11 @@ describe('request decoding', () => {
     // the daemon is up and nothing slipped through
     assert.ok(await d.ping());
     assert.equal((await containers()).length, 0);
-    assert.ok(!ok(d.docker(['network', 'ls', '--format', '{{.Name}}'])).split('\n').includes('fuzz'));
+    assert.ok(
+      !ok(d.docker(['network', 'ls', '--format', '{{.Name}}']))
+        .split('\n')
+        .includes('fuzz'),
+    );
     // positive controls on the same routes
     const c = await d.request('POST', '/containers/create?name=after-fuzz', { Image: 'busybox', Cmd: ['true'] });
     assert.equal(c.status, 201);
@@ -253,7 +408,10 @@ describe('archives with a hardlink to nothing', () => {
 
   it('refuses them in cp and import with a 400 naming the entries, not a host path', async () => {
     const bad = await tarOf([{ name: 'a.txt', type: 'link', linkname: 'missing.txt' }]);
-    const good = await tarOf([{ name: 'target.txt', data: 'x' }, { name: 'a.txt', type: 'link', linkname: 'target.txt' }]);
+    const good = await tarOf([
+      { name: 'target.txt', data: 'x' },
+      { name: 'a.txt', type: 'link', linkname: 'target.txt' },
+    ]);
     ok(d.docker(['create', '--name', 'hl', 'busybox', 'true']));
     const want = 'invalid hardlink a.txt: target missing.txt is not in the archive';
     const cp = await d.request('PUT', '/containers/hl/archive?path=/', bad, { 'Content-Type': 'application/x-tar' });
@@ -276,11 +434,19 @@ async function savedImage(tag: string, labels: Record<string, unknown>): Promise
   const layer = await tarOf([{ name: 'hello.txt', data: 'hello' }]);
   const diffId = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
   const config = JSON.stringify({
-    architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z',
-    config: { Cmd: ['true'], Labels: labels }, rootfs: { type: 'layers', diff_ids: [diffId] }, history: [{ created: '2026-01-01T00:00:00Z' }],
+    architecture: 'amd64',
+    os: 'linux',
+    created: '2026-01-01T00:00:00Z',
+    config: { Cmd: ['true'], Labels: labels },
+    rootfs: { type: 'layers', diff_ids: [diffId] },
+    history: [{ created: '2026-01-01T00:00:00Z' }],
   });
   const manifest = JSON.stringify([{ Config: 'config.json', RepoTags: [tag], Layers: ['layer.tar'] }]);
-  return tarOf([{ name: 'config.json', data: config }, { name: 'layer.tar', data: layer }, { name: 'manifest.json', data: manifest }]);
+  return tarOf([
+    { name: 'config.json', data: config },
+    { name: 'layer.tar', data: layer },
+    { name: 'manifest.json', data: manifest },
+  ]);
 }
 
 describe('images whose config has labels that are not strings', () => {
@@ -314,12 +480,21 @@ describe('listing with a bad record on disk', () => {
     const bad = ok(d.docker(['create', '--name', 'bad', '--label', 'a=1', 'busybox', 'true'])).trim();
     const net = ok(d.docker(['network', 'create', '--label', 'a=1', 'badnet'])).trim();
     ok(d.docker(['volume', 'create', '--label', 'a=1', 'badvol']));
-    assert.deepEqual(ok(d.docker(['ps', '-a', '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort(), ['bad', 'good']);
+    assert.deepEqual(
+      ok(d.docker(['ps', '-a', '--format', '{{.Names}}']))
+        .split('\n')
+        .filter(Boolean)
+        .sort(),
+      ['bad', 'good'],
+    );
 
     await d.stopDaemon();
     const cfgFile = path.join(d.dataRoot, 'containers', bad, 'config.json');
     const netFile = path.join(d.dataRoot, 'networks', `${net}.json`);
-    const volFile = fs.readdirSync(path.join(d.dataRoot, 'volumes', 'badvol')).filter((f) => f.endsWith('.json')).map((f) => path.join(d.dataRoot, 'volumes', 'badvol', f))[0];
+    const volFile = fs
+      .readdirSync(path.join(d.dataRoot, 'volumes', 'badvol'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => path.join(d.dataRoot, 'volumes', 'badvol', f))[0];
     assert.ok(volFile, 'the volume has a metadata file');
     const saved = new Map([cfgFile, netFile, volFile].map((f) => [f, fs.readFileSync(f)]));
     const rec = JSON.parse(saved.get(cfgFile)!.toString());
@@ -333,13 +508,26 @@ describe('listing with a bad record on disk', () => {
     fs.writeFileSync(volFile, JSON.stringify(v));
     await d.start();
 
-    assert.deepEqual(ok(d.docker(['ps', '-a', '--format', '{{.Names}}'])).split('\n').filter(Boolean), ['good']);
+    assert.deepEqual(
+      ok(d.docker(['ps', '-a', '--format', '{{.Names}}']))
+        .split('\n')
+        .filter(Boolean),
+      ['good'],
+    );
     assert.equal(ok(d.docker(['inspect', '-f', '{{.Config.Labels.a}}', good])).trim(), '1');
     ok(d.docker(['system', 'df']));
     ok(d.docker(['system', 'df', '-v']));
-    assert.ok(!ok(d.docker(['network', 'ls', '--format', '{{.Name}}'])).split('\n').includes('badnet'));
+    assert.ok(
+      !ok(d.docker(['network', 'ls', '--format', '{{.Name}}']))
+        .split('\n')
+        .includes('badnet'),
+    );
     // a volume keeps its data: listed, without the labels that could not be read
-    assert.ok(ok(d.docker(['volume', 'ls', '--format', '{{.Name}}'])).split('\n').includes('badvol'));
+    assert.ok(
+      ok(d.docker(['volume', 'ls', '--format', '{{.Name}}']))
+        .split('\n')
+        .includes('badvol'),
+    );
     assert.equal(ok(d.docker(['volume', 'inspect', '-f', '{{.Labels}}', 'badvol'])).trim(), 'map[]');
     await waitFor(() => /container record unusable/.test(fs.readFileSync(d.logFile, 'utf8')));
     const log = fs.readFileSync(d.logFile, 'utf8');
@@ -351,8 +539,18 @@ describe('listing with a bad record on disk', () => {
     await d.stopDaemon();
     for (const [f, data] of saved) fs.writeFileSync(f, data);
     await d.start();
-    assert.deepEqual(ok(d.docker(['ps', '-a', '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort(), ['bad', 'good']);
-    assert.ok(ok(d.docker(['network', 'ls', '--format', '{{.Name}}'])).split('\n').includes('badnet'));
+    assert.deepEqual(
+      ok(d.docker(['ps', '-a', '--format', '{{.Names}}']))
+        .split('\n')
+        .filter(Boolean)
+        .sort(),
+      ['bad', 'good'],
+    );
+    assert.ok(
+      ok(d.docker(['network', 'ls', '--format', '{{.Name}}']))
+        .split('\n')
+        .includes('badnet'),
+    );
     assert.equal(ok(d.docker(['volume', 'inspect', '-f', '{{.Labels.a}}', 'badvol'])).trim(), '1');
     ok(d.docker(['rm', good, bad]));
     ok(d.docker(['network', 'rm', 'badnet']));

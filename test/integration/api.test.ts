@@ -97,7 +97,17 @@ describe('Engine API', () => {
   it('streams events with filters', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     d.docker(['run', '--rm', '--name', 'ev', 'busybox', 'true']);
-    const r = d.docker(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'container=ev', '--format', '{{.Action}}']);
+    const r = d.docker([
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(Math.floor(Date.now() / 1000) + 1),
+      '--filter',
+      'container=ev',
+      '--format',
+      '{{.Action}}',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const actions = r.stdout.trim().split('\n');
     for (const a of ['create', 'attach', 'start', 'die', 'destroy'].filter((x) => x !== 'attach')) assert.ok(actions.includes(a), `${a} in ${actions}`);

@@ -33,7 +33,10 @@ COPY --from=files / /files/
       'main.txt': 'main\n',
     });
     buildOk(d, 'berth', dir, ['--network', 'none', '--build-context', `shared=${shared}`, '-t', 'named:dir']);
-    assert.equal(runIn(d, 'named:dir', 'cat /a.txt /viamount; ls -A /ctx; ls -A /files /files/lib'), 'a from shared\na from shared\nDockerfile\nmain.txt\n/files:\n.dockerignore\nlib\n\n/files/lib:\na.txt\n');
+    assert.equal(
+      runIn(d, 'named:dir', 'cat /a.txt /viamount; ls -A /ctx; ls -A /files /files/lib'),
+      'a from shared\na from shared\nDockerfile\nmain.txt\n/files:\n.dockerignore\nlib\n\n/files/lib:\na.txt\n',
+    );
   });
 
   it('docker-image://: FROM and COPY --from the image, and it replaces an image of the same name', () => {
@@ -42,7 +45,16 @@ COPY --from=files / /files/
 COPY --from=tools /alt /copied
 `,
     });
-    buildOk(d, 'berth', dir, ['--network', 'none', '--build-context', 'base=docker-image://alt:1', '--build-context', 'tools=docker-image://alt:1', '-t', 'named:img']);
+    buildOk(d, 'berth', dir, [
+      '--network',
+      'none',
+      '--build-context',
+      'base=docker-image://alt:1',
+      '--build-context',
+      'tools=docker-image://alt:1',
+      '-t',
+      'named:img',
+    ]);
     assert.equal(inspect(d, 'named:img', '{{.Config.Labels.which}}'), 'alt');
     assert.equal(runIn(d, 'named:img', 'cat /alt /copied'), 'alt\nalt\n');
     const swapped = contextDir({ Dockerfile: 'FROM busybox\nRUN test -f /alt\n' });

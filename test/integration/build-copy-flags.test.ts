@@ -107,7 +107,11 @@ COPY --chmod=g+s,+t x755 /special
   }
 
   it('a bad --chmod is refused with the Dockerfile line, octal or symbolic', () => {
-    for (const [v, re] of [['888', /Dockerfile:2: invalid chmod parameter: '888'\. it should be octal string and between 0 and 07777/], ['u+q', /Dockerfile:2: invalid chmod parameter: u\+q/], ['u+x,,g-w', /Dockerfile:2: invalid chmod parameter: u\+x,,g-w/]] as const) {
+    for (const [v, re] of [
+      ['888', /Dockerfile:2: invalid chmod parameter: '888'\. it should be octal string and between 0 and 07777/],
+      ['u+q', /Dockerfile:2: invalid chmod parameter: u\+q/],
+      ['u+x,,g-w', /Dockerfile:2: invalid chmod parameter: u\+x,,g-w/],
+    ] as const) {
       const dir = contextDir({ Dockerfile: `FROM busybox\nCOPY --chmod=${v} f /f\n`, f: 'x' });
       for (const client of CLIENTS) {
         const r = build(d, client, dir);
@@ -167,7 +171,11 @@ COPY --link --chmod=600 f /app/f
       });
       for (const t of ['plain', 'linked', 'chmodded']) buildOk(d, client, dir, ['--network', 'none', '--target', t, '-t', `${t}-${client}`]);
       assert.equal(runIn(d, `plain-${client}`, 'ls /real; readlink /app'), 'f\n/real\n', 'without --link the symlink is followed');
-      assert.equal(runIn(d, `linked-${client}`, 'ls /real; stat -c "%F %a" /app /app/f'), 'directory 755\nregular file 644\n', 'with --link the layer has its own /app');
+      assert.equal(
+        runIn(d, `linked-${client}`, 'ls /real; stat -c "%F %a" /app /app/f'),
+        'directory 755\nregular file 644\n',
+        'with --link the layer has its own /app',
+      );
       // as BuildKit: --link with --chmod is an ordinary copy
       assert.equal(runIn(d, `chmodded-${client}`, 'stat -c %a /real/f; readlink /app'), '600\n/real\n');
       const hist = ok(d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', `linked-${client}`]));
@@ -175,8 +183,12 @@ COPY --link --chmod=600 f /app/f
     });
   }
 
-  it('COPY --link: a layer made on another base is used again when the base changes (BuildKit\'s rebase)', () => {
-    const dir = contextDir({ Dockerfile: 'FROM busybox\nARG V\nRUN echo $V > /base\nCOPY --link app/ /app/\nCOPY app/ /plain/\n', 'app/f': 'f\n', 'app/g': 'g\n' });
+  it("COPY --link: a layer made on another base is used again when the base changes (BuildKit's rebase)", () => {
+    const dir = contextDir({
+      Dockerfile: 'FROM busybox\nARG V\nRUN echo $V > /base\nCOPY --link app/ /app/\nCOPY app/ /plain/\n',
+      'app/f': 'f\n',
+      'app/g': 'g\n',
+    });
     buildOk(d, 'berth', dir, ['--network', 'none', '--build-arg', 'V=1', '-t', 'rebase:1']);
     const out = buildOk(d, 'berth', dir, ['--network', 'none', '--build-arg', 'V=2', '-t', 'rebase:2']);
     const copyBlock = (cmd: string) => out.split(/^Step \d+\/\d+ : /m).find((b) => b.startsWith(cmd)) ?? '';
@@ -237,14 +249,20 @@ ADD ${base}/repo.git#ref=v1,keep-git-dir=true,checksum=${v1.slice(0, 12)} /frag/
       const r = await buildAsync(d, client, dir, ['--network', 'none', '-t', `git-${client}`]);
       assert.equal(r.status, 0, r.stderr + r.stdout);
       assert.equal(
-        runIn(d, `git-${client}`, 'cat /head/README /head/sub/x.txt /sub/x.txt /kept/README /pinned/README; ls -a /head; ls -a /sub; stat -c %a /head/run.sh; cat /kept/.git/HEAD /frag/.git/HEAD'),
+        runIn(
+          d,
+          `git-${client}`,
+          'cat /head/README /head/sub/x.txt /sub/x.txt /kept/README /pinned/README; ls -a /head; ls -a /sub; stat -c %a /head/run.sh; cat /kept/.git/HEAD /frag/.git/HEAD',
+        ),
         `second\nx at head\nx at v1\nfirst\nfirst\n.\n..\nREADME\nescape\nrun.sh\nsub\n.\n..\nx.txt\n755\n${v1}\n${v1}\n`,
       );
       assert.notEqual(v1, head);
     });
   }
 
-  it('ADD of an ssh git URL authenticates with the agent given as --ssh default; without it, it fails', { skip: sshdAvailable() ? false : 'no sshd' }, async () => {
+  it('ADD of an ssh git URL authenticates with the agent given as --ssh default; without it, it fails', {
+    skip: sshdAvailable() ? false : 'no sshd',
+  }, async () => {
     const sshd = new TestSshd();
     await sshd.start({});
     const sock = path.join(sshd.dir, 'agent.sock');
@@ -252,7 +270,12 @@ ADD ${base}/repo.git#ref=v1,keep-git-dir=true,checksum=${v1.slice(0, 12)} /frag/
     try {
       // the agent listens once ssh-add gets through to it
       const key = path.join(sshd.dir, 'client_key');
-      await waitFor(() => spawnSync('ssh-add', ['-q', key], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' }).status === 0, 10000, 100, 'the key in the agent');
+      await waitFor(
+        () => spawnSync('ssh-add', ['-q', key], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' }).status === 0,
+        10000,
+        100,
+        'the key in the agent',
+      );
       const url = `ssh://root@127.0.0.1:${sshd.port}${path.join(tmp, 'srv/repo.git')}#v1`;
       const dir = contextDir({ Dockerfile: `FROM busybox\nADD ${url} /viassh/\n` });
       const r = await d.berthAsync(['build', '--ssh', `default=${sock}`, '-t', 'git-ssh', dir], { timeout: 120000 });

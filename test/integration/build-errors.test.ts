@@ -46,10 +46,14 @@ describe('build: bad input and failures', () => {
       'ignored.txt': 'x',
       '.dockerignore': 'ignored.txt\n',
     });
-    fails('FROM busybox\nCOPY --chown=nobody-here a /a\n', /unable to convert uid\/gid chown string to host mapping: can't find uid for user nobody-here: no such user: nobody-here/, { a: '' });
+    fails(
+      'FROM busybox\nCOPY --chown=nobody-here a /a\n',
+      /unable to convert uid\/gid chown string to host mapping: can't find uid for user nobody-here: no such user: nobody-here/,
+      { a: '' },
+    );
   });
 
-  it('a failing RUN: Docker\'s message and exit code, nothing tagged, the container kept with --rm and removed with --force-rm', () => {
+  it("a failing RUN: Docker's message and exit code, nothing tagged, the container kept with --rm and removed with --force-rm", () => {
     const dir = contextDir({ Dockerfile: 'FROM busybox\nRUN echo before\nRUN echo out; echo err >&2; exit 7\nRUN echo never\n' });
     for (const client of CLIENTS) {
       const beforeIds = allContainers(d);
@@ -61,7 +65,10 @@ describe('build: bad input and failures', () => {
       assert.notEqual(d.docker(['image', 'inspect', `failed-${client}`]).status, 0, 'the partial image is not tagged');
       const kept = allContainers(d).filter((c) => !beforeIds.includes(c));
       assert.equal(kept.length, 1, 'the failed step container stays, as with Docker');
-      assert.match(ok(d.docker(['inspect', '-f', '{{.State.ExitCode}} {{json .Config.Cmd}}', kept[0]])), /^7 \["\/bin\/sh","-c","echo out; echo err >&2; exit 7"\]/);
+      assert.match(
+        ok(d.docker(['inspect', '-f', '{{.State.ExitCode}} {{json .Config.Cmd}}', kept[0]])),
+        /^7 \["\/bin\/sh","-c","echo out; echo err >&2; exit 7"\]/,
+      );
       ok(d.docker(['rm', kept[0]]));
 
       const r2 = build(d, client, dir, ['--network', 'none', '--force-rm']);

@@ -82,7 +82,7 @@ RUN --mount=type=cache,target=/var/cache/app,id=counter,sharing=locked,mode=0750
     buildOk(d, 'docker', dir, ['--build-arg', 'ROUND=1', '-t', 'cm:1']);
     buildOk(d, 'berth', dir, ['--build-arg', 'ROUND=2', '-t', 'cm:2']);
     assert.equal(runIn(d, 'cm:1', 'cat /seen').trim(), '1');
-    assert.equal(runIn(d, 'cm:2', 'cat /seen').trim(), '2', 'the second build saw the first build\'s counter');
+    assert.equal(runIn(d, 'cm:2', 'cat /seen').trim(), '2', "the second build saw the first build's counter");
     assert.equal(runIn(d, 'cm:2', 'cat /perm').trim(), '750 1000 1000');
     // neither the cache's data nor its mount point is in the image
     assert.equal(runIn(d, 'cm:2', 'test -e /var/cache/app && echo present || echo absent').trim(), 'absent');
@@ -90,7 +90,12 @@ RUN --mount=type=cache,target=/var/cache/app,id=counter,sharing=locked,mode=0750
     // the cache key has the mount spec, not the cache's contents: same args -> cached
     const again = buildOk(d, 'docker', dir, ['--build-arg', 'ROUND=2']);
     assert.match(again, /Using cache/);
-    assert.equal(builtId(again), ok(d.docker(['image', 'inspect', '-f', '{{.Id}}', 'cm:2'])).trim().slice(7, 19));
+    assert.equal(
+      builtId(again),
+      ok(d.docker(['image', 'inspect', '-f', '{{.Id}}', 'cm:2']))
+        .trim()
+        .slice(7, 19),
+    );
     // engine-owned, under the data root, listed as build cache
     const mounts = path.join(d.dataRoot, 'builder', 'mounts');
     assert.equal(fs.readdirSync(mounts).length, 1);
@@ -104,7 +109,7 @@ RUN --mount=type=cache,target=/var/cache/app,id=counter,sharing=locked,mode=0750
     assert.equal(runIn(d, 'cm:3', 'cat /seen').trim(), '1');
   });
 
-  it('a cache mount with from= starts as a copy of that stage\'s directory, then keeps its own data', () => {
+  it("a cache mount with from= starts as a copy of that stage's directory, then keeps its own data", () => {
     const dir = contextDir({
       Dockerfile: `FROM busybox AS seed
 RUN mkdir -p /seed && echo seeded > /seed/f && chown 7:8 /seed/f
@@ -116,7 +121,7 @@ RUN --mount=type=cache,target=/c,from=seed,source=/seed,id=seeded sh -c 'cat /c/
     buildOk(d, 'docker', dir, ['--build-arg', 'ROUND=1', '-t', 'seed:1']);
     buildOk(d, 'berth', dir, ['--build-arg', 'ROUND=2', '-t', 'seed:2']);
     assert.equal(runIn(d, 'seed:1', 'cat /seen').trim(), 'seeded\n7:8');
-    assert.equal(runIn(d, 'seed:2', 'cat /seen').trim(), 'seeded\n1\n7:8', 'the second build saw the first one\'s write, not a fresh seed');
+    assert.equal(runIn(d, 'seed:2', 'cat /seen').trim(), 'seeded\n1\n7:8', "the second build saw the first one's write, not a fresh seed");
     assert.equal(runIn(d, 'seed:2', 'test -e /c && echo present || echo absent').trim(), 'absent');
   });
 
@@ -132,7 +137,7 @@ RUN --mount=type=cache,target=/c,id=locked-one,sharing=locked \
     assert.equal(a.status, 0, a.stderr);
     assert.equal(b.status, 0, b.stderr);
     const seen = ['a', 'b'].map((w) => runIn(d, `lk:${w}`, 'cat /seen').trim()).sort();
-    assert.deepEqual(seen, ['1', '2'], 'each build saw the other\'s finished work or none of it');
+    assert.deepEqual(seen, ['1', '2'], "each build saw the other's finished work or none of it");
     const log = ['a', 'b'].map((w) => runIn(d, `lk:${w}`, 'cat /log').trim()).sort((x, y) => x.length - y.length);
     const lines = log[1].split('\n');
     assert.equal(lines.length, 4);
@@ -162,7 +167,10 @@ RUN --mount=type=secret,id=tok,env=TOKEN printf %s "$TOKEN" | sha256sum | cut -c
     assert.equal(runIn(d, 'sec:1', 'cat /he').trim(), sha, 'the RUN had the secret in its environment');
     assert.equal(runIn(d, 'sec:1', 'cat /mode').trim(), '400');
     assert.equal(runIn(d, 'sec:1', 'cat /tmode').trim(), '440 1 2');
-    assert.equal(runIn(d, 'sec:1', 'test -e /run/secrets && echo present || echo absent; test -e /etc/tok.txt && echo present || echo absent').trim(), 'absent\nabsent');
+    assert.equal(
+      runIn(d, 'sec:1', 'test -e /run/secrets && echo present || echo absent; test -e /etc/tok.txt && echo present || echo absent').trim(),
+      'absent\nabsent',
+    );
     // every layer tar and the config, as `docker save` writes them
     const saved = path.join(tmp, 'img.tar');
     ok(d.docker(['save', '-o', saved, 'sec:1']));
@@ -178,7 +186,14 @@ RUN --mount=type=secret,id=tok,env=TOKEN printf %s "$TOKEN" | sha256sum | cut -c
     assert.deepEqual(hits.get(SECRET), [], 'the secret is nowhere under the data root');
     assert.ok((hits.get(sha) ?? []).length > 0, 'positive control: the layer holding the hash is found by the same scan');
     assert.ok(!fs.readFileSync(d.logFile, 'utf8').includes(SECRET), 'not in the daemon log');
-    assert.equal(ok(d.docker(['ps', '-a', '--filter', 'status=exited', '-q'])).trim().split('\n').filter(Boolean).length, 2, 'the two file-secret step containers are kept (--rm=false)');
+    assert.equal(
+      ok(d.docker(['ps', '-a', '--filter', 'status=exited', '-q']))
+        .trim()
+        .split('\n')
+        .filter(Boolean).length,
+      2,
+      'the two file-secret step containers are kept (--rm=false)',
+    );
     const shmDir = secretRoot(d.dataRoot);
     assert.deepEqual(fs.existsSync(shmDir) ? fs.readdirSync(shmDir) : [], [], 'the step secrets are gone from /dev/shm');
     // a rebuild with another value is cached: the value is not in the cache key
@@ -291,7 +306,7 @@ RUN ls /sys/class/net | tr '\\n' ' ' > /plain
     });
     buildOk(d, 'docker', dir, ['-t', 'netw:1']);
     assert.equal(runIn(d, 'netw:1', 'cat /none').trim(), 'lo');
-    assert.match(runIn(d, 'netw:1', 'cat /default'), /eth0/, 'positive control: the build\'s bridge');
+    assert.match(runIn(d, 'netw:1', 'cat /default'), /eth0/, "positive control: the build's bridge");
     assert.match(runIn(d, 'netw:1', 'cat /plain'), /eth0/);
   });
 
@@ -323,7 +338,11 @@ COPY --exclude=*.txt --exclude=sub/*.txt app/ /app/
 COPY --exclude=$SKIP app/*.md app/keep.js /two/
 ADD --exclude=sub app /three/
 `,
-      'app/a.txt': 'a', 'app/b.md': 'b', 'app/keep.js': 'k', 'app/sub/c.txt': 'c', 'app/sub/d.js': 'd',
+      'app/a.txt': 'a',
+      'app/b.md': 'b',
+      'app/keep.js': 'k',
+      'app/sub/c.txt': 'c',
+      'app/sub/d.js': 'd',
     });
     for (const client of ['docker', 'berth'] as const) {
       buildOk(d, client, dir, ['-t', 'excl:' + client]);
@@ -344,7 +363,7 @@ ADD --exclude=sub app /three/
     assert.equal(copyCached(buildOk(d, 'docker', dir)), false);
   });
 
-  it('bad mounts: BuildKit\'s words with the Dockerfile line', () => {
+  it("bad mounts: BuildKit's words with the Dockerfile line", () => {
     const cases: Array<[string, RegExp]> = [
       ['RUN --mount=type=foo,target=/x true', /Dockerfile:2: unsupported mount type "foo"/],
       ['RUN --mount=type=cache,target=/x,bogus=1 true', /Dockerfile:2: unexpected key 'bogus' in 'bogus=1'/],

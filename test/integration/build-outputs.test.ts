@@ -24,7 +24,12 @@ COPY --from=build /out/ /
 function tarNames(file: string): string[] {
   const r = spawnSync('tar', ['-tf', file], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  return r.stdout.split('\n').filter(Boolean).map((n) => n.replace(/^\.\//, '').replace(/\/$/, '')).filter((n) => n !== '' && n !== '.').sort();
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((n) => n.replace(/^\.\//, '').replace(/\/$/, ''))
+    .filter((n) => n !== '' && n !== '.')
+    .sort();
 }
 
 describe('build: outputs', () => {
@@ -44,14 +49,18 @@ describe('build: outputs', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('--output type=local,dest=DIR and -o DIR write the final stage\'s files, nothing else', () => {
-    for (const [i, flag] of [['--output', `type=local,dest=${tmp}/local`], ['-o', `${tmp}/short`]].entries()) {
+  it("--output type=local,dest=DIR and -o DIR write the final stage's files, nothing else", () => {
+    for (const [i, flag] of [
+      ['--output', `type=local,dest=${tmp}/local`],
+      ['-o', `${tmp}/short`],
+    ].entries()) {
       const dest = flag[1].replace(/^type=local,dest=/, '');
       buildOk(d, 'berth', dir, ['--network', 'none', flag[0], flag[1]]);
-      const walk = (p: string, rel = ''): string[] => fs.readdirSync(p, { withFileTypes: true }).flatMap((e) => {
-        const r = rel ? `${rel}/${e.name}` : e.name;
-        return e.isDirectory() ? [r, ...walk(path.join(p, e.name), r)] : [r];
-      });
+      const walk = (p: string, rel = ''): string[] =>
+        fs.readdirSync(p, { withFileTypes: true }).flatMap((e) => {
+          const r = rel ? `${rel}/${e.name}` : e.name;
+          return e.isDirectory() ? [r, ...walk(path.join(p, e.name), r)] : [r];
+        });
       assert.deepEqual(walk(dest).sort(), ['bin', 'bin/app', 'run', 'share', 'share/doc.txt'], `output ${i}: no container files (.dockerenv, /etc/hosts)`);
       assert.equal(fs.readFileSync(path.join(dest, 'bin/app'), 'utf8'), 'app\n');
       assert.equal(fs.statSync(path.join(dest, 'bin/app')).mode & 0o777, 0o750, 'modes are kept');
@@ -60,7 +69,10 @@ describe('build: outputs', () => {
   });
 
   it('--target picks the stage whose files are written; -q prints only the image ID', () => {
-    const ctx = contextDir({ Dockerfile: 'FROM busybox AS build\nRUN mkdir /out && echo bin > /out/tool\nFROM scratch AS export\nCOPY --from=build /out/tool /tool\nFROM busybox\nRUN echo SHOULD-NOT-RUN\n' });
+    const ctx = contextDir({
+      Dockerfile:
+        'FROM busybox AS build\nRUN mkdir /out && echo bin > /out/tool\nFROM scratch AS export\nCOPY --from=build /out/tool /tool\nFROM busybox\nRUN echo SHOULD-NOT-RUN\n',
+    });
     const out = buildOk(d, 'berth', ctx, ['--network', 'none', '-q', '--target', 'export', '-o', `${tmp}/target`]);
     assert.match(out, /^sha256:[0-9a-f]{64}\n$/);
     assert.deepEqual(fs.readdirSync(path.join(tmp, 'target')), ['tool']);
@@ -70,7 +82,10 @@ describe('build: outputs', () => {
     const file = path.join(tmp, 'out.tar');
     buildOk(d, 'berth', dir, ['--network', 'none', '--output', `type=tar,dest=${file}`]);
     assert.deepEqual(tarNames(file), ['bin', 'bin/app', 'run', 'share', 'share/doc.txt']);
-    const r = spawnSync(BERTH, ['-H', d.host, 'build', '--network', 'none', '--progress', 'plain', '-o', '-', dir], { env: { ...process.env, DOCKER_CONFIG: path.join(tmp, 'cfg') }, timeout: 120000 });
+    const r = spawnSync(BERTH, ['-H', d.host, 'build', '--network', 'none', '--progress', 'plain', '-o', '-', dir], {
+      env: { ...process.env, DOCKER_CONFIG: path.join(tmp, 'cfg') },
+      timeout: 120000,
+    });
     assert.equal(r.status, 0, r.stderr.toString());
     assert.match(r.stderr.toString(), /Step 1\/4 : FROM busybox AS build/, 'the progress goes to stderr');
     const stdoutTar = path.join(tmp, 'stdout.tar');
@@ -105,7 +120,7 @@ describe('build: outputs', () => {
     assert.equal(md['containerimage.config.digest'], id);
     assert.equal(md['image.name'], name);
     assert.match(md['containerimage.digest'], /^sha256:[0-9a-f]{64}$/);
-    assert.notEqual(md['containerimage.digest'], id, 'after a push, the digest is the manifest\'s');
+    assert.notEqual(md['containerimage.digest'], id, "after a push, the digest is the manifest's");
     // the registry has it: a pull from there, after removing the local copy, finds the same image
     ok(d.docker(['rmi', name]));
     ok(d.docker(['pull', name]));
@@ -113,18 +128,27 @@ describe('build: outputs', () => {
     assert.equal(inspect(d, name, '{{index .RepoDigests 0}}'), `${reg.host}/out/app@${md['containerimage.digest']}`);
   });
 
-  it('--progress rawjson prints the daemon\'s JSON messages; --progress quiet prints nothing', () => {
+  it("--progress rawjson prints the daemon's JSON messages; --progress quiet prints nothing", () => {
     const ctx = contextDir({ Dockerfile: 'FROM busybox\nRUN echo hello-raw\n' });
     const raw = buildOk(d, 'berth', ctx, ['--no-cache', '--network', 'none', '--progress', 'rawjson']);
-    const msgs = raw.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    assert.ok(msgs.some((m) => m.stream === 'hello-raw\n'), raw);
-    assert.ok(msgs.some((m) => m.aux?.ID), 'the aux message with the image ID is there');
+    const msgs = raw
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      msgs.some((m) => m.stream === 'hello-raw\n'),
+      raw,
+    );
+    assert.ok(
+      msgs.some((m) => m.aux?.ID),
+      'the aux message with the image ID is there',
+    );
     const quiet = build(d, 'berth', ctx, ['--network', 'none', '--progress', 'quiet']);
     assert.equal(quiet.status, 0, quiet.stderr);
     assert.equal(quiet.stdout, '');
   });
 
-  it('GET /images/{name}/export (berth\'s): the image\'s files as a tar; a missing image is Docker\'s 404', async () => {
+  it("GET /images/{name}/export (berth's): the image's files as a tar; a missing image is Docker's 404", async () => {
     ok(d.docker(['tag', 'busybox', 'exp/box:1']));
     const r = await d.request('GET', '/images/exp/box:1/export');
     assert.equal(r.status, 200);
@@ -152,13 +176,21 @@ describe('build: outputs', () => {
       [['-o', '-', '--output', 'type=tar,dest=-'], /only one output can be written to stdout/],
       [['--progress', 'fancy'], /invalid progress mode "fancy"/],
     ];
-    const before = ok(d.docker(['images', '-aq'])).split('\n').filter(Boolean).length;
+    const before = ok(d.docker(['images', '-aq']))
+      .split('\n')
+      .filter(Boolean).length;
     for (const [args, re] of cases) {
       const r = build(d, 'berth', dir, args);
       assert.equal(r.status, 1, args.join(' '));
       assert.match(r.stderr, re);
     }
-    assert.equal(ok(d.docker(['images', '-aq'])).split('\n').filter(Boolean).length, before, 'nothing was built');
+    assert.equal(
+      ok(d.docker(['images', '-aq']))
+        .split('\n')
+        .filter(Boolean).length,
+      before,
+      'nothing was built',
+    );
     // positive control: the same build with a good output works
     buildOk(d, 'berth', dir, ['--output', `type=local,dest=${tmp}/good`]);
     assert.ok(fs.existsSync(path.join(tmp, 'good/bin/app')));

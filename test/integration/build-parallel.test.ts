@@ -32,7 +32,9 @@ describe('build: parallel stages', () => {
   after(() => d.stop());
 
   for (const client of CLIENTS) {
-    it(`${client}: two independent 2 s stages overlap, the log reads in Dockerfile order`, { skip: os.availableParallelism() < 2 ? 'one core: stages run one at a time' : false }, (t) => {
+    it(`${client}: two independent 2 s stages overlap, the log reads in Dockerfile order`, {
+      skip: os.availableParallelism() < 2 ? 'one core: stages run one at a time' : false,
+    }, (t) => {
       const dir = contextDir({ Dockerfile: PARALLEL });
       const out = buildOk(d, client, dir, ['--no-cache', '--network', 'none', '-t', `par-${client}`]);
       assert.doesNotMatch(out, /SHOULD-NOT-RUN/, 'a stage the target does not need does not run');
@@ -82,19 +84,35 @@ COPY --from=broken /etc/hostname /b
       const r = build(d, client, dir, ['--no-cache', '--network', 'none', '--force-rm']);
       assert.notEqual(r.status, 0);
       assert.match(r.stderr + r.stdout, /returned a non-zero code: 3/);
-      assert.match(r.stdout, /broken-ran/, 'the failing step\'s output is shown');
+      assert.match(r.stdout, /broken-ran/, "the failing step's output is shown");
       assert.doesNotMatch(r.stdout, /SLOW-42/);
       assert.deepEqual(ok(d.docker(['ps', '-aq'])).trim(), '', 'no step container is left, running or not');
     });
   }
 
-  it('a client that goes away while two stages run: both step containers are stopped and removed', { skip: os.availableParallelism() < 2 ? 'one core' : false }, async () => {
-    const dir = contextDir({ Dockerfile: `${['x', 'y'].map((n) => `FROM busybox AS ${n}\nRUN echo ${n}; sleep 60\n`).join('')}FROM busybox\nCOPY --from=x /etc/hostname /x\nCOPY --from=y /etc/hostname /y\n` });
+  it('a client that goes away while two stages run: both step containers are stopped and removed', {
+    skip: os.availableParallelism() < 2 ? 'one core' : false,
+  }, async () => {
+    const dir = contextDir({
+      Dockerfile: `${['x', 'y'].map((n) => `FROM busybox AS ${n}\nRUN echo ${n}; sleep 60\n`).join('')}FROM busybox\nCOPY --from=x /etc/hostname /x\nCOPY --from=y /etc/hostname /y\n`,
+    });
     const beforeIds = allContainers(d);
-    const p = spawn(process.execPath, [BERTH, '-H', d.host, 'build', '--no-cache', '--network', 'none', dir], { env: { ...process.env, DOCKER_CONFIG: d.clientConfigDir }, stdio: ['ignore', 'ignore', 'ignore'] });
+    const p = spawn(process.execPath, [BERTH, '-H', d.host, 'build', '--no-cache', '--network', 'none', dir], {
+      env: { ...process.env, DOCKER_CONFIG: d.clientConfigDir },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
     try {
       // both step containers run at the same time
-      await waitFor(() => ok(d.docker(['ps', '-q'])).trim().split('\n').filter(Boolean).length === 2, 30000, 100, 'both stages running');
+      await waitFor(
+        () =>
+          ok(d.docker(['ps', '-q']))
+            .trim()
+            .split('\n')
+            .filter(Boolean).length === 2,
+        30000,
+        100,
+        'both stages running',
+      );
     } finally {
       p.kill('SIGKILL');
     }

@@ -113,7 +113,7 @@ describe('registry build cache (--cache-to / --cache-from type=registry)', () =>
     }
   });
 
-  it('--cache-to type=inline puts the result\'s steps in its image; --cache-from type=registry,ref=<image> reuses them', async () => {
+  it("--cache-to type=inline puts the result's steps in its image; --cache-from type=registry,ref=<image> reuses them", async () => {
     const image = `${reg.host}/cache/app:inline`;
     const out = buildOk(origin, 'berth', dir, ['--network', 'none', '-t', image, '--cache-to', 'type=inline', '--push']);
     assert.match(out, /inline cache: [0-9a-f]{12}/);
@@ -157,7 +157,19 @@ describe('registry build cache (--cache-to / --cache-from type=registry)', () =>
       's.txt': secret,
     });
     const sref = `${reg.host}/cache/secret:c`;
-    ok(origin.berth(['build', '--network', 'none', '--secret', 'id=s,src=' + path.join(sdir, 's.txt'), '--cache-to', `type=registry,ref=${sref},mode=max`, sdir]), 'build with a secret');
+    ok(
+      origin.berth([
+        'build',
+        '--network',
+        'none',
+        '--secret',
+        'id=s,src=' + path.join(sdir, 's.txt'),
+        '--cache-to',
+        `type=registry,ref=${sref},mode=max`,
+        sdir,
+      ]),
+      'build with a secret',
+    );
     const get = async (p: string, accept?: string) => {
       const r = await fetch(`http://${reg.host}/v2/cache/secret/${p}`, accept ? { headers: { Accept: accept } } : {});
       assert.equal(r.status, 200, p);
@@ -175,6 +187,6 @@ describe('registry build cache (--cache-to / --cache-from type=registry)', () =>
       if (tarBytes.includes('used')) sawUsed = true;
       assert.equal(tarBytes.includes(secret), false, `layer ${l.digest} holds the secret`);
     }
-    assert.ok(sawUsed, 'the layers are the steps\' (positive control)');
+    assert.ok(sawUsed, "the layers are the steps' (positive control)");
   });
 });

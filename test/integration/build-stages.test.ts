@@ -91,19 +91,35 @@ describe('build: context, .dockerignore and the Dockerfile', () => {
       const dir = contextDir({
         Dockerfile: LIST,
         '.dockerignore': '**/*.log\n!keep.log\nsecret\n*.tmp\n!important.tmp\nnode_modules\n!node_modules/keep-me\n# a comment\n',
-        'a.log': '', 'keep.log': '', 'sub/deep/b.log': '', 'secret/key': '', 'x.tmp': '', 'important.tmp': '',
-        'node_modules/dep/i.js': '', 'node_modules/keep-me': '', 'src/main.c': '',
+        'a.log': '',
+        'keep.log': '',
+        'sub/deep/b.log': '',
+        'secret/key': '',
+        'x.tmp': '',
+        'important.tmp': '',
+        'node_modules/dep/i.js': '',
+        'node_modules/keep-me': '',
+        'src/main.c': '',
       });
       buildOk(d, client, dir, ['--no-cache', '--network', 'none', '-t', `ign-${client}`]);
       const list = runIn(d, `ign-${client}`, 'cat /list').split('\n').filter(Boolean);
       assert.deepEqual(list, [
-        '.', './.dockerignore', './Dockerfile', './important.tmp', './keep.log', './node_modules', './node_modules/keep-me',
-        './src', './src/main.c', './sub', './sub/deep',
+        '.',
+        './.dockerignore',
+        './Dockerfile',
+        './important.tmp',
+        './keep.log',
+        './node_modules',
+        './node_modules/keep-me',
+        './src',
+        './src/main.c',
+        './sub',
+        './sub/deep',
       ]);
     });
 
     it(`${client}: an excluded Dockerfile and .dockerignore are still read, but not copied`, () => {
-      const dir = contextDir({ Dockerfile: LIST, '.dockerignore': 'Dockerfile\n.dockerignore\n', 'f': '' });
+      const dir = contextDir({ Dockerfile: LIST, '.dockerignore': 'Dockerfile\n.dockerignore\n', f: '' });
       buildOk(d, client, dir, ['--no-cache', '--network', 'none', '-t', `ign2-${client}`]);
       assert.equal(runIn(d, `ign2-${client}`, 'cat /list'), '.\n./f\n');
     });
@@ -131,8 +147,8 @@ describe('build: context, .dockerignore and the Dockerfile', () => {
     });
   }
 
-it('berth: <Dockerfile>.dockerignore beside the Dockerfile wins over .dockerignore (the docker CLI reads only .dockerignore)', () => {
-  const client = 'berth';
+  it('berth: <Dockerfile>.dockerignore beside the Dockerfile wins over .dockerignore (the docker CLI reads only .dockerignore)', () => {
+    const client = 'berth';
     const dir = contextDir({ 'build/app.Dockerfile': LIST, 'build/app.Dockerfile.dockerignore': 'b\n', '.dockerignore': 'a\n', a: '', b: '' });
     buildOk(d, client, dir, ['--no-cache', '--network', 'none', '-f', path.join(dir, 'build/app.Dockerfile'), '-t', `ign3-${client}`]);
     const list = runIn(d, `ign3-${client}`, 'cat /list');
@@ -155,7 +171,9 @@ it('berth: <Dockerfile>.dockerignore beside the Dockerfile wins over .dockerigno
   });
 
   it('the predefined platform args are set', () => {
-    const dir = contextDir({ Dockerfile: 'FROM busybox\nARG TARGETPLATFORM\nARG TARGETARCH\nARG BUILDOS\nRUN echo "$TARGETPLATFORM $TARGETARCH $BUILDOS" > /p\n' });
+    const dir = contextDir({
+      Dockerfile: 'FROM busybox\nARG TARGETPLATFORM\nARG TARGETARCH\nARG BUILDOS\nRUN echo "$TARGETPLATFORM $TARGETARCH $BUILDOS" > /p\n',
+    });
     for (const client of CLIENTS) {
       buildOk(d, client, dir, ['--no-cache', '--network', 'none', '-t', `plat-${client}`]);
       const arch = inspect(d, 'busybox', '{{.Architecture}}');

@@ -111,16 +111,21 @@ describe('build: every instruction, with docker and berth', () => {
       assert.match(out, new RegExp(`Successfully tagged ${tag}:latest`));
 
       // files, owners, modes
-      const files = runIn(d, tag, [
-        'stat -c "%U:%G %a %n" /srv/app/sub/conf.txt',
-        'stat -c "%u:%g %a %n" /spaced/"with space.txt"',
-        'stat -c "%U:%G %a %n" /added/notar.txt /unpacked/gz/inside.txt',
-        'cat /data/x /data/deep/y',
-        'ls /globbed',
-        'cat /unpacked/gz/inside.txt /unpacked/bz2/inside.txt /unpacked/xz/inside.txt /unpacked/plain/inside.txt',
-        'cat /etc/motd /heredoc.txt /exec.txt /greeting.txt /shell.txt /tmp/uid /tmp/pwd',
-        'pwd',
-      ].join(' && '), ['--entrypoint', '']);
+      const files = runIn(
+        d,
+        tag,
+        [
+          'stat -c "%U:%G %a %n" /srv/app/sub/conf.txt',
+          'stat -c "%u:%g %a %n" /spaced/"with space.txt"',
+          'stat -c "%U:%G %a %n" /added/notar.txt /unpacked/gz/inside.txt',
+          'cat /data/x /data/deep/y',
+          'ls /globbed',
+          'cat /unpacked/gz/inside.txt /unpacked/bz2/inside.txt /unpacked/xz/inside.txt /unpacked/plain/inside.txt',
+          'cat /etc/motd /heredoc.txt /exec.txt /greeting.txt /shell.txt /tmp/uid /tmp/pwd',
+          'pwd',
+        ].join(' && '),
+        ['--entrypoint', ''],
+      );
       assert.equal(
         files,
         [
@@ -128,10 +133,22 @@ describe('build: every instruction, with docker and berth', () => {
           '1234:5678 644 /spaced/with space.txt',
           'berth:berth 644 /added/notar.txt',
           'berth:berth 600 /unpacked/gz/inside.txt',
-          'x', 'y',
-          'a1.txt', 'a2.txt',
-          'from the archive', 'from the archive', 'from the archive', 'from the archive',
-          'Welcome hello', 'run heredoc', 'exec form', 'hello 1', 'cont', 'errexit', '1000', '/srv/app/sub',
+          'x',
+          'y',
+          'a1.txt',
+          'a2.txt',
+          'from the archive',
+          'from the archive',
+          'from the archive',
+          'from the archive',
+          'Welcome hello',
+          'run heredoc',
+          'exec form',
+          'hello 1',
+          'cont',
+          'errexit',
+          '1000',
+          '/srv/app/sub',
           '/srv/app/sub',
           '',
         ].join('\n'),
@@ -141,11 +158,23 @@ describe('build: every instruction, with docker and berth', () => {
       const env = JSON.parse(inspect(d, tag, '{{json .Config.Env}}')) as string[];
       for (const e of ['APP_HOME=/srv/app', 'MODE=prod', 'ONE=1', 'TWO=two words']) assert.ok(env.includes(e), `${e} in ${env}`);
       assert.ok(!env.some((e) => e.startsWith('GREETING=') || e.startsWith('BASE=')), 'build args never land in the image env');
-      assert.deepEqual(JSON.parse(inspect(d, tag, '{{json .Config.Labels}}')), { 'from.flag': 'yes', 'org.example.greeting': 'hello', 'org.example.name': 'demo' });
+      assert.deepEqual(JSON.parse(inspect(d, tag, '{{json .Config.Labels}}')), {
+        'from.flag': 'yes',
+        'org.example.greeting': 'hello',
+        'org.example.name': 'demo',
+      });
       assert.deepEqual(JSON.parse(inspect(d, tag, '{{json .Config.ExposedPorts}}')), { '53/udp': {}, '8080/tcp': {} });
-      assert.deepEqual(JSON.parse(inspect(d, tag, '{{json .Config.Healthcheck}}')), { Test: ['CMD-SHELL', 'test -f /exec.txt'], Interval: 5e9, Timeout: 2e9, Retries: 4 });
+      assert.deepEqual(JSON.parse(inspect(d, tag, '{{json .Config.Healthcheck}}')), {
+        Test: ['CMD-SHELL', 'test -f /exec.txt'],
+        Interval: 5e9,
+        Timeout: 2e9,
+        Retries: 4,
+      });
       assert.deepEqual(JSON.parse(inspect(d, tag, '{{json .Config.Volumes}}')), { '/data/vol': {} });
-      assert.equal(inspect(d, tag, '{{.Config.StopSignal}} {{.Config.User}} {{.Config.WorkingDir}} {{.Author}}'), 'SIGUSR1 root /srv/app/sub Jane <jane@example.com>');
+      assert.equal(
+        inspect(d, tag, '{{.Config.StopSignal}} {{.Config.User}} {{.Config.WorkingDir}} {{.Author}}'),
+        'SIGUSR1 root /srv/app/sub Jane <jane@example.com>',
+      );
       assert.deepEqual(JSON.parse(inspect(d, tag, '{{json .Config.Entrypoint}}')), ['/bin/sh', '-c']);
       assert.deepEqual(JSON.parse(inspect(d, tag, '{{json .Config.Cmd}}')), ['echo default-cmd $MODE']);
       assert.deepEqual(JSON.parse(inspect(d, tag, '{{json .Config.Shell}}')), ['/bin/sh', '-e', '-c']);
@@ -208,7 +237,9 @@ describe('build: every instruction, with docker and berth', () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
     const port = (srv.address() as { port: number }).port;
     try {
-      const ctx = contextDir({ Dockerfile: `FROM busybox\nADD http://127.0.0.1:${port}/files/remote.tar /dl/\nADD http://127.0.0.1:${port}/files/remote.tar /dl/renamed.tar\n` });
+      const ctx = contextDir({
+        Dockerfile: `FROM busybox\nADD http://127.0.0.1:${port}/files/remote.tar /dl/\nADD http://127.0.0.1:${port}/files/remote.tar /dl/renamed.tar\n`,
+      });
       for (const [i, client] of CLIENTS.entries()) {
         const r = await (client === 'docker'
           ? d.dockerAsync(['build', '--no-cache', '-t', `url-${i}`, ctx], { timeout: 60000 })

@@ -38,7 +38,9 @@ describe('berth CLI', () => {
   });
 
   it('pipes stdin with -i and sets env, workdir and user', () => {
-    const r = d.berth(['run', '--rm', '-i', '-e', 'GREETING=hi', '-w', '/tmp', '-u', '1000', 'busybox', 'sh', '-c', 'cat; echo $GREETING $(pwd) $(id -u)'], { input: 'from stdin\n' });
+    const r = d.berth(['run', '--rm', '-i', '-e', 'GREETING=hi', '-w', '/tmp', '-u', '1000', 'busybox', 'sh', '-c', 'cat; echo $GREETING $(pwd) $(id -u)'], {
+      input: 'from stdin\n',
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'from stdin\nhi /tmp 1000\n');
   });
@@ -61,7 +63,18 @@ describe('berth CLI', () => {
   });
 
   it('runs detached, lists, inspects, logs, execs, stops and removes', async () => {
-    const run = d.berth(['run', '-d', '--name', 'web', '-l', 'tier=front', 'busybox', 'sh', '-c', 'echo started; trap "exit 0" TERM; while :; do sleep 0.1; done']);
+    const run = d.berth([
+      'run',
+      '-d',
+      '--name',
+      'web',
+      '-l',
+      'tier=front',
+      'busybox',
+      'sh',
+      '-c',
+      'echo started; trap "exit 0" TERM; while :; do sleep 0.1; done',
+    ]);
     assert.equal(run.status, 0, run.stderr);
     const id = run.stdout.trim();
     assert.match(id, /^[0-9a-f]{64}$/);
@@ -178,7 +191,17 @@ describe('berth CLI', () => {
   it('streams events between --since and --until', () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     d.berth(['run', '--rm', '--name', 'ev', 'busybox', 'true']);
-    const r = d.berth(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'container=ev', '--filter', 'event=start']);
+    const r = d.berth([
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(Math.floor(Date.now() / 1000) + 1),
+      '--filter',
+      'container=ev',
+      '--filter',
+      'event=start',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^\S+Z container start [0-9a-f]{64} \(image=busybox, name=ev\)$/m);
   });
@@ -195,13 +218,20 @@ describe('berth CLI', () => {
   });
 
   it('runs a TTY session under a terminal and detaches with ctrl-p ctrl-q', async () => {
-    const r = spawnSync('script', ['-qec', `stty rows 33 cols 90; ${BERTH} -H ${d.host} run --rm -t busybox sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 30000 });
+    const r = spawnSync('script', ['-qec', `stty rows 33 cols 90; ${BERTH} -H ${d.host} run --rm -t busybox sh -c 'tty; stty size'`, '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 30000,
+    });
     assert.equal(r.status, 0, r.stdout);
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
     assert.match(r.stdout, /^33 90\r?$/m);
     // -it puts the terminal in Docker's raw mode (no output processing: the
     // container's \r\n arrives as is) and gives the terminal back as it was
-    const raw = spawnSync('script', ['-qec', `stty -a | grep -o -- '-\\?opost'; ${BERTH} -H ${d.host} run --rm -it busybox echo x; stty -a | grep -o -- '-\\?opost'`, '/dev/null'], { encoding: 'utf8', timeout: 30000, input: '' });
+    const raw = spawnSync(
+      'script',
+      ['-qec', `stty -a | grep -o -- '-\\?opost'; ${BERTH} -H ${d.host} run --rm -it busybox echo x; stty -a | grep -o -- '-\\?opost'`, '/dev/null'],
+      { encoding: 'utf8', timeout: 30000, input: '' },
+    );
     assert.equal(raw.status, 0, raw.stdout);
     assert.match(raw.stdout, /^opost\r\nx\r\nopost\r\n$/, JSON.stringify(raw.stdout));
     // an interactive session that detaches: the container keeps running
@@ -230,7 +260,18 @@ function holdAbstract(name: string): Promise<net.Server | false> {
 
 /** Is a berthd running on the defaults (its socket answers, or the default data root is locked)? */
 async function defaultDaemonRuns(): Promise<boolean> {
-  if (await new Promise<boolean>((r) => net.connect('/run/berth.sock').once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false)))) return true;
+  if (
+    await new Promise<boolean>((r) =>
+      net
+        .connect('/run/berth.sock')
+        .once('connect', function (this: net.Socket) {
+          this.destroy();
+          r(true);
+        })
+        .once('error', () => r(false)),
+    )
+  )
+    return true;
   if (!fs.existsSync('/var/lib/berth')) return false;
   const lock = await holdAbstract('berthd-' + createHash('sha256').update(fs.realpathSync('/var/lib/berth')).digest('hex').slice(0, 32));
   if (!lock) return true;

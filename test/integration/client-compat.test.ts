@@ -23,7 +23,16 @@ describe('client compatibility', () => {
     const leave = await d.request('POST', '/v1.41/swarm/leave?force=1');
     assert.equal(leave.status, 503);
     assert.deepEqual(leave.json(), { message: 'This node is not part of a swarm' });
-    for (const [m, p] of [['GET', '/swarm'], ['GET', '/nodes'], ['GET', '/services'], ['POST', '/services/create'], ['GET', '/tasks'], ['GET', '/secrets'], ['GET', '/configs/x'], ['GET', '/swarm/unlockkey']]) {
+    for (const [m, p] of [
+      ['GET', '/swarm'],
+      ['GET', '/nodes'],
+      ['GET', '/services'],
+      ['POST', '/services/create'],
+      ['GET', '/tasks'],
+      ['GET', '/secrets'],
+      ['GET', '/configs/x'],
+      ['GET', '/swarm/unlockkey'],
+    ]) {
       const r = await d.request(m, `/v1.41${p}`);
       assert.equal(r.status, 503, `${m} ${p}`);
       assert.match(r.json().message, /^This node is not a swarm manager\. Use "docker swarm init" or "docker swarm join"/);
@@ -119,7 +128,11 @@ describe('client compatibility', () => {
   });
 
   it('inspect shows CpuRealtimePeriod and CpuRealtimeRuntime as created', async () => {
-    const c = await d.request('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { CpuRealtimePeriod: 1000, CpuRealtimeRuntime: 500 } });
+    const c = await d.request('POST', '/v1.41/containers/create', {
+      Image: 'busybox',
+      Cmd: ['true'],
+      HostConfig: { CpuRealtimePeriod: 1000, CpuRealtimeRuntime: 500 },
+    });
     assert.equal(c.status, 201, c.body.toString());
     const hc = (await d.request('GET', `/v1.41/containers/${c.json().Id}/json`)).json().HostConfig;
     assert.equal(hc.CpuRealtimePeriod, 1000);
@@ -183,10 +196,17 @@ describe('client compatibility', () => {
       const execId = e.json().Id;
       const sock = net.connect(d.socket);
       const payload = JSON.stringify({ Detach: false, Tty: false });
-      sock.write(`POST /v1.41/exec/${execId}/start HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`);
+      sock.write(
+        `POST /v1.41/exec/${execId}/start HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`,
+      );
       let got = '';
       const ended = new Promise<void>((r) => sock.on('close', () => r()));
-      await new Promise<void>((r) => sock.on('data', (b) => { got += b.toString('latin1'); if (got.includes('\r\n\r\n')) r(); }));
+      await new Promise<void>((r) =>
+        sock.on('data', (b) => {
+          got += b.toString('latin1');
+          if (got.includes('\r\n\r\n')) r();
+        }),
+      );
       assert.match(got, /^HTTP\/1.1 101/);
       await waitFor(async () => (await d.request('GET', `/v1.41/exec/${execId}/json`)).json().Running === true);
       sock.write(key);
@@ -201,14 +221,22 @@ describe('client compatibility', () => {
     assert.equal((await d.request('DELETE', `/v1.41/containers/${id}?force=1`)).status, 204);
   });
 
-  it('log config: max-file alone is accepted, an unknown driver gets Docker\'s words', async () => {
+  it("log config: max-file alone is accepted, an unknown driver gets Docker's words", async () => {
     for (const Type of ['json-file', '']) {
-      const c = await d.request('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { LogConfig: { Type, Config: { 'max-file': '100' } } } });
+      const c = await d.request('POST', '/v1.41/containers/create', {
+        Image: 'busybox',
+        Cmd: ['true'],
+        HostConfig: { LogConfig: { Type, Config: { 'max-file': '100' } } },
+      });
       assert.equal(c.status, 201, c.body.toString());
       const lc = (await d.request('GET', `/v1.41/containers/${c.json().Id}/json`)).json().HostConfig.LogConfig;
       assert.deepEqual(lc, { Type: 'json-file', Config: { 'max-file': '100' } });
     }
-    const bad = await d.request('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { LogConfig: { Type: 'asdf', Config: {} } } });
+    const bad = await d.request('POST', '/v1.41/containers/create', {
+      Image: 'busybox',
+      Cmd: ['true'],
+      HostConfig: { LogConfig: { Type: 'asdf', Config: {} } },
+    });
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.json(), { message: "logger: no log driver named 'asdf' is registered" });
     const cli = d.docker(['run', '--log-driver', 'asdf', 'busybox']);
@@ -220,7 +248,9 @@ describe('client compatibility', () => {
     const net = await d.request('POST', '/v1.41/networks/create', { Name: 'linknet', IPAM: { Config: [{ Subnet: `${freeSubnet16()}.0.0/16` }] } });
     assert.equal(net.status, 201, net.body.toString());
     const c = await d.request('POST', '/v1.41/containers/create?name=linker', {
-      Image: 'busybox', Cmd: ['sleep', '100'], HostConfig: { NetworkMode: 'linknet' },
+      Image: 'busybox',
+      Cmd: ['sleep', '100'],
+      HostConfig: { NetworkMode: 'linknet' },
       NetworkingConfig: { EndpointsConfig: { linknet: { Links: ['upstream:bar'], Aliases: ['me'] } } },
     });
     assert.equal(c.status, 201, c.body.toString());
@@ -255,7 +285,16 @@ describe('client compatibility', () => {
     const base = 'a'.repeat(64);
     const top = 'b'.repeat(64);
     const v1 = (id: string, parent: string | undefined, cmd: string[]) =>
-      JSON.stringify({ id, ...(parent ? { parent } : {}), created: '2015-10-13T23:47:48.5Z', container_config: { Cmd: ['/bin/sh', '-c', '#(nop) x'] }, config: { Cmd: cmd, Env: ['A=1'] }, architecture: 'amd64', os: 'linux', Size: 0 });
+      JSON.stringify({
+        id,
+        ...(parent ? { parent } : {}),
+        created: '2015-10-13T23:47:48.5Z',
+        container_config: { Cmd: ['/bin/sh', '-c', '#(nop) x'] },
+        config: { Cmd: cmd, Env: ['A=1'] },
+        architecture: 'amd64',
+        os: 'linux',
+        Size: 0,
+      });
     const archive = await tarBuf([
       { name: `${base}/`, type: 'directory' },
       { name: `${base}/VERSION`, body: '1.0' },
@@ -276,7 +315,10 @@ describe('client compatibility', () => {
     assert.deepEqual(img.Config.Env, ['A=1']);
     const ctr = d.docker(['create', 'legacy:1']);
     assert.equal(ctr.status, 0, ctr.stderr);
-    for (const [f, want] of [['a', 'from base\n'], ['b', 'from top\n']]) {
+    for (const [f, want] of [
+      ['a', 'from base\n'],
+      ['b', 'from top\n'],
+    ]) {
       const out = spawnSync('docker', ['-H', d.host, 'cp', `${ctr.stdout.trim()}:/${f}`, '-']);
       assert.equal(out.status, 0, out.stderr.toString());
       assert.ok(out.stdout.includes(want), f);
@@ -308,7 +350,11 @@ describe('client compatibility', () => {
   it('a client that drops an export or a save midway leaves the daemon serving', async () => {
     const id = await run({ Cmd: ['sh', '-c', 'dd if=/dev/zero of=/big bs=1M count=16 2>/dev/null; touch /ready; exec sleep 100'] });
     await waitFor(() => d.docker(['exec', id, 'test', '-f', '/ready']).status === 0, 20000, 100);
-    for (const [p, cut] of [[`/v1.41/containers/${id}/export`, 4 << 20], ['/v1.41/images/busybox/get', 64 << 10], ['/v1.41/images/busybox/get', 1]] as const) {
+    for (const [p, cut] of [
+      [`/v1.41/containers/${id}/export`, 4 << 20],
+      ['/v1.41/images/busybox/get', 64 << 10],
+      ['/v1.41/images/busybox/get', 1],
+    ] as const) {
       await new Promise<void>((resolve, reject) => {
         const req = http.request({ socketPath: d.socket, path: p, method: 'GET', agent: false }, (res) => {
           let n = 0;

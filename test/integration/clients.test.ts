@@ -161,7 +161,11 @@ describe('dockerode and testcontainers against the daemon', () => {
 
   it('testcontainers: a wait strategy that never succeeds fails the start (control)', async () => {
     await assert.rejects(
-      new tc.GenericContainer('busybox').withCommand(['sleep', '300']).withWaitStrategy(tc.Wait.forLogMessage('never printed')).withStartupTimeout(1500).start(),
+      new tc.GenericContainer('busybox')
+        .withCommand(['sleep', '300'])
+        .withWaitStrategy(tc.Wait.forLogMessage('never printed'))
+        .withStartupTimeout(1500)
+        .start(),
       /never printed|timed out|Timeout/i,
     );
   });
@@ -240,10 +244,16 @@ describe('dockerode and testcontainers against the daemon', () => {
     const events = await new Promise<Array<{ status?: string; error?: string }>>((resolve, reject) =>
       docker.modem.followProgress(stream, (err: Error | null, out: Array<{ status?: string }>) => (err ? reject(err) : resolve(out))),
     );
-    assert.ok(events.some((e) => /Downloaded newer image|Image is up to date/.test(e.status ?? '')), JSON.stringify(events));
+    assert.ok(
+      events.some((e) => /Downloaded newer image|Image is up to date/.test(e.status ?? '')),
+      JSON.stringify(events),
+    );
     assert.ok((await docker.getImage(ref).inspect()).Id.startsWith('sha256:'));
     cli(['rmi', ref]);
-    const c = await new tc.GenericContainer(ref).withCommand(['sh', '-c', 'echo pulled-and-ran; exec sleep 300']).withWaitStrategy(tc.Wait.forLogMessage('pulled-and-ran')).start();
+    const c = await new tc.GenericContainer(ref)
+      .withCommand(['sh', '-c', 'echo pulled-and-ran; exec sleep 300'])
+      .withWaitStrategy(tc.Wait.forLogMessage('pulled-and-ran'))
+      .start();
     cleanup.push(() => c.stop({ timeout: 1 }));
     assert.equal((await c.exec(['echo', 'ok'])).stdout, 'ok\n');
     await c.stop({ timeout: 1 });

@@ -24,7 +24,12 @@ describe('berth compose features', () => {
     return dir;
   };
   const compose = (dir: string, args: string[], env: Record<string, string> = {}): RunResult => {
-    const r = spawnSync(process.execPath, [BERTH, '-H', d.host, 'compose', ...args], { cwd: dir, env: { ...process.env, ...env }, timeout: 120000, killSignal: 'SIGKILL' });
+    const r = spawnSync(process.execPath, [BERTH, '-H', d.host, 'compose', ...args], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      timeout: 120000,
+      killSignal: 'SIGKILL',
+    });
     return { status: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   };
   const exec = (c: string, cmd: string[]) => d.docker(['exec', c, ...cmd]);
@@ -91,7 +96,8 @@ describe('berth compose features', () => {
         '    command: ["cat", "/file.txt"]',
         '',
       ].join('\n'),
-      'ctx/Dockerfile': 'FROM busybox AS base\nARG MSG=none\nRUN echo "$MSG" > /msg\nFROM base AS final\nRUN echo final >> /msg\nFROM base AS other\nRUN exit 1\n',
+      'ctx/Dockerfile':
+        'FROM busybox AS base\nARG MSG=none\nRUN echo "$MSG" > /msg\nFROM base AS final\nRUN echo final >> /msg\nFROM base AS other\nRUN exit 1\n',
       'ctx/file.txt': 'context file\n',
     });
     let r = compose(dir, ['build']);
@@ -136,7 +142,10 @@ describe('berth compose features', () => {
   });
 
   it('profiles and orphans', () => {
-    const dir = projectDir({ 'compose.yaml': 'services:\n  a: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s}\n  dbg: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s, profiles: [debug]}\n' });
+    const dir = projectDir({
+      'compose.yaml':
+        'services:\n  a: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s}\n  dbg: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s, profiles: [debug]}\n',
+    });
     const p = path.basename(dir);
     let r = compose(dir, ['up', '-d']);
     assert.equal(r.status, 0, r.stderr);
@@ -145,7 +154,10 @@ describe('berth compose features', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(d.docker(['inspect', `${p}-dbg-1`]).status, 0);
     // drop service a from the file: it becomes an orphan, reported, then removed on request
-    fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  dbg: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s, profiles: [debug]}\n');
+    fs.writeFileSync(
+      path.join(dir, 'compose.yaml'),
+      'services:\n  dbg: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s, profiles: [debug]}\n',
+    );
     r = compose(dir, ['--profile', 'debug', 'up', '-d']);
     assert.match(r.stderr, new RegExp(`Found orphan containers \\(\\[${p}-a-1\\]\\)`));
     assert.equal(d.docker(['inspect', `${p}-a-1`]).status, 0);
@@ -154,8 +166,11 @@ describe('berth compose features', () => {
     assert.notEqual(d.docker(['inspect', `${p}-a-1`]).status, 0);
   });
 
-  it('attached up: --exit-code-from returns that service\'s code, prefixed logs', () => {
-    const dir = projectDir({ 'compose.yaml': 'services:\n  worker: {image: busybox, command: ["sh", "-c", "echo working; exit 3"]}\n  idle: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s}\n' });
+  it("attached up: --exit-code-from returns that service's code, prefixed logs", () => {
+    const dir = projectDir({
+      'compose.yaml':
+        'services:\n  worker: {image: busybox, command: ["sh", "-c", "echo working; exit 3"]}\n  idle: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s}\n',
+    });
     const p = path.basename(dir);
     const r = compose(dir, ['up', '--exit-code-from', 'worker']);
     assert.equal(r.status, 3, r.stderr);
@@ -210,16 +225,26 @@ describe('berth compose features', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(fs.readFileSync(path.join(dir, 'out', 'pre'), 'utf8'), 'stopping\n');
     // a failing post_start fails up
-    fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  hooked:\n    image: busybox\n    command: ["sleep", "1000"]\n    stop_grace_period: 1s\n    post_start: [{command: ["false"]}]\n');
+    fs.writeFileSync(
+      path.join(dir, 'compose.yaml'),
+      'services:\n  hooked:\n    image: busybox\n    command: ["sleep", "1000"]\n    stop_grace_period: 1s\n    post_start: [{command: ["false"]}]\n',
+    );
     r = compose(dir, ['up', '-d']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /post_start hook of .*-hooked-1 failed/);
   });
 
   it('shows Compose\'s live "[+] Running n/m" view on a terminal', () => {
-    const dir = projectDir({ 'compose.yaml': 'services:\n  one: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s}\n  two: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s}\n' });
+    const dir = projectDir({
+      'compose.yaml':
+        'services:\n  one: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s}\n  two: {image: busybox, command: ["sleep", "1000"], stop_grace_period: 1s}\n',
+    });
     const p = path.basename(dir);
-    const r = spawnSync('script', ['-qfec', `${process.execPath} ${BERTH} -H ${d.host} compose up -d`, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 120000 });
+    const r = spawnSync('script', ['-qfec', `${process.execPath} ${BERTH} -H ${d.host} compose up -d`, '/dev/null'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 120000,
+    });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     // the last frame: every object done, one line each with its state
     const frames = r.stdout.split('[+] Running ');
@@ -234,10 +259,15 @@ describe('berth compose features', () => {
   });
 
   it('Ctrl-C on an attached up stops the services gracefully', async () => {
-    const dir = projectDir({ 'compose.yaml': 'services:\n  svc: {image: busybox, command: ["sh", "-c", "echo ready; exec sleep 1000"], stop_grace_period: 1s}\n' });
+    const dir = projectDir({
+      'compose.yaml': 'services:\n  svc: {image: busybox, command: ["sh", "-c", "echo ready; exec sleep 1000"], stop_grace_period: 1s}\n',
+    });
     const p = path.basename(dir);
     // under script: a real terminal, where Ctrl-C is a SIGINT to the foreground process
-    const child = spawn('script', ['-qfec', `${process.execPath} ${BERTH} -H ${d.host} compose up`, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfec', `${process.execPath} ${BERTH} -H ${d.host} compose up`, '/dev/null'], {
+      cwd: dir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c.toString()));
     await waitFor(() => out.includes('ready'), 60000);

@@ -12,11 +12,18 @@ import { BERTH, TestDaemon, type RunResult } from '../helpers/daemon';
 
 const REAL = path.resolve(__dirname, '..', '..', '..', 'tools', 'bin', 'docker-compose');
 
-describe('compose: berth compose and the real Compose on the same project', { skip: !fs.existsSync(REAL) && `the real Compose is not built (${REAL}): run scripts/setup-tools.sh` }, () => {
+describe('compose: berth compose and the real Compose on the same project', {
+  skip: !fs.existsSync(REAL) && `the real Compose is not built (${REAL}): run scripts/setup-tools.sh`,
+}, () => {
   const d = new TestDaemon('composeref');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-composeref-'));
   const run = (cmd: string, args: string[]): RunResult => {
-    const r = spawnSync(cmd, args, { cwd: dir, env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: path.join(dir, '.docker'), COMPOSE_PROJECT_NAME: 'pair' }, timeout: 120000, killSignal: 'SIGKILL' });
+    const r = spawnSync(cmd, args, {
+      cwd: dir,
+      env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: path.join(dir, '.docker'), COMPOSE_PROJECT_NAME: 'pair' },
+      timeout: 120000,
+      killSignal: 'SIGKILL',
+    });
     return { status: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   };
   const real = (args: string[]) => run(REAL, args);
@@ -29,13 +36,35 @@ describe('compose: berth compose and the real Compose on the same project', { sk
       .map((id) => JSON.parse(d.docker(['inspect', id]).stdout)[0])
       .map((c) => ({
         name: c.Name,
-        labels: Object.fromEntries(Object.entries(c.Config.Labels as Record<string, string>).filter(([k]) => k.startsWith('com.docker.compose.') && !['com.docker.compose.config-hash', 'com.docker.compose.version', 'com.docker.compose.image', 'com.docker.compose.depends_on', 'com.docker.compose.replace'].includes(k))),
+        labels: Object.fromEntries(
+          Object.entries(c.Config.Labels as Record<string, string>).filter(
+            ([k]) =>
+              k.startsWith('com.docker.compose.') &&
+              ![
+                'com.docker.compose.config-hash',
+                'com.docker.compose.version',
+                'com.docker.compose.image',
+                'com.docker.compose.depends_on',
+                'com.docker.compose.replace',
+              ].includes(k),
+          ),
+        ),
         networks: Object.keys(c.NetworkSettings.Networks).sort(),
         running: c.State.Running,
       }))
       .sort((a, b) => a.name.localeCompare(b.name));
-    const networks = d.docker(['network', 'ls', '--filter', 'label=com.docker.compose.project=pair', '--format', '{{.Name}}']).stdout.trim().split('\n').filter(Boolean).sort();
-    const volumes = d.docker(['volume', 'ls', '--filter', 'label=com.docker.compose.project=pair', '--format', '{{.Name}}']).stdout.trim().split('\n').filter(Boolean).sort();
+    const networks = d
+      .docker(['network', 'ls', '--filter', 'label=com.docker.compose.project=pair', '--format', '{{.Name}}'])
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean)
+      .sort();
+    const volumes = d
+      .docker(['volume', 'ls', '--filter', 'label=com.docker.compose.project=pair', '--format', '{{.Name}}'])
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean)
+      .sort();
     return { containers, networks, volumes };
   };
 
@@ -85,7 +114,7 @@ describe('compose: berth compose and the real Compose on the same project', { sk
     assert.deepEqual(mine, theirs);
   });
 
-  it('the real Compose sees berth compose\'s project and takes it down', () => {
+  it("the real Compose sees berth compose's project and takes it down", () => {
     let r = real(['ps', '--format', '{{.Service}}']);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n').sort(), ['db', 'web']);
@@ -94,7 +123,7 @@ describe('compose: berth compose and the real Compose on the same project', { sk
     assert.deepEqual(snapshot(), { containers: [], networks: [], volumes: [] });
   });
 
-  it('berth compose sees the real Compose\'s project and takes it down', () => {
+  it("berth compose sees the real Compose's project and takes it down", () => {
     let r = real(['up', '-d']);
     assert.equal(r.status, 0, r.stderr);
     r = ours(['ps', '--format', '{{.Service}}']);

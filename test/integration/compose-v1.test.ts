@@ -15,7 +15,12 @@ describe('Compose v1 (docker-compose 1.29) against berthd', { skip: !fs.existsSy
   const d = new TestDaemon('composev1');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-composev1-'));
   const v1 = (args: string[]): RunResult => {
-    const r = spawnSync(V1, ['-p', 'legacy', ...args], { cwd: dir, env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: path.join(dir, '.docker') }, timeout: 120000, killSignal: 'SIGKILL' });
+    const r = spawnSync(V1, ['-p', 'legacy', ...args], {
+      cwd: dir,
+      env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: path.join(dir, '.docker') },
+      timeout: 120000,
+      killSignal: 'SIGKILL',
+    });
     return { status: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   };
 

@@ -20,11 +20,21 @@ describe('berth compose', () => {
   const pluginDir = path.join(dir, 'docker-config');
 
   const compose = (args: string[], env: Record<string, string> = {}, cwd = dir): RunResult => {
-    const r = spawnSync(process.execPath, [BERTH, '-H', d.host, 'compose', ...args], { cwd, env: { ...process.env, DOCKER_CONFIG: pluginDir, ...env }, timeout: 120000, killSignal: 'SIGKILL' });
+    const r = spawnSync(process.execPath, [BERTH, '-H', d.host, 'compose', ...args], {
+      cwd,
+      env: { ...process.env, DOCKER_CONFIG: pluginDir, ...env },
+      timeout: 120000,
+      killSignal: 'SIGKILL',
+    });
     return { status: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   };
   const dockerCompose = (args: string[], env: Record<string, string> = {}, cwd = dir): RunResult => {
-    const r = spawnSync('docker', ['-H', d.host, 'compose', ...args], { cwd, env: { ...process.env, DOCKER_CONFIG: pluginDir, ...env }, timeout: 120000, killSignal: 'SIGKILL' });
+    const r = spawnSync('docker', ['-H', d.host, 'compose', ...args], {
+      cwd,
+      env: { ...process.env, DOCKER_CONFIG: pluginDir, ...env },
+      timeout: 120000,
+      killSignal: 'SIGKILL',
+    });
     return { status: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   };
   const inspect = (name: string) => JSON.parse(d.docker(['inspect', name]).stdout)[0];
@@ -82,7 +92,20 @@ describe('berth compose', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /Container shop-db-1 {2}Healthy/);
     // start order from the engine's own events: db and init before web
-    const ev = d.docker(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'event=start', '--format', '{{.Actor.Attributes.name}}']).stdout.trim().split('\n');
+    const ev = d
+      .docker([
+        'events',
+        '--since',
+        String(since),
+        '--until',
+        String(Math.floor(Date.now() / 1000) + 1),
+        '--filter',
+        'event=start',
+        '--format',
+        '{{.Actor.Attributes.name}}',
+      ])
+      .stdout.trim()
+      .split('\n');
     assert.ok(ev.indexOf('shop-web-1') > ev.indexOf('shop-db-1') && ev.indexOf('shop-web-1') > ev.indexOf('shop-init-1'), ev.join(','));
     // names, labels and networks as Compose makes them
     const web = inspect('shop-web-1');
@@ -95,7 +118,15 @@ describe('berth compose', () => {
     assert.equal(JSON.parse(d.docker(['network', 'inspect', 'shop_back']).stdout)[0].Labels['com.docker.compose.network'], 'back');
     // the page, through the published port
     const port = web.NetworkSettings.Ports['80/tcp'][0].HostPort;
-    const body = await new Promise<string>((resolve, reject) => http.get(`http://127.0.0.1:${port}/index.html`, (res) => { let s = ''; res.on('data', (c) => (s += c)); res.on('end', () => resolve(s)); }).on('error', reject));
+    const body = await new Promise<string>((resolve, reject) =>
+      http
+        .get(`http://127.0.0.1:${port}/index.html`, (res) => {
+          let s = '';
+          res.on('data', (c) => (s += c));
+          res.on('end', () => resolve(s));
+        })
+        .on('error', reject),
+    );
     assert.equal(body, 'hello from compose\n');
     // the init container's work is in the shared named volume; the alias resolves on the back network
     assert.equal(d.docker(['exec', 'shop-web-1', 'cat', '/data/ready']).stdout, 'init done\n');
@@ -152,10 +183,13 @@ describe('berth compose', () => {
     assert.equal(inspect('shop-web-1').State.Running, true);
   });
 
-  it('fails up when a dependency turns unhealthy, with Compose\'s message', () => {
+  it("fails up when a dependency turns unhealthy, with Compose's message", () => {
     const bad = path.join(dir, 'bad');
     fs.mkdirSync(bad);
-    fs.writeFileSync(path.join(bad, 'compose.yaml'), 'services:\n  db:\n    image: busybox\n    command: ["sleep", "1000"]\n    healthcheck: {test: ["CMD", "false"], interval: 100ms, retries: 2}\n    stop_grace_period: 1s\n  app:\n    image: busybox\n    command: ["sleep", "1000"]\n    stop_grace_period: 1s\n    depends_on: {db: {condition: service_healthy}}\n');
+    fs.writeFileSync(
+      path.join(bad, 'compose.yaml'),
+      'services:\n  db:\n    image: busybox\n    command: ["sleep", "1000"]\n    healthcheck: {test: ["CMD", "false"], interval: 100ms, retries: 2}\n    stop_grace_period: 1s\n  app:\n    image: busybox\n    command: ["sleep", "1000"]\n    stop_grace_period: 1s\n    depends_on: {db: {condition: service_healthy}}\n',
+    );
     const r = compose(['up', '-d'], {}, bad);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /dependency failed to start: container bad-db-1 is unhealthy/);
@@ -176,7 +210,7 @@ describe('berth compose', () => {
     assert.notEqual(d.docker(['volume', 'inspect', 'shop_data']).status, 0);
   });
 
-  it('refuses bad input with Compose\'s words', () => {
+  it("refuses bad input with Compose's words", () => {
     const bad = path.join(dir, 'invalid');
     fs.mkdirSync(bad);
     fs.writeFileSync(path.join(bad, 'compose.yaml'), 'services:\n  web:\n    image: busybox\n    ports: [80]\n    restart_policy: always\n');

@@ -65,10 +65,12 @@ describe('cp against a container racing symlink swaps', () => {
   // a refusal may come (and the connection close) before the whole body is sent:
   // that is an answer too (status 0), as long as nothing lands outside the root
   const put = (ctr: string, body: Buffer) =>
-    within(d.request('PUT', `/containers/${ctr}/archive?path=/w`, body, { 'Content-Type': 'application/x-tar', 'Content-Length': String(body.length) })).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE' || e.code === 'ECONNRESET') return { status: 0, body: Buffer.from(e.code), headers: {}, json: () => undefined };
-      throw e;
-    });
+    within(d.request('PUT', `/containers/${ctr}/archive?path=/w`, body, { 'Content-Type': 'application/x-tar', 'Content-Length': String(body.length) })).catch(
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE' || e.code === 'ECONNRESET') return { status: 0, body: Buffer.from(e.code), headers: {}, json: () => undefined };
+        throw e;
+      },
+    );
 
   it('lands a PUT archive inside a quiet container (control)', async () => {
     assert.equal(d.docker(['run', '-d', '--name', 'quiet', 'busybox', 'sh', '-c', 'mkdir -p /w/d && exec sleep 300']).status, 0);

@@ -32,39 +32,143 @@ const SRC = 'mkdir -p src/sub && echo a > src/a && echo b > src/sub/b && echo f 
 const cases: Case[] = [
   // into the container
   { name: 'file -> existing dir', local: SRC, ctr: 'mkdir d', args: (L) => [`${L}/f.txt`, 'tc:/dst/d'], status: 0, has: ['C ./d/f.txt: f'] },
-  { name: 'file -> existing file (replaced)', local: SRC, ctr: 'echo old > file', args: (L) => [`${L}/f.txt`, 'tc:/dst/file'], status: 0, has: ['C ./file: f'] },
+  {
+    name: 'file -> existing file (replaced)',
+    local: SRC,
+    ctr: 'echo old > file',
+    args: (L) => [`${L}/f.txt`, 'tc:/dst/file'],
+    status: 0,
+    has: ['C ./file: f'],
+  },
   { name: 'file -> new name', local: SRC, args: (L) => [`${L}/f.txt`, 'tc:/dst/new'], status: 0, has: ['C ./new: f'] },
   { name: 'file -> missing dir with trailing slash', local: SRC, args: (L) => [`${L}/f.txt`, 'tc:/dst/new/'], status: 1, stderr: /no such directory/ },
-  { name: 'file -> path under a missing dir', local: SRC, args: (L) => [`${L}/f.txt`, 'tc:/dst/nope/x'], status: 1, stderr: /Could not find the file \/dst\/nope in container tc/ },
+  {
+    name: 'file -> path under a missing dir',
+    local: SRC,
+    args: (L) => [`${L}/f.txt`, 'tc:/dst/nope/x'],
+    status: 1,
+    stderr: /Could not find the file \/dst\/nope in container tc/,
+  },
   { name: 'file -> existing file with trailing slash', local: SRC, ctr: 'echo old > file', args: (L) => [`${L}/f.txt`, 'tc:/dst/file/'], status: 1 },
-  { name: 'dir -> missing path creates it with the contents', local: SRC, args: (L) => [`${L}/src`, 'tc:/dst/newdir'], status: 0, has: ['C ./newdir/a: a', 'C ./newdir/sub/b: b'], lacks: ['C ./newdir/src/'] },
+  {
+    name: 'dir -> missing path creates it with the contents',
+    local: SRC,
+    args: (L) => [`${L}/src`, 'tc:/dst/newdir'],
+    status: 0,
+    has: ['C ./newdir/a: a', 'C ./newdir/sub/b: b'],
+    lacks: ['C ./newdir/src/'],
+  },
   { name: 'dir -> existing dir nests it', local: SRC, ctr: 'mkdir d', args: (L) => [`${L}/src`, 'tc:/dst/d'], status: 0, has: ['C ./d/src/a: a'] },
-  { name: 'dir/. -> existing dir copies the contents', local: SRC, ctr: 'mkdir d', args: (L) => [`${L}/src/.`, 'tc:/dst/d'], status: 0, has: ['C ./d/a: a', 'C ./d/sub/b: b'], lacks: ['C ./d/src/'] },
+  {
+    name: 'dir/. -> existing dir copies the contents',
+    local: SRC,
+    ctr: 'mkdir d',
+    args: (L) => [`${L}/src/.`, 'tc:/dst/d'],
+    status: 0,
+    has: ['C ./d/a: a', 'C ./d/sub/b: b'],
+    lacks: ['C ./d/src/'],
+  },
   { name: 'dir/. -> missing path', local: SRC, args: (L) => [`${L}/src/.`, 'tc:/dst/nd'], status: 0, has: ['C ./nd/a: a'] },
   { name: 'dir -> existing file', local: SRC, ctr: 'echo old > file', args: (L) => [`${L}/src`, 'tc:/dst/file'], status: 1, stderr: /cannot copy directory/ },
   { name: 'dir -> / of a running container', local: SRC, args: (L) => [`${L}/src`, 'tc:/'], status: 0 },
   { name: 'file -> . (the working dir)', local: SRC, args: (L) => [`${L}/f.txt`, 'tc:.'], status: 0 },
   { name: 'symlink copied as a link', local: SRC, ctr: 'mkdir d', args: (L) => [`${L}/flink`, 'tc:/dst/d'], status: 0, has: ['C ./d/flink -> f.txt'] },
   { name: '-L follows a local symlink', local: SRC, ctr: 'mkdir d', args: (L) => ['-L', `${L}/flink`, 'tc:/dst/d'], status: 0, has: ['C ./d/flink: f'] },
-  { name: 'dir symlink with trailing slash copies the target dir', local: SRC, ctr: 'mkdir d', args: (L) => [`${L}/dlink/`, 'tc:/dst/d'], status: 0, has: ['C ./d/dlink/a: a'] },
-  { name: 'destination symlink to a dir is followed', local: SRC, ctr: 'mkdir d && ln -s d dl', args: (L) => [`${L}/f.txt`, 'tc:/dst/dl'], status: 0, has: ['C ./d/f.txt: f'] },
+  {
+    name: 'dir symlink with trailing slash copies the target dir',
+    local: SRC,
+    ctr: 'mkdir d',
+    args: (L) => [`${L}/dlink/`, 'tc:/dst/d'],
+    status: 0,
+    has: ['C ./d/dlink/a: a'],
+  },
+  {
+    name: 'destination symlink to a dir is followed',
+    local: SRC,
+    ctr: 'mkdir d && ln -s d dl',
+    args: (L) => [`${L}/f.txt`, 'tc:/dst/dl'],
+    status: 0,
+    has: ['C ./d/f.txt: f'],
+  },
   { name: 'missing local source', local: SRC, args: (L) => [`${L}/missing`, 'tc:/dst'], status: 1, stderr: /no such file or directory/ },
   { name: 'stdin tar into a dir', ctr: 'mkdir d', args: () => ['-', 'tc:/dst/d'], input: (L) => tarOf(L), status: 0, has: ['C ./d/src/a: a'] },
-  { name: 'stdin tar onto a file is refused', ctr: 'echo x > file', args: () => ['-', 'tc:/dst/file'], input: (L) => tarOf(L), status: 1, stderr: /destination "tc:\/dst\/file" must be a directory/ },
-  { name: 'file onto an existing dir entry refused', local: 'mkdir x && echo f > x/d', ctr: 'mkdir -p d/d', args: (L) => [`${L}/x/.`, 'tc:/dst/d'], status: 1, stderr: /cannot overwrite directory "d" with non-directory "\/dst\/d"|cannot overwrite directory/ },
+  {
+    name: 'stdin tar onto a file is refused',
+    ctr: 'echo x > file',
+    args: () => ['-', 'tc:/dst/file'],
+    input: (L) => tarOf(L),
+    status: 1,
+    stderr: /destination "tc:\/dst\/file" must be a directory/,
+  },
+  {
+    name: 'file onto an existing dir entry refused',
+    local: 'mkdir x && echo f > x/d',
+    ctr: 'mkdir -p d/d',
+    args: (L) => [`${L}/x/.`, 'tc:/dst/d'],
+    status: 1,
+    stderr: /cannot overwrite directory "d" with non-directory "\/dst\/d"|cannot overwrite directory/,
+  },
   // out of the container
   { name: 'out: file -> existing dir', ctr: 'echo c > cf', local: 'mkdir d', args: (L) => ['tc:/dst/cf', `${L}/d`], status: 0, has: ['L ./d/cf: c'] },
   { name: 'out: file -> new name', ctr: 'echo c > cf', args: (L) => ['tc:/dst/cf', `${L}/new`], status: 0, has: ['L ./new: c'] },
   { name: 'out: file -> existing file', ctr: 'echo c > cf', local: 'echo old > e', args: (L) => ['tc:/dst/cf', `${L}/e`], status: 0, has: ['L ./e: c'] },
   { name: 'out: file -> missing dir with trailing slash', ctr: 'echo c > cf', args: (L) => ['tc:/dst/cf', `${L}/nd/`], status: 1, stderr: /no such directory/ },
-  { name: 'out: file -> under a missing dir', ctr: 'echo c > cf', args: (L) => ['tc:/dst/cf', `${L}/nope/x`], status: 1, stderr: /invalid output path: directory ".*\/nope" does not exist/ },
-  { name: 'out: dir -> missing path creates it with the contents', ctr: 'mkdir -p cd/s && echo 1 > cd/one && echo 2 > cd/s/two', args: (L) => ['tc:/dst/cd', `${L}/got`], status: 0, has: ['L ./got/one: 1', 'L ./got/s/two: 2'] },
-  { name: 'out: dir -> existing dir nests it', ctr: 'mkdir -p cd && echo 1 > cd/one', local: 'mkdir d', args: (L) => ['tc:/dst/cd', `${L}/d`], status: 0, has: ['L ./d/cd/one: 1'] },
-  { name: 'out: dir/. -> existing dir copies the contents', ctr: 'mkdir -p cd && echo 1 > cd/one', local: 'mkdir d', args: (L) => ['tc:/dst/cd/.', `${L}/d`], status: 0, has: ['L ./d/one: 1'], lacks: ['L ./d/cd/'] },
-  { name: 'out: dir -> existing file', ctr: 'mkdir -p cd && echo 1 > cd/one', local: 'echo x > e', args: (L) => ['tc:/dst/cd', `${L}/e`], status: 1, stderr: /cannot copy directory/ },
+  {
+    name: 'out: file -> under a missing dir',
+    ctr: 'echo c > cf',
+    args: (L) => ['tc:/dst/cf', `${L}/nope/x`],
+    status: 1,
+    stderr: /invalid output path: directory ".*\/nope" does not exist/,
+  },
+  {
+    name: 'out: dir -> missing path creates it with the contents',
+    ctr: 'mkdir -p cd/s && echo 1 > cd/one && echo 2 > cd/s/two',
+    args: (L) => ['tc:/dst/cd', `${L}/got`],
+    status: 0,
+    has: ['L ./got/one: 1', 'L ./got/s/two: 2'],
+  },
+  {
+    name: 'out: dir -> existing dir nests it',
+    ctr: 'mkdir -p cd && echo 1 > cd/one',
+    local: 'mkdir d',
+    args: (L) => ['tc:/dst/cd', `${L}/d`],
+    status: 0,
+    has: ['L ./d/cd/one: 1'],
+  },
+  {
+    name: 'out: dir/. -> existing dir copies the contents',
+    ctr: 'mkdir -p cd && echo 1 > cd/one',
+    local: 'mkdir d',
+    args: (L) => ['tc:/dst/cd/.', `${L}/d`],
+    status: 0,
+    has: ['L ./d/one: 1'],
+    lacks: ['L ./d/cd/'],
+  },
+  {
+    name: 'out: dir -> existing file',
+    ctr: 'mkdir -p cd && echo 1 > cd/one',
+    local: 'echo x > e',
+    args: (L) => ['tc:/dst/cd', `${L}/e`],
+    status: 1,
+    stderr: /cannot copy directory/,
+  },
   { name: 'out: missing container path', args: (L) => ['tc:/dst/nope', `${L}/x`], status: 1, stderr: /Could not find the file \/dst\/nope in container tc/ },
-  { name: 'out: symlink copied as a link', ctr: 'echo c > cf && ln -s cf cl', local: 'mkdir d', args: (L) => ['tc:/dst/cl', `${L}/d`], status: 0, has: ['L ./d/cl -> cf'] },
-  { name: 'out: -L follows the container symlink', ctr: 'echo c > cf && ln -s cf cl', local: 'mkdir d', args: (L) => ['-L', 'tc:/dst/cl', `${L}/d`], status: 0, has: ['L ./d/cl: c'] },
+  {
+    name: 'out: symlink copied as a link',
+    ctr: 'echo c > cf && ln -s cf cl',
+    local: 'mkdir d',
+    args: (L) => ['tc:/dst/cl', `${L}/d`],
+    status: 0,
+    has: ['L ./d/cl -> cf'],
+  },
+  {
+    name: 'out: -L follows the container symlink',
+    ctr: 'echo c > cf && ln -s cf cl',
+    local: 'mkdir d',
+    args: (L) => ['-L', 'tc:/dst/cl', `${L}/d`],
+    status: 0,
+    has: ['L ./d/cl: c'],
+  },
   { name: 'out: no such container', args: (L) => ['nosuch:/x', `${L}/x`], status: 1, stderr: /No such container: nosuch/ },
   { name: 'between containers', args: () => ['tc:/a', 'tc:/b'], status: 1, stderr: /copying between containers is not supported/ },
   { name: 'no container', args: (L) => [`${L}/a`, `${L}/b`], status: 1, stderr: /must specify at least one container source/ },
@@ -116,8 +220,13 @@ describe("docker cp's rules, docker CLI and berth alike", () => {
   });
 
   const listCtr = (): string[] => {
-    const r = d.docker(['exec', 'tc', 'sh', '-c',
-      'cd /dst && find . -mindepth 1 | sort | while read f; do if [ -L "$f" ]; then echo "C $f -> $(readlink "$f")"; elif [ -d "$f" ]; then echo "C $f/"; else echo "C $f: $(cat "$f")"; fi; done']);
+    const r = d.docker([
+      'exec',
+      'tc',
+      'sh',
+      '-c',
+      'cd /dst && find . -mindepth 1 | sort | while read f; do if [ -L "$f" ]; then echo "C $f -> $(readlink "$f")"; elif [ -d "$f" ]; then echo "C $f/"; else echo "C $f: $(cat "$f")"; fi; done',
+    ]);
     return r.stdout.split('\n').filter(Boolean);
   };
 
@@ -133,7 +242,13 @@ describe("docker cp's rules, docker CLI and berth alike", () => {
         const r = run(client, ['cp', ...c.args(L)], c.input?.(L));
         const norm = (s: string) => s.split(L).join('<L>').trim();
         // the docker CLI's own log lines (logrus) are noise, not its answer
-        const answer = (s: string) => norm(s.split('\n').filter((l) => !l.startsWith('time=')).join('\n'));
+        const answer = (s: string) =>
+          norm(
+            s
+              .split('\n')
+              .filter((l) => !l.startsWith('time='))
+              .join('\n'),
+          );
         seen[client] = { status: r.status, stderr: answer(r.stderr), files: [...listCtr(), ...listLocal(L).map(norm)] };
         assert.equal(r.status, c.status, `${client}: ${r.stderr}`);
         if (c.stderr) assert.match(r.stderr, c.stderr, client);
@@ -205,9 +320,10 @@ describe("docker cp's rules, docker CLI and berth alike", () => {
     const lists: string[] = [];
     assert.equal(d.docker(['exec', 'tc', 'sh', '-c', 'rm -rf /dst && mkdir -p /dst/cd/s && echo 1 > /dst/cd/one']).status, 0);
     for (const client of CLIENTS) {
-      const r = client === 'docker'
-        ? spawnSync('docker', ['-H', d.host, 'cp', 'tc:/dst/cd', '-'], { maxBuffer: 1 << 26 })
-        : spawnSync(process.execPath, [BERTH, '-H', d.host, 'cp', 'tc:/dst/cd', '-'], { maxBuffer: 1 << 26 });
+      const r =
+        client === 'docker'
+          ? spawnSync('docker', ['-H', d.host, 'cp', 'tc:/dst/cd', '-'], { maxBuffer: 1 << 26 })
+          : spawnSync(process.execPath, [BERTH, '-H', d.host, 'cp', 'tc:/dst/cd', '-'], { maxBuffer: 1 << 26 });
       assert.equal(r.status, 0, r.stderr.toString());
       lists.push(spawnSync('tar', ['-tf', '-'], { input: r.stdout }).stdout.toString());
     }

@@ -98,13 +98,31 @@ function assertConsistent(): void {
       assert.equal(Number(pid), 0, `pid of ${status} ${id}`);
     }
   }
-  assert.deepEqual([...h.runc.keys()].filter((id) => !running.has(id)), [], 'runc containers the API does not call running');
-  assert.deepEqual([...h.conmons.keys()].filter((id) => !running.has(id)), [], 'conmon of containers that are not running');
+  assert.deepEqual(
+    [...h.runc.keys()].filter((id) => !running.has(id)),
+    [],
+    'runc containers the API does not call running',
+  );
+  assert.deepEqual(
+    [...h.conmons.keys()].filter((id) => !running.has(id)),
+    [],
+    'conmon of containers that are not running',
+  );
   const volumes = path.join(d.dataRoot, 'volumes') + '/';
   const held = (m: string) =>
-    m.startsWith(volumes) ? usedVolumes.has(m.slice(volumes.length).split('/')[0]) : [...running].some((id) => m.startsWith(path.join(d.dataRoot, 'containers', id) + '/'));
-  assert.deepEqual(h.mounts.filter((m) => !held(m)), [], 'mounts (rootfs, volumes) no running container holds');
-  assert.deepEqual(h.netns.filter((id) => !running.has(id)), [], 'netns of containers that are not running');
+    m.startsWith(volumes)
+      ? usedVolumes.has(m.slice(volumes.length).split('/')[0])
+      : [...running].some((id) => m.startsWith(path.join(d.dataRoot, 'containers', id) + '/'));
+  assert.deepEqual(
+    h.mounts.filter((m) => !held(m)),
+    [],
+    'mounts (rootfs, volumes) no running container holds',
+  );
+  assert.deepEqual(
+    h.netns.filter((id) => !running.has(id)),
+    [],
+    'netns of containers that are not running',
+  );
 }
 
 const dnat = async (port: number) => (await iptablesDump()).includes(`--dport ${port} `);
@@ -148,7 +166,10 @@ describe('crash injection: berthd killed at every named step', () => {
       ok(['start', name]);
       await serves(port, id);
       assert.equal(await dnat(port), true);
-      assert.ok(hostFacts().mounts.some((m) => m.includes('/volumes/crashvol/')), 'the volume is mounted while the container runs');
+      assert.ok(
+        hostFacts().mounts.some((m) => m.includes('/volumes/crashvol/')),
+        'the volume is mounted while the container runs',
+      );
       assertConsistent();
       ok(['stop', '-t', '1', name]);
       ok(['rm', name]);
@@ -361,7 +382,25 @@ describe('crash injection: berthd killed at every named step', () => {
   });
 
   it('every named step is covered by a test above', () => {
-    const covered = ['start.rootfs', 'start.network', 'start.spec', 'start.created', 'start.running', 'start.recorded', 'stop.signalled', 'exit.network', 'exit.unmounted', 'rm.killed', 'rm.record', 'create.filesystem', 'create.record', 'pull.layer', 'pull.image', 'build.step', 'build.image'];
+    const covered = [
+      'start.rootfs',
+      'start.network',
+      'start.spec',
+      'start.created',
+      'start.running',
+      'start.recorded',
+      'stop.signalled',
+      'exit.network',
+      'exit.unmounted',
+      'rm.killed',
+      'rm.record',
+      'create.filesystem',
+      'create.record',
+      'pull.layer',
+      'pull.image',
+      'build.step',
+      'build.image',
+    ];
     assert.deepEqual(Object.keys(CRASH_STEPS).sort(), covered.sort());
   });
 });

@@ -16,7 +16,9 @@ import * as protoLoader from '@grpc/proto-loader';
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const CRICTL = [process.env.CRICTL, path.join(REPO, 'tools', 'bin', 'crictl')].find((p) => p && fs.existsSync(p));
 const PLUGINS = ['/usr/lib/cni', '/opt/cni/bin'].find((d) => fs.existsSync(path.join(d, 'bridge')));
-const REFERENCE = [path.resolve(REPO, '..', '..', 'shared', 'reference', 'cri', 'api.proto'), '/work/shared/reference/cri/api.proto'].find((p) => fs.existsSync(p));
+const REFERENCE = [path.resolve(REPO, '..', '..', 'shared', 'reference', 'cri', 'api.proto'), '/work/shared/reference/cri/api.proto'].find((p) =>
+  fs.existsSync(p),
+);
 const CATATONIT = fs.existsSync('/usr/bin/catatonit');
 const skip = !CRICTL
   ? 'crictl is not built: run scripts/setup-tools.sh'
@@ -45,7 +47,13 @@ describe('CRI through crictl', { skip }, () => {
       cniVersion: '1.0.0',
       name: 'berth-cri-test',
       plugins: [
-        { type: bridgePlugin, bridge: BRIDGE, isGateway: true, ipMasq: false, ipam: { type: 'host-local', dataDir: ipamDir, ranges: [[{ subnet: `${S}.0.0/24` }]] } },
+        {
+          type: bridgePlugin,
+          bridge: BRIDGE,
+          isGateway: true,
+          ipMasq: false,
+          ipam: { type: 'host-local', dataDir: ipamDir, ranges: [[{ subnet: `${S}.0.0/24` }]] },
+        },
         { type: 'portmap', capabilities: { portMappings: true } },
         { type: 'loopback' },
       ],
@@ -57,7 +65,14 @@ describe('CRI through crictl', { skip }, () => {
       timeout,
       env: { ...process.env, HOME: base },
     });
-    return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '').split('\n').filter((l) => !/level=warning/.test(l)).join('\n') };
+    return {
+      status: r.status ?? -1,
+      stdout: r.stdout ?? '',
+      stderr: (r.stderr ?? '')
+        .split('\n')
+        .filter((l) => !/level=warning/.test(l))
+        .join('\n'),
+    };
   };
   const ok = (args: string[]) => {
     const r = crictl(args);
@@ -70,7 +85,13 @@ describe('CRI through crictl', { skip }, () => {
     return p;
   };
   const podConfig = (name: string, extra: Record<string, unknown> = {}) =>
-    file(`${name}-pod.json`, { metadata: { name, namespace: 'berth-test', uid: `uid-${name}`, attempt: 0 }, hostname: name, log_directory: path.join(logs, name), linux: {}, ...extra });
+    file(`${name}-pod.json`, {
+      metadata: { name, namespace: 'berth-test', uid: `uid-${name}`, attempt: 0 },
+      hostname: name,
+      log_directory: path.join(logs, name),
+      linux: {},
+      ...extra,
+    });
   const ctrConfig = (name: string, command: string[], extra: Record<string, unknown> = {}) =>
     file(`${name}-ctr.json`, { metadata: { name }, image: { image: 'busybox:latest' }, command, log_path: `${name}.log`, linux: {}, ...extra });
 
@@ -80,12 +101,28 @@ describe('CRI through crictl', { skip }, () => {
     const v1 = (grpc.loadPackageDefinition(def) as any).runtime.v1; // eslint-disable-line @typescript-eslint/no-explicit-any
     const rt = new v1.RuntimeService(`unix://${sock}`, grpc.credentials.createInsecure());
     const im = new v1.ImageService(`unix://${sock}`, grpc.credentials.createInsecure());
-    const on = (svc: any) => (m: string, req: unknown) => // eslint-disable-line @typescript-eslint/no-explicit-any
-      new Promise<{ code: number; details: string; res?: Record<string, unknown> }>((resolve) =>
-        svc[m](req, { deadline: Date.now() + 30000 }, (e: grpc.ServiceError | null, res: Record<string, unknown>) => resolve(e ? { code: e.code, details: e.details } : { code: 0, details: '', res })),
-      );
-    const unaryMethods = (svc: any) => Object.entries(svc.service as Record<string, { requestStream: boolean; responseStream: boolean }>).filter(([, m]) => !m.requestStream && !m.responseStream).map(([k]) => k); // eslint-disable-line @typescript-eslint/no-explicit-any
-    return { call: on(rt), callImage: on(im), runtimeMethods: unaryMethods(v1.RuntimeService), imageMethods: unaryMethods(v1.ImageService), close: () => (rt.close(), im.close()) };
+    const on =
+      (svc: any) =>
+      (
+        m: string,
+        req: unknown, // eslint-disable-line @typescript-eslint/no-explicit-any
+      ) =>
+        new Promise<{ code: number; details: string; res?: Record<string, unknown> }>((resolve) =>
+          svc[m](req, { deadline: Date.now() + 30000 }, (e: grpc.ServiceError | null, res: Record<string, unknown>) =>
+            resolve(e ? { code: e.code, details: e.details } : { code: 0, details: '', res }),
+          ),
+        );
+    const unaryMethods = (svc: any) =>
+      Object.entries(svc.service as Record<string, { requestStream: boolean; responseStream: boolean }>)
+        .filter(([, m]) => !m.requestStream && !m.responseStream)
+        .map(([k]) => k); // eslint-disable-line @typescript-eslint/no-explicit-any
+    return {
+      call: on(rt),
+      callImage: on(im),
+      runtimeMethods: unaryMethods(v1.RuntimeService),
+      imageMethods: unaryMethods(v1.ImageService),
+      close: () => (rt.close(), im.close()),
+    };
   };
 
   before(async () => {
@@ -120,12 +157,20 @@ describe('CRI through crictl', { skip }, () => {
     const ip: string = sb.status.network.ip;
     assert.ok(ip.startsWith(`${S}.0.`), `pod IP ${ip} is from the conflist's subnet`);
 
-    const server = ok(['create', pod, ctrConfig('server', ['sh', '-c', 'echo hello-out; echo hello-err >&2; mkdir -p /www; echo from-server > /www/index.html; exec httpd -f -p 8080 -h /www']), podConfig('web')]);
+    const server = ok([
+      'create',
+      pod,
+      ctrConfig('server', ['sh', '-c', 'echo hello-out; echo hello-err >&2; mkdir -p /www; echo from-server > /www/index.html; exec httpd -f -p 8080 -h /www']),
+      podConfig('web'),
+    ]);
     const client = ok(['create', pod, ctrConfig('client', ['sleep', '1000']), podConfig('web')]);
     ok(['start', server]);
     ok(['start', client]);
     const ps = ok(['ps', '--pod', pod, '-o', 'json']);
-    assert.deepEqual(JSON.parse(ps).containers.map((c: { state: string }) => c.state), ['CONTAINER_RUNNING', 'CONTAINER_RUNNING']);
+    assert.deepEqual(
+      JSON.parse(ps).containers.map((c: { state: string }) => c.state),
+      ['CONTAINER_RUNNING', 'CONTAINER_RUNNING'],
+    );
 
     // the client reaches the server on localhost: one network namespace
     let page = '';
@@ -175,7 +220,10 @@ describe('CRI through crictl', { skip }, () => {
     assert.ok(fs.existsSync(ipFile), 'host-local holds the pod address');
     ok(['stopp', pod]);
     assert.equal(JSON.parse(ok(['inspectp', pod])).status.state, 'SANDBOX_NOTREADY');
-    assert.deepEqual(JSON.parse(ok(['ps', '-a', '--pod', pod, '-o', 'json'])).containers.map((c: { state: string }) => c.state), ['CONTAINER_EXITED', 'CONTAINER_EXITED']);
+    assert.deepEqual(
+      JSON.parse(ok(['ps', '-a', '--pod', pod, '-o', 'json'])).containers.map((c: { state: string }) => c.state),
+      ['CONTAINER_EXITED', 'CONTAINER_EXITED'],
+    );
     assert.ok(!fs.existsSync(ipFile), 'the address went back to the pool');
     ok(['rmp', pod]);
     assert.equal(ok(['pods', '-q']), '');
@@ -183,7 +231,7 @@ describe('CRI through crictl', { skip }, () => {
   });
 
   for (const transport of ['spdy', 'websocket'] as const) {
-    it(`streams exec and attach over ${transport === 'spdy' ? 'SPDY/3.1 (crictl\'s default)' : 'WebSocket (v5.channel.k8s.io)'}: output, input, terminals, exit codes`, () => {
+    it(`streams exec and attach over ${transport === 'spdy' ? "SPDY/3.1 (crictl's default)" : 'WebSocket (v5.channel.k8s.io)'}: output, input, terminals, exit codes`, () => {
       const pod = ok(['runp', podConfig(`stream-${transport}`)]);
       try {
         const c = ok(['create', pod, ctrConfig('target', ['sleep', '1000']), podConfig(`stream-${transport}`)]);
@@ -191,8 +239,20 @@ describe('CRI through crictl', { skip }, () => {
         // spdy is crictl's default: it is not named, as a user would not
         const flags = transport === 'spdy' ? [] : ['--transport', transport];
         const run = (cmd: 'exec' | 'attach', args: string[], input?: string) => {
-          const r = spawnSync(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, '--timeout', '30s', cmd, ...flags, ...args], { encoding: 'utf8', input, timeout: 60000, env: { ...process.env, HOME: base } });
-          return { status: r.status, stdout: r.stdout, stderr: r.stderr.split('\n').filter((l) => !/level=warning/.test(l)).join('\n') };
+          const r = spawnSync(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, '--timeout', '30s', cmd, ...flags, ...args], {
+            encoding: 'utf8',
+            input,
+            timeout: 60000,
+            env: { ...process.env, HOME: base },
+          });
+          return {
+            status: r.status,
+            stdout: r.stdout,
+            stderr: r.stderr
+              .split('\n')
+              .filter((l) => !/level=warning/.test(l))
+              .join('\n'),
+          };
         };
         let r = run('exec', [c, 'sh', '-c', 'echo to-out; echo to-err >&2']);
         assert.equal(r.status, 0, r.stderr);
@@ -211,12 +271,21 @@ describe('CRI through crictl', { skip }, () => {
         assert.equal(r.status, 1, r.stderr);
         assert.match(r.stderr, /command terminated with exit code 3/);
         // a terminal: crictl needs one on its side too (script gives it a pty); its size travels on the resize channel
-        const t = spawnSync('script', ['-qec', `stty rows 30 cols 100; ${CRICTL} --runtime-endpoint unix://${sock} exec -it ${flags.join(' ')} ${c} sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 60000, input: '', env: { ...process.env, HOME: base } });
+        const t = spawnSync(
+          'script',
+          ['-qec', `stty rows 30 cols 100; ${CRICTL} --runtime-endpoint unix://${sock} exec -it ${flags.join(' ')} ${c} sh -c 'tty; stty size'`, '/dev/null'],
+          { encoding: 'utf8', timeout: 60000, input: '', env: { ...process.env, HOME: base } },
+        );
         assert.equal(t.status, 0, t.stdout + t.stderr);
         assert.match(t.stdout, /\/dev\/pts\/\d+/);
         assert.match(t.stdout, /^30 100\r?$/m);
         // attach: the container's own stdio; its end (stdin closed once) ends the session
-        const echo = ok(['create', pod, ctrConfig('echo', ['sh', '-c', 'while read l; do echo got-$l; done; echo bye'], { stdin: true, stdin_once: true }), podConfig(`stream-${transport}`)]);
+        const echo = ok([
+          'create',
+          pod,
+          ctrConfig('echo', ['sh', '-c', 'while read l; do echo got-$l; done; echo bye'], { stdin: true, stdin_once: true }),
+          podConfig(`stream-${transport}`),
+        ]);
         ok(['start', echo]);
         const ar = run('attach', ['-i', echo], 'one\ntwo\n');
         assert.equal(ar.status, 0, ar.stderr);
@@ -234,7 +303,10 @@ describe('CRI through crictl', { skip }, () => {
     const closed = await freePort();
     const procs: ChildProcess[] = [];
     const forward = (spec: string) => {
-      const p = spawn(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, 'port-forward', pod, spec], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: base } });
+      const p = spawn(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, 'port-forward', pod, spec], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, HOME: base },
+      });
       let out = '';
       p.stdout!.on('data', (d) => (out += d));
       p.stderr!.on('data', (d) => (out += d));
@@ -242,13 +314,21 @@ describe('CRI through crictl', { skip }, () => {
       return () => out;
     };
     try {
-      const c = ok(['create', pod, ctrConfig('web', ['sh', '-c', 'mkdir -p /www; echo forwarded > /www/index.html; exec httpd -f -p 8080 -h /www']), podConfig('forward')]);
+      const c = ok([
+        'create',
+        pod,
+        ctrConfig('web', ['sh', '-c', 'mkdir -p /www; echo forwarded > /www/index.html; exec httpd -f -p 8080 -h /www']),
+        podConfig('forward'),
+      ]);
       ok(['start', c]);
       const out = forward(`${local}:8080`);
       await until('crictl to listen', () => /Forwarding from 127\.0\.0\.1/.test(out()));
       let body = '';
       await until('the forwarded port to answer', () => {
-        void httpGet(`http://127.0.0.1:${local}/`, 2000).then((b) => (body = b), () => {});
+        void httpGet(`http://127.0.0.1:${local}/`, 2000).then(
+          (b) => (body = b),
+          () => {},
+        );
         return body.trim() === 'forwarded';
       });
       // one SPDY session, a stream pair per connection: more connections through it
@@ -272,21 +352,39 @@ describe('CRI through crictl', { skip }, () => {
     const gw = `${S}.0.1`;
     const pod = ok(['runp', podConfig('ports', { port_mappings: [{ protocol: 0, container_port: 8080, host_port: port, host_ip: gw }] })]);
     try {
-      const c = ok(['create', pod, ctrConfig('web', ['sh', '-c', 'mkdir -p /www; echo published > /www/index.html; exec httpd -f -p 8080 -h /www']), podConfig('ports')]);
+      const c = ok([
+        'create',
+        pod,
+        ctrConfig('web', ['sh', '-c', 'mkdir -p /www; echo published > /www/index.html; exec httpd -f -p 8080 -h /www']),
+        podConfig('ports'),
+      ]);
       ok(['start', c]);
       let body = '';
       await until('the published port to answer', () => {
-        void httpGet(`http://${gw}:${port}/`, 2000).then((b) => (body = b), () => {});
+        void httpGet(`http://${gw}:${port}/`, 2000).then(
+          (b) => (body = b),
+          () => {},
+        );
         return body.trim() === 'published';
       });
       ok(['rmp', '-f', pod]);
-      assert.doesNotMatch(spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout, new RegExp(`--dport ${port}\\b`), 'the DNAT rule went with the pod');
+      assert.doesNotMatch(
+        spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout,
+        new RegExp(`--dport ${port}\\b`),
+        'the DNAT rule went with the pod',
+      );
     } finally {
       crictl(['rmp', '-f', pod]);
       if (!hadChains) {
         // portmap leaves its (now empty) top-level chains behind: they were made by this test
-        for (const [chain, hook] of [['CNI-HOSTPORT-DNAT', 'PREROUTING'], ['CNI-HOSTPORT-DNAT', 'OUTPUT'], ['CNI-HOSTPORT-MASQ', 'POSTROUTING']]) {
-          const rules = spawnSync('iptables', ['-t', 'nat', '-S', hook], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`-j ${chain}`));
+        for (const [chain, hook] of [
+          ['CNI-HOSTPORT-DNAT', 'PREROUTING'],
+          ['CNI-HOSTPORT-DNAT', 'OUTPUT'],
+          ['CNI-HOSTPORT-MASQ', 'POSTROUTING'],
+        ]) {
+          const rules = spawnSync('iptables', ['-t', 'nat', '-S', hook], { encoding: 'utf8' })
+            .stdout.split('\n')
+            .filter((l) => l.includes(`-j ${chain}`));
           // the rules carry quoted comments: the shell splits them as iptables-save wrote them
           for (const r of rules) spawnSync('sh', ['-c', `iptables -t nat ${r.replace(/^-A /, '-D ')}`]);
         }
@@ -314,10 +412,17 @@ describe('CRI through crictl', { skip }, () => {
     const c = ok(['create', pod, ctrConfig('busy', ['sh', '-c', 'head -c 20000000 /dev/zero > /tmp/f; while true; do :; done']), podConfig('stats')]);
     ok(['start', c]);
     type V = { value: string };
-    let s: { cpu: { usageCoreNanoSeconds: V }; memory: { usageBytes: V; workingSetBytes: V }; writableLayer: { usedBytes: V }; attributes: { id: string } } | undefined;
+    let s:
+      | { cpu: { usageCoreNanoSeconds: V }; memory: { usageBytes: V; workingSetBytes: V }; writableLayer: { usedBytes: V }; attributes: { id: string } }
+      | undefined;
     await until('CPU time, memory and the written file to show', () => {
       s = JSON.parse(ok(['stats', '-o', 'json', '--id', c])).stats[0];
-      return !!s && Number(s.cpu.usageCoreNanoSeconds.value) > 0 && Number(s.memory.usageBytes.value) > 10_000_000 && Number(s.writableLayer.usedBytes.value) >= 20_000_000;
+      return (
+        !!s &&
+        Number(s.cpu.usageCoreNanoSeconds.value) > 0 &&
+        Number(s.memory.usageBytes.value) > 10_000_000 &&
+        Number(s.writableLayer.usedBytes.value) >= 20_000_000
+      );
     });
     // the file is page cache the kernel can drop: not in the working set
     assert.ok(Number(s!.memory.workingSetBytes.value) < Number(s!.memory.usageBytes.value));
@@ -333,10 +438,20 @@ describe('CRI through crictl', { skip }, () => {
       assert.equal(ps.attributes.metadata.name, 'stats');
       assert.equal(ps.linux.network.defaultInterface.name, 'eth0');
       assert.ok(Number(ps.linux.process.processCount.value) >= 2, 'catatonit and the shell');
-      assert.deepEqual(ps.linux.containers.map((x: { attributes: { id: string } }) => x.attributes.id), [c]);
+      assert.deepEqual(
+        ps.linux.containers.map((x: { attributes: { id: string } }) => x.attributes.id),
+        [c],
+      );
       ok(['update', '--memory', '67108864', '--cpu-quota', '50000', '--cpu-period', '100000', c]);
       // the container's own view of its cgroup (cgroup v2, private cgroup namespace)
-      const limits = ok(['exec', '-s', c, 'sh', '-c', 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes']);
+      const limits = ok([
+        'exec',
+        '-s',
+        c,
+        'sh',
+        '-c',
+        'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes',
+      ]);
       assert.match(limits, /^67108864$/m);
       if (limits.includes(' ')) assert.match(limits, /^50000 100000$/m);
     } finally {
@@ -385,13 +500,21 @@ describe('CRI through crictl', { skip }, () => {
 
   it('answers NotFound for unknown ids and images, Unimplemented for what it does not serve', () => {
     const unknown = 'f'.repeat(64);
-    for (const args of [['inspectp', unknown], ['inspect', unknown], ['start', unknown]]) {
+    for (const args of [
+      ['inspectp', unknown],
+      ['inspect', unknown],
+      ['start', unknown],
+    ]) {
       const r = crictl(args);
       assert.notEqual(r.status, 0, args.join(' '));
       assert.match(r.stderr, /code = NotFound/, args.join(' '));
     }
     // stopping is idempotent (the CRI contract, critest's Idempotence): what is gone is stopped
-    for (const args of [['stop', unknown], ['stopp', unknown]]) assert.equal(crictl(args).status, 0, args.join(' '));
+    for (const args of [
+      ['stop', unknown],
+      ['stopp', unknown],
+    ])
+      assert.equal(crictl(args).status, 0, args.join(' '));
     const pod = ok(['runp', podConfig('bad')]);
     const missingImage = ctrConfig('missing', ['true'], { image: { image: 'no-such-image:v9' } });
     assert.match(crictl(['create', pod, missingImage, podConfig('bad')]).stderr, /code = NotFound/);
@@ -403,7 +526,7 @@ describe('CRI through crictl', { skip }, () => {
     ok(['rmp', '-f', pod]);
   });
 
-  it('answers InvalidArgument with what is wrong to a client that skips crictl\'s checks', { skip: !REFERENCE && 'no reference api.proto' }, async () => {
+  it("answers InvalidArgument with what is wrong to a client that skips crictl's checks", { skip: !REFERENCE && 'no reference api.proto' }, async () => {
     // crictl validates names itself: a raw gRPC client (the contract's proto) sends what crictl would not
     const { call, close } = rawClient();
     try {
@@ -411,12 +534,17 @@ describe('CRI through crictl', { skip }, () => {
       assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'sandbox config must include metadata.name']);
       r = await call('RunPodSandbox', { config: {} });
       assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'sandbox config must include metadata']);
-      r = await call('RunPodSandbox', { config: { metadata: { name: 'raw', namespace: 'berth-test', uid: 'uid-raw' }, log_directory: path.join(logs, 'raw') } });
+      r = await call('RunPodSandbox', {
+        config: { metadata: { name: 'raw', namespace: 'berth-test', uid: 'uid-raw' }, log_directory: path.join(logs, 'raw') },
+      });
       assert.equal(r.code, 0, r.details);
       const pod = r.res!.pod_sandbox_id as string;
       r = await call('CreateContainer', { pod_sandbox_id: pod, config: { metadata: { name: 'x' }, command: ['true'] } });
       assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'container config must include image']);
-      r = await call('CreateContainer', { pod_sandbox_id: pod, config: { metadata: { name: 'x' }, image: { image: 'busybox:latest' }, mounts: [{ container_path: 'rel', host_path: '/tmp' }] } });
+      r = await call('CreateContainer', {
+        pod_sandbox_id: pod,
+        config: { metadata: { name: 'x' }, image: { image: 'busybox:latest' }, mounts: [{ container_path: 'rel', host_path: '/tmp' }] },
+      });
       assert.deepEqual([r.code, r.details], [grpc.status.INVALID_ARGUMENT, 'mount container path "rel" must be absolute']);
       r = await call('CreateContainer', { pod_sandbox_id: pod, config: { metadata: { name: 'x' }, image: { image: 'busybox:latest' }, command: ['true'] } });
       assert.equal(r.code, 0, r.details);
@@ -432,18 +560,44 @@ describe('CRI through crictl', { skip }, () => {
     }
   });
 
-  it('answers every unary RPC, sent nothing or unknown ids, with a status of the contract, and stays up', { skip: !REFERENCE && 'no reference api.proto' }, async () => {
+  it('answers every unary RPC, sent nothing or unknown ids, with a status of the contract, and stays up', {
+    skip: !REFERENCE && 'no reference api.proto',
+  }, async () => {
     const { call, callImage, runtimeMethods, imageMethods, close } = rawClient();
     const unknown = 'f'.repeat(64);
     // an image name on the test registry (nothing leaves the host)
-    const junk = { container_id: unknown, pod_sandbox_id: unknown, image: { image: `${reg.host}/none/none:v0` }, cmd: ['true'], stdout: true, port: [80], timeout: 1 };
-    const byId = ['ContainerStatus', 'PodSandboxStatus', 'StartContainer', 'UpdateContainerResources', 'ReopenContainerLog', 'ExecSync', 'Exec', 'Attach', 'PortForward', 'ContainerStats', 'PodSandboxStats', 'CreateContainer'];
+    const junk = {
+      container_id: unknown,
+      pod_sandbox_id: unknown,
+      image: { image: `${reg.host}/none/none:v0` },
+      cmd: ['true'],
+      stdout: true,
+      port: [80],
+      timeout: 1,
+    };
+    const byId = [
+      'ContainerStatus',
+      'PodSandboxStatus',
+      'StartContainer',
+      'UpdateContainerResources',
+      'ReopenContainerLog',
+      'ExecSync',
+      'Exec',
+      'Attach',
+      'PortForward',
+      'ContainerStats',
+      'PodSandboxStats',
+      'CreateContainer',
+    ];
     const idempotent = ['StopContainer', 'RemoveContainer', 'StopPodSandbox', 'RemovePodSandbox'];
     const allowed = new Set([grpc.status.OK, grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.UNIMPLEMENTED, grpc.status.FAILED_PRECONDITION]);
     const seen: Record<string, [number, number]> = {};
     const bad: string[] = [];
     try {
-      for (const [methods, fn] of [[runtimeMethods, call], [imageMethods, callImage]] as const) {
+      for (const [methods, fn] of [
+        [runtimeMethods, call],
+        [imageMethods, callImage],
+      ] as const) {
         for (const m of methods) {
           const empty = await fn(m, {});
           const ids = await fn(m, junk);
@@ -470,25 +624,44 @@ describe('CRI through crictl', { skip }, () => {
     }
   });
 
-  it('refuses bad container and pod configs with InvalidArgument saying what is wrong, and keeps nothing of them', { skip: !REFERENCE && 'no reference api.proto' }, async () => {
+  it('refuses bad container and pod configs with InvalidArgument saying what is wrong, and keeps nothing of them', {
+    skip: !REFERENCE && 'no reference api.proto',
+  }, async () => {
     const { call, close } = rawClient();
     const before = d.berth(['ps', '-aq']).stdout;
-    const r0 = await call('RunPodSandbox', { config: { metadata: { name: 'badcfg', namespace: 'berth-test', uid: 'uid-badcfg' }, log_directory: path.join(logs, 'badcfg') } });
+    const r0 = await call('RunPodSandbox', {
+      config: { metadata: { name: 'badcfg', namespace: 'berth-test', uid: 'uid-badcfg' }, log_directory: path.join(logs, 'badcfg') },
+    });
     assert.equal(r0.code, 0, r0.details);
     const pod = r0.res!.pod_sandbox_id as string;
-    const ctr = (extra: Record<string, unknown>) => ({ pod_sandbox_id: pod, config: { metadata: { name: 'c' }, image: { image: 'busybox:latest' }, command: ['true'], ...extra } });
+    const ctr = (extra: Record<string, unknown>) => ({
+      pod_sandbox_id: pod,
+      config: { metadata: { name: 'c' }, image: { image: 'busybox:latest' }, command: ['true'], ...extra },
+    });
     const sec = (sc: Record<string, unknown>) => ctr({ linux: { security_context: sc } });
     try {
       const cases: Array<[string, Record<string, unknown>, string | RegExp]> = [
         ['CreateContainer', sec({ run_as_group: { value: 1002 } }), 'user group "1002" is specified without user or username'],
         ['CreateContainer', sec({ seccomp: { profile_type: 'Localhost' } }), 'seccomp profile type Localhost needs a localhost_ref'],
-        ['CreateContainer', sec({ seccomp: { profile_type: 'Localhost', localhost_ref: path.join(base, 'no-such-profile.json') } }), /^cannot load seccomp profile ".*no-such-profile\.json": ENOENT/],
+        [
+          'CreateContainer',
+          sec({ seccomp: { profile_type: 'Localhost', localhost_ref: path.join(base, 'no-such-profile.json') } }),
+          /^cannot load seccomp profile ".*no-such-profile\.json": ENOENT/,
+        ],
         ['CreateContainer', sec({ seccomp_profile_path: 'bogus' }), 'unknown seccomp profile path "bogus"'],
         ['CreateContainer', ctr({ envs: [{ key: '', value: Buffer.from('x') }] }), 'environment variable with an empty name'],
         ['CreateContainer', ctr({ mounts: [{ container_path: '/data', host_path: '' }] }), 'mount for "/data" has no host path'],
         ['CreateContainer', ctr({ metadata: {} }), 'container config must include metadata.name'],
-        ['RunPodSandbox', { config: { metadata: { name: 'p', namespace: 'n', uid: 'u' }, port_mappings: [{ container_port: 70000 }] } }, 'invalid container port 70000'],
-        ['RunPodSandbox', { config: { metadata: { name: 'p', namespace: 'n', uid: 'u' } }, runtime_handler: 'no-such-handler' }, 'no runtime for "no-such-handler" is configured'],
+        [
+          'RunPodSandbox',
+          { config: { metadata: { name: 'p', namespace: 'n', uid: 'u' }, port_mappings: [{ container_port: 70000 }] } },
+          'invalid container port 70000',
+        ],
+        [
+          'RunPodSandbox',
+          { config: { metadata: { name: 'p', namespace: 'n', uid: 'u' } }, runtime_handler: 'no-such-handler' },
+          'no runtime for "no-such-handler" is configured',
+        ],
         ['RunPodSandbox', { config: { metadata: { name: 'p', uid: 'u' } } }, 'sandbox config must include metadata.namespace'],
       ];
       for (const [m, req, msg] of cases) {
@@ -574,8 +747,18 @@ describe('CRI through crictl', { skip }, () => {
     }
     const shared = ok(['runp', podConfig('sharedpid', { linux: { security_context: { namespace_options: { pid: 0 } } } })]);
     try {
-      const a = ok(['create', shared, ctrConfig('a', ['sleep', '1001'], { linux: { security_context: { namespace_options: { pid: 0 } } } }), podConfig('sharedpid')]);
-      const b = ok(['create', shared, ctrConfig('b', ['sleep', '1002'], { linux: { security_context: { namespace_options: { pid: 1 } } } }), podConfig('sharedpid')]);
+      const a = ok([
+        'create',
+        shared,
+        ctrConfig('a', ['sleep', '1001'], { linux: { security_context: { namespace_options: { pid: 0 } } } }),
+        podConfig('sharedpid'),
+      ]);
+      const b = ok([
+        'create',
+        shared,
+        ctrConfig('b', ['sleep', '1002'], { linux: { security_context: { namespace_options: { pid: 1 } } } }),
+        podConfig('sharedpid'),
+      ]);
       ok(['start', a]);
       ok(['start', b]);
       // a shares the pod's PID namespace (catatonit is PID 1); b has its own (control)
@@ -612,7 +795,10 @@ describe('CRI through crictl', { skip }, () => {
     const f1 = ipFile(crashed);
     assert.ok(fs.existsSync(f1));
     process.kill(JSON.parse(ok(['inspectp', crashed])).info.pid, 'SIGKILL');
-    await until('the crashed pod to be NotReady and its address released', () => !fs.existsSync(f1) && JSON.parse(ok(['inspectp', crashed])).status.state === 'SANDBOX_NOTREADY');
+    await until(
+      'the crashed pod to be NotReady and its address released',
+      () => !fs.existsSync(f1) && JSON.parse(ok(['inspectp', crashed])).status.state === 'SANDBOX_NOTREADY',
+    );
     ok(['rmp', crashed]);
     const removed = ok(['runp', podConfig('removed')]);
     const f2 = ipFile(removed);
@@ -649,7 +835,11 @@ describe('CRI through crictl', { skip }, () => {
     const list = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []);
     const ipam = path.join(ipamDir, 'berth-cri-test');
     const veths = () => spawnSync('ip', ['-o', 'link', 'show', 'master', BRIDGE], { encoding: 'utf8' }).stdout.trim();
-    const mounts = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(d.dataRoot)).length;
+    const mounts = () =>
+      fs
+        .readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(d.dataRoot)).length;
     const state = () => ({ ps: d.berth(['ps', '-aq']).stdout, ips: list(ipam), veths: veths(), mounts: mounts() });
     const before = state();
     // the bridge plugin runs (a veth, an address), then the next plugin is missing

@@ -25,7 +25,11 @@ describe('daemon.json refused at start', () => {
   /** berthd with this daemon.json exits 1 with the message, and listens nowhere. */
   function refused(cfg: string, re: RegExp, extra: string[] = []): void {
     fs.writeFileSync(configFile(), cfg);
-    const r = spawnSync(process.execPath, [BERTHD, '--data-root', d.dataRoot, '--exec-root', d.execRoot, '-H', d.host, '--config-file', configFile(), ...extra], { encoding: 'utf8', timeout: 20000 });
+    const r = spawnSync(
+      process.execPath,
+      [BERTHD, '--data-root', d.dataRoot, '--exec-root', d.execRoot, '-H', d.host, '--config-file', configFile(), ...extra],
+      { encoding: 'utf8', timeout: 20000 },
+    );
     assert.equal(r.status, 1, `exit status for ${cfg}: ${r.stderr}`);
     assert.match(r.stderr, re);
     assert.equal(fs.existsSync(d.socket), false, 'no socket was made');
@@ -36,11 +40,18 @@ describe('daemon.json refused at start', () => {
     refused('[]', new RegExp(f + 'json: cannot unmarshal array into Go value of type map\\[string\\]interface \\{\\}'));
     refused('"x"', new RegExp(f + 'json: cannot unmarshal string into Go value of type map\\[string\\]interface \\{\\}'));
     refused('{"live-restore":"yes"}', new RegExp(f + 'json: cannot unmarshal string into Go struct field Config.live-restore of type bool'));
-    refused('{"log-levle":"debug","max-concurrent-dowloads":3}', new RegExp(f + "the following directives don't match any configuration option: log-levle, max-concurrent-dowloads"));
+    refused(
+      '{"log-levle":"debug","max-concurrent-dowloads":3}',
+      new RegExp(f + "the following directives don't match any configuration option: log-levle, max-concurrent-dowloads"),
+    );
     refused('{"dns":["1.2.3"]}', /IP address is not correctly formatted: 1\.2\.3/);
     refused('{"runtimes":{"fast":{"path":"/nonexistent/crun"}}}', /runtime fast: \/nonexistent\/crun does not exist/);
     refused('{"storage-driver":"btrfs"}', /storage-driver "btrfs" is not supported by berth: berth stores containers and images with overlay2 only/);
-    refused('{"log-level":"warn"}', new RegExp(f + 'the following directives are specified both as a flag and in the configuration file: log-level: \\(from flag: debug, from file: warn\\)'), ['--log-level', 'debug']);
+    refused(
+      '{"log-level":"warn"}',
+      new RegExp(f + 'the following directives are specified both as a flag and in the configuration file: log-level: \\(from flag: debug, from file: warn\\)'),
+      ['--log-level', 'debug'],
+    );
     // positive control: the same daemon starts with a good file
     d.configure({ 'log-level': 'warn', 'storage-driver': 'overlay2', dns: ['1.2.3.4'] });
     await d.start();
@@ -97,7 +108,22 @@ describe('daemon-wide container defaults from daemon.json', () => {
   });
 
   it("a container's own settings win over the daemon's", () => {
-    const out = ok(['run', '--rm', '--ulimit', 'nofile=500:600', '--shm-size', '8m', '--security-opt', 'no-new-privileges=false', '--cgroupns', 'host', 'busybox', 'sh', '-c', probe]).split('\n');
+    const out = ok([
+      'run',
+      '--rm',
+      '--ulimit',
+      'nofile=500:600',
+      '--shm-size',
+      '8m',
+      '--security-opt',
+      'no-new-privileges=false',
+      '--cgroupns',
+      'host',
+      'busybox',
+      'sh',
+      '-c',
+      probe,
+    ]).split('\n');
     assert.deepEqual(out.slice(0, 2), ['500', '600']);
     assert.equal(out[2].trim().split(/\s+/)[1], '8192');
     assert.match(out[3], /NoNewPrivs:\s+0/);
@@ -143,7 +169,10 @@ describe('SIGHUP reloads the configuration', () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     const id = ok(['run', '-d', 'busybox', 'sleep', '1000']);
     const pid = ok(['inspect', '-f', '{{.State.Pid}}', id]);
-    assert.equal(info('{{json .Labels}} {{.Debug}} {{.LiveRestoreEnabled}} {{.DefaultRuntime}} {{json .RegistryConfig.Mirrors}}'), '["gen=1"] false false runc []');
+    assert.equal(
+      info('{{json .Labels}} {{.Debug}} {{.LiveRestoreEnabled}} {{.DefaultRuntime}} {{json .RegistryConfig.Mirrors}}'),
+      '["gen=1"] false false runc []',
+    );
     d.configure({
       ...base,
       labels: ['gen=2', 'zone=b'],
@@ -158,12 +187,24 @@ describe('SIGHUP reloads the configuration', () => {
     await waitFor(() => info('{{json .Labels}}') === '["gen=2","zone=b"]');
     assert.equal(info('{{.Debug}} {{.LiveRestoreEnabled}} {{.DefaultRuntime}} {{json .RegistryConfig.Mirrors}}'), 'true true alt ["http://127.0.0.1:5999/"]');
     assert.match(info('{{json .RegistryConfig.InsecureRegistryCIDRs}}'), /10\.99\.0\.0\/16/);
-    const line = log().split('\n').find((l) => l.includes('reloaded configuration:'))!;
+    const line = log()
+      .split('\n')
+      .find((l) => l.includes('reloaded configuration:'))!;
     assert.match(line, /log-level/);
     assert.match(JSON.parse(line).msg, /max-concurrent-downloads/);
     assert.deepEqual(JSON.parse(line).changed['max-concurrent-downloads'], { from: 2, to: 7 });
     // Docker's `daemon reload` event, with the settings now in effect
-    const ev = ok(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=daemon', '--format', '{{.Action}} {{index .Actor.Attributes "labels"}} {{index .Actor.Attributes "max-concurrent-downloads"}}']);
+    const ev = ok([
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(Math.ceil(Date.now() / 1000) + 1),
+      '--filter',
+      'type=daemon',
+      '--format',
+      '{{.Action}} {{index .Actor.Attributes "labels"}} {{index .Actor.Attributes "max-concurrent-downloads"}}',
+    ]);
     assert.equal(ev, 'reload ["gen=2","zone=b"] 7');
     // still serving: the running container untouched, a new one runs on the new default runtime
     assert.equal(ok(['inspect', '-f', '{{.State.Running}} {{.State.Pid}}', id]), `true ${pid}`);
@@ -182,7 +223,11 @@ describe('SIGHUP reloads the configuration', () => {
     assert.equal(shm, '65536', 'shm size unchanged until a restart');
     fs.writeFileSync(path.join(path.dirname(d.socket), 'daemon.json'), '{"labels":["gen=4"],"live-restore":"yes"}');
     process.kill(d.pid!, 'SIGHUP');
-    await waitFor(() => /configuration not reloaded: unable to configure the Docker daemon with file .*cannot unmarshal string into Go struct field Config.live-restore of type bool/.test(log()));
+    await waitFor(() =>
+      /configuration not reloaded: unable to configure the Docker daemon with file .*cannot unmarshal string into Go struct field Config.live-restore of type bool/.test(
+        log(),
+      ),
+    );
     assert.equal(info('{{json .Labels}}'), '["gen=3"]');
     assert.equal(await d.ping(), true);
   });

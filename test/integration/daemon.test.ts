@@ -21,7 +21,11 @@ describe('berthd restarts', () => {
     const second = new TestDaemon('second');
     // same data root, other socket: refused by the lock
     const { spawnSync } = await import('node:child_process');
-    const r = spawnSync(process.execPath, [require('../helpers/daemon').BERTHD, '--data-root', d.dataRoot, '--exec-root', second.execRoot, '-H', second.host, '--pidfile', '/tmp/x.pid'], { encoding: 'utf8', timeout: 10000 });
+    const r = spawnSync(
+      process.execPath,
+      [require('../helpers/daemon').BERTHD, '--data-root', d.dataRoot, '--exec-root', second.execRoot, '-H', second.host, '--pidfile', '/tmp/x.pid'],
+      { encoding: 'utf8', timeout: 10000 },
+    );
     assert.equal(r.status, 1);
     assert.match(r.stderr, /already running with data root/);
     await second.stop();

@@ -119,10 +119,14 @@ describe('images pulled by digest, and /distribution', () => {
       return img;
     };
     const layout = path.join(tmp, 'multi');
-    writeOciLayout(layout, [
-      { img: await mk('arm64', 'v8'), platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, gzip: true },
-      { img: await mk('amd64'), platform: { os: 'linux', architecture: 'amd64' }, gzip: true },
-    ], { nestedIndex: true });
+    writeOciLayout(
+      layout,
+      [
+        { img: await mk('arm64', 'v8'), platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, gzip: true },
+        { img: await mk('amd64'), platform: { os: 'linux', architecture: 'amd64' }, gzip: true },
+      ],
+      { nestedIndex: true },
+    );
     ok(skopeo(['copy', '--all', '--dest-tls-verify=false', `oci:${layout}:latest`, `docker://${reg.host}/multi:latest`]) as RunResult, 'skopeo copy --all');
     const r = await d.request('GET', `/distribution/${reg.host}/multi/json`);
     assert.equal(r.status, 200, r.body.toString());

@@ -39,7 +39,9 @@ describe('daemon fds over attached runs, execs and probes', () => {
     assert.equal(d.docker(['exec', 'target', 'echo', 'warm']).stdout, 'warm\n');
     const warm = d.docker(['run', '-d', '--name', 'warm', '--health-cmd', 'true', '--health-interval', '50ms', 'busybox', 'sleep', '3600']);
     assert.equal(warm.status, 0, warm.stderr);
-    await waitFor(() => d.docker(['inspect', '-f', '{{.State.Health.Status}}', 'warm']).stdout.trim() === 'healthy', 60000, 100).catch(() => assert.fail('the warm-up probe never passed'));
+    await waitFor(() => d.docker(['inspect', '-f', '{{.State.Health.Status}}', 'warm']).stdout.trim() === 'healthy', 60000, 100).catch(() =>
+      assert.fail('the warm-up probe never passed'),
+    );
     assert.equal(d.docker(['rm', '-f', 'warm']).status, 0);
     const baseline = openFds(pid()).length;
 
@@ -73,7 +75,9 @@ describe('daemon fds over attached runs, execs and probes', () => {
     // the positive control: the count above is of this daemon's real fds (the exec target's session is open)
     const cat = d.spawnDocker(['exec', '-i', 'target', 'cat']);
     try {
-      await waitFor(() => openFds(pid()).length > baseline + SLACK, 60000, 50).catch(() => assert.fail(`an open exec session did not show in the count (${openFds(pid()).length} fds, baseline ${baseline})`));
+      await waitFor(() => openFds(pid()).length > baseline + SLACK, 60000, 50).catch(() =>
+        assert.fail(`an open exec session did not show in the count (${openFds(pid()).length} fds, baseline ${baseline})`),
+      );
     } finally {
       cat.stdin!.end();
       await new Promise((r) => cat.on('exit', r));

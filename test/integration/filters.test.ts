@@ -110,7 +110,10 @@ describe('list and prune filters', () => {
     const a = await d.request('GET', q({ name: { '^/db$': true } }));
     const b = await d.request('GET', q({ name: ['^/db$'] }));
     assert.equal(a.status, 200);
-    assert.deepEqual(a.json().map((c: { Names: string[] }) => c.Names), [['/db']]);
+    assert.deepEqual(
+      a.json().map((c: { Names: string[] }) => c.Names),
+      [['/db']],
+    );
     assert.deepEqual(b.json(), a.json());
     for (const bad of ['nope', '[1]', '{"name":"db"}']) {
       const r = await d.request('GET', q(bad));
@@ -157,7 +160,8 @@ describe('list and prune filters', () => {
   it('events: type, event, container by name prefix, label', () => {
     const since = ok(d.docker(['inspect', '-f', '{{.Created}}', 'web'])).trim();
     const until = new Date(Date.now() + 1000).toISOString();
-    const ev = (args: string[]) => both(['events', '--since', since, '--until', until, '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}', ...args]);
+    const ev = (args: string[]) =>
+      both(['events', '--since', since, '--until', until, '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}', ...args]);
     assert.deepEqual(ev(['--filter', 'event=create', '--filter', 'container=web']), ['container create web', 'container create web2']);
     assert.deepEqual(ev(['--filter', 'event=create', '--filter', 'label=app=db']), ['container create db']);
     // the network the test before made, by name prefix; none of the containers' events
@@ -183,10 +187,14 @@ describe('prune filters and system prune', () => {
     ok(d.docker(['create', '-v', '/anon', '--name', 'vol', 'busybox', 'true']));
   };
   const reset = () => {
-    const ids = ok(d.docker(['ps', '-aq'])).split('\n').filter(Boolean);
+    const ids = ok(d.docker(['ps', '-aq']))
+      .split('\n')
+      .filter(Boolean);
     if (ids.length) ok(d.docker(['rm', '-f', '-v', ...ids]));
     for (const n of ['keepnet', 'dropnet']) d.docker(['network', 'rm', n]);
-    const vols = ok(d.docker(['volume', 'ls', '-q'])).split('\n').filter(Boolean);
+    const vols = ok(d.docker(['volume', 'ls', '-q']))
+      .split('\n')
+      .filter(Boolean);
     if (vols.length) ok(d.docker(['volume', 'rm', ...vols]));
   };
   const normalize = (s: string) => s.replace(/[0-9a-f]{64}/g, '<id>');
@@ -244,7 +252,13 @@ describe('prune filters and system prune', () => {
       assert.equal(untilVol.stderr.trim(), 'ERROR: The "until" filter is not supported with "--volumes"');
     }
     assert.deepEqual(outputs.berth, outputs.docker);
-    assert.match(outputs.docker[0], /Items to be pruned will be filtered with:\n {2}- label!=keep=1\n {2}- until=24h\n\nAre you sure you want to continue\? \[y\/N\] $/);
-    assert.match(outputs.docker[2], /all anonymous volumes not used by at least one container\n {2}- all images without at least one container associated to them\n {2}- all build cache\n/);
+    assert.match(
+      outputs.docker[0],
+      /Items to be pruned will be filtered with:\n {2}- label!=keep=1\n {2}- until=24h\n\nAre you sure you want to continue\? \[y\/N\] $/,
+    );
+    assert.match(
+      outputs.docker[2],
+      /all anonymous volumes not used by at least one container\n {2}- all images without at least one container associated to them\n {2}- all build cache\n/,
+    );
   });
 });

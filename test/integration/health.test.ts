@@ -56,14 +56,18 @@ describe('healthchecks', () => {
   const clockTicks = async (n: number) => {
     let last = health('clock')?.Log.at(-1)?.End;
     let seen = 0;
-    await waitFor(() => {
-      const cur = health('clock')?.Log.at(-1)?.End;
-      if (cur !== last) {
-        seen++;
-        last = cur;
-      }
-      return seen >= n;
-    }, 60000, 50);
+    await waitFor(
+      () => {
+        const cur = health('clock')?.Log.at(-1)?.End;
+        if (cur !== last) {
+          seen++;
+          last = cur;
+        }
+        return seen >= n;
+      },
+      60000,
+      50,
+    );
   };
 
   it('is "health: starting" until the first probe', () => {
@@ -123,28 +127,75 @@ describe('healthchecks', () => {
 
   it('a success resets the failing streak', async () => {
     // fails twice (retries 3: still starting), then passes
-    run(['--name', 'flaky', '--health-cmd', 'echo x >> /tmp/n; [ $(wc -l < /tmp/n) -gt 2 ]', '--health-interval', '200ms', '--health-retries', '3', 'busybox', 'sleep', '3600']);
+    run([
+      '--name',
+      'flaky',
+      '--health-cmd',
+      'echo x >> /tmp/n; [ $(wc -l < /tmp/n) -gt 2 ]',
+      '--health-interval',
+      '200ms',
+      '--health-retries',
+      '3',
+      'busybox',
+      'sleep',
+      '3600',
+    ]);
     await waitFor(() => (health('flaky')?.Log.length ?? 0) >= 2, 15000, 100);
     await waitStatus('flaky', 'healthy');
     const h = health('flaky')!;
     assert.equal(h.FailingStreak, 0);
-    assert.deepEqual(h.Log.slice(0, 3).map((e) => e.ExitCode), [1, 1, 0]);
+    assert.deepEqual(
+      h.Log.slice(0, 3).map((e) => e.ExitCode),
+      [1, 1, 0],
+    );
   });
 
   it('kills a probe over its timeout: exit code -1 and the message', async () => {
-    run(['--name', 'hang', '--health-cmd', 'sleep 30', '--health-timeout', '300ms', '--health-interval', '200ms', '--health-retries', '1', 'busybox', 'sleep', '3600']);
+    run([
+      '--name',
+      'hang',
+      '--health-cmd',
+      'sleep 30',
+      '--health-timeout',
+      '300ms',
+      '--health-interval',
+      '200ms',
+      '--health-retries',
+      '1',
+      'busybox',
+      'sleep',
+      '3600',
+    ]);
     await waitStatus('hang', 'unhealthy');
     const e = health('hang')!.Log[0];
     assert.equal(e.ExitCode, -1);
     assert.equal(e.Output, 'Health check exceeded timeout (300ms)');
     // killed probes are gone, not left behind in the container: probing goes on (one probe
     // may be running at any time), so after several timeouts at most one `sleep` is there
-    const sleeps = (ref: string, what: RegExp) => d.docker(['top', ref]).stdout.split('\n').filter((l) => what.test(l)).length;
+    const sleeps = (ref: string, what: RegExp) =>
+      d
+        .docker(['top', ref])
+        .stdout.split('\n')
+        .filter((l) => what.test(l)).length;
     await waitFor(() => sleeps('hang', /sleep 30$/) === 1, 15000, 50); // the positive control: top sees a probe
     await waitFor(() => health('hang')!.Log.length >= 3, 20000, 100);
     assert.ok(sleeps('hang', /sleep 30$/) <= 1, d.docker(['top', 'hang']).stdout);
     // output so far is kept after the message; the probe's children are killed with it
-    run(['--name', 'hang2', '--health-cmd', 'echo started; sleep 31; echo never', '--health-timeout', '1500ms', '--health-interval', '200ms', '--health-retries', '2', 'busybox', 'sleep', '3600']);
+    run([
+      '--name',
+      'hang2',
+      '--health-cmd',
+      'echo started; sleep 31; echo never',
+      '--health-timeout',
+      '1500ms',
+      '--health-interval',
+      '200ms',
+      '--health-retries',
+      '2',
+      'busybox',
+      'sleep',
+      '3600',
+    ]);
     await waitStatus('hang2', 'unhealthy', 30000);
     await waitFor(() => health('hang2')!.Log.length >= 3, 30000, 100);
     for (const e2 of health('hang2')!.Log) {
@@ -162,14 +213,42 @@ describe('healthchecks', () => {
   });
 
   it('ignores failures during the start period until a probe succeeds', async () => {
-    run(['--name', 'warm', '--health-cmd', 'exit 1', '--health-interval', '200ms', '--health-retries', '1', '--health-start-period', '1h', 'busybox', 'sleep', '3600']);
+    run([
+      '--name',
+      'warm',
+      '--health-cmd',
+      'exit 1',
+      '--health-interval',
+      '200ms',
+      '--health-retries',
+      '1',
+      '--health-start-period',
+      '1h',
+      'busybox',
+      'sleep',
+      '3600',
+    ]);
     await waitFor(() => (health('warm')?.Log.length ?? 0) >= 3, 15000, 100);
     const h = health('warm')!;
     assert.equal(h.Status, 'starting');
     assert.equal(h.FailingStreak, 0);
     assert.ok(h.Log.every((e) => e.ExitCode === 1));
     // once it has passed, failures count even inside the start period
-    run(['--name', 'warm2', '--health-cmd', 'if [ -f /tmp/x ]; then exit 1; fi; touch /tmp/x', '--health-interval', '200ms', '--health-retries', '1', '--health-start-period', '1h', 'busybox', 'sleep', '3600']);
+    run([
+      '--name',
+      'warm2',
+      '--health-cmd',
+      'if [ -f /tmp/x ]; then exit 1; fi; touch /tmp/x',
+      '--health-interval',
+      '200ms',
+      '--health-retries',
+      '1',
+      '--health-start-period',
+      '1h',
+      'busybox',
+      'sleep',
+      '3600',
+    ]);
     await waitStatus('warm2', 'unhealthy');
     const h2 = health('warm2')!;
     assert.equal(h2.FailingStreak >= 1, true);
@@ -177,7 +256,23 @@ describe('healthchecks', () => {
   });
 
   it('runs probes as the container user, in its working dir, with its env and shell', async () => {
-    run(['--name', 'who', '-u', '1000', '-w', '/tmp', '-e', 'FOO=bar', '--health-cmd', 'echo $(id -u) $PWD $FOO', '--health-interval', '200ms', 'busybox', 'sleep', '3600']);
+    run([
+      '--name',
+      'who',
+      '-u',
+      '1000',
+      '-w',
+      '/tmp',
+      '-e',
+      'FOO=bar',
+      '--health-cmd',
+      'echo $(id -u) $PWD $FOO',
+      '--health-interval',
+      '200ms',
+      'busybox',
+      'sleep',
+      '3600',
+    ]);
     await waitStatus('who', 'healthy');
     assert.equal(health('who')!.Log[0].Output, '1000 /tmp bar\n');
     // exec form and Config.Shell for CMD-SHELL, through the API
@@ -205,7 +300,13 @@ describe('healthchecks', () => {
   });
 
   it('takes the image HEALTHCHECK, merges the container over it, and --no-healthcheck disables it', async () => {
-    const imp = d.docker(['import', '--change', 'HEALTHCHECK --interval=200ms --retries=4 CMD ["sh", "-c", "echo from-image"]', await busyboxTarball(), 'bbhc']);
+    const imp = d.docker([
+      'import',
+      '--change',
+      'HEALTHCHECK --interval=200ms --retries=4 CMD ["sh", "-c", "echo from-image"]',
+      await busyboxTarball(),
+      'bbhc',
+    ]);
     assert.equal(imp.status, 0, imp.stderr);
     const ihc = JSON.parse(d.docker(['image', 'inspect', '-f', '{{json .Config.Healthcheck}}', 'bbhc']).stdout);
     assert.deepEqual(ihc, { Test: ['CMD', 'sh', '-c', 'echo from-image'], Interval: 2e8, Retries: 4 });
@@ -237,11 +338,33 @@ describe('healthchecks', () => {
 
   it('emits health_status events when the status changes, once per change', async () => {
     // --since: events from before the subscription landed are replayed, so no wait for it
-    const ev = d.spawnDocker(['events', '--since', String(Math.floor(Date.now() / 1000) - 1), '--filter', 'event=health_status', '--filter', 'container=evs', '--format', '{{.Action}} {{.Actor.Attributes.name}}']);
+    const ev = d.spawnDocker([
+      'events',
+      '--since',
+      String(Math.floor(Date.now() / 1000) - 1),
+      '--filter',
+      'event=health_status',
+      '--filter',
+      'container=evs',
+      '--format',
+      '{{.Action}} {{.Actor.Attributes.name}}',
+    ]);
     watchers.push(ev);
     let out = '';
     ev.stdout!.on('data', (b) => (out += b));
-    run(['--name', 'evs', '--health-cmd', 'if [ -f /tmp/x ]; then exit 1; fi; touch /tmp/x', '--health-interval', '200ms', '--health-retries', '2', 'busybox', 'sleep', '3600']);
+    run([
+      '--name',
+      'evs',
+      '--health-cmd',
+      'if [ -f /tmp/x ]; then exit 1; fi; touch /tmp/x',
+      '--health-interval',
+      '200ms',
+      '--health-retries',
+      '2',
+      'busybox',
+      'sleep',
+      '3600',
+    ]);
     await waitFor(() => /unhealthy/.test(out), 15000, 100);
     // more failing probes: no more events
     const n = health('evs')!.FailingStreak;
@@ -252,9 +375,24 @@ describe('healthchecks', () => {
     // healthy, unhealthy, then the marker: nothing between (the failing probes changed nothing)
     assert.deepEqual(out.trim().split('\n').slice(0, 3), ['health_status: healthy evs', 'health_status: unhealthy evs', 'health_status: healthy evs']);
     // the API stream carries them as container events too
-    const r = await d.request('GET', `/v1.41/events?since=0&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${encodeURIComponent(JSON.stringify({ event: ['health_status'], container: ['evs'] }))}`);
-    const evs = r.body.toString().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    assert.deepEqual(evs.slice(0, 3).map((e) => [e.Type, e.Action]), [['container', 'health_status: healthy'], ['container', 'health_status: unhealthy'], ['container', 'health_status: healthy']]);
+    const r = await d.request(
+      'GET',
+      `/v1.41/events?since=0&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${encodeURIComponent(JSON.stringify({ event: ['health_status'], container: ['evs'] }))}`,
+    );
+    const evs = r.body
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      evs.slice(0, 3).map((e) => [e.Type, e.Action]),
+      [
+        ['container', 'health_status: healthy'],
+        ['container', 'health_status: unhealthy'],
+        ['container', 'health_status: healthy'],
+      ],
+    );
   });
 
   it('stops probing while paused and when stopped; restarts with the container', async () => {

@@ -123,7 +123,10 @@ describe('bad input from registries', () => {
     proxy.ranges.length = 0;
     const r = await d.dockerAsync(['pull', `${proxy.host}/victim:1`]);
     assert.equal(r.status, 0, r.stderr + r.stdout);
-    assert.ok(proxy.ranges.some((x) => /^bytes=\d+-$/.test(x) && x !== 'bytes=0-'), `ranges: ${proxy.ranges}`);
+    assert.ok(
+      proxy.ranges.some((x) => /^bytes=\d+-$/.test(x) && x !== 'bytes=0-'),
+      `ranges: ${proxy.ranges}`,
+    );
     assert.match(ok(d.docker(['image', 'inspect', '-f', '{{len .RootFS.Layers}}', `${proxy.host}/victim:1`])), /^2$/m);
     ok(d.docker(['rmi', `${proxy.host}/victim:1`]));
   });
@@ -144,15 +147,37 @@ describe('bad input from registries', () => {
   it('malformed manifests and indexes, schema 1, and indexes without our platform are refused clearly', async () => {
     const answers: Record<string, { type: string; body: string }> = {
       garbage: { type: 'application/vnd.docker.distribution.manifest.v2+json', body: '{not json' },
-      noindex: { type: 'application/vnd.oci.image.index.v1+json', body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: 'nope' }) },
+      noindex: {
+        type: 'application/vnd.oci.image.index.v1+json',
+        body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: 'nope' }),
+      },
       baddigest: {
         type: 'application/vnd.docker.distribution.manifest.v2+json',
-        body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: 'sha256:1234', size: 10 }, layers: [] }),
+        body: JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+          config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: 'sha256:1234', size: 10 },
+          layers: [],
+        }),
       },
-      schema1: { type: 'application/vnd.docker.distribution.manifest.v1+prettyjws', body: JSON.stringify({ schemaVersion: 1, name: 'schema1', tag: 'latest', fsLayers: [] }) },
+      schema1: {
+        type: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+        body: JSON.stringify({ schemaVersion: 1, name: 'schema1', tag: 'latest', fsLayers: [] }),
+      },
       otherplatform: {
         type: 'application/vnd.oci.image.index.v1+json',
-        body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:' + 'a'.repeat(64), size: 100, platform: { os: 'windows', architecture: 'amd64' } }] }),
+        body: JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: [
+            {
+              mediaType: 'application/vnd.oci.image.manifest.v1+json',
+              digest: 'sha256:' + 'a'.repeat(64),
+              size: 100,
+              platform: { os: 'windows', architecture: 'amd64' },
+            },
+          ],
+        }),
       },
     };
     proxy.override((req, res) => {
@@ -252,10 +277,25 @@ describe('bad archives and layers on load', () => {
   it('refuses hostile archives and layers with a clear error and leaves nothing half-written', async () => {
     const good = await buildImage([[{ name: 'ok.txt', content: 'ok' }]]);
     const cases: Array<[string, Buffer, RegExp]> = [
-      ['../ in the archive', await tarOf([{ name: '../evil', content: 'x' }, { name: 'manifest.json', content: '[]' }]), /climbs out of the archive/],
+      [
+        '../ in the archive',
+        await tarOf([
+          { name: '../evil', content: 'x' },
+          { name: 'manifest.json', content: '[]' },
+        ]),
+        /climbs out of the archive/,
+      ],
       ['absolute path in the archive', await tarOf([{ name: '/abs', content: 'x' }]), /has an absolute path/],
-      ['device node in the archive', await tarOf([{ name: 'dev', type: 'character-device', devmajor: 1, devminor: 3 }]), /character-device, which an image archive may not contain/],
-      ['manifest pointing outside', await dockerArchive([{ img: good, tags: ['x:1'] }], { manifest: [{ Config: '../../../etc/passwd', RepoTags: ['x:1'], Layers: [] }] }), /escapes the archive/],
+      [
+        'device node in the archive',
+        await tarOf([{ name: 'dev', type: 'character-device', devmajor: 1, devminor: 3 }]),
+        /character-device, which an image archive may not contain/,
+      ],
+      [
+        'manifest pointing outside',
+        await dockerArchive([{ img: good, tags: ['x:1'] }], { manifest: [{ Config: '../../../etc/passwd', RepoTags: ['x:1'], Layers: [] }] }),
+        /escapes the archive/,
+      ],
       ['no manifest', await tarOf([{ name: 'hello.txt', content: 'hi' }]), /no manifest\.json or index\.json/],
       ['garbage', Buffer.from('this is not a tar archive at all, just text that goes on and on '.repeat(20)), /not a tar archive/],
       ['../ in a layer', await layerCase([{ name: '../../escape', content: 'x' }]), /path escapes the destination directory/],

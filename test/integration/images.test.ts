@@ -27,7 +27,7 @@ function readTar(data: Buffer): Promise<Map<string, Buffer>> {
     const ex = tar.extract();
     ex.on('entry', (h, s, next) => {
       const chunks: Buffer[] = [];
-      s.on("data", (c: unknown) => chunks.push(c as Buffer));
+      s.on('data', (c: unknown) => chunks.push(c as Buffer));
       s.on('end', () => {
         out.set(h.name, Buffer.concat(chunks));
         next();
@@ -89,14 +89,23 @@ describe('images: save and load', () => {
 
   it('docker load brings saved images back with the same IDs', () => {
     const file = path.join(tmp, 'two.tar');
-    const ids = ok(d.docker(['images', '-q', '--no-trunc'])).trim().split('\n').sort();
+    const ids = ok(d.docker(['images', '-q', '--no-trunc']))
+      .trim()
+      .split('\n')
+      .sort();
     ok(d.docker(['rm', 'cc']));
     ok(d.docker(['rmi', 'app:1', 'app:latest', 'busybox']), 'rmi');
     assert.equal(ok(d.docker(['images', '-q'])), '');
     const out = ok(d.docker(['load', '-i', file]), 'load');
     assert.match(out, /^Loaded image: busybox:latest$/m);
     assert.match(out, /^Loaded image: app:1$/m);
-    assert.deepEqual(ok(d.docker(['images', '-q', '--no-trunc'])).trim().split('\n').sort(), [...new Set(ids)]);
+    assert.deepEqual(
+      ok(d.docker(['images', '-q', '--no-trunc']))
+        .trim()
+        .split('\n')
+        .sort(),
+      [...new Set(ids)],
+    );
     assert.equal(ok(d.docker(['run', '--rm', 'app:1', 'cat', '/data/f'])), 'saved\n');
     assert.notEqual(d.docker(['run', '--rm', 'app:1', 'ls', '/bin/vi']).status, 0);
   });
@@ -131,7 +140,10 @@ describe('images: save and load', () => {
     assert.match(ok(d.docker(['load'], { input: layout }), 'load oci'), /Loaded image: ocitest:v1/);
     assert.equal(ok(d.docker(['run', '--rm', 'ocitest:v1'])), 'from oci\n');
     const z = await runnable([[{ name: 'z.txt', content: 'zstd\n' }]], { cmd: ['cat', '/z.txt'] });
-    assert.match(ok(d.docker(['load'], { input: await tarOf(ociLayoutEntries([{ img: z, zstd: true, refName: 'zstdtest:1' }]).entries) }), 'load zstd'), /Loaded image: zstdtest:1/);
+    assert.match(
+      ok(d.docker(['load'], { input: await tarOf(ociLayoutEntries([{ img: z, zstd: true, refName: 'zstdtest:1' }]).entries) }), 'load zstd'),
+      /Loaded image: zstdtest:1/,
+    );
     assert.equal(ok(d.docker(['run', '--rm', 'zstdtest:1'])), 'zstd\n');
     // an image whose index entry carries no name loads untagged
     const untagged = await tarOf(ociLayoutEntries([{ img: await buildImage([[{ name: 'z', content: 'z' }]]) }]).entries);
@@ -158,8 +170,17 @@ describe('images: commit, history, export/import, tag, rmi, prune, df', () => {
 
   it('commit makes the writable layer a new image with changes, message and author; history shows it', () => {
     ok(d.docker(['run', '--name', 'wr', 'busybox', 'sh', '-c', 'echo made > /made; rm /etc/passwd; mkdir /tmp/d']));
-    assert.deepEqual(ok(d.docker(['diff', 'wr'])).trim().split('\n').sort(), ['A /made', 'C /etc', 'C /tmp', 'A /tmp/d', 'D /etc/passwd'].sort());
-    const id = ok(d.docker(['commit', '-a', 'Ann <ann@x>', '-m', 'add made', '-c', 'CMD ["cat","/made"]', '-c', 'ENV STAGE=two', 'wr', 'made:v1']), 'commit').trim();
+    assert.deepEqual(
+      ok(d.docker(['diff', 'wr']))
+        .trim()
+        .split('\n')
+        .sort(),
+      ['A /made', 'C /etc', 'C /tmp', 'A /tmp/d', 'D /etc/passwd'].sort(),
+    );
+    const id = ok(
+      d.docker(['commit', '-a', 'Ann <ann@x>', '-m', 'add made', '-c', 'CMD ["cat","/made"]', '-c', 'ENV STAGE=two', 'wr', 'made:v1']),
+      'commit',
+    ).trim();
     assert.match(id, /^sha256:[a-f0-9]{64}$/);
     assert.equal(ok(d.docker(['run', '--rm', 'made:v1'])), 'made\n');
     assert.notEqual(d.docker(['run', '--rm', 'made:v1', 'ls', '/etc/passwd']).status, 0);
@@ -173,7 +194,9 @@ describe('images: commit, history, export/import, tag, rmi, prune, df', () => {
     assert.match(hist, /^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT$/m);
     assert.match(hist, new RegExp(`^${id.slice(7, 19)}\\s+.* ago\\s+sh -c echo made > /made; rm /etc/passwd; mkd…\\s+\\S+\\s+add made$`, 'm'));
     assert.match(hist, /Imported from -$/m);
-    const q = ok(d.docker(['history', '-q', '--no-trunc', 'made:v1'])).trim().split('\n');
+    const q = ok(d.docker(['history', '-q', '--no-trunc', 'made:v1']))
+      .trim()
+      .split('\n');
     assert.equal(q[0], id);
     const bh = ok(d.berth(['history', '--format', '{{.ID}}|{{.Comment}}', 'made:v1']));
     assert.equal(bh.split('\n')[0], `${id.slice(7, 19)}|add made`);
@@ -244,7 +267,10 @@ describe('images: commit, history, export/import, tag, rmi, prune, df', () => {
     ok(d.docker(['run', '--name', 'dang', 'busybox', 'touch', '/x']));
     ok(d.docker(['commit', 'dang']));
     ok(d.docker(['rm', 'dang']));
-    const dangling = ok(d.docker(['images', '-q', '--filter', 'dangling=true'])).trim().split('\n').filter(Boolean);
+    const dangling = ok(d.docker(['images', '-q', '--filter', 'dangling=true']))
+      .trim()
+      .split('\n')
+      .filter(Boolean);
     assert.ok(dangling.length >= 1);
     assert.match(ok(d.docker(['images', '--filter', 'reference=flat'])), /^flat\s+1\s+/m);
     assert.doesNotMatch(ok(d.docker(['images', '--filter', 'reference=flat'])), /^busybox/m);

@@ -27,7 +27,7 @@ describe('info', () => {
     assert.equal(d.berth(['info', '--format', '{{.ID}}']).stdout, first.ID + '\n');
   });
 
-  it('the key ID is libtrust\'s: base32 of the first 240 bits of the key\'s SHA-256', () => {
+  it("the key ID is libtrust's: base32 of the first 240 bits of the key's SHA-256", () => {
     // sha256("") = e3b0c442…; its first 30 bytes in base32 (RFC 4648), in groups of four
     assert.equal(keyId(Buffer.alloc(0)), '4OYM:IQUY:7QOB:JGX3:6TEJ:S35Z:EQT2:4QPE:MSNZ:GTFE:SWMR:W6CS');
   });
@@ -36,7 +36,8 @@ describe('info', () => {
     const i = (await d.request('GET', '/info')).json();
     assert.deepEqual(i.Plugins.Network, ['bridge', 'host', 'null']);
     assert.deepEqual(i.Plugins.Volume, ['local']);
-    for (const k of ['KernelMemory', 'KernelMemoryTCP', 'BridgeNfIptables', 'BridgeNfIp6tables', 'SwapLimit', 'OomKillDisable', 'IPv4Forwarding']) assert.equal(typeof i[k], 'boolean', k);
+    for (const k of ['KernelMemory', 'KernelMemoryTCP', 'BridgeNfIptables', 'BridgeNfIp6tables', 'SwapLimit', 'OomKillDisable', 'IPv4Forwarding'])
+      assert.equal(typeof i[k], 'boolean', k);
     assert.ok(i.NFd > 0);
     assert.equal(i.DriverStatus[0][0], 'Backing Filesystem');
     assert.notEqual(i.DriverStatus[0][1], '');
@@ -58,9 +59,7 @@ describe('info', () => {
   it('docker info and berth info print the same Server section', () => {
     // docker lists runtimes in Go map order (random): compare them as a set
     const server = (s: string) =>
-      s
-        .slice(s.indexOf('\nServer:'))
-        .replace(/^ Runtimes: (.*)$/m, (_, r: string) => ` Runtimes: ${r.split(' ').sort().join(' ')}`);
+      s.slice(s.indexOf('\nServer:')).replace(/^ Runtimes: (.*)$/m, (_, r: string) => ` Runtimes: ${r.split(' ').sort().join(' ')}`);
     const a = d.docker(['info']);
     const b = d.berth(['info']);
     assert.equal(a.status, 0, a.stderr);

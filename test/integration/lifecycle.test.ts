@@ -69,7 +69,11 @@ describe('container lifecycle with the docker CLI', () => {
   });
 
   it('allocates a TTY with -t under a terminal', () => {
-    const r = spawnSync('script', ['-qec', `docker -H ${d.host} run --rm -t busybox sh -c 'tty; stty size'`, '/dev/null'], { encoding: 'utf8', timeout: 30000, env: { ...process.env, COLUMNS: '100', LINES: '30' } });
+    const r = spawnSync('script', ['-qec', `docker -H ${d.host} run --rm -t busybox sh -c 'tty; stty size'`, '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 30000,
+      env: { ...process.env, COLUMNS: '100', LINES: '30' },
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
   });
@@ -136,10 +140,18 @@ describe('container lifecycle with the docker CLI', () => {
     assert.match(c.stderr, /Conflict\. The container name "\/dup" is already in use/);
     d.docker(['rm', 'dup']);
     // --restart with --rm: the docker CLI refuses it itself, so the daemon's check is sent through the API
-    const both = await d.request('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { AutoRemove: true, RestartPolicy: { Name: 'always' } } });
+    const both = await d.request('POST', '/containers/create', {
+      Image: 'busybox',
+      Cmd: ['true'],
+      HostConfig: { AutoRemove: true, RestartPolicy: { Name: 'always' } },
+    });
     assert.equal(both.status, 400, both.body.toString());
     assert.equal(both.json().message, "can't create 'AutoRemove' container with restart policy");
-    const one = await d.request('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { AutoRemove: true, RestartPolicy: { Name: 'no' } } });
+    const one = await d.request('POST', '/containers/create', {
+      Image: 'busybox',
+      Cmd: ['true'],
+      HostConfig: { AutoRemove: true, RestartPolicy: { Name: 'no' } },
+    });
     assert.equal(one.status, 201, one.body.toString());
     assert.equal((await d.request('DELETE', `/containers/${one.json().Id}`)).status, 204);
     const img = d.docker(['run', '--rm', 'nosuchimage']);
@@ -207,7 +219,10 @@ describe('container lifecycle with the docker CLI', () => {
 
   it('attaches to a running TTY container and detaches with ctrl-p ctrl-q, or custom keys', async () => {
     d.docker(['run', '-dit', '--name', 'att', 'busybox', 'sh']);
-    for (const [keys, bytes] of [[undefined, '\x10\x11'], ['ctrl-x,x', '\x18x']] as const) {
+    for (const [keys, bytes] of [
+      [undefined, '\x10\x11'],
+      ['ctrl-x,x', '\x18x'],
+    ] as const) {
       const args = keys ? `--detach-keys ${keys} ` : '';
       const child = spawn('script', ['-qfc', `docker -H ${d.host} attach ${args}att`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
       let out = '';

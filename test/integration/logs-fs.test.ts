@@ -52,7 +52,20 @@ describe('logs and container files', () => {
   });
 
   it('rotates logs at max-size keeping max-file files', async () => {
-    const r = d.docker(['run', '-d', '--name', 'rot', '--log-opt', 'max-size=10k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 3000 ]; do echo "line $i padding padding padding"; i=$((i+1)); done; sleep 1']);
+    const r = d.docker([
+      'run',
+      '-d',
+      '--name',
+      'rot',
+      '--log-opt',
+      'max-size=10k',
+      '--log-opt',
+      'max-file=2',
+      'busybox',
+      'sh',
+      '-c',
+      'i=0; while [ $i -lt 3000 ]; do echo "line $i padding padding padding"; i=$((i+1)); done; sleep 1',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     d.docker(['wait', 'rot']);
     const logPath = d.docker(['inspect', '-f', '{{.LogPath}}', 'rot']).stdout.trim();

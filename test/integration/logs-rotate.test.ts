@@ -59,7 +59,19 @@ describe('log rotation (docker CLI and berth)', () => {
 
     it(`${cli}: max-size=1k max-file=2 keeps only what fits in 2 files`, () => {
       const name = `small-${cli}`;
-      const r = run(['run', '--name', name, '--log-opt', 'max-size=1k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c', 'i=1; while [ $i -le 200 ]; do echo line$i; i=$((i+1)); done']);
+      const r = run([
+        'run',
+        '--name',
+        name,
+        '--log-opt',
+        'max-size=1k',
+        '--log-opt',
+        'max-file=2',
+        'busybox',
+        'sh',
+        '-c',
+        'i=1; while [ $i -le 200 ]; do echo line$i; i=$((i+1)); done',
+      ]);
       assert.equal(r.status, 0, r.stderr);
       const logPath = run(['inspect', '-f', '{{.LogPath}}', name]).stdout.trim();
       const out = run(['logs', name]);
@@ -71,24 +83,61 @@ describe('log rotation (docker CLI and berth)', () => {
       // the live file holding only what has not been moved yet), nothing older, nothing left over
       const base = path.basename(logPath);
       const onDisk = files(logPath);
-      assert.ok(onDisk.every((f) => [base, `${base}.1`, `${base}.2`].includes(f)), onDisk.join(','));
+      assert.ok(
+        onDisk.every((f) => [base, `${base}.1`, `${base}.2`].includes(f)),
+        onDisk.join(','),
+      );
       const bytes = onDisk.reduce((n, f) => n + fs.statSync(path.join(path.dirname(logPath), f)).size, 0);
       assert.ok(bytes <= 2 * (1024 + 64), `${bytes} bytes on disk`);
       assert.deepEqual(run(['logs', '--tail', '3', name]).stdout.split('\n').slice(0, -1), want.slice(-3));
-      assert.deepEqual(run(['logs', '--tail', String(want.length + 50), name]).stdout.split('\n').slice(0, -1), want);
+      assert.deepEqual(
+        run(['logs', '--tail', String(want.length + 50), name])
+          .stdout.split('\n')
+          .slice(0, -1),
+        want,
+      );
       // positive control: without limits every line stays
       const all = run(['run', '--name', `${name}-all`, 'busybox', 'sh', '-c', 'i=1; while [ $i -le 200 ]; do echo line$i; i=$((i+1)); done']);
       assert.equal(all.status, 0, all.stderr);
-      assert.deepEqual(run(['logs', `${name}-all`]).stdout.split('\n').slice(0, -1), seq('line', 200));
+      assert.deepEqual(
+        run(['logs', `${name}-all`])
+          .stdout.split('\n')
+          .slice(0, -1),
+        seq('line', 200),
+      );
       run(['rm', name, `${name}-all`]);
     });
 
     it(`${cli}: max-file=1 keeps one file, max-size smaller than one record cuts at every record`, () => {
       const name = `one-${cli}`;
-      const r = run(['run', '--name', name, '--log-opt', 'max-size=10', '--log-opt', 'max-file=1', 'busybox', 'sh', '-c', 'i=1; while [ $i -le 50 ]; do echo line$i; i=$((i+1)); done']);
+      const r = run([
+        'run',
+        '--name',
+        name,
+        '--log-opt',
+        'max-size=10',
+        '--log-opt',
+        'max-file=1',
+        'busybox',
+        'sh',
+        '-c',
+        'i=1; while [ $i -le 50 ]; do echo line$i; i=$((i+1)); done',
+      ]);
       assert.equal(r.status, 0, r.stderr);
       assert.equal(run(['logs', name]).stdout, 'line50\n');
-      const r3 = run(['run', '--name', `${name}-3`, '--log-opt', 'max-size=10', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', 'i=1; while [ $i -le 50 ]; do echo line$i; i=$((i+1)); done']);
+      const r3 = run([
+        'run',
+        '--name',
+        `${name}-3`,
+        '--log-opt',
+        'max-size=10',
+        '--log-opt',
+        'max-file=3',
+        'busybox',
+        'sh',
+        '-c',
+        'i=1; while [ $i -le 50 ]; do echo line$i; i=$((i+1)); done',
+      ]);
       assert.equal(r3.status, 0, r3.stderr);
       assert.equal(run(['logs', `${name}-3`]).stdout, 'line48\nline49\nline50\n');
       run(['rm', name, `${name}-3`]);
@@ -111,7 +160,21 @@ describe('log rotation (docker CLI and berth)', () => {
       const name = `gz-${cli}`;
       // two bursts far enough apart in time that --since can tell them apart
       const script = 'i=1; while [ $i -le 60 ]; do echo a$i; i=$((i+1)); done; sleep 1.2; i=1; while [ $i -le 60 ]; do echo b$i; i=$((i+1)); done';
-      const r = run(['run', '--name', name, '--log-opt', 'max-size=1k', '--log-opt', 'max-file=4', '--log-opt', 'compress=true', 'busybox', 'sh', '-c', script]);
+      const r = run([
+        'run',
+        '--name',
+        name,
+        '--log-opt',
+        'max-size=1k',
+        '--log-opt',
+        'max-file=4',
+        '--log-opt',
+        'compress=true',
+        'busybox',
+        'sh',
+        '-c',
+        script,
+      ]);
       assert.equal(r.status, 0, r.stderr);
       const logPath = run(['inspect', '-f', '{{.LogPath}}', name]).stdout.trim();
       const all = run(['logs', name]).stdout;
@@ -127,7 +190,12 @@ describe('log rotation (docker CLI and berth)', () => {
       for (const f of gz) assert.match(zlib.gunzipSync(fs.readFileSync(path.join(path.dirname(logPath), f))).toString(), /^\S+ stdout F [ab]\d+\n/);
       assert.deepEqual(run(['logs', '--tail', '5', name]).stdout.split('\n').slice(0, -1), want.slice(-5));
       const tailAcross = want.length - 3; // reaches back into the gzip files
-      assert.deepEqual(run(['logs', '--tail', String(tailAcross), name]).stdout.split('\n').slice(0, -1), want.slice(-tailAcross));
+      assert.deepEqual(
+        run(['logs', '--tail', String(tailAcross), name])
+          .stdout.split('\n')
+          .slice(0, -1),
+        want.slice(-tailAcross),
+      );
       const stamped = run(['logs', '-t', name]).stdout.split('\n');
       const b1 = stamped.find((l) => l.endsWith(' b1'))!.split(' ')[0];
       assert.deepEqual(run(['logs', '--since', b1, name]).stdout.split('\n').slice(0, -1), seq('b', 60));
@@ -141,8 +209,24 @@ describe('log rotation (docker CLI and berth)', () => {
 
   it('logs -f follows across rotations without losing or repeating a line', async () => {
     // the container waits for the follower, then writes in bursts across many rotations
-    const script = 'echo ready; while [ ! -f /tmp/go ]; do sleep 0.05; done; i=1; while [ $i -le 400 ]; do echo line$i; if [ $((i % 25)) = 0 ]; then sleep 0.05; fi; i=$((i+1)); done';
-    const r = d.docker(['run', '-d', '--name', 'follow', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=2', '--log-opt', 'compress=false', 'busybox', 'sh', '-c', script]);
+    const script =
+      'echo ready; while [ ! -f /tmp/go ]; do sleep 0.05; done; i=1; while [ $i -le 400 ]; do echo line$i; if [ $((i % 25)) = 0 ]; then sleep 0.05; fi; i=$((i+1)); done';
+    const r = d.docker([
+      'run',
+      '-d',
+      '--name',
+      'follow',
+      '--log-opt',
+      'max-size=1k',
+      '--log-opt',
+      'max-file=2',
+      '--log-opt',
+      'compress=false',
+      'busybox',
+      'sh',
+      '-c',
+      script,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const followers = [d.spawnDocker(['logs', '-f', 'follow']), spawn(BERTH, ['-H', d.host, 'logs', '-f', 'follow'])];
     const outs = followers.map((p) => {
@@ -165,7 +249,20 @@ describe('log rotation (docker CLI and berth)', () => {
   });
 
   it('rotates what a stopped daemon let grow, at the next start', async () => {
-    const r = d.docker(['run', '-d', '--name', 'away', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c', 'while [ ! -f /tmp/go ]; do sleep 0.05; done; i=1; while [ $i -le 300 ]; do echo line$i; i=$((i+1)); done; sleep 100']);
+    const r = d.docker([
+      'run',
+      '-d',
+      '--name',
+      'away',
+      '--log-opt',
+      'max-size=1k',
+      '--log-opt',
+      'max-file=2',
+      'busybox',
+      'sh',
+      '-c',
+      'while [ ! -f /tmp/go ]; do sleep 0.05; done; i=1; while [ $i -le 300 ]; do echo line$i; i=$((i+1)); done; sleep 100',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const logPath = d.docker(['inspect', '-f', '{{.LogPath}}', 'away']).stdout.trim();
     const pid = Number(d.docker(['inspect', '-f', '{{.State.Pid}}', 'away']).stdout.trim());

@@ -27,12 +27,29 @@ describe('berth network commands', () => {
   after(() => d.stop());
 
   it('creates, lists, filters and inspects networks as docker shows them', () => {
-    const id = ok(['network', 'create', '--subnet', `${S}.1.0/24`, '--gateway', `${S}.1.254`, '--ip-range', `${S}.1.128/25`, '--label', 'team=a', '-o', `com.docker.network.bridge.name=${BR}`, 'clinet']);
+    const id = ok([
+      'network',
+      'create',
+      '--subnet',
+      `${S}.1.0/24`,
+      '--gateway',
+      `${S}.1.254`,
+      '--ip-range',
+      `${S}.1.128/25`,
+      '--label',
+      'team=a',
+      '-o',
+      `com.docker.network.bridge.name=${BR}`,
+      'clinet',
+    ]);
     assert.match(id, /^[0-9a-f]{64}$/);
     assert.equal(ok(['network', 'ls', '--format', '{{.Name}}']), d.docker(['network', 'ls', '--format', '{{.Name}}']).stdout.trim());
     const table = ok(['network', 'ls']).split('\n');
     assert.match(table[0], /^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE$/);
-    assert.ok(table.some((l) => new RegExp(`^${id.slice(0, 12)}\\s+clinet\\s+bridge\\s+local$`).test(l)), table.join('\n'));
+    assert.ok(
+      table.some((l) => new RegExp(`^${id.slice(0, 12)}\\s+clinet\\s+bridge\\s+local$`).test(l)),
+      table.join('\n'),
+    );
     assert.equal(ok(['network', 'ls', '-q', '--filter', 'label=team=a']), id.slice(0, 12));
     assert.equal(ok(['network', 'ls', '--filter', 'type=custom', '--format', '{{.Name}} {{.Internal}} {{.IPv6}}']), 'clinet false false');
     assert.equal(ok(['network', 'ls', '--filter', 'driver=null', '--format', '{{.Name}}']), 'none');
@@ -49,20 +66,51 @@ describe('berth network commands', () => {
       assert.notEqual(r.status, 0);
       return r.stderr;
     };
-    assert.match(e(['network', 'create', '--subnet', `${S2}.0.0/24`, '--gateway', `${S3}.0.1`, 'x']), new RegExp(`no matching subnet for gateway ${S3r}\\.0\\.1`));
+    assert.match(
+      e(['network', 'create', '--subnet', `${S2}.0.0/24`, '--gateway', `${S3}.0.1`, 'x']),
+      new RegExp(`no matching subnet for gateway ${S3r}\\.0\\.1`),
+    );
     assert.match(e(['network', 'create', '--gateway', `${S3}.0.1`, 'x']), /every ip-range or gateway must have a corresponding subnet/);
-    assert.match(e(['network', 'create', '--subnet', `${S}.1.0/25`, 'x']), /Error response from daemon: invalid pool request: Pool overlaps with other one on this address space/);
+    assert.match(
+      e(['network', 'create', '--subnet', `${S}.1.0/25`, 'x']),
+      /Error response from daemon: invalid pool request: Pool overlaps with other one on this address space/,
+    );
     assert.match(e(['network', 'create', '-o', 'com.docker.network.bridge.name=lo', 'x']), /bridge name lo is already used by an interface on the host/);
     assert.match(e(['network', 'inspect', 'nosuch']), /Error response from daemon: network nosuch not found/);
     assert.match(e(['network', 'rm', 'nosuch']), /network nosuch not found/);
     assert.equal(d.berth(['network', 'rm', '-f', 'nosuch']).status, 0);
-    assert.match(e(['run', '--rm', '--network', 'clinet', '--network', 'host', 'busybox', 'true']), /conflicting options: cannot attach both user-defined and non-user-defined network-modes/);
+    assert.match(
+      e(['run', '--rm', '--network', 'clinet', '--network', 'host', 'busybox', 'true']),
+      /conflicting options: cannot attach both user-defined and non-user-defined network-modes/,
+    );
     assert.match(e(['run', '--rm', '--network-alias', 'x', 'busybox', 'true']), /network-scoped aliases are only supported for user-defined networks/);
   });
 
   it('runs on several networks with aliases, a fixed address and a MAC', () => {
     ok(['network', 'create', '--subnet', `${S}.2.0/24`, 'clinet2']);
-    ok(['run', '-d', '--name', 'srv', '--network', 'clinet', '--network-alias', 'api', '--ip', `${S}.1.200`, '--mac-address', '02:42:0a:eb:01:c8', '--network', 'name=clinet2,alias=api2', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+    ok([
+      'run',
+      '-d',
+      '--name',
+      'srv',
+      '--network',
+      'clinet',
+      '--network-alias',
+      'api',
+      '--ip',
+      `${S}.1.200`,
+      '--mac-address',
+      '02:42:0a:eb:01:c8',
+      '--network',
+      'name=clinet2,alias=api2',
+      'busybox',
+      'httpd',
+      '-f',
+      '-p',
+      '80',
+      '-h',
+      '/etc',
+    ]);
     const nets = JSON.parse(ok(['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'srv']));
     assert.deepEqual(Object.keys(nets).sort(), ['clinet', 'clinet2']);
     assert.equal(nets.clinet.IPAddress, `${S}.1.200`);
@@ -93,7 +141,10 @@ describe('berth network commands', () => {
     ok(['run', '-d', '--name', 'pub', '-p', `127.0.0.1:${p}:80`, '--expose', '443', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     assert.equal(ok(['port', 'pub']), d.docker(['port', 'pub']).stdout.trim());
     assert.equal(ok(['port', 'pub', '80']), `127.0.0.1:${p}`);
-    assert.equal(ok(['ps', '--filter', 'name=pub', '--format', '{{.Ports}}']), d.docker(['ps', '--filter', 'name=pub', '--format', '{{.Ports}}']).stdout.trim());
+    assert.equal(
+      ok(['ps', '--filter', 'name=pub', '--format', '{{.Ports}}']),
+      d.docker(['ps', '--filter', 'name=pub', '--format', '{{.Ports}}']).stdout.trim(),
+    );
     const id = ok(['inspect', '-f', '{{.Id}}', 'pub']);
     assert.equal((await httpGet(`http://127.0.0.1:${p}/hostname`)).trim(), id.slice(0, 12));
     const r = d.berth(['port', 'pub', '443']);

@@ -55,7 +55,18 @@ describe('daemon network options', () => {
   const d = new TestDaemon('netopt');
   const ok = okOf(d);
   before(async () => {
-    await d.start(['--icc=false', '--ip-masq=false', '--bip', `${A}.0.1/24`, '--fixed-cidr', `${A}.0.128/25`, '--default-address-pool', `base=${B}.0.0/16,size=24`, '--dns', '127.0.0.1']);
+    await d.start([
+      '--icc=false',
+      '--ip-masq=false',
+      '--bip',
+      `${A}.0.1/24`,
+      '--fixed-cidr',
+      `${A}.0.128/25`,
+      '--default-address-pool',
+      `base=${B}.0.0/16,size=24`,
+      '--dns',
+      '127.0.0.1',
+    ]);
     await d.importBusybox();
   });
   after(() => d.stop());
@@ -74,7 +85,8 @@ describe('daemon network options', () => {
 
   it('--icc=false: containers on the default bridge cannot reach each other, published ports still work', async () => {
     const ip = ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'c1']);
-    const fetch = (net: string, addr: string) => d.docker(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', `printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${addr} 80`]);
+    const fetch = (net: string, addr: string) =>
+      d.docker(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', `printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${addr} 80`]);
     const r = fetch('bridge', ip);
     assert.doesNotMatch(r.stdout, /200 OK/);
     // the positive control: the same request between two containers of a network with icc on
@@ -125,7 +137,16 @@ describe('daemon network options', () => {
     const p = await freePort();
     ok(['run', '-d', '--name', 'six', '--network', 'dual', '-p', `${p}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     assert.equal(ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "dual").GlobalIPv6Address}}', 'six']), `${U}::2`);
-    const out = ok(['run', '--rm', '--network', 'dual', 'busybox', 'sh', '-c', `nslookup -type=AAAA six | grep "Address: fd"; wget -qO- "http://[${U}::2]/hostname"`]);
+    const out = ok([
+      'run',
+      '--rm',
+      '--network',
+      'dual',
+      'busybox',
+      'sh',
+      '-c',
+      `nslookup -type=AAAA six | grep "Address: fd"; wget -qO- "http://[${U}::2]/hostname"`,
+    ]);
     const id = ok(['inspect', '-f', '{{.Id}}', 'six']);
     assert.equal(out, `Address: ${U}::2\n${id.slice(0, 12)}`);
     assert.equal(ok(['port', 'six']), `80/tcp -> 0.0.0.0:${p}\n80/tcp -> [::]:${p}`);

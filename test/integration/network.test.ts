@@ -32,19 +32,40 @@ describe('networking with the docker CLI', () => {
   it('has the built-in networks, and a default bridge of its own on a free subnet', () => {
     const ls = ok(['network', 'ls', '--format', '{{.Name}} {{.Driver}} {{.Scope}}']).split('\n');
     assert.deepEqual(ls, ['bridge bridge local', 'host host local', 'none null local']);
-    const br = ok(['network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}} {{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}', 'bridge']);
+    const br = ok([
+      'network',
+      'inspect',
+      '-f',
+      '{{index .Options "com.docker.network.bridge.name"}} {{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}',
+      'bridge',
+    ]);
     const [name, subnet, gw] = br.split(' ');
     assert.notEqual(name, 'docker0');
     assert.ok(fs.existsSync(`/sys/class/net/${name}/bridge`), `bridge ${name} exists`);
     assert.match(subnet, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
     // the gateway is on the host's bridge, and no other interface routes that subnet
-    const routes = fs.readFileSync('/proc/net/route', 'utf8').split('\n').filter((l) => l.startsWith(name + '\t'));
+    const routes = fs
+      .readFileSync('/proc/net/route', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith(name + '\t'));
     assert.equal(routes.length, 1);
     assert.match(gw, /^\d+\.\d+\.\d+\.1$/);
   });
 
   it('gives a default-bridge container an address, a default route and /etc files as Docker does', () => {
-    const out = ok(['run', '--name', 'plain', '--add-host', 'gw.test:host-gateway', '--add-host', 'h.test:10.1.2.3', 'busybox', 'sh', '-c', 'ip -o -4 addr show eth0; ip route; cat /etc/hosts; cat /etc/hostname']);
+    const out = ok([
+      'run',
+      '--name',
+      'plain',
+      '--add-host',
+      'gw.test:host-gateway',
+      '--add-host',
+      'h.test:10.1.2.3',
+      'busybox',
+      'sh',
+      '-c',
+      'ip -o -4 addr show eth0; ip route; cat /etc/hosts; cat /etc/hostname',
+    ]);
     const id = ok(['inspect', '-f', '{{.Id}}', 'plain']);
     const gw = ok(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', 'bridge']);
     const m = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out);
@@ -63,7 +84,10 @@ describe('networking with the docker CLI', () => {
     const flags = ['--dns', '10.0.0.53', '--dns-search', 'example.test', '--dns-option', 'ndots:2'];
     assert.equal(ok(['run', '--rm', ...flags, 'busybox', 'cat', '/etc/resolv.conf']), 'search example.test\nnameserver 10.0.0.53\noptions ndots:2');
     ok(['network', 'create', '--subnet', `${S}.40.0/24`, 'dnsnet']);
-    assert.equal(ok(['run', '--rm', '--network', 'dnsnet', ...flags, 'busybox', 'cat', '/etc/resolv.conf']), 'search example.test\nnameserver 127.0.0.11\noptions ndots:2');
+    assert.equal(
+      ok(['run', '--rm', '--network', 'dnsnet', ...flags, 'busybox', 'cat', '/etc/resolv.conf']),
+      'search example.test\nnameserver 127.0.0.11\noptions ndots:2',
+    );
     ok(['network', 'rm', 'dnsnet']);
   });
 
@@ -85,7 +109,16 @@ describe('networking with the docker CLI', () => {
   it('resolves names, aliases and short IDs on a user-defined network', () => {
     ok(['network', 'create', '--subnet', `${S}.7.0/24`, 'appnet']);
     const web = ok(['run', '-d', '--name', 'web', '--network', 'appnet', '--network-alias', 'www', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
-    const out = ok(['run', '--rm', '--network', 'appnet', 'busybox', 'sh', '-c', `wget -qO- http://web/hostname; wget -qO- http://www/hostname; wget -qO- http://${web.slice(0, 12)}/hostname; cat /etc/resolv.conf`]);
+    const out = ok([
+      'run',
+      '--rm',
+      '--network',
+      'appnet',
+      'busybox',
+      'sh',
+      '-c',
+      `wget -qO- http://web/hostname; wget -qO- http://www/hostname; wget -qO- http://${web.slice(0, 12)}/hostname; cat /etc/resolv.conf`,
+    ]);
     assert.equal(out.split('\n').slice(0, 3).join(','), [web.slice(0, 12), web.slice(0, 12), web.slice(0, 12)].join(','));
     // Docker's embedded resolver address, ndots:0 added, the host's search domains kept
     const resolv = out.split('\n').slice(3).join('\n');
@@ -107,7 +140,18 @@ describe('networking with the docker CLI', () => {
     const dbIp = ipOf('db');
     const r = d.docker(['run', '--rm', 'busybox', 'nslookup', 'db']);
     assert.notEqual(r.status, 0);
-    const out = ok(['run', '--rm', '--name', 'client', '--link', 'db:database', 'busybox', 'sh', '-c', 'grep database /etc/hosts; env | grep ^DATABASE_ | sort; wget -qO- http://database/hostname']);
+    const out = ok([
+      'run',
+      '--rm',
+      '--name',
+      'client',
+      '--link',
+      'db:database',
+      'busybox',
+      'sh',
+      '-c',
+      'grep database /etc/hosts; env | grep ^DATABASE_ | sort; wget -qO- http://database/hostname',
+    ]);
     assert.match(out, new RegExp(`^${dbIp.replace(/\./g, '\\.')}\\tdatabase ${srv.slice(0, 12)} db$`, 'm'));
     assert.match(out, new RegExp(`^DATABASE_PORT_5432_TCP_ADDR=${dbIp.replace(/\./g, '\\.')}$`, 'm'));
     assert.match(out, /^DATABASE_NAME=\/client\/database$/m);
@@ -124,7 +168,11 @@ describe('networking with the docker CLI', () => {
     const hostIfs = ok(['run', '--rm', '--network', 'host', 'busybox', 'ls', '/sys/class/net']).split(/\s+/);
     assert.ok(hostIfs.includes(bridge), hostIfs.join(' '));
     // interfaces come and go with other daemons' containers: compare the stable ones
-    const defaultDev = fs.readFileSync('/proc/net/route', 'utf8').split('\n').find((l) => l.split('\t')[1] === '00000000')?.split('\t')[0];
+    const defaultDev = fs
+      .readFileSync('/proc/net/route', 'utf8')
+      .split('\n')
+      .find((l) => l.split('\t')[1] === '00000000')
+      ?.split('\t')[0];
     for (const i of ['lo', ...(defaultDev ? [defaultDev] : [])]) assert.ok(hostIfs.includes(i), `${i} in ${hostIfs.join(' ')}`);
     assert.equal(ok(['inspect', '-f', '{{.Config.Hostname}}', ok(['create', '--network', 'host', 'busybox', 'true'])]).length > 0, true);
   });
@@ -132,7 +180,16 @@ describe('networking with the docker CLI', () => {
   it('container:<name> shares the namespace of another container', () => {
     ok(['run', '-d', '--name', 'owner', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     const ip = ipOf('owner');
-    const out = ok(['run', '--rm', '--network', 'container:owner', 'busybox', 'sh', '-c', "ip -o -4 addr show eth0 | awk '{print $4}'; wget -qO- http://127.0.0.1/hostname"]);
+    const out = ok([
+      'run',
+      '--rm',
+      '--network',
+      'container:owner',
+      'busybox',
+      'sh',
+      '-c',
+      "ip -o -4 addr show eth0 | awk '{print $4}'; wget -qO- http://127.0.0.1/hostname",
+    ]);
     const id = ok(['inspect', '-f', '{{.Id}}', 'owner']);
     assert.ok(out.split('\n')[0].startsWith(`${ip}/`), out);
     assert.equal(out.split('\n')[1], id.slice(0, 12));
@@ -170,7 +227,18 @@ describe('networking with the docker CLI', () => {
   it('publishes a range of ports', async () => {
     let p = await freePort();
     while (!(await portFree(p + 1))) p = await freePort();
-    ok(['run', '-d', '--name', 'ranged', '-p', `127.0.0.1:${p}-${p + 1}:80-81`, 'busybox', 'sh', '-c', 'httpd -p 80 -h /etc; echo -n second > /tmp/x; httpd -f -p 81 -h /tmp']);
+    ok([
+      'run',
+      '-d',
+      '--name',
+      'ranged',
+      '-p',
+      `127.0.0.1:${p}-${p + 1}:80-81`,
+      'busybox',
+      'sh',
+      '-c',
+      'httpd -p 80 -h /etc; echo -n second > /tmp/x; httpd -f -p 81 -h /tmp',
+    ]);
     assert.equal(ok(['port', 'ranged']), `80/tcp -> 127.0.0.1:${p}\n81/tcp -> 127.0.0.1:${p + 1}`);
     const id = ok(['inspect', '-f', '{{.Id}}', 'ranged']);
     await waitFor(async () => (await httpGet(`http://127.0.0.1:${p + 1}/x`).catch(() => '')) === 'second');
@@ -184,7 +252,12 @@ describe('networking with the docker CLI', () => {
     try {
       const r = d.docker(['run', '-d', '--name', 'clash', '-p', `127.0.0.1:${p}:80`, 'busybox', 'sleep', '60']);
       assert.equal(r.status, 125);
-      assert.match(r.stderr, new RegExp(`failed to set up container networking: driver failed programming external connectivity on endpoint clash \\([0-9a-f]{64}\\): failed to bind host port for 127\\.0\\.0\\.1:${p}:[0-9.]+:80/tcp: address already in use`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `failed to set up container networking: driver failed programming external connectivity on endpoint clash \\([0-9a-f]{64}\\): failed to bind host port for 127\\.0\\.0\\.1:${p}:[0-9.]+:80/tcp: address already in use`,
+        ),
+      );
       assert.equal(ok(['inspect', '-f', '{{.State.Status}}', 'clash']), 'created');
       ok(['rm', 'clash']);
     } finally {
@@ -209,14 +282,23 @@ describe('networking with the docker CLI', () => {
       return r.stderr;
     };
     assert.match(e(['network', 'create', '--subnet', `${S}.7.128/25`, 'overlap']), /invalid pool request: Pool overlaps with other one on this address space/);
-    assert.match(e(['network', 'create', '--subnet', `${S}.9.0/24`, '--gateway', `${S}.8.1`, 'gwout']), new RegExp(`no matching subnet for gateway ${Sr}\\.8\\.1`));
+    assert.match(
+      e(['network', 'create', '--subnet', `${S}.9.0/24`, '--gateway', `${S}.8.1`, 'gwout']),
+      new RegExp(`no matching subnet for gateway ${Sr}\\.8\\.1`),
+    );
     const api = await d.request('POST', '/v1.41/networks/create', { Name: 'gwout', IPAM: { Config: [{ Subnet: `${S}.9.0/24`, Gateway: `${S}.8.1` }] } });
     assert.equal(api.status, 400);
     assert.equal(api.json().message, `invalid network config:\ninvalid gateway ${S}.8.1: parent subnet ${S}.9.0/24 doesn't contain this address`);
     assert.match(e(['network', 'create', 'bridge']), /bridge is a pre-defined network and cannot be created/);
     assert.match(e(['network', 'create', 'appnet']), /network with name appnet already exists/);
-    assert.match(e(['run', '--rm', '--network', 'appnet', '--ip', '10.99.0.5', 'busybox', 'true']), /invalid config for network appnet: no configured subnet or ip-range contain the IP address 10\.99\.0\.5/);
-    assert.match(e(['run', '--rm', '--ip', '172.17.0.50', 'busybox', 'true']), /invalid config for network default: user specified IP address is supported on user defined networks only/);
+    assert.match(
+      e(['run', '--rm', '--network', 'appnet', '--ip', '10.99.0.5', 'busybox', 'true']),
+      /invalid config for network appnet: no configured subnet or ip-range contain the IP address 10\.99\.0\.5/,
+    );
+    assert.match(
+      e(['run', '--rm', '--ip', '172.17.0.50', 'busybox', 'true']),
+      /invalid config for network default: user specified IP address is supported on user defined networks only/,
+    );
     ok(['run', '-d', '--name', 'fixed', '--network', 'appnet', '--ip', `${S}.7.50`, 'busybox', 'sleep', '60']);
     assert.equal(ipOf('fixed'), `${S}.7.50`);
     assert.match(e(['run', '--name', 'fixed2', '--network', 'appnet', '--ip', `${S}.7.50`, 'busybox', 'true']), /Address already in use/);
@@ -235,7 +317,11 @@ describe('networking with the docker CLI', () => {
     assert.match(e(['network', 'rm', 'host']), /host is a pre-defined network and cannot be removed/);
     assert.match(e(['run', '--rm', '-p', '80:abc', 'busybox', 'true']), /invalid containerPort: abc/);
     assert.match(e(['run', '--rm', '-p', '70000:80', 'busybox', 'true']), /invalid hostPort: 70000/);
-    const bad = await d.request('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '99999' }] } } });
+    const bad = await d.request('POST', '/v1.41/containers/create', {
+      Image: 'busybox',
+      Cmd: ['true'],
+      HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '99999' }] } },
+    });
     assert.equal(bad.status, 400);
     assert.equal(bad.json().message, 'invalid port specification: "99999"');
     ok(['rm', '-f', 'fixed']);
@@ -271,7 +357,19 @@ describe('networking with the docker CLI', () => {
     assert.doesNotMatch(ok(['exec', 'roamer', 'ip', '-o', 'link']), /eth1/);
     assert.notEqual(d.docker(['run', '--rm', '--network', 'side', 'busybox', 'nslookup', 'rover']).status, 0);
     assert.equal(ok(['inspect', '-f', '{{len .NetworkSettings.Networks}}', 'roamer']), '1');
-    const events = ok(['events', '--since', since, '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=network', '--filter', 'network=side', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}']);
+    const events = ok([
+      'events',
+      '--since',
+      since,
+      '--until',
+      String(Math.ceil(Date.now() / 1000) + 1),
+      '--filter',
+      'type=network',
+      '--filter',
+      'network=side',
+      '--format',
+      '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}',
+    ]);
     const mine = events.split('\n').filter((l) => l.startsWith('create') || l.endsWith(id));
     assert.deepEqual(mine, ['create side <no value>', `connect side ${id}`, `disconnect side ${id}`]);
     // a stopped container is connected on paper and wired at start

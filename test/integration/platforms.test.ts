@@ -14,7 +14,8 @@ import { noArm64Busybox, noArm64Emulation, pushMultiArchBusybox } from '../fixtu
 
 const noImage = noArm64Busybox();
 const noEmu = noImage ?? noArm64Emulation();
-const WARNING = /WARNING: The requested image's platform \(linux\/arm64\/v8\) does not match the detected host platform \(linux\/amd64(\/v\d)?\) and no specific platform was requested/;
+const WARNING =
+  /WARNING: The requested image's platform \(linux\/arm64\/v8\) does not match the detected host platform \(linux\/amd64(\/v\d)?\) and no specific platform was requested/;
 
 describe('platforms', { skip: noImage }, () => {
   let reg: TestRegistry;
@@ -96,11 +97,14 @@ describe('platforms', { skip: noImage }, () => {
     // the local tag is the host's variant
     assert.equal(inspect(d, tag, '{{.Architecture}}'), 'amd64');
     const raw = JSON.parse(ok(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${tag}`]), 'skopeo inspect'));
-    assert.deepEqual(
-      raw.manifests.map((m: { platform: { os: string; architecture: string } }) => `${m.platform.os}/${m.platform.architecture}`).sort(),
-      ['linux/amd64', 'linux/arm64'],
-    );
-    for (const [platform, arch, goarch] of [['linux/arm64', 'aarch64', 'arm64'], ['linux/amd64', 'x86_64', 'amd64']]) {
+    assert.deepEqual(raw.manifests.map((m: { platform: { os: string; architecture: string } }) => `${m.platform.os}/${m.platform.architecture}`).sort(), [
+      'linux/amd64',
+      'linux/arm64',
+    ]);
+    for (const [platform, arch, goarch] of [
+      ['linux/arm64', 'aarch64', 'arm64'],
+      ['linux/amd64', 'x86_64', 'amd64'],
+    ]) {
       ok(d.docker(['rmi', '-f', tag]));
       ok(d.docker(['pull', '--platform', platform, tag]), `pull ${platform}`);
       const r = d.docker(['run', '--rm', '--network', 'none', '--platform', platform, tag, 'cat', '/arch', '/targetarch']);
@@ -108,7 +112,9 @@ describe('platforms', { skip: noImage }, () => {
     }
   });
 
-  it('a multi-platform build without --push keeps the index under its tag: create --platform finds the variant, prune keeps it, push sends the index', { skip: noEmu }, () => {
+  it('a multi-platform build without --push keeps the index under its tag: create --platform finds the variant, prune keeps it, push sends the index', {
+    skip: noEmu,
+  }, () => {
     const dir = contextDir({ Dockerfile: `FROM ${img}\nRUN uname -m > /arch && echo kept > /kept\n` });
     const tag = `${reg.host}/multi/kept:1`;
     const out = buildOk(d, 'berth', dir, ['--network', 'none', '--platform', 'linux/amd64,linux/arm64', '-t', tag]);

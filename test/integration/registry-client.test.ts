@@ -42,7 +42,13 @@ describe('registry client', () => {
     await repo.patchBlob(streamed.location, digestOf(blobs[1]), Readable.from([blobs[1].subarray(0, 1000), blobs[1].subarray(1000)]), 0);
     const chunked = (await repo.startUpload()) as { location: string };
     const sizes: number[] = [];
-    await repo.patchBlob(chunked.location, () => digestOf(blobs[2]), Readable.from([blobs[2]]), 64 * 1024, (n) => sizes.push(n));
+    await repo.patchBlob(
+      chunked.location,
+      () => digestOf(blobs[2]),
+      Readable.from([blobs[2]]),
+      64 * 1024,
+      (n) => sizes.push(n),
+    );
     assert.deepEqual(sizes, [65536, 65536, 65536, 65536, 65536, 5653]);
     for (const b of blobs) {
       assert.equal(await repo.hasBlob(digestOf(b)), b.length);

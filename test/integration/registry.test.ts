@@ -129,11 +129,15 @@ describe('registry: push and pull (open registry)', () => {
       return img;
     };
     const layout = path.join(tmp, 'multi');
-    writeOciLayout(layout, [
-      { img: await mk('arm64', 'v8'), platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, gzip: true },
-      { img: await mk('amd64'), platform: { os: 'linux', architecture: 'amd64' }, gzip: true },
-      { img: await mk('arm', 'v7'), platform: { os: 'linux', architecture: 'arm', variant: 'v7' }, gzip: true },
-    ], { nestedIndex: true });
+    writeOciLayout(
+      layout,
+      [
+        { img: await mk('arm64', 'v8'), platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, gzip: true },
+        { img: await mk('amd64'), platform: { os: 'linux', architecture: 'amd64' }, gzip: true },
+        { img: await mk('arm', 'v7'), platform: { os: 'linux', architecture: 'arm', variant: 'v7' }, gzip: true },
+      ],
+      { nestedIndex: true },
+    );
     ok(skopeo(['copy', '--all', '--dest-tls-verify=false', `oci:${layout}:latest`, `docker://${reg.host}/multi:latest`]), 'skopeo copy --all');
     const raw = JSON.parse(ok(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/multi:latest`])));
     assert.equal(raw.manifests.length, 3);
@@ -185,7 +189,11 @@ describe('registry: push and pull (open registry)', () => {
     assert.match(all, new RegExp(`\n${reg.host}/app\n$`));
     ok(d.docker(['rmi', `${reg.host}/zstd:1`, `${reg.host}/zstd-copy:1`]));
     const berth = path.resolve(__dirname, '../../../bin/berth');
-    const r = spawnSync('script', ['-qec', `stty cols 120; ${process.execPath} ${berth} -H ${d.host} pull ${reg.host}/zstd:1`, '/dev/null'], { encoding: 'utf8', timeout: 60000, env: { ...process.env, DOCKER_CONFIG: d.clientConfigDir } });
+    const r = spawnSync('script', ['-qec', `stty cols 120; ${process.execPath} ${berth} -H ${d.host} pull ${reg.host}/zstd:1`, '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 60000,
+      env: { ...process.env, DOCKER_CONFIG: d.clientConfigDir },
+    });
     assert.equal(r.status, 0, r.stdout);
     assert.match(r.stdout, /1: Pulling from zstd/);
     assert.match(r.stdout, /Already exists/);
@@ -219,10 +227,21 @@ describe('registry: push and pull (open registry)', () => {
         if (!req.url?.startsWith('/v1/search')) return false;
         const q = new URL(req.url, 'http://x').searchParams.get('q');
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ query: q, results: [
-          { name: 'team/app', description: 'the app, with a description long enough to be cut by the table', star_count: 12, is_official: false, is_automated: false },
-          { name: 'library/app', description: 'official', star_count: 99, is_official: true, is_automated: false },
-        ] }));
+        res.end(
+          JSON.stringify({
+            query: q,
+            results: [
+              {
+                name: 'team/app',
+                description: 'the app, with a description long enough to be cut by the table',
+                star_count: 12,
+                is_official: false,
+                is_automated: false,
+              },
+              { name: 'library/app', description: 'official', star_count: 99, is_official: true, is_automated: false },
+            ],
+          }),
+        );
         return true;
       });
       const out = ok(await d.dockerAsync(['search', `${proxy.host}/app`]), 'search');
@@ -256,7 +275,13 @@ describe('registry: push and pull (open registry)', () => {
   it('concurrent pulls of one image share each layer download and both succeed', async () => {
     const proxy = await FaultProxy.start(reg.host);
     try {
-      const ids = [...new Set(ok(d.docker(['images', '-aq'])).split('\n').filter(Boolean))];
+      const ids = [
+        ...new Set(
+          ok(d.docker(['images', '-aq']))
+            .split('\n')
+            .filter(Boolean),
+        ),
+      ];
       ok(d.docker(['rmi', '-f', ...ids]), 'rmi');
       proxy.throttle = 4 << 20;
       // no blob moves until both pulls asked for the manifest: they overlap by construction
@@ -335,7 +360,10 @@ describe('registry: credentials (basic and token auth)', () => {
     const before = token.tokenRequests.length;
     ok(d.docker(['push', `${token.host}/team/tok:1`]), 'push');
     const reqs = token.tokenRequests.slice(before);
-    assert.ok(reqs.some((r) => r.account === 'berth' && r.scopes.includes('repository:team/tok:pull,push')), JSON.stringify(reqs));
+    assert.ok(
+      reqs.some((r) => r.account === 'berth' && r.scopes.includes('repository:team/tok:pull,push')),
+      JSON.stringify(reqs),
+    );
     // one token serves the whole push: cached per scope
     assert.ok(reqs.length <= 2, `token requests: ${JSON.stringify(reqs)}`);
     ok(d.docker(['rmi', `${token.host}/team/tok:1`]));

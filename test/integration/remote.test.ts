@@ -35,14 +35,61 @@ function expiredClientCert(certs: string, out: string): void {
   fs.writeFileSync(
     path.join(out, 'ca.cnf'),
     [
-      '[ca]', 'default_ca = d', '[d]', `dir = ${out}`, 'database = $dir/index.txt', 'serial = $dir/serial', 'new_certs_dir = $dir',
-      'default_md = sha256', 'policy = p', 'unique_subject = no', 'copy_extensions = none', '[p]', 'commonName = supplied', '[ext]', 'extendedKeyUsage = clientAuth', '',
+      '[ca]',
+      'default_ca = d',
+      '[d]',
+      `dir = ${out}`,
+      'database = $dir/index.txt',
+      'serial = $dir/serial',
+      'new_certs_dir = $dir',
+      'default_md = sha256',
+      'policy = p',
+      'unique_subject = no',
+      'copy_extensions = none',
+      '[p]',
+      'commonName = supplied',
+      '[ext]',
+      'extendedKeyUsage = clientAuth',
+      '',
     ].join('\n'),
   );
-  let r = run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(out, 'key.pem'), '-out', path.join(out, 'c.csr'), '-subj', '/CN=expired']);
+  let r = run('openssl', [
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    path.join(out, 'key.pem'),
+    '-out',
+    path.join(out, 'c.csr'),
+    '-subj',
+    '/CN=expired',
+  ]);
   assert.equal(r.status, 0, r.stderr);
-  r = run('openssl', ['ca', '-batch', '-config', path.join(out, 'ca.cnf'), '-cert', path.join(certs, 'ca.pem'), '-keyfile', path.join(certs, 'ca-key.pem'),
-    '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-extensions', 'ext', '-in', path.join(out, 'c.csr'), '-out', path.join(out, 'cert.pem'), '-notext']);
+  r = run('openssl', [
+    'ca',
+    '-batch',
+    '-config',
+    path.join(out, 'ca.cnf'),
+    '-cert',
+    path.join(certs, 'ca.pem'),
+    '-keyfile',
+    path.join(certs, 'ca-key.pem'),
+    '-startdate',
+    '20200101000000Z',
+    '-enddate',
+    '20200102000000Z',
+    '-extensions',
+    'ext',
+    '-in',
+    path.join(out, 'c.csr'),
+    '-out',
+    path.join(out, 'cert.pem'),
+    '-notext',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   fs.copyFileSync(path.join(certs, 'ca.pem'), path.join(out, 'ca.pem'));
 }
@@ -69,10 +116,30 @@ describe('remote engines: tcp with mutual TLS', () => {
   before(async () => {
     makeCerts(certs);
     port = await freePort();
-    await d.start(['-H', `tcp://127.0.0.1:${port}`, '--tlsverify', '--tlscacert', path.join(certs, 'ca.pem'), '--tlscert', path.join(certs, 'server-cert.pem'), '--tlskey', path.join(certs, 'server-key.pem')]);
+    await d.start([
+      '-H',
+      `tcp://127.0.0.1:${port}`,
+      '--tlsverify',
+      '--tlscacert',
+      path.join(certs, 'ca.pem'),
+      '--tlscert',
+      path.join(certs, 'server-cert.pem'),
+      '--tlskey',
+      path.join(certs, 'server-key.pem'),
+    ]);
     await d.importBusybox();
     clientEnv = { DOCKER_CERT_PATH: certs, DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: path.join(certs, 'cfg') };
-    dockerTls = ['-H', `tcp://127.0.0.1:${port}`, '--tlsverify', '--tlscacert', path.join(certs, 'ca.pem'), '--tlscert', path.join(certs, 'cert.pem'), '--tlskey', path.join(certs, 'key.pem')];
+    dockerTls = [
+      '-H',
+      `tcp://127.0.0.1:${port}`,
+      '--tlsverify',
+      '--tlscacert',
+      path.join(certs, 'ca.pem'),
+      '--tlscert',
+      path.join(certs, 'cert.pem'),
+      '--tlskey',
+      path.join(certs, 'key.pem'),
+    ];
   });
   after(async () => {
     await d.stop();
@@ -80,7 +147,10 @@ describe('remote engines: tcp with mutual TLS', () => {
   });
 
   it('makes files that pass openssl verify with the right purposes', () => {
-    for (const [f, purpose] of [['server-cert.pem', 'sslserver'], ['cert.pem', 'sslclient']]) {
+    for (const [f, purpose] of [
+      ['server-cert.pem', 'sslserver'],
+      ['cert.pem', 'sslclient'],
+    ]) {
       const r = run('openssl', ['verify', '-purpose', purpose, '-CAfile', path.join(certs, 'ca.pem'), path.join(certs, f)]);
       assert.equal(r.status, 0, r.stdout + r.stderr);
     }
@@ -138,7 +208,11 @@ describe('remote engines: tcp with mutual TLS', () => {
 
   it('refuses at the handshake: no client certificate, another CA, an expired one, plain HTTP', async () => {
     // positive control: the right client certificate gets an answer
-    const ok = { ca: fs.readFileSync(path.join(certs, 'ca.pem')), cert: fs.readFileSync(path.join(certs, 'cert.pem')), key: fs.readFileSync(path.join(certs, 'key.pem')) };
+    const ok = {
+      ca: fs.readFileSync(path.join(certs, 'ca.pem')),
+      cert: fs.readFileSync(path.join(certs, 'cert.pem')),
+      key: fs.readFileSync(path.join(certs, 'key.pem')),
+    };
     assert.equal(await tlsProbe(port, ok), 'ok');
     assert.notEqual(await tlsProbe(port, {}), 'ok');
     const other = path.join(certs, 'other');
@@ -153,7 +227,18 @@ describe('remote engines: tcp with mutual TLS', () => {
     });
     assert.match(plain, /^error/);
     // the docker CLI without a certificate is refused too
-    const r = run('docker', ['-H', `tcp://127.0.0.1:${port}`, '--tlsverify', '--tlscacert', path.join(certs, 'ca.pem'), '--tlscert', path.join(other, 'cert.pem'), '--tlskey', path.join(other, 'key.pem'), 'ps']);
+    const r = run('docker', [
+      '-H',
+      `tcp://127.0.0.1:${port}`,
+      '--tlsverify',
+      '--tlscacert',
+      path.join(certs, 'ca.pem'),
+      '--tlscert',
+      path.join(other, 'cert.pem'),
+      '--tlskey',
+      path.join(other, 'key.pem'),
+      'ps',
+    ]);
     assert.notEqual(r.status, 0);
     // the daemon still serves the good client afterwards
     assert.equal(await tlsProbe(port, ok), 'ok');
@@ -171,7 +256,24 @@ describe('remote engines: daemon TLS configuration', () => {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-tlsbad-'));
     const exec = fs.mkdtempSync('/run/bt-');
     fs.writeFileSync(path.join(base, 'daemon.json'), '{}');
-    const r = spawnSync(process.execPath, [BERTHD, '--data-root', path.join(base, 'data'), '--exec-root', exec, '--pidfile', path.join(base, 'pid'), '--config-file', path.join(base, 'daemon.json'), '-H', `unix://${base}/s.sock`, ...args], { timeout: 20000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        BERTHD,
+        '--data-root',
+        path.join(base, 'data'),
+        '--exec-root',
+        exec,
+        '--pidfile',
+        path.join(base, 'pid'),
+        '--config-file',
+        path.join(base, 'daemon.json'),
+        '-H',
+        `unix://${base}/s.sock`,
+        ...args,
+      ],
+      { timeout: 20000 },
+    );
     fs.rmSync(base, { recursive: true, force: true });
     fs.rmSync(exec, { recursive: true, force: true });
     assert.notEqual(r.status, 0, 'berthd must refuse to start');
@@ -181,9 +283,25 @@ describe('remote engines: daemon TLS configuration', () => {
   it('refuses plain tcp without --tls=false, and missing or unreadable TLS files, naming them', async () => {
     const port = await freePort();
     assert.match(await startFails(['-H', `tcp://127.0.0.1:${port}`]), /refusing to serve tcp:\/\/127\.0\.0\.1:\d+ without TLS/);
-    assert.match(await startFails(['-H', `tcp://127.0.0.1:${port}`, '--tlsverify', '--tlscacert', '/nonexistent/ca.pem', '--tlscert', '/nonexistent/c.pem', '--tlskey', '/nonexistent/k.pem']), /could not read .*"\/nonexistent\/c\.pem".*no such file/);
+    assert.match(
+      await startFails([
+        '-H',
+        `tcp://127.0.0.1:${port}`,
+        '--tlsverify',
+        '--tlscacert',
+        '/nonexistent/ca.pem',
+        '--tlscert',
+        '/nonexistent/c.pem',
+        '--tlskey',
+        '/nonexistent/k.pem',
+      ]),
+      /could not read .*"\/nonexistent\/c\.pem".*no such file/,
+    );
     // a directory where the key should be: unreadable as a file
-    assert.match(await startFails(['-H', `tcp://127.0.0.1:${port}`, '--tls', '--tlscert', '/etc/hostname', '--tlskey', '/etc']), /could not read server key "\/etc"/);
+    assert.match(
+      await startFails(['-H', `tcp://127.0.0.1:${port}`, '--tls', '--tlscert', '/etc/hostname', '--tlskey', '/etc']),
+      /could not read server key "\/etc"/,
+    );
   });
 
   it('takes the TLS settings from daemon.json, and refuses them twice', async () => {
@@ -191,11 +309,29 @@ describe('remote engines: daemon TLS configuration', () => {
     makeCerts(certs);
     const d = new TestDaemon('tlsjson');
     const port = await freePort();
-    const cfg = { tlsverify: true, tlscacert: path.join(certs, 'ca.pem'), tlscert: path.join(certs, 'server-cert.pem'), tlskey: path.join(certs, 'server-key.pem') };
+    const cfg = {
+      tlsverify: true,
+      tlscacert: path.join(certs, 'ca.pem'),
+      tlscert: path.join(certs, 'server-cert.pem'),
+      tlskey: path.join(certs, 'server-key.pem'),
+    };
     try {
       d.configure(cfg);
       await d.start(['-H', `tcp://127.0.0.1:${port}`]);
-      const r = run('docker', ['-H', `tcp://127.0.0.1:${port}`, '--tlsverify', '--tlscacert', cfg.tlscacert, '--tlscert', path.join(certs, 'cert.pem'), '--tlskey', path.join(certs, 'key.pem'), 'version', '--format', '{{.Server.Os}}']);
+      const r = run('docker', [
+        '-H',
+        `tcp://127.0.0.1:${port}`,
+        '--tlsverify',
+        '--tlscacert',
+        cfg.tlscacert,
+        '--tlscert',
+        path.join(certs, 'cert.pem'),
+        '--tlskey',
+        path.join(certs, 'key.pem'),
+        'version',
+        '--format',
+        '{{.Server.Os}}',
+      ]);
       assert.equal(r.stdout, 'linux\n', r.stderr);
       await d.stopDaemon();
       // the same setting as a flag and in the file: dockerd's refusal
@@ -271,7 +407,10 @@ describe('remote engines: ssh', { skip: !sshdAvailable() && 'openssh-server is n
     const other = new TestSshd();
     try {
       await other.start({ DOCKER_HOST: d.host, PATH: `${onlyDocker}:/usr/bin:/bin` });
-      const r = berth(['-H', `ssh://root@127.0.0.1:${other.port}`, 'run', '--rm', 'busybox', 'echo', 'through-docker'], { PATH: other.path, DOCKER_CONFIG: path.join(other.dir, 'cfg') });
+      const r = berth(['-H', `ssh://root@127.0.0.1:${other.port}`, 'run', '--rm', 'busybox', 'echo', 'through-docker'], {
+        PATH: other.path,
+        DOCKER_CONFIG: path.join(other.dir, 'cfg'),
+      });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, 'through-docker\n');
     } finally {
@@ -299,7 +438,17 @@ describe('remote engines: contexts shared with the docker CLI', () => {
     fs.mkdirSync(cfg, { recursive: true });
     makeCerts(certs);
     port = await freePort();
-    await d.start(['-H', `tcp://127.0.0.1:${port}`, '--tlsverify', '--tlscacert', path.join(certs, 'ca.pem'), '--tlscert', path.join(certs, 'server-cert.pem'), '--tlskey', path.join(certs, 'server-key.pem')]);
+    await d.start([
+      '-H',
+      `tcp://127.0.0.1:${port}`,
+      '--tlsverify',
+      '--tlscacert',
+      path.join(certs, 'ca.pem'),
+      '--tlscert',
+      path.join(certs, 'server-cert.pem'),
+      '--tlskey',
+      path.join(certs, 'server-key.pem'),
+    ]);
   });
   after(async () => {
     await d.stop();
@@ -319,7 +468,10 @@ describe('remote engines: contexts shared with the docker CLI', () => {
     // both list the same contexts the same way
     const bl = berth(['context', 'ls', '--format', '{{.Name}} {{.DockerEndpoint}} {{.Description}}'], env());
     const dl = run('docker', ['context', 'ls', '--format', '{{.Name}} {{.DockerEndpoint}} {{.Description}}'], env());
-    assert.deepEqual(bl.stdout.split('\n').filter((l) => !l.startsWith('default')), dl.stdout.split('\n').filter((l) => !l.startsWith('default')));
+    assert.deepEqual(
+      bl.stdout.split('\n').filter((l) => !l.startsWith('default')),
+      dl.stdout.split('\n').filter((l) => !l.startsWith('default')),
+    );
     // inspect is byte-identical
     assert.equal(berth(['context', 'inspect', 'by-docker'], env()).stdout, run('docker', ['context', 'inspect', 'by-docker'], env()).stdout);
   });

@@ -22,8 +22,7 @@ import {
 } from '../../src/runtime';
 
 const RUNC = DEFAULT_RUNC;
-const canRun =
-  process.getuid?.() === 0 && fs.existsSync(RUNC) && fs.existsSync('/bin/busybox') && fs.existsSync(DEFAULT_SECCOMP_PROFILE_PATH);
+const canRun = process.getuid?.() === 0 && fs.existsSync(RUNC) && fs.existsSync('/bin/busybox') && fs.existsSync(DEFAULT_SECCOMP_PROFILE_PATH);
 const skip = canRun ? false : 'needs root, runc, /bin/busybox and the seccomp profile (scripts/fetch-seccomp-profile.sh)';
 
 const tag = randomBytes(4).toString('hex');
@@ -228,15 +227,12 @@ describe('runtime: specs run under runc', { skip }, () => {
     fs.writeFileSync(path.join(data, 'f'), 'from-host\n');
     const hosts = path.join(tmp, 'hosts');
     fs.writeFileSync(hosts, '127.0.0.1 localhost itest\n');
-    const r = await run(
-      'echo x > /dev/mynull && echo dev-ok; grep " /run " /proc/mounts; cat /data/f; touch /data/g 2>&1; cat /etc/hosts',
-      {
-        devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/mynull', CgroupPermissions: 'rwm' }],
-        tmpfs: { '/run': 'size=1m' },
-        mounts: [{ source: data, destination: '/data', options: ['rbind', 'ro', 'rprivate'] }],
-        etcFiles: { hosts },
-      },
-    );
+    const r = await run('echo x > /dev/mynull && echo dev-ok; grep " /run " /proc/mounts; cat /data/f; touch /data/g 2>&1; cat /etc/hosts', {
+      devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/mynull', CgroupPermissions: 'rwm' }],
+      tmpfs: { '/run': 'size=1m' },
+      mounts: [{ source: data, destination: '/data', options: ['rbind', 'ro', 'rprivate'] }],
+      etcFiles: { hosts },
+    });
     assert.match(r.stdout, /dev-ok/);
     assert.match(r.stdout, /tmpfs \/run tmpfs rw,nosuid,nodev,noexec,[^ ]*size=1024k/);
     assert.match(r.stdout, /from-host/);

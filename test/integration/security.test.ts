@@ -65,8 +65,16 @@ describe('security defaults and resources', () => {
   });
 
   it('puts memory and pids limits in the container cgroup', () => {
-    const r = run('-m', '64m', '--pids-limit', '50', 'busybox', 'sh', '-c',
-      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max');
+    const r = run(
+      '-m',
+      '64m',
+      '--pids-limit',
+      '50',
+      'busybox',
+      'sh',
+      '-c',
+      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max',
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n'), ['67108864', '50']);
   });

@@ -40,7 +40,11 @@ describe('streaming endpoints survive clients that vanish', () => {
     const r = spawnSync('runc', ['--root', path.join(d.execRoot, 'runc', 'runc'), 'list', '-q']);
     return r.stdout.toString().split('\n').filter(Boolean).sort();
   };
-  const runningIds = (): string[] => ok(d.docker(['ps', '-q', '--no-trunc']), 'ps').split('\n').filter(Boolean).sort();
+  const runningIds = (): string[] =>
+    ok(d.docker(['ps', '-q', '--no-trunc']), 'ps')
+      .split('\n')
+      .filter(Boolean)
+      .sort();
 
   /**
    * Cuts the request at each point, checking the daemon answers after each,
@@ -78,10 +82,13 @@ describe('streaming endpoints survive clients that vanish', () => {
           resolve(got);
         }
       });
-      s.write(`POST /containers/${ref}/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: berth\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`, () => {
-        // once hijacked, what we type reaches the container
-        const iv = setInterval(() => (got.includes('\r\n\r\n') ? (clearInterval(iv), s.write(input)) : undefined), 20);
-      });
+      s.write(
+        `POST /containers/${ref}/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: berth\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`,
+        () => {
+          // once hijacked, what we type reaches the container
+          const iv = setInterval(() => (got.includes('\r\n\r\n') ? (clearInterval(iv), s.write(input)) : undefined), 20);
+        },
+      );
     });
   }
 
@@ -117,7 +124,19 @@ describe('streaming endpoints survive clients that vanish', () => {
   });
 
   it('logs -f: cut while records flow and while idle; the follower is gone', async () => {
-    ok(d.docker(['run', '-d', '--name', 'chatty', 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 60000 ]; do echo "record $i of the log"; i=$((i+1)); done; echo done; sleep 1000']), 'run');
+    ok(
+      d.docker([
+        'run',
+        '-d',
+        '--name',
+        'chatty',
+        'busybox',
+        'sh',
+        '-c',
+        'i=0; while [ $i -lt 60000 ]; do echo "record $i of the log"; i=$((i+1)); done; echo done; sleep 1000',
+      ]),
+      'run',
+    );
     await waitFor(() => d.docker(['logs', '--tail', '1', 'chatty']).stdout === 'done\n', 60000, 200);
     const follow = { method: 'GET', path: '/v1.41/containers/chatty/logs?follow=1&stdout=1&stderr=1' };
     await survives(follow, ['request', 'headers', 0, 9, 100_000, 1_000_000]);
@@ -130,21 +149,41 @@ describe('streaming endpoints survive clients that vanish', () => {
   it('attach: cut the output and the stdin sides; the container keeps running and attach still works', async () => {
     ok(d.docker(['run', '-d', '--name', 'talker', 'busybox', 'sh', '-c', 'i=0; while :; do echo "tick $i"; i=$((i+1)); sleep 0.02; done']), 'run');
     ok(d.docker(['run', '-d', '-i', '--name', 'echoer', 'busybox', 'cat']), 'run -i');
-    await survives({ method: 'POST', path: '/v1.41/containers/talker/attach?stream=1&stdout=1&stderr=1', headers: UPGRADE }, ['request', 'headers', 0, 9, 200, { after: 'tick' }]);
+    await survives({ method: 'POST', path: '/v1.41/containers/talker/attach?stream=1&stdout=1&stderr=1', headers: UPGRADE }, [
+      'request',
+      'headers',
+      0,
+      9,
+      200,
+      { after: 'tick' },
+    ]);
     // plain (not upgraded) attach streams over the response
     await survives({ method: 'POST', path: '/v1.41/containers/talker/attach?stream=1&stdout=1&logs=1' }, ['headers', 0, 5000]);
-    await survives({ method: 'POST', path: '/v1.41/containers/echoer/attach?stream=1&stdin=1&stdout=1', headers: UPGRADE, body: 'half a line' }, ['request', 'headers', 0]);
+    await survives({ method: 'POST', path: '/v1.41/containers/echoer/attach?stream=1&stdin=1&stdout=1', headers: UPGRADE, body: 'half a line' }, [
+      'request',
+      'headers',
+      0,
+    ]);
     // not frozen: output still flows, stdin still reaches the process
     const last = d.docker(['logs', '--tail', '1', 'talker']).stdout;
     await waitFor(() => d.docker(['logs', '--tail', '1', 'talker']).stdout !== last, 20000, 100);
     await attachRoundTrip('echoer', 'ping-after-cuts\n', 'ping-after-cuts');
-    assert.deepEqual(ok(d.docker(['inspect', '-f', '{{.State.Running}}', 'talker', 'echoer']), 'inspect').split('\n').filter(Boolean), ['true', 'true']);
+    assert.deepEqual(
+      ok(d.docker(['inspect', '-f', '{{.State.Running}}', 'talker', 'echoer']), 'inspect')
+        .split('\n')
+        .filter(Boolean),
+      ['true', 'true'],
+    );
   });
 
   it('exec start: cut at every point; each session still ends and records its exit', async () => {
     const ids: string[] = [];
     const newExec = async (): Promise<RawRequest> => {
-      const r = await d.request('POST', '/v1.41/containers/talker/exec', { AttachStdout: true, AttachStderr: true, Cmd: ['sh', '-c', 'i=0; while [ $i -lt 3000 ]; do echo "exec line $i"; i=$((i+1)); done'] });
+      const r = await d.request('POST', '/v1.41/containers/talker/exec', {
+        AttachStdout: true,
+        AttachStderr: true,
+        Cmd: ['sh', '-c', 'i=0; while [ $i -lt 3000 ]; do echo "exec line $i"; i=$((i+1)); done'],
+      });
       assert.equal(r.status, 201, r.body.toString());
       ids.push(r.json().Id);
       return { method: 'POST', path: `/v1.41/exec/${r.json().Id}/start`, headers: UPGRADE, body: '{"Detach":false,"Tty":false}' };
@@ -211,7 +250,10 @@ describe('streaming endpoints survive clients that vanish', () => {
       await survives({ method: 'POST', path: '/v1.41/images/create?fromSrc=-&repo=cut-import', headers: tar, body: saved, sendBytes: at }, ['request']);
     }
     ok(d.docker(['run', '-d', '--name', 'up', 'busybox', 'sleep', '1000']), 'run');
-    const small = await tarBuf([{ name: 'big.bin', body: Buffer.alloc(3 << 20, 7) }, { name: 'after', body: 'x' }]);
+    const small = await tarBuf([
+      { name: 'big.bin', body: Buffer.alloc(3 << 20, 7) },
+      { name: 'after', body: 'x' },
+    ]);
     for (const at of [100, 1 << 20]) {
       await survives({ method: 'PUT', path: '/v1.41/containers/up/archive?path=/tmp', headers: tar, body: small, sendBytes: at }, ['request']);
     }
@@ -223,6 +265,8 @@ describe('streaming endpoints survive clients that vanish', () => {
   });
 
   it('the registry client keeps no connection for good (idle ones close after its 30 s keep-alive)', async () => {
-    await waitFor(() => tcpSocketsTo(pid(), reg.port) === 0, 60000, 500).catch(() => assert.fail(`${tcpSocketsTo(pid(), reg.port)} connections to the registry stay open`));
+    await waitFor(() => tcpSocketsTo(pid(), reg.port) === 0, 60000, 500).catch(() =>
+      assert.fail(`${tcpSocketsTo(pid(), reg.port)} connections to the registry stay open`),
+    );
   });
 });

@@ -147,7 +147,25 @@ describe('Go template table: docker and berth print the same bytes', () => {
   before(async () => {
     await d.start();
     await d.importBusybox();
-    const r = d.docker(['create', '--name', 'tmplctr', '--label', 'a.b=c', '--label', 'z=', '-v', '/data', '-e', 'X=1', '--expose', '80', 'busybox', 'sh', '-c', 'echo hi']);
+    const r = d.docker([
+      'create',
+      '--name',
+      'tmplctr',
+      '--label',
+      'a.b=c',
+      '--label',
+      'z=',
+      '-v',
+      '/data',
+      '-e',
+      'X=1',
+      '--expose',
+      '80',
+      'busybox',
+      'sh',
+      '-c',
+      'echo hi',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     ctr = r.stdout.trim();
     assert.equal(d.docker(['network', 'create', '--label', 'k=v', 'tmplnet']).status, 0);
@@ -163,7 +181,9 @@ describe('Go template table: docker and berth print the same bytes', () => {
     // relative times ("30 seconds ago") move between the two calls
     const steady = (s: string) => s.replace(/(\d+ \w+|About an? \w+|Less than a second) ago/g, 'X ago');
     if (steady(a.stdout) !== steady(b.stdout) || a.status !== b.status || norm(a.stderr) !== norm(b.stderr)) {
-      mismatches.push(`${label} ${JSON.stringify(args.at(-1))}\n  docker(${a.status}): ${JSON.stringify(a.stdout)} ${JSON.stringify(a.stderr)}\n  berth (${b.status}): ${JSON.stringify(b.stdout)} ${JSON.stringify(b.stderr)}`);
+      mismatches.push(
+        `${label} ${JSON.stringify(args.at(-1))}\n  docker(${a.status}): ${JSON.stringify(a.stdout)} ${JSON.stringify(a.stderr)}\n  berth (${b.status}): ${JSON.stringify(b.stdout)} ${JSON.stringify(b.stderr)}`,
+      );
     }
     return a;
   };

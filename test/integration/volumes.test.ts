@@ -27,7 +27,10 @@ describe('volumes and mounts', () => {
   const d = new TestDaemon('vol');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-voltest-'));
   const docker = (...args: string[]) => d.docker(args);
-  const volumes = () => ok(docker('volume', 'ls', '-q')).split('\n').filter(Boolean);
+  const volumes = () =>
+    ok(docker('volume', 'ls', '-q'))
+      .split('\n')
+      .filter(Boolean);
   const volDir = (name: string) => path.join(d.dataRoot, 'volumes', name, '_data');
 
   before(async () => {
@@ -74,7 +77,12 @@ describe('volumes and mounts', () => {
     assert.equal(ok(docker('volume', 'ls')), `DRIVER    VOLUME NAME\nlocal     ${anon}\nlocal     web-data\n`);
     assert.equal(ok(docker('volume', 'ls', '-q', '--filter', 'label=team=web')), 'web-data\n');
     assert.equal(ok(docker('volume', 'ls', '-q', '--filter', 'name=web')), 'web-data\n');
-    assert.equal(ok(docker('volume', 'ls', '-q', '--filter', 'driver=local')).split('\n').filter(Boolean).length, 2);
+    assert.equal(
+      ok(docker('volume', 'ls', '-q', '--filter', 'driver=local'))
+        .split('\n')
+        .filter(Boolean).length,
+      2,
+    );
     assert.equal(ok(docker('volume', 'ls', '--format', '{{.Name}} {{.Driver}} {{.Label "team"}}', '--filter', 'name=^web-data$')), 'web-data local web\n');
     // a volume a container uses is not dangling, even while that container is stopped
     ok(docker('create', '--name', 'holder', '-v', 'web-data:/w', 'busybox', 'true'));
@@ -83,7 +91,11 @@ describe('volumes and mounts', () => {
     fails(docker('volume', 'ls', '--filter', 'bogus=1'), /invalid filter 'bogus'/, 1);
     // in use: refused, data kept
     const inUse = docker('volume', 'rm', 'web-data');
-    fails(inUse, new RegExp(`Error response from daemon: remove web-data: volume is in use - \\[${ok(docker('inspect', '-f', '{{.Id}}', 'holder')).trim()}\\]`), 1);
+    fails(
+      inUse,
+      new RegExp(`Error response from daemon: remove web-data: volume is in use - \\[${ok(docker('inspect', '-f', '{{.Id}}', 'holder')).trim()}\\]`),
+      1,
+    );
     fails(docker('volume', 'rm', '-f', 'web-data'), /volume is in use/, 1);
     assert.ok(fs.existsSync(volDir('web-data')));
     ok(docker('rm', 'holder'));
@@ -101,7 +113,11 @@ describe('volumes and mounts', () => {
       fails(docker('volume', 'create', bad), /includes invalid characters for a local volume name, only "\[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]" are allowed/, 1);
     fails(docker('volume', 'create', '-o', 'foo=bar', 'optv'), /create optv: invalid option: "foo"/, 1);
     fails(docker('volume', 'create', '-o', 'type=tmpfs', 'optv'), /create optv: missing required option: "device"/, 1);
-    fails(docker('volume', 'create', '-d', 'nosuchdriver', 'optv'), /create optv: error looking up volume plugin nosuchdriver: plugin "nosuchdriver" not found/, 1);
+    fails(
+      docker('volume', 'create', '-d', 'nosuchdriver', 'optv'),
+      /create optv: error looking up volume plugin nosuchdriver: plugin "nosuchdriver" not found/,
+      1,
+    );
     // the docker CLI makes "../x" a host path; through the API it is a volume name, and refused
     const r = await d.request('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { Binds: ['../../etc:/x'] } });
     assert.equal(r.status, 400);
@@ -152,7 +168,8 @@ describe('volumes and mounts', () => {
 
   it('copies image content into an empty volume, keeping owners and modes', () => {
     const show = 'stat -c "%n %U %G %a" /data /data/owned.txt /data/sub /data/sub/deep; readlink /data/link; cat /data/owned.txt';
-    const expected = '/data berth berth 750\n/data/owned.txt berth berth 640\n/data/sub berth berth 700\n/data/sub/deep berth staff 600\nowned.txt\nimage content\n';
+    const expected =
+      '/data berth berth 750\n/data/owned.txt berth berth 640\n/data/sub berth berth 700\n/data/sub/deep berth staff 600\nowned.txt\nimage content\n';
     // a named volume, on first use
     assert.equal(ok(docker('run', '--rm', '-v', 'copied:/data', 'datafile', 'sh', '-c', show)), expected);
     const st = fs.statSync(path.join(volDir('copied'), 'owned.txt'));
@@ -178,7 +195,10 @@ describe('volumes and mounts', () => {
     ok(docker('create', '--name', 'iv', 'datavol', 'true'));
     const [m] = JSON.parse(ok(docker('inspect', '-f', '{{json .Mounts}}', 'iv')));
     assert.match(m.Name, ANON);
-    assert.deepEqual({ ...m, Name: '' }, { Type: 'volume', Name: '', Source: volDir(m.Name), Destination: '/data', Driver: 'local', Mode: '', RW: true, Propagation: '' });
+    assert.deepEqual(
+      { ...m, Name: '' },
+      { Type: 'volume', Name: '', Source: volDir(m.Name), Destination: '/data', Driver: 'local', Mode: '', RW: true, Propagation: '' },
+    );
     assert.equal(ok(docker('volume', 'inspect', '-f', '{{json .Labels}}', m.Name)), '{"com.docker.volume.anonymous":""}\n');
     assert.deepEqual(volumes(), [m.Name]);
     // a named volume over the same path: no anonymous volume
@@ -230,7 +250,12 @@ describe('volumes and mounts', () => {
     ok(docker('run', '--rm', '-v', 'rov:/d', 'busybox', 'sh', '-c', 'echo data > /d/f'));
     const bindDir = path.join(tmp, 'robind');
     fs.mkdirSync(bindDir);
-    for (const m of [['-v', 'rov:/d:ro'], ['--mount', 'src=rov,dst=/d,readonly'], ['-v', `${bindDir}:/d:ro`], ['--mount', `type=bind,src=${bindDir},dst=/d,ro=true`]]) {
+    for (const m of [
+      ['-v', 'rov:/d:ro'],
+      ['--mount', 'src=rov,dst=/d,readonly'],
+      ['-v', `${bindDir}:/d:ro`],
+      ['--mount', `type=bind,src=${bindDir},dst=/d,ro=true`],
+    ]) {
       const r = docker('run', '--rm', ...m, 'busybox', 'sh', '-c', 'cat /d/f 2>/dev/null; touch /d/new');
       assert.notEqual(r.status, 0, m.join(' '));
       assert.match(r.stderr, /Read-only file system/);
@@ -249,7 +274,23 @@ describe('volumes and mounts', () => {
   it('shares mounts with --volumes-from', () => {
     const host = path.join(tmp, 'vf-bind');
     fs.mkdirSync(host);
-    ok(docker('run', '--name', 'vfsrc', '-v', 'vfnamed:/named', '-v', '/anon', '-v', `${host}:/bind`, 'busybox', 'sh', '-c', 'echo n > /named/f; echo a > /anon/f'));
+    ok(
+      docker(
+        'run',
+        '--name',
+        'vfsrc',
+        '-v',
+        'vfnamed:/named',
+        '-v',
+        '/anon',
+        '-v',
+        `${host}:/bind`,
+        'busybox',
+        'sh',
+        '-c',
+        'echo n > /named/f; echo a > /anon/f',
+      ),
+    );
     assert.equal(ok(docker('run', '--rm', '--volumes-from', 'vfsrc', 'busybox', 'sh', '-c', 'cat /named/f /anon/f; echo b > /bind/f')), 'n\na\n');
     assert.equal(fs.readFileSync(path.join(host, 'f'), 'utf8'), 'b\n');
     ok(docker('create', '--name', 'vfdst', '--volumes-from', 'vfsrc', 'busybox', 'true'));
@@ -260,7 +301,14 @@ describe('volumes and mounts', () => {
     // a later -v over one destination replaces that mount; the volume stays in use where it is still mounted
     ok(docker('create', '--name', 'twice', '-v', 'vtwice:/a', '-v', 'vtwice:/b', 'busybox', 'true'));
     ok(docker('create', '--name', 'over', '--volumes-from', 'twice', '-v', 'vother:/a', 'busybox', 'true'));
-    assert.equal(ok(docker('inspect', '-f', '{{range .Mounts}}{{.Destination}}={{.Name}} {{end}}', 'over')).trim().split(' ').sort().join(' '), '/a=vother /b=vtwice');
+    assert.equal(
+      ok(docker('inspect', '-f', '{{range .Mounts}}{{.Destination}}={{.Name}} {{end}}', 'over'))
+        .trim()
+        .split(' ')
+        .sort()
+        .join(' '),
+      '/a=vother /b=vtwice',
+    );
     ok(docker('rm', 'twice'));
     fails(docker('volume', 'rm', 'vtwice'), /volume is in use/, 1);
     ok(docker('rm', 'over'));
@@ -276,16 +324,41 @@ describe('volumes and mounts', () => {
     ok(docker('run', '--rm', '--mount', 'type=volume,source=labelled,target=/m,volume-label=owner=me', 'busybox', 'true'));
     assert.equal(ok(docker('volume', 'inspect', '-f', '{{json .Labels}}', 'labelled')), '{"owner":"me"}\n');
     // driver options: a tmpfs-backed local volume
-    const t = ok(docker('run', '--rm', '--mount', 'type=volume,src=tmpv,dst=/m,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=2m', 'busybox', 'grep', ' /m ', '/proc/mounts'));
+    const t = ok(
+      docker(
+        'run',
+        '--rm',
+        '--mount',
+        'type=volume,src=tmpv,dst=/m,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=2m',
+        'busybox',
+        'grep',
+        ' /m ',
+        '/proc/mounts',
+      ),
+    );
     assert.match(t, /^tmpfs \/m tmpfs rw,.*size=2048k/);
     assert.equal(ok(docker('volume', 'inspect', '-f', '{{json .Options}}', 'tmpv')), '{"device":"tmpfs","o":"size=2m","type":"tmpfs"}\n');
     assert.ok(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(volDir('tmpv')), 'unmounted when the container is gone');
     // tmpfs with size and mode
-    const tm = ok(docker('run', '--rm', '--mount', 'type=tmpfs,destination=/t,tmpfs-size=1m,tmpfs-mode=1770', 'busybox', 'sh', '-c', 'grep " /t " /proc/mounts; stat -c %a /t'));
+    const tm = ok(
+      docker(
+        'run',
+        '--rm',
+        '--mount',
+        'type=tmpfs,destination=/t,tmpfs-size=1m,tmpfs-mode=1770',
+        'busybox',
+        'sh',
+        '-c',
+        'grep " /t " /proc/mounts; stat -c %a /t',
+      ),
+    );
     assert.match(tm, /^tmpfs \/t tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k,mode=1770/);
     assert.match(tm, /\n1770\n$/);
     ok(docker('create', '--name', 'tmc', '--mount', 'type=tmpfs,dst=/t', 'busybox', 'true'));
-    assert.equal(ok(docker('inspect', '-f', '{{json .Mounts}}', 'tmc')), '[{"Type":"tmpfs","Source":"","Destination":"/t","Mode":"","RW":true,"Propagation":""}]\n');
+    assert.equal(
+      ok(docker('inspect', '-f', '{{json .Mounts}}', 'tmc')),
+      '[{"Type":"tmpfs","Source":"","Destination":"/t","Mode":"","RW":true,"Propagation":""}]\n',
+    );
     ok(docker('rm', 'tmc'));
     // binds: recursive by default, bind-nonrecursive leaves submounts out
     const outer = path.join(tmp, 'outer');
@@ -300,24 +373,38 @@ describe('volumes and mounts', () => {
     }
     // a missing bind source: an error for --mount, created for -v
     const missing = path.join(tmp, 'missing', 'deeper');
-    fails(docker('run', '--rm', '--mount', `type=bind,src=${missing},dst=/x`, 'busybox', 'true'), new RegExp(`invalid mount config for type "bind": bind source path does not exist: ${missing}`));
+    fails(
+      docker('run', '--rm', '--mount', `type=bind,src=${missing},dst=/x`, 'busybox', 'true'),
+      new RegExp(`invalid mount config for type "bind": bind source path does not exist: ${missing}`),
+    );
     assert.ok(!fs.existsSync(missing));
     ok(docker('run', '--rm', '-v', `${missing}:/x`, 'busybox', 'true'));
     assert.ok(fs.statSync(missing).isDirectory());
-    fails(docker('run', '--rm', '--mount', 'type=volume,dst=/x,readonly', 'busybox', 'true'), /invalid mount config for type "volume": must not set ReadOnly mode when using anonymous volumes/);
-    fails(docker('run', '--rm', '--mount', 'type=bind,src=relative,dst=/x', 'busybox', 'true'), /invalid mount config for type "bind": invalid mount path: 'relative' mount path must be absolute/);
+    fails(
+      docker('run', '--rm', '--mount', 'type=volume,dst=/x,readonly', 'busybox', 'true'),
+      /invalid mount config for type "volume": must not set ReadOnly mode when using anonymous volumes/,
+    );
+    fails(
+      docker('run', '--rm', '--mount', 'type=bind,src=relative,dst=/x', 'busybox', 'true'),
+      /invalid mount config for type "bind": invalid mount path: 'relative' mount path must be absolute/,
+    );
     ok(docker('volume', 'rm', 'labelled', 'tmpv'));
   });
 
   it('mounts --tmpfs with options', () => {
-    const r = ok(docker('run', '--rm', '--tmpfs', '/scratch:rw,exec,size=512k,mode=700', 'busybox', 'sh', '-c', 'grep " /scratch " /proc/mounts; stat -c %a /scratch'));
+    const r = ok(
+      docker('run', '--rm', '--tmpfs', '/scratch:rw,exec,size=512k,mode=700', 'busybox', 'sh', '-c', 'grep " /scratch " /proc/mounts; stat -c %a /scratch'),
+    );
     assert.match(r, /^tmpfs \/scratch tmpfs rw,nosuid,nodev,relatime,size=512k,mode=700/);
   });
 
   it('propagates host mounts into rslave and rshared binds, and back out of rshared', () => {
     const shared = fs.mkdtempSync('/tmp/berth-prop-');
     const priv = fs.mkdtempSync('/tmp/berth-priv-');
-    for (const [dir, how] of [[shared, '--make-shared'], [priv, '--make-private']]) {
+    for (const [dir, how] of [
+      [shared, '--make-shared'],
+      [priv, '--make-private'],
+    ]) {
       assert.equal(spawnSync('mount', ['--bind', dir, dir]).status, 0);
       assert.equal(spawnSync('mount', [how, dir]).status, 0);
     }
@@ -337,7 +424,10 @@ describe('volumes and mounts', () => {
       assert.equal(ok(docker('inspect', '-f', '{{range .Mounts}}{{.Propagation}}{{end}}', 'pslave')), 'rslave\n');
       // shared propagation needs a shared source, as in Docker
       fails(docker('run', '--rm', '-v', `${priv}:/m:shared`, 'busybox', 'true'), new RegExp(`path ${priv} is mounted on ${priv} but it is not a shared mount`));
-      fails(docker('run', '--rm', '-v', `${priv}:/m:slave`, 'busybox', 'true'), new RegExp(`path ${priv} is mounted on ${priv} but it is not a shared or slave mount`));
+      fails(
+        docker('run', '--rm', '-v', `${priv}:/m:slave`, 'busybox', 'true'),
+        new RegExp(`path ${priv} is mounted on ${priv} but it is not a shared or slave mount`),
+      );
     } finally {
       docker('rm', '-f', 'pslave', 'pprivate', 'pshared');
       for (const sub of ['fromctr', 'fromhost']) spawnSync('umount', ['-l', path.join(shared, sub)]);
@@ -414,14 +504,29 @@ describe('volumes and mounts', () => {
     ok(docker('rm', 'ev'));
     ok(docker('volume', 'rm', 'evvol'));
     const until = String(Date.now() / 1000 + 1);
-    const ev = ok(docker('events', '--since', since, '--until', until, '--filter', 'type=volume', '--format', '{{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "driver"}}'));
+    const ev = ok(
+      docker(
+        'events',
+        '--since',
+        since,
+        '--until',
+        until,
+        '--filter',
+        'type=volume',
+        '--format',
+        '{{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "driver"}}',
+      ),
+    );
     assert.equal(ev, 'create evvol local\nmount evvol local\nunmount evvol local\ndestroy evvol local\n');
   });
 
   it("answers bad mount input with Docker's errors and loses nothing", () => {
     ok(docker('run', '--rm', '-v', 'precious:/p', 'busybox', 'sh', '-c', 'echo keep > /p/f'));
     const cases: Array<[string[], RegExp]> = [
-      [['-v', 'vv:relative'], /invalid volume specification: 'vv:relative': invalid mount config for type "volume": invalid mount path: 'relative' mount path must be absolute/],
+      [
+        ['-v', 'vv:relative'],
+        /invalid volume specification: 'vv:relative': invalid mount config for type "volume": invalid mount path: 'relative' mount path must be absolute/,
+      ],
       [['-v', 'vv:/'], /invalid specification: destination can't be '\/'/],
       [['-v', 'vv:/../..'], /invalid specification: destination can't be '\/'/],
       [['-v', '/host:ro'], /invalid volume specification: '\/host:ro'/],
@@ -430,7 +535,10 @@ describe('volumes and mounts', () => {
       [['-v', 'v1x:/same', '-v', 'v2x:/same'], /Duplicate mount point: \/same/],
       [['--tmpfs', '/same', '-v', 'v1x:/same'], /Duplicate mount point: \/same/],
       [['-v', 'v1x:/same', '--mount', 'type=tmpfs,dst=/same'], /Duplicate mount point: \/same/],
-      [['-v', `${d.dataRoot}:/root-of-daemon:private`], /invalid mount config: must use either propagation mode "rslave" or "rshared" when mount source is within the daemon root/],
+      [
+        ['-v', `${d.dataRoot}:/root-of-daemon:private`],
+        /invalid mount config: must use either propagation mode "rslave" or "rshared" when mount source is within the daemon root/,
+      ],
       [['-v', `${path.join(d.dataRoot, 'volumes')}:/x:rprivate`], /must use either propagation mode "rslave" or "rshared"/],
     ];
     for (const [args, re] of cases) fails(docker('run', '--rm', ...args, 'busybox', 'true'), re);
@@ -442,7 +550,10 @@ describe('volumes and mounts', () => {
     // the docker CLI sends -v in Go map order: whichever of v1x/v2x comes first is created
     // before the duplicate is found, as with dockerd; nothing else appears, nothing is lost
     const left = volumes().sort();
-    assert.deepEqual(left.filter((v) => v !== 'v2x'), ['precious', 'v1x']);
+    assert.deepEqual(
+      left.filter((v) => v !== 'v2x'),
+      ['precious', 'v1x'],
+    );
     assert.equal(fs.readFileSync(path.join(volDir('precious'), 'f'), 'utf8'), 'keep\n');
     ok(docker('volume', 'rm', ...left));
   });

@@ -82,7 +82,13 @@ const SUBNET = parseCidr('10.150.7.0/24')!;
 describe('bench: removing what the bench dockerd left in iptables', () => {
   it('deletes the rules of its bridge and subnet and the DOCKER chains that are new, nothing else', () => {
     const plan = sweepPlan(BEFORE, AFTER, { bridge: 'bbd-abc123', subnet: SUBNET });
-    assert.deepEqual(plan.chains.sort(), ['filter/DOCKER', 'filter/DOCKER-ISOLATION-STAGE-1', 'filter/DOCKER-ISOLATION-STAGE-2', 'filter/DOCKER-USER', 'nat/DOCKER']);
+    assert.deepEqual(plan.chains.sort(), [
+      'filter/DOCKER',
+      'filter/DOCKER-ISOLATION-STAGE-1',
+      'filter/DOCKER-ISOLATION-STAGE-2',
+      'filter/DOCKER-USER',
+      'nat/DOCKER',
+    ]);
     assert.deepEqual(plan.rules, [
       '-t filter -A FORWARD -j DOCKER-USER',
       '-t filter -A FORWARD -j DOCKER-ISOLATION-STAGE-1',

@@ -78,7 +78,18 @@ function cycles(g: Map<string, string[]>): string[][] {
  * shared folders (below), the filters and the records' type modules (they import
  * only each other).
  */
-const LEAVES = ['util/', 'sys/', 'common/', 'archive/', 'filters/', 'container/types.ts', 'container/defaults.ts', 'image/types.ts', 'network/types.ts', 'registry/types.ts'];
+const LEAVES = [
+  'util/',
+  'sys/',
+  'common/',
+  'archive/',
+  'filters/',
+  'container/types.ts',
+  'container/defaults.ts',
+  'image/types.ts',
+  'network/types.ts',
+  'registry/types.ts',
+];
 const isLeaf = (rel: string) => LEAVES.some((l) => (l.endsWith('/') ? rel.startsWith(l) : rel === l));
 
 /** Imports from files under `layer` to anything but the layer itself, the engine façade and the leaves. */

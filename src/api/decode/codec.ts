@@ -68,7 +68,10 @@ const INT_RANGE: Record<string, [bigint, bigint]> = {
 };
 
 /** An integer of a Go kind: a literal that ParseInt/ParseUint takes, in range. */
-export function int(goType: keyof typeof INT_RANGE | 'time.Duration' = 'int64', kind: keyof typeof INT_RANGE = goType === 'time.Duration' ? 'int64' : (goType as keyof typeof INT_RANGE)): Codec<number> {
+export function int(
+  goType: keyof typeof INT_RANGE | 'time.Duration' = 'int64',
+  kind: keyof typeof INT_RANGE = goType === 'time.Duration' ? 'int64' : (goType as keyof typeof INT_RANGE),
+): Codec<number> {
   const [lo, hi] = INT_RANGE[kind];
   const [loN, hiN] = [Number(lo), Number(hi)];
   return scalar(goType, 0, (v, at) => {
@@ -104,7 +107,12 @@ export function ptr<T>(c: Codec<T>): Codec<T | null> {
 
 /** A field Go omits when empty: null gives undefined, and berth stores nothing. */
 export function opt<T>(c: Codec<T>): Codec<NonNullable<T> | undefined> {
-  return { goType: c.goType, onNull: { value: undefined }, zero: () => undefined, decode: (v, at, into) => c.decode(v, at, into ?? undefined) as NonNullable<T> };
+  return {
+    goType: c.goType,
+    onNull: { value: undefined },
+    zero: () => undefined,
+    decode: (v, at, into) => c.decode(v, at, into ?? undefined) as NonNullable<T>,
+  };
 }
 
 /** []T: null gives null (Go's nil slice). */

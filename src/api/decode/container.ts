@@ -7,15 +7,24 @@
 // entry here, and its place in the spec (HOST_CONFIG_USE in
 // src/engine/containers/spec.ts). See docs/architecture.md.
 import type {
-  CreateConfig, CreateContainerRequest, DeviceMapping, DeviceRequest, EndpointConfig, HostConfig, MountSpec, NetworkingConfig,
-  RestartPolicy, ThrottleDevice, Ulimit, UpdateConfig, WeightDevice,
+  CreateConfig,
+  CreateContainerRequest,
+  DeviceMapping,
+  DeviceRequest,
+  EndpointConfig,
+  HostConfig,
+  MountSpec,
+  NetworkingConfig,
+  RestartPolicy,
+  ThrottleDevice,
+  Ulimit,
+  UpdateConfig,
+  WeightDevice,
 } from '../../container/types';
 import { defaultHostConfig } from '../../container/defaults';
 import type { HealthConfig } from '../../image/types';
 import { badRequest } from '../../util/errors';
-import {
-  bool, duration, embed, empty, fixed, int, int64, list, map, opt, ptr, slice, str, string, strSlice, struct, type Codec, type Fields,
-} from './codec';
+import { bool, duration, embed, empty, fixed, int, int64, list, map, opt, ptr, slice, str, string, strSlice, struct, type Codec, type Fields } from './codec';
 import type { Json } from './json';
 
 const strings = slice(string);
@@ -23,7 +32,14 @@ const labels = map(string);
 
 const healthConfig = struct<HealthConfig>(
   'container.HealthConfig',
-  { Test: opt(slice(string)), Interval: opt(duration), Timeout: opt(duration), StartPeriod: opt(duration), StartInterval: opt(duration), Retries: opt(int('int')) },
+  {
+    Test: opt(slice(string)),
+    Interval: opt(duration),
+    Timeout: opt(duration),
+    StartPeriod: opt(duration),
+    StartInterval: opt(duration),
+    Retries: opt(int('int')),
+  },
   () => ({}),
 );
 
@@ -96,7 +112,11 @@ const mount = struct<MountSpec>(
     ReadOnly: opt(bool),
     Consistency: opt(str('mount.Consistency')),
     BindOptions: opt(
-      struct<BindOptions>('mount.BindOptions', { Propagation: opt(str('mount.Propagation')), NonRecursive: opt(bool), CreateMountpoint: opt(bool) }, () => ({})),
+      struct<BindOptions>(
+        'mount.BindOptions',
+        { Propagation: opt(str('mount.Propagation')), NonRecursive: opt(bool), CreateMountpoint: opt(bool) },
+        () => ({}),
+      ),
     ),
     VolumeOptions: opt(
       struct<VolumeOptions>(
@@ -123,10 +143,36 @@ const mount = struct<MountSpec>(
 
 type Resources = Pick<
   HostConfig,
-  | 'CpuShares' | 'Memory' | 'NanoCpus' | 'CgroupParent' | 'BlkioWeight' | 'BlkioWeightDevice' | 'BlkioDeviceReadBps' | 'BlkioDeviceWriteBps'
-  | 'BlkioDeviceReadIOps' | 'BlkioDeviceWriteIOps' | 'CpuPeriod' | 'CpuQuota' | 'CpuRealtimePeriod' | 'CpuRealtimeRuntime' | 'CpusetCpus'
-  | 'CpusetMems' | 'Devices' | 'DeviceCgroupRules' | 'DeviceRequests' | 'KernelMemory' | 'KernelMemoryTCP' | 'MemoryReservation'
-  | 'MemorySwap' | 'MemorySwappiness' | 'OomKillDisable' | 'PidsLimit' | 'Ulimits' | 'CpuCount' | 'CpuPercent' | 'IOMaximumIOps'
+  | 'CpuShares'
+  | 'Memory'
+  | 'NanoCpus'
+  | 'CgroupParent'
+  | 'BlkioWeight'
+  | 'BlkioWeightDevice'
+  | 'BlkioDeviceReadBps'
+  | 'BlkioDeviceWriteBps'
+  | 'BlkioDeviceReadIOps'
+  | 'BlkioDeviceWriteIOps'
+  | 'CpuPeriod'
+  | 'CpuQuota'
+  | 'CpuRealtimePeriod'
+  | 'CpuRealtimeRuntime'
+  | 'CpusetCpus'
+  | 'CpusetMems'
+  | 'Devices'
+  | 'DeviceCgroupRules'
+  | 'DeviceRequests'
+  | 'KernelMemory'
+  | 'KernelMemoryTCP'
+  | 'MemoryReservation'
+  | 'MemorySwap'
+  | 'MemorySwappiness'
+  | 'OomKillDisable'
+  | 'PidsLimit'
+  | 'Ulimits'
+  | 'CpuCount'
+  | 'CpuPercent'
+  | 'IOMaximumIOps'
   | 'IOMaximumBandwidth'
 >;
 

@@ -12,7 +12,11 @@ const ipamConfig = struct<IpamConfig>(
 );
 
 type Ipam = NonNullable<NetworkCreateRequest['IPAM']>;
-const ipam = struct<Ipam>('network.IPAM', { Driver: opt(string), Options: map(string), Config: slice(ipamConfig, '[]network.IPAMConfig') as Codec<IpamConfig[] | null> }, () => ({}));
+const ipam = struct<Ipam>(
+  'network.IPAM',
+  { Driver: opt(string), Options: map(string), Config: slice(ipamConfig, '[]network.IPAMConfig') as Codec<IpamConfig[] | null> },
+  () => ({}),
+);
 
 type CreateOptions = Omit<NetworkCreateRequest, 'Name' | 'CheckDuplicate'>;
 const createOptions: Fields<CreateOptions> = {

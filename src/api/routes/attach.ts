@@ -106,9 +106,13 @@ async function attachSession(target: AttachStream, socket: Duplex, o: AttachOpti
   const { stdout, stderr } = o;
   if (o.logs) {
     // the replay stops when the client goes
-    await target.replay({ stdout, stderr }, (r) => {
-      socket.write(o.raw ? r.data : frame(r.stream === 'stderr' ? STDERR : STDOUT, r.data));
-    }, () => socket.destroyed);
+    await target.replay(
+      { stdout, stderr },
+      (r) => {
+        socket.write(o.raw ? r.data : frame(r.stream === 'stderr' ? STDERR : STDOUT, r.data));
+      },
+      () => socket.destroyed,
+    );
   }
   if (!o.stream) {
     socket.end();

@@ -3,7 +3,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthConfig } from '../../common/credentials';
 import { StepError, type Backend, type BuildRequest } from '../../engine';
-import { buildArgsParam, buildContextsParam, buildSecretsHeader, buildSshHeader, cacheFromParam, cacheToParam, labelsParam, ulimitsParam } from '../decode/build';
+import {
+  buildArgsParam,
+  buildContextsParam,
+  buildSecretsHeader,
+  buildSshHeader,
+  cacheFromParam,
+  cacheToParam,
+  labelsParam,
+  ulimitsParam,
+} from '../decode/build';
 import { badRequest } from '../../util/errors';
 import { sendJson } from '../http';
 import { ClientStream } from '../client-stream';
@@ -39,7 +48,10 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
   set('ShmSize', num('shmsize'));
   set('CpusetCpus', query.get('cpusetcpus') ?? undefined);
   set('CpusetMems', query.get('cpusetmems') ?? undefined);
-  const hosts = query.getAll('extrahosts').flatMap((h) => h.split(',')).filter(Boolean);
+  const hosts = query
+    .getAll('extrahosts')
+    .flatMap((h) => h.split(','))
+    .filter(Boolean);
   if (hosts.length) hostConfig.ExtraHosts = hosts;
   const ulimits = ulimitsParam(query);
   if (ulimits?.length) hostConfig.Ulimits = ulimits;
@@ -63,7 +75,10 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
     secrets: buildSecretsHeader(req.headers['x-build-secrets']),
     ssh: buildSshHeader(req.headers['x-build-ssh']),
     push: boolParam(query, 'push'),
-    allow: query.getAll('allow').flatMap((a) => a.split(',')).filter(Boolean),
+    allow: query
+      .getAll('allow')
+      .flatMap((a) => a.split(','))
+      .filter(Boolean),
     buildContexts: buildContextsParam(query),
   };
 }

@@ -5,8 +5,7 @@ import { EngineError } from '../../util/errors';
 import type { Router } from '../router';
 
 const NOT_IN_SWARM = 'This node is not part of a swarm';
-const NOT_A_MANAGER =
-  'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
+const NOT_A_MANAGER = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
 const NO_SWARM_MODE = 'berth does not support swarm mode: this node cannot create or join a swarm';
 
 const unavailable = (msg: string) => () => {

@@ -30,7 +30,17 @@ export function systemRoutes(r: Router, engine: Backend): void {
         {
           Name: 'Engine',
           Version: SERVER_VERSION,
-          Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: `node${process.versions.node}`, Os: 'linux', Arch: arch, KernelVersion: os.release(), BuildTime: '', Experimental: String(experimental) },
+          Details: {
+            ApiVersion: API_VERSION,
+            MinAPIVersion: MIN_API_VERSION,
+            GitCommit: 'berth',
+            GoVersion: `node${process.versions.node}`,
+            Os: 'linux',
+            Arch: arch,
+            KernelVersion: os.release(),
+            BuildTime: '',
+            Experimental: String(experimental),
+          },
         },
         { Name: rt.name, Version: rt.version, Details: { GitCommit: rt.commit } },
         { Name: 'conmon', Version: mon.version, Details: { GitCommit: mon.commit } },

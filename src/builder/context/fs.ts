@@ -115,7 +115,14 @@ export class DiskFS implements SourceFS {
     }
     const type = typeOf(st);
     if (!type) return null; // sockets are not copied
-    const info: FileInfo = { type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: type === 'file' ? st.size : 0, mtime: Math.floor(st.mtimeMs / 1000) };
+    const info: FileInfo = {
+      type,
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      size: type === 'file' ? st.size : 0,
+      mtime: Math.floor(st.mtimeMs / 1000),
+    };
     if (type === 'symlink') info.linkname = fs.readlinkSync(this.abs(rel));
     if (type === 'char' || type === 'block') {
       info.devmajor = major(st.rdev);

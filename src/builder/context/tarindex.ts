@@ -40,7 +40,6 @@ export interface IndexOptions {
 
 const DEFAULT_MEMORY = 128 << 20;
 
-
 const escapes = (name: string) => badRequest(`invalid entry name ${JSON.stringify(name)}: path escapes the destination directory`);
 
 function mtimeOf(h: tar.Header): number {
@@ -200,7 +199,8 @@ export class ContextIndex implements SourceFS {
         break;
       case 'link': {
         const lc = cleanEntryName(h.linkname ?? '');
-        if (lc === null || lc.length === 0) throw badRequest(`invalid hardlink target ${JSON.stringify(h.linkname ?? '')}: path escapes the destination directory`);
+        if (lc === null || lc.length === 0)
+          throw badRequest(`invalid hardlink target ${JSON.stringify(h.linkname ?? '')}: path escapes the destination directory`);
         const src = this.entries.get(resolveIn(this, lc.join('/'), false));
         if (!src || src.type === 'dir') throw badRequest(`invalid tar archive: hardlink target ${h.linkname} not found`);
         this.put(rel, { ...src, children: undefined });
@@ -209,7 +209,12 @@ export class ContextIndex implements SourceFS {
       case 'character-device':
       case 'block-device':
       case 'fifo':
-        this.put(rel, { ...base, type: h.type === 'fifo' ? 'fifo' : h.type === 'block-device' ? 'block' : 'char', devmajor: h.devmajor ?? 0, devminor: h.devminor ?? 0 });
+        this.put(rel, {
+          ...base,
+          type: h.type === 'fifo' ? 'fifo' : h.type === 'block-device' ? 'block' : 'char',
+          devmajor: h.devmajor ?? 0,
+          devminor: h.devminor ?? 0,
+        });
         break;
       default:
         break; // other types are skipped, as extraction skips them

@@ -350,8 +350,7 @@ function shellPatternToRegex(pattern: string, greedy: boolean, anchored: boolean
       const n = chars[i + 1];
       // `}` and `/` are escaped only to get them past the ${…} parser
       if (n === '}' || n === '/') continue;
-      if (n !== '*' && n !== '?' && n !== '\\')
-        throw new ExpandError(`invalid pattern (${pattern}) in substitution: invalid escape '\\${n ?? ''}'`);
+      if (n !== '*' && n !== '?' && n !== '\\') throw new ExpandError(`invalid pattern (${pattern}) in substitution: invalid escape '\\${n ?? ''}'`);
       out += '\\' + n;
       i++;
     } else if (REGEX_SPECIAL.has(c)) out += '\\' + c;

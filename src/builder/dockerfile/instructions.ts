@@ -260,7 +260,7 @@ function parseOnbuild(node: Node, base: Common): OnbuildInstruction {
   if (!node.sub) throw new InstructionError(atLeastOne('ONBUILD'));
   new Flags(node.flags).parse();
   const trigger = node.sub.rawKeyword.toUpperCase();
-  if (trigger === 'ONBUILD') throw new InstructionError('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
+  if (trigger === 'ONBUILD') throw new InstructionError("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
   if (trigger === 'MAINTAINER' || trigger === 'FROM') throw new InstructionError(`${trigger} isn't allowed as an ONBUILD trigger`);
   let expression = node.original.replace(/^\s*ONBUILD\s*/i, '');
   for (const h of node.heredocs) expression += '\n' + h.content + h.name;
@@ -297,7 +297,8 @@ function parseNode(node: Node, base: Common): Instruction {
       const f = new Flags(node.flags).define('mount', 'strings').define('network', 'string').define('security', 'string').define('device', 'strings').parse();
       for (const u of f.used) if (u !== 'mount' && u !== 'network' && u !== 'security') throw new InstructionError(BUILDKIT_ONLY(u));
       const security = f.string('security');
-      if (f.has('security') && security !== 'insecure' && security !== 'sandbox') throw new InstructionError(`security can only be set to insecure or sandbox, not ${JSON.stringify(security)}`);
+      if (f.has('security') && security !== 'insecure' && security !== 'sandbox')
+        throw new InstructionError(`security can only be set to insecure or sandbox, not ${JSON.stringify(security)}`);
       const network = f.string('network');
       if (f.has('network') && !['default', 'none', 'host'].includes(network)) throw new InstructionError(`unsupported network mode ${JSON.stringify(network)}`);
       const mounts = f.strings('mount').map((v) => {
@@ -327,22 +328,47 @@ function parseNode(node: Node, base: Common): Instruction {
     case 'copy': {
       if (node.args.length < 2) throw new InstructionError(noDest('COPY'));
       const f = new Flags(node.flags)
-        .define('chown', 'string').define('from', 'string').define('chmod', 'string')
-        .define('link', 'bool').define('exclude', 'strings').define('parents', 'bool').parse();
+        .define('chown', 'string')
+        .define('from', 'string')
+        .define('chmod', 'string')
+        .define('link', 'bool')
+        .define('exclude', 'strings')
+        .define('parents', 'bool')
+        .parse();
       return {
-        ...base, kind: 'COPY', ...sourcesAndDest(node, 'COPY'),
-        from: f.string('from'), chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'), excludes: f.strings('exclude'), parents: f.bool('parents'),
+        ...base,
+        kind: 'COPY',
+        ...sourcesAndDest(node, 'COPY'),
+        from: f.string('from'),
+        chown: f.string('chown'),
+        chmod: f.string('chmod'),
+        link: f.bool('link'),
+        excludes: f.strings('exclude'),
+        parents: f.bool('parents'),
       };
     }
     case 'add': {
       if (node.args.length < 2) throw new InstructionError(noDest('ADD'));
       const f = new Flags(node.flags)
-        .define('chown', 'string').define('chmod', 'string').define('link', 'bool').define('keep-git-dir', 'bool')
-        .define('checksum', 'string').define('unpack', 'bool').define('exclude', 'strings').parse();
+        .define('chown', 'string')
+        .define('chmod', 'string')
+        .define('link', 'bool')
+        .define('keep-git-dir', 'bool')
+        .define('checksum', 'string')
+        .define('unpack', 'bool')
+        .define('exclude', 'strings')
+        .parse();
       return {
-        ...base, kind: 'ADD', ...sourcesAndDest(node, 'ADD'),
-        chown: f.string('chown'), chmod: f.string('chmod'), link: f.bool('link'), checksum: f.string('checksum'), excludes: f.strings('exclude'),
-        keepGitDir: f.bool('keep-git-dir'), ...(f.has('unpack') ? { unpack: f.bool('unpack') } : {}),
+        ...base,
+        kind: 'ADD',
+        ...sourcesAndDest(node, 'ADD'),
+        chown: f.string('chown'),
+        chmod: f.string('chmod'),
+        link: f.bool('link'),
+        checksum: f.string('checksum'),
+        excludes: f.strings('exclude'),
+        keepGitDir: f.bool('keep-git-dir'),
+        ...(f.has('unpack') ? { unpack: f.bool('unpack') } : {}),
       };
     }
     case 'expose':
@@ -425,6 +451,6 @@ export function toInstructions(parsed: ParseResult): Instructions {
 export function parseTrigger(nodes: Node[], file: string): Command {
   if (nodes.length !== 1) throw errorAt({ file, line: 0, endLine: 0 }, 'onbuild trigger should be a single expression');
   const ins = parseInstruction(nodes[0], file);
-  if (ins.kind === 'FROM') throw errorAt(ins.loc, 'FROM isn\'t allowed as an ONBUILD trigger');
+  if (ins.kind === 'FROM') throw errorAt(ins.loc, "FROM isn't allowed as an ONBUILD trigger");
   return ins;
 }

@@ -103,11 +103,28 @@ export function parseMount(val: string): RunMount {
         m.type = t;
         break;
       }
-      case 'from': m.from = value; break;
-      case 'source': case 'src': m.source = value; break;
-      case 'target': case 'dst': case 'destination': m.target = value; break;
-      case 'readonly': case 'ro': m.readOnly = parseBool(key, value); roAuto = false; break;
-      case 'readwrite': case 'rw': m.readOnly = !parseBool(key, value); roAuto = false; break;
+      case 'from':
+        m.from = value;
+        break;
+      case 'source':
+      case 'src':
+        m.source = value;
+        break;
+      case 'target':
+      case 'dst':
+      case 'destination':
+        m.target = value;
+        break;
+      case 'readonly':
+      case 'ro':
+        m.readOnly = parseBool(key, value);
+        roAuto = false;
+        break;
+      case 'readwrite':
+      case 'rw':
+        m.readOnly = !parseBool(key, value);
+        roAuto = false;
+        break;
       case 'required':
         if (m.type !== 'secret' && m.type !== 'ssh') throw new MountError(`unexpected key '${key}' for mount type '${m.type}'`);
         m.required = parseBool(key, value);
@@ -116,17 +133,27 @@ export function parseMount(val: string): RunMount {
         if (m.type !== 'tmpfs') throw new MountError(`unexpected key '${key}' for mount type '${m.type}'`);
         m.size = ramInBytes(key, value);
         break;
-      case 'id': m.id = value; break;
+      case 'id':
+        m.id = value;
+        break;
       case 'sharing': {
         const s = value.toLowerCase() as Sharing;
         if (!SHARING.includes(s)) throw new MountError(`unsupported sharing value ${JSON.stringify(value)}`);
         m.sharing = s;
         break;
       }
-      case 'mode': m.mode = parseUint('mode', value, 8); break;
-      case 'uid': m.uid = parseUint('uid', value, 10); break;
-      case 'gid': m.gid = parseUint('gid', value, 10); break;
-      case 'env': m.env = value; break;
+      case 'mode':
+        m.mode = parseUint('mode', value, 8);
+        break;
+      case 'uid':
+        m.uid = parseUint('uid', value, 10);
+        break;
+      case 'gid':
+        m.gid = parseUint('gid', value, 10);
+        break;
+      case 'env':
+        m.env = value;
+        break;
       default:
         throw new MountError(`unexpected key '${key}' in '${field}'`);
     }

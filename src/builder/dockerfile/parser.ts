@@ -129,8 +129,7 @@ class DirectiveParser {
     } else if (key === 'syntax') {
       this.d.syntax = value;
       this.d.syntaxLine = lineNo;
-    }
-    else this.d.check = value;
+    } else this.d.check = value;
     return true;
   }
 }

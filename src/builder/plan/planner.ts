@@ -90,7 +90,12 @@ function named(name: string, contexts: Record<string, NamedContext> | undefined)
 }
 
 /** `COPY --from` value -> a named context, a stage before `current`, or an image reference. */
-export function resolveCopyFrom(from: string, current: number, stages: readonly StagePlan[] | readonly { name: string }[], contexts?: Record<string, NamedContext>): CopySource {
+export function resolveCopyFrom(
+  from: string,
+  current: number,
+  stages: readonly StagePlan[] | readonly { name: string }[],
+  contexts?: Record<string, NamedContext>,
+): CopySource {
   const ctx = named(from, contexts);
   if (ctx) return ctx;
   if (/^[+-]?\d+$/.test(from)) {
@@ -113,8 +118,10 @@ function checkSyntax(parsed: ParseResult): void {
   const s = parsed.directives.syntax;
   if (s === undefined || KNOWN_FRONTEND.test(s)) return;
   const line = parsed.directives.syntaxLine ?? 1;
-  throw errorAt({ file: parsed.file, line, endLine: line },
-    `unsupported frontend ${JSON.stringify(s)} in the syntax directive: berth builds with its built-in Dockerfile frontend (docker/dockerfile:1) and does not run frontend images`);
+  throw errorAt(
+    { file: parsed.file, line, endLine: line },
+    `unsupported frontend ${JSON.stringify(s)} in the syntax directive: berth builds with its built-in Dockerfile frontend (docker/dockerfile:1) and does not run frontend images`,
+  );
 }
 
 /** Plans a build from a parsed Dockerfile. */

@@ -10,7 +10,23 @@ export interface Platform {
 
 export class PlatformError extends Error {}
 
-const KNOWN_OS = new Set(['linux', 'windows', 'darwin', 'freebsd', 'netbsd', 'openbsd', 'solaris', 'illumos', 'aix', 'android', 'ios', 'js', 'wasip1', 'plan9', 'dragonfly']);
+const KNOWN_OS = new Set([
+  'linux',
+  'windows',
+  'darwin',
+  'freebsd',
+  'netbsd',
+  'openbsd',
+  'solaris',
+  'illumos',
+  'aix',
+  'android',
+  'ios',
+  'js',
+  'wasip1',
+  'plan9',
+  'dragonfly',
+]);
 
 /** Normalized (architecture, variant), as containerd's platforms package names them. */
 function normalizeArch(arch: string, variant: string): [string, string] | null {

@@ -48,8 +48,7 @@ export function parseExposeSpec(raw: string): string[] {
   if (hostPort !== '') {
     const h = parseRange(hostPort);
     if (!h) throw new PortError(`invalid hostPort: ${hostPort}`);
-    if (r[1] - r[0] !== h[1] - h[0] && r[1] !== r[0])
-      throw new PortError(`invalid ranges specified for container and host Ports: ${port} and ${hostPort}`);
+    if (r[1] - r[0] !== h[1] - h[0] && r[1] !== r[0]) throw new PortError(`invalid ranges specified for container and host Ports: ${port} and ${hostPort}`);
   }
   const out: string[] = [];
   for (let p = r[0]; p <= r[1]; p++) out.push(`${p}/${proto}`);

@@ -351,7 +351,7 @@ export class StageState {
         }
       }
       if (out.type === 'secret' || out.type === 'ssh') {
-        if (!out.id) out.id = out.source || (out.target ? out.target.split('/').filter(Boolean).pop() ?? '' : '') || (out.type === 'ssh' ? 'default' : '');
+        if (!out.id) out.id = out.source || (out.target ? (out.target.split('/').filter(Boolean).pop() ?? '') : '') || (out.type === 'ssh' ? 'default' : '');
         if (!out.target && (out.env === undefined || out.env === '') && out.type === 'secret') out.target = '/run/secrets/' + out.id;
         if (out.type === 'ssh' && !out.target) out.target = '/run/buildkit/ssh_agent.0';
       }
@@ -397,7 +397,11 @@ export class StageState {
       createdBy: saveCmd.join(' '),
       containerConfig,
       // the mounts change what the command sees: a step with other mounts is another step
-      cacheKey: canonicalJson(containerConfig) + (mounts.length ? '\nmounts:' + canonicalJson(mounts) : '') + (c.network ? '\nnetwork:' + c.network : '') + (c.security === 'insecure' ? '\nsecurity:insecure' : ''),
+      cacheKey:
+        canonicalJson(containerConfig) +
+        (mounts.length ? '\nmounts:' + canonicalJson(mounts) : '') +
+        (c.network ? '\nnetwork:' + c.network : '') +
+        (c.security === 'insecure' ? '\nsecurity:insecure' : ''),
       args: argv,
       env: [...cfgEnv, ...visible],
       user: cfg.User ?? '',
@@ -441,7 +445,8 @@ export class StageState {
       if (sources.length + c.contents.length !== 1) throw errorAt(c.loc, "checksum can't be specified for multiple sources");
       if (!isRemoteSource(sources[0] ?? '') && !isGitSource(sources[0] ?? '')) throw errorAt(c.loc, 'checksum requires HTTP(S) or Git sources');
       const git = sources.some(isGitSource);
-      if (git ? !/^[0-9a-f]{7,64}$/.test(checksum) : !/^(sha256|sha384|sha512):[a-f0-9]+$/.test(checksum)) throw errorAt(c.loc, `invalid checksum digest format: ${checksum}`);
+      if (git ? !/^[0-9a-f]{7,64}$/.test(checksum) : !/^(sha256|sha384|sha512):[a-f0-9]+$/.test(checksum))
+        throw errorAt(c.loc, `invalid checksum digest format: ${checksum}`);
     }
     if (c.kind === 'ADD' && c.keepGitDir && !sources.some(isGitSource)) throw errorAt(c.loc, '--keep-git-dir is only valid for git sources');
     let from: CopySource | undefined;
@@ -492,7 +497,8 @@ export class StageState {
       author: this.author,
       copy: spec,
       history(sourcesHash: string): HistoryParts {
-        const flags = (chown ? `--chown=${chown} ` : '') + (chmodText ? `--chmod=${chmodText} ` : '') + (spec.link ? '--link ' : '') + (spec.parents ? '--parents ' : '');
+        const flags =
+          (chown ? `--chown=${chown} ` : '') + (chmodText ? `--chmod=${chmodText} ` : '') + (spec.link ? '--link ' : '') + (spec.parents ? '--parents ' : '');
         const cmd = nopCmdString(snapshot, `${c.kind} ${flags}${sourcesHash} in ${destText} `);
         const containerConfig = { ...cloneConfig(snapshot), Cmd: cmd };
         return { createdBy: cmd.join(' '), containerConfig, cacheKey: canonicalJson(containerConfig) };

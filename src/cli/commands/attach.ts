@@ -57,7 +57,7 @@ export async function attachAndWait(ctx: CliContext, api: ApiClient, name: strin
 export const attachCommand: Command = {
   name: 'attach',
   usage: '[OPTIONS] CONTAINER',
-  summary: "Attach local standard input, output, and error streams to a running container",
+  summary: 'Attach local standard input, output, and error streams to a running container',
   minArgs: 1,
   maxArgs: 1,
   flags: [

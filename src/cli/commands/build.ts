@@ -72,7 +72,7 @@ function buildSecrets(specs: string[]): string | undefined {
       else throw new StatusError(`unexpected key '${key}' in '${field}'`, 1);
     }
     if (type === 'env' && !env) (env = src), (src = '');
-    if (!id) id = src ? src.split('/').pop() ?? '' : env;
+    if (!id) id = src ? (src.split('/').pop() ?? '') : env;
     if (!id) throw new StatusError(`invalid secret ${JSON.stringify(spec)}: id is required`, 1);
     let value: Buffer;
     if (src) {
@@ -103,7 +103,13 @@ function buildSsh(specs: string[]): string | undefined {
   for (const spec of specs) {
     const eq = spec.indexOf('=');
     const id = eq < 0 ? spec : spec.slice(0, eq);
-    const paths = eq < 0 ? [] : spec.slice(eq + 1).split(',').filter(Boolean);
+    const paths =
+      eq < 0
+        ? []
+        : spec
+            .slice(eq + 1)
+            .split(',')
+            .filter(Boolean);
     if (!id) throw new StatusError(`invalid ssh spec ${JSON.stringify(spec)}`, 1);
     if (paths.length > 1) throw new StatusError(`ssh ${id}: berth forwards one agent socket per ID, not key files`, 1);
     const sock = paths[0] ?? process.env.SSH_AUTH_SOCK;
@@ -149,7 +155,7 @@ export const buildCommand: Command = {
     { long: 'label', kind: 'list', help: 'Set metadata for an image' },
     { long: 'load', kind: 'bool', help: 'Shorthand for "--output=type=docker" (the image always lands in the daemon\'s store)' },
     { long: 'memory', short: 'm', kind: 'string', help: 'Memory limit', valueName: 'bytes', parse: bytes },
-    { long: 'memory-swap', kind: 'string', help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap", valueName: 'bytes', parse: bytes },
+    { long: 'memory-swap', kind: 'string', help: 'Swap limit equal to memory plus swap: -1 to enable unlimited swap', valueName: 'bytes', parse: bytes },
     { long: 'network', kind: 'string', help: 'Set the networking mode for the RUN instructions during build', def: 'default' },
     { long: 'no-cache', kind: 'bool', help: 'Do not use cache when building the image' },
     { long: 'platform', kind: 'string', help: 'Set target platform(s) for build (e.g. "linux/amd64,linux/arm64")' },
@@ -171,7 +177,7 @@ export const buildCommand: Command = {
     const outputs = parseOutputs(f.list('output'));
     const imageNames = outputs.flatMap((o) => (o.type === 'image' || o.type === 'archive' ? o.names : []));
     const dockerfile = f.str('file');
-    if (contextArg === '-' && dockerfile === '-') throw new StatusError('invalid argument: can\'t use stdin for both build context and dockerfile', 1);
+    if (contextArg === '-' && dockerfile === '-') throw new StatusError("invalid argument: can't use stdin for both build context and dockerfile", 1);
     if (/^(https?|git):\/\/|^git@/.test(contextArg)) throw new StatusError('remote build contexts are not supported: clone or download the context first', 1);
     const quiet = f.bool('quiet');
     // the context code (and the Dockerfile frontend's .dockerignore rules) loads only for a build
@@ -220,7 +226,12 @@ export const buildCommand: Command = {
         ulimits: f.list('ulimit').length ? JSON.stringify(f.list('ulimit').map(parseUlimit)) : undefined,
       },
       body: prepared.body,
-      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': registryConfig(), ...(secrets ? { 'X-Build-Secrets': secrets } : {}), ...(ssh ? { 'X-Build-Ssh': ssh } : {}) },
+      headers: {
+        'Content-Type': 'application/x-tar',
+        'X-Registry-Config': registryConfig(),
+        ...(secrets ? { 'X-Build-Secrets': secrets } : {}),
+        ...(ssh ? { 'X-Build-Ssh': ssh } : {}),
+      },
     });
 
     // with the tar on stdout, the progress goes to stderr (as buildx)
@@ -233,7 +244,9 @@ export const buildCommand: Command = {
       ? { message: () => {}, end: () => {} }
       : progress === 'rawjson'
         ? { message: (m) => write(JSON.stringify(m) + '\n'), end: () => {} }
-        : tty ? new TtyRenderer(write) : plainRenderer(write);
+        : tty
+          ? new TtyRenderer(write)
+          : plainRenderer(write);
     let id = '';
     let quietText = '';
     let failure: { message: string; code: number } | undefined;

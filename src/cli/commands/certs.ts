@@ -45,16 +45,55 @@ export const certsCommand: Command = {
       const d = String(days);
       const first = hosts[0];
       openssl(
-        ['req', '-x509', '-new', ...NEW_KEY, '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', d, '-subj', `/CN=berth CA for ${first}`,
-          '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+        [
+          'req',
+          '-x509',
+          '-new',
+          ...NEW_KEY,
+          '-keyout',
+          'ca-key.pem',
+          '-out',
+          'ca.pem',
+          '-days',
+          d,
+          '-subj',
+          `/CN=berth CA for ${first}`,
+          '-addext',
+          'basicConstraints=critical,CA:TRUE',
+          '-addext',
+          'keyUsage=critical,keyCertSign,cRLSign',
+        ],
         work,
       );
       const san = hosts.map((h) => (net.isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
-      fs.writeFileSync(path.join(work, 'server.ext'), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`);
+      fs.writeFileSync(
+        path.join(work, 'server.ext'),
+        `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`,
+      );
       fs.writeFileSync(path.join(work, 'client.ext'), `extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n`);
       const sign = (name: string, cn: string, ext: string, certOut: string, keyOut: string) => {
         openssl(['req', '-new', ...NEW_KEY, '-keyout', keyOut, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], work);
-        openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-set_serial', `0x${randomSerial()}`, '-days', d, '-out', certOut, '-extfile', ext], work);
+        openssl(
+          [
+            'x509',
+            '-req',
+            '-in',
+            `${name}.csr`,
+            '-CA',
+            'ca.pem',
+            '-CAkey',
+            'ca-key.pem',
+            '-set_serial',
+            `0x${randomSerial()}`,
+            '-days',
+            d,
+            '-out',
+            certOut,
+            '-extfile',
+            ext,
+          ],
+          work,
+        );
       };
       sign('server', first, 'server.ext', 'server-cert.pem', 'server-key.pem');
       sign('client', f.str('client-name'), 'client.ext', 'cert.pem', 'key.pem');

@@ -43,7 +43,9 @@ function readTlsFiles(kv: Record<string, string>): Tls {
     try {
       return fs.readFileSync(p);
     } catch (e) {
-      throw new ContextError(`unable to create docker endpoint config: open ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+      throw new ContextError(
+        `unable to create docker endpoint config: open ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
+      );
     }
   };
   if (kv.ca) tls['ca.pem'] = read(kv.ca);
@@ -208,7 +210,9 @@ export const contextUseCommand: Command = {
     ctx.out(`${name}\n`);
     ctx.err(`Current context is now "${name}"\n`);
     if (process.env.DOCKER_HOST && name !== DEFAULT_CONTEXT)
-      ctx.err('Warning: DOCKER_HOST environment variable overrides the active context. To use a context, either set the global --context flag, or unset DOCKER_HOST environment variable.\n');
+      ctx.err(
+        'Warning: DOCKER_HOST environment variable overrides the active context. To use a context, either set the global --context flag, or unset DOCKER_HOST environment variable.\n',
+      );
   },
 };
 
@@ -297,7 +301,10 @@ export const contextExportCommand: Command = {
     const m = notFoundAsDocker(s, name);
     const dir = path.join(s.tlsDir(name), 'docker');
     const files = s.tlsFiles(name).map((f) => ({ path: `tls/docker/${f}`, data: fs.readFileSync(path.join(dir, f)), mode: 0o600 }));
-    const tar = await writeTarFiles([{ path: 'meta.json', data: Buffer.from(JSON.stringify(m)), mode: 0o644 }, ...files], { dirMode: 0o700, mtime: new Date(0) });
+    const tar = await writeTarFiles([{ path: 'meta.json', data: Buffer.from(JSON.stringify(m)), mode: 0o644 }, ...files], {
+      dirMode: 0o700,
+      mtime: new Date(0),
+    });
     const dest = file ?? `${name}.dockercontext`;
     if (dest === '-') {
       await new Promise<void>((res) => process.stdout.write(tar, () => res()));

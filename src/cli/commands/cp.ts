@@ -8,9 +8,7 @@ import { PassThrough, Transform, type Readable } from 'node:stream';
 import { ApiError, type ApiClient } from '../../client/api';
 import type { CliContext, Command } from '../command';
 import { humanSize } from '../../util/humansize';
-import {
-  getRebaseName, isAbs, preserveTrailingDotOrSeparator, prepareArchiveCopy, rebaser, splitCpArg, splitPathDirEntry, type CopyInfo,
-} from './cp-rules';
+import { getRebaseName, isAbs, preserveTrailingDotOrSeparator, prepareArchiveCopy, rebaser, splitCpArg, splitPathDirEntry, type CopyInfo } from './cp-rules';
 
 const enc = encodeURIComponent;
 const GO_DIR = 0x80000000;
@@ -91,7 +89,12 @@ function validateOutputPath(p: string): void {
 /** A Go os error's text: "lstat /x: no such file or directory". */
 function goError(e: unknown, op: string, p: string): Error {
   const code = (e as NodeJS.ErrnoException).code;
-  const text: Record<string, string> = { ENOENT: 'no such file or directory', ENOTDIR: 'not a directory', EACCES: 'permission denied', ELOOP: 'too many levels of symbolic links' };
+  const text: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    ENOTDIR: 'not a directory',
+    EACCES: 'permission denied',
+    ELOOP: 'too many levels of symbolic links',
+  };
   return new Error(`${op} ${p}: ${(code && text[code]) ?? (e as Error).message}`);
 }
 
@@ -170,7 +173,14 @@ function counted(src: Readable, onBytes: (n: number) => void): Readable {
   return counter;
 }
 
-async function copyFromContainer(ctx: CliContext, api: ApiClient, container: string, srcPath: string, dstArg: string, opts: { follow: boolean; quiet: boolean }): Promise<void> {
+async function copyFromContainer(
+  ctx: CliContext,
+  api: ApiClient,
+  container: string,
+  srcPath: string,
+  dstArg: string,
+  opts: { follow: boolean; quiet: boolean },
+): Promise<void> {
   const dstPath = dstArg === '-' ? dstArg : resolveLocalPath(dstArg);
   validateOutputPath(dstPath);
   let src = srcPath;
@@ -199,7 +209,10 @@ async function copyFromContainer(ctx: CliContext, api: ApiClient, container: str
   if (prep.rebase) content = rebaseArchive(content, prep.rebase[0], prep.rebase[1]);
   try {
     await archive().extractInto(content, path.resolve(prep.dstDir), '/', {
-      noOverwriteDirNonDir: true, copyUIDGID: false, ignoreOwnership: true, destName: prep.dstDir,
+      noOverwriteDirNonDir: true,
+      copyUIDGID: false,
+      ignoreOwnership: true,
+      destName: prep.dstDir,
     });
   } catch (e) {
     res.destroy();
@@ -208,7 +221,14 @@ async function copyFromContainer(ctx: CliContext, api: ApiClient, container: str
   if (!opts.quiet) summary(ctx, srcInfo.isDir ? bytes : st.size, dstPath);
 }
 
-async function copyToContainer(ctx: CliContext, api: ApiClient, srcArg: string, container: string, dstPath: string, opts: { archive: boolean; follow: boolean; quiet: boolean }): Promise<void> {
+async function copyToContainer(
+  ctx: CliContext,
+  api: ApiClient,
+  srcArg: string,
+  container: string,
+  dstPath: string,
+  opts: { archive: boolean; follow: boolean; quiet: boolean },
+): Promise<void> {
   const srcPath = srcArg === '-' ? srcArg : resolveLocalPath(srcArg);
   const dstInfo: CopyInfo = { path: dstPath, exists: false, isDir: false };
   let dst = await statInContainer(api, container, dstPath);
@@ -227,7 +247,8 @@ async function copyToContainer(ctx: CliContext, api: ApiClient, srcArg: string, 
     dstInfo.isDir = (dst.mode & GO_DIR) !== 0;
   }
   const query = { copyUIDGID: opts.archive || undefined, noOverwriteDirNonDir: true };
-  const put = (p: string, body: Readable) => api.request('PUT', `/containers/${enc(container)}/archive`, { query: { ...query, path: p }, body, headers: { 'Content-Type': 'application/x-tar' } });
+  const put = (p: string, body: Readable) =>
+    api.request('PUT', `/containers/${enc(container)}/archive`, { query: { ...query, path: p }, body, headers: { 'Content-Type': 'application/x-tar' } });
   if (srcPath === '-') {
     if (!dstInfo.isDir) throw new Error(`destination "${container}:${dstPath}" must be a directory`);
     await put(dstInfo.path, process.stdin);
@@ -263,7 +284,12 @@ export const cpCommand: Command = {
   flags: [
     { long: 'archive', short: 'a', kind: 'bool', help: 'Archive mode (copy all uid/gid information)' },
     { long: 'follow-link', short: 'L', kind: 'bool', help: 'Always follow symbol link in SRC_PATH' },
-    { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached' },
+    {
+      long: 'quiet',
+      short: 'q',
+      kind: 'bool',
+      help: 'Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached',
+    },
   ],
   async run(ctx, f, args) {
     if (args[0] === '') throw new Error('source can not be empty');

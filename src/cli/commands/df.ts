@@ -102,7 +102,18 @@ function verbose(d: DiskUsage): string {
     const tags = i.RepoTags?.length ? i.RepoTags : ['<none>:<none>'];
     for (const t of tags) {
       const c = t.lastIndexOf(':');
-      img.push([t.slice(0, c), t.slice(c + 1), i.Id.replace(/^sha256:/, '').slice(0, 12), ago(i.Created), size(i.Size), size(i.SharedSize), size(i.Size - i.SharedSize), String(i.Containers)].join('\t'));
+      img.push(
+        [
+          t.slice(0, c),
+          t.slice(c + 1),
+          i.Id.replace(/^sha256:/, '').slice(0, 12),
+          ago(i.Created),
+          size(i.Size),
+          size(i.SharedSize),
+          size(i.Size - i.SharedSize),
+          String(i.Containers),
+        ].join('\t'),
+      );
     }
   }
   out += tabwrite(img.join('\n') + '\n') + '\nContainers space usage:\n\n';
@@ -110,7 +121,18 @@ function verbose(d: DiskUsage): string {
   for (const c of d.Containers ?? []) {
     const vols = (c.Mounts ?? []).filter((m) => m.Type === 'volume').length;
     const cmd = c.Command.length > 20 ? `"${c.Command.slice(0, 19)}…"` : `"${c.Command}"`;
-    con.push([c.Id.slice(0, 12), c.Image, cmd, String(vols), size(c.SizeRw ?? 0), ago(c.Created), c.Status, (c.Names ?? []).map((n) => n.replace(/^\//, '')).join(',')].join('\t'));
+    con.push(
+      [
+        c.Id.slice(0, 12),
+        c.Image,
+        cmd,
+        String(vols),
+        size(c.SizeRw ?? 0),
+        ago(c.Created),
+        c.Status,
+        (c.Names ?? []).map((n) => n.replace(/^\//, '')).join(','),
+      ].join('\t'),
+    );
   }
   out += tabwrite(con.join('\n') + '\n') + '\nLocal Volumes space usage:\n\n';
   const vol: string[] = ['VOLUME NAME\tLINKS\tSIZE'];
@@ -120,7 +142,8 @@ function verbose(d: DiskUsage): string {
   out += `\nBuild cache usage: ${size(bc.reduce((s, b) => s + b.Size, 0))}\n\n`;
   const b: string[] = ['CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED'];
   const since = (t: string | null) => (t ? ago(Date.parse(t) / 1000) : '');
-  for (const x of bc) b.push([x.ID.slice(0, 12), x.Type, size(x.Size), since(x.CreatedAt), since(x.LastUsedAt), String(x.UsageCount), String(x.Shared)].join('\t'));
+  for (const x of bc)
+    b.push([x.ID.slice(0, 12), x.Type, size(x.Size), since(x.CreatedAt), since(x.LastUsedAt), String(x.UsageCount), String(x.Shared)].join('\t'));
   return out + tabwrite(b.join('\n') + '\n');
 }
 
@@ -129,10 +152,7 @@ export const dfCommand: Command = {
   usage: '[OPTIONS]',
   summary: 'Show docker disk usage',
   maxArgs: 0,
-  flags: [
-    formatFlag(),
-    { long: 'verbose', short: 'v', kind: 'bool', help: 'Show detailed information on space usage' },
-  ],
+  flags: [formatFlag(), { long: 'verbose', short: 'v', kind: 'bool', help: 'Show detailed information on space usage' }],
   async run(ctx, f) {
     const api = await ctx.api();
     const d = await api.get<DiskUsage>('/system/df');

@@ -34,7 +34,9 @@ export const eventsCommand: Command = {
   ],
   async run(ctx: CliContext, f) {
     const api = await ctx.api();
-    const res = await api.stream('GET', '/events', { query: { since: f.str('since') || undefined, until: f.str('until') || undefined, filters: filterQuery(f.list('filter')) } });
+    const res = await api.stream('GET', '/events', {
+      query: { since: f.str('since') || undefined, until: f.str('until') || undefined, filters: filterQuery(f.list('filter')) },
+    });
     const format = f.str('format');
     await jsonLines<EventJson>(res, (e) => ctx.out(format ? renderOne(format === 'json' ? '{{json .}}' : format, e) : eventLine(e)));
   },

@@ -28,7 +28,13 @@ export const execCommand: Command = {
     const detach = f.bool('detach');
     const stdin = f.bool('interactive') && !detach;
     if (tty && stdin && !ctx.stdinTty) throw new Error('the input device is not a TTY');
-    const env = [...f.list('env-file').flatMap((p) => readKvFile(p, 'env')), ...f.list('env').filter((e) => e.includes('=') || process.env[e] !== undefined).map((e) => (e.includes('=') ? e : `${e}=${process.env[e]}`))];
+    const env = [
+      ...f.list('env-file').flatMap((p) => readKvFile(p, 'env')),
+      ...f
+        .list('env')
+        .filter((e) => e.includes('=') || process.env[e] !== undefined)
+        .map((e) => (e.includes('=') ? e : `${e}=${process.env[e]}`)),
+    ];
     const size = tty && ctx.stdoutTty ? process.stdout.getWindowSize() : undefined;
     const api = await ctx.api();
     const { Id } = await api.post<{ Id: string }>(`/containers/${enc(name)}/exec`, undefined, {
@@ -50,7 +56,14 @@ export const execCommand: Command = {
       return 0;
     }
     const { socket, head } = await api.hijack(`/exec/${Id}/start`, { body: { Detach: false, Tty: tty } });
-    const result = await runSession({ socket, head, tty, stdin, detachKeys: f.str('detach-keys') || undefined, resize: (h, w) => api.post(`/exec/${Id}/resize`, { h, w }) });
+    const result = await runSession({
+      socket,
+      head,
+      tty,
+      stdin,
+      detachKeys: f.str('detach-keys') || undefined,
+      resize: (h, w) => api.post(`/exec/${Id}/resize`, { h, w }),
+    });
     if (result === 'detached') return 0;
     const info = await api.get<{ ExitCode: number | null; Running: boolean }>(`/exec/${Id}/json`);
     return info.ExitCode ?? 0;

@@ -60,10 +60,15 @@ export const historyCommand: Command = {
     const list = await api.get<HistoryItem[]>(`/images/${name}/history`);
     const rows = list.map((h) => new HistoryRow(h, !f.bool('no-trunc'), f.bool('human')));
     ctx.out(
-      renderRows(f.str('format') || undefined, rows, {
-        defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
-        headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
-      }, { quiet: f.bool('quiet') }),
+      renderRows(
+        f.str('format') || undefined,
+        rows,
+        {
+          defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
+          headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
+        },
+        { quiet: f.bool('quiet') },
+      ),
     );
   },
 };

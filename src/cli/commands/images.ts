@@ -77,7 +77,9 @@ function imageRows(list: ImageSummary[], trunc: boolean, digestFlag: boolean, fo
   for (const img of list) {
     const tags = img.RepoTags ?? [];
     const digests = img.RepoDigests ?? [];
-    const dangling = (tags.length === 0 && digests.length === 0) || (tags.length === 1 && tags[0] === '<none>:<none>' && digests.length === 1 && digests[0] === '<none>@<none>');
+    const dangling =
+      (tags.length === 0 && digests.length === 0) ||
+      (tags.length === 1 && tags[0] === '<none>:<none>' && digests.length === 1 && digests[0] === '<none>@<none>');
     if (dangling) {
       rows.push(new ImageRow(img, '<none>', '<none>', '<none>', trunc));
       continue;
@@ -93,7 +95,7 @@ function imageRows(list: ImageSummary[], trunc: boolean, digestFlag: boolean, fo
       if (at > 0 && d !== '<none>@<none>') repoDigests.set(d.slice(0, at), [...(repoDigests.get(d.slice(0, at)) ?? []), d.slice(at + 1)]);
     }
     for (const [repo, ts] of repoTags) {
-      const ds = needDigest ? repoDigests.get(repo) ?? [] : [];
+      const ds = needDigest ? (repoDigests.get(repo) ?? []) : [];
       repoDigests.delete(repo);
       for (const tag of ts) {
         if (!ds.length) rows.push(new ImageRow(img, repo, tag, '<none>', trunc));
@@ -109,8 +111,17 @@ function imageRows(list: ImageSummary[], trunc: boolean, digestFlag: boolean, fo
 }
 
 const imageHeaders = {
-  ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT',
-  Size: 'SIZE', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS',
+  ID: 'IMAGE ID',
+  Repository: 'REPOSITORY',
+  Tag: 'TAG',
+  Digest: 'DIGEST',
+  CreatedSince: 'CREATED',
+  CreatedAt: 'CREATED AT',
+  Size: 'SIZE',
+  VirtualSize: 'SIZE',
+  SharedSize: 'SHARED SIZE',
+  UniqueSize: 'UNIQUE SIZE',
+  Containers: 'CONTAINERS',
 };
 
 export const imagesCommand: Command = {
@@ -131,7 +142,12 @@ export const imagesCommand: Command = {
     const filters = [...f.list('filter'), ...(args[0] ? [`reference=${args[0]}`] : [])];
     const api = await ctx.api();
     const list = await api.get<ImageSummary[]>('/images/json', { all: f.bool('all') || undefined, filters: filterQuery(filters) });
-    const rows = imageRows(list.sort((a, b) => b.Created - a.Created), !f.bool('no-trunc'), f.bool('digests'), f.str('format'));
+    const rows = imageRows(
+      list.sort((a, b) => b.Created - a.Created),
+      !f.bool('no-trunc'),
+      f.bool('digests'),
+      f.str('format'),
+    );
     if (f.bool('quiet')) {
       ctx.out([...new Set(rows.map((r) => r.ID))].map((id) => id + '\n').join(''));
       return;

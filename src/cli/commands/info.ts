@@ -44,14 +44,18 @@ export const infoCommand: Command = {
       `  Network: ${(i.Plugins?.Network ?? []).join(' ')}`,
       `  Log: ${(i.Plugins?.Log ?? []).join(' ')}`,
       ` Swarm: ${i.Swarm?.LocalNodeState ?? 'inactive'}`,
-      ` Runtimes: ${Object.keys(i.Runtimes ?? {}).sort().join(' ')}`,
+      ` Runtimes: ${Object.keys(i.Runtimes ?? {})
+        .sort()
+        .join(' ')}`,
       ` Default Runtime: ${i.DefaultRuntime}`,
       ` Init Binary: ${i.InitBinary}`,
       ` containerd version: ${i.ContainerdCommit?.ID ?? ''}`,
       ` runc version: ${i.RuncCommit?.ID ?? ''}`,
       ` init version: ${i.InitCommit?.ID ?? ''}`,
       ' Security Options:',
-      ...(i.SecurityOptions ?? []).flatMap((o: string) => o.split(',').map((kv, n) => (n === 0 ? `  ${kv.replace(/^name=/, '')}` : `   ${kv.replace('=', ': ').replace(/^profile/, 'Profile')}`))),
+      ...(i.SecurityOptions ?? []).flatMap((o: string) =>
+        o.split(',').map((kv, n) => (n === 0 ? `  ${kv.replace(/^name=/, '')}` : `   ${kv.replace('=', ': ').replace(/^profile/, 'Profile')}`)),
+      ),
       ` Kernel Version: ${i.KernelVersion}`,
       ` Operating System: ${i.OperatingSystem}`,
       ` OSType: ${i.OSType}`,

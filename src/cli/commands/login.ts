@@ -8,7 +8,7 @@ function prompt(question: string, hidden: boolean): Promise<string> {
   return new Promise((resolve) => {
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
     if (hidden) {
-      const w = (rl as unknown as { _writeToOutput: (s: string) => void });
+      const w = rl as unknown as { _writeToOutput: (s: string) => void };
       w._writeToOutput = (s: string) => {
         if (s.includes(question)) process.stdout.write(question);
       };

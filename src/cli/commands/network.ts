@@ -21,7 +21,11 @@ function toMap(list: string[]): Record<string, string> {
   return m;
 }
 
-const csv = (xs: string[]) => xs.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+const csv = (xs: string[]) =>
+  xs
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** Pairs every gateway, range and aux address with the subnet that holds it, as docker's client does. */
 export function ipamConfigs(subnets: string[], ranges: string[], gateways: string[], aux: Record<string, string>) {
@@ -137,7 +141,11 @@ export const networkConnectCommand: Command = {
     if (aliases.length) ep.Aliases = aliases;
     if (f.list('link').length) ep.Links = f.list('link');
     if (f.str('ip') || f.str('ip6') || f.list('link-local-ip').length)
-      ep.IPAMConfig = { IPv4Address: f.str('ip') || undefined, IPv6Address: f.str('ip6') || undefined, LinkLocalIPs: f.list('link-local-ip').length ? csv(f.list('link-local-ip')) : undefined };
+      ep.IPAMConfig = {
+        IPv4Address: f.str('ip') || undefined,
+        IPv6Address: f.str('ip6') || undefined,
+        LinkLocalIPs: f.list('link-local-ip').length ? csv(f.list('link-local-ip')) : undefined,
+      };
     if (f.list('driver-opt').length) ep.DriverOpts = toMap(csv(f.list('driver-opt')));
     await api.post(`/networks/${encodeURIComponent(args[0])}/connect`, undefined, { Container: args[1], EndpointConfig: ep });
   },
@@ -169,7 +177,10 @@ export async function inspectNetworks(ctx: CliContext, names: string[], format: 
     }
   }
   if (format) {
-    const r = inspectTemplate(format, found.map((raw) => ({ kind: 'network' as const, raw })));
+    const r = inspectTemplate(
+      format,
+      found.map((raw) => ({ kind: 'network' as const, raw })),
+    );
     ctx.out(r.out);
     for (const e of r.errors) ctx.err(e + '\n');
     if (r.errors.length) failed = 1;
@@ -182,10 +193,7 @@ export const networkInspectCommand: Command = {
   usage: '[OPTIONS] NETWORK [NETWORK...]',
   summary: 'Display detailed information on one or more networks',
   minArgs: 1,
-  flags: [
-    formatFlag(true),
-    { long: 'verbose', short: 'v', kind: 'bool', help: 'Verbose output for diagnostics' },
-  ],
+  flags: [formatFlag(true), { long: 'verbose', short: 'v', kind: 'bool', help: 'Verbose output for diagnostics' }],
   run: (ctx, f, args) => inspectNetworks(ctx, args, f.str('format')),
 };
 
@@ -228,7 +236,9 @@ export class NetworkRow {
     return String(this.n.Internal);
   }
   get Labels(): string {
-    return Object.entries(this.n.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    return Object.entries(this.n.Labels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
   }
   Label(name: string): string {
     return this.n.Labels?.[name] ?? '';
@@ -238,7 +248,17 @@ export class NetworkRow {
   }
 }
 
-const networkHeaders = { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv4: 'IPV4', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT' };
+const networkHeaders = {
+  ID: 'NETWORK ID',
+  Name: 'NAME',
+  Driver: 'DRIVER',
+  Scope: 'SCOPE',
+  IPv4: 'IPV4',
+  IPv6: 'IPV6',
+  Internal: 'INTERNAL',
+  Labels: 'LABELS',
+  CreatedAt: 'CREATED AT',
+};
 
 export const networkLsCommand: Command = {
   name: 'ls',

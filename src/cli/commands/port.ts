@@ -12,7 +12,9 @@ export const portCommand: Command = {
   flags: [],
   async run(ctx, _f, args) {
     const api = await ctx.api();
-    const c = await api.get<{ Name: string; NetworkSettings?: { Ports?: Record<string, Array<{ HostIp: string; HostPort: string }> | null> } }>(`/containers/${enc(args[0])}/json`);
+    const c = await api.get<{ Name: string; NetworkSettings?: { Ports?: Record<string, Array<{ HostIp: string; HostPort: string }> | null> } }>(
+      `/containers/${enc(args[0])}/json`,
+    );
     const ports = c.NetworkSettings?.Ports ?? {};
     const fmt = (b: { HostIp: string; HostPort: string }) => `${b.HostIp.includes(':') ? `[${b.HostIp}]` : b.HostIp}:${b.HostPort}`;
     if (args[1]) {

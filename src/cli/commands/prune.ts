@@ -18,7 +18,7 @@ const block = (title: string, lines: string[] | null | undefined) => (lines?.len
 export async function pruneContainers(api: ApiClient, filters: string[]): Promise<PruneResult> {
   const r = await api.post<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>('/containers/prune', { filters: filterQuery(filters) });
   const output = block('Deleted Containers', r.ContainersDeleted);
-  return { space: output ? r.SpaceReclaimed ?? 0 : 0, output };
+  return { space: output ? (r.SpaceReclaimed ?? 0) : 0, output };
 }
 
 export async function pruneNetworks(api: ApiClient, filters: string[]): Promise<PruneResult> {
@@ -30,15 +30,18 @@ export async function pruneNetworks(api: ApiClient, filters: string[]): Promise<
 export async function pruneVolumes(api: ApiClient, filters: string[]): Promise<PruneResult> {
   const r = await api.post<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>('/volumes/prune', { filters: filterQuery(filters) });
   const output = block('Deleted Volumes', r.VolumesDeleted);
-  return { space: output ? r.SpaceReclaimed ?? 0 : 0, output };
+  return { space: output ? (r.SpaceReclaimed ?? 0) : 0, output };
 }
 
 export async function pruneImages(api: ApiClient, all: boolean, filters: string[]): Promise<PruneResult> {
   const r = await api.post<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null; SpaceReclaimed: number }>('/images/prune', {
     filters: filterQuery([...filters, `dangling=${all ? 'false' : 'true'}`]),
   });
-  const output = block('Deleted Images', r.ImagesDeleted?.map((e) => (e.Untagged ? `untagged: ${e.Untagged}` : `deleted: ${e.Deleted}`)));
-  return { space: output ? r.SpaceReclaimed ?? 0 : 0, output };
+  const output = block(
+    'Deleted Images',
+    r.ImagesDeleted?.map((e) => (e.Untagged ? `untagged: ${e.Untagged}` : `deleted: ${e.Deleted}`)),
+  );
+  return { space: output ? (r.SpaceReclaimed ?? 0) : 0, output };
 }
 
 export async function pruneBuildCache(api: ApiClient, all: boolean, filters: string[], keepStorage?: number): Promise<PruneResult> {
@@ -104,7 +107,10 @@ export const systemPruneCommand: Command = {
     const api = await ctx.api();
     const steps: Array<() => Promise<PruneResult>> = [() => pruneContainers(api, filters), () => pruneNetworks(api, filters)];
     if (volumes) steps.push(() => pruneVolumes(api, filters));
-    steps.push(() => pruneImages(api, all, filters), () => pruneBuildCache(api, all, filters));
+    steps.push(
+      () => pruneImages(api, all, filters),
+      () => pruneBuildCache(api, all, filters),
+    );
     let space = 0;
     for (const step of steps) {
       const r = await step();
@@ -120,7 +126,10 @@ export const containerPruneCommand: Command = {
   usage: '[OPTIONS]',
   summary: 'Remove all stopped containers',
   maxArgs: 0,
-  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")', false), { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
+  flags: [
+    filterFlag('Provide filter values (e.g. "until=<timestamp>")', false),
+    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
+  ],
   async run(ctx, f) {
     if (!f.bool('force') && !(await ctx.confirm('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] '))) return 0;
     ctx.out(pruneReport(await pruneContainers(await ctx.api(), f.list('filter'))));
@@ -152,9 +161,16 @@ export const networkPruneCommand: Command = {
   usage: '[OPTIONS]',
   summary: 'Remove all unused networks',
   maxArgs: 0,
-  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")', false), { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
+  flags: [
+    filterFlag('Provide filter values (e.g. "until=<timestamp>")', false),
+    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
+  ],
   async run(ctx, f) {
-    if (!f.bool('force') && !(await ctx.confirm('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))) return 0;
+    if (
+      !f.bool('force') &&
+      !(await ctx.confirm('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))
+    )
+      return 0;
     const r = await pruneNetworks(await ctx.api(), f.list('filter'));
     if (r.output) ctx.out(r.output + '\n');
   },
@@ -177,7 +193,8 @@ export const volumePruneCommand: Command = {
     // before API 1.42 the daemon removes every unused volume, named or not
     let all = !atLeast142;
     if (atLeast142 && f.bool('all')) {
-      if (filters.some((x) => x.split('=')[0].trim().toLowerCase() === 'all')) throw new Error('conflicting options: cannot specify both --all and --filter all=1');
+      if (filters.some((x) => x.split('=')[0].trim().toLowerCase() === 'all'))
+        throw new Error('conflicting options: cannot specify both --all and --filter all=1');
       filters.push('all=true');
       all = true;
     }

@@ -26,13 +26,15 @@ export function goQuote(s: string): string {
 export function displayPorts(ports: PortSummary[]): string {
   const groups = new Map<string, number[]>();
   const out: string[] = [];
-  const sorted = [...ports].sort((a, b) => (a.IP ?? '').localeCompare(b.IP ?? '') || (a.PublicPort ?? 0) - (b.PublicPort ?? 0) || a.PrivatePort - b.PrivatePort);
+  const sorted = [...ports].sort(
+    (a, b) => (a.IP ?? '').localeCompare(b.IP ?? '') || (a.PublicPort ?? 0) - (b.PublicPort ?? 0) || a.PrivatePort - b.PrivatePort,
+  );
   for (const p of sorted) {
     if (p.PublicPort === undefined || p.PublicPort === 0) {
       out.push(`${p.PrivatePort}/${p.Type}`);
       continue;
     }
-    const host = p.IP && p.IP.includes(':') ? `[${p.IP}]` : p.IP ?? '';
+    const host = p.IP && p.IP.includes(':') ? `[${p.IP}]` : (p.IP ?? '');
     const key = `${host}|${p.Type}|${p.PublicPort - p.PrivatePort}`;
     const list = groups.get(key) ?? [];
     list.push(p.PrivatePort);
@@ -81,7 +83,7 @@ export class ContainerRow {
     return img;
   }
   get Command(): string {
-    return goQuote(this.trunc ? ellipsis(this.c.Command ?? '', 20) : this.c.Command ?? '');
+    return goQuote(this.trunc ? ellipsis(this.c.Command ?? '', 20) : (this.c.Command ?? ''));
   }
   get CreatedAt(): string {
     return goTimeString(this.c.Created * 1000);
@@ -104,19 +106,23 @@ export class ContainerRow {
     return this.c.SizeRootFs ? `${rw} (virtual ${humanSize(this.c.SizeRootFs, 3)})` : rw;
   }
   get Labels(): string {
-    return Object.entries(this.c.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    return Object.entries(this.c.Labels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
   }
   Label(name: string): string {
     return this.c.Labels?.[name] ?? '';
   }
   get Mounts(): string {
-    return (this.c.Mounts ?? []).map((m) => (m.Name ? (this.trunc ? ellipsis(m.Name, 15) : m.Name) : m.Source ?? '')).join(',');
+    return (this.c.Mounts ?? []).map((m) => (m.Name ? (this.trunc ? ellipsis(m.Name, 15) : m.Name) : (m.Source ?? ''))).join(',');
   }
   get LocalVolumes(): string {
     return String((this.c.Mounts ?? []).filter((m) => m.Type === 'volume').length);
   }
   get Networks(): string {
-    return Object.keys(this.c.NetworkSettings?.Networks ?? {}).sort().join(',');
+    return Object.keys(this.c.NetworkSettings?.Networks ?? {})
+      .sort()
+      .join(',');
   }
   /** the image manifest's platform, which API 1.41 does not give: nil */
   get Platform(): null {
@@ -136,8 +142,19 @@ export function goTimeString(ms: number): string {
 }
 
 export const containerHeaders: Record<string, string> = {
-  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
-  State: 'STATE', Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS',
+  ID: 'CONTAINER ID',
+  Image: 'IMAGE',
+  Command: 'COMMAND',
+  CreatedAt: 'CREATED AT',
+  RunningFor: 'CREATED',
+  Ports: 'PORTS',
+  State: 'STATE',
+  Status: 'STATUS',
+  Size: 'SIZE',
+  Names: 'NAMES',
+  Labels: 'LABELS',
+  Mounts: 'MOUNTS',
+  Networks: 'NETWORKS',
   LocalVolumes: 'LOCAL VOLUMES',
 };
 
@@ -176,12 +193,14 @@ export const psCommand: Command = {
       return;
     }
     const defaultTable = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${f.bool('size') ? '\t{{.Size}}' : ''}`;
-    ctx.out(renderRows(format || undefined, rows, {
+    ctx.out(
+      renderRows(format || undefined, rows, {
         defaultTable,
         headers: containerHeaders,
         headerMethods: { Label: labelHeader },
         // docker runs the template once first to see whether it needs sizes
         execErrorPrefix: f.bool('size') || f.bool('quiet') ? undefined : 'failed to execute template',
-      }));
+      }),
+    );
   },
 };

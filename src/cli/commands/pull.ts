@@ -18,9 +18,9 @@ export const pullCommand: Command = {
   async run(ctx, f, [name]) {
     const r = userReference(name);
     const all = f.bool('all-tags');
-    if (all && (r.tag || r.digest)) throw new StatusError('tag can\'t be used with --all-tags/-a', 1);
+    if (all && (r.tag || r.digest)) throw new StatusError("tag can't be used with --all-tags/-a", 1);
     const api = await ctx.api();
-    const tag = all ? undefined : r.digest ?? r.tag ?? 'latest';
+    const tag = all ? undefined : (r.digest ?? r.tag ?? 'latest');
     const res = await api.stream('POST', '/images/create', {
       query: { fromImage: `${r.domain}/${r.path}`, tag: tag ?? '', platform: f.str('platform') || undefined },
       headers: registryAuthHeader(name),

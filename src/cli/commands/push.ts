@@ -17,7 +17,7 @@ export const pushCommand: Command = {
   async run(ctx, f, [name]) {
     const r = userReference(name);
     const all = f.bool('all-tags');
-    if (all && r.tag) throw new StatusError('tag can\'t be used with --all-tags/-a', 1);
+    if (all && r.tag) throw new StatusError("tag can't be used with --all-tags/-a", 1);
     if (r.digest) throw new StatusError('cannot push a digest reference', 1);
     const tag = all ? '' : (r.tag ?? 'latest');
     const api = await ctx.api();

@@ -136,7 +136,8 @@ async function runAttached(ctx: CliContext, api: ApiClient, id: string, p: Parse
   const autoRemove = Boolean(p.body.HostConfig.AutoRemove);
   const { stdin, stdout, stderr } = p.attach;
   const detachKeys = f.str('detach-keys') || undefined;
-  const hijack = stdin || stdout || stderr ? await api.hijack(`/containers/${id}/attach`, { query: { stream: true, stdin, stdout, stderr, detachKeys } }) : undefined;
+  const hijack =
+    stdin || stdout || stderr ? await api.hijack(`/containers/${id}/attach`, { query: { stream: true, stdin, stdout, stderr, detachKeys } }) : undefined;
   // the wait is registered before start so a fast exit cannot be missed
   const waitRes = await api.stream('POST', `/containers/${id}/wait`, { query: { condition: autoRemove ? 'removed' : 'next-exit' } });
   const waitBody = readAll(waitRes);
@@ -149,7 +150,15 @@ async function runAttached(ctx: CliContext, api: ApiClient, id: string, p: Parse
   }
   const stopSignals = !tty && f.bool('sig-proxy') ? proxySignals(api, id) : () => {};
   let result: 'done' | 'detached' = 'done';
-  if (hijack) result = await runSession({ socket: hijack.socket, head: hijack.head, tty, stdin, detachKeys, resize: (h, w) => api.post(`/containers/${id}/resize`, { h, w }) });
+  if (hijack)
+    result = await runSession({
+      socket: hijack.socket,
+      head: hijack.head,
+      tty,
+      stdin,
+      detachKeys,
+      resize: (h, w) => api.post(`/containers/${id}/resize`, { h, w }),
+    });
   if (result === 'detached') {
     stopSignals();
     waitRes.destroy();

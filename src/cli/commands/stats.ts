@@ -51,7 +51,12 @@ export class StatsRow {
     const usage = m?.usage ?? 0;
     const st = m?.stats ?? {};
     // page cache that can be reclaimed is not counted, as docker does (v1 / v2 keys)
-    const inactive = st.total_inactive_file !== undefined && st.total_inactive_file < usage ? st.total_inactive_file : st.inactive_file !== undefined && st.inactive_file < usage ? st.inactive_file : 0;
+    const inactive =
+      st.total_inactive_file !== undefined && st.total_inactive_file < usage
+        ? st.total_inactive_file
+        : st.inactive_file !== undefined && st.inactive_file < usage
+          ? st.inactive_file
+          : 0;
     return usage - inactive;
   }
   get MemUsage(): string {
@@ -85,7 +90,17 @@ export class StatsRow {
   }
 }
 
-const statsHeaders = { Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS' };
+const statsHeaders = {
+  Container: 'CONTAINER',
+  ID: 'CONTAINER ID',
+  Name: 'NAME',
+  CPUPerc: 'CPU %',
+  MemUsage: 'MEM USAGE / LIMIT',
+  MemPerc: 'MEM %',
+  NetIO: 'NET I/O',
+  BlockIO: 'BLOCK I/O',
+  PIDs: 'PIDS',
+};
 const statsTable = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
 
 export const statsCommand: Command = {
@@ -100,7 +115,8 @@ export const statsCommand: Command = {
   ],
   async run(ctx, f, args) {
     const api = await ctx.api();
-    const names = async () => (args.length ? args : (await api.get<Array<{ Id: string }>>('/containers/json', { all: f.bool('all') || undefined })).map((c) => c.Id));
+    const names = async () =>
+      args.length ? args : (await api.get<Array<{ Id: string }>>('/containers/json', { all: f.bool('all') || undefined })).map((c) => c.Id);
     const render = (rows: StatsRow[]) => renderRows(f.str('format') || undefined, rows, { defaultTable: statsTable, headers: statsHeaders });
     if (f.bool('no-stream')) {
       const rows: StatsRow[] = [];
@@ -121,19 +137,22 @@ export const statsCommand: Command = {
     const streams = new Map<string, IncomingMessage>();
     const follow = async () => {
       const want = new Set(await names());
-      for (const [n, s] of streams) if (!want.has(n)) {
-        s.destroy();
-        streams.delete(n);
-        latest.delete(n);
-      }
+      for (const [n, s] of streams)
+        if (!want.has(n)) {
+          s.destroy();
+          streams.delete(n);
+          latest.delete(n);
+        }
       for (const n of want) {
         if (streams.has(n)) continue;
         const res = await api.stream('GET', `/containers/${enc(n)}/stats`, { query: { stream: true } });
         streams.set(n, res);
-        jsonLines<StatsJson>(res, (s) => latest.set(n, new StatsRow(n, s, !f.bool('no-trunc')))).catch(() => {}).finally(() => {
-          streams.delete(n);
-          if (args.length === 0) latest.delete(n);
-        });
+        jsonLines<StatsJson>(res, (s) => latest.set(n, new StatsRow(n, s, !f.bool('no-trunc'))))
+          .catch(() => {})
+          .finally(() => {
+            streams.delete(n);
+            if (args.length === 0) latest.delete(n);
+          });
       }
     };
     await follow();

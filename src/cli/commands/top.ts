@@ -13,7 +13,9 @@ export const topCommand: Command = {
   flags: [],
   async run(ctx, _f, args) {
     const api = await ctx.api();
-    const r = await api.get<{ Titles: string[]; Processes: string[][] }>(`/containers/${enc(args[0])}/top`, { ps_args: args.length > 1 ? args.slice(1).join(' ') : undefined });
+    const r = await api.get<{ Titles: string[]; Processes: string[][] }>(`/containers/${enc(args[0])}/top`, {
+      ps_args: args.length > 1 ? args.slice(1).join(' ') : undefined,
+    });
     const lines = [r.Titles.join('\t'), ...(r.Processes ?? []).map((p) => p.join('\t'))];
     ctx.out(tabwrite(lines.join('\n') + '\n', { minwidth: 20 }));
   },

@@ -26,12 +26,21 @@ export const updateCommand: Command = {
     { long: 'cpu-rt-period', kind: 'int', help: 'Limit the CPU real-time period in microseconds' },
     { long: 'cpu-rt-runtime', kind: 'int', help: 'Limit the CPU real-time runtime in microseconds' },
     { long: 'cpu-shares', short: 'c', kind: 'int', help: 'CPU shares (relative weight)' },
-    { long: 'cpus', kind: 'string', help: 'Number of CPUs', valueName: 'decimal', parse: (v) => { if (!/^\d*\.?\d+$/.test(v)) throw new Error(`failed to parse ${v} as a rational number`); return v; } },
+    {
+      long: 'cpus',
+      kind: 'string',
+      help: 'Number of CPUs',
+      valueName: 'decimal',
+      parse: (v) => {
+        if (!/^\d*\.?\d+$/.test(v)) throw new Error(`failed to parse ${v} as a rational number`);
+        return v;
+      },
+    },
     { long: 'cpuset-cpus', kind: 'string', help: 'CPUs in which to allow execution (0-3, 0,1)' },
     { long: 'cpuset-mems', kind: 'string', help: 'MEMs in which to allow execution (0-3, 0,1)' },
     memFlag('memory', 'Memory limit', 'm'),
     memFlag('memory-reservation', 'Memory soft limit'),
-    memFlag('memory-swap', "Swap limit equal to memory plus swap: -1 to enable unlimited swap"),
+    memFlag('memory-swap', 'Swap limit equal to memory plus swap: -1 to enable unlimited swap'),
     { long: 'pids-limit', kind: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
     { long: 'restart', kind: 'string', help: 'Restart policy to apply when a container exits' },
   ],
@@ -39,8 +48,13 @@ export const updateCommand: Command = {
     if (f.changed.size === 0) throw new Error('you must provide one or more flags when using this command');
     const body: Record<string, unknown> = {};
     const ints: Array<[string, string]> = [
-      ['blkio-weight', 'BlkioWeight'], ['cpu-period', 'CpuPeriod'], ['cpu-quota', 'CpuQuota'], ['cpu-rt-period', 'CpuRealtimePeriod'],
-      ['cpu-rt-runtime', 'CpuRealtimeRuntime'], ['cpu-shares', 'CpuShares'], ['pids-limit', 'PidsLimit'],
+      ['blkio-weight', 'BlkioWeight'],
+      ['cpu-period', 'CpuPeriod'],
+      ['cpu-quota', 'CpuQuota'],
+      ['cpu-rt-period', 'CpuRealtimePeriod'],
+      ['cpu-rt-runtime', 'CpuRealtimeRuntime'],
+      ['cpu-shares', 'CpuShares'],
+      ['pids-limit', 'PidsLimit'],
     ];
     for (const [flag, key] of ints) if (f.isSet(flag)) body[key] = f.int(flag);
     if (f.isSet('cpus')) body.NanoCpus = Math.round(parseFloat(f.str('cpus')) * 1e9);

@@ -100,7 +100,9 @@ class VolumeRow {
     return this.v.Mountpoint;
   }
   get Labels(): string {
-    return Object.entries(this.v.Labels ?? {}).map(([k, val]) => `${k}=${val}`).join(',');
+    return Object.entries(this.v.Labels ?? {})
+      .map(([k, val]) => `${k}=${val}`)
+      .join(',');
   }
   Label(name: string): string {
     return this.v.Labels?.[name] ?? '';
@@ -123,8 +125,17 @@ class VolumeRow {
 }
 
 export const volumeHeaders: Record<string, string> = {
-  ID: 'ID', Name: 'VOLUME NAME', Group: 'GROUP', Driver: 'DRIVER', Scope: 'SCOPE', Availability: 'AVAILABILITY',
-  Mountpoint: 'MOUNTPOINT', Labels: 'LABELS', Links: 'LINKS', Size: 'SIZE', Status: 'STATUS',
+  ID: 'ID',
+  Name: 'VOLUME NAME',
+  Group: 'GROUP',
+  Driver: 'DRIVER',
+  Scope: 'SCOPE',
+  Availability: 'AVAILABILITY',
+  Mountpoint: 'MOUNTPOINT',
+  Labels: 'LABELS',
+  Links: 'LINKS',
+  Size: 'SIZE',
+  Status: 'STATUS',
 };
 
 export function volumeRows(list: ApiVolume[]): VolumeRow[] {
@@ -173,7 +184,10 @@ export const volumeInspectCommand: Command = {
     }
     const format = f.str('format');
     if (format) {
-      const r = inspectTemplate(format, found.map((raw) => ({ kind: 'volume' as const, raw })));
+      const r = inspectTemplate(
+        format,
+        found.map((raw) => ({ kind: 'volume' as const, raw })),
+      );
       ctx.out(r.out);
       errors.push(...r.errors);
     } else ctx.out(goIndentJson(found) + '\n');

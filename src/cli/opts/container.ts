@@ -69,8 +69,14 @@ export const containerFlags: FlagDef[] = [
   F('health-cmd', 'string', 'Command to run to check health'),
   F('health-interval', 'string', 'Time between running the check (ms|s|m|h) (default 0s)', { valueName: 'duration', parse: duration }),
   F('health-retries', 'int', 'Consecutive failures needed to report unhealthy'),
-  F('health-start-interval', 'string', 'Time between running the check during the start period (ms|s|m|h) (default 0s)', { valueName: 'duration', parse: duration }),
-  F('health-start-period', 'string', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)', { valueName: 'duration', parse: duration }),
+  F('health-start-interval', 'string', 'Time between running the check during the start period (ms|s|m|h) (default 0s)', {
+    valueName: 'duration',
+    parse: duration,
+  }),
+  F('health-start-period', 'string', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)', {
+    valueName: 'duration',
+    parse: duration,
+  }),
   F('health-timeout', 'string', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)', { valueName: 'duration', parse: duration }),
   F('hostname', 'string', 'Container host name', { short: 'h' }),
   F('init', 'bool', 'Run an init inside the container that forwards signals and reaps processes'),
@@ -252,7 +258,8 @@ function splitVolumes(values: string[]): { binds: string[]; volumes: Record<stri
       volumes[v] = {};
       continue;
     }
-    if (parts.length > 3 || parts[0] === '' || parts[1] === '') throw new FlagError(`invalid argument "${v}" for "-v, --volume" flag: invalid spec: ${v}: empty section between colons`);
+    if (parts.length > 3 || parts[0] === '' || parts[1] === '')
+      throw new FlagError(`invalid argument "${v}" for "-v, --volume" flag: invalid spec: ${v}: empty section between colons`);
     // relative host paths are resolved on the client, as docker does since 23.0
     if (parts[0].startsWith('.')) parts[0] = path.resolve(parts[0]);
     binds.push(parts.join(':'));
@@ -264,7 +271,7 @@ function nanoCpus(v: string): number {
   return Math.round(parseFloat(v) * 1e9);
 }
 
-const ns = (f: Flags, name: string): number => (f.isSet(name) ? parseGoDuration(f.str(name)) ?? 0 : 0);
+const ns = (f: Flags, name: string): number => (f.isSet(name) ? (parseGoDuration(f.str(name)) ?? 0) : 0);
 
 /** Builds the create request from parsed flags and the positional IMAGE [COMMAND] [ARG...]. */
 const isUserDefined = (n: string) => !['default', 'bridge', 'host', 'none'].includes(n) && !n.startsWith('container:');
@@ -272,7 +279,8 @@ const isUserDefined = (n: string) => !['default', 'bridge', 'host', 'none'].incl
 /** --network (repeatable, "name" or "name=…,alias=…,ip=…"), with --network-alias/--link/--ip/--ip6/--mac-address applying to the first. */
 function networkEndpoints(f: Flags): { network: string; endpoints: Record<string, unknown> } {
   const given = f.list('network').map((v) => {
-    if (!v.includes('=')) return { target: v, aliases: [] as string[], links: [] as string[], ip: '', ip6: '', mac: '', driverOpts: {} as Record<string, string> };
+    if (!v.includes('='))
+      return { target: v, aliases: [] as string[], links: [] as string[], ip: '', ip6: '', mac: '', driverOpts: {} as Record<string, string> };
     const o = { target: '', aliases: [] as string[], links: [] as string[], ip: '', ip6: '', mac: '', driverOpts: {} as Record<string, string> };
     for (const part of v.split(',')) {
       const i = part.indexOf('=');
@@ -334,7 +342,9 @@ export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; 
 
   // attach streams: -a wins; otherwise a foreground container gets stdout+stderr and stdin with -i
   const attachList = f.list('attach').map((s) => s.toLowerCase());
-  for (const a of attachList) if (!['stdin', 'stdout', 'stderr'].includes(a)) throw new FlagError(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
+  for (const a of attachList)
+    if (!['stdin', 'stdout', 'stderr'].includes(a))
+      throw new FlagError(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
   if (detach && attachList.length) throw new Error('Conflicting options: -a and -d');
   let attach = { stdin: false, stdout: false, stderr: false };
   if (attachList.length) attach = { stdin: attachList.includes('stdin'), stdout: attachList.includes('stdout'), stderr: attachList.includes('stderr') };
@@ -353,12 +363,15 @@ export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; 
 
   // healthcheck flags
   let healthcheck: Record<string, unknown> | undefined;
-  const healthSet = ['health-cmd', 'health-interval', 'health-timeout', 'health-start-period', 'health-start-interval', 'health-retries'].some((n) => f.isSet(n));
+  const healthSet = ['health-cmd', 'health-interval', 'health-timeout', 'health-start-period', 'health-start-interval', 'health-retries'].some((n) =>
+    f.isSet(n),
+  );
   if (f.bool('no-healthcheck')) {
     if (healthSet) throw new Error('--no-healthcheck conflicts with --health-* options');
     healthcheck = { Test: ['NONE'] };
   } else if (healthSet) {
-    for (const n of ['health-interval', 'health-timeout', 'health-start-period', 'health-start-interval']) if (ns(f, n) < 0) throw new Error(`--${n} cannot be negative`);
+    for (const n of ['health-interval', 'health-timeout', 'health-start-period', 'health-start-interval'])
+      if (ns(f, n) < 0) throw new Error(`--${n} cannot be negative`);
     if ((f.int('health-retries') ?? 0) < 0) throw new Error('--health-retries cannot be negative');
     healthcheck = {
       Test: f.isSet('health-cmd') && f.str('health-cmd') !== '' ? ['CMD-SHELL', f.str('health-cmd')] : undefined,
@@ -397,7 +410,8 @@ export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; 
     Volumes: Object.keys(volumes).length ? volumes : null,
     WorkingDir: f.str('workdir'),
     Entrypoint: entrypoint ?? null,
-    MacAddress: (endpoints[network === 'default' ? 'default' : network] as { MacAddress?: string } | undefined)?.MacAddress || f.str('mac-address') || undefined,
+    MacAddress:
+      (endpoints[network === 'default' ? 'default' : network] as { MacAddress?: string } | undefined)?.MacAddress || f.str('mac-address') || undefined,
     OnBuild: null,
     Labels: labels,
     StopSignal: f.str('stop-signal') || undefined,

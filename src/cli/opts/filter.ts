@@ -3,7 +3,12 @@
 import { FlagError, type FlagDef } from '../flags';
 
 /** --format; `-f` is its short form where docker gives it one (inspect, version, info, …). */
-export const formatFlag = (short = false): FlagDef => ({ long: 'format', ...(short ? { short: 'f' } : {}), kind: 'string', help: 'Format output using a custom template' });
+export const formatFlag = (short = false): FlagDef => ({
+  long: 'format',
+  ...(short ? { short: 'f' } : {}),
+  kind: 'string',
+  help: 'Format output using a custom template',
+});
 
 /** --filter k=v (repeatable); `-f` too unless the command uses it for --force. */
 export const filterFlag = (help: string, short = true): FlagDef => ({

@@ -330,16 +330,7 @@ class ExecState {
     return receiver;
   }
 
-  private evalField(
-    dot: unknown,
-    name: string,
-    path: string,
-    receiver: unknown,
-    rest: Arg[],
-    final: unknown,
-    isDot: boolean,
-    raw: boolean,
-  ): unknown {
+  private evalField(dot: unknown, name: string, path: string, receiver: unknown, rest: Arg[], final: unknown, isDot: boolean, raw: boolean): unknown {
     const here = this.node!;
     const hasArgs = rest.length > 0 || final !== NO_FINAL;
     const missing = (): undefined => {

@@ -80,12 +80,24 @@ export function sprintf(format: string, args: unknown[]): string {
     const f: Flags = { ...NOFLAGS };
     flags: for (; i < n; i++) {
       switch (format[i]) {
-        case '#': f.sharp = true; break;
-        case '0': f.zero = !f.minus; break;
-        case '+': f.plus = true; break;
-        case '-': f.minus = true; f.zero = false; break;
-        case ' ': f.space = true; break;
-        default: break flags;
+        case '#':
+          f.sharp = true;
+          break;
+        case '0':
+          f.zero = !f.minus;
+          break;
+        case '+':
+          f.plus = true;
+          break;
+        case '-':
+          f.minus = true;
+          f.zero = false;
+          break;
+        case ' ':
+          f.space = true;
+          break;
+        default:
+          break flags;
       }
     }
     let good = argIndex();
@@ -166,9 +178,21 @@ function fmtArg(v: unknown, verb: string, f: Flags): string {
       if (v instanceof Uint8Array && 'sqxX'.includes(verb)) {
         return verb === 's' || verb === 'q' ? fmtString(Buffer.from(v).toString('utf8'), verb, f) : fmtBytesHex(Buffer.from(v), verb, f);
       }
-      return '[' + toArray(v).map((e) => fmtArg(e, verb, f)).join(' ') + ']';
+      return (
+        '[' +
+        toArray(v)
+          .map((e) => fmtArg(e, verb, f))
+          .join(' ') +
+        ']'
+      );
     case 'map':
-      return 'map[' + mapEntries(v as object).map(([k, x]) => fmtArg(k, verb, f) + ':' + fmtArg(x, verb, f)).join(' ') + ']';
+      return (
+        'map[' +
+        mapEntries(v as object)
+          .map(([k, x]) => fmtArg(k, verb, f) + ':' + fmtArg(x, verb, f))
+          .join(' ') +
+        ']'
+      );
     case 'func':
       return verb === 'v' ? pad('func', f) : badVerb(verb, v);
     case 'struct': {
@@ -217,7 +241,12 @@ function fmtInt(v: number | bigint, verb: string, f: Flags): string {
     case 'q':
       return pad("'" + escapeRune(Number(n), "'") + "'", f);
     case 'U': {
-      let s = 'U+' + n.toString(16).toUpperCase().padStart(Math.max(f.prec ?? 4, 4), '0');
+      let s =
+        'U+' +
+        n
+          .toString(16)
+          .toUpperCase()
+          .padStart(Math.max(f.prec ?? 4, 4), '0');
       if (f.sharp && isPrint(Number(n))) s += " '" + runeString(n) + "'";
       return pad(s, f);
     }
@@ -269,7 +298,7 @@ function fmtFloat(x: number, verb: string, f: Flags): string {
   const neg = x < 0 || Object.is(x, -0);
   const sign = neg ? '-' : f.plus ? '+' : f.space ? ' ' : '';
   if (!Number.isFinite(x)) return pad((neg ? '-' : f.space && !f.plus ? ' ' : '+') + 'Inf', f, false);
-  const body = floatBody(Math.abs(x), verb, verb === 'e' || verb === 'E' || verb === 'f' || verb === 'F' ? f.prec ?? 6 : f.prec ?? -1);
+  const body = floatBody(Math.abs(x), verb, verb === 'e' || verb === 'E' || verb === 'f' || verb === 'F' ? (f.prec ?? 6) : (f.prec ?? -1));
   if (f.zero && f.width !== undefined && !f.minus) {
     const w = f.width - sign.length - body.length;
     return sign + (w > 0 ? '0'.repeat(w) : '') + body;
@@ -407,13 +436,20 @@ function escapeRune(cp: number, q: string): string {
   if (ch === q || ch === '\\') return '\\' + ch;
   if (isPrint(cp)) return ch;
   switch (cp) {
-    case 7: return '\\a';
-    case 8: return '\\b';
-    case 12: return '\\f';
-    case 10: return '\\n';
-    case 13: return '\\r';
-    case 9: return '\\t';
-    case 11: return '\\v';
+    case 7:
+      return '\\a';
+    case 8:
+      return '\\b';
+    case 12:
+      return '\\f';
+    case 10:
+      return '\\n';
+    case 13:
+      return '\\r';
+    case 9:
+      return '\\t';
+    case 11:
+      return '\\v';
   }
   if (cp < 0x20 || cp === 0x7f) return '\\x' + cp.toString(16).padStart(2, '0');
   if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return '\\ufffd';

@@ -72,7 +72,14 @@ function enc(v: unknown, stack: Set<object>): string | undefined {
     if (o instanceof Uint8Array) return quoteJSON(Buffer.from(o).toString('base64'));
     const toJSON = (o as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') return enc(toJSON.call(o), stack);
-    if (isSlice(o)) return '[' + toArray(o).map((e) => enc(e, stack) ?? 'null').join(',') + ']';
+    if (isSlice(o))
+      return (
+        '[' +
+        toArray(o)
+          .map((e) => enc(e, stack) ?? 'null')
+          .join(',') +
+        ']'
+      );
     if (o instanceof Map) return object(mapEntries(o), stack);
     if (isPlainObject(o)) return object(Object.entries(o), stack);
     if (o instanceof Error) return '{}';

@@ -11,9 +11,7 @@ export interface ParsedTemplates {
   defs: Map<string, ListNode>;
 }
 
-const OPERAND_START = new Set<TokType>([
-  'bool', 'charConstant', 'dot', 'field', 'identifier', 'nil', 'number', 'rawString', 'string', 'variable', 'leftParen',
-]);
+const OPERAND_START = new Set<TokType>(['bool', 'charConstant', 'dot', 'field', 'identifier', 'nil', 'number', 'rawString', 'string', 'variable', 'leftParen']);
 
 export function parse(src: string, name: string, hasFunc: (name: string) => boolean): ParsedTemplates {
   const toks = lex(src, { breakOK: !hasFunc('break'), continueOK: !hasFunc('continue') });

@@ -10,12 +10,16 @@ import { decompressStream, detectCompression } from '../../archive';
 export function isTarHeader(b: Buffer): boolean {
   if (b.length < 512) return false;
   let zero = true;
-  for (let i = 0; i < 512; i++) if (b[i] !== 0) {
-    zero = false;
-    break;
-  }
+  for (let i = 0; i < 512; i++)
+    if (b[i] !== 0) {
+      zero = false;
+      break;
+    }
   if (zero) return false;
-  const field = b.toString('latin1', 148, 156).replace(/[\0 ]+$/g, '').replace(/^[\0 ]+/, '');
+  const field = b
+    .toString('latin1', 148, 156)
+    .replace(/[\0 ]+$/g, '')
+    .replace(/^[\0 ]+/, '');
   if (!/^[0-7]+$/.test(field)) return false;
   const want = parseInt(field, 8);
   let unsigned = 0;

@@ -15,7 +15,16 @@ export async function targets(cc: ComposeContext, args: string[], all = true): P
   return { cs, order };
 }
 
-export function verbCommand(name: string, summary: string, past: [string, string], path: string, reverse: boolean, flags: ComposeCommand['flags'] = [], query?: (f: Flags) => Record<string, string | number | undefined>, states?: string[]): ComposeCommand {
+export function verbCommand(
+  name: string,
+  summary: string,
+  past: [string, string],
+  path: string,
+  reverse: boolean,
+  flags: ComposeCommand['flags'] = [],
+  query?: (f: Flags) => Record<string, string | number | undefined>,
+  states?: string[],
+): ComposeCommand {
   return {
     name,
     usage: '[OPTIONS] [SERVICE...]',

@@ -18,7 +18,11 @@ export async function buildService(api: ApiClient, p: Project, s: ServiceConfig,
   // dockerfile is relative to the context; dockerfile_inline travels like `-f -`
   const flag = b.dockerfile_inline !== undefined ? '-' : b.dockerfile ? path.resolve(b.context, b.dockerfile) : '';
   const ctx = await dirContext(b.context, flag, async () => Buffer.from(b.dockerfile_inline ?? ''));
-  const args = Object.fromEntries(Object.entries(b.args).map(([k, v]) => [k, v ?? p.environment[k] ?? null]).filter(([, v]) => v !== null));
+  const args = Object.fromEntries(
+    Object.entries(b.args)
+      .map(([k, v]) => [k, v ?? p.environment[k] ?? null])
+      .filter(([, v]) => v !== null),
+  );
   const query: Record<string, string | boolean | number | string[] | undefined> = {
     t: [ref, ...b.tags],
     dockerfile: ctx.dockerfile,

@@ -28,7 +28,30 @@ export function imageOf(p: Project, s: ServiceConfig): string {
 }
 
 /** The container to run service `s` as number `n` (oneOff: a `compose run` container). */
-export function createBody(p: Project, s: ServiceConfig, n: number, hash: string, opts: { oneOff?: string; imageId?: string; resolveContainer: (service: string) => string | undefined; override?: Partial<{ cmd: string[]; entrypoint: string[]; env: string[]; user: string; workdir: string; tty: boolean; stdin: boolean; name: string; ports: boolean; labels: Record<string, string>; volumes: string[] }> }): CreateBody {
+export function createBody(
+  p: Project,
+  s: ServiceConfig,
+  n: number,
+  hash: string,
+  opts: {
+    oneOff?: string;
+    imageId?: string;
+    resolveContainer: (service: string) => string | undefined;
+    override?: Partial<{
+      cmd: string[];
+      entrypoint: string[];
+      env: string[];
+      user: string;
+      workdir: string;
+      tty: boolean;
+      stdin: boolean;
+      name: string;
+      ports: boolean;
+      labels: Record<string, string>;
+      volumes: string[];
+    }>;
+  },
+): CreateBody {
   const o = opts.override ?? {};
   const name = o.name ?? s.container_name ?? (opts.oneOff ? `${p.name}-${s.name}-run-${opts.oneOff}` : containerName(p.name, s.name, n));
   const labels: Record<string, string> = {
@@ -42,12 +65,16 @@ export function createBody(p: Project, s: ServiceConfig, n: number, hash: string
     [L.workingDir]: p.workingDir,
     [L.configFiles]: p.configFiles.join(','),
     ...(p.envFiles.length ? { [L.environmentFile]: p.envFiles.join(',') } : {}),
-    [L.dependsOn]: Object.entries(s.depends_on).map(([d, c]) => `${d}:${c.condition}:${c.restart}`).join(','),
+    [L.dependsOn]: Object.entries(s.depends_on)
+      .map(([d, c]) => `${d}:${c.condition}:${c.restart}`)
+      .join(','),
     // the image's ID, as Compose records it (what the container was made from)
     [L.image]: opts.imageId ?? imageOf(p, s),
     [L.version]: COMPOSE_VERSION,
   };
-  const env = Object.entries(s.environment).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`);
+  const env = Object.entries(s.environment)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k}=${v}`);
   const exposed: Record<string, object> = {};
   for (const e of s.expose) exposed[e.includes('/') ? e : `${e}/tcp`] = {};
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
@@ -98,7 +125,8 @@ export function createBody(p: Project, s: ServiceConfig, n: number, hash: string
   const endpoint = (key: string) => {
     const sn = s.networks[key];
     const ep: Record<string, unknown> = { Aliases: [s.name, ...sn.aliases] };
-    if (sn.ipv4_address || sn.ipv6_address) ep.IPAMConfig = { ...(sn.ipv4_address ? { IPv4Address: sn.ipv4_address } : {}), ...(sn.ipv6_address ? { IPv6Address: sn.ipv6_address } : {}) };
+    if (sn.ipv4_address || sn.ipv6_address)
+      ep.IPAMConfig = { ...(sn.ipv4_address ? { IPv4Address: sn.ipv4_address } : {}), ...(sn.ipv6_address ? { IPv6Address: sn.ipv6_address } : {}) };
     if (s.links.length) ep.Links = s.links.map((l) => linkSpec(l, opts.resolveContainer));
     return ep;
   };

@@ -22,7 +22,9 @@ function canonical(v: unknown): unknown {
 
 /** A digest of any canonical value (keys sorted at every level). */
 export function digest(v: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonical(v))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(v)))
+    .digest('hex');
 }
 
 export function serviceHash(s: ServiceConfig): string {
@@ -30,5 +32,7 @@ export function serviceHash(s: ServiceConfig): string {
   for (const [k, v] of Object.entries(s)) if (!IGNORED.has(k)) o[k] = v;
   // depends_on conditions don't shape the container; the names do (links, order)
   o.depends_on = Object.keys(s.depends_on).sort();
-  return createHash('sha256').update(JSON.stringify(canonical(o))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(o)))
+    .digest('hex');
 }

@@ -9,9 +9,17 @@ import { ComposeError } from './project';
 type Hook = ServiceConfig['post_start'][number];
 
 async function runHook(api: ApiClient, containerId: string, h: Hook): Promise<number> {
-  const env = Object.entries(h.environment).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`);
+  const env = Object.entries(h.environment)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k}=${v}`);
   const { Id } = await api.post<{ Id: string }>(`/containers/${containerId}/exec`, undefined, {
-    Cmd: h.command, User: h.user, Privileged: h.privileged, WorkingDir: h.working_dir, Env: env, AttachStdout: true, AttachStderr: true,
+    Cmd: h.command,
+    User: h.user,
+    Privileged: h.privileged,
+    WorkingDir: h.working_dir,
+    Env: env,
+    AttachStdout: true,
+    AttachStderr: true,
   });
   const { socket } = await api.hijack(`/exec/${Id}/start`, { body: { Detach: false, Tty: false } });
   // the hook's output is not shown (as Compose); wait for the stream to end

@@ -43,7 +43,12 @@ export async function pullImage(api: ApiClient, ref: string): Promise<void> {
 export async function ensureImages(api: ApiClient, p: Project, services: string[], o: ImageOptions, progress: Progress): Promise<Map<string, string>> {
   const refs = [...new Set(services.map((n) => imageOf(p, p.services[n])))];
   const ids = new Map<string, string>();
-  await Promise.all(refs.map(async (r) => { const id = await imageId(api, r); if (id) ids.set(r, id); }));
+  await Promise.all(
+    refs.map(async (r) => {
+      const id = await imageId(api, r);
+      if (id) ids.set(r, id);
+    }),
+  );
   const changed = new Set<string>();
   for (const name of services) {
     const s = p.services[name];
@@ -77,6 +82,11 @@ export async function ensureImages(api: ApiClient, p: Project, services: string[
     }
   }
   // what was built or pulled has a new ID
-  await Promise.all([...changed].map(async (r) => { const id = await imageId(api, r); if (id) ids.set(r, id); }));
+  await Promise.all(
+    [...changed].map(async (r) => {
+      const id = await imageId(api, r);
+      if (id) ids.set(r, id);
+    }),
+  );
   return ids;
 }

@@ -24,7 +24,11 @@ export class ComposeError extends Error {
 }
 
 /** Every container of the project (one-off `run` containers only when asked). */
-export async function projectContainers(api: ApiClient, project: string, opts: { all?: boolean; oneOff?: boolean; services?: string[] } = {}): Promise<ContainerSummary[]> {
+export async function projectContainers(
+  api: ApiClient,
+  project: string,
+  opts: { all?: boolean; oneOff?: boolean; services?: string[] } = {},
+): Promise<ContainerSummary[]> {
   const extra = opts.oneOff ? [] : [`${L.oneoff}=False`];
   const list = (await api.get('/containers/json', { all: opts.all ?? true, filters: projectFilter(project, extra) })) as ContainerSummary[];
   return list
@@ -45,7 +49,8 @@ async function ensureNetwork(api: ApiClient, p: Project, key: string, progress: 
   }
   if (existing) {
     const owner = existing.Labels?.[L.project];
-    if (owner !== undefined && owner !== p.name) progress.event('Network', n.name, `Warning: network ${n.name} was found but has incorrect label ${L.project} set to "${owner}"`, true);
+    if (owner !== undefined && owner !== p.name)
+      progress.event('Network', n.name, `Warning: network ${n.name} was found but has incorrect label ${L.project} set to "${owner}"`, true);
     return;
   }
   progress.event('Network', n.name, 'Creating');
@@ -59,7 +64,11 @@ async function ensureNetwork(api: ApiClient, p: Project, key: string, progress: 
     EnableIPv6: n.enable_ipv6,
     Labels: { ...n.labels, [L.project]: p.name, [L.network]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: digest(n) },
   };
-  if (n.ipam) body.IPAM = { Driver: n.ipam.driver ?? 'default', Config: n.ipam.config.map((c) => ({ Subnet: c.subnet, IPRange: c.ip_range, Gateway: c.gateway, AuxiliaryAddresses: c.aux_addresses })) };
+  if (n.ipam)
+    body.IPAM = {
+      Driver: n.ipam.driver ?? 'default',
+      Config: n.ipam.config.map((c) => ({ Subnet: c.subnet, IPRange: c.ip_range, Gateway: c.gateway, AuxiliaryAddresses: c.aux_addresses })),
+    };
   await api.post('/networks/create', undefined, body);
   progress.event('Network', n.name, 'Created', true);
 }
@@ -77,7 +86,12 @@ async function ensureVolume(api: ApiClient, p: Project, key: string, progress: P
   }
   if (existing) return;
   progress.event('Volume', v.name, 'Creating');
-  await api.post('/volumes/create', undefined, { Name: v.name, Driver: v.driver ?? 'local', DriverOpts: v.driver_opts, Labels: { ...v.labels, [L.project]: p.name, [L.volume]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: digest(v) } });
+  await api.post('/volumes/create', undefined, {
+    Name: v.name,
+    Driver: v.driver ?? 'local',
+    DriverOpts: v.driver_opts,
+    Labels: { ...v.labels, [L.project]: p.name, [L.volume]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: digest(v) },
+  });
   progress.event('Volume', v.name, 'Created', true);
 }
 

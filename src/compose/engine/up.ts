@@ -63,7 +63,17 @@ export async function up(api: ApiClient, p: Project, o: UpOptions, progress: Pro
       if (!o.noStart) await waitCondition(api, p, dep, cond.condition, cond.required, progress);
     }
     const depRecreated = Object.entries(s.depends_on).some(([d, c]) => c.restart && recreated.has(d));
-    const didRecreate = await convergeService(api, p, s, byService.get(name) ?? [], { ...o, forceRecreate: o.forceRecreate || depRecreated }, resolveContainer, progress, (n) => names.set(name, n), imageIds.get(imageOf(p, s)));
+    const didRecreate = await convergeService(
+      api,
+      p,
+      s,
+      byService.get(name) ?? [],
+      { ...o, forceRecreate: o.forceRecreate || depRecreated },
+      resolveContainer,
+      progress,
+      (n) => names.set(name, n),
+      imageIds.get(imageOf(p, s)),
+    );
     if (didRecreate) recreated.add(name);
   };
   for (const name of order) done.set(name, converge(name));
@@ -74,12 +84,21 @@ export async function up(api: ApiClient, p: Project, o: UpOptions, progress: Pro
 }
 
 /** Reports (or with --remove-orphans removes) containers of services the files no longer have; returns the rest. */
-async function orphans(api: ApiClient, p: Project, all: ContainerSummary[], o: UpOptions, progress: Progress, warn: (s: string) => void): Promise<ContainerSummary[]> {
+async function orphans(
+  api: ApiClient,
+  p: Project,
+  all: ContainerSummary[],
+  o: UpOptions,
+  progress: Progress,
+  warn: (s: string) => void,
+): Promise<ContainerSummary[]> {
   const known = new Set([...Object.keys(p.services), ...Object.keys(p.disabledServices)]);
   const orphans = all.filter((c) => !known.has(c.Labels[L.service]));
   if (!orphans.length) return all;
   if (!o.removeOrphans) {
-    warn(`Found orphan containers ([${orphans.map(nameOf).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);
+    warn(
+      `Found orphan containers ([${orphans.map(nameOf).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`,
+    );
     return all;
   }
   for (const c of orphans) await removeContainer(api, c, o.timeout, progress, false);
@@ -151,7 +170,18 @@ async function convergeService(
   return recreated;
 }
 
-async function createContainer(api: ApiClient, p: Project, s: ServiceConfig, n: number, hash: string, resolveContainer: (svc: string) => string | undefined, progress: Progress, volumes?: Array<Record<string, unknown>>, nameOverride?: string, imageId?: string): Promise<{ id: string; name: string }> {
+async function createContainer(
+  api: ApiClient,
+  p: Project,
+  s: ServiceConfig,
+  n: number,
+  hash: string,
+  resolveContainer: (svc: string) => string | undefined,
+  progress: Progress,
+  volumes?: Array<Record<string, unknown>>,
+  nameOverride?: string,
+  imageId?: string,
+): Promise<{ id: string; name: string }> {
   const cb = createBody(p, s, n, hash, { resolveContainer, imageId, override: nameOverride ? { name: nameOverride } : undefined });
   if (volumes?.length) {
     // anonymous volumes carried over from the container being replaced
@@ -163,7 +193,8 @@ async function createContainer(api: ApiClient, p: Project, s: ServiceConfig, n: 
   }
   progress.event('Container', cb.name, 'Creating');
   const r = await api.post('/containers/create', { name: cb.name }, cb.body);
-  for (const x of cb.extraNetworks) await api.post(`/networks/${encodeURIComponent(x.network)}/connect`, undefined, { Container: r.Id, EndpointConfig: x.endpoint });
+  for (const x of cb.extraNetworks)
+    await api.post(`/networks/${encodeURIComponent(x.network)}/connect`, undefined, { Container: r.Id, EndpointConfig: x.endpoint });
   await copyFileObjects(api, p, s, r.Id);
   progress.event('Container', cb.name, 'Created', true);
   return { id: r.Id as string, name: cb.name };
@@ -172,11 +203,20 @@ async function createContainer(api: ApiClient, p: Project, s: ServiceConfig, n: 
 /** secrets/configs given as `content` or `environment` are written into the container before it starts. */
 async function copyFileObjects(api: ApiClient, p: Project, s: ServiceConfig, id: string): Promise<void> {
   const files: Array<{ path: string; data: Buffer; mode: number; uid?: number; gid?: number }> = [];
-  for (const [kind, refs] of [['secrets', s.secrets], ['configs', s.configs]] as const) {
+  for (const [kind, refs] of [
+    ['secrets', s.secrets],
+    ['configs', s.configs],
+  ] as const) {
     for (const r of refs) {
       const def = (kind === 'secrets' ? p.secrets : p.configs)[r.source];
       if (!def || def.file || def.external) continue;
-      files.push({ path: r.target, data: readSource(def, p.environment), mode: r.mode ?? 0o444, uid: r.uid ? Number(r.uid) : undefined, gid: r.gid ? Number(r.gid) : undefined });
+      files.push({
+        path: r.target,
+        data: readSource(def, p.environment),
+        mode: r.mode ?? 0o444,
+        uid: r.uid ? Number(r.uid) : undefined,
+        gid: r.gid ? Number(r.gid) : undefined,
+      });
     }
   }
   if (!files.length) return;
@@ -185,7 +225,17 @@ async function copyFileObjects(api: ApiClient, p: Project, s: ServiceConfig, id:
   await api.request('PUT', `/containers/${id}/archive`, { query: { path: '/' }, body: tar, headers: { 'Content-Type': 'application/x-tar' } });
 }
 
-async function recreate(api: ApiClient, p: Project, s: ServiceConfig, old: ContainerSummary, hash: string, o: UpOptions, resolveContainer: (svc: string) => string | undefined, progress: Progress, imageId?: string): Promise<string> {
+async function recreate(
+  api: ApiClient,
+  p: Project,
+  s: ServiceConfig,
+  old: ContainerSummary,
+  hash: string,
+  o: UpOptions,
+  resolveContainer: (svc: string) => string | undefined,
+  progress: Progress,
+  imageId?: string,
+): Promise<string> {
   const name = nameOf(old);
   progress.event('Container', name, 'Recreate');
   const info = await api.get(`/containers/${old.Id}/json`);
@@ -193,11 +243,29 @@ async function recreate(api: ApiClient, p: Project, s: ServiceConfig, old: Conta
   const anon: Array<Record<string, unknown>> = o.renewAnonVolumes
     ? []
     : ((info.Mounts ?? []) as Array<{ Type: string; Name?: string; Destination: string }>)
-        .filter((m) => m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name) && s.volumes.some((v) => v.type === 'volume' && !v.source && v.target === m.Destination))
+        .filter(
+          (m) =>
+            m.Type === 'volume' &&
+            m.Name &&
+            /^[0-9a-f]{64}$/.test(m.Name) &&
+            s.volumes.some((v) => v.type === 'volume' && !v.source && v.target === m.Destination),
+        )
         .map((m) => ({ Type: 'volume', Source: m.Name, Target: m.Destination }));
-  if (old.State === 'running' || old.State === 'paused' || old.State === 'restarting') await api.post(`/containers/${old.Id}/stop`, o.timeout !== undefined ? { t: o.timeout } : undefined).catch(ignore404);
+  if (old.State === 'running' || old.State === 'paused' || old.State === 'restarting')
+    await api.post(`/containers/${old.Id}/stop`, o.timeout !== undefined ? { t: o.timeout } : undefined).catch(ignore404);
   await api.post(`/containers/${old.Id}/rename`, { name: `${old.Id.slice(0, 12)}_${name}` });
-  const { id } = await createContainer(api, p, s, numberOf(old), hash, resolveContainer, { event() {}, close() {} }, anon, s.container_name ? undefined : name, imageId);
+  const { id } = await createContainer(
+    api,
+    p,
+    s,
+    numberOf(old),
+    hash,
+    resolveContainer,
+    { event() {}, close() {} },
+    anon,
+    s.container_name ? undefined : name,
+    imageId,
+  );
   await api.json('DELETE', `/containers/${old.Id}`, { query: { force: true, v: false } }).catch(ignore404);
   progress.event('Container', name, 'Recreated', true);
   return id;

@@ -49,12 +49,18 @@ export function findFiles(o: LoadOptions): { files: string[]; warnings: string[]
   if (o.files?.length) return { files: o.files.map((f) => (f === '-' ? '-' : path.resolve(cwd, f))), warnings };
   if (env.COMPOSE_FILE) {
     const sep = env.COMPOSE_PATH_SEPARATOR || ':';
-    return { files: env.COMPOSE_FILE.split(sep).filter(Boolean).map((f) => path.resolve(cwd, f)), warnings };
+    return {
+      files: env.COMPOSE_FILE.split(sep)
+        .filter(Boolean)
+        .map((f) => path.resolve(cwd, f)),
+      warnings,
+    };
   }
   for (let dir = o.projectDirectory ? path.resolve(cwd, o.projectDirectory) : cwd; ; dir = path.dirname(dir)) {
     const found = CANDIDATES.filter((c) => fs.existsSync(path.join(dir, c)));
     if (found.length) {
-      if (found.length > 1) warnings.push(`Found multiple config files with supported names: ${found.map((f) => path.join(dir, f)).join(', ')}\nUsing ${path.join(dir, found[0])}`);
+      if (found.length > 1)
+        warnings.push(`Found multiple config files with supported names: ${found.map((f) => path.join(dir, f)).join(', ')}\nUsing ${path.join(dir, found[0])}`);
       const main = path.join(dir, found[0]);
       const ext = path.extname(found[0]);
       const override = path.join(dir, `${path.basename(found[0], ext)}.override${ext}`);
@@ -83,7 +89,11 @@ function readEnvFiles(files: string[], shell: Lookup): Record<string, string> {
 /** The shell environment over the .env files: what interpolation sees. */
 export function projectEnvironment(projectDir: string, o: LoadOptions): { env: Record<string, string>; envFiles: string[] } {
   const shell = (o.env ?? process.env) as Record<string, string | undefined>;
-  const files = o.envFiles?.length ? o.envFiles.map((f) => path.resolve(o.cwd ?? process.cwd(), f)) : fs.existsSync(path.join(projectDir, '.env')) ? [path.join(projectDir, '.env')] : [];
+  const files = o.envFiles?.length
+    ? o.envFiles.map((f) => path.resolve(o.cwd ?? process.cwd(), f))
+    : fs.existsSync(path.join(projectDir, '.env'))
+      ? [path.join(projectDir, '.env')]
+      : [];
   const fromFiles = readEnvFiles(files, (n) => shell[n]);
   const env: Record<string, string> = { ...fromFiles };
   for (const [k, v] of Object.entries(shell)) if (v !== undefined) env[k] = v;
@@ -95,10 +105,17 @@ export function projectName(explicit: string | undefined, fromEnv: string | unde
   const valid = /^[a-z0-9][a-z0-9_-]*$/;
   for (const n of [explicit, fromEnv, fromFile]) {
     if (n === undefined || n === '') continue;
-    if (!valid.test(n)) throw new ComposeLoadError(`invalid project name "${n}": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number`);
+    if (!valid.test(n))
+      throw new ComposeLoadError(
+        `invalid project name "${n}": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number`,
+      );
     return n;
   }
-  const base = path.basename(dir).toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[^a-z0-9]+/, '');
+  const base = path
+    .basename(dir)
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '')
+    .replace(/^[^a-z0-9]+/, '');
   if (!base) throw new ComposeLoadError(`project name must not be empty`);
   return base;
 }
@@ -176,7 +193,8 @@ function rebaseService(svc: Record<string, unknown>, dir: string): Record<string
   const s = { ...svc };
   const abs = (p: string) => (p.startsWith('/') || p.startsWith('~') ? p : path.resolve(dir, p));
   if (typeof s.build === 'string') s.build = abs(s.build);
-  else if (s.build && typeof s.build === 'object' && !(s.build instanceof Tagged)) s.build = { ...(s.build as object), context: abs(String((s.build as Record<string, unknown>).context ?? '.')) };
+  else if (s.build && typeof s.build === 'object' && !(s.build instanceof Tagged))
+    s.build = { ...(s.build as object), context: abs(String((s.build as Record<string, unknown>).context ?? '.')) };
   if (typeof s.env_file === 'string') s.env_file = abs(s.env_file);
   else if (Array.isArray(s.env_file)) s.env_file = s.env_file.map((e) => (typeof e === 'string' ? abs(e) : { ...e, path: abs(String(e.path)) }));
   if (Array.isArray(s.volumes))
@@ -185,13 +203,21 @@ function rebaseService(svc: Record<string, unknown>, dir: string): Record<string
         const i = v.indexOf(':');
         return i > 0 && v.startsWith('.') ? abs(v.slice(0, i)) + v.slice(i) : v;
       }
-      if (v && typeof v === 'object' && (v as Record<string, unknown>).type === 'bind' && typeof (v as Record<string, unknown>).source === 'string') return { ...v, source: abs((v as Record<string, string>).source) };
+      if (v && typeof v === 'object' && (v as Record<string, unknown>).type === 'bind' && typeof (v as Record<string, unknown>).source === 'string')
+        return { ...v, source: abs((v as Record<string, string>).source) };
       return v;
     });
   return s;
 }
 
-function resolveExtends(data: Record<string, unknown>, lf: LoadedFile, o: LoadOptions, lookup: Lookup | undefined, warnings: string[], seen: string[] = []): Record<string, unknown> {
+function resolveExtends(
+  data: Record<string, unknown>,
+  lf: LoadedFile,
+  o: LoadOptions,
+  lookup: Lookup | undefined,
+  warnings: string[],
+  seen: string[] = [],
+): Record<string, unknown> {
   const services = (data.services ?? {}) as Record<string, Record<string, unknown>>;
   const out: Record<string, unknown> = {};
   const resolve = (name: string, trail: string[]): Record<string, unknown> => {
@@ -221,7 +247,13 @@ function resolveExtends(data: Record<string, unknown>, lf: LoadedFile, o: LoadOp
   return { ...data, services: out };
 }
 
-function loadIncludes(data: Record<string, unknown>, lf: LoadedFile, o: LoadOptions, env: Record<string, string>, warnings: string[]): Record<string, unknown>[] {
+function loadIncludes(
+  data: Record<string, unknown>,
+  lf: LoadedFile,
+  o: LoadOptions,
+  env: Record<string, string>,
+  warnings: string[],
+): Record<string, unknown>[] {
   const inc = data.include as Array<string | { path: string | string[]; env_file?: string | string[]; project_directory?: string }> | undefined;
   if (!inc) return [];
   const docs: Record<string, unknown>[] = [];
@@ -229,13 +261,19 @@ function loadIncludes(data: Record<string, unknown>, lf: LoadedFile, o: LoadOpti
     const entry = typeof i === 'string' ? { path: i } : i;
     const paths = (Array.isArray(entry.path) ? entry.path : [entry.path]).map((p) => path.resolve(lf.dir, p));
     const dir = entry.project_directory ? path.resolve(lf.dir, entry.project_directory) : path.dirname(paths[0]);
-    const envFiles = entry.env_file ? (Array.isArray(entry.env_file) ? entry.env_file : [entry.env_file]).map((f) => path.resolve(lf.dir, f)) : fs.existsSync(path.join(dir, '.env')) ? [path.join(dir, '.env')] : [];
+    const envFiles = entry.env_file
+      ? (Array.isArray(entry.env_file) ? entry.env_file : [entry.env_file]).map((f) => path.resolve(lf.dir, f))
+      : fs.existsSync(path.join(dir, '.env'))
+        ? [path.join(dir, '.env')]
+        : [];
     const incEnv = { ...readEnvFiles(envFiles, (n) => env[n]), ...env };
     const lookup: Lookup | undefined = o.interpolate === false ? undefined : (n) => incEnv[n];
     const parts = paths.map((p) => {
       const f = readFile(p, o);
       const d = resolveExtends(prepare(f, lookup, warnings), f, o, lookup, warnings);
-      const svcs = Object.fromEntries(Object.entries((d.services as Record<string, Record<string, unknown>>) ?? {}).map(([n, s]) => [n, rebaseService(s, dir)]));
+      const svcs = Object.fromEntries(
+        Object.entries((d.services as Record<string, Record<string, unknown>>) ?? {}).map(([n, s]) => [n, rebaseService(s, dir)]),
+      );
       return { ...d, services: svcs };
     });
     docs.push(mergeFiles(parts));
@@ -260,7 +298,8 @@ export function loadProject(o: LoadOptions = {}): Project {
       for (const incDoc of loadIncludes(data, lf, o, env, warnings)) {
         for (const kind of ['services', 'networks', 'volumes', 'secrets', 'configs'] as const) {
           for (const k of Object.keys((incDoc[kind] as object) ?? {}))
-            if ((data[kind] as Record<string, unknown> | undefined)?.[k] !== undefined) throw new ComposeLoadError(`${kind}.${k} conflicts with imported resource`);
+            if ((data[kind] as Record<string, unknown> | undefined)?.[k] !== undefined)
+              throw new ComposeLoadError(`${kind}.${k} conflicts with imported resource`);
         }
         docs.push(incDoc);
       }
@@ -271,7 +310,12 @@ export function loadProject(o: LoadOptions = {}): Project {
     }
     const merged = mergeFiles(docs);
     const name = projectName(o.projectName, env.COMPOSE_PROJECT_NAME, names[names.length - 1], workingDir);
-    const profiles = o.profiles?.length ? o.profiles : (env.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    const profiles = o.profiles?.length
+      ? o.profiles
+      : (env.COMPOSE_PROFILES ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
     return normalizeProject(merged, { projectName: name, workingDir, env, warnings }, files, envFiles, profiles, o.enable ?? []);
   } catch (e) {
     if (e instanceof ProjectError || e instanceof EnvFileError || e instanceof ShortSyntaxError) throw new ComposeLoadError(e.message);

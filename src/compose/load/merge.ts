@@ -17,7 +17,24 @@ const REPLACE = new Set(['command', 'entrypoint']);
 /** Service sequences de-duplicated by their target (the later file wins). */
 const BY_TARGET = new Set(['ports', 'volumes', 'secrets', 'configs']);
 /** Service sequences of plain strings kept unique. */
-const UNIQUE = new Set(['dns', 'dns_search', 'dns_opt', 'cap_add', 'cap_drop', 'security_opt', 'expose', 'profiles', 'devices', 'external_links', 'links', 'volumes_from', 'device_cgroup_rules', 'group_add', 'env_file', 'tmpfs']);
+const UNIQUE = new Set([
+  'dns',
+  'dns_search',
+  'dns_opt',
+  'cap_add',
+  'cap_drop',
+  'security_opt',
+  'expose',
+  'profiles',
+  'devices',
+  'external_links',
+  'links',
+  'volumes_from',
+  'device_cgroup_rules',
+  'group_add',
+  'env_file',
+  'tmpfs',
+]);
 
 /** `- KEY=v` / `- KEY` lists as a mapping (`KEY: v` / `KEY: null`); extra_hosts splits on "=" or the first ":". */
 export function listToDict(v: unknown, key: string): unknown {
@@ -55,13 +72,14 @@ function mergeSeq(key: string, base: unknown[], over: unknown[]): unknown[] {
     for (const x of [...base, ...over]) m.set(targetOf(key, x), x);
     return [...m.values()];
   }
-  if (UNIQUE.has(key)) return [...new Set([...base, ...over].map((x) => (typeof x === 'string' ? x : JSON.stringify(x))))].map((x) => {
-    try {
-      return x.startsWith('{') || x.startsWith('[') ? JSON.parse(x) : x;
-    } catch {
-      return x;
-    }
-  });
+  if (UNIQUE.has(key))
+    return [...new Set([...base, ...over].map((x) => (typeof x === 'string' ? x : JSON.stringify(x))))].map((x) => {
+      try {
+        return x.startsWith('{') || x.startsWith('[') ? JSON.parse(x) : x;
+      } catch {
+        return x;
+      }
+    });
   return [...base, ...over];
 }
 
@@ -96,7 +114,8 @@ export function mergeValue(base: unknown, over: unknown, path: string[]): unknow
     }
     return out;
   }
-  if (Array.isArray(base) && Array.isArray(over)) return inService && path.length === 3 ? mergeSeq(key, base, stripTags(over) as unknown[]) : [...base, ...(stripTags(over) as unknown[])];
+  if (Array.isArray(base) && Array.isArray(over))
+    return inService && path.length === 3 ? mergeSeq(key, base, stripTags(over) as unknown[]) : [...base, ...(stripTags(over) as unknown[])];
   return stripTags(over);
 }
 

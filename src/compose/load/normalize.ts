@@ -4,7 +4,20 @@
 // container settings they mean without Swarm.
 import * as fs from 'node:fs';
 import { parseMemory } from '../../common/units';
-import type { BuildConfig, DependsOn, FileRef, Healthcheck, NetworkConfig, PortConfig, Project, SecretConfig, ServiceConfig, ServiceNetwork, VolumeConfig, VolumeMount } from '../model';
+import type {
+  BuildConfig,
+  DependsOn,
+  FileRef,
+  Healthcheck,
+  NetworkConfig,
+  PortConfig,
+  Project,
+  SecretConfig,
+  ServiceConfig,
+  ServiceNetwork,
+  VolumeConfig,
+  VolumeMount,
+} from '../model';
 import { parseEnvFile, parseRawEnvFile } from './dotenv';
 import { listToDict } from './merge';
 import { parsePortShort, parseVolumeShort, resolveHostPath, splitCommand } from './shortsyntax';
@@ -140,7 +153,13 @@ function normalizeService(name: string, r: Obj, ctx: NormalizeContext): ServiceC
   }
   const ports: PortConfig[] = [];
   for (const [i, p] of ((r.ports as unknown[]) ?? []).entries()) {
-    if (isObj(p)) ports.push({ target: asInt(p.target, `${at}.ports[${i}].target`), published: p.published === undefined ? '' : String(p.published), host_ip: String(p.host_ip ?? ''), protocol: String(p.protocol ?? 'tcp') });
+    if (isObj(p))
+      ports.push({
+        target: asInt(p.target, `${at}.ports[${i}].target`),
+        published: p.published === undefined ? '' : String(p.published),
+        host_ip: String(p.host_ip ?? ''),
+        protocol: String(p.protocol ?? 'tcp'),
+      });
     else ports.push(...parsePortShort(p as string | number, `${at}.ports[${i}]`));
   }
   const volumes: VolumeMount[] = ((r.volumes as unknown[]) ?? []).map((v, i) => {
@@ -148,9 +167,15 @@ function normalizeService(name: string, r: Obj, ctx: NormalizeContext): ServiceC
     if (typeof v === 'string') return parseVolumeShort(v, base, where);
     const o = v as Obj;
     const type = String(o.type);
-    if (!['volume', 'bind', 'tmpfs'].includes(type)) throw new ProjectError(`${where}.type: unsupported mount type "${type}" (berth compose supports volume, bind and tmpfs)`);
+    if (!['volume', 'bind', 'tmpfs'].includes(type))
+      throw new ProjectError(`${where}.type: unsupported mount type "${type}" (berth compose supports volume, bind and tmpfs)`);
     if (o.target === undefined) throw new ProjectError(`${where}: missing target`);
-    const m: VolumeMount = { type: type as VolumeMount['type'], source: String(o.source ?? ''), target: String(o.target), read_only: o.read_only !== undefined && asBool(o.read_only, `${where}.read_only`) };
+    const m: VolumeMount = {
+      type: type as VolumeMount['type'],
+      source: String(o.source ?? ''),
+      target: String(o.target),
+      read_only: o.read_only !== undefined && asBool(o.read_only, `${where}.read_only`),
+    };
     if (m.type === 'bind') {
       if (!m.source) throw new ProjectError(`${where}: invalid mount config for type "bind": field Source must not be empty`);
       m.source = resolveHostPath(m.source, base);
@@ -171,7 +196,12 @@ function normalizeService(name: string, r: Obj, ctx: NormalizeContext): ServiceC
   else if (isObj(rn))
     for (const [n, c] of Object.entries(rn)) {
       const o = (c ?? {}) as Obj;
-      networks[n] = { aliases: strList(o.aliases), ipv4_address: o.ipv4_address as string | undefined, ipv6_address: o.ipv6_address as string | undefined, priority: Number(o.priority ?? 0) };
+      networks[n] = {
+        aliases: strList(o.aliases),
+        ipv4_address: o.ipv4_address as string | undefined,
+        ipv6_address: o.ipv6_address as string | undefined,
+        priority: Number(o.priority ?? 0),
+      };
     }
   const depends: Record<string, DependsOn> = {};
   const rd = r.depends_on;
@@ -180,8 +210,13 @@ function normalizeService(name: string, r: Obj, ctx: NormalizeContext): ServiceC
     for (const [d, c] of Object.entries(rd)) {
       const o = (c ?? {}) as Obj;
       const cond = String(o.condition ?? 'service_started');
-      if (!['service_started', 'service_healthy', 'service_completed_successfully'].includes(cond)) throw new ProjectError(`${at}.depends_on.${d}.condition must be one of service_started, service_healthy, service_completed_successfully`);
-      depends[d] = { condition: cond as DependsOn['condition'], restart: o.restart !== undefined && asBool(o.restart, `${at}.depends_on.${d}.restart`), required: o.required === undefined || asBool(o.required, `${at}.depends_on.${d}.required`) };
+      if (!['service_started', 'service_healthy', 'service_completed_successfully'].includes(cond))
+        throw new ProjectError(`${at}.depends_on.${d}.condition must be one of service_started, service_healthy, service_completed_successfully`);
+      depends[d] = {
+        condition: cond as DependsOn['condition'],
+        restart: o.restart !== undefined && asBool(o.restart, `${at}.depends_on.${d}.restart`),
+        required: o.required === undefined || asBool(o.required, `${at}.depends_on.${d}.required`),
+      };
     }
   let healthcheck: Healthcheck | undefined;
   if (isObj(r.healthcheck)) {
@@ -208,7 +243,8 @@ function normalizeService(name: string, r: Obj, ctx: NormalizeContext): ServiceC
   const build = r.build === undefined ? undefined : normalizeBuild(r.build, base, `${at}.build`);
   if (!r.image && !build) throw new ProjectError(`service "${name}" has neither an image nor a build context specified: invalid compose project`);
   const pp = String(r.pull_policy ?? (build && !r.image ? 'build' : 'missing'));
-  if (!['always', 'never', 'missing', 'build', 'if_not_present'].includes(pp) && !/^(daily|weekly|every_.+)$/.test(pp)) throw new ProjectError(`${at}.pull_policy: invalid value "${pp}"`);
+  if (!['always', 'never', 'missing', 'build', 'if_not_present'].includes(pp) && !/^(daily|weekly|every_.+)$/.test(pp))
+    throw new ProjectError(`${at}.pull_policy: invalid value "${pp}"`);
   const refs = (v: unknown, kind: 'secrets' | 'configs'): FileRef[] =>
     ((v as unknown[]) ?? []).map((x) => {
       if (typeof x === 'string') return { source: x, target: kind === 'secrets' ? `/run/secrets/${x}` : `/${x}` };
@@ -216,7 +252,13 @@ function normalizeService(name: string, r: Obj, ctx: NormalizeContext): ServiceC
       const src = String(o.source);
       let target = String(o.target ?? (kind === 'secrets' ? `/run/secrets/${src}` : `/${src}`));
       if (kind === 'secrets' && !target.startsWith('/')) target = `/run/secrets/${target}`;
-      return { source: src, target, uid: o.uid as string | undefined, gid: o.gid as string | undefined, mode: o.mode === undefined ? undefined : asInt(o.mode, `${at}.${kind}.mode`) };
+      return {
+        source: src,
+        target,
+        uid: o.uid as string | undefined,
+        gid: o.gid as string | undefined,
+        mode: o.mode === undefined ? undefined : asInt(o.mode, `${at}.${kind}.mode`),
+      };
     });
   const ulimits: ServiceConfig['ulimits'] = {};
   for (const [k, v] of Object.entries((r.ulimits as Obj | undefined) ?? {})) {
@@ -229,7 +271,9 @@ function normalizeService(name: string, r: Obj, ctx: NormalizeContext): ServiceC
       user: h.user as string | undefined,
       privileged: h.privileged !== undefined && asBool(h.privileged, `${at}.${w}[${i}].privileged`),
       working_dir: h.working_dir as string | undefined,
-      environment: Object.fromEntries(Object.entries((listToDict(h.environment, 'environment') as Obj | undefined) ?? {}).map(([k, x]) => [k, x === null ? null : String(x)])),
+      environment: Object.fromEntries(
+        Object.entries((listToDict(h.environment, 'environment') as Obj | undefined) ?? {}).map(([k, x]) => [k, x === null ? null : String(x)]),
+      ),
     }));
   const opt = <T>(k: string, f: (v: unknown, where: string) => T): T | undefined => (r[k] === undefined || r[k] === null ? undefined : f(r[k], `${at}.${k}`));
   const s: ServiceConfig = {
@@ -266,7 +310,9 @@ function normalizeService(name: string, r: Obj, ctx: NormalizeContext): ServiceC
     cap_add: strList(r.cap_add),
     cap_drop: strList(r.cap_drop),
     security_opt: strList(r.security_opt),
-    devices: ((r.devices as unknown[]) ?? []).map((d) => (isObj(d) ? `${d.source}:${d.target ?? d.source}${d.permissions ? `:${d.permissions}` : ''}` : String(d))),
+    devices: ((r.devices as unknown[]) ?? []).map((d) =>
+      isObj(d) ? `${d.source}:${d.target ?? d.source}${d.permissions ? `:${d.permissions}` : ''}` : String(d),
+    ),
     device_cgroup_rules: strList(r.device_cgroup_rules),
     sysctls: strMap(r.sysctls),
     ulimits,
@@ -310,14 +356,19 @@ function normalizeService(name: string, r: Obj, ctx: NormalizeContext): ServiceC
     pre_stop: hooks(r.pre_stop, 'pre_stop'),
     storage_opt: r.storage_opt ? strMap(r.storage_opt) : undefined,
   };
-  if (s.container_name && s.scale > 1) throw new ProjectError(`services.${name}: can't set container_name and ${name} as container name must be unique: invalid compose project`);
+  if (s.container_name && s.scale > 1)
+    throw new ProjectError(`services.${name}: can't set container_name and ${name} as container name must be unique: invalid compose project`);
   return s;
 }
 
 function envFileRefs(v: unknown): Array<{ path: string; required: boolean; format?: string }> {
   if (v === undefined || v === null) return [];
   const list = Array.isArray(v) ? v : [v];
-  return list.map((x) => (isObj(x) ? { path: String(x.path), required: x.required === undefined ? true : asBool(x.required, 'env_file.required'), format: x.format as string | undefined } : { path: String(x), required: true }));
+  return list.map((x) =>
+    isObj(x)
+      ? { path: String(x.path), required: x.required === undefined ? true : asBool(x.required, 'env_file.required'), format: x.format as string | undefined }
+      : { path: String(x), required: true },
+  );
 }
 
 function normalizeBuild(v: unknown, base: string, where: string): BuildConfig {
@@ -345,14 +396,25 @@ function externalOf(o: Obj, kind: string, key: string): { external: boolean; nam
   if (e === undefined || e === null) return { external: false };
   if (isObj(e)) return { external: true, name: e.name as string | undefined };
   const ext = asBool(e, `${kind}s.${key}.external`);
-  if (ext) for (const k of ['driver', 'driver_opts', 'ipam', 'internal', 'labels', 'file', 'content', 'environment'])
-    if (o[k] !== undefined) throw new ProjectError(`conflicting parameters "external" and "${k}" specified for ${kind} "${key}"`);
+  if (ext)
+    for (const k of ['driver', 'driver_opts', 'ipam', 'internal', 'labels', 'file', 'content', 'environment'])
+      if (o[k] !== undefined) throw new ProjectError(`conflicting parameters "external" and "${k}" specified for ${kind} "${key}"`);
   return { external: ext };
 }
 
 function normalizeNetwork(key: string, o: Obj, project: string): NetworkConfig {
   const ext = externalOf(o, 'network', key);
-  const ipam = isObj(o.ipam) ? { driver: o.ipam.driver as string | undefined, config: ((o.ipam.config as Obj[]) ?? []).map((c) => ({ subnet: c.subnet as string | undefined, ip_range: c.ip_range as string | undefined, gateway: c.gateway as string | undefined, aux_addresses: c.aux_addresses as Record<string, string> | undefined })) } : undefined;
+  const ipam = isObj(o.ipam)
+    ? {
+        driver: o.ipam.driver as string | undefined,
+        config: ((o.ipam.config as Obj[]) ?? []).map((c) => ({
+          subnet: c.subnet as string | undefined,
+          ip_range: c.ip_range as string | undefined,
+          gateway: c.gateway as string | undefined,
+          aux_addresses: c.aux_addresses as Record<string, string> | undefined,
+        })),
+      }
+    : undefined;
   return {
     key,
     name: (o.name as string | undefined) ?? ext.name ?? (ext.external ? key : `${project}_${key}`),
@@ -402,18 +464,26 @@ function fileObjects(v: unknown, kind: 'secret' | 'config', ctx: NormalizeContex
 function checkReferences(p: Project): void {
   const all = { ...p.services, ...p.disabledServices };
   for (const s of Object.values(p.services)) {
-    for (const n of Object.keys(s.networks)) if (!p.networks[n]) throw new ProjectError(`service "${s.name}" refers to undefined network ${n}: invalid compose project`);
-    for (const v of s.volumes) if (v.type === 'volume' && v.source && !p.volumes[v.source]) throw new ProjectError(`service "${s.name}" refers to undefined volume ${v.source}: invalid compose project`);
-    for (const r of s.secrets) if (!p.secrets[r.source]) throw new ProjectError(`service "${s.name}" refers to undefined secret ${r.source}: invalid compose project`);
-    for (const r of s.configs) if (!p.configs[r.source]) throw new ProjectError(`service "${s.name}" refers to undefined config ${r.source}: invalid compose project`);
+    for (const n of Object.keys(s.networks))
+      if (!p.networks[n]) throw new ProjectError(`service "${s.name}" refers to undefined network ${n}: invalid compose project`);
+    for (const v of s.volumes)
+      if (v.type === 'volume' && v.source && !p.volumes[v.source])
+        throw new ProjectError(`service "${s.name}" refers to undefined volume ${v.source}: invalid compose project`);
+    for (const r of s.secrets)
+      if (!p.secrets[r.source]) throw new ProjectError(`service "${s.name}" refers to undefined secret ${r.source}: invalid compose project`);
+    for (const r of s.configs)
+      if (!p.configs[r.source]) throw new ProjectError(`service "${s.name}" refers to undefined config ${r.source}: invalid compose project`);
     for (const [d, c] of Object.entries(s.depends_on)) {
       if (!all[d]) {
         if (c.required) throw new ProjectError(`service "${s.name}" depends on undefined service "${d}": invalid compose project`);
-      } else if (!p.services[d] && c.required) throw new ProjectError(`service "${s.name}" depends on service "${d}" which is disabled by its profiles: invalid compose project`);
+      } else if (!p.services[d] && c.required)
+        throw new ProjectError(`service "${s.name}" depends on service "${d}" which is disabled by its profiles: invalid compose project`);
     }
     const nm = s.network_mode;
-    if (nm?.startsWith('service:') && !all[nm.slice(8)]) throw new ProjectError(`service "${s.name}" refers to undefined service ${nm.slice(8)} in network_mode: invalid compose project`);
-    if (nm && Object.keys(s.networks).length && !(Object.keys(s.networks).length === 1 && s.networks.default)) throw new ProjectError(`service ${s.name} declares mutually exclusive \`network_mode\` and \`networks\`: invalid compose project`);
+    if (nm?.startsWith('service:') && !all[nm.slice(8)])
+      throw new ProjectError(`service "${s.name}" refers to undefined service ${nm.slice(8)} in network_mode: invalid compose project`);
+    if (nm && Object.keys(s.networks).length && !(Object.keys(s.networks).length === 1 && s.networks.default))
+      throw new ProjectError(`service ${s.name} declares mutually exclusive \`network_mode\` and \`networks\`: invalid compose project`);
   }
   // cycles, reported with the path
   const state = new Map<string, number>();
@@ -440,4 +510,3 @@ export function readSource(s: SecretConfig, env: Record<string, string>): Buffer
   }
   return fs.readFileSync(s.file!);
 }
-

@@ -66,7 +66,15 @@ const build = oneOf(
   }),
 );
 
-const portLong = obj({ name: str, mode: str, host_ip: str, target: int, published: oneOf('string or integer', str, { t: 'int' }), protocol: str, app_protocol: str });
+const portLong = obj({
+  name: str,
+  mode: str,
+  host_ip: str,
+  target: int,
+  published: oneOf('string or integer', str, { t: 'int' }),
+  protocol: str,
+  app_protocol: str,
+});
 const volumeLong = obj(
   {
     type: str,
@@ -97,16 +105,28 @@ const deploy = obj({
   placement: any,
 });
 
-const dependsOn = oneOf(
-  'array or mapping',
-  listOf(str),
-  mapOf(obj({ restart: bool, required: bool, condition: str })),
-);
+const dependsOn = oneOf('array or mapping', listOf(str), mapOf(obj({ restart: bool, required: bool, condition: str })));
 
 const serviceNetworks = oneOf(
   'array or mapping',
   listOf(str),
-  mapOf(oneOf('mapping or null', obj({ aliases: listOf(str), ipv4_address: str, ipv6_address: str, link_local_ips: listOf(str), mac_address: str, driver_opts: mapOf(scalar), priority: { t: 'number' }, gw_priority: { t: 'number' }, interface_name: str }), nul)),
+  mapOf(
+    oneOf(
+      'mapping or null',
+      obj({
+        aliases: listOf(str),
+        ipv4_address: str,
+        ipv6_address: str,
+        link_local_ips: listOf(str),
+        mac_address: str,
+        driver_opts: mapOf(scalar),
+        priority: { t: 'number' },
+        gw_priority: { t: 'number' },
+        interface_name: str,
+      }),
+      nul,
+    ),
+  ),
 );
 
 /** Service keys berth compose reads; the rest of the spec's keys are accepted with a warning. */
@@ -195,7 +215,18 @@ export const serviceSchema: Record<string, S> = {
 
 /** Keys of the spec that berth compose does not act on: accepted, reported once. */
 export const unsupportedServiceKeys = new Set([
-  'blkio_config', 'cpu_count', 'cpu_percent', 'credential_spec', 'develop', 'gpus', 'isolation', 'label_file', 'models', 'provider', 'pull_refresh_after', 'use_api_socket',
+  'blkio_config',
+  'cpu_count',
+  'cpu_percent',
+  'credential_spec',
+  'develop',
+  'gpus',
+  'isolation',
+  'label_file',
+  'models',
+  'provider',
+  'pull_refresh_after',
+  'use_api_socket',
 ]);
 
 const external = oneOf('boolean or mapping', bool, obj({ name: str }));
@@ -204,9 +235,28 @@ export const topSchema: Record<string, S> = {
   name: str,
   include: listOf(oneOf('string or mapping', str, obj({ path: strOrList, env_file: strOrList, project_directory: str }))),
   services: mapOf(any),
-  networks: mapOf(oneOf('mapping or null', obj({ name: str, driver: str, driver_opts: mapOf(scalar), ipam: obj({ driver: str, config: listOf(obj({ subnet: str, ip_range: str, gateway: str, aux_addresses: mapOf(str) })), options: mapOf(str) }), external, internal: bool, enable_ipv4: bool, enable_ipv6: bool, attachable: bool, labels: listOrDict }), nul)),
+  networks: mapOf(
+    oneOf(
+      'mapping or null',
+      obj({
+        name: str,
+        driver: str,
+        driver_opts: mapOf(scalar),
+        ipam: obj({ driver: str, config: listOf(obj({ subnet: str, ip_range: str, gateway: str, aux_addresses: mapOf(str) })), options: mapOf(str) }),
+        external,
+        internal: bool,
+        enable_ipv4: bool,
+        enable_ipv6: bool,
+        attachable: bool,
+        labels: listOrDict,
+      }),
+      nul,
+    ),
+  ),
   volumes: mapOf(oneOf('mapping or null', obj({ name: str, driver: str, driver_opts: mapOf(scalar), external, labels: listOrDict }), nul)),
-  secrets: mapOf(obj({ name: str, file: str, environment: str, content: str, external, labels: listOrDict, driver: str, driver_opts: mapOf(scalar), template_driver: str })),
+  secrets: mapOf(
+    obj({ name: str, file: str, environment: str, content: str, external, labels: listOrDict, driver: str, driver_opts: mapOf(scalar), template_driver: str }),
+  ),
   configs: mapOf(obj({ name: str, file: str, environment: str, content: str, external, labels: listOrDict, template_driver: str })),
   models: mapOf(any),
 };
@@ -216,7 +266,18 @@ export interface SchemaIssue {
   message: string;
 }
 
-const typeName = (s: S): string => (s.t === 'oneOf' ? (s.name ?? s.of.map(typeName).join(' or ')) : s.t === 'list' ? 'array' : s.t === 'map' || s.t === 'object' ? 'mapping' : s.t === 'bool' ? 'boolean' : s.t === 'int' ? 'integer' : s.t);
+const typeName = (s: S): string =>
+  s.t === 'oneOf'
+    ? (s.name ?? s.of.map(typeName).join(' or '))
+    : s.t === 'list'
+      ? 'array'
+      : s.t === 'map' || s.t === 'object'
+        ? 'mapping'
+        : s.t === 'bool'
+          ? 'boolean'
+          : s.t === 'int'
+            ? 'integer'
+            : s.t;
 
 /** Checks v against s; returns the first issue (deepest path) or undefined. */
 export function check(v: unknown, s: S, path: string): SchemaIssue | undefined {

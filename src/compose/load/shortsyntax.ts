@@ -70,7 +70,9 @@ export function parseVolumeShort(spec: string, base: string, where: string): Vol
   if (parts.length > 3 || parts.some((p) => p === '')) throw new ShortSyntaxError(`${where}: invalid spec: ${spec}: too many colons`);
   if (parts.length === 1) return { type: 'volume', source: '', target: parts[0], read_only: false };
   const [src, target, mode = ''] = parts;
-  const m: VolumeMount = isPathLike(src) ? { type: 'bind', source: resolveHostPath(src, base), target, read_only: false, create_host_path: true } : { type: 'volume', source: src, target, read_only: false };
+  const m: VolumeMount = isPathLike(src)
+    ? { type: 'bind', source: resolveHostPath(src, base), target, read_only: false, create_host_path: true }
+    : { type: 'volume', source: src, target, read_only: false };
   for (const o of mode.split(',').filter(Boolean)) {
     if (o === 'ro') m.read_only = true;
     else if (o === 'rw') m.read_only = false;

@@ -40,11 +40,13 @@ function taggedSeq(tag: 'reset' | 'override') {
 // Compose keeps); YAML 1.2 alone would read it as the decimal 644
 const octal: YAML.ScalarTag = { tag: 'tag:yaml.org,2002:int', default: true, format: 'OCT', test: /^0[0-7]+$/, resolve: (s: string) => parseInt(s, 8) };
 
-const composeTags: YAML.Tags = [...(['reset', 'override'] as const).flatMap((t) => [
-  { tag: `!${t}`, resolve: (s: string) => new Tagged(t, s === '' || s === 'null' || s === '~' ? null : s) } as YAML.ScalarTag,
-  { tag: `!${t}`, collection: 'map', nodeClass: taggedMap(t), resolve: (m: YAML.YAMLMap) => m } as unknown as YAML.CollectionTag,
-  { tag: `!${t}`, collection: 'seq', nodeClass: taggedSeq(t), resolve: (q: YAML.YAMLSeq) => q } as unknown as YAML.CollectionTag,
-])];
+const composeTags: YAML.Tags = [
+  ...(['reset', 'override'] as const).flatMap((t) => [
+    { tag: `!${t}`, resolve: (s: string) => new Tagged(t, s === '' || s === 'null' || s === '~' ? null : s) } as YAML.ScalarTag,
+    { tag: `!${t}`, collection: 'map', nodeClass: taggedMap(t), resolve: (m: YAML.YAMLMap) => m } as unknown as YAML.CollectionTag,
+    { tag: `!${t}`, collection: 'seq', nodeClass: taggedSeq(t), resolve: (q: YAML.YAMLSeq) => q } as unknown as YAML.CollectionTag,
+  ]),
+];
 // the octal reading goes before the schema's own int, which would match first
 const customTags = (tags: YAML.Tags): YAML.Tags => [octal, ...tags, ...composeTags];
 

@@ -5,8 +5,22 @@
 // reuses the image the step made before and touches nothing on disk.
 import * as os from 'node:os';
 import {
-  DiskFS, StageState, checksumSources, formatPlatform, resolveSources, unusedBuildArgsWarning,
-  type BuildPlan, type ContextIndex, type CopySource, type CopyStep, type SourceFS, type Platform, type ResolvedStep, type RunStep, type StagePlan, type WorkdirStep,
+  DiskFS,
+  StageState,
+  checksumSources,
+  formatPlatform,
+  resolveSources,
+  unusedBuildArgsWarning,
+  type BuildPlan,
+  type ContextIndex,
+  type CopySource,
+  type CopyStep,
+  type SourceFS,
+  type Platform,
+  type ResolvedStep,
+  type RunStep,
+  type StagePlan,
+  type WorkdirStep,
 } from '../../builder';
 import { canonicalJson } from '../../builder/plan/history';
 import { applyCopy, ensureDir } from '../../builder/context/copy';
@@ -117,7 +131,10 @@ export class Build {
   async run(): Promise<ImageRecord> {
     let n = 0;
     for (const a of this.plan.metaArgs) this.out.step(++n, this.plan.totalSteps, a.text);
-    const logs = new OrderedLogs(this.out, this.plan.stages.map((s) => s.index));
+    const logs = new OrderedLogs(
+      this.out,
+      this.plan.stages.map((s) => s.index),
+    );
     const slots = new Slots(Math.max(1, os.availableParallelism()));
     const built = this.building;
     let failure: { e: unknown } | undefined;
@@ -125,24 +142,27 @@ export class Build {
       const sr: StageRun = { log: logs.log(stage.index), stepNo: n };
       n += 1 + stage.commands.length;
       const deps = stage.deps.map((d) => built.get(d)!);
-      built.set(stage.index, (async () => {
-        await Promise.all(deps);
-        const release = await slots.take();
-        try {
-          const img = await this.stage(stage, sr);
-          this.results.set(stage.index, img);
-          return img;
-        } catch (e) {
-          if (!failure) {
-            failure = { e };
-            this.abort.abort(e);
+      built.set(
+        stage.index,
+        (async () => {
+          await Promise.all(deps);
+          const release = await slots.take();
+          try {
+            const img = await this.stage(stage, sr);
+            this.results.set(stage.index, img);
+            return img;
+          } catch (e) {
+            if (!failure) {
+              failure = { e };
+              this.abort.abort(e);
+            }
+            throw e;
+          } finally {
+            release();
+            logs.end(stage.index);
           }
-          throw e;
-        } finally {
-          release();
-          logs.end(stage.index);
-        }
-      })());
+        })(),
+      );
     }
     try {
       await Promise.allSettled(built.values());
@@ -302,7 +322,14 @@ export class Build {
     return (this.cacheFrom = { byKey, ids });
   }
 
-  private commit(parent: Current, stage: StagePlan, step: ResolvedStep, h: { createdBy: string; containerConfig: object; cacheKey: string }, diff: StagedDiff | undefined, container?: string): ImageRecord {
+  private commit(
+    parent: Current,
+    stage: StagePlan,
+    step: ResolvedStep,
+    h: { createdBy: string; containerConfig: object; cacheKey: string },
+    diff: StagedDiff | undefined,
+    container?: string,
+  ): ImageRecord {
     const c: StepCommit = {
       config: step.config,
       containerConfig: h.containerConfig,
@@ -379,14 +406,21 @@ export class Build {
   private async runStep(step: RunStep, cur: Current, stage: StagePlan, cacheKey: string, log: StepLog): Promise<ImageRecord> {
     if (!cur || !cur.topLayer) {
       // nothing can be executed in an empty root filesystem
-      throw new StepError(`failed to create task for container: OCI runtime create failed: runc create failed: unable to start container process: exec: "${step.args[0]}": stat ${step.args[0]}: no such file or directory: unknown`, 127);
+      throw new StepError(
+        `failed to create task for container: OCI runtime create failed: runc create failed: unable to start container process: exec: "${step.args[0]}": stat ${step.args[0]}: no such file or directory: unknown`,
+        127,
+      );
     }
     let mounts: StepMounts | undefined;
     let r: Awaited<ReturnType<StepRunner['run']>>;
     try {
       if (step.mounts.length) {
         mounts = new StepMounts({
-          ctx: this.d.ctx, cacheMounts: this.d.cacheMounts, secrets: this.s.secrets, ssh: this.s.ssh, context: this.context,
+          ctx: this.d.ctx,
+          cacheMounts: this.d.cacheMounts,
+          secrets: this.s.secrets,
+          ssh: this.s.ssh,
+          context: this.context,
           resolveFrom: async (src) => (await this.fromImage(src, stage, log)) ?? null,
         });
         try {

@@ -8,8 +8,23 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import {
-  ChownError, DiskFS, applyCopy, checksumSources, chownNeedsLookup, combineChecksums, hashData, isGitSource, isRemoteSource, normalizeSource, resolveChown, resolveSources,
-  type CopyStep, type FileInfo, type Identity, type SourceFS, type SourceInfo,
+  ChownError,
+  DiskFS,
+  applyCopy,
+  checksumSources,
+  chownNeedsLookup,
+  combineChecksums,
+  hashData,
+  isGitSource,
+  isRemoteSource,
+  normalizeSource,
+  resolveChown,
+  resolveSources,
+  type CopyStep,
+  type FileInfo,
+  type Identity,
+  type SourceFS,
+  type SourceInfo,
 } from '../../builder';
 import { errorAt } from '../../builder/dockerfile/errors';
 import { readFileInRoot } from '../../archive';
@@ -102,7 +117,8 @@ export class CopyStepRunner {
       this.checkouts.push(co);
       // the URL's fragment may say keep-git-dir= and checksum= too; they must agree with the flags (BuildKit's rule)
       if (co.keepGitDir !== undefined && spec.keepGitDir && !co.keepGitDir) throw errorAt(step.instruction.loc, 'inconsistent keep-git-dir configuration');
-      if (co.checksum && spec.checksum && co.checksum !== spec.checksum) throw errorAt(step.instruction.loc, `checksum mismatch ${JSON.stringify(spec.checksum)} != ${JSON.stringify(co.checksum)}`);
+      if (co.checksum && spec.checksum && co.checksum !== spec.checksum)
+        throw errorAt(step.instruction.loc, `checksum mismatch ${JSON.stringify(spec.checksum)} != ${JSON.stringify(co.checksum)}`);
       const keepGitDir = co.keepGitDir ?? spec.keepGitDir;
       const want = spec.checksum || co.checksum;
       if (want && !co.commit.startsWith(want)) throw errorAt(step.instruction.loc, `expected checksum to match ${want}, got ${co.commit}`);
@@ -113,7 +129,8 @@ export class CopyStepRunner {
       } catch {
         found = [];
       }
-      if (found.length !== 1 || found[0].info.type !== 'dir') throw badRequest(`failed to fetch remote ${co.remote}: subdir ${JSON.stringify(co.subdir)} is not a directory in ${co.commit}`);
+      if (found.length !== 1 || found[0].info.type !== 'dir')
+        throw badRequest(`failed to fetch remote ${co.remote}: subdir ${JSON.stringify(co.subdir)} is not a directory in ${co.commit}`);
       found = excludeSources(found, keepGitDir ? spec.excludes : ['.git', ...spec.excludes]);
       infos.push(...found);
       // a checkout is known by its commit (a kept .git differs on every clone)
@@ -148,9 +165,21 @@ export class CopyStepRunner {
     const sums: string[] = [];
     if (spec.parents) {
       // where each source lands is part of what the step makes
-      for (const i of local) sums.push('dir:' + createHash('sha256').update(`${i.parents ?? ''}\n${await checksumSources([i], hashOpts)}`).digest('hex'));
+      for (const i of local)
+        sums.push(
+          'dir:' +
+            createHash('sha256')
+              .update(`${i.parents ?? ''}\n${await checksumSources([i], hashOpts)}`)
+              .digest('hex'),
+        );
     } else if (local.length) sums.push(await checksumSources(local, hashOpts));
-    for (const g of gitSums) sums.push('git:' + createHash('sha256').update(JSON.stringify([g, owner ?? null, spec.chmod ?? null])).digest('hex'));
+    for (const g of gitSums)
+      sums.push(
+        'git:' +
+          createHash('sha256')
+            .update(JSON.stringify([g, owner ?? null, spec.chmod ?? null]))
+            .digest('hex'),
+      );
     for (const f of files) sums.push(hashData(f.path, f.data, f.mode ?? 0o644, { owner, chmod: spec.chmod }));
     return { infos, files, owner, sum: combineChecksums(sums) };
   }

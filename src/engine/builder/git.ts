@@ -72,26 +72,42 @@ export function parseGitUrl(src: string): GitUrl {
 
 function git(args: string[], cwd: string | undefined, home: string, signal: AbortSignal, agent?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, {
-      cwd,
-      signal,
-      maxBuffer: 1 << 20,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: home,
-        GIT_TERMINAL_PROMPT: '0',
-        GIT_CONFIG_NOSYSTEM: '1',
-        GIT_ALLOW_PROTOCOL: 'http:https:git:ssh',
-        // only the build's forwarded agent authenticates: not the daemon host's ~/.ssh keys or config
-        // (ssh reads those from the passwd home, not $HOME); host keys unchecked, as BuildKit without known_hosts
-        GIT_SSH_COMMAND: 'ssh -F /dev/null -o BatchMode=yes -o IdentityFile=/nonexistent -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR',
-        ...(agent ? { SSH_AUTH_SOCK: agent } : {}),
+    execFile(
+      'git',
+      args,
+      {
+        cwd,
+        signal,
+        maxBuffer: 1 << 20,
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: home,
+          GIT_TERMINAL_PROMPT: '0',
+          GIT_CONFIG_NOSYSTEM: '1',
+          GIT_ALLOW_PROTOCOL: 'http:https:git:ssh',
+          // only the build's forwarded agent authenticates: not the daemon host's ~/.ssh keys or config
+          // (ssh reads those from the passwd home, not $HOME); host keys unchecked, as BuildKit without known_hosts
+          GIT_SSH_COMMAND:
+            'ssh -F /dev/null -o BatchMode=yes -o IdentityFile=/nonexistent -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR',
+          ...(agent ? { SSH_AUTH_SOCK: agent } : {}),
+        },
       },
-    }, (err, stdout, stderr) => {
-      // git's own words up to its advice paragraph ("Please make sure you have the correct access rights…")
-      if (err) reject(new Error((stderr || err.message).trim().split(/\n\s*\n/)[0].split('\n').map((l) => l.trim()).join(' ')));
-      else resolve(stdout.trim());
-    });
+      (err, stdout, stderr) => {
+        // git's own words up to its advice paragraph ("Please make sure you have the correct access rights…")
+        if (err)
+          reject(
+            new Error(
+              (stderr || err.message)
+                .trim()
+                .split(/\n\s*\n/)[0]
+                .split('\n')
+                .map((l) => l.trim())
+                .join(' '),
+            ),
+          );
+        else resolve(stdout.trim());
+      },
+    );
   });
 }
 

@@ -86,7 +86,8 @@ export class CacheMountStore {
         if (seed) await seed(fresh);
         fs.chmodSync(fresh, m.mode ?? 0o755);
         fs.chownSync(fresh, m.uid ?? 0, m.gid ?? 0);
-        if (fs.existsSync(data)) fs.rmSync(fresh, { recursive: true, force: true }); // another step made it meanwhile
+        if (fs.existsSync(data))
+          fs.rmSync(fresh, { recursive: true, force: true }); // another step made it meanwhile
         else fs.renameSync(fresh, data);
       } catch (e) {
         fs.rmSync(fresh, { recursive: true, force: true });
@@ -204,7 +205,8 @@ export class StepMounts {
     const r = new ScratchRootfs(this.d.ctx.layers, this.d.ctx.paths.tmp, img?.topLayer ?? null);
     try {
       const infos = resolveSources(new DiskFS(r.merged), [m.source || '/'], { cmd: 'COPY', context: false, destIsDir: true, otherSources: 0 });
-      if (infos.length !== 1 || infos[0].info.type !== 'dir') throw badRequest(`cache mount ${m.id}: source ${JSON.stringify(m.source || '/')} is not a directory`);
+      if (infos.length !== 1 || infos[0].info.type !== 'dir')
+        throw badRequest(`cache mount ${m.id}: source ${JSON.stringify(m.source || '/')} is not a directory`);
       await applyCopy(dir, { dest: '/', destIsDir: true }, infos, [], { preserveOwnership: true });
     } finally {
       r.release();

@@ -8,8 +8,19 @@
 import { normaliseTagged } from '../../image';
 import type { ImageConfig, ImageRecord } from '../../image';
 import {
-  MT, RegistryError, buildManifest, formatPlatform, hostPlatform, layerCompression, selectManifest, sha256,
-  type AnyManifest, type AuthConfig, type Descriptor, type Endpoint, type Repository,
+  MT,
+  RegistryError,
+  buildManifest,
+  formatPlatform,
+  hostPlatform,
+  layerCompression,
+  selectManifest,
+  sha256,
+  type AnyManifest,
+  type AuthConfig,
+  type Descriptor,
+  type Endpoint,
+  type Repository,
 } from '../../registry';
 import { chainIdOf, ingestLayer, type StagedLayer } from '../../storage';
 import { badRequest } from '../../util/errors';
@@ -58,7 +69,9 @@ export function parseCacheSpec(raw: string, dir: 'from' | 'to'): CacheSpec | und
     return { type: 'inline', ref: '', mode: 'min', ignoreError: false };
   }
   if (type !== 'registry')
-    throw badRequest(`cache ${dir === 'to' ? 'exporter' : 'importer'} type ${JSON.stringify(type)} is not supported by berth: use type=registry${dir === 'to' ? ' or type=inline' : ''}`);
+    throw badRequest(
+      `cache ${dir === 'to' ? 'exporter' : 'importer'} type ${JSON.stringify(type)} is not supported by berth: use type=registry${dir === 'to' ? ' or type=inline' : ''}`,
+    );
   const ref = kv.get('ref') ?? '';
   if (!ref) throw badRequest(`cache ${dir === 'to' ? 'export' : 'import'} "${raw}": ref is required`);
   try {
@@ -105,7 +118,12 @@ interface CacheDocument {
   layers: Array<{ digest: string; diffID: string }>;
 }
 
-async function repository(ctx: EngineContext, ref: string, creds: AuthConfig | undefined, push: boolean): Promise<{ repo: Repository; ep: Endpoint; tag: string }> {
+async function repository(
+  ctx: EngineContext,
+  ref: string,
+  creds: AuthConfig | undefined,
+  push: boolean,
+): Promise<{ repo: Repository; ep: Endpoint; tag: string }> {
   const { ref: r } = normaliseTagged(ref);
   const eps = await ctx.registry.endpoints(r.domain, !push);
   const ep = eps[eps.length - 1];
@@ -149,7 +167,14 @@ function cacheRecords(ctx: EngineContext, steps: StepRecord[]): { records: Cache
  * Pushes the records (their images' configs and added layers) to spec.ref.
  * Answers a summary line. Records whose image is gone are left out.
  */
-export async function exportCache(ctx: EngineContext, spec: CacheSpec, steps: StepRecord[], creds: AuthConfig | undefined, emit: Emit, signal: AbortSignal): Promise<string> {
+export async function exportCache(
+  ctx: EngineContext,
+  spec: CacheSpec,
+  steps: StepRecord[],
+  creds: AuthConfig | undefined,
+  emit: Emit,
+  signal: AbortSignal,
+): Promise<string> {
   const { records, diffIds, chains } = cacheRecords(ctx, steps);
   const unpin = ctx.layers.pin(chains);
   try {
@@ -228,11 +253,17 @@ export class RegistryCache {
       // an image built with --cache-to type=inline: the records in its config, the layers its own
       const cfg = JSON.parse(bytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } } & Record<string, { records?: CacheDocument['records'] }>;
       const recs = cfg[INLINE_CACHE_KEY]?.records;
-      if (!Array.isArray(recs)) throw badRequest(`${spec.ref} holds no build cache (neither a berth cache manifest nor an image built with --cache-to type=inline)`);
+      if (!Array.isArray(recs))
+        throw badRequest(`${spec.ref} holds no build cache (neither a berth cache manifest nor an image built with --cache-to type=inline)`);
       const ids = cfg.rootfs?.diff_ids ?? [];
-      cache = { version: 1, records: recs, layers: manifest.layers.map((l, i) => ({ digest: l.digest, diffID: ids[i] })).filter((l) => typeof l.diffID === 'string') };
+      cache = {
+        version: 1,
+        records: recs,
+        layers: manifest.layers.map((l, i) => ({ digest: l.digest, diffID: ids[i] })).filter((l) => typeof l.diffID === 'string'),
+      };
     } else cache = JSON.parse(bytes.toString('utf8')) as CacheDocument;
-    if (cache?.version !== 1 || !Array.isArray(cache.records) || !Array.isArray(cache.layers)) throw badRequest(`cache document of ${spec.ref}: unknown version`);
+    if (cache?.version !== 1 || !Array.isArray(cache.records) || !Array.isArray(cache.layers))
+      throw badRequest(`cache document of ${spec.ref}: unknown version`);
     const byDigest = new Map(manifest.layers.map((l) => [l.digest, l]));
     const blobs = new Map<string, Descriptor>();
     for (const l of cache.layers) {

@@ -13,11 +13,7 @@ export class ScratchRootfs {
   private mounted = false;
   private unpin: () => void;
 
-  constructor(
-    layers: LayerStore,
-    tmpDir: string,
-    topLayer: string | null,
-  ) {
+  constructor(layers: LayerStore, tmpDir: string, topLayer: string | null) {
     this.unpin = layers.pin(topLayer ? [topLayer] : []);
     this.dir = fs.mkdtempSync(path.join(tmpDir, 'build-rootfs-'));
     try {

@@ -57,7 +57,16 @@ export class StepRunner {
    * is removed here when `removeOnFailure`, and always when the build was
    * cancelled.
    */
-  async run(image: ImageRecord, step: RunStep, s: RunSettings, out: StepLog, signal: AbortSignal, removeOnFailure: boolean, extra?: StepMounts, adoptUpper = false): Promise<RunResult> {
+  async run(
+    image: ImageRecord,
+    step: RunStep,
+    s: RunSettings,
+    out: StepLog,
+    signal: AbortSignal,
+    removeOnFailure: boolean,
+    extra?: StepMounts,
+    adoptUpper = false,
+  ): Promise<RunResult> {
     const scriptDir = step.scripts.length ? fs.mkdtempSync(path.join(this.ctx.paths.tmp, 'build-scripts-')) : undefined;
     const mounts: MountSpec[] = [];
     for (const [i, sc] of step.scripts.entries()) {

@@ -131,7 +131,12 @@ export class BuildService {
       fe.dropIgnoredBuildFiles(context, df.name);
       const { contexts, namedTrees } = namedContexts(context, req.buildContexts ?? {});
       // several platforms (--platform a,b): one build each, all planned before the output starts
-      const platforms = req.platform ? req.platform.split(',').map((p) => p.trim()).filter(Boolean) : [];
+      const platforms = req.platform
+        ? req.platform
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean)
+        : [];
       const plans = (platforms.length ? platforms : [undefined]).map((platform) =>
         fe.planDockerfile(df.text, { buildArgs: req.buildArgs, target: req.target, platform, labels: req.labels, contexts }, df.name),
       );
@@ -147,7 +152,11 @@ export class BuildService {
         for (const w of plan.warnings) out.line(`[WARNING]: ${w}`);
         const b = new Build(
           { ctx: this.ctx, images: this.images, runner: this.runner, cache: this.cache, cacheMounts: this.cacheMounts },
-          plan, context, { ...req, cacheFrom, creds, secrets, ssh, namedTrees, cacheImports: imports }, out, signal,
+          plan,
+          context,
+          { ...req, cacheFrom, creds, secrets, ssh, namedTrees, cacheImports: imports },
+          out,
+          signal,
         );
         results.push(await b.run());
         steps.push(...b.steps);
@@ -156,7 +165,11 @@ export class BuildService {
       // --cache-to type=inline: each result carries its own steps in its config
       if (cacheExports.some((c) => c.type === 'inline')) {
         for (let i = 0; i < results.length; i++) {
-          results[i] = rc.withInlineCache(this.ctx, results[i], steps.filter((st) => ancestors(this.ctx, [results[i]]).has(st.image)));
+          results[i] = rc.withInlineCache(
+            this.ctx,
+            results[i],
+            steps.filter((st) => ancestors(this.ctx, [results[i]]).has(st.image)),
+          );
           out.line(`inline cache: ${short(results[i].id)}`);
         }
       }
@@ -165,10 +178,15 @@ export class BuildService {
       const host = hostPlatform();
       const img = results.find((r) => platformScore(host, imagePlatform(r.config)) >= 0) ?? results[0];
       if (results.length > 1)
-        for (const r of results) out.line(`${formatPlatform(imagePlatform(r.config))}: ${r.id}${r === img && tags.length ? ` (tagged ${tags.join(', ')})` : ''}`);
+        for (const r of results)
+          out.line(`${formatPlatform(imagePlatform(r.config))}: ${r.id}${r === img && tags.length ? ` (tagged ${tags.join(', ')})` : ''}`);
       for (const t of tags) {
         this.images.tag(img.id, t);
-        if (results.length > 1) this.ctx.images.setIndex(t, results.map((r) => r.id));
+        if (results.length > 1)
+          this.ctx.images.setIndex(
+            t,
+            results.map((r) => r.id),
+          );
       }
       if (req.push) await this.pushResults(tags, results, creds, out, signal);
       out.done(img.id, tags);
@@ -205,7 +223,14 @@ export class BuildService {
   }
 
   /** --cache-to: mode=min keeps the steps of the result's image, mode=max every step of the build. */
-  private async exportCache(spec: CacheSpec, results: ImageRecord[], steps: StepRecord[], creds: (ref: string) => AuthConfig | undefined, out: BuildOutput, signal: AbortSignal): Promise<void> {
+  private async exportCache(
+    spec: CacheSpec,
+    results: ImageRecord[],
+    steps: StepRecord[],
+    creds: (ref: string) => AuthConfig | undefined,
+    out: BuildOutput,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { exportCache } = require('./registrycache') as typeof import('./registrycache');
     let keep = steps;
     if (spec.mode === 'min') {
@@ -222,7 +247,13 @@ export class BuildService {
   }
 
   /** --push: each tag to its registry; several platforms go as an index of their images. */
-  private async pushResults(tags: string[], results: ImageRecord[], creds: (ref: string) => AuthConfig | undefined, out: BuildOutput, signal: AbortSignal): Promise<void> {
+  private async pushResults(
+    tags: string[],
+    results: ImageRecord[],
+    creds: (ref: string) => AuthConfig | undefined,
+    out: BuildOutput,
+    signal: AbortSignal,
+  ): Promise<void> {
     for (const t of tags) {
       const i = t.lastIndexOf(':');
       const name = t.slice(0, i);
@@ -263,23 +294,27 @@ export class BuildService {
       LastUsedAt: m.lastUsed ?? null,
       UsageCount: 0,
     }));
-    return mounts.concat(this.cache.all().flatMap((e) => {
-      const img = images.find(e.image);
-      if (!img) return [];
-      return [{
-        ID: e.id.slice(0, 25),
-        Parent: e.parent,
-        Parents: e.parent ? [e.parent] : [],
-        Type: 'regular',
-        Description: e.description,
-        InUse: used.has(img.id),
-        Shared: shared.has(img.id),
-        Size: this.stepSize(img, e),
-        CreatedAt: e.created,
-        LastUsedAt: e.lastUsed ?? null,
-        UsageCount: e.usage ?? 0,
-      }];
-    }));
+    return mounts.concat(
+      this.cache.all().flatMap((e) => {
+        const img = images.find(e.image);
+        if (!img) return [];
+        return [
+          {
+            ID: e.id.slice(0, 25),
+            Parent: e.parent,
+            Parents: e.parent ? [e.parent] : [],
+            Type: 'regular',
+            Description: e.description,
+            InUse: used.has(img.id),
+            Shared: shared.has(img.id),
+            Size: this.stepSize(img, e),
+            CreatedAt: e.created,
+            LastUsedAt: e.lastUsed ?? null,
+            UsageCount: e.usage ?? 0,
+          },
+        ];
+      }),
+    );
   }
 
   /** Bytes of the layer a cached step added (0 for a metadata step). */
@@ -293,7 +328,8 @@ export class BuildService {
   private sharedImages(): Set<string> {
     const out = new Set<string>();
     const roots = [...this.ctx.images.allTags().map(([, id]) => id), ...this.ctx.containers.all().map((c) => c.Image)];
-    for (const r of roots) for (let img = this.ctx.images.find(r); img && !out.has(img.id); img = img.parent ? this.ctx.images.find(img.parent) : undefined) out.add(img.id);
+    for (const r of roots)
+      for (let img = this.ctx.images.find(r); img && !out.has(img.id); img = img.parent ? this.ctx.images.find(img.parent) : undefined) out.add(img.id);
     return out;
   }
 

@@ -23,8 +23,7 @@ export function validateRestartPolicy(p: RestartPolicy, autoRemove: boolean): vo
   if (p.MaximumRetryCount < 0) throw badRequest('invalid restart policy: maximum retry count cannot be negative');
   if ((p.Name === 'always' || p.Name === 'unless-stopped') && p.MaximumRetryCount > 0)
     throw badRequest(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
-  if (autoRemove && p.Name !== '' && p.Name !== 'no')
-    throw badRequest("can't create 'AutoRemove' container with restart policy");
+  if (autoRemove && p.Name !== '' && p.Name !== 'no') throw badRequest("can't create 'AutoRemove' container with restart policy");
 }
 
 /**
@@ -133,8 +132,7 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
   if (shell && shell.length) config.Shell = [...shell];
   if (config.WorkingDir && !path.posix.isAbsolute(config.WorkingDir))
     throw badRequest(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
-  if (!config.Env.some((e) => e.startsWith('PATH=')))
-    config.Env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  if (!config.Env.some((e) => e.startsWith('PATH='))) config.Env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
 
   const dir = ctx.containers.dir(id);
   const container: Container = {
@@ -149,8 +147,17 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
     Driver: 'overlay2',
     Platform: 'linux',
     State: {
-      Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
-      Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME,
+      Status: 'created',
+      Running: false,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: 0,
+      ExitCode: 0,
+      Error: '',
+      StartedAt: ZERO_TIME,
+      FinishedAt: ZERO_TIME,
     },
     ExecIDs: null,
     HasBeenStartedBefore: false,

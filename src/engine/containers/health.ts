@@ -104,7 +104,10 @@ export function execProbeRunner(exec: ExecPort): ProbeRunner {
       });
       const first = await Promise.race([starting, delay(EXEC_START_TIMEOUT_MS)]);
       if (first === 'timeout') {
-        starting.then(() => (kill(), conn?.close()), () => {});
+        starting.then(
+          () => (kill(), conn?.close()),
+          () => {},
+        );
         throw new Error(`timed out starting health check for container ${c.ID}`);
       }
       const { exited } = first;
@@ -112,10 +115,13 @@ export function execProbeRunner(exec: ExecPort): ProbeRunner {
       const onAbort = () => kill();
       abort.addEventListener('abort', onAbort);
       let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        kill();
-      }, Math.max(1, Math.round(timeoutNs / 1e6)));
+      const timer = setTimeout(
+        () => {
+          timedOut = true;
+          kill();
+        },
+        Math.max(1, Math.round(timeoutNs / 1e6)),
+      );
       let code: number | 'timeout';
       try {
         code = await exited;
@@ -295,7 +301,11 @@ export class HealthMonitor {
     w.probing = undefined;
     // stopped (exit, pause, removal) while probing: the result no longer means anything
     if (w.stopped || this.watches.get(c.ID) !== w) return;
-    const { before, after } = applyProbeResult(c, { Start: nsToRfc3339(startNs), End: nsToRfc3339(endNs), ExitCode: res.exitCode, Output: res.output }, startMs);
+    const { before, after } = applyProbeResult(
+      c,
+      { Start: nsToRfc3339(startNs), End: nsToRfc3339(endNs), ExitCode: res.exitCode, Output: res.output },
+      startMs,
+    );
     if (before !== after) {
       this.persist(c);
       this.ctx.events.emit('container', `health_status: ${after}`, c.ID, { ...c.Config.Labels, image: c.Config.Image, name: c.Name.slice(1) });

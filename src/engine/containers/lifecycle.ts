@@ -126,8 +126,16 @@ export class Lifecycle {
       crashPoint('start.running');
       const now = new Date().toISOString();
       Object.assign(c.State, {
-        Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
-        Pid: pid, ExitCode: 0, Error: '', StartedAt: now,
+        Status: 'running',
+        Running: true,
+        Paused: false,
+        Restarting: false,
+        OOMKilled: false,
+        Dead: false,
+        Pid: pid,
+        ExitCode: 0,
+        Error: '',
+        StartedAt: now,
       });
       initHealthState(c);
       c.MonitorPid = conmonPid;
@@ -287,8 +295,14 @@ export class Lifecycle {
     if (!c.HostConfig.AutoRemove && !this.removalPending.has(c.ID))
       void this.locked(c.ID, () => this.deleteRuntimeState(c)).catch((e) => log().warn({ err: e, id: c.ID }, 'runc delete after exit failed'));
     Object.assign(c.State, {
-      Status: 'exited', Running: false, Paused: false, Restarting: false, OOMKilled: oom, Pid: 0,
-      ExitCode: code, FinishedAt: finishedAt.toISOString(),
+      Status: 'exited',
+      Running: false,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: oom,
+      Pid: 0,
+      ExitCode: code,
+      FinishedAt: finishedAt.toISOString(),
     });
     if (c.State.Health) c.State.Health.Status = 'unhealthy';
     c.MonitorPid = 0;

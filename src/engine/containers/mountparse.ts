@@ -97,18 +97,18 @@ export function validateMountConfig(m: MountSpec, checkSource: boolean): void {
 }
 
 /** --mount type=tmpfs options as mount data: "ro,mode=1770,size=64m". */
-export function convertTmpfsOptions(
-  o: MountSpec['TmpfsOptions'],
-  readOnly: boolean,
-  fail: (msg: string) => Error = (msg) => badRequest(msg),
-): string {
+export function convertTmpfsOptions(o: MountSpec['TmpfsOptions'], readOnly: boolean, fail: (msg: string) => Error = (msg) => badRequest(msg)): string {
   const raw: string[] = [];
   if (readOnly) raw.push('ro');
   if (o?.Mode) raw.push(`mode=${o.Mode.toString(8)}`);
   if (o?.SizeBytes) {
     let size = o.SizeBytes;
     let suffix = '';
-    for (const [s, d] of [['g', 2 ** 30], ['m', 2 ** 20], ['k', 2 ** 10]] as const) {
+    for (const [s, d] of [
+      ['g', 2 ** 30],
+      ['m', 2 ** 20],
+      ['k', 2 ** 10],
+    ] as const) {
       if (size % d === 0) {
         size /= d;
         suffix = s;

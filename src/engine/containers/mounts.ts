@@ -58,7 +58,8 @@ export function createMounts(ctx: EngineContext, c: Container, rootfs: () => str
   const place = (mp: ParsedMount) => {
     const old = points.get(mp.Destination);
     points.set(mp.Destination, mp);
-    if (old?.Type === 'volume' && old.Name && ![...points.values()].some((p) => p.Type === 'volume' && p.Name === old.Name)) ctx.volumes.release(old.Name, c.ID);
+    if (old?.Type === 'volume' && old.Name && ![...points.values()].some((p) => p.Type === 'volume' && p.Name === old.Name))
+      ctx.volumes.release(old.Name, c.ID);
   };
   /** -v and --mount volumes: created (or found) now, named mounts get Docker's "z" mode. */
   const useVolume = (mp: ParsedMount, opts: { options?: Record<string, string> | null; labels?: Record<string, string> | null } = {}) => {
@@ -76,8 +77,16 @@ export function createMounts(ctx: EngineContext, c: Container, rootfs: () => str
       if (!from) throw badRequest(`No such container: ${id}`);
       for (const m of from.MountPoints) {
         const cp: ParsedMount = {
-          Type: m.Type, Name: m.Name, Source: m.Source, Destination: m.Destination, Driver: m.Driver, Mode: '',
-          RW: m.RW && readWrite(mode), Propagation: m.Propagation, Spec: m.Spec, CopyData: false,
+          Type: m.Type,
+          Name: m.Name,
+          Source: m.Source,
+          Destination: m.Destination,
+          Driver: m.Driver,
+          Mode: '',
+          RW: m.RW && readWrite(mode),
+          Propagation: m.Propagation,
+          Spec: m.Spec,
+          CopyData: false,
           CreateSource: m.Type === 'bind' || undefined,
         };
         if (m.Type === 'volume' && m.Name) {
@@ -114,15 +123,25 @@ export function createMounts(ctx: EngineContext, c: Container, rootfs: () => str
       for (const spec of anon) {
         const dest = cleanPath(spec);
         if (!path.posix.isAbsolute(dest))
-          throw badRequest(`invalid volume specification: '${spec}': invalid mount config for type "volume": invalid mount path: '${spec}' mount path must be absolute`);
-        if (dest === '/') throw badRequest(`invalid volume specification: '${spec}': invalid mount config for type "volume": invalid specification: destination can't be '/'`);
+          throw badRequest(
+            `invalid volume specification: '${spec}': invalid mount config for type "volume": invalid mount path: '${spec}' mount path must be absolute`,
+          );
+        if (dest === '/')
+          throw badRequest(`invalid volume specification: '${spec}': invalid mount config for type "volume": invalid specification: destination can't be '/'`);
         if (points.has(dest) || dest in tmpfs) continue;
         const host = resolveInRoot(root, dest, { followFinal: true });
         if (fs.existsSync(host) && !fs.statSync(host).isDirectory()) throw internal(`cannot mount volume over existing file, file exists ${host}`);
         const v = volume('', { driver: hc.VolumeDriver || undefined });
         points.set(dest, {
-          Type: 'volume', Name: v.Name, Source: v.Mountpoint, Destination: dest, Driver: v.Driver, Mode: '', RW: true,
-          Propagation: '', CopyData: true,
+          Type: 'volume',
+          Name: v.Name,
+          Source: v.Mountpoint,
+          Destination: dest,
+          Driver: v.Driver,
+          Mode: '',
+          RW: true,
+          Propagation: '',
+          CopyData: true,
         });
       }
       // 5. copy-up into empty volumes
@@ -175,7 +194,11 @@ export function mountVolumes(ctx: EngineContext, c: Container): void {
       }
       done.push(m);
       ctx.events.emit('volume', 'mount', v.Name, {
-        driver: v.Driver, container: c.ID, destination: m.Destination, 'read/write': String(m.RW), propagation: m.Propagation,
+        driver: v.Driver,
+        container: c.ID,
+        destination: m.Destination,
+        'read/write': String(m.RW),
+        propagation: m.Propagation,
       });
     }
   } catch (e) {
@@ -227,7 +250,10 @@ export function restoreMounts(ctx: EngineContext, c: Container): void {
 /** Records from before mount points were kept: their host binds (the only kind there was) become mount points. */
 function migrateBinds(ctx: EngineContext, c: Container): void {
   try {
-    c.MountPoints = (c.HostConfig.Binds ?? []).map((b) => parseBind(b)).filter((m) => m.Type === 'bind').map(({ CopyData: _c, ...m }) => m);
+    c.MountPoints = (c.HostConfig.Binds ?? [])
+      .map((b) => parseBind(b))
+      .filter((m) => m.Type === 'bind')
+      .map(({ CopyData: _c, ...m }) => m);
     ctx.containers.save(c);
   } catch (e) {
     log().warn({ err: e, container: c.ID }, 'could not carry the binds of an old container record over');

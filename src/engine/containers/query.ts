@@ -98,7 +98,23 @@ export function summarize(c: Container, sizes?: { rw: number; rootfs: number }) 
 
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
 const HEALTH = new Set(['starting', 'healthy', 'unhealthy', 'none']);
-const LIST_FILTERS = ['ancestor', 'before', 'exited', 'id', 'isolation', 'label', 'name', 'status', 'health', 'since', 'volume', 'network', 'is-task', 'publish', 'expose'];
+const LIST_FILTERS = [
+  'ancestor',
+  'before',
+  'exited',
+  'id',
+  'isolation',
+  'label',
+  'name',
+  'status',
+  'health',
+  'since',
+  'volume',
+  'network',
+  'is-task',
+  'publish',
+  'expose',
+];
 
 export interface ListOptions {
   all: boolean;

@@ -73,8 +73,15 @@ export function adoptRunning(ctx: EngineContext, c: Container, s: RuncState | un
   if (c.State.Running && c.State.Pid === s!.pid && c.State.Paused === paused) return false;
   const wasRunning = c.State.Running;
   Object.assign(c.State, {
-    Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Restarting: false, Dead: false,
-    Pid: s!.pid, ExitCode: 0, Error: '', StartedAt: wasRunning ? c.State.StartedAt : s!.created,
+    Status: paused ? 'paused' : 'running',
+    Running: true,
+    Paused: paused,
+    Restarting: false,
+    Dead: false,
+    Pid: s!.pid,
+    ExitCode: 0,
+    Error: '',
+    StartedAt: wasRunning ? c.State.StartedAt : s!.created,
   });
   if (!wasRunning) {
     // a start ran: what it would have recorded (a user's earlier stop no longer holds back the restart policy)
@@ -84,7 +91,10 @@ export function adoptRunning(ctx: EngineContext, c: Container, s: RuncState | un
   c.MonitorPid = monitorOf(bundle, c.ID);
   c.HasBeenStartedBefore = true;
   ctx.containers.save(c);
-  log().info({ id: c.ID, pid: s!.pid }, wasRunning ? 'container state taken from runc' : 'container found running under runc after a crash: recorded as running');
+  log().info(
+    { id: c.ID, pid: s!.pid },
+    wasRunning ? 'container state taken from runc' : 'container found running under runc after a crash: recorded as running',
+  );
   return true;
 }
 

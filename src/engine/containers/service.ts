@@ -146,7 +146,12 @@ export class ContainerService {
   }
 
   list(opts: ListOptions & { size: boolean }) {
-    return showEach(listContainers(this.ctx, opts), 'container', (c) => c.ID, (c) => summarize(c, opts.size ? this.sizes(c) : undefined));
+    return showEach(
+      listContainers(this.ctx, opts),
+      'container',
+      (c) => c.ID,
+      (c) => summarize(c, opts.size ? this.sizes(c) : undefined),
+    );
   }
 
   sizes(c: Container): { rw: number; rootfs: number } {
@@ -375,7 +380,9 @@ function checkPlatform(ref: string, config: { os?: string; architecture?: string
       throw e;
     }
     if (platformScore(want, have) < 0)
-      throw notFound(`image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(have)}`);
+      throw notFound(
+        `image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(have)}`,
+      );
     return undefined;
   }
   const host = detectedHostPlatform();

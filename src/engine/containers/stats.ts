@@ -16,7 +16,9 @@ export async function top(ctx: EngineContext, c: Container, runtimeRoot: string,
   const args = (psArgs || '-ef').split(/\s+/).filter(Boolean);
   const pids = new Set(await ctx.runc.ps(runtimeRoot, c.ID));
   const out = await new Promise<string>((resolve, reject) =>
-    execFile('ps', args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(badRequest(`Error running ps: ${stderr || err.message}`)) : resolve(stdout))),
+    execFile('ps', args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      err ? reject(badRequest(`Error running ps: ${stderr || err.message}`)) : resolve(stdout),
+    ),
   );
   const lines = out.split('\n').filter(Boolean);
   const header = lines[0].trim().split(/\s+/);
@@ -42,7 +44,10 @@ export interface StatsOptions {
 export type StatsSample = Record<string, unknown>;
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
-const zeroCpu = () => ({ cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } });
+const zeroCpu = () => ({
+  cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 },
+  throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
+});
 
 /**
  * The samples Docker's stats endpoint sends, each with the one before as its
@@ -54,7 +59,18 @@ export async function* statsSamples(ctx: EngineContext, c: Container, o: StatsOp
   const sample = (): StatsSample => {
     const base = { name: c.Name, id: c.ID };
     if (!c.State.Running) {
-      return { ...base, read: ZERO_TIME, preread: ZERO_TIME, pids_stats: {}, blkio_stats: {}, num_procs: 0, storage_stats: {}, cpu_stats: zeroCpu(), precpu_stats: zeroCpu(), memory_stats: {} };
+      return {
+        ...base,
+        read: ZERO_TIME,
+        preread: ZERO_TIME,
+        pids_stats: {},
+        blkio_stats: {},
+        num_procs: 0,
+        storage_stats: {},
+        cpu_stats: zeroCpu(),
+        precpu_stats: zeroCpu(),
+        memory_stats: {},
+      };
     }
     // read: when this sample was taken (clients compute rates from read/preread)
     return { ...base, read: new Date().toISOString(), ...readStats(cgPath, { pid: c.State.Pid }) } as StatsSample;

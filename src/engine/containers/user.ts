@@ -25,17 +25,25 @@ function readRootFile(rootfs: string, p: string): string {
 }
 
 function parsePasswd(text: string): PasswdEntry[] {
-  return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
-    const f = l.split(':');
-    return { name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '/' };
-  }).filter((e) => Number.isInteger(e.uid));
+  return text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const f = l.split(':');
+      return { name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '/' };
+    })
+    .filter((e) => Number.isInteger(e.uid));
 }
 
 function parseGroup(text: string): GroupEntry[] {
-  return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
-    const f = l.split(':');
-    return { name: f[0], gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) };
-  }).filter((e) => Number.isInteger(e.gid));
+  return text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const f = l.split(':');
+      return { name: f[0], gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) };
+    })
+    .filter((e) => Number.isInteger(e.gid));
 }
 
 const isNum = (s: string) => /^\d+$/.test(s);

@@ -27,11 +27,18 @@ export class ExecService {
     if (c.State.Paused) throw conflict(`Container ${c.ID} is paused, unpause the container before exec`);
     if (c.State.Restarting) throw conflict(`Container ${c.ID} is restarting, wait until the container is running`);
     if (!cfg.Cmd || cfg.Cmd.length === 0) throw badRequest('No exec command specified');
-    if (cfg.WorkingDir && !cfg.WorkingDir.startsWith('/')) throw badRequest(`the working directory '${cfg.WorkingDir}' is invalid, it needs to be an absolute path`);
+    if (cfg.WorkingDir && !cfg.WorkingDir.startsWith('/'))
+      throw badRequest(`the working directory '${cfg.WorkingDir}' is invalid, it needs to be an absolute path`);
     const id = newId();
     const rec: ExecRecord = {
-      ID: id, ContainerID: c.ID, Config: { ...cfg }, Running: false, ExitCode: null, Pid: 0,
-      dir: path.join(this.ctx.paths.execs, id), started: false,
+      ID: id,
+      ContainerID: c.ID,
+      Config: { ...cfg },
+      Running: false,
+      ExitCode: null,
+      Pid: 0,
+      dir: path.join(this.ctx.paths.execs, id),
+      started: false,
     };
     this.execs.set(id, rec);
     c.ExecIDs = [...(c.ExecIDs ?? []), id];

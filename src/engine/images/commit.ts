@@ -27,7 +27,19 @@ export interface CommitOptions {
 }
 
 const RUN_CONFIG_KEYS = [
-  'User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'Healthcheck', 'OnBuild', 'Shell', 'ArgsEscaped',
+  'User',
+  'ExposedPorts',
+  'Env',
+  'Entrypoint',
+  'Cmd',
+  'Volumes',
+  'WorkingDir',
+  'Labels',
+  'StopSignal',
+  'Healthcheck',
+  'OnBuild',
+  'Shell',
+  'ArgsEscaped',
 ] as const satisfies ReadonlyArray<keyof ImageRunConfig & keyof CreateConfig>;
 
 /** The fields of a commit body that say something (null and absent keep the container's). */
@@ -74,10 +86,14 @@ export async function commitContainer(ctx: EngineContext, containers: ContainerS
   const lc = containers.lifecycle;
   let pauseIt = o.pause && c.State.Running && !c.State.Paused;
   // a process that has just exited cannot be paused, and needs no pause: commit what it left
-  if (pauseIt) pauseIt = await lc.pause(c).then(() => true, (e) => {
-    if (!c.State.Running || /not running/.test(String((e as Error).message))) return false;
-    throw e;
-  });
+  if (pauseIt)
+    pauseIt = await lc.pause(c).then(
+      () => true,
+      (e) => {
+        if (!c.State.Running || /not running/.test(String((e as Error).message))) return false;
+        throw e;
+      },
+    );
   const unpinParent = ctx.layers.pin(parent.topLayer ? [parent.topLayer] : []);
   let layerDiff: string | undefined;
   try {

@@ -174,7 +174,7 @@ function entries(a: Archive): ImageEntry[] {
         const name = d.annotations?.['io.containerd.image.name'] ?? refFromAnnotation(d.annotations?.['org.opencontainers.image.ref.name']);
         if (name) (byName.get(d.digest) ?? byName.set(d.digest, []).get(d.digest)!).push(name);
       }
-      const chosen = new Map<string, typeof doc.index.manifests[number]>();
+      const chosen = new Map<string, (typeof doc.index.manifests)[number]>();
       const platformed = doc.index.manifests.filter((d) => d.platform);
       const pick = platformed.length ? selectManifest(platformed, hostPlatform()) : undefined;
       for (const d of doc.index.manifests) {
@@ -183,11 +183,16 @@ function entries(a: Archive): ImageEntry[] {
         chosen.set(d.digest, d);
       }
       if (chosen.size === 0) throw archiveError('no manifest in the index matches this platform');
-      for (const d of chosen.values()) visit(fs.readFileSync(lookup(a, blobPath(d.digest)).file), d.mediaType, [...tags, ...(byName.get(d.digest) ?? [])], depth + 1);
+      for (const d of chosen.values())
+        visit(fs.readFileSync(lookup(a, blobPath(d.digest)).file), d.mediaType, [...tags, ...(byName.get(d.digest) ?? [])], depth + 1);
       return;
     }
     const m: ImageManifest = doc.manifest;
-    out.push({ config: blobPath(m.config.digest), tags, layers: m.layers.map((l) => ({ path: blobPath(l.digest), mediaType: l.mediaType, digest: l.digest })) });
+    out.push({
+      config: blobPath(m.config.digest),
+      tags,
+      layers: m.layers.map((l) => ({ path: blobPath(l.digest), mediaType: l.mediaType, digest: l.digest })),
+    });
   };
   visit(fs.readFileSync(lookup(a, 'index.json').file), MT.ociIndex, [], 0);
   return out;
@@ -279,7 +284,8 @@ export async function loadImages(ctx: EngineContext, body: Readable, emit: Emit,
         throw archiveError(`image config ${e.config}: ${(err as Error).message}`);
       }
       const diffIds = cfg?.rootfs?.diff_ids;
-      if (!Array.isArray(diffIds) || diffIds.some((d) => typeof d !== 'string' || !DIGEST_RE.test(d))) throw archiveError(`image config ${e.config} has no valid rootfs.diff_ids`);
+      if (!Array.isArray(diffIds) || diffIds.some((d) => typeof d !== 'string' || !DIGEST_RE.test(d)))
+        throw archiveError(`image config ${e.config} has no valid rootfs.diff_ids`);
       if (diffIds.length !== e.layers.length) throw archiveError(`image config ${e.config} lists ${diffIds.length} layers, the manifest ${e.layers.length}`);
       const files = e.layers.map((l) => lookup(a, l.path));
       const chain: string[] = [];
@@ -310,7 +316,15 @@ export async function loadImages(ctx: EngineContext, body: Readable, emit: Emit,
   }
 }
 
-async function loadLayers(ctx: EngineContext, files: StagedFile[], e: ImageEntry, diffIds: string[], chain: string[], emit: Emit, quiet: boolean): Promise<void> {
+async function loadLayers(
+  ctx: EngineContext,
+  files: StagedFile[],
+  e: ImageEntry,
+  diffIds: string[],
+  chain: string[],
+  emit: Emit,
+  quiet: boolean,
+): Promise<void> {
   const limit = limiter(2);
   const staged = new Map<number, StagedLayer>();
   const adopted: string[] = [];

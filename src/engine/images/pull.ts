@@ -7,8 +7,24 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { parseReference, withDefaultTag, type ImageRecord, type Reference } from '../../image';
 import {
-  DIGEST_RE, RegistryError, formatPlatform, hostPlatform, isForeignLayer, isTransient, layerCompression, platformScore, selectManifest, sha256, sleep,
-  type AnyManifest, type AuthConfig, type Descriptor, type Endpoint, type ImageManifest, type Platform, type Repository,
+  DIGEST_RE,
+  RegistryError,
+  formatPlatform,
+  hostPlatform,
+  isForeignLayer,
+  isTransient,
+  layerCompression,
+  platformScore,
+  selectManifest,
+  sha256,
+  sleep,
+  type AnyManifest,
+  type AuthConfig,
+  type Descriptor,
+  type Endpoint,
+  type ImageManifest,
+  type Platform,
+  type Repository,
 } from '../../registry';
 import { chainIdOf, ingestLayer, IngestError, type StagedLayer } from '../../storage';
 import { EngineError, notFound } from '../../util/errors';
@@ -249,7 +265,14 @@ export class Puller {
    * pipeline. Only the transfer holds a download slot: verifying and finishing
    * the unpack of one layer overlaps the next download.
    */
-  private download(repo: Repository, d: Descriptor, diffId: string, t: Throttle, outer: AbortSignal, limit: <T>(fn: () => Promise<T>) => Promise<T>): Promise<StagedLayer> {
+  private download(
+    repo: Repository,
+    d: Descriptor,
+    diffId: string,
+    t: Throttle,
+    outer: AbortSignal,
+    limit: <T>(fn: () => Promise<T>) => Promise<T>,
+  ): Promise<StagedLayer> {
     return limit(() => this.transfer(repo, d, diffId, t, outer)).then((finish) => finish());
   }
 
@@ -326,7 +349,8 @@ export class Puller {
         if (e instanceof RegistryError && e.status === 416)
           throw new EngineError(500, `failed to download layer ${d.digest}: unexpected EOF (the registry has only ${offset} of ${d.size} bytes)`);
         if (attempt >= attempts || !isTransient(e)) {
-          if ((e as { truncated?: boolean }).truncated) throw new EngineError(500, `failed to download layer ${d.digest}: unexpected EOF (got ${offset} of ${d.size} bytes)`);
+          if ((e as { truncated?: boolean }).truncated)
+            throw new EngineError(500, `failed to download layer ${d.digest}: unexpected EOF (got ${offset} of ${d.size} bytes)`);
           throw e;
         }
         for (let left = Math.min(attempt, 5); left > 0; left--) {
@@ -348,7 +372,8 @@ function layerError(d: Descriptor, e: unknown): unknown {
   if (e instanceof EngineError) return e;
   if (e instanceof RegistryError) return asEngineError(e);
   const msg = (e as Error)?.message ?? String(e);
-  if (e instanceof IngestError && /digest mismatch|unexpected EOF|larger than/.test(msg)) return new EngineError(500, `filesystem layer verification failed for digest ${d.digest}: ${msg}`);
+  if (e instanceof IngestError && /digest mismatch|unexpected EOF|larger than/.test(msg))
+    return new EngineError(500, `filesystem layer verification failed for digest ${d.digest}: ${msg}`);
   return new EngineError(500, `failed to register layer: ${msg}`);
 }
 
@@ -367,9 +392,8 @@ function parseConfig(bytes: Buffer, m: ImageManifest): ConfigFields {
     throw new EngineError(500, `invalid image config: ${(e as Error).message}`);
   }
   const ids = c?.rootfs?.diff_ids;
-  if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string' || !DIGEST_RE.test(x))) throw new EngineError(500, 'invalid image config: rootfs.diff_ids is missing or malformed');
-  if (ids.length !== m.layers.length)
-    throw new EngineError(500, `invalid image config: ${ids.length} diff IDs for ${m.layers.length} layers in the manifest`);
+  if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string' || !DIGEST_RE.test(x)))
+    throw new EngineError(500, 'invalid image config: rootfs.diff_ids is missing or malformed');
+  if (ids.length !== m.layers.length) throw new EngineError(500, `invalid image config: ${ids.length} diff IDs for ${m.layers.length} layers in the manifest`);
   return { os: String(c.os ?? ''), architecture: String(c.architecture ?? ''), variant: typeof c.variant === 'string' ? c.variant : undefined };
 }
-

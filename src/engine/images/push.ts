@@ -6,7 +6,19 @@
 import type { Readable } from 'node:stream';
 import { ParallelGzip } from '../../archive';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
-import { MT, buildManifest, isTransient, layerCompression, parseManifest, sha256, sleep, type AuthConfig, type Descriptor, type Endpoint, type Repository } from '../../registry';
+import {
+  MT,
+  buildManifest,
+  isTransient,
+  layerCompression,
+  parseManifest,
+  sha256,
+  sleep,
+  type AuthConfig,
+  type Descriptor,
+  type Endpoint,
+  type Repository,
+} from '../../registry';
 import type { LayerBlob } from '../../storage';
 import { EngineError, notFound } from '../../util/errors';
 import type { EngineContext } from '../context';
@@ -68,7 +80,14 @@ export class Pusher {
     }
   }
 
-  private async pushImage(ep: Endpoint, path: string, img: ImageRecord, tag: string, o: PushOptions, emit: Emit): Promise<{ digest: string; size: number; mediaType: string }> {
+  private async pushImage(
+    ep: Endpoint,
+    path: string,
+    img: ImageRecord,
+    tag: string,
+    o: PushOptions,
+    emit: Emit,
+  ): Promise<{ digest: string; size: number; mediaType: string }> {
     const repo = this.ctx.registry.repository(ep, path, o.creds, true);
     const diffIds = img.config.rootfs.diff_ids;
     const chain: string[] = [];
@@ -116,12 +135,24 @@ export class Pusher {
     return this.pushIndexAt(ep, ref, tag, images, o, emit);
   }
 
-  private async pushIndexAt(ep: Endpoint, ref: { domain: string; path: string; repo: string }, tag: string, images: ImageRecord[], o: PushOptions, emit: Emit): Promise<{ digest: string; size: number }> {
+  private async pushIndexAt(
+    ep: Endpoint,
+    ref: { domain: string; path: string; repo: string },
+    tag: string,
+    images: ImageRecord[],
+    o: PushOptions,
+    emit: Emit,
+  ): Promise<{ digest: string; size: number }> {
     const entries: Descriptor[] = [];
     for (const img of images) {
       const m = await this.pushImage(ep, ref.path, img, '', o, emit);
       const c = img.config;
-      entries.push({ mediaType: m.mediaType, digest: m.digest, size: m.size, platform: { architecture: c.architecture, os: c.os, ...(c.variant ? { variant: c.variant } : {}) } });
+      entries.push({
+        mediaType: m.mediaType,
+        digest: m.digest,
+        size: m.size,
+        platform: { architecture: c.architecture, os: c.os, ...(c.variant ? { variant: c.variant } : {}) },
+      });
       this.ctx.images.addManifest(img.id, { digest: m.digest, mediaType: m.mediaType });
     }
     const oci = entries.some((e) => e.mediaType === MT.ociManifest);
@@ -313,4 +344,3 @@ export function ociType(mt: string): string {
       return mt;
   }
 }
-

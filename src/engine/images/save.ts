@@ -151,7 +151,11 @@ async function produceSave(ctx: EngineContext, items: Item[], pack: tar.Pack): P
     );
     const mDigest = sha256(manifest);
     await blob(mDigest, manifest, manifest.length);
-    manifestJson.push({ Config: `blobs/sha256/${img.id.slice(7)}`, RepoTags: tags.length ? tags : null, Layers: diffIds.map((d) => `blobs/sha256/${d.slice(7)}`) });
+    manifestJson.push({
+      Config: `blobs/sha256/${img.id.slice(7)}`,
+      RepoTags: tags.length ? tags : null,
+      Layers: diffIds.map((d) => `blobs/sha256/${d.slice(7)}`),
+    });
     const desc = { mediaType: MT.ociManifest, digest: mDigest, size: manifest.length };
     if (tags.length === 0) index.push(desc);
     for (const t of tags) {

@@ -4,7 +4,18 @@
 import type { Readable } from 'node:stream';
 import { importImage, normaliseTagged, parseReference, type ImageRecord, type Reference } from '../../image';
 import {
-  CredentialFile, HUB_AUTH_KEY, Registry, RegistryError, defaultConfigPath, domainOf, parsePlatform, PlatformError, getFollowingRedirects, type AuthConfig, type Platform, type SearchResult,
+  CredentialFile,
+  HUB_AUTH_KEY,
+  Registry,
+  RegistryError,
+  defaultConfigPath,
+  domainOf,
+  parsePlatform,
+  PlatformError,
+  getFollowingRedirects,
+  type AuthConfig,
+  type Platform,
+  type SearchResult,
 } from '../../registry';
 import { chainIdOf } from '../../storage';
 import { Filters, invalidFilter } from '../../filters';
@@ -35,7 +46,10 @@ export class ImageService {
     return this.ctx.registry;
   }
 
-  async import(body: Readable, opts: { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string; source?: string }): Promise<ImageRecord> {
+  async import(
+    body: Readable,
+    opts: { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string; source?: string },
+  ): Promise<ImageRecord> {
     let ref: string | undefined;
     if (opts.repo) {
       ref = opts.tag ? `${opts.repo}:${opts.tag}` : opts.repo;
@@ -47,14 +61,24 @@ export class ImageService {
       if (os !== 'linux') throw badRequest(`"${opts.platform}": unknown operating system or architecture: invalid argument`);
       platform = { os, architecture };
     }
-    const img = await importImage(this.ctx.images, this.ctx.layers, body, { message: opts.message, changes: opts.changes, platform, source: opts.source, content: this.ctx.content });
+    const img = await importImage(this.ctx.images, this.ctx.layers, body, {
+      message: opts.message,
+      changes: opts.changes,
+      platform,
+      source: opts.source,
+      content: this.ctx.content,
+    });
     this.ctx.events.emit('image', 'import', img.id, { name: img.id });
     if (ref) this.tag(img.id, ref);
     return img;
   }
 
   /** `import` from a URL: the tarball is fetched by the daemon. */
-  async importUrl(url: string, opts: { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string }, emit: Emit): Promise<ImageRecord> {
+  async importUrl(
+    url: string,
+    opts: { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string },
+    emit: Emit,
+  ): Promise<ImageRecord> {
     let u: URL;
     try {
       u = new URL(url);
@@ -179,7 +203,11 @@ export class ImageService {
       for (const c of chain) users.set(c, (users.get(c) ?? 0) + 1);
     }
     const out = new Map<string, number>();
-    for (const [id, chain] of chains) out.set(id, chain.filter((c) => (users.get(c) ?? 0) > 1).reduce((s, c) => s + (this.ctx.layers.get(c)?.size ?? 0), 0));
+    for (const [id, chain] of chains)
+      out.set(
+        id,
+        chain.filter((c) => (users.get(c) ?? 0) > 1).reduce((s, c) => s + (this.ctx.layers.get(c)?.size ?? 0), 0),
+      );
     return out;
   }
 
@@ -205,7 +233,14 @@ export class ImageService {
       VirtualSize: img.size,
       GraphDriver: {
         Name: 'overlay2',
-        Data: img.topLayer ? { LowerDir: this.ctx.layers.diffDirs(img.topLayer).slice(1).join(':') || undefined, UpperDir: this.ctx.layers.diffDir(img.topLayer), MergedDir: '', WorkDir: '' } : {},
+        Data: img.topLayer
+          ? {
+              LowerDir: this.ctx.layers.diffDirs(img.topLayer).slice(1).join(':') || undefined,
+              UpperDir: this.ctx.layers.diffDir(img.topLayer),
+              MergedDir: '',
+              WorkDir: '',
+            }
+          : {},
       },
       RootFS: { Type: 'layers', Layers: c.rootfs.diff_ids },
       Metadata: { LastTagTime: img.lastTagTime ?? '0001-01-01T00:00:00Z' },
@@ -225,7 +260,14 @@ export class ImageService {
         size = chain[li] ? (this.ctx.layers.get(chain[li])?.size ?? 0) : 0;
         li++;
       }
-      return { Id: '<missing>', Created: Math.floor((Date.parse(h.created ?? '') || 0) / 1000), CreatedBy: h.created_by ?? '', Tags: null as string[] | null, Size: size, Comment: h.comment ?? '' };
+      return {
+        Id: '<missing>',
+        Created: Math.floor((Date.parse(h.created ?? '') || 0) / 1000),
+        CreatedBy: h.created_by ?? '',
+        Tags: null as string[] | null,
+        Size: size,
+        Comment: h.comment ?? '',
+      };
     });
     rows.reverse();
     let cur: ImageRecord | undefined = img;
@@ -315,7 +357,11 @@ export class ImageService {
 
   /** Pulls a reference parsed at the edge (the API route, the CRI, the builder). */
   pull(ref: Reference, o: { platform?: string | Platform; creds?: AuthConfig; signal?: AbortSignal }, start: () => Emit): Promise<ImageRecord> {
-    return this.puller.pull(ref, { platform: typeof o.platform === 'string' ? this.parsePlatform(o.platform) : o.platform, creds: this.credsFor(ref, o.creds), signal: o.signal }, start);
+    return this.puller.pull(
+      ref,
+      { platform: typeof o.platform === 'string' ? this.parsePlatform(o.platform) : o.platform, creds: this.credsFor(ref, o.creds), signal: o.signal },
+      start,
+    );
   }
 
   /** `docker pull -a`: every tag of the reference's repository. */
@@ -324,7 +370,13 @@ export class ImageService {
   }
 
   /** Pushes images (one per platform) and an index of them as name:tag. */
-  pushIndex(name: string, tag: string, images: ImageRecord[], o: { creds?: AuthConfig; signal?: AbortSignal }, emit: Emit): Promise<{ digest: string; size: number }> {
+  pushIndex(
+    name: string,
+    tag: string,
+    images: ImageRecord[],
+    o: { creds?: AuthConfig; signal?: AbortSignal },
+    emit: Emit,
+  ): Promise<{ digest: string; size: number }> {
     return this.pusher.pushIndex(name, tag, images, { ...o, creds: this.credsFor(name, o.creds) }, emit);
   }
 
@@ -369,7 +421,9 @@ export class ImageService {
       if (!/^[+-]?\d+$/.test(v)) throw invalidFilter('stars', v);
       stars = Math.max(stars, Number(v));
     }
-    return results.filter((r) => (off === undefined || r.is_official === off) && (auto === undefined || r.is_automated === auto) && r.star_count >= stars).slice(0, limit);
+    return results
+      .filter((r) => (off === undefined || r.is_official === off) && (auto === undefined || r.is_automated === auto) && r.star_count >= stars)
+      .slice(0, limit);
   }
 
   // ---- archives ----
@@ -413,7 +467,6 @@ export class ImageService {
     return img;
   }
 }
-
 
 /**
  * reference.FamiliarMatch: Go's path.Match of the pattern against the whole

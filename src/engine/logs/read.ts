@@ -30,7 +30,15 @@ const readFd = promisify(fs.read);
 const CHUNK = 256 * 1024;
 
 /** Streams bytes [pos, end) of a file (end undefined: to its current end); returns the new position. */
-async function streamFd(fd: number, pos: number, end: number | undefined, parser: RecordParser, out: Out, signal: { aborted: boolean }, flush: Flush): Promise<number> {
+async function streamFd(
+  fd: number,
+  pos: number,
+  end: number | undefined,
+  parser: RecordParser,
+  out: Out,
+  signal: { aborted: boolean },
+  flush: Flush,
+): Promise<number> {
   for (;;) {
     if (signal.aborted) break;
     const len = end === undefined ? CHUNK : Math.min(CHUNK, end - pos);

@@ -266,7 +266,14 @@ export class LogRotator {
     const lim = logLimits(c.HostConfig.LogConfig.Config, c.HostConfig.LogConfig.Type);
     if (!c.LogPath || !lim) return;
     const w: Watched = {
-      c, lim, bundle, monitorPid: c.MonitorPid, exited: false, closed: false, busy: false, again: false,
+      c,
+      lim,
+      bundle,
+      monitorPid: c.MonitorPid,
+      exited: false,
+      closed: false,
+      busy: false,
+      again: false,
       timer: setInterval(() => this.check(w), 1000),
     };
     w.timer.unref();

@@ -84,7 +84,10 @@ describe('API server edge', () => {
     assert.equal(tooNew.body.message, `client version 9.99 is too new. Maximum supported API version is ${API_VERSION}`);
     const tooOld = await get(sock, 'GET', '/v1.12/things/abc/json');
     assert.equal(tooOld.status, 400);
-    assert.equal(tooOld.body.message, `client version 1.12 is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
+    assert.equal(
+      tooOld.body.message,
+      `client version 1.12 is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`,
+    );
     assert.ok(cmpVersion('1.9', '1.10') < 0, 'versions compare by number, not text');
   });
 
@@ -122,7 +125,9 @@ describe('API server edge', () => {
 describe('error table', () => {
   it('has one status per kind, as moby maps errdefs', () => {
     assert.deepEqual(
-      (['invalid-argument', 'unauthorized', 'forbidden', 'not-found', 'conflict', 'not-modified', 'system', 'not-implemented', 'unavailable'] as const).map(statusOfKind),
+      (['invalid-argument', 'unauthorized', 'forbidden', 'not-found', 'conflict', 'not-modified', 'system', 'not-implemented', 'unavailable'] as const).map(
+        statusOfKind,
+      ),
       [400, 401, 403, 404, 409, 304, 500, 501, 503],
     );
   });
@@ -131,7 +136,11 @@ describe('error table', () => {
     assert.deepEqual(errorResponse(new InvalidArgument('bad', 'HostConfig.Memory')), { status: 400, message: 'bad', fault: false });
     assert.deepEqual(errorResponse(new NotImplemented('no swarm')), { status: 501, message: 'no swarm', fault: true });
     // unavailable is an answer (a cluster-only feature), not a fault of the daemon
-    assert.deepEqual(errorResponse(new Unavailable('This node is not a swarm manager.')), { status: 503, message: 'This node is not a swarm manager.', fault: false });
+    assert.deepEqual(errorResponse(new Unavailable('This node is not a swarm manager.')), {
+      status: 503,
+      message: 'This node is not a swarm manager.',
+      fault: false,
+    });
     assert.deepEqual(errorResponse('a string'), { status: 500, message: 'a string', fault: true });
   });
 });

@@ -71,12 +71,21 @@ describe('attach bridge', () => {
     open.push(daemon, client);
     return { daemon, client };
   }
-  const opts = (o: Partial<BridgeOptions>): BridgeOptions => ({ tty: false, stdin: true, stdout: true, stderr: true, detachKeys: parseDetachKeys(DEFAULT_DETACH_KEYS), closeStdinOnEof: true, ...o });
-  const readAll = (s: net.Socket) => new Promise<Buffer>((r) => {
-    const c: Buffer[] = [];
-    s.on('data', (d) => c.push(d));
-    s.on('end', () => r(Buffer.concat(c)));
+  const opts = (o: Partial<BridgeOptions>): BridgeOptions => ({
+    tty: false,
+    stdin: true,
+    stdout: true,
+    stderr: true,
+    detachKeys: parseDetachKeys(DEFAULT_DETACH_KEYS),
+    closeStdinOnEof: true,
+    ...o,
   });
+  const readAll = (s: net.Socket) =>
+    new Promise<Buffer>((r) => {
+      const c: Buffer[] = [];
+      s.on('data', (d) => c.push(d));
+      s.on('end', () => r(Buffer.concat(c)));
+    });
 
   it('frames output without a TTY, drops streams not asked for, and ends when the process does', async () => {
     const { daemon, client } = await pair();

@@ -9,17 +9,7 @@ import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import * as sys from '../../../src/sys';
 import { EngineError } from '../../../src/util/errors';
-import {
-  extractLayer,
-  extractInto,
-  packPath,
-  statPath,
-  resolveInRoot,
-  diffLayer,
-  changes,
-  ChangeKind,
-  GO_MODE,
-} from '../../../src/archive';
+import { extractLayer, extractInto, packPath, statPath, resolveInRoot, diffLayer, changes, ChangeKind, GO_MODE } from '../../../src/archive';
 import { entryIds } from '../../../src/archive/tarfmt';
 import { tarBuf, type TarEntry } from '../../helpers/tar';
 
@@ -108,9 +98,12 @@ describe('extractLayer', () => {
       { name: 'small', body: 'after' },
     ]);
     // many small chunks: many writes in flight at once, out of order in the pool
-    const chunked = (data: Buffer, size: number) => Readable.from((function* () {
-      for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
-    })());
+    const chunked = (data: Buffer, size: number) =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+        })(),
+      );
     const d = fresh();
     await extractLayer(chunked(buf, 64 << 10), d);
     const sum = (x: Buffer) => createHash('sha256').update(x).digest('hex');
@@ -380,14 +373,7 @@ describe('extraction never writes outside the root', () => {
 
   test('whiteouts and opaque markers through symlinked parents stay inside', async () => {
     const d = fresh();
-    await extractLayer(
-      await tarStream([
-        { name: 'a', type: 'symlink', linkname: outside },
-        { name: 'a/.wh.victim' },
-        { name: 'a/.wh..wh..opq' },
-      ]),
-      d,
-    );
+    await extractLayer(await tarStream([{ name: 'a', type: 'symlink', linkname: outside }, { name: 'a/.wh.victim' }, { name: 'a/.wh..wh..opq' }]), d);
     assert.ok(sys.isWhiteout(fs.lstatSync(path.join(d, outside, 'victim'))));
     assert.equal(sys.lgetxattr(outside, 'trusted.overlay.opaque'), undefined);
     clean();
@@ -407,14 +393,23 @@ describe('extractInto', () => {
   test('missing destination is 404, a file destination 400', async () => {
     const r = rootfs();
     await assert.rejects(extractInto(await tarStream([{ name: 'a', body: 'a' }]), r, '/nope', { noOverwriteDirNonDir: false, copyUIDGID: false }), status(404));
-    await assert.rejects(extractInto(await tarStream([{ name: 'a', body: 'a' }]), r, '/etc/hosts', { noOverwriteDirNonDir: false, copyUIDGID: false }), (e: unknown) => status(400)(e) && /not a directory/.test((e as Error).message));
+    await assert.rejects(
+      extractInto(await tarStream([{ name: 'a', body: 'a' }]), r, '/etc/hosts', { noOverwriteDirNonDir: false, copyUIDGID: false }),
+      (e: unknown) => status(400)(e) && /not a directory/.test((e as Error).message),
+    );
   });
 
   test("noOverwriteDirNonDir rejects both directions with Docker's error (500, entry then extraction dir)", async () => {
     const r = rootfs();
     const o = { noOverwriteDirNonDir: true, copyUIDGID: false };
-    await assert.rejects(extractInto(await tarStream([{ name: 'etc', body: 'x' }]), r, '/', o), (e: unknown) => status(500)(e) && (e as Error).message === 'cannot overwrite directory "etc" with non-directory "/"');
-    await assert.rejects(extractInto(await tarStream([{ name: 'hosts/', type: 'directory' }]), r, '/etc', o), (e: unknown) => status(500)(e) && (e as Error).message === 'cannot overwrite non-directory "hosts/" with directory "/etc"');
+    await assert.rejects(
+      extractInto(await tarStream([{ name: 'etc', body: 'x' }]), r, '/', o),
+      (e: unknown) => status(500)(e) && (e as Error).message === 'cannot overwrite directory "etc" with non-directory "/"',
+    );
+    await assert.rejects(
+      extractInto(await tarStream([{ name: 'hosts/', type: 'directory' }]), r, '/etc', o),
+      (e: unknown) => status(500)(e) && (e as Error).message === 'cannot overwrite non-directory "hosts/" with directory "/etc"',
+    );
     assert.ok(fs.statSync(`${r}/etc`).isDirectory());
     await extractInto(await tarStream([{ name: 'etc', body: 'x' }]), r, '/', { ...o, noOverwriteDirNonDir: false });
     assert.equal(fs.readFileSync(`${r}/etc`, 'utf8'), 'x');
@@ -449,7 +444,15 @@ describe('extractInto', () => {
     );
     assert.ok(fs.existsSync(`${r}/escaped`));
     await assert.rejects(
-      extractInto(await tarStream([{ name: 'self', type: 'symlink', linkname: '/' }, { name: 'self/data', body: 'x' }]), r, '/data', o),
+      extractInto(
+        await tarStream([
+          { name: 'self', type: 'symlink', linkname: '/' },
+          { name: 'self/data', body: 'x' },
+        ]),
+        r,
+        '/data',
+        o,
+      ),
       status(400),
     );
   });
@@ -519,7 +522,10 @@ describe('statPath', () => {
     assert.equal(l.linkTarget, '/dir/su');
     assert.equal(statPath(r, '/').name, '/');
     assert.equal(statPath(r, '/dir/').name, 'dir');
-    assert.throws(() => statPath(r, '/nope', 'c1'), (e: unknown) => status(404)(e) && /Could not find the file \/nope in container c1/.test((e as Error).message));
+    assert.throws(
+      () => statPath(r, '/nope', 'c1'),
+      (e: unknown) => status(404)(e) && /Could not find the file \/nope in container c1/.test((e as Error).message),
+    );
   });
 });
 
@@ -610,11 +616,17 @@ describe('packPath', () => {
 
   test('single file, final symlink not followed unless "/" ends the path, root, export layout, 404', async () => {
     const f = packPath(src, '/etc/passwd');
-    assert.deepEqual((await readTar(f.stream)).map((e) => e.name), ['passwd']);
+    assert.deepEqual(
+      (await readTar(f.stream)).map((e) => e.name),
+      ['passwd'],
+    );
     const l = packPath(src, '/etclink');
     assert.equal(l.stat.linkTarget, '/etc');
     const le = await readTar(l.stream);
-    assert.deepEqual(le.map((e) => [e.name, e.type]), [['etclink', 'symlink']]);
+    assert.deepEqual(
+      le.map((e) => [e.name, e.type]),
+      [['etclink', 'symlink']],
+    );
     const lf = await readTar(packPath(src, '/etclink/').stream);
     assert.equal(lf[0].name, 'etclink/');
     assert.ok(lf.some((e) => e.name === 'etclink/passwd'));

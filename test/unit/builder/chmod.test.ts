@@ -14,7 +14,7 @@ describe('--chmod', () => {
     assert.equal(applyChmod(undefined, 0o100644, false), 0o644);
   });
 
-  it('symbolic clauses apply in order to the file\'s mode', () => {
+  it("symbolic clauses apply in order to the file's mode", () => {
     assert.equal(sym('u+x', 0o644), 0o744);
     assert.equal(sym('u+x,g-w,o=', 0o664), 0o740);
     assert.equal(sym('a=rX', 0o700), 0o555);
@@ -27,8 +27,12 @@ describe('--chmod', () => {
     assert.equal(sym('u=rw,go=r', 0o4777), 0o644, '= clears the class (and its special bit)');
   });
 
-  it('bad values are refused with BuildKit\'s words', () => {
-    for (const bad of ['888', '77777', '12345678']) assert.throws(() => parseChmod(bad), (e: Error) => e instanceof ChownError && /invalid chmod parameter: '\d+'\. it should be octal string and between 0 and 07777/.test(e.message));
+  it("bad values are refused with BuildKit's words", () => {
+    for (const bad of ['888', '77777', '12345678'])
+      assert.throws(
+        () => parseChmod(bad),
+        (e: Error) => e instanceof ChownError && /invalid chmod parameter: '\d+'\. it should be octal string and between 0 and 07777/.test(e.message),
+      );
     for (const bad of ['u+q', 'z+x', 'u', 'u+x,', '+x,,g-w', 'rwx']) assert.throws(() => parseChmod(bad), /invalid chmod parameter/, bad);
   });
 });

@@ -113,7 +113,10 @@ describe('build context: extraction', () => {
   });
 
   it('refuses a body that is not a tar', async () => {
-    await assert.rejects(extractContext(Readable.from([Buffer.from('FROM busybox\n'.repeat(100))]), tmp), /invalid tar archive|Invalid tar header|Unexpected end/);
+    await assert.rejects(
+      extractContext(Readable.from([Buffer.from('FROM busybox\n'.repeat(100))]), tmp),
+      /invalid tar archive|Invalid tar header|Unexpected end/,
+    );
   });
 });
 
@@ -172,7 +175,10 @@ for (const kind of KINDS) {
       } finally {
         close();
       }
-      const kept = await kind.open([{ name: 'Dockerfile', body: 'FROM x\n' }, { name: '.dockerignore', body: '*.log\n' }]);
+      const kept = await kind.open([
+        { name: 'Dockerfile', body: 'FROM x\n' },
+        { name: '.dockerignore', body: '*.log\n' },
+      ]);
       dropIgnoredBuildFiles(kept.ctx, 'Dockerfile');
       assert.equal(resolveSources(kept.ctx, ['Dockerfile'], { cmd: 'COPY', context: true, destIsDir: true }).length, 1);
       kept.close();
@@ -189,7 +195,11 @@ for (const kind of KINDS) {
     const opts = (o: Partial<ResolveOptions> = {}): ResolveOptions => ({ cmd: 'COPY', context: true, destIsDir: true, ...o });
     const paths = (srcs: string[], o?: Partial<ResolveOptions>) => resolveSources(ctx, srcs, opts(o)).map((i) => i.path);
     const fails = (srcs: string[], msg: string, o?: Partial<ResolveOptions>) =>
-      assert.throws(() => resolveSources(ctx, srcs, opts(o)), (e: unknown) => e instanceof EngineError && e.status === 400 && e.message === msg, `${srcs} -> ${msg}`);
+      assert.throws(
+        () => resolveSources(ctx, srcs, opts(o)),
+        (e: unknown) => e instanceof EngineError && e.status === 400 && e.message === msg,
+        `${srcs} -> ${msg}`,
+      );
 
     it('files and directories, leading / and ./ dropped', () => {
       assert.deepEqual(paths(['b.txt', './src', '/src/main.go', '.']), ['b.txt', 'src', 'src/main.go', '.']);
@@ -224,7 +234,10 @@ for (const kind of KINDS) {
       fails(['*.none'], 'COPY failed: no source files were specified');
       fails(['b.txt', 'c.txt'], 'When using COPY with more than one source file, the destination must be a directory and end with a /', { destIsDir: false });
       fails(['*.txt'], 'When using ADD with more than one source file, the destination must be a directory and end with a /', { destIsDir: false, cmd: 'ADD' });
-      fails(['b.txt'], 'When using COPY with more than one source file, the destination must be a directory and end with a /', { destIsDir: false, otherSources: 1 });
+      fails(['b.txt'], 'When using COPY with more than one source file, the destination must be a directory and end with a /', {
+        destIsDir: false,
+        otherSources: 1,
+      });
       fails(['gone'], 'COPY failed: stat gone: file does not exist', { context: false });
     });
   });
@@ -245,9 +258,30 @@ for (const kind of KINDS) {
       const shifted = CONTEXT.map((e) => ({ ...e, mtime: new Date(1_700_000_000_000) }));
       assert.equal(await sum(shifted, ['src']), base, 'times do not count');
       const edit = (f: (e: E) => E) => CONTEXT.map((e) => (e.name.startsWith('src/lib/a') ? f({ ...e }) : e));
-      assert.notEqual(await sum(edit((e) => ({ ...e, body: 'A' })), ['src']), base, 'data');
-      assert.notEqual(await sum(edit((e) => ({ ...e, mode: 0o644 })), ['src']), base, 'mode');
-      assert.notEqual(await sum(edit((e) => ({ ...e, name: 'src/lib/b.txt' })), ['src']), base, 'name');
+      assert.notEqual(
+        await sum(
+          edit((e) => ({ ...e, body: 'A' })),
+          ['src'],
+        ),
+        base,
+        'data',
+      );
+      assert.notEqual(
+        await sum(
+          edit((e) => ({ ...e, mode: 0o644 })),
+          ['src'],
+        ),
+        base,
+        'mode',
+      );
+      assert.notEqual(
+        await sum(
+          edit((e) => ({ ...e, name: 'src/lib/b.txt' })),
+          ['src'],
+        ),
+        base,
+        'name',
+      );
       assert.notEqual(await sum(CONTEXT, ['src'], { owner: { uid: 1000, gid: 1000 } }), base, 'chown');
       assert.notEqual(await sum(CONTEXT, ['src'], { chmod: 0o755 }), base, 'chmod');
       const file = await sum(CONTEXT, ['b.txt']);
@@ -324,7 +358,10 @@ describe('context index', () => {
     const out = fs.mkdtempSync(path.join(tmp, 'mat-'));
     try {
       const infos = resolveSources(idx, ['src/lib', 'link-in'], { cmd: 'COPY', context: true, destIsDir: true });
-      idx.materialize(out, infos.map((i) => i.real));
+      idx.materialize(
+        out,
+        infos.map((i) => i.real),
+      );
       assert.deepEqual(fs.readdirSync(out).sort(), ['src']);
       assert.deepEqual(fs.readdirSync(path.join(out, 'src')).sort(), ['lib', 'main.go']);
       assert.equal(fs.statSync(path.join(out, 'src/lib')).mode & 0o777, 0o750);
@@ -335,18 +372,23 @@ describe('context index', () => {
   });
 
   it('confines names: climbing out is refused, symlinked parents resolve inside, later entries replace earlier ones', async () => {
-    await assert.rejects(indexContext(Readable.from([await tarBuf([{ name: 'a/../../x', body: 'x' }])]), { spoolDir: tmp }), /path escapes the destination directory/);
+    await assert.rejects(
+      indexContext(Readable.from([await tarBuf([{ name: 'a/../../x', body: 'x' }])]), { spoolDir: tmp }),
+      /path escapes the destination directory/,
+    );
     await assert.rejects(indexContext(Readable.from([await tarBuf([{ name: 'h', type: 'link', linkname: '../x' }])]), { spoolDir: tmp }), /path escapes/);
     const idx = await indexContext(
-      Readable.from([await tarBuf([
-        { name: 'd', type: 'symlink', linkname: '/etc' },
-        { name: 'd/passwd', body: 'inside' },
-        { name: 'f', body: 'one' },
-        { name: 'f', body: 'two' },
-        { name: 'x/', type: 'directory', mode: 0o700 },
-        { name: 'x/y', body: 'y' },
-        { name: 'x/', type: 'directory', mode: 0o755 },
-      ])]),
+      Readable.from([
+        await tarBuf([
+          { name: 'd', type: 'symlink', linkname: '/etc' },
+          { name: 'd/passwd', body: 'inside' },
+          { name: 'f', body: 'one' },
+          { name: 'f', body: 'two' },
+          { name: 'x/', type: 'directory', mode: 0o700 },
+          { name: 'x/y', body: 'y' },
+          { name: 'x/', type: 'directory', mode: 0o755 },
+        ]),
+      ]),
       { spoolDir: tmp },
     );
     try {

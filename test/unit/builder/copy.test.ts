@@ -11,7 +11,6 @@ import { Readable } from 'node:stream';
 import { ContextIndex, DiskFS, applyCopy, indexContext, resolveSources, type CopyOptions, type ResolveOptions } from '../../../src/builder';
 import { tarBuf } from '../../helpers/tar';
 
-
 let tmp: string;
 let ctx: ContextIndex;
 let hostDir: string;
@@ -19,7 +18,12 @@ before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-copy-'));
   hostDir = path.join(tmp, 'host-only');
   fs.mkdirSync(hostDir);
-  const archive = zlib.gzipSync(await tarBuf([{ name: 'pkg/', type: 'directory', mode: 0o755, uid: 7, gid: 8 }, { name: 'pkg/lib.so', body: 'elf', uid: 7, gid: 8, mode: 0o755 }]));
+  const archive = zlib.gzipSync(
+    await tarBuf([
+      { name: 'pkg/', type: 'directory', mode: 0o755, uid: 7, gid: 8 },
+      { name: 'pkg/lib.so', body: 'elf', uid: 7, gid: 8, mode: 0o755 },
+    ]),
+  );
   ctx = await indexContext(
     Readable.from([
       await tarBuf([
@@ -184,7 +188,10 @@ describe('applyCopy: ADD and heredocs', () => {
     await copy([], '/etc/motd', {}, [{ path: 'EOF', data: 'hello\n' }]);
     assert.equal(fs.readFileSync(at('etc/motd'), 'utf8'), 'hello\n');
     assert.equal(fs.statSync(at('etc/motd')).mode & 0o777, 0o644);
-    await copy([], '/conf/', { chmod: 0o600, owner: { uid: 3, gid: 3 } }, [{ path: 'a.conf', data: 'a' }, { path: 'b.conf', data: 'b' }]);
+    await copy([], '/conf/', { chmod: 0o600, owner: { uid: 3, gid: 3 } }, [
+      { path: 'a.conf', data: 'a' },
+      { path: 'b.conf', data: 'b' },
+    ]);
     assert.deepEqual(fs.readdirSync(at('conf')).sort(), ['a.conf', 'b.conf']);
     assert.equal(fs.statSync(at('conf/a.conf')).mode & 0o777, 0o600);
     assert.equal(owner('conf/b.conf'), '3:3');

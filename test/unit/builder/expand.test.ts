@@ -76,7 +76,11 @@ describe('variable expansion', () => {
       ["'abc", /unexpected end of statement while looking for matching single-quote/],
     ];
     for (const [s, re] of bad) {
-      assert.throws(() => w(s), (e: unknown) => e instanceof ExpandError && re.test(e.message) && e.message.startsWith(`failed to process ${JSON.stringify(s)}`), s);
+      assert.throws(
+        () => w(s),
+        (e: unknown) => e instanceof ExpandError && re.test(e.message) && e.message.startsWith(`failed to process ${JSON.stringify(s)}`),
+        s,
+      );
     }
   });
 });
@@ -86,7 +90,7 @@ describe('quotes and escapes', () => {
     assert.equal(w("'$A'"), '$A');
     assert.equal(w('"$A"'), 'a');
     assert.equal(w('"a\'b"'), "a'b");
-    assert.equal(w('\'a"b\''), 'a"b');
+    assert.equal(w("'a\"b'"), 'a"b');
     assert.equal(w('a"b c"d'), 'ab cd');
   });
 

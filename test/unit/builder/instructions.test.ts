@@ -34,7 +34,10 @@ const failsCmd = (line: string, msg: string | RegExp) => fails(`FROM busybox\n${
 describe('instructions: stages and global ARGs', () => {
   it('ARGs before FROM are global; others belong to the current stage', () => {
     const ins = stageOf('ARG A=1\nARG B\nFROM busybox AS Build\nARG C\nFROM scratch\nCOPY --from=build /x /x\n');
-    assert.deepEqual(ins.metaArgs.map((a) => a.args), [[{ key: 'A', value: '1' }], [{ key: 'B' }]]);
+    assert.deepEqual(
+      ins.metaArgs.map((a) => a.args),
+      [[{ key: 'A', value: '1' }], [{ key: 'B' }]],
+    );
     assert.equal(ins.stages.length, 2);
     assert.equal(ins.stages[0].from.stageName, 'build');
     assert.equal(ins.stages[0].commands[0].kind, 'ARG');
@@ -62,7 +65,15 @@ describe('instructions: stages and global ARGs', () => {
 
 describe('instructions: arguments', () => {
   it('ENV and LABEL pairs', () => {
-    assert.deepEqual(cmd('ENV A=1 B="x y"'), { kind: 'ENV', loc: { file: 'Dockerfile', line: 2, endLine: 2 }, text: 'ENV A=1 B="x y"', env: [{ key: 'A', value: '1' }, { key: 'B', value: '"x y"' }] });
+    assert.deepEqual(cmd('ENV A=1 B="x y"'), {
+      kind: 'ENV',
+      loc: { file: 'Dockerfile', line: 2, endLine: 2 },
+      text: 'ENV A=1 B="x y"',
+      env: [
+        { key: 'A', value: '1' },
+        { key: 'B', value: '"x y"' },
+      ],
+    });
     failsCmd('ENV', 'ENV requires at least one argument');
     failsCmd('LABEL =x', 'LABEL names can not be blank');
   });
@@ -97,8 +108,18 @@ describe('instructions: arguments', () => {
   it('COPY and ADD with flags', () => {
     const c = cmd('COPY --from=build --chown=app:app --chmod=0755 --link a b /dst/');
     assert.deepEqual(c, {
-      kind: 'COPY', loc: { file: 'Dockerfile', line: 2, endLine: 2 }, text: 'COPY --from=build --chown=app:app --chmod=0755 --link a b /dst/',
-      sources: ['a', 'b'], contents: [], dest: '/dst/', from: 'build', chown: 'app:app', chmod: '0755', link: true, excludes: [], parents: false,
+      kind: 'COPY',
+      loc: { file: 'Dockerfile', line: 2, endLine: 2 },
+      text: 'COPY --from=build --chown=app:app --chmod=0755 --link a b /dst/',
+      sources: ['a', 'b'],
+      contents: [],
+      dest: '/dst/',
+      from: 'build',
+      chown: 'app:app',
+      chmod: '0755',
+      link: true,
+      excludes: [],
+      parents: false,
     });
     const a = cmd('ADD --checksum=sha256:abc https://example.invalid/x.tgz /x');
     assert.equal(a.kind, 'ADD');
@@ -120,7 +141,10 @@ describe('instructions: arguments', () => {
     const ins = stageOf('FROM busybox\nCOPY <<one <<"two" /dst/\nhello $A\none\n\tworld $A\ntwo\nCOPY <<-EOT /f\n\t\tx\n\tEOT\n');
     const [c1, c2] = ins.stages[0].commands as Array<{ sources: string[]; contents: unknown[]; dest: string }>;
     assert.deepEqual(c1.sources, []);
-    assert.deepEqual(c1.contents, [{ path: 'one', data: 'hello $A\n', expand: true }, { path: 'two', data: '\tworld $A\n', expand: false }]);
+    assert.deepEqual(c1.contents, [
+      { path: 'one', data: 'hello $A\n', expand: true },
+      { path: 'two', data: '\tworld $A\n', expand: false },
+    ]);
     assert.deepEqual(c2.contents, [{ path: 'EOT', data: 'x\n', expand: true }]);
     fails('FROM busybox\nCOPY x <<EOF\nEOF\n', 2, 'COPY cannot accept a heredoc as a destination');
   });
@@ -145,7 +169,9 @@ describe('instructions: arguments', () => {
 
   it('HEALTHCHECK options, NONE, errors', () => {
     assert.deepEqual((cmd('HEALTHCHECK --interval=5s --retries=3 CMD curl -f http://localhost/ || exit 1') as { health: unknown }).health, {
-      Test: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'], Interval: 5e9, Retries: 3,
+      Test: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'],
+      Interval: 5e9,
+      Retries: 3,
     });
     assert.deepEqual((cmd('HEALTHCHECK --timeout=2s CMD ["true", "x y"]') as { health: unknown }).health, { Test: ['CMD', 'true', 'x y'], Timeout: 2e9 });
     assert.deepEqual((cmd('HEALTHCHECK NONE') as { health: unknown }).health, { Test: ['NONE'] });
@@ -163,9 +189,9 @@ describe('instructions: arguments', () => {
     assert.equal((cmd('onbuild   RUN echo "hi"') as { expression: string }).expression, 'RUN echo "hi"');
     const ins = stageOf('FROM busybox\nONBUILD RUN <<EOF\necho hi\nEOF\n');
     assert.equal((ins.stages[0].commands[0] as { expression: string }).expression, 'RUN <<EOF\necho hi\nEOF');
-    failsCmd('ONBUILD ONBUILD RUN true', 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
-    failsCmd('ONBUILD FROM busybox', 'FROM isn\'t allowed as an ONBUILD trigger');
-    failsCmd('ONBUILD maintainer me', 'MAINTAINER isn\'t allowed as an ONBUILD trigger');
+    failsCmd('ONBUILD ONBUILD RUN true', "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+    failsCmd('ONBUILD FROM busybox', "FROM isn't allowed as an ONBUILD trigger");
+    failsCmd('ONBUILD maintainer me', "MAINTAINER isn't allowed as an ONBUILD trigger");
     failsCmd('ONBUILD', 'ONBUILD requires at least one argument');
   });
 

@@ -17,13 +17,28 @@ function runStep(text: string, buildArgs: Record<string, string> = {}): RunStep 
 }
 
 function fails(text: string, want: string): void {
-  assert.throws(() => planDockerfile(text), (e: unknown) => e instanceof DockerfileError && e.message === want, want);
+  assert.throws(
+    () => planDockerfile(text),
+    (e: unknown) => e instanceof DockerfileError && e.message === want,
+    want,
+  );
 }
 
 describe('RUN --mount', () => {
-  it('parses each type with BuildKit\'s defaults', () => {
+  it("parses each type with BuildKit's defaults", () => {
     assert.deepEqual(parseMount('type=cache,target=/c,id=x,sharing=locked,mode=0700,uid=1,gid=2'), {
-      type: 'cache', target: '/c', source: '', from: '', readOnly: false, id: 'x', sharing: 'locked', required: false, size: 0, mode: 0o700, uid: 1, gid: 2,
+      type: 'cache',
+      target: '/c',
+      source: '',
+      from: '',
+      readOnly: false,
+      id: 'x',
+      sharing: 'locked',
+      required: false,
+      size: 0,
+      mode: 0o700,
+      uid: 1,
+      gid: 2,
     });
     assert.equal(parseMount('target=/b').type, 'bind');
     assert.equal(parseMount('target=/b').readOnly, true, 'bind mounts are read-only by default');
@@ -33,7 +48,7 @@ describe('RUN --mount', () => {
     assert.equal(parseMount('type=secret,id=s,env=S').env, 'S');
   });
 
-  it('rejects bad input with BuildKit\'s words', () => {
+  it("rejects bad input with BuildKit's words", () => {
     const bad: Array<[string, string]> = [
       ['type=foo,target=/x', 'unsupported mount type "foo"'],
       ['type=cache,target=/x,bogus=1', "unexpected key 'bogus' in 'bogus=1'"],
@@ -55,7 +70,14 @@ describe('RUN --mount', () => {
   it('a step: defaults applied, variables expanded, the spec in the cache key', () => {
     const df = (m: string) => `FROM busybox\nARG D=/cache\nWORKDIR /w\nRUN ${m} true\n`;
     const s = runStep(df('--mount=type=cache,target=$D --mount=type=secret,id=tok --mount=type=bind,target=rel'));
-    assert.deepEqual(s.mounts.map((m) => [m.type, m.target, m.id]), [['cache', '/cache', '/cache'], ['secret', '/run/secrets/tok', 'tok'], ['bind', '/w/rel', '']]);
+    assert.deepEqual(
+      s.mounts.map((m) => [m.type, m.target, m.id]),
+      [
+        ['cache', '/cache', '/cache'],
+        ['secret', '/run/secrets/tok', 'tok'],
+        ['bind', '/w/rel', ''],
+      ],
+    );
     const plain = runStep(df(''));
     const other = runStep(df('--mount=type=cache,target=/other'));
     const same = runStep(df('--mount=type=cache,target=$D --mount=type=secret,id=tok --mount=type=bind,target=rel'));
@@ -67,27 +89,46 @@ describe('RUN --mount', () => {
 
   it('a heredoc RUN keeps its mounts', () => {
     const s = runStep('FROM busybox\nRUN --mount=type=cache,target=/c <<EOF\necho one\necho two\nEOF\n');
-    assert.deepEqual(s.mounts.map((m) => [m.type, m.target]), [['cache', '/c']]);
+    assert.deepEqual(
+      s.mounts.map((m) => [m.type, m.target]),
+      [['cache', '/c']],
+    );
     assert.match(s.args.join(' '), /echo one\necho two/);
   });
 
   it('from= names a stage the target then needs', () => {
     const plan = planDockerfile('FROM busybox AS a\nFROM busybox AS unused\nFROM busybox\nRUN --mount=from=a,target=/a true\n');
-    assert.deepEqual(plan.stages.map((s) => s.name), ['a', '']);
+    assert.deepEqual(
+      plan.stages.map((s) => s.name),
+      ['a', ''],
+    );
     assert.deepEqual(plan.stages[1].deps, [0]);
   });
 });
 
 describe('# syntax=', () => {
   it('docker/dockerfile 1.x, labs, digests are the built-in frontend', () => {
-    for (const s of ['docker/dockerfile:1', 'docker/dockerfile:1.4', 'docker/dockerfile:1.7.1', 'docker/dockerfile:1-labs', 'docker.io/docker/dockerfile:1.6-labs',
-      'docker/dockerfile', 'docker/dockerfile-upstream:1', `docker/dockerfile:1@sha256:${'a'.repeat(64)}`]) {
+    for (const s of [
+      'docker/dockerfile:1',
+      'docker/dockerfile:1.4',
+      'docker/dockerfile:1.7.1',
+      'docker/dockerfile:1-labs',
+      'docker.io/docker/dockerfile:1.6-labs',
+      'docker/dockerfile',
+      'docker/dockerfile-upstream:1',
+      `docker/dockerfile:1@sha256:${'a'.repeat(64)}`,
+    ]) {
       assert.equal(planDockerfile(`# syntax=${s}\nFROM busybox\n`).stages.length, 1, s);
     }
   });
   it('another frontend is refused by name, on its line', () => {
-    fails('# check=skip=all\n# syntax=ghcr.io/x/frontend:2\nFROM busybox\n',
-      'Dockerfile:2: unsupported frontend "ghcr.io/x/frontend:2" in the syntax directive: berth builds with its built-in Dockerfile frontend (docker/dockerfile:1) and does not run frontend images');
-    fails('# syntax=docker/dockerfile:2\nFROM busybox\n', 'Dockerfile:1: unsupported frontend "docker/dockerfile:2" in the syntax directive: berth builds with its built-in Dockerfile frontend (docker/dockerfile:1) and does not run frontend images');
+    fails(
+      '# check=skip=all\n# syntax=ghcr.io/x/frontend:2\nFROM busybox\n',
+      'Dockerfile:2: unsupported frontend "ghcr.io/x/frontend:2" in the syntax directive: berth builds with its built-in Dockerfile frontend (docker/dockerfile:1) and does not run frontend images',
+    );
+    fails(
+      '# syntax=docker/dockerfile:2\nFROM busybox\n',
+      'Dockerfile:1: unsupported frontend "docker/dockerfile:2" in the syntax directive: berth builds with its built-in Dockerfile frontend (docker/dockerfile:1) and does not run frontend images',
+    );
   });
 });

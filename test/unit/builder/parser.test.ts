@@ -29,11 +29,14 @@ function throwsAt(text: string, line: number, msg: RegExp | string, file = 'Dock
 describe('Dockerfile parser: lines', () => {
   it('splits instructions, keeps line numbers, lower-cases keywords', () => {
     const r = parse('FROM busybox\n\nrun echo hi\nCmd ["sh"]\n');
-    assert.deepEqual(r.nodes.map((n) => [n.keyword, n.rawKeyword, n.startLine, n.endLine]), [
-      ['from', 'FROM', 1, 1],
-      ['run', 'run', 3, 3],
-      ['cmd', 'Cmd', 4, 4],
-    ]);
+    assert.deepEqual(
+      r.nodes.map((n) => [n.keyword, n.rawKeyword, n.startLine, n.endLine]),
+      [
+        ['from', 'FROM', 1, 1],
+        ['run', 'run', 3, 3],
+        ['cmd', 'Cmd', 4, 4],
+      ],
+    );
   });
 
   it('skips comments, including indented ones, and keeps comments above an instruction', () => {
@@ -200,13 +203,25 @@ describe('Dockerfile parser: heredocs', () => {
 
   it('several heredocs in one instruction, read in order', () => {
     const n = parse('FROM busybox\nCOPY <<A <<B /dst/\na1\nA\nb1\nb2\nB\n').nodes[1];
-    assert.deepEqual(n.heredocs.map((h) => [h.name, h.content]), [['A', 'a1\n'], ['B', 'b1\nb2\n']]);
+    assert.deepEqual(
+      n.heredocs.map((h) => [h.name, h.content]),
+      [
+        ['A', 'a1\n'],
+        ['B', 'b1\nb2\n'],
+      ],
+    );
     assert.deepEqual(n.args, ['<<A', '<<B', '/dst/']);
   });
 
   it('a file descriptor prefix and a space after << are accepted', () => {
     const n = parse('FROM busybox\nRUN cat 3<<X << Y\nx\nX\ny\nY\n').nodes[1];
-    assert.deepEqual(n.heredocs.map((h) => [h.name, h.fd]), [['X', 3], ['Y', 0]]);
+    assert.deepEqual(
+      n.heredocs.map((h) => [h.name, h.fd]),
+      [
+        ['X', 3],
+        ['Y', 0],
+      ],
+    );
   });
 
   it('only RUN, COPY, ADD (and ONBUILD of them) read heredocs; not in JSON form', () => {

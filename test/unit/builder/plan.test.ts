@@ -40,11 +40,10 @@ describe('build plan: global ARGs and FROM', () => {
 
   it('bases: scratch, an earlier stage (case-insensitive), or an image', () => {
     const p = plan('FROM busybox AS base\nFROM Base AS second\nFROM scratch\nCOPY --from=second /a /a\n');
-    assert.deepEqual(p.allStages.map((s) => s.base), [
-      { kind: 'image', ref: 'busybox' },
-      { kind: 'stage', stage: 0 },
-      { kind: 'scratch' },
-    ]);
+    assert.deepEqual(
+      p.allStages.map((s) => s.base),
+      [{ kind: 'image', ref: 'busybox' }, { kind: 'stage', stage: 0 }, { kind: 'scratch' }],
+    );
   });
 
   it('a blank base is an error at the FROM line', () => {
@@ -55,7 +54,11 @@ describe('build plan: global ARGs and FROM', () => {
     const p = plan('FROM --platform=$BUILDPLATFORM busybox AS a\nFROM --platform=linux/arm64/v8 busybox\nCOPY --from=a /x /x\n');
     assert.deepEqual(p.allStages[0].platform, AMD64);
     assert.deepEqual(p.allStages[1].platform, { os: 'linux', architecture: 'arm64' });
-    fails(() => plan('FROM --platform=linux/nope busybox\n'), 1, /failed to parse platform linux\/nope: "linux\/nope": unknown operating system or architecture/);
+    fails(
+      () => plan('FROM --platform=linux/nope busybox\n'),
+      1,
+      /failed to parse platform linux\/nope: "linux\/nope": unknown operating system or architecture/,
+    );
   });
 
   it('stage names must be unique', () => {
@@ -83,28 +86,17 @@ describe('build plan: predefined platform args', () => {
 });
 
 describe('build plan: stage ARG scoping', () => {
-  const df = [
-    'ARG V=global',
-    'FROM busybox',
-    'RUN echo a$V',
-    'ARG V',
-    'RUN echo b$V',
-    'ARG V=local',
-    'RUN echo c$V',
-    'ENV V=env',
-    'RUN echo d$V',
-    '',
-  ].join('\n');
+  const df = ['ARG V=global', 'FROM busybox', 'RUN echo a$V', 'ARG V', 'RUN echo b$V', 'ARG V=local', 'RUN echo c$V', 'ENV V=env', 'RUN echo d$V', ''].join(
+    '\n',
+  );
 
   it('a global ARG is invisible in a stage until declared; a declaration without value takes the global one', () => {
     const steps = runAll(plan(df))[0];
     const runs = steps.filter((s): s is RunStep => s.kind === 'run');
-    assert.deepEqual(runs.map((r) => r.createdBy), [
-      '/bin/sh -c echo a$V',
-      '|1 V=global /bin/sh -c echo b$V',
-      '|1 V=local /bin/sh -c echo c$V',
-      '/bin/sh -c echo d$V',
-    ]);
+    assert.deepEqual(
+      runs.map((r) => r.createdBy),
+      ['/bin/sh -c echo a$V', '|1 V=global /bin/sh -c echo b$V', '|1 V=local /bin/sh -c echo c$V', '/bin/sh -c echo d$V'],
+    );
     // variables in RUN are the shell's business: the env carries the value
     assert.ok(!runs[0].env.some((e) => e.startsWith('V=')));
     assert.ok(runs[1].env.includes('V=global'));
@@ -114,7 +106,10 @@ describe('build plan: stage ARG scoping', () => {
 
   it('--build-arg overrides every default', () => {
     const runs = runAll(plan(df, { buildArgs: { V: 'cli' } }))[0].filter((s): s is RunStep => s.kind === 'run');
-    assert.deepEqual(runs.map((r) => r.buildArgs), [[], ['V=cli'], ['V=cli'], []]);
+    assert.deepEqual(
+      runs.map((r) => r.buildArgs),
+      [[], ['V=cli'], ['V=cli'], []],
+    );
   });
 
   it('build args are not kept in the image env', () => {
@@ -170,7 +165,10 @@ describe('build plan: stages and --target', () => {
 
   it('builds the last stage and only what it needs', () => {
     const p = plan(df);
-    assert.deepEqual(p.stages.map((s) => s.index), [0, 2, 3, 4, 5]);
+    assert.deepEqual(
+      p.stages.map((s) => s.index),
+      [0, 2, 3, 4, 5],
+    );
     assert.equal(p.target.index, 5);
     assert.deepEqual(p.allStages[4].deps, [2, 3]);
     assert.deepEqual(p.allStages[4].copyFromImages, ['registry.example.invalid/img:1']);
@@ -179,8 +177,14 @@ describe('build plan: stages and --target', () => {
 
   it('--target selects a stage by name (case-insensitive)', () => {
     const p = plan(df, { target: 'BUILD' });
-    assert.deepEqual(p.stages.map((s) => s.name), ['deps', 'build']);
-    assert.deepEqual(plan(df, { target: 'unrelated' }).stages.map((s) => s.index), [1]);
+    assert.deepEqual(
+      p.stages.map((s) => s.name),
+      ['deps', 'build'],
+    );
+    assert.deepEqual(
+      plan(df, { target: 'unrelated' }).stages.map((s) => s.index),
+      [1],
+    );
     assert.throws(() => plan(df, { target: 'nope' }), /target stage "nope" could not be found/);
   });
 
@@ -199,7 +203,10 @@ describe('build plan: stages and --target', () => {
 
   it('--label adds sorted LABEL steps to the target stage', () => {
     const p = plan('FROM busybox AS a\nFROM busybox AS b\n', { target: 'a', labels: { z: '1', a: '$NOT_EXPANDED' } });
-    assert.deepEqual(p.target.commands.map((c) => c.text), ['LABEL a=$NOT_EXPANDED', 'LABEL z=1']);
+    assert.deepEqual(
+      p.target.commands.map((c) => c.text),
+      ['LABEL a=$NOT_EXPANDED', 'LABEL z=1'],
+    );
     const steps = runAll(p)[0];
     assert.deepEqual(steps[1].config.Labels, { a: '$NOT_EXPANDED', z: '1' });
     assert.equal(p.totalSteps, 3);
@@ -214,6 +221,10 @@ describe('plan: a RUN --mount from= given by a global ARG', () => {
   it('makes the named stage a dependency (so it is built first, not beside)', () => {
     const p = plan('ARG SRC=deps\nFROM busybox AS deps\nRUN true\nFROM busybox AS other\nFROM busybox\nRUN --mount=type=bind,from=${SRC},target=/d true\n');
     assert.deepEqual(p.target.deps, [0]);
-    assert.deepEqual(p.stages.map((s) => s.index), [0, 2], 'the unrelated stage is not built');
+    assert.deepEqual(
+      p.stages.map((s) => s.index),
+      [0, 2],
+      'the unrelated stage is not built',
+    );
   });
 });

@@ -60,7 +60,10 @@ describe('stage: metadata instructions', () => {
       ['SHELL ["/bin/bash", "-c"]', '/bin/bash -c #(nop)  SHELL [/bin/bash -c]'],
       ['ONBUILD RUN echo $HOME', '/bin/sh -c #(nop)  ONBUILD RUN echo $HOME'],
       ['ARG X=1 Y', '/bin/sh -c #(nop)  ARG X=1 Y'],
-      ['HEALTHCHECK --interval=5s --retries=3 CMD curl -f http://localhost/', '/bin/sh -c #(nop)  HEALTHCHECK &{Test:[CMD-SHELL curl -f http://localhost/] Interval:5s Timeout:0s StartPeriod:0s StartInterval:0s Retries:3}'],
+      [
+        'HEALTHCHECK --interval=5s --retries=3 CMD curl -f http://localhost/',
+        '/bin/sh -c #(nop)  HEALTHCHECK &{Test:[CMD-SHELL curl -f http://localhost/] Interval:5s Timeout:0s StartPeriod:0s StartInterval:0s Retries:3}',
+      ],
       ['HEALTHCHECK NONE', '/bin/sh -c #(nop)  HEALTHCHECK &{Test:[NONE] Interval:0s Timeout:0s StartPeriod:0s StartInterval:0s Retries:0}'],
       ['WORKDIR app', '/bin/sh -c #(nop) WORKDIR /app'],
     ];
@@ -119,7 +122,10 @@ describe('stage: metadata instructions', () => {
 
   it('WORKDIR is relative to the previous one and expands variables', () => {
     const { steps: s } = steps('ENV D=/srv\nWORKDIR $D\nWORKDIR app\nWORKDIR ../other/./x\n', { WorkingDir: '/base' });
-    assert.deepEqual(s.slice(1).map((x) => (x as WorkdirStep).path), ['/srv', '/srv/app', '/srv/other/x']);
+    assert.deepEqual(
+      s.slice(1).map((x) => (x as WorkdirStep).path),
+      ['/srv', '/srv/app', '/srv/other/x'],
+    );
     assert.equal(steps('WORKDIR rel\n', {}).steps[0].config.WorkingDir, '/rel');
   });
 
@@ -175,7 +181,22 @@ describe('stage: RUN', () => {
   });
 
   it('heredocs: a plain body runs through the shell, a #! body runs as a script, others are given back to the shell', () => {
-    const body = ['RUN <<EOF', 'echo a', 'echo b', 'EOF', 'RUN <<-EOT', '\t#!/usr/bin/env python3', '\tprint(1)', '\tEOT', 'RUN cat <<A > /x && cat <<B', 'a', 'A', 'b', 'B', ''].join('\n');
+    const body = [
+      'RUN <<EOF',
+      'echo a',
+      'echo b',
+      'EOF',
+      'RUN <<-EOT',
+      '\t#!/usr/bin/env python3',
+      '\tprint(1)',
+      '\tEOT',
+      'RUN cat <<A > /x && cat <<B',
+      'a',
+      'A',
+      'b',
+      'B',
+      '',
+    ].join('\n');
     const [plain, script, complex] = steps(body).steps as RunStep[];
     assert.deepEqual(plain.args, ['/bin/sh', '-c', 'echo a\necho b\n']);
     assert.deepEqual(plain.scripts, []);
@@ -189,7 +210,13 @@ describe('stage: COPY and ADD', () => {
   it('destinations: relative to WORKDIR, directory forms, expansion', () => {
     const { steps: s } = steps('ENV D=/opt\nWORKDIR /app\nCOPY a .\nCOPY a b/\nCOPY a sub/./\nCOPY a $D/file\nCOPY a ./x\n');
     const specs = (s.slice(2) as CopyStep[]).map((c) => [c.copy.dest, c.copy.destIsDir]);
-    assert.deepEqual(specs, [['/app', true], ['/app/b', true], ['/app/sub', true], ['/opt/file', false], ['/app/x', false]]);
+    assert.deepEqual(specs, [
+      ['/app', true],
+      ['/app/b', true],
+      ['/app/sub', true],
+      ['/opt/file', false],
+      ['/app/x', false],
+    ]);
   });
 
   it('history text: sources hash, --chown/--chmod, destination as written', () => {
@@ -204,12 +231,15 @@ describe('stage: COPY and ADD', () => {
     const c = (s[1] as CopyStep).copy;
     assert.deepEqual([c.chown, c.chmod, c.sources, c.preserveOwnership, c.allowDecompress], ['app', 0o755, ['src'], false, false]);
     assert.deepEqual([(s[2] as CopyStep).copy.chmod, (s[2] as CopyStep).copy.allowDecompress], [0o600, true]);
-    failsAt('COPY --chmod=999 a b\n', 2, 'invalid chmod parameter: \'999\'. it should be octal string and between 0 and 07777');
+    failsAt('COPY --chmod=999 a b\n', 2, "invalid chmod parameter: '999'. it should be octal string and between 0 and 07777");
     failsAt('COPY --chown=a:b:c a b\n', 2, 'invalid chown string format: a:b:c');
   });
 
   it('COPY --from: stage references and preserved ownership', () => {
-    const p = planDockerfile('FROM busybox AS build\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=build --chown=0:0 /a /b\nCOPY --from=busybox:1 /c /c\n', { buildPlatform: AMD64 });
+    const p = planDockerfile(
+      'FROM busybox AS build\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=build --chown=0:0 /a /b\nCOPY --from=busybox:1 /c /c\n',
+      { buildPlatform: AMD64 },
+    );
     const st = new StageState(p, p.target);
     st.begin({});
     const [a, b, c] = p.target.commands.map((x) => st.resolve(x) as CopyStep);
@@ -225,7 +255,10 @@ describe('stage: COPY and ADD', () => {
 
   it('heredoc files are expanded unless the delimiter was quoted', () => {
     const { steps: s } = steps('ENV NAME=world\nCOPY <<A <<"B" /etc/\nhello "$NAME"\nA\nbye $NAME\nB\n');
-    assert.deepEqual((s[1] as CopyStep).copy.contents, [{ path: 'A', data: 'hello "world"\n' }, { path: 'B', data: 'bye $NAME\n' }]);
+    assert.deepEqual((s[1] as CopyStep).copy.contents, [
+      { path: 'A', data: 'hello "world"\n' },
+      { path: 'B', data: 'bye $NAME\n' },
+    ]);
     failsAt('COPY <<A <<B /etc/x\na\nA\nb\nB\n', 2, 'When using COPY with more than one source file, the destination must be a directory and end with a /');
   });
 });
@@ -233,13 +266,19 @@ describe('stage: COPY and ADD', () => {
 describe('stage: ONBUILD triggers', () => {
   it('runs the base image triggers first and does not pass them on', () => {
     const { steps: s, st } = steps('RUN echo own\n', { Env: ['PATH=/bin'], OnBuild: ['ENV FROM_TRIGGER=1', 'RUN echo $FROM_TRIGGER'] });
-    assert.deepEqual(s.map((x) => x.kind), ['meta', 'run', 'run']);
+    assert.deepEqual(
+      s.map((x) => x.kind),
+      ['meta', 'run', 'run'],
+    );
     assert.equal((s[1] as RunStep).createdBy, '/bin/sh -c echo $FROM_TRIGGER');
     assert.equal(st.runConfig.OnBuild, undefined);
     assert.ok(st.runConfig.Env?.includes('FROM_TRIGGER=1'));
   });
 
   it('a broken trigger is reported at the FROM line', () => {
-    assert.throws(() => steps('', { OnBuild: ['BOGUS x'] }), (e: unknown) => e instanceof DockerfileError && e.line === 1 && /ONBUILD trigger "BOGUS x": unknown instruction: BOGUS/.test(e.message));
+    assert.throws(
+      () => steps('', { OnBuild: ['BOGUS x'] }),
+      (e: unknown) => e instanceof DockerfileError && e.line === 1 && /ONBUILD trigger "BOGUS x": unknown instruction: BOGUS/.test(e.message),
+    );
   });
 });

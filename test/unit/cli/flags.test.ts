@@ -51,7 +51,10 @@ describe('parseFlags', () => {
     assert.throws(() => parseFlags(defs, ['-x']), new FlagError("unknown shorthand flag: 'x' in -x"));
     assert.throws(() => parseFlags(defs, ['--name']), new FlagError('flag needs an argument: --name'));
     assert.throws(() => parseFlags(defs, ['-p']), new FlagError("flag needs an argument: 'p' in -p"));
-    assert.throws(() => parseFlags(defs, ['-c', 'abc']), new FlagError('invalid argument "abc" for "-c, --cpu-shares" flag: strconv.ParseInt: parsing "abc": invalid syntax'));
+    assert.throws(
+      () => parseFlags(defs, ['-c', 'abc']),
+      new FlagError('invalid argument "abc" for "-c, --cpu-shares" flag: strconv.ParseInt: parsing "abc": invalid syntax'),
+    );
     assert.throws(() => parseFlags(defs, ['--rm=maybe']), /strconv.ParseBool: parsing "maybe": invalid syntax/);
   });
 
@@ -70,7 +73,31 @@ const body = (argv: string[], stdinIsTty = false) => {
 
 describe('run options → create body', () => {
   it('fills Config and HostConfig like the docker CLI', () => {
-    const p = body(['-d', '--name', 'web', '-e', 'A=1', '-l', 'k=v', '-m', '64m', '--cpus', '1.5', '--restart', 'on-failure:3', '-w', '/tmp', '-u', '1000:1000', '--pids-limit', '50', '--init', 'busybox', 'sleep', '100']);
+    const p = body([
+      '-d',
+      '--name',
+      'web',
+      '-e',
+      'A=1',
+      '-l',
+      'k=v',
+      '-m',
+      '64m',
+      '--cpus',
+      '1.5',
+      '--restart',
+      'on-failure:3',
+      '-w',
+      '/tmp',
+      '-u',
+      '1000:1000',
+      '--pids-limit',
+      '50',
+      '--init',
+      'busybox',
+      'sleep',
+      '100',
+    ]);
     assert.equal(p.name, 'web');
     assert.equal(p.detach, true);
     assert.deepEqual(p.attach, { stdin: false, stdout: false, stderr: false });
@@ -98,7 +125,19 @@ describe('run options → create body', () => {
   });
 
   it('splits -v into binds and anonymous volumes, and parses --mount and --tmpfs', () => {
-    const p = body(['-v', '/data', '-v', '/host:/ctr:ro', '-v', 'named:/n', '--mount', 'type=tmpfs,dst=/t,tmpfs-size=1m', '--tmpfs', '/run:size=1m', 'busybox']);
+    const p = body([
+      '-v',
+      '/data',
+      '-v',
+      '/host:/ctr:ro',
+      '-v',
+      'named:/n',
+      '--mount',
+      'type=tmpfs,dst=/t,tmpfs-size=1m',
+      '--tmpfs',
+      '/run:size=1m',
+      'busybox',
+    ]);
     assert.deepEqual(p.body.Volumes, { '/data': {} });
     assert.deepEqual(p.body.HostConfig.Binds, ['/host:/ctr:ro', 'named:/n']);
     assert.deepEqual(p.body.HostConfig.Mounts, [{ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1048576 } }]);
@@ -144,10 +183,17 @@ describe('port and mount specs', () => {
 
   it('parses --mount and reports its errors', () => {
     assert.deepEqual(parseMountSpec('type=bind,src=/a,dst=/b,readonly,bind-propagation=rshared'), {
-      Type: 'bind', Source: '/a', Target: '/b', ReadOnly: true, BindOptions: { Propagation: 'rshared' },
+      Type: 'bind',
+      Source: '/a',
+      Target: '/b',
+      ReadOnly: true,
+      BindOptions: { Propagation: 'rshared' },
     });
     assert.deepEqual(parseMountSpec('source=v,target=/d,volume-nocopy,volume-label=a=b'), {
-      Type: 'volume', Source: 'v', Target: '/d', VolumeOptions: { NoCopy: true, Labels: { a: 'b' } },
+      Type: 'volume',
+      Source: 'v',
+      Target: '/d',
+      VolumeOptions: { NoCopy: true, Labels: { a: 'b' } },
     });
     assert.throws(() => parseMountSpec('type=bind,src=/a'), /target is required/);
     assert.throws(() => parseMountSpec('type=volume,dst=/a,bind-propagation=shared'), /cannot mix 'bind-\*' options with mount type 'volume'/);

@@ -168,7 +168,14 @@ describe('renderRows', () => {
       headers: { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', Status: 'STATUS', Names: 'NAMES', Labels: 'LABELS' },
     };
     const rows = [
-      new PsRow({ Id: '4c01db0b339cf3a1', Image: 'nginx:1.25', Command: 'nginx -g daemon off;', Status: 'Up 2 hours', Names: ['/web'], Labels: { tier: 'front' } }),
+      new PsRow({
+        Id: '4c01db0b339cf3a1',
+        Image: 'nginx:1.25',
+        Command: 'nginx -g daemon off;',
+        Status: 'Up 2 hours',
+        Names: ['/web'],
+        Labels: { tier: 'front' },
+      }),
       new PsRow({ Id: 'd7886598dbe2aa01', Image: 'alpine', Command: 'sh', Status: 'Exited (0) 3 seconds ago', Names: ['/db', '/web/db'], Labels: {} }),
     ];
     assert.equal(
@@ -178,15 +185,21 @@ describe('renderRows', () => {
         'd7886598dbe2   alpine       "sh"                     Exited (0) 3 seconds ago   db,web/db\n',
     );
     assert.equal(renderRows('table {{.Names}}\t{{.Label "tier"}}', rows, spec), 'NAMES       LABEL\nweb         front\ndb,web/db   \n');
-    assert.equal(renderRows('{{.ID}} {{json .}}', rows.slice(1), spec),
-      'd7886598dbe2 {"Command":"\\"sh\\"","ID":"d7886598dbe2","Image":"alpine","Labels":"","Names":"db,web/db","Status":"Exited (0) 3 seconds ago"}\n');
-    assert.throws(() => renderRows('{{.Nope}}', rows, spec), /^TemplateError: template parsing error: template: :1:2: executing "" at <\.Nope>: can't evaluate field Nope in type PsRow$/);
+    assert.equal(
+      renderRows('{{.ID}} {{json .}}', rows.slice(1), spec),
+      'd7886598dbe2 {"Command":"\\"sh\\"","ID":"d7886598dbe2","Image":"alpine","Labels":"","Names":"db,web/db","Status":"Exited (0) 3 seconds ago"}\n',
+    );
+    assert.throws(
+      () => renderRows('{{.Nope}}', rows, spec),
+      /^TemplateError: template parsing error: template: :1:2: executing "" at <\.Nope>: can't evaluate field Nope in type PsRow$/,
+    );
   });
 
   test('unknown fields are errors on plain-object rows too, as on docker contexts', () => {
     assert.throws(
       () => renderRows('table {{.Name}}\t{{.Nope}}', contexts, contextSpec),
-      (e: unknown) => e instanceof TemplateError && /^template parsing error: template: :1:12: executing "" at <\.Nope>: can't evaluate field Nope/.test(e.message),
+      (e: unknown) =>
+        e instanceof TemplateError && /^template parsing error: template: :1:12: executing "" at <\.Nope>: can't evaluate field Nope/.test(e.message),
     );
   });
 
@@ -215,7 +228,7 @@ describe('renderOne (inspect -f)', () => {
     assert.equal(renderOne('{{.Config.Labels.missing}}', inspect), '<no value>\n');
     assert.equal(renderOne('{{range .Mounts}}x{{else}}no mounts{{end}}', inspect), 'no mounts\n');
   });
-  test('docker\'s {{.State.Health.Status}} without a health check is an error', () => {
+  test("docker's {{.State.Health.Status}} without a health check is an error", () => {
     assert.throws(() => renderOne('{{.State.Health.Status}}', inspect), {
       message: 'template parsing error: template: :1:8: executing "" at <.State.Health.Status>: nil pointer evaluating .State.Health.Status',
     });

@@ -19,7 +19,10 @@ describe('CLI references', () => {
     saved = process.env.DOCKER_CONFIG;
     process.env.DOCKER_CONFIG = dir;
     const auth = (u: string, p: string) => ({ auth: Buffer.from(`${u}:${p}`).toString('base64') });
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'https://index.docker.io/v1/': auth('hubuser', 'hubpw'), '127.0.0.1:5000': auth('local', 'pw') } }));
+    fs.writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ auths: { 'https://index.docker.io/v1/': auth('hubuser', 'hubpw'), '127.0.0.1:5000': auth('local', 'pw') } }),
+    );
   });
   afterEach(() => {
     if (saved === undefined) delete process.env.DOCKER_CONFIG;
@@ -44,8 +47,11 @@ describe('CLI references', () => {
     assert.equal(registryAuthHeader('127.0.0.1:6000/other')['X-Registry-Auth'], Buffer.from('{}').toString('base64url'));
   });
 
-  it('a reference the user typed that does not parse exits 1 with the parser\'s message', () => {
+  it("a reference the user typed that does not parse exits 1 with the parser's message", () => {
     assert.equal(userReference('busybox').path, 'library/busybox');
-    assert.throws(() => userReference('Busy Box'), (e) => e instanceof StatusError && e.status === 1 && /invalid reference format/.test(e.message));
+    assert.throws(
+      () => userReference('Busy Box'),
+      (e) => e instanceof StatusError && e.status === 1 && /invalid reference format/.test(e.message),
+    );
   });
 });

@@ -23,7 +23,10 @@ describe('CLI command table', () => {
     for (const [short, group, name] of topLevel) {
       assert.ok(!seen.has(short), `duplicate shortcut ${short}`);
       seen.add(short);
-      assert.ok(groups[group]?.some((r) => r.name === name), `${short} -> ${group} ${name}`);
+      assert.ok(
+        groups[group]?.some((r) => r.name === name),
+        `${short} -> ${group} ${name}`,
+      );
     }
   });
 });

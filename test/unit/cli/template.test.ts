@@ -4,8 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TemplateError, dockerFuncs, parseTemplate } from '../../../src/cli/template';
 
-const run = (src: string, data?: unknown, funcs: Record<string, (...a: any[]) => unknown> = dockerFuncs) =>
-  parseTemplate(src, funcs).execute(data);
+const run = (src: string, data?: unknown, funcs: Record<string, (...a: any[]) => unknown> = dockerFuncs) => parseTemplate(src, funcs).execute(data);
 
 function fails(src: string, data: unknown, message: string | RegExp): void {
   assert.throws(
@@ -90,7 +89,16 @@ describe('fields and values', () => {
     fails('{{.Bad}}', d, 'template: :1:2: executing "" at <.Bad>: error calling Bad: boom');
   });
   test('Map instances are maps', () => {
-    assert.equal(run('{{.a}} {{index . "b"}} {{.}}', new Map([['b', 2], ['a', 1]])), '1 2 map[a:1 b:2]');
+    assert.equal(
+      run(
+        '{{.a}} {{index . "b"}} {{.}}',
+        new Map([
+          ['b', 2],
+          ['a', 1],
+        ]),
+      ),
+      '1 2 map[a:1 b:2]',
+    );
   });
 });
 
@@ -161,10 +169,7 @@ describe('control structures', () => {
   });
   test('break and continue, innermost loop only', () => {
     assert.equal(run('{{range .}}{{if eq . "b"}}{{continue}}{{end}}{{if eq . "d"}}{{break}}{{end}}{{.}}{{end}}', ['a', 'b', 'c', 'd', 'e']), 'ac');
-    assert.equal(
-      run('{{range split "a,b,c" ","}}{{range split "1,2" ","}}{{if eq . "2"}}{{break}}{{end}}{{.}}{{end}}{{.}}{{end}}'),
-      '1a1b1c',
-    );
+    assert.equal(run('{{range split "a,b,c" ","}}{{range split "1,2" ","}}{{if eq . "2"}}{{break}}{{end}}{{.}}{{end}}{{.}}{{end}}'), '1a1b1c');
   });
   test('range over a non-iterable fails', () => {
     fails('{{range .Name}}{{end}}', { Name: 'x' }, 'template: :1:8: executing "" at <.Name>: range can\'t iterate over x');
@@ -183,7 +188,10 @@ describe('control structures', () => {
 
 describe('literals, pipelines and parentheses', () => {
   test('number, string, char and bool literals', () => {
-    assert.equal(run('{{1.5}} {{100}} {{0x10}} {{0o17}} {{017}} {{0b101}} {{1_000}} {{-5}} {{+5}} {{.5}} {{\'a\'}} {{\'\\n\'}}'), '1.5 100 16 15 15 5 1000 -5 5 0.5 97 10');
+    assert.equal(
+      run("{{1.5}} {{100}} {{0x10}} {{0o17}} {{017}} {{0b101}} {{1_000}} {{-5}} {{+5}} {{.5}} {{'a'}} {{'\\n'}}"),
+      '1.5 100 16 15 15 5 1000 -5 5 0.5 97 10',
+    );
     assert.equal(run('{{"\\u00e9\\x41\\t\\101"}}|{{`raw\\n`}}|{{true}} {{false}}'), 'éA\tA|raw\\n|true false');
   });
   test('pipelines pass the value as the last argument', () => {
@@ -200,8 +208,10 @@ describe('builtin functions', () => {
     assert.equal(run('{{and 0 (index nil 1)}}|{{or 1 (index nil 1)}}'), '0|1');
   });
   test('comparisons', () => {
-    assert.equal(run('{{eq 1 1}} {{eq 1 2 3 1}} {{eq "a" "b"}} {{ne 1 2}} {{lt 1 2}} {{le 2 2}} {{gt 3 2}} {{ge 1 2}} {{lt "a" "b"}} {{eq nil nil}}'),
-      'true true false true true true true false true true');
+    assert.equal(
+      run('{{eq 1 1}} {{eq 1 2 3 1}} {{eq "a" "b"}} {{ne 1 2}} {{lt 1 2}} {{le 2 2}} {{gt 3 2}} {{ge 1 2}} {{lt "a" "b"}} {{eq nil nil}}'),
+      'true true false true true true true false true true',
+    );
     assert.equal(run('{{if eq .State "running"}}up{{else}}down{{end}}', { State: 'running' }), 'up');
     assert.equal(run('{{eq .Missing "x"}}', {}), 'false');
     fails('{{eq 1 "a"}}', {}, 'template: :1:2: executing "" at <eq 1 "a">: error calling eq: incompatible types for comparison');
@@ -221,13 +231,19 @@ describe('builtin functions', () => {
   test('printf verbs', () => {
     const cases: [string, string][] = [
       ['{{printf "%-10s|%5d|%.2f|%q|%x|%t|%%" "ab" 42 3.14159 "hi\\n" 255 true}}', 'ab        |   42|3.14|"hi\\n"|ff|true|%'],
-      ['{{printf "%d %5d %-5d| %05d %+d %x %X %o %b %#x %#o %c %q %U %#U" 42 42 42 -42 5 255 255 8 5 255 8 65 65 65 65}}',
-        "42    42 42   | -0042 +5 ff FF 10 101 0xff 010 A 'A' U+0041 U+0041 'A'"],
-      ['{{printf "%f %.2f %8.3f %-8.1f| %e %.3e %E %g %.3g %G %08.2f %+.1f" 3.14159 2.345 3.14159 2.5 1234.5678 1234.5678 0.00012 100000.5 3.14159 1e-7 -3.14159 2.5}}',
-        '3.141590 2.35    3.142 2.5     | 1.234568e+03 1.235e+03 1.200000E-04 100000.5 3.14 1E-07 -0003.14 +2.5'],
+      [
+        '{{printf "%d %5d %-5d| %05d %+d %x %X %o %b %#x %#o %c %q %U %#U" 42 42 42 -42 5 255 255 8 5 255 8 65 65 65 65}}',
+        "42    42 42   | -0042 +5 ff FF 10 101 0xff 010 A 'A' U+0041 U+0041 'A'",
+      ],
+      [
+        '{{printf "%f %.2f %8.3f %-8.1f| %e %.3e %E %g %.3g %G %08.2f %+.1f" 3.14159 2.345 3.14159 2.5 1234.5678 1234.5678 0.00012 100000.5 3.14159 1e-7 -3.14159 2.5}}',
+        '3.141590 2.35    3.142 2.5     | 1.234568e+03 1.235e+03 1.200000E-04 100000.5 3.14 1E-07 -0003.14 +2.5',
+      ],
       ['{{printf "%.0f %.0f %.0f %.1f %.2f %.2f" 0.5 1.5 2.5 0.25 1.005 2.675}}', '0 2 2 0.2 1.00 2.67'],
-      ['{{printf "%s|%10s|%-10s|%.2s|%q|%x|% x|%#x|%5.1s|" "héllo" "ab" "ab" "héllo" "a\\"b\\n\\x01é" "hi" "hi" "hi" "xyz"}}',
-        'héllo|        ab|ab        |hé|"a\\"b\\n\\x01é"|6869|68 69|0x6869|    x|'],
+      [
+        '{{printf "%s|%10s|%-10s|%.2s|%q|%x|% x|%#x|%5.1s|" "héllo" "ab" "ab" "héllo" "a\\"b\\n\\x01é" "hi" "hi" "hi" "xyz"}}',
+        'héllo|        ab|ab        |hé|"a\\"b\\n\\x01é"|6869|68 69|0x6869|    x|',
+      ],
       ['{{printf "%v|%q|%5v|%d" .L .L .L .N}}', '[a b]|["a" "b"]|[    a     b]|[1 2]'],
       ['{{printf "%d %s" "x" 5}}', '%!d(string=x) %!s(int=5)'],
       ['{{printf "%d"}}|{{printf "%d %d" 1 2 3 "x"}}', '%!d(MISSING)|1 2%!(EXTRA int=3, string=x)'],
@@ -256,7 +272,16 @@ describe('builtin functions', () => {
 describe('docker functions', () => {
   test('json: compact, no HTML escaping, maps sorted, structs by exported fields', () => {
     assert.equal(run('{{json .}}', { b: '<&>', a: [1, 2.5], c: null, u: undefined }), '{"b":"<&>","a":[1,2.5],"c":null}');
-    assert.equal(run('{{json .}}', new Map([['z', 1], ['a', 2]])), '{"a":2,"z":1}');
+    assert.equal(
+      run(
+        '{{json .}}',
+        new Map([
+          ['z', 1],
+          ['a', 2],
+        ]),
+      ),
+      '{"a":2,"z":1}',
+    );
     assert.equal(run('{{json .}}', new Container('abc', {})), '{"ID":"abc","Names":"/web"}');
     assert.equal(run('{{json "a<b>&c"}} {{json 1e21}} {{json 1e-7}} {{json nil}} {{json "\\u2028\\b\\x01"}}'), '"a<b>&c" 1e+21 1e-7 null "\\u2028\\b\\u0001"');
     assert.equal(run('{{json .B}}', { B: Buffer.from('hi') }), '"aGk="');
@@ -301,7 +326,12 @@ describe('parse errors', () => {
     ['a\nb\n{{if}}', 'template: :3: missing value for if'],
   ];
   for (const [src, want] of cases) {
-    test(JSON.stringify(src), () => assert.throws(() => parseTemplate(src, dockerFuncs), (e: unknown) => e instanceof TemplateError && e.message === want));
+    test(JSON.stringify(src), () =>
+      assert.throws(
+        () => parseTemplate(src, dockerFuncs),
+        (e: unknown) => e instanceof TemplateError && e.message === want,
+      ),
+    );
   }
 });
 

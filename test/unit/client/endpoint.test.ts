@@ -9,7 +9,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HostError, parseHost, sshArgs } from '../../../src/client/endpoint';
-import { ContextError, ContextStore, DEFAULT_CONTEXT, resolveConnection, tlsFromFlags, validateContextName, type ConnectionOptions } from '../../../src/client/contexts';
+import {
+  ContextError,
+  ContextStore,
+  DEFAULT_CONTEXT,
+  resolveConnection,
+  tlsFromFlags,
+  validateContextName,
+  type ConnectionOptions,
+} from '../../../src/client/contexts';
 
 describe('daemon host parsing', () => {
   it('reads unix, tcp and ssh hosts with the docker CLI defaults', () => {
@@ -30,8 +38,12 @@ describe('daemon host parsing', () => {
     });
   });
 
-  it("refuses what the docker CLI refuses, in its words", () => {
-    const refuses = (h: string, msg: string) => assert.throws(() => parseHost(h), (e) => e instanceof HostError && e.message === msg);
+  it('refuses what the docker CLI refuses, in its words', () => {
+    const refuses = (h: string, msg: string) =>
+      assert.throws(
+        () => parseHost(h),
+        (e) => e instanceof HostError && e.message === msg,
+      );
     refuses('localhost:2375', 'unable to parse docker host `localhost:2375`');
     refuses('unix://', 'unable to parse docker host `unix://`');
     refuses('tcp://host:http', 'invalid port in docker host `tcp://host:http`');
@@ -60,7 +72,10 @@ describe('contexts', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-contexts-'));
     store = new ContextStore(dir);
-    store.write({ Name: 'remote', Metadata: { Description: 'build box' }, Endpoints: { docker: { Host: 'tcp://10.1.2.3:2376', SkipTLSVerify: false } } }, { 'ca.pem': Buffer.from('CA') });
+    store.write(
+      { Name: 'remote', Metadata: { Description: 'build box' }, Endpoints: { docker: { Host: 'tcp://10.1.2.3:2376', SkipTLSVerify: false } } },
+      { 'ca.pem': Buffer.from('CA') },
+    );
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -70,7 +85,10 @@ describe('contexts', () => {
     assert.ok(fs.existsSync(path.join(dir, 'contexts', 'meta', hash, 'meta.json')));
     assert.ok(fs.existsSync(path.join(dir, 'contexts', 'tls', hash, 'docker', 'ca.pem')));
     store.write({ Name: 'alpha', Metadata: {}, Endpoints: { docker: { Host: 'unix:///a.sock' } } });
-    assert.deepEqual(store.list().map((m) => m.Name), ['alpha', 'remote']);
+    assert.deepEqual(
+      store.list().map((m) => m.Name),
+      ['alpha', 'remote'],
+    );
     assert.deepEqual(store.tlsFiles('remote'), ['ca.pem']);
     const ep = store.endpoint('remote');
     assert.equal(ep.kind, 'tcp');
@@ -97,7 +115,10 @@ describe('contexts', () => {
     assert.deepEqual([byEnv.context, byEnv.endpoint.host], ['default', 'unix:///env.sock']);
     assert.match(byEnv.warning!, /^Warning: DOCKER_HOST environment variable overrides the active context/);
     // -H wins over both, --context over DOCKER_HOST
-    assert.equal(resolveConnection(opts({ hosts: ['unix:///flag.sock'] }), DEFAULT_HOST, { ...env(), DOCKER_HOST: 'unix:///env.sock' }, store).endpoint.host, 'unix:///flag.sock');
+    assert.equal(
+      resolveConnection(opts({ hosts: ['unix:///flag.sock'] }), DEFAULT_HOST, { ...env(), DOCKER_HOST: 'unix:///env.sock' }, store).endpoint.host,
+      'unix:///flag.sock',
+    );
     assert.equal(resolveConnection(opts({ context: 'default' }), DEFAULT_HOST, env(), store).endpoint.host, DEFAULT_HOST);
     store.setCurrent(DEFAULT_CONTEXT);
     assert.equal(resolveConnection(opts(), DEFAULT_HOST, { ...env(), DOCKER_CONTEXT: 'remote' }, store).context, 'remote');
@@ -105,7 +126,10 @@ describe('contexts', () => {
 
   it("refuses conflicting or missing choices with the docker CLI's messages", () => {
     const refuses = (o: ConnectionOptions, e: NodeJS.ProcessEnv, msg: string | RegExp) =>
-      assert.throws(() => resolveConnection(o, DEFAULT_HOST, e, store), (err) => err instanceof ContextError && (typeof msg === 'string' ? err.message === msg : msg.test(err.message)));
+      assert.throws(
+        () => resolveConnection(o, DEFAULT_HOST, e, store),
+        (err) => err instanceof ContextError && (typeof msg === 'string' ? err.message === msg : msg.test(err.message)),
+      );
     refuses(opts({ hosts: ['unix:///a', 'unix:///b'] }), env(), 'Specify only one -H');
     refuses(opts({ hosts: ['unix:///a'], context: 'remote' }), env(), 'conflicting options: cannot specify both --host and --context');
     refuses(opts({ context: 'nope' }), env(), 'context "nope" does not exist');
@@ -122,6 +146,11 @@ describe('contexts', () => {
       cert: '/certs/cert.pem',
       key: '/certs/key.pem',
     });
-    assert.deepEqual(tlsFromFlags(opts({ tls: true, tlsCaCert: '/x/ca.pem' }), { DOCKER_CONFIG: '/cfg' }), { verify: false, ca: '/x/ca.pem', cert: '/cfg/cert.pem', key: '/cfg/key.pem' });
+    assert.deepEqual(tlsFromFlags(opts({ tls: true, tlsCaCert: '/x/ca.pem' }), { DOCKER_CONFIG: '/cfg' }), {
+      verify: false,
+      ca: '/x/ca.pem',
+      cert: '/cfg/cert.pem',
+      key: '/cfg/key.pem',
+    });
   });
 });

@@ -20,7 +20,12 @@ describe('client streams', () => {
     const src = new PassThrough();
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    const done = demux(src, (d) => out.push(d), (d) => err.push(d), wire.subarray(0, 5));
+    const done = demux(
+      src,
+      (d) => out.push(d),
+      (d) => err.push(d),
+      wire.subarray(0, 5),
+    );
     for (let i = 5; i < wire.length; i += 3) src.write(wire.subarray(i, i + 3));
     src.end();
     await done;
@@ -30,7 +35,11 @@ describe('client streams', () => {
 
   it('a systemerr frame is the error', async () => {
     const src = new PassThrough();
-    const done = demux(src, () => {}, () => {});
+    const done = demux(
+      src,
+      () => {},
+      () => {},
+    );
     src.end(Buffer.concat([frame(1, 'partial'), frame(3, 'exec failed: no such file')]));
     await assert.rejects(done, { message: 'exec failed: no such file' });
   });

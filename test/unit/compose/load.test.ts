@@ -86,7 +86,12 @@ describe('compose short syntax', () => {
     assert.deepEqual(parsePortShort('80', 'p'), [{ target: 80, published: '', host_ip: '', protocol: 'tcp' }]);
     assert.deepEqual(parsePortShort('127.0.0.1::80/udp', 'p'), [{ target: 80, published: '', host_ip: '127.0.0.1', protocol: 'udp' }]);
     assert.deepEqual(parsePortShort('[::1]:8080:80', 'p'), [{ target: 80, published: '8080', host_ip: '::1', protocol: 'tcp' }]);
-    assert.equal(parsePortShort('9000-9002:80-82', 'p').map((x) => `${x.published}:${x.target}`).join(' '), '9000:80 9001:81 9002:82');
+    assert.equal(
+      parsePortShort('9000-9002:80-82', 'p')
+        .map((x) => `${x.published}:${x.target}`)
+        .join(' '),
+      '9000:80 9001:81 9002:82',
+    );
     assert.throws(() => parsePortShort('9000-9001:80-82', 'services.web.ports[0]'), /services.web.ports\[0\]: port ranges don't match/);
     assert.throws(() => parsePortShort('a:b:c:d', 'p'), /invalid port/);
   });
@@ -118,8 +123,14 @@ describe('compose loading', () => {
   it('finds compose.yaml and its override from a subdirectory, merging with Compose rules', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-compose-unit-'));
     fs.mkdirSync(path.join(dir, 'app', 'sub'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'app', 'compose.yaml'), 'services:\n  web:\n    image: busybox\n    command: ["a"]\n    environment: [A=1, B=2]\n    ports: ["8080:80"]\n    labels: {x: "1"}\n');
-    fs.writeFileSync(path.join(dir, 'app', 'compose.override.yaml'), 'services:\n  web:\n    command: ["b"]\n    environment: {B: "3", C: "4"}\n    ports: ["8080:80", "9090:90"]\n    labels: !override {y: "2"}\n');
+    fs.writeFileSync(
+      path.join(dir, 'app', 'compose.yaml'),
+      'services:\n  web:\n    image: busybox\n    command: ["a"]\n    environment: [A=1, B=2]\n    ports: ["8080:80"]\n    labels: {x: "1"}\n',
+    );
+    fs.writeFileSync(
+      path.join(dir, 'app', 'compose.override.yaml'),
+      'services:\n  web:\n    command: ["b"]\n    environment: {B: "3", C: "4"}\n    ports: ["8080:80", "9090:90"]\n    labels: !override {y: "2"}\n',
+    );
     try {
       const p = loadProject({ cwd: path.join(dir, 'app', 'sub'), env: {} });
       assert.equal(p.workingDir, path.join(dir, 'app'));
@@ -127,7 +138,10 @@ describe('compose loading', () => {
       const w = p.services.web;
       assert.deepEqual(w.command, ['b']);
       assert.deepEqual(w.environment, { A: '1', B: '3', C: '4' });
-      assert.deepEqual(w.ports.map((x) => `${x.published}:${x.target}`), ['8080:80', '9090:90']);
+      assert.deepEqual(
+        w.ports.map((x) => `${x.published}:${x.target}`),
+        ['8080:80', '9090:90'],
+      );
       assert.deepEqual(w.labels, { y: '2' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -136,8 +150,14 @@ describe('compose loading', () => {
 
   it('merges several -f files, !reset and !override, and extends', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-compose-unit-'));
-    fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  base:\n    image: busybox\n    environment: {A: "1"}\n    ports: ["1000:10"]\n  web:\n    extends: base\n    command: ["a"]\n    environment: [B=2]\n    dns: [1.1.1.1]\n');
-    fs.writeFileSync(path.join(dir, 'compose.override.yaml'), 'services:\n  web:\n    command: ["b", "c"]\n    environment: {B: "3"}\n    ports: !reset []\n    dns: !override [9.9.9.9]\n');
+    fs.writeFileSync(
+      path.join(dir, 'compose.yaml'),
+      'services:\n  base:\n    image: busybox\n    environment: {A: "1"}\n    ports: ["1000:10"]\n  web:\n    extends: base\n    command: ["a"]\n    environment: [B=2]\n    dns: [1.1.1.1]\n',
+    );
+    fs.writeFileSync(
+      path.join(dir, 'compose.override.yaml'),
+      'services:\n  web:\n    command: ["b", "c"]\n    environment: {B: "3"}\n    ports: !reset []\n    dns: !override [9.9.9.9]\n',
+    );
     try {
       const p = loadProject({ cwd: dir, env: {} });
       const w = p.services.web;
@@ -145,7 +165,13 @@ describe('compose loading', () => {
       assert.deepEqual(w.environment, { A: '1', B: '3' });
       assert.deepEqual(w.ports, []);
       assert.deepEqual(w.dns, ['9.9.9.9']);
-      assert.equal(p.name, path.basename(dir).toLowerCase().replace(/[^a-z0-9_-]/g, ''));
+      assert.equal(
+        p.name,
+        path
+          .basename(dir)
+          .toLowerCase()
+          .replace(/[^a-z0-9_-]/g, ''),
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -154,7 +180,8 @@ describe('compose loading', () => {
   it('interpolates from the shell over .env, and resolves env_file under environment', () => {
     const p = project(
       {
-        'compose.yaml': 'services:\n  web:\n    image: "busybox:${TAG:-latest}"\n    env_file: [web.env]\n    environment: {FROM_SHELL: null, KEPT: "${KEPT}"}\n',
+        'compose.yaml':
+          'services:\n  web:\n    image: "busybox:${TAG:-latest}"\n    env_file: [web.env]\n    environment: {FROM_SHELL: null, KEPT: "${KEPT}"}\n',
         '.env': 'TAG=1.0\nKEPT=dotenv\n',
         'web.env': 'X=1\nKEPT=envfile\n',
       },
@@ -165,7 +192,9 @@ describe('compose loading', () => {
   });
 
   it('profiles: off unless active, COMPOSE_PROFILES, or named on the command line with their dependencies', () => {
-    const files = { 'compose.yaml': 'services:\n  a: {image: x}\n  dbg: {image: x, profiles: [debug], depends_on: [tool]}\n  tool: {image: x, profiles: [tools]}\n' };
+    const files = {
+      'compose.yaml': 'services:\n  a: {image: x}\n  dbg: {image: x, profiles: [debug], depends_on: [tool]}\n  tool: {image: x, profiles: [tools]}\n',
+    };
     assert.deepEqual(Object.keys(project(files).services), ['a']);
     assert.deepEqual(Object.keys(project(files, { profiles: ['debug', 'tools'] }).services).sort(), ['a', 'dbg', 'tool']);
     assert.deepEqual(Object.keys(project(files, { env: { COMPOSE_PROFILES: 'tools' } }).services).sort(), ['a', 'tool']);
@@ -173,15 +202,33 @@ describe('compose loading', () => {
   });
 
   it('names the path, file and line of bad input', () => {
-    assert.throws(() => project({ 'compose.yaml': 'services:\n  web:\n    image: x\n    bogus: 1\n' }), /compose.yaml: services.web additional properties 'bogus' not allowed \(.*compose.yaml:4\)/);
-    assert.throws(() => project({ 'compose.yaml': 'services:\n  web:\n    image: x\n    ports:\n      - 80\n      - {target: [1]}\n' }), /services.web.ports\[1\].target must be a integer|services.web.ports\[1\]/);
+    assert.throws(
+      () => project({ 'compose.yaml': 'services:\n  web:\n    image: x\n    bogus: 1\n' }),
+      /compose.yaml: services.web additional properties 'bogus' not allowed \(.*compose.yaml:4\)/,
+    );
+    assert.throws(
+      () => project({ 'compose.yaml': 'services:\n  web:\n    image: x\n    ports:\n      - 80\n      - {target: [1]}\n' }),
+      /services.web.ports\[1\].target must be a integer|services.web.ports\[1\]/,
+    );
     assert.throws(() => project({ 'compose.yaml': 'services:\n  web:\n    image: x\n    privileged: [1]\n' }), /services.web.privileged must be a boolean/);
-    assert.throws(() => project({ 'compose.yaml': 'services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n' }), /dependency cycle detected: a -> b -> a/);
+    assert.throws(
+      () => project({ 'compose.yaml': 'services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n' }),
+      /dependency cycle detected: a -> b -> a/,
+    );
     assert.throws(() => project({ 'compose.yaml': 'services:\n  a: {image: x, networks: [nope]}\n' }), /service "a" refers to undefined network nope/);
     assert.throws(() => project({ 'compose.yaml': 'services:\n  a: {image: x, volumes: ["v:/v"]}\n' }), /service "a" refers to undefined volume v/);
-    assert.throws(() => project({ 'compose.yaml': 'services:\n  a: {image: x}\nnetworks:\n  n: {external: true, driver: bridge}\n' }), /conflicting parameters "external" and "driver" specified for network "n"/);
-    assert.throws(() => project({ 'compose.yaml': 'services:\n  a: {image: x, container_name: c, scale: 2}\n' }), /can't set container_name and a as container name must be unique/);
-    assert.throws(() => project({ 'compose.yaml': 'services:\n  a: {image: "${X:?X must be set}"}\n' }), /required variable X is missing a value: X must be set/);
+    assert.throws(
+      () => project({ 'compose.yaml': 'services:\n  a: {image: x}\nnetworks:\n  n: {external: true, driver: bridge}\n' }),
+      /conflicting parameters "external" and "driver" specified for network "n"/,
+    );
+    assert.throws(
+      () => project({ 'compose.yaml': 'services:\n  a: {image: x, container_name: c, scale: 2}\n' }),
+      /can't set container_name and a as container name must be unique/,
+    );
+    assert.throws(
+      () => project({ 'compose.yaml': 'services:\n  a: {image: "${X:?X must be set}"}\n' }),
+      /required variable X is missing a value: X must be set/,
+    );
     assert.throws(() => project({ 'compose.yaml': 'services:\n  a:\n    image: x\n  a:\n    image: y\n' }), /yaml: line \d+: Map keys must be unique/);
     assert.throws(() => project({}), /no configuration file provided: not found/);
   });

@@ -19,7 +19,9 @@ describe('berthd --cri-socket', () => {
     assert.equal(parse('--data-root', '/tmp/x').cri, undefined);
     assert.equal(parse('--cri-socket', '').cri, undefined);
     assert.deepEqual(parse('--data-root', '/tmp/x', '--cri-socket', 'unix:///tmp/c.sock', '--cni-conf-dir', '/tmp/n').cri, {
-      socket: '/tmp/c.sock', cniConfDir: '/tmp/n', cniBinDirs: ['/opt/cni/bin', '/usr/lib/cni'],
+      socket: '/tmp/c.sock',
+      cniConfDir: '/tmp/n',
+      cniBinDirs: ['/opt/cni/bin', '/usr/lib/cni'],
     });
   });
   it('takes the daemon.json keys, and not both a flag and a key', () => {

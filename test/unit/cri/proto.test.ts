@@ -43,7 +43,12 @@ function methods(def: protoLoader.PackageDefinition, svc: string): Map<string, {
   const s = def[`runtime.v1.${svc}`] as protoLoader.ServiceDefinition;
   const out = new Map();
   for (const [name, m] of Object.entries(s))
-    out.set(name, { req: (m.requestType.type as { name: string }).name, res: (m.responseType.type as { name: string }).name, rs: m.requestStream, ss: m.responseStream });
+    out.set(name, {
+      req: (m.requestType.type as { name: string }).name,
+      res: (m.responseType.type as { name: string }).name,
+      rs: m.requestStream,
+      ss: m.responseStream,
+    });
   return out;
 }
 
@@ -59,7 +64,8 @@ function fieldProblems(mine: protoLoader.PackageDefinition, ref: protoLoader.Pac
     for (const f of fields) {
       const t: Field | undefined = theirs.find((x) => x.number === f.number);
       if (!t) out.push(`${name}.${f.name} (${f.number}) is not in runtime.v1`);
-      else if (t.name !== f.name || t.type !== f.type || t.label !== f.label || t.typeName !== f.typeName) out.push(`${name} field ${f.number}: ${f.name} ${f.type} ${f.typeName} differs from ${t.name} ${t.type} ${t.typeName}`);
+      else if (t.name !== f.name || t.type !== f.type || t.label !== f.label || t.typeName !== f.typeName)
+        out.push(`${name} field ${f.number}: ${f.name} ${f.type} ${f.typeName} differs from ${t.name} ${t.type} ${t.typeName}`);
     }
   }
   return out;
@@ -98,7 +104,10 @@ describe('CRI proto', { skip: !refPath && 'the reference runtime.v1 api.proto is
     const a = messages(mine);
     const b = messages(ref);
     for (const [name, fields] of a) {
-      const missing = b.get(name)!.filter((t) => !fields.some((f) => f.number === t.number)).map((t) => t.name);
+      const missing = b
+        .get(name)!
+        .filter((t) => !fields.some((f) => f.number === t.number))
+        .map((t) => t.name);
       for (const m of missing) assert.match(m, /windows/i, `${name}.${m} is missing from berth's definition`);
     }
   });

@@ -5,7 +5,18 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import { SPDY3_DICTIONARY } from '../../../src/cri/spdy-dictionary';
-import { decodeFrames, encodeFrame, FLAG_FIN, HeaderDecoder, HeaderEncoder, parseHeaderBlock, SpdySession, withHeaders, type Frame, type SpdyStream } from '../../../src/cri/spdy';
+import {
+  decodeFrames,
+  encodeFrame,
+  FLAG_FIN,
+  HeaderDecoder,
+  HeaderEncoder,
+  parseHeaderBlock,
+  SpdySession,
+  withHeaders,
+  type Frame,
+  type SpdyStream,
+} from '../../../src/cri/spdy';
 import { negotiate } from '../../../src/cri/spdy-upgrade';
 
 function adler32(b: Buffer): number {
@@ -117,7 +128,10 @@ describe('SPDY/3 frames', () => {
 
   it('leaves a partial frame for the next read and refuses another version', () => {
     const enc = new HeaderEncoder();
-    const wire = Buffer.concat([encodeFrame({ type: 'ping', id: 3 }, enc), encodeFrame({ type: 'data', streamId: 1, flags: 0, data: Buffer.from('abc') }, enc)]);
+    const wire = Buffer.concat([
+      encodeFrame({ type: 'ping', id: 3 }, enc),
+      encodeFrame({ type: 'data', streamId: 1, flags: 0, data: Buffer.from('abc') }, enc),
+    ]);
     const a = decodeFrames(wire.subarray(0, 15));
     assert.deepEqual(a.frames, [{ type: 'ping', id: 3 }]);
     const b = decodeFrames(Buffer.concat([a.rest, wire.subarray(15)]));
@@ -167,13 +181,19 @@ describe('SPDY session (server side) over a loopback socket', () => {
       client.write(encodeFrame({ type: 'syn_stream', streamId: 1, associatedId: 0, priority: 0, flags: 0, headers: { streamtype: ['stdin'] } }, enc));
       client.write(encodeFrame({ type: 'syn_stream', streamId: 3, associatedId: 0, priority: 0, flags: 0, headers: { streamtype: ['stdout'] } }, enc));
       await until('two replies', () => seen.filter((f) => f.type === 'syn_reply').length === 2);
-      assert.deepEqual(got.map((s) => s.header('streamType')), ['stdin', 'stdout']);
+      assert.deepEqual(
+        got.map((s) => s.header('streamType')),
+        ['stdin', 'stdout'],
+      );
       client.write(encodeFrame({ type: 'data', streamId: 1, flags: 0, data: Buffer.from('typed') }, enc));
       client.write(encodeFrame({ type: 'ping', id: 5 }, enc));
       client.write(encodeFrame({ type: 'data', streamId: 1, flags: FLAG_FIN, data: Buffer.alloc(0) }, enc));
       await until('the echo and the FIN', () => ended && seen.some((f) => f.type === 'ping'));
       assert.deepEqual(input, ['typed']);
-      assert.deepEqual(seen.find((f) => f.type === 'ping'), { type: 'ping', id: 5 });
+      assert.deepEqual(
+        seen.find((f) => f.type === 'ping'),
+        { type: 'ping', id: 5 },
+      );
       // data to an unknown stream is refused with RST_STREAM INVALID_STREAM
       client.write(encodeFrame({ type: 'data', streamId: 11, flags: 0, data: Buffer.from('?') }, enc));
       await until('the refusal', () => seen.some((f) => f.type === 'rst_stream' && f.streamId === 11));
@@ -181,7 +201,10 @@ describe('SPDY session (server side) over a loopback socket', () => {
       got[1].write(Buffer.from('out'));
       got[1].end();
       await until('the output and its FIN', () => seen.some((f) => f.type === 'data' && f.streamId === 3 && f.flags & FLAG_FIN));
-      assert.equal(Buffer.concat(seen.filter((f): f is Extract<Frame, { type: 'data' }> => f.type === 'data' && f.streamId === 3).map((f) => f.data)).toString(), 'out');
+      assert.equal(
+        Buffer.concat(seen.filter((f): f is Extract<Frame, { type: 'data' }> => f.type === 'data' && f.streamId === 3).map((f) => f.data)).toString(),
+        'out',
+      );
       client.write(encodeFrame({ type: 'syn_stream', streamId: 5, associatedId: 0, priority: 0, flags: 0, headers: { streamtype: ['data'] } }, enc));
       await until('the third stream', () => got.length === 3);
       client.write(encodeFrame({ type: 'rst_stream', streamId: 5, status: 5 }, enc));
@@ -195,7 +218,7 @@ describe('SPDY session (server side) over a loopback socket', () => {
     }
   });
 
-  it('negotiates the client\'s first offer the server speaks', () => {
+  it("negotiates the client's first offer the server speaks", () => {
     assert.equal(negotiate(['v5.channel.k8s.io', 'v4.channel.k8s.io'], ['v4.channel.k8s.io', 'v5.channel.k8s.io']), 'v5.channel.k8s.io');
     assert.equal(negotiate(['v9.channel.k8s.io', 'v4.channel.k8s.io'], ['v4.channel.k8s.io']), 'v4.channel.k8s.io');
     assert.equal(negotiate(['v9.channel.k8s.io'], ['v4.channel.k8s.io']), undefined);

@@ -27,7 +27,18 @@ describe('daemon option table', () => {
       const d = optionDef(k);
       if (!d.flag) continue;
       if (!d.hidden && !d.unsupported) assert.ok(USAGE.includes(`--${d.flag}`), `--${d.flag} in --help`);
-      const value = k === 'log-level' ? 'debug' : k === 'dns' ? '1.1.1.1' : k === 'default-ipc-mode' ? 'shareable' : k === 'default-cgroupns-mode' ? 'host' : d.kind === 'bool' ? undefined : sample[d.kind];
+      const value =
+        k === 'log-level'
+          ? 'debug'
+          : k === 'dns'
+            ? '1.1.1.1'
+            : k === 'default-ipc-mode'
+              ? 'shareable'
+              : k === 'default-cgroupns-mode'
+                ? 'host'
+                : d.kind === 'bool'
+                  ? undefined
+                  : sample[d.kind];
       const f = parseFlags(value === undefined ? [`--${d.flag}`] : [`--${d.flag}`, value]);
       assert.ok((f.values as Record<string, unknown>)[k] !== undefined, `--${d.flag} sets ${k}`);
     }
@@ -36,7 +47,20 @@ describe('daemon option table', () => {
   });
 
   it('flags follow pflag: --x=v, -x v, --bool=false, repeated lists; unknown ones refused', () => {
-    const f = parseFlags(['-H', 'unix:///a', '--host=unix:///b', '--icc=false', '-D', '--label', 'a=b', '--label=c=d', '--default-ulimit', 'nofile=10:20', '--log-opt', 'max-size=1m']);
+    const f = parseFlags([
+      '-H',
+      'unix:///a',
+      '--host=unix:///b',
+      '--icc=false',
+      '-D',
+      '--label',
+      'a=b',
+      '--label=c=d',
+      '--default-ulimit',
+      'nofile=10:20',
+      '--log-opt',
+      'max-size=1m',
+    ]);
     assert.deepEqual(f.values.hosts, ['unix:///a', 'unix:///b']);
     assert.equal(f.values.icc, false);
     assert.equal(f.values.debug, true);
@@ -60,7 +84,11 @@ describe('daemon option table', () => {
     // environment-only knobs are not daemon.json keys
     assert.throws(() => decodeConfigFile('{"crash-at":"start.created"}'), /don't match any configuration option: crash-at/);
     // positive controls: the same keys with their types, an empty file, null values
-    assert.deepEqual(decodeConfigFile('{"live-restore":true,"mtu":1400,"dns":["1.1.1.1"],"labels":null}'), { 'live-restore': true, mtu: 1400, dns: ['1.1.1.1'] });
+    assert.deepEqual(decodeConfigFile('{"live-restore":true,"mtu":1400,"dns":["1.1.1.1"],"labels":null}'), {
+      'live-restore': true,
+      mtu: 1400,
+      dns: ['1.1.1.1'],
+    });
     assert.deepEqual(decodeConfigFile('  \n'), {});
   });
 
@@ -85,17 +113,30 @@ describe('daemon option table', () => {
     // positive control: the same keys with good values
     const o = withFile(
       JSON.stringify({
-        dns: ['8.8.8.8'], labels: ['a=b'], runtimes: { mine: { path: process.execPath } }, 'default-runtime': 'mine', 'storage-driver': 'overlay2',
-        'default-ipc-mode': 'shareable', 'default-cgroupns-mode': 'private', 'default-shm-size': '32M', 'no-new-privileges': true, experimental: true,
-        'default-ulimits': { nofile: { Name: 'nofile', Soft: 100, Hard: 200 } }, features: { buildkit: false }, 'userland-proxy': false, 'shutdown-timeout': 9, 'exec-opts': ['native.cgroupdriver=cgroupfs'],
+        dns: ['8.8.8.8'],
+        labels: ['a=b'],
+        runtimes: { mine: { path: process.execPath } },
+        'default-runtime': 'mine',
+        'storage-driver': 'overlay2',
+        'default-ipc-mode': 'shareable',
+        'default-cgroupns-mode': 'private',
+        'default-shm-size': '32M',
+        'no-new-privileges': true,
+        experimental: true,
+        'default-ulimits': { nofile: { Name: 'nofile', Soft: 100, Hard: 200 } },
+        features: { buildkit: false },
+        'userland-proxy': false,
+        'shutdown-timeout': 9,
+        'exec-opts': ['native.cgroupdriver=cgroupfs'],
       }),
       (f) => parseDaemonArgs(['--config-file', f], {}),
     );
     assert.ok(typeof o === 'object');
     const e = o.engine;
-    assert.deepEqual([e.dns, e.labels, e.defaultRuntime, e.runtimes.mine.path, e.defaultIpcMode, e.defaultCgroupnsMode, e.shmSize, e.noNewPrivileges, e.experimental], [
-      ['8.8.8.8'], ['a=b'], 'mine', process.execPath, 'shareable', 'private', 32 * 1024 * 1024, true, true,
-    ]);
+    assert.deepEqual(
+      [e.dns, e.labels, e.defaultRuntime, e.runtimes.mine.path, e.defaultIpcMode, e.defaultCgroupnsMode, e.shmSize, e.noNewPrivileges, e.experimental],
+      [['8.8.8.8'], ['a=b'], 'mine', process.execPath, 'shareable', 'private', 32 * 1024 * 1024, true, true],
+    );
     assert.deepEqual(e.defaultUlimits, [{ Name: 'nofile', Soft: 100, Hard: 200 }]);
     assert.equal(o.shutdownTimeoutSec, 9);
   });
@@ -128,7 +169,18 @@ describe('daemon option table', () => {
 
   it('the reloadable keys are dockerd’s', () => {
     const reload = optionKeys.filter((k) => optionDef(k).reload).sort();
-    assert.deepEqual(reload, ['debug', 'default-runtime', 'insecure-registries', 'labels', 'live-restore', 'log-level', 'max-concurrent-downloads', 'max-concurrent-uploads', 'max-download-attempts', 'registry-mirrors']);
+    assert.deepEqual(reload, [
+      'debug',
+      'default-runtime',
+      'insecure-registries',
+      'labels',
+      'live-restore',
+      'log-level',
+      'max-concurrent-downloads',
+      'max-concurrent-uploads',
+      'max-download-attempts',
+      'registry-mirrors',
+    ]);
     assert.ok(Object.keys(OPTIONS).length > 40);
   });
 });

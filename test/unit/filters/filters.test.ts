@@ -18,7 +18,7 @@ describe('Filters', () => {
     }
   });
 
-  it('validates keys with Docker\'s message', () => {
+  it("validates keys with Docker's message", () => {
     const f = Filters.of({ color: ['red'] });
     assert.throws(() => f.validate(['name']), { status: 400, message: "invalid filter 'color'" });
     assert.doesNotThrow(() => f.validate(['color']));

@@ -69,7 +69,10 @@ describe('conmon attach socket', () => {
       const input = Buffer.alloc(70_000, 0x61);
       conn.write(input);
       await waitUntil(() => c.packets.reduce((n, p) => n + p.length, 0) === input.length, 'all stdin bytes');
-      assert.deepEqual(c.packets.map((p) => p.length), [32768, 32768, 70_000 - 65536]);
+      assert.deepEqual(
+        c.packets.map((p) => p.length),
+        [32768, 32768, 70_000 - 65536],
+      );
 
       // half-close: conmon sees the end of stdin, output still flows
       conn.closeStdin();

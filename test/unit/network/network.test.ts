@@ -23,9 +23,21 @@ import type { Container } from '../../../src/container';
 
 function net(name: string, configs: NetworkRecord['IPAM']['Config'], extra: Partial<NetworkRecord> = {}): NetworkRecord {
   return {
-    Name: name, Id: name.padEnd(64, '0').replace(/[^0-9a-f]/g, 'a'), Created: '', Scope: 'local', Driver: 'bridge', EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: null, Config: configs }, Internal: false, Attachable: false, Ingress: false,
-    ConfigFrom: { Network: '' }, ConfigOnly: false, Options: {}, Labels: {}, ...extra,
+    Name: name,
+    Id: name.padEnd(64, '0').replace(/[^0-9a-f]/g, 'a'),
+    Created: '',
+    Scope: 'local',
+    Driver: 'bridge',
+    EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: null, Config: configs },
+    Internal: false,
+    Attachable: false,
+    Ingress: false,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
+    Options: {},
+    Labels: {},
+    ...extra,
   };
 }
 
@@ -52,7 +64,11 @@ describe('ipnet', () => {
 
 describe('pool', () => {
   it('skips routed subnets and takes the next block', () => {
-    const pools = [{ base: '172.17.0.0/16', size: 16 }, { base: '172.18.0.0/16', size: 16 }, { base: '192.168.0.0/16', size: 20 }];
+    const pools = [
+      { base: '172.17.0.0/16', size: 16 },
+      { base: '172.18.0.0/16', size: 16 },
+      { base: '192.168.0.0/16', size: 20 },
+    ];
     assert.equal(cidrString(pickSubnet(pools, [])!), '172.17.0.0/16');
     assert.equal(cidrString(pickSubnet(pools, [parseCidr('172.17.0.0/16')!])!), '172.18.0.0/16');
     // a smaller route inside a block still takes the whole block
@@ -95,12 +111,18 @@ describe('ports', () => {
   const cfg = { ExposedPorts: { '80/tcp': {}, '53/udp': {}, '443/tcp': {} } } as unknown as Container['Config'];
 
   it('expands bindings, ranges and -P', () => {
-    const hc = { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '7000-7001/tcp': [{ HostIp: '', HostPort: '9000-9001' }] }, PublishAllPorts: true } as unknown as Container['HostConfig'];
+    const hc = {
+      PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '7000-7001/tcp': [{ HostIp: '', HostPort: '9000-9001' }] },
+      PublishAllPorts: true,
+    } as unknown as Container['HostConfig'];
     const reqs = portRequests(cfg, hc);
-    assert.deepEqual(
-      reqs.map((r) => `${r.hostIp}|${r.lo}-${r.hi}|${r.ctrPort}/${r.proto}`).sort(),
-      ['127.0.0.1|8080-8080|80/tcp', '|0-0|443/tcp', '|0-0|53/udp', '|9000-9000|7000/tcp', '|9001-9001|7001/tcp'],
-    );
+    assert.deepEqual(reqs.map((r) => `${r.hostIp}|${r.lo}-${r.hi}|${r.ctrPort}/${r.proto}`).sort(), [
+      '127.0.0.1|8080-8080|80/tcp',
+      '|0-0|443/tcp',
+      '|0-0|53/udp',
+      '|9000-9000|7000/tcp',
+      '|9001-9001|7001/tcp',
+    ]);
   });
 
   it('folds consecutive mappings into netavark ranges', () => {
@@ -118,7 +140,9 @@ describe('ports', () => {
 
   it('shows NetworkSettings.Ports with null for exposed-only ports', () => {
     assert.deepEqual(portMap(cfg, [{ proto: 'tcp', ctrPort: 80, hostIp: '0.0.0.0', hostPort: 32768 }]), {
-      '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '32768' }], '53/udp': null, '443/tcp': null,
+      '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '32768' }],
+      '53/udp': null,
+      '443/tcp': null,
     });
   });
 
@@ -135,7 +159,10 @@ describe('firewall sweep', () => {
     const h = chainHash(id);
     const other = chainHash('b'.repeat(64));
     const dump = [
-      '*filter', ':FORWARD ACCEPT [0:0]', ':NETAVARK_FORWARD - [0:0]', ':NETAVARK_ISOLATION_1 - [0:0]',
+      '*filter',
+      ':FORWARD ACCEPT [0:0]',
+      ':NETAVARK_FORWARD - [0:0]',
+      ':NETAVARK_ISOLATION_1 - [0:0]',
       '-A FORWARD -j NETAVARK_ISOLATION_1',
       '-A NETAVARK_FORWARD -d 10.1.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
       '-A NETAVARK_FORWARD -s 10.1.0.0/24 -j ACCEPT',
@@ -143,7 +170,10 @@ describe('firewall sweep', () => {
       '-A NETAVARK_ISOLATION_1 -i br-x ! -o br-x -j NETAVARK_ISOLATION_2',
       '-A NETAVARK_ISOLATION_1 -i br-y ! -o br-y -j NETAVARK_ISOLATION_2',
       'COMMIT',
-      '*nat', `:NETAVARK-${h} - [0:0]`, `:NETAVARK-DN-${h} - [0:0]`, `:NETAVARK-${other} - [0:0]`,
+      '*nat',
+      `:NETAVARK-${h} - [0:0]`,
+      `:NETAVARK-DN-${h} - [0:0]`,
+      `:NETAVARK-${other} - [0:0]`,
       `-A POSTROUTING -s 10.1.0.0/24 -j NETAVARK-${h}`,
       `-A POSTROUTING -s 10.2.0.0/24 -j NETAVARK-${other}`,
       `-A NETAVARK-${h} ! -d 224.0.0.0/4 -j MASQUERADE`,
@@ -162,7 +192,10 @@ describe('firewall sweep', () => {
         '*nat',
         `-D POSTROUTING -s 10.1.0.0/24 -j NETAVARK-${h}`,
         `-D NETAVARK-HOSTPORT-DNAT -p tcp -m tcp --dport 80 -m comment --comment "dnat name: ${id} id: c" -j NETAVARK-DN-${h}`,
-        `-F NETAVARK-${h}`, `-F NETAVARK-DN-${h}`, `-X NETAVARK-${h}`, `-X NETAVARK-DN-${h}`,
+        `-F NETAVARK-${h}`,
+        `-F NETAVARK-DN-${h}`,
+        `-X NETAVARK-${h}`,
+        `-X NETAVARK-DN-${h}`,
         'COMMIT',
         '',
       ].join('\n'),
@@ -184,7 +217,10 @@ describe('network rules', () => {
     // the host-port chains come before the network's own POSTROUTING jump (its ACCEPT would end the chain)
     assert.ok(first.indexOf('-A POSTROUTING -j NETAVARK-HOSTPORT-MASQ') < first.indexOf(`-A POSTROUTING -s 10.1.0.0/24 -j NETAVARK-${h}`));
     // what iptables-save prints once the script is applied: nothing left to add
-    const dump = first.split('\n').filter((l) => l !== 'COMMIT').join('\n');
+    const dump = first
+      .split('\n')
+      .filter((l) => l !== 'COMMIT')
+      .join('\n');
     assert.equal(missingScript(dump, networkPlan(net, 4)), '');
     // a second network adds its own rules only
     const two = missingScript(dump, networkPlan({ ...net, nvName: 'b'.repeat(64), bridge: 'br-y', subnets: ['10.2.0.0/24'] }, 4));
@@ -240,11 +276,13 @@ describe('embedded DNS rules', () => {
 
 describe('network create validation', () => {
   it('joins IPAM problems as dockerd does', () => {
-    assert.throws(() => validateIpam([{ Subnet: '10.1.0.0/24', Gateway: '10.2.0.1' }], false), { message: "invalid network config:\ninvalid gateway 10.2.0.1: parent subnet 10.1.0.0/24 doesn't contain this address" });
-    assert.throws(
-      () => validateIpam([{ Subnet: '10.1.0.1/24', IPRange: '10.1.0.0/16' }], false),
-      { message: 'invalid network config:\n* invalid subnet 10.1.0.1/24: it should be 10.1.0.0/24\n* invalid ip-range 10.1.0.0/16: CIDR block is bigger than its parent subnet 10.1.0.1/24' },
-    );
+    assert.throws(() => validateIpam([{ Subnet: '10.1.0.0/24', Gateway: '10.2.0.1' }], false), {
+      message: "invalid network config:\ninvalid gateway 10.2.0.1: parent subnet 10.1.0.0/24 doesn't contain this address",
+    });
+    assert.throws(() => validateIpam([{ Subnet: '10.1.0.1/24', IPRange: '10.1.0.0/16' }], false), {
+      message:
+        'invalid network config:\n* invalid subnet 10.1.0.1/24: it should be 10.1.0.0/24\n* invalid ip-range 10.1.0.0/16: CIDR block is bigger than its parent subnet 10.1.0.1/24',
+    });
     assert.throws(() => validateIpam([{ Subnet: 'nope' }], false), /invalid subnet nope: invalid CIDR block notation/);
     validateIpam([{ Subnet: 'fd00::/64', Gateway: 'garbage' }], false);
   });
@@ -268,7 +306,11 @@ describe('container networking at create', () => {
     containerExists: (r: string) => r === 'peer',
   };
   const container = (mode: string, more: Partial<Container['HostConfig']> = {}) =>
-    ({ ID: 'c'.repeat(64), Config: { Hostname: 'h' }, HostConfig: { NetworkMode: mode, PortBindings: {}, PublishAllPorts: false, Links: null, Dns: [], ExtraHosts: null, ...more } }) as unknown as Container;
+    ({
+      ID: 'c'.repeat(64),
+      Config: { Hostname: 'h' },
+      HostConfig: { NetworkMode: mode, PortBindings: {}, PublishAllPorts: false, Links: null, Dns: [], ExtraHosts: null, ...more },
+    }) as unknown as Container;
 
   it('records the primary network first, then the extra endpoints', () => {
     const c = container('user');
@@ -279,10 +321,17 @@ describe('container networking at create', () => {
   });
 
   it('gives Docker’s create-time errors', () => {
-    assert.throws(() => prepareNetworking(container('default'), { NetworkingConfig: { EndpointsConfig: { default: { IPAMConfig: { IPv4Address: '172.17.0.9' } } } } }, lookup), {
-      message: 'invalid config for network default: user specified IP address is supported on user defined networks only',
-    });
-    assert.throws(() => prepareNetworking(container('auto'), { NetworkingConfig: { EndpointsConfig: { auto: { IPAMConfig: { IPv4Address: '172.20.0.9' } } } } }, lookup), /supported only when connecting to networks with user configured subnets/);
+    assert.throws(
+      () =>
+        prepareNetworking(container('default'), { NetworkingConfig: { EndpointsConfig: { default: { IPAMConfig: { IPv4Address: '172.17.0.9' } } } } }, lookup),
+      {
+        message: 'invalid config for network default: user specified IP address is supported on user defined networks only',
+      },
+    );
+    assert.throws(
+      () => prepareNetworking(container('auto'), { NetworkingConfig: { EndpointsConfig: { auto: { IPAMConfig: { IPv4Address: '172.20.0.9' } } } } }, lookup),
+      /supported only when connecting to networks with user configured subnets/,
+    );
     assert.throws(() => prepareNetworking(container('container:peer'), { Hostname: 'x' }, lookup), /conflicting options: hostname and the network mode/);
     assert.throws(() => prepareNetworking(container('container:gone'), {}, lookup), /No such container: gone/);
     assert.throws(() => prepareNetworking(container('host', { Links: ['a:b'] }), {}, lookup), /host type networking can't be used with links/);
@@ -302,7 +351,13 @@ describe('container networking at create', () => {
 
 describe('/etc/hosts', () => {
   it('has Docker’s order: defaults, --add-host, own addresses, links', () => {
-    const h = hostsContent({ hostname: 'web', domainname: 'example.test', extraHosts: ['gw:10.0.0.1'], addresses: ['172.17.0.2'], links: [{ ip: '172.17.0.3', names: 'db abc db1' }] });
+    const h = hostsContent({
+      hostname: 'web',
+      domainname: 'example.test',
+      extraHosts: ['gw:10.0.0.1'],
+      addresses: ['172.17.0.2'],
+      links: [{ ip: '172.17.0.3', names: 'db abc db1' }],
+    });
     assert.equal(h.split('\n').slice(6).join('\n'), '10.0.0.1\tgw\n172.17.0.2\tweb.example.test web\n172.17.0.3\tdb abc db1\n');
   });
 });

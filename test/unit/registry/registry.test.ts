@@ -10,8 +10,18 @@ import * as zlib from 'node:zlib';
 import { ParallelGzip } from '../../../src/archive';
 import { parseReference, normaliseTagged } from '../../../src/image';
 import {
-  CredentialFile, ManifestError, Schema1Error, decodeAuthHeader, encodeAuthHeader, parseChallenges, parseManifest, parsePlatform, registryKey,
-  selectManifest, HUB_AUTH_KEY, type Descriptor,
+  CredentialFile,
+  ManifestError,
+  Schema1Error,
+  decodeAuthHeader,
+  encodeAuthHeader,
+  parseChallenges,
+  parseManifest,
+  parsePlatform,
+  registryKey,
+  selectManifest,
+  HUB_AUTH_KEY,
+  type Descriptor,
 } from '../../../src/registry';
 import { progressText } from '../../../src/engine/images/progress';
 import { humanSize } from '../../../src/util/humansize';
@@ -57,7 +67,10 @@ describe('auth challenges', () => {
 describe('platforms', () => {
   const desc = (os: string, architecture: string, variant?: string, extra: Partial<Descriptor> = {}): Descriptor => ({
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    digest: `sha256:${(os + architecture + (variant ?? '')).padEnd(64, '0').replace(/[^a-f0-9]/g, '0').slice(0, 64)}`,
+    digest: `sha256:${(os + architecture + (variant ?? ''))
+      .padEnd(64, '0')
+      .replace(/[^a-f0-9]/g, '0')
+      .slice(0, 64)}`,
     size: 1,
     platform: { os, architecture, ...(variant ? { variant } : {}) },
     ...extra,
@@ -93,18 +106,38 @@ describe('manifest validation', () => {
   const config = { mediaType: 'application/vnd.docker.container.image.v1+json', digest: 'sha256:' + 'c'.repeat(64), size: 5 };
   const m = (o: object) => Buffer.from(JSON.stringify(o));
   test('schema 2 manifests and indexes parse; the body media type wins', () => {
-    const doc = parseManifest(m({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config, layers: [layer] }), 'application/json', 'x');
+    const doc = parseManifest(
+      m({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config, layers: [layer] }),
+      'application/json',
+      'x',
+    );
     assert.equal(doc.doc.kind, 'manifest');
-    const idx = parseManifest(m({ schemaVersion: 2, manifests: [{ ...config, mediaType: 'application/vnd.oci.image.manifest.v1+json', platform: { os: 'linux', architecture: 'amd64' } }] }), 'application/vnd.oci.image.index.v1+json', 'x');
+    const idx = parseManifest(
+      m({
+        schemaVersion: 2,
+        manifests: [{ ...config, mediaType: 'application/vnd.oci.image.manifest.v1+json', platform: { os: 'linux', architecture: 'amd64' } }],
+      }),
+      'application/vnd.oci.image.index.v1+json',
+      'x',
+    );
     assert.equal(idx.doc.kind, 'index');
   });
   test('malformed documents are refused with what is wrong', () => {
     assert.throws(() => parseManifest(Buffer.from('{nope'), undefined, 'x'), ManifestError);
     assert.throws(() => parseManifest(m({ schemaVersion: 1, fsLayers: [] }), undefined, 'docker.io/x'), Schema1Error);
     assert.throws(() => parseManifest(m({ schemaVersion: 2, config }), 'application/vnd.oci.image.manifest.v1+json', 'x'), /"layers" is missing/);
-    assert.throws(() => parseManifest(m({ schemaVersion: 2, config: { ...config, digest: 'md5:abc' }, layers: [] }), 'application/vnd.oci.image.manifest.v1+json', 'x'), /config/);
-    assert.throws(() => parseManifest(m({ schemaVersion: 2, config, layers: [{ ...layer, size: -1 }] }), 'application/vnd.oci.image.manifest.v1+json', 'x'), /invalid size/);
-    assert.throws(() => parseManifest(m({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: {} }), undefined, 'x'), /manifest list/);
+    assert.throws(
+      () => parseManifest(m({ schemaVersion: 2, config: { ...config, digest: 'md5:abc' }, layers: [] }), 'application/vnd.oci.image.manifest.v1+json', 'x'),
+      /config/,
+    );
+    assert.throws(
+      () => parseManifest(m({ schemaVersion: 2, config, layers: [{ ...layer, size: -1 }] }), 'application/vnd.oci.image.manifest.v1+json', 'x'),
+      /invalid size/,
+    );
+    assert.throws(
+      () => parseManifest(m({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: {} }), undefined, 'x'),
+      /manifest list/,
+    );
     assert.throws(() => parseManifest(m({ schemaVersion: 3 }), undefined, 'x'), /unsupported schema version/);
     assert.throws(() => parseManifest(m({ schemaVersion: 2, mediaType: 'text/html', config, layers: [] }), undefined, 'x'), /unsupported manifest media type/);
   });
@@ -172,7 +205,7 @@ describe('parallel gzip', () => {
   });
   test('incompressible blocks are stored, not deflated', async () => {
     const noise = Buffer.alloc(512 * 1024);
-    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24 ^ (i & 0xff);
+    for (let i = 0; i < noise.length; i++) noise[i] = ((i * 2654435761) >>> 24) ^ (i & 0xff);
     const { randomBytes } = await import('node:crypto');
     const rnd = randomBytes(512 * 1024);
     const gz = await run(rnd, 128 * 1024);
@@ -196,7 +229,10 @@ describe('insecure registries', () => {
       assert.equal(await t.isInsecure('10.2.0.1:5000'), false);
       assert.equal(await t.isInsecure('myreg.example:5001'), false);
       const eps = await t.endpoints('docker.io', true);
-      assert.deepEqual(eps.map((e) => e.base), ['https://registry-1.docker.io']);
+      assert.deepEqual(
+        eps.map((e) => e.base),
+        ['https://registry-1.docker.io'],
+      );
     } finally {
       await t.close();
     }
@@ -209,7 +245,15 @@ describe('daemon.json registry options', () => {
     const c = parseRegistryOptions({}, fail);
     assert.equal(c.maxConcurrentDownloads, 3);
     assert.equal(c.maxConcurrentUploads, 5);
-    const d = parseRegistryOptions({ 'registry-mirrors': ['https://mirror.example:5000/'], 'insecure-registries': ['http://10.0.0.1:5000', '10.1.0.0/16'], 'max-concurrent-downloads': 6, proxies: { 'https-proxy': 'http://p:3128', 'no-proxy': 'localhost' } }, fail);
+    const d = parseRegistryOptions(
+      {
+        'registry-mirrors': ['https://mirror.example:5000/'],
+        'insecure-registries': ['http://10.0.0.1:5000', '10.1.0.0/16'],
+        'max-concurrent-downloads': 6,
+        proxies: { 'https-proxy': 'http://p:3128', 'no-proxy': 'localhost' },
+      },
+      fail,
+    );
     assert.deepEqual(d.mirrors, ['https://mirror.example:5000']);
     assert.deepEqual(d.insecureRegistries, ['10.0.0.1:5000', '10.1.0.0/16']);
     assert.equal(d.maxConcurrentDownloads, 6);

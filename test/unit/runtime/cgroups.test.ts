@@ -41,8 +41,11 @@ describe('layout', () => {
     assert.ok(h.v1.has('name=systemd'));
     assert.equal(h.unified!.mountpoint, '/sys/fs/cgroup/unified');
     assert.deepEqual(allCgroupDirs('/berth/x', h).sort(), [
-      '/sys/fs/cgroup/cpu/berth/x', '/sys/fs/cgroup/cpuacct/berth/x', '/sys/fs/cgroup/memory/berth/x',
-      '/sys/fs/cgroup/systemd/berth/x', '/sys/fs/cgroup/unified/berth/x',
+      '/sys/fs/cgroup/cpu/berth/x',
+      '/sys/fs/cgroup/cpuacct/berth/x',
+      '/sys/fs/cgroup/memory/berth/x',
+      '/sys/fs/cgroup/systemd/berth/x',
+      '/sys/fs/cgroup/unified/berth/x',
     ]);
     const v1 = parseCgroupLayout(V1_COMBINED);
     assert.equal(v1.mode, 'v1');
@@ -73,9 +76,7 @@ describe('parsers', () => {
       { major: 8, minor: 0, op: 'read', value: 10 },
       { major: 8, minor: 0, op: 'write', value: 20 },
     ]);
-    const net = parseNetDev(
-      'Inter-|   Receive\n face |bytes\n    lo: 1 2 0 0 0 0 0 0 3 4 0 0 0 0 0 0\n  eth0: 100 2 0 1 0 0 0 0 300 4 5 6 0 0 0 0\n',
-    );
+    const net = parseNetDev('Inter-|   Receive\n face |bytes\n    lo: 1 2 0 0 0 0 0 0 3 4 0 0 0 0 0 0\n  eth0: 100 2 0 1 0 0 0 0 300 4 5 6 0 0 0 0\n');
     assert.deepEqual(Object.keys(net), ['eth0']);
     assert.deepEqual(net.eth0, { rx_bytes: 100, rx_packets: 2, rx_errors: 0, rx_dropped: 1, tx_bytes: 300, tx_packets: 4, tx_errors: 5, tx_dropped: 6 });
     assert.equal(systemCpuUsage('cpu  1 2 3 4 5 6 7 8 9 10\ncpu0 1 1 1 1 1 1 1\n'), 28 * 1e7);
@@ -190,7 +191,9 @@ describe('readStats on a real cgroup of this host', () => {
       '    lo:     100       2    0    0    0     0          0         0      100       2    0    0    0     0       0          0',
       '  eth0:    1500      10    1    2    0     0          0         0     3000      20    3    4    0     0       0          0',
     ].join('\n');
-    assert.deepEqual(parseNetDev(text), { eth0: { rx_bytes: 1500, rx_packets: 10, rx_errors: 1, rx_dropped: 2, tx_bytes: 3000, tx_packets: 20, tx_errors: 3, tx_dropped: 4 } });
+    assert.deepEqual(parseNetDev(text), {
+      eth0: { rx_bytes: 1500, rx_packets: 10, rx_errors: 1, rx_dropped: 2, tx_bytes: 3000, tx_packets: 20, tx_errors: 3, tx_dropped: 4 },
+    });
     assert.deepEqual(parseNetDev(null), {});
   });
 });

@@ -50,9 +50,7 @@ describe('compileProfile', () => {
     assert.ok(n.includes('clone') && n.includes('clone3'), 'excluded-by-cap rules kept without the cap');
     const clone3 = def.syscalls!.find((c) => c.names.includes('clone3'))!;
     assert.equal(clone3.errnoRet, 38);
-    assert.deepEqual(def.syscalls!.find((c) => c.names.includes('clone'))!.args, [
-      { index: 0, value: 2114060288, op: 'SCMP_CMP_MASKED_EQ' },
-    ]);
+    assert.deepEqual(def.syscalls!.find((c) => c.names.includes('clone'))!.args, [{ index: 0, value: 2114060288, op: 'SCMP_CMP_MASKED_EQ' }]);
 
     const admin = compileProfile(PROFILE, { capabilities: [...DEFAULT_CAPABILITIES, 'CAP_SYS_ADMIN'], arch: 'amd64', kernel: '6.1' })!;
     const m = names(admin);
@@ -91,15 +89,15 @@ describe('compileProfile', () => {
       () => compileProfile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ name: 'a', names: ['b'], action: 'SCMP_ACT_ALLOW' }] }, { capabilities: [] }),
       /use either 'name' or 'names'/,
     );
-    assert.throws(
-      () => compileProfile({ ...PROFILE, architectures: ['SCMP_ARCH_X86_64'] }, { capabilities: [] }),
-      /use either 'architectures' or 'archMap'/,
-    );
+    assert.throws(() => compileProfile({ ...PROFILE, architectures: ['SCMP_ARCH_X86_64'] }, { capabilities: [] }), /use either 'architectures' or 'archMap'/);
     assert.equal(compileProfile({ defaultAction: '', syscalls: [] }, { capabilities: [] }), null);
   });
 
   test('parseProfile errors are 400s', () => {
-    assert.throws(() => parseProfile('{nope'), (e: unknown) => e instanceof EngineError && e.status === 400 && /Decoding seccomp profile failed/.test(e.message));
+    assert.throws(
+      () => parseProfile('{nope'),
+      (e: unknown) => e instanceof EngineError && e.status === 400 && /Decoding seccomp profile failed/.test(e.message),
+    );
   });
 });
 

@@ -27,8 +27,17 @@ import { defaultHostConfig, type HostConfig } from '../../../src/container';
 import { validateHostConfig } from '../../../src/engine/containers/create';
 
 const ALL_FEATURES: CgroupFeatures = {
-  memoryLimit: true, swapLimit: true, memoryReservation: true, memorySwappiness: true, oomKillDisable: true,
-  cpuShares: true, cpuCfs: true, cpuset: true, pids: true, blkioWeight: true, blkioThrottle: true,
+  memoryLimit: true,
+  swapLimit: true,
+  memoryReservation: true,
+  memorySwappiness: true,
+  oomKillDisable: true,
+  cpuShares: true,
+  cpuCfs: true,
+  cpuset: true,
+  pids: true,
+  blkioWeight: true,
+  blkioThrottle: true,
 };
 
 function base(over: Partial<SpecInput> = {}): SpecInput {
@@ -83,7 +92,7 @@ describe('buildSpec', () => {
     assert.equal(s.linux!.cgroupsPath, '/berth/x');
   });
 
-  test('CapEff mask of the default set is Docker\'s', () => {
+  test("CapEff mask of the default set is Docker's", () => {
     assert.equal(capabilityMask(DEFAULT_CAPABILITIES).toString(16), 'a80425fb');
   });
 
@@ -118,7 +127,10 @@ describe('buildSpec', () => {
     assert.ok(s.mounts!.some((m) => m.destination === '/dev/shm' && m.source === '/dev/shm' && m.type === 'bind'));
     assert.equal(s.linux!.sysctl!['net.ipv4.ip_unprivileged_port_start'], undefined);
     const j = buildSpec(base({ network: { kind: 'path', path: '/proc/42/ns/net' } }));
-    assert.deepEqual(j.linux!.namespaces!.find((n) => n.type === 'network'), { type: 'network', path: '/proc/42/ns/net' });
+    assert.deepEqual(
+      j.linux!.namespaces!.find((n) => n.type === 'network'),
+      { type: 'network', path: '/proc/42/ns/net' },
+    );
     const none = buildSpec(base({ ipcMode: 'none' }));
     assert.ok(!none.mounts!.some((m) => m.destination === '/dev/shm'));
   });
@@ -146,7 +158,15 @@ describe('buildSpec', () => {
     assert.ok(!by('/dev/shm').options!.includes('ro'));
     assert.ok(by('/dev/shm').options!.includes('size=1048576'));
     throws400(
-      () => buildSpec(base({ mounts: [{ source: '/x', destination: '/a' }, { source: '/y', destination: '/a' }] })),
+      () =>
+        buildSpec(
+          base({
+            mounts: [
+              { source: '/x', destination: '/a' },
+              { source: '/y', destination: '/a' },
+            ],
+          }),
+        ),
       'Duplicate mount point: /a',
     );
   });
@@ -178,7 +198,10 @@ describe('buildSpec', () => {
   });
 
   test('unlimited rlimit serializes as an exact u64', () => {
-    const json = serializeSpec({ ociVersion: '1', process: { user: { uid: 0, gid: 0 }, args: ['x'], cwd: '/', rlimits: [{ type: 'RLIMIT_CORE', soft: (1n << 64n) - 1n, hard: 5 }] } });
+    const json = serializeSpec({
+      ociVersion: '1',
+      process: { user: { uid: 0, gid: 0 }, args: ['x'], cwd: '/', rlimits: [{ type: 'RLIMIT_CORE', soft: (1n << 64n) - 1n, hard: 5 }] },
+    });
     assert.match(json, /"soft":18446744073709551615,"hard":5/);
   });
 
@@ -225,8 +248,7 @@ describe('buildSpec', () => {
 });
 
 describe('validateResources', () => {
-  const v = (r: Parameters<typeof validateResources>[0], update = false) =>
-    validateResources(r, { features: ALL_FEATURES, update });
+  const v = (r: Parameters<typeof validateResources>[0], update = false) => validateResources(r, { features: ALL_FEATURES, update });
   test('swap defaults to 2x memory; -1 is unlimited', () => {
     assert.equal(v({ Memory: 100 << 20 }).resources.MemorySwap, 200 << 20);
     assert.equal(toOciResources(v({ Memory: 100 << 20 }).resources).memory!.swap, 200 << 20);
@@ -323,9 +345,6 @@ describe('seccomp in the spec', () => {
     const prof = JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] });
     const s = buildSpec(base({ seccomp: { profile: prof } }));
     assert.deepEqual(s.linux!.seccomp, { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] });
-    assert.throws(
-      () => buildSpec(base({ seccomp: 'default', seccompProfilePath: path.join(tmp, 'nope.json') })),
-      /fetch-seccomp-profile\.sh/,
-    );
+    assert.throws(() => buildSpec(base({ seccomp: 'default', seccompProfilePath: path.join(tmp, 'nope.json') })), /fetch-seccomp-profile\.sh/);
   });
 });

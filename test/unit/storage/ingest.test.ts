@@ -67,7 +67,7 @@ describe('layer ingest', () => {
     layers.discard(r.staged);
   });
 
-  it('refuses a blob whose digest is not the descriptor\'s, keeping neither blob nor layer', async () => {
+  it("refuses a blob whose digest is not the descriptor's, keeping neither blob nor layer", async () => {
     await assert.rejects(
       ingestLayer(content, layers, Readable.from([gz]), { compression: 'gzip', expectedDigest: sha('promised'), keepSource: true }),
       (e) => e instanceof IngestError && /^digest mismatch: the content is sha256:[0-9a-f]{64}, expected sha256:/.test(e.message),
@@ -85,7 +85,7 @@ describe('layer ingest', () => {
     nothingKept();
   });
 
-  it('refuses a blob larger than its descriptor says, and a layer whose content is not the config\'s diff ID', async () => {
+  it("refuses a blob larger than its descriptor says, and a layer whose content is not the config's diff ID", async () => {
     await assert.rejects(
       ingestLayer(content, layers, Readable.from([gz]), { compression: 'gzip', expectedSize: gz.length - 1, keepSource: true }),
       /blob is larger than its descriptor says/,

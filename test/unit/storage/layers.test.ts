@@ -85,7 +85,10 @@ describe('layer store', () => {
     const again = store.commitStaged(null, staged, [{ digest: sha('blob'), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 1 }]);
     assert.equal(again, first);
     assert.equal(fs.existsSync(staged.dir), false);
-    assert.deepEqual(store.blobsOf(first.diffId).map((b) => b.digest), [sha('blob')]);
+    assert.deepEqual(
+      store.blobsOf(first.diffId).map((b) => b.digest),
+      [sha('blob')],
+    );
   });
 
   it('after a crash, drops layers that were never committed and dangling short links, and keeps committed ones', async () => {

@@ -23,7 +23,15 @@ describe('writable layer', { skip: canMount ? false : 'needs root to mount overl
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-rwlayer-'));
     fs.mkdirSync(path.join(root, 'layers'));
     store = new LayerStore(path.join(root, 'layers'), path.join(root, 'tmp'));
-    const b = await store.create(null, Readable.from([await tarBuf([{ name: 'etc/', type: 'directory', mode: 0o755 }, { name: 'etc/os', body: 'base\n' }])]));
+    const b = await store.create(
+      null,
+      Readable.from([
+        await tarBuf([
+          { name: 'etc/', type: 'directory', mode: 0o755 },
+          { name: 'etc/os', body: 'base\n' },
+        ]),
+      ]),
+    );
     top = (await store.create(b.chainId, Readable.from([await tarBuf([{ name: 'etc/app', body: 'app\n' }])]))).chainId;
   });
   after(() => {

@@ -28,7 +28,10 @@ describe('sys/spawn', () => {
   });
 
   test('throws a Node-style error for a program that cannot start', () => {
-    assert.throws(() => spawnNoFork('/nonexistent/prog', [], { env: {} }), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+    assert.throws(
+      () => spawnNoFork('/nonexistent/prog', [], { env: {} }),
+      (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
+    );
     // the control: the same call on a program that exists starts it
     const c = spawnNoFork('/bin/true', [], { env: {} });
     assert.ok(c.pid > 0);

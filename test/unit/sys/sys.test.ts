@@ -27,10 +27,7 @@ describe('sys', () => {
 
   test('importing the module does not load koffi', () => {
     const mod = path.join(__dirname, '../../../src/sys/index.js');
-    const r = spawnSync(process.execPath, [
-      '-e',
-      `require(${JSON.stringify(mod)}); console.log(Object.keys(require.cache).some((k) => k.includes('koffi')))`,
-    ]);
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(mod)}); console.log(Object.keys(require.cache).some((k) => k.includes('koffi')))`]);
     assert.equal(r.stdout.toString().trim(), 'false');
   });
 
@@ -103,7 +100,7 @@ describe('sys', () => {
     assert.throws(() => sys.lsetxattr(f, 'user.bin', bin, sys.XATTR_REPLACE), { code: 'ENODATA' });
   });
 
-  test('xattrs on a symlink are the link\'s own', () => {
+  test("xattrs on a symlink are the link's own", () => {
     const l = path.join(tmp, 'lnk');
     fs.symlinkSync('/nonexistent', l);
     sys.lsetxattr(l, 'trusted.test', Buffer.from('v'));

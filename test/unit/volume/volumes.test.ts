@@ -11,9 +11,7 @@ import { VolumeService } from '../../../src/engine/volumes';
 import { Filters } from '../../../src/filters';
 import { EventBus } from '../../../src/engine/events';
 import type { EngineContext } from '../../../src/engine/context';
-import {
-  convertTmpfsOptions, parseBind, parseMountSpec, parseVolumesFrom, validMountMode,
-} from '../../../src/engine/containers/mountparse';
+import { convertTmpfsOptions, parseBind, parseMountSpec, parseVolumesFrom, validMountMode } from '../../../src/engine/containers/mountparse';
 import { copyIntoEmpty } from '../../../src/engine/containers/copyup';
 
 describe('volume store and service', () => {
@@ -78,12 +76,19 @@ describe('volume store and service', () => {
   });
 
   it('validates names and driver options', () => {
-    assert.throws(() => svc.create({ Name: 'x' }), { status: 400, message: 'create x: volume name is too short, names should be at least two alphanumeric characters' });
-    for (const n of ['../up', 'a/b', '.dot', '-dash', 'sp ace']) assert.throws(() => svc.create({ Name: n }), { status: 400, message: /^create .*includes invalid characters/ });
+    assert.throws(() => svc.create({ Name: 'x' }), {
+      status: 400,
+      message: 'create x: volume name is too short, names should be at least two alphanumeric characters',
+    });
+    for (const n of ['../up', 'a/b', '.dot', '-dash', 'sp ace'])
+      assert.throws(() => svc.create({ Name: n }), { status: 400, message: /^create .*includes invalid characters/ });
     assert.throws(() => svc.create({ Name: 'ok', DriverOpts: { bogus: '1' } }), { message: 'create ok: invalid option: "bogus"' });
     assert.throws(() => svc.create({ Name: 'ok', DriverOpts: { o: 'size=1m' } }), { message: 'create ok: missing required option: "device"' });
     assert.throws(() => svc.create({ Name: 'ok', DriverOpts: { size: '10m' } }), { message: 'create ok: quota size requested but no quota support' });
-    assert.throws(() => svc.create({ Name: 'ok', Driver: 'nfs-plugin' }), { status: 404, message: 'create ok: error looking up volume plugin nfs-plugin: plugin "nfs-plugin" not found' });
+    assert.throws(() => svc.create({ Name: 'ok', Driver: 'nfs-plugin' }), {
+      status: 404,
+      message: 'create ok: error looking up volume plugin nfs-plugin: plugin "nfs-plugin" not found',
+    });
     assert.deepEqual(fs.readdirSync(path.join(root, 'volumes')), []);
   });
 
@@ -92,7 +97,11 @@ describe('volume store and service', () => {
     svc.create({ Name: 'beta', Labels: { env: 'dev' } });
     svc.create({ Name: 'gamma' });
     store.reference('alpha', 'c1');
-    const names = (f: Record<string, string[]>) => svc.list(Filters.of(f)).Volumes.map((v) => v.Name).sort();
+    const names = (f: Record<string, string[]>) =>
+      svc
+        .list(Filters.of(f))
+        .Volumes.map((v) => v.Name)
+        .sort();
     assert.deepEqual(names({ dangling: ['true'] }), ['beta', 'gamma']);
     assert.deepEqual(names({ dangling: ['0'] }), ['alpha']);
     assert.deepEqual(names({ name: ['^al'] }), ['alpha']);
@@ -157,7 +166,10 @@ describe('volume store and service', () => {
 describe('mount grammar', () => {
   it('parses -v binds, named and anonymous volumes with modes', () => {
     const b = parseBind('/host/../host/dir:/ctr:ro,rshared,z');
-    assert.deepEqual([b.Type, b.Source, b.Destination, b.RW, b.Mode, b.Propagation, b.CreateSource], ['bind', '/host/dir', '/ctr', false, 'ro,rshared,z', 'rshared', true]);
+    assert.deepEqual(
+      [b.Type, b.Source, b.Destination, b.RW, b.Mode, b.Propagation, b.CreateSource],
+      ['bind', '/host/dir', '/ctr', false, 'ro,rshared,z', 'rshared', true],
+    );
     const d = parseBind('/h:/c');
     assert.deepEqual([d.Mode, d.Propagation, d.RW], ['', 'rprivate', true]);
     const v = parseBind('data:/var/lib/x/../data:nocopy');
@@ -190,9 +202,15 @@ describe('mount grammar', () => {
     const m = parseMountSpec({ Type: 'bind', Source: os.tmpdir(), Target: '/t', BindOptions: { Propagation: 'rslave', NonRecursive: true } });
     assert.deepEqual([m.Source, m.Propagation, m.CreateSource, m.Mode], [os.tmpdir(), 'rslave', false, '']);
     const bad: Array<[object, string]> = [
-      [{ Type: 'bind', Source: '/nonexistent-berth', Target: '/t' }, 'invalid mount config for type "bind": bind source path does not exist: /nonexistent-berth'],
+      [
+        { Type: 'bind', Source: '/nonexistent-berth', Target: '/t' },
+        'invalid mount config for type "bind": bind source path does not exist: /nonexistent-berth',
+      ],
       [{ Type: 'bind', Target: '/t' }, 'invalid mount config for type "bind": field Source must not be empty'],
-      [{ Type: 'bind', Source: os.tmpdir(), Target: '/t', BindOptions: { Propagation: 'weird' } }, 'invalid mount config for type "bind": invalid propagation mode: weird'],
+      [
+        { Type: 'bind', Source: os.tmpdir(), Target: '/t', BindOptions: { Propagation: 'weird' } },
+        'invalid mount config for type "bind": invalid propagation mode: weird',
+      ],
       [{ Type: 'volume', Target: '' }, 'invalid mount config for type "volume": field Target must not be empty'],
       [{ Type: 'volume', Target: 'rel' }, `invalid mount config for type "volume": invalid mount path: 'rel' mount path must be absolute`],
       [{ Type: 'volume', Target: '/v', ReadOnly: true }, 'invalid mount config for type "volume": must not set ReadOnly mode when using anonymous volumes'],
@@ -219,10 +237,9 @@ describe('mount grammar', () => {
     const hc = { Mounts: [{ Type: 'bind' as const, Source: '/x', Target: '/y', BindOptions: { CreateMountpoint: true }, VolumeOptions: { NoCopy: true } }] };
     normalizeMountsForVersion(hc, 1.41);
     assert.deepEqual(hc.Mounts[0], { Type: 'bind', Source: '/x', Target: '/y', BindOptions: { CreateMountpoint: false } });
-    assert.throws(
-      () => normalizeMountsForVersion({ Mounts: [{ Type: 'bind', Source: '/x', Target: '/y', VolumeOptions: {} }] }, 1.42),
-      { message: 'VolumeOptions must not be specified on mount type "bind"' },
-    );
+    assert.throws(() => normalizeMountsForVersion({ Mounts: [{ Type: 'bind', Source: '/x', Target: '/y', VolumeOptions: {} }] }, 1.42), {
+      message: 'VolumeOptions must not be specified on mount type "bind"',
+    });
     assert.throws(() => normalizeMountsForVersion({ Mounts: [{ Type: 'volume', Source: 'v', Target: '/y', VolumeOptions: { Subpath: 'a' } }] }, 1.41), {
       message: 'VolumeOptions.Subpath needs API v1.45 or newer',
     });

@@ -11,13 +11,28 @@ function view(p: Project): Record<string, unknown> {
   const services: Record<string, unknown> = {};
   for (const [n, s] of Object.entries(p.services).sort(([a], [b]) => a.localeCompare(b))) {
     const { name: _n, ...rest } = s;
-    services[n] = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length) && !(v && typeof v === 'object' && !Array.isArray(v) && !Object.keys(v).length)));
+    services[n] = Object.fromEntries(
+      Object.entries(rest).filter(
+        ([, v]) => v !== undefined && !(Array.isArray(v) && !v.length) && !(v && typeof v === 'object' && !Array.isArray(v) && !Object.keys(v).length),
+      ),
+    );
   }
   const out: Record<string, unknown> = { name: p.name, services };
-  if (Object.keys(p.networks).length) out.networks = Object.fromEntries(Object.entries(p.networks).map(([k, v]) => [k, { name: v.name, ...(v.external ? { external: true } : {}), ...(v.driver ? { driver: v.driver } : {}) }]));
-  if (Object.keys(p.volumes).length) out.volumes = Object.fromEntries(Object.entries(p.volumes).map(([k, v]) => [k, { name: v.name, ...(v.external ? { external: true } : {}) }]));
-  if (Object.keys(p.secrets).length) out.secrets = Object.fromEntries(Object.entries(p.secrets).map(([k, v]) => [k, { name: v.name, ...(v.file ? { file: v.file } : {}), ...(v.environment ? { environment: v.environment } : {}) }]));
-  if (Object.keys(p.configs).length) out.configs = Object.fromEntries(Object.entries(p.configs).map(([k, v]) => [k, { name: v.name, ...(v.file ? { file: v.file } : {}) }]));
+  if (Object.keys(p.networks).length)
+    out.networks = Object.fromEntries(
+      Object.entries(p.networks).map(([k, v]) => [k, { name: v.name, ...(v.external ? { external: true } : {}), ...(v.driver ? { driver: v.driver } : {}) }]),
+    );
+  if (Object.keys(p.volumes).length)
+    out.volumes = Object.fromEntries(Object.entries(p.volumes).map(([k, v]) => [k, { name: v.name, ...(v.external ? { external: true } : {}) }]));
+  if (Object.keys(p.secrets).length)
+    out.secrets = Object.fromEntries(
+      Object.entries(p.secrets).map(([k, v]) => [
+        k,
+        { name: v.name, ...(v.file ? { file: v.file } : {}), ...(v.environment ? { environment: v.environment } : {}) },
+      ]),
+    );
+  if (Object.keys(p.configs).length)
+    out.configs = Object.fromEntries(Object.entries(p.configs).map(([k, v]) => [k, { name: v.name, ...(v.file ? { file: v.file } : {}) }]));
   return out;
 }
 
@@ -32,7 +47,7 @@ export const configCommand: ComposeCommand = {
     { long: 'profiles', kind: 'bool', help: 'Print the profile names, one per line.' },
     { long: 'images', kind: 'bool', help: 'Print the image names, one per line.' },
     { long: 'hash', kind: 'string', help: 'Print the service config hash, one per line.' },
-    { long: 'quiet', short: 'q', kind: 'bool', help: 'Only validate the configuration, don\'t print anything' },
+    { long: 'quiet', short: 'q', kind: 'bool', help: "Only validate the configuration, don't print anything" },
     { long: 'format', kind: 'string', help: 'Format the output. Values: [yaml | json]', def: 'yaml' },
     { long: 'no-interpolate', kind: 'bool', help: "Don't interpolate environment variables" },
     { long: 'output', short: 'o', kind: 'string', help: 'Save to file (default to stdout)' },

@@ -17,7 +17,12 @@ export const downCommand: ComposeCommand = {
     { long: 'remove-orphans', kind: 'bool', help: 'Remove containers for services not defined in the Compose file' },
     { long: 'rmi', kind: 'string', help: 'Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")' },
     { long: 'timeout', short: 't', kind: 'int', help: 'Specify a shutdown timeout in seconds' },
-    { long: 'volumes', short: 'v', kind: 'bool', help: 'Remove named volumes declared in the "volumes" section of the Compose file and anonymous volumes attached to containers' },
+    {
+      long: 'volumes',
+      short: 'v',
+      kind: 'bool',
+      help: 'Remove named volumes declared in the "volumes" section of the Compose file and anonymous volumes attached to containers',
+    },
   ],
   async run(cc, f, args) {
     const rmi = f.str('rmi');
@@ -39,7 +44,9 @@ export const downCommand: ComposeCommand = {
       const known = p ? new Set([...Object.keys(p.services), ...Object.keys(p.disabledServices)]) : undefined;
       const orphans = known ? all.filter((c) => !known.has(c.Labels[L.service])) : [];
       if (orphans.length && !f.bool('remove-orphans'))
-        cc.warn(`Found orphan containers ([${orphans.map(nameOf).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);
+        cc.warn(
+          `Found orphan containers ([${orphans.map(nameOf).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`,
+        );
       const targets = all.filter((c) => !known || known.has(c.Labels[L.service]) || f.bool('remove-orphans'));
       // dependants first; services at the same depth stop in parallel
       const depth = p ? stopDepths(p) : new Map<string, number>();
@@ -62,8 +69,14 @@ export const downCommand: ComposeCommand = {
           progress.event('Network', n.Name, 'Removed', true);
         }
         if (f.bool('volumes')) {
-          const vols = (await api.get('/volumes', { filters: JSON.stringify({ label: [`${L.project}=${name}`] }) })) as { Volumes: Array<{ Name: string }> | null };
-          const external = new Set(Object.values(p?.volumes ?? {}).filter((v) => v.external).map((v) => v.name));
+          const vols = (await api.get('/volumes', { filters: JSON.stringify({ label: [`${L.project}=${name}`] }) })) as {
+            Volumes: Array<{ Name: string }> | null;
+          };
+          const external = new Set(
+            Object.values(p?.volumes ?? {})
+              .filter((v) => v.external)
+              .map((v) => v.name),
+          );
           for (const v of vols.Volumes ?? []) {
             if (external.has(v.Name)) continue;
             progress.event('Volume', v.Name, 'Removing');
@@ -72,7 +85,11 @@ export const downCommand: ComposeCommand = {
           }
         }
         if (rmi && p) {
-          const imgs = new Set(Object.values(p.services).filter((s) => rmi === 'all' || !s.image).map((s) => imageOf(p!, s)));
+          const imgs = new Set(
+            Object.values(p.services)
+              .filter((s) => rmi === 'all' || !s.image)
+              .map((s) => imageOf(p!, s)),
+          );
           for (const i of imgs) {
             await api.json('DELETE', `/images/${i}`).then(
               () => progress.event('Image', i, 'Removed', true),

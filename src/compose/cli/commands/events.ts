@@ -16,7 +16,9 @@ export const eventsCommand: ComposeCommand = {
     const name = cc.projectNameOnly() ?? cc.project().name;
     const api = await cc.api();
     const labels = [`${L.project}=${name}`];
-    const res = await api.stream('GET', '/events', { query: { filters: JSON.stringify({ type: ['container'], label: labels }), since: f.str('since') || undefined, until: f.str('until') || undefined } });
+    const res = await api.stream('GET', '/events', {
+      query: { filters: JSON.stringify({ type: ['container'], label: labels }), since: f.str('since') || undefined, until: f.str('until') || undefined },
+    });
     await jsonLines<{ Action: string; id: string; time: number; timeNano?: number; Actor: { Attributes: Record<string, string> } }>(res, (e) => {
       const attrs = e.Actor?.Attributes ?? {};
       const service = attrs[L.service];
@@ -24,7 +26,12 @@ export const eventsCommand: ComposeCommand = {
       const time = new Date(Math.floor((e.timeNano ?? e.time * 1e9) / 1e6)).toISOString();
       const shown = Object.fromEntries(Object.entries(attrs).filter(([k]) => !k.startsWith('com.docker.compose.')));
       if (f.bool('json')) cc.cli.out(JSON.stringify({ time, type: 'container', action: e.Action, id: e.id, service, attributes: shown }) + '\n');
-      else cc.cli.out(`${time} container ${e.Action} ${e.id} (${Object.entries(shown).map(([k, v]) => `${k}=${v}`).join(', ')})\n`);
+      else
+        cc.cli.out(
+          `${time} container ${e.Action} ${e.id} (${Object.entries(shown)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')})\n`,
+        );
     });
   },
 };

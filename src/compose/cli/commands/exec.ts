@@ -35,7 +35,15 @@ export const execCommand: ComposeCommand = {
     const stdin = f.bool('interactive') && !detach;
     const env = f.list('env').map((e) => (e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`));
     const { Id } = await api.post<{ Id: string }>(`/containers/${c.Id}/exec`, undefined, {
-      User: f.str('user'), Privileged: f.bool('privileged'), Tty: tty, AttachStdin: stdin, AttachStdout: !detach, AttachStderr: !detach, Env: env, WorkingDir: f.str('workdir'), Cmd: cmd,
+      User: f.str('user'),
+      Privileged: f.bool('privileged'),
+      Tty: tty,
+      AttachStdin: stdin,
+      AttachStdout: !detach,
+      AttachStderr: !detach,
+      Env: env,
+      WorkingDir: f.str('workdir'),
+      Cmd: cmd,
     });
     if (detach) {
       await api.post(`/exec/${Id}/start`, undefined, { Detach: true, Tty: tty });

@@ -17,9 +17,21 @@ export const imagesCommand: ComposeCommand = {
       const img = await api.get(`/images/${c.ImageID}/json`).catch(() => undefined);
       const tag = (img?.RepoTags?.[0] as string | undefined) ?? '<none>:<none>';
       const i = tag.lastIndexOf(':');
-      rows.push({ Container: nameOf(c), Repository: tag.slice(0, i), Tag: tag.slice(i + 1), ID: c.ImageID.replace('sha256:', '').slice(0, 12), Size: String(img?.Size ?? 0) });
+      rows.push({
+        Container: nameOf(c),
+        Repository: tag.slice(0, i),
+        Tag: tag.slice(i + 1),
+        ID: c.ImageID.replace('sha256:', '').slice(0, 12),
+        Size: String(img?.Size ?? 0),
+      });
     }
     if (f.bool('quiet')) cc.cli.out([...new Set(rows.map((r) => r.ID))].map((x) => x + '\n').join(''));
-    else cc.cli.out(renderRows('table', rows, { defaultTable: 'table {{.Container}}\t{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Size}}', headers: { Container: 'CONTAINER', Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', Size: 'SIZE' } }));
+    else
+      cc.cli.out(
+        renderRows('table', rows, {
+          defaultTable: 'table {{.Container}}\t{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Size}}',
+          headers: { Container: 'CONTAINER', Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', Size: 'SIZE' },
+        }),
+      );
   },
 };

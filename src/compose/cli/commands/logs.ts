@@ -38,7 +38,9 @@ export async function followLogs(cc: ComposeContext, api: ApiClient, cs: Contain
       if (lines.length) cc.cli.out(lines.map((l) => pre + l + '\n').join(''));
     };
     const info = await api.get(`/containers/${c.Id}/json`);
-    const res = await api.stream('GET', `/containers/${c.Id}/logs`, { query: { stdout: true, stderr: true, follow: o.follow || undefined, timestamps: o.timestamps || undefined, tail: o.tail, since: o.since, until: o.until } });
+    const res = await api.stream('GET', `/containers/${c.Id}/logs`, {
+      query: { stdout: true, stderr: true, follow: o.follow || undefined, timestamps: o.timestamps || undefined, tail: o.tail, since: o.since, until: o.until },
+    });
     if (info.Config?.Tty) await new Promise<void>((r) => res.on('data', sink).on('end', r).on('close', r));
     else await demux(res, sink, sink);
     if (partial) cc.cli.out(pre + partial + '\n');
@@ -73,6 +75,14 @@ export const logsCommand: ComposeCommand = {
     const api = await cc.api();
     let cs = await projectContainers(api, name, { all: true, services: args.length ? args : undefined });
     if (f.isSet('index')) cs = cs.filter((c) => Number(c.Labels['com.docker.compose.container-number']) === f.int('index'));
-    await followLogs(cc, api, cs, { follow: f.bool('follow'), prefix: !f.bool('no-log-prefix'), color: !f.bool('no-color') && cc.cli.stdoutTty, timestamps: f.bool('timestamps'), tail: f.str('tail'), since: f.str('since') || undefined, until: f.str('until') || undefined });
+    await followLogs(cc, api, cs, {
+      follow: f.bool('follow'),
+      prefix: !f.bool('no-log-prefix'),
+      color: !f.bool('no-color') && cc.cli.stdoutTty,
+      timestamps: f.bool('timestamps'),
+      tail: f.str('tail'),
+      since: f.str('since') || undefined,
+      until: f.str('until') || undefined,
+    });
   },
 };

@@ -9,7 +9,9 @@ function ports(c: ContainerSummary): string {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const p of [...c.Ports].sort((a, b) => a.PrivatePort - b.PrivatePort)) {
-    const s = p.PublicPort ? `${p.IP?.includes(':') ? `[${p.IP}]` : (p.IP ?? '0.0.0.0')}:${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`;
+    const s = p.PublicPort
+      ? `${p.IP?.includes(':') ? `[${p.IP}]` : (p.IP ?? '0.0.0.0')}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`
+      : `${p.PrivatePort}/${p.Type}`;
     if (!seen.has(s)) out.push(s);
     seen.add(s);
   }
@@ -31,7 +33,11 @@ export const psCommand: ComposeCommand = {
   ],
   async run(cc, f, args) {
     const api = await cc.api();
-    let cs = await projectContainers(api, await projectName(cc), { all: f.bool('all') || f.list('status').length > 0, oneOff: f.bool('all'), services: args.length ? args : undefined });
+    let cs = await projectContainers(api, await projectName(cc), {
+      all: f.bool('all') || f.list('status').length > 0,
+      oneOff: f.bool('all'),
+      services: args.length ? args : undefined,
+    });
     const status = f.list('status');
     if (status.length) cs = cs.filter((c) => status.includes(c.State));
     if (f.bool('quiet')) {
@@ -55,8 +61,15 @@ export const psCommand: ComposeCommand = {
       Health: /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1] ?? '',
       ExitCode: Number(/Exited \((\d+)\)/.exec(c.Status)?.[1] ?? 0),
       Ports: ports(c),
-      Labels: Object.entries(c.Labels).map(([k, v]) => `${k}=${v}`).join(','),
+      Labels: Object.entries(c.Labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
     }));
-    cc.cli.out(renderRows(f.str('format'), rows, { defaultTable: 'table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}', headers: { Name: 'NAME', Image: 'IMAGE', Command: 'COMMAND', Service: 'SERVICE', CreatedAt: 'CREATED', Status: 'STATUS', Ports: 'PORTS' } }));
+    cc.cli.out(
+      renderRows(f.str('format'), rows, {
+        defaultTable: 'table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}',
+        headers: { Name: 'NAME', Image: 'IMAGE', Command: 'COMMAND', Service: 'SERVICE', CreatedAt: 'CREATED', Status: 'STATUS', Ports: 'PORTS' },
+      }),
+    );
   },
 };

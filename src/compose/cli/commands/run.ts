@@ -75,7 +75,8 @@ export const runCommand: ComposeCommand = {
     });
     if (f.bool('service-ports') || f.list('publish').length) (cb.body.HostConfig as Record<string, unknown>).AutoRemove = false;
     const { Id } = await api.post<{ Id: string }>('/containers/create', { name: cb.name }, cb.body);
-    for (const x of cb.extraNetworks) await api.post(`/networks/${encodeURIComponent(x.network)}/connect`, undefined, { Container: Id, EndpointConfig: x.endpoint });
+    for (const x of cb.extraNetworks)
+      await api.post(`/networks/${encodeURIComponent(x.network)}/connect`, undefined, { Container: Id, EndpointConfig: x.endpoint });
     if (detach) {
       await api.post(`/containers/${Id}/start`);
       cc.cli.out(`${cb.name}\n`);

@@ -65,13 +65,18 @@ export const upCommand: ComposeCommand = {
     { long: 'abort-on-container-exit', kind: 'bool', help: 'Stops all containers if any container was stopped. Incompatible with -d' },
     { long: 'exit-code-from', kind: 'string', help: 'Return the exit code of the selected service container. Implies --abort-on-container-exit' },
     { long: 'attach', kind: 'list', help: 'Restrict attaching to the specified services' },
-    { long: 'no-attach', kind: 'list', help: "Do not attach (stream logs) to the specified services" },
+    { long: 'no-attach', kind: 'list', help: 'Do not attach (stream logs) to the specified services' },
     { long: 'no-log-prefix', kind: 'bool', help: "Don't print prefix in logs" },
     { long: 'no-color', kind: 'bool', help: 'Produce monochrome output' },
     { long: 'timestamps', kind: 'bool', help: 'Show timestamps' },
     { long: 'wait', kind: 'bool', help: 'Wait for services to be running|healthy. Implies detached mode.' },
     { long: 'wait-timeout', kind: 'int', help: 'Maximum duration in seconds to wait for the project to be running|healthy' },
-    { long: 'timeout', short: 't', kind: 'int', help: 'Use this timeout in seconds for container shutdown when attached or when containers are already running' },
+    {
+      long: 'timeout',
+      short: 't',
+      kind: 'int',
+      help: 'Use this timeout in seconds for container shutdown when attached or when containers are already running',
+    },
     { long: 'renew-anon-volumes', short: 'V', kind: 'bool', help: 'Recreate anonymous volumes instead of retrieving data from the previous containers' },
   ],
   async run(cc, f, args) {
@@ -116,7 +121,9 @@ async function attached(cc: ComposeContext, f: Flags, project: string, services:
   const api = await cc.api();
   const only = f.list('attach');
   const skip = new Set(f.list('no-attach'));
-  const cs = (await projectContainers(api, project, { all: true, services: services.length ? services : undefined })).filter((c) => (!only.length || only.includes(c.Labels['com.docker.compose.service'])) && !skip.has(c.Labels['com.docker.compose.service']));
+  const cs = (await projectContainers(api, project, { all: true, services: services.length ? services : undefined })).filter(
+    (c) => (!only.length || only.includes(c.Labels['com.docker.compose.service'])) && !skip.has(c.Labels['com.docker.compose.service']),
+  );
   cc.cli.out(`Attaching to ${cs.map((c) => c.Names[0].replace(/^\//, '')).join(', ')}\n`);
   let stopping = false;
   const stopAll = async (kill: boolean) => {
@@ -134,7 +141,15 @@ async function attached(cc: ComposeContext, f: Flags, project: string, services:
   };
   process.on('SIGINT', onSigint);
   try {
-    const exits = await followLogs(cc, api, cs, { follow: true, prefix: !f.bool('no-log-prefix'), color: !f.bool('no-color') && cc.cli.stdoutTty, timestamps: f.bool('timestamps'), tail: 'all', abortOnExit: abort, announceExit: true });
+    const exits = await followLogs(cc, api, cs, {
+      follow: true,
+      prefix: !f.bool('no-log-prefix'),
+      color: !f.bool('no-color') && cc.cli.stdoutTty,
+      timestamps: f.bool('timestamps'),
+      tail: 'all',
+      abortOnExit: abort,
+      announceExit: true,
+    });
     if (abort) await stopAll(false);
     if (exitFrom) {
       const c = cs.find((x) => x.Labels['com.docker.compose.service'] === exitFrom);

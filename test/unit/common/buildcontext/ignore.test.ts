@@ -98,12 +98,31 @@ describe('.dockerignore matching', () => {
 describe('Go filepath.Match (COPY wildcards)', () => {
   it('matches like Go', () => {
     const yes: Array<[string, string]> = [
-      ['abc', 'abc'], ['*', 'abc'], ['*c', 'abc'], ['a*', 'a'], ['a*/b', 'abc/b'], ['a*b*c*d*e*/f', 'axbxcxdxe/f'],
-      ['ab[c]', 'abc'], ['ab[b-d]', 'abc'], ['ab[^c]', 'abd'], ['a\\*b', 'a*b'], ['a?b', 'a☺b'], ['[\\-]', '-'], ['[x\\-]', 'x'],
-      ['*x', 'xxx'], ['[a-ζ]*', 'α'],
+      ['abc', 'abc'],
+      ['*', 'abc'],
+      ['*c', 'abc'],
+      ['a*', 'a'],
+      ['a*/b', 'abc/b'],
+      ['a*b*c*d*e*/f', 'axbxcxdxe/f'],
+      ['ab[c]', 'abc'],
+      ['ab[b-d]', 'abc'],
+      ['ab[^c]', 'abd'],
+      ['a\\*b', 'a*b'],
+      ['a?b', 'a☺b'],
+      ['[\\-]', '-'],
+      ['[x\\-]', 'x'],
+      ['*x', 'xxx'],
+      ['[a-ζ]*', 'α'],
     ];
     const no: Array<[string, string]> = [
-      ['*c', 'abcd'], ['a*', 'ab/c'], ['a*/b', 'a/c/b'], ['ab[^c]', 'abc'], ['ab[^b-d]', 'abc'], ['a\\*b', 'ab'], ['a?b', 'a/b'], ['a*b', 'a/b'],
+      ['*c', 'abcd'],
+      ['a*', 'ab/c'],
+      ['a*/b', 'a/c/b'],
+      ['ab[^c]', 'abc'],
+      ['ab[^b-d]', 'abc'],
+      ['a\\*b', 'ab'],
+      ['a?b', 'a/b'],
+      ['a*b', 'a/b'],
       ['*', '.a/b'],
     ];
     for (const [p, s] of yes) assert.equal(goMatch(p, s), true, `${p} ~ ${s}`);

@@ -11,8 +11,16 @@ import type { StepMount } from '../../../../src/builder/plan/stage';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cm-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const mount = (id: string, sharing: StepMount['sharing']): StepMount =>
-  ({ type: 'cache', target: '/c', source: '', readOnly: false, id, sharing, required: false, size: 0 });
+const mount = (id: string, sharing: StepMount['sharing']): StepMount => ({
+  type: 'cache',
+  target: '/c',
+  source: '',
+  readOnly: false,
+  id,
+  sharing,
+  required: false,
+  size: 0,
+});
 
 describe('cache mounts', () => {
   const store = new CacheMountStore(path.join(tmp, 'mounts'));
@@ -27,10 +35,13 @@ describe('cache mounts', () => {
     const c = await store.acquire(mount('s', ''), tmp);
     assert.equal(fs.readFileSync(path.join(c.path, 'x'), 'utf8'), '1');
     c.release();
-    assert.deepEqual(store.all().map((r) => [r.id, r.inUse]), [['s', false]]);
+    assert.deepEqual(
+      store.all().map((r) => [r.id, r.inUse]),
+      [['s', false]],
+    );
   });
 
-  it('private: a busy cache\'s second user gets an empty directory of its own, dropped after', async () => {
+  it("private: a busy cache's second user gets an empty directory of its own, dropped after", async () => {
     const a = await store.acquire(mount('p', 'private'), tmp);
     fs.writeFileSync(path.join(a.path, 'x'), '1');
     const b = await store.acquire(mount('p', 'private'), tmp);
@@ -64,6 +75,9 @@ describe('cache mounts', () => {
     assert.equal(store.remove(rec), -1);
     a.release();
     assert.equal(store.remove(rec), 1000);
-    assert.equal(store.all().some((r) => r.id === 'r'), false);
+    assert.equal(
+      store.all().some((r) => r.id === 'r'),
+      false,
+    );
   });
 });

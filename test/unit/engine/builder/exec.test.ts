@@ -17,11 +17,24 @@ describe('build cache store', () => {
       a.put('sha256:p', '{"Cmd":["x"]}', 'sha256:img1', '/bin/sh -c x');
       a.put('', '{"Cmd":["y"]}', 'sha256:img2', 'COPY');
       const b = new BuildCacheStore(dir);
-      assert.equal(b.get('sha256:p', '{"Cmd":["x"]}', () => true), 'sha256:img1');
-      assert.equal(b.get('sha256:p', '{"Cmd":["other"]}', () => true), undefined);
-      assert.equal(b.get('sha256:other', '{"Cmd":["x"]}', () => true), undefined);
+      assert.equal(
+        b.get('sha256:p', '{"Cmd":["x"]}', () => true),
+        'sha256:img1',
+      );
+      assert.equal(
+        b.get('sha256:p', '{"Cmd":["other"]}', () => true),
+        undefined,
+      );
+      assert.equal(
+        b.get('sha256:other', '{"Cmd":["x"]}', () => true),
+        undefined,
+      );
       assert.equal(b.all().find((e) => e.image === 'sha256:img1')?.usage, 1);
-      assert.equal(b.get('', '{"Cmd":["y"]}', () => false), undefined, 'the image was removed');
+      assert.equal(
+        b.get('', '{"Cmd":["y"]}', () => false),
+        undefined,
+        'the image was removed',
+      );
       assert.equal(new BuildCacheStore(dir).all().length, 1, 'the stale entry is gone from disk too');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -36,7 +49,7 @@ function screen(out: string): string[] {
   const re = /\x1b\[(\d+)F|\x1b\[J|\n|[^\x1b\n]+/g;
   for (let m = re.exec(out); m; m = re.exec(out)) {
     if (m[1]) row = Math.max(0, row - Number(m[1]));
-    else if (m[0] === '\x1b[J') lines.length = row + 1, (lines[row] = '');
+    else if (m[0] === '\x1b[J') (lines.length = row + 1), (lines[row] = '');
     else if (m[0] === '\n') {
       row++;
       if (lines.length <= row) lines.push('');
@@ -50,11 +63,23 @@ const stream = (s: string) => ({ stream: s });
 describe('berth build: terminal view', () => {
   it('one line per finished step (CACHED or timed), the running step with its output, the failure kept whole', async () => {
     let out = '';
-    const r = new TtyRenderer((s) => (out += s), () => 80);
+    const r = new TtyRenderer(
+      (s) => (out += s),
+      () => 80,
+    );
     for (const m of [
-      'Step 1/3 : FROM busybox', '\n', ' ---> 0123456789ab\n',
-      'Step 2/3 : ENV A=b', '\n', ' ---> Using cache\n', ' ---> 123456789abc\n',
-      'Step 3/3 : RUN make', '\n', ' ---> Running in abcdefabcdef\n', 'compiling\n', '\x1b[91moops\n\x1b[0m',
+      'Step 1/3 : FROM busybox',
+      '\n',
+      ' ---> 0123456789ab\n',
+      'Step 2/3 : ENV A=b',
+      '\n',
+      ' ---> Using cache\n',
+      ' ---> 123456789abc\n',
+      'Step 3/3 : RUN make',
+      '\n',
+      ' ---> Running in abcdefabcdef\n',
+      'compiling\n',
+      '\x1b[91moops\n\x1b[0m',
     ])
       r.message(stream(m));
     await new Promise((res) => setTimeout(res, 150)); // the clock repaints the live region
@@ -72,8 +97,12 @@ describe('berth build: terminal view', () => {
 
   it('a successful build ends with the image and its names', () => {
     let out = '';
-    const r = new TtyRenderer((s) => (out += s), () => 80);
-    for (const m of ['Step 1/1 : FROM busybox', '\n', ' ---> 0123456789ab\n', 'Successfully built 0123456789ab\n', 'Successfully tagged x:latest\n']) r.message(stream(m));
+    const r = new TtyRenderer(
+      (s) => (out += s),
+      () => 80,
+    );
+    for (const m of ['Step 1/1 : FROM busybox', '\n', ' ---> 0123456789ab\n', 'Successfully built 0123456789ab\n', 'Successfully tagged x:latest\n'])
+      r.message(stream(m));
     r.end();
     const end = screen(out);
     assert.deepEqual(end.slice(1, 3), ['=> writing image 0123456789ab', '=> naming to x:latest']);

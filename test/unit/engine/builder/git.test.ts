@@ -7,7 +7,14 @@ import { parseGitUrl } from '../../../../src/engine/builder/git';
 
 describe('git sources', () => {
   it('git@, git://, ssh:// and http(s) URLs ending in .git are git; other URLs are downloads', () => {
-    for (const u of ['git@github.com:o/r.git', 'git://h/r', 'ssh://git@h:22/r', 'https://h/o/r.git', 'http://127.0.0.1:8/r.git#v1:sub', 'https://h/o/r.git/#main'])
+    for (const u of [
+      'git@github.com:o/r.git',
+      'git://h/r',
+      'ssh://git@h:22/r',
+      'https://h/o/r.git',
+      'http://127.0.0.1:8/r.git#v1:sub',
+      'https://h/o/r.git/#main',
+    ])
       assert.equal(isGitSource(u), true, u);
     for (const u of ['https://h/file.tgz', 'http://h/r.git.tar', 'https://h/o/r', 'file:///r.git', 'r.git', './x.git']) assert.equal(isGitSource(u), false, u);
     assert.equal(isRemoteSource('https://h/o/r.git'), false, 'a git URL is not downloaded');
@@ -23,7 +30,13 @@ describe('git sources', () => {
     assert.equal(parseGitUrl('https://h/r.git#v1:../../etc').subdir, 'etc', 'the subdir cannot climb out');
     assert.throws(() => parseGitUrl('https://h/r.git#--upload-pack'), /invalid git ref/);
     assert.throws(() => parseGitUrl('https://h/r.git#foo=1'), /unexpected key 'foo'/);
-    assert.deepEqual(parseGitUrl('https://h/r.git#ref=v1,keep-git-dir=true,checksum=abcdef1,submodules=false'), { url: 'https://h/r.git', ref: 'v1', subdir: '', keepGitDir: true, checksum: 'abcdef1' });
+    assert.deepEqual(parseGitUrl('https://h/r.git#ref=v1,keep-git-dir=true,checksum=abcdef1,submodules=false'), {
+      url: 'https://h/r.git',
+      ref: 'v1',
+      subdir: '',
+      keepGitDir: true,
+      checksum: 'abcdef1',
+    });
     assert.throws(() => parseGitUrl('https://h/r.git#keep-git-dir=yes'), /invalid keep-git-dir value "yes"/);
     assert.throws(() => parseGitUrl('https://h/r.git#checksum=zz'), /invalid checksum "zz"/);
     assert.throws(() => parseGitUrl('https://h/r.git#submodules=true'), /submodules are not fetched/);

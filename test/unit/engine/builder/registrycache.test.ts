@@ -7,7 +7,12 @@ import { detectedHostPlatform, formatPlatform } from '../../../../src/registry';
 
 describe('registry cache specs', () => {
   it('reads type=registry,ref=...,mode=...; mode defaults to min', () => {
-    assert.deepEqual(parseCacheSpec('type=registry,ref=127.0.0.1:5000/c:x,mode=max', 'to'), { type: 'registry', ref: '127.0.0.1:5000/c:x', mode: 'max', ignoreError: false });
+    assert.deepEqual(parseCacheSpec('type=registry,ref=127.0.0.1:5000/c:x,mode=max', 'to'), {
+      type: 'registry',
+      ref: '127.0.0.1:5000/c:x',
+      mode: 'max',
+      ignoreError: false,
+    });
     assert.deepEqual(parseCacheSpec('type=registry,ref=r/c', 'from'), { type: 'registry', ref: 'r/c', mode: 'min', ignoreError: false });
     assert.equal(parseCacheSpec('type=inline', 'to')?.type, 'inline');
     assert.equal(parseCacheSpec('ref=r/c,ignore-error=true,image-manifest=true', 'to')?.ignoreError, true);

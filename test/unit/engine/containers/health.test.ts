@@ -10,8 +10,19 @@ import { formatGoDuration, parseGoDuration } from '../../../../src/util/time';
 describe('Go durations', () => {
   it('formats like time.Duration.String', () => {
     const cases: Array<[number, string]> = [
-      [0, '0s'], [1, '1ns'], [1500, '1.5µs'], [5e8, '500ms'], [1.5e6, '1.5ms'], [1e9, '1s'], [1.5e9, '1.5s'],
-      [30e9, '30s'], [60e9, '1m0s'], [90e9, '1m30s'], [3600e9, '1h0m0s'], [3661.5e9, '1h1m1.5s'], [-2e9, '-2s'],
+      [0, '0s'],
+      [1, '1ns'],
+      [1500, '1.5µs'],
+      [5e8, '500ms'],
+      [1.5e6, '1.5ms'],
+      [1e9, '1s'],
+      [1.5e9, '1.5s'],
+      [30e9, '30s'],
+      [60e9, '1m0s'],
+      [90e9, '1m30s'],
+      [3600e9, '1h0m0s'],
+      [3661.5e9, '1h1m1.5s'],
+      [-2e9, '-2s'],
     ];
     for (const [ns, s] of cases) assert.equal(formatGoDuration(ns), s, `${ns}`);
   });
@@ -32,7 +43,11 @@ describe('HEALTHCHECK instruction', () => {
   it('shell and exec forms with flags', () => {
     assert.deepEqual(parseHealthcheckInstruction('CMD curl -f http://localhost/ || exit 1'), { Test: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'] });
     assert.deepEqual(parseHealthcheckInstruction('--interval=5s --timeout=1m30s --start-period=2s --retries=4 CMD ["true", "x"]'), {
-      Test: ['CMD', 'true', 'x'], Interval: 5e9, Timeout: 90e9, StartPeriod: 2e9, Retries: 4,
+      Test: ['CMD', 'true', 'x'],
+      Interval: 5e9,
+      Timeout: 90e9,
+      StartPeriod: 2e9,
+      Retries: 4,
     });
     assert.deepEqual(parseHealthcheckInstruction('none'), { Test: ['NONE'] });
     assert.deepEqual(parseHealthcheckInstruction('--interval=0s CMD true'), { Test: ['CMD-SHELL', 'true'] });
@@ -106,7 +121,10 @@ describe('health state machine', () => {
     for (let i = 0; i < 7; i++) applyProbeResult(c, entry(1, i), started + 1000);
     assert.equal(c.State.Health!.Status, 'unhealthy');
     assert.equal(c.State.Health!.FailingStreak, 7);
-    assert.deepEqual(c.State.Health!.Log.map((e) => e.Start), ['s2', 's3', 's4', 's5', 's6']);
+    assert.deepEqual(
+      c.State.Health!.Log.map((e) => e.Start),
+      ['s2', 's3', 's4', 's5', 's6'],
+    );
   });
   it('failures inside the start period count only once a probe has passed', () => {
     const c = mk({ Retries: 1, StartPeriod: 10e9 });

@@ -36,7 +36,7 @@ function record(i: number, len: number): string {
 /** A deterministic pseudo-random sequence (the test repeats exactly). */
 function rng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 function onDisk(logPath: string): { names: string[]; contents: string[] } {
@@ -87,7 +87,7 @@ describe('log rotation', () => {
     }
   });
 
-  it('writes Docker\'s lastTime into the gzip header', async () => {
+  it("writes Docker's lastTime into the gzip header", async () => {
     const logPath = path.join(dir, 'gz-json.log');
     const records = Array.from({ length: 40 }, (_, i) => record(i, 20));
     fs.writeFileSync(`${logPath}.rot`, records.join(''));

@@ -53,8 +53,16 @@ describe('logs --tail', () => {
       const got = await tailOf([`${log}.2.gz`, `${log}.1`, log], n);
       const exp = all.slice(Math.max(0, all.length - n));
       assert.equal(got.length, exp.length, `n=${n}`);
-      assert.deepEqual(got.map((r) => r.data.toString()), exp.map((r) => r.data.toString()), `n=${n}`);
-      assert.deepEqual(got.map((r) => r.stream), exp.map((r) => r.stream), `n=${n}`);
+      assert.deepEqual(
+        got.map((r) => r.data.toString()),
+        exp.map((r) => r.data.toString()),
+        `n=${n}`,
+      );
+      assert.deepEqual(
+        got.map((r) => r.stream),
+        exp.map((r) => r.stream),
+        `n=${n}`,
+      );
     }
   });
 
@@ -94,10 +102,21 @@ describe('a logs request', () => {
   });
 
   it("is refused with dockerd's messages, in its order", () => {
-    assert.equal(message(() => logReadOptions(ctr('none', ''), { stdout: false, stderr: false, follow: false, tail: 'x' })), 'Bad parameters: you must choose at least one stream');
-    assert.equal(message(() => logReadOptions(ctr('none', ''), { stdout: true, stderr: false, follow: false, tail: 'x' })), 'configured logging driver does not support reading');
-    assert.equal(message(() => logReadOptions(ctr(), { stdout: true, stderr: false, follow: false, tail: 'x' })), 'invalid value for "tail": "x"');
-    assert.equal(message(() => logReadOptions(ctr(), { stdout: true, stderr: false, follow: false, since: 'yesterday' })), 'invalid value for since/until');
+    assert.equal(
+      message(() => logReadOptions(ctr('none', ''), { stdout: false, stderr: false, follow: false, tail: 'x' })),
+      'Bad parameters: you must choose at least one stream',
+    );
+    assert.equal(
+      message(() => logReadOptions(ctr('none', ''), { stdout: true, stderr: false, follow: false, tail: 'x' })),
+      'configured logging driver does not support reading',
+    );
+    assert.equal(
+      message(() => logReadOptions(ctr(), { stdout: true, stderr: false, follow: false, tail: 'x' })),
+      'invalid value for "tail": "x"',
+    );
+    assert.equal(
+      message(() => logReadOptions(ctr(), { stdout: true, stderr: false, follow: false, since: 'yesterday' })),
+      'invalid value for since/until',
+    );
   });
 });
-
