@@ -3,24 +3,8 @@
 // older compatible one; arm64 without variant means v8).
 import * as fs from 'node:fs';
 import type { Descriptor, Platform } from './types';
+import { KNOWN_OS, PlatformError } from '../common/platform';
 
-const KNOWN_OS = new Set([
-  'linux',
-  'windows',
-  'darwin',
-  'freebsd',
-  'netbsd',
-  'openbsd',
-  'solaris',
-  'illumos',
-  'aix',
-  'android',
-  'ios',
-  'js',
-  'wasip1',
-  'plan9',
-  'dragonfly',
-]);
 const ARCH_ALIASES: Record<string, string> = {
   x86_64: 'amd64',
   'x86-64': 'amd64',
@@ -42,7 +26,7 @@ const ARCH_ALIASES: Record<string, string> = {
   ppc64: 'ppc64',
 };
 
-export class PlatformError extends Error {}
+export { PlatformError };
 
 function normArch(arch: string, variant?: string): { architecture: string; variant?: string } {
   const a = ARCH_ALIASES[arch.toLowerCase()];

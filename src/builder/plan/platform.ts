@@ -1,6 +1,7 @@
 // Platform strings ("linux/amd64", "linux/arm/v7", "arm64") and the
 // predefined platform build args (TARGETPLATFORM, BUILDARCH, …).
 import { goArch } from '../../image/types';
+import { KNOWN_OS, PlatformError } from '../../common/platform';
 
 export interface Platform {
   os: string;
@@ -8,25 +9,7 @@ export interface Platform {
   variant?: string;
 }
 
-export class PlatformError extends Error {}
-
-const KNOWN_OS = new Set([
-  'linux',
-  'windows',
-  'darwin',
-  'freebsd',
-  'netbsd',
-  'openbsd',
-  'solaris',
-  'illumos',
-  'aix',
-  'android',
-  'ios',
-  'js',
-  'wasip1',
-  'plan9',
-  'dragonfly',
-]);
+export { PlatformError };
 
 /** Normalized (architecture, variant), as containerd's platforms package names them. */
 function normalizeArch(arch: string, variant: string): [string, string] | null {
