@@ -6,10 +6,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { registryConfigLines } from '../fixtures/registry-config';
+import { freePort } from './net';
 
 export type RegistryAuth = 'none' | 'basic' | 'token';
 
@@ -17,17 +17,6 @@ export interface RegistryOptions {
   auth?: RegistryAuth;
   /** username → password (basic and token) */
   users?: Record<string, string>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { BERTH, BERTHD, TestDaemon, waitFor, type RunResult } from '../helpers/daemon';
-import { freePort, sshdAvailable, TestSshd } from '../helpers/sshd';
+import { freePort } from '../helpers/net';
+import { sshdAvailable, TestSshd } from '../helpers/sshd';
 
 const REPO_BIN = path.dirname(BERTH);
 
