@@ -117,6 +117,24 @@ export class Repository {
     throw await failure(res, `fetching blob ${digest}`);
   }
 
+  /**
+   * Reads a small blob (an image config, a cache document) whole; undefined when
+   * the body runs past `max` bytes, more than any descriptor the caller accepts.
+   * The caller checks the digest.
+   */
+  async readBlob(digest: string, max: number): Promise<Buffer | undefined> {
+    const { body } = await this.openBlob(digest);
+    const chunks: Buffer[] = [];
+    let len = 0;
+    for await (const c of body) {
+      len += (c as Buffer).length;
+      // leaving the loop destroys the body
+      if (len > max) return undefined;
+      chunks.push(c as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
   /** HEAD a blob: its size when the registry has it. */
   async hasBlob(digest: string): Promise<number | undefined> {
     const res = await this.send('HEAD', `/v2/${this.path}/blobs/${digest}`, { retry: true });

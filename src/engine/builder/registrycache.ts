@@ -235,18 +235,8 @@ export class RegistryCache {
     const cd = manifest.config;
     const inline = cd.mediaType !== CACHE_CONFIG_TYPE;
     if (cd.size > MAX_DOC) throw badRequest(`cache document of ${spec.ref} is too large (${cd.size} bytes)`);
-    const { body } = await repo.openBlob(cd.digest);
-    const chunks: Buffer[] = [];
-    let len = 0;
-    for await (const c of body) {
-      len += (c as Buffer).length;
-      if (len > MAX_DOC) {
-        body.destroy();
-        throw badRequest(`cache document of ${spec.ref} is larger than its descriptor says`);
-      }
-      chunks.push(c as Buffer);
-    }
-    const bytes = Buffer.concat(chunks);
+    const bytes = await repo.readBlob(cd.digest, MAX_DOC);
+    if (!bytes) throw badRequest(`cache document of ${spec.ref} is larger than its descriptor says`);
     if (sha256(bytes) !== cd.digest) throw badRequest(`cache document of ${spec.ref} does not match its digest ${cd.digest}`);
     let cache: CacheDocument;
     if (inline) {
