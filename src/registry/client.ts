@@ -135,6 +135,13 @@ export class Repository {
     return Buffer.concat(chunks);
   }
 
+  /** Uploads a small blob (an image config, a cache document) in one PUT unless the registry has it. */
+  async putSmallBlob(digest: string, bytes: Buffer): Promise<void> {
+    if ((await this.hasBlob(digest)) !== undefined) return;
+    const up = await this.startUpload();
+    if (!up.mounted) await this.putBlob(up.location, digest, bytes, bytes.length);
+  }
+
   /** HEAD a blob: its size when the registry has it. */
   async hasBlob(digest: string): Promise<number | undefined> {
     const res = await this.send('HEAD', `/v2/${this.path}/blobs/${digest}`, { retry: true });

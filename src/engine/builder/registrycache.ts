@@ -183,10 +183,7 @@ export async function exportCache(
     const doc: CacheDocument = { version: 1, records, layers: pushed.map((d, i) => ({ digest: d.digest, diffID: diffIds[i] })) };
     const cfg = Buffer.from(JSON.stringify(doc));
     const cfgDigest = sha256(cfg);
-    if ((await repo.hasBlob(cfgDigest)) === undefined) {
-      const up = await repo.startUpload();
-      if (!up.mounted) await repo.putBlob(up.location, cfgDigest, cfg, cfg.length);
-    }
+    await repo.putSmallBlob(cfgDigest, cfg);
     const manifest = buildManifest(
       { mediaType: CACHE_CONFIG_TYPE, digest: cfgDigest, size: cfg.length },
       pushed.map((d) => ({ ...d, mediaType: ociType(d.mediaType) })),
