@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ApiClient } from '../client/api';
 import { jsonLines } from '../client/streams';
 import { StatusError } from './command';
+import { csvRecord } from '../common/csv';
 
 export type OutputSpec =
   | { type: 'local'; dest: string }
@@ -22,22 +23,9 @@ export type OutputSpec =
 
 /** Go's encoding/csv for one record (buildx reads --output so): quotes group commas. */
 function csv(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (q) {
-      if (c === '"' && s[i + 1] === '"') (cur += '"'), i++;
-      else if (c === '"') q = false;
-      else cur += c;
-    } else if (c === '"' && cur === '') q = true;
-    else if (c === ',') out.push(cur), (cur = '');
-    else cur += c;
-  }
-  if (q) throw new StatusError(`invalid output ${JSON.stringify(s)}: extraneous or missing " in quoted-field`, 1);
-  out.push(cur);
-  return out;
+  const f = csvRecord(s);
+  if (!f) throw new StatusError(`invalid output ${JSON.stringify(s)}: extraneous or missing " in quoted-field`, 1);
+  return f;
 }
 
 const nameList = (attrs: Map<string, string>) =>

@@ -117,6 +117,31 @@ export class Repository {
     throw await failure(res, `fetching blob ${digest}`);
   }
 
+  /**
+   * Reads a small blob (an image config, a cache document) whole; undefined when
+   * the body runs past `max` bytes, more than any descriptor the caller accepts.
+   * The caller checks the digest.
+   */
+  async readBlob(digest: string, max: number): Promise<Buffer | undefined> {
+    const { body } = await this.openBlob(digest);
+    const chunks: Buffer[] = [];
+    let len = 0;
+    for await (const c of body) {
+      len += (c as Buffer).length;
+      // leaving the loop destroys the body
+      if (len > max) return undefined;
+      chunks.push(c as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  /** Uploads a small blob (an image config, a cache document) in one PUT unless the registry has it. */
+  async putSmallBlob(digest: string, bytes: Buffer): Promise<void> {
+    if ((await this.hasBlob(digest)) !== undefined) return;
+    const up = await this.startUpload();
+    if (!up.mounted) await this.putBlob(up.location, digest, bytes, bytes.length);
+  }
+
   /** HEAD a blob: its size when the registry has it. */
   async hasBlob(digest: string): Promise<number | undefined> {
     const res = await this.send('HEAD', `/v2/${this.path}/blobs/${digest}`, { retry: true });

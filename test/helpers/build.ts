@@ -70,6 +70,18 @@ export function builtId(out: string): string {
   return m[1];
 }
 
+/** The steps of a classic build's output (their first two words, FROM left out) that were cached, and those that ran. */
+export function cacheSteps(out: string): { cached: string[]; built: string[] } {
+  const cached: string[] = [];
+  const built: string[] = [];
+  for (const block of out.split(/^Step \d+\/\d+ : /m).slice(1)) {
+    const text = block.slice(0, block.indexOf('\n'));
+    if (text.startsWith('FROM ')) continue;
+    (block.includes(' ---> Using cache\n') ? cached : built).push(text.split(' ').slice(0, 2).join(' '));
+  }
+  return { cached, built };
+}
+
 export function ok(r: RunResult, what = ''): string {
   assert.equal(r.status, 0, `${what} failed: ${r.stderr}${r.stdout}`);
   return r.stdout;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TestDaemon } from '../helpers/daemon';
-import { CLIENTS, buildOk, builtId, contextDir, ok, runIn, writeFiles } from '../helpers/build';
+import { CLIENTS, buildOk, cacheSteps, builtId, contextDir, ok, runIn, writeFiles } from '../helpers/build';
 
 const DOCKERFILE = `FROM busybox
 ARG V=1
@@ -21,18 +21,6 @@ RUN echo "build $V" > /built && cat src/*
 LABEL v=$V
 CMD ["cat", "/built"]
 `;
-
-/** The `Step n/m` texts of steps that were cached, and of those that were not. */
-function steps(out: string): { cached: string[]; built: string[] } {
-  const cached: string[] = [];
-  const built: string[] = [];
-  for (const block of out.split(/^Step \d+\/\d+ : /m).slice(1)) {
-    const text = block.slice(0, block.indexOf('\n'));
-    if (text.startsWith('FROM ')) continue;
-    (block.includes(' ---> Using cache\n') ? cached : built).push(text.split(' ')[0] + ' ' + (text.split(' ')[1] ?? ''));
-  }
-  return { cached, built };
-}
 
 describe('build cache', () => {
   const d = new TestDaemon('bcache');
@@ -50,8 +38,8 @@ describe('build cache', () => {
     const since = (Date.now() / 1000).toFixed(3);
     for (const client of CLIENTS) {
       const out = buildOk(d, client, dir, ['--network', 'none', '-t', 'cached:1']);
-      assert.deepEqual(steps(out).built, [], out);
-      assert.equal(steps(out).cached.length, 9);
+      assert.deepEqual(cacheSteps(out).built, [], out);
+      assert.equal(cacheSteps(out).cached.length, 9);
       assert.equal(builtId(out), first);
       assert.doesNotMatch(out, /Running in/);
     }
@@ -63,10 +51,10 @@ describe('build cache', () => {
   it('a changed source rebuilds its COPY and what follows; a new mtime alone does not', () => {
     const now = new Date(Date.now() + 60_000);
     fs.utimesSync(path.join(dir, 'src/a.js'), now, now);
-    assert.deepEqual(steps(buildOk(d, 'berth', dir, ['--network', 'none'])).built, []);
+    assert.deepEqual(cacheSteps(buildOk(d, 'berth', dir, ['--network', 'none'])).built, []);
     writeFiles(dir, { 'src/a.js': 'changed\n' });
     for (const client of CLIENTS) {
-      const s = steps(buildOk(d, client, dir, ['--network', 'none', '-t', `changed-${client}`]));
+      const s = cacheSteps(buildOk(d, client, dir, ['--network', 'none', '-t', `changed-${client}`]));
       if (client === 'docker') {
         assert.deepEqual(s.cached, ['ARG V=1', 'ENV APP=/app', 'WORKDIR /app', 'COPY package.json', 'RUN echo']);
         assert.deepEqual(s.built, ['COPY src/', 'RUN echo', 'LABEL v=$V', 'CMD ["cat",']);
@@ -77,14 +65,14 @@ describe('build cache', () => {
 
   it('a mode change rebuilds the COPY', () => {
     fs.chmodSync(path.join(dir, 'src/b.js'), 0o755);
-    const s = steps(buildOk(d, 'berth', dir, ['--network', 'none', '-t', 'mode']));
+    const s = cacheSteps(buildOk(d, 'berth', dir, ['--network', 'none', '-t', 'mode']));
     assert.ok(s.built.includes('COPY src/'), JSON.stringify(s));
     assert.equal(runIn(d, 'mode', 'stat -c %a /app/src/b.js'), '755\n');
   });
 
   it('a build arg a RUN sees is part of its cache key; the image env never has it', () => {
     for (const client of CLIENTS) {
-      const s = steps(buildOk(d, client, dir, ['--network', 'none', '--build-arg', 'V=2', '-t', `arg-${client}`]));
+      const s = cacheSteps(buildOk(d, client, dir, ['--network', 'none', '--build-arg', 'V=2', '-t', `arg-${client}`]));
       assert.deepEqual(s.cached.slice(0, 4), ['ARG V=1', 'ENV APP=/app', 'WORKDIR /app', 'COPY package.json']);
       if (client === 'docker') assert.ok(s.built.includes('RUN echo') && s.built.includes('LABEL v=$V'), JSON.stringify(s));
     }
@@ -105,7 +93,7 @@ describe('build cache', () => {
     await d.start();
     for (const client of CLIENTS) {
       const out = buildOk(d, client, dir, ['--network', 'none', '-t', 'restart']);
-      assert.deepEqual(steps(out).built, [], out);
+      assert.deepEqual(cacheSteps(out).built, [], out);
       assert.equal(builtId(out), before);
     }
   });
@@ -124,13 +112,13 @@ describe('build cache', () => {
     const pruned = ok(d.docker(['builder', 'prune', '-f']));
     assert.match(pruned, /Total reclaimed space: /);
     assert.notEqual(d.docker(['image', 'inspect', dangling]).status, 0, 'the dangling image went with its cache');
-    assert.deepEqual(steps(buildOk(d, 'berth', dir, ['--network', 'none', '-t', 'restart'])).built, [], 'the tagged build keeps its cache');
+    assert.deepEqual(cacheSteps(buildOk(d, 'berth', dir, ['--network', 'none', '-t', 'restart'])).built, [], 'the tagged build keeps its cache');
 
     ok(d.berth(['builder', 'prune', '-a', '-f']));
     const df2 = ok(d.docker(['system', 'df']));
     assert.match(df2, /Build Cache\s+0\s+/);
     const out = buildOk(d, 'docker', dir, ['--network', 'none', '--cache-from', 'restart', '-t', 'restart']);
-    assert.deepEqual(steps(out).built, [], `--cache-from reuses the steps of the named image: ${out}`);
+    assert.deepEqual(cacheSteps(out).built, [], `--cache-from reuses the steps of the named image: ${out}`);
     const none = buildOk(d, 'berth', other, ['--network', 'none']);
     assert.doesNotMatch(none, /Using cache/);
   });

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { TestDaemon } from '../helpers/daemon';
 import { TestRegistry } from '../helpers/registry';
-import { build, buildOk, builtId, contextDir, inspect, ok, runIn } from '../helpers/build';
+import { build, buildOk, builtId, cacheSteps, contextDir, inspect, ok, runIn } from '../helpers/build';
 
 // the base comes from the registry, as on another machine: its image ID is its config digest everywhere
 const dockerfile = (base: string) => `FROM ${base} AS deps
@@ -25,18 +25,6 @@ RUN cat deps/* src/* > /app/all && echo built > /app/marker
 LABEL stage=final
 CMD ["cat", "/app/all"]
 `;
-
-/** Step texts (first two words) of the steps that were cached and of those that ran. */
-function steps(out: string): { cached: string[]; built: string[] } {
-  const cached: string[] = [];
-  const built: string[] = [];
-  for (const block of out.split(/^Step \d+\/\d+ : /m).slice(1)) {
-    const text = block.slice(0, block.indexOf('\n'));
-    if (text.startsWith('FROM ')) continue;
-    (block.includes(' ---> Using cache\n') ? cached : built).push(text.split(' ').slice(0, 2).join(' '));
-  }
-  return { cached, built };
-}
 
 describe('registry build cache (--cache-to / --cache-from type=registry)', () => {
   let reg: TestRegistry;
@@ -62,6 +50,21 @@ describe('registry build cache (--cache-to / --cache-from type=registry)', () =>
     await reg?.stop();
   });
 
+  /** A new, empty berthd importing `from` (the result's steps only) runs the other stage's RUN again, and makes the same image. */
+  async function resultStepsOnly(name: string, from: string): Promise<void> {
+    const m = new TestDaemon(name);
+    try {
+      await m.start();
+      const out = buildOk(m, 'berth', dir, ['--network', 'none', '--cache-from', `type=registry,ref=${from}`]);
+      const s = cacheSteps(out);
+      assert.deepEqual(s.built, ['RUN mkdir'], out);
+      assert.equal(s.cached.length, 7);
+      assert.equal(builtId(out), built);
+    } finally {
+      await m.stop();
+    }
+  }
+
   it('exports every step with mode=max', () => {
     const out = buildOk(origin, 'berth', dir, ['--network', 'none', '-t', 'app:1', '--cache-to', `type=registry,ref=${ref},mode=max`]);
     assert.match(out, new RegExp(`exporting cache to ${ref.replace(/[.]/g, '\\.')} \\(mode=max\\)`));
@@ -72,7 +75,7 @@ describe('registry build cache (--cache-to / --cache-from type=registry)', () =>
   it('a fresh data root imports it: every step is cached, the image is the same', () => {
     const out = buildOk(fresh, 'berth', dir, ['--network', 'none', '-t', 'app:2', '--cache-from', `type=registry,ref=${ref}`]);
     assert.match(out, /importing cache manifest from /);
-    const s = steps(out);
+    const s = cacheSteps(out);
     assert.deepEqual(s.built, [], out);
     assert.equal(s.cached.length, 8, out);
     assert.doesNotMatch(out, /Running in/);
@@ -84,14 +87,14 @@ describe('registry build cache (--cache-to / --cache-from type=registry)', () =>
   it('the docker CLI (classic /build) imports it through cachefrom too', () => {
     // the import filled the local cache of `fresh`: use the third, empty daemon
     const out = buildOk(third, 'docker', dir, ['--network', 'none', '--cache-from', `type=registry,ref=${ref}`]);
-    assert.deepEqual(steps(out).built, [], out);
+    assert.deepEqual(cacheSteps(out).built, [], out);
     assert.equal(builtId(out), built);
   });
 
   it('a changed source reuses the steps before it and rebuilds from it (positive control for the import)', () => {
     const changed = contextDir({ Dockerfile: dockerfile(base), 'src/a.txt': 'a2\n', 'src/b.txt': 'b\n' });
     const out = buildOk(third, 'berth', changed, ['--network', 'none', '--cache-from', `type=registry,ref=${ref}`]);
-    const s = steps(out);
+    const s = cacheSteps(out);
     assert.deepEqual(s.built, ['COPY src/', 'RUN cat', 'LABEL stage=final', 'CMD ["cat",'], out);
     assert.match(out, /Running in/);
   });
@@ -100,17 +103,7 @@ describe('registry build cache (--cache-to / --cache-from type=registry)', () =>
     const minRef = `${reg.host}/cache/app:min`;
     const out = buildOk(origin, 'berth', dir, ['--network', 'none', '--cache-to', `type=registry,ref=${minRef},mode=min`]);
     assert.match(out, /exported cache to .*: 7 steps/);
-    const m = new TestDaemon('rcache4');
-    try {
-      await m.start();
-      const o2 = buildOk(m, 'berth', dir, ['--network', 'none', '--cache-from', `type=registry,ref=${minRef}`]);
-      const s = steps(o2);
-      assert.deepEqual(s.built, ['RUN mkdir'], o2);
-      assert.equal(s.cached.length, 7);
-      assert.equal(builtId(o2), built);
-    } finally {
-      await m.stop();
-    }
+    await resultStepsOnly('rcache4', minRef);
   });
 
   it("--cache-to type=inline puts the result's steps in its image; --cache-from type=registry,ref=<image> reuses them", async () => {
@@ -118,17 +111,7 @@ describe('registry build cache (--cache-to / --cache-from type=registry)', () =>
     const out = buildOk(origin, 'berth', dir, ['--network', 'none', '-t', image, '--cache-to', 'type=inline', '--push']);
     assert.match(out, /inline cache: [0-9a-f]{12}/);
     assert.notEqual(builtId(out), built, 'the result carries the records: a config of its own');
-    const m = new TestDaemon('rcache5');
-    try {
-      await m.start();
-      const o2 = buildOk(m, 'berth', dir, ['--network', 'none', '--cache-from', `type=registry,ref=${image}`]);
-      const s = steps(o2);
-      assert.deepEqual(s.built, ['RUN mkdir'], o2);
-      assert.equal(s.cached.length, 7);
-      assert.equal(builtId(o2), built);
-    } finally {
-      await m.stop();
-    }
+    await resultStepsOnly('rcache5', image);
     const bad = build(origin, 'berth', dir, ['--cache-to', 'type=inline,mode=max']);
     assert.match(bad.stderr, /invalid cache mode "max" for type=inline/);
   });

@@ -1,6 +1,7 @@
 // RUN --mount=<csv>: the BuildKit mount spec (Dockerfile 1.x), checked as the
 // instruction is parsed, with BuildKit's wording for bad input. Values stay
 // as written; the stage expands variables in them.
+import { csvRecord } from '../../common/csv';
 
 export type MountType = 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';
 export type Sharing = '' | 'shared' | 'private' | 'locked';
@@ -32,29 +33,9 @@ export class MountError extends Error {}
 
 /** Go's encoding/csv for one record: fields split on commas, double quotes group. */
 function csvFields(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  let inQuotes = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (inQuotes) {
-      if (c === '"' && s[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') inQuotes = false;
-      else cur += c;
-    } else if (c === '"' && cur === '' && !quoted) {
-      inQuotes = quoted = true;
-    } else if (c === ',') {
-      out.push(cur);
-      cur = '';
-      quoted = false;
-    } else cur += c;
-  }
-  if (inQuotes) throw new MountError('failed to parse csv mounts: extraneous or missing " in quoted-field');
-  out.push(cur);
-  return out;
+  const f = csvRecord(s);
+  if (!f) throw new MountError('failed to parse csv mounts: extraneous or missing " in quoted-field');
+  return f;
 }
 
 function parseBool(key: string, v: string): boolean {

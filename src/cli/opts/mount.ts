@@ -1,6 +1,7 @@
 // --mount's CSV grammar as the docker CLI reads it: type=bind|volume|tmpfs,
 // source/src, target/dst/destination, readonly/ro, and the per-type options.
 import { parseMemory } from '../../common/units';
+import { csvRecord } from '../../common/csv';
 
 export interface MountBody {
   Type: string;
@@ -15,26 +16,9 @@ export interface MountBody {
 
 /** Splits one CSV record (RFC 4180 quoting, like Go's encoding/csv). */
 export function csvFields(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quoted) {
-      if (c === '"' && s[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"' && cur === '') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  if (quoted) throw new Error(`parse error on line 1, column ${s.length}: extraneous or missing " in quoted-field`);
-  out.push(cur);
-  return out;
+  const f = csvRecord(s);
+  if (!f) throw new Error(`parse error on line 1, column ${s.length}: extraneous or missing " in quoted-field`);
+  return f;
 }
 
 function parseBool(key: string, v: string): boolean {

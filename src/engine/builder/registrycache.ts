@@ -183,10 +183,7 @@ export async function exportCache(
     const doc: CacheDocument = { version: 1, records, layers: pushed.map((d, i) => ({ digest: d.digest, diffID: diffIds[i] })) };
     const cfg = Buffer.from(JSON.stringify(doc));
     const cfgDigest = sha256(cfg);
-    if ((await repo.hasBlob(cfgDigest)) === undefined) {
-      const up = await repo.startUpload();
-      if (!up.mounted) await repo.putBlob(up.location, cfgDigest, cfg, cfg.length);
-    }
+    await repo.putSmallBlob(cfgDigest, cfg);
     const manifest = buildManifest(
       { mediaType: CACHE_CONFIG_TYPE, digest: cfgDigest, size: cfg.length },
       pushed.map((d) => ({ ...d, mediaType: ociType(d.mediaType) })),
@@ -235,18 +232,8 @@ export class RegistryCache {
     const cd = manifest.config;
     const inline = cd.mediaType !== CACHE_CONFIG_TYPE;
     if (cd.size > MAX_DOC) throw badRequest(`cache document of ${spec.ref} is too large (${cd.size} bytes)`);
-    const { body } = await repo.openBlob(cd.digest);
-    const chunks: Buffer[] = [];
-    let len = 0;
-    for await (const c of body) {
-      len += (c as Buffer).length;
-      if (len > MAX_DOC) {
-        body.destroy();
-        throw badRequest(`cache document of ${spec.ref} is larger than its descriptor says`);
-      }
-      chunks.push(c as Buffer);
-    }
-    const bytes = Buffer.concat(chunks);
+    const bytes = await repo.readBlob(cd.digest, MAX_DOC);
+    if (!bytes) throw badRequest(`cache document of ${spec.ref} is larger than its descriptor says`);
     if (sha256(bytes) !== cd.digest) throw badRequest(`cache document of ${spec.ref} does not match its digest ${cd.digest}`);
     let cache: CacheDocument;
     if (inline) {

@@ -165,10 +165,11 @@ export class BuildService {
       // --cache-to type=inline: each result carries its own steps in its config
       if (cacheExports.some((c) => c.type === 'inline')) {
         for (let i = 0; i < results.length; i++) {
+          const chain = ancestors(this.ctx, [results[i]]);
           results[i] = rc.withInlineCache(
             this.ctx,
             results[i],
-            steps.filter((st) => ancestors(this.ctx, [results[i]]).has(st.image)),
+            steps.filter((st) => chain.has(st.image)),
           );
           out.line(`inline cache: ${short(results[i].id)}`);
         }

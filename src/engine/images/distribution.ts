@@ -40,11 +40,9 @@ export async function distributionInspect(ctx: EngineContext, name: string, cred
       } else {
         const cfg = m.doc.manifest.config;
         if (cfg.size > MAX_CONFIG) throw new EngineError(500, `image config ${cfg.digest} is too large (${cfg.size} bytes)`);
-        const { body } = await repo.openBlob(cfg.digest);
-        const chunks: Buffer[] = [];
-        for await (const c of body) chunks.push(c as Buffer);
-        const bytes = Buffer.concat(chunks);
-        if (sha256(bytes) === cfg.digest) {
+        // a body past the cap (the descriptor lied about its size) gives no platform, as a mismatch does
+        const bytes = await repo.readBlob(cfg.digest, MAX_CONFIG);
+        if (bytes && sha256(bytes) === cfg.digest) {
           try {
             const p = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
             // as Docker: a config that names neither os nor architecture gives no platform

@@ -154,18 +154,8 @@ export class Puller {
 
   private async fetchConfig(repo: Repository, d: Descriptor): Promise<Buffer> {
     if (d.size > MAX_CONFIG) throw new EngineError(500, `image config ${d.digest} is too large (${d.size} bytes)`);
-    const { body } = await repo.openBlob(d.digest);
-    const chunks: Buffer[] = [];
-    let len = 0;
-    for await (const c of body) {
-      len += (c as Buffer).length;
-      if (len > MAX_CONFIG) {
-        body.destroy();
-        throw new EngineError(500, `image config ${d.digest} is larger than its descriptor says`);
-      }
-      chunks.push(c as Buffer);
-    }
-    const bytes = Buffer.concat(chunks);
+    const bytes = await repo.readBlob(d.digest, MAX_CONFIG);
+    if (!bytes) throw new EngineError(500, `image config ${d.digest} is larger than its descriptor says`);
     const got = sha256(bytes);
     if (got !== d.digest) throw new EngineError(500, `image config verification failed for digest ${d.digest}: got ${got}`);
     return bytes;

@@ -97,10 +97,7 @@ export class Pusher {
       const pushed = await this.pushLayers(repo, ep, diffIds, o, emit);
       // config
       const cfgBytes = this.ctx.content.read(img.id);
-      if ((await repo.hasBlob(img.id)) === undefined) {
-        const up = await repo.startUpload();
-        if (!up.mounted) await repo.putBlob(up.location, img.id, cfgBytes, cfgBytes.length);
-      }
+      await repo.putSmallBlob(img.id, cfgBytes);
       const known = this.reusableManifest(img, pushed);
       let mediaType: string;
       let bytes: Buffer;

@@ -46,6 +46,7 @@ describe('RUN --mount', () => {
     assert.equal(parseMount('type=tmpfs,dst=/t,size=1m').size, 1024 * 1024);
     assert.equal(parseMount('type=secret,id=s,required').required, true);
     assert.equal(parseMount('type=secret,id=s,env=S').env, 'S');
+    assert.equal(parseMount('type=bind,"target=/b,c",source=x').target, '/b,c', 'quotes group commas');
   });
 
   it("rejects bad input with BuildKit's words", () => {
@@ -62,6 +63,7 @@ describe('RUN --mount', () => {
       ['type=bind,target=/x,sharing=shared', 'invalid cache sharing set for bind mount'],
       ['type=cache,ro=maybe,target=/x', 'invalid value for ro: maybe'],
       ['type=cache,nokey', "invalid field 'nokey' must be a key=value pair"],
+      ['type=cache,"target=/x', 'failed to parse csv mounts: extraneous or missing " in quoted-field'],
     ];
     for (const [v, want] of bad) assert.throws(() => parseMount(v), { message: want }, v);
     fails('FROM busybox\nRUN --mount=type=foo,target=/x true\n', 'Dockerfile:2: unsupported mount type "foo"');

@@ -82,7 +82,11 @@ describe('berth build: terminal view', () => {
       '\x1b[91moops\n\x1b[0m',
     ])
       r.message(stream(m));
-    await new Promise((res) => setTimeout(res, 150)); // the clock repaints the live region
+    // messages close together wait for the clock's repaint of the live region
+    for (const deadline = Date.now() + 5000; !screen(out).includes('   │ oops'); ) {
+      assert.ok(Date.now() < deadline, `the live region never showed the last output: ${JSON.stringify(screen(out))}`);
+      await new Promise((res) => setTimeout(res, 10));
+    }
     const live = screen(out);
     assert.match(live[0], /^=> \[1\/3\] FROM busybox +\d+\.\ds$/);
     assert.equal(live[1], '=> CACHED [2/3] ENV A=b');
