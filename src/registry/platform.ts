@@ -34,7 +34,7 @@ function normArch(arch: string, variant?: string): { architecture: string; varia
   let v = variant?.toLowerCase() || undefined;
   if (arch === 'armhf') v ??= 'v7';
   if (arch === 'armel') v ??= 'v6';
-  if (a === 'arm64' && v === 'v8') v = undefined;
+  if (a === 'arm64' && (v === 'v8' || v === '8')) v = undefined;
   if (a === 'amd64' && v === 'v1') v = undefined;
   if (a === 'arm' && v && /^\d$/.test(v)) v = 'v' + v;
   return { architecture: a, variant: v };

@@ -77,6 +77,8 @@ describe('platforms', () => {
   });
   test('parsing --platform as Docker does', () => {
     assert.deepEqual(parsePlatform('linux/arm64/v8'), { os: 'linux', architecture: 'arm64', variant: undefined });
+    // containerd normalizes arm64/8 like arm64/v8: both match an arm64 image without a variant
+    assert.deepEqual(parsePlatform('linux/arm64/8'), { os: 'linux', architecture: 'arm64', variant: undefined });
     assert.deepEqual(parsePlatform('linux/arm/7'), { os: 'linux', architecture: 'arm', variant: 'v7' });
     assert.deepEqual(parsePlatform('linux/x86_64'), { os: 'linux', architecture: 'amd64', variant: undefined });
     assert.equal(parsePlatform('arm64').os, 'linux');
