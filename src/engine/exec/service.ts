@@ -54,7 +54,6 @@ export class ExecService {
 
   inspect(id: string) {
     const e = this.get(id);
-    const c = this.ctx.containers.find(e.ContainerID);
     return {
       ID: e.ID,
       Running: e.Running,
@@ -73,7 +72,6 @@ export class ExecService {
       ContainerID: e.ContainerID,
       DetachKeys: e.Config.DetachKeys ?? '',
       Pid: e.Pid,
-      ...(c ? {} : {}),
     };
   }
 
