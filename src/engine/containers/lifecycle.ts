@@ -12,6 +12,7 @@ import { conflict, EngineError, internal, notModified } from '../../util/errors'
 import { crashPoint } from '../../util/fault';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
+import { containerAttributes } from '../events';
 import { RestartManager } from './restart';
 import { ExitWatcher } from './exits';
 import { ContainerLocks } from './locks';
@@ -177,7 +178,7 @@ export class Lifecycle {
   }
 
   attrs(c: Container): Record<string, string> {
-    return { ...c.Config.Labels, image: c.Config.Image, name: c.Name.slice(1) };
+    return containerAttributes(c);
   }
 
   // ---------- signals ----------
