@@ -77,32 +77,27 @@ export abstract class Engine {
       if (r.status !== 0) throw new Error(`berth system certs failed: ${r.stderr}`);
     }
     this.tlsPort = await freePort();
-    return [
-      '-H',
-      `tcp://127.0.0.1:${this.tlsPort}`,
-      '--tlsverify',
-      '--tlscacert',
-      path.join(dir, 'ca.pem'),
-      '--tlscert',
-      path.join(dir, 'server-cert.pem'),
-      '--tlskey',
-      path.join(dir, 'server-key.pem'),
-    ];
+    return this.tlsFlags('server-');
   }
 
   /** docker CLI flags for this engine's TLS listener. */
   tlsClientArgs(): string[] {
-    const dir = this.certDir;
+    return this.tlsFlags('');
+  }
+
+  /** `-H tcp://127.0.0.1:PORT --tlsverify` with the CA and one key pair (`server-` or the client's) of certDir. */
+  private tlsFlags(pair: '' | 'server-'): string[] {
+    const f = (name: string) => path.join(this.certDir, name);
     return [
       '-H',
       `tcp://127.0.0.1:${this.tlsPort}`,
       '--tlsverify',
       '--tlscacert',
-      path.join(dir, 'ca.pem'),
+      f('ca.pem'),
       '--tlscert',
-      path.join(dir, 'cert.pem'),
+      f(`${pair}cert.pem`),
       '--tlskey',
-      path.join(dir, 'key.pem'),
+      f(`${pair}key.pem`),
     ];
   }
 

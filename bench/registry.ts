@@ -6,11 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { tailFile } from './engines';
 import { waitUntil } from './util';
 import { registryConfigLines } from '../test/fixtures/registry-config';
+import { freePort } from '../test/helpers/net';
 
 export const REGISTRY_BIN = process.env.BENCH_REGISTRY || '/usr/bin/docker-registry';
 
@@ -21,17 +21,6 @@ export function registryInstalled(): boolean {
   } catch {
     return false;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function status(url: string): Promise<number> {

@@ -115,8 +115,9 @@ export class CriServer {
       StartContainer: async (r) => {
         const c = ct.get(r.container_id);
         const s = c.Config.Labels?.[L_SANDBOX];
-        if (!s || !sb.find(s)) throw notFoundCri(`sandbox of container ${c.ID} not found`);
-        if (!sb.find(s)!.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `sandbox ${s} of container ${c.ID} is not ready`);
+        const pod = s ? sb.find(s) : undefined;
+        if (!pod) throw notFoundCri(`sandbox of container ${c.ID} not found`);
+        if (!pod.State.Running) throw new CriError(grpc.status.FAILED_PRECONDITION, `sandbox ${s} of container ${c.ID} is not ready`);
         await this.engine.containers.start(c.ID);
       },
       StopContainer: async (r) => {

@@ -6,10 +6,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildImage, sha256, writeOciLayout, type BuiltImage, type OciImage } from '../fixtures/images';
 import { registryConfigLines } from '../fixtures/registry-config';
+import { busyboxTarball } from './daemon';
+import { freePort } from './net';
 
 export type RegistryAuth = 'none' | 'basic' | 'token';
 
@@ -17,17 +19,6 @@ export interface RegistryOptions {
   auth?: RegistryAuth;
   /** username → password (basic and token) */
   users?: Record<string, string>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -201,4 +192,39 @@ export function skopeo(args: string[], opts: { timeout?: number } = {}): { statu
   const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const r = spawnSync('skopeo', args, { timeout: opts.timeout ?? 120000, killSignal: 'SIGKILL', env: { ...process.env, HOME: os.tmpdir() } });
   return { status: r.status ?? -1, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? '' };
+}
+
+/** An image of two layers: busybox (so it runs) and these files; o as buildImage's. */
+export async function onBusybox(files: Parameters<typeof buildImage>[0][number], o: Parameters<typeof buildImage>[1] = {}): Promise<BuiltImage> {
+  const bb = fs.readFileSync(await busyboxTarball());
+  const img = await buildImage([[], files], o);
+  img.layers[0] = bb;
+  img.diffIds[0] = sha256(bb);
+  const cfg = JSON.parse(img.config.toString());
+  cfg.rootfs.diff_ids = img.diffIds;
+  img.config = Buffer.from(JSON.stringify(cfg));
+  img.configDigest = sha256(img.config);
+  return img;
+}
+
+/**
+ * A multi-platform image put in the registry as REPO:latest by skopeo (an OCI
+ * index nesting an index, gzip layers): per platform, busybox and a /platform
+ * file naming it ("arm64/v8\n").
+ */
+export async function pushPlatforms(reg: TestRegistry, repo: string, platforms: Array<{ architecture: string; variant?: string }>): Promise<void> {
+  const images: OciImage[] = [];
+  for (const p of platforms) {
+    const content = `${p.architecture}${p.variant ? '/' + p.variant : ''}\n`;
+    const img = await onBusybox([{ name: 'platform', content }], { arch: p.architecture, variant: p.variant });
+    images.push({ img, platform: { os: 'linux', ...p }, gzip: true });
+  }
+  const layout = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-platforms-'));
+  try {
+    writeOciLayout(layout, images, { nestedIndex: true });
+    const r = skopeo(['copy', '--all', '--dest-tls-verify=false', `oci:${layout}:latest`, `docker://${reg.host}/${repo}:latest`]);
+    if (r.status !== 0) throw new Error(`skopeo copy --all failed: ${r.stderr}`);
+  } finally {
+    fs.rmSync(layout, { recursive: true, force: true });
+  }
 }

@@ -11,8 +11,6 @@ import * as path from 'node:path';
 import { waitFor } from './daemon';
 import { freePort } from './net';
 
-export { freePort };
-
 export const SSHD = '/usr/sbin/sshd';
 
 export function sshdAvailable(): boolean {

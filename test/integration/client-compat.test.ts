@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { tarBuf } from '../helpers/tar';
 import { contextDir } from '../helpers/build';
-import { sleep, TestDaemon, waitFor } from '../helpers/daemon';
+import { TestDaemon, waitFor } from '../helpers/daemon';
 import { freeSubnet16 } from '../helpers/net';
 
 describe('client compatibility', () => {
@@ -209,8 +209,15 @@ describe('client compatibility', () => {
       );
       assert.match(got, /^HTTP\/1.1 101/);
       await waitFor(async () => (await d.request('GET', `/v1.41/exec/${execId}/json`)).json().Running === true);
-      sock.write(key);
-      const detached = await Promise.race([ended.then(() => true), sleep(1500).then(() => false)]);
+      // a marker after the key: echoed back by cat when the key is only input,
+      // never seen when it detached — each outcome is a condition, not a timeout
+      const echoed = new Promise<void>((r) => {
+        const look = () => got.includes('MARK') && r();
+        sock.on('data', look);
+        look();
+      });
+      sock.write(`${key}MARK\n`);
+      const detached = await Promise.race([ended.then(() => true), echoed.then(() => false)]);
       sock.destroy();
       return detached;
     }

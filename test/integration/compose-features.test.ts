@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BERTH, TestDaemon, waitFor, type RunResult } from '../helpers/daemon';
+import { TestRegistry } from '../helpers/registry';
 
 describe('berth compose features', () => {
   const d = new TestDaemon('composefeat');
@@ -139,6 +140,34 @@ describe('berth compose features', () => {
     assert.equal(net.NetworkSettings.Networks[`${p}_fixed`].IPAddress, '10.213.7.9');
     // the side container shares net's network namespace: localhost reaches its httpd
     assert.equal(exec(`${p}-side-1`, ['wget', '-qO-', 'http://127.0.0.1:8080/index.html']).stdout, 'shared netns\n');
+  });
+
+  it('pull: the named services, their dependencies with --include-deps; an unknown service is refused', async () => {
+    const reg = await TestRegistry.start();
+    try {
+      for (const img of ['app', 'db']) {
+        assert.equal(d.docker(['tag', 'busybox', `${reg.host}/${img}:1`]).status, 0);
+        const r = d.docker(['push', `${reg.host}/${img}:1`]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(d.docker(['rmi', `${reg.host}/${img}:1`]).status, 0);
+      }
+      const dir = projectDir({
+        'compose.yaml': `services:\n  app: {image: ${reg.host}/app:1, depends_on: [db]}\n  db: {image: ${reg.host}/db:1}\n`,
+      });
+      const has = (img: string) => d.docker(['image', 'inspect', `${reg.host}/${img}:1`]).status === 0;
+      let r = compose(dir, ['pull', 'app']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(has('app'), true);
+      assert.equal(has('db'), false);
+      r = compose(dir, ['pull', '--include-deps', 'app']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(has('db'), true);
+      r = compose(dir, ['pull', 'nosuch']);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /no such service: nosuch/);
+    } finally {
+      await reg.stop();
+    }
   });
 
   it('profiles and orphans', () => {

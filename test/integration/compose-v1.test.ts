@@ -68,9 +68,13 @@ describe('Compose v1 (docker-compose 1.29) against berthd', { skip: !fs.existsSy
     // berth compose finds v1's containers by their labels
     const ours = spawnSync(process.execPath, [BERTH, '-H', d.host, 'compose', '-p', 'legacy', 'ps', '--format', '{{.Service}}'], { encoding: 'utf8' });
     assert.deepEqual(ours.stdout.trim().split('\n').sort(), ['db', 'web'], ours.stderr);
+    // positive controls for what down must remove: the containers by label, the volume
+    const byLabel = () => d.docker(['ps', '-aq', '--filter', 'label=com.docker.compose.project=legacy']).stdout.trim();
+    assert.equal(byLabel().split('\n').length, 2);
+    assert.equal(d.docker(['volume', 'inspect', 'legacy_data']).status, 0);
     r = v1(['down', '-v']);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(d.docker(['ps', '-aq', '--filter', 'label=com.docker.compose.project=legacy']).stdout.trim(), '');
+    assert.equal(byLabel(), '');
     assert.notEqual(d.docker(['volume', 'inspect', 'legacy_data']).status, 0);
   });
 });

@@ -159,7 +159,14 @@ describe('berth compose', () => {
     let r = compose(['run', '--rm', '-T', 'web', 'sh', '-c', 'echo one-off; exit 7']);
     assert.equal(r.status, 7, r.stderr);
     assert.match(r.stdout, /one-off/);
-    assert.equal(d.docker(['ps', '-a', '--filter', 'label=com.docker.compose.oneoff=True', '-q']).stdout.trim(), '');
+    const oneOffs = () => d.docker(['ps', '-a', '--filter', 'label=com.docker.compose.oneoff=True', '-q']).stdout.trim();
+    assert.equal(oneOffs(), '');
+    // positive control: without --rm the one-off stays, found by that label
+    r = compose(['run', '-T', 'web', 'true']);
+    assert.equal(r.status, 0, r.stderr);
+    const kept = oneOffs();
+    assert.match(kept, /^[0-9a-f]{12}$/);
+    assert.equal(d.docker(['rm', kept]).status, 0);
     r = compose(['exec', '-T', 'db', 'sh', '-c', 'exit 4']);
     assert.equal(r.status, 4);
     r = compose(['up', '-d', '--scale', 'db=2', '--no-recreate']);
@@ -193,6 +200,7 @@ describe('berth compose', () => {
     const r = compose(['up', '-d'], {}, bad);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /dependency failed to start: container bad-db-1 is unhealthy/);
+    assert.equal(d.docker(['inspect', 'bad-db-1']).status, 0);
     assert.notEqual(d.docker(['inspect', 'bad-app-1']).status, 0);
     assert.equal(compose(['down'], {}, bad).status, 0);
   });

@@ -714,6 +714,17 @@ describe('CRI through crictl', { skip }, () => {
       ok(['start', c]);
       const log = path.join(logs, 'reopen', 'ticker.log');
       await until('ticks in the log', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('tick-2'));
+      // OK means a new file is at the log path; where none can be made (its directory
+      // gone), the answer is an error, not an OK that the kubelet would trust
+      const dir = path.dirname(log);
+      fs.renameSync(dir, `${dir}.away`);
+      try {
+        const refused = await call('ReopenContainerLog', { container_id: c });
+        assert.notEqual(refused.code, 0, 'ReopenContainerLog answered OK with no log file to write');
+        assert.equal(fs.existsSync(log), false);
+      } finally {
+        fs.renameSync(`${dir}.away`, dir);
+      }
       fs.renameSync(log, `${log}.1`);
       assert.equal(fs.existsSync(log), false);
       const r = await call('ReopenContainerLog', { container_id: c });

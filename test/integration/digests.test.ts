@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TestDaemon, busyboxTarball, type RunResult } from '../helpers/daemon';
-import { TestRegistry, skopeo } from '../helpers/registry';
-import { buildImage, sha256, writeOciLayout } from '../fixtures/images';
+import { TestDaemon, type RunResult } from '../helpers/daemon';
+import { TestRegistry, pushPlatforms, skopeo } from '../helpers/registry';
+import { sha256 } from '../fixtures/images';
 
 function ok(r: RunResult, what = ''): string {
   assert.equal(r.status, 0, `${what} failed: ${r.stderr}${r.stdout}`);
@@ -107,27 +107,7 @@ describe('images pulled by digest, and /distribution', () => {
   });
 
   it('for an index, one platform per manifest', async () => {
-    const bb = fs.readFileSync(await busyboxTarball());
-    const mk = async (arch: string, variant?: string) => {
-      const img = await buildImage([[{ name: 'platform', content: arch + '\n' }]], { arch, variant });
-      img.layers.unshift(bb);
-      img.diffIds.unshift(sha256(bb));
-      const cfg = JSON.parse(img.config.toString());
-      cfg.rootfs.diff_ids = img.diffIds;
-      img.config = Buffer.from(JSON.stringify(cfg));
-      img.configDigest = sha256(img.config);
-      return img;
-    };
-    const layout = path.join(tmp, 'multi');
-    writeOciLayout(
-      layout,
-      [
-        { img: await mk('arm64', 'v8'), platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, gzip: true },
-        { img: await mk('amd64'), platform: { os: 'linux', architecture: 'amd64' }, gzip: true },
-      ],
-      { nestedIndex: true },
-    );
-    ok(skopeo(['copy', '--all', '--dest-tls-verify=false', `oci:${layout}:latest`, `docker://${reg.host}/multi:latest`]) as RunResult, 'skopeo copy --all');
+    await pushPlatforms(reg, 'multi', [{ architecture: 'arm64', variant: 'v8' }, { architecture: 'amd64' }]);
     const r = await d.request('GET', `/distribution/${reg.host}/multi/json`);
     assert.equal(r.status, 200, r.body.toString());
     const j = r.json();

@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { TestDaemon, busyboxTarball } from '../helpers/daemon';
+import { TestDaemon } from '../helpers/daemon';
 import { FaultProxy } from '../helpers/proxy';
-import { TestRegistry, skopeo } from '../helpers/registry';
-import { buildImage, writeOciLayout } from '../fixtures/images';
+import { TestRegistry, onBusybox, pushPlatforms, skopeo } from '../helpers/registry';
+import { writeOciLayout } from '../fixtures/images';
 
 function ok(r: { status: number; stdout: string; stderr: string }, what = ''): string {
   assert.equal(r.status, 0, `${what} failed: ${r.stderr}${r.stdout}`);
@@ -115,30 +115,7 @@ describe('registry: push and pull (open registry)', () => {
   });
 
   it('picks the host platform (or --platform) from a multi-platform index skopeo put in the registry', async () => {
-    const bb = fs.readFileSync(await busyboxTarball());
-    const mk = async (arch: string, variant?: string) => {
-      const img = await buildImage([[], [{ name: 'platform', content: `${arch}${variant ? '/' + variant : ''}\n` }]], { arch, variant });
-      // the first layer is the busybox tarball itself, so the image runs
-      const { sha256 } = await import('../fixtures/images');
-      img.layers[0] = bb;
-      img.diffIds[0] = sha256(bb);
-      const cfg = JSON.parse(img.config.toString());
-      cfg.rootfs.diff_ids = img.diffIds;
-      img.config = Buffer.from(JSON.stringify(cfg));
-      img.configDigest = sha256(img.config);
-      return img;
-    };
-    const layout = path.join(tmp, 'multi');
-    writeOciLayout(
-      layout,
-      [
-        { img: await mk('arm64', 'v8'), platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, gzip: true },
-        { img: await mk('amd64'), platform: { os: 'linux', architecture: 'amd64' }, gzip: true },
-        { img: await mk('arm', 'v7'), platform: { os: 'linux', architecture: 'arm', variant: 'v7' }, gzip: true },
-      ],
-      { nestedIndex: true },
-    );
-    ok(skopeo(['copy', '--all', '--dest-tls-verify=false', `oci:${layout}:latest`, `docker://${reg.host}/multi:latest`]), 'skopeo copy --all');
+    await pushPlatforms(reg, 'multi', [{ architecture: 'arm64', variant: 'v8' }, { architecture: 'amd64' }, { architecture: 'arm', variant: 'v7' }]);
     const raw = JSON.parse(ok(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/multi:latest`])));
     assert.equal(raw.manifests.length, 3);
     ok(d.docker(['pull', `${reg.host}/multi`]), 'pull multi');
@@ -162,15 +139,7 @@ describe('registry: push and pull (open registry)', () => {
   });
 
   it('zstd layers: pulled from an OCI image skopeo pushed, and pushed back as an OCI manifest', async () => {
-    const bb = fs.readFileSync(await busyboxTarball());
-    const { sha256 } = await import('../fixtures/images');
-    const img = await buildImage([[], [{ name: 'z.txt', content: 'zstd layer\n' }]]);
-    img.layers[0] = bb;
-    img.diffIds[0] = sha256(bb);
-    const cfg = JSON.parse(img.config.toString());
-    cfg.rootfs.diff_ids = img.diffIds;
-    img.config = Buffer.from(JSON.stringify(cfg));
-    img.configDigest = sha256(img.config);
+    const img = await onBusybox([{ name: 'z.txt', content: 'zstd layer\n' }]);
     const layout = path.join(tmp, 'zstd');
     writeOciLayout(layout, [{ img, zstd: true, refName: 'z' }]);
     ok(skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:z`, `docker://${reg.host}/zstd:1`]), 'skopeo copy zstd');

@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { BERTH, BERTHD, TestDaemon, waitFor, type RunResult } from '../helpers/daemon';
-import { freePort, sshdAvailable, TestSshd } from '../helpers/sshd';
+import { freePort } from '../helpers/net';
+import { sshdAvailable, TestSshd } from '../helpers/sshd';
 
 const REPO_BIN = path.dirname(BERTH);
 
@@ -26,6 +27,18 @@ function makeCerts(dir: string, host = '127.0.0.1'): void {
   const r = berth(['system', 'certs', '--host', host, '--host', 'localhost', '--out', dir]);
   assert.equal(r.status, 0, r.stderr);
 }
+
+/** `-H tcp://127.0.0.1:PORT` with mutual TLS: berthd (as dockerd) and the docker CLI take the same flags. */
+function tlsHost(port: number, ca: string, cert: string, key: string): string[] {
+  return ['-H', `tcp://127.0.0.1:${port}`, '--tlsverify', '--tlscacert', ca, '--tlscert', cert, '--tlskey', key];
+}
+
+/** berthd's listener with the server pair `berth system certs` wrote in dir. */
+const serverTls = (port: number, dir: string) => tlsHost(port, path.join(dir, 'ca.pem'), path.join(dir, 'server-cert.pem'), path.join(dir, 'server-key.pem'));
+
+/** A client of that listener: the CA from certs, the client pair from keys. */
+const clientTls = (port: number, certs: string, keys = certs) =>
+  tlsHost(port, path.join(certs, 'ca.pem'), path.join(keys, 'cert.pem'), path.join(keys, 'key.pem'));
 
 /** A client certificate from the same CA that expired in 2020 (openssl ca with explicit dates). */
 function expiredClientCert(certs: string, out: string): void {
@@ -116,30 +129,10 @@ describe('remote engines: tcp with mutual TLS', () => {
   before(async () => {
     makeCerts(certs);
     port = await freePort();
-    await d.start([
-      '-H',
-      `tcp://127.0.0.1:${port}`,
-      '--tlsverify',
-      '--tlscacert',
-      path.join(certs, 'ca.pem'),
-      '--tlscert',
-      path.join(certs, 'server-cert.pem'),
-      '--tlskey',
-      path.join(certs, 'server-key.pem'),
-    ]);
+    await d.start(serverTls(port, certs));
     await d.importBusybox();
     clientEnv = { DOCKER_CERT_PATH: certs, DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: path.join(certs, 'cfg') };
-    dockerTls = [
-      '-H',
-      `tcp://127.0.0.1:${port}`,
-      '--tlsverify',
-      '--tlscacert',
-      path.join(certs, 'ca.pem'),
-      '--tlscert',
-      path.join(certs, 'cert.pem'),
-      '--tlskey',
-      path.join(certs, 'key.pem'),
-    ];
+    dockerTls = clientTls(port, certs);
   });
   after(async () => {
     await d.stop();
@@ -227,18 +220,7 @@ describe('remote engines: tcp with mutual TLS', () => {
     });
     assert.match(plain, /^error/);
     // the docker CLI without a certificate is refused too
-    const r = run('docker', [
-      '-H',
-      `tcp://127.0.0.1:${port}`,
-      '--tlsverify',
-      '--tlscacert',
-      path.join(certs, 'ca.pem'),
-      '--tlscert',
-      path.join(other, 'cert.pem'),
-      '--tlskey',
-      path.join(other, 'key.pem'),
-      'ps',
-    ]);
+    const r = run('docker', [...clientTls(port, certs, other), 'ps']);
     assert.notEqual(r.status, 0);
     // the daemon still serves the good client afterwards
     assert.equal(await tlsProbe(port, ok), 'ok');
@@ -284,17 +266,7 @@ describe('remote engines: daemon TLS configuration', () => {
     const port = await freePort();
     assert.match(await startFails(['-H', `tcp://127.0.0.1:${port}`]), /refusing to serve tcp:\/\/127\.0\.0\.1:\d+ without TLS/);
     assert.match(
-      await startFails([
-        '-H',
-        `tcp://127.0.0.1:${port}`,
-        '--tlsverify',
-        '--tlscacert',
-        '/nonexistent/ca.pem',
-        '--tlscert',
-        '/nonexistent/c.pem',
-        '--tlskey',
-        '/nonexistent/k.pem',
-      ]),
+      await startFails(tlsHost(port, '/nonexistent/ca.pem', '/nonexistent/c.pem', '/nonexistent/k.pem')),
       /could not read .*"\/nonexistent\/c\.pem".*no such file/,
     );
     // a directory where the key should be: unreadable as a file
@@ -318,20 +290,7 @@ describe('remote engines: daemon TLS configuration', () => {
     try {
       d.configure(cfg);
       await d.start(['-H', `tcp://127.0.0.1:${port}`]);
-      const r = run('docker', [
-        '-H',
-        `tcp://127.0.0.1:${port}`,
-        '--tlsverify',
-        '--tlscacert',
-        cfg.tlscacert,
-        '--tlscert',
-        path.join(certs, 'cert.pem'),
-        '--tlskey',
-        path.join(certs, 'key.pem'),
-        'version',
-        '--format',
-        '{{.Server.Os}}',
-      ]);
+      const r = run('docker', [...clientTls(port, certs), 'version', '--format', '{{.Server.Os}}']);
       assert.equal(r.stdout, 'linux\n', r.stderr);
       await d.stopDaemon();
       // the same setting as a flag and in the file: dockerd's refusal
@@ -438,17 +397,7 @@ describe('remote engines: contexts shared with the docker CLI', () => {
     fs.mkdirSync(cfg, { recursive: true });
     makeCerts(certs);
     port = await freePort();
-    await d.start([
-      '-H',
-      `tcp://127.0.0.1:${port}`,
-      '--tlsverify',
-      '--tlscacert',
-      path.join(certs, 'ca.pem'),
-      '--tlscert',
-      path.join(certs, 'server-cert.pem'),
-      '--tlskey',
-      path.join(certs, 'server-key.pem'),
-    ]);
+    await d.start(serverTls(port, certs));
   });
   after(async () => {
     await d.stop();

@@ -7,7 +7,7 @@ import { decodeCreateContainer, decodeUpdate, normalizeMountsForVersion } from '
 import { decodeExecCreate } from '../decode/exec';
 import { sendJson, sendNoContent } from '../http';
 import { boolParam, filtersParam, intParam, type Router } from '../router';
-import { cmpVersion } from '../server';
+import { parseDetachKeys } from '../streams';
 import { attachHandler, wsAttachHandler } from './attach';
 import { logsHandler } from './logs';
 import { fsRoutes } from './container-fs';
@@ -38,25 +38,25 @@ export function containerRoutes(r: Router, engine: Backend): void {
   });
 
   r.post('/containers/{id}/start', async ({ res, params, query }) => {
-    if (query.get('detachKeys')) parseDetachKeysOrThrow(query.get('detachKeys')!);
+    const keys = query.get('detachKeys');
+    if (keys) parseDetachKeys(keys);
     await svc.start(params.id);
     sendNoContent(res);
   });
 
-  const stopArgs = (query: URLSearchParams, version: number) => {
-    const t = intParam(query, 't');
+  const stopArgs = (query: URLSearchParams) => {
     const sig = query.get('signal');
-    return { timeout: t, signal: sig && cmpVersion(String(version), '1.42') >= 0 ? parseSignal(sig) : sig ? parseSignal(sig) : undefined };
+    return { timeout: intParam(query, 't'), signal: sig ? parseSignal(sig) : undefined };
   };
 
-  r.post('/containers/{id}/stop', async ({ res, params, query, version }) => {
-    const { timeout, signal } = stopArgs(query, version);
+  r.post('/containers/{id}/stop', async ({ res, params, query }) => {
+    const { timeout, signal } = stopArgs(query);
     await svc.stop(params.id, signal, timeout);
     sendNoContent(res);
   });
 
-  r.post('/containers/{id}/restart', async ({ res, params, query, version }) => {
-    const { timeout, signal } = stopArgs(query, version);
+  r.post('/containers/{id}/restart', async ({ res, params, query }) => {
+    const { timeout, signal } = stopArgs(query);
     await svc.restart(params.id, signal, timeout);
     sendNoContent(res);
   });
@@ -134,9 +134,4 @@ export function containerRoutes(r: Router, engine: Backend): void {
   r.get('/containers/{id}/top', (ctx) => topHandler(engine, ctx));
   r.get('/containers/{id}/stats', (ctx) => statsHandler(engine, ctx));
   fsRoutes(r, engine);
-}
-
-import { parseDetachKeys } from '../streams';
-function parseDetachKeysOrThrow(s: string): void {
-  parseDetachKeys(s);
 }

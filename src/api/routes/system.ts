@@ -22,39 +22,28 @@ export function systemRoutes(r: Router, engine: Backend): void {
   });
 
   r.get('/version', async ({ res }) => {
-    const arch = goArch();
     const { runtime: rt, conmon: mon, experimental } = await engine.system.components();
+    // the same build facts at the top and in the Engine component (as dockerd)
+    const build = {
+      ApiVersion: API_VERSION,
+      MinAPIVersion: MIN_API_VERSION,
+      GitCommit: 'berth',
+      GoVersion: `node${process.versions.node}`,
+      Os: 'linux',
+      Arch: goArch(),
+      KernelVersion: os.release(),
+      BuildTime: '',
+    };
     sendJson(res, 200, {
       Platform: { Name: 'berth' },
       Components: [
-        {
-          Name: 'Engine',
-          Version: SERVER_VERSION,
-          Details: {
-            ApiVersion: API_VERSION,
-            MinAPIVersion: MIN_API_VERSION,
-            GitCommit: 'berth',
-            GoVersion: `node${process.versions.node}`,
-            Os: 'linux',
-            Arch: arch,
-            KernelVersion: os.release(),
-            BuildTime: '',
-            Experimental: String(experimental),
-          },
-        },
+        { Name: 'Engine', Version: SERVER_VERSION, Details: { ...build, Experimental: String(experimental) } },
         { Name: rt.name, Version: rt.version, Details: { GitCommit: rt.commit } },
         { Name: 'conmon', Version: mon.version, Details: { GitCommit: mon.commit } },
       ],
       Version: SERVER_VERSION,
-      ApiVersion: API_VERSION,
-      MinAPIVersion: MIN_API_VERSION,
+      ...build,
       ...(experimental ? { Experimental: true } : {}),
-      GitCommit: 'berth',
-      GoVersion: `node${process.versions.node}`,
-      Os: 'linux',
-      Arch: arch,
-      KernelVersion: os.release(),
-      BuildTime: '',
     });
   });
 

@@ -1,6 +1,6 @@
 // build: the project's images, per service.
 import { buildService } from '../../engine/build';
-import { ComposeError } from '../../engine/project';
+import { orderServices } from '../../engine/project';
 import type { ComposeCommand } from '../command';
 
 export const buildCommand: ComposeCommand = {
@@ -18,9 +18,8 @@ export const buildCommand: ComposeCommand = {
     const api = await cc.api();
     const progress = cc.progress('Building');
     try {
-      for (const name of args.length ? args : Object.keys(p.services).sort()) {
+      for (const name of orderServices(p, args, false)) {
         const s = p.services[name];
-        if (!s) throw new ComposeError(`no such service: ${name}`);
         if (!s.build) continue;
         for (const a of f.list('build-arg')) {
           const i = a.indexOf('=');

@@ -1,7 +1,7 @@
 // pull: the project's images, per service.
 import { imageOf } from '../../engine/create';
 import { pullImage } from '../../engine/images';
-import { ComposeError } from '../../engine/project';
+import { orderServices } from '../../engine/project';
 import type { ComposeCommand } from '../command';
 
 export const pullCommand: ComposeCommand = {
@@ -18,29 +18,26 @@ export const pullCommand: ComposeCommand = {
     const p = cc.project(args);
     const api = await cc.api();
     const progress = cc.progress('Pulling');
-    let failed = false;
     try {
-      for (const name of args.length ? args : Object.keys(p.services).sort()) {
+      for (const name of orderServices(p, args, f.bool('include-deps'))) {
         const s = p.services[name];
-        if (!s) throw new ComposeError(`no such service: ${name}`);
         if (!s.image || (f.bool('ignore-buildable') && s.build)) continue;
-        progress.event('Image', imageOf(p, s), 'Pulling');
+        const ref = imageOf(p, s);
+        progress.event('Image', ref, 'Pulling');
         try {
-          await pullImage(api, imageOf(p, s));
-          progress.event('Image', imageOf(p, s), 'Pulled', true);
+          await pullImage(api, ref);
+          progress.event('Image', ref, 'Pulled', true);
         } catch (e) {
           if (s.build) {
-            progress.event('Image', imageOf(p, s), 'Skipped - No image to be pulled', true);
+            progress.event('Image', ref, 'Skipped - No image to be pulled', true);
             continue;
           }
-          progress.event('Image', imageOf(p, s), 'Error', true);
+          progress.event('Image', ref, 'Error', true);
           if (!f.bool('ignore-pull-failures')) throw e;
-          failed = true;
         }
       }
     } finally {
       progress.close();
     }
-    return failed ? 0 : 0;
   },
 };

@@ -2,7 +2,7 @@
 import { jsonLines } from '../../../client/streams';
 import { registryAuthHeader } from '../../../cli/refs';
 import { imageOf } from '../../engine/create';
-import { ComposeError } from '../../engine/project';
+import { ComposeError, orderServices } from '../../engine/project';
 import type { ComposeCommand } from '../command';
 
 export const pushCommand: ComposeCommand = {
@@ -18,9 +18,8 @@ export const pushCommand: ComposeCommand = {
     const api = await cc.api();
     const progress = cc.progress('Pushing');
     try {
-      for (const name of args.length ? args : Object.keys(p.services).sort()) {
+      for (const name of orderServices(p, args, false)) {
         const s = p.services[name];
-        if (!s) throw new ComposeError(`no such service: ${name}`);
         if (!s.image) continue;
         const ref = imageOf(p, s);
         const at = ref.lastIndexOf(':');
