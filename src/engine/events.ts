@@ -1,5 +1,6 @@
 // The event stream behind `docker events`: a bounded in-memory history (for
 // `since`) and live subscribers, with Docker's filter semantics.
+import type { Container } from '../container';
 import type { Filters } from '../filters';
 import { nowNs } from '../util/time';
 
@@ -17,6 +18,11 @@ export interface EngineEvent {
 }
 
 const HISTORY = 1024;
+
+/** A container event's attributes, as dockerd sends them: the container's labels, its image and name. */
+export function containerAttributes(c: Container): Record<string, string> {
+  return { ...c.Config.Labels, image: c.Config.Image, name: c.Name.slice(1) };
+}
 
 export class EventBus {
   private readonly history: EngineEvent[] = [];

@@ -16,7 +16,7 @@ import type { Lease } from './ipam';
 import type { NetworkContext } from './context';
 import { parseLinks } from './links';
 import * as nv from './netavark';
-import { emptyEndpoint, emptyState, endpointFor, ERR, type EndpointRequest } from './prepare';
+import { emptyEndpoint, emptyRuntime, emptyState, endpointFor, ERR, type EndpointRequest } from './prepare';
 import { portMap, portRequests, toNetavark, type Published } from './ports';
 import { applyPortRules, enableForwarding, readForwardedPorts, type PortTarget } from './rules';
 import { ICC_OPT, MTU_OPT, type NetworkRecord } from './types';
@@ -536,14 +536,5 @@ function mergeOpts(a: nv.NvOptions, b: nv.NvOptions): nv.NvOptions {
 }
 
 function clearRuntime(ep: EndpointSettings): void {
-  Object.assign(ep, {
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    DNSNames: null,
-  });
+  Object.assign(ep, emptyRuntime());
 }

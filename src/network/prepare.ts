@@ -47,22 +47,15 @@ export interface NetworkLookup {
 }
 
 export function emptyEndpoint(networkId = ''): EndpointSettings {
-  return {
-    IPAMConfig: null,
-    Links: null,
-    Aliases: null,
-    MacAddress: '',
-    DriverOpts: null,
-    NetworkID: networkId,
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    DNSNames: null,
-  };
+  return { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, NetworkID: networkId, ...emptyRuntime() };
+}
+
+/** An endpoint's fields that exist only while the container runs (netavark's answer). */
+export function emptyRuntime(): Pick<
+  EndpointSettings,
+  'EndpointID' | 'Gateway' | 'IPAddress' | 'IPPrefixLen' | 'IPv6Gateway' | 'GlobalIPv6Address' | 'GlobalIPv6PrefixLen' | 'DNSNames'
+> {
+  return { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null };
 }
 
 export function emptyState(): ContainerNetworkState {

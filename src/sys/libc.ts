@@ -2,7 +2,7 @@
 // first call, so importing src/sys costs nothing.
 import { getSystemErrorMap } from 'node:util';
 
-type Fn = (...args: unknown[]) => number;
+export type Fn = (...args: unknown[]) => number;
 
 export interface Libc {
   mount: Fn;
@@ -19,14 +19,30 @@ export interface Libc {
   errno(): number;
 }
 
+type Koffi = typeof import('koffi');
+interface LibcHandle {
+  koffi: Koffi;
+  l: ReturnType<Koffi['load']>;
+  /** a binding from a C prototype */
+  f: (proto: string) => Fn;
+}
+
+let handle: LibcHandle | undefined;
+
+/** koffi and libc.so.6, loaded once for every binding (these and sys/spawn.ts's). */
+export function loadLibc(): LibcHandle {
+  if (handle) return handle;
+  const koffi = require('koffi') as Koffi;
+  const l = koffi.load('libc.so.6');
+  handle = { koffi, l, f: (proto) => l.func(proto) as unknown as Fn };
+  return handle;
+}
+
 let libc: Libc | undefined;
 
 export function lib(): Libc {
   if (libc) return libc;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const koffi = require('koffi') as typeof import('koffi');
-  const l = koffi.load('libc.so.6');
-  const f = (proto: string) => l.func(proto) as unknown as Fn;
+  const { koffi, l, f } = loadLibc();
   libc = {
     mount: f('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
     umount2: f('int umount2(const char *target, int flags)'),

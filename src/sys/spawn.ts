@@ -9,9 +9,7 @@
 // beside libuv's reaping of its own children.
 import * as fs from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { sysError } from './libc';
-
-type Fn = (...args: unknown[]) => number;
+import { type Fn, loadLibc, sysError } from './libc';
 
 interface SpawnLib {
   posix_spawnp: Fn;
@@ -37,9 +35,7 @@ let libs: SpawnLib | undefined;
 
 function lib(): SpawnLib {
   if (libs) return libs;
-  const koffi = require('koffi') as typeof import('koffi');
-  const l = koffi.load('libc.so.6');
-  const f = (proto: string) => l.func(proto) as unknown as Fn;
+  const { koffi, l, f } = loadLibc();
   libs = {
     posix_spawnp: f('int posix_spawnp(_Out_ int *pid, const char *file, void *actions, void *attr, const char **argv, const char **envp)'),
     faInit: f('int posix_spawn_file_actions_init(void *actions)'),

@@ -23,6 +23,7 @@ import { log } from '../../util/log';
 import { killTree } from '../../util/proctree';
 import { formatGoDuration, nowNs, nsToRfc3339 } from '../../util/time';
 import type { EngineContext } from '../context';
+import { containerAttributes } from '../events';
 import type { ExecConfig } from '../exec/types';
 import { applyProbeResult, effective, hasProbe, initHealthState, MAX_OUTPUT_BYTES, probeCommand } from './healthcheck';
 
@@ -308,7 +309,7 @@ export class HealthMonitor {
     );
     if (before !== after) {
       this.persist(c);
-      this.ctx.events.emit('container', `health_status: ${after}`, c.ID, { ...c.Config.Labels, image: c.Config.Image, name: c.Name.slice(1) });
+      this.ctx.events.emit('container', `health_status: ${after}`, c.ID, containerAttributes(c));
     } else {
       this.dirty.add(c.ID);
     }

@@ -12,6 +12,7 @@ import { conflict, EngineError, internal, notModified } from '../../util/errors'
 import { crashPoint } from '../../util/fault';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
+import { containerAttributes } from '../events';
 import { RestartManager } from './restart';
 import { ExitWatcher } from './exits';
 import { ContainerLocks } from './locks';
@@ -65,8 +66,8 @@ export class Lifecycle {
     if (c.State.Status === 'removing' || c.State.Dead) throw conflict(`container ${c.ID} is marked for removal and cannot be started`);
     if (c.State.Paused) throw conflict(`cannot start a paused container, try unpause instead`);
     if (c.State.Running) throw notModified();
-    const rt = this.ctx.cfg.runtimes[c.HostConfig.Runtime] ? c.HostConfig.Runtime : this.ctx.cfg.defaultRuntime;
-    const mcfg = this.ctx.monitorConfig(rt);
+    // an unknown runtime name falls back to the default there
+    const mcfg = this.ctx.monitorConfig(c.HostConfig.Runtime);
     const bundle = this.paths.bundle(c);
     const rootfs = this.rootfs.mount(c);
     crashPoint('start.rootfs');
@@ -177,7 +178,7 @@ export class Lifecycle {
   }
 
   attrs(c: Container): Record<string, string> {
-    return { ...c.Config.Labels, image: c.Config.Image, name: c.Name.slice(1) };
+    return containerAttributes(c);
   }
 
   // ---------- signals ----------

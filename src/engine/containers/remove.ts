@@ -48,9 +48,8 @@ export async function removeClaimed(ctx: EngineContext, lc: Lifecycle, rotator: 
     lc.waiters.notify(c, 'removed');
     crashPoint('rm.record');
     // runc's state (and cgroup) go after the answer, still under the lock; a crash
-    // before this leaves a state dir without a record, which the next start sweeps.
-    // The answer goes out first: spawning runc forks this process, which blocks it
-    await new Promise<void>((r) => setImmediate(r));
+    // before this leaves a state dir without a record, which the next start sweeps
+    // (runc starts without a fork of berthd: nothing here holds up the waiters' answers)
     await ctx.runc.deleteContainer(lc.paths.runtimeRoot(c), c.ID, { force: true }).catch(() => {});
     await fs.promises.rm(lc.paths.bundle(c), { recursive: true, force: true });
   });

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import type { Container } from '../../container';
 import { cgroupsPathFor, readStats } from '../../runtime';
 import { badRequest, internal } from '../../util/errors';
+import { ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
 
 export interface TopResult {
@@ -43,7 +44,6 @@ export interface StatsOptions {
 
 export type StatsSample = Record<string, unknown>;
 
-const ZERO_TIME = '0001-01-01T00:00:00Z';
 const zeroCpu = () => ({
   cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 },
   throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },

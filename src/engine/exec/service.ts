@@ -3,12 +3,12 @@
 // Docker: they go when the container stops.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Container } from '../../container';
 import { execProcess, type AttachConnection, connectAttach, resizeTty } from '../../monitor';
 import { badRequest, conflict, notFound } from '../../util/errors';
 import { newId } from '../../util/ids';
 import { log } from '../../util/log';
 import type { EngineContext } from '../context';
+import { containerAttributes } from '../events';
 import { buildExecProcess } from '../containers/spec';
 import { ExecStartError, type ExecConfig, type ExecRecord } from './types';
 
@@ -42,7 +42,7 @@ export class ExecService {
     };
     this.execs.set(id, rec);
     c.ExecIDs = [...(c.ExecIDs ?? []), id];
-    this.ctx.events.emit('container', `exec_create: ${cfg.Cmd.join(' ')}`, c.ID, { ...this.attrs(c), execID: id });
+    this.ctx.events.emit('container', `exec_create: ${cfg.Cmd.join(' ')}`, c.ID, { ...containerAttributes(c), execID: id });
     return { Id: id };
   }
 
@@ -54,7 +54,6 @@ export class ExecService {
 
   inspect(id: string) {
     const e = this.get(id);
-    const c = this.ctx.containers.find(e.ContainerID);
     return {
       ID: e.ID,
       Running: e.Running,
@@ -73,7 +72,6 @@ export class ExecService {
       ContainerID: e.ContainerID,
       DetachKeys: e.Config.DetachKeys ?? '',
       Pid: e.Pid,
-      ...(c ? {} : {}),
     };
   }
 
@@ -120,11 +118,11 @@ export class ExecService {
     }
     e.Running = true;
     e.Pid = handle.pid;
-    this.ctx.events.emit('container', `exec_start: ${(e.Config.Cmd ?? []).join(' ')}`, c.ID, { ...this.attrs(c), execID: e.ID });
+    this.ctx.events.emit('container', `exec_start: ${(e.Config.Cmd ?? []).join(' ')}`, c.ID, { ...containerAttributes(c), execID: e.ID });
     const exited = handle.exited.then((code) => {
       e.Running = false;
       e.ExitCode = code;
-      this.ctx.events.emit('container', 'exec_die', c.ID, { ...this.attrs(c), execID: e.ID, exitCode: String(code) });
+      this.ctx.events.emit('container', 'exec_die', c.ID, { ...containerAttributes(c), execID: e.ID, exitCode: String(code) });
       fs.rm(e.dir, { recursive: true, force: true }, () => {});
       return code;
     });
@@ -148,10 +146,6 @@ export class ExecService {
     const e = this.get(id);
     if (!e.Running) throw conflict(`Exec ${id} is not running`);
     resizeTty(e.dir, h, w);
-  }
-
-  private attrs(c: Container): Record<string, string> {
-    return { ...c.Config.Labels, image: c.Config.Image, name: c.Name.slice(1) };
   }
 
   private dropFor(containerId: string): void {

@@ -20,6 +20,7 @@ import {
 import { chainIdOf } from '../../storage';
 import { Filters, invalidFilter } from '../../filters';
 import { EngineError, badRequest, notFound } from '../../util/errors';
+import { ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
 import { commitContainer, type CommitOptions } from './commit';
@@ -243,7 +244,7 @@ export class ImageService {
           : {},
       },
       RootFS: { Type: 'layers', Layers: c.rootfs.diff_ids },
-      Metadata: { LastTagTime: img.lastTagTime ?? '0001-01-01T00:00:00Z' },
+      Metadata: { LastTagTime: img.lastTagTime ?? ZERO_TIME },
     };
   }
 
