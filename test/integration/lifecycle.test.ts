@@ -237,3 +237,57 @@ describe('container lifecycle with the docker CLI', () => {
     d.docker(['rm', '-f', 'att']);
   });
 });
+
+describe('a container whose monitor (conmon) dies', () => {
+  const d = new TestDaemon('monloss');
+  before(async () => {
+    await d.start();
+    await d.importBusybox();
+  });
+  after(() => d.stop());
+
+  const start = () => {
+    const r = d.docker(['run', '-d', '--network', 'none', 'busybox', 'sleep', '1000']);
+    assert.equal(r.status, 0, r.stderr);
+    const id = r.stdout.trim();
+    const pid = Number(d.docker(['inspect', '-f', '{{.State.Pid}}', id]).stdout.trim());
+    const conmon = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    assert.match(fs.readFileSync(`/proc/${conmon}/cmdline`, 'utf8'), /conmon/);
+    return { id, pid, conmon };
+  };
+  const status = (id: string) => d.docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', id]).stdout.trim();
+
+  it('still stops: stop answers and records the exit as unknown (255)', () => {
+    const c = start();
+    process.kill(c.conmon, 'SIGKILL');
+    const r = d.docker(['stop', '-t', '1', c.id], { timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(status(c.id), 'exited 255');
+    assert.equal(d.docker(['rm', c.id]).status, 0);
+  });
+
+  it('is noticed when its process ends later, and stays running while the process runs', async () => {
+    const c = start();
+    const control = start(); // its conmon stays: it must be untouched by the sweep
+    process.kill(c.conmon, 'SIGKILL');
+    // the sweep has seen the lost monitor and left the running process alone
+    await waitFor(
+      () =>
+        fs
+          .readFileSync(d.logFile, 'utf8')
+          .split('\n')
+          .some((l) => l.includes('runs without its monitor') && l.includes(c.id)),
+      30_000,
+      200,
+      'the lost-monitor warning',
+    );
+    assert.equal(status(c.id), 'running 0');
+    const waited = d.dockerAsync(['wait', c.id], { timeout: 60_000 });
+    process.kill(c.pid, 'SIGKILL');
+    const w = await waited;
+    assert.equal(w.stdout.trim(), '255', w.stderr);
+    assert.equal(status(c.id), 'exited 255');
+    assert.equal(status(control.id), 'running 0');
+    assert.equal(d.docker(['rm', '-f', c.id, control.id]).status, 0);
+  });
+});

@@ -15,6 +15,7 @@ import type { EngineContext } from '../context';
 import { containerAttributes } from '../events';
 import { RestartManager } from './restart';
 import { ExitWatcher } from './exits';
+import { MONITOR_SWEEP_MS, monitorVerdict } from './monitorloss';
 import { ContainerLocks } from './locks';
 import { ContainerPaths } from './paths';
 import { Rootfs } from './rootfs';
@@ -36,6 +37,9 @@ export class Lifecycle {
   readonly rootfs: Rootfs;
   readonly waiters = new Waiters();
   private readonly exits: ExitWatcher;
+  private monitorSweep?: NodeJS.Timeout;
+  /** containers already logged as running without their monitor */
+  private readonly unmonitored = new Set<string>();
   /** attach requests that arrived before start: connected after create, before runc start */
   private readonly pendingAttach = new Map<string, Set<AttachHook>>();
   /** containers a removal has claimed: the removal deletes their runtime state itself, after answering */
@@ -191,7 +195,7 @@ export class Lifecycle {
       if (signal === 9 || signal === 15 || signal === 2) c.HasBeenManuallyStopped = true;
       this.ctx.events.emit('container', 'kill', c.ID, { ...this.attrs(c), signal: String(signal) });
       // Docker answers a SIGKILL once the container is dead: an `rm` right after must not see it running
-      if (exited) await Promise.race([exited, sleep(KILL_WAIT_MS)]);
+      if (exited && !(await Promise.race([exited.then(() => true), sleep(KILL_WAIT_MS).then(() => false)]))) this.checkMonitor(c);
     });
   }
 
@@ -219,7 +223,8 @@ export class Lifecycle {
       if (!done) {
         this.sendSignal(c, 9);
         if (c.State.Paused) await this.resumeQuiet(c);
-        await exited;
+        // a killed process whose conmon is gone has no one to report its exit
+        while (!(await Promise.race([exited.then(() => true), sleep(1000).then(() => false)]))) this.checkMonitor(c);
       }
       this.ctx.events.emit('container', 'stop', c.ID, this.attrs(c));
     });
@@ -262,9 +267,28 @@ export class Lifecycle {
       const c = this.ctx.containers.find(id);
       if (c?.State.Running) void this.handleExit(c, code).catch((e) => log().warn({ err: e, id }, 'exit handling failed'));
     });
+    this.monitorSweep = setInterval(() => {
+      for (const c of this.ctx.containers.all()) if (c.State.Running) this.checkMonitor(c);
+    }, MONITOR_SWEEP_MS).unref();
+  }
+
+  /** A container whose conmon died: its exit recorded once its process is gone too. */
+  private checkMonitor(c: Container): void {
+    const v = monitorVerdict(c, () => this.exits.code(c.ID));
+    if (v.kind === 'monitored') return;
+    if (v.kind === 'unmonitored') {
+      if (!this.unmonitored.has(c.ID))
+        log().warn({ id: c.ID, monitor: c.MonitorPid }, 'the container runs without its monitor (conmon is gone): its exit code will be unknown');
+      this.unmonitored.add(c.ID);
+      return;
+    }
+    this.unmonitored.delete(c.ID);
+    if (v.code === 255) log().warn({ id: c.ID }, 'the container and its monitor are gone without an exit file: recorded as exited (255)');
+    void this.handleExit(c, v.code).catch((e) => log().warn({ err: e, id: c.ID }, 'exit handling failed'));
   }
 
   stopWatching(): void {
+    clearInterval(this.monitorSweep);
     this.exits.stop();
     this.restarts.cancelAll();
   }
