@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDaemon } from '../helpers/daemon';
 import { TestRegistry, skopeo } from '../helpers/registry';
-import { buildOk, builtId, contextDir, inspect, ok } from '../helpers/build';
+import { buildOk, builtId, cacheSteps, contextDir, inspect, ok } from '../helpers/build';
 import { noArm64Busybox, noArm64Emulation, pushMultiArchBusybox } from '../fixtures/multiarch';
 
 const noImage = noArm64Busybox();
@@ -109,6 +109,27 @@ describe('platforms', { skip: noImage }, () => {
       ok(d.docker(['pull', '--platform', platform, tag]), `pull ${platform}`);
       const r = d.docker(['run', '--rm', '--network', 'none', '--platform', platform, tag, 'cat', '/arch', '/targetarch']);
       assert.equal(r.stdout, `${arch}\n${goarch}\n`, r.stderr);
+    }
+  });
+
+  it('a multi-platform inline cache serves each platform its own steps: an arm64 build on a fresh data root is all cached', { skip: noEmu }, async () => {
+    const dir = contextDir({ Dockerfile: `FROM ${img}\nRUN uname -m > /arch\nRUN echo done > /done\n` });
+    const tag = `${reg.host}/multi/cached:1`;
+    buildOk(d, 'berth', dir, ['--network', 'none', '--platform', 'linux/amd64,linux/arm64', '-t', tag, '--cache-to', 'type=inline', '--push']);
+    const fresh = new TestDaemon('plat-cache');
+    await fresh.start();
+    try {
+      for (const platform of ['linux/arm64', 'linux/amd64']) {
+        const out = buildOk(fresh, 'berth', dir, ['--network', 'none', '--platform', platform, '--cache-from', `type=registry,ref=${tag}`]);
+        const s = cacheSteps(out);
+        assert.deepEqual(s.built, [], `${platform}: ${out}`);
+        assert.equal(s.cached.length, 2, out);
+      }
+      // control: without the import the same build runs its steps
+      const out = buildOk(fresh, 'berth', dir, ['--network', 'none', '--platform', 'linux/arm64', '--no-cache']);
+      assert.equal(cacheSteps(out).built.length, 2, out);
+    } finally {
+      await fresh.stop();
     }
   });
 

@@ -20,6 +20,7 @@ import {
   type AuthConfig,
   type Descriptor,
   type Endpoint,
+  type Platform,
   type Repository,
 } from '../../registry';
 import { chainIdOf, ingestLayer, type StagedLayer } from '../../storage';
@@ -210,8 +211,12 @@ export class RegistryCache {
     return this.records.size;
   }
 
-  /** Reads the cache manifest at spec.ref; a missing one is `undefined` (nothing to import yet, as BuildKit takes it). */
-  static async load(ctx: EngineContext, spec: CacheSpec, creds: AuthConfig | undefined): Promise<RegistryCache | undefined> {
+  /**
+   * Reads the cache manifest at spec.ref; a missing one is `undefined` (nothing to import yet, as
+   * BuildKit takes it). An image pushed for several platforms gives the records of each platform
+   * this build targets (the host's when it names none).
+   */
+  static async load(ctx: EngineContext, spec: CacheSpec, creds: AuthConfig | undefined, platforms: Platform[] = []): Promise<RegistryCache | undefined> {
     const { repo, ep, tag } = await repository(ctx, spec.ref, creds, false);
     let m: Awaited<ReturnType<Repository['manifest']>>;
     try {
@@ -220,45 +225,21 @@ export class RegistryCache {
       if (e instanceof RegistryError && e.status === 404) return undefined;
       throw e;
     }
-    let doc: AnyManifest = m.doc;
-    if (doc.kind === 'index') {
-      // an image pushed for several platforms: the host's carries the records this build can use
-      const d = selectManifest(doc.index.manifests, hostPlatform());
-      if (!d) throw badRequest(`${spec.ref} has no image for ${formatPlatform(hostPlatform())}`);
-      doc = (await repo.manifest(d.digest, `${spec.ref}@${d.digest}`)).doc;
-    }
-    if (doc.kind !== 'manifest') throw badRequest(`${spec.ref} is not a berth build cache`);
-    const manifest = doc.manifest;
-    const cd = manifest.config;
-    const inline = cd.mediaType !== CACHE_CONFIG_TYPE;
-    if (cd.size > MAX_DOC) throw badRequest(`cache document of ${spec.ref} is too large (${cd.size} bytes)`);
-    const bytes = await repo.readBlob(cd.digest, MAX_DOC);
-    if (!bytes) throw badRequest(`cache document of ${spec.ref} is larger than its descriptor says`);
-    if (sha256(bytes) !== cd.digest) throw badRequest(`cache document of ${spec.ref} does not match its digest ${cd.digest}`);
-    let cache: CacheDocument;
-    if (inline) {
-      // an image built with --cache-to type=inline: the records in its config, the layers its own
-      const cfg = JSON.parse(bytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } } & Record<string, { records?: CacheDocument['records'] }>;
-      const recs = cfg[INLINE_CACHE_KEY]?.records;
-      if (!Array.isArray(recs))
-        throw badRequest(`${spec.ref} holds no build cache (neither a berth cache manifest nor an image built with --cache-to type=inline)`);
-      const ids = cfg.rootfs?.diff_ids ?? [];
-      cache = {
-        version: 1,
-        records: recs,
-        layers: manifest.layers.map((l, i) => ({ digest: l.digest, diffID: ids[i] })).filter((l) => typeof l.diffID === 'string'),
-      };
-    } else cache = JSON.parse(bytes.toString('utf8')) as CacheDocument;
-    if (cache?.version !== 1 || !Array.isArray(cache.records) || !Array.isArray(cache.layers))
-      throw badRequest(`cache document of ${spec.ref}: unknown version`);
-    const byDigest = new Map(manifest.layers.map((l) => [l.digest, l]));
-    const blobs = new Map<string, Descriptor>();
-    for (const l of cache.layers) {
-      const d = byDigest.get(l.digest);
-      if (d && layerCompression(d.mediaType)) blobs.set(l.diffID, d);
-    }
     const records = new Map<string, CacheDocument['records'][number]>();
-    for (const r of cache.records) if (typeof r?.config === 'string' && typeof r.key === 'string') records.set(r.parent + '\n' + r.key, r);
+    const blobs = new Map<string, Descriptor>();
+    const doc = m.doc;
+    if (doc.kind === 'index') {
+      const wanted = platforms.length ? platforms : [hostPlatform()];
+      const seen = new Set<string>();
+      for (const p of wanted) {
+        const d = selectManifest(doc.index.manifests, p);
+        if (!d) throw badRequest(`${spec.ref} has no image for ${formatPlatform(p)}`);
+        if (seen.has(d.digest)) continue;
+        seen.add(d.digest);
+        const one = (await repo.manifest(d.digest, `${spec.ref}@${d.digest}`)).doc;
+        await readCacheManifest(repo, spec.ref, one, records, blobs);
+      }
+    } else await readCacheManifest(repo, spec.ref, doc, records, blobs);
     return new RegistryCache(ctx, repo, `${ep.name}/${repo.path}`, records, blobs);
   }
 
@@ -319,4 +300,42 @@ export class RegistryCache {
       if (staged) this.ctx.layers.discard(staged);
     }
   }
+}
+
+/** One cache manifest (berth's or an image with inline records): its records and layer blobs added to the maps. */
+async function readCacheManifest(
+  repo: Repository,
+  ref: string,
+  doc: AnyManifest,
+  records: Map<string, CacheDocument['records'][number]>,
+  blobs: Map<string, Descriptor>,
+): Promise<void> {
+  if (doc.kind !== 'manifest') throw badRequest(`${ref} is not a berth build cache`);
+  const manifest = doc.manifest;
+  const cd = manifest.config;
+  const inline = cd.mediaType !== CACHE_CONFIG_TYPE;
+  if (cd.size > MAX_DOC) throw badRequest(`cache document of ${ref} is too large (${cd.size} bytes)`);
+  const bytes = await repo.readBlob(cd.digest, MAX_DOC);
+  if (!bytes) throw badRequest(`cache document of ${ref} is larger than its descriptor says`);
+  if (sha256(bytes) !== cd.digest) throw badRequest(`cache document of ${ref} does not match its digest ${cd.digest}`);
+  let cache: CacheDocument;
+  if (inline) {
+    // an image built with --cache-to type=inline: the records in its config, the layers its own
+    const cfg = JSON.parse(bytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } } & Record<string, { records?: CacheDocument['records'] }>;
+    const recs = cfg[INLINE_CACHE_KEY]?.records;
+    if (!Array.isArray(recs)) throw badRequest(`${ref} holds no build cache (neither a berth cache manifest nor an image built with --cache-to type=inline)`);
+    const ids = cfg.rootfs?.diff_ids ?? [];
+    cache = {
+      version: 1,
+      records: recs,
+      layers: manifest.layers.map((l, i) => ({ digest: l.digest, diffID: ids[i] })).filter((l) => typeof l.diffID === 'string'),
+    };
+  } else cache = JSON.parse(bytes.toString('utf8')) as CacheDocument;
+  if (cache?.version !== 1 || !Array.isArray(cache.records) || !Array.isArray(cache.layers)) throw badRequest(`cache document of ${ref}: unknown version`);
+  const byDigest = new Map(manifest.layers.map((l) => [l.digest, l]));
+  for (const l of cache.layers) {
+    const d = byDigest.get(l.digest);
+    if (d && layerCompression(d.mediaType)) blobs.set(l.diffID, d);
+  }
+  for (const r of cache.records) if (typeof r?.config === 'string' && typeof r.key === 'string') records.set(r.parent + '\n' + r.key, r);
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { dirSize } from '../../util/fsutil';
 import type { HostConfig } from '../../container';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
-import { formatPlatform, hostPlatform, imagePlatform, platformScore, registryKey, type AuthConfig } from '../../registry';
+import { formatPlatform, hostPlatform, imagePlatform, platformScore, registryKey, type AuthConfig, type Platform } from '../../registry';
 import { Filters } from '../../filters';
 import { badRequest } from '../../util/errors';
 import { parseGoDuration } from '../../util/time';
@@ -144,7 +144,12 @@ export class BuildService {
       const creds = (ref: string) => credsFor(req.registryAuth, ref);
       const secrets = new Map(Object.entries(req.secrets ?? {}));
       const ssh = new Map(Object.entries(req.ssh ?? {}));
-      const imports = await this.importCaches(cacheImports, creds, out);
+      const imports = await this.importCaches(
+        cacheImports,
+        creds,
+        out,
+        plans.map((p) => p.targetPlatform),
+      );
       const results: ImageRecord[] = [];
       const steps: StepRecord[] = [];
       for (const plan of plans) {
@@ -207,13 +212,18 @@ export class BuildService {
   }
 
   /** Reads each --cache-from registry cache; one that cannot be read is a warning, as BuildKit takes it. */
-  private async importCaches(specs: CacheSpec[], creds: (ref: string) => AuthConfig | undefined, out: BuildOutput): Promise<RegistryCache[]> {
+  private async importCaches(
+    specs: CacheSpec[],
+    creds: (ref: string) => AuthConfig | undefined,
+    out: BuildOutput,
+    platforms: Platform[],
+  ): Promise<RegistryCache[]> {
     const { RegistryCache } = require('./registrycache') as typeof import('./registrycache');
     const got: RegistryCache[] = [];
     for (const spec of specs) {
       out.line(`importing cache manifest from ${spec.ref}`);
       try {
-        const c = await RegistryCache.load(this.ctx, spec, creds(spec.ref));
+        const c = await RegistryCache.load(this.ctx, spec, creds(spec.ref), platforms);
         if (c) got.push(c);
         else out.line(`[WARNING]: no cache manifest at ${spec.ref}`);
       } catch (e) {
