@@ -3,6 +3,7 @@
 // touches the runtime.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spreadSubdirs } from '../sys';
 import { conflict, notFound, badRequest } from '../util/errors';
 import { readJsonSync, writeJsonAtomicSync, removeStaleTemps } from '../util/fsutil';
 import { log } from '../util/log';
@@ -15,6 +16,7 @@ export class ContainerStore {
 
   constructor(readonly root: string) {
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    spreadSubdirs(root); // one independent tree per child (sys/index.ts says why)
   }
 
   /**

@@ -11,6 +11,7 @@ import { NetworkManager } from '../network';
 import { ContentStore, LayerStore, unmountAllUnder } from '../storage';
 import { VolumeStore } from '../volume';
 import { log } from '../util/log';
+import { spreadSubdirs } from '../sys';
 import { enginePaths, type EngineConfig } from './config';
 import type { EngineContext } from './context';
 import { ContainerService } from './containers/service';
@@ -43,6 +44,8 @@ export class Engine implements Backend {
     const paths = enginePaths(cfg);
     for (const d of [cfg.dataRoot, paths.tmp, paths.bundles, paths.exits, paths.runcRoot, paths.execs]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
     fs.chmodSync(cfg.dataRoot, 0o711);
+    // each child is an independent tree (a layer or a build's root being made)
+    spreadSubdirs(paths.tmp);
     // staging leftovers from a crash are garbage by definition (a build's scratch root may still be mounted there)
     unmountAllUnder(paths.tmp);
     for (const n of fs.readdirSync(paths.tmp)) fs.rmSync(`${paths.tmp}/${n}`, { recursive: true, force: true });

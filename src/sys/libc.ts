@@ -16,6 +16,7 @@ export interface Libc {
   prctlPtr: Fn;
   fsetxattr: Fn;
   openat2: Fn;
+  ioctlInt: Fn;
   errno(): number;
 }
 
@@ -56,6 +57,8 @@ export function lib(): Libc {
     fsetxattr: f('int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)'),
     // glibc 2.36 has no openat2 wrapper: the raw syscall (437 on x86_64 and aarch64 alike)
     openat2: l.func('syscall', 'long', ['long', 'int', 'const char *', 'void *', 'size_t']) as unknown as Fn,
+    // ioctl with an int in/out argument (FS_IOC_GETFLAGS/SETFLAGS: the kernel reads and writes an int)
+    ioctlInt: l.func('ioctl', 'int', ['int', 'unsigned long', '_Inout_ int *']) as unknown as Fn,
     errno: () => koffi.errno(),
   };
   return libc;

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { mount, umount2, MNT_DETACH, MS_BIND, MS_REC, MS_RDONLY, MS_REMOUNT } from '../sys';
+import { mount, umount2, spreadSubdirs, MNT_DETACH, MS_BIND, MS_REC, MS_RDONLY, MS_REMOUNT } from '../sys';
 import { badRequest, internal } from '../util/errors';
 import { readJsonSync, removeStaleTemps, writeJsonAtomicSync } from '../util/fsutil';
 import { isObject, isStringMap } from '../util/records';
@@ -16,6 +16,7 @@ import { LOCAL_DRIVER, type Volume, type VolumeDriver } from './types';
 const DATA = '_data';
 const META = 'volume.json';
 const TRASH_PREFIX = '.trash-';
+const NEW_PREFIX = '.new-';
 /** Docker's RestrictedNamePattern: the name is a directory name, so nothing that could leave the root. */
 export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const VALID_OPTS = new Set(['type', 'o', 'device', 'size']);
@@ -42,6 +43,7 @@ export class LocalDriver implements VolumeDriver {
 
   constructor(readonly root: string) {
     fs.mkdirSync(root, { recursive: true, mode: 0o701 });
+    spreadSubdirs(root); // one independent tree per child (sys/index.ts says why)
   }
 
   dir(name: string): string {
@@ -54,8 +56,8 @@ export class LocalDriver implements VolumeDriver {
     const mountpoints = mountPoints();
     for (const ent of fs.readdirSync(this.root, { withFileTypes: true })) {
       const name = ent.name;
-      if (name.startsWith(TRASH_PREFIX)) {
-        // a removal that a crash interrupted: finish it
+      if (name.startsWith(TRASH_PREFIX) || name.startsWith(NEW_PREFIX)) {
+        // a removal or a create that a crash interrupted: finish or drop it
         this.destroy(path.join(this.root, name));
         continue;
       }
@@ -123,19 +125,25 @@ export class LocalDriver implements VolumeDriver {
     this.validateOptions(options);
     const dir = this.dir(name);
     const data = path.join(dir, DATA);
-    try {
-      fs.mkdirSync(dir, { mode: 0o701 });
-    } catch (e) {
-      throw internal(`error while creating volume root path '${dir}': ${(e as Error).message}`);
-    }
     const v: Volume = { Name: name, Driver: LOCAL_DRIVER, Mountpoint: data, Created: Date.now(), Labels: labels, Options: options };
+    // made aside under a random name and renamed in: a cut create leaves no half volume, and ext4
+    // places the tree from a hash of its name (a re-created name would land where its last files were just freed)
+    const made = path.join(this.root, `${NEW_PREFIX}${randomBytes(8).toString('hex')}`);
     try {
-      fs.mkdirSync(data, { mode: 0o755 });
-      fs.chmodSync(data, 0o755);
-      writeJsonAtomicSync(path.join(dir, META), { Name: name, Driver: LOCAL_DRIVER, Labels: labels, Options: options, CreatedAt: v.Created } satisfies Meta);
+      fs.mkdirSync(made, { mode: 0o701 });
+      fs.mkdirSync(path.join(made, DATA), { mode: 0o755 });
+      fs.chmodSync(path.join(made, DATA), 0o755);
+      writeJsonAtomicSync(path.join(made, META), { Name: name, Driver: LOCAL_DRIVER, Labels: labels, Options: options, CreatedAt: v.Created } satisfies Meta);
     } catch (e) {
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(made, { recursive: true, force: true });
       throw internal(`error while creating volume data path '${data}': ${(e as Error).message}`);
+    }
+    try {
+      if (fs.existsSync(dir)) throw Object.assign(new Error(`mkdir ${dir}: file exists`), { code: 'EEXIST' });
+      fs.renameSync(made, dir);
+    } catch (e) {
+      fs.rmSync(made, { recursive: true, force: true });
+      throw internal(`error while creating volume root path '${dir}': ${(e as Error).message}`);
     }
     return v;
   }

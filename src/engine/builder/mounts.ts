@@ -13,6 +13,7 @@ import { DiskFS, applyCopy, resolveSources, type ContextIndex, type CopySource, 
 import type { StepMount } from '../../builder/plan/stage';
 import type { MountSpec } from '../../container';
 import type { ImageRecord } from '../../image';
+import { spreadSubdirs } from '../../sys';
 import { badRequest } from '../../util/errors';
 import { dirSize, readJsonSync, writeJsonAtomicSync } from '../../util/fsutil';
 import type { EngineContext } from '../context';
@@ -36,9 +37,14 @@ export class CacheMountStore {
 
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // a cache being seeded when the daemon stopped is garbage
+    spreadSubdirs(dir);
+    // a cache being made or seeded when the daemon stopped is garbage
     for (const k of fs.readdirSync(dir)) {
       const base = path.join(dir, k);
+      if (k.startsWith('new-')) {
+        fs.rmSync(base, { recursive: true, force: true });
+        continue;
+      }
       try {
         for (const f of fs.readdirSync(base)) if (f.startsWith('new-')) fs.rmSync(path.join(base, f), { recursive: true, force: true });
       } catch {
@@ -78,8 +84,17 @@ export class CacheMountStore {
     const base = path.join(this.dir, k);
     const data = path.join(base, 'data');
     if (!fs.existsSync(data)) {
-      fs.mkdirSync(base, { recursive: true, mode: 0o700 });
-      writeJsonAtomicSync(path.join(base, 'meta.json'), { id: m.id, created: new Date().toISOString() });
+      if (!fs.existsSync(base)) {
+        // made under a random name and renamed in: ext4 picks a spread parent's child's block group
+        // from a hash of its name, and the same name would land where the last prune just freed
+        const made = fs.mkdtempSync(path.join(this.dir, 'new-'));
+        writeJsonAtomicSync(path.join(made, 'meta.json'), { id: m.id, created: new Date().toISOString() });
+        try {
+          fs.renameSync(made, base);
+        } catch {
+          fs.rmSync(made, { recursive: true, force: true }); // another step made it meanwhile
+        }
+      }
       // made aside and renamed in: a cut seed never passes for a cache
       const fresh = fs.mkdtempSync(path.join(base, 'new-'));
       try {

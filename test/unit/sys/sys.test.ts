@@ -145,4 +145,25 @@ describe('sys', () => {
     assert.equal(sys.isChildSubreaper(), false);
     assert.throws(() => sys.prctl(-1), { code: 'EINVAL', syscall: 'prctl' });
   });
+  test('spreadSubdirs marks an ext4 directory as a top of hierarchies (chattr +T), keeping its other flags; elsewhere it declines', (t) => {
+    const d = path.join(tmp, 'spread');
+    fs.mkdirSync(d);
+    const attrs = () => spawnSync('lsattr', ['-d', d]).stdout.toString().split(' ')[0];
+    const before = attrs();
+    if (before === '') return t.skip('lsattr cannot read flags here (not ext2/3/4)');
+    assert.doesNotMatch(before, /T/);
+    spawnSync('chattr', ['+A', d]);
+    assert.equal(sys.spreadSubdirs(d), true);
+    assert.match(attrs(), /T/);
+    assert.match(attrs(), /A/, 'noatime flag kept');
+    assert.equal(sys.spreadSubdirs(d), true, 'already set');
+    // tmpfs has no file flags; a missing directory is no error either
+    const shm = fs.mkdtempSync('/dev/shm/berth-sys-');
+    try {
+      assert.equal(sys.spreadSubdirs(shm), false);
+    } finally {
+      fs.rmSync(shm, { recursive: true });
+    }
+    assert.equal(sys.spreadSubdirs(path.join(tmp, 'missing')), false);
+  });
 });

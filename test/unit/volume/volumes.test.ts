@@ -46,6 +46,8 @@ describe('volume store and service', () => {
     assert.match(anon.Name, /^[0-9a-f]{64}$/);
     assert.deepEqual(anon.Labels, { [ANONYMOUS_LABEL]: '' });
     assert.deepEqual(seen, ['create data', `create ${anon.Name}`]);
+    assert.equal(fs.statSync(path.dirname(a.Mountpoint)).mode & 0o777, 0o701);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'volumes')).sort(), [anon.Name, 'data'].sort(), 'nothing made aside is left');
   });
 
   it('keeps volumes, labels and options across a restart; unreadable records keep their data', () => {
@@ -55,6 +57,8 @@ describe('volume store and service', () => {
     fs.writeFileSync(path.join(root, 'volumes', 'broken', 'volume.json'), '{torn');
     // an interrupted removal is finished at the next start
     fs.mkdirSync(path.join(root, 'volumes', '.trash-gone-1234', '_data'), { recursive: true });
+    // so is a create: its tree is made aside and renamed in, a cut one is dropped
+    fs.mkdirSync(path.join(root, 'volumes', '.new-cut-5678', '_data'), { recursive: true });
     open();
     assert.deepEqual(svc.inspect('keep').Labels, { k: 'v' });
     assert.deepEqual(svc.inspect('keep').Options, { device: 'tmpfs', type: 'tmpfs' });

@@ -80,4 +80,21 @@ describe('cache mounts', () => {
       false,
     );
   });
+  it('a cache being made or seeded when the daemon stopped is dropped at the next start; a made one stays', async () => {
+    const dir = path.join(tmp, 'restart');
+    const first = new CacheMountStore(dir);
+    const a = await first.acquire(mount('kept', 'shared'), tmp);
+    fs.writeFileSync(path.join(a.path, 'f'), 'x');
+    a.release();
+    const base = path.dirname(a.path);
+    fs.mkdirSync(path.join(dir, 'new-cut'));
+    fs.mkdirSync(path.join(base, 'new-seed'));
+    const again = new CacheMountStore(dir);
+    assert.deepEqual(fs.readdirSync(dir), [path.basename(base)]);
+    assert.deepEqual(fs.readdirSync(base).sort(), ['data', 'meta.json']);
+    assert.deepEqual(
+      again.all().map((r) => r.id),
+      ['kept'],
+    );
+  });
 });
