@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Containerd, cniChains, containerdAvailable, removeCniChainsSince } from '../helpers/containerd';
 import { TestDaemon } from '../helpers/daemon';
+import { unmountAllUnder } from '../../src/storage/rwlayer';
 import { bridgeConflist, CNI_PLUGINS } from '../helpers/cni';
 import { TestRegistry } from '../helpers/registry';
 import { dockerfiles, prepareContext, repoPath, standIns } from './critest-images';
@@ -56,7 +57,8 @@ function runArea(engine: Engine, endpoint: string, registry: string, area: strin
       `--ginkgo.json-report=${report}`,
       '--ginkgo.timeout=20m',
     ],
-    { encoding: 'utf8', timeout: 25 * 60000, cwd: base, env: { ...process.env, HOME: base } },
+    // TMPDIR: the suite's own scratch dirs (the mount-propagation specs leave a bind mount in theirs) stay under base
+    { encoding: 'utf8', timeout: 25 * 60000, cwd: base, env: { ...process.env, HOME: base, TMPDIR: scratch(base) } },
   );
   fs.writeFileSync(path.join(os.tmpdir(), `berth-critest-${engine}-${area.replace(/\W+/g, '-')}.log`), `${r.stdout}\n${r.stderr}`);
   if (!fs.existsSync(report)) return { passed: 0, failed: 0, skipped: 0, failures: [], skips: [], note: `no report (exit ${r.status})` };
@@ -193,8 +195,15 @@ async function main(): Promise<void> {
     spawnSync('ip', ['link', 'del', berthNet.bridge]);
     const kept = removeCniChainsSince(chainsBefore);
     if (kept.length) console.error(kept.join('\n'));
+    unmountAllUnder(base);
     fs.rmSync(base, { recursive: true, force: true });
   }
+}
+
+function scratch(base: string): string {
+  const d = path.join(base, 'tmp');
+  fs.mkdirSync(d, { recursive: true });
+  return d;
 }
 
 main().catch((e) => {
