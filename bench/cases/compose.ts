@@ -37,7 +37,8 @@ interface State {
 
 function compose(env: CaseEnv, st: State, args: string[]) {
   const base = ['-f', st.file, '-p', 'benchproj', ...args];
-  if (env.engine.name === 'berth') return env.engine.commandOk(process.execPath, [BERTH_CLI, '-H', env.engine.host, 'compose', ...base]);
+  // bin/berth as a user runs it (from its start-up snapshot)
+  if (env.engine.name === 'berth') return env.engine.commandOk(BERTH_CLI, ['-H', env.engine.host, 'compose', ...base]);
   return env.engine.commandOk(REAL_COMPOSE, base, { DOCKER_HOST: env.engine.host });
 }
 

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS, isWhiteout, lgetxattr, openat2 } from '../sys';
 import { O_PATH, fdPath, openDirNoFollow, openRoot } from './inroot';
 import { tarStream, walkDir } from './pack';
+import { byteOrder } from '../util/compare';
 
 export enum ChangeKind {
   Modified = 0,
@@ -138,7 +139,7 @@ function changesOf(upper: string, lowers: number[]): Change[] {
   const changedDirs = new Set<string>();
   // the upper dir of a running container changes under us: walked by fds, never following (see pack.ts)
   const visit = (rel: string, dirPath: string) => {
-    const names = fs.readdirSync(dirPath).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const names = fs.readdirSync(dirPath).sort(byteOrder);
     for (const n of names) {
       const p = rel + '/' + n;
       const abs = dirPath + '/' + n;

@@ -6,6 +6,7 @@ import { TarWriter, type WalkOptions } from './tarwriter';
 import { absContainerPath, closeResolved, restat, statResolved, type PathStat } from './stat';
 import { fdPath, hideFdPaths, openDirNoFollow } from './inroot';
 import { lstatIfExists } from '../util/fsutil';
+import { byteOrder } from '../util/compare';
 
 export interface WalkHooks {
   /** Handles an object instead of the default add; return true when handled. */
@@ -33,7 +34,7 @@ export async function walkDir(w: TarWriter, dir: string, prefix: string, opts: W
 }
 
 async function walkOpenDir(w: TarWriter, dirPath: string, prefix: string, opts: WalkOptions, hooks: WalkHooks): Promise<void> {
-  const names = fs.readdirSync(dirPath).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const names = fs.readdirSync(dirPath).sort(byteOrder);
   for (const n of names) {
     const abs = dirPath + '/' + n;
     const st = lstatIfExists(abs);

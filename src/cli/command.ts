@@ -42,6 +42,12 @@ export interface Command {
   minArgs?: number;
   maxArgs?: number;
   run(ctx: CliContext, flags: Flags, args: string[]): Promise<number | void>;
+  /**
+   * Runs the command's pure work once on sample input while the CLI's start-up
+   * snapshot is built: the snapshot keeps the compiled code, so a command does
+   * not compile it again on every start (compose's YAML and project code: ~10 ms).
+   */
+  warm?(): void;
 }
 
 /** An error whose exit status is not 1 (run's 125/126/127). */

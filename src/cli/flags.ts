@@ -2,6 +2,7 @@
 // short flags, clusters (-dit), attached values (-p80:80, --name=x, -e=A=B),
 // booleans that only take a value with "=" (--rm=false), repeated list flags,
 // "--", and for run/exec/create no flags after the first positional argument.
+import { byteOrder } from '../util/compare';
 
 export type FlagKind = 'bool' | 'string' | 'int' | 'list';
 
@@ -195,7 +196,7 @@ export function parseFlags(defs: FlagDef[], argv: string[], interspersed = true)
 export function flagUsages(defs: FlagDef[]): string {
   const rows = defs
     .filter((d) => !d.hidden)
-    .sort((a, b) => a.long.localeCompare(b.long))
+    .sort((a, b) => byteOrder(a.long, b.long))
     .map((d) => {
       const name = d.short ? `  -${d.short}, --${d.long}` : `      --${d.long}`;
       const vn = d.kind === 'bool' ? '' : ` ${d.valueName ?? (d.kind === 'list' ? 'list' : d.kind)}`;

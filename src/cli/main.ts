@@ -8,6 +8,8 @@ import { PROG, StatusError, errorText, type CliContext, type Command, type Conne
 import { DEFAULT_HOST, startDaemon } from './daemon';
 import { FlagError, flagUsages, parseFlags, type FlagDef } from './flags';
 import { groups, topLevel, type CommandRef } from './table';
+import { byteOrder } from '../util/compare';
+import { restoreExtraCaCerts } from '../client/extraca';
 
 const globalFlags: FlagDef[] = [
   { long: 'config', kind: 'string', help: 'Location of client config files' },
@@ -106,7 +108,7 @@ function commandHelp(group: string | undefined, cmd: Command, typed: string): st
 const summaryOf = (ref: CommandRef | undefined): string => (ref ? (ref.summary ?? ref.load().summary) : '');
 
 function mainHelp(): string {
-  const rows = [...topLevel].sort(([a], [b]) => a.localeCompare(b)).map(([n, g, c]) => [n, summaryOf(groups[g ?? '']?.find((x) => x.name === c))]);
+  const rows = [...topLevel].sort(([a], [b]) => byteOrder(a, b)).map(([n, g, c]) => [n, summaryOf(groups[g ?? '']?.find((x) => x.name === c))]);
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;
   return (
     `\nUsage:  ${PROG} [OPTIONS] COMMAND\n\nA container engine that speaks the Docker Engine API\n\n` +
@@ -215,6 +217,7 @@ async function dispatch(argv: string[]): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  restoreExtraCaCerts();
   let code: number;
   try {
     code = await dispatch(argv);
@@ -233,13 +236,13 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 /**
- * Loads the command modules and renders the help once: run while a start-up
- * snapshot is built, so a command starts with all of it ready. Heavy ones
- * (with a summary of their own, as compose) stay out: they would make every
- * start pay for a larger snapshot.
+ * Loads the command modules, warms those that say how and renders the help
+ * once: run while a start-up snapshot is built, so a command starts with all
+ * of it ready. Heavy ones (with a summary of their own: compose) only with
+ * `heavy`, for the snapshot compose commands start from (scripts/build-cli.js).
  */
-export function preload(): void {
-  for (const refs of Object.values(groups)) for (const r of refs) if (r.summary === undefined) r.load();
+export function preload(heavy = false): void {
+  for (const refs of Object.values(groups)) for (const r of refs) if (heavy || r.summary === undefined) r.load().warm?.();
   mainHelp();
   for (const g of Object.keys(groups)) if (g) groupHelp(g);
 }

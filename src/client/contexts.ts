@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomicSync } from '../util/fsutil';
 import { HostError, parseHost, type Endpoint, type TlsOptions } from './endpoint';
+import { byteOrder } from '../util/compare';
 
 export const DEFAULT_CONTEXT = 'default';
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$/;
@@ -107,7 +108,7 @@ export class ContextStore {
         /* not a context: the docker CLI skips it too */
       }
     }
-    return out.sort((a, b) => a.Name.localeCompare(b.Name));
+    return out.sort((a, b) => byteOrder(a.Name, b.Name));
   }
 
   /** The TLS files stored with a context (names under tls/<hash>/docker/). */

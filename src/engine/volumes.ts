@@ -7,6 +7,7 @@ import { badRequest } from '../util/errors';
 import { rfc3339Local } from '../util/time';
 import { ANONYMOUS_LABEL, LOCAL_DRIVER, type Volume } from '../volume';
 import type { EngineContext } from './context';
+import { byteOrder } from '../util/compare';
 
 /** Docker's Volume object (fields in Go's order). */
 export interface ApiVolume {
@@ -139,7 +140,7 @@ export class VolumeService {
 
 /** Go marshals maps with sorted keys; so do we, so inspect output reads the same. */
 function sortedKeys(m: Record<string, string> | null): Record<string, string> | null {
-  return m && Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return m && Object.fromEntries(Object.entries(m).sort(([a], [b]) => byteOrder(a, b)));
 }
 
 function parseGoBool(s: string): boolean | undefined {

@@ -11,6 +11,7 @@ import { badRequest, internal } from '../util/errors';
 import { canonicalAddr } from '../common/ipnet';
 import type { NvPortMapping } from './netavark';
 import type { Forwarded } from './rules';
+import { byteOrder } from '../util/compare';
 
 export interface PortRequest {
   proto: string;
@@ -241,7 +242,7 @@ export function toNetavark(pubs: Published[]): NvPortMapping[] {
       seen.add(k);
       return true;
     })
-    .sort((a, b) => (a.proto + a.hostIp).localeCompare(b.proto + b.hostIp) || a.hostPort - b.hostPort);
+    .sort((a, b) => byteOrder(a.proto + a.hostIp, b.proto + b.hostIp) || a.hostPort - b.hostPort);
   for (const p of list) {
     const last = out[out.length - 1];
     if (

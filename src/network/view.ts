@@ -9,6 +9,7 @@ import { hostsContent, resolvContent } from './etcfiles';
 import type { NetworkContext } from './context';
 import { emptyEndpoint } from './prepare';
 import { summaryPorts } from './ports';
+import { byteOrder } from '../util/compare';
 
 function endpointView(c: Container, name: string, ep: EndpointSettings): EndpointSettings {
   const user = name !== 'bridge' && name !== 'host' && name !== 'none';
@@ -149,7 +150,7 @@ export function linkEnv(m: NetworkContext, c: Container): string[] {
         const [p, proto = 'tcp'] = k.split('/');
         return { port: Number(p), proto };
       })
-      .sort((a, b) => (a.proto === b.proto ? a.port - b.port : a.proto === 'tcp' ? -1 : b.proto === 'tcp' ? 1 : a.proto.localeCompare(b.proto)));
+      .sort((a, b) => (a.proto === b.proto ? a.port - b.port : a.proto === 'tcp' ? -1 : b.proto === 'tcp' ? 1 : byteOrder(a.proto, b.proto)));
     if (ports.length) env.push(`${A}_PORT=${ports[0].proto}://${ip}:${ports[0].port}`);
     for (const p of ports) {
       const pre = `${A}_PORT_${p.port}_${p.proto.toUpperCase()}`;

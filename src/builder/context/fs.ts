@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { major, minor } from '../../sys';
+import { byteOrder } from '../../util/compare';
 
 export type FileType = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo';
 
@@ -132,7 +133,7 @@ export class DiskFS implements SourceFS {
   }
 
   readdir(rel: string): string[] {
-    return fs.readdirSync(this.abs(rel)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return fs.readdirSync(this.abs(rel)).sort(byteOrder);
   }
 
   openData(rel: string): Readable {

@@ -18,6 +18,7 @@ import { S_IFBLK, S_IFCHR, S_IFIFO, makedev, mknod } from '../../sys';
 import { badRequest } from '../../util/errors';
 import { FileInfo, SourceFS, resolveIn } from './fs';
 import { TarEndFixer } from './tarend';
+import { byteOrder } from '../../util/compare';
 
 interface DataRef {
   hash: string;
@@ -231,7 +232,7 @@ export class ContextIndex implements SourceFS {
   readdir(rel: string): string[] {
     const e = this.entries.get(rel);
     if (!e?.children) return [];
-    return [...e.children].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...e.children].sort(byteOrder);
   }
 
   dataHash(rel: string): string {
@@ -290,7 +291,7 @@ export class ContextIndex implements SourceFS {
         return info;
       },
       readdir(r) {
-        return [...(sub.get(r)?.children ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        return [...(sub.get(r)?.children ?? [])].sort(byteOrder);
       },
       dataHash(r) {
         const e = sub.get(r);

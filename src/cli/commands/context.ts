@@ -8,6 +8,7 @@ import { renderOne, renderRows } from '../format';
 import { formatFlag } from '../opts/filter';
 import { goIndentJson } from './inspect';
 import { readTarFiles, writeTarFiles } from '../../util/tarfiles';
+import { byteOrder } from '../../util/compare';
 
 const DEFAULT_DESCRIPTION = 'Current DOCKER_HOST based configuration';
 const DOCKER_KEYS = ['from', 'host', 'ca', 'cert', 'key', 'skip-tls-verify'];
@@ -174,7 +175,7 @@ export const contextLsCommand: Command = {
         Current: m.Name === cur,
         Error: '',
       }))
-      .sort((a, b) => a.Name.localeCompare(b.Name));
+      .sort((a, b) => byteOrder(a.Name, b.Name));
     if (f.bool('quiet')) {
       ctx.out(rows.map((r) => r.Name + '\n').join(''));
       return;

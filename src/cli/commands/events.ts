@@ -4,6 +4,7 @@ import { nsToRfc3339 } from '../../util/time';
 import type { CliContext, Command } from '../command';
 import { renderOne } from '../format';
 import { filterFlag, filterQuery, formatFlag } from '../opts/filter';
+import { byteOrder } from '../../util/compare';
 
 // ---- events ----
 interface EventJson {
@@ -16,7 +17,7 @@ interface EventJson {
 
 /** docker's default event line: time type action id (k=v, …). */
 export function eventLine(e: EventJson): string {
-  const attrs = Object.entries(e.Actor.Attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const attrs = Object.entries(e.Actor.Attributes ?? {}).sort(([a], [b]) => byteOrder(a, b));
   const t = nsToRfc3339(BigInt(Math.round(e.timeNano ?? e.time * 1e9)));
   return `${t} ${e.Type} ${e.Action} ${e.Actor.ID}${attrs.length ? ` (${attrs.map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}\n`;
 }

@@ -1,5 +1,6 @@
 // port: a container's published ports.
 import type { Command } from '../command';
+import { byteOrder } from '../../util/compare';
 
 const enc = encodeURIComponent;
 
@@ -24,7 +25,7 @@ export const portCommand: Command = {
       ctx.out(list.map((b) => fmt(b) + '\n').join(''));
       return;
     }
-    const keys = Object.keys(ports).sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b));
+    const keys = Object.keys(ports).sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || byteOrder(a, b));
     for (const k of keys) for (const b of ports[k] ?? []) ctx.out(`${k} -> ${fmt(b)}\n`);
   },
 };

@@ -7,6 +7,7 @@ import { humanSize } from '../../util/humansize';
 import { filterFlag, filterQuery, formatFlag } from '../opts/filter';
 
 import type { ContainerSummary, PortSummary } from '../../client/types';
+import { byteOrder } from '../../util/compare';
 
 export type { ContainerSummary, PortSummary };
 
@@ -26,9 +27,7 @@ export function goQuote(s: string): string {
 export function displayPorts(ports: PortSummary[]): string {
   const groups = new Map<string, number[]>();
   const out: string[] = [];
-  const sorted = [...ports].sort(
-    (a, b) => (a.IP ?? '').localeCompare(b.IP ?? '') || (a.PublicPort ?? 0) - (b.PublicPort ?? 0) || a.PrivatePort - b.PrivatePort,
-  );
+  const sorted = [...ports].sort((a, b) => byteOrder(a.IP ?? '', b.IP ?? '') || (a.PublicPort ?? 0) - (b.PublicPort ?? 0) || a.PrivatePort - b.PrivatePort);
   for (const p of sorted) {
     if (p.PublicPort === undefined || p.PublicPort === 0) {
       out.push(`${p.PrivatePort}/${p.Type}`);

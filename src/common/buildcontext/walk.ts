@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IgnoreMatcher, MatchState, parseIgnoreFile } from './ignore';
 import { lstatIfExists } from '../../util/fsutil';
+import { byteOrder } from '../../util/compare';
 
 export interface ContextEntry {
   /** Path relative to the context root, "/"-separated. */
@@ -14,14 +15,12 @@ export interface ContextEntry {
   stat: fs.Stats;
 }
 
-const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /** Every entry of the context that is not excluded, parents before children, names sorted. */
 export function listContext(dir: string, matcher: IgnoreMatcher | null): ContextEntry[] {
   const out: ContextEntry[] = [];
   const root = path.resolve(dir);
   const walk = (absDir: string, relDir: string, parent: MatchState | undefined) => {
-    for (const name of fs.readdirSync(absDir).sort(byName)) {
+    for (const name of fs.readdirSync(absDir).sort(byteOrder)) {
       const abs = absDir + '/' + name;
       const rel = relDir ? relDir + '/' + name : name;
       const st = lstatIfExists(abs);

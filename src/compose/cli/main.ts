@@ -96,4 +96,7 @@ export const composeCommand: Command = {
       throw e;
     }
   },
+  warm() {
+    (require('./warm') as typeof import('./warm')).warm();
+  },
 };

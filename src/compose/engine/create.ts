@@ -3,6 +3,7 @@
 import { parseGoDuration } from '../../util/time';
 import type { Project, ServiceConfig } from '../model';
 import { COMPOSE_VERSION, L, containerName } from './labels';
+import { byteOrder } from '../../util/compare';
 
 export interface CreateBody {
   name: string;
@@ -121,7 +122,7 @@ export function createBody(
     tmpfs[i < 0 ? t : t.slice(0, i)] = i < 0 ? '' : t.slice(i + 1);
   }
   let networkMode = 'default';
-  const nets = Object.entries(s.networks).sort(([a, x], [b, y]) => y.priority - x.priority || a.localeCompare(b));
+  const nets = Object.entries(s.networks).sort(([a, x], [b, y]) => y.priority - x.priority || byteOrder(a, b));
   const endpoint = (key: string) => {
     const sn = s.networks[key];
     const ep: Record<string, unknown> = { Aliases: [s.name, ...sn.aliases] };

@@ -7,6 +7,7 @@ import type { Project } from '../model';
 import { digest } from './hash';
 import { COMPOSE_VERSION, L, projectFilter } from './labels';
 import type { Progress } from './progress';
+import { byteOrder } from '../../util/compare';
 
 /** A project container as listed: compose containers always carry labels. */
 export type ContainerSummary = ApiContainerSummary & { Labels: Record<string, string> };
@@ -33,7 +34,7 @@ export async function projectContainers(
   const list = (await api.get('/containers/json', { all: opts.all ?? true, filters: projectFilter(project, extra) })) as ContainerSummary[];
   return list
     .filter((c) => !opts.services?.length || opts.services.includes(c.Labels[L.service]))
-    .sort((a, b) => a.Labels[L.service].localeCompare(b.Labels[L.service]) || numberOf(a) - numberOf(b));
+    .sort((a, b) => byteOrder(a.Labels[L.service], b.Labels[L.service]) || numberOf(a) - numberOf(b));
 }
 
 export async function ensureNetworks(api: ApiClient, p: Project, keys: string[], progress: Progress): Promise<void> {

@@ -57,7 +57,34 @@ describe('berth start-up', () => {
       const s = berth(args);
       const p = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
       assert.ok(s.snapshot, s.exec);
+      assert.match(s.exec, /\/berth\.blob /);
       assert.deepEqual([s.status, s.stdout], [p.status, p.stdout], args.join(' '));
+    }
+  });
+
+  it('starts compose commands from the snapshot that has compose warmed, with the same output', () => {
+    const dir = fs.mkdtempSync(path.join(root, 'proj-'));
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  web:\n    image: example/web\n    ports: ["8080:80"]\n');
+    for (const args of [
+      ['compose', 'version'],
+      ['compose', '--project-directory', dir, 'config'],
+      ['-H', 'unix:///nonexistent.sock', 'compose', 'up', '--no-such-flag'],
+    ]) {
+      const s = berth(args);
+      const p = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+      assert.match(s.exec, /\/berth-compose\.blob /, args.join(' '));
+      assert.deepEqual(
+        [
+          s.status,
+          s.stdout,
+          s.stderr
+            .split('\n')
+            .filter((l) => !l.startsWith('+ '))
+            .join('\n'),
+        ],
+        [p.status, p.stdout, p.stderr],
+        args.join(' '),
+      );
     }
   });
 
@@ -96,5 +123,27 @@ describe('berth start-up', () => {
     const r = spawnSync('sh', ['-x', link, '--help'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /\+ exec \S+ --snapshot-blob /);
+  });
+  it("keeps NODE_EXTRA_CA_CERTS from Node's start but hands it to child processes unchanged", () => {
+    // a file Node could not load: Node warns at start-up when it reads it
+    const certs = path.join(root, 'no-such-bundle.pem');
+    const seen = path.join(root, 'child-env');
+    const ssh = path.join(root, 'fake-ssh');
+    fs.writeFileSync(ssh, `#!/bin/sh\nprintf '%s|%s' "$NODE_EXTRA_CA_CERTS" "\${BERTH_EXTRA_CA_CERTS-unset}" > ${seen}\nexit 255\n`, { mode: 0o755 });
+    for (const start of [[bin], ['sh', '-c', `touch -d @1 ${path.join(cliDir, 'berth.blob')}; exec ${bin} "$@"`, 'sh']]) {
+      fs.rmSync(seen, { force: true });
+      const [cmd, ...pre] = start;
+      const r = spawnSync(cmd, [...pre, '-H', 'ssh://someone@127.0.0.1', 'ps'], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: certs, BERTH_SSH_COMMAND: ssh },
+      });
+      assert.notEqual(r.status, 0);
+      assert.doesNotMatch(r.stderr, /extra certs/i, 'Node did not read the file at start-up');
+      assert.equal(fs.readFileSync(seen, 'utf8'), `${certs}|unset`, 'the ssh child saw the variable as the user set it');
+    }
+    touchNewer(path.join(cliDir, 'berth.blob'), tsbuildinfo);
+    // positive control: Node itself reads it at start-up
+    const node = spawnSync(process.execPath, ['-e', '0'], { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: certs } });
+    assert.match(node.stderr, /extra certs/i);
   });
 });

@@ -6,10 +6,11 @@ import { imageOf } from '../../engine/create';
 import { serviceHash } from '../../engine/hash';
 import type { Project } from '../../model';
 import type { ComposeCommand } from '../command';
+import { byteOrder } from '../../../util/compare';
 
 function view(p: Project): Record<string, unknown> {
   const services: Record<string, unknown> = {};
-  for (const [n, s] of Object.entries(p.services).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [n, s] of Object.entries(p.services).sort(([a], [b]) => byteOrder(a, b))) {
     const { name: _n, ...rest } = s;
     services[n] = Object.fromEntries(
       Object.entries(rest).filter(

@@ -3,6 +3,7 @@ import { renderRows } from '../../../cli/format';
 import { L } from '../../engine/labels';
 import type { ContainerSummary } from '../../engine/project';
 import type { ComposeCommand } from '../command';
+import { byteOrder } from '../../../util/compare';
 
 export const lsCommand: ComposeCommand = {
   name: 'ls',
@@ -24,7 +25,7 @@ export const lsCommand: ComposeCommand = {
     }
     const rows = [...projects.entries()]
       .filter(([, e]) => f.bool('all') || e.states.has('running'))
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => byteOrder(a, b))
       .map(([Name, e]) => ({ Name, Status: [...e.states.entries()].map(([s, n]) => `${s}(${n})`).join(', '), ConfigFiles: e.files }));
     if (f.bool('quiet')) cc.cli.out(rows.map((r) => r.Name + '\n').join(''));
     else if (f.str('format') === 'json') cc.cli.out(JSON.stringify(rows) + '\n');
