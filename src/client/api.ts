@@ -70,17 +70,20 @@ function isReadable(b: unknown): b is Readable {
 }
 
 /** An agent whose connections come from the endpoint's dialer (its class made on first use, with node:http). */
-let DialAgent: (new (dial: Dialer) => http.Agent) | undefined;
-function dialAgent(dial: Dialer): http.Agent {
+let DialAgent: (new (dial: Dialer, maxSockets: number) => http.Agent) | undefined;
+function dialAgent(dial: Dialer, maxSockets: number): http.Agent {
   DialAgent ??= class extends httpModule().Agent {
-    constructor(private readonly dial: Dialer) {
-      super({ keepAlive: true, maxSockets: 8 });
+    constructor(
+      private readonly dial: Dialer,
+      maxSockets: number,
+    ) {
+      super({ keepAlive: true, maxSockets });
     }
     override createConnection(): Duplex {
       return this.dial();
     }
   };
-  return new DialAgent(dial);
+  return new DialAgent(dial, maxSockets);
 }
 
 export class ApiClient {
@@ -97,7 +100,9 @@ export class ApiClient {
     this.host = this.endpoint.host;
     if (this.endpoint.kind === 'unix') this.socketPath = this.endpoint.path;
     this.dial = dialer(this.endpoint);
-    this.agent = dialAgent(this.dial);
+    // as many requests at once as the caller makes (compose stops and starts every service together, as Go's
+    // client would); over ssh each connection is an ssh process, so there a few
+    this.agent = dialAgent(this.dial, this.endpoint.kind === 'ssh' ? 8 : Number.POSITIVE_INFINITY);
   }
 
   get apiVersion(): string {

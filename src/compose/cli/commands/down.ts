@@ -63,11 +63,14 @@ export const downCommand: ComposeCommand = {
       for (const k of [...groups.keys()].sort((a, b) => a - b)) await Promise.all(groups.get(k)!.map(stopOne));
       if (!args.length) {
         const nets = (await api.get('/networks', { filters: JSON.stringify({ label: [`${L.project}=${name}`] }) })) as Array<{ Id: string; Name: string }>;
-        for (const n of nets) {
-          progress.event('Network', n.Name, 'Removing');
-          await api.json('DELETE', `/networks/${n.Id}`).catch((e) => (e.status === 404 ? undefined : Promise.reject(e)));
-          progress.event('Network', n.Name, 'Removed', true);
-        }
+        // networks, then volumes, each kind removed all at once (as Compose's errgroups do)
+        await Promise.all(
+          nets.map(async (n) => {
+            progress.event('Network', n.Name, 'Removing');
+            await api.json('DELETE', `/networks/${n.Id}`).catch((e) => (e.status === 404 ? undefined : Promise.reject(e)));
+            progress.event('Network', n.Name, 'Removed', true);
+          }),
+        );
         if (f.bool('volumes')) {
           const vols = (await api.get('/volumes', { filters: JSON.stringify({ label: [`${L.project}=${name}`] }) })) as {
             Volumes: Array<{ Name: string }> | null;
@@ -77,12 +80,15 @@ export const downCommand: ComposeCommand = {
               .filter((v) => v.external)
               .map((v) => v.name),
           );
-          for (const v of vols.Volumes ?? []) {
-            if (external.has(v.Name)) continue;
-            progress.event('Volume', v.Name, 'Removing');
-            await api.json('DELETE', `/volumes/${encodeURIComponent(v.Name)}`).catch((e) => (e.status === 404 ? undefined : Promise.reject(e)));
-            progress.event('Volume', v.Name, 'Removed', true);
-          }
+          await Promise.all(
+            (vols.Volumes ?? [])
+              .filter((v) => !external.has(v.Name))
+              .map(async (v) => {
+                progress.event('Volume', v.Name, 'Removing');
+                await api.json('DELETE', `/volumes/${encodeURIComponent(v.Name)}`).catch((e) => (e.status === 404 ? undefined : Promise.reject(e)));
+                progress.event('Volume', v.Name, 'Removed', true);
+              }),
+          );
         }
         if (rmi && p) {
           const imgs = new Set(
