@@ -218,6 +218,36 @@ describe('berth compose', () => {
     assert.notEqual(d.docker(['volume', 'inspect', 'shop_data']).status, 0);
   });
 
+  it('down stops every service at once: ten services are all signalled before the first one dies', () => {
+    const many = path.join(dir, 'many');
+    fs.mkdirSync(many);
+    const svc = (i: number) => `  s${i}:\n    image: busybox\n    command: ["sleep", "1000"]\n    stop_grace_period: 1s\n`;
+    fs.writeFileSync(path.join(many, 'compose.yaml'), `services:\n${Array.from({ length: 10 }, (_, i) => svc(i)).join('')}`);
+    let r = compose(['up', '-d'], {}, many);
+    assert.equal(r.status, 0, r.stderr);
+    const since = Math.floor(Date.now() / 1000);
+    r = compose(['down'], {}, many);
+    assert.equal(r.status, 0, r.stderr);
+    const ev = d.docker([
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(Math.ceil(Date.now() / 1000) + 1),
+      '--filter',
+      'label=com.docker.compose.project=many',
+      '--format',
+      '{{.Action}} {{.Actor.Attributes.signal}}',
+    ]);
+    const actions = ev.stdout.trim().split('\n');
+    const terms = actions.flatMap((a, i) => (a === 'kill 15' ? [i] : []));
+    assert.equal(terms.length, 10, ev.stdout);
+    // dockerd's sequence for a stop whose grace period ran out: kill 15, kill 9, die, stop
+    assert.equal(actions.filter((a) => a === 'kill 9').length, 10, ev.stdout);
+    // sleep as PID 1 ignores SIGTERM: each dies at its grace period's end, so a stop that waited for another's would show
+    assert.ok(Math.max(...terms) < actions.findIndex((a) => a.startsWith('die ')), ev.stdout);
+  });
+
   it("refuses bad input with Compose's words", () => {
     const bad = path.join(dir, 'invalid');
     fs.mkdirSync(bad);

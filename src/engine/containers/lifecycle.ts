@@ -214,14 +214,15 @@ export class Lifecycle {
       this.restarts.cancel(c.ID);
       this.ctx.containers.save(c);
       const exited = this.waiters.waitExit(c);
-      if (timeoutSec !== 0) {
-        this.sendSignal(c, signal);
-        if (c.State.Paused) await this.resumeQuiet(c);
-        crashPoint('stop.signalled');
-      }
+      // as dockerd: the stop signal (also with -t 0), then SIGKILL once the time is up, each a `kill` event
+      this.sendSignal(c, signal);
+      this.ctx.events.emit('container', 'kill', c.ID, { ...this.attrs(c), signal: String(signal) });
+      if (c.State.Paused) await this.resumeQuiet(c);
+      crashPoint('stop.signalled');
       const done = timeoutSec < 0 ? await exited.then(() => true) : await Promise.race([exited.then(() => true), sleep(timeoutSec * 1000).then(() => false)]);
       if (!done) {
         this.sendSignal(c, 9);
+        this.ctx.events.emit('container', 'kill', c.ID, { ...this.attrs(c), signal: '9' });
         if (c.State.Paused) await this.resumeQuiet(c);
         // a killed process whose conmon is gone has no one to report its exit
         while (!(await Promise.race([exited.then(() => true), sleep(1000).then(() => false)]))) this.checkMonitor(c);
