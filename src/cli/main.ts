@@ -10,6 +10,7 @@ import { FlagError, flagUsages, parseFlags, type FlagDef } from './flags';
 import { groups, topLevel, type CommandRef } from './table';
 import { byteOrder } from '../util/compare';
 import { restoreExtraCaCerts } from '../client/extraca';
+import { CLIENT_VERSION } from './commands/version';
 
 const globalFlags: FlagDef[] = [
   { long: 'config', kind: 'string', help: 'Location of client config files' },
@@ -150,7 +151,9 @@ async function dispatch(argv: string[]): Promise<number> {
     return 125;
   }
   if (g.flags.bool('version')) {
-    g.args.unshift('version');
+    // as `docker --version`: the client's version alone, no daemon contacted (or started)
+    process.stdout.write(`${PROG} version ${CLIENT_VERSION}, build berth\n`);
+    return 0;
   }
   if (g.help || g.args.length === 0 || g.args[0] === 'help') {
     process.stdout.write(mainHelp());
