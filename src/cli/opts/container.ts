@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseMemory, parseUlimit } from '../../common/units';
 import { parseGoDuration } from '../../util/time';
+import { StatusError } from '../command';
 import { FlagError, type FlagDef, type Flags } from '../flags';
 import { parseMountSpec } from './mount';
 import { parsePortSpecs } from './ports';
@@ -345,7 +346,8 @@ export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; 
   for (const a of attachList)
     if (!['stdin', 'stdout', 'stderr'].includes(a))
       throw new FlagError(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
-  if (detach && attachList.length) throw new Error('Conflicting options: -a and -d');
+  // the docker CLI's plain error (exit 1, no help line), unlike its other run/create refusals
+  if (detach && attachList.length) throw new StatusError('conflicting options: cannot specify both --attach and --detach', 1);
   let attach = { stdin: false, stdout: false, stderr: false };
   if (attachList.length) attach = { stdin: attachList.includes('stdin'), stdout: attachList.includes('stdout'), stderr: attachList.includes('stderr') };
   else if (!detach) attach = { stdin: f.bool('interactive'), stdout: true, stderr: true };
@@ -384,7 +386,7 @@ export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; 
   }
 
   const restart = parseRestart(f.str('restart'));
-  if (f.bool('rm') && restart.Name !== 'no' && restart.Name !== '') throw new Error('Conflicting options: cannot specify both --restart and --rm');
+  if (f.bool('rm') && restart.Name !== 'no' && restart.Name !== '') throw new Error('conflicting options: cannot specify both --restart and --rm');
 
   let entrypoint: string[] | undefined;
   if (f.isSet('entrypoint')) entrypoint = [f.str('entrypoint')];

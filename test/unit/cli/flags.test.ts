@@ -157,7 +157,7 @@ describe('run options → create body', () => {
     assert.throws(() => body(['--cpus', 'x', 'busybox']), /failed to parse x as a rational number/);
     assert.throws(() => body(['--ulimit', 'nofile', 'busybox']), /invalid ulimit argument: nofile/);
     assert.throws(() => body(['--rm', '--restart', 'always', 'busybox']), /cannot specify both --restart and --rm/);
-    assert.throws(() => body(['-d', '-a', 'stdout', 'busybox']), /Conflicting options: -a and -d/);
+    assert.throws(() => body(['-d', '-a', 'stdout', 'busybox']), /conflicting options: cannot specify both --attach and --detach/);
     assert.throws(() => body(['--restart', 'on-failure:x', 'busybox']), /maximum retry count must be an integer/);
     assert.throws(() => body(['--add-host', 'nocolon', 'busybox']), /bad format for add-host/);
   });
