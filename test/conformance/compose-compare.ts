@@ -13,6 +13,7 @@
 //
 // Usage: npm run compare:compose [-- case-substring...]
 //   COMPOSE=/path/to/docker-compose (default tools/bin/docker-compose)
+//   SHOW=1 also prints the cases that agree
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,7 +26,7 @@ const COMPOSE = process.env.COMPOSE ?? path.join(REPO, 'tools', 'bin', 'docker-c
 /** Differences kept on purpose: case name -> why. */
 const KNOWN: Record<string, string> = {
   'config --services': 'Compose v5 walks its services map in Go map order (varies run to run); berth prints file order',
-  'events --json': 'both stream until interrupted: compared on the shape of one event only',
+  'minimal: nosuchcmd': "Compose prints its own help (its commands, Docker's words) on stdout; berth's lists berth's commands",
 };
 
 interface Project {
@@ -273,13 +274,17 @@ async function main(): Promise<void> {
   };
   const real = (p: string, args: string[]) => run(p, COMPOSE, ['-p', `cc${p.replace(/[^a-z0-9]/g, '')}`, ...args]);
   const ours = (p: string, args: string[]) => run(p, process.execPath, [BERTH, '-H', d.host, 'compose', '-p', `cc${p.replace(/[^a-z0-9]/g, '')}`, ...args]);
+  // Compose's `images --format json` walks a Go map: order by container
+  const sortImages = (s: string): string =>
+    s.replace(/^\[\{"ID".*$/m, (l) => JSON.stringify((JSON.parse(l) as { ContainerName: string }[]).sort((a, b) => a.ContainerName.localeCompare(b.ContainerName))));
   const norm = (s: string): string =>
-    s
+    sortImages(s)
       .replaceAll(root, '<dir>')
       .replace(/\b[0-9a-f]{64}\b/g, '<id>')
       .replace(/\b[0-9a-f]{12}\b/g, '<id>')
       .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g, '<time>')
       .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} \w+/g, '<time>')
+      .replace(/"Labels":"([^"]*)"/g, (_m, l: string) => `"Labels":"${l.split(',').sort().join(',')}"`)
       .replace(/"(Created|CreatedAt)":\d+/g, '"$1":N')
       .replace(/\b\d+ (seconds?|minutes?|hours?|days?|weeks?|months?|years?) ago\b/g, 'N $1 ago')
       .replace(/\bAbout an? (minute|hour) ago\b/g, 'N $1s ago')
@@ -314,6 +319,7 @@ async function main(): Promise<void> {
       const eq = x.exitOnly ? a.status === b.status : left === right;
       if (eq) {
         same++;
+        if (process.env.SHOW) console.log(`## ${x.name} (same)\n${left}`);
         continue;
       }
       const why = KNOWN[x.name];

@@ -1,5 +1,5 @@
 // ls: the projects found by label on the engine.
-import { renderRows } from '../../../cli/format';
+import { prettySection } from '../pretty';
 import { L } from '../../engine/labels';
 import type { ContainerSummary } from '../../engine/project';
 import type { ComposeCommand } from '../command';
@@ -29,12 +29,6 @@ export const lsCommand: ComposeCommand = {
       .map(([Name, e]) => ({ Name, Status: [...e.states.entries()].map(([s, n]) => `${s}(${n})`).join(', '), ConfigFiles: e.files }));
     if (f.bool('quiet')) cc.cli.out(rows.map((r) => r.Name + '\n').join(''));
     else if (f.str('format') === 'json') cc.cli.out(JSON.stringify(rows) + '\n');
-    else
-      cc.cli.out(
-        renderRows('table', rows, {
-          defaultTable: 'table {{.Name}}\t{{.Status}}\t{{.ConfigFiles}}',
-          headers: { Name: 'NAME', Status: 'STATUS', ConfigFiles: 'CONFIG FILES' },
-        }),
-      );
+    else cc.cli.out(prettySection(['NAME', 'STATUS', 'CONFIG FILES'], rows.map((r) => [r.Name, r.Status, r.ConfigFiles])));
   },
 };

@@ -14,7 +14,7 @@ export const rmCommand: ComposeCommand = {
   ],
   async run(cc, f, args) {
     const api = await cc.api();
-    const { cs } = await targets(cc, args);
+    const { cs } = await targets(cc, args, true, 'ignore');
     const progress = cc.progress('Removing');
     try {
       if (f.bool('stop'))

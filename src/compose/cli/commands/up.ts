@@ -23,22 +23,24 @@ function upOptions(f: Flags, args: string[], create: boolean): UpOptions {
   if (f.bool('build') && f.bool('no-build')) throw new ComposeError('--build and --no-build are incompatible');
   const pull = f.str('pull');
   if (pull && !['always', 'missing', 'never', 'policy'].includes(pull)) throw new ComposeError(`invalid --pull option "${pull}"`);
+  // create has only the common flags: up's own are off for it
+  const upOnly = <T>(get: () => T, off: T): T => (create ? off : get());
   return {
     services: args,
-    noDeps: f.bool('no-deps'),
+    noDeps: upOnly(() => f.bool('no-deps'), false),
     forceRecreate: f.bool('force-recreate'),
     noRecreate: f.bool('no-recreate'),
     noStart: create || f.bool('no-start'),
     removeOrphans: f.bool('remove-orphans'),
-    renewAnonVolumes: f.bool('renew-anon-volumes'),
+    renewAnonVolumes: upOnly(() => f.bool('renew-anon-volumes'), false),
     scale: parseScale(f.list('scale')),
     build: f.bool('build'),
     noBuild: f.bool('no-build'),
     pull: pull && pull !== 'policy' ? (pull as UpOptions['pull']) : undefined,
     quietPull: f.bool('quiet-pull'),
-    timeout: f.isSet('timeout') ? f.int('timeout') : undefined,
-    wait: f.bool('wait'),
-    waitTimeout: f.int('wait-timeout') || undefined,
+    timeout: upOnly(() => (f.isSet('timeout') ? f.int('timeout') : undefined), undefined),
+    wait: upOnly(() => f.bool('wait'), false),
+    waitTimeout: upOnly(() => f.int('wait-timeout') || undefined, undefined),
   };
 }
 
