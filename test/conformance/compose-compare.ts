@@ -276,7 +276,9 @@ async function main(): Promise<void> {
   const ours = (p: string, args: string[]) => run(p, process.execPath, [BERTH, '-H', d.host, 'compose', '-p', `cc${p.replace(/[^a-z0-9]/g, '')}`, ...args]);
   // Compose's `images --format json` walks a Go map: order by container
   const sortImages = (s: string): string =>
-    s.replace(/^\[\{"ID".*$/m, (l) => JSON.stringify((JSON.parse(l) as { ContainerName: string }[]).sort((a, b) => a.ContainerName.localeCompare(b.ContainerName))));
+    s.replace(/^\[\{"ID".*$/m, (l) =>
+      JSON.stringify((JSON.parse(l) as { ContainerName: string }[]).sort((a, b) => a.ContainerName.localeCompare(b.ContainerName))),
+    );
   const norm = (s: string): string =>
     sortImages(s)
       .replaceAll(root, '<dir>')

@@ -71,17 +71,42 @@ describe('berth compose output as Compose v5 prints it', () => {
     // Compose v5's output: NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS, CREATED as "N seconds ago"
     const t = cells(r.stdout, 7);
     assert.deepEqual(t[0], ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS']);
-    assert.deepEqual(t.slice(1).map((c) => [c[0], c[1], c[2], c[3], c[6]]), [
-      ['outp-db-1', 'busybox', '"sleep 1000"', 'db', ''],
-      ['outp-web-1', 'busybox', '"sleep 1000"', 'web', `127.0.0.1:${port}->80/tcp`],
-    ]);
+    assert.deepEqual(
+      t.slice(1).map((c) => [c[0], c[1], c[2], c[3], c[6]]),
+      [
+        ['outp-db-1', 'busybox', '"sleep 1000"', 'db', ''],
+        ['outp-web-1', 'busybox', '"sleep 1000"', 'web', `127.0.0.1:${port}->80/tcp`],
+      ],
+    );
     for (const c of t.slice(1)) assert.match(c[4], AGO);
     assert.equal(r.stdout, tabwriter(t, 0, 3));
     const j = compose(['ps', '--format', 'json']);
-    const rows = j.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = j.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(Object.keys(rows[1]), [
-      'Command', 'CreatedAt', 'Engine', 'ExitCode', 'Health', 'ID', 'Image', 'Labels', 'LocalVolumes', 'Mounts', 'Name', 'Names',
-      'Networks', 'Ports', 'Project', 'Publishers', 'RunningFor', 'Service', 'Size', 'State', 'Status',
+      'Command',
+      'CreatedAt',
+      'Engine',
+      'ExitCode',
+      'Health',
+      'ID',
+      'Image',
+      'Labels',
+      'LocalVolumes',
+      'Mounts',
+      'Name',
+      'Names',
+      'Networks',
+      'Ports',
+      'Project',
+      'Publishers',
+      'RunningFor',
+      'Service',
+      'Size',
+      'State',
+      'Status',
     ]);
     assert.deepEqual(rows[1].Publishers, [{ URL: '127.0.0.1', TargetPort: 80, PublishedPort: port, Protocol: 'tcp' }]);
     assert.match(rows[1].CreatedAt, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC$/);
@@ -97,15 +122,20 @@ describe('berth compose output as Compose v5 prints it', () => {
     const t = cells(r.stdout, 7);
     const plat = `linux/${os.arch() === 'x64' ? 'amd64' : 'arm64'}`;
     // Compose v5's output
-    assert.deepEqual(t.map((c) => c.slice(0, 6)), [
-      ['CONTAINER', 'REPOSITORY', 'TAG', 'PLATFORM', 'IMAGE ID', 'SIZE'],
-      ['outp-db-1', 'busybox', 'latest', plat, id, human],
-      ['outp-web-1', 'busybox', 'latest', plat, id, human],
-    ]);
+    assert.deepEqual(
+      t.map((c) => c.slice(0, 6)),
+      [
+        ['CONTAINER', 'REPOSITORY', 'TAG', 'PLATFORM', 'IMAGE ID', 'SIZE'],
+        ['outp-db-1', 'busybox', 'latest', plat, id, human],
+        ['outp-web-1', 'busybox', 'latest', plat, id, human],
+      ],
+    );
     assert.equal(t[0][6], 'CREATED');
     for (const c of t.slice(1)) assert.match(c[6], AGO);
     assert.equal(r.stdout, tabwriter(t, 20, 3));
-    assert.ok(r.stdout.startsWith('CONTAINER           REPOSITORY          TAG                 PLATFORM            IMAGE ID            SIZE                CREATED\n'));
+    assert.ok(
+      r.stdout.startsWith('CONTAINER           REPOSITORY          TAG                 PLATFORM            IMAGE ID            SIZE                CREATED\n'),
+    );
     const j = compose(['images', '--format', 'json']);
     assert.equal(j.status, 0, j.stderr);
     assert.ok(j.stdout.endsWith(']\n\n'), j.stdout);

@@ -13,7 +13,12 @@ import type { Flags } from '../../cli/flags';
 /** How a command meets a service the project does not have. */
 export type UnknownService = 'error' | 'ignore' | 'notFound';
 
-export async function targets(cc: ComposeContext, args: string[], all = true, unknown: UnknownService = 'error'): Promise<{ cs: ContainerSummary[]; order: string[] }> {
+export async function targets(
+  cc: ComposeContext,
+  args: string[],
+  all = true,
+  unknown: UnknownService = 'error',
+): Promise<{ cs: ContainerSummary[]; order: string[] }> {
   const p = cc.project();
   const api = await cc.api();
   const missing = args.find((a) => !p.services[a]);

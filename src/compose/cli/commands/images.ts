@@ -87,7 +87,8 @@ export const imagesCommand: ComposeCommand = {
       cc.cli.out(`${list.length ? JSON.stringify(list) : 'null'}\n\n`);
       return;
     }
-    if (format !== 'table' && format !== 'pretty' && format !== '') throw new ComposeError(`format value ${JSON.stringify(f.str('format'))} could not be parsed: parsing failed`);
+    if (format !== 'table' && format !== 'pretty' && format !== '')
+      throw new ComposeError(`format value ${JSON.stringify(f.str('format'))} could not be parsed: parsing failed`);
     cc.cli.out(
       prettySection(
         ['CONTAINER', 'REPOSITORY', 'TAG', 'PLATFORM', 'IMAGE ID', 'SIZE', 'CREATED'],

@@ -29,6 +29,12 @@ export const lsCommand: ComposeCommand = {
       .map(([Name, e]) => ({ Name, Status: [...e.states.entries()].map(([s, n]) => `${s}(${n})`).join(', '), ConfigFiles: e.files }));
     if (f.bool('quiet')) cc.cli.out(rows.map((r) => r.Name + '\n').join(''));
     else if (f.str('format') === 'json') cc.cli.out(JSON.stringify(rows) + '\n');
-    else cc.cli.out(prettySection(['NAME', 'STATUS', 'CONFIG FILES'], rows.map((r) => [r.Name, r.Status, r.ConfigFiles])));
+    else
+      cc.cli.out(
+        prettySection(
+          ['NAME', 'STATUS', 'CONFIG FILES'],
+          rows.map((r) => [r.Name, r.Status, r.ConfigFiles]),
+        ),
+      );
   },
 };

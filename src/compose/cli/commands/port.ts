@@ -18,7 +18,9 @@ export const portCommand: ComposeCommand = {
     const p = c.Ports.find((x) => x.PrivatePort === Number(args[1]) && x.Type === f.str('protocol') && x.PublicPort);
     // Compose v5 lists the container's ports after the colon (nothing when it has none)
     if (!p)
-      throw new ComposeError(`no port ${args[1]}/${f.str('protocol')} for container ${nameOf(c)}: ${c.Ports.map((x) => `${x.PrivatePort}/${x.Type}`).join(', ')}`);
+      throw new ComposeError(
+        `no port ${args[1]}/${f.str('protocol')} for container ${nameOf(c)}: ${c.Ports.map((x) => `${x.PrivatePort}/${x.Type}`).join(', ')}`,
+      );
     cc.cli.out(`${p.IP || '0.0.0.0'}:${p.PublicPort}\n`);
   },
 };

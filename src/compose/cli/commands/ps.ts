@@ -76,13 +76,18 @@ class ComposeContainerRow {
     return this.c.Labels['com.docker.compose.engine'] ?? '';
   }
   get Mounts(): string {
-    return (this.c.Mounts ?? []).map((m) => (m.Name || m.Source || '')).map((n) => (this.trunc ? ellipsis(n, 15) : n)).join(',');
+    return (this.c.Mounts ?? [])
+      .map((m) => m.Name || m.Source || '')
+      .map((n) => (this.trunc ? ellipsis(n, 15) : n))
+      .join(',');
   }
   get LocalVolumes(): string {
     return String((this.c.Mounts ?? []).filter((m) => m.Driver === 'local').length);
   }
   get Networks(): string {
-    return Object.keys(this.c.NetworkSettings?.Networks ?? {}).sort().join(',');
+    return Object.keys(this.c.NetworkSettings?.Networks ?? {})
+      .sort()
+      .join(',');
   }
   get Size(): string {
     const rw = humanSize(this.c.SizeRw ?? 0, 3);
