@@ -209,4 +209,254 @@ describe('berth compose output as Compose v5 prints it', () => {
     const r = compose(['create', 'db']);
     assert.equal(r.status, 0, r.stderr);
   });
+  it('config prints the canonical model as Compose v5 does, in YAML and JSON', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-composecfg-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'src'));
+      fs.writeFileSync(path.join(dir, 'token.txt'), 't\n');
+      fs.writeFileSync(
+        path.join(dir, 'compose.yaml'),
+        'services:\n  app:\n    build: {context: ., args: {V: "1"}}\n    image: example/app:1.0\n    command: serve --port 8080\n    environment: {A: "1", B: }\n    ports: ["127.0.0.1:9090:90/udp", "8080:80"]\n    volumes: ["data:/data", "./src:/src:ro", {type: tmpfs, target: /tmp}]\n    networks: {back: , front: {aliases: [web]}}\n    depends_on: {db: {condition: service_healthy}}\n    healthcheck: {test: ["CMD", "true"], interval: 90s, retries: 3}\n    labels: [com.example.a=y]\n    deploy: {resources: {limits: {cpus: "0.5", memory: 64M}}}\n    secrets: [token]\n    stop_grace_period: 1500ms\n  db:\n    image: busybox\n    healthcheck: {test: exit 0}\nnetworks:\n  front: {}\n  back: {driver: bridge}\n  unused: {}\nvolumes:\n  data: {}\nsecrets:\n  token: {file: ./token.txt}\n',
+      );
+      const run = (args: string[]) => spawnSync(process.execPath, [BERTH, '-H', d.host, 'compose', '-p', P, ...args], { cwd: dir }).stdout.toString();
+      // Compose v5's output
+      assert.equal(
+        run(['config']),
+        `name: outp
+services:
+  app:
+    deploy:
+      resources:
+        limits:
+          cpus: 0.5
+          memory: "67108864"
+    command:
+      - serve
+      - --port
+      - "8080"
+    environment:
+      A: "1"
+      B: null
+    image: example/app:1.0
+    labels:
+      com.example.a: 'y'
+    networks:
+      back: null
+      front:
+        aliases:
+          - web
+    secrets:
+      - source: token
+        target: /run/secrets/token
+    stop_grace_period: 1.5s
+    volumes:
+      - type: volume
+        source: data
+        target: /data
+        volume: {}
+      - type: bind
+        source: ${dir}/src
+        target: /src
+        read_only: true
+        bind: {}
+      - type: tmpfs
+        target: /tmp
+    build:
+      context: ${dir}
+      dockerfile: Dockerfile
+      args:
+        V: "1"
+    depends_on:
+      db:
+        condition: service_healthy
+        required: true
+    healthcheck:
+      test:
+        - CMD
+        - "true"
+      interval: 1m30s
+      retries: 3
+    ports:
+      - mode: ingress
+        host_ip: 127.0.0.1
+        target: 90
+        published: "9090"
+        protocol: udp
+      - mode: ingress
+        target: 80
+        published: "8080"
+        protocol: tcp
+  db:
+    image: busybox
+    networks:
+      default: null
+    healthcheck:
+      test:
+        - CMD-SHELL
+        - exit 0
+networks:
+  back:
+    name: outp_back
+    driver: bridge
+  default:
+    name: outp_default
+  front:
+    name: outp_front
+volumes:
+  data:
+    name: outp_data
+secrets:
+  token:
+    name: outp_token
+    file: ${dir}/token.txt
+`,
+      );
+      // Compose v5's output
+      assert.equal(
+        run(['config', '--format', 'json']),
+        `{
+  "name": "outp",
+  "networks": {
+    "back": {
+      "name": "outp_back",
+      "driver": "bridge",
+      "ipam": {}
+    },
+    "default": {
+      "name": "outp_default",
+      "ipam": {}
+    },
+    "front": {
+      "name": "outp_front",
+      "ipam": {}
+    }
+  },
+  "secrets": {
+    "token": {
+      "name": "outp_token",
+      "file": "${dir}/token.txt"
+    }
+  },
+  "services": {
+    "app": {
+      "deploy": {
+        "resources": {
+          "limits": {
+            "cpus": 0.5,
+            "memory": "67108864"
+          }
+        },
+        "placement": {}
+      },
+      "command": [
+        "serve",
+        "--port",
+        "8080"
+      ],
+      "entrypoint": null,
+      "environment": {
+        "A": "1",
+        "B": null
+      },
+      "image": "example/app:1.0",
+      "labels": {
+        "com.example.a": "y"
+      },
+      "networks": {
+        "back": null,
+        "front": {
+          "aliases": [
+            "web"
+          ]
+        }
+      },
+      "secrets": [
+        {
+          "source": "token",
+          "target": "/run/secrets/token"
+        }
+      ],
+      "stop_grace_period": "1.5s",
+      "volumes": [
+        {
+          "type": "volume",
+          "source": "data",
+          "target": "/data",
+          "volume": {}
+        },
+        {
+          "type": "bind",
+          "source": "${dir}/src",
+          "target": "/src",
+          "read_only": true,
+          "bind": {}
+        },
+        {
+          "type": "tmpfs",
+          "target": "/tmp"
+        }
+      ],
+      "build": {
+        "context": "${dir}",
+        "dockerfile": "Dockerfile",
+        "args": {
+          "V": "1"
+        }
+      },
+      "depends_on": {
+        "db": {
+          "condition": "service_healthy",
+          "required": true
+        }
+      },
+      "healthcheck": {
+        "test": [
+          "CMD",
+          "true"
+        ],
+        "interval": "1m30s",
+        "retries": 3
+      },
+      "ports": [
+        {
+          "mode": "ingress",
+          "host_ip": "127.0.0.1",
+          "target": 90,
+          "published": "9090",
+          "protocol": "udp"
+        },
+        {
+          "mode": "ingress",
+          "target": 80,
+          "published": "8080",
+          "protocol": "tcp"
+        }
+      ]
+    },
+    "db": {
+      "command": null,
+      "entrypoint": null,
+      "image": "busybox",
+      "networks": {
+        "default": null
+      },
+      "healthcheck": {
+        "test": [
+          "CMD-SHELL",
+          "exit 0"
+        ]
+      }
+    }
+  },
+  "volumes": {
+    "data": {
+      "name": "outp_data"
+    }
+  }
+}`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

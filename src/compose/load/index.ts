@@ -316,7 +316,9 @@ export function loadProject(o: LoadOptions = {}): Project {
           .split(',')
           .map((p) => p.trim())
           .filter(Boolean);
-    return normalizeProject(merged, { projectName: name, workingDir, env, warnings }, files, envFiles, profiles, o.enable ?? []);
+    const project = normalizeProject(merged, { projectName: name, workingDir, env, warnings }, files, envFiles, profiles, o.enable ?? []);
+    project.source = merged;
+    return project;
   } catch (e) {
     if (e instanceof ProjectError || e instanceof EnvFileError || e instanceof ShortSyntaxError) throw new ComposeLoadError(e.message);
     throw e;
