@@ -317,7 +317,14 @@ async function main(): Promise<void> {
     for (const x of cases) {
       const a = real(x.project, x.args);
       const b = ours(x.project, x.args);
-      if (x.unordered) for (const r of [a, b]) r.stdout = r.stdout.split('\n').filter(Boolean).sort().map((l) => l + '\n').join('');
+      if (x.unordered)
+        for (const r of [a, b])
+          r.stdout = r.stdout
+            .split('\n')
+            .filter(Boolean)
+            .sort()
+            .map((l) => l + '\n')
+            .join('');
       const left = `exit ${a.status}\n--- stdout\n${norm(a.stdout)}--- stderr\n${norm(a.stderr)}`;
       const right = `exit ${b.status}\n--- stdout\n${norm(b.stdout)}--- stderr\n${norm(b.stderr)}`;
       const eq = x.exitOnly ? a.status === b.status : left === right;

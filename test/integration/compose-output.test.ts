@@ -459,4 +459,32 @@ secrets:
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+  it("bad project files fail with Compose v5's words and exit code", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-composebad-'));
+    try {
+      const run = (body: string, args: string[]) => {
+        fs.writeFileSync(path.join(dir, 'compose.yaml'), body);
+        const r = spawnSync(process.execPath, [BERTH, '-H', d.host, 'compose', '-p', 'bad', ...args], { cwd: dir });
+        return [r.status, r.stderr.toString()];
+      };
+      const file = path.join(dir, 'compose.yaml');
+      // Compose v5's output
+      assert.deepEqual(run('volumes:\n  v: {}\n', ['up', '-d']), [1, 'no service selected\n']);
+      assert.deepEqual(run('services:\n  a:\n    image: busybox\nfoo: {}\n', ['config']), [
+        1,
+        `validating ${file}:  additional properties 'foo' not allowed\n`,
+      ]);
+      assert.deepEqual(run('services:\n  a:\n    image: busybox\n    imagez: x\n', ['config']), [1, `validating ${file}: services.a.imagez false schema\n`]);
+      assert.deepEqual(run('services:\n  a:\n    image: busybox\n    ports: "80"\n', ['up', '-d']), [
+        1,
+        `validating ${file}: services.a.ports must be a array\n`,
+      ]);
+      assert.deepEqual(run('services:\n  a:\n    image: busybox\n    ports: ["80:abc"]\n', ['config']), [1, 'invalid containerPort: abc\n']);
+      assert.deepEqual(run('', ['config']), [1, 'empty compose file\n']);
+      // the positive control: a good file loads
+      assert.deepEqual(run('services:\n  a:\n    image: busybox\n', ['config', '-q']), [0, '']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

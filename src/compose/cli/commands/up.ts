@@ -7,6 +7,7 @@ import { up, type UpOptions } from '../../engine/up';
 import { followLogs } from './logs';
 import type { ComposeCommand } from '../command';
 import type { ComposeContext } from '../context';
+import type { Project } from '../../model';
 
 function parseScale(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -42,6 +43,12 @@ function upOptions(f: Flags, args: string[], create: boolean): UpOptions {
     wait: upOnly(() => f.bool('wait'), false),
     waitTimeout: upOnly(() => f.int('wait-timeout') || undefined, undefined),
   };
+}
+
+/** Compose v5 refuses to bring up a project without services. */
+function selected(p: Project): Project {
+  if (!Object.keys(p.services).length) throw new ComposeError('no service selected');
+  return p;
 }
 
 const commonFlags = [
@@ -86,7 +93,7 @@ export const upCommand: ComposeCommand = {
     const abort = f.bool('abort-on-container-exit') || !!exitFrom;
     const detach = f.bool('detach') || f.bool('wait');
     if (detach && abort) throw new ComposeError('--abort-on-container-exit and --detach are incompatible');
-    const p = cc.project(args);
+    const p = selected(cc.project(args));
     if (exitFrom && !p.services[exitFrom]) throw new ComposeError(`no such service: ${exitFrom}`);
     const api = await cc.api();
     const o = upOptions(f, args, false);
@@ -107,7 +114,7 @@ export const createCommand: ComposeCommand = {
   summary: 'Creates containers for a service',
   flags: commonFlags,
   async run(cc, f, args) {
-    const p = cc.project(args);
+    const p = selected(cc.project(args));
     const api = await cc.api();
     const progress = cc.progress();
     try {
