@@ -14,7 +14,7 @@
 // Usage: npm run compare:compose [-- case-substring...]
 //   COMPOSE=/path/to/docker-compose (default tools/bin/docker-compose)
 //   SHOW=1 also prints the cases that agree
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -261,6 +261,7 @@ async function main(): Promise<void> {
   }
   const only = process.argv.slice(2);
   const cases = CASES.filter((x) => !only.length || only.some((s) => x.name.includes(s)));
+  const wantEvents = !only.length || only.some((o) => 'events --json'.includes(o));
   const d = new TestDaemon('ccompare');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-ccompare-'));
   const dirs = new Map<string, string>();
@@ -305,13 +306,14 @@ async function main(): Promise<void> {
         if (f === 'src') fs.mkdirSync(path.join(dir, f), { recursive: true });
         else fs.writeFileSync(path.join(dir, f), body);
       }
-      if (p.up && cases.some((x) => x.project === p.name)) {
+      if (p.up && (cases.some((x) => x.project === p.name) || (wantEvents && p.name === 'sample'))) {
         const r = real(p.name, ['up', '-d', '--wait']);
         if (r.status !== 0) throw new Error(`${p.name}: up: ${r.stderr}`);
       }
     }
     const report: string[] = ['# berth compose vs Compose v5', ''];
     let same = 0;
+    let total = cases.length;
     const differ: string[] = [];
     const known: string[] = [];
     for (const x of cases) {
@@ -339,8 +341,53 @@ async function main(): Promise<void> {
       report.push(...block);
       console.log(block.join('\n'));
     }
+    // events --json streams until interrupted: both listen while the sample's db is paused and unpaused; the first
+    // event of each is compared on its shape (keys, their types, type/action/service)
+    if (wantEvents) {
+      const listen = (cmd: string, args: string[]) => {
+        const ch = spawn(cmd, args, {
+          cwd: dirs.get('sample'),
+          env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: path.join(root, '.docker') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        ch.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        return { ch, out: () => out };
+      };
+      const a = listen(COMPOSE, ['-p', 'ccsample', 'events', '--json']);
+      const b = listen(process.execPath, [BERTH, '-H', d.host, 'compose', '-p', 'ccsample', 'events', '--json']);
+      const deadline = Date.now() + 20000;
+      while (Date.now() < deadline && (!a.out().includes('\n') || !b.out().includes('\n'))) {
+        real('sample', ['pause', 'db']);
+        real('sample', ['unpause', 'db']);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      a.ch.kill();
+      b.ch.kill();
+      const shape = (text: string) => {
+        const line = text.split('\n').find((l) => l.includes('"pause"')) ?? text.split('\n')[0];
+        try {
+          const e = JSON.parse(line) as Record<string, unknown>;
+          return JSON.stringify(
+            Object.fromEntries(Object.entries(e).map(([k, v]) => [k, ['type', 'action', 'service'].includes(k) ? v : Array.isArray(v) ? 'array' : typeof v])),
+          );
+        } catch {
+          return `no event as JSON: ${JSON.stringify(line)}`;
+        }
+      };
+      const left = shape(a.out());
+      const right = shape(b.out());
+      if (left === right && !left.startsWith('no event')) same++;
+      else {
+        differ.push('events --json');
+        const block = ['## events --json (shape of the first pause event)', '```diff', ...diffLines(left, right), '```', ''];
+        report.push(...block);
+        console.log(block.join('\n'));
+      }
+      total++;
+    }
     const summary = [
-      `${cases.length} cases: ${same} same, ${differ.length} differ, ${known.length} known`,
+      `${total} cases: ${same} same, ${differ.length} differ, ${known.length} known`,
       ...differ.map((n) => `  differ: ${n}`),
       ...known.map((n) => `  known:  ${n}`),
     ];

@@ -4,11 +4,11 @@
 // relative times and IDs made neutral). Needs no real Compose.
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BERTH, TestDaemon, type RunResult } from '../helpers/daemon';
+import { BERTH, TestDaemon, waitFor, type RunResult } from '../helpers/daemon';
 
 describe('berth compose output as Compose v5 prints it', () => {
   const d = new TestDaemon('composeout');
@@ -486,5 +486,35 @@ secrets:
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+  it("events --json prints Compose v5's object: sorted keys, RFC3339 time, attributes without compose labels", async () => {
+    const ch = spawn(process.execPath, [BERTH, '-H', d.host, 'compose', '-p', P, 'events', '--json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    ch.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      // the listener subscribes asynchronously: pause and unpause until it has seen an event
+      await waitFor(
+        () => {
+          compose(['pause', 'db']);
+          compose(['unpause', 'db']);
+          return out.includes('"action":"pause"');
+        },
+        20000,
+        200,
+        'a pause event',
+      );
+    } finally {
+      ch.kill();
+    }
+    const e = JSON.parse(out.split('\n').find((l) => l.includes('"action":"pause"'))!);
+    // Compose v5's keys, in its order (a Go map marshalled)
+    assert.deepEqual(Object.keys(e), ['action', 'attributes', 'id', 'service', 'time', 'type']);
+    assert.equal(e.service, 'db');
+    assert.equal(e.type, 'container');
+    assert.match(e.id, /^[0-9a-f]{64}$/);
+    assert.match(e.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    assert.equal(e.attributes.name, 'outp-db-1');
+    assert.ok(!Object.keys(e.attributes).some((k) => k.startsWith('com.docker.compose.')));
+    assert.deepEqual(Object.keys(e.attributes), [...Object.keys(e.attributes)].sort());
   });
 });
