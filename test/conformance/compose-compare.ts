@@ -150,11 +150,15 @@ configs:
     content: hello
 `;
 
+/** The 10-service sample (services on two networks with a volume each and a healthcheck), as config cases. */
+const TEN = `services:\n${Array.from({ length: 10 }, (_, i) => `  s${i + 1}:\n    image: bb:latest\n    command: ["sleep", "100000"]\n    stop_grace_period: 1s\n    networks: [${i % 2 ? 'back' : 'front, back'}]\n    volumes: ["v${i + 1}:/data"]\n    healthcheck: {test: ["CMD", "true"], interval: 30s}\n`).join('')}networks:\n  front: {}\n  back: {}\nvolumes:\n${Array.from({ length: 10 }, (_, i) => `  v${i + 1}: {}\n`).join('')}`;
+
 const bad = (body: string): Record<string, string> => ({ 'compose.yaml': body });
 
 const PROJECTS: Project[] = [
   { name: 'sample', files: { 'compose.yaml': SAMPLE }, up: true },
   { name: 'rich', files: { 'compose.yaml': RICH, 'token.txt': 'tok\n', Dockerfile: 'FROM busybox AS final\n', src: '' } },
+  { name: 'ten', files: { 'compose.yaml': TEN } },
   { name: 'minimal', files: { 'compose.yaml': 'services:\n  one:\n    image: busybox\n    command: sleep 1000\n' } },
   { name: 'bad-yaml', files: bad('services:\n  a:\n    image: busybox\n   command: [\n') },
   { name: 'bad-toplevel', files: bad('services:\n  a:\n    image: busybox\nfoo: {}\n') },
@@ -216,6 +220,9 @@ const CASES: Case[] = [
   c('rich', ['config']),
   c('rich', ['config', '--format', 'json']),
   c('rich', ['config', '--services']),
+  c('ten', ['config']),
+  c('ten', ['config', '--format', 'json']),
+  c('ten', ['config', '--services'], { unordered: true }),
   c('minimal', ['config']),
   c('minimal', ['config', '--format', 'json']),
   c('minimal', ['ps']),

@@ -36,9 +36,56 @@ function ordered(entries: [string, unknown][], keep: string[] = []): Obj {
   return out;
 }
 
-/** A map with Go's sorted keys. */
-const sortedMap = <T>(m: Record<string, T> | undefined): Record<string, T> | undefined =>
-  m && Object.keys(m).length ? Object.fromEntries(Object.entries(m).sort(([a], [b]) => byteOrder(a, b))) : undefined;
+/** Go maps (not structs): encoding/json sorts their keys bytewise, go-yaml naturally (s2 before s10). */
+const GO_MAP = Symbol('go map');
+
+function goMap<T>(entries: [string, T][]): Record<string, T> {
+  const m = Object.fromEntries(entries.sort(([a], [b]) => byteOrder(a, b)));
+  Object.defineProperty(m, GO_MAP, { value: true });
+  return m;
+}
+
+/** A map with Go's sorted keys (undefined when empty: omitempty). */
+const sortedMap = <T>(m: Record<string, T> | undefined): Record<string, T> | undefined => (m && Object.keys(m).length ? goMap(Object.entries(m)) : undefined);
+
+const isDigit = (c: string) => c >= '0' && c <= '9';
+const isLetter = (c: string) => /\p{L}/u.test(c);
+
+/** go-yaml's map key order (sorter.go keyList.Less) for string keys: digit runs compare as numbers. */
+export function goYamlLess(a: string, b: string): boolean {
+  const ar = [...a];
+  const br = [...b];
+  let digits = false;
+  for (let i = 0; i < ar.length && i < br.length; i++) {
+    if (ar[i] === br[i]) {
+      digits = isDigit(ar[i]);
+      continue;
+    }
+    const al = isLetter(ar[i]);
+    const bl = isLetter(br[i]);
+    if (al && bl) return ar[i] < br[i];
+    if (al || bl) return digits ? al : bl;
+    let an = 0;
+    let bn = 0;
+    if (ar[i] === '0' || br[i] === '0') {
+      for (let j = i - 1; j >= 0 && isDigit(ar[j]); j--) {
+        if (ar[j] !== '0') {
+          an = 1;
+          bn = 1;
+          break;
+        }
+      }
+    }
+    let ai = i;
+    let bi = i;
+    for (; ai < ar.length && isDigit(ar[ai]); ai++) an = an * 10 + Number(ar[ai]);
+    for (; bi < br.length && isDigit(br[bi]); bi++) bn = bn * 10 + Number(br[bi]);
+    if (an !== bn) return an < bn;
+    if (ai !== bi) return ai < bi;
+    return ar[i] < br[i];
+  }
+  return ar.length < br.length;
+}
 
 /** A Go duration as compose-go prints it ("90s" is "1m30s"). */
 function duration(v: unknown): string | undefined {
@@ -123,18 +170,16 @@ function service(s: ServiceConfig, raw: Obj): Obj {
   const rawPorts = Array.isArray(raw.ports) ? raw.ports : [];
   const nets = s.network_mode
     ? undefined
-    : Object.fromEntries(
-        Object.entries(s.networks)
-          .sort(([a], [b]) => byteOrder(a, b))
-          .map(([k, n]) => {
-            const o = ordered([
-              ['aliases', n.aliases],
-              ['ipv4_address', n.ipv4_address],
-              ['ipv6_address', n.ipv6_address],
-              ['priority', n.priority],
-            ]);
-            return [k, Object.keys(o).length ? o : null];
-          }),
+    : goMap(
+        Object.entries(s.networks).map(([k, n]): [string, Obj | null] => {
+          const o = ordered([
+            ['aliases', n.aliases],
+            ['ipv4_address', n.ipv4_address],
+            ['ipv6_address', n.ipv6_address],
+            ['priority', n.priority],
+          ]);
+          return [k, Object.keys(o).length ? o : null];
+        }),
       );
   const h = s.healthcheck;
   return ordered([
@@ -316,7 +361,7 @@ function volumeBind(m: VolumeMount): Obj {
 export function canonicalModel(p: Project): Obj {
   const rawServices = (isObj(p.source?.services) ? p.source.services : {}) as Obj;
   const names = Object.keys(p.services).sort(byteOrder);
-  const services = Object.fromEntries(names.map((n) => [n, service(p.services[n], (isObj(rawServices[n]) ? rawServices[n] : {}) as Obj)]));
+  const services = goMap(names.map((n): [string, Obj] => [n, service(p.services[n], (isObj(rawServices[n]) ? rawServices[n] : {}) as Obj)]));
   const used = { networks: new Set<string>(), volumes: new Set<string>(), secrets: new Set<string>(), configs: new Set<string>() };
   for (const s of Object.values(p.services)) {
     for (const n of Object.keys(s.networks)) used.networks.add(n);
@@ -332,8 +377,8 @@ export function canonicalModel(p: Project): Obj {
     Object.entries(m)
       .filter(([k]) => u.has(k))
       .sort(([a], [b]) => byteOrder(a, b));
-  const networks = Object.fromEntries(
-    pick(p.networks, used.networks).map(([k, n]) => {
+  const networks = goMap(
+    pick(p.networks, used.networks).map(([k, n]): [string, Obj] => {
       const r = rawTop('networks', k);
       const ipam = n.ipam
         ? ordered([
@@ -368,8 +413,8 @@ export function canonicalModel(p: Project): Obj {
       ];
     }),
   );
-  const volumes = Object.fromEntries(
-    pick(p.volumes, used.volumes).map(([k, v]) => [
+  const volumes = goMap(
+    pick(p.volumes, used.volumes).map(([k, v]): [string, Obj] => [
       k,
       ordered([
         ['name', v.name],
@@ -381,8 +426,8 @@ export function canonicalModel(p: Project): Obj {
     ]),
   );
   const files = (m: Project['secrets'], u: Set<string>) =>
-    Object.fromEntries(
-      pick(m, u).map(([k, v]) => [
+    goMap(
+      pick(m, u).map(([k, v]): [string, Obj] => [
         k,
         ordered([
           ['name', v.name],
@@ -415,6 +460,7 @@ function unwrap(v: unknown, json: boolean): unknown {
       const u = unwrap(x, json);
       if (u !== undefined) out[k] = u;
     }
+    if ((v as Record<symbol, unknown>)[GO_MAP]) Object.defineProperty(out, GO_MAP, { value: true });
     return out;
   }
   return v;
@@ -431,7 +477,11 @@ function quoteOld(v: unknown): unknown {
     return s;
   }
   if (Array.isArray(v)) return v.map(quoteOld);
-  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, quoteOld(x)]));
+  if (isObj(v)) {
+    const entries = Object.entries(v);
+    if ((v as Record<symbol, unknown>)[GO_MAP]) entries.sort(([a], [b]) => (goYamlLess(a, b) ? -1 : goYamlLess(b, a) ? 1 : 0));
+    return Object.fromEntries(entries.map(([k, x]) => [k, quoteOld(x)]));
+  }
   return v;
 }
 
