@@ -160,6 +160,7 @@ const PROJECTS: Project[] = [
   { name: 'rich', files: { 'compose.yaml': RICH, 'token.txt': 'tok\n', Dockerfile: 'FROM busybox AS final\n', src: '' } },
   { name: 'ten', files: { 'compose.yaml': TEN } },
   { name: 'minimal', files: { 'compose.yaml': 'services:\n  one:\n    image: busybox\n    command: sleep 1000\n' } },
+  { name: 'obsolete-version', files: { 'compose.yaml': 'version: "3.8"\nservices:\n  a:\n    image: busybox\n' } },
   { name: 'bad-yaml', files: bad('services:\n  a:\n    image: busybox\n   command: [\n') },
   { name: 'bad-toplevel', files: bad('services:\n  a:\n    image: busybox\nfoo: {}\n') },
   { name: 'bad-type', files: bad('services:\n  a:\n    image: busybox\n    ports: "80"\n') },
@@ -229,6 +230,7 @@ const CASES: Case[] = [
   c('minimal', ['ps', '--format', 'json']),
   c('minimal', ['images']),
   c('minimal', ['nosuchcmd']),
+  c('obsolete-version', ['config']),
   ...PROJECTS.filter((p) => p.name.startsWith('bad-')).flatMap((p) => [c(p.name, ['config']), c(p.name, ['up', '-d'], { name: 'up -d' })]),
 ];
 for (const x of CASES) if (x.project !== 'sample') x.name = `${x.project}: ${x.name}`;

@@ -159,6 +159,8 @@ function prepare(lf: LoadedFile, lookup: Lookup | undefined, warnings: string[])
     throw new ComposeLoadError(`validating ${lf.file}: ${msg}`);
   };
   const top = stripTags(data) as Record<string, unknown>;
+  if (top.version !== undefined)
+    warnings.push(`${lf.file}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
   const services = top.services;
   if (services !== undefined && services !== null && (typeof services !== 'object' || Array.isArray(services)))
     throw new ComposeLoadError('services must be a mapping');

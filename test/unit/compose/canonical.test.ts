@@ -3,6 +3,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { goYamlLess, jsonText, yamlText } from '../../../src/compose/cli/canonical';
+import { logrusWarning } from '../../../src/compose/cli/context';
 import { loadProject } from '../../../src/compose/load';
 
 const load = (text: string) => loadProject({ files: ['-'], stdin: () => text, env: {}, cwd: '/', projectName: 'p' });
@@ -50,5 +51,21 @@ describe('compose config canonical output', () => {
       keys.sort((a, b) => (goYamlLess(a, b) ? -1 : goYamlLess(b, a) ? 1 : 0)),
       ['B', 'a', 'a1', 'a01', 'db', 's1', 's1b', 's2', 's10', 'web', 'x-1'],
     );
+  });
+});
+
+describe('compose warnings', () => {
+  it("print as Compose v5's logrus does off a terminal, and name an obsolete version attribute", () => {
+    const p = loadProject({ files: ['-'], stdin: () => 'version: "3.8"\nservices:\n  a: {image: busybox}\n', env: {}, cwd: '/', projectName: 'p' });
+    const w = p.warnings.find((x) => x.includes('version'));
+    // Compose v5's output, off a terminal
+    assert.equal(
+      logrusWarning(w!, false, new Date('2026-12-06T11:39:56.123Z')),
+      'time="2026-12-06T11:39:56Z" level=warning msg="/-: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"\n',
+    );
+    assert.equal(logrusWarning('plain', false, new Date('2026-12-06T11:39:56Z')), 'time="2026-12-06T11:39:56Z" level=warning msg=plain\n');
+    assert.equal(logrusWarning('on a tty', true), 'WARN[0000] on a tty\n');
+    // the positive control: no version, no warning
+    assert.deepEqual(load('services:\n  a: {image: busybox}\n').warnings, []);
   });
 });
