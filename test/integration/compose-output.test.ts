@@ -517,4 +517,36 @@ secrets:
     assert.ok(!Object.keys(e.attributes).some((k) => k.startsWith('com.docker.compose.')));
     assert.deepEqual(Object.keys(e.attributes), [...Object.keys(e.attributes)].sort());
   });
+  it('progress lines, logs and rm -f as Compose v5 prints them', async () => {
+    const ldir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-composelogs-'));
+    const run = (args: string[]) => {
+      const r = spawnSync(process.execPath, [BERTH, '-H', d.host, 'compose', '-p', 'outl', ...args], { cwd: ldir, timeout: 60000 });
+      return { status: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+    };
+    try {
+      fs.writeFileSync(
+        path.join(ldir, 'compose.yaml'),
+        'services:\n  talk:\n    image: busybox\n    command: ["sh", "-c", "echo hello; echo oops >&2; echo world; sleep 1000"]\n    stop_grace_period: 1s\n',
+      );
+      assert.equal(run(['up', '-d']).status, 0);
+      let logs = run(['logs']);
+      await waitFor(() => (logs = run(['logs'])).stdout.includes('world'), 10000, 100, 'the logs');
+      // Compose v5's output: the name less the project, stderr on stderr
+      assert.equal(logs.stdout, 'talk-1  | hello\ntalk-1  | world\n');
+      assert.equal(logs.stderr, 'talk-1  | oops\n');
+      assert.equal(run(['logs', '--no-log-prefix', 'talk']).stdout, 'hello\nworld\n');
+      // Compose v5's plain progress: " <kind> <name> <status> " (its empty details after a space)
+      assert.deepEqual(run(['pause', 'talk']), { status: 0, stdout: '', stderr: ' Container outl-talk-1 Paused \n' });
+      assert.deepEqual(run(['unpause', 'talk']), { status: 0, stdout: '', stderr: ' Container outl-talk-1 Unpaused \n' });
+      assert.deepEqual(run(['stop', 'talk']), { status: 0, stdout: '', stderr: ' Container outl-talk-1 Stopping \n Container outl-talk-1 Stopped \n' });
+      assert.deepEqual(run(['rm', '-f', 'talk']), {
+        status: 0,
+        stdout: 'Going to remove outl-talk-1\n',
+        stderr: ' Container outl-talk-1 Removing \n Container outl-talk-1 Removed \n',
+      });
+    } finally {
+      run(['down', '-t', '0']);
+      fs.rmSync(ldir, { recursive: true, force: true });
+    }
+  });
 });

@@ -60,7 +60,7 @@ export function verbCommand(
       const progress = cc.progress();
       try {
         for (const c of acted) {
-          progress.event('Container', nameOf(c), past[0]);
+          if (past[0]) progress.event('Container', nameOf(c), past[0]);
           await api.post(`/containers/${c.Id}/${path}`, query?.(f));
           progress.event('Container', nameOf(c), past[1], true);
         }

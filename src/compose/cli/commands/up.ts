@@ -4,7 +4,7 @@
 import type { Flags } from '../../../cli/flags';
 import { ComposeError, projectContainers } from '../../engine/project';
 import { up, type UpOptions } from '../../engine/up';
-import { followLogs } from './logs';
+import { followLogs, logName } from './logs';
 import type { ComposeCommand } from '../command';
 import type { ComposeContext } from '../context';
 import type { Project } from '../../model';
@@ -133,7 +133,7 @@ async function attached(cc: ComposeContext, f: Flags, project: string, services:
   const cs = (await projectContainers(api, project, { all: true, services: services.length ? services : undefined })).filter(
     (c) => (!only.length || only.includes(c.Labels['com.docker.compose.service'])) && !skip.has(c.Labels['com.docker.compose.service']),
   );
-  cc.cli.out(`Attaching to ${cs.map((c) => c.Names[0].replace(/^\//, '')).join(', ')}\n`);
+  cc.cli.out(`Attaching to ${cs.map(logName).join(', ')}\n`);
   let stopping = false;
   const stopAll = async (kill: boolean) => {
     const all = await projectContainers(api, project, { all: true });
