@@ -35,7 +35,8 @@ export async function importImage(images: ImageStore, layers: LayerStore, body: 
       architecture: opts.platform?.architecture || goArch(),
       os: opts.platform?.os || 'linux',
       created,
-      comment: opts.message ?? '',
+      // as dockerd: without a message, the comment says where the layer came from
+      comment: opts.message || `Imported from ${opts.source ?? '-'}`,
       config: changes,
       rootfs: { type: 'layers', diff_ids: [layer.diffId] },
       history: [{ created, comment: opts.message || `Imported from ${opts.source ?? '-'}` }],

@@ -189,7 +189,7 @@ export class Lifecycle {
 
   kill(c: Container, signal: number): Promise<void> {
     return this.locked(c.ID, async () => {
-      if (!c.State.Running) throw conflict(`Cannot kill container: ${c.ID}: Container ${c.ID} is not running`);
+      if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
       const exited = signal === 9 ? this.waiters.waitExit(c) : undefined;
       this.sendSignal(c, signal);
       if (signal === 9 || signal === 15 || signal === 2) c.HasBeenManuallyStopped = true;

@@ -7,6 +7,7 @@ import {
   buildSpec,
   cgroupsPathFor,
   computeCapabilities,
+  ociRlimits,
   parseSecurityOpts,
   toOciResources,
   validateResources as validateRuntimeResources,
@@ -184,6 +185,9 @@ export async function buildExecProcess(ctx: EngineContext, c: Container, e: Exec
     capabilities: { bounding: caps, effective: caps, permitted: caps },
     noNewPrivileges: sec.noNewPrivileges,
   };
+  // dockerd starts an exec from the container's process spec: its ulimits hold for the exec too
+  const rl = ociRlimits(withDefaultUlimits(hc.Ulimits, ctx.cfg.defaultUlimits));
+  if (rl) proc.rlimits = rl;
   if (e.Tty && e.ConsoleSize && e.ConsoleSize[0] > 0) proc.consoleSize = { height: e.ConsoleSize[0], width: e.ConsoleSize[1] };
   return proc;
 }

@@ -10,6 +10,7 @@ import { MT } from '../../registry';
 import { ingestLayer } from '../../storage';
 import { badRequest, conflict } from '../../util/errors';
 import type { EngineContext } from '../context';
+import { containerAttributes } from '../events';
 import type { ContainerService } from '../containers/service';
 
 /** sha256 of an empty tar (two zero blocks): a commit that changed nothing. */
@@ -133,7 +134,7 @@ export async function commitContainer(ctx: EngineContext, containers: ContainerS
     };
     const img = ctx.images.add(config, parent.id);
     if (key) ctx.images.tag(img.id, key);
-    ctx.events.emit('container', 'commit', c.ID, { name: c.Name.slice(1), comment: o.comment ?? '', imageID: img.id, imageRef: key ?? '' });
+    ctx.events.emit('container', 'commit', c.ID, { ...containerAttributes(c), comment: o.comment ?? '', imageID: img.id, imageRef: key ?? '' });
     return img;
   } finally {
     unpinParent();

@@ -20,6 +20,7 @@ import {
 import { chainIdOf } from '../../storage';
 import { Filters, invalidFilter } from '../../filters';
 import { EngineError, badRequest, notFound } from '../../util/errors';
+import { missingImageName } from '../../common/reference';
 import { ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
@@ -110,9 +111,11 @@ export class ImageService {
   }
 
   remove(ref: string, force: boolean, noPrune = false) {
+    const untaggedId = this.ctx.images.get(ref).id;
     const res = this.ctx.images.remove(ref, { force, noPrune, usedBy: (id) => this.containers.userOf(id) });
     for (const r of res) {
-      if (r.Untagged) this.ctx.events.emit('image', 'untag', r.Untagged, { name: r.Untagged });
+      // as dockerd: an untag event names the image by its ID, not the reference that went
+      if (r.Untagged) this.ctx.events.emit('image', 'untag', untaggedId, { name: untaggedId });
       if (r.Deleted) this.ctx.events.emit('image', 'delete', r.Deleted, { name: r.Deleted });
     }
     return res;
@@ -223,10 +226,10 @@ export class ImageService {
       Comment: c.comment ?? '',
       Created: c.created ?? '',
       Container: c.container ?? '',
-      ContainerConfig: c.container_config ?? {},
+      ContainerConfig: runConfigView(c.container_config),
       DockerVersion: c.docker_version ?? '',
       Author: c.author ?? '',
-      Config: c.config ?? {},
+      Config: runConfigView(c.config),
       Architecture: c.architecture,
       Variant: c.variant,
       Os: c.os,
@@ -464,7 +467,7 @@ export class ImageService {
 
   mustExist(ref: string): ImageRecord {
     const img = this.ctx.images.find(ref);
-    if (!img) throw notFound(`No such image: ${ref}`);
+    if (!img) throw notFound(`No such image: ${missingImageName(ref)}`);
     return img;
   }
 }
@@ -509,4 +512,32 @@ function globRegExp(pattern: string): RegExp {
   if (globCache.size > 256) globCache.clear();
   globCache.set(pattern, re);
   return re;
+}
+
+/**
+ * An image's run config as dockerd (API 1.41) shows it: Go's container.Config
+ * marshalled whole, so the fields without omitempty are there even when unset
+ * (an imported image's `Config.Cmd` is null, not missing: SDKs index it).
+ */
+function runConfigView(cfg: object | undefined): Record<string, unknown> {
+  return {
+    Hostname: '',
+    Domainname: '',
+    User: '',
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: false,
+    OpenStdin: false,
+    StdinOnce: false,
+    Env: null,
+    Cmd: null,
+    Image: '',
+    Volumes: null,
+    WorkingDir: '',
+    Entrypoint: null,
+    OnBuild: null,
+    Labels: null,
+    ...(cfg ?? {}),
+  };
 }
