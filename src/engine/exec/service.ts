@@ -102,6 +102,7 @@ export class ExecService {
     } catch (err) {
       // an unknown user or group: dockerd's own message on the stream, exit code 126
       e.ExitCode = 126;
+      leaveContainer(c, e.ID);
       fs.rmSync(e.dir, { recursive: true, force: true });
       throw new ExecStartError(500, (err as Error).message);
     }
@@ -123,6 +124,7 @@ export class ExecService {
       e.ExitCode = 126;
       const msg = (err as Error).message;
       if (/executable file not found|no such file or directory/.test(msg)) e.ExitCode = 127;
+      leaveContainer(c, e.ID);
       fs.rmSync(e.dir, { recursive: true, force: true });
       throw new ExecStartError(e.ExitCode === 127 ? 404 : 500, `OCI runtime exec failed: ${msg}: unknown`);
     }
@@ -131,8 +133,7 @@ export class ExecService {
     const exited = handle.exited.then((code) => {
       e.Running = false;
       e.ExitCode = code;
-      // as dockerd: a finished exec leaves the container's ExecIDs (its record stays for exec inspect)
-      if (c.ExecIDs) c.ExecIDs = c.ExecIDs.filter((x) => x !== e.ID).length ? c.ExecIDs.filter((x) => x !== e.ID) : null;
+      leaveContainer(c, e.ID);
       this.ctx.events.emit('container', 'exec_die', c.ID, { ...containerAttributes(c), execID: e.ID, exitCode: String(code) });
       fs.rm(e.dir, { recursive: true, force: true }, () => {});
       return code;
@@ -171,4 +172,10 @@ export class ExecService {
 /** The command in an exec event's action as dockerd writes it: entrypoint, a space, the arguments ("cat " alone). */
 function execAction(cmd: string[]): string {
   return `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`;
+}
+
+/** As dockerd: an exec that finished (or never started) leaves the container's ExecIDs; its record stays for exec inspect. */
+function leaveContainer(c: { ExecIDs: string[] | null }, id: string): void {
+  const rest = (c.ExecIDs ?? []).filter((x) => x !== id);
+  c.ExecIDs = rest.length ? rest : null;
 }

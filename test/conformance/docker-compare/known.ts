@@ -66,4 +66,15 @@ export const KNOWN: Known[] = [
     reason:
       "masked paths: berth masks Docker 28's list (adds /proc/interrupts, /sys/devices/virtual/powercap and the cpus' thermal_throttle); 20.10's list is shorter",
   },
+  {
+    scenario: 'bad input containers',
+    line: /^[-+]! Error response from daemon: [Cc]ontainer <ID\d+> is not running$/,
+    reason: 'exec in a stopped container: dockerd 23+ (and berth) write "container <id> is not running" in lower case',
+  },
+  {
+    scenario: 'run flags',
+    line: /^[-+] {2}(1024|2048)$/,
+    reason:
+      "exec under --ulimit nofile=1024:2048: dockerd 20.10's exec shows a soft limit of 2048 (Go's raised limit leaking through its runc); berth gives the container's 1024:2048",
+  },
 ];

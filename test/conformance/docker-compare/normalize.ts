@@ -26,7 +26,7 @@ export class Normalizer {
 
   /** Generated container names (adjective_surname) to <NAMEn>, in order of appearance: they are random on both. */
   generatedNames(s: string): string {
-    return s.replace(/"name":"([a-z]+_[a-z]+)"/g, (_m, n: string) => {
+    return s.replace(/"name":"([a-z]+(?:_[a-z]+)+)"/g, (_m, n: string) => {
       let i = this.names.get(n);
       if (i === undefined) {
         i = this.names.size + 1;
