@@ -68,8 +68,12 @@ describe('Engine API', () => {
     const cmd = await d.request('POST', '/containers/create', { Image: 'busybox' });
     assert.equal(cmd.status, 400);
     assert.equal(cmd.json().message, 'No command specified');
+    // dockerd parses the signal before it looks the container up (20.10: 400 "Invalid signal: SIGNOPE")
     const sig = await d.request('POST', '/containers/x/kill?signal=SIGNOPE');
-    assert.equal(sig.status, 404);
+    assert.equal(sig.status, 400);
+    assert.equal(sig.json().message, 'Invalid signal: SIGNOPE');
+    const gone = await d.request('POST', '/containers/x/kill');
+    assert.equal(gone.status, 404);
   });
 
   it('answers 304 to starting a running container and 409 to killing a stopped one', async () => {
