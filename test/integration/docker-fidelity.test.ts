@@ -154,6 +154,10 @@ describe('docker CLI output as dockerd gives it', () => {
       assert.equal(at.tier, 'web', a);
     }
     assert.ok(ev.includes(`image untag {"name":"${id}"}`), ev.join('\n'));
+    // dockerd's copy events carry no path; a commit's tag is an image event with the image's labels, before the commit
+    assert.ok(!('path' in attrs('archive-path')));
+    const tagAt = ev.indexOf('image tag {"name":"snap:1","tier":"web"}');
+    assert.ok(tagAt >= 0 && tagAt < ev.findIndex((l) => l.startsWith('container commit ')), ev.join('\n'));
   });
 
   it('an exit is announced before the network and volume events of its cleanup', () => {
@@ -170,6 +174,9 @@ describe('docker CLI output as dockerd gives it', () => {
     ok(d.docker(['run', '--name', 'said', 'busybox', 'echo', 'a']));
     assert.equal(ok(d.docker(['logs', '--details', 'said'])), ' a\n');
     assert.equal(ok(d.docker(['logs', 'said'])), 'a\n');
+    // dockerd reads a --tail that is no number as "all"
+    assert.equal(ok(d.docker(['logs', '--tail', 'bogus', 'said'])), 'a\n');
+    assert.equal(ok(d.docker(['logs', '--tail', '0', 'said'])), '');
   });
 
   it('inspect shows what dockerd fills in at create', async () => {

@@ -68,7 +68,7 @@ export class ContainerFs {
     return this.withView(ref, async (rootfs, c) => {
       const { stat, stream } = packPath(rootfs, p, { container: ref });
       await send(stat, stream);
-      this.ctx.events.emit('container', 'archive-path', c.ID, { ...containerAttributes(c), path: p });
+      this.ctx.events.emit('container', 'archive-path', c.ID, containerAttributes(c));
     });
   }
 
@@ -78,7 +78,7 @@ export class ContainerFs {
       const dest = resolveInRoot(rootfs, path.posix.join('/', p), { followFinal: true });
       if (fs.existsSync(dest)) checkWritable(c, dest.slice(path.resolve(rootfs).length) || '/');
       await extractInto(body, rootfs, p, { ...opts, container: ref });
-      this.ctx.events.emit('container', 'extract-to-dir', c.ID, { ...containerAttributes(c), path: p });
+      this.ctx.events.emit('container', 'extract-to-dir', c.ID, containerAttributes(c));
     });
   }
 

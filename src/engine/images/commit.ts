@@ -133,7 +133,11 @@ export async function commitContainer(ctx: EngineContext, containers: ContainerS
       rootfs: { type: 'layers', diff_ids: [...pc.rootfs.diff_ids, ...(layerDiff ? [layerDiff] : [])] },
     };
     const img = ctx.images.add(config, parent.id);
-    if (key) ctx.images.tag(img.id, key);
+    if (key) {
+      ctx.images.tag(img.id, key);
+      // as dockerd: the new image's tag is an event of its own, before the commit's
+      ctx.events.emit('image', 'tag', img.id, { ...(img.config.config?.Labels ?? {}), name: key });
+    }
     ctx.events.emit('container', 'commit', c.ID, { ...containerAttributes(c), comment: o.comment ?? '', imageID: img.id, imageRef: key ?? '' });
     return img;
   } finally {

@@ -70,8 +70,9 @@ export class ImageService {
       source: opts.source,
       content: this.ctx.content,
     });
-    this.ctx.events.emit('image', 'import', img.id, { name: img.id });
+    // as dockerd: the tag, then the import
     if (ref) this.tag(img.id, ref);
+    this.ctx.events.emit('image', 'import', img.id, { name: img.id });
     return img;
   }
 
@@ -107,7 +108,7 @@ export class ImageService {
     const { key } = normaliseTagged(target);
     if (parseReference(target).digest) throw badRequest('refusing to create a tag with a digest reference');
     this.ctx.images.tag(img.id, key);
-    this.ctx.events.emit('image', 'tag', img.id, { name: key });
+    this.ctx.events.emit('image', 'tag', img.id, imageAttributes(img, key));
   }
 
   remove(ref: string, force: boolean, noPrune = false) {
@@ -540,4 +541,9 @@ function runConfigView(cfg: object | undefined): Record<string, unknown> {
     Labels: null,
     ...(cfg ?? {}),
   };
+}
+
+/** An image event's attributes as dockerd gives them: the image's labels, then its name. */
+export function imageAttributes(img: ImageRecord, name: string): Record<string, string> {
+  return { ...(img.config.config?.Labels ?? {}), name };
 }

@@ -265,7 +265,7 @@ export const SCENARIOS: Scenario[] = [
       sh('$D cp cpc:/tmp/dir - | tar t | sort'),
       sh('printf "a" > "$W/a"; tar -C "$W" -cf - a | $D cp - cpc:/tmp && $D cp cpc:/tmp/a - | tar xO'),
       d('cp $W/in.txt cpc:relative'),
-      d('diff cpc'),
+      d('diff cpc', { sortOut: true }),
       d('start cpc'),
       d('diff cpc', { sortOut: true }),
     ],
