@@ -199,6 +199,17 @@ describe('docker CLI output as dockerd gives it', () => {
     assert.equal(ok(d.docker(['inspect', '-f', '{{json .HostConfig.Init}}', 'withinit'])).trim(), 'true');
   });
 
+  it('a container of an image without PATH has none in Config.Env, and its processes get the default', () => {
+    // dockerd 20.10: Config.Env null; the default PATH is in the process only (also for exec)
+    assert.equal(ok(d.docker(['inspect', '-f', '{{json .Config.Env}}', 'up'])).trim(), 'null');
+    const path = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+    assert.equal(ok(d.docker(['exec', 'up', 'sh', '-c', 'echo $PATH'])).trim(), path);
+    assert.equal(ok(d.docker(['run', '--rm', '-e', 'A=1', 'busybox', 'sh', '-c', 'echo $PATH $A'])).trim(), `${path} 1`);
+    ok(d.docker(['run', '--name', 'envless', 'busybox', 'true']));
+    ok(d.docker(['commit', 'envless', 'envless:1']));
+    assert.equal(ok(d.docker(['image', 'inspect', '-f', '{{json .Config.Env}}', 'envless:1'])).trim(), 'null');
+  });
+
   it('image inspect gives the whole run config of an imported image', () => {
     const img = JSON.parse(ok(d.docker(['image', 'inspect', 'busybox'])))[0];
     // dockerd 20.10: every field of Go's container.Config, null where unset; the import's comment

@@ -155,7 +155,6 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
   if (config.StopSignal) parseSignal(config.StopSignal);
   if (config.WorkingDir && !path.posix.isAbsolute(config.WorkingDir))
     throw badRequest(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
-  if (!config.Env.some((e) => e.startsWith('PATH='))) config.Env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
 
   const dir = ctx.containers.dir(id);
   const container: Container = {

@@ -38,7 +38,8 @@ export function inspectContainer(ctx: EngineContext, c: Container, sizes?: { rw:
       Name: 'overlay2',
     },
     Mounts: apiMountPoints(c),
-    Config: c.Config,
+    // dockerd: null when neither the image nor the request set a variable
+    Config: c.Config.Env.length ? c.Config : { ...c.Config, Env: null },
     NetworkSettings: networkSettingsView(c),
   };
   if (sizes) {

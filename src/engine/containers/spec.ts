@@ -7,6 +7,7 @@ import {
   buildSpec,
   cgroupsPathFor,
   computeCapabilities,
+  DEFAULT_PATH_ENV,
   ociRlimits,
   parseSecurityOpts,
   toOciResources,
@@ -86,6 +87,8 @@ function envWithDefaults(c: Container, hostname: string, home: string, extra: st
   // `before` (legacy link variables) yields to the container's own
   const own = new Set(c.Config.Env.map((e) => e.split('=')[0]));
   const env = [...before.filter((e) => !own.has(e.split('=')[0])), ...c.Config.Env];
+  // dockerd's default PATH for an image without one: in the process, not in Config.Env
+  if (!env.some((e) => e.startsWith('PATH='))) env.unshift(DEFAULT_PATH_ENV);
   const set = (k: string, v: string, force = false) => {
     const i = env.findIndex((e) => e.split('=')[0] === k);
     if (i >= 0) {

@@ -56,7 +56,7 @@ function runConfigOf(c: Container): ImageRunConfig {
   const out: ImageRunConfig = {
     User: k.User,
     ExposedPorts: k.ExposedPorts,
-    Env: k.Env,
+    Env: k.Env.length ? k.Env : undefined,
     Entrypoint: k.Entrypoint,
     Cmd: k.Cmd,
     Volumes: k.Volumes,

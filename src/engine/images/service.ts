@@ -539,7 +539,7 @@ function runConfigView(cfg: object | undefined): Record<string, unknown> {
     Entrypoint: null,
     OnBuild: null,
     Labels: null,
-    ...(cfg ?? {}),
+    ...Object.fromEntries(Object.entries(cfg ?? {}).filter(([, v]) => v !== undefined)),
   };
 }
 
