@@ -61,17 +61,24 @@ export class StatusError extends Error {
 }
 
 /** Runs fn for each name, printing errors like docker ("Error response from daemon: …") and continuing. */
-export async function forEachName(ctx: CliContext, names: string[], fn: (name: string) => Promise<void>): Promise<number> {
-  let failed = false;
+export async function forEachName(
+  ctx: CliContext,
+  names: string[],
+  fn: (name: string) => Promise<void>,
+  summary?: (failed: string[]) => string,
+): Promise<number> {
+  const failed: string[] = [];
   for (const n of names) {
     try {
       await fn(n);
     } catch (e) {
-      failed = true;
+      failed.push(n);
       ctx.err(errorText(e) + '\n');
     }
   }
-  return failed ? 1 : 0;
+  // a closing line some commands print after the errors (start's "Error: failed to start containers: …")
+  if (failed.length && summary) ctx.err(summary(failed) + '\n');
+  return failed.length ? 1 : 0;
 }
 
 /** "Error response from daemon: …" for API errors, the message for the rest. */

@@ -10,6 +10,7 @@ import { FlagError, flagUsages, parseFlags, type FlagDef } from './flags';
 import { groups, topLevel, type CommandRef } from './table';
 import { byteOrder } from '../util/compare';
 import { restoreExtraCaCerts } from '../client/extraca';
+import { CLIENT_VERSION } from './commands/version';
 
 const globalFlags: FlagDef[] = [
   { long: 'config', kind: 'string', help: 'Location of client config files' },
@@ -150,7 +151,9 @@ async function dispatch(argv: string[]): Promise<number> {
     return 125;
   }
   if (g.flags.bool('version')) {
-    g.args.unshift('version');
+    // as `docker --version`: the client's version alone, no daemon contacted (or started)
+    process.stdout.write(`${PROG} version ${CLIENT_VERSION}, build berth\n`);
+    return 0;
   }
   if (g.help || g.args.length === 0 || g.args[0] === 'help') {
     process.stdout.write(mainHelp());
@@ -171,7 +174,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return 0;
     }
     const where = group ? `${PROG} ${group}` : PROG;
-    process.stderr.write(`${PROG}: unknown command: ${where} ${unknown}\n\nRun '${where} --help' for more information\n`);
+    const usage = group ? `Usage:  ${where}\n\n` : '';
+    process.stderr.write(`${PROG}: unknown command: ${where} ${unknown}\n\n${usage}Run '${where} --help' for more information\n`);
     return 1;
   }
   let parsed;
@@ -179,7 +183,8 @@ async function dispatch(argv: string[]): Promise<number> {
     parsed = parseFlags(cmd.flags, rest, cmd.interspersed !== false);
   } catch (e) {
     if (!(e instanceof FlagError)) throw e;
-    process.stderr.write(`${PROG}: ${e.message}\n\nRun '${typed} --help' for more information\n`);
+    // the docker CLI's (28) words for a flag it cannot parse: no prefix, the usage line
+    process.stderr.write(`${e.message}\n\nUsage:  ${typed} ${cmd.usage}\n\nRun '${typed} --help' for more information\n`);
     return 125;
   }
   if (parsed.help) {
@@ -187,14 +192,17 @@ async function dispatch(argv: string[]): Promise<number> {
     return 0;
   }
   const n = parsed.args.length;
-  const argErr = (what: string) => {
-    process.stderr.write(`${PROG}: '${typed}' ${what}\n\nUsage:  ${typed} ${cmd.usage}\n\nRun '${typed} --help' for more information\n`);
+  // the docker CLI's (28) words, "See" where its RequiresMinArgs says so
+  const argErr = (what: string, see = 'Run') => {
+    process.stderr.write(`${PROG}: '${typed}' ${what}\n\nUsage:  ${typed} ${cmd.usage}\n\n${see} '${typed} --help' for more information\n`);
     return 1;
   };
   const plural = (k: number) => `${k} argument${k === 1 ? '' : 's'}`;
-  if (cmd.minArgs !== undefined && cmd.minArgs === cmd.maxArgs && n !== cmd.minArgs) return argErr(`requires exactly ${plural(cmd.minArgs)}`);
-  if (cmd.minArgs !== undefined && n < cmd.minArgs) return argErr(`requires at least ${plural(cmd.minArgs)}`);
-  if (cmd.maxArgs !== undefined && n > cmd.maxArgs) return argErr(cmd.maxArgs === 0 ? 'accepts no arguments' : `requires at most ${plural(cmd.maxArgs)}`);
+  const { minArgs: min, maxArgs: max } = cmd;
+  if (min !== undefined && min === max && n !== min) return argErr(`requires ${plural(min)}`);
+  if (min !== undefined && max !== undefined && (n < min || n > max)) return argErr(`requires at least ${min} and at most ${plural(max)}`);
+  if (min !== undefined && n < min) return argErr(`requires at least ${plural(min)}`, 'See');
+  if (max !== undefined && n > max) return argErr(max === 0 ? 'accepts no arguments' : `requires at most ${plural(max)}`);
 
   const run = async () => {
     const ctx = makeContext(target, connection);

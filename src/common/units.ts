@@ -2,23 +2,41 @@
 // pkg/signal), ulimit names (go-units ulimit).
 import { badRequest } from '../util/errors';
 
-const SIZE_RE = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/;
 const BINARY: Record<string, number> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50 };
 
 /**
- * "512m" → 536870912. Units b, k, m, g, t, p (binary, case-insensitive, with an
- * optional i/b suffix: "1GiB", "1gb"). Error text as docker's: invalid size: 'x'.
+ * "512m" → 536870912, as go-units' RAMInBytes (v0.5): a decimal number, an
+ * optional space, then b or k/m/g/t/p with an optional b or ib, any case
+ * ("1GiB", "1gb", "1.5 m"). Its error texts: invalid size: '…' (no digit, or
+ * negative), invalid suffix: '…', strconv.ParseFloat's for a bad number.
  */
 export function parseMemory(size: string | number): number {
   if (typeof size === 'number') {
     if (!Number.isFinite(size) || size < 0) throw badRequest(`invalid size: '${size}'`);
     return Math.floor(size);
   }
-  const m = SIZE_RE.exec(size);
-  if (!m) throw badRequest(`invalid size: '${size}'`);
-  const n = Number(m[1]);
-  if (!Number.isFinite(n)) throw badRequest(`invalid size: '${size}'`);
-  const mult = m[2] ? BINARY[m[2].toLowerCase()] : 1;
+  let sep = -1;
+  for (let i = size.length - 1; i >= 0; i--)
+    if ('0123456789. '.includes(size[i])) {
+      sep = i;
+      break;
+    }
+  if (sep === -1) throw badRequest(`invalid size: '${size}'`);
+  const num = size[sep] === ' ' ? size.slice(0, sep) : size.slice(0, sep + 1);
+  let sfx = size.slice(sep + 1);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(num)) throw badRequest(`strconv.ParseFloat: parsing ${JSON.stringify(num)}: invalid syntax`);
+  const n = Number(num);
+  if (n < 0) throw badRequest(`invalid size: '${size}'`);
+  if (!sfx) return Math.floor(n);
+  const badSuffix = () => badRequest(`invalid suffix: '${sfx}'`);
+  if (sfx.length > 3) throw badSuffix();
+  sfx = sfx.toLowerCase();
+  if (sfx[0] === 'b') {
+    if (sfx.length > 1) throw badSuffix();
+    return Math.floor(n);
+  }
+  const mult = BINARY[sfx[0]];
+  if (!mult || (sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib')) throw badSuffix();
   return Math.floor(n * mult);
 }
 

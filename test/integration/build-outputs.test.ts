@@ -68,6 +68,16 @@ describe('build: outputs', () => {
     }
   });
 
+  it("takes the docker CLI's classic build flags: --compress sends a gzipped context, --isolation default, --security-opt; another isolation is dockerd's error", () => {
+    const ctx = contextDir({ Dockerfile: 'FROM busybox\nCOPY data.txt /data.txt\n', 'data.txt': 'compressed context\n' });
+    const out = buildOk(d, 'berth', ctx, ['--compress', '--isolation', 'default', '--security-opt', 'credentialspec=file://x.json', '-t', 'compressed:1']);
+    assert.match(out, /Successfully tagged compressed:1/);
+    assert.equal(d.docker(['run', '--rm', 'compressed:1', 'cat', '/data.txt']).stdout, 'compressed context\n');
+    const bad = build(d, 'berth', ctx, ['--isolation', 'hyperv']);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /Unsupported isolation: "hyperv"/);
+  });
+
   it('--target picks the stage whose files are written; -q prints only the image ID', () => {
     const ctx = contextDir({
       Dockerfile:

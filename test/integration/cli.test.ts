@@ -155,6 +155,60 @@ describe('berth CLI', () => {
     assert.match(unk.stderr, /unknown command: berth frobnicate/);
   });
 
+  it('words mistakes as the docker CLI (28) does: texts, help lines and exit codes', () => {
+    const expect = (args: string[], status: number, stderr: string) => {
+      const r = d.berth(args);
+      assert.deepEqual([r.status, r.stderr], [status, stderr], args.join(' '));
+    };
+    // the lines below are what docker 28 prints for the same command lines against the same daemon
+    expect(
+      ['start', 'nosuch1', 'nosuch2'],
+      1,
+      'Error response from daemon: No such container: nosuch1\nError response from daemon: No such container: nosuch2\nError: failed to start containers: nosuch1, nosuch2\n',
+    );
+    expect(['rename', 'nosuch', 'x'], 1, 'Error response from daemon: No such container: nosuch\nError: failed to rename container named nosuch\n');
+    expect(['container', 'inspect', 'nosuch'], 1, 'Error response from daemon: No such container: nosuch\n');
+    expect(
+      ['tag', 'busybox', 'Bad:x'],
+      1,
+      'Error parsing reference: "Bad:x" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase\n',
+    );
+    expect(['create', 'busybox'], 1, 'Error response from daemon: No command specified\n');
+    expect(['run', '-a', 'stdout', '-d', 'busybox', 'true'], 1, 'conflicting options: cannot specify both --attach and --detach\n');
+    expect(
+      ['run', '--rm', '--restart', 'always', 'busybox', 'true'],
+      125,
+      "berth: conflicting options: cannot specify both --restart and --rm\n\nRun 'berth run --help' for more information\n",
+    );
+    expect(
+      ['run', '--memory', '1x', 'busybox'],
+      125,
+      'invalid argument "1x" for "-m, --memory" flag: invalid suffix: \'x\'\n\nUsage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun \'berth run --help\' for more information\n',
+    );
+    expect(['ps', '--bogus'], 125, "unknown flag: --bogus\n\nUsage:  berth ps [OPTIONS]\n\nRun 'berth ps --help' for more information\n");
+    expect(['image', 'bogus'], 1, "berth: unknown command: berth image bogus\n\nUsage:  berth image\n\nRun 'berth image --help' for more information\n");
+    expect(
+      ['wait'],
+      1,
+      "berth: 'berth wait' requires at least 1 argument\n\nUsage:  berth wait CONTAINER [CONTAINER...]\n\nSee 'berth wait --help' for more information\n",
+    );
+    expect(
+      ['rename', 'a'],
+      1,
+      "berth: 'berth rename' requires 2 arguments\n\nUsage:  berth rename CONTAINER NEW_NAME\n\nRun 'berth rename --help' for more information\n",
+    );
+    expect(
+      ['port'],
+      1,
+      "berth: 'berth port' requires at least 1 and at most 2 arguments\n\nUsage:  berth port CONTAINER [PRIVATE_PORT[/PROTO]]\n\nRun 'berth port --help' for more information\n",
+    );
+    expect(
+      ['stop', '-t', '1', '--time', '2', 'nosuch'],
+      1,
+      'Flag --time has been deprecated, use --timeout instead\nconflicting options: cannot specify both --timeout and --time\n',
+    );
+  });
+
   it('copies files both ways, shows the diff and exports', () => {
     d.berth(['run', '-d', '--name', 'files', 'busybox', 'sleep', '1000']);
     fs.mkdirSync(path.join(tmp, 'src', 'sub'), { recursive: true });

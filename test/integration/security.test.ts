@@ -1,6 +1,7 @@
 // Security defaults and resource limits, checked from inside real containers.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { TestDaemon } from '../helpers/daemon';
 
 describe('security defaults and resources', () => {
@@ -77,6 +78,33 @@ describe('security defaults and resources', () => {
     );
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n'), ['67108864', '50']);
+  });
+
+  it('puts block-IO device limits (--device-read-bps, --device-write-iops) in the container cgroup', (t) => {
+    const dev = ['/dev/vda', '/dev/sda', '/dev/nvme0n1', '/dev/xvda'].find((p) => fs.existsSync(p) && fs.statSync(p).isBlockDevice());
+    if (!dev) return t.skip('no block device to limit');
+    const rdev = fs.statSync(dev).rdev;
+    const majmin = `${Math.floor(rdev / 256) & 0xfff}:${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}`;
+    const r = run(
+      '--device-read-bps',
+      `${dev}:1mb`,
+      '--device-write-iops',
+      `${dev}:100`,
+      'busybox',
+      'sh',
+      '-c',
+      'cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device /sys/fs/cgroup/blkio/blkio.throttle.write_iops_device 2>/dev/null || cat /sys/fs/cgroup/io.max',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const out = r.stdout.trim();
+    if (out.includes('rbps=')) assert.match(out, new RegExp(`^${majmin} rbps=1048576 wbps=max riops=max wiops=100$`, 'm'));
+    else assert.deepEqual(out.split('\n'), [`${majmin} 1048576`, `${majmin} 100`]);
+  });
+
+  it('fails the start of a container asking for GPUs, as dockerd without a device driver does', () => {
+    const r = run('--gpus', 'all', 'busybox', 'true');
+    assert.equal(r.status, 125);
+    assert.match(r.stderr, /could not select device driver "" with capabilities: \[\[gpu\]\]/);
   });
 
   it('updates limits of a running container', () => {

@@ -48,6 +48,10 @@ export function parseBuildRequest(query: URLSearchParams, req: IncomingMessage):
   set('ShmSize', num('shmsize'));
   set('CpusetCpus', query.get('cpusetcpus') ?? undefined);
   set('CpusetMems', query.get('cpusetmems') ?? undefined);
+  set('CgroupParent', query.get('cgroupparent') ?? undefined);
+  // dockerd on Linux knows one isolation, "default" (securityopt is Windows' credential spec: ignored there too)
+  const isolation = query.get('isolation');
+  if (isolation && isolation !== 'default') throw badRequest(`Unsupported isolation: "${isolation}"`);
   const hosts = query
     .getAll('extrahosts')
     .flatMap((h) => h.split(','))

@@ -1,7 +1,7 @@
 // inspect (any object), container inspect and image inspect: docker's indented
 // JSON array, or a Go template per object with -f.
 import { ApiError, type ApiClient } from '../../client/api';
-import type { CliContext, Command } from '../command';
+import { errorText, type CliContext, type Command } from '../command';
 import { inspectTemplate } from '../format';
 import { formatFlag } from '../opts/filter';
 
@@ -19,21 +19,24 @@ async function fetchObject(api: ApiClient, kind: Kind, name: string, size: boole
   return api.get(`/images/${name}/json`);
 }
 
-async function inspectAll(ctx: CliContext, kinds: Kind[], names: string[], format: string, size: boolean, notFound: (n: string) => string): Promise<number> {
+/** Inspects each name as the first of `kinds` that has it; a name none has is the daemon's error for one kind (docker 28), "No such object" for several. */
+async function inspectAll(ctx: CliContext, kinds: Kind[], names: string[], format: string, size: boolean): Promise<number> {
   const api = await ctx.api();
   const found: Array<{ kind: Kind; raw: unknown }> = [];
   const errors: string[] = [];
   for (const n of names) {
     let obj: { kind: Kind; raw: unknown } | undefined;
+    let missing: ApiError | undefined;
     for (const k of kinds) {
       try {
         obj = { kind: k, raw: await fetchObject(api, k, n, size) };
         break;
       } catch (e) {
         if (!(e instanceof ApiError && e.status === 404)) throw e;
+        missing = e;
       }
     }
-    if (obj === undefined) errors.push(notFound(n));
+    if (obj === undefined) errors.push(kinds.length === 1 && missing ? errorText(missing) : `Error: No such object: ${n}`);
     else found.push(obj);
   }
   let failed = errors.length > 0;
@@ -43,7 +46,7 @@ async function inspectAll(ctx: CliContext, kinds: Kind[], names: string[], forma
     for (const e of r.errors) ctx.err(e + '\n');
     failed ||= r.errors.length > 0;
   } else ctx.out(goIndentJson(found.map((o) => o.raw)) + '\n');
-  for (const e of errors) ctx.err(`Error: ${e}\n`);
+  for (const e of errors) ctx.err(`${e}\n`);
   return failed ? 1 : 0;
 }
 
@@ -63,7 +66,7 @@ export const inspectCommand: Command = {
     const type = f.str('type');
     if (type && !['container', 'image', 'volume', 'network'].includes(type)) throw new Error(`"${type}" is not a valid value for --type`);
     const kinds: Kind[] = type ? [type as Kind] : ['container', 'image', 'volume', 'network'];
-    return inspectAll(ctx, kinds, args, f.str('format'), f.bool('size'), (n) => (type ? `No such ${type}: ${n}` : `No such object: ${n}`));
+    return inspectAll(ctx, kinds, args, f.str('format'), f.bool('size'));
   },
 };
 
@@ -73,7 +76,7 @@ export const containerInspectCommand: Command = {
   summary: 'Display detailed information on one or more containers',
   minArgs: 1,
   flags: inspectFlags(false),
-  run: (ctx, f, args) => inspectAll(ctx, ['container'], args, f.str('format'), f.bool('size'), (n) => `No such container: ${n}`),
+  run: (ctx, f, args) => inspectAll(ctx, ['container'], args, f.str('format'), f.bool('size')),
 };
 
 export const imageInspectCommand: Command = {
@@ -82,5 +85,5 @@ export const imageInspectCommand: Command = {
   summary: 'Display detailed information on one or more images',
   minArgs: 1,
   flags: [formatFlag(true)],
-  run: (ctx, f, args) => inspectAll(ctx, ['image'], args, f.str('format'), false, (n) => `No such image: ${n}`),
+  run: (ctx, f, args) => inspectAll(ctx, ['image'], args, f.str('format'), false),
 };

@@ -69,13 +69,9 @@ export const logoutCommand: Command = {
   flags: [],
   async run(ctx: CliContext, _f, args) {
     const server = args[0] ? registryKey(args[0]) : HUB_AUTH_KEY;
-    const shown = args[0] ?? HUB_AUTH_KEY;
+    // the docker CLI (since 25) says this whether or not it held credentials for the server
+    ctx.out(`Removing login credentials for ${server}\n`);
     const file = new CredentialFile();
-    if (!file.get(server)) {
-      ctx.out(`Not logged in to ${shown}\n`);
-      return;
-    }
-    ctx.out(`Removing login credentials for ${shown}\n`);
-    file.remove(server);
+    if (file.get(server)) file.remove(server);
   },
 };

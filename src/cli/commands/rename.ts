@@ -1,5 +1,5 @@
 // rename: a new name for a container.
-import type { Command } from '../command';
+import { forEachName, type Command } from '../command';
 
 const enc = encodeURIComponent;
 
@@ -14,6 +14,12 @@ export const renameCommand: Command = {
     const [oldName, newName] = args.map((a) => a.trim());
     if (!oldName || !newName) throw new Error('Error: Neither old nor new names may be empty');
     const api = await ctx.api();
-    await api.post(`/containers/${enc(oldName)}/rename`, { name: newName });
+    // the docker CLI's two lines: the daemon's error, then its own
+    return forEachName(
+      ctx,
+      [oldName],
+      (n) => api.post(`/containers/${enc(n)}/rename`, { name: newName }).then(() => undefined),
+      ([n]) => `Error: failed to rename container named ${n}`,
+    );
   },
 };

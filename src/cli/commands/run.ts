@@ -75,15 +75,12 @@ export const createCommand: Command = {
     try {
       p = buildCreateBody(f, args, { run: false, stdinIsTty: ctx.stdinTty, consoleSize: consoleSize(ctx) });
     } catch (e) {
+      if (e instanceof StatusError) throw e;
       throw new StatusError(`${PROG}: ${errorText(e)}\n\nRun '${PROG} create --help' for more information`, 125);
     }
     const api = await ctx.api();
-    let id: string;
-    try {
-      id = await createContainer(ctx, api, p, f.str('pull'), f.bool('quiet'));
-    } catch (e) {
-      throw runError('create', e);
-    }
+    // a daemon's refusal is a plain error (exit 1) for create, where run makes it its 125 with the help line
+    const id = await createContainer(ctx, api, p, f.str('pull'), f.bool('quiet'));
     writeCidFile(f, id);
     ctx.out(id + '\n');
   },
@@ -108,6 +105,7 @@ export const runCommand: Command = {
     try {
       p = buildCreateBody(f, args, { run: true, stdinIsTty: ctx.stdinTty, consoleSize: consoleSize(ctx) });
     } catch (e) {
+      if (e instanceof StatusError) throw e;
       throw new StatusError(`${PROG}: ${errorText(e)}\n\nRun '${PROG} run --help' for more information`, 125);
     }
     const api = await ctx.api();

@@ -25,9 +25,14 @@ export const startCommand: Command = {
         start: true,
       });
     }
-    return forEachName(ctx, args, async (n) => {
-      await api.post(`/containers/${enc(n)}/start`);
-      ctx.out(n + '\n');
-    });
+    return forEachName(
+      ctx,
+      args,
+      async (n) => {
+        await api.post(`/containers/${enc(n)}/start`);
+        ctx.out(n + '\n');
+      },
+      (failed) => `Error: failed to start containers: ${failed.join(', ')}`,
+    );
   },
 };

@@ -6,7 +6,9 @@ const enc = encodeURIComponent;
 
 const stopFlags: FlagDef[] = [
   { long: 'signal', short: 's', kind: 'string', help: 'Signal to send to the container' },
-  { long: 'time', short: 't', kind: 'int', help: 'Seconds to wait before killing the container' },
+  { long: 'timeout', short: 't', kind: 'int', help: 'Seconds to wait before killing the container' },
+  // the docker CLI's name before 25, still accepted there (hidden)
+  { long: 'time', kind: 'int', help: 'Seconds to wait before killing the container', hidden: true },
 ];
 
 function stopLike(name: 'stop' | 'restart', summary: string): Command {
@@ -18,7 +20,12 @@ function stopLike(name: 'stop' | 'restart', summary: string): Command {
     flags: stopFlags,
     async run(ctx, f, args) {
       const api = await ctx.api();
-      const query = { t: f.isSet('time') ? f.int('time') : undefined, signal: f.str('signal') || undefined };
+      if (f.isSet('time')) {
+        ctx.err('Flag --time has been deprecated, use --timeout instead\n');
+        if (f.isSet('timeout')) throw new Error('conflicting options: cannot specify both --timeout and --time');
+      }
+      const t = f.isSet('timeout') ? f.int('timeout') : f.isSet('time') ? f.int('time') : undefined;
+      const query = { t, signal: f.str('signal') || undefined };
       return forEachName(ctx, args, async (n) => {
         await api.post(`/containers/${enc(n)}/${name}`, query);
         ctx.out(n + '\n');

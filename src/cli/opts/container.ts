@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseMemory, parseUlimit } from '../../common/units';
 import { parseGoDuration } from '../../util/time';
+import { StatusError } from '../command';
 import { FlagError, type FlagDef, type Flags } from '../flags';
+import { parseGpuRequest, parseThrottleBps, parseThrottleIops, parseWeightDevice } from './devices';
 import { parseMountSpec } from './mount';
 import { parsePortSpecs } from './ports';
 
@@ -34,6 +36,14 @@ const extraHost = (v: string): string => {
   return v;
 };
 
+/** a flag value checked by a parser whose result the body builder makes again */
+const check =
+  (parse: (v: string) => unknown) =>
+  (v: string): string => {
+    parse(v);
+    return v;
+  };
+
 const F = (long: string, kind: FlagDef['kind'], help: string, more: Partial<FlagDef> = {}): FlagDef => ({ long, kind, help, ...more });
 
 /** Flags shared by `create` and `run` (docker's container options). */
@@ -42,6 +52,7 @@ export const containerFlags: FlagDef[] = [
   F('annotation', 'list', 'Add an annotation to the container (passed through to the OCI runtime)', { valueName: 'map' }),
   F('attach', 'list', 'Attach to STDIN, STDOUT or STDERR', { short: 'a' }),
   F('blkio-weight', 'int', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)', { valueName: 'uint16' }),
+  F('blkio-weight-device', 'list', 'Block IO weight (relative device weight)', { parse: check(parseWeightDevice) }),
   F('cap-add', 'list', 'Add Linux capabilities'),
   F('cap-drop', 'list', 'Drop Linux capabilities'),
   F('cgroup-parent', 'string', 'Optional parent cgroup for the container'),
@@ -57,6 +68,11 @@ export const containerFlags: FlagDef[] = [
   F('cpuset-mems', 'string', 'MEMs in which to allow execution (0-3, 0,1)'),
   F('device', 'list', 'Add a host device to the container'),
   F('device-cgroup-rule', 'list', 'Add a rule to the cgroup allowed devices list'),
+  F('device-read-bps', 'list', 'Limit read rate (bytes per second) from a device', { parse: check(parseThrottleBps) }),
+  F('device-read-iops', 'list', 'Limit read rate (IO per second) from a device', { parse: check(parseThrottleIops) }),
+  F('device-write-bps', 'list', 'Limit write rate (bytes per second) to a device', { parse: check(parseThrottleBps) }),
+  F('device-write-iops', 'list', 'Limit write rate (IO per second) to a device', { parse: check(parseThrottleIops) }),
+  F('disable-content-trust', 'bool', 'Skip image verification (default true)'),
   F('dns', 'list', 'Set custom DNS servers'),
   F('dns-option', 'list', 'Set DNS options'),
   F('dns-search', 'list', 'Set custom DNS search domains'),
@@ -79,13 +95,16 @@ export const containerFlags: FlagDef[] = [
   }),
   F('health-timeout', 'string', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)', { valueName: 'duration', parse: duration }),
   F('hostname', 'string', 'Container host name', { short: 'h' }),
+  F('gpus', 'list', "GPU devices to add to the container ('all' to pass all GPUs)", { valueName: 'gpu-request', parse: check(parseGpuRequest) }),
   F('init', 'bool', 'Run an init inside the container that forwards signals and reaps processes'),
   F('interactive', 'bool', 'Keep STDIN open even if not attached', { short: 'i' }),
   F('ip', 'string', 'IPv4 address (e.g., 172.30.100.104)'),
   F('ip6', 'string', 'IPv6 address (e.g., 2001:db8::33)'),
   F('ipc', 'string', 'IPC mode to use'),
   F('isolation', 'string', 'Container isolation technology'),
+  F('kernel-memory', 'string', 'Kernel memory limit', { valueName: 'bytes', parse: bytes }),
   F('label', 'list', 'Set meta data on a container', { short: 'l' }),
+  F('link-local-ip', 'list', 'Container IPv4/IPv6 link-local addresses'),
   F('label-file', 'list', 'Read in a line delimited file of labels'),
   F('link', 'list', 'Add link to another container'),
   F('log-driver', 'string', 'Logging driver for the container'),
@@ -325,7 +344,9 @@ function networkEndpoints(f: Flags): { network: string; endpoints: Record<string
     const ep: Record<string, unknown> = {};
     if (g.aliases.length) ep.Aliases = g.aliases;
     if (g.links.length) ep.Links = g.links;
-    if (g.ip || g.ip6) ep.IPAMConfig = { IPv4Address: g.ip || undefined, IPv6Address: g.ip6 || undefined };
+    const linkLocal = i === 0 ? f.list('link-local-ip') : [];
+    if (g.ip || g.ip6 || linkLocal.length)
+      ep.IPAMConfig = { IPv4Address: g.ip || undefined, IPv6Address: g.ip6 || undefined, LinkLocalIPs: linkLocal.length ? linkLocal : undefined };
     if (g.mac) ep.MacAddress = g.mac;
     if (Object.keys(g.driverOpts).length) ep.DriverOpts = g.driverOpts;
     if (i === 0 && given.length === 1 && !Object.keys(ep).length && g.target !== 'default') return;
@@ -345,7 +366,8 @@ export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; 
   for (const a of attachList)
     if (!['stdin', 'stdout', 'stderr'].includes(a))
       throw new FlagError(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
-  if (detach && attachList.length) throw new Error('Conflicting options: -a and -d');
+  // the docker CLI's plain error (exit 1, no help line), unlike its other run/create refusals
+  if (detach && attachList.length) throw new StatusError('conflicting options: cannot specify both --attach and --detach', 1);
   let attach = { stdin: false, stdout: false, stderr: false };
   if (attachList.length) attach = { stdin: attachList.includes('stdin'), stdout: attachList.includes('stdout'), stderr: attachList.includes('stderr') };
   else if (!detach) attach = { stdin: f.bool('interactive'), stdout: true, stderr: true };
@@ -384,7 +406,7 @@ export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; 
   }
 
   const restart = parseRestart(f.str('restart'));
-  if (f.bool('rm') && restart.Name !== 'no' && restart.Name !== '') throw new Error('Conflicting options: cannot specify both --restart and --rm');
+  if (f.bool('rm') && restart.Name !== 'no' && restart.Name !== '') throw new Error('conflicting options: cannot specify both --restart and --rm');
 
   let entrypoint: string[] | undefined;
   if (f.isSet('entrypoint')) entrypoint = [f.str('entrypoint')];
@@ -458,6 +480,13 @@ export function buildCreateBody(f: Flags, args: string[], opts: { run: boolean; 
       NanoCpus: f.str('cpus') ? nanoCpus(f.str('cpus')) : 0,
       CgroupParent: f.str('cgroup-parent'),
       BlkioWeight: f.int('blkio-weight') ?? 0,
+      BlkioWeightDevice: f.list('blkio-weight-device').map(parseWeightDevice),
+      BlkioDeviceReadBps: f.list('device-read-bps').map(parseThrottleBps),
+      BlkioDeviceReadIOps: f.list('device-read-iops').map(parseThrottleIops),
+      BlkioDeviceWriteBps: f.list('device-write-bps').map(parseThrottleBps),
+      BlkioDeviceWriteIOps: f.list('device-write-iops').map(parseThrottleIops),
+      DeviceRequests: f.list('gpus').length ? f.list('gpus').map(parseGpuRequest) : undefined,
+      KernelMemory: mem('kernel-memory'),
       CpuPeriod: f.int('cpu-period') ?? 0,
       CpuQuota: f.int('cpu-quota') ?? 0,
       CpuRealtimePeriod: f.int('cpu-rt-period') ?? 0,

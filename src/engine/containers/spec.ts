@@ -19,7 +19,7 @@ import {
   type ResourceConfig,
 } from '../../runtime';
 import type { Ulimit } from '../../common/units';
-import { badRequest, conflict } from '../../util/errors';
+import { badRequest, conflict, internal } from '../../util/errors';
 import type { EngineContext } from '../context';
 import type { ExecConfig } from '../exec/types';
 import { specMounts } from './mounts';
@@ -109,6 +109,12 @@ function envWithDefaults(c: Container, hostname: string, home: string, extra: st
 
 export async function buildContainerSpec(ctx: EngineContext, c: Container, rootfs: string): Promise<OciSpec> {
   const hc = c.HostConfig;
+  // berth has no device drivers (dockerd's come from plugins such as nvidia's): a request fails the start as there
+  const dr = hc.DeviceRequests?.[0];
+  if (dr) {
+    const caps = `[${(dr.Capabilities ?? []).map((set) => `[${set.join(' ')}]`).join(' ')}]`;
+    throw internal(`could not select device driver "${dr.Driver ?? ''}" with capabilities: ${caps}`);
+  }
   const sec = parseSecurityOpts(hc.SecurityOpt, ctx.cfg);
   const user = resolveUser(rootfs, c.Config.User, hc.GroupAdd ?? []);
   const cwd = c.Config.WorkingDir || '/';
@@ -209,6 +215,7 @@ export const HOST_CONFIG_USE: Record<keyof HostConfig, 'spec' | 'mounts' | 'netw
   CgroupParent: 'spec',
   ConsoleSize: 'spec',
   DeviceCgroupRules: 'spec',
+  DeviceRequests: 'spec',
   Devices: 'spec',
   GroupAdd: 'spec',
   Init: 'spec',
@@ -273,7 +280,6 @@ export const HOST_CONFIG_USE: Record<keyof HostConfig, 'spec' | 'mounts' | 'netw
   CpuPercent: 'ignored',
   CpuRealtimePeriod: 'ignored',
   CpuRealtimeRuntime: 'ignored',
-  DeviceRequests: 'ignored',
   IOMaximumBandwidth: 'ignored',
   IOMaximumIOps: 'ignored',
   Isolation: 'ignored',

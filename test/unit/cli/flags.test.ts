@@ -157,9 +157,62 @@ describe('run options → create body', () => {
     assert.throws(() => body(['--cpus', 'x', 'busybox']), /failed to parse x as a rational number/);
     assert.throws(() => body(['--ulimit', 'nofile', 'busybox']), /invalid ulimit argument: nofile/);
     assert.throws(() => body(['--rm', '--restart', 'always', 'busybox']), /cannot specify both --restart and --rm/);
-    assert.throws(() => body(['-d', '-a', 'stdout', 'busybox']), /Conflicting options: -a and -d/);
+    assert.throws(() => body(['-d', '-a', 'stdout', 'busybox']), /conflicting options: cannot specify both --attach and --detach/);
     assert.throws(() => body(['--restart', 'on-failure:x', 'busybox']), /maximum retry count must be an integer/);
     assert.throws(() => body(['--add-host', 'nocolon', 'busybox']), /bad format for add-host/);
+  });
+
+  it('block-IO device limits, kernel memory, link-local addresses and GPU requests, in the docker CLI 28 body and words', () => {
+    const p = body([
+      '--device-read-bps',
+      '/dev/vda:1mb',
+      '--device-write-bps',
+      '/dev/vda:512',
+      '--device-read-iops',
+      '/dev/vda:100',
+      '--device-write-iops',
+      '/dev/vdb:7',
+      '--blkio-weight-device',
+      '/dev/vda:200',
+      '--kernel-memory',
+      '10m',
+      '--link-local-ip',
+      '169.254.1.2',
+      '--network',
+      'net1',
+      '--gpus',
+      '"device=0,2",capabilities=compute',
+      '--disable-content-trust',
+      'busybox',
+    ]).body;
+    const hc = p.HostConfig as Record<string, unknown>;
+    assert.deepEqual(hc.BlkioDeviceReadBps, [{ Path: '/dev/vda', Rate: 1 << 20 }]);
+    assert.deepEqual(hc.BlkioDeviceWriteBps, [{ Path: '/dev/vda', Rate: 512 }]);
+    assert.deepEqual(hc.BlkioDeviceReadIOps, [{ Path: '/dev/vda', Rate: 100 }]);
+    assert.deepEqual(hc.BlkioDeviceWriteIOps, [{ Path: '/dev/vdb', Rate: 7 }]);
+    assert.deepEqual(hc.BlkioWeightDevice, [{ Path: '/dev/vda', Weight: 200 }]);
+    assert.equal(hc.KernelMemory, 10 << 20);
+    assert.deepEqual(hc.DeviceRequests, [{ Driver: '', Count: 0, DeviceIDs: ['0', '2'], Capabilities: [['compute', 'gpu']], Options: {} }]);
+    // as sent (JSON drops the unset addresses)
+    assert.deepEqual(JSON.parse(JSON.stringify(p.NetworkingConfig.EndpointsConfig.net1)).IPAMConfig, { LinkLocalIPs: ['169.254.1.2'] });
+    assert.deepEqual(body(['--gpus', 'all', 'busybox']).body.HostConfig.DeviceRequests, [
+      { Driver: '', Count: -1, DeviceIDs: null, Capabilities: [['gpu']], Options: {} },
+    ]);
+    const bad = (args: string[], msg: string) => assert.throws(() => body([...args, 'busybox']), { message: msg });
+    bad(['--device-read-bps', 'x'], 'invalid argument "x" for "--device-read-bps" flag: bad format: x');
+    bad(['--device-read-bps', 'sda:1mb'], 'invalid argument "sda:1mb" for "--device-read-bps" flag: bad format for device path: sda:1mb');
+    bad(
+      ['--device-write-bps', '/dev/sda:zz'],
+      'invalid argument "/dev/sda:zz" for "--device-write-bps" flag: invalid rate for device: /dev/sda:zz. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb',
+    );
+    bad(
+      ['--device-read-iops', '/dev/sda:1k'],
+      'invalid argument "/dev/sda:1k" for "--device-read-iops" flag: invalid rate for device: /dev/sda:1k. The correct format is <device-path>:<number>. Number must be a positive integer',
+    );
+    bad(['--blkio-weight-device', '/dev/sda:5'], 'invalid argument "/dev/sda:5" for "--blkio-weight-device" flag: invalid weight for device: /dev/sda:5');
+    bad(['--gpus', 'count=x'], 'invalid argument "count=x" for "--gpus" flag: invalid count (x): value must be either "all" or an integer: invalid syntax');
+    bad(['--gpus', 'all,all'], 'invalid argument "all,all" for "--gpus" flag: gpu request key \'all\' can be specified only once');
+    bad(['--gpus', 'foo=1'], 'invalid argument "foo=1" for "--gpus" flag: unexpected key \'foo\' in \'foo=1\'');
   });
 
   it('--entrypoint "" resets the entrypoint', () => {

@@ -88,6 +88,14 @@ describe('berth start-up', () => {
     }
   });
 
+  it('--version and -v print the client version alone, as docker --version, without a daemon', () => {
+    for (const flag of ['--version', '-v']) {
+      const r = berth(['-H', 'unix:///nonexistent/berth.sock', flag]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^berth version \d+\.\d+\.\d+, build \S+\n$/);
+    }
+  });
+
   it('runs the tsc output when the snapshot is older than the tsc build', () => {
     touchNewer(tsbuildinfo, path.join(cliDir, 'berth.blob'));
     const r = berth(['--help']);

@@ -297,7 +297,12 @@ describe('parse helpers', () => {
     assert.equal(parseMemory('1t'), 2 ** 40);
     throws400(() => parseMemory('x'), "invalid size: 'x'");
     throws400(() => parseMemory('-1m'), "invalid size: '-1m'");
-    throws400(() => parseMemory('1z'), "invalid size: '1z'");
+    // go-units v0.5's texts (what docker 28 prints for `--memory 1x`)
+    throws400(() => parseMemory('1z'), "invalid suffix: 'z'");
+    throws400(() => parseMemory('1x'), "invalid suffix: 'x'");
+    throws400(() => parseMemory('1mbx'), "invalid suffix: 'mbx'");
+    assert.equal(parseMemory('1KB'), 1024);
+    throws400(() => parseMemory('1.2.3m'), 'strconv.ParseFloat: parsing "1.2.3": invalid syntax');
   });
   test('parseSignal', () => {
     assert.equal(parseSignal('SIGTERM'), 15);
