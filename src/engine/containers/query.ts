@@ -241,10 +241,10 @@ export function listContainers(ctx: EngineContext, opts: ListOptions): Container
 
 /**
  * HostConfig as API 1.41 shows it: KernelMemory and KernelMemoryTCP are still
- * there (0: berth never sets them), and Init is left out when not set (Go's omitempty).
+ * there (0 when not given; berth keeps them, it sets no kernel memory limit), and Init is left out when not set (Go's omitempty).
  */
 function hostConfigView(hc: HostConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...hc, KernelMemory: 0, KernelMemoryTCP: 0 };
+  const out: Record<string, unknown> = { ...hc, KernelMemory: hc.KernelMemory ?? 0, KernelMemoryTCP: hc.KernelMemoryTCP ?? 0 };
   if (hc.Init === null || hc.Init === undefined) delete out.Init;
   return out;
 }
