@@ -125,6 +125,14 @@ describe('docker CLI output as dockerd gives it', () => {
     assert.match(ok(d.docker(['inspect', '-f', '{{json .ExecIDs}}', 'up'])), /^\["[0-9a-f]{64}"\]/);
   });
 
+  it('a variable given without "=" is unset, not an error', () => {
+    // dockerd 20.10: `docker exec -e BAD` (BAD not set for the client) runs with BAD unset;
+    // the test's own environment must not have it, or the CLI would send its value
+    assert.equal(process.env.BAD, undefined);
+    assert.equal(ok(d.docker(['exec', '-e', 'BAD', 'up', 'sh', '-c', 'echo ${BAD-unset}'])), 'unset\n');
+    assert.equal(ok(d.docker(['run', '--rm', '-e', 'BAD', '-e', 'GOOD=1', 'busybox', 'sh', '-c', 'echo ${BAD-unset} $GOOD'])), 'unset 1\n');
+  });
+
   it("an exec runs under the container's ulimits", () => {
     // dockerd starts an exec from the container's process spec; before, berth's exec got the host's limits
     assert.equal(ok(d.docker(['exec', 'up', 'sh', '-c', 'ulimit -n; ulimit -Hn'])), '1024\n2048\n');

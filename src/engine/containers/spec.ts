@@ -104,7 +104,9 @@ function envWithDefaults(c: Container, hostname: string, home: string, extra: st
     if (i >= 0) env[i] = e;
     else env.push(e);
   }
-  return env;
+  // as dockerd: a name without "=" unsets that variable (`-e NAME` for a NAME the client has
+  // not set); runc refuses such an entry
+  return env.filter((e) => e.includes('='));
 }
 
 export async function buildContainerSpec(ctx: EngineContext, c: Container, rootfs: string): Promise<OciSpec> {

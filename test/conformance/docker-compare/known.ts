@@ -77,4 +77,14 @@ export const KNOWN: Known[] = [
     reason:
       "exec under --ulimit nofile=1024:2048: dockerd 20.10's exec shows a soft limit of 2048 (Go's raised limit leaking through its runc); berth gives the container's 1024:2048",
   },
+  {
+    scenario: 'system',
+    line: /^[-+] {2}1\.41\|1\.(12|24)\|linux\|/,
+    reason: 'MinAPIVersion: berth serves API 1.24 and later, as dockerd 25+ does; 20.10 went down to 1.12',
+  },
+  {
+    scenario: 'system',
+    line: /^[-+] {2}Engine (containerd runc docker-init|runc conmon) $/,
+    reason: "version's components: berth runs containers on runc under conmon, not containerd, and has no docker-init",
+  },
 ];

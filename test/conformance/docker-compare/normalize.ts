@@ -50,6 +50,8 @@ export class Normalizer {
     // sizes (human and byte counts next to a unit) and percentages (stats)
     s = s.replace(/\b\d+(\.\d+)?\s?(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\b/g, '<SIZE>');
     s = s.replace(/\b\d+(\.\d+)?%/g, '<PCT>');
+    // the CLI pads table columns to the widest value, which the placeholders above hide
+    s = s.replace(/(\S) {3,}/g, '$1  ');
     return s;
   }
 }
