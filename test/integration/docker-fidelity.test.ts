@@ -125,6 +125,15 @@ describe('docker CLI output as dockerd gives it', () => {
     assert.match(ok(d.docker(['inspect', '-f', '{{json .ExecIDs}}', 'up'])), /^\["[0-9a-f]{64}"\]/);
   });
 
+  it('the primary group is also a supplementary group', () => {
+    // dockerd 20.10 (getUser since 20.10.18): `id` shows groups=1000(berth) for -u 1000:1000
+    assert.equal(ok(d.docker(['run', '--rm', '-u', '1000:1000', 'busybox', 'id'])), 'uid=1000(berth) gid=1000(berth) groups=1000(berth)\n');
+    // with the implicit form, the groups that list the user too (staff lists berth; the kernel sorts them)
+    assert.equal(ok(d.docker(['run', '--rm', '-u', 'berth', 'busybox', 'id'])), 'uid=1000(berth) gid=1000(berth) groups=50(staff),1000(berth)\n');
+    assert.equal(ok(d.docker(['exec', '-u', '1000:50', 'up', 'id'])), 'uid=1000(berth) gid=50(staff) groups=50(staff)\n');
+    assert.equal(ok(d.docker(['run', '--rm', 'busybox', 'id'])), 'uid=0(root) gid=0(root) groups=0(root)\n');
+  });
+
   it('a variable given without "=" is unset, not an error', () => {
     // dockerd 20.10: `docker exec -e BAD` (BAD not set for the client) runs with BAD unset;
     // the test's own environment must not have it, or the CLI would send its value
