@@ -235,5 +235,10 @@ describe('docker CLI output as dockerd gives it', () => {
       assert.equal(cfg.Cmd, null);
     }
     assert.equal(img.Comment, 'Imported from -');
+    // the daemon's version, as dockerd writes its own at import and commit
+    const server = ok(d.docker(['version', '--format', '{{.Server.Version}}'])).trim();
+    assert.equal(img.DockerVersion, server);
+    ok(d.docker(['commit', 'up', 'versioned:1']));
+    assert.equal(ok(d.docker(['image', 'inspect', '-f', '{{.DockerVersion}}', 'versioned:1'])).trim(), server);
   });
 });

@@ -9,6 +9,7 @@ import { applyChanges, normaliseTagged, parseReference, type ImageConfig, type I
 import { MT } from '../../registry';
 import { ingestLayer } from '../../storage';
 import { badRequest, conflict } from '../../util/errors';
+import { SERVER_VERSION } from '../../util/version';
 import type { EngineContext } from '../context';
 import { containerAttributes } from '../events';
 import type { ContainerService } from '../containers/service';
@@ -119,7 +120,8 @@ export async function commitContainer(ctx: EngineContext, containers: ContainerS
       container: c.ID,
       container_config: runConfigOf(c),
       created: now,
-      docker_version: 'berth',
+      // dockerd writes its own version here
+      docker_version: SERVER_VERSION,
       history: [
         ...(pc.history ?? []),
         {
