@@ -75,7 +75,9 @@ export function flattenInspect(v: unknown, norm: Normalizer): string[] {
   const out: string[] = [];
   const walk = (x: unknown, p: string) => {
     if (x !== null && typeof x === 'object') {
-      const entries = Array.isArray(x) ? x.map((e, i) => [`[${i}]`, e] as const) : Object.entries(x).map(([k, e]) => [p ? `.${k}` : k, e] as const);
+      const entries = Array.isArray(x)
+        ? x.map((e, i) => [`[${i}]`, e] as const)
+        : Object.entries(x).map(([k, e]) => [p ? `.${norm.text(k)}` : norm.text(k), e] as const); // keys may be IDs (a network's Containers)
       if (!entries.length) out.push(`${p} = ${Array.isArray(x) ? '[]' : '{}'}`);
       // object keys sorted: key order is not part of the JSON contract
       for (const [k, e] of Array.isArray(x) ? entries : [...entries].sort((a, b) => (a[0] < b[0] ? -1 : 1))) walk(e, p + k);
