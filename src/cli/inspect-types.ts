@@ -52,10 +52,11 @@ function apply(v: unknown, s: Schema): unknown {
         return v ?? false;
       case 'slice':
         return v == null ? goNilSlice() : v;
+      // a Go map: a JS Map, so json marshals it with sorted keys and printing sorts it, as Go does
       case 'map':
-        return v == null ? goNilMap() : v;
+        return v == null ? goNilMap() : new Map(Object.entries(v as object));
       case 'set':
-        return v == null ? goNilMap() : Object.fromEntries(Object.keys(v as object).map((k) => [k, EMPTY]));
+        return v == null ? goNilMap() : new Map(Object.keys(v as object).map((k) => [k, EMPTY]));
       case 'ptr':
         return v ?? null;
       case 'time':
@@ -63,7 +64,7 @@ function apply(v: unknown, s: Schema): unknown {
     }
   }
   if ('sliceOf' in s) return v == null ? goNilSlice() : (v as unknown[]).map((e) => apply(e, s.sliceOf));
-  if ('mapOf' in s) return v == null ? goNilMap() : Object.fromEntries(Object.entries(v as object).map(([k, e]) => [k, apply(e, s.mapOf)]));
+  if ('mapOf' in s) return v == null ? goNilMap() : new Map(Object.entries(v as object).map(([k, e]) => [k, apply(e, s.mapOf)]));
   if (v == null && s.ptr) return null;
   const src = (v ?? {}) as Record<string, unknown>;
   const out = new (classFor(s.name))() as Record<string, unknown>;

@@ -72,3 +72,19 @@ export function withDefaultTag(ref: Reference): { ref: Reference; key: string } 
 }
 
 export const fullName = (r: Reference): string => `${r.domain}/${r.path}`;
+
+/**
+ * A reference as dockerd names it in "No such image: …": a name gets its
+ * default tag ("nosuch" → "nosuch:latest"); what does not parse (an ID
+ * prefix with sha256:, say) is kept as given.
+ */
+export function missingImageName(ref: string): string {
+  let r: Reference;
+  try {
+    r = parseReference(ref);
+  } catch {
+    return ref;
+  }
+  const { ref: t } = withDefaultTag(r);
+  return `${t.repo}${t.tag ? `:${t.tag}` : ''}${t.digest ? `@${t.digest}` : ''}`;
+}

@@ -43,10 +43,40 @@ export class EventBus {
       e.id = id;
       if (type === 'container' && attributes.image) e.from = attributes.image;
     }
+    const held = this.holds.find((h) => h.match(type, attributes));
+    if (held) held.queue.push(e);
+    else this.publish(e);
+    return e;
+  }
+
+  private publish(e: EngineEvent): void {
     this.history.push(e);
     if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
     for (const s of this.subs) s(e);
-    return e;
+  }
+
+  private readonly holds: Array<{ match: (type: string, attributes: Record<string, string>) => boolean; queue: EngineEvent[] }> = [];
+
+  /**
+   * Holds back the events `match` picks until the returned release is called; they are
+   * then published in order, stamped with the release time. Lets an exit announce `die`
+   * before the network and volume events of its cleanup, as dockerd does, while the
+   * cleanup still runs first. Release is idempotent.
+   */
+  hold(match: (type: string, attributes: Record<string, string>) => boolean): () => void {
+    const h = { match, queue: [] as EngineEvent[] };
+    this.holds.push(h);
+    return () => {
+      const i = this.holds.indexOf(h);
+      if (i < 0) return;
+      this.holds.splice(i, 1);
+      for (const e of h.queue) {
+        const ns = nowNs();
+        e.time = Number(ns / 1000000000n);
+        e.timeNano = Number(ns);
+        this.publish(e);
+      }
+    };
   }
 
   /** Events at or after `sinceNs` (history), in order. */

@@ -45,7 +45,8 @@ export function applyChanges(cfg: ImageRunConfig, changes: string[]): ImageRunCo
     const sp = line.search(/\s/);
     const instr = (sp < 0 ? line : line.slice(0, sp)).toUpperCase();
     const arg = sp < 0 ? '' : line.slice(sp + 1);
-    if (!ALLOWED.has(instr)) throw badRequest(`${instr} is not a valid change command`);
+    // dockerd names the instruction as its parser keeps it: lower case
+    if (!ALLOWED.has(instr)) throw badRequest(`${instr.toLowerCase()} is not a valid change command`);
     switch (instr) {
       case 'CMD':
         out.Cmd = execOrShell(arg);

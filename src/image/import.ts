@@ -1,6 +1,7 @@
 // `docker import`: a filesystem tarball becomes a one-layer image. The tarball
 // is kept as the layer's blob (compressed as given), so push and save need no
 // second pass over the files.
+import { SERVER_VERSION } from '../util/version';
 import type { Readable } from 'node:stream';
 import { ingestLayer, type ContentStore, type LayerStore } from '../storage';
 import { applyChanges } from './changes';
@@ -35,8 +36,10 @@ export async function importImage(images: ImageStore, layers: LayerStore, body: 
       architecture: opts.platform?.architecture || goArch(),
       os: opts.platform?.os || 'linux',
       created,
-      comment: opts.message ?? '',
+      // as dockerd: without a message, the comment says where the layer came from
+      comment: opts.message || `Imported from ${opts.source ?? '-'}`,
       config: changes,
+      docker_version: SERVER_VERSION,
       rootfs: { type: 'layers', diff_ids: [layer.diffId] },
       history: [{ created, comment: opts.message || `Imported from ${opts.source ?? '-'}` }],
     };

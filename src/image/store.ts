@@ -9,7 +9,7 @@ import { badRequest, conflict, notFound } from '../util/errors';
 import { readJsonSync, writeJsonAtomicSync, removeStaleTemps } from '../util/fsutil';
 import { log } from '../util/log';
 import { isObject, isStringMap } from '../util/records';
-import { normaliseTagged, parseReference } from '../common/reference';
+import { missingImageName, normaliseTagged, parseReference } from '../common/reference';
 import type { ImageConfig, ImageRecord } from './types';
 
 /** A manifest known to describe an image (as pulled, or as pushed): its bytes are in the content store. */
@@ -267,7 +267,7 @@ export class ImageStore {
 
   get(ref: string): ImageRecord {
     const img = this.find(ref);
-    if (!img) throw notFound(`No such image: ${ref}`);
+    if (!img) throw notFound(`No such image: ${missingImageName(ref)}`);
     return img;
   }
 

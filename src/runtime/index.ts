@@ -12,6 +12,7 @@ export {
   DEFAULT_MASKED_PATHS,
   DEFAULT_READONLY_PATHS,
   DEFAULT_PATH_ENV,
+  ociRlimits,
 } from './spec';
 export { ResourceConfig, WeightDevice, ThrottleDevice, validateResources, ValidatedResources, toOciResources, MIN_MEMORY } from './resources';
 export { BindMount, DEFAULT_SHM_SIZE, mergeTmpfsOptions, tmpfsMount } from './mounts';

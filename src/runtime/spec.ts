@@ -128,7 +128,8 @@ function checkSysctl(name: string, input: SpecInput): void {
   throw badRequest(`sysctl "${name}" is not in a separate kernel namespace`);
 }
 
-function rlimits(ulimits: Ulimit[] | null | undefined): OciRlimit[] | undefined {
+/** Docker's ulimits as OCI rlimits (the container's process; exec processes inherit them, as under dockerd). */
+export function ociRlimits(ulimits: Ulimit[] | null | undefined): OciRlimit[] | undefined {
   if (!ulimits?.length) return undefined;
   const host = hostFacts().limits;
   const U64_MAX = (1n << 64n) - 1n;
@@ -227,7 +228,7 @@ export function buildSpec(input: SpecInput): OciSpec {
     root: { path: input.root.path, readonly: !!input.root.readonly },
   };
   if (p.terminal && p.consoleSize) spec.process!.consoleSize = p.consoleSize;
-  const rl = rlimits(p.ulimits);
+  const rl = ociRlimits(p.ulimits);
   if (rl) spec.process!.rlimits = rl;
   if (p.oomScoreAdj !== undefined) spec.process!.oomScoreAdj = p.oomScoreAdj;
   if ((input.utsMode ?? 'private') === 'private') {

@@ -96,3 +96,20 @@ export const internal = (msg: string) => new EngineError(500, msg);
 export function kindOf(err: unknown): ErrorKind {
   return err instanceof BerthError ? err.kind : 'system';
 }
+
+class WrappedError extends BerthError {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WrappedError';
+  }
+}
+
+/** The same kind with `prefix: ` before the message (Go's errors.Wrap, as dockerd words its errors). */
+export function wrapError(err: unknown, prefix: string): Error {
+  if (!(err instanceof Error)) return new WrappedError('system', `${prefix}: ${String(err)}`);
+  if (err instanceof EngineError) return new EngineError(err.status, `${prefix}: ${err.message}`);
+  return new WrappedError(kindOf(err), `${prefix}: ${err.message}`);
+}

@@ -36,7 +36,8 @@ describe('Engine API', () => {
     assert.deepEqual(r.json(), { message: 'No such container: nope' });
     const i = await d.request('GET', '/images/nope/json');
     assert.equal(i.status, 404);
-    assert.deepEqual(i.json(), { message: 'No such image: nope' });
+    // dockerd names the reference with its default tag
+    assert.deepEqual(i.json(), { message: 'No such image: nope:latest' });
     const c = await d.request('POST', '/containers/create', { Image: 'ghost' });
     assert.equal(c.status, 404);
     assert.equal(c.json().message, 'No such image: ghost:latest');
@@ -67,8 +68,12 @@ describe('Engine API', () => {
     const cmd = await d.request('POST', '/containers/create', { Image: 'busybox' });
     assert.equal(cmd.status, 400);
     assert.equal(cmd.json().message, 'No command specified');
+    // dockerd parses the signal before it looks the container up (20.10: 400 "Invalid signal: SIGNOPE")
     const sig = await d.request('POST', '/containers/x/kill?signal=SIGNOPE');
-    assert.equal(sig.status, 404);
+    assert.equal(sig.status, 400);
+    assert.equal(sig.json().message, 'Invalid signal: SIGNOPE');
+    const gone = await d.request('POST', '/containers/x/kill');
+    assert.equal(gone.status, 404);
   });
 
   it('answers 304 to starting a running container and 409 to killing a stopped one', async () => {

@@ -1,7 +1,7 @@
 // /containers/* — thin handlers over the container service.
 import { parseSignal } from '../../common/units';
 import type { Backend, WaitCondition } from '../../engine';
-import { badRequest } from '../../util/errors';
+import { badRequest, wrapError } from '../../util/errors';
 import { decodeJsonBody } from '../decode/body';
 import { decodeCreateContainer, decodeUpdate, normalizeMountsForVersion } from '../decode/container';
 import { decodeExecCreate } from '../decode/exec';
@@ -63,9 +63,16 @@ export function containerRoutes(r: Router, engine: Backend): void {
 
   r.post('/containers/{id}/kill', async ({ res, params, query }) => {
     const raw = query.get('signal') || 'SIGKILL';
-    const c = svc.get(params.id);
-    const sig = parseSignal(raw);
-    await svc.kill(c.ID, sig);
+    // as dockerd's router: a signal that does not parse is the whole answer; what the
+    // engine refuses names the container as the client gave it
+    const sig = /^\d+$/.test(raw.trim()) ? Number(raw) : parseSignal(raw);
+    if (sig === 0) throw badRequest(`Invalid signal: ${raw}`);
+    try {
+      if (sig > 64) throw badRequest(`The linux daemon does not support signal ${sig}`);
+      await svc.kill(svc.get(params.id).ID, sig);
+    } catch (e) {
+      throw wrapError(e, `Cannot kill container: ${params.id}`);
+    }
     sendNoContent(res);
   });
 

@@ -16,6 +16,9 @@ export async function logsHandler(engine: Backend, { res, params, query, version
     until: query.get('until') ?? undefined,
   });
   const timestamps = boolParam(query, 'timestamps');
+  // as dockerd: with details, each line starts with the log's extra attributes (none are
+  // recorded: log-opt labels/env are not kept per line) and a space
+  const details = boolParam(query, 'details') ? Buffer.from(' ') : undefined;
   const { tty } = logs;
   res.writeHead(200, { 'Content-Type': streamContentType(tty, version) });
   res.flushHeaders();
@@ -39,9 +42,10 @@ export async function logsHandler(engine: Backend, { res, params, query, version
   await logs.read(
     (r) => {
       const stamp = timestamps ? Buffer.from(r.time + ' ') : undefined;
-      const len = r.data.length + (stamp?.length ?? 0);
+      const len = r.data.length + (stamp?.length ?? 0) + (details?.length ?? 0);
       if (!tty) add(frameHeader(r.stream === 'stderr' ? STDERR : STDOUT, len));
       if (stamp) add(stamp);
+      if (details) add(details);
       add(r.data);
     },
     signal,

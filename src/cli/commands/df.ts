@@ -98,23 +98,22 @@ function verbose(d: DiskUsage): string {
   const ago = (s: number) => `${humanDuration(Date.now() - s * 1000)} ago`;
   let out = 'Images space usage:\n\n';
   const img: string[] = ['REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS'];
+  // one row per image under its first tag, SIZE to 3 digits and the others to 4, as the docker CLI
   for (const i of d.Images ?? []) {
-    const tags = i.RepoTags?.length ? i.RepoTags : ['<none>:<none>'];
-    for (const t of tags) {
-      const c = t.lastIndexOf(':');
-      img.push(
-        [
-          t.slice(0, c),
-          t.slice(c + 1),
-          i.Id.replace(/^sha256:/, '').slice(0, 12),
-          ago(i.Created),
-          size(i.Size),
-          size(i.SharedSize),
-          size(i.Size - i.SharedSize),
-          String(i.Containers),
-        ].join('\t'),
-      );
-    }
+    const t = i.RepoTags?.find((x) => x !== '<none>:<none>') ?? '<none>:<none>';
+    const c = t.lastIndexOf(':');
+    img.push(
+      [
+        t.slice(0, c),
+        t.slice(c + 1),
+        i.Id.replace(/^sha256:/, '').slice(0, 12),
+        ago(i.Created),
+        humanSize(i.Size, 3),
+        size(i.SharedSize),
+        size(i.Size - i.SharedSize),
+        String(i.Containers),
+      ].join('\t'),
+    );
   }
   out += tabwrite(img.join('\n') + '\n') + '\nContainers space usage:\n\n';
   const con: string[] = ['CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES'];

@@ -21,7 +21,7 @@ export const portCommand: Command = {
     if (args[1]) {
       const key = args[1].includes('/') ? args[1] : `${args[1]}/tcp`;
       const list = ports[key];
-      if (!list?.length) throw new Error(`Error: No public port '${key}' published for ${args[0]}`);
+      if (!list?.length) throw new Error(`Error: No public port '${args[1]}' published for ${args[0]}`);
       ctx.out(list.map((b) => fmt(b) + '\n').join(''));
       return;
     }

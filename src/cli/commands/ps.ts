@@ -107,6 +107,7 @@ export class ContainerRow {
   get Labels(): string {
     return Object.entries(this.c.Labels ?? {})
       .map(([k, v]) => `${k}=${v}`)
+      .sort(byteOrder)
       .join(',');
   }
   Label(name: string): string {
@@ -178,7 +179,8 @@ export const psCommand: Command = {
     const last = f.int('last') ?? -1;
     const limit = f.bool('latest') ? 1 : last > 0 ? last : undefined;
     // sizes are costly: only when shown
-    const size = f.bool('size') || (!f.bool('quiet') && (/\.Size\b/.test(format) || format === 'json' || /\{\{-?\s*json\s+\.\s*-?\}\}/.test(format)));
+    // as the docker CLI, which runs the template once to see: .Size and {{json .}} ask for sizes; the bare word json does not
+    const size = f.bool('size') || (!f.bool('quiet') && (/\.Size\b/.test(format) || /\{\{-?\s*json\s+\.\s*-?\}\}/.test(format)));
     const api = await ctx.api();
     const list = await api.get<ContainerSummary[]>('/containers/json', {
       all: f.bool('all') || limit !== undefined || undefined,

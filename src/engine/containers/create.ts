@@ -4,13 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Container, ContainerConfig, CreateConfig, CreateContainerRequest, HostConfig, RestartPolicy } from '../../container';
 import type { ImageRecord } from '../../image';
-import { badRequest } from '../../util/errors';
+import { badRequest, wrapError } from '../../util/errors';
 import { newId, VALID_NAME } from '../../util/ids';
 import { ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
 import { mergeHealthcheck, validateHealthcheck } from './healthcheck';
 import { validatePortBindings } from '../../network';
 import { cgroupLayout } from '../../runtime/cgroups';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, normalizeCapabilities, parseSignal } from '../../runtime';
+import { thermalThrottlePaths } from '../../runtime/host';
 
 /** A create request as the API decoded it (typed, Docker's defaults in hostConfig). */
 export type CreateRequest = CreateContainerRequest;
@@ -36,6 +38,17 @@ export function validateHostConfig(hc: HostConfig): void {
   validatePortBindings(hc.PortBindings);
   if (hc.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
   if (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw badRequest(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
+  // dockerd names the list at fault: `invalid CapAdd: unknown capability: "CAP_NOPE"`
+  for (const [field, list] of [
+    ['CapAdd', hc.CapAdd],
+    ['CapDrop', hc.CapDrop],
+  ] as const) {
+    try {
+      normalizeCapabilities(list ?? []);
+    } catch (e) {
+      throw wrapError(e, `invalid ${field}`);
+    }
+  }
 }
 
 export function validateLogConfig(lc: { Type: string; Config: Record<string, string> }): void {
@@ -87,6 +100,14 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
   const hc: HostConfig = req.hostConfig;
   if (hc.RestartPolicy.Name === '') hc.RestartPolicy.Name = 'no';
   validateHostConfig(hc);
+  // what dockerd's create fills in, so that inspect shows what the container gets: the
+  // daemon's shm size and the default masked and read-only paths (none when privileged);
+  // a swappiness of -1 and a pids limit of 0 are "not set"
+  if (!hc.ShmSize) hc.ShmSize = ctx.cfg.shmSize;
+  if (hc.MemorySwappiness === -1) hc.MemorySwappiness = null;
+  if (hc.PidsLimit === 0) hc.PidsLimit = null;
+  if (!hc.Privileged && !hc.MaskedPaths?.length) hc.MaskedPaths = [...DEFAULT_MASKED_PATHS, ...thermalThrottlePaths()];
+  if (!hc.Privileged && !hc.ReadonlyPaths?.length) hc.ReadonlyPaths = [...DEFAULT_READONLY_PATHS];
   if (!hc.LogConfig || !hc.LogConfig.Type) hc.LogConfig = { Type: ctx.cfg.logDriver, Config: { ...ctx.cfg.logOpts, ...(hc.LogConfig?.Config ?? {}) } };
   hc.LogConfig.Config ??= {};
   validateLogConfig(hc.LogConfig);
@@ -130,9 +151,10 @@ export function buildContainer(ctx: EngineContext, req: CreateRequest, img: Imag
   if (!config.Healthcheck) delete config.Healthcheck;
   const shell = c.Shell && c.Shell.length ? c.Shell : ic.Shell;
   if (shell && shell.length) config.Shell = [...shell];
+  // as dockerd's create: an unknown stop signal is refused now, not at the first stop (`Invalid signal: BOGUS`)
+  if (config.StopSignal) parseSignal(config.StopSignal);
   if (config.WorkingDir && !path.posix.isAbsolute(config.WorkingDir))
     throw badRequest(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
-  if (!config.Env.some((e) => e.startsWith('PATH='))) config.Env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
 
   const dir = ctx.containers.dir(id);
   const container: Container = {

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { changes, extractInto, packPath, resolveInRoot, statPath, type PathStat } from '../../archive';
 import type { Container } from '../../container';
 import type { EngineContext } from '../context';
+import { containerAttributes } from '../events';
 import type { Lifecycle } from './lifecycle';
 import { checkWritable, mountIntoRootfs } from './mounts';
 
@@ -67,7 +68,7 @@ export class ContainerFs {
     return this.withView(ref, async (rootfs, c) => {
       const { stat, stream } = packPath(rootfs, p, { container: ref });
       await send(stat, stream);
-      this.ctx.events.emit('container', 'archive-path', c.ID, { name: c.Name.slice(1), path: p });
+      this.ctx.events.emit('container', 'archive-path', c.ID, containerAttributes(c));
     });
   }
 
@@ -77,7 +78,7 @@ export class ContainerFs {
       const dest = resolveInRoot(rootfs, path.posix.join('/', p), { followFinal: true });
       if (fs.existsSync(dest)) checkWritable(c, dest.slice(path.resolve(rootfs).length) || '/');
       await extractInto(body, rootfs, p, { ...opts, container: ref });
-      this.ctx.events.emit('container', 'extract-to-dir', c.ID, { name: c.Name.slice(1), path: p });
+      this.ctx.events.emit('container', 'extract-to-dir', c.ID, containerAttributes(c));
     });
   }
 
@@ -91,7 +92,7 @@ export class ContainerFs {
     return this.withRootfs(ref, async (rootfs, c) => {
       const { stream } = packPath(rootfs, '/', { includeSourceDir: false });
       await send(stream);
-      this.ctx.events.emit('container', 'export', c.ID, { name: c.Name.slice(1) });
+      this.ctx.events.emit('container', 'export', c.ID, containerAttributes(c));
     });
   }
 }

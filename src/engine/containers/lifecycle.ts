@@ -189,7 +189,7 @@ export class Lifecycle {
 
   kill(c: Container, signal: number): Promise<void> {
     return this.locked(c.ID, async () => {
-      if (!c.State.Running) throw conflict(`Cannot kill container: ${c.ID}: Container ${c.ID} is not running`);
+      if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
       const exited = signal === 9 ? this.waiters.waitExit(c) : undefined;
       this.sendSignal(c, signal);
       if (signal === 9 || signal === 15 || signal === 2) c.HasBeenManuallyStopped = true;
@@ -308,6 +308,16 @@ export class Lifecycle {
   }
 
   private async recordExit(c: Container, code: number, finishedAt: Date): Promise<void> {
+    // dockerd announces `die` before the network disconnect and volume unmount of the cleanup
+    const release = this.ctx.events.hold((type, a) => (type === 'network' || type === 'volume') && a.container === c.ID);
+    try {
+      await this.recordExitHeld(c, code, finishedAt, release);
+    } finally {
+      release();
+    }
+  }
+
+  private async recordExitHeld(c: Container, code: number, finishedAt: Date, release: () => void): Promise<void> {
     const oom = fs.existsSync(path.join(this.ctx.containers.dir(c.ID), 'oom'));
     this.exits.remove(c.ID);
     await this.ctx.networks.detach(c).catch((e) => log().warn({ err: e, id: c.ID }, 'network detach failed'));
@@ -342,6 +352,7 @@ export class Lifecycle {
     if (!c.HostConfig.AutoRemove) this.ctx.containers.save(c);
     if (oom) this.ctx.events.emit('container', 'oom', c.ID, this.attrs(c));
     this.ctx.events.emit('container', 'die', c.ID, { ...this.attrs(c), exitCode: String(code) });
+    release();
     this.waiters.notify(c, 'exit');
     if (c.HostConfig.AutoRemove) this.onAutoRemove(c);
     else if (willRestart) this.restarts.schedule(c);

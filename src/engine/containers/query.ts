@@ -1,6 +1,6 @@
 // Read-only views of containers: inspect and the `ps` summary, in Docker's shape.
 import * as path from 'node:path';
-import type { Container } from '../../container';
+import type { Container, HostConfig } from '../../container';
 import { Filters, invalidFilter } from '../../filters';
 import { badRequest } from '../../util/errors';
 import { humanDuration, ZERO_TIME } from '../../util/time';
@@ -32,13 +32,14 @@ export function inspectContainer(ctx: EngineContext, c: Container, sizes?: { rw:
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: c.ExecIDs && c.ExecIDs.length ? c.ExecIDs : null,
-    HostConfig: c.HostConfig,
+    HostConfig: hostConfigView(c.HostConfig),
     GraphDriver: {
       Data: { LowerDir: lower, MergedDir: path.join(rw, 'merged'), UpperDir: path.join(rw, 'upper'), WorkDir: path.join(rw, 'work') },
       Name: 'overlay2',
     },
     Mounts: apiMountPoints(c),
-    Config: c.Config,
+    // dockerd: null when neither the image nor the request set a variable
+    Config: c.Config.Env.length ? c.Config : { ...c.Config, Env: null },
     NetworkSettings: networkSettingsView(c),
   };
   if (sizes) {
@@ -235,5 +236,15 @@ export function listContainers(ctx: EngineContext, opts: ListOptions): Container
     }
     out.push(c);
   }
+  return out;
+}
+
+/**
+ * HostConfig as API 1.41 shows it: KernelMemory and KernelMemoryTCP are still
+ * there (0 when not given; berth keeps them, it sets no kernel memory limit), and Init is left out when not set (Go's omitempty).
+ */
+function hostConfigView(hc: HostConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...hc, KernelMemory: hc.KernelMemory ?? 0, KernelMemoryTCP: hc.KernelMemoryTCP ?? 0 };
+  if (hc.Init === null || hc.Init === undefined) delete out.Init;
   return out;
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { UPDATABLE_RESOURCES, type Container, type HostConfig, type UpdateConfig } from '../../container';
 import type { Filters } from '../../filters';
 import { dirSize } from '../../util/fsutil';
-import { badRequest, conflict, EngineError, notFound } from '../../util/errors';
+import { badRequest, conflict, EngineError, notFound, wrapError } from '../../util/errors';
 import { randomName, VALID_NAME } from '../../util/ids';
 import { log } from '../../util/log';
 import { showEach } from '../../util/records';
@@ -189,10 +189,13 @@ export class ContainerService {
     resizeTty(this.lifecycle.paths.bundle(c), h, w);
   }
 
-  top(ref: string, psArgs: string): Promise<TopResult> {
+  async top(ref: string, psArgs: string): Promise<TopResult> {
     const c = this.get(ref);
     if (!c.State.Running) throw conflict(`Container ${c.ID} is not running`);
-    return top(this.ctx, c, this.lifecycle.paths.runtimeRoot(c), psArgs);
+    const res = await top(this.ctx, c, this.lifecycle.paths.runtimeRoot(c), psArgs);
+    // as dockerd: a `top` that answered is an event
+    this.ctx.events.emit('container', 'top', c.ID, this.lifecycle.attrs(c));
+    return res;
   }
 
   /** Samples as `docker stats` wants them; the container is looked up now, sampling starts on iteration. */
@@ -264,7 +267,11 @@ export class ContainerService {
     if (!name) throw badRequest('Neither old nor new names may be empty');
     if (!VALID_NAME.test(name)) throw badRequest(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     if ('/' + name === c.Name) throw badRequest(`Renaming a container with the same name as its current name`);
-    this.ctx.containers.reserveName('/' + name, c.ID);
+    try {
+      this.ctx.containers.reserveName('/' + name, c.ID);
+    } catch (e) {
+      throw wrapError(e, 'Error when allocating new name');
+    }
     const old = c.Name;
     this.ctx.containers.releaseName(old);
     c.Name = '/' + name;

@@ -7,6 +7,8 @@ import {
   buildSpec,
   cgroupsPathFor,
   computeCapabilities,
+  DEFAULT_PATH_ENV,
+  ociRlimits,
   parseSecurityOpts,
   toOciResources,
   validateResources as validateRuntimeResources,
@@ -85,6 +87,8 @@ function envWithDefaults(c: Container, hostname: string, home: string, extra: st
   // `before` (legacy link variables) yields to the container's own
   const own = new Set(c.Config.Env.map((e) => e.split('=')[0]));
   const env = [...before.filter((e) => !own.has(e.split('=')[0])), ...c.Config.Env];
+  // dockerd's default PATH for an image without one: in the process, not in Config.Env
+  if (!env.some((e) => e.startsWith('PATH='))) env.unshift(DEFAULT_PATH_ENV);
   const set = (k: string, v: string, force = false) => {
     const i = env.findIndex((e) => e.split('=')[0] === k);
     if (i >= 0) {
@@ -100,7 +104,9 @@ function envWithDefaults(c: Container, hostname: string, home: string, extra: st
     if (i >= 0) env[i] = e;
     else env.push(e);
   }
-  return env;
+  // as dockerd: a name without "=" unsets that variable (`-e NAME` for a NAME the client has
+  // not set); runc refuses such an entry
+  return env.filter((e) => e.includes('='));
 }
 
 export async function buildContainerSpec(ctx: EngineContext, c: Container, rootfs: string): Promise<OciSpec> {
@@ -190,6 +196,9 @@ export async function buildExecProcess(ctx: EngineContext, c: Container, e: Exec
     capabilities: { bounding: caps, effective: caps, permitted: caps },
     noNewPrivileges: sec.noNewPrivileges,
   };
+  // dockerd starts an exec from the container's process spec: its ulimits hold for the exec too
+  const rl = ociRlimits(withDefaultUlimits(hc.Ulimits, ctx.cfg.defaultUlimits));
+  if (rl) proc.rlimits = rl;
   if (e.Tty && e.ConsoleSize && e.ConsoleSize[0] > 0) proc.consoleSize = { height: e.ConsoleSize[0], width: e.ConsoleSize[1] };
   return proc;
 }

@@ -87,8 +87,10 @@ export function resolveUser(rootfs: string, user: string, groupAdd: string[] = [
     if (!grp) throw badRequest(`unable to find group ${g}: no matching entries in group file`);
     gid = grp.gid;
   }
-  const extra = new Set<number>();
-  if (name && g === undefined) for (const grp of groups) if (grp.members.includes(name) && grp.gid !== gid) extra.add(grp.gid);
+  // as dockerd since 20.10.18 (CVE-2022-36109): the primary group is always a supplementary
+  // group too, so no group the image's user had can linger
+  const extra = new Set<number>([gid]);
+  if (name && g === undefined) for (const grp of groups) if (grp.members.includes(name)) extra.add(grp.gid);
   for (const a of groupAdd) {
     const grp = groups.find((x) => x.name === a) ?? (isNum(a) ? { gid: Number(a) } : undefined);
     if (!grp) throw badRequest(`Unable to find group ${a}: no matching entries in group file`);

@@ -42,7 +42,7 @@ export class ExecService {
     };
     this.execs.set(id, rec);
     c.ExecIDs = [...(c.ExecIDs ?? []), id];
-    this.ctx.events.emit('container', `exec_create: ${cfg.Cmd.join(' ')}`, c.ID, { ...containerAttributes(c), execID: id });
+    this.ctx.events.emit('container', `exec_create: ${execAction(cfg.Cmd)}`, c.ID, { ...containerAttributes(c), execID: id });
     return { Id: id };
   }
 
@@ -94,7 +94,18 @@ export class ExecService {
     e.started = true;
     const tty = opts.tty ?? !!e.Config.Tty;
     fs.mkdirSync(e.dir, { recursive: true, mode: 0o700 });
-    const proc = await buildExecProcess(this.ctx, c, { ...e.Config, Tty: tty });
+    // as dockerd: exec_start is announced before the process is set up, also when that fails
+    this.ctx.events.emit('container', `exec_start: ${execAction(e.Config.Cmd ?? [])}`, c.ID, { ...containerAttributes(c), execID: e.ID });
+    let proc;
+    try {
+      proc = await buildExecProcess(this.ctx, c, { ...e.Config, Tty: tty });
+    } catch (err) {
+      // an unknown user or group: dockerd's own message on the stream, exit code 126
+      e.ExitCode = 126;
+      leaveContainer(c, e.ID);
+      fs.rmSync(e.dir, { recursive: true, force: true });
+      throw new ExecStartError(500, (err as Error).message);
+    }
     const bundle = path.join(this.ctx.paths.bundles, c.ID);
     let handle;
     try {
@@ -113,15 +124,16 @@ export class ExecService {
       e.ExitCode = 126;
       const msg = (err as Error).message;
       if (/executable file not found|no such file or directory/.test(msg)) e.ExitCode = 127;
+      leaveContainer(c, e.ID);
       fs.rmSync(e.dir, { recursive: true, force: true });
       throw new ExecStartError(e.ExitCode === 127 ? 404 : 500, `OCI runtime exec failed: ${msg}: unknown`);
     }
     e.Running = true;
     e.Pid = handle.pid;
-    this.ctx.events.emit('container', `exec_start: ${(e.Config.Cmd ?? []).join(' ')}`, c.ID, { ...containerAttributes(c), execID: e.ID });
     const exited = handle.exited.then((code) => {
       e.Running = false;
       e.ExitCode = code;
+      leaveContainer(c, e.ID);
       this.ctx.events.emit('container', 'exec_die', c.ID, { ...containerAttributes(c), execID: e.ID, exitCode: String(code) });
       fs.rm(e.dir, { recursive: true, force: true }, () => {});
       return code;
@@ -155,4 +167,15 @@ export class ExecService {
     const c = this.ctx.containers.find(containerId);
     if (c) c.ExecIDs = null;
   }
+}
+
+/** The command in an exec event's action as dockerd writes it: entrypoint, a space, the arguments ("cat " alone). */
+function execAction(cmd: string[]): string {
+  return `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`;
+}
+
+/** As dockerd: an exec that finished (or never started) leaves the container's ExecIDs; its record stays for exec inspect. */
+function leaveContainer(c: { ExecIDs: string[] | null }, id: string): void {
+  const rest = (c.ExecIDs ?? []).filter((x) => x !== id);
+  c.ExecIDs = rest.length ? rest : null;
 }

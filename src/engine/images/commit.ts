@@ -9,7 +9,9 @@ import { applyChanges, normaliseTagged, parseReference, type ImageConfig, type I
 import { MT } from '../../registry';
 import { ingestLayer } from '../../storage';
 import { badRequest, conflict } from '../../util/errors';
+import { SERVER_VERSION } from '../../util/version';
 import type { EngineContext } from '../context';
+import { containerAttributes } from '../events';
 import type { ContainerService } from '../containers/service';
 
 /** sha256 of an empty tar (two zero blocks): a commit that changed nothing. */
@@ -55,7 +57,7 @@ function runConfigOf(c: Container): ImageRunConfig {
   const out: ImageRunConfig = {
     User: k.User,
     ExposedPorts: k.ExposedPorts,
-    Env: k.Env,
+    Env: k.Env.length ? k.Env : undefined,
     Entrypoint: k.Entrypoint,
     Cmd: k.Cmd,
     Volumes: k.Volumes,
@@ -118,7 +120,8 @@ export async function commitContainer(ctx: EngineContext, containers: ContainerS
       container: c.ID,
       container_config: runConfigOf(c),
       created: now,
-      docker_version: 'berth',
+      // dockerd writes its own version here
+      docker_version: SERVER_VERSION,
       history: [
         ...(pc.history ?? []),
         {
@@ -132,8 +135,12 @@ export async function commitContainer(ctx: EngineContext, containers: ContainerS
       rootfs: { type: 'layers', diff_ids: [...pc.rootfs.diff_ids, ...(layerDiff ? [layerDiff] : [])] },
     };
     const img = ctx.images.add(config, parent.id);
-    if (key) ctx.images.tag(img.id, key);
-    ctx.events.emit('container', 'commit', c.ID, { name: c.Name.slice(1), comment: o.comment ?? '', imageID: img.id, imageRef: key ?? '' });
+    if (key) {
+      ctx.images.tag(img.id, key);
+      // as dockerd: the new image's tag is an event of its own, before the commit's
+      ctx.events.emit('image', 'tag', img.id, { ...(img.config.config?.Labels ?? {}), name: key });
+    }
+    ctx.events.emit('container', 'commit', c.ID, { ...containerAttributes(c), comment: o.comment ?? '', imageID: img.id, imageRef: key ?? '' });
     return img;
   } finally {
     unpinParent();

@@ -10,6 +10,7 @@ import { createPack } from '../../archive/tarfmt';
 import { normaliseTagged, parseReference, type ImageRecord } from '../../image';
 import { MT, layerCompression, sha256 } from '../../registry';
 import { EngineError, notFound } from '../../util/errors';
+import { missingImageName } from '../../common/reference';
 import type { EngineContext } from '../context';
 
 /** The archive as it is produced (a tar-stream pack). */
@@ -43,7 +44,7 @@ export function resolveSaveNames(ctx: EngineContext, names: string[]): Item[] {
       /* an ID or prefix */
     }
     const img = ctx.images.find(n);
-    if (!img) throw notFound(`No such image: ${n}`);
+    if (!img) throw notFound(`No such image: ${missingImageName(n)}`);
     let tag: string | undefined;
     try {
       const { ref, key } = normaliseTagged(n);

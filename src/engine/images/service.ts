@@ -20,6 +20,7 @@ import {
 import { chainIdOf } from '../../storage';
 import { Filters, invalidFilter } from '../../filters';
 import { EngineError, badRequest, notFound } from '../../util/errors';
+import { missingImageName } from '../../common/reference';
 import { ZERO_TIME } from '../../util/time';
 import type { EngineContext } from '../context';
 import type { ContainerService } from '../containers/service';
@@ -69,8 +70,9 @@ export class ImageService {
       source: opts.source,
       content: this.ctx.content,
     });
-    this.ctx.events.emit('image', 'import', img.id, { name: img.id });
+    // as dockerd: the tag, then the import
     if (ref) this.tag(img.id, ref);
+    this.ctx.events.emit('image', 'import', img.id, { name: img.id });
     return img;
   }
 
@@ -106,13 +108,15 @@ export class ImageService {
     const { key } = normaliseTagged(target);
     if (parseReference(target).digest) throw badRequest('refusing to create a tag with a digest reference');
     this.ctx.images.tag(img.id, key);
-    this.ctx.events.emit('image', 'tag', img.id, { name: key });
+    this.ctx.events.emit('image', 'tag', img.id, imageAttributes(img, key));
   }
 
   remove(ref: string, force: boolean, noPrune = false) {
+    const untaggedId = this.ctx.images.get(ref).id;
     const res = this.ctx.images.remove(ref, { force, noPrune, usedBy: (id) => this.containers.userOf(id) });
     for (const r of res) {
-      if (r.Untagged) this.ctx.events.emit('image', 'untag', r.Untagged, { name: r.Untagged });
+      // as dockerd: an untag event names the image by its ID, not the reference that went
+      if (r.Untagged) this.ctx.events.emit('image', 'untag', untaggedId, { name: untaggedId });
       if (r.Deleted) this.ctx.events.emit('image', 'delete', r.Deleted, { name: r.Deleted });
     }
     return res;
@@ -223,10 +227,10 @@ export class ImageService {
       Comment: c.comment ?? '',
       Created: c.created ?? '',
       Container: c.container ?? '',
-      ContainerConfig: c.container_config ?? {},
+      ContainerConfig: runConfigView(c.container_config),
       DockerVersion: c.docker_version ?? '',
       Author: c.author ?? '',
-      Config: c.config ?? {},
+      Config: runConfigView(c.config),
       Architecture: c.architecture,
       Variant: c.variant,
       Os: c.os,
@@ -464,7 +468,7 @@ export class ImageService {
 
   mustExist(ref: string): ImageRecord {
     const img = this.ctx.images.find(ref);
-    if (!img) throw notFound(`No such image: ${ref}`);
+    if (!img) throw notFound(`No such image: ${missingImageName(ref)}`);
     return img;
   }
 }
@@ -509,4 +513,37 @@ function globRegExp(pattern: string): RegExp {
   if (globCache.size > 256) globCache.clear();
   globCache.set(pattern, re);
   return re;
+}
+
+/**
+ * An image's run config as dockerd (API 1.41) shows it: Go's container.Config
+ * marshalled whole, so the fields without omitempty are there even when unset
+ * (an imported image's `Config.Cmd` is null, not missing: SDKs index it).
+ */
+function runConfigView(cfg: object | undefined): Record<string, unknown> {
+  return {
+    Hostname: '',
+    Domainname: '',
+    User: '',
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: false,
+    OpenStdin: false,
+    StdinOnce: false,
+    Env: null,
+    Cmd: null,
+    Image: '',
+    Volumes: null,
+    WorkingDir: '',
+    Entrypoint: null,
+    OnBuild: null,
+    Labels: null,
+    ...Object.fromEntries(Object.entries(cfg ?? {}).filter(([, v]) => v !== undefined)),
+  };
+}
+
+/** An image event's attributes as dockerd gives them: the image's labels, then its name. */
+export function imageAttributes(img: ImageRecord, name: string): Record<string, string> {
+  return { ...(img.config.config?.Labels ?? {}), name };
 }

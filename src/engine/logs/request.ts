@@ -23,8 +23,8 @@ export function logReadOptions(c: Container, q: LogsQuery): LogReadOptions {
   const tailRaw = q.tail ?? 'all';
   let tail: number | undefined;
   if (tailRaw !== 'all' && tailRaw !== '') {
-    tail = Number(tailRaw);
-    if (!Number.isInteger(tail)) throw badRequest(`invalid value for "tail": "${tailRaw}"`);
+    // as dockerd (strconv.Atoi, then -1 on error): a tail that is not a number means all lines
+    tail = /^[+-]?\d+$/.test(tailRaw.trim()) ? Number(tailRaw) : -1;
     if (tail < 0) tail = undefined;
   }
   const { since, until } = q;

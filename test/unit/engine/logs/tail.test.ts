@@ -99,6 +99,9 @@ describe('a logs request', () => {
     assert.deepEqual(o, { follow: true, tail: 5, sinceNs: 10_000_000_000n, untilNs: 20_500_000_000n, stdout: true, stderr: false });
     assert.equal(logReadOptions(ctr(), { stdout: true, stderr: true, follow: false, tail: 'all' }).tail, undefined);
     assert.equal(logReadOptions(ctr(), { stdout: true, stderr: true, follow: false, tail: '-1' }).tail, undefined);
+    // dockerd 20.10 (and since) reads a tail that is not a number as "all": `docker logs --tail bogus` prints everything
+    assert.equal(logReadOptions(ctr(), { stdout: true, stderr: true, follow: false, tail: 'x' }).tail, undefined);
+    assert.equal(logReadOptions(ctr(), { stdout: true, stderr: true, follow: false, tail: '2.5' }).tail, undefined);
   });
 
   it("is refused with dockerd's messages, in its order", () => {
@@ -109,10 +112,6 @@ describe('a logs request', () => {
     assert.equal(
       message(() => logReadOptions(ctr('none', ''), { stdout: true, stderr: false, follow: false, tail: 'x' })),
       'configured logging driver does not support reading',
-    );
-    assert.equal(
-      message(() => logReadOptions(ctr(), { stdout: true, stderr: false, follow: false, tail: 'x' })),
-      'invalid value for "tail": "x"',
     );
     assert.equal(
       message(() => logReadOptions(ctr(), { stdout: true, stderr: false, follow: false, since: 'yesterday' })),
