@@ -23,6 +23,6 @@ export interface ContainerSummary {
   Labels: Record<string, string> | null;
   State: string;
   Status: string;
-  Mounts?: Array<{ Name?: string; Source?: string; Type?: string }>;
+  Mounts?: Array<{ Name?: string; Source?: string; Type?: string; Driver?: string }>;
   NetworkSettings?: { Networks?: Record<string, unknown> };
 }

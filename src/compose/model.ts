@@ -202,4 +202,6 @@ export interface Project {
   profiles: string[];
   /** keys the files use that berth compose does not act on */
   warnings: string[];
+  /** the merged, interpolated document before normalization (what `config` needs that the model folds away) */
+  source?: Record<string, unknown>;
 }

@@ -203,8 +203,11 @@ describe('berth compose features', () => {
     const p = path.basename(dir);
     const r = compose(dir, ['up', '--exit-code-from', 'worker']);
     assert.equal(r.status, 3, r.stderr);
-    assert.match(r.stdout, new RegExp(`${p}-worker-1 +\\| working`));
-    assert.match(r.stdout, new RegExp(`${p}-worker-1 exited with code 3`));
+    // Compose v5's output: containers named without their project
+    assert.match(r.stdout, /(^|\n)Attaching to idle-1, worker-1\n/);
+    assert.match(r.stdout, /(^|\n)worker-1 +\| working/);
+    // Compose v5 names the container without its project
+    assert.match(r.stdout, /(^|\n)worker-1 exited with code 3/);
     // the other services were stopped
     assert.equal(JSON.parse(d.docker(['inspect', `${p}-idle-1`]).stdout)[0].State.Running, false);
   });
@@ -284,7 +287,7 @@ describe('berth compose features', () => {
     // plain lines, without a terminal
     const plain = compose(dir, ['up', '-d', '--force-recreate']);
     assert.doesNotMatch(plain.stderr, /\[\+\]|\x1b\[/);
-    assert.match(plain.stderr, new RegExp(` Container ${p}-one-1  Recreated`));
+    assert.match(plain.stderr, new RegExp(` Container ${p}-one-1 Recreated \n`));
   });
 
   it('Ctrl-C on an attached up stops the services gracefully', async () => {

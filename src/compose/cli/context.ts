@@ -30,7 +30,7 @@ export function composeContext(cli: CliContext, g: Flags): ComposeContext {
   const warn = (s: string) => {
     if (warned.has(s)) return;
     warned.add(s);
-    cli.err(`WARN[0000] ${s}\n`);
+    cli.err(logrusWarning(s, cli.stderrTty));
   };
   return {
     cli,
@@ -51,6 +51,18 @@ export function composeContext(cli: CliContext, g: Flags): ComposeContext {
     },
     warn,
   };
+}
+
+/**
+ * A warning as Compose's logrus prints it: "WARN[0000] msg" on a terminal,
+ * `time="<RFC3339>" level=warning msg="<quoted>"` otherwise (msg quoted as Go's %q
+ * when it has characters beyond letters, digits and -._/@^+).
+ */
+export function logrusWarning(msg: string, tty: boolean, now = new Date()): string {
+  if (tty) return `WARN[0000] ${msg}\n`;
+  const time = `${now.toISOString().slice(0, 19)}Z`;
+  const value = /^[A-Za-z0-9\-._/@^+]*$/.test(msg) ? msg : JSON.stringify(msg);
+  return `time="${time}" level=warning msg=${value}\n`;
 }
 
 /** The project's name: from -p without loading files, else from the loaded project. */

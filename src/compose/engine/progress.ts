@@ -1,5 +1,6 @@
-// What `up`/`down` tell the user while they work, as Compose v2 shows it:
-// plain lines (" Container demo-web-1  Started") when stderr is not a
+// What `up`/`down` tell the user while they work, as Compose v5 shows it:
+// plain lines (" Container demo-web-1 Started ", its Println of the
+// resource, its status and empty details) when stderr is not a
 // terminal, a redrawn "[+] Running 3/3" block with one line per object when it is.
 
 export interface Progress {
@@ -11,7 +12,7 @@ export interface Progress {
 export function plainProgress(write: (s: string) => void): Progress {
   return {
     event(kind, name, status) {
-      write(` ${kind} ${name}  ${status}\n`);
+      write(` ${kind} ${name} ${status} \n`);
     },
     close() {},
   };

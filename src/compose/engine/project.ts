@@ -97,6 +97,16 @@ async function ensureVolume(api: ApiClient, p: Project, key: string, progress: P
 }
 
 /** Services in dependency order (dependencies first), restricted to `names` and what they need. */
+/**
+ * The container a command on one service means, as Compose picks it: replica
+ * #index when given (>0), else the lowest-numbered, with its words when none.
+ */
+export async function specifiedContainer(api: ApiClient, project: string, service: string, index: number): Promise<ContainerSummary> {
+  const cs = (await projectContainers(api, project, { all: false, services: [service] })).filter((c) => index <= 0 || numberOf(c) === index);
+  if (!cs.length) throw new ComposeError(index > 0 ? `service "${service}" is not running container #${index}` : `service "${service}" is not running`);
+  return cs[0];
+}
+
 export function orderServices(p: Project, names: string[] | undefined, withDeps = true): string[] {
   const want = new Set<string>();
   const add = (n: string) => {

@@ -154,25 +154,27 @@ function prepare(lf: LoadedFile, lookup: Lookup | undefined, warnings: string[])
       throw e;
     }
   }
-  const line = (p: string) => {
-    const n = lf.lines.get(p) ?? lf.lines.get(p.replace(/\[\d+\]$/, ''));
-    return n ? ` (${lf.file}:${n})` : '';
-  };
-  const fail = (msg: string, p: string): never => {
-    throw new ComposeLoadError(`validating ${lf.file}: ${msg}${line(p)}`);
+  // Compose v5 names no line; a top-level key has an empty path (hence two spaces)
+  const fail = (msg: string): never => {
+    throw new ComposeLoadError(`validating ${lf.file}: ${msg}`);
   };
   const top = stripTags(data) as Record<string, unknown>;
+  if (top.version !== undefined)
+    warnings.push(`${lf.file}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
+  const services = top.services;
+  if (services !== undefined && services !== null && (typeof services !== 'object' || Array.isArray(services)))
+    throw new ComposeLoadError('services must be a mapping');
   for (const [k, v] of Object.entries(top)) {
     if (k.startsWith('x-')) continue;
     const s = topSchema[k];
-    if (!s) fail(`additional properties '${k}' not allowed`, k);
+    if (!s) fail(` additional properties '${k}' not allowed`);
     const issue = check(v, s, k);
-    if (issue) fail(issue.message, issue.path);
+    if (issue) fail(issue.message);
   }
   for (const [name, svc] of Object.entries((top.services as Record<string, unknown>) ?? {})) {
     const at = `services.${name}`;
-    if (!/^[a-zA-Z0-9._-]+$/.test(name)) fail(`${at} Additional property name is not allowed: invalid service name`, at);
-    if (svc === null || typeof svc !== 'object' || Array.isArray(svc)) fail(`${at} must be a mapping`, at);
+    if (!/^[a-zA-Z0-9._-]+$/.test(name)) fail(`${at} Additional property name is not allowed: invalid service name`);
+    if (svc === null || typeof svc !== 'object' || Array.isArray(svc)) throw new ComposeLoadError(`${at} must be a mapping`);
     for (const [k, v] of Object.entries(svc as Record<string, unknown>)) {
       if (k.startsWith('x-')) continue;
       if (unsupportedServiceKeys.has(k)) {
@@ -180,9 +182,9 @@ function prepare(lf: LoadedFile, lookup: Lookup | undefined, warnings: string[])
         continue;
       }
       const s = serviceSchema[k];
-      if (!s) fail(`${at} additional properties '${k}' not allowed`, `${at}.${k}`);
+      if (!s) fail(`${at}.${k} false schema`);
       const issue = check(v, s, `${at}.${k}`);
-      if (issue) fail(issue.message, issue.path);
+      if (issue) fail(issue.message);
     }
   }
   return data;
@@ -316,7 +318,9 @@ export function loadProject(o: LoadOptions = {}): Project {
           .split(',')
           .map((p) => p.trim())
           .filter(Boolean);
-    return normalizeProject(merged, { projectName: name, workingDir, env, warnings }, files, envFiles, profiles, o.enable ?? []);
+    const project = normalizeProject(merged, { projectName: name, workingDir, env, warnings }, files, envFiles, profiles, o.enable ?? []);
+    project.source = merged;
+    return project;
   } catch (e) {
     if (e instanceof ProjectError || e instanceof EnvFileError || e instanceof ShortSyntaxError) throw new ComposeLoadError(e.message);
     throw e;

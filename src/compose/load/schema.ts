@@ -1,7 +1,9 @@
 // The shape of a compose file, as berth's loader checks it after
 // interpolation: every key is known (honoured, or reported as not supported),
-// types are checked with the path of the value in errors ("services.web.ports[1]
-// must be a string or number"). x- extensions are accepted anywhere.
+// types are checked with the path of the value in errors, worded as Compose v5
+// (compose-go's jsonschema) words them: "services.web.ports.1 must be a number"
+// (a oneOf names its first alternative, a type list its sorted types, and
+// always "a"). x- extensions are accepted anywhere.
 // The compose-spec JSON schema is the tests' oracle for this table.
 
 export type S =
@@ -22,16 +24,16 @@ const mapOf = (of: S): S => ({ t: 'map', of });
 const obj = (props: Record<string, S>, required?: string[]): S => ({ t: 'object', props, required });
 const oneOf = (name: string, ...of: S[]): S => ({ t: 'oneOf', of, name });
 
-const scalar = oneOf('string, number, boolean or null', str, { t: 'number' }, { t: 'bool' }, nul);
-export const listOrDict = oneOf('mapping or array', mapOf(scalar), listOf(str));
-const strOrList = oneOf('string or array', str, listOf(str));
-const command = oneOf('string, array or null', str, listOf(str), nul);
+const scalar = oneOf('boolean, null, number or string', str, { t: 'number' }, { t: 'bool' }, nul);
+export const listOrDict = oneOf('mapping', mapOf(scalar), listOf(str));
+const strOrList = oneOf('string', str, listOf(str));
+const command = oneOf('null', str, listOf(str), nul);
 
 const healthcheck = obj({
   disable: bool,
   interval: str,
   retries: num,
-  test: oneOf('string or array', str, listOf(str)),
+  test: oneOf('string', str, listOf(str)),
   timeout: str,
   start_period: str,
   start_interval: str,
@@ -71,7 +73,7 @@ const portLong = obj({
   mode: str,
   host_ip: str,
   target: int,
-  published: oneOf('string or integer', str, { t: 'int' }),
+  published: oneOf('integer or string', str, { t: 'int' }),
   protocol: str,
   app_protocol: str,
 });
@@ -89,7 +91,7 @@ const volumeLong = obj(
   },
   ['type'],
 );
-const secretRef = oneOf('string or mapping', str, obj({ source: str, target: str, uid: str, gid: str, mode: num }));
+const secretRef = oneOf('string', str, obj({ source: str, target: str, uid: str, gid: str, mode: num }));
 const hook = obj({ command: command, user: str, privileged: bool, working_dir: str, environment: listOrDict }, ['command']);
 const resources = obj({ cpus: num, memory: str, pids: int, devices: any, generic_resources: any });
 
@@ -105,10 +107,10 @@ const deploy = obj({
   placement: any,
 });
 
-const dependsOn = oneOf('array or mapping', listOf(str), mapOf(obj({ restart: bool, required: bool, condition: str })));
+const dependsOn = oneOf('array', listOf(str), mapOf(obj({ restart: bool, required: bool, condition: str })));
 
 const serviceNetworks = oneOf(
-  'array or mapping',
+  'array',
   listOf(str),
   mapOf(
     oneOf(
@@ -151,19 +153,19 @@ export const serviceSchema: Record<string, S> = {
   depends_on: dependsOn,
   deploy,
   device_cgroup_rules: listOf(str),
-  devices: listOf(oneOf('string or mapping', str, obj({ source: str, target: str, permissions: str }))),
+  devices: listOf(oneOf('string', str, obj({ source: str, target: str, permissions: str }))),
   dns: strOrList,
   dns_opt: listOf(str),
   dns_search: strOrList,
   domainname: str,
   entrypoint: command,
-  env_file: oneOf('string or array', str, listOf(oneOf('string or mapping', str, obj({ path: str, required: bool, format: str }, ['path'])))),
+  env_file: oneOf('string', str, listOf(oneOf('string', str, obj({ path: str, required: bool, format: str }, ['path'])))),
   environment: listOrDict,
-  expose: listOf(oneOf('string or number', str, { t: 'number' })),
-  extends: oneOf('string or mapping', str, obj({ service: str, file: str }, ['service'])),
+  expose: listOf(oneOf('number or string', str, { t: 'number' })),
+  extends: oneOf('string', str, obj({ service: str, file: str }, ['service'])),
   external_links: listOf(str),
   extra_hosts: listOrDict,
-  group_add: listOf(oneOf('string or number', str, { t: 'number' })),
+  group_add: listOf(oneOf('number or string', str, { t: 'number' })),
   healthcheck,
   hostname: str,
   image: str,
@@ -171,7 +173,7 @@ export const serviceSchema: Record<string, S> = {
   ipc: str,
   labels: listOrDict,
   links: listOf(str),
-  logging: obj({ driver: str, options: mapOf(oneOf('string, number or null', str, { t: 'number' }, nul)) }),
+  logging: obj({ driver: str, options: mapOf(oneOf('null, number or string', str, { t: 'number' }, nul)) }),
   mac_address: str,
   mem_limit: num,
   mem_reservation: num,
@@ -181,10 +183,10 @@ export const serviceSchema: Record<string, S> = {
   networks: serviceNetworks,
   oom_kill_disable: bool,
   oom_score_adj: int,
-  pid: oneOf('string or null', str, nul),
+  pid: oneOf('null or string', str, nul),
   pids_limit: num,
   platform: str,
-  ports: listOf(oneOf('number, string or mapping', { t: 'number' }, str, portLong)),
+  ports: listOf(oneOf('number', { t: 'number' }, str, portLong)),
   post_start: listOf(hook),
   pre_stop: listOf(hook),
   privileged: bool,
@@ -204,11 +206,11 @@ export const serviceSchema: Record<string, S> = {
   sysctls: listOrDict,
   tmpfs: strOrList,
   tty: bool,
-  ulimits: mapOf(oneOf('integer or mapping', int, obj({ hard: int, soft: int }, ['soft', 'hard']))),
+  ulimits: mapOf(oneOf('integer', int, obj({ hard: int, soft: int }, ['soft', 'hard']))),
   user: str,
   userns_mode: str,
   uts: str,
-  volumes: listOf(oneOf('string or mapping', str, volumeLong)),
+  volumes: listOf(oneOf('string', str, volumeLong)),
   volumes_from: listOf(str),
   working_dir: str,
 };
@@ -233,7 +235,7 @@ const external = oneOf('boolean or mapping', bool, obj({ name: str }));
 export const topSchema: Record<string, S> = {
   version: str,
   name: str,
-  include: listOf(oneOf('string or mapping', str, obj({ path: strOrList, env_file: strOrList, project_directory: str }))),
+  include: listOf(oneOf('string', str, obj({ path: strOrList, env_file: strOrList, project_directory: str }))),
   services: mapOf(any),
   networks: mapOf(
     oneOf(
@@ -285,19 +287,19 @@ export function check(v: unknown, s: S, path: string): SchemaIssue | undefined {
     case 'any':
       return undefined;
     case 'null':
-      return v === null ? undefined : { path, message: `${path} must be null` };
+      return v === null ? undefined : { path, message: `${path} must be a null` };
     case 'string':
       return typeof v === 'string' ? undefined : { path, message: `${path} must be a string` };
     case 'bool':
       return typeof v === 'boolean' ? undefined : { path, message: `${path} must be a boolean` };
     case 'int':
-      return typeof v === 'number' && Number.isInteger(v) ? undefined : { path, message: `${path} must be an integer` };
+      return typeof v === 'number' && Number.isInteger(v) ? undefined : { path, message: `${path} must be a integer` };
     case 'number':
       return typeof v === 'number' ? undefined : { path, message: `${path} must be a number` };
     case 'list': {
-      if (!Array.isArray(v)) return { path, message: `${path} must be an array` };
+      if (!Array.isArray(v)) return { path, message: `${path} must be a array` };
       for (let i = 0; i < v.length; i++) {
-        const e = check(v[i], s.of, `${path}[${i}]`);
+        const e = check(v[i], s.of, `${path}.${i}`);
         if (e) return e;
       }
       return undefined;

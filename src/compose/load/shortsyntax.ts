@@ -1,4 +1,5 @@
 // The short forms of ports, volumes and commands, parsed as Compose parses them.
+import { isIP } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PortConfig, VolumeMount } from '../model';
@@ -30,24 +31,29 @@ export function parsePortShort(spec: string | number, where: string): PortConfig
     else [published, target] = [parts[0], parts[1]];
   } else if (parts.length === 1) target = parts[0];
   else if (parts.length === 2) [published, target] = parts;
-  else if (parts.length === 3) [hostIp, published, target] = parts;
-  else throw new ShortSyntaxError(`${where}: invalid port specification: "${spec}"`);
-  const range = (r: string, what: string): [number, number] => {
+  else {
+    // go-connections: the address is all before the last two parts
+    [published, target] = parts.slice(-2);
+    hostIp = parts.slice(0, -2).join(':');
+    if (!isIP(hostIp)) throw new ShortSyntaxError(`invalid IP address: ${hostIp}`);
+  }
+  // Compose v5's words (go-connections' nat.ParsePortSpec)
+  const range = (r: string, what: 'containerPort' | 'hostPort'): [number, number] => {
     const m = /^(\d+)(?:-(\d+))?$/.exec(r);
-    if (!m) throw new ShortSyntaxError(`${where}: invalid ${what} port: "${spec}"`);
+    if (!m) throw new ShortSyntaxError(`invalid ${what}: ${r}`);
     const a = Number(m[1]);
     const b = m[2] ? Number(m[2]) : a;
-    if (a < 1 || b > 65535 || b < a) throw new ShortSyntaxError(`${where}: invalid ${what} port: "${spec}"`);
+    if (a < 1 || b > 65535 || b < a) throw new ShortSyntaxError(`invalid ${what}: ${r}`);
     return [a, b];
   };
-  const [t0, t1] = range(target, 'container');
-  if (published !== '') range(published, 'host');
+  const [t0, t1] = range(target, 'containerPort');
+  if (published !== '') range(published, 'hostPort');
   const n = t1 - t0 + 1;
   if (n === 1) return [{ target: t0, published, host_ip: hostIp, protocol }];
   // a target range: each container port with its host port (from a range of the same size) or any
   let p0 = 0;
   if (published !== '') {
-    const [a, b] = range(published, 'host');
+    const [a, b] = range(published, 'hostPort');
     if (b - a + 1 !== n) throw new ShortSyntaxError(`${where}: port ranges don't match in size: "${spec}"`);
     p0 = a;
   }

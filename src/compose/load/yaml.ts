@@ -59,7 +59,7 @@ export function parseComposeYaml(text: string, file: string): ParsedFile {
     throw new ComposeYamlError(`yaml: ${pos ? `line ${pos.line}: ` : ''}${e.message.split('\n')[0]} (${file})`);
   }
   const data = doc.toJS({ maxAliasCount: 10000 }) as unknown;
-  if (data === null || data === undefined) throw new ComposeYamlError(`empty compose file: ${file}`);
+  if (data === null || data === undefined) throw new ComposeYamlError('empty compose file');
   if (typeof data !== 'object' || Array.isArray(data) || data instanceof Tagged) throw new ComposeYamlError(`Top-level object must be a mapping (${file})`);
   const lines = new Map<string, number>();
   const walk = (node: unknown, p: string) => {

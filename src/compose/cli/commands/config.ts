@@ -1,41 +1,10 @@
 // config: the project as loaded (merged, interpolated, canonical), as YAML or
 // JSON, or one facet of it (--services, --volumes, --networks, --profiles,
 // --images, --hash).
-import * as YAML from 'yaml';
 import { imageOf } from '../../engine/create';
 import { serviceHash } from '../../engine/hash';
-import type { Project } from '../../model';
+import { orderServices } from '../../engine/project';
 import type { ComposeCommand } from '../command';
-import { byteOrder } from '../../../util/compare';
-
-function view(p: Project): Record<string, unknown> {
-  const services: Record<string, unknown> = {};
-  for (const [n, s] of Object.entries(p.services).sort(([a], [b]) => byteOrder(a, b))) {
-    const { name: _n, ...rest } = s;
-    services[n] = Object.fromEntries(
-      Object.entries(rest).filter(
-        ([, v]) => v !== undefined && !(Array.isArray(v) && !v.length) && !(v && typeof v === 'object' && !Array.isArray(v) && !Object.keys(v).length),
-      ),
-    );
-  }
-  const out: Record<string, unknown> = { name: p.name, services };
-  if (Object.keys(p.networks).length)
-    out.networks = Object.fromEntries(
-      Object.entries(p.networks).map(([k, v]) => [k, { name: v.name, ...(v.external ? { external: true } : {}), ...(v.driver ? { driver: v.driver } : {}) }]),
-    );
-  if (Object.keys(p.volumes).length)
-    out.volumes = Object.fromEntries(Object.entries(p.volumes).map(([k, v]) => [k, { name: v.name, ...(v.external ? { external: true } : {}) }]));
-  if (Object.keys(p.secrets).length)
-    out.secrets = Object.fromEntries(
-      Object.entries(p.secrets).map(([k, v]) => [
-        k,
-        { name: v.name, ...(v.file ? { file: v.file } : {}), ...(v.environment ? { environment: v.environment } : {}) },
-      ]),
-    );
-  if (Object.keys(p.configs).length)
-    out.configs = Object.fromEntries(Object.entries(p.configs).map(([k, v]) => [k, { name: v.name, ...(v.file ? { file: v.file } : {}) }]));
-  return out;
-}
 
 export const configCommand: ComposeCommand = {
   name: 'config',
@@ -57,7 +26,8 @@ export const configCommand: ComposeCommand = {
     const p = cc.project(args, { interpolate: !f.bool('no-interpolate') });
     const lines = (xs: string[]) => cc.cli.out(xs.map((x) => x + '\n').join(''));
     if (f.bool('quiet')) return;
-    if (f.bool('services')) return lines(Object.keys(p.services).sort());
+    // dependencies first, as Compose walks its graph (its order among independent services is Go's random map order)
+    if (f.bool('services')) return lines(orderServices(p, undefined, false));
     if (f.bool('volumes')) return lines(Object.keys(p.volumes).sort());
     if (f.bool('networks')) return lines(Object.keys(p.networks).sort());
     if (f.bool('profiles')) return lines([...new Set(Object.values({ ...p.services, ...p.disabledServices }).flatMap((s) => s.profiles))].sort());
@@ -66,8 +36,8 @@ export const configCommand: ComposeCommand = {
       const want = f.str('hash') === '*' ? Object.keys(p.services).sort() : f.str('hash').split(',');
       return lines(want.filter((n) => p.services[n]).map((n) => `${n} ${serviceHash(p.services[n])}`));
     }
-    const v = view(p);
-    const text = f.str('format') === 'json' ? JSON.stringify(v, null, 2) + '\n' : YAML.stringify(v, { lineWidth: 0 });
+    const { jsonText, yamlText } = require('../canonical') as typeof import('../canonical');
+    const text = f.str('format') === 'json' ? jsonText(p) : yamlText(p);
     if (f.str('output')) require('node:fs').writeFileSync(f.str('output'), text);
     else cc.cli.out(text);
   },

@@ -1,8 +1,8 @@
 // exec: a command in a service's running container (--index for replicas).
 // Without a terminal on stdin there is no TTY (as `-T`).
 import { runSession } from '../../../cli/stdio';
-import { L } from '../../engine/labels';
-import { ComposeError, projectContainers } from '../../engine/project';
+import { ComposeError, specifiedContainer } from '../../engine/project';
+import { projectName } from '../context';
 import type { ComposeCommand } from '../command';
 
 export const execCommand: ComposeCommand = {
@@ -13,7 +13,7 @@ export const execCommand: ComposeCommand = {
   flags: [
     { long: 'detach', short: 'd', kind: 'bool', help: 'Detached mode: Run command in the background' },
     { long: 'env', short: 'e', kind: 'list', help: 'Set environment variables' },
-    { long: 'index', kind: 'int', help: 'Index of the container if service has multiple replicas', def: 1 },
+    { long: 'index', kind: 'int', help: 'Index of the container if service has multiple replicas', def: 0 },
     { long: 'no-TTY', short: 'T', kind: 'bool', help: 'Disable pseudo-TTY allocation. By default `docker compose exec` allocates a TTY.' },
     { long: 'privileged', kind: 'bool', help: 'Give extended privileges to the process' },
     { long: 'user', short: 'u', kind: 'string', help: 'Run the command as this user' },
@@ -24,12 +24,9 @@ export const execCommand: ComposeCommand = {
   async run(cc, f, args) {
     const [service, ...cmd] = args;
     if (!service || !cmd.length) throw new ComposeError('exec requires at least 2 arguments: SERVICE COMMAND');
-    const p = cc.project();
-    if (!p.services[service]) throw new ComposeError(`no such service: ${service}`);
     const api = await cc.api();
-    const cs = await projectContainers(api, p.name, { services: [service] });
-    const c = cs.find((x) => Number(x.Labels[L.number]) === (f.int('index') ?? 1));
-    if (!c) throw new ComposeError(`service "${service}" is not running`);
+    // Compose v5 does not check the service against the project: "is not running"
+    const c = await specifiedContainer(api, await projectName(cc), service, f.int('index') ?? 0);
     const detach = f.bool('detach');
     const tty = !f.bool('no-TTY') && f.bool('tty') && cc.cli.stdinTty && !detach;
     const stdin = f.bool('interactive') && !detach;

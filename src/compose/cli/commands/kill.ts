@@ -13,4 +13,6 @@ export const killCommand = verbCommand(
   ],
   (f) => ({ signal: f.str('signal') }),
   ['running', 'restarting'],
+  'ignore',
+  'No container to kill',
 );

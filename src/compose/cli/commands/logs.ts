@@ -1,8 +1,11 @@
-// logs: every service container's log, each line prefixed with the
-// container's name padded to the longest one ("demo-web-1  | "), coloured
-// on a terminal; with -f, until every followed container has stopped.
+// logs: every service container's log, each line prefixed as Compose v5 does
+// with the container's name less the project ("web-1  | ", a custom
+// container_name whole) padded to the longest one, coloured on a terminal;
+// the containers' stderr on stderr; with -f, until every followed container
+// has stopped.
 import type { ApiClient } from '../../../client/api';
 import { demux } from '../../../client/streams';
+import { L } from '../../engine/labels';
 import { nameOf, projectContainers, type ContainerSummary } from '../../engine/project';
 import type { ComposeCommand } from '../command';
 import type { ComposeContext } from '../context';
@@ -24,26 +27,35 @@ export interface FollowOptions {
 }
 
 /** Streams the logs of cs; resolves with the exit codes of those that ended. */
+/** The name Compose v5 shows in logs: the container's without "<project>-", unless container_name set it. */
+export function logName(c: ContainerSummary): string {
+  const name = nameOf(c);
+  const project = c.Labels[L.project];
+  return name === `${project}-${c.Labels[L.service]}-${c.Labels[L.number]}` ? name.slice(project.length + 1) : name;
+}
+
 export async function followLogs(cc: ComposeContext, api: ApiClient, cs: ContainerSummary[], o: FollowOptions): Promise<number[]> {
-  const width = Math.max(0, ...cs.map((c) => nameOf(c).length));
+  const width = Math.max(0, ...cs.map((c) => logName(c).length));
   const exits: number[] = [];
   const one = async (c: ContainerSummary, i: number) => {
-    const name = nameOf(c);
+    const name = logName(c);
     const pre = o.prefix ? (o.color ? `\x1b[${COLORS[i % COLORS.length]}m${name.padEnd(width)}  |\x1b[0m ` : `${name.padEnd(width)}  | `) : '';
-    let partial = '';
-    const sink = (d: Buffer) => {
-      const text = partial + d.toString('utf8');
+    const partial = { out: '', err: '' };
+    const sinkTo = (stream: 'out' | 'err') => (d: Buffer) => {
+      const text = partial[stream] + d.toString('utf8');
       const lines = text.split('\n');
-      partial = lines.pop() ?? '';
-      if (lines.length) cc.cli.out(lines.map((l) => pre + l + '\n').join(''));
+      partial[stream] = lines.pop() ?? '';
+      if (lines.length) cc.cli[stream](lines.map((l) => pre + l + '\n').join(''));
     };
+    const sink = sinkTo('out');
     const info = await api.get(`/containers/${c.Id}/json`);
     const res = await api.stream('GET', `/containers/${c.Id}/logs`, {
       query: { stdout: true, stderr: true, follow: o.follow || undefined, timestamps: o.timestamps || undefined, tail: o.tail, since: o.since, until: o.until },
     });
     if (info.Config?.Tty) await new Promise<void>((r) => res.on('data', sink).on('end', r).on('close', r));
-    else await demux(res, sink, sink);
-    if (partial) cc.cli.out(pre + partial + '\n');
+    else await demux(res, sink, sinkTo('err'));
+    if (partial.out) cc.cli.out(pre + partial.out + '\n');
+    if (partial.err) cc.cli.err(pre + partial.err + '\n');
     if (o.follow) {
       const w = await api.post(`/containers/${c.Id}/wait`).catch(() => ({ StatusCode: 0 }));
       exits.push(w.StatusCode ?? 0);

@@ -1,5 +1,5 @@
 // ls: the projects found by label on the engine.
-import { renderRows } from '../../../cli/format';
+import { prettySection } from '../pretty';
 import { L } from '../../engine/labels';
 import type { ContainerSummary } from '../../engine/project';
 import type { ComposeCommand } from '../command';
@@ -31,10 +31,10 @@ export const lsCommand: ComposeCommand = {
     else if (f.str('format') === 'json') cc.cli.out(JSON.stringify(rows) + '\n');
     else
       cc.cli.out(
-        renderRows('table', rows, {
-          defaultTable: 'table {{.Name}}\t{{.Status}}\t{{.ConfigFiles}}',
-          headers: { Name: 'NAME', Status: 'STATUS', ConfigFiles: 'CONFIG FILES' },
-        }),
+        prettySection(
+          ['NAME', 'STATUS', 'CONFIG FILES'],
+          rows.map((r) => [r.Name, r.Status, r.ConfigFiles]),
+        ),
       );
   },
 };

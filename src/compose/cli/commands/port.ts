@@ -1,6 +1,5 @@
 // port: the public address of a service's published port.
-import { L } from '../../engine/labels';
-import { ComposeError, nameOf, projectContainers } from '../../engine/project';
+import { ComposeError, nameOf, specifiedContainer } from '../../engine/project';
 import type { ComposeCommand } from '../command';
 import { projectName } from '../context';
 
@@ -10,16 +9,18 @@ export const portCommand: ComposeCommand = {
   summary: 'Print the public port for a port binding',
   flags: [
     { long: 'protocol', kind: 'string', help: 'tcp or udp', def: 'tcp' },
-    { long: 'index', kind: 'int', help: 'Index of the container if service has multiple replicas', def: 1 },
+    { long: 'index', kind: 'int', help: 'Index of the container if service has multiple replicas', def: 0 },
   ],
   async run(cc, f, args) {
     if (args.length !== 2) throw new ComposeError('port requires exactly 2 arguments: SERVICE PRIVATE_PORT');
     const api = await cc.api();
-    const cs = await projectContainers(api, await projectName(cc), { services: [args[0]] });
-    const c = cs.find((x) => Number(x.Labels[L.number]) === (f.int('index') ?? 1));
-    if (!c) throw new ComposeError(`service "${args[0]}" is not running container #${f.int('index') ?? 1}`);
+    const c = await specifiedContainer(api, await projectName(cc), args[0], f.int('index') ?? 0);
     const p = c.Ports.find((x) => x.PrivatePort === Number(args[1]) && x.Type === f.str('protocol') && x.PublicPort);
-    if (!p) throw new ComposeError(`no port ${args[1]}/${f.str('protocol')} for container ${nameOf(c)}: []`);
+    // Compose v5 lists the container's ports after the colon (nothing when it has none)
+    if (!p)
+      throw new ComposeError(
+        `no port ${args[1]}/${f.str('protocol')} for container ${nameOf(c)}: ${c.Ports.map((x) => `${x.PrivatePort}/${x.Type}`).join(', ')}`,
+      );
     cc.cli.out(`${p.IP || '0.0.0.0'}:${p.PublicPort}\n`);
   },
 };

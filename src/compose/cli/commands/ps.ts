@@ -1,22 +1,100 @@
-// ps: the project's containers.
+// ps: the project's containers, with the fields of Compose's container
+// formatter (cmd/formatter/container.go): the table shows CREATED as
+// "N minutes ago", `--format json` has Compose's keys.
 import { renderRows } from '../../../cli/format';
+import { displayPorts, ellipsis, goQuote, goTimeString } from '../../../cli/commands/ps';
+import { humanDuration } from '../../../util/time';
+import { humanSize } from '../../../util/humansize';
+import { byteOrder } from '../../../util/compare';
 import { L } from '../../engine/labels';
 import { nameOf, projectContainers, type ContainerSummary } from '../../engine/project';
 import type { ComposeCommand } from '../command';
 import { projectName } from '../context';
 
-function ports(c: ContainerSummary): string {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const p of [...c.Ports].sort((a, b) => a.PrivatePort - b.PrivatePort)) {
-    const s = p.PublicPort
-      ? `${p.IP?.includes(':') ? `[${p.IP}]` : (p.IP ?? '0.0.0.0')}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`
-      : `${p.PrivatePort}/${p.Type}`;
-    if (!seen.has(s)) out.push(s);
-    seen.add(s);
+/** One row as Compose's ContainerContext shows it (getters: templates, table and json see the same fields). */
+class ComposeContainerRow {
+  constructor(
+    private readonly c: ContainerSummary,
+    private readonly trunc: boolean,
+  ) {}
+  get ID(): string {
+    return this.trunc ? this.c.Id.slice(0, 12) : this.c.Id;
   }
-  return out.join(', ');
+  get Name(): string {
+    return nameOf(this.c);
+  }
+  get Names(): string {
+    return this.c.Names.map((n) => n.replace(/^\//, '')).join(',');
+  }
+  get Service(): string {
+    return this.c.Labels[L.service] ?? '';
+  }
+  get Project(): string {
+    return this.c.Labels[L.project] ?? '';
+  }
+  get Image(): string {
+    return this.c.Image;
+  }
+  get Command(): string {
+    return goQuote(this.trunc ? ellipsis(this.c.Command ?? '', 20) : (this.c.Command ?? ''));
+  }
+  get CreatedAt(): string {
+    return goTimeString(this.c.Created * 1000);
+  }
+  get RunningFor(): string {
+    return `${humanDuration(Date.now() - this.c.Created * 1000)} ago`;
+  }
+  get ExitCode(): number {
+    return this.c.State === 'exited' || this.c.State === 'dead' ? Number(/Exited \((\d+)\)/.exec(this.c.Status)?.[1] ?? 0) : 0;
+  }
+  get State(): string {
+    return this.c.State;
+  }
+  get Status(): string {
+    return this.c.Status;
+  }
+  get Health(): string {
+    return this.c.State === 'running' ? (/\((healthy|unhealthy|health: starting)\)/.exec(this.c.Status)?.[1]?.replace('health: ', '') ?? '') : '';
+  }
+  get Publishers(): { URL: string; TargetPort: number; PublishedPort: number; Protocol: string }[] {
+    return [...(this.c.Ports ?? [])]
+      .sort((a, b) => a.PrivatePort - b.PrivatePort)
+      .map((p) => ({ URL: p.IP ?? '', TargetPort: p.PrivatePort, PublishedPort: p.PublicPort ?? 0, Protocol: p.Type }));
+  }
+  get Ports(): string {
+    return displayPorts(this.c.Ports ?? []);
+  }
+  get Labels(): string {
+    return Object.entries(this.c.Labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+  }
+  Label(name: string): string {
+    return this.c.Labels[name] ?? '';
+  }
+  get Engine(): string {
+    return this.c.Labels['com.docker.compose.engine'] ?? '';
+  }
+  get Mounts(): string {
+    return (this.c.Mounts ?? [])
+      .map((m) => m.Name || m.Source || '')
+      .map((n) => (this.trunc ? ellipsis(n, 15) : n))
+      .join(',');
+  }
+  get LocalVolumes(): string {
+    return String((this.c.Mounts ?? []).filter((m) => m.Driver === 'local').length);
+  }
+  get Networks(): string {
+    return Object.keys(this.c.NetworkSettings?.Networks ?? {})
+      .sort()
+      .join(',');
+  }
+  get Size(): string {
+    const rw = humanSize(this.c.SizeRw ?? 0, 3);
+    return this.c.SizeRootFs ? `${rw} (virtual ${humanSize(this.c.SizeRootFs, 3)})` : rw;
+  }
 }
+Object.defineProperty(ComposeContainerRow, 'name', { value: '*formatter.ContainerContext' });
 
 export const psCommand: ComposeCommand = {
   name: 'ps',
@@ -40,6 +118,8 @@ export const psCommand: ComposeCommand = {
     });
     const status = f.list('status');
     if (status.length) cs = cs.filter((c) => status.includes(c.State));
+    // Compose lists by container name
+    cs.sort((a, b) => byteOrder(nameOf(a), nameOf(b)));
     if (f.bool('quiet')) {
       cc.cli.out(cs.map((c) => c.Id + '\n').join(''));
       return;
@@ -48,27 +128,29 @@ export const psCommand: ComposeCommand = {
       cc.cli.out([...new Set(cs.map((c) => c.Labels[L.service]))].map((s) => s + '\n').join(''));
       return;
     }
-    const rows = cs.map((c) => ({
-      ID: c.Id.slice(0, 12),
-      Name: nameOf(c),
-      Image: c.Image,
-      Command: JSON.stringify(c.Command),
-      Project: c.Labels[L.project],
-      Service: c.Labels[L.service],
-      CreatedAt: new Date(c.Created * 1000).toISOString(),
-      State: c.State,
-      Status: c.Status,
-      Health: /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1] ?? '',
-      ExitCode: Number(/Exited \((\d+)\)/.exec(c.Status)?.[1] ?? 0),
-      Ports: ports(c),
-      Labels: Object.entries(c.Labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(','),
-    }));
+    const rows = cs.map((c) => new ComposeContainerRow(c, !f.bool('no-trunc')));
     cc.cli.out(
       renderRows(f.str('format'), rows, {
-        defaultTable: 'table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}',
-        headers: { Name: 'NAME', Image: 'IMAGE', Command: 'COMMAND', Service: 'SERVICE', CreatedAt: 'CREATED', Status: 'STATUS', Ports: 'PORTS' },
+        defaultTable: `table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}${rows.some((r) => r.Engine) ? '\t{{.Engine}}' : ''}`,
+        headers: {
+          ID: 'CONTAINER ID',
+          Name: 'NAME',
+          Project: 'PROJECT',
+          Service: 'SERVICE',
+          Image: 'IMAGE',
+          Command: 'COMMAND',
+          CreatedAt: 'CREATED AT',
+          RunningFor: 'CREATED',
+          Ports: 'PORTS',
+          State: 'STATE',
+          Status: 'STATUS',
+          Size: 'SIZE',
+          Labels: 'LABELS',
+          Engine: 'ENGINE',
+          Mounts: 'MOUNTS',
+          LocalVolumes: 'LOCAL VOLUMES',
+          Networks: 'NETWORKS',
+        },
       }),
     );
   },

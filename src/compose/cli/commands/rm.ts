@@ -14,7 +14,7 @@ export const rmCommand: ComposeCommand = {
   ],
   async run(cc, f, args) {
     const api = await cc.api();
-    const { cs } = await targets(cc, args);
+    const { cs } = await targets(cc, args, true, 'ignore');
     const progress = cc.progress('Removing');
     try {
       if (f.bool('stop'))
@@ -29,10 +29,10 @@ export const rmCommand: ComposeCommand = {
         cc.cli.err('No stopped containers\n');
         return;
       }
-      if (!f.bool('force')) {
-        const ok = await cc.cli.confirm(`Going to remove ${stopped.map(nameOf).join(', ')}\n? Are you sure? [y/N] `);
-        if (!ok) return;
-      }
+      const going = `Going to remove ${stopped.map(nameOf).join(', ')}`;
+      // Compose v5 says it on stdout with -f too
+      if (f.bool('force')) cc.cli.out(`${going}\n`);
+      else if (!(await cc.cli.confirm(`${going}\n? Are you sure? [y/N] `))) return;
       for (const c of stopped) {
         progress.event('Container', nameOf(c), 'Removing');
         await api.json('DELETE', `/containers/${c.Id}`, { query: { v: f.bool('volumes') } });

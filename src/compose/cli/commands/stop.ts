@@ -12,6 +12,7 @@ export const stopCommand = verbCommand(
   [timeoutFlag],
   (f) => ({ t: f.isSet('timeout') ? f.int('timeout') : undefined }),
   ['running', 'restarting', 'paused'],
+  'ignore',
 );
 export const restartCommand = verbCommand(
   'restart',

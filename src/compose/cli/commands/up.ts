@@ -4,9 +4,10 @@
 import type { Flags } from '../../../cli/flags';
 import { ComposeError, projectContainers } from '../../engine/project';
 import { up, type UpOptions } from '../../engine/up';
-import { followLogs } from './logs';
+import { followLogs, logName } from './logs';
 import type { ComposeCommand } from '../command';
 import type { ComposeContext } from '../context';
+import type { Project } from '../../model';
 
 function parseScale(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -23,23 +24,31 @@ function upOptions(f: Flags, args: string[], create: boolean): UpOptions {
   if (f.bool('build') && f.bool('no-build')) throw new ComposeError('--build and --no-build are incompatible');
   const pull = f.str('pull');
   if (pull && !['always', 'missing', 'never', 'policy'].includes(pull)) throw new ComposeError(`invalid --pull option "${pull}"`);
+  // create has only the common flags: up's own are off for it
+  const upOnly = <T>(get: () => T, off: T): T => (create ? off : get());
   return {
     services: args,
-    noDeps: f.bool('no-deps'),
+    noDeps: upOnly(() => f.bool('no-deps'), false),
     forceRecreate: f.bool('force-recreate'),
     noRecreate: f.bool('no-recreate'),
     noStart: create || f.bool('no-start'),
     removeOrphans: f.bool('remove-orphans'),
-    renewAnonVolumes: f.bool('renew-anon-volumes'),
+    renewAnonVolumes: upOnly(() => f.bool('renew-anon-volumes'), false),
     scale: parseScale(f.list('scale')),
     build: f.bool('build'),
     noBuild: f.bool('no-build'),
     pull: pull && pull !== 'policy' ? (pull as UpOptions['pull']) : undefined,
     quietPull: f.bool('quiet-pull'),
-    timeout: f.isSet('timeout') ? f.int('timeout') : undefined,
-    wait: f.bool('wait'),
-    waitTimeout: f.int('wait-timeout') || undefined,
+    timeout: upOnly(() => (f.isSet('timeout') ? f.int('timeout') : undefined), undefined),
+    wait: upOnly(() => f.bool('wait'), false),
+    waitTimeout: upOnly(() => f.int('wait-timeout') || undefined, undefined),
   };
+}
+
+/** Compose v5 refuses to bring up a project without services. */
+function selected(p: Project): Project {
+  if (!Object.keys(p.services).length) throw new ComposeError('no service selected');
+  return p;
 }
 
 const commonFlags = [
@@ -84,7 +93,7 @@ export const upCommand: ComposeCommand = {
     const abort = f.bool('abort-on-container-exit') || !!exitFrom;
     const detach = f.bool('detach') || f.bool('wait');
     if (detach && abort) throw new ComposeError('--abort-on-container-exit and --detach are incompatible');
-    const p = cc.project(args);
+    const p = selected(cc.project(args));
     if (exitFrom && !p.services[exitFrom]) throw new ComposeError(`no such service: ${exitFrom}`);
     const api = await cc.api();
     const o = upOptions(f, args, false);
@@ -105,7 +114,7 @@ export const createCommand: ComposeCommand = {
   summary: 'Creates containers for a service',
   flags: commonFlags,
   async run(cc, f, args) {
-    const p = cc.project(args);
+    const p = selected(cc.project(args));
     const api = await cc.api();
     const progress = cc.progress();
     try {
@@ -124,7 +133,7 @@ async function attached(cc: ComposeContext, f: Flags, project: string, services:
   const cs = (await projectContainers(api, project, { all: true, services: services.length ? services : undefined })).filter(
     (c) => (!only.length || only.includes(c.Labels['com.docker.compose.service'])) && !skip.has(c.Labels['com.docker.compose.service']),
   );
-  cc.cli.out(`Attaching to ${cs.map((c) => c.Names[0].replace(/^\//, '')).join(', ')}\n`);
+  cc.cli.out(`Attaching to ${cs.map(logName).join(', ')}\n`);
   let stopping = false;
   const stopAll = async (kill: boolean) => {
     const all = await projectContainers(api, project, { all: true });
