@@ -149,7 +149,7 @@ describe('berth network commands', () => {
     assert.equal((await httpGet(`http://127.0.0.1:${p}/hostname`)).trim(), id.slice(0, 12));
     const r = d.berth(['port', 'pub', '443']);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /No public port '443\/tcp' published for pub/);
+    assert.match(r.stderr, /No public port '443' published for pub/);
     ok(['rm', '-f', 'pub']);
   });
 
