@@ -3,6 +3,8 @@
 // input at stop. It creates the veth pairs, addresses, routes, iptables rules
 // (port forwarding included) and feeds aardvark-dns; IPAM stays ours.
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { run } from './exec';
 
 export interface NvSubnet {
@@ -89,9 +91,48 @@ function failure(cmd: string, stdout: string, stderr: string): Error {
 }
 
 export async function setup(p: NetavarkPaths, netns: string, opts: NvOptions): Promise<NvStatus> {
-  const r = await run(p.netavark, args(p, 'setup', netns), JSON.stringify(opts), { RUST_LOG: 'netavark=error' });
+  const r = await whileDnsStarts(p, () => run(p.netavark, args(p, 'setup', netns), JSON.stringify(opts), { RUST_LOG: 'netavark=error' }));
   if (r.code !== 0) throw failure('setup', r.stdout, r.stderr);
   return JSON.parse(r.stdout) as NvStatus;
+}
+
+/** Setups waiting for one that may start aardvark-dns, by netavark config dir. */
+const dnsStarts = new Map<string, Promise<void>>();
+
+/**
+ * netavark starts aardvark-dns when none runs for its config dir, and
+ * netavark 1.4 takes no lock for it: two setups at once (compose starting
+ * services on two networks) each started one. The second is in no pid file,
+ * so no teardown ever stops it, and it keeps port 53 on gateway addresses
+ * after their networks are gone, where a later network's DNS then fails to
+ * bind. While no aardvark-dns runs, setups go one at a time; once one runs
+ * (its pid file names a live process) they run freely again.
+ */
+async function whileDnsStarts<T>(p: NetavarkPaths, fn: () => Promise<T>): Promise<T> {
+  if (!dnsStarts.has(p.configDir) && aardvarkRunning(p)) return fn();
+  const prev = dnsStarts.get(p.configDir) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => (release = r));
+  const chain = prev.then(() => mine);
+  dnsStarts.set(p.configDir, chain);
+  await prev;
+  try {
+    return await fn();
+  } finally {
+    release();
+    if (dnsStarts.get(p.configDir) === chain) dnsStarts.delete(p.configDir);
+  }
+}
+
+function aardvarkRunning(p: NetavarkPaths): boolean {
+  try {
+    const pid = Number(fs.readFileSync(path.join(p.configDir, 'aardvark-dns', 'aardvark.pid'), 'utf8').trim());
+    if (!(pid > 0)) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function teardown(p: NetavarkPaths, netns: string, opts: NvOptions): Promise<void> {

@@ -51,7 +51,8 @@ export function footprint(dataRoot: string, execRoot: string): Footprint {
   return fp;
 }
 
-function aardvarkPids(execRoot: string): number[] {
+/** aardvark-dns processes serving this exec root's netavark config (zombies excluded). */
+export function aardvarkPids(execRoot: string): number[] {
   const out: number[] = [];
   for (const p of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(p)) continue;

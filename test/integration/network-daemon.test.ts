@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import { TestDaemon, waitFor, processGone } from '../helpers/daemon';
-import { leftovers } from '../helpers/netclean';
+import { aardvarkPids, leftovers } from '../helpers/netclean';
 import { freePort, freeSubnet16, httpGet, iptablesDump, randomUla } from '../helpers/net';
 import { chainHash } from '../../src/network/netavark';
 
@@ -202,5 +202,36 @@ describe('recovery after a crash in the middle of a container start', () => {
     assert.equal(ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "cnet").IPAddress}}', 'victim']), `${C}.5.2`);
     ok(['rm', '-f', 'victim']);
     ok(['network', 'rm', 'cnet']);
+  });
+});
+
+describe('aardvark-dns: one per daemon, whatever starts at once', () => {
+  const d = new TestDaemon('nvdns');
+  const ok = okOf(d);
+  const D = freeSubnet16([A, B, C]);
+  before(async () => {
+    await d.start();
+    await d.importBusybox();
+  });
+  after(() => d.stop());
+
+  it('containers started together on two new DNS networks get one aardvark-dns, which goes with the last network', async () => {
+    ok(['network', 'create', '--subnet', `${D}.1.0/24`, 'dnsa']);
+    ok(['network', 'create', '--subnet', `${D}.2.0/24`, 'dnsb']);
+    assert.deepEqual(aardvarkPids(d.execRoot), [], 'no DNS server before the first container');
+    // six starts at once through the API, three per network, as compose makes them: each netavark setup could start aardvark-dns
+    const names = ['a1', 'a2', 'a3', 'b1', 'b2', 'b3'];
+    for (const n of names) ok(['create', '--name', n, '--network', n[0] === 'a' ? 'dnsa' : 'dnsb', 'busybox', 'sleep', '1000']);
+    const started = await Promise.all(names.map((n) => d.request('POST', `/containers/${n}/start`)));
+    assert.deepEqual(
+      started.map((r) => r.status),
+      [204, 204, 204, 204, 204, 204],
+    );
+    assert.equal(aardvarkPids(d.execRoot).length, 1, 'one aardvark-dns for the daemon');
+    assert.equal(d.docker(['exec', 'a1', 'ping', '-c1', '-W2', 'a3']).status, 0, 'names resolve on dnsa');
+    assert.equal(d.docker(['exec', 'b2', 'ping', '-c1', '-W2', 'b1']).status, 0, 'names resolve on dnsb');
+    ok(['rm', '-f', ...names]);
+    ok(['network', 'rm', 'dnsa', 'dnsb']);
+    await waitFor(() => aardvarkPids(d.execRoot).length === 0, 10000);
   });
 });
