@@ -42,7 +42,7 @@ export function warm(): void {
   const progress = plainProgress(() => {});
   for (const name of orderServices(p, undefined)) {
     const s = p.services[name];
-    const hash = serviceHash(s);
+    const hash = serviceHash(p, s);
     createBody(p, s, 1, hash, { resolveContainer: () => undefined });
     progress.event('Container', `warm-${name}-1`, 'Running', true);
   }

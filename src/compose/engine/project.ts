@@ -4,7 +4,7 @@
 import type { ApiClient } from '../../client/api';
 import type { ContainerSummary as ApiContainerSummary } from '../../client/types';
 import type { Project } from '../model';
-import { digest } from './hash';
+import { networkHash, volumeHash } from './hash';
 import { COMPOSE_VERSION, L, projectFilter } from './labels';
 import type { Progress } from './progress';
 import { byteOrder } from '../../util/compare';
@@ -63,7 +63,7 @@ async function ensureNetwork(api: ApiClient, p: Project, key: string, progress: 
     Internal: n.internal,
     Attachable: n.attachable,
     EnableIPv6: n.enable_ipv6,
-    Labels: { ...n.labels, [L.project]: p.name, [L.network]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: digest(n) },
+    Labels: { ...n.labels, [L.project]: p.name, [L.network]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: networkHash(p, key) },
   };
   if (n.ipam)
     body.IPAM = {
@@ -91,7 +91,7 @@ async function ensureVolume(api: ApiClient, p: Project, key: string, progress: P
     Name: v.name,
     Driver: v.driver ?? 'local',
     DriverOpts: v.driver_opts,
-    Labels: { ...v.labels, [L.project]: p.name, [L.volume]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: digest(v) },
+    Labels: { ...v.labels, [L.project]: p.name, [L.volume]: key, [L.version]: COMPOSE_VERSION, [L.configHash]: volumeHash(p, key) },
   });
   progress.event('Volume', v.name, 'Created', true);
 }

@@ -134,7 +134,7 @@ async function convergeService(
   imageId: string | undefined,
 ): Promise<boolean> {
   const scale = o.scale?.[s.name] ?? s.scale;
-  const hash = serviceHash(s);
+  const hash = serviceHash(p, s);
   let recreated = false;
   const keep = current.filter((c) => numberOf(c) <= scale).sort((a, b) => numberOf(a) - numberOf(b));
   const extra = current.filter((c) => numberOf(c) > scale);

@@ -2,7 +2,7 @@
 // file (the expected texts are what the real Compose v5 printed).
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { goYamlLess, jsonText, yamlText } from '../../../src/compose/cli/canonical';
+import { goYamlLess, jsonText, yamlText } from '../../../src/compose/canonical';
 import { logrusWarning } from '../../../src/compose/cli/context';
 import { loadProject } from '../../../src/compose/load';
 

@@ -34,9 +34,9 @@ export const configCommand: ComposeCommand = {
     if (f.bool('images')) return lines(Object.values(p.services).map((s) => imageOf(p, s)));
     if (f.isSet('hash')) {
       const want = f.str('hash') === '*' ? Object.keys(p.services).sort() : f.str('hash').split(',');
-      return lines(want.filter((n) => p.services[n]).map((n) => `${n} ${serviceHash(p.services[n])}`));
+      return lines(want.filter((n) => p.services[n]).map((n) => `${n} ${serviceHash(p, p.services[n])}`));
     }
-    const { jsonText, yamlText } = require('../canonical') as typeof import('../canonical');
+    const { jsonText, yamlText } = require('../../canonical') as typeof import('../../canonical');
     const text = f.str('format') === 'json' ? jsonText(p) : yamlText(p);
     if (f.str('output')) require('node:fs').writeFileSync(f.str('output'), text);
     else cc.cli.out(text);

@@ -57,7 +57,7 @@ export const runCommand: ComposeCommand = {
     const svc = f.bool('service-ports') ? s : { ...s, ports: f.list('publish').flatMap((x, i) => parsePortShort(x, `--publish[${i}]`)) };
     if (!f.bool('use-aliases')) for (const n of Object.values(svc.networks)) n.aliases = [];
     const labels = Object.fromEntries(f.list('label').map((l) => [l.split('=')[0], l.split('=').slice(1).join('=')]));
-    const cb = createBody(p, svc, 1, serviceHash(s), {
+    const cb = createBody(p, svc, 1, serviceHash(p, s), {
       oneOff: randomBytes(6).toString('hex'),
       resolveContainer: (x) => names.get(x),
       override: {

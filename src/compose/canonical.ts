@@ -7,10 +7,10 @@
 // Loaded only by `config`: nothing here is on the up path.
 import * as YAML from 'yaml';
 import { Scalar } from 'yaml';
-import { parseMemory } from '../../common/units';
-import { formatGoDuration, parseGoDuration } from '../../util/time';
-import { byteOrder } from '../../util/compare';
-import type { Project, ServiceConfig, VolumeMount } from '../model';
+import { parseMemory } from '../common/units';
+import { formatGoDuration, parseGoDuration } from '../util/time';
+import { byteOrder } from '../util/compare';
+import type { Project, ServiceConfig, VolumeMount } from './model';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -487,6 +487,11 @@ function quoteOld(v: unknown): unknown {
 
 /** `config` as YAML: go-yaml's output of the struct (zero structs dropped, 2-space indent). */
 export const yamlText = (p: Project): string => YAML.stringify(quoteOld(unwrap(canonicalModel(p), false)), { lineWidth: 0 });
+
+/** The project as `config --format json` shows it, parsed (the input of Compose's config hashes), keys in Go's order. */
+export function canonicalJson(p: Project): Record<string, unknown> {
+  return JSON.parse(jsonText(p)) as Record<string, unknown>;
+}
 
 /** `config --format json`: Go's json.MarshalIndent of the project (top-level keys sorted, <>& escaped). */
 export function jsonText(p: Project): string {
