@@ -123,6 +123,27 @@ describe('compose: berth compose and the real Compose on the same project', {
     assert.deepEqual(snapshot(), { containers: [], networks: [], volumes: [] });
   });
 
+  it("each client leaves the other's project as it is: same config hashes, nothing recreated", () => {
+    const ids = () => ({
+      containers: d.docker(['ps', '-aq', '--no-trunc', '--filter', 'label=com.docker.compose.project=pair']).stdout.trim().split('\n').sort(),
+      networks: d.docker(['network', 'ls', '-q', '--no-trunc', '--filter', 'label=com.docker.compose.project=pair']).stdout.trim().split('\n').sort(),
+    });
+    for (const [first, second] of [
+      [real, ours],
+      [ours, real],
+    ]) {
+      let r = first(['up', '-d']);
+      assert.equal(r.status, 0, r.stderr);
+      const before = ids();
+      r = second(['up', '-d']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.doesNotMatch(r.stdout + r.stderr, /Recreat|Removing|doesn't match/, 'nothing recreated');
+      assert.deepEqual(ids(), before);
+      r = second(['down', '-v']);
+      assert.equal(r.status, 0, r.stderr);
+    }
+  });
+
   it("berth compose sees the real Compose's project and takes it down", () => {
     let r = real(['up', '-d']);
     assert.equal(r.status, 0, r.stderr);
