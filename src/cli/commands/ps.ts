@@ -62,6 +62,11 @@ export function displayPorts(ports: PortSummary[]): string {
   return out.join(', ');
 }
 
+/** COMMAND as docker ps and Compose show it: quoted, cut to 20 characters unless --no-trunc. */
+export const quotedCommand = (c: { Command?: string }, trunc: boolean): string => goQuote(trunc ? ellipsis(c.Command ?? '', 20) : (c.Command ?? ''));
+/** CREATED: "N minutes ago". */
+export const runningFor = (c: { Created: number }): string => `${humanDuration(Date.now() - c.Created * 1000)} ago`;
+
 export class ContainerRow {
   constructor(
     private readonly c: ContainerSummary,
@@ -82,13 +87,13 @@ export class ContainerRow {
     return img;
   }
   get Command(): string {
-    return goQuote(this.trunc ? ellipsis(this.c.Command ?? '', 20) : (this.c.Command ?? ''));
+    return quotedCommand(this.c, this.trunc);
   }
   get CreatedAt(): string {
     return goTimeString(this.c.Created * 1000);
   }
   get RunningFor(): string {
-    return `${humanDuration(Date.now() - this.c.Created * 1000)} ago`;
+    return runningFor(this.c);
   }
   get Ports(): string {
     return displayPorts(this.c.Ports ?? []);

@@ -2,8 +2,7 @@
 // formatter (cmd/formatter/container.go): the table shows CREATED as
 // "N minutes ago", `--format json` has Compose's keys.
 import { renderRows } from '../../../cli/format';
-import { displayPorts, ellipsis, goQuote, goTimeString } from '../../../cli/commands/ps';
-import { humanDuration } from '../../../util/time';
+import { containerHeaders, displayPorts, ellipsis, goTimeString, quotedCommand, runningFor } from '../../../cli/commands/ps';
 import { humanSize } from '../../../util/humansize';
 import { byteOrder } from '../../../util/compare';
 import { L } from '../../engine/labels';
@@ -36,13 +35,13 @@ class ComposeContainerRow {
     return this.c.Image;
   }
   get Command(): string {
-    return goQuote(this.trunc ? ellipsis(this.c.Command ?? '', 20) : (this.c.Command ?? ''));
+    return quotedCommand(this.c, this.trunc);
   }
   get CreatedAt(): string {
     return goTimeString(this.c.Created * 1000);
   }
   get RunningFor(): string {
-    return `${humanDuration(Date.now() - this.c.Created * 1000)} ago`;
+    return runningFor(this.c);
   }
   get ExitCode(): number {
     return this.c.State === 'exited' || this.c.State === 'dead' ? Number(/Exited \((\d+)\)/.exec(this.c.Status)?.[1] ?? 0) : 0;
@@ -132,25 +131,8 @@ export const psCommand: ComposeCommand = {
     cc.cli.out(
       renderRows(f.str('format'), rows, {
         defaultTable: `table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}${rows.some((r) => r.Engine) ? '\t{{.Engine}}' : ''}`,
-        headers: {
-          ID: 'CONTAINER ID',
-          Name: 'NAME',
-          Project: 'PROJECT',
-          Service: 'SERVICE',
-          Image: 'IMAGE',
-          Command: 'COMMAND',
-          CreatedAt: 'CREATED AT',
-          RunningFor: 'CREATED',
-          Ports: 'PORTS',
-          State: 'STATE',
-          Status: 'STATUS',
-          Size: 'SIZE',
-          Labels: 'LABELS',
-          Engine: 'ENGINE',
-          Mounts: 'MOUNTS',
-          LocalVolumes: 'LOCAL VOLUMES',
-          Networks: 'NETWORKS',
-        },
+        // docker ps's column titles, and Compose's own columns
+        headers: { ...containerHeaders, Name: 'NAME', Project: 'PROJECT', Service: 'SERVICE', Engine: 'ENGINE' },
       }),
     );
   },
