@@ -27,8 +27,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DOCKER_CLI, DockerEngine } from '../../bench/engines';
-import { makeRunDirs, removeRunDirs, SystemPathGuard } from '../../bench/workspace';
+import { DOCKER_CLI } from '../../bench/engines';
+import { referenceDockerd } from './reference-dockerd';
 import { TestDaemon, busyboxTarball } from '../helpers/daemon';
 import { writeFiles, type FileSpec } from '../helpers/build';
 import { TestRegistry } from '../helpers/registry';
@@ -213,18 +213,6 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string):
   return { status: r.status ?? -1, out: r.stdout?.toString() ?? '', err: r.stderr?.toString() ?? '', stdout: r.stdout ?? Buffer.alloc(0) };
 }
 
-/** Lines of the host's firewall and links that name Docker (checked before and after the run). */
-function dockerFootprint(): string[] {
-  const out: string[] = [];
-  for (const tool of ['iptables-save', 'ip6tables-save']) {
-    const r = spawnSync(tool, [], { encoding: 'utf8' });
-    for (const l of (r.stdout ?? '').split('\n')) if (/DOCKER/.test(l)) out.push(`${tool}: ${l}`);
-  }
-  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout ?? '';
-  for (const l of links.split('\n')) if (/\bdocker0\b/.test(l)) out.push(`link: ${l.trim()}`);
-  return out;
-}
-
 async function main(): Promise<void> {
   if (!fs.existsSync(BUILDX)) throw new Error(`no buildx at ${BUILDX}: run scripts/setup-tools.sh`);
   const only = process.argv.slice(2);
@@ -234,11 +222,8 @@ async function main(): Promise<void> {
   const cfg = path.join(base, 'docker-config');
   fs.mkdirSync(path.join(cfg, 'cli-plugins'), { recursive: true });
   fs.symlinkSync(BUILDX, path.join(cfg, 'cli-plugins', 'docker-buildx'));
-  const before = dockerFootprint();
-  const guard = new SystemPathGuard();
-  process.env.BENCH_DOCKER_BRIDGE = '0'; // --bridge none --iptables=false --ip-forward=false --ip-masq=false
-  const dirs = makeRunDirs();
-  const docker = new DockerEngine(dirs);
+  const ref = referenceDockerd();
+  const docker = ref.docker;
   const berth = new TestDaemon('bxcmp');
   const report: string[] = [`# berth build vs buildx (Docker's BuildKit)`, '', `${new Date().toISOString()}`, ''];
   let failed = 0;
@@ -335,15 +320,9 @@ async function main(): Promise<void> {
   } finally {
     await reg?.stop();
     await berth.stop().catch((e) => log(`stopping berthd: ${(e as Error).message}`));
-    await docker.stop().catch((e) => log(`stopping dockerd: ${(e as Error).message}`));
-    for (const n of docker.notes) log(`note: ${n}`);
-    const removed = guard.restore(new Set());
-    if (removed.length) log(`removed what dockerd/containerd made outside their roots: ${removed.join(', ')}`);
-    removeRunDirs(dirs);
+    const hostCheck = await ref.stop(log);
     fs.rmSync(base, { recursive: true, force: true });
-    const after = dockerFootprint().filter((l) => !before.includes(l));
-    log(after.length ? `LEFT BEHIND by dockerd:\n${after.join('\n')}` : 'dockerd left no iptables rule or bridge');
-    report.push(`Host check after dockerd stopped: ${after.length ? after.join('; ') : 'no iptables rule or bridge of Docker left'}.`);
+    report.push(hostCheck);
     const outFile = path.join(REPO, 'dist', 'buildx-compare.md');
     fs.writeFileSync(outFile, report.join('\n') + '\n');
     log(`report: ${outFile}`);

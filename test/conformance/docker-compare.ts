@@ -25,8 +25,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DOCKER_CLI, DockerEngine } from '../../bench/engines';
-import { makeRunDirs, removeRunDirs, SystemPathGuard } from '../../bench/workspace';
+import { DOCKER_CLI } from '../../bench/engines';
+import { referenceDockerd } from './reference-dockerd';
 import { TestDaemon, busyboxTarball } from '../helpers/daemon';
 import { KNOWN, type Known } from './docker-compare/known';
 import { flattenInspect, Normalizer } from './docker-compare/normalize';
@@ -200,18 +200,6 @@ function classify(sc: Scenario, diff: string): { known: Array<[string, Known]>; 
   return { known, unknown };
 }
 
-/** Lines of the host's firewall and links that name Docker (checked before and after the run). */
-function dockerFootprint(): string[] {
-  const out: string[] = [];
-  for (const tool of ['iptables-save', 'ip6tables-save']) {
-    const r = spawnSync(tool, [], { encoding: 'utf8' });
-    for (const l of (r.stdout ?? '').split('\n')) if (/DOCKER/.test(l)) out.push(`${tool}: ${l}`);
-  }
-  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout ?? '';
-  for (const l of links.split('\n')) if (/\bdocker0\b/.test(l)) out.push(`link: ${l.trim()}`);
-  return out;
-}
-
 /** dockerd's user-defined bridge networks are br-<first 12 of the id>: any left after the run? */
 function dockerBridgesLeft(ids: Set<string>): string[] {
   const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout ?? '';
@@ -225,11 +213,8 @@ async function main(): Promise<void> {
   const diffDir = path.join(REPO, 'dist', 'docker-compare');
   fs.rmSync(diffDir, { recursive: true, force: true });
   fs.mkdirSync(diffDir, { recursive: true });
-  const before = dockerFootprint();
-  const guard = new SystemPathGuard();
-  process.env.BENCH_DOCKER_BRIDGE = '0'; // --bridge none --iptables=false --ip-forward=false --ip-masq=false
-  const dirs = makeRunDirs();
-  const docker = new DockerEngine(dirs);
+  const ref = referenceDockerd();
+  const docker = ref.docker;
   const berth = new TestDaemon('dcmp');
   const report: string[] = ['# docker CLI against dockerd and berthd, side by side', '', new Date().toISOString(), ''];
   let unknownTotal = 0;
@@ -307,15 +292,9 @@ async function main(): Promise<void> {
     report.push(counts, '', '| scenario | result |', '|---|---|', ...summary, '', ...details);
   } finally {
     await berth.stop().catch((e) => log(`stopping berthd: ${(e as Error).message}`));
-    await docker.stop().catch((e) => log(`stopping dockerd: ${(e as Error).message}`));
-    for (const n of docker.notes) log(`note: ${n}`);
-    const removed = guard.restore(new Set());
-    if (removed.length) log(`removed what dockerd/containerd made outside their roots: ${removed.join(', ')}`);
-    removeRunDirs(dirs);
+    const hostCheck = await ref.stop(log, () => dockerBridgesLeft(dockerNets));
     fs.rmSync(base, { recursive: true, force: true });
-    const after = [...dockerFootprint().filter((l) => !before.includes(l)), ...dockerBridgesLeft(dockerNets)];
-    log(after.length ? `LEFT BEHIND by dockerd:\n${after.join('\n')}` : 'dockerd left no iptables rule or bridge');
-    report.push(`Host check after dockerd stopped: ${after.length ? after.join('; ') : 'no iptables rule or bridge of Docker left'}.`);
+    report.push(hostCheck);
     const outFile = path.join(REPO, 'dist', 'docker-compare.md');
     fs.writeFileSync(outFile, report.join('\n') + '\n');
     log(`report: ${outFile}`);
